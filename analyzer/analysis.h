@@ -1,0 +1,162 @@
+/*
+ * analysis.h - what the analyzer found: the contract between analyzer/ and
+ * reports/.
+ *
+ * The analyzer reads a struct cr_dump (borrowed, never changed) and builds a
+ * struct cr_analysis: every thread's stack already symbolized, inlined
+ * frames expanded, deep recursion folded, identical stacks grouped, the
+ * crash classified and the summary paragraph written.  A report writer only
+ * prints what is here; it decides nothing.
+ *
+ * Ownership: the analysis owns everything it points to except `dump` and the
+ * `thread`/`module` pointers into it.  Strings in frames (module, function,
+ * file) point into the analysis' symbol cache and live as long as it does.
+ */
+#ifndef CR_ANALYSIS_H
+#define CR_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dump.h"
+
+#define CR_VERSION "0.1.0"
+
+/* How a frame was found, best first (the same scale as Breakpad's). */
+enum cr_trust {
+	CR_TRUST_CONTEXT = 0,	/* the thread's registers */
+	CR_TRUST_CFI,		/* call frame information */
+	CR_TRUST_FP,		/* frame pointer chain */
+	CR_TRUST_SCAN,		/* stack scanning */
+	CR_TRUST_INLINE,	/* an inlined call inside the next frame */
+};
+const char *cr_trust_name(enum cr_trust t);	/* "context", "cfi", ... */
+
+/* One frame as the report shows it (inlined calls are frames of their own). */
+struct cr_frame {
+	uint64_t pc;		/* as unwound (return address for callers) */
+	enum cr_trust trust;
+	const char *module;	/* module file name (basename), NULL none */
+	uint64_t module_offset;	/* pc - module base, when module != NULL */
+	const char *function;	/* demangled, NULL unknown */
+	bool function_offset_known;
+	uint64_t function_offset;
+	const char *file;	/* source file, NULL unknown */
+	int line;		/* 0 unknown */
+	int column;		/* 0 unknown */
+};
+
+/*
+ * Frames [first, last] (indexes into cr_stack.frames) repeat a cycle of
+ * `period` frames `repeats` times (the last repetition may be partial).
+ * Reports print one line for the whole range:
+ *   "frames 4-116,450: list_repr -> PyObject_Repr repeated 58,223 times"
+ */
+struct cr_fold {
+	size_t first, last;
+	size_t period;
+	size_t repeats;
+	char *cycle;		/* "list_repr -> PyObject_Repr" */
+};
+
+struct cr_stack {
+	struct cr_frame *frames;	/* innermost first */
+	size_t nframes;
+	struct cr_fold *folds;		/* sorted, non-overlapping */
+	size_t nfolds;
+	bool unwound;		/* false: no registers, nothing unwound */
+	char *end_reason;	/* why unwinding stopped early, NULL if it ended normally */
+};
+
+struct cr_thread_analysis {
+	const struct cr_thread *thread;	/* borrowed from the dump */
+	struct cr_stack stack;
+	size_t group;		/* index into cr_analysis.groups */
+	bool crashed;		/* the thread the crash happened on */
+	char *state;		/* plain words ("in system call read"), NULL unknown */
+};
+
+/* Threads whose stacks are the same function sequence. */
+struct cr_thread_group {
+	size_t *members;	/* indexes into cr_analysis.threads, ascending */
+	size_t nmembers;
+};
+
+struct cr_module_analysis {
+	const struct cr_module *module;	/* borrowed from the dump */
+	char *file;		/* binary used for symbols/CFI, NULL not found */
+	char *debug_file;	/* separate debug info used, NULL none */
+	bool has_debug_info;	/* DWARF with lines was found */
+	bool mismatch;		/* a file was found but its build id differs */
+};
+
+enum cr_crash_class {
+	CR_CRASH_NONE = 0,		/* no crash: dump taken on demand */
+	CR_CRASH_NULL_DEREF,
+	CR_CRASH_UNMAPPED,
+	CR_CRASH_WRITE_READONLY,
+	CR_CRASH_READ_PROTECTED,
+	CR_CRASH_EXEC_NX,
+	CR_CRASH_STACK_OVERFLOW,
+	CR_CRASH_ABORT,
+	CR_CRASH_ARITHMETIC,
+	CR_CRASH_ILLEGAL_INSN,
+	CR_CRASH_BUS_ERROR,
+	CR_CRASH_BREAKPOINT,
+	CR_CRASH_KILLED,		/* a signal sent by another process */
+	CR_CRASH_OTHER,
+};
+
+struct cr_crash {
+	enum cr_crash_class cls;
+	const char *class_id;	/* stable id: "null-pointer-dereference" */
+	const char *class_text;	/* plain words: "null-pointer dereference" */
+	const char *signal_name;	/* "SIGSEGV" / "EXCEPTION_ACCESS_VIOLATION", NULL none */
+	int signo;			/* 0 none */
+	const char *code_name;		/* "SEGV_MAPERR", NULL unknown */
+	const char *code_text;		/* "address not mapped to object" */
+	bool address_known;
+	uint64_t address;		/* faulting data address */
+	char *address_text;		/* where that address lies, plain words */
+	char *sender;			/* "process 1234 (uid 0)", NULL n/a */
+	char *abort_message;		/* glibc abort/assert message, NULL none */
+	ssize_t thread;			/* index into threads, -1 none */
+	char *signature;		/* grouping key: "SIGSEGV in crash_null" */
+};
+
+struct cr_analysis {
+	const struct cr_dump *dump;	/* borrowed */
+	struct cr_crash crash;
+	char *summary;			/* the one paragraph at the top */
+	ssize_t focus_thread;		/* crashed or most interesting, -1 none */
+
+	struct cr_thread_analysis *threads;	/* same order as dump->threads */
+	size_t nthreads;
+	struct cr_thread_group *groups;	/* group of focus thread first, then by size */
+	size_t ngroups;
+	struct cr_module_analysis *modules;	/* same order as dump->modules */
+	size_t nmodules;
+
+	char **problems;		/* analysis-level, one line each */
+	size_t nproblems;
+
+	void *priv;			/* symbol cache, string pool */
+};
+
+struct cr_options {
+	const char *sysroot;		/* binaries of the dump's machine */
+	const char **debug_dirs;	/* extra debug dirs, NULL-terminated */
+	const char **image_dirs;	/* dirs holding module files by name */
+	const char *executable;		/* the main executable's file */
+	size_t max_frames;		/* per thread, 0 = default */
+};
+
+/* Analyze D.  On success *OUT owns the result; free it with cr_analysis_free. */
+struct cr_error *cr_analyze(const struct cr_dump *d,
+			    const struct cr_options *opts,
+			    struct cr_analysis **out);
+void cr_analysis_free(struct cr_analysis *a);
+
+#endif

@@ -1,0 +1,852 @@
+/*
+ * crash.c - pass_crash: what happened, in plain words.
+ *
+ * From the dump's event (a POSIX signal with its siginfo, or a Windows
+ * exception record) this pass fills a->crash: the signal or exception
+ * name, the si_code or sub-code and its meaning, the faulting address and
+ * where it lies, who sent the signal, glibc's abort message, the crashing
+ * thread, and a class.  The class is one "kind" from the table below: an
+ * enum cr_crash_class for programs, a stable id for grouping and a phrase
+ * for people.  Several kinds share a class (an assertion failure and a
+ * stack-smashing abort are both CR_CRASH_ABORT) so grouping keys stay
+ * specific while the class stays coarse.
+ *
+ * Facts the classification relies on:
+ *  - Linux reports no read/write bit for SIGSEGV in the core (the x86 page
+ *    fault error code lives in the signal frame, not in NT_SIGINFO), so
+ *    "write to read-only memory" is inferred from SEGV_ACCERR on a region
+ *    that is readable but not writable.
+ *  - SEGV_MAPERR comes from the kernel's own page tables: trust it over
+ *    our region list.
+ *  - On x86 a general-protection fault (a non-canonical address) raises
+ *    SIGSEGV with si_code SI_KERNEL and si_addr 0: the address is unknown,
+ *    not null.
+ *  - Nothing is mapped below 64 KiB on Linux (vm.mmap_min_addr) or on
+ *    Windows (the first 64 KiB are reserved): a fault there, outside any
+ *    region, is a null pointer plus a field offset.
+ *  - A stack overflow faults just below the lowest address of the stack
+ *    (the main stack cannot grow further; a pthread stack has a PROT_NONE
+ *    guard mapping right below it), or leaves sp itself outside the stack.
+ *  - glibc (2.36) keeps its last abort()/assert() message in the private
+ *    `__abort_msg`: a pointer to struct abort_msg_s { unsigned int size;
+ *    char msg[]; } (size counts the whole allocation).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "passes.h"
+
+/* Faults below this address, outside any region: a null pointer + offset. */
+#define CR_NULL_PAGE_LIMIT 0x10000u
+/* Faults this close to the top of the address space: null minus an offset. */
+#define CR_NULL_NEGATIVE_LIMIT 0x1000u
+/* A fault this far below a thread's stack counts as running off its end. */
+#define CR_STACK_GUARD_REACH 0x10000u
+/* Longest abort message taken from the dump. */
+#define CR_ABORT_MSG_MAX 4096u
+/* A sane abort_msg_s.size (larger: not the struct, see read_abort_message). */
+#define CR_ABORT_MSG_ALLOC_MAX (1u << 20)
+/* Frames of the crashing thread searched for abort helpers (__assert_fail). */
+#define CR_ABORT_SCAN_FRAMES 24
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Linux signal numbers used by the rules below (asm-generic/signal.h). */
+enum {
+	SIG_ILL = 4, SIG_TRAP = 5, SIG_ABRT = 6, SIG_BUS = 7, SIG_FPE = 8,
+	SIG_SEGV = 11, SIG_SYS = 31,
+};
+enum { SEGV_MAPERR_ = 1, SEGV_ACCERR_ = 2, SI_KERNEL_ = 0x80 };
+
+enum kind {
+	K_NONE,
+	K_NULL,
+	K_UNMAPPED,
+	K_WRITE_RO,
+	K_WRITE_AV,
+	K_READ_AV,
+	K_AV,
+	K_PROTECTED,
+	K_GUARD_PAGE,
+	K_PKU,
+	K_EXEC_NX,
+	K_EXEC_UNMAPPED,
+	K_STACK_OVERFLOW,
+	K_GP_FAULT,
+	K_SEGV,
+	K_BOUNDS,
+	K_MTE,
+	K_SHADOW_STACK,
+	K_ABORT,
+	K_ASSERT,
+	K_HEAP_CORRUPTION,
+	K_STACK_SMASH,
+	K_FORTIFY,
+	K_CXX_UNCAUGHT,
+	K_DOTNET,
+	K_FAIL_FAST,
+	K_ARITH,
+	K_ILL,
+	K_BUS,
+	K_IN_PAGE,
+	K_BREAKPOINT,
+	K_KILLED,
+	K_KILLED_BY_KERNEL,
+	K_CONSOLE_INTERRUPT,
+	K_SELF_SIGNAL,
+	K_SIGNAL_SENT,
+	K_BAD_SYSCALL,
+	K_OUT_OF_MEMORY,
+	K_SIGNAL,
+	K_EXCEPTION,
+	K_NKINDS
+};
+
+struct crash_kind {
+	enum cr_crash_class cls;
+	const char *id;		/* stable: part of signatures */
+	const char *text;	/* plain words */
+};
+
+static const struct crash_kind kinds[K_NKINDS] = {
+	[K_NONE] = { CR_CRASH_NONE, "no-crash", "no crash: the dump was taken on demand" },
+	[K_NULL] = { CR_CRASH_NULL_DEREF, "null-pointer-dereference", "null-pointer dereference" },
+	[K_UNMAPPED] = { CR_CRASH_UNMAPPED, "unmapped-memory-access", "access to unmapped memory" },
+	[K_WRITE_RO] = { CR_CRASH_WRITE_READONLY, "write-to-read-only-memory", "write to read-only memory" },
+	[K_WRITE_AV] = { CR_CRASH_WRITE_READONLY, "write-access-violation", "write to memory the process may not write" },
+	[K_READ_AV] = { CR_CRASH_READ_PROTECTED, "read-access-violation", "read of memory the process may not read" },
+	[K_AV] = { CR_CRASH_OTHER, "access-violation", "invalid memory access" },
+	[K_PROTECTED] = { CR_CRASH_READ_PROTECTED, "protected-memory-access", "access to protected memory" },
+	[K_GUARD_PAGE] = { CR_CRASH_READ_PROTECTED, "guard-page-access", "access to a guard page" },
+	[K_PKU] = { CR_CRASH_READ_PROTECTED, "protection-key-violation", "access denied by a memory protection key" },
+	[K_EXEC_NX] = { CR_CRASH_EXEC_NX, "execute-non-executable-memory", "execution of non-executable memory" },
+	[K_EXEC_UNMAPPED] = { CR_CRASH_EXEC_NX, "execute-unmapped-memory", "execution of unmapped memory (a jump to a bad address)" },
+	[K_STACK_OVERFLOW] = { CR_CRASH_STACK_OVERFLOW, "stack-overflow", "stack overflow" },
+	[K_GP_FAULT] = { CR_CRASH_OTHER, "general-protection-fault", "general-protection fault (a wild pointer or a privileged instruction)" },
+	[K_SEGV] = { CR_CRASH_OTHER, "invalid-memory-access", "invalid memory access" },
+	[K_BOUNDS] = { CR_CRASH_OTHER, "bounds-check-violation", "failed address bounds check" },
+	[K_MTE] = { CR_CRASH_OTHER, "memory-tag-violation", "memory tag mismatch (use after free or out of bounds, found by ARM MTE)" },
+	[K_SHADOW_STACK] = { CR_CRASH_OTHER, "shadow-stack-violation", "control-flow protection fault (corrupted return address)" },
+	[K_ABORT] = { CR_CRASH_ABORT, "abort", "abort" },
+	[K_ASSERT] = { CR_CRASH_ABORT, "assertion-failure", "assertion failure" },
+	[K_HEAP_CORRUPTION] = { CR_CRASH_ABORT, "heap-corruption", "heap corruption detected by the allocator" },
+	[K_STACK_SMASH] = { CR_CRASH_ABORT, "stack-buffer-overrun", "stack buffer overrun (stack protector)" },
+	[K_FORTIFY] = { CR_CRASH_ABORT, "buffer-overflow", "buffer overflow detected by a checked function" },
+	[K_CXX_UNCAUGHT] = { CR_CRASH_ABORT, "uncaught-cxx-exception", "uncaught C++ exception" },
+	[K_DOTNET] = { CR_CRASH_OTHER, "unhandled-dotnet-exception", "unhandled .NET exception" },
+	[K_FAIL_FAST] = { CR_CRASH_ABORT, "fail-fast", "fail-fast termination on a failed security check" },
+	[K_ARITH] = { CR_CRASH_ARITHMETIC, "arithmetic-error", "arithmetic error" },
+	[K_ILL] = { CR_CRASH_ILLEGAL_INSN, "illegal-instruction", "illegal instruction" },
+	[K_BUS] = { CR_CRASH_BUS_ERROR, "bus-error", "bus error" },
+	[K_IN_PAGE] = { CR_CRASH_BUS_ERROR, "in-page-error", "in-page error: a page of a mapped file could not be read" },
+	[K_BREAKPOINT] = { CR_CRASH_BREAKPOINT, "breakpoint", "breakpoint or trap" },
+	[K_KILLED] = { CR_CRASH_KILLED, "killed", "killed by another process" },
+	[K_KILLED_BY_KERNEL] = { CR_CRASH_KILLED, "killed-by-kernel", "killed by the kernel (a terminal key, a resource limit or the out-of-memory killer)" },
+	[K_CONSOLE_INTERRUPT] = { CR_CRASH_KILLED, "console-interrupt", "interrupted from the console (Ctrl-C or Ctrl-Break)" },
+	[K_SELF_SIGNAL] = { CR_CRASH_OTHER, "self-signal", "signal sent by the process to itself" },
+	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", "signal sent with kill or raise, sender not recorded" },
+	[K_BAD_SYSCALL] = { CR_CRASH_OTHER, "bad-system-call", "bad or forbidden system call" },
+	[K_OUT_OF_MEMORY] = { CR_CRASH_OTHER, "out-of-memory", "out-of-memory failure" },
+	[K_SIGNAL] = { CR_CRASH_OTHER, "fatal-signal", "fatal signal" },
+	[K_EXCEPTION] = { CR_CRASH_OTHER, "unhandled-exception", "unhandled exception" },
+};
+
+/* What a fatal signal means when the address does not refine it. */
+static const struct {
+	int signo;
+	enum kind kind;
+} signal_kinds[] = {
+	{ SIG_SEGV, K_SEGV },
+	{ SIG_BUS, K_BUS },
+	{ SIG_FPE, K_ARITH },
+	{ SIG_ILL, K_ILL },
+	{ SIG_TRAP, K_BREAKPOINT },
+	{ SIG_ABRT, K_ABORT },
+	{ SIG_SYS, K_BAD_SYSCALL },
+};
+
+/* SIGSEGV si_codes that say what happened without looking at addresses. */
+static const struct {
+	int code;
+	enum kind kind;
+} segv_code_kinds[] = {
+	{ 3, K_BOUNDS },	/* SEGV_BNDERR */
+	{ 4, K_PKU },		/* SEGV_PKUERR */
+	{ 8, K_MTE },		/* SEGV_MTEAERR */
+	{ 9, K_MTE },		/* SEGV_MTESERR */
+	{ 10, K_SHADOW_STACK },	/* SEGV_CPERR */
+};
+
+/* Windows exception codes → kind; access violations are refined later. */
+static const struct {
+	uint32_t code;
+	enum kind kind;
+} exception_kinds[] = {
+	{ 0xC0000005, K_AV },			/* EXCEPTION_ACCESS_VIOLATION */
+	{ 0xC0000006, K_IN_PAGE },		/* EXCEPTION_IN_PAGE_ERROR */
+	{ 0xC00000FD, K_STACK_OVERFLOW },	/* EXCEPTION_STACK_OVERFLOW */
+	{ 0xC0000228, K_STACK_OVERFLOW },	/* STATUS_STACK_OVERFLOW_READ */
+	{ 0xC0000409, K_FAIL_FAST },		/* STATUS_STACK_BUFFER_OVERRUN */
+	{ 0xC0000602, K_FAIL_FAST },		/* STATUS_FAIL_FAST_EXCEPTION */
+	{ 0xC0000374, K_HEAP_CORRUPTION },	/* STATUS_HEAP_CORRUPTION */
+	{ 0xC0000420, K_ASSERT },		/* STATUS_ASSERTION_FAILURE */
+	{ 0xE06D7363, K_CXX_UNCAUGHT },		/* MSVC C++ throw */
+	{ 0xE0434352, K_DOTNET },		/* CLR exception */
+	{ 0xE0434F4D, K_DOTNET },		/* CLR 1.x-3.5 exception */
+	{ 0x80000003, K_BREAKPOINT },		/* EXCEPTION_BREAKPOINT */
+	{ 0x80000004, K_BREAKPOINT },		/* EXCEPTION_SINGLE_STEP */
+	{ 0x4000001F, K_BREAKPOINT },		/* STATUS_WX86_BREAKPOINT */
+	{ 0x4000001E, K_BREAKPOINT },		/* STATUS_WX86_SINGLE_STEP */
+	{ 0xC000001D, K_ILL },			/* EXCEPTION_ILLEGAL_INSTRUCTION */
+	{ 0xC0000096, K_ILL },			/* EXCEPTION_PRIV_INSTRUCTION */
+	{ 0xC000008C, K_BOUNDS },		/* EXCEPTION_ARRAY_BOUNDS_EXCEEDED */
+	{ 0xC000008D, K_ARITH },		/* EXCEPTION_FLT_DENORMAL_OPERAND */
+	{ 0xC000008E, K_ARITH },		/* EXCEPTION_FLT_DIVIDE_BY_ZERO */
+	{ 0xC000008F, K_ARITH },		/* EXCEPTION_FLT_INEXACT_RESULT */
+	{ 0xC0000090, K_ARITH },		/* EXCEPTION_FLT_INVALID_OPERATION */
+	{ 0xC0000091, K_ARITH },		/* EXCEPTION_FLT_OVERFLOW */
+	{ 0xC0000092, K_ARITH },		/* EXCEPTION_FLT_STACK_CHECK */
+	{ 0xC0000093, K_ARITH },		/* EXCEPTION_FLT_UNDERFLOW */
+	{ 0xC0000094, K_ARITH },		/* EXCEPTION_INT_DIVIDE_BY_ZERO */
+	{ 0xC0000095, K_ARITH },		/* EXCEPTION_INT_OVERFLOW */
+	{ 0xC00002B4, K_ARITH },		/* STATUS_FLOAT_MULTIPLE_FAULTS */
+	{ 0xC00002B5, K_ARITH },		/* STATUS_FLOAT_MULTIPLE_TRAPS */
+	{ 0x80000002, K_BUS },			/* EXCEPTION_DATATYPE_MISALIGNMENT */
+	{ 0xC00002C5, K_BUS },			/* STATUS_DATATYPE_MISALIGNMENT_ERROR */
+	{ 0x80000001, K_GUARD_PAGE },		/* EXCEPTION_GUARD_PAGE */
+	{ 0x40010005, K_CONSOLE_INTERRUPT },	/* DBG_CONTROL_C */
+	{ 0x40010008, K_CONSOLE_INTERRUPT },	/* DBG_CONTROL_BREAK */
+	{ 0xC000013A, K_CONSOLE_INTERRUPT },	/* STATUS_CONTROL_C_EXIT */
+	{ 0xC0000017, K_OUT_OF_MEMORY },	/* STATUS_NO_MEMORY */
+	{ 0xC000012D, K_OUT_OF_MEMORY },	/* STATUS_COMMITMENT_LIMIT */
+};
+
+/* __fastfail codes that name a more specific kind than "fail-fast". */
+static const struct {
+	uint64_t code;
+	enum kind kind;
+} fast_fail_kinds[] = {
+	{ 0, K_STACK_SMASH },		/* FAST_FAIL_LEGACY_GS_VIOLATION */
+	{ 2, K_STACK_SMASH },		/* FAST_FAIL_STACK_COOKIE_CHECK_FAILURE */
+	{ 7, K_ABORT },			/* FAST_FAIL_FATAL_APP_EXIT: abort() in the CRT */
+	{ 50, K_HEAP_CORRUPTION },	/* FAST_FAIL_HEAP_METADATA_CORRUPTION */
+};
+
+/* Functions on an aborting thread's stack that say why it aborted. */
+static const struct {
+	const char *function;
+	enum kind kind;
+} abort_frames[] = {
+	{ "__assert_fail", K_ASSERT },
+	{ "__assert_fail_base", K_ASSERT },
+	{ "__assert_perror_fail", K_ASSERT },
+	{ "__stack_chk_fail", K_STACK_SMASH },
+	{ "__fortify_fail", K_FORTIFY },
+	{ "__chk_fail", K_FORTIFY },
+	{ "malloc_printerr", K_HEAP_CORRUPTION },
+	{ "__gnu_cxx::__verbose_terminate_handler", K_CXX_UNCAUGHT },
+	{ "__cxxabiv1::__terminate", K_CXX_UNCAUGHT },
+	{ "std::terminate", K_CXX_UNCAUGHT },
+};
+
+/* Pieces of glibc's abort messages that say why it aborted. */
+static const struct {
+	const char *needle;
+	enum kind kind;
+} abort_messages[] = {
+	{ "Assertion `", K_ASSERT },
+	{ "stack smashing detected", K_STACK_SMASH },
+	{ "buffer overflow detected", K_FORTIFY },
+	{ "double free", K_HEAP_CORRUPTION },
+	{ "free(): ", K_HEAP_CORRUPTION },
+	{ "malloc(): ", K_HEAP_CORRUPTION },
+	{ "realloc(): ", K_HEAP_CORRUPTION },
+	{ "munmap_chunk(): ", K_HEAP_CORRUPTION },
+	{ "corrupted size vs. prev_size", K_HEAP_CORRUPTION },
+	{ "corrupted double-linked list", K_HEAP_CORRUPTION },
+	{ "malloc_consolidate(): ", K_HEAP_CORRUPTION },
+};
+
+/* Memory permissions in words, for address texts. */
+static const struct {
+	unsigned prot;
+	const char *words;
+} prot_words[] = {
+	{ 0, "no access" },
+	{ CR_PROT_R, "read-only" },
+	{ CR_PROT_R | CR_PROT_X, "read-only, executable" },
+	{ CR_PROT_R | CR_PROT_W, "writable, not executable" },
+	{ CR_PROT_R | CR_PROT_W | CR_PROT_X, "writable and executable" },
+	{ CR_PROT_X, "execute-only" },
+	{ CR_PROT_W, "write-only" },
+	{ CR_PROT_W | CR_PROT_X, "writable and executable, not readable" },
+};
+
+/* Prefixes glibc puts on internal aliases of its own functions. */
+static const char *const alias_prefixes[] = { "__GI_", "__libc_" };
+
+bool cr_function_is(const char *function, const char *name)
+{
+	if (!function || !name)
+		return false;
+	for (size_t pass = 0; pass < 2; pass++) {
+		const char *f = function;
+		if (pass == 1) {
+			size_t i;
+			for (i = 0; i < ARRAY_LEN(alias_prefixes); i++) {
+				size_t n = strlen(alias_prefixes[i]);
+				if (!strncmp(f, alias_prefixes[i], n)) {
+					f += n;
+					break;
+				}
+			}
+			if (i == ARRAY_LEN(alias_prefixes))
+				return false;
+		}
+		size_t n = strlen(name);
+		if (!strncmp(f, name, n) &&
+		    (f[n] == 0 || f[n] == '.' || f[n] == '('))
+			return true;
+	}
+	return false;
+}
+
+/* What the pass knows about the crashing thread while it classifies. */
+struct ctx {
+	struct cr_analysis *a;
+	const struct cr_dump *d;
+	const struct cr_thread *t;	/* crashing thread, NULL unknown */
+	const struct cr_stack *stack;	/* its stack, NULL unknown */
+	bool pc_known, sp_known;
+	uint64_t pc, sp;
+	bool oom;
+};
+
+static void set_kind(struct cr_crash *c, enum kind k)
+{
+	c->cls = kinds[k].cls;
+	c->class_id = kinds[k].id;
+	c->class_text = kinds[k].text;
+}
+
+static const char *prot_text(unsigned prot)
+{
+	for (size_t i = 0; i < ARRAY_LEN(prot_words); i++)
+		if (prot_words[i].prot == prot)
+			return prot_words[i].words;
+	return "unknown permissions";
+}
+
+static void prot_string(const struct cr_region *r, char out[4])
+{
+	out[0] = r->prot & CR_PROT_R ? 'r' : '-';
+	out[1] = r->prot & CR_PROT_W ? 'w' : '-';
+	out[2] = r->prot & CR_PROT_X ? 'x' : '-';
+	out[3] = 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+	if (!s && path)
+		s = strrchr(path, '\\');
+	return s ? s + 1 : path;
+}
+
+/* Highest address of the dump's address space (4 GiB - 1 on 32-bit). */
+static uint64_t address_top(const struct cr_dump *d)
+{
+	return d->process.pointer_size == 4 ? UINT32_MAX : UINT64_MAX;
+}
+
+/* A null pointer plus or minus a small offset, with nothing mapped there. */
+static bool is_null_address(const struct cr_dump *d, uint64_t addr)
+{
+	if (cr_dump_region_at(d, addr))
+		return false;
+	return addr < CR_NULL_PAGE_LIMIT ||
+	       (addr <= address_top(d) &&
+		address_top(d) - addr < CR_NULL_NEGATIVE_LIMIT);
+}
+
+/*
+ * The lowest and highest address of thread T's stack: the writable region
+ * holding its sp, else the captured stack range (minidumps without a
+ * memory map).  False when neither is known.
+ */
+static bool thread_stack_range(const struct cr_dump *d,
+			       const struct cr_thread *t, uint64_t *lo,
+			       uint64_t *hi)
+{
+	uint64_t sp;
+	if (!t || !cr_thread_sp(d, t, &sp))
+		return false;
+	const struct cr_region *r = cr_dump_region_at(d, sp);
+	if (r && (!r->prot_known || (r->prot & CR_PROT_W))) {
+		*lo = r->start;
+		*hi = r->end;
+		return true;
+	}
+	if (t->stack_hi > t->stack_lo && sp + CR_STACK_GUARD_REACH >= t->stack_lo &&
+	    sp < t->stack_hi) {
+		*lo = t->stack_lo;
+		*hi = t->stack_hi;
+		return true;
+	}
+	return false;
+}
+
+/* A region nobody may touch: the guard page of a pthread stack. */
+static bool is_no_access(const struct cr_region *r)
+{
+	return r && r->prot_known && r->prot == 0;
+}
+
+/*
+ * Whether the crashing thread ran off the end of its stack: its sp is
+ * outside any mapping or in a no-access one (the guard), or the fault
+ * address lies within CR_STACK_GUARD_REACH below the stack's lowest
+ * address or in the no-access mapping just below it.
+ */
+static bool is_stack_overflow(const struct ctx *x, bool addr_known,
+			      uint64_t addr)
+{
+	const struct cr_dump *d = x->d;
+	uint64_t lo, hi;
+
+	if (!x->sp_known)
+		return false;
+	if (d->nregions > 0) {
+		const struct cr_region *r = cr_dump_region_at(d, x->sp);
+		if (!r || is_no_access(r) ||
+		    (r->prot_known && !(r->prot & CR_PROT_W)))
+			return true;
+	}
+	if (!addr_known || !thread_stack_range(d, x->t, &lo, &hi))
+		return false;
+	if (addr < lo && lo - addr <= CR_STACK_GUARD_REACH)
+		return true;
+	const struct cr_region *g = cr_dump_region_at(d, addr);
+	return g && is_no_access(g) && g->end == lo;
+}
+
+static char *fmt_null(uint64_t addr, uint64_t top)
+{
+	if (addr == 0)
+		return cr_strdup_printf("0x0 (null pointer)");
+	if (addr < CR_NULL_PAGE_LIMIT)
+		return cr_strdup_printf("0x%" PRIx64 " (null pointer + 0x%" PRIx64
+					": a field reached through a null pointer)",
+					addr, addr);
+	return cr_strdup_printf("0x%" PRIx64 " (null pointer - 0x%" PRIx64 ")",
+				addr, top - addr + 1);
+}
+
+/*
+ * Where ADDR lies relative to the threads' stacks: "24 bytes below the
+ * stack of thread 1234", "in the stack of thread 1234".  The crashing
+ * thread is tried first.  NULL when it is near no stack.
+ */
+static char *stack_relation(const struct ctx *x, uint64_t addr)
+{
+	const struct cr_dump *d = x->d;
+	ssize_t first = x->a->crash.thread;
+
+	for (size_t k = 0; k <= d->nthreads; k++) {
+		const struct cr_thread *t;
+		if (k == 0) {
+			if (first < 0)
+				continue;
+			t = &d->threads[first];
+		} else {
+			t = &d->threads[k - 1];
+			if (first >= 0 && t == &d->threads[first])
+				continue;
+		}
+		uint64_t lo, hi;
+		if (!thread_stack_range(d, t, &lo, &hi))
+			continue;
+		if (addr >= lo && addr < hi)
+			return cr_strdup_printf("in the stack of thread %" PRId64,
+						t->tid);
+		if (addr < lo && lo - addr <= CR_STACK_GUARD_REACH)
+			return cr_strdup_printf("%" PRIu64 " bytes below the stack of thread %" PRId64,
+						lo - addr, t->tid);
+		const struct cr_region *g = cr_dump_region_at(d, addr);
+		if (g && is_no_access(g) && g->end == lo)
+			return cr_strdup_printf("in the guard page %" PRIu64 " bytes below the stack of thread %" PRId64,
+						lo - addr, t->tid);
+	}
+	return NULL;
+}
+
+/*
+ * ADDR in plain words: "0x0 (null pointer)", "0x7ffd...: 24 bytes below
+ * the stack of thread 1234", "0x...: inside libfoo.so at offset 0x10 (r-x,
+ * read-only, executable)", "0x...: in no mapped region".
+ */
+static char *describe_address(const struct ctx *x, uint64_t addr)
+{
+	const struct cr_dump *d = x->d;
+	const struct cr_region *r;
+	const struct cr_module *m;
+	char perm[4] = "";
+	char *where, *out;
+
+	if (is_null_address(d, addr))
+		return fmt_null(addr, address_top(d));
+
+	r = cr_dump_region_at(d, addr);
+	if (r && r->prot_known)
+		prot_string(r, perm);
+	where = stack_relation(x, addr);
+	if (where) {
+		/* already said */
+	} else if ((m = cr_dump_module_at(d, addr))) {
+		if (r && r->prot_known)
+			where = cr_strdup_printf("inside %s at offset 0x%" PRIx64 " (%s, %s)",
+						 base_name(m->path), addr - m->base,
+						 perm, prot_text(r->prot));
+		else
+			where = cr_strdup_printf("inside %s at offset 0x%" PRIx64,
+						 base_name(m->path), addr - m->base);
+	} else if (r && r->path && !strcmp(r->path, "[heap]")) {
+		where = cr_strdup_printf("in the heap ([heap]%s%s)",
+					 r->prot_known ? ", " : "", perm);
+	} else if (r && r->path) {
+		where = cr_strdup_printf("in a mapping of %s%s%s%s", r->path,
+					 r->prot_known ? " (" : "", perm,
+					 r->prot_known ? ")" : "");
+	} else if (r) {
+		where = cr_strdup_printf("in an anonymous mapping 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s%s",
+					 r->start, r->end,
+					 r->prot_known ? " (" : "", perm,
+					 r->prot_known ? ", " : "",
+					 r->prot_known ? prot_text(r->prot) : "",
+					 r->prot_known ? ")" : "");
+	} else if (d->nregions == 0) {
+		where = cr_strdup_printf("the dump records no memory map");
+	} else {
+		where = cr_strdup_printf("in no mapped region");
+	}
+	if (!where)
+		return NULL;
+	out = cr_strdup_printf("0x%" PRIx64 ": %s", addr, where);
+	free(where);
+	return out;
+}
+
+/* Index in a->threads of the thread the event happened on, -1 unknown. */
+static ssize_t find_crash_thread(const struct cr_analysis *a)
+{
+	const struct cr_event *ev = &a->dump->event;
+
+	if (ev->tid >= 0)
+		for (size_t i = 0; i < a->nthreads; i++)
+			if (a->threads[i].thread && a->threads[i].thread->tid == ev->tid)
+				return (ssize_t)i;
+	/* No tid recorded: the one thread that has the signal pending. */
+	if (ev->kind == CR_EVENT_SIGNAL && ev->signo > 0)
+		for (size_t i = 0; i < a->nthreads; i++)
+			if (a->threads[i].thread && a->threads[i].thread->signo == ev->signo)
+				return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * glibc's abort/assert message (see the file comment), trailing newline
+ * removed; NULL when libc's symbol or the bytes are not available.  Newer
+ * glibc may keep a plain `char *`: when the size field is not plausible,
+ * the pointer is read as the string itself.
+ */
+static char *read_abort_message(const struct ctx *x)
+{
+	const struct cr_dump *d = x->d;
+	uint64_t sym, p;
+	uint8_t b[4];
+	char *msg;
+
+	if (!cr_analysis_symbol(x->a, "libc.so", "__abort_msg", &sym))
+		return NULL;
+	if (!cr_dump_read_word(d, sym, &p) || p == 0)
+		return NULL;
+	if (cr_dump_read(d, p, b, sizeof(b)) != sizeof(b))
+		return NULL;
+	uint32_t size = d->process.big_endian
+		? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
+		: (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
+	if (size > sizeof(b) && size <= CR_ABORT_MSG_ALLOC_MAX)
+		msg = cr_dump_read_string(d, p + sizeof(b),
+					  size - sizeof(b) < CR_ABORT_MSG_MAX
+					  ? size - sizeof(b) : CR_ABORT_MSG_MAX);
+	else
+		msg = cr_dump_read_string(d, p, CR_ABORT_MSG_MAX);
+	if (!msg)
+		return NULL;
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = 0;
+	if (n == 0) {
+		free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Why the crashing thread aborted: from its frames, then from the message. */
+static enum kind abort_kind(const struct ctx *x, const char *message)
+{
+	if (x->stack) {
+		size_t n = x->stack->nframes < CR_ABORT_SCAN_FRAMES
+			? x->stack->nframes : CR_ABORT_SCAN_FRAMES;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < ARRAY_LEN(abort_frames); j++)
+				if (cr_function_is(x->stack->frames[i].function,
+						   abort_frames[j].function))
+					return abort_frames[j].kind;
+	}
+	if (message)
+		for (size_t j = 0; j < ARRAY_LEN(abort_messages); j++)
+			if (strstr(message, abort_messages[j].needle))
+				return abort_messages[j].kind;
+	return K_ABORT;
+}
+
+static void classify_abort(struct ctx *x)
+{
+	struct cr_crash *c = &x->a->crash;
+
+	c->abort_message = read_abort_message(x);
+	set_kind(c, abort_kind(x, c->abort_message));
+}
+
+/*
+ * A memory fault at ADDR.  ACCESS is "read", "write", "execute" or NULL
+ * when the dump does not say (Linux).  SI_CODE is the SIGSEGV si_code, 0
+ * for exceptions.
+ */
+static enum kind classify_fault(const struct ctx *x, uint64_t addr,
+				const char *access, int si_code)
+{
+	const struct cr_dump *d = x->d;
+	bool exec = access && !strcmp(access, "execute");
+	bool write = access && !strcmp(access, "write");
+
+	if (is_stack_overflow(x, true, addr))
+		return K_STACK_OVERFLOW;
+	if (is_null_address(d, addr))
+		return K_NULL;
+	if (exec || (x->pc_known && x->pc == addr)) {
+		/* The instruction fetch itself faulted. */
+		const struct cr_region *r = cr_dump_region_at(d, addr);
+		if (!r && (d->nregions > 0 || si_code == SEGV_MAPERR_))
+			return K_EXEC_UNMAPPED;
+		if (exec || !r || !r->prot_known || !(r->prot & CR_PROT_X))
+			return K_EXEC_NX;
+	}
+	/* pc itself outside executable memory: a jump to a bad address. */
+	if (x->pc_known && d->nregions > 0) {
+		const struct cr_region *r = cr_dump_region_at(d, x->pc);
+		if (!r)
+			return K_EXEC_UNMAPPED;
+		if (r->prot_known && !(r->prot & CR_PROT_X))
+			return K_EXEC_NX;
+	}
+	if (si_code == SEGV_MAPERR_)
+		return K_UNMAPPED;
+	const struct cr_region *r = cr_dump_region_at(d, addr);
+	if (r && r->prot_known) {
+		if (write && !(r->prot & CR_PROT_W))
+			return K_WRITE_RO;
+		/* Access unknown (Linux) on a readable, unwritable region: the
+		 * read would have worked, so it was a write. */
+		if (!access && (r->prot & CR_PROT_R) && !(r->prot & CR_PROT_W))
+			return K_WRITE_RO;
+		return K_PROTECTED;
+	}
+	if (!r && d->nregions > 0)
+		return K_UNMAPPED;
+	/* No memory map to look at. */
+	if (write)
+		return K_WRITE_AV;
+	if (access)
+		return K_READ_AV;
+	return si_code == SEGV_ACCERR_ ? K_PROTECTED : K_AV;
+}
+
+static char *sender_text(const struct cr_event *ev)
+{
+	if (ev->sender_uid >= 0)
+		return cr_strdup_printf("process %" PRId64 " (uid %" PRId64 ")",
+					ev->sender_pid, ev->sender_uid);
+	return cr_strdup_printf("process %" PRId64, ev->sender_pid);
+}
+
+static enum kind signal_default_kind(int signo)
+{
+	for (size_t i = 0; i < ARRAY_LEN(signal_kinds); i++)
+		if (signal_kinds[i].signo == signo)
+			return signal_kinds[i].kind;
+	return K_SIGNAL;
+}
+
+/* A POSIX signal (cores, Linux/macOS minidumps). */
+static void classify_signal(struct ctx *x)
+{
+	struct cr_crash *c = &x->a->crash;
+	const struct cr_event *ev = &x->d->event;
+	int signo = ev->signo;
+
+	c->signo = signo;
+	c->signal_name = cr_signal_name(signo);
+	if (ev->siginfo_known)
+		cr_si_code_describe(signo, ev->si_code, &c->code_name,
+				    &c->code_text);
+	c->address_known = ev->fault_addr_known;
+	c->address = ev->fault_addr;
+
+	/* Sent by a process (kill, tgkill, sigqueue ...): no fault address. */
+	if (ev->siginfo_known && ev->si_code <= 0) {
+		c->address_known = false;
+		bool self = ev->sender_known &&
+			    ev->sender_pid == x->d->process.pid;
+		if (ev->sender_known) {
+			c->sender = sender_text(ev);
+			if (!c->sender)
+				x->oom = true;
+		}
+		if (signo == SIG_ABRT && (self || !ev->sender_known))
+			classify_abort(x);
+		else if (self)
+			set_kind(c, K_SELF_SIGNAL);
+		else if (ev->sender_known)
+			set_kind(c, K_KILLED);
+		else
+			set_kind(c, K_SIGNAL_SENT);
+		return;
+	}
+
+	if (signo == SIG_SEGV) {
+		if (ev->siginfo_known && ev->si_code == SI_KERNEL_) {
+			/* si_addr is 0 here and means nothing. */
+			c->address_known = false;
+			set_kind(c, is_stack_overflow(x, false, 0)
+				 ? K_STACK_OVERFLOW : K_GP_FAULT);
+			return;
+		}
+		if (ev->siginfo_known)
+			for (size_t i = 0; i < ARRAY_LEN(segv_code_kinds); i++)
+				if (segv_code_kinds[i].code == ev->si_code) {
+					set_kind(c, segv_code_kinds[i].kind);
+					return;
+				}
+		if (c->address_known)
+			set_kind(c, classify_fault(x, c->address, NULL,
+						   ev->siginfo_known ? ev->si_code : 0));
+		else
+			set_kind(c, is_stack_overflow(x, false, 0)
+				 ? K_STACK_OVERFLOW : K_SEGV);
+		return;
+	}
+	if (ev->siginfo_known && ev->si_code == SI_KERNEL_) {
+		c->address_known = false;
+		c->sender = cr_strdup_printf("the kernel");
+		if (!c->sender)
+			x->oom = true;
+		set_kind(c, signal_default_kind(signo) == K_SIGNAL
+			 ? K_KILLED_BY_KERNEL : signal_default_kind(signo));
+		return;
+	}
+	if (signo == SIG_ABRT) {
+		classify_abort(x);
+		return;
+	}
+	set_kind(c, signal_default_kind(signo));
+}
+
+/* A Windows exception record (minidumps). */
+static void classify_exception(struct ctx *x)
+{
+	struct cr_crash *c = &x->a->crash;
+	const struct cr_event *ev = &x->d->event;
+	const char *name, *text, *access_name = NULL, *verb = NULL;
+	enum kind k = K_EXCEPTION;
+
+	cr_ntstatus_describe(ev->exc_code, &name, &text);
+	c->signal_name = name;
+	c->code_text = text;
+	for (size_t i = 0; i < ARRAY_LEN(exception_kinds); i++)
+		if (exception_kinds[i].code == ev->exc_code)
+			k = exception_kinds[i].kind;
+
+	if (ev->exc_nparams >= 1 &&
+	    cr_exception_access(ev->exc_code, ev->exc_params[0], &access_name,
+				&verb))
+		c->signal_name = access_name;
+	if (ev->exc_nparams >= 2 &&
+	    (ev->exc_code == 0xC0000005 || ev->exc_code == 0xC0000006)) {
+		c->address_known = true;
+		c->address = ev->exc_params[1];
+	} else {
+		c->address_known = ev->fault_addr_known;
+		c->address = ev->fault_addr;
+	}
+
+	if (k == K_AV) {
+		if (c->address_known)
+			k = classify_fault(x, c->address, verb, 0);
+		else if (is_stack_overflow(x, false, 0))
+			k = K_STACK_OVERFLOW;
+	} else if (k == K_FAIL_FAST && ev->exc_code == 0xC0000409 &&
+		   ev->exc_nparams >= 1) {
+		cr_fast_fail_describe(ev->exc_params[0], &c->code_name,
+				      &c->code_text);
+		for (size_t i = 0; i < ARRAY_LEN(fast_fail_kinds); i++)
+			if (fast_fail_kinds[i].code == ev->exc_params[0])
+				k = fast_fail_kinds[i].kind;
+	}
+	/* A code not in the table leaves signal_name NULL; reports show the
+	 * number from the dump's event. */
+	set_kind(c, k);
+}
+
+/*
+ * pass_crash: fill a->crash from a->dump->event and mark the crashing
+ * thread.  Needs a->threads (stacks symbolized, for the abort helpers);
+ * runs before pass_state and pass_summary.  Returns NULL, or &cr_enomem
+ * when a text could not be allocated.
+ */
+struct cr_error *pass_crash(struct cr_analysis *a)
+{
+	struct cr_crash *c = &a->crash;
+	const struct cr_dump *d = a->dump;
+	struct ctx x = { .a = a, .d = d };
+
+	c->thread = -1;
+	if (d->event.kind == CR_EVENT_NONE) {
+		set_kind(c, K_NONE);
+		return NULL;
+	}
+
+	c->thread = find_crash_thread(a);
+	if (c->thread >= 0) {
+		a->threads[c->thread].crashed = true;
+		x.t = a->threads[c->thread].thread;
+		x.stack = &a->threads[c->thread].stack;
+		x.pc_known = cr_thread_pc(d, x.t, &x.pc);
+		x.sp_known = cr_thread_sp(d, x.t, &x.sp);
+	}
+
+	if (d->event.kind == CR_EVENT_SIGNAL)
+		classify_signal(&x);
+	else
+		classify_exception(&x);
+
+	if (c->address_known) {
+		c->address_text = describe_address(&x, c->address);
+		if (!c->address_text)
+			x.oom = true;
+	}
+	return x.oom ? &cr_enomem : NULL;
+}

@@ -1,0 +1,220 @@
+/*
+ * main.c - the coroner command line.
+ *
+ *   coroner analyze DUMP... [-o DIR|-] [--format md,html,json] [options]
+ *
+ * For each dump: read it into the model (formats/), analyze it
+ * (analyzer/), write the reports (reports/).  The exit status is the worst
+ * over all dumps (docs/coroner.1.md):
+ *   0 reports written; 1 reports written, but the dump is damaged or
+ *   incomplete (the reports list what is missing); 2 usage; 3 I/O error;
+ *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "dump.h"
+#include "report.h"
+
+#define MAX_DIR_OPTIONS 32
+
+static void usage(FILE *f)
+{
+	fputs("usage: coroner analyze DUMP... [-o DIR|-] [-f md,html,json]\n"
+	      "                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
+	      "                       [-e EXECUTABLE] [--max-frames N] [-q]\n"
+	      "       coroner --version | --help\n"
+	      "\n"
+	      "Reads a Linux core file (or a minidump) and writes a report of what\n"
+	      "happened: the crash and its cause, every thread's stack, the modules.\n"
+	      "\n"
+	      "  -o, --output DIR     write reports into DIR (default: current directory);\n"
+	      "                       '-' writes the one --format chosen to standard output\n"
+	      "  -f, --format LIST    comma-separated: md, html, json (default: all three)\n"
+	      "      --sysroot DIR    binaries of the machine the dump came from\n"
+	      "      --debug-dir DIR  more debug info (build-id tree or .debug files)\n"
+	      "      --image-dir DIR  a directory holding module files by name\n"
+	      "  -e, --executable F   the dumped program's executable\n"
+	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
+	      "  -q, --quiet          do not list the reports written\n"
+	      "\n"
+	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
+	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
+	      "report; 6 out of memory; 70 internal error.\n", f);
+}
+
+static int parse_formats(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if (n == 2 && !strncmp(s, "md", 2))
+			*out |= CR_REPORT_MD;
+		else if ((n == 8 && !strncmp(s, "markdown", 8)))
+			*out |= CR_REPORT_MD;
+		else if (n == 4 && !strncmp(s, "html", 4))
+			*out |= CR_REPORT_HTML;
+		else if (n == 4 && !strncmp(s, "json", 4))
+			*out |= CR_REPORT_JSON;
+		else
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return *out ? 0 : -1;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static int fail(struct cr_error *err, const char *path)
+{
+	int code = err->code;
+	fprintf(stderr, "coroner: %s%s%s\n", path && !strstr(err->message, path) ? path : "",
+		path && !strstr(err->message, path) ? ": " : "", err->message);
+	cr_error_free(err);
+	return code;
+}
+
+static int analyze_one(const char *path, const struct cr_options *opts,
+		       const char *outdir, unsigned formats, bool quiet)
+{
+	struct cr_dump *d = NULL;
+	struct cr_analysis *a = NULL;
+	struct cr_error *err = cr_dump_open(path, &d);
+	if (err)
+		return fail(err, path);
+	err = cr_analyze(d, opts, &a);
+	if (err) {
+		cr_dump_free(d);
+		return fail(err, path);
+	}
+	int status = d->nproblems || d->problems_dropped ? 1 : 0;
+	static const enum cr_report_format order[] = {
+		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
+	};
+	for (size_t i = 0; i < 3; i++) {
+		if (!(formats & order[i]))
+			continue;
+		char *out = strcmp(outdir, "-") == 0 ? strdup("-") :
+			cr_strdup_printf("%s/%s.coroner.%s", outdir, base_name(path),
+					 report_extension(order[i]));
+		if (!out) {
+			status = fail(&cr_enomem, NULL);
+			break;
+		}
+		err = report_write_file(a, order[i], out);
+		if (err) {
+			status = fail(err, NULL);
+			free(out);
+			break;
+		}
+		if (!quiet && strcmp(out, "-") != 0)
+			printf("%s\n", out);
+		free(out);
+	}
+	cr_analysis_free(a);
+	cr_dump_free(d);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "sysroot", required_argument, NULL, 'S' },
+		{ "debug-dir", required_argument, NULL, 'D' },
+		{ "image-dir", required_argument, NULL, 'I' },
+		{ "executable", required_argument, NULL, 'e' },
+		{ "max-frames", required_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *debug_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
+	const char *image_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
+	size_t ndebug = 0, nimage = 0;
+	struct cr_options opts = { .debug_dirs = debug_dirs, .image_dirs = image_dirs };
+	const char *outdir = ".";
+	unsigned formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON;
+	bool quiet = false;
+	int c;
+
+	/* GNU getopt permutes: options may stand before or after the
+	 * command and the dumps. */
+	while ((c = getopt_long(argc, argv, "o:f:e:qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case 'f':
+			if (parse_formats(optarg, &formats)) {
+				fprintf(stderr, "coroner: unknown format in '%s' (use md, html, json)\n", optarg);
+				return CR_ERR_USAGE;
+			}
+			break;
+		case 'S': opts.sysroot = optarg; break;
+		case 'D':
+		case 'I':
+			if ((c == 'D' ? ndebug : nimage) >= MAX_DIR_OPTIONS) {
+				fprintf(stderr, "coroner: at most %d --%s options\n",
+					MAX_DIR_OPTIONS, c == 'D' ? "debug-dir" : "image-dir");
+				return CR_ERR_USAGE;
+			}
+			if (c == 'D')
+				debug_dirs[ndebug++] = optarg;
+			else
+				image_dirs[nimage++] = optarg;
+			break;
+		case 'e': opts.executable = optarg; break;
+		case 'M': {
+			char *end;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || v == 0) {
+				fprintf(stderr, "coroner: --max-frames wants a positive number\n");
+				return CR_ERR_USAGE;
+			}
+			opts.max_frames = (size_t)v;
+			break;
+		}
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
+		default: usage(stderr); return CR_ERR_USAGE;
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {
+		if (optind < argc)
+			fprintf(stderr, "coroner: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return CR_ERR_USAGE;
+	}
+	optind++;
+	if (optind >= argc) {
+		fprintf(stderr, "coroner: analyze: no dump given\n");
+		return CR_ERR_USAGE;
+	}
+	if (strcmp(outdir, "-") == 0 &&
+	    (formats & (formats - 1)) != 0) {
+		fprintf(stderr, "coroner: -o - writes one report: choose one --format\n");
+		return CR_ERR_USAGE;
+	}
+	if (strcmp(outdir, "-") == 0 && argc - optind > 1) {
+		fprintf(stderr, "coroner: -o - takes one dump\n");
+		return CR_ERR_USAGE;
+	}
+	int worst = 0;
+	for (int i = optind; i < argc; i++) {
+		int st = analyze_one(argv[i], &opts, outdir, formats, quiet);
+		if (st > worst)
+			worst = st;
+	}
+	return worst;
+}

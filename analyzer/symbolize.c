@@ -1,0 +1,681 @@
+/*
+ * symbolize.c - program counter -> module, function, source line, inlined
+ * calls; through one libdwfl session built from the dump's module list.
+ *
+ * Why a session of our own rather than dwfl_core_file_report(): the model
+ * is format-neutral (a minidump fills it too), and libdwfl's core reader
+ * reads memory through elf_getdata_rawchunk(), which is quadratic on deep
+ * stacks in elfutils 0.188.  Modules are reported with dwfl_report_module()
+ * and their build ids; our find_elf callback decides which file is the
+ * module (see symtab.h) and records what it found for the report.
+ *
+ * The cache: an open-addressing table from lookup pc to struct cr_sym.
+ * Strings are interned in a second table so that the stack folding and
+ * thread grouping can compare frames by pointer.
+ */
+#include "symtab.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "passes.h"
+
+/* libstdc++'s demangler (C++ ABI); linked from libstdc++. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+			    int *status);
+
+#define MAX_INLINE_DEPTH 64	/* inlined calls kept per pc */
+#define MAX_MEMORY_IMAGE (4u << 20)	/* largest module read from dump memory */
+
+struct modslot {
+	struct cr_symtab *st;
+	size_t index;		/* into dump->modules */
+	Dwfl_Module *mod;
+	char *found;		/* file used */
+	bool mismatch;
+	bool from_memory;
+	void *mem_image;	/* owned copy for elf_memory() */
+};
+
+struct strpool {
+	char **slots;
+	size_t cap, used;
+};
+
+struct symcache {
+	struct cr_sym **slots;
+	size_t cap, used;
+};
+
+struct cr_symtab {
+	const struct cr_dump *d;
+	const struct cr_options *opts;
+	Dwfl *dwfl;
+	Dwfl_Callbacks callbacks;
+	char *debuginfo_path;
+	struct modslot *slots;	/* one per dump module */
+	Elf *arch_elf;
+	unsigned char arch_elf_buf[64];
+	struct strpool pool;
+	struct symcache cache;
+};
+
+/* --- string pool ----------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t hash_u64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static bool pool_grow(struct strpool *p)
+{
+	size_t ncap = p->cap ? p->cap * 2 : 1024;
+	char **n = calloc(ncap, sizeof(*n));
+	if (!n)
+		return false;
+	for (size_t i = 0; i < p->cap; i++) {
+		if (!p->slots[i])
+			continue;
+		size_t j = hash_bytes(p->slots[i]) & (ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = p->slots[i];
+	}
+	free(p->slots);
+	p->slots = n;
+	p->cap = ncap;
+	return true;
+}
+
+const char *cr_symtab_intern(struct cr_symtab *st, const char *s)
+{
+	struct strpool *p = &st->pool;
+	if (!s)
+		return NULL;
+	if ((p->used + 1) * 2 > p->cap && !pool_grow(p))
+		return NULL;
+	size_t j = hash_bytes(s) & (p->cap - 1);
+	while (p->slots[j]) {
+		if (strcmp(p->slots[j], s) == 0)
+			return p->slots[j];
+		j = (j + 1) & (p->cap - 1);
+	}
+	char *c = strdup(s);
+	if (!c)
+		return NULL;
+	p->slots[j] = c;
+	p->used++;
+	return c;
+}
+
+/* --- finding files ------------------------------------------------------ */
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	const char *b = strrchr(p, '\\');	/* Windows paths in minidumps */
+	if (b && (!s || b > s))
+		s = b;
+	return s ? s + 1 : p;
+}
+
+/* Open PATH as an ELF file whose build id matches M's (when M has one). */
+static int try_open(struct modslot *ms, const char *path, Elf **elfp)
+{
+	const struct cr_module *m = &ms->st->d->modules[ms->index];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return -1;
+	}
+	if (m->build_id_len) {
+		const void *id = NULL;
+		ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
+		if (n != (ssize_t)m->build_id_len ||
+		    memcmp(id, m->build_id, m->build_id_len) != 0) {
+			ms->mismatch = true;
+			elf_end(elf);
+			close(fd);
+			return -1;
+		}
+	}
+	*elfp = elf;
+	return fd;
+}
+
+/* The module's image copied out of dump memory (e.g. the vdso). */
+static Elf *memory_image(struct modslot *ms)
+{
+	const struct cr_dump *d = ms->st->d;
+	const struct cr_module *m = &d->modules[ms->index];
+	if (m->kind != CR_MODULE_ELF || m->size == 0 ||
+	    m->size > MAX_MEMORY_IMAGE)
+		return NULL;
+	void *buf = malloc(m->size);
+	if (!buf)
+		return NULL;
+	if (cr_dump_read(d, m->base, buf, m->size) != m->size ||
+	    memcmp(buf, ELFMAG, SELFMAG) != 0) {
+		free(buf);
+		return NULL;
+	}
+	Elf *elf = elf_memory(buf, m->size);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		free(buf);
+		return NULL;
+	}
+	if (m->build_id_len) {
+		const void *id = NULL;
+		ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
+		if (n != (ssize_t)m->build_id_len ||
+		    memcmp(id, m->build_id, m->build_id_len) != 0) {
+			elf_end(elf);
+			free(buf);
+			return NULL;
+		}
+	}
+	ms->mem_image = buf;
+	ms->from_memory = true;
+	return elf;
+}
+
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+		    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	struct modslot *ms = *userdata;
+	struct cr_symtab *st = ms->st;
+	const struct cr_module *m = &st->d->modules[ms->index];
+	const struct cr_options *o = st->opts;
+	char *cand[64];
+	size_t nc = 0;
+
+	*elfp = NULL;
+	*file_name = NULL;
+	if (!m->path || m->kind != CR_MODULE_ELF)
+		goto memory;
+	if (m->is_main && o->executable)
+		cand[nc++] = strdup(o->executable);
+	for (const char **dir = o->image_dirs; dir && *dir && nc < 40; dir++)
+		cand[nc++] = cr_strdup_printf("%s/%s", *dir, base_name(m->path));
+	if (o->sysroot && m->path[0] == '/')
+		cand[nc++] = cr_strdup_printf("%s%s", o->sysroot, m->path);
+	/* The path on this machine: only trusted when a build id can prove
+	 * it is the same file, or when no sysroot says otherwise. */
+	if (m->path[0] == '/' && (m->build_id_len || !o->sysroot))
+		cand[nc++] = strdup(m->path);
+
+	int fd = -1;
+	for (size_t i = 0; i < nc; i++) {
+		if (fd < 0 && cand[i] && (fd = try_open(ms, cand[i], elfp)) >= 0) {
+			*file_name = cand[i];
+			cand[i] = NULL;
+		}
+		free(cand[i]);
+	}
+	if (fd >= 0) {
+		ms->found = strdup(*file_name);
+		return fd;
+	}
+	if (m->build_id_len) {
+		fd = dwfl_build_id_find_elf(mod, userdata, modname, base,
+					    file_name, elfp);
+		*userdata = ms;
+		if (fd >= 0 || *elfp) {
+			if (*file_name)
+				ms->found = strdup(*file_name);
+			return fd;
+		}
+	}
+memory:
+	*elfp = memory_image(ms);
+	if (*elfp)
+		ms->found = cr_strdup_printf("(image in dump memory)");
+	return -1;
+}
+
+/* --- session ------------------------------------------------------------ */
+
+static unsigned elf_machine(enum cr_arch a)
+{
+	switch (a) {
+	case CR_ARCH_X86_64: return EM_X86_64;
+	case CR_ARCH_X86: return EM_386;
+	case CR_ARCH_AARCH64: return EM_AARCH64;
+	case CR_ARCH_ARM: return EM_ARM;
+	case CR_ARCH_PPC: return EM_PPC;
+	case CR_ARCH_PPC64: return EM_PPC64;
+	case CR_ARCH_S390X: return EM_S390;
+	default: return EM_NONE;
+	}
+}
+
+/* A bare ELF header that tells libdwfl's unwinder the architecture. */
+static Elf *make_arch_elf(struct cr_symtab *st)
+{
+	const struct cr_process *p = &st->d->process;
+	unsigned machine = elf_machine(p->arch);
+	if (machine == EM_NONE)
+		return NULL;
+	unsigned char *b = st->arch_elf_buf;
+	bool is64 = p->pointer_size == 8;
+	memset(b, 0, sizeof(st->arch_elf_buf));
+	memcpy(b, ELFMAG, SELFMAG);
+	b[EI_CLASS] = is64 ? ELFCLASS64 : ELFCLASS32;
+	b[EI_DATA] = p->big_endian ? ELFDATA2MSB : ELFDATA2LSB;
+	b[EI_VERSION] = EV_CURRENT;
+	size_t ehsize = is64 ? 64 : 52;
+	/* e_type (16..17), e_machine (18..19), e_version (20..23). */
+#define PUT16(off, v) do { if (p->big_endian) { b[off] = (v) >> 8; b[off + 1] = (v) & 0xff; } \
+		else { b[off] = (v) & 0xff; b[off + 1] = (v) >> 8; } } while (0)
+	PUT16(16, ET_CORE);
+	PUT16(18, machine);
+	if (p->big_endian)
+		b[23] = EV_CURRENT;
+	else
+		b[20] = EV_CURRENT;
+	PUT16(is64 ? 52 : 40, ehsize);	/* e_ehsize */
+#undef PUT16
+	return elf_memory((char *)b, ehsize);
+}
+
+struct cr_error *cr_symtab_new(const struct cr_dump *d,
+			       const struct cr_options *opts,
+			       struct cr_symtab **out)
+{
+	*out = NULL;
+	elf_version(EV_CURRENT);
+	struct cr_symtab *st = calloc(1, sizeof(*st));
+	if (!st)
+		return &cr_enomem;
+	st->d = d;
+	st->opts = opts;
+
+	/* dwfl_standard_find_debuginfo's search path: ".debug" beside the
+	 * file, /usr/lib/debug (build-id tree), the sysroot's, --debug-dir. */
+	size_t len = 64 + (opts->sysroot ? strlen(opts->sysroot) : 0);
+	for (const char **dir = opts->debug_dirs; dir && *dir; dir++)
+		len += strlen(*dir) + 1;
+	st->debuginfo_path = malloc(len);
+	if (!st->debuginfo_path) {
+		cr_symtab_free(st);
+		return &cr_enomem;
+	}
+	strcpy(st->debuginfo_path, "-:.debug:/usr/lib/debug");
+	if (opts->sysroot) {
+		strcat(st->debuginfo_path, ":");
+		strcat(st->debuginfo_path, opts->sysroot);
+		strcat(st->debuginfo_path, "/usr/lib/debug");
+	}
+	for (const char **dir = opts->debug_dirs; dir && *dir; dir++) {
+		strcat(st->debuginfo_path, ":");
+		strcat(st->debuginfo_path, *dir);
+	}
+	st->callbacks.find_elf = find_elf;
+	st->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	st->callbacks.section_address = dwfl_offline_section_address;
+	st->callbacks.debuginfo_path = &st->debuginfo_path;
+	st->dwfl = dwfl_begin(&st->callbacks);
+	if (!st->dwfl) {
+		cr_symtab_free(st);
+		return cr_error_new(CR_ERR_INTERNAL, "libdwfl: %s",
+				    dwfl_errmsg(-1));
+	}
+
+	st->slots = calloc(d->nmodules ? d->nmodules : 1, sizeof(*st->slots));
+	if (!st->slots) {
+		cr_symtab_free(st);
+		return &cr_enomem;
+	}
+	dwfl_report_begin(st->dwfl);
+	for (size_t i = 0; i < d->nmodules; i++) {
+		const struct cr_module *m = &d->modules[i];
+		struct modslot *ms = &st->slots[i];
+		ms->st = st;
+		ms->index = i;
+		uint64_t end;
+		if (m->size == 0 || cr_add_overflows(m->base, m->size, &end))
+			continue;
+		Dwfl_Module *mod = dwfl_report_module(
+			st->dwfl, m->path ? m->path : "(unnamed)", m->base, end);
+		if (!mod) {
+			/* Overlapping modules are refused by libdwfl. */
+			continue;
+		}
+		if (m->build_id_len)
+			dwfl_module_report_build_id(mod, m->build_id,
+						    m->build_id_len, 0);
+		void **ud;
+		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		*ud = ms;
+		ms->mod = mod;
+	}
+	dwfl_report_end(st->dwfl, NULL, NULL);
+	st->arch_elf = make_arch_elf(st);
+	*out = st;
+	return NULL;
+}
+
+void cr_symtab_free(struct cr_symtab *st)
+{
+	if (!st)
+		return;
+	if (st->dwfl)
+		dwfl_end(st->dwfl);
+	if (st->arch_elf)
+		elf_end(st->arch_elf);
+	if (st->slots) {
+		for (size_t i = 0; i < st->d->nmodules; i++) {
+			free(st->slots[i].found);
+			free(st->slots[i].mem_image);
+		}
+		free(st->slots);
+	}
+	for (size_t i = 0; i < st->cache.cap; i++) {
+		if (st->cache.slots[i]) {
+			free(st->cache.slots[i]->frames);
+			free(st->cache.slots[i]);
+		}
+	}
+	free(st->cache.slots);
+	for (size_t i = 0; i < st->pool.cap; i++)
+		free(st->pool.slots[i]);
+	free(st->pool.slots);
+	free(st->debuginfo_path);
+	free(st);
+}
+
+Dwfl *cr_symtab_dwfl(struct cr_symtab *st)
+{
+	return st->dwfl;
+}
+
+Elf *cr_symtab_arch_elf(struct cr_symtab *st)
+{
+	return st->arch_elf;
+}
+
+/* --- lookups ------------------------------------------------------------ */
+
+static const char *demangled(struct cr_symtab *st, const char *name)
+{
+	if (!name)
+		return NULL;
+	if (name[0] == '_' && name[1] == 'Z') {
+		int status = -1;
+		char *dm = __cxa_demangle(name, NULL, NULL, &status);
+		if (dm && status == 0) {
+			const char *r = cr_symtab_intern(st, dm);
+			free(dm);
+			return r;
+		}
+		free(dm);
+	}
+	/* "__libc_start_main@@GLIBC_2.34": the symbol version is noise in a
+	 * stack (and differs between machines), so drop it. */
+	const char *at = strchr(name, '@');
+	if (at && at != name) {
+		char *plain = strndup(name, (size_t)(at - name));
+		const char *r = plain ? cr_symtab_intern(st, plain) : NULL;
+		free(plain);
+		return r;
+	}
+	return cr_symtab_intern(st, name);
+}
+
+static const char *die_name(struct cr_symtab *st, Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	const char *n = NULL;
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &at) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &at))
+		n = dwarf_formstring(&at);
+	if (!n)
+		n = dwarf_diename(die);
+	return demangled(st, n);
+}
+
+static bool cache_grow(struct symcache *c)
+{
+	size_t ncap = c->cap ? c->cap * 2 : 1024;
+	struct cr_sym **n = calloc(ncap, sizeof(*n));
+	if (!n)
+		return false;
+	for (size_t i = 0; i < c->cap; i++) {
+		if (!c->slots[i])
+			continue;
+		size_t j = hash_u64(c->slots[i]->pc) & (ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = c->slots[i];
+	}
+	free(c->slots);
+	c->slots = n;
+	c->cap = ncap;
+	return true;
+}
+
+static bool has_cfi_at(Dwfl_Module *mod, uint64_t pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfis[2] = { dwfl_module_eh_cfi(mod, &bias), NULL };
+	Dwarf_Addr biases[2] = { bias, 0 };
+	cfis[1] = dwfl_module_dwarf_cfi(mod, &biases[1]);
+	for (int i = 0; i < 2; i++) {
+		Dwarf_Frame *fr = NULL;
+		if (cfis[i] && dwarf_cfi_addrframe(cfis[i], pc - biases[i], &fr) == 0) {
+			free(fr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fill S->frames from DWARF scopes at PC (inlined calls first). */
+static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s)
+{
+	uint64_t pc = s->pc;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	const char *symname = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL,
+						   NULL, NULL);
+	const char *file = NULL;
+	int line = 0, col = 0;
+	Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
+	if (dl)
+		file = dwfl_lineinfo(dl, NULL, &line, &col, NULL, NULL);
+
+	struct cr_symframe fr[MAX_INLINE_DEPTH];
+	unsigned n = 0;
+	const char *cur_file = cr_symtab_intern(st, file);
+	int cur_line = line, cur_col = col;
+
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cudie = dwfl_module_addrdie(mod, pc, &bias);
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
+	if (nscopes > 0) {
+		/* dwarf_getscopes() continues through an inlined call's
+		 * abstract origin; the chain of inlined calls that contains the
+		 * pc is the DIE nesting of the innermost scope (as addr2line -i
+		 * walks it). */
+		Dwarf_Die inner = scopes[0];
+		free(scopes);
+		scopes = NULL;
+		nscopes = dwarf_getscopes_die(&inner, &scopes);
+	}
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	if (cudie && dwarf_getsrcfiles(cudie, &files, &nfiles) != 0)
+		files = NULL;
+	for (int i = 0; i < nscopes && n < MAX_INLINE_DEPTH - 1; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_inlined_subroutine) {
+			fr[n++] = (struct cr_symframe){
+				.function = die_name(st, &scopes[i]),
+				.file = cur_file, .line = cur_line,
+				.column = cur_col,
+			};
+			Dwarf_Attribute at;
+			Dwarf_Word w;
+			cur_file = NULL;
+			cur_line = cur_col = 0;
+			if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &at), &w) == 0)
+				cur_file = cr_symtab_intern(st, dwarf_filesrc(files, w, NULL, NULL));
+			if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &at), &w) == 0)
+				cur_line = (int)w;
+			if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_column, &at), &w) == 0)
+				cur_col = (int)w;
+		} else if (tag == DW_TAG_subprogram) {
+			break;
+		}
+	}
+	free(scopes);
+	/* The physical function: the ELF symbol names it with an offset. */
+	const char *fname = demangled(st, symname);
+	if (!fname && cudie) {
+		Dwarf_Die *sc = NULL;
+		int k = dwarf_getscopes(cudie, pc - bias, &sc);
+		for (int i = 0; i < k; i++)
+			if (dwarf_tag(&sc[i]) == DW_TAG_subprogram) {
+				fname = die_name(st, &sc[i]);
+				break;
+			}
+		free(sc);
+	}
+	fr[n++] = (struct cr_symframe){
+		.function = fname, .offset_known = symname != NULL,
+		.offset = off, .file = cur_file, .line = cur_line,
+		.column = cur_col,
+	};
+	s->frames = malloc(n * sizeof(*fr));
+	if (s->frames) {
+		memcpy(s->frames, fr, n * sizeof(*fr));
+		s->nframes = n;
+	}
+}
+
+const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
+				      bool activation)
+{
+	uint64_t lpc = activation || pc == 0 ? pc : pc - 1;
+	struct symcache *c = &st->cache;
+	if ((c->used + 1) * 2 > c->cap && !cache_grow(c))
+		return NULL;
+	size_t j = hash_u64(lpc) & (c->cap - 1);
+	while (c->slots[j]) {
+		if (c->slots[j]->pc == lpc)
+			return c->slots[j];
+		j = (j + 1) & (c->cap - 1);
+	}
+	struct cr_sym *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->pc = lpc;
+	s->module = -1;
+	Dwfl_Module *mod = dwfl_addrmodule(st->dwfl, lpc);
+	if (mod) {
+		void **ud;
+		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+		struct modslot *ms = *ud;
+		if (ms) {
+			s->module = (ssize_t)ms->index;
+			const struct cr_module *m = &st->d->modules[ms->index];
+			s->module_name = cr_symtab_intern(
+				st, m->path ? base_name(m->path) : NULL);
+			s->module_offset = lpc - m->base;
+		}
+		resolve(st, mod, s);
+		s->has_cfi = has_cfi_at(mod, lpc);
+	}
+	if (!s->frames) {
+		static struct cr_symframe unknown;
+		s->frames = malloc(sizeof(unknown));
+		if (!s->frames) {
+			free(s);
+			return NULL;
+		}
+		s->frames[0] = unknown;
+		s->nframes = 1;
+	}
+	c->slots[j] = s;
+	c->used++;
+	return s;
+}
+
+void cr_symtab_module_info(struct cr_symtab *st, size_t i,
+			   struct cr_module_analysis *out)
+{
+	struct modslot *ms = &st->slots[i];
+	out->module = &st->d->modules[i];
+	out->file = NULL;
+	out->debug_file = NULL;
+	out->has_debug_info = false;
+	out->mismatch = ms->mismatch;
+	if (!ms->mod)
+		return;
+	/* Opening is lazy; a report wants to know, so look now. */
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(ms->mod, &bias);
+	if (elf && ms->found)
+		out->file = strdup(ms->found);
+	Dwarf *dw = dwfl_module_getdwarf(ms->mod, &bias);
+	if (dw) {
+		out->has_debug_info = true;
+		const char *dbg = NULL;
+		dwfl_module_info(ms->mod, NULL, NULL, NULL, NULL, NULL, NULL, &dbg);
+		if (dbg && (!ms->found || strcmp(dbg, ms->found) != 0))
+			out->debug_file = strdup(dbg);
+	}
+	out->mismatch = ms->mismatch && !out->file;
+}
+
+bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
+			   const char *name, uint64_t *addr)
+{
+	for (size_t i = 0; i < st->d->nmodules; i++) {
+		struct modslot *ms = &st->slots[i];
+		const struct cr_module *m = &st->d->modules[i];
+		if (!ms->mod || (module && (!m->path ||
+		    strncmp(base_name(m->path), module, strlen(module)) != 0)))
+			continue;
+		int n = dwfl_module_getsymtab(ms->mod);
+		for (int k = 1; k < n; k++) {
+			GElf_Sym sym;
+			GElf_Addr a;
+			const char *sn = dwfl_module_getsym_info(ms->mod, k, &sym,
+								 &a, NULL, NULL, NULL);
+			if (sn && sym.st_shndx != SHN_UNDEF &&
+			    strcmp(sn, name) == 0) {
+				*addr = a;
+				return true;
+			}
+		}
+	}
+	return false;
+}

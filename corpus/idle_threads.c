@@ -1,0 +1,93 @@
+/*
+ * idle_threads.c - the main thread and N idle workers (default 8).
+ *
+ *   idle_threads [N] [wait|crash]
+ *
+ * Every worker names itself "idle-K" and blocks on one condition variable
+ * through the same functions (idle_worker -> wait_for_work), so all N stacks
+ * are the same function sequence and a report groups them into one entry.
+ * When all of them are waiting, main prints "ready".  Then, with "wait"
+ * (the default) main blocks in pause() until it is killed (for gcore); with
+ * "crash" it writes through a NULL pointer in crash_main (for a kernel
+ * core).  With more than 64 workers each gets a 64 KiB stack, so that the
+ * bad-input test's 10,000-thread core stays small.
+ *
+ * Expected: N + 1 threads, the N workers in one group, the workers' state
+ * in a futex wait.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_WORKERS 20000
+#define SMALL_STACK (64 * 1024)	/* per worker when there are many */
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
+static int waiting;
+static int *volatile target;	/* always NULL */
+
+__attribute__((noinline)) static void wait_for_work(void)
+{
+	pthread_mutex_lock(&lock);
+	waiting++;
+	pthread_cond_signal(&arrived);
+	for (;;)
+		pthread_cond_wait(&work, &lock); /* LINE:wait */
+}
+
+__attribute__((noinline)) static void *idle_worker(void *arg)
+{
+	char name[16];
+
+	snprintf(name, sizeof name, "idle-%d", (int)(long)arg);
+	pthread_setname_np(pthread_self(), name);
+	wait_for_work();
+	return NULL;
+}
+
+__attribute__((noinline)) void crash_main(void);
+
+__attribute__((noinline)) void crash_main(void)
+{
+	*target = 1; /* LINE:crash */
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 8;
+	int crash = argc > 2 && strcmp(argv[2], "crash") == 0;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (n < 0 || n > MAX_WORKERS) {
+		fprintf(stderr, "idle_threads: N must be 0..%d\n", MAX_WORKERS);
+		return 2;
+	}
+	pthread_attr_init(&attr);
+	if (n > 64)
+		pthread_attr_setstacksize(&attr, SMALL_STACK);
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&t, &attr, idle_worker, (void *)(long)i) != 0) {
+			perror("pthread_create");
+			return 1;
+		}
+	}
+	/* A worker releases the lock only inside pthread_cond_wait, so once
+	 * main holds it with waiting == n, every worker is blocked there. */
+	pthread_mutex_lock(&lock);
+	while (waiting < n)
+		pthread_cond_wait(&arrived, &lock);
+	pthread_mutex_unlock(&lock);
+
+	puts("ready");
+	fflush(stdout);
+	if (crash)
+		crash_main();
+	for (;;)
+		pause();
+}

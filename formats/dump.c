@@ -1,0 +1,406 @@
+/*
+ * dump.c - the neutral dump model: construction, cleanup and queries.
+ *
+ * Readers build a struct cr_dump with cr_dump_new(), fill its arrays in any
+ * order, note what they could not read with cr_dump_problem(), and call
+ * cr_dump_finish() to sort the address tables.  After that the dump is
+ * read-only and the queries below may be used.
+ *
+ * Memory reads are the hot path of the unwinder (millions of calls on a deep
+ * stack): cr_dump_read() and friends binary-search the sorted segment table
+ * and never allocate.  Segments that touch (one ends where the next starts)
+ * are read across, so a read that spans two adjacent PT_LOADs succeeds.
+ */
+#include "dump.h"
+#include "cursor.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/*
+ * A new empty dump for the file PATH, with every "unknown" field set to its
+ * unknown value (-1 ids and times).  NULL when out of memory.
+ */
+struct cr_dump *cr_dump_new(const char *path)
+{
+	struct cr_dump *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->path = strdup(path ? path : "(buffer)");
+	if (!d->path) {
+		free(d);
+		return NULL;
+	}
+	d->process.pid = d->process.ppid = -1;
+	d->process.uid = d->process.gid = -1;
+	d->process.dump_time = -1;
+	d->process.start_time = -1;
+	d->event.tid = -1;
+	d->event.sender_pid = d->event.sender_uid = -1;
+	d->event.dump_tid = -1;
+	return d;
+}
+
+/* Free a dump and everything it owns (see the ownership note in dump.h). */
+void cr_dump_free(struct cr_dump *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nthreads; i++)
+		free(d->threads[i].name);
+	free(d->threads);
+	for (size_t i = 0; i < d->nmodules; i++) {
+		struct cr_module *m = &d->modules[i];
+		free(m->path);
+		free(m->build_id);
+		free(m->debug_file);
+		free(m->debug_id);
+		free(m->version);
+	}
+	free(d->modules);
+	for (size_t i = 0; i < d->nregions; i++)
+		free(d->regions[i].path);
+	free(d->regions);
+	free(d->segs);
+	free(d->auxv);
+	for (size_t i = 0; i < d->nproblems; i++)
+		free(d->problems[i]);
+	free(d->problems);
+	free(d->process.executable);
+	free(d->process.command_line);
+	free(d->process.os_version);
+	free(d->process.cpu);
+	free(d->format);
+	free(d->producer);
+	/* Annotations and event.assertion belong to the reader. */
+	if (d->reader_free)
+		d->reader_free(d->reader_state);
+	if (d->map && !d->map_borrowed)
+		munmap(d->map, d->map_len);
+	free(d->path);
+	free(d);
+}
+
+/*
+ * Append one problem line.  Past CR_MAX_PROBLEMS (or when memory runs out)
+ * the line is only counted in problems_dropped, so this never fails.
+ */
+void cr_dump_problem(struct cr_dump *d, const char *fmt, ...)
+{
+	if (d->nproblems >= CR_MAX_PROBLEMS) {
+		d->problems_dropped++;
+		return;
+	}
+	if ((d->nproblems & (d->nproblems - 1)) == 0) {
+		/* Grow at powers of two: 1, 2, 4, ... */
+		size_t cap = d->nproblems ? d->nproblems * 2 : 1;
+		char **p = realloc(d->problems, cap * sizeof(*p));
+		if (!p) {
+			d->problems_dropped++;
+			return;
+		}
+		d->problems = p;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!s) {
+		d->problems_dropped++;
+		return;
+	}
+	d->problems[d->nproblems++] = s;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct cr_memseg *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	/* Longer first, so the one kept for a shared start is the larger. */
+	return x->size > y->size ? -1 : x->size < y->size;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct cr_region *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+static int cmp_module(const void *a, const void *b)
+{
+	const struct cr_module *x = a, *y = b;
+	if (x->base != y->base)
+		return x->base < y->base ? -1 : 1;
+	return 0;
+}
+
+/* The end of a segment, saturating (a reader never stores a wrapping one,
+ * but a saturated end keeps the searches below correct anyway). */
+static uint64_t seg_end(const struct cr_memseg *s)
+{
+	uint64_t end;
+	if (cr_add_overflows(s->start, s->size, &end))
+		return UINT64_MAX;
+	return end;
+}
+
+/* Sort the segments and make them disjoint: a segment that starts inside an
+ * earlier one is trimmed to start at its end, or dropped if nothing is left. */
+static void finish_segs(struct cr_dump *d)
+{
+	if (d->nsegs == 0)
+		return;
+	qsort(d->segs, d->nsegs, sizeof(*d->segs), cmp_seg);
+	size_t out = 0;
+	for (size_t i = 0; i < d->nsegs; i++) {
+		struct cr_memseg s = d->segs[i];
+		if (s.size == 0)
+			continue;
+		if (out > 0) {
+			uint64_t prev_end = seg_end(&d->segs[out - 1]);
+			if (s.start < prev_end) {
+				uint64_t end = seg_end(&s);
+				if (end <= prev_end) {
+					cr_dump_problem(d, "memory 0x%llx-0x%llx lies inside an earlier range; dropped",
+							(unsigned long long)s.start,
+							(unsigned long long)end);
+					continue;
+				}
+				uint64_t cut = prev_end - s.start;
+				cr_dump_problem(d, "memory 0x%llx-0x%llx overlaps an earlier range by 0x%llx bytes; trimmed",
+						(unsigned long long)s.start,
+						(unsigned long long)end,
+						(unsigned long long)cut);
+				s.start = prev_end;
+				s.size -= cut;
+				s.bytes += cut;
+			}
+		}
+		d->segs[out++] = s;
+	}
+	d->nsegs = out;
+}
+
+/* The same for regions (which own their path). */
+static void finish_regions(struct cr_dump *d)
+{
+	if (d->nregions == 0)
+		return;
+	qsort(d->regions, d->nregions, sizeof(*d->regions), cmp_region);
+	size_t out = 0;
+	for (size_t i = 0; i < d->nregions; i++) {
+		struct cr_region r = d->regions[i];
+		if (r.end <= r.start) {
+			free(r.path);
+			continue;
+		}
+		if (out > 0) {
+			uint64_t prev_end = d->regions[out - 1].end;
+			if (r.start < prev_end) {
+				if (r.end <= prev_end) {
+					cr_dump_problem(d, "region 0x%llx-0x%llx lies inside an earlier region; dropped",
+							(unsigned long long)r.start,
+							(unsigned long long)r.end);
+					free(r.path);
+					continue;
+				}
+				cr_dump_problem(d, "region 0x%llx-0x%llx overlaps an earlier region; trimmed to start at 0x%llx",
+						(unsigned long long)r.start,
+						(unsigned long long)r.end,
+						(unsigned long long)prev_end);
+				if (r.path)
+					r.file_offset += prev_end - r.start;
+				r.start = prev_end;
+			}
+		}
+		d->regions[out++] = r;
+	}
+	d->nregions = out;
+}
+
+/*
+ * Sort segs, regions and modules by address and make segs and regions
+ * disjoint, recording a problem for each range dropped or trimmed.  Safe to
+ * call more than once.
+ */
+void cr_dump_finish(struct cr_dump *d)
+{
+	finish_segs(d);
+	finish_regions(d);
+	if (d->nmodules > 1)
+		qsort(d->modules, d->nmodules, sizeof(*d->modules),
+		      cmp_module);
+}
+
+/* Index of the segment containing ADDR, or -1.  O(log nsegs). */
+static ptrdiff_t seg_index(const struct cr_dump *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->nsegs;
+	/* Find the first segment whose start is > addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->segs[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	const struct cr_memseg *s = &d->segs[lo - 1];
+	if (addr - s->start >= s->size)
+		return -1;
+	return (ptrdiff_t)(lo - 1);
+}
+
+size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
+		    size_t len)
+{
+	ptrdiff_t i = seg_index(d, addr);
+	if (i < 0)
+		return 0;
+	uint8_t *out = buf;
+	size_t done = 0;
+	while (done < len && (size_t)i < d->nsegs) {
+		const struct cr_memseg *s = &d->segs[i];
+		if (addr < s->start || addr - s->start >= s->size)
+			break;	/* a gap before this segment */
+		uint64_t off = addr - s->start;
+		uint64_t avail = s->size - off;
+		size_t n = len - done < avail ? len - done : (size_t)avail;
+		memcpy(out + done, s->bytes + off, n);
+		done += n;
+		if (cr_add_overflows(addr, n, &addr))
+			break;
+		i++;
+	}
+	return done;
+}
+
+const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len)
+{
+	ptrdiff_t i = seg_index(d, addr);
+	if (i < 0)
+		return NULL;
+	const struct cr_memseg *s = &d->segs[i];
+	uint64_t off = addr - s->start;
+	if (len > s->size - off)
+		return NULL;
+	return s->bytes + off;
+}
+
+bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out)
+{
+	unsigned size = d->process.pointer_size == 4 ? 4 : 8;
+	uint8_t tmp[8];
+	const uint8_t *p = cr_dump_ptr(d, addr, size);
+	if (!p) {
+		if (cr_dump_read(d, addr, tmp, size) != size)
+			return false;
+		p = tmp;
+	}
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++) {
+		unsigned shift = d->process.big_endian ? 8 * (size - 1 - i)
+						       : 8 * i;
+		v |= (uint64_t)p[i] << shift;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Read a NUL-terminated string at ADDR.  Returns a new string of at most MAX
+ * bytes (cut at MAX when no NUL comes first), or NULL when ADDR is not in the
+ * dump, the bytes run out before a NUL, or memory runs out.
+ */
+char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max)
+{
+	size_t n = 0;
+	/* Scan segment by segment without copying. */
+	while (n < max) {
+		uint64_t a;
+		if (cr_add_overflows(addr, n, &a))
+			return NULL;
+		ptrdiff_t i = seg_index(d, a);
+		if (i < 0)
+			return NULL;
+		const struct cr_memseg *s = &d->segs[i];
+		uint64_t off = a - s->start;
+		uint64_t avail = s->size - off;
+		size_t want = max - n < avail ? max - n : (size_t)avail;
+		const uint8_t *nul = memchr(s->bytes + off, 0, want);
+		if (nul) {
+			n += (size_t)(nul - (s->bytes + off));
+			break;
+		}
+		n += want;
+	}
+	char *str = malloc(n + 1);
+	if (!str)
+		return NULL;
+	if (cr_dump_read(d, addr, str, n) != n) {
+		free(str);
+		return NULL;
+	}
+	str[n] = 0;
+	return str;
+}
+
+const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
+					  uint64_t addr)
+{
+	size_t lo = 0, hi = d->nregions;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->regions[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct cr_region *r = &d->regions[lo - 1];
+	return addr < r->end ? r : NULL;
+}
+
+/*
+ * The module whose [base, base+size) holds ADDR.  Modules are sorted by base
+ * but may overlap (a minidump can list nested images), so after the binary
+ * search this walks back over earlier modules; in practice one or two steps.
+ */
+const struct cr_module *cr_dump_module_at(const struct cr_dump *d,
+					  uint64_t addr)
+{
+	size_t lo = 0, hi = d->nmodules;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->modules[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i > 0; i--) {
+		const struct cr_module *m = &d->modules[i - 1];
+		if (addr - m->base < m->size)
+			return m;
+		/* Modules are usually disjoint: stop after a short walk. */
+		if (lo - i >= 8)
+			break;
+	}
+	return NULL;
+}
+
+const struct cr_thread *cr_dump_thread_by_tid(const struct cr_dump *d,
+					      int64_t tid)
+{
+	for (size_t i = 0; i < d->nthreads; i++)
+		if (d->threads[i].tid == tid)
+			return &d->threads[i];
+	return NULL;
+}

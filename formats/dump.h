@@ -1,0 +1,319 @@
+/*
+ * dump.h - the neutral dump model.
+ *
+ * Every reader in formats/ turns one container format (ELF core, minidump)
+ * into a struct cr_dump; nothing after a reader knows which format it was.
+ * The model holds facts as the dump records them, and says when a fact is
+ * not recorded (the *_known flags, -1 for unknown ids): a report must print
+ * "not recorded", never a made-up 0.
+ *
+ * Ownership: a struct cr_dump owns everything reachable from it (strings,
+ * arrays, the mapping of the file).  The analysis and the reports borrow it.
+ * cr_dump_free() releases it all.
+ *
+ * Registers are stored in DWARF numbering for the dump's architecture (the
+ * numbering libdwfl's unwinder and the psABIs use), so one unwinder serves
+ * every format:
+ *   x86_64:  0 rax 1 rdx 2 rcx 3 rbx 4 rsi 5 rdi 6 rbp 7 rsp 8-15 r8-r15
+ *            16 rip, 49 rflags, 50-55 es cs ss ds fs gs, 58 fs.base 59 gs.base
+ *   i386:    0 eax 1 ecx 2 edx 3 ebx 4 esp 5 ebp 6 esi 7 edi 8 eip 9 eflags
+ *   aarch64: 0-30 x0-x30, 31 sp, 32 pc (elfutils' number for the pc), 33 pstate
+ *   arm:     0-15 r0-r15 (13 sp, 14 lr, 15 pc), 128 cpsr is not kept
+ * cr_arch_pc_reg()/cr_arch_sp_reg() give the pc and sp numbers.
+ *
+ * Memory: two separate sorted tables.  `segs` are the byte ranges whose
+ * contents are in the dump (PT_LOAD file data, minidump memory lists);
+ * `regions` describe the address space (ranges, permissions, file backing),
+ * whether or not their bytes were captured.  cr_dump_read() reads the
+ * former; cr_dump_region_at() looks up the latter.
+ */
+#ifndef CR_DUMP_H
+#define CR_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Limits on what a dump can make us allocate (named, documented). */
+#define CR_MAX_THREADS 100000
+#define CR_MAX_MODULES 100000
+#define CR_MAX_REGIONS 4000000
+#define CR_MAX_PROBLEMS 1000
+#define CR_MAX_STRING 65536	/* longest string taken from a dump */
+
+enum cr_arch {
+	CR_ARCH_UNKNOWN = 0,
+	CR_ARCH_X86_64,
+	CR_ARCH_X86,
+	CR_ARCH_AARCH64,
+	CR_ARCH_ARM,
+	CR_ARCH_PPC,
+	CR_ARCH_PPC64,
+	CR_ARCH_S390X,
+};
+
+enum cr_os {
+	CR_OS_UNKNOWN = 0,
+	CR_OS_LINUX,
+	CR_OS_WINDOWS,
+	CR_OS_MACOS,
+	CR_OS_ANDROID,
+	CR_OS_OTHER,
+};
+
+/* A CPU time as the dump records it. */
+struct cr_cpu_time {
+	bool known;
+	uint64_t usec;
+};
+
+#define CR_MAX_REGS 128
+
+struct cr_regs {
+	uint64_t v[CR_MAX_REGS];
+	uint64_t valid[CR_MAX_REGS / 64];	/* bit n set: v[n] is known */
+};
+
+static inline void cr_regs_set(struct cr_regs *r, unsigned n, uint64_t val)
+{
+	if (n < CR_MAX_REGS) {
+		r->v[n] = val;
+		r->valid[n / 64] |= 1ull << (n % 64);
+	}
+}
+
+static inline bool cr_regs_get(const struct cr_regs *r, unsigned n,
+			       uint64_t *val)
+{
+	if (n >= CR_MAX_REGS || !(r->valid[n / 64] & (1ull << (n % 64))))
+		return false;
+	*val = r->v[n];
+	return true;
+}
+
+/* Why the dump was taken. */
+enum cr_event_kind {
+	CR_EVENT_NONE = 0,	/* on demand (gcore, procdump, hang dump) */
+	CR_EVENT_SIGNAL,	/* POSIX signal (cores, Linux/mac minidumps) */
+	CR_EVENT_EXCEPTION,	/* Windows exception record */
+};
+
+#define CR_MAX_EXC_PARAMS 15
+
+struct cr_event {
+	enum cr_event_kind kind;
+	int64_t tid;		/* thread it happened on, -1 unknown */
+	/* CR_EVENT_SIGNAL */
+	int signo;
+	bool siginfo_known;	/* si_code etc. below are recorded */
+	int si_code;
+	int si_errno;
+	bool fault_addr_known;
+	uint64_t fault_addr;	/* si_addr, or the exception's data address */
+	bool sender_known;	/* si_pid/si_uid meaningful (SI_USER etc.) */
+	int64_t sender_pid;
+	int64_t sender_uid;
+	/* CR_EVENT_EXCEPTION */
+	uint32_t exc_code;
+	uint32_t exc_flags;
+	uint64_t exc_address;	/* where the exception was raised */
+	unsigned exc_nparams;
+	uint64_t exc_params[CR_MAX_EXC_PARAMS];
+	/*
+	 * Minidumps: the registers at the exception (the exception stream's
+	 * own context).  Thread `tid`'s regs show that thread later, inside
+	 * the handler that wrote the dump; its stack should start from these.
+	 */
+	bool regs_known;
+	struct cr_regs regs;
+	/* A failed assertion / invalid-parameter report recorded with the
+	 * crash (Breakpad AssertionInfo), NULL none.  Reader-owned, see
+	 * cr_dump.annotations. */
+	char *assertion;
+	/* The thread that wrote the dump (Breakpad's handler thread). */
+	bool dump_tid_known;
+	int64_t dump_tid;
+};
+
+struct cr_process {
+	int64_t pid, ppid;	/* -1 unknown */
+	int64_t uid, gid;	/* -1 unknown */
+	char *executable;	/* path, NULL unknown */
+	char *command_line;	/* arguments joined by spaces, NULL unknown */
+	enum cr_os os;
+	char *os_version;	/* free text, NULL unknown */
+	char *cpu;		/* CPU description, NULL unknown */
+	enum cr_arch arch;
+	unsigned pointer_size;	/* 4 or 8 */
+	unsigned ncpus;		/* processors of the machine, 0 unknown */
+	bool big_endian;
+	int64_t dump_time;	/* seconds since the epoch, -1 unknown */
+	int64_t start_time;	/* seconds since the epoch, -1 unknown */
+	struct cr_cpu_time user, sys;	/* whole process */
+};
+
+struct cr_thread {
+	int64_t tid;
+	char *name;		/* NULL unknown */
+	struct cr_regs regs;
+	struct cr_cpu_time user, sys;
+	bool syscall_known;
+	bool in_syscall;	/* stopped inside a system call */
+	int64_t syscall_nr;	/* when in_syscall, -1 unknown */
+	int signo;		/* signal pending/current for this thread, 0 none */
+	uint64_t stack_lo, stack_hi;	/* captured stack range, 0/0 unknown */
+	int64_t create_time;	/* seconds since the epoch, -1 unknown */
+};
+
+enum cr_module_kind { CR_MODULE_ELF, CR_MODULE_PE, CR_MODULE_MACHO, CR_MODULE_OTHER };
+
+struct cr_module {
+	char *path;		/* as the dump names it */
+	uint64_t base;		/* lowest mapped address of the image */
+	uint64_t size;
+	enum cr_module_kind kind;
+	uint8_t *build_id;	/* ELF build id / PE code id bytes, NULL unknown */
+	size_t build_id_len;
+	char *debug_file;	/* PDB name etc., NULL unknown */
+	char *debug_id;		/* Breakpad-style debug id, NULL unknown */
+	char *version;		/* NULL unknown */
+	bool is_main;		/* the executable */
+	/* Breakpad-style code id ("45D35F6C2d000": PE timestamp and size;
+	 * ELF: the build id in hex), NULL unknown.  Reader-owned, see
+	 * cr_dump.annotations. */
+	char *code_id;
+};
+
+#define CR_PROT_R 1u
+#define CR_PROT_W 2u
+#define CR_PROT_X 4u
+
+struct cr_region {
+	uint64_t start, end;	/* [start, end) */
+	bool prot_known;
+	unsigned prot;		/* CR_PROT_* */
+	char *path;		/* file backing, NULL anonymous/unknown */
+	uint64_t file_offset;
+	bool captured;		/* some bytes of it are in the dump */
+};
+
+/* Bytes of process memory present in the dump. */
+struct cr_memseg {
+	uint64_t start;
+	uint64_t size;
+	const uint8_t *bytes;	/* into the mapping or an owned buffer */
+};
+
+struct cr_auxv {
+	uint64_t type, value;
+};
+
+/* A key/value note the program attached to its crash (Crashpad). */
+struct cr_annotation {
+	char *module;	/* module that set it, NULL the process itself */
+	char *key;	/* NULL: a list annotation (value only) */
+	char *value;
+};
+
+struct cr_dump {
+	char *path;		/* the file as given on the command line */
+	uint64_t file_size;
+	char *format;		/* "ELF core file", "Windows minidump" (display) */
+	char *producer;		/* "Linux kernel", "gdb (gcore)", NULL unknown */
+	struct cr_process process;
+	struct cr_event event;
+
+	struct cr_thread *threads;
+	size_t nthreads;
+	struct cr_module *modules;	/* sorted by base */
+	size_t nmodules;
+	struct cr_region *regions;	/* sorted by start, non-overlapping */
+	size_t nregions;
+	struct cr_memseg *segs;		/* sorted by start, non-overlapping */
+	size_t nsegs;
+	struct cr_auxv *auxv;
+	size_t nauxv;
+	/*
+	 * Annotations in file order.  This array, its strings,
+	 * event.assertion and modules[].code_id belong to the reader that set
+	 * them (reader_state)
+	 * and are freed by its reader_free, not by cr_dump_free() directly.
+	 */
+	struct cr_annotation *annotations;
+	size_t nannotations;
+
+	/* What could not be read, one line each ("thread 7: ..."). */
+	char **problems;
+	size_t nproblems;
+	size_t problems_dropped;	/* past CR_MAX_PROBLEMS */
+
+	/* Storage owned by the reader. */
+	void *map;
+	size_t map_len;
+	bool map_borrowed;	/* map is the caller's (cr_dump_from_buffer):
+				 * cr_dump_free() does not munmap it */
+	void *reader_state;
+	void (*reader_free)(void *reader_state);
+};
+
+/*
+ * Open PATH, recognize its format and read it into a new dump.  A file that
+ * is not a dump returns CR_ERR_FORMAT; a damaged dump returns a dump with
+ * problems recorded.  The caller frees *OUT with cr_dump_free().
+ */
+struct cr_error *cr_dump_open(const char *path, struct cr_dump **out);
+/* The same from a buffer the caller keeps alive (tests, fuzzers). */
+struct cr_error *cr_dump_from_buffer(const uint8_t *buf, size_t len,
+				     const char *name, struct cr_dump **out);
+void cr_dump_free(struct cr_dump *d);
+
+/* --- helpers for readers ----------------------------------------------- */
+
+struct cr_dump *cr_dump_new(const char *path);
+/* Record a problem (printf-style).  Never fails: drops past the limit. */
+void cr_dump_problem(struct cr_dump *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Sort segs/regions/modules by address and drop overlaps (noting them). */
+void cr_dump_finish(struct cr_dump *d);
+
+/* --- queries ------------------------------------------------------------ */
+
+/*
+ * Copy up to LEN bytes of process memory at ADDR into BUF.  Returns the
+ * number of bytes copied: it stops at the first byte that is not in the
+ * dump (0 if ADDR itself is not).
+ */
+size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
+		    size_t len);
+/* A pointer to LEN bytes at ADDR if they lie in one segment, else NULL. */
+const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len);
+/* Read a pointer-sized word in the dump's byte order. */
+bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out);
+/* Read a NUL-terminated string of at most MAX bytes; malloc'd or NULL. */
+char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max);
+
+const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
+					  uint64_t addr);
+const struct cr_module *cr_dump_module_at(const struct cr_dump *d,
+					  uint64_t addr);
+const struct cr_thread *cr_dump_thread_by_tid(const struct cr_dump *d,
+					      int64_t tid);
+
+/* --- architecture facts -------------------------------------------------- */
+
+const char *cr_arch_name(enum cr_arch a);	/* "x86_64", "aarch64", ... */
+const char *cr_os_name(enum cr_os os);
+unsigned cr_arch_pc_reg(enum cr_arch a);
+unsigned cr_arch_sp_reg(enum cr_arch a);
+unsigned cr_arch_fp_reg(enum cr_arch a);	/* frame pointer register */
+/* The DWARF name of register N ("rip"), NULL when it has none. */
+const char *cr_arch_reg_name(enum cr_arch a, unsigned n);
+/* The thread's pc/sp, false when not recorded. */
+bool cr_thread_pc(const struct cr_dump *d, const struct cr_thread *t,
+		  uint64_t *pc);
+bool cr_thread_sp(const struct cr_dump *d, const struct cr_thread *t,
+		  uint64_t *sp);
+
+#endif

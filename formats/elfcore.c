@@ -1,0 +1,1244 @@
+/*
+ * elfcore.c - the Linux ELF core reader.
+ *
+ * A core file is an ELF file of type ET_CORE whose program headers describe
+ * the process: one PT_LOAD per memory mapping (p_vaddr/p_memsz the mapping,
+ * p_offset/p_filesz the bytes that were written, often fewer or none) and
+ * PT_NOTE segments holding the process and thread state as ELF notes.  The
+ * layouts of the notes are those of the Linux uapi (linux/elfcore.h,
+ * asm/user.h, siginfo.h) as written by fs/binfmt_elf.c and by gdb's gcore:
+ *
+ *   NT_PRSTATUS  one per thread, crashing (dumping) thread first: signal,
+ *                tid, cpu times, general registers (pr_reg).
+ *   NT_PRPSINFO  process: pid, ppid, uid, gid, 16-char name, 80-char args.
+ *   NT_SIGINFO   the siginfo_t of the signal that killed the process.
+ *   NT_AUXV      the auxiliary vector.
+ *   NT_FILE      the file-backed mappings: ranges, offsets, paths.
+ *
+ * libelf gives us the ELF and program headers (it handles byte order and
+ * class); notes are parsed here through struct cr_cursor, because their
+ * sizes come from the file and must be checked one by one.  Every offset
+ * and size is checked against the file with overflow builtins: a core cut
+ * off part way (a partial copy) keeps what is there and records a problem
+ * for each missing part.
+ *
+ * Modules are enumerated with libdwfl's dwfl_core_file_report() (which
+ * follows the dynamic linker's link map and the build ids in memory), and
+ * only for that: the analyzer unwinds over the model, not through libdwfl's
+ * core memory reader.  When libdwfl finds nothing, modules come from NT_FILE
+ * and the ELF headers in the dump's memory.
+ */
+#include "dump.h"
+#include "readers.h"
+#include "cursor.h"
+
+#include <elf.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef NT_SIGINFO
+#define NT_SIGINFO 0x53494749
+#endif
+#ifndef NT_FILE
+#define NT_FILE 0x46494c45
+#endif
+
+/* Limits of this reader, beyond dump.h's. */
+#define EC_MAX_AUXV 4096		/* auxv entries kept */
+#define EC_MAX_NOTE_NAME 4096		/* longer note names are not CORE */
+#define EC_MAX_BUILD_ID 64		/* bytes of a GNU build id */
+#define EC_HEADER_PEEK 4096		/* bytes of an in-memory ELF image read */
+
+/* One NT_FILE entry. */
+struct ec_file {
+	uint64_t start, end, offset;	/* offset in bytes */
+	char *path;
+};
+
+/* A siginfo_t as the note has it. */
+struct ec_siginfo {
+	bool have;
+	int signo, errno_, code;
+	uint64_t addr;
+	int64_t pid, uid;
+};
+
+/* Raw per-thread values needed after all notes are read. */
+struct ec_thread_raw {
+	uint64_t utime, stime;		/* microseconds */
+	bool have_times;
+	struct ec_siginfo si;		/* the NT_SIGINFO after its NT_PRSTATUS */
+};
+
+/* The reader's working state; lives only during elfcore_read(). */
+struct ec {
+	struct cr_dump *d;
+	Elf *elf;
+	bool is64;
+	bool big_endian;
+	unsigned word;			/* 4 or 8 */
+	uint16_t machine;
+	size_t phnum;
+
+	size_t note_index;		/* notes seen, for messages */
+	bool first_note_seen;
+	uint32_t first_note_type;
+
+	size_t threads_cap;
+	struct ec_thread_raw *raw;	/* parallel to d->threads */
+	size_t threads_dropped;
+
+	bool have_prpsinfo;
+	char *fname;			/* pr_fname */
+
+	/* An NT_SIGINFO that came before any NT_PRSTATUS. */
+	struct ec_siginfo orphan_si;
+
+	struct ec_file *files;
+	size_t nfiles;
+	uint64_t page_size;
+};
+
+/* ----------------------------------------------------------------------- */
+/* Architecture tables                                                      */
+
+static const struct {
+	uint16_t machine;
+	enum cr_arch arch;
+} machines[] = {
+	{ EM_X86_64, CR_ARCH_X86_64 },
+	{ EM_386, CR_ARCH_X86 },
+	{ EM_AARCH64, CR_ARCH_AARCH64 },
+	{ EM_ARM, CR_ARCH_ARM },
+	{ EM_PPC, CR_ARCH_PPC },
+	{ EM_PPC64, CR_ARCH_PPC64 },
+	{ EM_S390, CR_ARCH_S390X },
+};
+
+/* pr_reg slot -> DWARF number; REG_SKIP not kept, REG_ORIG the syscall. */
+#define REG_SKIP -1
+#define REG_ORIG -2
+
+/* x86_64 struct user_regs_struct (asm/user_64.h). */
+static const int x86_64_pr_reg[] = {
+	15, 14, 13, 12, 6, 3, 11, 10, 9, 8,	/* r15 r14 r13 r12 rbp rbx r11 r10 r9 r8 */
+	0, 2, 1, 4, 5,				/* rax rcx rdx rsi rdi */
+	REG_ORIG, 16, 51, 49, 7, 52,		/* orig_rax rip cs eflags rsp ss */
+	58, 59, 53, 50, 54, 55,			/* fs_base gs_base ds es fs gs */
+};
+
+/* i386 struct user_regs_struct (asm/user_32.h). */
+static const int x86_pr_reg[] = {
+	3, 1, 2, 6, 7, 5, 0,			/* ebx ecx edx esi edi ebp eax */
+	43, 40, 44, 45,				/* xds xes xfs xgs */
+	REG_ORIG, 8, 41, 9, 4, 42,		/* orig_eax eip xcs eflags esp xss */
+};
+
+/* aarch64 struct user_pt_regs: x0-x30, sp, pc, pstate. */
+static const int aarch64_pr_reg[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+	31, 32, 33,
+};
+
+/* arm: r0-r15, cpsr, orig_r0 (the syscall is not reliable there). */
+static const int arm_pr_reg[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	REG_SKIP, REG_SKIP,
+};
+
+static const struct {
+	enum cr_arch arch;
+	const int *map;
+	size_t n;
+} pr_reg_maps[] = {
+	{ CR_ARCH_X86_64, x86_64_pr_reg, sizeof(x86_64_pr_reg) / sizeof(int) },
+	{ CR_ARCH_X86, x86_pr_reg, sizeof(x86_pr_reg) / sizeof(int) },
+	{ CR_ARCH_AARCH64, aarch64_pr_reg, sizeof(aarch64_pr_reg) / sizeof(int) },
+	{ CR_ARCH_ARM, arm_pr_reg, sizeof(arm_pr_reg) / sizeof(int) },
+};
+
+/*
+ * Offsets in struct elf_prstatus (linux/elfcore.h): elf_siginfo (3 ints),
+ * short pr_cursig, two unsigned longs, four pid_t, four struct timeval,
+ * then pr_reg.  Only the width of "long" differs between the classes.
+ */
+struct prstatus_layout {
+	unsigned cursig, pid, utime, stime, reg;
+};
+static const struct prstatus_layout prstatus64 = { 12, 32, 48, 64, 112 };
+static const struct prstatus_layout prstatus32 = { 12, 24, 40, 48, 72 };
+
+/*
+ * Offsets in struct elf_prpsinfo: the 32-bit layouts differ in the width of
+ * uid_t (16 bits on i386 and arm, 32 elsewhere), which the note's size
+ * tells apart (124 or 128 bytes).  All 64-bit Linux arches use 32 bits.
+ */
+struct prpsinfo_layout {
+	size_t size;
+	unsigned uid, gid, uid_size, pid, ppid, fname, psargs;
+};
+static const struct prpsinfo_layout prpsinfo_layouts[] = {
+	{ 136, 16, 20, 4, 24, 28, 40, 56 },	/* 64-bit */
+	{ 124, 8, 10, 2, 12, 16, 28, 44 },	/* 32-bit, 16-bit uid */
+	{ 128, 8, 12, 4, 16, 20, 32, 48 },	/* 32-bit, 32-bit uid */
+};
+#define PR_FNAME_LEN 16
+#define PR_PSARGS_LEN 80
+
+/* Signals whose si_addr is the faulting address when si_code > 0. */
+static const int fault_signals[] = { 4 /* SIGILL */, 5 /* SIGTRAP */,
+				     7 /* SIGBUS */, 8 /* SIGFPE */,
+				     11 /* SIGSEGV */ };
+
+/* ----------------------------------------------------------------------- */
+/* Small helpers                                                            */
+
+/* Read a SIZE-byte word at OFF of C's window (not moving C); false if out. */
+static bool peek(const struct cr_cursor *c, uint64_t off, unsigned size,
+		 uint64_t *out)
+{
+	struct cr_cursor t = *c;
+	struct cr_error *err = cr_cursor_seek(&t, off);
+	if (!err)
+		err = cr_cursor_word(&t, size, out);
+	if (err) {
+		cr_error_free(err);
+		*out = 0;
+		return false;
+	}
+	return true;
+}
+
+static int64_t sext(uint64_t v, unsigned size)
+{
+	if (size == 2)
+		return (int16_t)v;
+	if (size == 4)
+		return (int32_t)v;
+	return (int64_t)v;
+}
+
+/* A fixed-size char array from the file as a string, trailing blanks cut. */
+static char *fixed_string(const struct cr_cursor *c, uint64_t off, size_t n)
+{
+	struct cr_cursor t;
+	struct cr_error *err = cr_cursor_sub(c, off, n, NULL, &t);
+	if (err) {
+		cr_error_free(err);
+		return NULL;
+	}
+	char *s = NULL;
+	err = cr_cursor_cstr(&t, n, &s);
+	if (err) {
+		cr_error_free(err);
+		return NULL;
+	}
+	size_t len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		s[--len] = 0;
+	if (len == 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* ----------------------------------------------------------------------- */
+/* Program headers                                                          */
+
+/*
+ * One PT_LOAD: a region for the mapping and a segment for the bytes the
+ * file has (trimmed when the file is cut off).
+ */
+static void add_load(struct ec *ec, size_t i, const GElf_Phdr *ph)
+{
+	struct cr_dump *d = ec->d;
+	uint64_t end;
+	if (ph->p_memsz == 0)
+		return;
+	if (cr_add_overflows(ph->p_vaddr, ph->p_memsz, &end)) {
+		cr_dump_problem(d, "PT_LOAD %zu at 0x%llx: size 0x%llx wraps the address space; ignored",
+				i, (unsigned long long)ph->p_vaddr,
+				(unsigned long long)ph->p_memsz);
+		return;
+	}
+	if (d->nregions >= CR_MAX_REGIONS) {
+		if (d->nregions == CR_MAX_REGIONS)
+			cr_dump_problem(d, "more than %d PT_LOAD segments; the rest ignored",
+					CR_MAX_REGIONS);
+		return;
+	}
+	uint64_t filesz = ph->p_filesz < ph->p_memsz ? ph->p_filesz
+						      : ph->p_memsz;
+	uint64_t have = 0;
+	if (filesz > 0) {
+		uint64_t fend;
+		if (ph->p_offset >= d->map_len) {
+			have = 0;
+		} else if (cr_add_overflows(ph->p_offset, filesz, &fend) ||
+			   fend > d->map_len) {
+			have = d->map_len - ph->p_offset;
+		} else {
+			have = filesz;
+		}
+		if (have < filesz)
+			cr_dump_problem(d, "PT_LOAD %zu at 0x%llx: %llu of %llu bytes missing: file cut off",
+					i, (unsigned long long)ph->p_vaddr,
+					(unsigned long long)(filesz - have),
+					(unsigned long long)filesz);
+	}
+	/* Arrays grow at powers of two. */
+	if ((d->nregions & (d->nregions - 1)) == 0) {
+		size_t cap = d->nregions ? d->nregions * 2 : 16;
+		struct cr_region *r = realloc(d->regions, cap * sizeof(*r));
+		struct cr_memseg *s = realloc(d->segs, cap * sizeof(*s));
+		if (r)
+			d->regions = r;
+		if (s)
+			d->segs = s;
+		if (!r || !s) {
+			cr_dump_problem(d, "PT_LOAD %zu: out of memory", i);
+			return;
+		}
+	}
+	struct cr_region *r = &d->regions[d->nregions++];
+	memset(r, 0, sizeof(*r));
+	r->start = ph->p_vaddr;
+	r->end = end;
+	r->prot_known = true;
+	r->prot = (ph->p_flags & PF_R ? CR_PROT_R : 0) |
+		  (ph->p_flags & PF_W ? CR_PROT_W : 0) |
+		  (ph->p_flags & PF_X ? CR_PROT_X : 0);
+	r->captured = have > 0;
+	if (have > 0) {
+		struct cr_memseg *s = &d->segs[d->nsegs++];
+		s->start = ph->p_vaddr;
+		s->size = have;
+		s->bytes = (const uint8_t *)d->map + ph->p_offset;
+	}
+}
+
+/* ----------------------------------------------------------------------- */
+/* Notes                                                                    */
+
+static struct cr_thread *new_thread(struct ec *ec)
+{
+	struct cr_dump *d = ec->d;
+	if (d->nthreads >= CR_MAX_THREADS) {
+		ec->threads_dropped++;
+		return NULL;
+	}
+	if (d->nthreads == ec->threads_cap) {
+		size_t cap = ec->threads_cap ? ec->threads_cap * 2 : 8;
+		struct cr_thread *t = realloc(d->threads, cap * sizeof(*t));
+		if (t)
+			d->threads = t;
+		struct ec_thread_raw *raw = realloc(ec->raw, cap * sizeof(*raw));
+		if (raw)
+			ec->raw = raw;
+		if (!t || !raw) {
+			ec->threads_dropped++;
+			return NULL;
+		}
+		ec->threads_cap = cap;
+	}
+	struct cr_thread *t = &d->threads[d->nthreads];
+	memset(t, 0, sizeof(*t));
+	memset(&ec->raw[d->nthreads], 0, sizeof(ec->raw[0]));
+	t->tid = -1;
+	t->syscall_nr = -1;
+	t->create_time = -1;
+	d->nthreads++;
+	return t;
+}
+
+/* A struct timeval at OFF of DESC in microseconds. */
+static bool read_timeval(struct ec *ec, const struct cr_cursor *desc,
+			 uint64_t off, uint64_t *usec)
+{
+	uint64_t sec, us;
+	if (!peek(desc, off, ec->word, &sec) ||
+	    !peek(desc, off + ec->word, ec->word, &us))
+		return false;
+	uint64_t v;
+	if (cr_mul_overflows(sec, 1000000, &v) || cr_add_overflows(v, us, &v))
+		v = UINT64_MAX;
+	*usec = v;
+	return true;
+}
+
+/* Decode pr_reg (at OFF of DESC) into T's registers. */
+static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
+			uint64_t off, struct cr_thread *t, size_t tindex)
+{
+	struct cr_dump *d = ec->d;
+	const int *map = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(pr_reg_maps) / sizeof(pr_reg_maps[0]); i++)
+		if (pr_reg_maps[i].arch == d->process.arch) {
+			map = pr_reg_maps[i].map;
+			n = pr_reg_maps[i].n;
+		}
+	if (!map) {
+		/* One problem per dump, not per thread. */
+		if (tindex == 0)
+			cr_dump_problem(d, "registers of %s not decoded",
+					cr_arch_name(d->process.arch));
+		return;
+	}
+	uint64_t need = off + (uint64_t)n * ec->word;
+	if (need > desc->len) {
+		cr_dump_problem(d, "thread %zu (tid %lld): NT_PRSTATUS has %zu bytes, registers need %llu; registers not read",
+				tindex, (long long)t->tid, desc->len,
+				(unsigned long long)need);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		peek(desc, off + i * ec->word, ec->word, &v);
+		if (map[i] == REG_ORIG) {
+			int64_t nr = sext(v, ec->word);
+			t->syscall_known = true;
+			t->in_syscall = nr >= 0;
+			t->syscall_nr = nr >= 0 ? nr : -1;
+		} else if (map[i] >= 0) {
+			cr_regs_set(&t->regs, (unsigned)map[i], v);
+		}
+	}
+}
+
+static void note_prstatus(struct ec *ec, const struct cr_cursor *desc)
+{
+	const struct prstatus_layout *l = ec->is64 ? &prstatus64 : &prstatus32;
+	struct cr_dump *d = ec->d;
+	if (desc->len < (uint64_t)l->reg) {
+		cr_dump_problem(d, "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, too short",
+				ec->note_index,
+				(unsigned long long)desc->file_off, desc->len);
+		return;
+	}
+	size_t index = d->nthreads;
+	struct cr_thread *t = new_thread(ec);
+	if (!t)
+		return;
+	uint64_t v;
+	peek(desc, l->pid, 4, &v);
+	t->tid = sext(v, 4);
+	peek(desc, l->cursig, 2, &v);
+	t->signo = (int)sext(v, 2);
+	struct ec_thread_raw *raw = &ec->raw[index];
+	raw->have_times = read_timeval(ec, desc, l->utime, &raw->utime) &&
+			  read_timeval(ec, desc, l->stime, &raw->stime);
+	read_pr_reg(ec, desc, l->reg, t, index);
+}
+
+static void note_prpsinfo(struct ec *ec, const struct cr_cursor *desc)
+{
+	struct cr_dump *d = ec->d;
+	const struct prpsinfo_layout *l = NULL;
+	for (size_t i = 0; i < sizeof(prpsinfo_layouts) / sizeof(prpsinfo_layouts[0]); i++)
+		if (prpsinfo_layouts[i].size == desc->len &&
+		    (desc->len == 136) == ec->is64)
+			l = &prpsinfo_layouts[i];
+	if (!l) {
+		cr_dump_problem(d, "note %zu (NT_PRPSINFO) at offset 0x%llx: unexpected size %zu; ignored",
+				ec->note_index,
+				(unsigned long long)desc->file_off, desc->len);
+		return;
+	}
+	if (ec->have_prpsinfo) {
+		cr_dump_problem(d, "note %zu: a second NT_PRPSINFO; ignored",
+				ec->note_index);
+		return;
+	}
+	ec->have_prpsinfo = true;
+	uint64_t v;
+	peek(desc, l->pid, 4, &v);
+	d->process.pid = sext(v, 4);
+	peek(desc, l->ppid, 4, &v);
+	d->process.ppid = sext(v, 4);
+	peek(desc, l->uid, l->uid_size, &v);
+	d->process.uid = (int64_t)v;
+	peek(desc, l->gid, l->uid_size, &v);
+	d->process.gid = (int64_t)v;
+	ec->fname = fixed_string(desc, l->fname, PR_FNAME_LEN);
+	/* The kernel has already turned the NULs between arguments into
+	 * spaces; pr_psargs is cut at 80 bytes. */
+	d->process.command_line = fixed_string(desc, l->psargs, PR_PSARGS_LEN);
+}
+
+/*
+ * siginfo_t: si_signo, si_errno, si_code (ints), then the union, aligned to
+ * the word size.  For faults the union starts with si_addr; for kill-like
+ * codes (si_code <= 0) with si_pid, si_uid.
+ */
+static void note_siginfo(struct ec *ec, const struct cr_cursor *desc)
+{
+	struct cr_dump *d = ec->d;
+	unsigned u = ec->is64 ? 16 : 12;
+	/* The kernel writes one, after the dumping thread's NT_PRSTATUS;
+	 * gdb one after each thread's. */
+	struct ec_siginfo *si = d->nthreads ? &ec->raw[d->nthreads - 1].si
+					    : &ec->orphan_si;
+	if (si->have)
+		return;
+	if (desc->len < (uint64_t)u + ec->word) {
+		cr_dump_problem(d, "note %zu (NT_SIGINFO) at offset 0x%llx: %zu bytes, too short",
+				ec->note_index,
+				(unsigned long long)desc->file_off, desc->len);
+		return;
+	}
+	si->have = true;
+	uint64_t v;
+	peek(desc, 0, 4, &v);
+	si->signo = (int)sext(v, 4);
+	peek(desc, 4, 4, &v);
+	si->errno_ = (int)sext(v, 4);
+	peek(desc, 8, 4, &v);
+	si->code = (int)sext(v, 4);
+	peek(desc, u, ec->word, &si->addr);
+	peek(desc, u, 4, &v);
+	si->pid = sext(v, 4);
+	peek(desc, u + 4, 4, &v);
+	si->uid = (int64_t)v;
+}
+
+static void note_auxv(struct ec *ec, const struct cr_cursor *desc)
+{
+	struct cr_dump *d = ec->d;
+	if (d->auxv) {
+		cr_dump_problem(d, "note %zu: a second NT_AUXV; ignored",
+				ec->note_index);
+		return;
+	}
+	size_t n = desc->len / (2u * ec->word);
+	if (n > EC_MAX_AUXV) {
+		cr_dump_problem(d, "note %zu (NT_AUXV): %zu entries, only %d kept",
+				ec->note_index, n, EC_MAX_AUXV);
+		n = EC_MAX_AUXV;
+	}
+	if (n == 0)
+		return;
+	d->auxv = calloc(n, sizeof(*d->auxv));
+	if (!d->auxv)
+		return;
+	struct cr_cursor c = *desc;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t type, val;
+		if (cr_cursor_word(&c, ec->word, &type) ||
+		    cr_cursor_word(&c, ec->word, &val))
+			break;	/* cannot happen: n was computed from len */
+		if (type == AT_NULL)
+			break;
+		d->auxv[d->nauxv].type = type;
+		d->auxv[d->nauxv].value = val;
+		d->nauxv++;
+	}
+}
+
+/*
+ * NT_FILE: count and page size (words), count (start, end, page offset)
+ * triples, then count NUL-terminated paths.  The count is checked against
+ * the note's size before anything is allocated.
+ */
+static void note_file(struct ec *ec, const struct cr_cursor *desc)
+{
+	struct cr_dump *d = ec->d;
+	struct cr_cursor c = *desc;
+	uint64_t count, page_size, table;
+	if (ec->files) {
+		cr_dump_problem(d, "note %zu: a second NT_FILE; ignored",
+				ec->note_index);
+		return;
+	}
+	if (cr_cursor_word(&c, ec->word, &count) ||
+	    cr_cursor_word(&c, ec->word, &page_size)) {
+		cr_dump_problem(d, "note %zu (NT_FILE) at offset 0x%llx: %zu bytes, too short",
+				ec->note_index,
+				(unsigned long long)desc->file_off, desc->len);
+		return;
+	}
+	if (cr_mul_overflows(count, 3ull * ec->word, &table) ||
+	    table > cr_cursor_left(&c)) {
+		cr_dump_problem(d, "note %zu (NT_FILE) at offset 0x%llx: count %llu exceeds note size %zu",
+				ec->note_index,
+				(unsigned long long)desc->file_off,
+				(unsigned long long)count, desc->len);
+		return;
+	}
+	if (count > CR_MAX_REGIONS) {
+		cr_dump_problem(d, "note %zu (NT_FILE): %llu files, more than %d; ignored",
+				ec->note_index, (unsigned long long)count,
+				CR_MAX_REGIONS);
+		return;
+	}
+	if (count == 0)
+		return;
+	ec->files = calloc((size_t)count, sizeof(*ec->files));
+	if (!ec->files)
+		return;
+	ec->page_size = page_size;
+	for (size_t i = 0; i < count; i++) {
+		struct ec_file *f = &ec->files[i];
+		uint64_t pgoff;
+		cr_cursor_word(&c, ec->word, &f->start);
+		cr_cursor_word(&c, ec->word, &f->end);
+		cr_cursor_word(&c, ec->word, &pgoff);
+		if (cr_mul_overflows(pgoff, page_size, &f->offset))
+			f->offset = 0;
+	}
+	size_t named = 0;
+	for (; named < count && cr_cursor_left(&c) > 0; named++) {
+		struct cr_error *err = cr_cursor_cstr(&c, CR_MAX_STRING,
+						      &ec->files[named].path);
+		if (err) {
+			cr_error_free(err);
+			break;
+		}
+	}
+	if (named < count)
+		cr_dump_problem(d, "note %zu (NT_FILE): %llu files but only %zu names",
+				ec->note_index, (unsigned long long)count,
+				named);
+	ec->nfiles = (size_t)count;
+}
+
+/* Dispatch one note by owner name and type. */
+static void note_one(struct ec *ec, const char *name, size_t namelen,
+		     uint32_t type, const struct cr_cursor *desc)
+{
+	if (!ec->first_note_seen) {
+		ec->first_note_seen = true;
+		ec->first_note_type = type;
+	}
+	if (namelen != 4 || memcmp(name, "CORE", 4) != 0)
+		return;	/* "LINUX" notes: FP/vector state, not used */
+	switch (type) {
+	case NT_PRSTATUS:
+		note_prstatus(ec, desc);
+		break;
+	case NT_PRPSINFO:
+		note_prpsinfo(ec, desc);
+		break;
+	case NT_SIGINFO:
+		note_siginfo(ec, desc);
+		break;
+	case NT_AUXV:
+		note_auxv(ec, desc);
+		break;
+	case NT_FILE:
+		note_file(ec, desc);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Parse the notes of PT_NOTE segment I, the file bytes [OFF, OFF+LEN).
+ * Each note: namesz, descsz, type (u32), then the name and the descriptor,
+ * each padded to 4 bytes (Linux cores use 4 on every class).  A note whose
+ * sizes run past the segment ends the parsing of this segment.
+ */
+static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
+{
+	struct cr_dump *d = ec->d;
+	struct cr_cursor file = cr_cursor_make(d->map, d->map_len,
+					       ec->big_endian, 0, d->path);
+	struct cr_cursor c;
+	struct cr_error *err = cr_cursor_sub(&file, off, len, NULL, &c);
+	if (err) {
+		cr_error_free(err);
+		return;	/* add_note_segment() trimmed it already */
+	}
+	while (cr_cursor_left(&c) > 0) {
+		uint64_t at = c.file_off + c.pos;
+		uint32_t namesz, descsz, type;
+		const uint8_t *name;
+		if (cr_cursor_left(&c) < 12) {
+			cr_dump_problem(d, "PT_NOTE %zu: %zu stray bytes at offset 0x%llx",
+					i, cr_cursor_left(&c),
+					(unsigned long long)at);
+			return;
+		}
+		cr_cursor_u32(&c, &namesz);
+		cr_cursor_u32(&c, &descsz);
+		cr_cursor_u32(&c, &type);
+		uint64_t namepad = ((uint64_t)namesz + 3) & ~3ull;
+		uint64_t descpad = ((uint64_t)descsz + 3) & ~3ull;
+		struct cr_cursor desc;
+		err = cr_cursor_bytes(&c, namepad, &name);
+		if (!err)
+			err = cr_cursor_sub(&c, c.pos, descsz, "note", &desc);
+		if (!err)
+			err = cr_cursor_skip(&c, descpad < cr_cursor_left(&c)
+						     ? descpad
+						     : cr_cursor_left(&c));
+		if (err) {
+			cr_error_free(err);
+			cr_dump_problem(d, "note %zu (type 0x%x) at offset 0x%llx: name size %u and descriptor size %u run past the end of PT_NOTE %zu; rest of its notes ignored",
+					ec->note_index, type,
+					(unsigned long long)at, namesz, descsz,
+					i);
+			return;
+		}
+		/* The name includes its NUL. */
+		size_t namelen = namesz;
+		if (namelen > 0 && name[namelen - 1] == 0)
+			namelen--;
+		note_one(ec, (const char *)name, namelen, type, &desc);
+		ec->note_index++;
+	}
+}
+
+/* ----------------------------------------------------------------------- */
+/* After the notes                                                          */
+
+/*
+ * Decide the producer, the cpu times and the event.
+ *
+ * Producer: the kernel writes its notes starting with the dumping thread's
+ * NT_PRSTATUS (fs/binfmt_elf.c fill_note_info); gdb's gcore starts with
+ * NT_PRPSINFO (linux-tdep.c linux_make_corefile_notes) and writes zeros for
+ * every pr_utime/pr_stime.  The first note's type is the test; all-zero
+ * times confirm it (and are needed anyway below).
+ *
+ * Times: in a kernel core the thread-group leader's entry (tid == pid) holds
+ * the whole process's times (thread_group_cputime) and the other entries
+ * each thread's own.  When every entry is zero the times were not recorded.
+ *
+ * Signal: the kernel copies the fatal signal into every thread's pr_cursig;
+ * the dumping thread comes first, followed by the one NT_SIGINFO.  gcore
+ * records each thread's pending stop signal in pr_cursig (0 for every thread
+ * of a live process) and writes an NT_SIGINFO after every thread: for a
+ * live process that is the SIGSTOP (si_code SI_KERNEL) of gdb's own
+ * ptrace attach, which is no event.  So the event is the first non-zero
+ * pr_cursig, and an NT_SIGINFO only describes it when the numbers agree.
+ */
+static void finish_threads(struct ec *ec)
+{
+	struct cr_dump *d = ec->d;
+	bool all_zero = true;
+	for (size_t i = 0; i < d->nthreads; i++)
+		if (ec->raw[i].utime || ec->raw[i].stime)
+			all_zero = false;
+	bool gcore = ec->first_note_seen &&
+		     ec->first_note_type == NT_PRPSINFO;
+	d->producer = strdup(gcore ? "gdb (gcore)" : "Linux kernel");
+
+	if (d->process.pid < 0 && d->nthreads > 0)
+		d->process.pid = d->threads[0].tid;
+
+	if (!all_zero && d->nthreads > 0) {
+		for (size_t i = 0; i < d->nthreads; i++) {
+			struct cr_thread *t = &d->threads[i];
+			if (!ec->raw[i].have_times)
+				continue;
+			t->user = (struct cr_cpu_time){ true, ec->raw[i].utime };
+			t->sys = (struct cr_cpu_time){ true, ec->raw[i].stime };
+			if (t->tid == d->process.pid) {
+				d->process.user = t->user;
+				d->process.sys = t->sys;
+				/* The leader's own share is not recorded
+				 * unless it is the only thread. */
+				if (d->nthreads > 1)
+					t->user.known = t->sys.known = false;
+			}
+		}
+	}
+
+	/* The event. */
+	ptrdiff_t sig_thread = -1;
+	for (size_t i = 0; i < d->nthreads; i++)
+		if (d->threads[i].signo != 0) {
+			sig_thread = (ptrdiff_t)i;
+			break;
+		}
+	if (!gcore && sig_thread >= 0)
+		for (size_t i = (size_t)sig_thread + 1; i < d->nthreads; i++)
+			d->threads[i].signo = 0;
+	if (sig_thread < 0)
+		return;	/* CR_EVENT_NONE: taken on demand */
+	int signo = d->threads[sig_thread].signo;
+	struct cr_event *e = &d->event;
+	e->kind = CR_EVENT_SIGNAL;
+	e->signo = signo;
+	e->tid = d->threads[sig_thread].tid;
+	const struct ec_siginfo *si = &ec->raw[sig_thread].si;
+	if (!si->have)
+		si = &ec->orphan_si;
+	if (!si->have || si->signo != signo)
+		return;
+	e->siginfo_known = true;
+	e->si_code = si->code;
+	e->si_errno = si->errno_;
+	if (si->code > 0) {
+		for (size_t i = 0; i < sizeof(fault_signals) / sizeof(int); i++)
+			if (fault_signals[i] == signo) {
+				e->fault_addr_known = true;
+				e->fault_addr = si->addr;
+			}
+	} else {
+		e->sender_known = true;
+		e->sender_pid = si->pid;
+		e->sender_uid = si->uid;
+	}
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct ec_file *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * Put NT_FILE's paths on the regions.  Kernel cores have one PT_LOAD per
+ * mapping, so ranges and regions match exactly; when a range covers only
+ * part of a region (another producer), the region is split at the range's
+ * edges so that each piece has one backing.  Regions are sorted already.
+ */
+static void annotate_regions(struct ec *ec)
+{
+	struct cr_dump *d = ec->d;
+	if (ec->nfiles == 0 || d->nregions == 0)
+		return;
+	/* Sorted copy of the ranges (paths borrowed). */
+	struct ec_file *f = malloc(ec->nfiles * sizeof(*f));
+	if (!f)
+		return;
+	size_t nf = 0;
+	for (size_t i = 0; i < ec->nfiles; i++)
+		if (ec->files[i].path && ec->files[i].end > ec->files[i].start)
+			f[nf++] = ec->files[i];
+	qsort(f, nf, sizeof(*f), cmp_file);
+
+	size_t cap = d->nregions + 2 * nf;
+	struct cr_region *out = calloc(cap, sizeof(*out));
+	if (!out) {
+		free(f);
+		return;
+	}
+	size_t n = 0, j = 0;
+	for (size_t i = 0; i < d->nregions; i++) {
+		struct cr_region r = d->regions[i];
+		while (j < nf && f[j].end <= r.start)
+			j++;
+		uint64_t cur = r.start;
+		for (size_t k = j; k < nf && f[k].start < r.end && n + 2 < cap; k++) {
+			if (f[k].end <= cur)
+				continue;
+			if (f[k].start > cur) {	/* an unbacked piece */
+				out[n] = r;
+				out[n].start = cur;
+				out[n].end = f[k].start;
+				n++;
+				cur = f[k].start;
+			}
+			uint64_t end = f[k].end < r.end ? f[k].end : r.end;
+			out[n] = r;
+			out[n].start = cur;
+			out[n].end = end;
+			out[n].path = strdup(f[k].path);
+			out[n].file_offset = f[k].offset + (cur - f[k].start);
+			n++;
+			cur = end;
+		}
+		if (cur < r.end && n < cap) {
+			out[n] = r;
+			out[n].start = cur;
+			n++;
+		}
+	}
+	free(d->regions);
+	d->regions = out;
+	d->nregions = n;
+	free(f);
+}
+
+/* A module entry for D; NULL when the table is full or memory is out. */
+static struct cr_module *new_module(struct cr_dump *d)
+{
+	if (d->nmodules >= CR_MAX_MODULES)
+		return NULL;
+	if ((d->nmodules & (d->nmodules - 1)) == 0) {
+		size_t cap = d->nmodules ? d->nmodules * 2 : 16;
+		struct cr_module *m = realloc(d->modules, cap * sizeof(*m));
+		if (!m)
+			return NULL;
+		d->modules = m;
+	}
+	struct cr_module *m = &d->modules[d->nmodules++];
+	memset(m, 0, sizeof(*m));
+	m->kind = CR_MODULE_ELF;
+	return m;
+}
+
+static int report_module(Dwfl_Module *mod, void **userdata, const char *name,
+			 Dwarf_Addr base, void *arg)
+{
+	struct cr_dump *d = arg;
+	Dwarf_Addr low = 0, high = 0;
+	const char *mname = dwfl_module_info(mod, NULL, &low, &high, NULL,
+					     NULL, NULL, NULL);
+	struct cr_module *m = new_module(d);
+	if (!m)
+		return DWARF_CB_ABORT;
+	/* libdwfl names libraries by their link-map name (a soname such as
+	 * "libc.so.6" when the link map says so); NT_FILE has the path. */
+	const struct cr_region *r = cr_dump_region_at(d, low);
+	if (!(mname && mname[0] == '/') && r && r->path && r->file_offset == 0)
+		mname = r->path;
+	m->path = strdup(mname ? mname : name ? name : "?");
+	m->base = low;
+	m->size = high > low ? high - low : 0;
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &bits, &vaddr);
+	if (len > 0 && len <= EC_MAX_BUILD_ID) {
+		m->build_id = malloc((size_t)len);
+		if (m->build_id) {
+			memcpy(m->build_id, bits, (size_t)len);
+			m->build_id_len = (size_t)len;
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+static void build_id_from_memory(struct ec *ec, struct cr_module *m);
+
+/* Modules through libdwfl's link-map and segment walk.  False: none. */
+static bool modules_from_dwfl(struct ec *ec)
+{
+	static char *debuginfo_path = NULL;
+	static const Dwfl_Callbacks callbacks = {
+		.find_elf = dwfl_build_id_find_elf,
+		.find_debuginfo = dwfl_standard_find_debuginfo,
+		.debuginfo_path = &debuginfo_path,
+	};
+	struct cr_dump *d = ec->d;
+	Dwfl *dwfl = dwfl_begin(&callbacks);
+	if (!dwfl)
+		return false;
+	dwfl_report_begin(dwfl);
+	int n = dwfl_core_file_report(dwfl, ec->elf, NULL);
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (n < 0)
+		cr_dump_problem(d, "modules: libdwfl could not read the link map: %s",
+				dwfl_errmsg(-1));
+	else
+		dwfl_getmodules(dwfl, report_module, d, 0);
+	dwfl_end(dwfl);
+	/* libdwfl only knows build ids it found on its way; look again. */
+	for (size_t i = 0; i < d->nmodules; i++)
+		if (!d->modules[i].build_id)
+			build_id_from_memory(ec, &d->modules[i]);
+	return d->nmodules > 0;
+}
+
+/*
+ * Read the GNU build id of the ELF image mapped at BASE from the dump's
+ * memory: ELF header, program headers, PT_NOTE, NT_GNU_BUILD_ID.  Kernel
+ * cores keep the first page of every mapped ELF file, which usually holds
+ * all three.
+ */
+static void build_id_from_memory(struct ec *ec, struct cr_module *m)
+{
+	struct cr_dump *d = ec->d;
+	uint8_t hdr[EC_HEADER_PEEK];
+	size_t got = cr_dump_read(d, m->base, hdr, sizeof(hdr));
+	if (got < EI_NIDENT || memcmp(hdr, ELFMAG, SELFMAG) != 0)
+		return;
+	bool is64 = hdr[EI_CLASS] == ELFCLASS64;
+	bool be = hdr[EI_DATA] == ELFDATA2MSB;
+	unsigned w = is64 ? 8 : 4;
+	struct cr_cursor c = cr_cursor_make(hdr, got, be, 0, m->path);
+	uint64_t phoff, phentsize, phnum;
+	if (!peek(&c, is64 ? 32 : 28, w, &phoff) ||
+	    !peek(&c, is64 ? 54 : 42, 2, &phentsize) ||
+	    !peek(&c, is64 ? 56 : 44, 2, &phnum))
+		return;
+	/* Pass 1: the load bias from the first PT_LOAD; pass 2: notes. */
+	uint64_t bias = 0;
+	bool have_bias = false;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t i = 0; i < phnum; i++) {
+			uint64_t p = phoff + i * phentsize, type, off, vaddr,
+				 filesz;
+			if (!peek(&c, p, 4, &type))
+				return;
+			if (!peek(&c, p + (is64 ? 8 : 4), w, &off) ||
+			    !peek(&c, p + (is64 ? 16 : 8), w, &vaddr) ||
+			    !peek(&c, p + (is64 ? 32 : 16), w, &filesz))
+				return;
+			if (pass == 0 && type == PT_LOAD && !have_bias) {
+				bias = m->base - (vaddr - off);
+				have_bias = true;
+			}
+			if (pass == 1 && type == PT_NOTE && filesz < EC_HEADER_PEEK) {
+				uint8_t notes[EC_HEADER_PEEK];
+				size_t ng = cr_dump_read(d, bias + vaddr, notes,
+							 (size_t)filesz);
+				struct cr_cursor nc = cr_cursor_make(notes, ng,
+								     be, 0, NULL);
+				while (cr_cursor_left(&nc) >= 12) {
+					uint32_t ns, ds, nt;
+					const uint8_t *name, *desc;
+					cr_cursor_u32(&nc, &ns);
+					cr_cursor_u32(&nc, &ds);
+					cr_cursor_u32(&nc, &nt);
+					struct cr_error *err = cr_cursor_bytes(
+						&nc, ((uint64_t)ns + 3) & ~3ull, &name);
+					if (!err)
+						err = cr_cursor_bytes(&nc, ds, &desc);
+					if (err) {
+						cr_error_free(err);
+						break;
+					}
+					cr_cursor_skip(&nc, (((uint64_t)ds + 3) & ~3ull) - ds);
+					if (nt == NT_GNU_BUILD_ID && ns == 4 &&
+					    memcmp(name, "GNU", 4) == 0 && ds > 0 &&
+					    ds <= EC_MAX_BUILD_ID) {
+						m->build_id = malloc(ds);
+						if (m->build_id) {
+							memcpy(m->build_id, desc, ds);
+							m->build_id_len = ds;
+						}
+						return;
+					}
+				}
+			}
+		}
+}
+
+static int cmp_file_path(const void *a, const void *b)
+{
+	const struct ec_file *x = *(const struct ec_file *const *)a;
+	const struct ec_file *y = *(const struct ec_file *const *)b;
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * Modules from NT_FILE, for files libdwfl did not report (all of them when
+ * the link map could not be read): one module per path, spanning all its
+ * mappings, when the file looks like an ELF image: the dump has an ELF
+ * header at its first mapping, or one of its mappings is executable (kernel
+ * cores often leave out the pages of mapped files).  Grouping sorts the
+ * entries by path, so a huge NT_FILE costs n log n.
+ */
+static void modules_from_nt_file(struct ec *ec)
+{
+	struct cr_dump *d = ec->d;
+	if (ec->nfiles == 0)
+		return;
+	struct ec_file **v = malloc(ec->nfiles * sizeof(*v));
+	if (!v)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < ec->nfiles; i++)
+		if (ec->files[i].path && ec->files[i].path[0] == '/' &&
+		    ec->files[i].end > ec->files[i].start)
+			v[n++] = &ec->files[i];
+	qsort(v, n, sizeof(*v), cmp_file_path);
+	size_t nknown = d->nmodules;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		uint64_t base = UINT64_MAX, end = 0;
+		bool exec = false, have_start = false;
+		for (; j < n && strcmp(v[j]->path, v[i]->path) == 0; j++) {
+			if (v[j]->offset == 0 && v[j]->start < base) {
+				base = v[j]->start;
+				have_start = true;
+			}
+			if (v[j]->end > end)
+				end = v[j]->end;
+			const struct cr_region *r = cr_dump_region_at(d, v[j]->start);
+			if (r && r->prot_known && (r->prot & CR_PROT_X))
+				exec = true;
+		}
+		const char *path = v[i]->path;
+		i = j;
+		if (!have_start || end <= base)
+			continue;
+		bool known = false;
+		for (size_t k = 0; k < nknown && !known; k++)
+			known = strcmp(d->modules[k].path, path) == 0 ||
+				(base >= d->modules[k].base &&
+				 base - d->modules[k].base < d->modules[k].size);
+		if (known)
+			continue;
+		uint8_t magic[SELFMAG];
+		bool elf = cr_dump_read(d, base, magic, SELFMAG) == SELFMAG &&
+			   memcmp(magic, ELFMAG, SELFMAG) == 0;
+		if (!elf && !exec)
+			continue;
+		struct cr_module *m = new_module(d);
+		if (!m)
+			break;
+		m->path = strdup(path);
+		m->base = base;
+		m->size = end - base;
+		build_id_from_memory(ec, m);
+	}
+	free(v);
+}
+
+static bool auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val)
+{
+	for (size_t i = 0; i < d->nauxv; i++)
+		if (d->auxv[i].type == type) {
+			*val = d->auxv[i].value;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * The executable: AT_EXECFN's string in memory (the path as exec'd) when
+ * absolute, else the path of the module holding AT_ENTRY, else AT_EXECFN
+ * as it is, else pr_fname (16 chars).  The main module is
+ * the one holding AT_ENTRY, else the one whose path is the executable's.
+ */
+static void find_executable(struct ec *ec)
+{
+	struct cr_dump *d = ec->d;
+	uint64_t v;
+	struct cr_module *main_mod = NULL;
+	if (auxv_get(d, AT_ENTRY, &v)) {
+		for (size_t i = 0; i < d->nmodules; i++)
+			if (v - d->modules[i].base < d->modules[i].size)
+				main_mod = &d->modules[i];
+	}
+	char *execfn = NULL;
+	if (auxv_get(d, AT_EXECFN, &v))
+		execfn = cr_dump_read_string(d, v, CR_MAX_STRING);
+	if (!main_mod && execfn)
+		for (size_t i = 0; i < d->nmodules; i++)
+			if (strcmp(d->modules[i].path, execfn) == 0)
+				main_mod = &d->modules[i];
+	if (main_mod)
+		main_mod->is_main = true;
+	/* AT_EXECFN is the path as given to execve(), maybe relative; an
+	 * absolute path of the main module says more. */
+	if (execfn && (execfn[0] == '/' || !main_mod ||
+		       main_mod->path[0] != '/')) {
+		d->process.executable = execfn;
+		execfn = NULL;
+	} else if (main_mod && main_mod->path[0] == '/') {
+		d->process.executable = strdup(main_mod->path);
+	}
+	free(execfn);
+	if (!d->process.executable && ec->fname) {
+		d->process.executable = ec->fname;
+		ec->fname = NULL;
+	}
+}
+
+/* ----------------------------------------------------------------------- */
+
+static void ec_cleanup(struct ec *ec)
+{
+	for (size_t i = 0; i < ec->nfiles; i++)
+		free(ec->files[i].path);
+	free(ec->files);
+	free(ec->raw);
+	free(ec->fname);
+	if (ec->elf)
+		elf_end(ec->elf);
+}
+
+/* Read the PT_NOTE segment I (trimming it when the file is cut off). */
+static void add_note_segment(struct ec *ec, size_t i, const GElf_Phdr *ph)
+{
+	struct cr_dump *d = ec->d;
+	uint64_t have, end;
+	if (ph->p_offset >= d->map_len)
+		have = 0;
+	else if (cr_add_overflows(ph->p_offset, ph->p_filesz, &end) ||
+		 end > d->map_len)
+		have = d->map_len - ph->p_offset;
+	else
+		have = ph->p_filesz;
+	if (have < ph->p_filesz)
+		cr_dump_problem(d, "PT_NOTE %zu at offset 0x%llx: %llu of %llu bytes missing: file cut off",
+				i, (unsigned long long)ph->p_offset,
+				(unsigned long long)(ph->p_filesz - have),
+				(unsigned long long)ph->p_filesz);
+	if (have > 0)
+		parse_notes(ec, i, ph->p_offset, have);
+}
+
+struct cr_error *elfcore_read(struct cr_dump *d)
+{
+	struct ec ec = { .d = d };
+	struct cr_error *err = NULL;
+
+	elf_version(EV_CURRENT);
+	ec.elf = elf_memory((char *)d->map, d->map_len);
+	GElf_Ehdr eh;
+	if (!ec.elf || !gelf_getehdr(ec.elf, &eh)) {
+		err = cr_error_new(CR_ERR_FORMAT, "%s: not a readable ELF file: %s",
+				   d->path, elf_errmsg(-1));
+		goto out;
+	}
+	if (eh.e_type != ET_CORE) {
+		err = cr_error_new(CR_ERR_FORMAT, "%s: ELF file of type %u, not a core",
+				   d->path, eh.e_type);
+		goto out;
+	}
+	d->format = strdup("ELF core file");
+	ec.is64 = eh.e_ident[EI_CLASS] == ELFCLASS64;
+	ec.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	ec.word = ec.is64 ? 8 : 4;
+	ec.machine = eh.e_machine;
+	d->process.os = CR_OS_LINUX;
+	d->process.pointer_size = ec.word;
+	d->process.big_endian = ec.big_endian;
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (machines[i].machine == eh.e_machine)
+			d->process.arch = machines[i].arch;
+	if (d->process.arch == CR_ARCH_UNKNOWN)
+		cr_dump_problem(d, "unknown machine type %u (e_machine)",
+				eh.e_machine);
+
+	if (elf_getphdrnum(ec.elf, &ec.phnum) != 0) {
+		err = cr_error_new(CR_ERR_CORRUPT, "%s: cannot read the program header count: %s",
+				   d->path, elf_errmsg(-1));
+		goto out;
+	}
+	/* Loads first (the notes' strings may point into memory), then notes. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < ec.phnum; i++) {
+			GElf_Phdr ph;
+			if (!gelf_getphdr(ec.elf, (int)i, &ph)) {
+				if (pass == 0)
+					cr_dump_problem(d, "program header %zu: %s",
+							i, elf_errmsg(-1));
+				continue;
+			}
+			if (pass == 0 && ph.p_type == PT_LOAD)
+				add_load(&ec, i, &ph);
+			else if (pass == 1 && ph.p_type == PT_NOTE)
+				add_note_segment(&ec, i, &ph);
+		}
+	if (ec.threads_dropped)
+		cr_dump_problem(d, "%zu threads beyond the first %zu not read",
+				ec.threads_dropped, d->nthreads);
+	if (d->nthreads == 0)
+		cr_dump_problem(d, "no thread (NT_PRSTATUS) in the core");
+	cr_dump_finish(d);	/* memory reads need sorted segments */
+	finish_threads(&ec);
+	annotate_regions(&ec);
+	modules_from_dwfl(&ec);
+	modules_from_nt_file(&ec);
+	cr_dump_finish(d);
+	find_executable(&ec);
+out:
+	ec_cleanup(&ec);
+	return err;
+}

@@ -1,0 +1,192 @@
+/*
+ * open.c - open a dump file, recognize its format and hand it to a reader.
+ *
+ * The file is mapped read-only (a core can be many gigabytes; its bytes are
+ * never copied to the heap) and its first bytes decide the reader: an ELF
+ * file of type ET_CORE goes to elfcore_read(), "MDMP" to md_read().  Cores
+ * compressed the way systemd-coredump stores them (zstd, xz, lz4) are first
+ * streamed into an unlinked temporary file which is then mapped in place of
+ * the original (decompress.c), so memory use does not grow with the core.
+ *
+ * cr_dump_from_buffer() runs the same recognition on a caller's buffer, for
+ * tests and fuzzers.
+ */
+#include "dump.h"
+#include "readers.h"
+#include "decompress.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The reader for a buffer's magic, or NULL (*WHY says what it is instead). */
+static struct cr_error *(*sniff(const uint8_t *buf, size_t len,
+				 const char **why))(struct cr_dump *)
+{
+	*why = "unknown file type";
+	if (len >= EI_NIDENT + 2 && memcmp(buf, ELFMAG, SELFMAG) == 0) {
+		unsigned type = buf[EI_DATA] == ELFDATA2MSB
+			? (unsigned)buf[16] << 8 | buf[17]
+			: (unsigned)buf[17] << 8 | buf[16];
+		if (type == ET_CORE)
+			return elfcore_read;
+		*why = type == ET_EXEC || type == ET_DYN
+			? "an ELF executable or library, not a core file"
+			: "an ELF file, but not a core file";
+		return NULL;
+	}
+	if (len >= 4 && memcmp(buf, "MDMP", 4) == 0)
+		return md_read;
+	return NULL;
+}
+
+/*
+ * Recognize and read D's mapping (d->map, d->map_len set).  On success the
+ * dump's tables are sorted (cr_dump_finish()).
+ */
+static struct cr_error *read_mapped(struct cr_dump *d)
+{
+	if (d->map_len == 0)
+		return cr_error_new(CR_ERR_FORMAT, "%s: empty file, not a dump",
+				    d->path);
+	const char *why;
+	struct cr_error *(*reader)(struct cr_dump *) =
+		sniff(d->map, d->map_len, &why);
+	if (!reader)
+		return cr_error_new(CR_ERR_FORMAT, "%s: not a dump (%s)",
+				    d->path, why);
+	struct cr_error *err = reader(d);
+	if (err)
+		return err;
+	cr_dump_finish(d);
+	return NULL;
+}
+
+struct cr_error *cr_dump_from_buffer(const uint8_t *buf, size_t len,
+				     const char *name, struct cr_dump **out)
+{
+	*out = NULL;
+	struct cr_dump *d = cr_dump_new(name);
+	if (!d)
+		return &cr_enomem;
+	d->map = (void *)buf;
+	d->map_len = len;
+	d->map_borrowed = true;
+	d->file_size = len;
+	struct cr_error *err = read_mapped(d);
+	if (err) {
+		cr_dump_free(d);
+		return err;
+	}
+	*out = d;
+	return NULL;
+}
+
+/*
+ * Map FD's LEN bytes read-only into D.  MAP_PRIVATE: libelf is given the
+ * mapping and must never be able to change the file.
+ */
+static struct cr_error *map_fd(struct cr_dump *d, int fd, uint64_t len)
+{
+	if (len > SIZE_MAX)
+		return cr_error_new(CR_ERR_IO, "%s: too large to map", d->path);
+	void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return cr_error_new(CR_ERR_IO, "%s: cannot map: %s", d->path,
+				    strerror(errno));
+	d->map = p;
+	d->map_len = (size_t)len;
+	return NULL;
+}
+
+struct cr_error *cr_dump_open(const char *path, struct cr_dump **out)
+{
+	*out = NULL;
+	struct cr_error *err = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cr_error_new(CR_ERR_IO, "%s: cannot open: %s", path,
+				    strerror(errno));
+	struct cr_dump *d = cr_dump_new(path);
+	if (!d) {
+		close(fd);
+		return &cr_enomem;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: cannot stat: %s", path,
+				   strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		err = cr_error_new(CR_ERR_FORMAT, "%s: is a directory, not a dump",
+				   path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = cr_error_new(CR_ERR_FORMAT, "%s: not a regular file", path);
+		goto out;
+	}
+	d->file_size = (uint64_t)st.st_size;
+	if (st.st_size == 0) {
+		err = cr_error_new(CR_ERR_FORMAT, "%s: empty file, not a dump",
+				   path);
+		goto out;
+	}
+	err = map_fd(d, fd, (uint64_t)st.st_size);
+	if (err)
+		goto out;
+
+	/* A compressed core: decompress into a temporary file and map that. */
+	enum cr_compression comp = cr_compression_sniff(d->map, d->map_len);
+	if (comp != CR_COMP_NONE) {
+		int tmp = -1;
+		uint64_t tmp_len = 0;
+		char *problem = NULL;
+		err = cr_decompress_to_tmpfile(d->map, d->map_len, comp, path,
+					       &tmp, &tmp_len, &problem);
+		if (err)
+			goto out;
+		munmap(d->map, d->map_len);
+		d->map = NULL;
+		d->map_len = 0;
+		if (problem) {
+			cr_dump_problem(d, "%s", problem);
+			free(problem);
+		}
+		if (tmp_len == 0) {
+			close(tmp);
+			err = cr_error_new(CR_ERR_FORMAT,
+					   "%s: %s-compressed, but decompresses to nothing",
+					   path, cr_compression_name(comp));
+			goto out;
+		}
+		err = map_fd(d, tmp, tmp_len);
+		close(tmp);
+		if (err)
+			goto out;
+		d->file_size = tmp_len;
+	}
+	err = read_mapped(d);
+	if (!err && comp != CR_COMP_NONE && d->format) {
+		char *f = cr_strdup_printf("%s (%s-compressed)", d->format,
+					   cr_compression_name(comp));
+		if (f) {
+			free(d->format);
+			d->format = f;
+		}
+	}
+out:
+	close(fd);
+	if (err) {
+		cr_dump_free(d);
+		return err;
+	}
+	*out = d;
+	return NULL;
+}

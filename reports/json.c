@@ -1,0 +1,392 @@
+/*
+ * json.c - the JSON report, for programs (docs/report-schema.md).
+ *
+ * Built with jansson.  Conventions, all documented in the schema:
+ *   - a fact the dump did not record is null, never 0 or "";
+ *   - 64-bit addresses, offsets and sizes are hex strings "0x..." because
+ *     JSON numbers are doubles in most readers and lose bits past 2^53;
+ *   - strings from the dump are made valid UTF-8 (invalid bytes become
+ *     U+FFFD) since JSON text must be Unicode; control characters are kept
+ *     and jansson escapes them;
+ *   - a fold keeps the first cycle of its frames and omits the rest (the
+ *     fold entry describes them), so a 116,000-frame recursion stays small;
+ *     each frame keeps its "index".
+ *
+ * Building never stops half-way on a failed allocation: every json_*
+ * constructor that fails returns NULL, json_object_set_new() and
+ * json_array_append_new() then fail too, and we note it in `oom`.
+ */
+#include "report.h"
+#include "report_util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+struct jctx {
+	const struct cr_analysis *a;
+	bool oom;
+};
+
+/* Both steal V (jansson's *_new functions release it on failure). */
+static void set(struct jctx *j, json_t *obj, const char *key, json_t *v)
+{
+	if (!v || !obj) {
+		json_decref(v);
+		j->oom = true;
+	} else if (json_object_set_new(obj, key, v) != 0) {
+		j->oom = true;
+	}
+}
+
+static void push(struct jctx *j, json_t *arr, json_t *v)
+{
+	if (!v || !arr) {
+		json_decref(v);
+		j->oom = true;
+	} else if (json_array_append_new(arr, v) != 0) {
+		j->oom = true;
+	}
+}
+
+/* A dump string: null when NULL, else cleaned to valid UTF-8. */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *clean = report_clean(s, 0);
+	if (!clean)
+		return NULL;
+	json_t *v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+static json_t *jhex(uint64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_string(buf);
+}
+
+/* An id where -1 (any negative) means not recorded. */
+static json_t *jid(int64_t v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+static json_t *jcpu(struct cr_cpu_time t)
+{
+	if (!t.known || t.usec > (uint64_t)INT64_MAX)
+		return json_null();
+	return json_integer((json_int_t)t.usec);
+}
+
+static json_t *jtime(int64_t t)
+{
+	char buf[REPORT_NUM_LEN];
+	const char *s = report_fmt_time(buf, t);
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jsize(size_t n)
+{
+	return json_integer((json_int_t)n);
+}
+
+static json_t *json_dump_obj(struct jctx *j)
+{
+	const struct cr_dump *d = j->a->dump;
+	json_t *o = json_object();
+	set(j, o, "path", jstr(d->path));
+	set(j, o, "format", jstr(d->format));
+	set(j, o, "producer", jstr(d->producer));
+	set(j, o, "file_size", d->file_size <= (uint64_t)INT64_MAX
+				       ? json_integer((json_int_t)d->file_size)
+				       : json_null());
+	return o;
+}
+
+static json_t *json_process(struct jctx *j)
+{
+	const struct cr_process *p = &j->a->dump->process;
+	json_t *o = json_object();
+	set(j, o, "pid", jid(p->pid));
+	set(j, o, "ppid", jid(p->ppid));
+	set(j, o, "uid", jid(p->uid));
+	set(j, o, "gid", jid(p->gid));
+	set(j, o, "executable", jstr(p->executable));
+	set(j, o, "command_line", jstr(p->command_line));
+	set(j, o, "os", p->os == CR_OS_UNKNOWN ? json_null()
+					       : jstr(cr_os_name(p->os)));
+	set(j, o, "os_version", jstr(p->os_version));
+	set(j, o, "cpu", jstr(p->cpu));
+	set(j, o, "arch", p->arch == CR_ARCH_UNKNOWN
+				  ? json_null() : jstr(cr_arch_name(p->arch)));
+	set(j, o, "pointer_size", p->pointer_size ? json_integer(p->pointer_size)
+						  : json_null());
+	set(j, o, "big_endian", json_boolean(p->big_endian));
+	set(j, o, "dump_time", jtime(p->dump_time));
+	set(j, o, "start_time", jtime(p->start_time));
+	set(j, o, "user_cpu_usec", jcpu(p->user));
+	set(j, o, "system_cpu_usec", jcpu(p->sys));
+	return o;
+}
+
+static json_t *json_crash(struct jctx *j)
+{
+	const struct cr_analysis *a = j->a;
+	const struct cr_crash *c = &a->crash;
+	const struct cr_event *ev = &a->dump->event;
+	json_t *o = json_object();
+
+	set(j, o, "class", jstr(c->class_id ? c->class_id
+			      : c->cls == CR_CRASH_NONE ? "none" : NULL));
+	set(j, o, "description", jstr(c->class_text));
+	set(j, o, "signal", jstr(c->signal_name));
+	set(j, o, "signo", c->signo ? json_integer(c->signo) : json_null());
+	set(j, o, "code", jstr(c->code_name));
+	if (ev->kind == CR_EVENT_SIGNAL && ev->siginfo_known)
+		set(j, o, "code_number", json_integer(ev->si_code));
+	else if (ev->kind == CR_EVENT_EXCEPTION)
+		set(j, o, "code_number", json_integer(ev->exc_code));
+	else
+		set(j, o, "code_number", json_null());
+	set(j, o, "code_description", jstr(c->code_text));
+	set(j, o, "address", c->address_known ? jhex(c->address) : json_null());
+	set(j, o, "address_description", jstr(c->address_text));
+	set(j, o, "sender", jstr(c->sender));
+	set(j, o, "abort_message", jstr(c->abort_message));
+	bool has_thread = c->thread >= 0 && (size_t)c->thread < a->nthreads;
+	set(j, o, "thread_index", has_thread ? json_integer(c->thread)
+					     : json_null());
+	const struct cr_thread *t = has_thread ? a->threads[c->thread].thread
+					       : NULL;
+	set(j, o, "tid", t ? jid(t->tid) : json_null());
+	set(j, o, "signature", jstr(c->signature));
+	return o;
+}
+
+static json_t *json_frame(struct jctx *j, size_t index,
+			  const struct cr_frame *fr)
+{
+	json_t *o = json_object();
+	const char *trust = cr_trust_name(fr->trust);
+	set(j, o, "index", jsize(index));
+	set(j, o, "pc", jhex(fr->pc));
+	set(j, o, "trust", jstr(trust ? trust : "unknown"));
+	set(j, o, "inlined", json_boolean(fr->trust == CR_TRUST_INLINE));
+	set(j, o, "module", jstr(fr->module));
+	set(j, o, "module_offset", fr->module ? jhex(fr->module_offset)
+					      : json_null());
+	set(j, o, "function", jstr(fr->function));
+	set(j, o, "function_offset",
+	    fr->function && fr->function_offset_known
+		    ? jhex(fr->function_offset) : json_null());
+	set(j, o, "file", jstr(fr->file));
+	set(j, o, "line", fr->line > 0 ? json_integer(fr->line) : json_null());
+	set(j, o, "column", fr->column > 0 ? json_integer(fr->column)
+					   : json_null());
+	return o;
+}
+
+static json_t *json_stack(struct jctx *j, const struct cr_stack *s)
+{
+	json_t *o = json_object();
+	set(j, o, "unwound", json_boolean(s->unwound));
+	set(j, o, "end_reason", jstr(s->end_reason));
+	set(j, o, "frame_count", jsize(s->nframes));
+
+	/* The rows of the stack as the other reports print them: a fold row
+	 * becomes its first cycle of frames plus an entry in "folds". */
+	json_t *frames = json_array(), *folds = json_array();
+	struct report_rows it;
+	struct report_row row;
+	report_rows_init(&it, s);
+	while (report_rows_next(&it, &row) && !j->oom) {
+		if (row.frame) {
+			push(j, frames, json_frame(j, row.index, row.frame));
+			continue;
+		}
+		const struct cr_fold *f = row.fold;
+		size_t keep = f->period ? f->period : 1;
+		for (size_t i = f->first; i <= f->last && i - f->first < keep; i++)
+			push(j, frames, json_frame(j, i, &s->frames[i]));
+		json_t *fo = json_object();
+		set(j, fo, "first", jsize(f->first));
+		set(j, fo, "last", jsize(f->last));
+		set(j, fo, "period", jsize(f->period));
+		set(j, fo, "repeats", jsize(f->repeats));
+		set(j, fo, "cycle", jstr(f->cycle));
+		push(j, folds, fo);
+	}
+	set(j, o, "frames", frames);
+	set(j, o, "folds", folds);
+	return o;
+}
+
+static json_t *json_registers(struct jctx *j, const struct cr_thread *t)
+{
+	enum cr_arch arch = j->a->dump->process.arch;
+	json_t *o = json_object();
+	for (unsigned n = 0; n < CR_MAX_REGS && !j->oom; n++) {
+		uint64_t v;
+		if (!cr_regs_get(&t->regs, n, &v))
+			continue;
+		const char *name = cr_arch_reg_name(arch, n);
+		char fallback[24];
+		if (!name) {
+			snprintf(fallback, sizeof(fallback), "dwarf%u", n);
+			name = fallback;
+		}
+		set(j, o, name, jhex(v));
+	}
+	return o;
+}
+
+static json_t *json_thread(struct jctx *j, size_t idx)
+{
+	const struct cr_thread_analysis *ta = &j->a->threads[idx];
+	const struct cr_thread *t = ta->thread;
+	json_t *o = json_object();
+	set(j, o, "index", jsize(idx));
+	set(j, o, "tid", t ? jid(t->tid) : json_null());
+	set(j, o, "name", t ? jstr(t->name) : json_null());
+	set(j, o, "crashed", json_boolean(ta->crashed));
+	set(j, o, "state", jstr(ta->state));
+	set(j, o, "user_cpu_usec", t ? jcpu(t->user) : json_null());
+	set(j, o, "system_cpu_usec", t ? jcpu(t->sys) : json_null());
+	set(j, o, "in_syscall", t && t->syscall_known
+					? json_boolean(t->in_syscall)
+					: json_null());
+	set(j, o, "syscall_nr", t && t->syscall_known && t->in_syscall &&
+				    t->syscall_nr >= 0
+					? json_integer(t->syscall_nr)
+					: json_null());
+	set(j, o, "signo", t && t->signo ? json_integer(t->signo)
+					 : json_null());
+	set(j, o, "registers", t ? json_registers(j, t) : json_object());
+	set(j, o, "group", ta->group < j->a->ngroups ? jsize(ta->group)
+						     : json_null());
+	set(j, o, "stack", json_stack(j, &ta->stack));
+	return o;
+}
+
+static json_t *json_groups(struct jctx *j)
+{
+	const struct cr_analysis *a = j->a;
+	json_t *arr = json_array();
+	for (size_t g = 0; g < a->ngroups && !j->oom; g++) {
+		const struct cr_thread_group *grp = &a->groups[g];
+		json_t *o = json_object(), *idx = json_array(),
+		       *tids = json_array();
+		for (size_t m = 0; m < grp->nmembers; m++) {
+			size_t ti = grp->members[m];
+			if (ti >= a->nthreads)
+				continue;
+			const struct cr_thread *t = a->threads[ti].thread;
+			push(j, idx, jsize(ti));
+			push(j, tids, t ? jid(t->tid) : json_null());
+		}
+		set(j, o, "threads", idx);
+		set(j, o, "tids", tids);
+		set(j, o, "count", jsize(grp->nmembers));
+		push(j, arr, o);
+	}
+	return arr;
+}
+
+static json_t *json_modules(struct jctx *j)
+{
+	const struct cr_analysis *a = j->a;
+	const struct cr_dump *d = a->dump;
+	size_t n = a->nmodules < d->nmodules ? a->nmodules : d->nmodules;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n && !j->oom; i++) {
+		const struct cr_module *m = &d->modules[i];
+		const struct cr_module_analysis *ma = &a->modules[i];
+		json_t *o = json_object();
+		char *bid = report_build_id_hex(m);
+		if (m->build_id && m->build_id_len && !bid)
+			j->oom = true;
+		set(j, o, "path", jstr(m->path));
+		set(j, o, "base", jhex(m->base));
+		set(j, o, "end", jhex(m->base + m->size));
+		set(j, o, "size", jhex(m->size));
+		set(j, o, "build_id", jstr(bid));
+		set(j, o, "debug_file", jstr(m->debug_file));
+		set(j, o, "debug_id", jstr(m->debug_id));
+		set(j, o, "version", jstr(m->version));
+		set(j, o, "main", json_boolean(m->is_main));
+		set(j, o, "file", jstr(ma->file));
+		set(j, o, "file_found", json_boolean(ma->file != NULL));
+		set(j, o, "debug_info_file", jstr(ma->debug_file));
+		set(j, o, "debug_info_found", json_boolean(ma->debug_file != NULL));
+		set(j, o, "has_debug_info", json_boolean(ma->has_debug_info));
+		set(j, o, "mismatch", json_boolean(ma->mismatch));
+		free(bid);
+		push(j, arr, o);
+	}
+	return arr;
+}
+
+static json_t *json_problems(struct jctx *j)
+{
+	const struct cr_analysis *a = j->a;
+	const struct cr_dump *d = a->dump;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < d->nproblems; i++)
+		push(j, arr, jstr(d->problems[i]));
+	if (d->problems_dropped) {
+		char num[REPORT_NUM_LEN];
+		char *s = cr_strdup_printf("... and %s more problems not kept",
+					   report_fmt_count(num, d->problems_dropped));
+		push(j, arr, s ? jstr(s) : NULL);
+		free(s);
+	}
+	for (size_t i = 0; i < a->nproblems; i++)
+		push(j, arr, jstr(a->problems[i]));
+	return arr;
+}
+
+/* Build the whole report object; NULL when out of memory. */
+static json_t *json_report(const struct cr_analysis *a)
+{
+	struct jctx j = { .a = a };
+	json_t *root = json_object();
+	set(&j, root, "schema_version", json_integer(CR_REPORT_SCHEMA_VERSION));
+	set(&j, root, "coroner_version", json_string(CR_VERSION));
+	set(&j, root, "dump", json_dump_obj(&j));
+	set(&j, root, "process", json_process(&j));
+	set(&j, root, "summary", jstr(a->summary));
+	set(&j, root, "crash", json_crash(&j));
+	set(&j, root, "focus_thread",
+	    a->focus_thread >= 0 && (size_t)a->focus_thread < a->nthreads
+		    ? json_integer(a->focus_thread) : json_null());
+	json_t *threads = json_array();
+	for (size_t i = 0; i < a->nthreads && !j.oom; i++)
+		push(&j, threads, json_thread(&j, i));
+	set(&j, root, "threads", threads);
+	set(&j, root, "groups", json_groups(&j));
+	set(&j, root, "modules", json_modules(&j));
+	set(&j, root, "problems", json_problems(&j));
+	if (j.oom) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+struct cr_error *report_json_write(const struct cr_analysis *a, FILE *f)
+{
+	json_t *root = json_report(a);
+	if (!root)
+		return &cr_enomem;
+	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (rc != 0 || fputc('\n', f) == EOF || ferror(f))
+		return cr_error_new(CR_ERR_IO, "writing the JSON report failed");
+	return NULL;
+}

@@ -1,0 +1,126 @@
+/*
+ * output.c - choosing a writer and putting its report in a file safely.
+ *
+ * A report is written to "PATH.XXXXXX.tmp" in PATH's own directory (so the
+ * final rename(2) stays within one file system and is atomic), flushed and
+ * fsync'ed, and only then renamed over PATH.  A reader of PATH therefore
+ * sees the old file or the complete new one, never half a report; on any
+ * failure the temporary file is removed and PATH is left as it was.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *report_extension(enum cr_report_format fmt)
+{
+	switch (fmt) {
+	case CR_REPORT_MD:
+		return "md";
+	case CR_REPORT_HTML:
+		return "html";
+	case CR_REPORT_JSON:
+		return "json";
+	}
+	return NULL;
+}
+
+/* errno after a failed stdio call; stdio does not always set it. */
+static const char *io_error_text(void)
+{
+	return errno ? strerror(errno) : "write error";
+}
+
+static struct cr_error *write_to(const struct cr_analysis *a,
+				 enum cr_report_format fmt, FILE *f)
+{
+	switch (fmt) {
+	case CR_REPORT_MD:
+		return report_md_write(a, f);
+	case CR_REPORT_HTML:
+		return report_html_write(a, f);
+	case CR_REPORT_JSON:
+		return report_json_write(a, f);
+	}
+	return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
+			    (int)fmt);
+}
+
+/* The permissions a newly created file would get: 0666 minus the umask.
+ * (umask(2) can only be read by setting it; coroner is single-threaded.) */
+static mode_t new_file_mode(void)
+{
+	mode_t mask = umask(022);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+struct cr_error *report_write_file(const struct cr_analysis *a,
+				   enum cr_report_format fmt, const char *path)
+{
+	struct cr_error *err;
+
+	if (!report_extension(fmt))
+		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
+				    (int)fmt);
+	if (strcmp(path, "-") == 0) {
+		err = write_to(a, fmt, stdout);
+		if (err)
+			return cr_error_wrap(err, "standard output");
+		errno = 0;
+		if (fflush(stdout) != 0 || ferror(stdout))
+			return cr_error_new(CR_ERR_IO, "standard output: %s",
+					    io_error_text());
+		return NULL;
+	}
+
+	char *tmp = cr_strdup_printf("%s.XXXXXX.tmp", path);
+	if (!tmp)
+		return &cr_enomem;
+	int fd = mkstemps(tmp, 4);
+	if (fd < 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: cannot create a temporary "
+				   "file: %s", path, strerror(errno));
+		free(tmp);
+		return err;
+	}
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		goto fail;
+	}
+
+	errno = 0;
+	err = write_to(a, fmt, f);
+	if (err) {
+		err = cr_error_wrap(err, "%s", path);
+		fclose(f);
+		goto fail;
+	}
+	/* mkstemp creates the file 0600; a report is an ordinary file. */
+	if (fflush(f) != 0 || ferror(f) || fchmod(fd, new_file_mode()) != 0 ||
+	    fsync(fd) != 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", path, io_error_text());
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	return NULL;
+
+fail:
+	unlink(tmp);
+	free(tmp);
+	return err;
+}

@@ -1,0 +1,559 @@
+/*
+ * report_util.c - the facts and texts the report writers share.
+ *
+ * Every function here formats a field of the analysis or the dump; the
+ * writers (md.c, html.c, json.c) only escape the results for their syntax.
+ * Keeping the wording in one place is what makes the Markdown and the HTML
+ * report say the same thing.  See report_util.h.
+ */
+#include "report_util.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* --- report_buf ----------------------------------------------------------- */
+
+static bool buf_reserve(struct report_buf *b, size_t more)
+{
+	if (b->oom)
+		return false;
+	size_t need;
+	if (__builtin_add_overflow(b->len, more + 1, &need)) {
+		b->oom = true;
+		return false;
+	}
+	if (need <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need) {
+		if (__builtin_mul_overflow(cap, 2, &cap)) {
+			b->oom = true;
+			return false;
+		}
+	}
+	char *p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void report_buf_add(struct report_buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void report_buf_puts(struct report_buf *b, const char *s)
+{
+	if (s)
+		report_buf_add(b, s, strlen(s));
+}
+
+void report_buf_putc(struct report_buf *b, char c)
+{
+	report_buf_add(b, &c, 1);
+}
+
+void report_buf_printf(struct report_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!s) {
+		b->oom = true;
+		return;
+	}
+	report_buf_puts(b, s);
+	free(s);
+}
+
+const char *report_buf_str(struct report_buf *b)
+{
+	if (b->oom)
+		return NULL;
+	if (!b->p && !buf_reserve(b, 0))
+		return NULL;
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+char *report_buf_steal(struct report_buf *b)
+{
+	if (!report_buf_str(b)) {
+		report_buf_free(b);
+		return NULL;
+	}
+	char *p = b->p;
+	*b = (struct report_buf){ 0 };
+	return p;
+}
+
+void report_buf_free(struct report_buf *b)
+{
+	free(b->p);
+	*b = (struct report_buf){ 0 };
+}
+
+/* --- UTF-8 cleaning ------------------------------------------------------- */
+
+/*
+ * Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid.
+ * Rejects overlong forms, surrogates and code points above U+10FFFF
+ * (RFC 3629), which is what libxml2 and jansson accept.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static const char replacement_char[] = "\xef\xbf\xbd";	/* U+FFFD */
+
+void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
+{
+	if (!s)
+		return;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	while (n) {
+		size_t len = utf8_seq_len(p, n);
+		if (len == 0) {
+			report_buf_puts(b, replacement_char);
+			len = 1;
+		} else if (len == 1 && (flags & REPORT_CLEAN_FLAT) &&
+			   (p[0] < 0x20 || p[0] == 0x7f)) {
+			if (p[0] == '\n' || p[0] == '\r' || p[0] == '\t')
+				report_buf_putc(b, ' ');
+			else
+				report_buf_puts(b, replacement_char);
+		} else {
+			report_buf_add(b, (const char *)p, len);
+		}
+		p += len;
+		n -= len;
+	}
+}
+
+char *report_clean(const char *s, unsigned flags)
+{
+	struct report_buf b = { 0 };
+	report_clean_into(&b, s ? s : "", flags);
+	return report_buf_steal(&b);
+}
+
+/* --- formatters ----------------------------------------------------------- */
+
+const char *report_fmt_count(char *buf, uint64_t n)
+{
+	char digits[24];
+	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	size_t o = 0;
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *report_fmt_time(char *buf, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (t < 0 || !gmtime_r(&tt, &tm) ||
+	    !strftime(buf, REPORT_NUM_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	return buf;
+}
+
+const char *report_fmt_cpu(char *buf, struct cr_cpu_time t)
+{
+	if (!t.known)
+		return "not recorded";
+	snprintf(buf, REPORT_NUM_LEN, "%" PRIu64 ".%06" PRIu64 " s",
+		 t.usec / 1000000, t.usec % 1000000);
+	return buf;
+}
+
+const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v)
+{
+	int width = d && d->process.pointer_size == 4 && v <= UINT32_MAX ? 8 : 16;
+	snprintf(buf, REPORT_NUM_LEN, "0x%0*" PRIx64, width, v);
+	return buf;
+}
+
+const char *report_basename(const char *path)
+{
+	if (!path)
+		return NULL;
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if ((*p == '/' || *p == '\\') && p[1])
+			base = p + 1;
+	return base;
+}
+
+char *report_build_id_hex(const struct cr_module *m)
+{
+	if (!m->build_id || !m->build_id_len)
+		return NULL;
+	char *s = malloc(m->build_id_len * 2 + 1);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < m->build_id_len; i++)
+		snprintf(s + 2 * i, 3, "%02x", m->build_id[i]);
+	return s;
+}
+
+/* The executable's path: the process record, else the main module. */
+static const char *executable_path(const struct cr_dump *d)
+{
+	if (d->process.executable)
+		return d->process.executable;
+	for (size_t i = 0; i < d->nmodules; i++)
+		if (d->modules[i].is_main && d->modules[i].path)
+			return d->modules[i].path;
+	return NULL;
+}
+
+char *report_title(const struct cr_analysis *a)
+{
+	const struct cr_dump *d = a->dump;
+	const char *exe = report_basename(executable_path(d));
+	if (d->process.pid >= 0)
+		return cr_strdup_printf("coroner report: %s (pid %" PRId64 ")",
+					exe ? exe : "unknown executable",
+					d->process.pid);
+	return cr_strdup_printf("coroner report: %s (pid not recorded)",
+				exe ? exe : "unknown executable");
+}
+
+/* --- facts ---------------------------------------------------------------- */
+
+const char report_no_crash_text[] =
+	"No crash recorded: the dump was taken on demand (for example by "
+	"gcore, procdump or a hang detector), not because the process failed.";
+
+const char report_missing_modules_text[] =
+	"coroner did not find the binary of these modules, so their frames "
+	"have no function names and their stacks may be incomplete. Fetch "
+	"them (same build id) and run coroner again with --sysroot or "
+	"--debug-dir.";
+
+void report_facts_add(struct report_facts *f, const char *label,
+		      const char *fmt, ...)
+{
+	if (f->oom)
+		return;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		struct report_fact *v = realloc(f->v, cap * sizeof(*v));
+		if (!v) {
+			f->oom = true;
+			return;
+		}
+		f->v = v;
+		f->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	char *value = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!value) {
+		f->oom = true;
+		return;
+	}
+	f->v[f->n].label = label;
+	f->v[f->n].value = value;
+	f->n++;
+}
+
+void report_facts_free(struct report_facts *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i].value);
+	free(f->v);
+	*f = (struct report_facts){ 0 };
+}
+
+static const char not_recorded[] = "not recorded";
+
+char *report_thread_label(const struct cr_analysis *a, size_t idx)
+{
+	const struct cr_thread *t = idx < a->nthreads ? a->threads[idx].thread
+						      : NULL;
+	if (!t)
+		return cr_strdup_printf("thread #%zu", idx);
+	char tid[64];
+	if (t->tid >= 0)
+		snprintf(tid, sizeof(tid), "tid %" PRId64, t->tid);
+	else
+		snprintf(tid, sizeof(tid), "thread #%zu (tid not recorded)", idx);
+	if (t->name)
+		return cr_strdup_printf("%s \"%s\"", tid, t->name);
+	return strdup(tid);
+}
+
+void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
+{
+	const struct cr_crash *c = &a->crash;
+	const struct cr_event *ev = &a->dump->event;
+	char num[REPORT_NUM_LEN];
+
+	if (c->signal_name && ev->kind == CR_EVENT_EXCEPTION)
+		report_facts_add(f, "Exception", "%s (0x%08" PRIx32 ")",
+				 c->signal_name, ev->exc_code);
+	else if (c->signal_name && c->signo)
+		report_facts_add(f, "Signal", "%s (%d)", c->signal_name,
+				 c->signo);
+	else if (c->signal_name)
+		report_facts_add(f, "Signal", "%s", c->signal_name);
+	else if (c->signo)
+		report_facts_add(f, "Signal", "signal %d", c->signo);
+
+	if (c->code_name || c->code_text) {
+		char codenum[REPORT_NUM_LEN] = "";
+		if (ev->kind == CR_EVENT_SIGNAL && ev->siginfo_known)
+			snprintf(codenum, sizeof(codenum), " (%d)", ev->si_code);
+		if (c->code_name)
+			report_facts_add(f, "Code", "%s%s%s%s", c->code_name,
+					 codenum, c->code_text ? ": " : "",
+					 c->code_text ? c->code_text : "");
+		else
+			report_facts_add(f, "Code", "%s%s", c->code_text,
+					 codenum);
+	}
+	if (c->cls != CR_CRASH_NONE || c->class_text)
+		report_facts_add(f, "Class", "%s%s%s%s",
+				 c->class_text ? c->class_text : "unclassified",
+				 c->class_id ? " (" : "",
+				 c->class_id ? c->class_id : "",
+				 c->class_id ? ")" : "");
+	if (c->address_known)
+		report_facts_add(f, "Faulting address", "%s",
+				 report_fmt_addr(num, a->dump, c->address));
+	if (c->address_text)
+		report_facts_add(f, "Address lies in", "%s", c->address_text);
+	if (c->sender)
+		report_facts_add(f, "Sent by", "%s", c->sender);
+	if (c->abort_message)
+		report_facts_add(f, "Abort message", "%s", c->abort_message);
+	if (c->thread >= 0 && (size_t)c->thread < a->nthreads) {
+		char *label = report_thread_label(a, (size_t)c->thread);
+		if (label)
+			report_facts_add(f, "Crashing thread", "%s", label);
+		else
+			f->oom = true;
+		free(label);
+	} else if (c->cls != CR_CRASH_NONE) {
+		report_facts_add(f, "Crashing thread", "not identified");
+	}
+	if (c->signature)
+		report_facts_add(f, "Signature", "%s", c->signature);
+}
+
+static void add_id(struct report_facts *f, const char *label, int64_t v)
+{
+	if (v >= 0)
+		report_facts_add(f, label, "%" PRId64, v);
+	else
+		report_facts_add(f, label, not_recorded);
+}
+
+static void add_str(struct report_facts *f, const char *label, const char *v)
+{
+	report_facts_add(f, label, "%s", v ? v : not_recorded);
+}
+
+static void add_time(struct report_facts *f, const char *label, int64_t t)
+{
+	char buf[REPORT_NUM_LEN];
+	add_str(f, label, report_fmt_time(buf, t));
+}
+
+void report_process_facts(const struct cr_analysis *a, struct report_facts *f)
+{
+	const struct cr_process *p = &a->dump->process;
+	char b1[REPORT_NUM_LEN], b2[REPORT_NUM_LEN];
+
+	add_id(f, "PID", p->pid);
+	add_id(f, "Parent PID", p->ppid);
+	add_id(f, "UID", p->uid);
+	add_id(f, "GID", p->gid);
+	add_str(f, "Executable", p->executable);
+	add_str(f, "Command line", p->command_line);
+	if (p->os == CR_OS_UNKNOWN && !p->os_version)
+		add_str(f, "Operating system", NULL);
+	else
+		report_facts_add(f, "Operating system", "%s%s%s",
+				 cr_os_name(p->os), p->os_version ? " " : "",
+				 p->os_version ? p->os_version : "");
+	if (p->arch == CR_ARCH_UNKNOWN)
+		add_str(f, "Architecture", NULL);
+	else if (p->pointer_size)
+		report_facts_add(f, "Architecture", "%s (%u-bit, %s endian)",
+				 cr_arch_name(p->arch), p->pointer_size * 8,
+				 p->big_endian ? "big" : "little");
+	else
+		report_facts_add(f, "Architecture", "%s",
+				 cr_arch_name(p->arch));
+	add_str(f, "CPU", p->cpu);
+	add_time(f, "Dump time", p->dump_time);
+	add_time(f, "Start time", p->start_time);
+	report_facts_add(f, "CPU time", "user %s, system %s",
+			 report_fmt_cpu(b1, p->user), report_fmt_cpu(b2, p->sys));
+}
+
+void report_dump_facts(const struct cr_analysis *a, struct report_facts *f)
+{
+	const struct cr_dump *d = a->dump;
+	char num[REPORT_NUM_LEN];
+
+	add_str(f, "File", d->path);
+	add_str(f, "Format", d->format);
+	add_str(f, "Producer", d->producer);
+	report_facts_add(f, "Size", "%s bytes",
+			 report_fmt_count(num, d->file_size));
+	report_facts_add(f, "Threads", "%s",
+			 report_fmt_count(num, a->nthreads));
+	report_facts_add(f, "Modules", "%s",
+			 report_fmt_count(num, d->nmodules));
+	report_facts_add(f, "Analyzed by", "coroner " CR_VERSION);
+}
+
+/* --- stacks --------------------------------------------------------------- */
+
+bool report_fold_sane(const struct cr_stack *s, const struct cr_fold *f,
+		      size_t min)
+{
+	return f->first >= min && f->first <= f->last && f->last < s->nframes;
+}
+
+void report_rows_init(struct report_rows *it, const struct cr_stack *s)
+{
+	*it = (struct report_rows){ .s = s };
+}
+
+bool report_rows_next(struct report_rows *it, struct report_row *row)
+{
+	const struct cr_stack *s = it->s;
+	if (it->i >= s->nframes)
+		return false;
+	/* Folds that the analyzer got wrong (overlapping, out of range) are
+	 * ignored: the frames are then printed one by one. */
+	while (it->fi < s->nfolds &&
+	       (s->folds[it->fi].first < it->i ||
+		!report_fold_sane(s, &s->folds[it->fi], it->i)))
+		it->fi++;
+	if (it->fi < s->nfolds && s->folds[it->fi].first == it->i) {
+		const struct cr_fold *f = &s->folds[it->fi++];
+		*row = (struct report_row){ .fold = f, .index = f->first };
+		it->i = f->last + 1;
+		return true;
+	}
+	*row = (struct report_row){ .frame = &s->frames[it->i],
+				    .index = it->i };
+	it->i++;
+	return true;
+}
+
+bool report_frame_text(const struct cr_analysis *a, size_t index,
+		       const struct cr_frame *fr, struct report_frame_text *t)
+{
+	*t = (struct report_frame_text){ 0 };
+	snprintf(t->index, sizeof(t->index), "#%zu", index);
+	report_fmt_addr(t->pc, a->dump, fr->pc);
+	t->trust = cr_trust_name(fr->trust);
+	if (!t->trust)
+		t->trust = "unknown";
+	t->inlined = fr->trust == CR_TRUST_INLINE;
+
+	if (fr->function && fr->function_offset_known)
+		t->where = cr_strdup_printf("%s+0x%" PRIx64, fr->function,
+					    fr->function_offset);
+	else if (fr->function)
+		t->where = strdup(fr->function);
+	else if (fr->module)
+		t->where = cr_strdup_printf("%s+0x%" PRIx64, fr->module,
+					    fr->module_offset);
+	else
+		t->where = strdup(t->pc);
+	t->module = strdup(fr->module ? fr->module : "");
+	if (fr->file && fr->line > 0 && fr->column > 0)
+		t->location = cr_strdup_printf("%s:%d:%d", fr->file, fr->line,
+					       fr->column);
+	else if (fr->file && fr->line > 0)
+		t->location = cr_strdup_printf("%s:%d", fr->file, fr->line);
+	else
+		t->location = strdup(fr->file ? fr->file : "");
+	if (!t->where || !t->module || !t->location) {
+		report_frame_text_free(t);
+		return false;
+	}
+	return true;
+}
+
+void report_frame_text_free(struct report_frame_text *t)
+{
+	free(t->where);
+	free(t->module);
+	free(t->location);
+	t->where = t->module = t->location = NULL;
+}
+
+char *report_fold_text(const struct cr_fold *f)
+{
+	char first[REPORT_NUM_LEN], last[REPORT_NUM_LEN], rep[REPORT_NUM_LEN];
+	report_fmt_count(first, f->first);
+	report_fmt_count(last, f->last);
+	report_fmt_count(rep, f->repeats);
+	return cr_strdup_printf("frames %s-%s: %s repeated %s time%s", first,
+				last, f->cycle ? f->cycle : "(cycle not named)",
+				rep, f->repeats == 1 ? "" : "s");
+}
+
+char *report_stack_end_text(const struct cr_stack *s)
+{
+	if (!s->unwound && s->nframes == 0)
+		return cr_strdup_printf("no stack: %s",
+					s->end_reason ? s->end_reason
+						      : "the thread's registers were not recorded");
+	if (s->end_reason)
+		return cr_strdup_printf("unwinding stopped: %s", s->end_reason);
+	return NULL;
+}

@@ -1,0 +1,158 @@
+/*
+ * report_util.h - what the three report writers share (private to reports/).
+ *
+ * The writers print the same facts in three syntaxes.  So that they cannot
+ * drift apart, the *text* of each fact (a label and a raw, unescaped value)
+ * is built once here from the analysis, and each writer only escapes it for
+ * its own context.  Nothing here decides anything: every helper formats a
+ * field of struct cr_analysis / struct cr_dump ("not recorded" when the dump
+ * did not record it, never a made-up 0).
+ *
+ * Strings from a dump are arbitrary bytes.  report_clean() turns them into
+ * valid UTF-8 (libxml2 and jansson refuse anything else) and, on request,
+ * flattens newlines and control characters so a value stays on its line.
+ */
+#ifndef CR_REPORT_UTIL_H
+#define CR_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis.h"
+
+/* --- a growable string ---------------------------------------------------- */
+
+/* On allocation failure `oom` is set and later appends do nothing. */
+struct report_buf {
+	char *p;		/* NUL-terminated when len > 0 or after _str() */
+	size_t len, cap;
+	bool oom;
+};
+
+void report_buf_add(struct report_buf *b, const char *s, size_t n);
+void report_buf_puts(struct report_buf *b, const char *s);
+void report_buf_putc(struct report_buf *b, char c);
+void report_buf_printf(struct report_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The contents as a C string ("" when empty); NULL after a failure. */
+const char *report_buf_str(struct report_buf *b);
+/* Hand the malloc'd string to the caller (NULL after a failure). */
+char *report_buf_steal(struct report_buf *b);
+void report_buf_free(struct report_buf *b);
+
+/* --- cleaning dump strings ------------------------------------------------ */
+
+#define REPORT_CLEAN_FLAT 1u	/* \n \r \t -> space, other controls -> U+FFFD */
+
+/*
+ * Append S to B as valid UTF-8: each byte that does not start a valid
+ * sequence becomes U+FFFD.  With REPORT_CLEAN_FLAT the result is one line.
+ * A NULL S appends nothing.
+ */
+void report_clean_into(struct report_buf *b, const char *s, unsigned flags);
+/* The same into a new malloc'd string; NULL when out of memory. */
+char *report_clean(const char *s, unsigned flags);
+
+/* --- small formatters (BUF must hold REPORT_NUM_LEN bytes) ---------------- */
+
+#define REPORT_NUM_LEN 40
+
+/* 116450 -> "116,450". */
+const char *report_fmt_count(char *buf, uint64_t n);
+/* seconds since the epoch -> "2024-05-01T12:00:00Z"; NULL when T < 0. */
+const char *report_fmt_time(char *buf, int64_t t);
+/* "1.250000 s", or "not recorded" when !known. */
+const char *report_fmt_cpu(char *buf, struct cr_cpu_time t);
+/* "0x0000000000401000" padded to the dump's pointer size. */
+const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v);
+
+/* The part of PATH after the last '/' or '\\' (minidumps name Windows paths). */
+const char *report_basename(const char *path);
+/* Lower-case hex of the module's build id; NULL when unknown or no memory. */
+char *report_build_id_hex(const struct cr_module *m);
+
+/* "coroner report: crashme (pid 1234)"; malloc'd, raw (not escaped). */
+char *report_title(const struct cr_analysis *a);
+
+/* --- label/value facts ---------------------------------------------------- */
+
+struct report_fact {
+	const char *label;	/* static text */
+	char *value;		/* malloc'd, raw (writers escape it) */
+};
+
+struct report_facts {
+	struct report_fact *v;
+	size_t n, cap;
+	bool oom;
+};
+
+void report_facts_add(struct report_facts *f, const char *label,
+		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void report_facts_free(struct report_facts *f);
+
+/* "What happened": signal, code, class, address, sender, abort message,
+ * crashing thread, signature.  Empty for a dump without a crash except for
+ * whatever the analysis still recorded. */
+void report_crash_facts(const struct cr_analysis *a, struct report_facts *f);
+/* pid, ppid, uid/gid, executable, command line, OS, arch, CPU, times. */
+void report_process_facts(const struct cr_analysis *a, struct report_facts *f);
+/* path, format, producer, size, counts. */
+void report_dump_facts(const struct cr_analysis *a, struct report_facts *f);
+
+/* The sentence printed instead of the crash facts for CR_CRASH_NONE. */
+extern const char report_no_crash_text[];
+/* The "modules without a file" explanation and the problems heading text. */
+extern const char report_missing_modules_text[];
+
+/* --- threads and stacks --------------------------------------------------- */
+
+/* "tid 1234 \"worker\"" / "thread #3" when the tid is unknown; malloc'd. */
+char *report_thread_label(const struct cr_analysis *a, size_t idx);
+
+/* One row of a printed stack: a frame, or one line for a whole fold. */
+struct report_row {
+	const struct cr_frame *frame;	/* NULL for a fold row */
+	const struct cr_fold *fold;	/* NULL for a frame row */
+	size_t index;			/* frame index (fold: fold->first) */
+};
+
+/* Walks a stack, turning each (sane) fold into a single row. */
+struct report_rows {
+	const struct cr_stack *s;
+	size_t i;		/* next frame */
+	size_t fi;		/* next fold */
+};
+
+void report_rows_init(struct report_rows *it, const struct cr_stack *s);
+bool report_rows_next(struct report_rows *it, struct report_row *row);
+
+/* Whether fold F is usable for stack S (inside it, after frame MIN). */
+bool report_fold_sane(const struct cr_stack *s, const struct cr_fold *f,
+		      size_t min);
+
+/* The texts of one frame, raw.  Free with report_frame_text_free(). */
+struct report_frame_text {
+	char index[REPORT_NUM_LEN];	/* "#12" */
+	char pc[REPORT_NUM_LEN];	/* "0x00007f..." */
+	char *where;		/* "func+0x1a", "libc.so.6+0x2a1b0" or "0x..." */
+	char *module;		/* "libc.so.6" or "" */
+	char *location;		/* "crash.c:42:7" or "" */
+	const char *trust;	/* "cfi" */
+	bool inlined;
+};
+
+bool report_frame_text(const struct cr_analysis *a, size_t index,
+		       const struct cr_frame *fr, struct report_frame_text *t);
+void report_frame_text_free(struct report_frame_text *t);
+
+/* "frames 4-116,450: list_repr -> PyObject_Repr repeated 58,223 times";
+ * malloc'd, raw. */
+char *report_fold_text(const struct cr_fold *f);
+
+/* "unwinding stopped: <reason>", or a note when nothing was unwound;
+ * NULL when the stack ended normally.  malloc'd, raw. */
+char *report_stack_end_text(const struct cr_stack *s);
+
+#endif

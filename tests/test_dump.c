@@ -1,0 +1,227 @@
+/*
+ * test_dump.c - unit tests of the neutral model (formats/dump.c, arch.c)
+ * and of the cursor: memory reads across segments and gaps, word and string
+ * reads, region/module lookups, cr_dump_finish()'s overlap handling, the
+ * problem cap, and rejection of files that are not dumps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "dump.h"
+
+static uint8_t mem_a[64], mem_b[64], mem_c[16];
+
+/* Three segments: [0x1000,+64) [0x1040,+64) adjacent, a gap, [0x2000,+16). */
+static struct cr_dump *make_dump(void)
+{
+	struct cr_dump *d = cr_dump_new("test");
+	assert_non_null(d);
+	for (int i = 0; i < 64; i++) {
+		mem_a[i] = (uint8_t)i;
+		mem_b[i] = (uint8_t)(64 + i);
+	}
+	memcpy(mem_c, "hello\0world12345", 16);
+	d->segs = calloc(3, sizeof(*d->segs));
+	d->segs[0] = (struct cr_memseg){ 0x2000, 16, mem_c };	/* unsorted */
+	d->segs[1] = (struct cr_memseg){ 0x1040, 64, mem_b };
+	d->segs[2] = (struct cr_memseg){ 0x1000, 64, mem_a };
+	d->nsegs = 3;
+	d->process.pointer_size = 8;
+	cr_dump_finish(d);
+	return d;
+}
+
+static void test_read_across_and_gaps(void **state)
+{
+	struct cr_dump *d = make_dump();
+	uint8_t buf[200];
+	assert_int_equal(d->segs[0].start, 0x1000);
+	/* Across two adjacent segments. */
+	assert_int_equal(cr_dump_read(d, 0x1030, buf, 32), 32);
+	assert_int_equal(buf[0], 0x30);
+	assert_int_equal(buf[31], 0x4f);
+	/* Stops at the gap after 0x1080. */
+	assert_int_equal(cr_dump_read(d, 0x1070, buf, 100), 16);
+	assert_int_equal(cr_dump_read(d, 0x1080, buf, 1), 0);
+	assert_int_equal(cr_dump_read(d, 0xfff, buf, 1), 0);
+	assert_int_equal(cr_dump_read(d, UINT64_MAX, buf, 8), 0);
+	/* Pointers only within one segment. */
+	assert_non_null(cr_dump_ptr(d, 0x1000, 64));
+	assert_null(cr_dump_ptr(d, 0x1000, 65));
+	assert_null(cr_dump_ptr(d, 0x3000, 1));
+	uint64_t w;
+	assert_true(cr_dump_read_word(d, 0x103c, &w));	/* spans a + b */
+	assert_int_equal(w, 0x434241403f3e3d3cull);
+	assert_false(cr_dump_read_word(d, 0x107c, &w));
+	d->process.big_endian = true;
+	d->process.pointer_size = 4;
+	assert_true(cr_dump_read_word(d, 0x1000, &w));
+	assert_int_equal(w, 0x00010203);
+	char *s = cr_dump_read_string(d, 0x2000, 100);
+	assert_string_equal(s, "hello");
+	free(s);
+	s = cr_dump_read_string(d, 0x2006, 3);
+	assert_string_equal(s, "wor");
+	free(s);
+	assert_null(cr_dump_read_string(d, 0x2006, 100));	/* runs out */
+	cr_dump_free(d);
+}
+
+static void test_finish_overlaps(void **state)
+{
+	struct cr_dump *d = cr_dump_new("test");
+	static uint8_t bytes[256];
+	d->segs = calloc(3, sizeof(*d->segs));
+	d->segs[0] = (struct cr_memseg){ 0x100, 0x80, bytes };
+	d->segs[1] = (struct cr_memseg){ 0x140, 0x80, bytes + 0x40 };	/* trimmed */
+	d->segs[2] = (struct cr_memseg){ 0x110, 0x10, bytes };	/* inside: dropped */
+	d->nsegs = 3;
+	d->regions = calloc(2, sizeof(*d->regions));
+	d->regions[0] = (struct cr_region){ .start = 0x100, .end = 0x200 };
+	d->regions[1] = (struct cr_region){ .start = 0x180, .end = 0x300,
+					    .path = strdup("/lib/x.so") };
+	d->nregions = 2;
+	cr_dump_finish(d);
+	assert_int_equal(d->nsegs, 2);
+	assert_int_equal(d->segs[1].start, 0x180);
+	assert_int_equal(d->segs[1].size, 0x40);
+	assert_ptr_equal(d->segs[1].bytes, bytes + 0x80);
+	assert_int_equal(d->nregions, 2);
+	assert_int_equal(d->regions[1].start, 0x200);
+	assert_int_equal(d->regions[1].file_offset, 0x80);
+	assert_int_equal(d->nproblems, 3);
+	const struct cr_region *r = cr_dump_region_at(d, 0x2ff);
+	assert_non_null(r);
+	assert_string_equal(r->path, "/lib/x.so");
+	assert_null(cr_dump_region_at(d, 0x300));
+	assert_null(cr_dump_region_at(d, 0xff));
+	cr_dump_free(d);
+}
+
+static void test_modules_threads(void **state)
+{
+	struct cr_dump *d = cr_dump_new("test");
+	d->modules = calloc(3, sizeof(*d->modules));
+	d->modules[0] = (struct cr_module){ .path = strdup("b"), .base = 0x5000, .size = 0x1000 };
+	d->modules[1] = (struct cr_module){ .path = strdup("a"), .base = 0x1000, .size = 0x2000 };
+	d->modules[2] = (struct cr_module){ .path = strdup("c"), .base = 0x9000, .size = 0x10 };
+	d->nmodules = 3;
+	d->threads = calloc(2, sizeof(*d->threads));
+	d->threads[0].tid = 7;
+	d->threads[1].tid = 9;
+	d->nthreads = 2;
+	cr_dump_finish(d);
+	assert_string_equal(cr_dump_module_at(d, 0x2fff)->path, "a");
+	assert_null(cr_dump_module_at(d, 0x3000));
+	assert_string_equal(cr_dump_module_at(d, 0x5000)->path, "b");
+	assert_null(cr_dump_module_at(d, 0x9010));
+	assert_int_equal(cr_dump_thread_by_tid(d, 9)->tid, 9);
+	assert_null(cr_dump_thread_by_tid(d, 8));
+	cr_dump_free(d);
+}
+
+static void test_problem_cap(void **state)
+{
+	struct cr_dump *d = cr_dump_new("test");
+	for (int i = 0; i < CR_MAX_PROBLEMS + 5; i++)
+		cr_dump_problem(d, "problem %d", i);
+	assert_int_equal(d->nproblems, CR_MAX_PROBLEMS);
+	assert_int_equal(d->problems_dropped, 5);
+	assert_string_equal(d->problems[7], "problem 7");
+	cr_dump_free(d);
+}
+
+static void test_arch(void **state)
+{
+	assert_string_equal(cr_arch_name(CR_ARCH_X86_64), "x86_64");
+	assert_int_equal(cr_arch_pc_reg(CR_ARCH_X86_64), 16);
+	assert_int_equal(cr_arch_sp_reg(CR_ARCH_X86_64), 7);
+	assert_int_equal(cr_arch_pc_reg(CR_ARCH_AARCH64), 32);
+	assert_int_equal(cr_arch_sp_reg(CR_ARCH_X86), 4);
+	assert_string_equal(cr_arch_reg_name(CR_ARCH_X86_64, 16), "rip");
+	assert_string_equal(cr_arch_reg_name(CR_ARCH_AARCH64, 29), "x29");
+	assert_null(cr_arch_reg_name(CR_ARCH_X86_64, 100));
+	assert_string_equal(cr_os_name(CR_OS_LINUX), "Linux");
+}
+
+static void test_cursor(void **state)
+{
+	const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 'a', 'b', 0, 'c' };
+	struct cr_cursor c = cr_cursor_make(buf, sizeof(buf), false, 0x100, "t");
+	uint32_t v;
+	assert_null(cr_cursor_u32(&c, &v));
+	assert_int_equal(v, 0x04030201);
+	struct cr_cursor sub;
+	struct cr_error *err = cr_cursor_sub(&c, 8, UINT64_MAX, NULL, &sub);
+	assert_non_null(err);	/* wraps: refused */
+	cr_error_free(err);
+	assert_null(cr_cursor_sub(&c, 8, 4, "s", &sub));
+	char *s;
+	assert_null(cr_cursor_cstr(&sub, 100, &s));
+	assert_string_equal(s, "ab");
+	free(s);
+	err = cr_cursor_skip(&c, 9);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_CORRUPT);
+	cr_error_free(err);
+	assert_int_equal(c.pos, 4);
+}
+
+static void test_not_a_dump(void **state)
+{
+	char path[] = "/tmp/cr_test_dump_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	struct cr_dump *d = NULL;
+	struct cr_error *err = cr_dump_open(path, &d);	/* empty */
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	assert_non_null(strstr(err->message, "empty file, not a dump"));
+	cr_error_free(err);
+	assert_int_equal(write(fd, "hello, world\n", 13), 13);
+	close(fd);
+	err = cr_dump_open(path, &d);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	cr_error_free(err);
+	unlink(path);
+	err = cr_dump_open("/tmp", &d);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	cr_error_free(err);
+	err = cr_dump_open("/nonexistent/core", &d);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_IO);
+	cr_error_free(err);
+	/* An ELF executable is not a core. */
+	err = cr_dump_open("/bin/sh", &d);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	cr_error_free(err);
+	err = cr_dump_from_buffer((const uint8_t *)"", 0, "buf", &d);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	cr_error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_across_and_gaps),
+		cmocka_unit_test(test_finish_overlaps),
+		cmocka_unit_test(test_modules_threads),
+		cmocka_unit_test(test_problem_cap),
+		cmocka_unit_test(test_arch),
+		cmocka_unit_test(test_cursor),
+		cmocka_unit_test(test_not_a_dump),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,662 @@
+/*
+ * test_passes.c - unit tests of the diagnosis passes (crash, state,
+ * summary) and their tables, on synthetic dumps built in memory.
+ *
+ * Each test fills one fixture: a small x86_64 Linux process (main
+ * executable, libc, a data page, the main stack and a pthread stack with
+ * its PROT_NONE guard), two threads with symbolized stacks, and an event;
+ * then runs the passes and checks what they concluded.  The symbol service
+ * of the pipeline (cr_analysis_symbol, analyze.c) is replaced here so the
+ * abort-message lookup can be pointed at planted memory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "passes.h"
+
+/* Address-space layout of the fixture. */
+#define EXE_BASE 0x400000ull
+#define DATA_BASE 0x600000ull
+#define LIBC_BASE 0x7f0000000000ull
+#define LIBC_DATA 0x7f0000100000ull
+#define GUARD_LO 0x7f00001ff000ull
+#define TSTACK_LO 0x7f0000200000ull
+#define TSTACK_HI 0x7f0000210000ull
+#define STACK_LO 0x7ffc00000000ull
+#define STACK_HI 0x7ffc00021000ull
+
+#define MAX_FRAMES 8
+
+static struct fixture {
+	struct cr_dump d;
+	struct cr_thread threads[2];
+	struct cr_region regions[8];
+	struct cr_module modules[2];
+	struct cr_memseg segs[1];
+	uint8_t data[256];		/* bytes of LIBC_DATA */
+	struct cr_analysis a;
+	struct cr_thread_analysis ta[2];
+	struct cr_frame frames[2][MAX_FRAMES];
+	bool abort_sym_known;
+	uint64_t abort_sym;
+} fx;
+
+/* --- the pipeline services the passes call (analyze.c in the program) --- */
+
+void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
+{
+	(void)a;
+	(void)fmt;
+}
+
+bool cr_analysis_symbol(const struct cr_analysis *a, const char *module,
+			const char *name, uint64_t *addr)
+{
+	(void)a;
+	if (fx.abort_sym_known && !strcmp(name, "__abort_msg") &&
+	    module && !strcmp(module, "libc.so")) {
+		*addr = fx.abort_sym;
+		return true;
+	}
+	return false;
+}
+
+/* --- fixture ------------------------------------------------------------- */
+
+static void add_region(uint64_t start, uint64_t end, unsigned prot,
+		       const char *path)
+{
+	struct cr_region *r = &fx.regions[fx.d.nregions++];
+	r->start = start;
+	r->end = end;
+	r->prot_known = true;
+	r->prot = prot;
+	r->path = (char *)path;
+}
+
+static void set_frames(size_t t, const struct cr_frame *f, size_t n)
+{
+	assert_true(n <= MAX_FRAMES);
+	memcpy(fx.frames[t], f, n * sizeof(*f));
+	fx.ta[t].stack.frames = fx.frames[t];
+	fx.ta[t].stack.nframes = n;
+	fx.ta[t].stack.unwound = true;
+}
+
+static void set_pc_sp(size_t t, uint64_t pc, uint64_t sp)
+{
+	cr_regs_set(&fx.threads[t].regs, 16, pc);
+	cr_regs_set(&fx.threads[t].regs, 7, sp);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&fx, 0, sizeof(fx));
+	struct cr_dump *d = &fx.d;
+
+	d->process.pid = 4242;
+	d->process.uid = 1000;
+	d->process.executable = "/usr/bin/crashy";
+	d->process.os = CR_OS_LINUX;
+	d->process.arch = CR_ARCH_X86_64;
+	d->process.pointer_size = 8;
+	d->event.kind = CR_EVENT_NONE;
+	d->event.tid = -1;
+
+	d->regions = fx.regions;
+	add_region(EXE_BASE, EXE_BASE + 0x1000, CR_PROT_R | CR_PROT_X, "/usr/bin/crashy");
+	add_region(DATA_BASE, DATA_BASE + 0x1000, CR_PROT_R | CR_PROT_W, "/usr/bin/crashy");
+	add_region(LIBC_BASE, LIBC_BASE + 0x1000, CR_PROT_R | CR_PROT_X, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	add_region(LIBC_DATA, LIBC_DATA + 0x1000, CR_PROT_R | CR_PROT_W, NULL);
+	add_region(GUARD_LO, TSTACK_LO, 0, NULL);
+	add_region(TSTACK_LO, TSTACK_HI, CR_PROT_R | CR_PROT_W, NULL);
+	add_region(STACK_LO, STACK_HI, CR_PROT_R | CR_PROT_W, "[stack]");
+
+	d->modules = fx.modules;
+	d->nmodules = 2;
+	fx.modules[0] = (struct cr_module){ .path = "/usr/bin/crashy", .base = EXE_BASE,
+					    .size = 0x201000, .is_main = true };
+	fx.modules[1] = (struct cr_module){ .path = "/usr/lib/x86_64-linux-gnu/libc.so.6",
+					    .base = LIBC_BASE, .size = 0x1000 };
+
+	d->segs = fx.segs;
+	d->nsegs = 1;
+	fx.segs[0] = (struct cr_memseg){ LIBC_DATA, sizeof(fx.data), fx.data };
+
+	d->threads = fx.threads;
+	d->nthreads = 2;
+	fx.threads[0].tid = 4242;
+	fx.threads[0].name = "crashy";
+	fx.threads[0].syscall_known = true;
+	fx.threads[1].tid = 4243;
+	fx.threads[1].syscall_known = true;
+	fx.threads[1].in_syscall = true;
+	fx.threads[1].syscall_nr = 202;	/* futex */
+	set_pc_sp(0, EXE_BASE + 0x100, STACK_LO + 0x20000);
+	set_pc_sp(1, LIBC_BASE + 0x200, TSTACK_LO + 0x8000);
+
+	fx.a.dump = d;
+	fx.a.threads = fx.ta;
+	fx.a.nthreads = 2;
+	fx.a.focus_thread = -1;
+	fx.ta[0].thread = &fx.threads[0];
+	fx.ta[1].thread = &fx.threads[1];
+
+	static const struct cr_frame main_frames[] = {
+		{ .pc = EXE_BASE + 0x100, .module = "crashy", .module_offset = 0x100,
+		  .function = "crash_null", .file = "/src/crash.c", .line = 12 },
+		{ .pc = EXE_BASE + 0x200, .module = "crashy", .module_offset = 0x200,
+		  .function = "main", .file = "/src/crash.c", .line = 20 },
+	};
+	static const struct cr_frame worker_frames[] = {
+		{ .pc = LIBC_BASE + 0x200, .module = "libc.so.6", .module_offset = 0x200,
+		  .function = "__futex_abstimed_wait_common" },
+		{ .pc = LIBC_BASE + 0x300, .module = "libc.so.6", .module_offset = 0x300,
+		  .function = "___pthread_cond_wait" },
+		{ .pc = EXE_BASE + 0x300, .module = "crashy", .module_offset = 0x300,
+		  .function = "worker", .file = "/src/crash.c", .line = 30 },
+	};
+	set_frames(0, main_frames, 2);
+	set_frames(1, worker_frames, 3);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(fx.a.crash.address_text);
+	free(fx.a.crash.sender);
+	free(fx.a.crash.abort_message);
+	free(fx.a.crash.signature);
+	free(fx.a.summary);
+	for (size_t i = 0; i < 2; i++)
+		free(fx.ta[i].state);
+	return 0;
+}
+
+static void signal_event(int signo, int code, bool addr_known, uint64_t addr)
+{
+	struct cr_event *ev = &fx.d.event;
+	ev->kind = CR_EVENT_SIGNAL;
+	ev->tid = 4242;
+	ev->signo = signo;
+	ev->siginfo_known = true;
+	ev->si_code = code;
+	ev->fault_addr_known = addr_known;
+	ev->fault_addr = addr;
+}
+
+static void exception_event(uint32_t code, unsigned nparams, uint64_t p0,
+			    uint64_t p1)
+{
+	struct cr_event *ev = &fx.d.event;
+	fx.d.process.os = CR_OS_WINDOWS;
+	ev->kind = CR_EVENT_EXCEPTION;
+	ev->tid = 4242;
+	ev->exc_code = code;
+	ev->exc_nparams = nparams;
+	ev->exc_params[0] = p0;
+	ev->exc_params[1] = p1;
+}
+
+static void run_passes(void)
+{
+	assert_null(pass_crash(&fx.a));
+	assert_null(pass_state(&fx.a));
+	assert_null(pass_summary(&fx.a));
+	assert_non_null(fx.a.summary);
+	assert_non_null(fx.a.crash.signature);
+	if (getenv("CR_TEST_VERBOSE"))
+		print_message("summary: %s\nsignature: %s\naddress: %s\n",
+			      fx.a.summary, fx.a.crash.signature,
+			      fx.a.crash.address_text ? fx.a.crash.address_text : "-");
+}
+
+#define assert_contains(hay, needle)                                            \
+	do {                                                                    \
+		const char *h_ = (hay);                                         \
+		if (!h_ || !strstr(h_, (needle)))                               \
+			fail_msg("\"%s\" does not contain \"%s\"",              \
+				 h_ ? h_ : "(null)", (needle));                 \
+	} while (0)
+
+/* --- tables -------------------------------------------------------------- */
+
+static void test_tables(void **state)
+{
+	const char *name, *text, *verb;
+	(void)state;
+
+	assert_string_equal(cr_signal_name(11), "SIGSEGV");
+	assert_string_equal(cr_signal_text(11), "segmentation fault");
+	assert_string_equal(cr_signal_name(34), "SIGRTMIN+2");
+	assert_null(cr_signal_name(0));
+	assert_null(cr_signal_name(65));
+
+	cr_si_code_describe(11, 1, &name, &text);
+	assert_string_equal(name, "SEGV_MAPERR");
+	cr_si_code_describe(7, 1, &name, &text);
+	assert_string_equal(name, "BUS_ADRALN");
+	cr_si_code_describe(8, 1, &name, &text);
+	assert_string_equal(name, "FPE_INTDIV");
+	cr_si_code_describe(6, -6, &name, &text);
+	assert_string_equal(name, "SI_TKILL");
+	cr_si_code_describe(9, 0x80, &name, &text);
+	assert_string_equal(name, "SI_KERNEL");
+	cr_si_code_describe(9, 1, &name, &text);	/* no SEGV_MAPERR for SIGKILL */
+	assert_null(name);
+	assert_null(text);
+
+	assert_string_equal(cr_syscall_name(CR_ARCH_X86_64, 0), "read");
+	assert_string_equal(cr_syscall_name(CR_ARCH_X86_64, 202), "futex");
+	assert_string_equal(cr_syscall_name(CR_ARCH_X86_64, 232), "epoll_wait");
+	assert_string_equal(cr_syscall_name(CR_ARCH_AARCH64, 63), "read");
+	assert_string_equal(cr_syscall_name(CR_ARCH_AARCH64, 98), "futex");
+	assert_string_equal(cr_syscall_name(CR_ARCH_AARCH64, 441), "epoll_pwait2");
+	assert_string_equal(cr_syscall_name(CR_ARCH_X86, 240), "futex");
+	assert_null(cr_syscall_name(CR_ARCH_X86_64, -1));
+	assert_null(cr_syscall_name(CR_ARCH_X86_64, 100000));
+	assert_null(cr_syscall_name(CR_ARCH_UNKNOWN, 0));
+
+	cr_ntstatus_describe(0xC00000FD, &name, &text);
+	assert_string_equal(name, "EXCEPTION_STACK_OVERFLOW");
+	cr_ntstatus_describe(0xE06D7363, &name, &text);
+	assert_non_null(name);
+	cr_ntstatus_describe(0x12345678, &name, &text);
+	assert_null(name);
+	cr_fast_fail_describe(13, &name, &text);
+	assert_string_equal(name, "FAST_FAIL_INVALID_SET_OF_CONTEXT");
+	assert_true(cr_exception_access(0xC0000005, 8, &name, &verb));
+	assert_string_equal(name, "EXCEPTION_ACCESS_VIOLATION_EXEC");
+	assert_false(cr_exception_access(0xC0000005, 3, &name, &verb));
+
+	assert_true(cr_function_is("__GI_raise", "raise"));
+	assert_true(cr_function_is("raise.constprop.0", "raise"));
+	assert_true(cr_function_is("std::terminate()", "std::terminate"));
+	assert_false(cr_function_is("raise_error", "raise"));
+	assert_false(cr_function_is(NULL, "raise"));
+}
+
+/* --- crash classification ------------------------------------------------ */
+
+static void test_null_deref(void **state)
+{
+	(void)state;
+	signal_event(11, 1, true, 0);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	assert_string_equal(fx.a.crash.class_id, "null-pointer-dereference");
+	assert_string_equal(fx.a.crash.signal_name, "SIGSEGV");
+	assert_string_equal(fx.a.crash.code_name, "SEGV_MAPERR");
+	assert_string_equal(fx.a.crash.address_text, "0x0 (null pointer)");
+	assert_int_equal(fx.a.crash.thread, 0);
+	assert_true(fx.ta[0].crashed);
+	assert_false(fx.ta[1].crashed);
+	assert_contains(fx.a.summary, "crash_null");
+	assert_contains(fx.a.summary, "null-pointer");
+	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGSEGV");
+	assert_contains(fx.a.summary, "called from main (crash.c:20)");
+	assert_contains(fx.a.summary, "1 waiting on a condition variable");
+	assert_string_equal(fx.a.crash.signature,
+			    "SIGSEGV null-pointer-dereference crash_null");
+
+	/* Stable: the same input gives the same key. */
+	char *first = strdup(fx.a.crash.signature);
+	assert_null(pass_summary(&fx.a));
+	assert_string_equal(fx.a.crash.signature, first);
+	free(first);
+}
+
+static void test_null_field_offset(void **state)
+{
+	(void)state;
+	signal_event(11, 1, true, 0x18);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	assert_contains(fx.a.crash.address_text, "null pointer + 0x18");
+}
+
+static void test_unmapped(void **state)
+{
+	(void)state;
+	signal_event(11, 1, true, 0x7ff000000000ull);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_UNMAPPED);
+	assert_contains(fx.a.crash.address_text, "0x7ff000000000: in no mapped region");
+}
+
+static void test_write_readonly(void **state)
+{
+	(void)state;
+	signal_event(11, 2, true, EXE_BASE + 0x10);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_WRITE_READONLY);
+	assert_string_equal(fx.a.crash.code_name, "SEGV_ACCERR");
+	assert_contains(fx.a.crash.address_text, "inside crashy at offset 0x10 (r-x");
+}
+
+static void test_exec_nx(void **state)
+{
+	(void)state;
+	signal_event(11, 2, true, DATA_BASE + 0x10);
+	set_pc_sp(0, DATA_BASE + 0x10, STACK_LO + 0x20000);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_EXEC_NX);
+	assert_string_equal(fx.a.crash.class_id, "execute-non-executable-memory");
+}
+
+static void test_stack_overflow(void **state)
+{
+	(void)state;
+	signal_event(11, 1, true, STACK_LO - 100);
+	set_pc_sp(0, EXE_BASE + 0x100, STACK_LO + 16);
+	fx.ta[0].stack.nfolds = 1;
+	struct cr_fold fold = { .first = 0, .last = 116453, .period = 2,
+				.repeats = 58227, .cycle = "list_repr -> PyObject_Repr" };
+	fx.ta[0].stack.folds = &fold;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_STACK_OVERFLOW);
+	assert_contains(fx.a.crash.address_text,
+			"100 bytes below the stack of thread 4242");
+	assert_contains(fx.a.summary, "overflowed its stack (SIGSEGV): 116,454 frames of recursion through list_repr -> PyObject_Repr");
+	assert_string_equal(fx.a.crash.signature, "SIGSEGV stack-overflow crash_null");
+	fx.ta[0].stack.folds = NULL;
+	fx.ta[0].stack.nfolds = 0;
+}
+
+static void test_stack_overflow_pthread_guard(void **state)
+{
+	(void)state;
+	/* A pthread overflows into its guard page: ACCERR, sp in the guard. */
+	fx.d.event.tid = 4243;
+	signal_event(11, 2, true, TSTACK_LO - 8);
+	fx.d.event.tid = 4243;
+	set_pc_sp(1, LIBC_BASE + 0x200, TSTACK_LO - 8);
+	run_passes();
+	assert_int_equal(fx.a.crash.thread, 1);
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_STACK_OVERFLOW);
+}
+
+static void plant_abort_message(const char *msg)
+{
+	/* __abort_msg at LIBC_DATA points to struct abort_msg_s at +0x10. */
+	uint64_t p = LIBC_DATA + 0x10;
+	uint32_t size = (uint32_t)(4 + strlen(msg) + 1);
+	memcpy(fx.data, &p, 8);
+	memcpy(fx.data + 0x10, &size, 4);
+	memcpy(fx.data + 0x14, msg, strlen(msg) + 1);
+	fx.abort_sym_known = true;
+	fx.abort_sym = LIBC_DATA;
+}
+
+static void test_abort_assert(void **state)
+{
+	(void)state;
+	static const struct cr_frame frames[] = {
+		{ .module = "libc.so.6", .function = "__pthread_kill_implementation" },
+		{ .module = "libc.so.6", .function = "__GI_raise" },
+		{ .module = "libc.so.6", .function = "__GI_abort" },
+		{ .module = "libc.so.6", .function = "__assert_fail_base.cold" },
+		{ .module = "libc.so.6", .function = "__GI___assert_fail" },
+		{ .module = "crashy", .function = "main", .file = "/src/assert.c", .line = 9 },
+		{ .module = "libc.so.6", .function = "__libc_start_call_main" },
+	};
+	set_frames(0, frames, 7);
+	plant_abort_message("crashy: assert.c:9: main: Assertion `x > 0' failed.\n");
+	signal_event(6, -6, false, 0);
+	fx.d.event.sender_known = true;
+	fx.d.event.sender_pid = 4242;
+	fx.d.event.sender_uid = 1000;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ABORT);
+	assert_string_equal(fx.a.crash.class_id, "assertion-failure");
+	assert_string_equal(fx.a.crash.code_name, "SI_TKILL");
+	assert_string_equal(fx.a.crash.abort_message,
+			    "crashy: assert.c:9: main: Assertion `x > 0' failed.");
+	assert_false(fx.a.crash.address_known);
+	assert_contains(fx.a.summary,
+			"aborted (SIGABRT) after the assertion \"x > 0\" failed, in thread 4242 (crashy) at main (assert.c:9)");
+	assert_string_equal(fx.a.crash.signature, "SIGABRT assertion-failure main");
+}
+
+static void test_abort_heap_message(void **state)
+{
+	(void)state;
+	static const struct cr_frame frames[] = {
+		{ .module = "libc.so.6", .function = "raise" },
+		{ .module = "libc.so.6", .function = "abort" },
+		{ .module = "libc.so.6", .function = "__libc_message" },
+		{ .module = "libc.so.6", .function = "_int_free" },
+		{ .module = "crashy", .function = "release", .file = "/src/heap.c", .line = 5 },
+	};
+	set_frames(0, frames, 5);
+	plant_abort_message("free(): double free detected in tcache 2\n");
+	signal_event(6, -6, false, 0);
+	fx.d.event.sender_known = true;
+	fx.d.event.sender_pid = 4242;
+	run_passes();
+	assert_string_equal(fx.a.crash.class_id, "heap-corruption");
+	assert_contains(fx.a.summary, "with the message \"free(): double free detected in tcache 2\"");
+	assert_contains(fx.a.summary, "at release (heap.c:5)");
+}
+
+static void test_fpe(void **state)
+{
+	(void)state;
+	signal_event(8, 1, true, EXE_BASE + 0x100);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ARITHMETIC);
+	assert_string_equal(fx.a.crash.code_name, "FPE_INTDIV");
+	assert_string_equal(fx.a.crash.code_text, "integer divide by zero");
+}
+
+static void test_ill(void **state)
+{
+	(void)state;
+	signal_event(4, 1, true, EXE_BASE + 0x100);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ILLEGAL_INSN);
+	assert_string_equal(fx.a.crash.code_name, "ILL_ILLOPC");
+}
+
+static void test_killed(void **state)
+{
+	(void)state;
+	signal_event(9, 0, false, 0);
+	fx.d.event.sender_known = true;
+	fx.d.event.sender_pid = 1;
+	fx.d.event.sender_uid = 0;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_KILLED);
+	assert_string_equal(fx.a.crash.code_name, "SI_USER");
+	assert_string_equal(fx.a.crash.sender, "process 1 (uid 0)");
+	assert_contains(fx.a.summary, "was killed by SIGKILL sent by process 1 (uid 0)");
+	assert_string_equal(fx.a.crash.signature, "SIGKILL killed crash_null");
+}
+
+static void test_gp_fault(void **state)
+{
+	(void)state;
+	signal_event(11, 0x80, true, 0);
+	run_passes();
+	assert_string_equal(fx.a.crash.class_id, "general-protection-fault");
+	assert_false(fx.a.crash.address_known);	/* si_addr 0 means nothing */
+	assert_null(fx.a.crash.address_text);
+}
+
+static void test_no_event(void **state)
+{
+	(void)state;
+	fx.threads[0].in_syscall = true;
+	fx.threads[0].syscall_nr = 202;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NONE);
+	assert_int_equal(fx.a.crash.thread, -1);
+	assert_false(fx.ta[0].crashed);
+	assert_contains(fx.a.summary, "taken on demand");
+	assert_contains(fx.a.summary,
+			"It had 2 threads: 1 waiting on a lock, 1 waiting on a condition variable.");
+	assert_string_equal(fx.a.crash.signature, "no-crash");
+}
+
+static void test_library_frames_skipped(void **state)
+{
+	(void)state;
+	static const struct cr_frame frames[] = {
+		{ .module = "libc.so.6", .function = "__strlen_avx2" },
+		{ .module = "crashy", .function = "crash_func", .file = "/src/s.c", .line = 7 },
+	};
+	set_frames(0, frames, 2);
+	signal_event(11, 1, true, 0);
+	run_passes();
+	assert_string_equal(fx.a.crash.signature,
+			    "SIGSEGV null-pointer-dereference crash_func");
+}
+
+/* --- Windows exceptions --------------------------------------------------- */
+
+static void test_windows_av_write_null(void **state)
+{
+	(void)state;
+	exception_event(0xC0000005, 2, 1, 0x45);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	assert_string_equal(fx.a.crash.signal_name, "EXCEPTION_ACCESS_VIOLATION_WRITE");
+	assert_true(fx.a.crash.address_known);
+	assert_int_equal(fx.a.crash.address, 0x45);
+	assert_contains(fx.a.summary, "writing to address 0x45 (null pointer + 0x45");
+	assert_string_equal(fx.a.crash.signature,
+			    "EXCEPTION_ACCESS_VIOLATION_WRITE null-pointer-dereference crash_null");
+}
+
+static void test_windows_av_write_readonly(void **state)
+{
+	(void)state;
+	exception_event(0xC0000005, 2, 1, EXE_BASE + 0x20);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_WRITE_READONLY);
+}
+
+static void test_windows_av_exec(void **state)
+{
+	(void)state;
+	exception_event(0xC0000005, 2, 8, DATA_BASE + 0x40);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_EXEC_NX);
+	assert_string_equal(fx.a.crash.signal_name, "EXCEPTION_ACCESS_VIOLATION_EXEC");
+}
+
+static void test_windows_fail_fast(void **state)
+{
+	(void)state;
+	exception_event(0xC0000409, 1, 2, 0);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ABORT);
+	assert_string_equal(fx.a.crash.signal_name, "STATUS_STACK_BUFFER_OVERRUN");
+	assert_string_equal(fx.a.crash.code_name, "FAST_FAIL_STACK_COOKIE_CHECK_FAILURE");
+	assert_string_equal(fx.a.crash.class_id, "stack-buffer-overrun");
+	assert_contains(fx.a.summary, "aborted (STATUS_STACK_BUFFER_OVERRUN, FAST_FAIL_STACK_COOKIE_CHECK_FAILURE)");
+}
+
+static void test_windows_stack_overflow(void **state)
+{
+	(void)state;
+	exception_event(0xC00000FD, 2, 1, STACK_LO - 0x100);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_STACK_OVERFLOW);
+}
+
+/* --- thread states -------------------------------------------------------- */
+
+static void test_state_syscall_read(void **state)
+{
+	(void)state;
+	fx.threads[1].syscall_nr = 0;	/* read */
+	cr_regs_set(&fx.threads[1].regs, 5, 5);	/* rdi = fd 5 */
+	static const struct cr_frame frames[] = {
+		{ .module = "libc.so.6", .function = "__GI___libc_read" },
+		{ .module = "crashy", .function = "reader" },
+	};
+	set_frames(1, frames, 2);
+	signal_event(11, 1, true, 0);
+	run_passes();
+	assert_string_equal(fx.ta[0].state, "crashed here");
+	assert_string_equal(fx.ta[1].state,
+			    "blocked reading (in system call read on fd 5)");
+	assert_contains(fx.a.summary, "the other 1: 1 blocked reading");
+}
+
+static void test_state_futex_condvar(void **state)
+{
+	(void)state;
+	run_passes();
+	assert_string_equal(fx.ta[1].state,
+			    "waiting on a condition variable (in system call futex)");
+	assert_string_equal(fx.ta[0].state, "running (not in a system call)");
+}
+
+static void test_state_aarch64_no_fd(void **state)
+{
+	(void)state;
+	fx.d.process.arch = CR_ARCH_AARCH64;
+	fx.threads[1].syscall_nr = 63;	/* read */
+	cr_regs_set(&fx.threads[1].regs, 0, 5);
+	fx.ta[1].stack.nframes = 0;
+	run_passes();
+	assert_string_equal(fx.ta[1].state, "blocked reading (in system call read)");
+}
+
+static void test_state_from_frames_only(void **state)
+{
+	(void)state;
+	fx.threads[1].syscall_known = false;
+	static const struct cr_frame frames[] = {
+		{ .module = "ntdll.dll", .function = "NtWaitForSingleObject" },
+		{ .module = "kernelbase.dll", .function = "WaitForSingleObjectEx" },
+	};
+	set_frames(1, frames, 2);
+	run_passes();
+	assert_string_equal(fx.ta[1].state,
+			    "waiting on a kernel object (in NtWaitForSingleObject)");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tables),
+		T(test_null_deref),
+		T(test_null_field_offset),
+		T(test_unmapped),
+		T(test_write_readonly),
+		T(test_exec_nx),
+		T(test_stack_overflow),
+		T(test_stack_overflow_pthread_guard),
+		T(test_abort_assert),
+		T(test_abort_heap_message),
+		T(test_fpe),
+		T(test_ill),
+		T(test_killed),
+		T(test_gp_fault),
+		T(test_no_event),
+		T(test_library_frames_skipped),
+		T(test_windows_av_write_null),
+		T(test_windows_av_write_readonly),
+		T(test_windows_av_exec),
+		T(test_windows_fail_fast),
+		T(test_windows_stack_overflow),
+		T(test_state_syscall_read),
+		T(test_state_futex_condvar),
+		T(test_state_aarch64_no_fd),
+		T(test_state_from_frames_only),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

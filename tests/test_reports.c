@@ -1,0 +1,798 @@
+/*
+ * test_reports.c - the three report writers and report_write_file().
+ *
+ * The fixture is a dump and an analysis built by hand in memory: two thread
+ * groups, a crashed thread with an inlined frame and a fold over 100,000
+ * frames, a module without a file, CPU times not recorded, problems -- and
+ * hostile strings everywhere (HTML in a thread name, Markdown fences, pipes,
+ * backslashes and newlines in the command line, C++ templates in function
+ * names, a link in a module path).  Each report is then parsed by a real
+ * parser (cmark-gfm, libxml2's HTML parser, jansson) and its *structure* is
+ * checked: the hostile strings must survive as text and change nothing.
+ *
+ * With a directory as argv[1], the JSON reports are also written there
+ * (reports-full.json, reports-empty.json) for check_json_schema.py, which
+ * ctest runs next.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <jansson.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "report.h"
+
+static const char *json_out_dir;
+
+/* --- the fixture -------------------------------------------------------- */
+
+#define HOSTILE_NAME "</td><script>alert(1)</script>"
+#define HOSTILE_CMDLINE "crash|me --x ```fence``` a\\b `tick`\nsecond line | <b>&amp;"
+#define HOSTILE_PATH "/opt/app/lib](http://x)/libevil.so"
+#define FN_TOP "std::vector<int, std::allocator<int>>::at|x"
+#define FN_INLINE "inline_helper<std::pair<int, int>>"
+#define FOLD_FRAMES 100000
+#define NFRAMES (2 + FOLD_FRAMES + 3)
+
+struct fixture {
+	struct cr_dump d;
+	struct cr_analysis a;
+	struct cr_thread threads[3];
+	struct cr_module modules[2];
+	struct cr_thread_analysis tas[3];
+	struct cr_module_analysis mas[2];
+	struct cr_thread_group groups[2];
+	size_t g0[1], g1[2];
+	struct cr_fold fold;
+	struct cr_frame *frames;
+	struct cr_frame small[3];
+	char *dproblems[2];
+	char *aproblems[1];
+	uint8_t bid0[4], bid1[3];
+};
+
+static struct fixture *fixture_new(void)
+{
+	struct fixture *x = calloc(1, sizeof(*x));
+	assert_non_null(x);
+	struct cr_dump *d = &x->d;
+	struct cr_analysis *a = &x->a;
+
+	d->path = "/tmp/core.4242|`x`";
+	d->file_size = 123456789;
+	d->format = "ELF core file";
+	d->producer = NULL;
+	d->process = (struct cr_process){
+		.pid = 4242, .ppid = 1, .uid = 1000, .gid = -1,
+		.executable = "/opt/app/bin/crash|me",
+		.command_line = HOSTILE_CMDLINE,
+		.os = CR_OS_LINUX, .os_version = "6.1.0-18-amd64 #1 SMP",
+		.cpu = NULL, .arch = CR_ARCH_X86_64, .pointer_size = 8,
+		.dump_time = 1700000000, .start_time = -1,
+		.user = { true, 1500000 }, .sys = { false, 0 },
+	};
+	d->event = (struct cr_event){
+		.kind = CR_EVENT_SIGNAL, .tid = 4242, .signo = 11,
+		.siginfo_known = true, .si_code = 1, .fault_addr_known = true,
+		.fault_addr = 0,
+	};
+
+	x->threads[0] = (struct cr_thread){
+		.tid = 4242, .name = HOSTILE_NAME,
+		.user = { true, 250 }, .sys = { false, 0 },
+		.signo = 11, .create_time = -1,
+	};
+	cr_regs_set(&x->threads[0].regs, 16, 0x401000);	/* rip */
+	cr_regs_set(&x->threads[0].regs, 7, 0x7ffc0000fff0);	/* rsp */
+	cr_regs_set(&x->threads[0].regs, 100, 0xdead);	/* no DWARF name */
+	x->threads[1] = (struct cr_thread){
+		.tid = 4243, .name = "worker|1\\|\\", .user = { true, 10 },
+		.sys = { true, 20 }, .create_time = -1,
+	};
+	x->threads[2] = (struct cr_thread){
+		.tid = 4244, .name = "worker`2`\x1b[0m\xff", .user = { true, 0 },
+		.sys = { true, 0 }, .syscall_known = true, .in_syscall = true,
+		.syscall_nr = 7, .create_time = -1,
+	};
+	d->threads = x->threads;
+	d->nthreads = 3;
+
+	memcpy(x->bid0, "\xde\xad\xbe\xef", 4);
+	memcpy(x->bid1, "\x01\x02\x03", 3);
+	x->modules[0] = (struct cr_module){
+		.path = "/opt/app/bin/crash|me", .base = 0x400000,
+		.size = 0x10000, .build_id = x->bid0, .build_id_len = 4,
+		.is_main = true,
+	};
+	x->modules[1] = (struct cr_module){
+		.path = HOSTILE_PATH, .base = 0x7f0000000000, .size = 0x2000,
+		.build_id = x->bid1, .build_id_len = 3,
+		.debug_file = "evil.pdb*_*",
+	};
+	d->modules = x->modules;
+	d->nmodules = 2;
+
+	x->dproblems[0] = "thread 7: context RVA 0x1f400 past end of file";
+	x->dproblems[1] = "note <b>bold</b> & |pipe| `tick`\nsecond line";
+	d->problems = x->dproblems;
+	d->nproblems = 2;
+
+	/* The crashed thread: top frame, an inlined frame, a 100,000-frame
+	 * recursion folded into one, then main, a module-only frame and a
+	 * bare pc. */
+	x->frames = calloc(NFRAMES, sizeof(*x->frames));
+	assert_non_null(x->frames);
+	struct cr_frame *f = x->frames;
+	f[0] = (struct cr_frame){ .pc = 0x401000, .trust = CR_TRUST_CONTEXT,
+		.module = "crash|me", .module_offset = 0x1000,
+		.function = FN_TOP, .function_offset_known = true,
+		.function_offset = 0x1a, .file = "src/a|b`c`.cc", .line = 42,
+		.column = 7 };
+	f[1] = (struct cr_frame){ .pc = 0x401000, .trust = CR_TRUST_INLINE,
+		.module = "crash|me", .module_offset = 0x1000,
+		.function = FN_INLINE, .file = "src/h.h", .line = 9 };
+	for (size_t i = 0; i < FOLD_FRAMES; i++)
+		f[2 + i] = (struct cr_frame){
+			.pc = i % 2 ? 0x402020 : 0x402010, .trust = CR_TRUST_CFI,
+			.module = "crash|me", .module_offset = i % 2 ? 0x2020 : 0x2010,
+			.function = i % 2 ? "recurse_b" : "recurse_a",
+			.function_offset_known = true, .function_offset = 0x10 };
+	f[NFRAMES - 3] = (struct cr_frame){ .pc = 0x403000, .trust = CR_TRUST_FP,
+		.module = "crash|me", .module_offset = 0x3000,
+		.function = "main" };
+	f[NFRAMES - 2] = (struct cr_frame){ .pc = 0x7f0000001234,
+		.trust = CR_TRUST_SCAN, .module = "libevil.so",
+		.module_offset = 0x1234 };
+	f[NFRAMES - 1] = (struct cr_frame){ .pc = 0xbad, .trust = CR_TRUST_SCAN };
+	x->fold = (struct cr_fold){ .first = 2, .last = 2 + FOLD_FRAMES - 1,
+		.period = 2, .repeats = FOLD_FRAMES / 2,
+		.cycle = "recurse_a -> recurse_b" };
+
+	x->small[0] = (struct cr_frame){ .pc = 0x7f0000000100,
+		.trust = CR_TRUST_CONTEXT, .module = "libevil.so",
+		.module_offset = 0x100, .function = "poll<T>" };
+	x->small[1] = (struct cr_frame){ .pc = 0x401500, .trust = CR_TRUST_CFI,
+		.module = "crash|me", .module_offset = 0x1500,
+		.function = "worker_loop", .file = "w.c", .line = 3 };
+	x->small[2] = (struct cr_frame){ .pc = 0x401600, .trust = CR_TRUST_CFI,
+		.module = "crash|me", .module_offset = 0x1600,
+		.function = "start_thread" };
+
+	x->tas[0] = (struct cr_thread_analysis){ .thread = &x->threads[0],
+		.stack = { .frames = x->frames, .nframes = NFRAMES,
+			   .folds = &x->fold, .nfolds = 1, .unwound = true,
+			   .end_reason = "stack pointer left the stack ``` `" },
+		.group = 0, .crashed = true, .state = "crashed <here>" };
+	for (int i = 1; i <= 2; i++)
+		x->tas[i] = (struct cr_thread_analysis){
+			.thread = &x->threads[i],
+			.stack = { .frames = x->small, .nframes = 3,
+				   .unwound = true },
+			.group = 1, .state = "in system call poll" };
+
+	x->g0[0] = 0;
+	x->g1[0] = 1;
+	x->g1[1] = 2;
+	x->groups[0] = (struct cr_thread_group){ x->g0, 1 };
+	x->groups[1] = (struct cr_thread_group){ x->g1, 2 };
+
+	x->mas[0] = (struct cr_module_analysis){ .module = &x->modules[0],
+		.file = "/opt/app/bin/crash|me", .has_debug_info = true };
+	x->mas[1] = (struct cr_module_analysis){ .module = &x->modules[1] };
+
+	x->aproblems[0] = "libevil.so: binary not found <sad>";
+
+	*a = (struct cr_analysis){
+		.dump = d,
+		.crash = {
+			.cls = CR_CRASH_NULL_DEREF,
+			.class_id = "null-pointer-dereference",
+			.class_text = "null-pointer dereference",
+			.signal_name = "SIGSEGV", .signo = 11,
+			.code_name = "SEGV_MAPERR",
+			.code_text = "address not mapped to object",
+			.address_known = true, .address = 0,
+			.address_text = "page zero (no mapping)",
+			.abort_message = "assert `x` | <y> failed\n",
+			.thread = 0,
+			.signature = "SIGSEGV in " FN_TOP,
+		},
+		.summary = "# Crash: *boom* in `foo<int>` | see [link](http://x)\n"
+			   "- " HOSTILE_NAME,
+		.focus_thread = 0,
+		.threads = x->tas, .nthreads = 3,
+		.groups = x->groups, .ngroups = 2,
+		.modules = x->mas, .nmodules = 2,
+		.problems = x->aproblems, .nproblems = 1,
+	};
+	return x;
+}
+
+static void fixture_free(struct fixture *x)
+{
+	free(x->frames);
+	free(x);
+}
+
+/* A dump that records nothing, and no crash. */
+struct empty {
+	struct cr_dump d;
+	struct cr_analysis a;
+};
+
+static void empty_init(struct empty *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->d.process = (struct cr_process){ .pid = -1, .ppid = -1, .uid = -1,
+		.gid = -1, .dump_time = -1, .start_time = -1 };
+	e->d.event.tid = -1;
+	e->a.dump = &e->d;
+	e->a.crash.cls = CR_CRASH_NONE;
+	e->a.crash.thread = -1;
+	e->a.focus_thread = -1;
+}
+
+/* Run WRITE into a malloc'd string. */
+static char *render(struct cr_error *(*write)(const struct cr_analysis *,
+					      FILE *),
+		    const struct cr_analysis *a, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	struct cr_error *err = write(a, f);
+	if (err)
+		fail_msg("writer failed: %s", err->message);
+	assert_int_equal(fclose(f), 0);
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* --- Markdown ------------------------------------------------------------ */
+
+struct md_stats {
+	size_t tables, code_blocks, html_nodes, headings;
+	size_t emph, strong, links, code_spans;
+	bool rows_ok;
+	char *code[8];		/* literals of the code blocks */
+	struct cmark_node *root;
+};
+
+static bool md_text_contains(cmark_node *root, const char *needle)
+{
+	bool found = false;
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *n = cmark_iter_get_node(it);
+		if (ev == CMARK_EVENT_ENTER &&
+		    cmark_node_get_type(n) == CMARK_NODE_TEXT &&
+		    strstr(cmark_node_get_literal(n), needle))
+			found = true;
+	}
+	cmark_iter_free(it);
+	return found;
+}
+
+static size_t count_children(cmark_node *n)
+{
+	size_t c = 0;
+	for (cmark_node *k = cmark_node_first_child(n); k; k = cmark_node_next(k))
+		c++;
+	return c;
+}
+
+static cmark_node *md_parse(const char *md, struct md_stats *st)
+{
+	cmark_gfm_core_extensions_ensure_registered();
+	cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
+	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
+	assert_non_null(table);
+	assert_int_equal(cmark_parser_attach_syntax_extension(p, table), 1);
+	cmark_parser_feed(p, md, strlen(md));
+	cmark_node *root = cmark_parser_finish(p);
+	cmark_parser_free(p);
+	assert_non_null(root);
+	cmark_consolidate_text_nodes(root);
+
+	memset(st, 0, sizeof(*st));
+	st->rows_ok = true;
+	cmark_iter *it = cmark_iter_new(root);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cmark_node *n = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(n);
+		const char *ts = cmark_node_get_type_string(n);
+		if (t == CMARK_NODE_HTML_BLOCK || t == CMARK_NODE_HTML_INLINE)
+			st->html_nodes++;
+		else if (t == CMARK_NODE_HEADING)
+			st->headings++;
+		else if (t == CMARK_NODE_EMPH)
+			st->emph++;
+		else if (t == CMARK_NODE_STRONG)
+			st->strong++;
+		else if (t == CMARK_NODE_LINK || t == CMARK_NODE_IMAGE)
+			st->links++;
+		else if (t == CMARK_NODE_CODE)
+			st->code_spans++;
+		else if (t == CMARK_NODE_CODE_BLOCK) {
+			if (st->code_blocks < 8)
+				st->code[st->code_blocks] =
+					(char *)cmark_node_get_literal(n);
+			st->code_blocks++;
+		} else if (strcmp(ts, "table") == 0) {
+			st->tables++;
+			cmark_node *head = cmark_node_first_child(n);
+			size_t cols = count_children(head);
+			assert_int_equal(cols, cmark_gfm_extensions_get_table_columns(n));
+			for (cmark_node *row = head; row; row = cmark_node_next(row))
+				if (count_children(row) != cols)
+					st->rows_ok = false;
+		}
+	}
+	cmark_iter_free(it);
+	st->root = root;
+	return root;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_md_structure(void **state)
+{
+	struct fixture *x = fixture_new();
+	char *md = render(report_md_write, &x->a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+
+	/* crash facts, 2 group member tables, modules, process, dump */
+	assert_int_equal(st.tables, 6);
+	assert_true(st.rows_ok);
+	/* the focus stack and the two groups' stacks */
+	assert_int_equal(st.code_blocks, 3);
+	assert_int_equal(st.html_nodes, 0);
+	/* No inline markup from dump strings: the only emphasis is ours, the
+	 * "unwinding stopped" line under the focus stack and under group 1. */
+	assert_int_equal(st.emph, 2);
+	assert_int_equal(st.strong, 0);
+	assert_int_equal(st.links, 0);
+	assert_int_equal(st.code_spans, 0);
+	assert_true(md_text_contains(root, "evil.pdb*_*"));
+	assert_true(md_text_contains(root, "SEGV_MAPERR (1): address not mapped"));
+
+	/* The focus stack: 2 frames, the fold line, 3 frames. */
+	assert_int_equal(count_lines(st.code[0]), 6);
+	assert_non_null(strstr(st.code[0],
+		"frames 2-100,001: recurse_a -> recurse_b repeated 50,000 times"));
+	assert_non_null(strstr(st.code[0], "(inlined) " FN_INLINE));
+	assert_non_null(strstr(st.code[0], FN_TOP "+0x1a"));
+	assert_non_null(strstr(st.code[0], "src/a|b`c`.cc:42:7"));
+	assert_non_null(strstr(st.code[0], "libevil.so+0x1234"));
+	assert_null(strstr(st.code[0], "recurse_a+0x10"));
+	/* The representative stack of group 2. */
+	assert_int_equal(count_lines(st.code[2]), 3);
+	assert_non_null(strstr(st.code[2], "poll<T>"));
+
+	/* Hostile text survives as text. */
+	assert_true(md_text_contains(root, HOSTILE_NAME));
+	assert_true(md_text_contains(root, "alert(1)"));
+	assert_true(md_text_contains(root, "crash|me --x ```fence``` a\\b `tick` second line | <b>&amp;"));
+	assert_true(md_text_contains(root, HOSTILE_PATH));
+	assert_true(md_text_contains(root, "# Crash: *boom* in `foo<int>` | see [link](http://x)"));
+	assert_true(md_text_contains(root, "note <b>bold</b> & |pipe| `tick` second line"));
+	assert_true(md_text_contains(root, "unwinding stopped: stack pointer left the stack ``` `"));
+	assert_true(md_text_contains(root, "coroner report: crash|me (pid 4242)"));
+	/* Unknown CPU time is "not recorded", never 0. */
+	assert_true(md_text_contains(root, "user 1.500000 s, system not recorded"));
+	assert_true(md_text_contains(root, "worker|1\\|\\"));
+	/* ... and in Markdown the escape character is replaced too. */
+	assert_true(md_text_contains(root, "worker`2`\xef\xbf\xbd[0m\xef\xbf\xbd"));
+	/* Only our headings: title, 7 sections, "modules without a file",
+	 * 2 groups -- the summary's "#" did not make one. */
+	assert_int_equal(st.headings, 1 + 7 + 1 + 2);
+
+	cmark_node_free(root);
+	free(md);
+	fixture_free(x);
+}
+
+static void test_md_no_crash(void **state)
+{
+	struct empty e;
+	empty_init(&e);
+	char *md = render(report_md_write, &e.a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+	assert_true(md_text_contains(root, "No crash recorded"));
+	assert_true(md_text_contains(root, "pid not recorded"));
+	assert_int_equal(st.html_nodes, 0);
+	assert_true(st.rows_ok);
+	cmark_node_free(root);
+	free(md);
+}
+
+static void test_md_escape_api(void **state)
+{
+	char *s = report_md_escape_text("a|b\\c`d<e>&*_[x](y)~\nz");
+	assert_string_equal(s, "a\\|b\\\\c\\`d\\<e\\>\\&\\*\\_\\[x\\](y)\\~ z");
+	free(s);
+	s = report_md_code_block("x ```` y\n");
+	assert_string_equal(s, "`````text\nx ```` y\n`````\n\n");
+	free(s);
+	/* Intraword underscores cannot make emphasis and stay readable. */
+	s = report_md_escape_text("SEGV_MAPERR _x_ a_ _b x86_64_");
+	assert_string_equal(s, "SEGV_MAPERR \\_x\\_ a\\_ \\_b x86_64\\_");
+	free(s);
+	/* Invalid UTF-8 becomes U+FFFD. */
+	s = report_md_escape_text("a\xff" "b");
+	assert_string_equal(s, "a\xef\xbf\xbd" "b");
+	free(s);
+}
+
+/* --- HTML ---------------------------------------------------------------- */
+
+struct html_stats {
+	size_t script, style, details, details_open, link_attrs;
+	bool name_as_text;
+	const char *css;
+};
+
+static void html_walk(xmlNodePtr n, struct html_stats *st)
+{
+	for (; n; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE) {
+			const char *name = (const char *)n->name;
+			if (!strcmp(name, "script"))
+				st->script++;
+			if (!strcmp(name, "style")) {
+				st->style++;
+				if (n->children)
+					st->css = (const char *)n->children->content;
+			}
+			if (!strcmp(name, "details")) {
+				st->details++;
+				if (xmlHasProp(n, BAD_CAST "open"))
+					st->details_open++;
+			}
+			for (xmlAttrPtr at = n->properties; at; at = at->next)
+				if (!strcmp((const char *)at->name, "href") ||
+				    !strcmp((const char *)at->name, "src") ||
+				    !strncmp((const char *)at->name, "on", 2))
+					st->link_attrs++;
+		} else if (n->type == XML_TEXT_NODE && n->content &&
+			   strstr((const char *)n->content, HOSTILE_NAME)) {
+			st->name_as_text = true;
+		}
+		html_walk(n->children, st);
+	}
+}
+
+static void test_html_structure(void **state)
+{
+	struct fixture *x = fixture_new();
+	size_t len;
+	char *html = render(report_html_write, &x->a, &len);
+	assert_int_equal(strncmp(html, "<!DOCTYPE html>", 15), 0);
+	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+					HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+					HTML_PARSE_NONET);
+	assert_non_null(doc);
+	struct html_stats st = { 0 };
+	html_walk(doc->children, &st);
+	assert_int_equal(st.script, 0);
+	assert_int_equal(st.style, 1);
+	assert_non_null(st.css);
+	assert_null(strstr(st.css, "url("));
+	assert_null(strstr(st.css, "@import"));
+	assert_null(strstr(html, "http://x\""));
+	assert_int_equal(st.link_attrs, 0);
+	assert_true(st.name_as_text);
+	/* focus stack + 2 groups; the focus and its group are open. */
+	assert_int_equal(st.details, 3);
+	assert_int_equal(st.details_open, 2);
+	/* Facts printed once, not as 0. */
+	assert_non_null(strstr(html, "frames 2-100,001: recurse_a -&gt; recurse_b repeated 50,000 times"));
+	assert_non_null(strstr(html, "user 1.500000 s, system not recorded"));
+	xmlFreeDoc(doc);
+	free(html);
+	fixture_free(x);
+}
+
+static void test_html_no_crash(void **state)
+{
+	struct empty e;
+	empty_init(&e);
+	char *html = render(report_html_write, &e.a, NULL);
+	assert_non_null(strstr(html, "No crash recorded"));
+	free(html);
+}
+
+/* --- JSON ---------------------------------------------------------------- */
+
+static void write_json(const char *name, const struct cr_analysis *a)
+{
+	if (!json_out_dir)
+		return;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", json_out_dir, name);
+	struct cr_error *err = report_write_file(a, CR_REPORT_JSON, path);
+	if (err)
+		fail_msg("%s", err->message);
+}
+
+static void test_json_content(void **state)
+{
+	struct fixture *x = fixture_new();
+	size_t len;
+	char *s = render(report_json_write, &x->a, &len);
+	json_error_t jerr;
+	json_t *root = json_loadb(s, len, 0, &jerr);
+	if (!root)
+		fail_msg("JSON does not parse: %s at line %d", jerr.text, jerr.line);
+	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")),
+			 CR_REPORT_SCHEMA_VERSION);
+	json_t *proc = json_object_get(root, "process");
+	assert_string_equal(json_string_value(json_object_get(proc, "command_line")),
+			    HOSTILE_CMDLINE);
+	assert_int_equal(json_integer_value(json_object_get(proc, "user_cpu_usec")),
+			 1500000);
+	assert_true(json_is_null(json_object_get(proc, "system_cpu_usec")));
+	assert_true(json_is_null(json_object_get(proc, "gid")));
+	assert_true(json_is_null(json_object_get(proc, "start_time")));
+	assert_string_equal(json_string_value(json_object_get(proc, "dump_time")),
+			    "2023-11-14T22:13:20Z");
+
+	json_t *crash = json_object_get(root, "crash");
+	assert_string_equal(json_string_value(json_object_get(crash, "class")),
+			    "null-pointer-dereference");
+	assert_string_equal(json_string_value(json_object_get(crash, "address")),
+			    "0x0");
+	assert_int_equal(json_integer_value(json_object_get(crash, "code_number")), 1);
+	assert_int_equal(json_integer_value(json_object_get(crash, "tid")), 4242);
+
+	json_t *t0 = json_array_get(json_object_get(root, "threads"), 0);
+	assert_string_equal(json_string_value(json_object_get(t0, "name")),
+			    HOSTILE_NAME);
+	assert_true(json_is_null(json_object_get(t0, "system_cpu_usec")));
+	assert_true(json_is_null(json_object_get(t0, "in_syscall")));
+	json_t *regs = json_object_get(t0, "registers");
+	assert_string_equal(json_string_value(json_object_get(regs, "rip")),
+			    "0x401000");
+	assert_string_equal(json_string_value(json_object_get(regs, "dwarf100")),
+			    "0xdead");
+
+	/* The fold keeps its first cycle (2 frames) and omits the rest. */
+	json_t *stack = json_object_get(t0, "stack");
+	assert_int_equal(json_integer_value(json_object_get(stack, "frame_count")),
+			 NFRAMES);
+	json_t *frames = json_object_get(stack, "frames");
+	static const size_t want[] = { 0, 1, 2, 3, NFRAMES - 3, NFRAMES - 2,
+				       NFRAMES - 1 };
+	assert_int_equal(json_array_size(frames), 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(frames, i), "index")), want[i]);
+	json_t *f1 = json_array_get(frames, 1);
+	assert_true(json_is_true(json_object_get(f1, "inlined")));
+	assert_true(json_is_null(json_object_get(f1, "function_offset")));
+	json_t *flast = json_array_get(frames, 6);
+	assert_true(json_is_null(json_object_get(flast, "module")));
+	assert_true(json_is_null(json_object_get(flast, "line")));
+	json_t *fold = json_array_get(json_object_get(stack, "folds"), 0);
+	assert_int_equal(json_integer_value(json_object_get(fold, "repeats")),
+			 FOLD_FRAMES / 2);
+
+	json_t *t2 = json_array_get(json_object_get(root, "threads"), 2);
+	/* Invalid UTF-8 becomes U+FFFD; control characters are kept. */
+	assert_string_equal(json_string_value(json_object_get(t2, "name")),
+			    "worker`2`\x1b[0m\xef\xbf\xbd");
+	assert_true(json_is_true(json_object_get(t2, "in_syscall")));
+	assert_int_equal(json_integer_value(json_object_get(t2, "syscall_nr")), 7);
+
+	json_t *groups = json_object_get(root, "groups");
+	assert_int_equal(json_array_size(groups), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+			 json_array_get(groups, 1), "count")), 2);
+	json_t *m1 = json_array_get(json_object_get(root, "modules"), 1);
+	assert_string_equal(json_string_value(json_object_get(m1, "path")),
+			    HOSTILE_PATH);
+	assert_true(json_is_false(json_object_get(m1, "file_found")));
+	assert_string_equal(json_string_value(json_object_get(m1, "build_id")),
+			    "010203");
+	assert_string_equal(json_string_value(json_object_get(m1, "end")),
+			    "0x7f0000002000");
+	assert_int_equal(json_array_size(json_object_get(root, "problems")), 3);
+
+	json_decref(root);
+	free(s);
+	write_json("reports-full.json", &x->a);
+	fixture_free(x);
+}
+
+static void test_json_empty(void **state)
+{
+	struct empty e;
+	empty_init(&e);
+	size_t len;
+	char *s = render(report_json_write, &e.a, &len);
+	json_t *root = json_loadb(s, len, 0, NULL);
+	assert_non_null(root);
+	json_t *crash = json_object_get(root, "crash");
+	assert_string_equal(json_string_value(json_object_get(crash, "class")), "none");
+	assert_true(json_is_null(json_object_get(crash, "address")));
+	assert_true(json_is_null(json_object_get(root, "focus_thread")));
+	assert_true(json_is_null(json_object_get(json_object_get(root, "process"), "pid")));
+	json_decref(root);
+	free(s);
+	write_json("reports-empty.json", &e.a);
+}
+
+/* Folds the analyzer got wrong (out of range, overlapping, unsorted) are
+ * ignored: the frames are printed one by one, and nothing reads past the
+ * stack. */
+static void test_bad_folds(void **state)
+{
+	struct fixture *x = fixture_new();
+	struct cr_fold bad[] = {
+		{ .first = 1, .last = 10, .period = 1, .repeats = 10, .cycle = "oob" },
+		{ .first = 0, .last = 1, .period = 0, .repeats = 2, .cycle = "ok" },
+		{ .first = 1, .last = 2, .period = 1, .repeats = 2, .cycle = "overlap" },
+		{ .first = 5, .last = 4, .period = 1, .repeats = 0, .cycle = "reversed" },
+	};
+	struct cr_stack *s = &x->tas[1].stack;
+	s->folds = bad;
+	s->nfolds = 4;
+	x->tas[2].stack.nframes = 0;	/* not its group's representative */
+	char *md = render(report_md_write, &x->a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+	assert_int_equal(st.code_blocks, 3);
+	/* group 2's stack: the "ok" fold, then frame 2 */
+	assert_int_equal(count_lines(st.code[2]), 2);
+	assert_non_null(strstr(st.code[2], "frames 0-1: ok repeated 2 times"));
+	assert_null(strstr(st.code[2], "oob"));
+	assert_null(strstr(st.code[2], "overlap"));
+	cmark_node_free(root);
+	free(md);
+
+	size_t len;
+	char *js = render(report_json_write, &x->a, &len);
+	json_t *jroot = json_loadb(js, len, 0, NULL);
+	assert_non_null(jroot);
+	json_t *st1 = json_object_get(json_array_get(json_object_get(jroot,
+						     "threads"), 1), "stack");
+	assert_int_equal(json_array_size(json_object_get(st1, "folds")), 1);
+	/* frame 0 (first cycle of the fold, period 0 taken as 1), frame 2 */
+	assert_int_equal(json_array_size(json_object_get(st1, "frames")), 2);
+	json_decref(jroot);
+	free(js);
+
+	char *html = render(report_html_write, &x->a, NULL);
+	assert_non_null(strstr(html, "frames 0-1: ok repeated 2 times"));
+	free(html);
+	fixture_free(x);
+}
+
+/* --- report_write_file ------------------------------------------------------ */
+
+static char *make_tmpdir(void)
+{
+	char *dir = strdup("/tmp/cr-test-reports.XXXXXX");
+	assert_non_null(dir);
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+/* Entries of DIR (without . and ..), joined by '/' into NAMES. */
+static size_t list_dir(const char *dir, char *names, size_t size)
+{
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	size_t n = 0;
+	names[0] = '\0';
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		n++;
+		strncat(names, "/", size - strlen(names) - 1);
+		strncat(names, de->d_name, size - strlen(names) - 1);
+	}
+	closedir(dp);
+	return n;
+}
+
+static void test_write_file(void **state)
+{
+	struct empty e;
+	empty_init(&e);
+	char *dir = make_tmpdir();
+	char path[4096], names[4096];
+
+	/* Missing directory: an I/O error naming the path, nothing created. */
+	snprintf(path, sizeof(path), "%s/missing/report.md", dir);
+	struct cr_error *err = report_write_file(&e.a, CR_REPORT_MD, path);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_IO);
+	assert_non_null(strstr(err->message, path));
+	assert_non_null(strstr(err->message, strerror(ENOENT)));
+	cr_error_free(err);
+	assert_int_equal(list_dir(dir, names, sizeof(names)), 0);
+
+	/* The target is a directory: the rename fails after the report was
+	 * written, and the temporary file must be gone. */
+	snprintf(path, sizeof(path), "%s/isdir.html", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	err = report_write_file(&e.a, CR_REPORT_HTML, path);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_IO);
+	cr_error_free(err);
+	assert_int_equal(list_dir(dir, names, sizeof(names)), 1);
+	assert_string_equal(names, "/isdir.html");
+	assert_int_equal(rmdir(path), 0);
+
+	/* Success, twice (the second replaces the first): only the file. */
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/report.json", dir);
+		err = report_write_file(&e.a, CR_REPORT_JSON, path);
+		assert_null(err);
+		assert_int_equal(list_dir(dir, names, sizeof(names)), 1);
+		assert_string_equal(names, "/report.json");
+	}
+	json_t *root = json_load_file(path, 0, NULL);
+	assert_non_null(root);
+	json_decref(root);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	mode_t mask = umask(022);
+	umask(mask);
+	assert_int_equal(sb.st_mode & 0777, 0666 & ~mask);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+
+	assert_string_equal(report_extension(CR_REPORT_MD), "md");
+	assert_string_equal(report_extension(CR_REPORT_HTML), "html");
+	assert_string_equal(report_extension(CR_REPORT_JSON), "json");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		json_out_dir = argv[1];
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_md_structure),
+		cmocka_unit_test(test_md_no_crash),
+		cmocka_unit_test(test_md_escape_api),
+		cmocka_unit_test(test_html_structure),
+		cmocka_unit_test(test_html_no_crash),
+		cmocka_unit_test(test_json_content),
+		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_bad_folds),
+		cmocka_unit_test(test_write_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
