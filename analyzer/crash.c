@@ -370,9 +370,25 @@ static bool is_null_address(const struct cr_dump *d, uint64_t addr)
 		address_top(d) - addr < CR_NULL_NEGATIVE_LIMIT);
 }
 
+/* The first region that starts above ADDR (regions are sorted), or NULL. */
+static const struct cr_region *region_above(const struct cr_dump *d,
+					    uint64_t addr)
+{
+	size_t lo = 0, hi = d->nregions;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->regions[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nregions ? &d->regions[lo] : NULL;
+}
+
 /*
  * The lowest and highest address of thread T's stack: the writable region
- * holding its sp, else the captured stack range (minidumps without a
+ * holding its sp (or just above it, when sp has run into the guard page or
+ * below the stack), else the captured stack range (minidumps without a
  * memory map).  False when neither is known.
  */
 static bool thread_stack_range(const struct cr_dump *d,
@@ -383,6 +399,15 @@ static bool thread_stack_range(const struct cr_dump *d,
 	if (!t || !cr_thread_sp(d, t, &sp))
 		return false;
 	const struct cr_region *r = cr_dump_region_at(d, sp);
+	/* sp already in the guard page: the stack is the mapping above it. */
+	if (r && r->prot_known && r->prot == 0)
+		r = cr_dump_region_at(d, r->end);
+	/* sp already moved below the stack into unmapped space. */
+	if (!r) {
+		const struct cr_region *up = region_above(d, sp);
+		if (up && up->start - sp <= CR_STACK_GUARD_REACH)
+			r = up;
+	}
 	if (r && (!r->prot_known || (r->prot & CR_PROT_W))) {
 		*lo = r->start;
 		*hi = r->end;

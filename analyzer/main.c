@@ -10,7 +10,9 @@
  *   incomplete (the reports list what is missing); 2 usage; 3 I/O error;
  *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +211,12 @@ int main(int argc, char **argv)
 	if (strcmp(outdir, "-") == 0 && argc - optind > 1) {
 		fprintf(stderr, "coroner: -o - takes one dump\n");
 		return CR_ERR_USAGE;
+	}
+	/* -o DIR names where the reports go; make DIR (one level) if needed. */
+	if (strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "coroner: %s: cannot create the output directory: %s\n",
+			outdir, strerror(errno));
+		return CR_ERR_IO;
 	}
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {

@@ -48,8 +48,9 @@ const char *cr_syscall_name(enum cr_arch arch, int64_t nr);
 
 /*
  * Whether frame function FUNCTION is NAME, ignoring what compilers and
- * glibc add around a name: a "__GI_" alias prefix, a ".constprop.0" /
- * ".isra.0" / ".part.0" clone suffix, a demangled parameter list "(...)".
+ * glibc add around a name: a "__GI_" or "__libc_" alias prefix, a
+ * ".constprop.0" / ".isra.0" / ".part.0" / ".cold" clone suffix, a
+ * demangled parameter list "(...)".
  * NULL FUNCTION never matches.  (crash.c; used by the passes' tables.)
  */
 bool cr_function_is(const char *function, const char *name);

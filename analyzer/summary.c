@@ -51,6 +51,12 @@ static const char *const skip_functions[] = {
 	"__report_gsfailure", "_invoke_watson", "_invalid_parameter",
 	"__fastfail", "KiUserExceptionDispatcher", "RtlRaiseException",
 	"_assert", "_wassert",
+	/* process and thread start-up: never the culprit, nor a caller worth naming */
+	"_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
+	"__clone", "__clone3", "clone", "clone3", "thread_start",
+	"BaseThreadInitThunk", "RtlUserThreadStart", "mainCRTStartup",
+	"wmainCRTStartup", "WinMainCRTStartup", "__scrt_common_main_seh",
+	"invoke_main",
 };
 
 /* Modules (file name prefixes, any case) whose frames are library code. */
@@ -69,6 +75,17 @@ static const struct {
 	{ CR_CRASH_ABORT, "aborted" },
 	{ CR_CRASH_STACK_OVERFLOW, "overflowed its stack" },
 	{ CR_CRASH_KILLED, "was killed" },
+};
+
+/* How the fault address is introduced: si_addr of SIGFPE/SIGILL/SIGTRAP
+ * is the instruction, not data. */
+static const struct {
+	enum cr_crash_class cls;
+	const char *intro;
+} address_intros[] = {
+	{ CR_CRASH_ARITHMETIC, " at the instruction at " },
+	{ CR_CRASH_ILLEGAL_INSN, " at the instruction at " },
+	{ CR_CRASH_BREAKPOINT, " at the instruction at " },
 };
 
 static bool is_skip_function(const char *fn)
@@ -351,6 +368,12 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 				size_t t = count[i]; count[i] = count[j]; count[j] = t;
 				t = first[i]; first[i] = first[j]; first[j] = t;
 			}
+	if (others == 1 && nkeys == 1) {
+		const char *s = a->threads[first[0]].state;
+		fprintf(f, "%s%.*s.", a->crash.thread >= 0 ? "; the other was " : ": ",
+			(int)state_key_len(s), s);
+		goto out;
+	}
 	if (a->crash.thread >= 0)
 		fprintf(f, "; the other %s: ", fmt_count(others, buf));
 	else
@@ -438,9 +461,11 @@ static void put_crash(FILE *f, const struct cr_analysis *a)
 			put_event(f, d, c);
 		if (c->sender)
 			fprintf(f, " sent by %s", c->sender);
-		if (ta) {
-			fputs(" while", f);
-			put_location(f, a, ta, w, false);
+		if (ta && w >= 0) {
+			fputs("; ", f);
+			put_thread(f, ta->thread);
+			fputs(" was at ", f);
+			put_frame(f, &ta->stack.frames[w], main_module_name(d));
 		}
 		fputs(".", f);
 		return;
@@ -492,9 +517,13 @@ static void put_crash(FILE *f, const struct cr_analysis *a)
 		const struct cr_event *ev = &d->event;
 		if (ev->kind == CR_EVENT_EXCEPTION && ev->exc_nparams >= 1)
 			cr_exception_access(ev->exc_code, ev->exc_params[0], &name, &verb);
+		const char *intro = " at address ";
+		for (size_t i = 0; i < ARRAY_LEN(address_intros); i++)
+			if (address_intros[i].cls == c->cls)
+				intro = address_intros[i].intro;
 		fputs(verb && !strcmp(verb, "write") ? ", writing to address "
 		      : verb && !strcmp(verb, "read") ? ", reading address "
-		      : verb ? ", executing address " : " at address ", f);
+		      : verb ? ", executing address " : intro, f);
 		put_address(f, c);
 	}
 	if (c->sender && strcmp(c->class_id, "self-signal"))

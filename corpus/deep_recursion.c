@@ -33,7 +33,7 @@ __attribute__((noinline)) int ping(int n)
 {
 	sink = n;
 	if (n == 0)
-		return crash_bottom(n) + 1;
+		return crash_bottom(n) + 1; /* LINE:ping_bottom */
 	return pong(n - 1) + 1; /* LINE:ping */
 }
 
@@ -41,7 +41,7 @@ __attribute__((noinline)) int pong(int n)
 {
 	sink = n;
 	if (n == 0)
-		return crash_bottom(n) + 2;
+		return crash_bottom(n) + 2; /* LINE:pong_bottom */
 	return ping(n - 1) + 2; /* LINE:pong */
 }
 

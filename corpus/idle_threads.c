@@ -8,8 +8,8 @@
  * are the same function sequence and a report groups them into one entry.
  * When all of them are waiting, main prints "ready".  Then, with "wait"
  * (the default) main blocks in pause() until it is killed (for gcore); with
- * "crash" it writes through a NULL pointer in crash_main (for a kernel
- * core).  With more than 64 workers each gets a 64 KiB stack, so that the
+ * "crash" it spins for 50 ms of CPU (so the core's CPU times are not 0)
+ * and writes through a NULL pointer in crash_main (for a kernel core).  With more than 64 workers each gets a 64 KiB stack, so that the
  * bad-input test's 10,000-thread core stays small.
  *
  * Expected: N + 1 threads, the N workers in one group, the workers' state
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 20000
@@ -51,6 +52,20 @@ __attribute__((noinline)) static void *idle_worker(void *arg)
 }
 
 __attribute__((noinline)) void crash_main(void);
+
+/* Use about MS milliseconds of CPU, so that the core's times are not 0. */
+static void spin(int ms)
+{
+	struct timespec t0, t;
+	volatile unsigned long n = 0;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (int i = 0; i < 100000; i++)
+			n++;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
 
 __attribute__((noinline)) void crash_main(void)
 {
@@ -86,8 +101,10 @@ int main(int argc, char **argv)
 
 	puts("ready");
 	fflush(stdout);
-	if (crash)
+	if (crash) {
+		spin(50);
 		crash_main();
+	}
 	for (;;)
 		pause();
 }

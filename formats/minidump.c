@@ -110,6 +110,26 @@ struct cr_error *md_sub(struct md_state *md, uint64_t rva, uint64_t size,
 	return cr_cursor_sub(&md->file, rva, size, what, out);
 }
 
+bool md_peek(const struct cr_cursor *c, uint64_t off, unsigned size,
+	     uint64_t *out)
+{
+	struct cr_cursor t = *c;
+	struct cr_error *err = cr_cursor_seek(&t, off);
+	if (!err)
+		err = cr_cursor_word(&t, size, out);
+	if (err) {
+		*out = 0;
+		cr_error_free(err);
+		return false;
+	}
+	return true;
+}
+
+void md_ignore(struct cr_error *err)
+{
+	cr_error_free(err);
+}
+
 bool md_stream_cursor(struct md_state *md, const struct md_stream *s,
 		      struct cr_cursor *out)
 {
@@ -184,7 +204,7 @@ size_t md_list_entries(struct md_state *md, const struct md_stream *s,
 	uint64_t left = cr_cursor_left(c), need;
 	if (!cr_mul_overflows(count, entry_size, &need) && left >= 4 && need == left - 4 &&
 	    count > 0)
-		(void)cr_cursor_skip(c, 4);	/* alignment padding */
+		md_ignore(cr_cursor_skip(c, 4));	/* alignment padding */
 	left = cr_cursor_left(c);
 	uint64_t fit = left / entry_size;
 	if (count > fit) {
@@ -369,6 +389,8 @@ static struct cr_error *md_read_directory(struct md_state *md)
 	md->streams = calloc(n ? n : 1, sizeof(*md->streams));
 	if (!md->streams)
 		return &cr_enomem;
+	if (n == 0)
+		return NULL;	/* an empty dump: nothing to read */
 	struct cr_cursor dir;
 	if ((err = md_sub(md, dir_rva, n * MD_DIRENT_SIZE, "stream directory",
 			  &dir)))
@@ -493,6 +515,10 @@ struct cr_error *md_read(struct cr_dump *d)
 		 * writes them too, and says so with its own stream. */
 		if ((md->streams[i].type >> 16) == 0x4767)
 			md->breakpad = true;
+		/* Without SystemInfo, /proc copies still say "Linux". */
+		if (md->streams[i].type >= MD_STREAM_LINUX_CPU_INFO &&
+		    md->streams[i].type <= MD_STREAM_LINUX_DSO_DEBUG)
+			d->process.os = CR_OS_LINUX;
 		else if (md->streams[i].type == MD_STREAM_CRASHPAD_INFO)
 			md->crashpad = true;
 	}

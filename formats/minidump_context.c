@@ -128,16 +128,11 @@ static enum md_ctx_kind kind_from_cpu(uint16_t cpu_arch)
  */
 static enum md_ctx_kind guess_kind(struct cr_cursor c)
 {
-	uint32_t f0 = 0, f48 = 0;
-	uint64_t f64 = 0;
-	struct cr_cursor t = c;
-	if (cr_cursor_u32(&t, &f0))
-		return CTX_NONE;
-	t = c;
-	if (!cr_cursor_seek(&t, 0x30))
-		(void)cr_cursor_u32(&t, &f48);	/* error leaves 0 */
-	t = c;
-	(void)cr_cursor_u64(&t, &f64);
+	uint64_t f0 = 0, f48 = 0, f64 = 0;
+	/* Fields past the end read as 0 (md_peek frees the error). */
+	md_peek(&c, 0, 4, &f0);
+	md_peek(&c, 0x30, 4, &f48);
+	md_peek(&c, 0, 8, &f64);
 	if (c.len >= MD_CONTEXT_AMD64_SIZE &&
 	    (f48 & MD_CONTEXT_CPU_MASK & ~MD_CONTEXT_XSTATE) == MD_CONTEXT_AMD64)
 		return CTX_AMD64;

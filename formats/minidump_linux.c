@@ -37,7 +37,7 @@ static bool next_line(struct cr_cursor *c, char buf[MD_MAX_MAPS_LINE])
 	memcpy(buf, p, keep);
 	buf[keep] = 0;
 	/* An embedded NUL ends the line's text; that is fine for text. */
-	(void)cr_cursor_skip(c, n + (nl ? 1 : 0));
+	md_ignore(cr_cursor_skip(c, n + (nl ? 1 : 0)));
 	return true;
 }
 
@@ -167,8 +167,11 @@ void md_read_linux_cmd_line(struct md_state *md, const struct md_stream *s)
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	size_t n = c.len < CR_MAX_STRING ? c.len : CR_MAX_STRING;
-	if (cr_cursor_bytes(&c, n, &b))
-		return;	/* cannot fail: n <= len */
+	struct cr_error *err = cr_cursor_bytes(&c, n, &b);
+	if (err) {	/* cannot happen: n <= len */
+		md_ignore(err);
+		return;
+	}
 	while (n && b[n - 1] == 0)
 		n--;
 	if (n == 0)
@@ -204,9 +207,12 @@ void md_read_linux_auxv(struct md_state *md, const struct md_stream *s)
 		return;
 	size_t k = 0;
 	for (; k < n; k++) {
-		if (cr_cursor_word(&c, ps, &a[k].type) ||
-		    cr_cursor_word(&c, ps, &a[k].value))
-			break;	/* cannot happen: n entries fit */
+		struct cr_error *err;
+		if ((err = cr_cursor_word(&c, ps, &a[k].type)) ||
+		    (err = cr_cursor_word(&c, ps, &a[k].value))) {
+			md_ignore(err);	/* cannot happen: n entries fit */
+			break;
+		}
 		if (a[k].type == AT_NULL_TYPE)
 			break;
 	}

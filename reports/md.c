@@ -367,6 +367,16 @@ static void md_group(struct report_buf *b, const struct cr_analysis *a,
 	report_buf_putc(b, '\n');
 	if (first == SIZE_MAX)
 		return;
+	for (size_t m = 0; m < grp->nmembers; m++) {
+		if (a->focus_thread >= 0 &&
+		    grp->members[m] == (size_t)a->focus_thread) {
+			/* A ticket reader has just seen it: do not paste it twice. */
+			report_buf_puts(b, a->crash.thread >= 0 ?
+					"Stack: the same as the crashing thread's, above.\n\n" :
+					"Stack: the same as the focus thread's, above.\n\n");
+			return;
+		}
+	}
 	if (grp->nmembers > 1)
 		report_buf_puts(b, "Stack shared by these threads (first thread's "
 				   "addresses):\n\n");

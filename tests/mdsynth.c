@@ -84,6 +84,13 @@ void mds_free(struct mds *m)
 	mdb_free(&m->file);
 }
 
+void mds_reserve_directory(struct mds *m, unsigned n)
+{
+	m->reserved_rva = (uint32_t)m->file.len;
+	m->reserved_n = n;
+	mdb_zero(&m->file, 12u * n);
+}
+
 uint32_t mds_blob(struct mds *m, const void *p, size_t n)
 {
 	while (m->file.len % 4)
@@ -165,7 +172,13 @@ const uint8_t *mds_finish(struct mds *m, size_t *len)
 		mdb_u32(&dir, m->dir[i].size);
 		mdb_u32(&dir, m->dir[i].rva);
 	}
-	uint32_t dir_rva = m->ndir ? mds_put(m, &dir).rva : (uint32_t)m->file.len;
+	uint32_t dir_rva;
+	if (m->reserved_n && m->ndir <= m->reserved_n) {
+		dir_rva = m->reserved_rva;
+		memcpy(m->file.p + dir_rva, dir.p, dir.len);
+	} else {
+		dir_rva = m->ndir ? mds_put(m, &dir).rva : (uint32_t)m->file.len;
+	}
 	mdb_free(&dir);
 	struct mds_buf *f = &m->file;
 	mdb_put_at(f, 0, 4, 0x504d444d);	/* "MDMP" */

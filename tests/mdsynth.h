@@ -53,10 +53,17 @@ struct mds {
 	uint32_t count;		/* stream count to claim */
 	bool set_dir_rva;
 	uint32_t dir_rva;	/* directory RVA to claim */
+	/* Room for the directory right after the header (as dbghelp lays
+	 * files out), when mds_reserve_directory() was called. */
+	uint32_t reserved_rva;
+	unsigned reserved_n;
 };
 
 void mds_init(struct mds *m);
 void mds_free(struct mds *m);
+/* Put the directory (up to N entries) right after the header instead of at
+ * the end; call first, right after mds_init(). */
+void mds_reserve_directory(struct mds *m, unsigned n);
 /* Append N bytes (4-aligned); return their RVA. */
 uint32_t mds_blob(struct mds *m, const void *p, size_t n);
 /* Append B's bytes and free B; return their location. */

@@ -62,18 +62,18 @@ sample)
 	install_missing $BUILD_PKGS
 	dir=${BUILD_DIR:-build}
 	build "$dir" -- coroner
+	exe=$dir/coroner
+	[ -x "$exe" ] || exe=$dir/analyzer/coroner
 	out="$dir/sample-report"
 	rm -rf "$out"
 	mkdir -p "$out"
 	status=0
-	"$dir/coroner" analyze corpus/sample/null_deref.core --image-dir corpus/sample -o "$out" || status=$?
+	"$exe" analyze corpus/sample/null_deref.core --image-dir corpus/sample -o "$out" || status=$?
 	if [ "$status" -gt 1 ]; then
 		echo "setup: coroner analyze failed (exit $status)" >&2
 		exit "$status"
 	fi
-	echo
-	echo "Reports on corpus/sample/null_deref.core are in $out/:"
-	for f in "$out"/*; do echo "  $f"; done
+	echo "The reports on corpus/sample/null_deref.core are in $out/ (listed above)."
 	;;
 test | test-sanitize)
 	# shellcheck disable=SC2086

@@ -513,17 +513,26 @@ def check_crash(rep, cls, signal_name, code=None, address=None):
 
 
 def check_cpu_times(rep, recorded):
-    """Kernel cores record CPU times (numbers); gcore writes zeros, which the
-    report must show as null ("not recorded")."""
-    items = [("process", rep["process"])] + [("threads[%d]" % t["index"], t)
-                                              for t in rep["threads"]]
-    for what, obj in items:
+    """Kernel cores record CPU times: numbers (0 included: a short-lived
+    process really used less than a tick).  In a kernel core the leader's
+    entry (tid == pid) holds the whole process' totals, so with more than
+    one thread the leader's own share may be null.  gcore writes zeros,
+    which the report must show as null ("not recorded")."""
+    def is_num(v):
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    pid = rep["process"].get("pid")
+    multi = len(rep["threads"]) > 1
+    items = [("process", rep["process"], False)] + [
+        ("threads[%d] (tid %s)" % (t["index"], t["tid"]), t, multi and t["tid"] == pid)
+        for t in rep["threads"]]
+    for what, obj, may_be_null in items:
         for key in ("user_cpu_usec", "system_cpu_usec"):
             check(key in obj, "%s has no %s" % (what, key))
             v = obj[key]
             if recorded:
-                check(isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-                      "%s.%s is %r, expected a number (kernel core)" % (what, key, v))
+                check(is_num(v) or (may_be_null and v is None),
+                      "%s.%s is %r, expected a number (a kernel core records CPU "
+                      "times, zero included)" % (what, key, v))
             else:
                 check(v is None, "%s.%s is %r, expected null (gcore records no CPU time)"
                       % (what, key, v))
