@@ -189,13 +189,17 @@ int main(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
-		default: usage(stderr); return CR_ERR_USAGE;
+		default:
+			fputs("coroner: try 'coroner --help'\n", stderr);
+			return CR_ERR_USAGE;
 		}
 	}
 	if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {
 		if (optind < argc)
-			fprintf(stderr, "coroner: unknown command '%s'\n", argv[optind]);
-		usage(stderr);
+			fprintf(stderr, "coroner: unknown command '%s' (try 'coroner --help')\n",
+				argv[optind]);
+		else
+			usage(stderr);
 		return CR_ERR_USAGE;
 	}
 	optind++;

@@ -427,6 +427,12 @@ static void put_location(FILE *f, const struct cr_analysis *a,
 		return;
 	fputs(" at ", f);
 	put_frame(f, &s->frames[w], main_mod);
+	if (w > 0 && s->frames[0].function) {
+		/* Blamed on the caller, but say where it actually stopped. */
+		fputs(" (it stopped inside ", f);
+		put_frame(f, &s->frames[0], main_mod);
+		fputs(")", f);
+	}
 	if (!callers)
 		return;
 	ssize_t k = w;

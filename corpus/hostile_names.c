@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blocked.h"
+
 static const char *const hostile[] = {
 	"<script>", "a|b", "`x`", "</table>", "line\nbreak", "**b** _i_ [l]",
 };
@@ -28,10 +30,12 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
 static unsigned waiting;
 static const char *const *names;
+static pid_t tids[NNAMES];
 static int *volatile target;	/* always NULL */
 
 static void *named_worker(void *arg)
 {
+	tids[(long)arg] = corpus_gettid();
 	pthread_setname_np(pthread_self(), names[(long)arg]);
 	pthread_mutex_lock(&lock);
 	waiting++;
@@ -62,6 +66,8 @@ int main(int argc, char **argv)
 	while (waiting < NNAMES)
 		pthread_cond_wait(&arrived, &lock);
 	pthread_mutex_unlock(&lock);
+	if (!corpus_wait_blocked(tids, (int)NNAMES, SYS_futex))
+		fprintf(stderr, "hostile_names: workers not all in futex wait\n");
 	puts("ready");
 	fflush(stdout);
 	crash_hostile();

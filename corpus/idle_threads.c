@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocked.h"
+
 #define MAX_WORKERS 20000
 #define SMALL_STACK (64 * 1024)	/* per worker when there are many */
 
@@ -30,6 +32,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
 static int waiting;
+static pid_t tids[MAX_WORKERS];
 static int *volatile target;	/* always NULL */
 
 __attribute__((noinline)) static void wait_for_work(void)
@@ -45,6 +48,7 @@ __attribute__((noinline)) static void *idle_worker(void *arg)
 {
 	char name[16];
 
+	tids[(long)arg] = corpus_gettid();
 	snprintf(name, sizeof name, "idle-%d", (int)(long)arg);
 	pthread_setname_np(pthread_self(), name);
 	wait_for_work();
@@ -98,6 +102,9 @@ int main(int argc, char **argv)
 	while (waiting < n)
 		pthread_cond_wait(&arrived, &lock);
 	pthread_mutex_unlock(&lock);
+	/* ... but maybe not yet in the futex wait itself. */
+	if (!corpus_wait_blocked(tids, n, SYS_futex))
+		fprintf(stderr, "idle_threads: workers not all in futex wait\n");
 
 	puts("ready");
 	fflush(stdout);

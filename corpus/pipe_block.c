@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocked.h"
+
 static int fds[2];
 static volatile pid_t reader_tid;
 
@@ -34,40 +36,26 @@ static void *reader(void *arg)
 {
 	(void)arg;
 	pthread_setname_np(pthread_self(), "reader");
-	reader_tid = (pid_t)syscall(SYS_gettid);
+	reader_tid = corpus_gettid();
 	block_on_pipe(fds[0]);
 	return NULL;
-}
-
-/* True when thread TID is inside the read system call. */
-static int in_read(pid_t tid)
-{
-	char path[64], buf[256];
-	FILE *f;
-	long nr = -1;
-
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof buf, f))
-		nr = strtol(buf, NULL, 10);
-	fclose(f);
-	return nr == SYS_read;
 }
 
 int main(int argc, char **argv)
 {
 	pthread_t t;
 	int crash = argc > 1 && strcmp(argv[1], "crash") == 0;
-	const struct timespec tick = { 0, 5 * 1000 * 1000 };
+	const struct timespec tick = { 0, 2 * 1000 * 1000 };
 
 	if (pipe(fds) != 0 || pthread_create(&t, NULL, reader, NULL) != 0) {
 		perror("pipe_block");
 		return 1;
 	}
-	for (int i = 0; i < 2000 && !(reader_tid && in_read(reader_tid)); i++)
+	while (!reader_tid)
 		nanosleep(&tick, NULL);
+	pid_t tid = reader_tid;
+	if (!corpus_wait_blocked(&tid, 1, SYS_read))
+		fprintf(stderr, "pipe_block: reader not in read\n");
 	puts("ready");
 	fflush(stdout);
 	if (crash)

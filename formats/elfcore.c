@@ -703,12 +703,12 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
  * Producer: the kernel writes its notes starting with the dumping thread's
  * NT_PRSTATUS (fs/binfmt_elf.c fill_note_info); gdb's gcore starts with
  * NT_PRPSINFO (linux-tdep.c linux_make_corefile_notes) and writes zeros for
- * every pr_utime/pr_stime.  The first note's type is the test; all-zero
- * times confirm it (and are needed anyway below).
+ * every pr_utime/pr_stime.  The first note's type is the test.
  *
  * Times: in a kernel core the thread-group leader's entry (tid == pid) holds
  * the whole process's times (thread_group_cputime) and the other entries
- * each thread's own.  When every entry is zero the times were not recorded.
+ * each thread's own.  Zeros from the kernel are real (a process that ran
+ * less than a tick); gcore's zeros mean "not recorded".
  *
  * Signal: the kernel copies the fatal signal into every thread's pr_cursig;
  * the dumping thread comes first, followed by the one NT_SIGINFO.  gcore
@@ -721,10 +721,6 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
 static void finish_threads(struct ec *ec)
 {
 	struct cr_dump *d = ec->d;
-	bool all_zero = true;
-	for (size_t i = 0; i < d->nthreads; i++)
-		if (ec->raw[i].utime || ec->raw[i].stime)
-			all_zero = false;
 	bool gcore = ec->first_note_seen &&
 		     ec->first_note_type == NT_PRPSINFO;
 	d->producer = strdup(gcore ? "gdb (gcore)" : "Linux kernel");
@@ -732,7 +728,7 @@ static void finish_threads(struct ec *ec)
 	if (d->process.pid < 0 && d->nthreads > 0)
 		d->process.pid = d->threads[0].tid;
 
-	if (!all_zero && d->nthreads > 0) {
+	if (!gcore && d->nthreads > 0) {
 		for (size_t i = 0; i < d->nthreads; i++) {
 			struct cr_thread *t = &d->threads[i];
 			if (!ec->raw[i].have_times)

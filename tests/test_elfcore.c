@@ -514,7 +514,8 @@ static void test_many_threads(void **state)
 	assert_int_equal(d->event.kind, CR_EVENT_SIGNAL);
 	assert_int_equal(d->event.tid, 1000);
 	assert_false(d->event.siginfo_known);
-	assert_false(d->process.user.known);	/* all times zero */
+	assert_true(d->process.user.known);	/* kernel-style notes: zeros are real */
+	assert_int_equal(d->process.user.usec, 0);
 	uint64_t pc;
 	assert_true(cr_thread_pc(d, &d->threads[42], &pc));
 	assert_int_equal(pc, 0x10000 + 42);
