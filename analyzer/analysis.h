@@ -151,6 +151,8 @@ struct cr_options {
 	const char **image_dirs;	/* dirs holding module files by name */
 	const char *executable;		/* the main executable's file */
 	size_t max_frames;		/* per thread, 0 = default */
+	bool all_lines;			/* source lines in system libraries for
+					 * every thread, not just the focus */
 };
 
 /* Analyze D.  On success *OUT owns the result; free it with cr_analysis_free. */

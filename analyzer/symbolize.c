@@ -9,6 +9,15 @@
  * and their build ids; our find_elf callback decides which file is the
  * module (see symtab.h) and records what it found for the report.
  *
+ * DWARF cost: elfutils decompresses every debug section of a file when it
+ * first opens its DWARF; for Debian's libc6-dbg that is ~230 million
+ * instructions (~60 ms), more than everything else coroner does on a
+ * 10-thread core.  So system libraries (SYSTEM_DIRS) get source lines and
+ * inlined calls only where the crash happened inside them: the top frames
+ * of the crashing thread down to its first frame outside them (FULL
+ * lookups, unwind.c), or everywhere with --all-lines; their function names
+ * come from the ELF symbol tables, which are cheap.
+ *
  * The cache: an open-addressing table from lookup pc to struct cr_sym.
  * Strings are interned in a second table so that the stack folding and
  * thread grouping can compare frames by pointer.
@@ -33,6 +42,11 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 
 #define MAX_INLINE_DEPTH 64	/* inlined calls kept per pc */
 #define MAX_MEMORY_IMAGE (4u << 20)	/* largest module read from dump memory */
+
+/* Where a dump names system libraries (see "DWARF cost" above). */
+static const char *const SYSTEM_DIRS[] = {
+	"/lib/", "/lib64/", "/lib32/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/",
+};
 
 struct modslot {
 	struct cr_symtab *st;
@@ -480,24 +494,42 @@ static bool cache_grow(struct symcache *c)
 	return true;
 }
 
+/*
+ * Is the caller of a frame at PC found by CFI?  .eh_frame first, as
+ * libdwfl's unwinder does; .debug_frame only when that has nothing, since
+ * opening it opens the whole DWARF (see "DWARF cost").
+ */
 static bool has_cfi_at(Dwfl_Module *mod, uint64_t pc)
 {
 	Dwarf_Addr bias;
-	Dwarf_CFI *cfis[2] = { dwfl_module_eh_cfi(mod, &bias), NULL };
-	Dwarf_Addr biases[2] = { bias, 0 };
-	cfis[1] = dwfl_module_dwarf_cfi(mod, &biases[1]);
-	for (int i = 0; i < 2; i++) {
-		Dwarf_Frame *fr = NULL;
-		if (cfis[i] && dwarf_cfi_addrframe(cfis[i], pc - biases[i], &fr) == 0) {
-			free(fr);
-			return true;
-		}
+	Dwarf_Frame *fr = NULL;
+	Dwarf_CFI *cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0) {
+		free(fr);
+		return true;
+	}
+	cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0) {
+		free(fr);
+		return true;
 	}
 	return false;
 }
 
-/* Fill S->frames from DWARF scopes at PC (inlined calls first). */
-static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s)
+static bool is_system_module(const struct cr_module *m)
+{
+	for (size_t i = 0; m->path && i < sizeof(SYSTEM_DIRS) / sizeof(SYSTEM_DIRS[0]); i++)
+		if (strncmp(m->path, SYSTEM_DIRS[i], strlen(SYSTEM_DIRS[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Fill S->frames for S->pc: the ELF symbol, and with DWARF (USE_DWARF) the
+ * source line and the chain of inlined calls (innermost first).
+ */
+static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s,
+		    bool use_dwarf)
 {
 	uint64_t pc = s->pc;
 	GElf_Off off = 0;
@@ -506,7 +538,7 @@ static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s)
 						   NULL, NULL);
 	const char *file = NULL;
 	int line = 0, col = 0;
-	Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
+	Dwfl_Line *dl = use_dwarf ? dwfl_module_getsrc(mod, pc) : NULL;
 	if (dl)
 		file = dwfl_lineinfo(dl, NULL, &line, &col, NULL, NULL);
 
@@ -516,7 +548,7 @@ static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s)
 	int cur_line = line, cur_col = col;
 
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = dwfl_module_addrdie(mod, pc, &bias);
+	Dwarf_Die *cudie = use_dwarf ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
 	Dwarf_Die *scopes = NULL;
 	int nscopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
 	if (nscopes > 0) {
@@ -581,53 +613,92 @@ static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s)
 }
 
 const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
-				      bool activation)
+				      bool activation, bool full)
 {
 	uint64_t lpc = activation || pc == 0 ? pc : pc - 1;
 	struct symcache *c = &st->cache;
+	full = full || st->opts->all_lines;
 	if ((c->used + 1) * 2 > c->cap && !cache_grow(c))
 		return NULL;
 	size_t j = hash_u64(lpc) & (c->cap - 1);
+	struct cr_sym *s = NULL;
 	while (c->slots[j]) {
-		if (c->slots[j]->pc == lpc)
-			return c->slots[j];
+		if (c->slots[j]->pc == lpc) {
+			s = c->slots[j];
+			if (s->full || !full)
+				return s;
+			break;	/* resolve again, with DWARF */
+		}
 		j = (j + 1) & (c->cap - 1);
 	}
-	struct cr_sym *s = calloc(1, sizeof(*s));
-	if (!s)
+	bool is_new = s == NULL;
+	if (is_new && !(s = calloc(1, sizeof(*s))))
 		return NULL;
 	s->pc = lpc;
 	s->module = -1;
 	Dwfl_Module *mod = dwfl_addrmodule(st->dwfl, lpc);
+	s->full = true;
 	if (mod) {
 		void **ud;
 		dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 		struct modslot *ms = *ud;
+		bool use_dwarf = true;
 		if (ms) {
 			s->module = (ssize_t)ms->index;
 			const struct cr_module *m = &st->d->modules[ms->index];
 			s->module_name = cr_symtab_intern(
 				st, m->path ? base_name(m->path) : NULL);
 			s->module_offset = lpc - m->base;
+			s->system = is_system_module(m);
+			use_dwarf = full || !s->system;
 		}
-		resolve(st, mod, s);
+		s->full = use_dwarf;
+		free(s->frames);
+		s->frames = NULL;
+		s->nframes = 0;
+		resolve(st, mod, s, use_dwarf);
 		s->has_cfi = has_cfi_at(mod, lpc);
 	}
 	if (!s->frames) {
 		static struct cr_symframe unknown;
 		s->frames = malloc(sizeof(unknown));
 		if (!s->frames) {
-			free(s);
+			if (is_new)
+				free(s);
 			return NULL;
 		}
 		s->frames[0] = unknown;
 		s->nframes = 1;
 	}
-	c->slots[j] = s;
-	c->used++;
+	if (is_new) {
+		c->slots[j] = s;
+		c->used++;
+	}
 	return s;
 }
 
+/* Does ELF carry DWARF itself (a .debug_info section)? */
+static bool has_debug_section(Elf *elf)
+{
+	size_t shstrndx;
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		const char *name;
+		if (gelf_getshdr(scn, &sh) &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    (strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What was found for module I.  This must not open DWARF (see "DWARF
+ * cost"): the separate debug file is found through the symbol table lookup,
+ * which libdwfl does for stripped files without parsing any DWARF.
+ */
 void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 			   struct cr_module_analysis *out)
 {
@@ -639,18 +710,20 @@ void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 	out->mismatch = ms->mismatch;
 	if (!ms->mod)
 		return;
-	/* Opening is lazy; a report wants to know, so look now. */
 	Dwarf_Addr bias;
 	Elf *elf = dwfl_module_getelf(ms->mod, &bias);
 	if (elf && ms->found)
 		out->file = strdup(ms->found);
-	Dwarf *dw = dwfl_module_getdwarf(ms->mod, &bias);
-	if (dw) {
+	if (elf && has_debug_section(elf)) {
 		out->has_debug_info = true;
+	} else if (elf) {
+		dwfl_module_getsymtab(ms->mod);
 		const char *dbg = NULL;
 		dwfl_module_info(ms->mod, NULL, NULL, NULL, NULL, NULL, NULL, &dbg);
-		if (dbg && (!ms->found || strcmp(dbg, ms->found) != 0))
+		if (dbg && (!ms->found || strcmp(dbg, ms->found) != 0)) {
 			out->debug_file = strdup(dbg);
+			out->has_debug_info = true;
+		}
 	}
 	out->mismatch = ms->mismatch && !out->file;
 }

@@ -36,6 +36,8 @@ struct cr_sym {
 	const char *module_name;	/* basename, interned, NULL none */
 	uint64_t module_offset;
 	bool has_cfi;		/* the caller of this frame is found by CFI */
+	bool full;		/* DWARF was consulted (see cr_symtab_lookup) */
+	bool system;		/* in a system library (symbolize.c) */
 	unsigned nframes;	/* >= 1: innermost inlined call first */
 	struct cr_symframe *frames;
 };
@@ -51,10 +53,14 @@ Dwfl *cr_symtab_dwfl(struct cr_symtab *st);
  * NULL when the architecture is unknown. */
 Elf *cr_symtab_arch_elf(struct cr_symtab *st);
 
-/* Symbolize PC; a return address (ACTIVATION false) is looked up at PC-1.
- * Never NULL except out of memory. */
+/*
+ * Symbolize PC; a return address (ACTIVATION false) is looked up at PC-1.
+ * FULL asks for source lines and inlined calls (DWARF) even in system
+ * libraries; without it those get ELF symbols only (see symbolize.c for
+ * why).  Never NULL except out of memory.
+ */
 const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
-				      bool activation);
+				      bool activation, bool full);
 /* Intern S (may be NULL → NULL). */
 const char *cr_symtab_intern(struct cr_symtab *st, const char *s);
 /* What was found for dump module I. */

@@ -33,6 +33,7 @@ struct unwind_ctx {
 	size_t max_frames;
 	size_t next_index;	/* next thread for next_thread() */
 	size_t cur;		/* thread being unwound */
+	size_t full_thread;	/* symbolized with DWARF everywhere (symtab.h) */
 	struct raw_frame *raw;
 	size_t nraw, capraw;
 	uint64_t last_sp, last_pc;
@@ -79,25 +80,44 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
 	return true;
 }
 
+/*
+ * The registers a thread's stack starts from: the event's own context for
+ * the thread it happened on when the dump records one (a minidump's
+ * exception context; the thread list shows that thread later, inside the
+ * handler that wrote the dump), else the thread's.
+ */
+static const struct cr_regs *start_regs(const struct cr_dump *d, size_t i)
+{
+	const struct cr_thread *t = &d->threads[i];
+	if (d->event.regs_known && d->event.tid >= 0 && t->tid == d->event.tid)
+		return &d->event.regs;
+	return &t->regs;
+}
+
+static bool start_pc(const struct cr_dump *d, size_t i, uint64_t *pc)
+{
+	return cr_regs_get(start_regs(d, i), cr_arch_pc_reg(d->process.arch), pc);
+}
+
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
 	struct unwind_ctx *c = thread_arg;
-	const struct cr_thread *t = &c->d->threads[c->cur];
+	const struct cr_regs *regs = start_regs(c->d, c->cur);
 	enum cr_arch arch = c->d->process.arch;
 	unsigned n = unwind_nregs(arch);
 	uint64_t pc;
-	if (!cr_thread_pc(c->d, t, &pc))
+	if (!start_pc(c->d, c->cur, &pc))
 		return false;
 	/* Hand over each run of known registers below n. */
 	for (unsigned r = 0; r < n;) {
 		uint64_t v;
-		if (!cr_regs_get(&t->regs, r, &v)) {
+		if (!cr_regs_get(regs, r, &v)) {
 			r++;
 			continue;
 		}
 		Dwarf_Word run[CR_MAX_REGS];
 		unsigned first = r, k = 0;
-		while (r < n && cr_regs_get(&t->regs, r, &v))
+		while (r < n && cr_regs_get(regs, r, &v))
 			run[k++] = v, r++;
 		if (!dwfl_thread_state_registers(thread, (int)first, k, run))
 			return false;
@@ -149,8 +169,17 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 	const struct cr_sym **syms = malloc((c->nraw ? c->nraw : 1) * sizeof(*syms));
 	if (!syms)
 		return &cr_enomem;
+	/* The crashing thread's top frames inside system libraries (strlen,
+	 * abort, raise) get their source lines too (symbolize.c). */
+	bool full = c->cur == c->full_thread;
 	for (size_t k = 0; k < c->nraw; k++) {
-		syms[k] = cr_symtab_lookup(c->st, c->raw[k].pc, c->raw[k].activation);
+		syms[k] = cr_symtab_lookup(c->st, c->raw[k].pc, c->raw[k].activation,
+					   false);
+		if (syms[k] && full && syms[k]->system)
+			syms[k] = cr_symtab_lookup(c->st, c->raw[k].pc,
+						   c->raw[k].activation, true);
+		else if (syms[k] && syms[k]->module >= 0)
+			full = false;
 		if (!syms[k]) {
 			free(syms);
 			return &cr_enomem;
@@ -199,7 +228,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 
 	c->nraw = 0;
 	c->stop = NULL;
-	if (!cr_thread_pc(c->d, &c->d->threads[c->cur], &pc)) {
+	if (!start_pc(c->d, c->cur, &pc)) {
 		s->unwound = false;
 		s->end_reason = strdup("no registers recorded for this thread");
 		return DWARF_CB_OK;
@@ -254,6 +283,13 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 		.a = a, .st = st, .d = d,
 		.max_frames = max_frames ? max_frames : CR_DEFAULT_MAX_FRAMES,
 	};
+	/* The thread the event names (the crashing one) gets source lines in
+	 * every module; see symbolize.c on the cost of system DWARF. */
+	for (size_t i = 0; i < d->nthreads; i++)
+		if (d->event.tid >= 0 && d->threads[i].tid == d->event.tid) {
+			c.full_thread = i;
+			break;
+		}
 	Dwfl *dwfl = cr_symtab_dwfl(st);
 	Elf *arch = cr_symtab_arch_elf(st);
 	bool attached = arch && unwind_nregs(d->process.arch) &&
@@ -268,7 +304,7 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			struct cr_stack *s = &a->threads[i].stack;
 			uint64_t pc;
 			s->end_reason = cr_strdup_printf("not unwound: %s", why);
-			if (!cr_thread_pc(d, &d->threads[i], &pc))
+			if (!start_pc(d, i, &pc))
 				continue;
 			c.cur = i;
 			c.nraw = 0;
