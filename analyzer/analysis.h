@@ -149,6 +149,7 @@ struct cr_options {
 	const char *sysroot;		/* binaries of the dump's machine */
 	const char **debug_dirs;	/* extra debug dirs, NULL-terminated */
 	const char **image_dirs;	/* dirs holding module files by name */
+	const char **symbol_dirs;	/* Breakpad symbol trees (--symbols) */
 	const char *executable;		/* the main executable's file */
 	size_t max_frames;		/* per thread, 0 = default */
 	bool all_lines;			/* source lines in system libraries for

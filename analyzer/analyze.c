@@ -101,7 +101,7 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
-	if ((err = cr_unwind_all(a, p->st, opts->max_frames)))
+	if ((err = cr_unwind_all(a, p->st, opts)))
 		goto fail;
 	for (size_t i = 0; i < d->nmodules; i++)
 		cr_symtab_module_info(p->st, i, &a->modules[i]);

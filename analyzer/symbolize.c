@@ -35,6 +35,7 @@
 
 #include "cursor.h"
 #include "passes.h"
+#include "walk.h"
 
 /* libstdc++'s demangler (C++ ABI); linked from libstdc++. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
@@ -79,7 +80,48 @@ struct cr_symtab {
 	unsigned char arch_elf_buf[64];
 	struct strpool pool;
 	struct symcache cache;
+	const struct cr_sym_provider *providers[CR_MAX_PROVIDERS];
+	size_t nproviders;
 };
+
+void cr_symtab_add_provider(struct cr_symtab *st,
+			    const struct cr_sym_provider *prov)
+{
+	if (!prov)
+		st->nproviders = 0;
+	else if (st->nproviders < CR_MAX_PROVIDERS)
+		st->providers[st->nproviders++] = prov;
+}
+
+/* Ask the providers (PE exports, Breakpad symbols) for S; true if one knew. */
+static bool provide(struct cr_symtab *st, struct cr_sym *s)
+{
+	struct cr_symframe fr[MAX_INLINE_DEPTH];
+	if (s->module < 0)
+		return false;
+	for (size_t i = 0; i < st->nproviders; i++) {
+		const struct cr_sym_provider *p = st->providers[i];
+		unsigned n = p->lookup(p->ctx, st->d, (size_t)s->module,
+				       s->module_offset, fr, MAX_INLINE_DEPTH);
+		if (!n)
+			continue;
+		if (n > MAX_INLINE_DEPTH)
+			n = MAX_INLINE_DEPTH;
+		for (unsigned k = 0; k < n; k++) {
+			fr[k].function = cr_symtab_intern(st, fr[k].function);
+			fr[k].file = cr_symtab_intern(st, fr[k].file);
+		}
+		struct cr_symframe *copy = malloc(n * sizeof(*copy));
+		if (!copy)
+			return false;
+		memcpy(copy, fr, n * sizeof(*copy));
+		free(s->frames);
+		s->frames = copy;
+		s->nframes = n;
+		return true;
+	}
+	return false;
+}
 
 /* --- string pool ----------------------------------------------------- */
 
@@ -659,6 +701,8 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 		resolve(st, mod, s, use_dwarf);
 		s->has_cfi = has_cfi_at(mod, lpc);
 	}
+	if (st->nproviders && (!s->frames || !s->frames[s->nframes - 1].function))
+		provide(st, s);
 	if (!s->frames) {
 		static struct cr_symframe unknown;
 		s->frames = malloc(sizeof(unknown));
@@ -675,6 +719,13 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 		c->used++;
 	}
 	return s;
+}
+
+bool cr_symtab_has_file(struct cr_symtab *st, size_t i)
+{
+	Dwarf_Addr bias;
+	return i < st->d->nmodules && st->slots[i].mod &&
+	       dwfl_module_getelf(st->slots[i].mod, &bias) != NULL;
 }
 
 /* Does ELF carry DWARF itself (a .debug_info section)? */

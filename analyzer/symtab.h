@@ -61,8 +61,16 @@ Elf *cr_symtab_arch_elf(struct cr_symtab *st);
  */
 const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 				      bool activation, bool full);
+/* Ask PROV (borrowed; must outlive the lookups) for modules libdwfl has no
+ * symbols for.  At most CR_MAX_PROVIDERS.  NULL forgets them all. */
+struct cr_sym_provider;
+void cr_symtab_add_provider(struct cr_symtab *st,
+			    const struct cr_sym_provider *prov);
+#define CR_MAX_PROVIDERS 4
 /* Intern S (may be NULL → NULL). */
 const char *cr_symtab_intern(struct cr_symtab *st, const char *s);
+/* Was a file (or memory image) found for dump module I? */
+bool cr_symtab_has_file(struct cr_symtab *st, size_t i);
 /* What was found for dump module I. */
 void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 			   struct cr_module_analysis *out);
@@ -71,7 +79,7 @@ bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
 
 /* Unwinding (unwind.c): fill a->threads[i].stack for every thread. */
 struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
-			       size_t max_frames);
+			       const struct cr_options *opts);
 
 /* Folding and grouping (fold.c). */
 struct cr_error *cr_fold_stack(struct cr_stack *s);

@@ -18,12 +18,14 @@
 
 #include "passes.h"
 #include "symtab.h"
+#include "walk.h"
 
 #define CR_DEFAULT_MAX_FRAMES 1000000	/* physical frames per thread */
 
 struct raw_frame {
 	uint64_t pc;
 	bool activation;
+	enum cr_trust trust;	/* used when walker is set */
 };
 
 struct unwind_ctx {
@@ -39,6 +41,7 @@ struct unwind_ctx {
 	uint64_t last_sp, last_pc;
 	char *stop;		/* why we stopped it ourselves */
 	bool oom;
+	bool walker;		/* frames come from walk.c with their trust */
 };
 
 /* Registers libdwfl's backends accept per architecture: [0, n). The pc is
@@ -151,7 +154,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		c->raw = n;
 		c->capraw = ncap;
 	}
-	c->raw[c->nraw++] = (struct raw_frame){ pc, act };
+	c->raw[c->nraw++] = (struct raw_frame){ pc, act, CR_TRUST_CFI };
 	c->last_sp = have_sp ? sp : 0;
 	c->last_pc = pc;
 	if (c->nraw >= c->max_frames) {
@@ -194,7 +197,8 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 	size_t o = 0;
 	for (size_t k = 0; k < c->nraw; k++) {
 		const struct cr_sym *sym = syms[k];
-		enum cr_trust trust = k == 0 ? CR_TRUST_CONTEXT :
+		enum cr_trust trust = c->walker ? c->raw[k].trust :
+			k == 0 ? CR_TRUST_CONTEXT :
 			syms[k - 1]->has_cfi ? CR_TRUST_CFI : CR_TRUST_FP;
 		for (unsigned j = 0; j < sym->nframes; j++) {
 			const struct cr_symframe *sf = &sym->frames[j];
@@ -255,7 +259,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		if (!c->raw)
 			return DWARF_CB_ABORT;
 		c->capraw = c->capraw ? c->capraw : 1;
-		c->raw[0] = (struct raw_frame){ pc, true };
+		c->raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
 		c->nraw = 1;
 	}
 	struct cr_error *err = expand(c, s);
@@ -275,9 +279,101 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.thread_detach = NULL,
 };
 
-struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
-			       size_t max_frames)
+/*
+ * libdwfl's unwinder needs ELF files for CFI and stops where the frame
+ * pointer fails; dumps with other modules (Windows, macOS), with Breakpad
+ * symbol files, or whose executable's file is not at hand (a Breakpad
+ * minidump or a core downloaded alone) go through walk.c, which also scans.
+ */
+static bool wants_walker(const struct cr_dump *d, const struct cr_options *o,
+			 struct cr_symtab *st)
 {
+	if (o->symbol_dirs && o->symbol_dirs[0])
+		return true;
+	for (size_t i = 0; i < d->nmodules; i++) {
+		if (d->modules[i].kind != CR_MODULE_ELF)
+			return true;
+		if (d->modules[i].is_main && !cr_symtab_has_file(st, i))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The step sources and symbol providers for walk.c, best first, from the
+ * families that have something for this dump (walk.h).
+ */
+struct walk_families {
+	struct cr_pe *pe;
+	struct cr_breakpad *bp;
+};
+
+static struct cr_error *walk_sources(const struct cr_dump *d,
+				     const struct cr_options *opts,
+				     struct walk_families *fam,
+				     struct cr_step_source *sources, size_t *nsrc,
+				     struct cr_sym_provider *providers, size_t *nprov)
+{
+	*nsrc = *nprov = 0;
+	(void)d;
+	(void)opts;
+	(void)fam;
+	(void)sources;
+	(void)providers;
+	return NULL;
+}
+
+static void walk_families_free(struct walk_families *fam)
+{
+	(void)fam;
+}
+
+/* Every thread through walk.c, with SOURCES before its own. */
+static struct cr_error *walk_all(struct unwind_ctx *c,
+				 const struct cr_step_source *sources,
+				 size_t nsources)
+{
+	const struct cr_dump *d = c->d;
+	c->walker = true;
+	for (size_t i = 0; i < d->nthreads; i++) {
+		struct cr_stack *s = &c->a->threads[i].stack;
+		struct walk_frame *wf = NULL;
+		char *why = NULL;
+		uint64_t pc;
+		c->cur = i;
+		if (!start_pc(d, i, &pc)) {
+			s->end_reason = strdup("no registers recorded for this thread");
+			continue;
+		}
+		size_t n = cr_walk_thread(d, start_regs(d, i), sources, nsources,
+					  &wf, c->max_frames, &why);
+		if (!wf)
+			return &cr_enomem;
+		free(c->raw);
+		c->raw = malloc((n ? n : 1) * sizeof(*c->raw));
+		if (!c->raw) {
+			free(wf);
+			free(why);
+			return &cr_enomem;
+		}
+		for (size_t k = 0; k < n; k++)
+			c->raw[k] = (struct raw_frame){ wf[k].pc, wf[k].activation,
+							wf[k].trust };
+		c->nraw = n;
+		free(wf);
+		s->unwound = n > 0;
+		s->end_reason = why;
+		struct cr_error *err = expand(c, s);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
+			       const struct cr_options *opts)
+{
+	size_t max_frames = opts->max_frames;
 	const struct cr_dump *d = a->dump;
 	struct unwind_ctx c = {
 		.a = a, .st = st, .d = d,
@@ -290,6 +386,24 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			c.full_thread = i;
 			break;
 		}
+	if (wants_walker(d, opts, st)) {
+		struct walk_families fam = { 0 };
+		struct cr_step_source sources[2];
+		struct cr_sym_provider providers[2];
+		size_t nsrc = 0, nprov = 0;
+		struct cr_error *err = walk_sources(d, opts, &fam, sources, &nsrc,
+						    providers, &nprov);
+		for (size_t i = 0; !err && i < nprov; i++)
+			cr_symtab_add_provider(st, &providers[i]);
+		if (!err)
+			err = walk_all(&c, sources, nsrc);
+		cr_symtab_add_provider(st, NULL);	/* they die here */
+		walk_families_free(&fam);
+		free(c.raw);
+		for (size_t i = 0; !err && i < d->nthreads; i++)
+			err = cr_fold_stack(&a->threads[i].stack);
+		return err;
+	}
 	Dwfl *dwfl = cr_symtab_dwfl(st);
 	Elf *arch = cr_symtab_arch_elf(st);
 	bool attached = arch && unwind_nregs(d->process.arch) &&
@@ -311,7 +425,7 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			if (!c.raw && !(c.raw = malloc(sizeof(*c.raw))))
 				return &cr_enomem;
 			c.capraw = c.capraw ? c.capraw : 1;
-			c.raw[0] = (struct raw_frame){ pc, true };
+			c.raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
 			c.nraw = 1;
 			struct cr_error *err = expand(&c, s);
 			if (err) {
