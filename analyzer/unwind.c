@@ -310,6 +310,7 @@ struct walk_families {
 
 static struct cr_error *walk_sources(const struct cr_dump *d,
 				     const struct cr_options *opts,
+				     struct cr_symtab *st,
 				     struct walk_families *fam,
 				     struct cr_step_source *sources, size_t *nsrc,
 				     struct cr_sym_provider *providers, size_t *nprov)
@@ -318,8 +319,10 @@ static struct cr_error *walk_sources(const struct cr_dump *d,
 	(void)d;
 	(void)opts;
 	(void)fam;
-	(void)sources;
 	(void)providers;
+	sources[(*nsrc)++] = (struct cr_step_source){
+		"dwarf cfi", CR_TRUST_CFI, cr_dwarf_step, st,
+	};
 	return NULL;
 }
 
@@ -388,10 +391,10 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 		}
 	if (wants_walker(d, opts, st)) {
 		struct walk_families fam = { 0 };
-		struct cr_step_source sources[2];
+		struct cr_step_source sources[3];
 		struct cr_sym_provider providers[2];
 		size_t nsrc = 0, nprov = 0;
-		struct cr_error *err = walk_sources(d, opts, &fam, sources, &nsrc,
+		struct cr_error *err = walk_sources(d, opts, st, &fam, sources, &nsrc,
 						    providers, &nprov);
 		for (size_t i = 0; !err && i < nprov; i++)
 			cr_symtab_add_provider(st, &providers[i]);

@@ -83,6 +83,12 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
  * returns, and frees it after the reports are written).
  */
 
+/* DWARF CFI of ELF modules whose files were found (walk_dwarf.c); CTX is
+ * the analysis' struct cr_symtab. */
+enum cr_step_result cr_dwarf_step(void *ctx, const struct cr_dump *d,
+				  const struct cr_regs *callee, bool first,
+				  struct cr_regs *caller);
+
 /* Breakpad symbol files from opts->symbol_dirs (breakpad_sym.c). */
 struct cr_breakpad;
 struct cr_error *breakpad_open(const struct cr_dump *d,

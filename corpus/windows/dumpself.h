@@ -1,0 +1,67 @@
+/*
+ * dumpself.h - write a full-memory minidump of the current process
+ * (shared by crash.c and hang.c; the test programs of tests/e2e/windows.py).
+ *
+ * MiniDumpWriteDump() comes from dbghelp.dll, loaded at run time so that the
+ * programs link with nothing but kernel32.  MiniDumpWithFullMemory makes
+ * the dump hold every committed page, the loaded DLL images included: that
+ * is where coroner finds the export tables and .pdata it unwinds with.
+ */
+#ifndef DUMPSELF_H
+#define DUMPSELF_H
+
+#include <windows.h>
+#include <stdio.h>
+
+typedef struct {
+	DWORD ThreadId;
+	EXCEPTION_POINTERS *ExceptionPointers;
+	BOOL ClientPointers;
+} dumpself_exception_info;	/* MINIDUMP_EXCEPTION_INFORMATION */
+
+typedef BOOL (WINAPI *dumpself_fn)(HANDLE, DWORD, HANDLE, int,
+				    dumpself_exception_info *, void *, void *);
+
+#define DUMPSELF_WITH_FULL_MEMORY 0x2	/* MiniDumpWithFullMemory */
+
+/* Write PATH; EP is the exception of thread TID (NULL: a dump on demand). */
+static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
+			      DWORD tid)
+{
+	HMODULE dbghelp = LoadLibraryA("dbghelp.dll");
+	if (!dbghelp) {
+		fprintf(stderr, "cannot load dbghelp.dll\n");
+		return -1;
+	}
+	dumpself_fn write_dump =
+		(dumpself_fn)(void *)GetProcAddress(dbghelp, "MiniDumpWriteDump");
+	if (!write_dump) {
+		fprintf(stderr, "no MiniDumpWriteDump in dbghelp.dll\n");
+		return -1;
+	}
+	HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL,
+			       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	if (f == INVALID_HANDLE_VALUE) {
+		fprintf(stderr, "cannot create %s\n", path);
+		return -1;
+	}
+	dumpself_exception_info info = {
+		tid, ep, FALSE,
+	};
+	BOOL ok = write_dump(GetCurrentProcess(), GetCurrentProcessId(), f,
+			     DUMPSELF_WITH_FULL_MEMORY, ep ? &info : NULL,
+			     NULL, NULL);
+	CloseHandle(f);
+	if (!ok) {
+		fprintf(stderr, "MiniDumpWriteDump failed: %lu\n", GetLastError());
+		return -1;
+	}
+	return 0;
+}
+
+static inline int dumpself_write(const char *path)
+{
+	return dumpself_write_for(path, NULL, GetCurrentThreadId());
+}
+
+#endif
