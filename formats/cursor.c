@@ -113,6 +113,21 @@ struct cr_error *cr_cursor_seek(struct cr_cursor *c, uint64_t pos)
 	return NULL;
 }
 
+bool cr_cursor_peek(const struct cr_cursor *c, uint64_t off, unsigned size,
+		    uint64_t *out)
+{
+	struct cr_cursor t = *c;
+	struct cr_error *err = cr_cursor_seek(&t, off);
+	if (!err)
+		err = cr_cursor_word(&t, size, out);
+	if (err) {
+		cr_error_free(err);
+		*out = 0;
+		return false;
+	}
+	return true;
+}
+
 struct cr_error *cr_cursor_sub(const struct cr_cursor *c, uint64_t off,
 			       uint64_t len, const char *what,
 			       struct cr_cursor *out)

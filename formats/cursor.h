@@ -51,6 +51,13 @@ struct cr_error *cr_cursor_skip(struct cr_cursor *c, uint64_t n);
 /* Point *OUT at the next N bytes and advance past them. */
 struct cr_error *cr_cursor_bytes(struct cr_cursor *c, uint64_t n,
 				 const uint8_t **out);
+/*
+ * Read a SIZE-byte word at window offset OFF without moving C: for fixed
+ * layouts read field by field.  False (and *OUT = 0) when it is not there;
+ * no error object, since a missing optional field is not worth one.
+ */
+bool cr_cursor_peek(const struct cr_cursor *c, uint64_t off, unsigned size,
+		    uint64_t *out);
 /* Move to absolute position POS within the window (POS == len is allowed). */
 struct cr_error *cr_cursor_seek(struct cr_cursor *c, uint64_t pos);
 /*

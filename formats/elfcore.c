@@ -196,21 +196,6 @@ static const int fault_signals[] = { 4 /* SIGILL */, 5 /* SIGTRAP */,
 /* ----------------------------------------------------------------------- */
 /* Small helpers                                                            */
 
-/* Read a SIZE-byte word at OFF of C's window (not moving C); false if out. */
-static bool peek(const struct cr_cursor *c, uint64_t off, unsigned size,
-		 uint64_t *out)
-{
-	struct cr_cursor t = *c;
-	struct cr_error *err = cr_cursor_seek(&t, off);
-	if (!err)
-		err = cr_cursor_word(&t, size, out);
-	if (err) {
-		cr_error_free(err);
-		*out = 0;
-		return false;
-	}
-	return true;
-}
 
 static int64_t sext(uint64_t v, unsigned size)
 {
@@ -360,8 +345,8 @@ static bool read_timeval(struct ec *ec, const struct cr_cursor *desc,
 			 uint64_t off, uint64_t *usec)
 {
 	uint64_t sec, us;
-	if (!peek(desc, off, ec->word, &sec) ||
-	    !peek(desc, off + ec->word, ec->word, &us))
+	if (!cr_cursor_peek(desc, off, ec->word, &sec) ||
+	    !cr_cursor_peek(desc, off + ec->word, ec->word, &us))
 		return false;
 	uint64_t v;
 	if (cr_mul_overflows(sec, 1000000, &v) || cr_add_overflows(v, us, &v))
@@ -398,7 +383,7 @@ static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v;
-		peek(desc, off + i * ec->word, ec->word, &v);
+		cr_cursor_peek(desc, off + i * ec->word, ec->word, &v);
 		if (map[i] == REG_ORIG) {
 			int64_t nr = sext(v, ec->word);
 			t->syscall_known = true;
@@ -425,9 +410,9 @@ static void note_prstatus(struct ec *ec, const struct cr_cursor *desc)
 	if (!t)
 		return;
 	uint64_t v;
-	peek(desc, l->pid, 4, &v);
+	cr_cursor_peek(desc, l->pid, 4, &v);
 	t->tid = sext(v, 4);
-	peek(desc, l->cursig, 2, &v);
+	cr_cursor_peek(desc, l->cursig, 2, &v);
 	t->signo = (int)sext(v, 2);
 	struct ec_thread_raw *raw = &ec->raw[index];
 	raw->have_times = read_timeval(ec, desc, l->utime, &raw->utime) &&
@@ -456,13 +441,13 @@ static void note_prpsinfo(struct ec *ec, const struct cr_cursor *desc)
 	}
 	ec->have_prpsinfo = true;
 	uint64_t v;
-	peek(desc, l->pid, 4, &v);
+	cr_cursor_peek(desc, l->pid, 4, &v);
 	d->process.pid = sext(v, 4);
-	peek(desc, l->ppid, 4, &v);
+	cr_cursor_peek(desc, l->ppid, 4, &v);
 	d->process.ppid = sext(v, 4);
-	peek(desc, l->uid, l->uid_size, &v);
+	cr_cursor_peek(desc, l->uid, l->uid_size, &v);
 	d->process.uid = (int64_t)v;
-	peek(desc, l->gid, l->uid_size, &v);
+	cr_cursor_peek(desc, l->gid, l->uid_size, &v);
 	d->process.gid = (int64_t)v;
 	ec->fname = fixed_string(desc, l->fname, PR_FNAME_LEN);
 	/* The kernel has already turned the NULs between arguments into
@@ -493,16 +478,16 @@ static void note_siginfo(struct ec *ec, const struct cr_cursor *desc)
 	}
 	si->have = true;
 	uint64_t v;
-	peek(desc, 0, 4, &v);
+	cr_cursor_peek(desc, 0, 4, &v);
 	si->signo = (int)sext(v, 4);
-	peek(desc, 4, 4, &v);
+	cr_cursor_peek(desc, 4, 4, &v);
 	si->errno_ = (int)sext(v, 4);
-	peek(desc, 8, 4, &v);
+	cr_cursor_peek(desc, 8, 4, &v);
 	si->code = (int)sext(v, 4);
-	peek(desc, u, ec->word, &si->addr);
-	peek(desc, u, 4, &v);
+	cr_cursor_peek(desc, u, ec->word, &si->addr);
+	cr_cursor_peek(desc, u, 4, &v);
 	si->pid = sext(v, 4);
-	peek(desc, u + 4, 4, &v);
+	cr_cursor_peek(desc, u + 4, 4, &v);
 	si->uid = (int64_t)v;
 }
 
@@ -952,9 +937,9 @@ static void build_id_from_memory(struct ec *ec, struct cr_module *m)
 	unsigned w = is64 ? 8 : 4;
 	struct cr_cursor c = cr_cursor_make(hdr, got, be, 0, m->path);
 	uint64_t phoff, phentsize, phnum;
-	if (!peek(&c, is64 ? 32 : 28, w, &phoff) ||
-	    !peek(&c, is64 ? 54 : 42, 2, &phentsize) ||
-	    !peek(&c, is64 ? 56 : 44, 2, &phnum))
+	if (!cr_cursor_peek(&c, is64 ? 32 : 28, w, &phoff) ||
+	    !cr_cursor_peek(&c, is64 ? 54 : 42, 2, &phentsize) ||
+	    !cr_cursor_peek(&c, is64 ? 56 : 44, 2, &phnum))
 		return;
 	/* Pass 1: the load bias from the first PT_LOAD; pass 2: notes. */
 	uint64_t bias = 0;
@@ -963,11 +948,11 @@ static void build_id_from_memory(struct ec *ec, struct cr_module *m)
 		for (uint64_t i = 0; i < phnum; i++) {
 			uint64_t p = phoff + i * phentsize, type, off, vaddr,
 				 filesz;
-			if (!peek(&c, p, 4, &type))
+			if (!cr_cursor_peek(&c, p, 4, &type))
 				return;
-			if (!peek(&c, p + (is64 ? 8 : 4), w, &off) ||
-			    !peek(&c, p + (is64 ? 16 : 8), w, &vaddr) ||
-			    !peek(&c, p + (is64 ? 32 : 16), w, &filesz))
+			if (!cr_cursor_peek(&c, p + (is64 ? 8 : 4), w, &off) ||
+			    !cr_cursor_peek(&c, p + (is64 ? 16 : 8), w, &vaddr) ||
+			    !cr_cursor_peek(&c, p + (is64 ? 32 : 16), w, &filesz))
 				return;
 			if (pass == 0 && type == PT_LOAD && !have_bias) {
 				bias = m->base - (vaddr - off);

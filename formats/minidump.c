@@ -110,20 +110,6 @@ struct cr_error *md_sub(struct md_state *md, uint64_t rva, uint64_t size,
 	return cr_cursor_sub(&md->file, rva, size, what, out);
 }
 
-bool md_peek(const struct cr_cursor *c, uint64_t off, unsigned size,
-	     uint64_t *out)
-{
-	struct cr_cursor t = *c;
-	struct cr_error *err = cr_cursor_seek(&t, off);
-	if (!err)
-		err = cr_cursor_word(&t, size, out);
-	if (err) {
-		*out = 0;
-		cr_error_free(err);
-		return false;
-	}
-	return true;
-}
 
 void md_ignore(struct cr_error *err)
 {

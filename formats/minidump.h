@@ -181,12 +181,6 @@ const char *md_stream_name(uint32_t type);
  */
 void md_problem(struct md_state *md, const struct md_stream *s,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/*
- * Read the SIZE-byte word at OFF of C's window into *OUT without moving C;
- * false (and *OUT = 0) when it is not there.  For optional fields only.
- */
-bool md_peek(const struct cr_cursor *c, uint64_t off, unsigned size,
-	     uint64_t *out);
 /* Free ERR, which the caller may ignore (a read that cannot fail). */
 void md_ignore(struct cr_error *err);
 /* A cursor over the bytes of stream S (recording a problem on failure). */

@@ -129,10 +129,10 @@ static enum md_ctx_kind kind_from_cpu(uint16_t cpu_arch)
 static enum md_ctx_kind guess_kind(struct cr_cursor c)
 {
 	uint64_t f0 = 0, f48 = 0, f64 = 0;
-	/* Fields past the end read as 0 (md_peek frees the error). */
-	md_peek(&c, 0, 4, &f0);
-	md_peek(&c, 0x30, 4, &f48);
-	md_peek(&c, 0, 8, &f64);
+	/* Fields past the end read as 0 (cr_cursor_peek). */
+	cr_cursor_peek(&c, 0, 4, &f0);
+	cr_cursor_peek(&c, 0x30, 4, &f48);
+	cr_cursor_peek(&c, 0, 8, &f64);
 	if (c.len >= MD_CONTEXT_AMD64_SIZE &&
 	    (f48 & MD_CONTEXT_CPU_MASK & ~MD_CONTEXT_XSTATE) == MD_CONTEXT_AMD64)
 		return CTX_AMD64;
