@@ -27,6 +27,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: coroner analyze DUMP... [-o DIR|-] [-f md,html,json]\n"
 	      "                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
+	      "                       [--symbols DIR]...\n"
 	      "                       [-e EXECUTABLE] [--max-frames N] [-q]\n"
 	      "       coroner --version | --help\n"
 	      "\n"
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 	      "      --sysroot DIR    binaries of the machine the dump came from\n"
 	      "      --debug-dir DIR  more debug info (build-id tree or .debug files)\n"
 	      "      --image-dir DIR  a directory holding module files by name\n"
+	      "      --symbols DIR    Breakpad symbol files (DIR/module/id/module.sym)\n"
 	      "  -e, --executable F   the dumped program's executable\n"
 	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
 	      "  -q, --quiet          do not list the reports written\n"
@@ -135,6 +137,7 @@ int main(int argc, char **argv)
 		{ "sysroot", required_argument, NULL, 'S' },
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "image-dir", required_argument, NULL, 'I' },
+		{ "symbols", required_argument, NULL, 'Y' },
 		{ "executable", required_argument, NULL, 'e' },
 		{ "max-frames", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -144,8 +147,10 @@ int main(int argc, char **argv)
 	};
 	const char *debug_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
 	const char *image_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
-	size_t ndebug = 0, nimage = 0;
-	struct cr_options opts = { .debug_dirs = debug_dirs, .image_dirs = image_dirs };
+	const char *symbol_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
+	size_t ndebug = 0, nimage = 0, nsymbols = 0;
+	struct cr_options opts = { .debug_dirs = debug_dirs, .image_dirs = image_dirs,
+				   .symbol_dirs = symbol_dirs };
 	const char *outdir = ".";
 	unsigned formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON;
 	bool quiet = false;
@@ -165,16 +170,17 @@ int main(int argc, char **argv)
 		case 'S': opts.sysroot = optarg; break;
 		case 'D':
 		case 'I':
-			if ((c == 'D' ? ndebug : nimage) >= MAX_DIR_OPTIONS) {
-				fprintf(stderr, "coroner: at most %d --%s options\n",
-					MAX_DIR_OPTIONS, c == 'D' ? "debug-dir" : "image-dir");
+		case 'Y': {
+			const char **list = c == 'D' ? debug_dirs : c == 'I' ? image_dirs : symbol_dirs;
+			size_t *n = c == 'D' ? &ndebug : c == 'I' ? &nimage : &nsymbols;
+			if (*n >= MAX_DIR_OPTIONS) {
+				fprintf(stderr, "coroner: at most %d of each directory option\n",
+					MAX_DIR_OPTIONS);
 				return CR_ERR_USAGE;
 			}
-			if (c == 'D')
-				debug_dirs[ndebug++] = optarg;
-			else
-				image_dirs[nimage++] = optarg;
+			list[(*n)++] = optarg;
 			break;
+		}
 		case 'e': opts.executable = optarg; break;
 		case 'M': {
 			char *end;

@@ -211,8 +211,10 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 					c->d->modules[sym->module].base;
 			f->function = sf->function;
 			f->function_offset_known = sf->offset_known;
-			f->function_offset = sf->offset +
-				(c->raw[k].activation ? 0 : 1);
+			/* Offsets are of the pc shown (the return address
+			 * for callers), as Breakpad prints them. */
+			f->function_offset = sf->offset_known ? sf->offset +
+				(c->raw[k].activation ? 0 : 1) : 0;
 			f->file = sf->file;
 			f->line = sf->line;
 			f->column = sf->column;
@@ -315,11 +317,16 @@ static struct cr_error *walk_sources(const struct cr_dump *d,
 				     struct cr_step_source *sources, size_t *nsrc,
 				     struct cr_sym_provider *providers, size_t *nprov)
 {
+	struct cr_error *err;
 	*nsrc = *nprov = 0;
-	(void)d;
-	(void)opts;
-	(void)fam;
-	(void)providers;
+	if (opts->symbol_dirs && opts->symbol_dirs[0]) {
+		if ((err = breakpad_open(d, opts, &fam->bp)))
+			return err;
+		if (breakpad_sources(fam->bp, &sources[*nsrc], &providers[*nprov])) {
+			(*nsrc)++;
+			(*nprov)++;
+		}
+	}
 	sources[(*nsrc)++] = (struct cr_step_source){
 		"dwarf cfi", CR_TRUST_CFI, cr_dwarf_step, st,
 	};
@@ -328,7 +335,7 @@ static struct cr_error *walk_sources(const struct cr_dump *d,
 
 static void walk_families_free(struct walk_families *fam)
 {
-	(void)fam;
+	breakpad_free(fam->bp);
 }
 
 /* Every thread through walk.c, with SOURCES before its own. */
