@@ -319,6 +319,12 @@ static struct cr_error *walk_sources(const struct cr_dump *d,
 {
 	struct cr_error *err;
 	*nsrc = *nprov = 0;
+	if ((err = pe_open(d, opts, &fam->pe)))
+		return err;
+	if (pe_sources(fam->pe, &sources[*nsrc], &providers[*nprov])) {
+		(*nsrc)++;
+		(*nprov)++;
+	}
 	if (opts->symbol_dirs && opts->symbol_dirs[0]) {
 		if ((err = breakpad_open(d, opts, &fam->bp)))
 			return err;
@@ -335,6 +341,7 @@ static struct cr_error *walk_sources(const struct cr_dump *d,
 
 static void walk_families_free(struct walk_families *fam)
 {
+	pe_free(fam->pe);
 	breakpad_free(fam->bp);
 }
 

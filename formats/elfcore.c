@@ -381,6 +381,15 @@ static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
 				(unsigned long long)need);
 		return;
 	}
+	/* elf_prstatus ends with pr_fpvalid (an int, padded to the word):
+	 * any other size means the note's size field lies, and the notes
+	 * after it are read from the wrong place. */
+	uint64_t expect = need + (ec->is64 ? 8 : 4);
+	if (desc->len != expect)
+		cr_dump_problem(d, "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, expected %llu for %s; the notes after it may be misread",
+				ec->note_index, (unsigned long long)desc->file_off,
+				desc->len, (unsigned long long)expect,
+				cr_arch_name(d->process.arch));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v;
 		cr_cursor_peek(desc, off + i * ec->word, ec->word, &v);
@@ -1212,6 +1221,8 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 				ec.threads_dropped, d->nthreads);
 	if (d->nthreads == 0)
 		cr_dump_problem(d, "no thread (NT_PRSTATUS) in the core");
+	else if (!ec.have_prpsinfo)
+		cr_dump_problem(d, "no NT_PRPSINFO in the core: process name, arguments, parent and user ids are missing");
 	cr_dump_finish(d);	/* memory reads need sorted segments */
 	finish_threads(&ec);
 	annotate_regions(&ec);

@@ -11,18 +11,14 @@
 #define DUMPSELF_H
 
 #include <windows.h>
+#include <dbghelp.h>	/* types only (MINIDUMP_EXCEPTION_INFORMATION is
+			 * packed to 4: do not redeclare it) */
 #include <stdio.h>
 
-typedef struct {
-	DWORD ThreadId;
-	EXCEPTION_POINTERS *ExceptionPointers;
-	BOOL ClientPointers;
-} dumpself_exception_info;	/* MINIDUMP_EXCEPTION_INFORMATION */
-
-typedef BOOL (WINAPI *dumpself_fn)(HANDLE, DWORD, HANDLE, int,
-				    dumpself_exception_info *, void *, void *);
-
-#define DUMPSELF_WITH_FULL_MEMORY 0x2	/* MiniDumpWithFullMemory */
+typedef BOOL (WINAPI *dumpself_fn)(HANDLE, DWORD, HANDLE, MINIDUMP_TYPE,
+				    PMINIDUMP_EXCEPTION_INFORMATION,
+				    PMINIDUMP_USER_STREAM_INFORMATION,
+				    PMINIDUMP_CALLBACK_INFORMATION);
 
 /* Write PATH; EP is the exception of thread TID (NULL: a dump on demand). */
 static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
@@ -45,11 +41,11 @@ static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
 		fprintf(stderr, "cannot create %s\n", path);
 		return -1;
 	}
-	dumpself_exception_info info = {
+	MINIDUMP_EXCEPTION_INFORMATION info = {
 		tid, ep, FALSE,
 	};
 	BOOL ok = write_dump(GetCurrentProcess(), GetCurrentProcessId(), f,
-			     DUMPSELF_WITH_FULL_MEMORY, ep ? &info : NULL,
+			     MiniDumpWithFullMemory, ep ? &info : NULL,
 			     NULL, NULL);
 	CloseHandle(f);
 	if (!ok) {

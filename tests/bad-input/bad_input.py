@@ -206,13 +206,26 @@ def case_notes_lie(opts, wd):
     struct.pack_into("<I", d, ns[0][0] + 4, 0xfffffff0)
     expect_partial(opts, wd, write(os.path.join(wd, "core-huge-descsz"), d), "huge descsz",
                    signal_name=None, allow_too_damaged=True)
-    # 2. NT_FILE's descsz is 4 bytes too long: every later note is misread.
+    # 2. The first NT_PRSTATUS's descsz is 4 bytes too long: every later
+    # note (NT_PRPSINFO, NT_SIGINFO, NT_AUXV, NT_FILE, ...) is misread, so
+    # the process, the signal and the file list are lost and must be
+    # reported missing.
+    d = bytearray(data)
+    struct.pack_into("<I", d, ns[0][0] + 4, ns[0][2] + 4)
+    expect_partial(opts, wd, write(os.path.join(wd, "core-misaligned"), d), "misaligned notes",
+                   signal_name=None, allow_too_damaged=True)
+    # 2b. NT_FILE's descsz 4 bytes too long: only the notes after it (the
+    # FP/vector state, which coroner does not use) are misread, so a full
+    # report is fine too; it must just not crash.
     nf = [n for n in ns if n[3] == NT_FILE]
     check(nf, "test core has no NT_FILE note")
     d = bytearray(data)
     struct.pack_into("<I", d, nf[0][0] + 4, nf[0][2] + 4)
-    expect_partial(opts, wd, write(os.path.join(wd, "core-misaligned"), d), "misaligned notes",
-                   signal_name=None, allow_too_damaged=True)
+    p = write(os.path.join(wd, "core-misaligned-late"), d)
+    out = os.path.join(wd, "out-late")
+    os.makedirs(out)
+    st, so, err = L.run_coroner(opts.coroner, ["analyze", p, "-o", out], cwd=wd)
+    check(st in (0, 1), "NT_FILE descsz + 4: exit %d, expected 0 or 1" % st, err[-2000:])
     # 3. NT_FILE's count says 2^64-1 entries (its descriptor starts with
     # count and page size, each a long).
     d = bytearray(data)

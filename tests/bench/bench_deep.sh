@@ -5,7 +5,7 @@
 # The core: Debian's /usr/bin/python3 computing repr() of a list nested 3
 # million deep with sys.setrecursionlimit raised, so that C recursion
 # (list_repr -> PyObject_Repr -> ...) runs into the stack guard and the
-# kernel writes a core.  STACK_MB (default 16) is the stack limit it runs
+# kernel writes a core.  STACK_MB (default 32) is the stack limit it runs
 # with: more stack, more frames.
 #
 # Goals (issue 3): the whole stack unwound and folded into all three
@@ -24,7 +24,7 @@ need eu-stack elfutils
 [ -x /usr/bin/python3 ] || need /usr/bin/python3 python3
 ensure_built
 check_core_pattern
-stack_mb=${STACK_MB:-16}
+stack_mb=${STACK_MB:-32}
 ballast_mb=${BALLAST_MB:-1024}
 eu_timeout=${EU_TIMEOUT:-600}
 
@@ -42,7 +42,7 @@ l = []
 for _ in range(3_000_000):
     l = [l]
 repr(l)
-' "$2" >/dev/null 2>&1 ) || true
+' "$2" >/dev/null 2>&1 || true ) 2>/dev/null || true
 	find_core "$1"
 }
 

@@ -19,7 +19,7 @@ check_core_pattern
 work=$(mktemp -d /tmp/coroner-bench-threads.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 exe="$build/corpus/idle_threads"
-( cd "$work" && ulimit -c unlimited && "$exe" 9 crash >/dev/null 2>&1 ) || true
+( cd "$work" && ulimit -c unlimited && "$exe" 9 crash >/dev/null 2>&1 || true ) 2>/dev/null || true
 core=$(find_core "$work")
 mkdir -p "$work/out"
 

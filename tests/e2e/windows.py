@@ -1,0 +1,259 @@
+"""End-to-end tests on Windows minidumps made at test time under wine.
+
+corpus/windows/crash.exe and hang.exe (cross-compiled with mingw-w64 by
+tests/windows.cmake) write full-memory minidumps of themselves with
+dbghelp's MiniDumpWriteDump; this script runs them under wine64 and checks
+what coroner reports with no symbol files at all: the exception, and stacks
+through wine's PE builds of ntdll.dll / kernelbase.dll / kernel32.dll found
+with the .pdata unwind tables and export tables read from the dump, down to
+RtlUserThreadStart.  The program's own frames have no names (the .exe has
+no exports) and are checked by module offset against the addresses
+x86_64-w64-mingw32-nm gives for its functions.
+
+Cases:
+  prefix   create the wine prefix (wineboot; the ctest fixture of the rest)
+  crash    crash.exe: null write three calls deep, dump from the
+           unhandled-exception filter
+  hang     hang.exe: three threads blocked (event, Sleep, critical section),
+           dump on demand
+
+Exits 77 (skip) when the cross compiler or wine64 is missing, or when wine
+cannot start.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as L  # noqa: E402
+
+WINE_TIMEOUT = 300	# seconds; the first wineboot takes tens of seconds
+IMAGE_BASE = 0x140000000	# mingw-w64's default for 64-bit executables
+
+
+def wine_env(opts):
+    env = dict(os.environ)
+    env["WINEPREFIX"] = opts.prefix
+    env["WINEDEBUG"] = "-all"
+    env["WINEDLLOVERRIDES"] = "mscoree,mshtml="	# no Mono/Gecko prompts
+    env.pop("DISPLAY", None)
+    return env
+
+
+def need_tools(opts):
+    if not opts.wine or not os.path.exists(opts.wine):
+        L.skip("wine64 not installed (apt-get install wine64)")
+    if not opts.bindir or not os.path.exists(os.path.join(opts.bindir, "crash.exe")):
+        L.skip("x86_64-w64-mingw32-gcc not installed (apt-get install "
+               "gcc-mingw-w64-x86-64): corpus/windows not built")
+
+
+def run_wine(opts, args, cwd, timeout=WINE_TIMEOUT):
+    try:
+        return subprocess.run([opts.wine] + args, cwd=cwd, env=wine_env(opts),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise L.Failure("FAIL: wine64 %s did not finish within %ds"
+                        % (" ".join(args), timeout))
+
+
+def make_prefix(opts):
+    """wineboot once per build tree; later runs find the prefix ready."""
+    need_tools(opts)
+    if os.path.exists(os.path.join(opts.prefix, "system.reg")):
+        return
+    os.makedirs(opts.prefix, exist_ok=True)
+    r = run_wine(opts, ["wineboot", "-i"], opts.prefix)
+    if not os.path.exists(os.path.join(opts.prefix, "system.reg")):
+        L.skip("wineboot could not create a prefix (exit %d): %s"
+               % (r.returncode, r.stdout.decode(errors="replace")[-500:]))
+
+
+def windows_path(path):
+    """The Z: drive of a wine prefix is the Unix root."""
+    return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+def make_dump(opts, prog, wd):
+    make_prefix(opts)
+    dump = os.path.join(wd, prog + ".dmp")
+    r = run_wine(opts, [os.path.join(opts.bindir, prog + ".exe"),
+                        windows_path(dump)], wd)
+    out = r.stdout.decode(errors="replace")
+    L.check(os.path.exists(dump) and os.path.getsize(dump) > 0 and "dumped" in out,
+            "%s.exe wrote no dump (exit %d)" % (prog, r.returncode), out[-2000:])
+    return dump
+
+
+def functions_of(opts, exe):
+    """{name: (start offset, end offset)} of the program's text symbols,
+    from x86_64-w64-mingw32-nm (end: the next symbol)."""
+    nm = opts.nm or shutil.which("x86_64-w64-mingw32-nm")
+    L.check(nm is not None, "x86_64-w64-mingw32-nm not found")
+    out = subprocess.run([nm, "-n", exe], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    syms = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tT":
+            syms.append((int(parts[0], 16) - IMAGE_BASE, parts[2]))
+    res = {}
+    for i, (addr, name) in enumerate(syms):
+        end = syms[i + 1][0] if i + 1 < len(syms) else addr + 0x1000
+        res.setdefault(name, (addr, end))
+    return res
+
+
+def frame_text(f):
+    return "%s %s!%s+%s [%s]" % (f["pc"], f.get("module"), f.get("function"),
+                                 f.get("function_offset"), f["trust"])
+
+
+def stack_text(t):
+    return "\n".join(frame_text(f) for f in t["stack"]["frames"])
+
+
+def in_function(f, funcs, name, activation):
+    """Is frame F (module offset; a return address is looked up at -1) in
+    the program's function NAME?"""
+    off = int(f["module_offset"], 16) - (0 if activation else 1)
+    lo, hi = funcs[name]
+    return lo <= off < hi
+
+
+def check_reaches_thread_start(t, module):
+    """Frames of thread T: found by context or unwind tables only (no
+    scanning), with BaseThreadInitThunk in kernel32.dll and
+    RtlUserThreadStart in ntdll.dll last, and MODULE's own frames without
+    names but with offsets."""
+    frames = t["stack"]["frames"]
+    st = stack_text(t)
+    L.check(len(frames) >= 3, "thread %s: stack too short" % t["tid"], st)
+    last, before = frames[-1], frames[-2]
+    L.check(last.get("function") == "RtlUserThreadStart"
+            and (last.get("module") or "").lower() == "ntdll.dll",
+            "thread %s: stack does not end in ntdll.dll!RtlUserThreadStart"
+            % t["tid"], st, t["stack"].get("end_reason") or "")
+    L.check(before.get("function") == "BaseThreadInitThunk"
+            and (before.get("module") or "").lower() == "kernel32.dll",
+            "thread %s: no kernel32.dll!BaseThreadInitThunk before "
+            "RtlUserThreadStart" % t["tid"], st)
+    for f in frames:
+        L.check(f["trust"] in ("context", "cfi"),
+                "thread %s: frame found by %s, not by the unwind tables"
+                % (t["tid"], f["trust"]), st)
+        if f.get("module") == module:
+            L.check(f.get("module_offset") is not None,
+                    "thread %s: own frame without a module offset" % t["tid"], st)
+    L.check(t["stack"].get("end_reason") is None,
+            "thread %s: unwinding stopped early" % t["tid"], st,
+            t["stack"].get("end_reason") or "")
+
+
+def case_crash(opts):
+    wd = L.workdir("windows-crash")
+    dump = make_dump(opts, "crash", wd)
+    rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"))
+    L.validate_json(rep, paths["json"])
+    c = rep["crash"]
+    L.check(c["signal"] == "EXCEPTION_ACCESS_VIOLATION_WRITE",
+            "exception is %r, not EXCEPTION_ACCESS_VIOLATION_WRITE" % c["signal"], c)
+    L.check(c["address"] == "0x0", "faulting address %r, not 0x0" % c["address"], c)
+    L.check(c["class"] == "null-pointer-dereference",
+            "class %r, not null-pointer-dereference" % c["class"], c)
+    crashed = [t for t in rep["threads"] if t["crashed"]]
+    L.check(len(crashed) == 1, "%d crashed threads, expected 1" % len(crashed))
+    t = crashed[0]
+    L.check(c["tid"] == t["tid"], "crash tid %s is not the crashed thread %s"
+            % (c["tid"], t["tid"]))
+    L.check(rep["focus_thread"] == t["index"], "focus thread is not the crashed one")
+    funcs = functions_of(opts, os.path.join(opts.bindir, "crash.exe"))
+    frames = t["stack"]["frames"]
+    st = stack_text(t)
+    want = ["crash_level3", "crash_level2", "crash_level1", "main"]
+    L.check(len(frames) > len(want), "crashing stack too short", st)
+    for i, name in enumerate(want):
+        f = frames[i]
+        L.check(f.get("module") == "crash.exe" and in_function(f, funcs, name, i == 0),
+                "crashing thread frame %d is not in crash.exe's %s (%s-%s)"
+                % (i, name, hex(funcs[name][0]), hex(funcs[name][1])), st)
+    L.check(frames[0]["trust"] == "context", "frame 0 is not the exception context", st)
+    check_reaches_thread_start(t, "crash.exe")
+    # Every other thread with a stack must get there too.
+    for o in rep["threads"]:
+        if o is not t and o["stack"]["frames"]:
+            check_reaches_thread_start(o, "crash.exe")
+
+
+def case_hang(opts):
+    wd = L.workdir("windows-hang")
+    dump = make_dump(opts, "hang", wd)
+    # Wine's MiniDumpWriteDump records no context for the thread that calls
+    # it on demand: coroner says so (exit 1) and that must be all it says.
+    rep, paths, status, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"),
+                                      expect_status=(0, 1))
+    L.validate_json(rep, paths["json"])
+    if status == 1:
+        problems = [p for p in rep.get("problems") or []
+                    if "no CPU context" not in p]
+        L.check(not problems, "unexpected problems in the hang dump", problems)
+    L.check(not [t for t in rep["threads"] if t["crashed"]],
+            "a thread is marked crashed in a dump taken on demand")
+    funcs = functions_of(opts, os.path.join(opts.bindir, "hang.exe"))
+    # thread function -> (system frames expected, innermost first)
+    wanted = {
+        "waiter": [("ntdll.dll", ("NtWaitForSingleObject", "NtWaitForMultipleObjects")),
+                   ("kernelbase.dll", ("WaitForSingleObject",))],
+        "sleeper": [("ntdll.dll", ("NtDelayExecution",)),
+                    ("kernelbase.dll", ("Sleep", "SleepEx"))],
+        "locker": [("ntdll.dll", ("RtlEnterCriticalSection",))],
+    }
+    found = {}
+    with_stacks = [t for t in rep["threads"] if t["stack"]["frames"]]
+    L.check(len(with_stacks) >= 3, "only %d threads have stacks" % len(with_stacks))
+    for t in with_stacks:
+        check_reaches_thread_start(t, "hang.exe")
+        frames = t["stack"]["frames"]
+        own = [(i, f) for i, f in enumerate(frames) if f.get("module") == "hang.exe"]
+        for name in wanted:
+            if own and in_function(own[0][1], funcs, name, own[0][0] == 0):
+                found[name] = t
+    for name, system in wanted.items():
+        L.check(name in found, "no thread stopped in hang.exe's %s" % name,
+                "\n\n".join(stack_text(t) for t in with_stacks))
+        t = found[name]
+        names = [((f.get("module") or "").lower(), f.get("function"))
+                 for f in t["stack"]["frames"]]
+        for module, fns in system:
+            L.check(any(m == module and fn in fns for m, fn in names),
+                    "thread %s (%s): no %s!%s frame" % (t["tid"], name, module,
+                                                       "/".join(fns)),
+                    stack_text(t))
+    top = found["waiter"]["stack"]["frames"][0]
+    L.check((top.get("function") or "").startswith("NtWaitFor"),
+            "waiter thread does not stop in an NtWaitFor* system call stub",
+            stack_text(found["waiter"]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["prefix", "crash", "hang"])
+    ap.add_argument("--coroner")
+    ap.add_argument("--bindir", help="where crash.exe and hang.exe were built")
+    ap.add_argument("--wine", help="wine64 (empty: not installed)")
+    ap.add_argument("--prefix", help="WINEPREFIX (created by the prefix case)")
+    ap.add_argument("--nm", help="x86_64-w64-mingw32-nm")
+    opts = ap.parse_args()
+    if opts.case == "prefix":
+        L.main_wrapper(lambda: make_prefix(opts))
+    else:
+        need_tools(opts)
+        L.main_wrapper(lambda: {"crash": case_crash, "hang": case_hang}[opts.case](opts))
+
+
+if __name__ == "__main__":
+    main()

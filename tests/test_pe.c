@@ -1,0 +1,662 @@
+/*
+ * test_pe.c - unit tests of the PE image reader (formats/pe.c) and of the
+ * x64 unwinder and export symbols built on it (analyzer/walk_pe.c), on a
+ * small image synthesized in memory and put in a struct cr_dump with one
+ * segment for the image and one for a stack.
+ *
+ * The image (base IMG, SizeOfImage 0x3000, no sections: a loaded image
+ * needs none) holds:
+ *   0x1000 F: push rbp / sub rsp,0x20 / mov rbp,rsp / mov [rbp+0x10],rbx,
+ *             body, epilog lea rsp,[rbp+0x20] / pop rbp / ret at 0x1020
+ *   0x1100    code without a RUNTIME_FUNCTION (a leaf)
+ *   0x1200 G: push rbx; its fragment G2 at 0x1300 (sub rsp,0x10) chains to G
+ *   0x1400 H: two unwind infos chained to each other (a cycle)
+ *   0x1500 K: PUSH_MACHFRAME
+ *   exports Zeta=F, Alpha=G, a forwarder, and a name cut off at the end
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dump.h"
+#include "pe.h"
+#include "symtab.h"
+#include "walk.h"
+
+#define IMG 0x10000000ull
+#define IMG_SIZE 0x3000u
+#define STK 0x70000000ull
+#define STK_SIZE 0x2000u
+#define S0 (STK + 0x1000)	/* the caller's rsp after F returns */
+#define RET (IMG + 0x0f00)	/* F's return address */
+#define OLD_RBP 0x1111111111111111ull
+#define OLD_RBX 0x2222222222222222ull
+#define GARBAGE 0x9999999999999999ull
+
+/* DWARF register numbers */
+#define RBX 3
+#define RBP 6
+#define RSP 7
+#define RIP 16
+
+static uint8_t img[IMG_SIZE];
+static uint8_t stk[STK_SIZE];
+
+static void put8(uint8_t *b, uint32_t off, uint8_t v) { b[off] = v; }
+static void put16(uint8_t *b, uint32_t off, uint16_t v)
+{
+	b[off] = v & 0xff;
+	b[off + 1] = v >> 8;
+}
+static void put32(uint8_t *b, uint32_t off, uint32_t v)
+{
+	put16(b, off, v & 0xffff);
+	put16(b, off + 2, v >> 16);
+}
+static void put64(uint8_t *b, uint32_t off, uint64_t v)
+{
+	put32(b, off, (uint32_t)v);
+	put32(b, off + 4, (uint32_t)(v >> 32));
+}
+static void stack_word(uint64_t addr, uint64_t v)
+{
+	put64(stk, (uint32_t)(addr - STK), v);
+}
+static void bytes(uint32_t off, const char *hex)
+{
+	for (const char *p = hex; *p;) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		unsigned v;
+		sscanf(p, "%2x", &v);
+		img[off++] = (uint8_t)v;
+		p += 2;
+	}
+}
+
+/* UNWIND_INFO at OFF: header and NSLOTS raw 16-bit slots. */
+static void unwind_info(uint32_t off, uint8_t ver_flags, uint8_t prolog,
+			uint8_t count, uint8_t frame, const uint16_t *slots)
+{
+	put8(img, off, ver_flags);
+	put8(img, off + 1, prolog);
+	put8(img, off + 2, count);
+	put8(img, off + 3, frame);
+	for (unsigned i = 0; i < count; i++)
+		put16(img, off + 4 + 2 * i, slots[i]);
+}
+#define SLOT(off, op, info) ((uint16_t)((off) | ((op) << 8) | ((info) << 12)))
+
+static void chain_to(uint32_t ui, uint8_t count, uint32_t begin, uint32_t end,
+		     uint32_t target)
+{
+	uint32_t at = ui + 4 + 2 * ((count + 1u) & ~1u);
+	put32(img, at, begin);
+	put32(img, at + 4, end);
+	put32(img, at + 8, target);
+}
+
+#define EXP_DIR 0x2000u
+#define PDATA 0x1800u
+
+static void build_image(void)
+{
+	memset(img, 0xcc, sizeof(img));
+	memset(stk, 0, sizeof(stk));
+	/* headers */
+	memset(img, 0, 0x200);
+	bytes(0, "4d5a");
+	put32(img, 0x3c, 0x40);
+	bytes(0x40, "50450000");
+	put16(img, 0x44, PE_MACHINE_AMD64);
+	put16(img, 0x54, 0xf0);		/* SizeOfOptionalHeader */
+	uint32_t opt = 0x58;
+	put16(img, opt, 0x20b);
+	put32(img, opt + 56, IMG_SIZE);
+	put32(img, opt + 108, 16);
+	put32(img, opt + 112, EXP_DIR);
+	put32(img, opt + 116, 0x200);
+	put32(img, opt + 112 + 3 * 8, PDATA);
+
+	/* F */
+	memset(img + 0x1000, 0x90, 0x40);
+	bytes(0x1000, "55 4883ec20 488bec 48895d10");
+	bytes(0x1020, "488d6520 5d c3");
+	static const uint16_t f_codes[] = {
+		SLOT(12, PE_UWOP_SAVE_NONVOL, 3), 2,	/* rbx at frame+0x10 */
+		SLOT(8, PE_UWOP_SET_FPREG, 0),
+		SLOT(5, PE_UWOP_ALLOC_SMALL, 3),	/* 0x20 */
+		SLOT(1, PE_UWOP_PUSH_NONVOL, 5),	/* rbp */
+	};
+	unwind_info(0x1900, 1, 12, 5, 0x05, f_codes);
+	/* leaf at 0x1100: no entry */
+	memset(img + 0x1100, 0x90, 0x10);
+	/* G and its chained fragment G2 */
+	memset(img + 0x1200, 0x90, 0x40);
+	memset(img + 0x1300, 0x90, 0x40);
+	static const uint16_t g_codes[] = { SLOT(1, PE_UWOP_PUSH_NONVOL, 3) };
+	unwind_info(0x1920, 1, 1, 1, 0, g_codes);
+	static const uint16_t g2_codes[] = { SLOT(0, PE_UWOP_ALLOC_SMALL, 1) };
+	unwind_info(0x1940, 1 | (PE_UNW_FLAG_CHAININFO << 3), 0, 1, 0, g2_codes);
+	chain_to(0x1940, 1, 0x1200, 0x1240, 0x1920);
+	/* H: a cycle of chained infos */
+	memset(img + 0x1400, 0x90, 0x10);
+	unwind_info(0x1960, 1 | (PE_UNW_FLAG_CHAININFO << 3), 0, 0, 0, NULL);
+	chain_to(0x1960, 0, 0x1400, 0x1410, 0x1980);
+	unwind_info(0x1980, 1 | (PE_UNW_FLAG_CHAININFO << 3), 0, 0, 0, NULL);
+	chain_to(0x1980, 0, 0x1400, 0x1410, 0x1960);
+	/* K: machine frame */
+	memset(img + 0x1500, 0x90, 0x10);
+	static const uint16_t k_codes[] = { SLOT(0, PE_UWOP_PUSH_MACHFRAME, 0) };
+	unwind_info(0x19a0, 1, 0, 1, 0, k_codes);
+	/* every op for the decoder */
+	static const uint16_t all_codes[] = {
+		SLOT(30, PE_UWOP_EPILOG, 1), 0x0004,	/* v2: skipped */
+		SLOT(28, PE_UWOP_SAVE_XMM128_FAR, 6), 0x0010, 0x0001,
+		SLOT(24, PE_UWOP_SAVE_XMM128, 7), 0x0003,	/* 0x30 */
+		SLOT(20, PE_UWOP_SAVE_NONVOL_FAR, 12), 0x0008, 0x0002,
+		SLOT(16, PE_UWOP_ALLOC_LARGE, 1), 0x0008, 0x0001,
+		SLOT(8, PE_UWOP_ALLOC_LARGE, 0), 0x0030,	/* 0x180 */
+		SLOT(2, PE_UWOP_ALLOC_SMALL, 0),
+		SLOT(1, PE_UWOP_PUSH_NONVOL, 15),
+	};
+	unwind_info(0x19c0, 2, 31, 17, 0, all_codes);
+
+	/* .pdata, sorted except the last entry */
+	static const uint32_t rfs[][3] = {
+		{ 0x1000, 0x1040, 0x1900 },
+		{ 0x1200, 0x1240, 0x1920 },
+		{ 0x1300, 0x1340, 0x1940 },
+		{ 0x1400, 0x1410, 0x1960 },
+		{ 0x1600, 0x1610, 0x19c0 },
+		{ 0x1500, 0x1510, 0x19a0 },
+		{ 0x1700, 0x1700, 0x19a0 },	/* empty: dropped */
+	};
+	for (unsigned i = 0; i < sizeof(rfs) / sizeof(rfs[0]); i++)
+		for (unsigned k = 0; k < 3; k++)
+			put32(img, PDATA + 12 * i + 4 * k, rfs[i][k]);
+	put32(img, opt + 112 + 3 * 8 + 4, sizeof(rfs) / sizeof(rfs[0]) * 12);
+
+	/* exports: Zeta -> F, Alpha -> G, Fwd -> forwarder, Beyond -> a
+	 * name without its NUL at the very end of the image */
+	memset(img + EXP_DIR, 0, 0x200);
+	put32(img, EXP_DIR + 16, 1);		/* Base */
+	put32(img, EXP_DIR + 20, 4);		/* NumberOfFunctions */
+	put32(img, EXP_DIR + 24, 4);		/* NumberOfNames */
+	put32(img, EXP_DIR + 28, 0x2040);
+	put32(img, EXP_DIR + 32, 0x2060);
+	put32(img, EXP_DIR + 36, 0x2080);
+	static const uint32_t funcs[] = { 0x1000, 0x1200, 0x2100, 0x1000 };
+	static const uint32_t names[] = { 0x20a0, 0x20b0, 0x20c0, IMG_SIZE - 3 };
+	for (unsigned i = 0; i < 4; i++) {
+		put32(img, 0x2040 + 4 * i, funcs[i]);
+		put32(img, 0x2060 + 4 * i, names[i]);
+		put16(img, 0x2080 + 2 * i, (uint16_t)i);
+	}
+	strcpy((char *)img + 0x20a0, "Zeta");
+	strcpy((char *)img + 0x20b0, "Alpha");
+	strcpy((char *)img + 0x20c0, "Fwd");
+	strcpy((char *)img + 0x2100, "OTHER.Func");
+	memcpy(img + IMG_SIZE - 3, "Bey", 3);
+}
+
+static struct cr_dump *make_dump(void)
+{
+	struct cr_dump *d = cr_dump_new("synth.dmp");
+	assert_non_null(d);
+	d->process.arch = CR_ARCH_X86_64;
+	d->process.pointer_size = 8;
+	d->process.os = CR_OS_WINDOWS;
+	d->segs = calloc(2, sizeof(*d->segs));
+	d->segs[0] = (struct cr_memseg){ IMG, IMG_SIZE, img };
+	d->segs[1] = (struct cr_memseg){ STK, STK_SIZE, stk };
+	d->nsegs = 2;
+	d->modules = calloc(1, sizeof(*d->modules));
+	d->modules[0] = (struct cr_module){ .path = strdup("C:\\test.dll"),
+					    .base = IMG, .size = IMG_SIZE,
+					    .kind = CR_MODULE_PE };
+	d->nmodules = 1;
+	return d;
+}
+
+struct fixture {
+	struct cr_dump *d;
+	struct pe_image pi;
+	struct cr_pe *pe;
+	struct cr_step_source step;
+	struct cr_sym_provider prov;
+};
+
+static int setup(void **state)
+{
+	build_image();
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->d = make_dump();
+	struct cr_error *err = pe_image_open(pe_mem_dump(f->d), IMG, IMG_SIZE, &f->pi);
+	if (err)
+		fail_msg("%s", err->message);
+	struct cr_options o = { 0 };
+	assert_null(pe_open(f->d, &o, &f->pe));
+	assert_true(pe_sources(f->pe, &f->step, &f->prov));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	pe_free(f->pe);
+	cr_dump_free(f->d);
+	free(f);
+	return 0;
+}
+
+/* --- reader -------------------------------------------------------------- */
+
+static void test_headers(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(f->pi.machine, PE_MACHINE_AMD64);
+	assert_true(f->pi.pe32plus);
+	assert_int_equal(f->pi.size, IMG_SIZE);
+	assert_int_equal(f->pi.export_rva, EXP_DIR);
+	assert_int_equal(f->pi.pdata_rva, PDATA);
+}
+
+static void test_bad_headers(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_image pi;
+	struct cr_error *err;
+	/* e_lfanew past the header page */
+	put32(img, 0x3c, 0xfffffff0);
+	err = pe_image_open(pe_mem_dump(f->d), IMG, IMG_SIZE, &pi);
+	assert_non_null(err);
+	cr_error_free(err);
+	put32(img, 0x3c, 0x40);
+	/* not in memory at all */
+	err = pe_image_open(pe_mem_dump(f->d), 0x5000, 0x1000, &pi);
+	assert_non_null(err);
+	cr_error_free(err);
+	/* SizeOfOptionalHeader larger than the header page */
+	put16(img, 0x54, 0xfff0);
+	err = pe_image_open(pe_mem_dump(f->d), IMG, IMG_SIZE, &pi);
+	assert_non_null(err);
+	cr_error_free(err);
+	put16(img, 0x54, 0xf0);
+}
+
+static void test_exports(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_exports e;
+	assert_null(pe_read_exports(&f->pi, &e));
+	/* Zeta, Alpha; the forwarder left out, the cut name skipped */
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.skipped, 1);
+	assert_int_equal(e.v[0].rva, 0x1000);
+	assert_string_equal(e.v[0].name, "Zeta");
+	assert_string_equal(e.v[1].name, "Alpha");
+	const struct pe_export *x = pe_export_lookup(&e, 0x1010);
+	assert_non_null(x);
+	assert_string_equal(x->name, "Zeta");
+	x = pe_export_lookup(&e, 0x1fff);
+	assert_string_equal(x->name, "Alpha");
+	assert_null(pe_export_lookup(&e, 0xfff));
+	pe_exports_free(&e);
+}
+
+static void test_exports_lying_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_exports e;
+	struct cr_error *err;
+	/* NumberOfNames far past the image: the name table does not fit */
+	put32(img, EXP_DIR + 24, 0xffffffff);
+	err = pe_read_exports(&f->pi, &e);
+	assert_non_null(err);
+	assert_int_equal(e.n, 0);
+	cr_error_free(err);
+	put32(img, EXP_DIR + 24, 4);
+	/* NumberOfFunctions 1: the other ordinals point past it */
+	put32(img, EXP_DIR + 20, 1);
+	assert_null(pe_read_exports(&f->pi, &e));
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.v[0].name, "Zeta");
+	pe_exports_free(&e);
+	put32(img, EXP_DIR + 20, 4);
+	/* the address table at an rva that wraps */
+	put32(img, EXP_DIR + 28, 0xfffffffe);
+	err = pe_read_exports(&f->pi, &e);
+	assert_non_null(err);
+	cr_error_free(err);
+	put32(img, EXP_DIR + 28, 0x2040);
+}
+
+static void test_pdata(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_pdata p;
+	assert_null(pe_read_pdata(&f->pi, &p));
+	assert_int_equal(p.n, 6);	/* the empty entry dropped */
+	for (size_t i = 1; i < p.n; i++)
+		assert_true(p.v[i - 1].begin < p.v[i].begin);
+	const struct pe_runtime_function *rf = pe_pdata_find(&p, 0x1020);
+	assert_non_null(rf);
+	assert_int_equal(rf->begin, 0x1000);
+	assert_int_equal(pe_pdata_find(&p, 0x1500)->begin, 0x1500);
+	assert_null(pe_pdata_find(&p, 0x1040));	/* end is exclusive */
+	assert_null(pe_pdata_find(&p, 0x1100));
+	assert_null(pe_pdata_find(&p, 0x10));
+	pe_pdata_free(&p);
+}
+
+static void test_unwind_info_decode(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_unwind_info ui;
+	assert_null(pe_read_unwind_info(&f->pi, 0x1900, &ui));
+	assert_int_equal(ui.version, 1);
+	assert_int_equal(ui.prolog_size, 12);
+	assert_int_equal(ui.frame_reg, 5);
+	assert_int_equal(ui.frame_offset, 0);
+	assert_int_equal(ui.nops, 4);
+	assert_int_equal(ui.ops[0].op, PE_UWOP_SAVE_NONVOL);
+	assert_int_equal(ui.ops[0].arg, 0x10);
+	assert_int_equal(ui.ops[2].arg, 0x20);
+
+	assert_null(pe_read_unwind_info(&f->pi, 0x19c0, &ui));
+	assert_int_equal(ui.version, 2);
+	assert_int_equal(ui.nops, 7);	/* the EPILOG code skipped */
+	static const struct { uint8_t op, info; uint32_t arg; } want[] = {
+		{ PE_UWOP_SAVE_XMM128_FAR, 6, 0x10010 },
+		{ PE_UWOP_SAVE_XMM128, 7, 0x30 },
+		{ PE_UWOP_SAVE_NONVOL_FAR, 12, 0x20008 },
+		{ PE_UWOP_ALLOC_LARGE, 1, 0x10008 },
+		{ PE_UWOP_ALLOC_LARGE, 0, 0x180 },
+		{ PE_UWOP_ALLOC_SMALL, 0, 8 },
+		{ PE_UWOP_PUSH_NONVOL, 15, 0 },
+	};
+	for (unsigned i = 0; i < 7; i++) {
+		assert_int_equal(ui.ops[i].op, want[i].op);
+		assert_int_equal(ui.ops[i].info, want[i].info);
+		assert_int_equal(ui.ops[i].arg, want[i].arg);
+	}
+
+	assert_null(pe_read_unwind_info(&f->pi, 0x1940, &ui));
+	assert_true(ui.chained);
+	assert_int_equal(ui.chain.begin, 0x1200);
+	assert_int_equal(ui.chain.unwind, 0x1920);
+}
+
+static void test_unwind_info_bad(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_unwind_info ui;
+	struct cr_error *err;
+	/* an operand slot past CountOfCodes */
+	static const uint16_t cut[] = { SLOT(4, PE_UWOP_SAVE_NONVOL_FAR, 3), 1 };
+	unwind_info(0x1a80, 1, 4, 2, 0, cut);
+	err = pe_read_unwind_info(&f->pi, 0x1a80, &ui);
+	assert_non_null(err);
+	cr_error_free(err);
+	/* version 3 */
+	unwind_info(0x1a80, 3, 0, 0, 0, NULL);
+	err = pe_read_unwind_info(&f->pi, 0x1a80, &ui);
+	assert_non_null(err);
+	cr_error_free(err);
+	/* past the image */
+	err = pe_read_unwind_info(&f->pi, IMG_SIZE - 2, &ui);
+	assert_non_null(err);
+	cr_error_free(err);
+}
+
+static void test_epilog_decode(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_epilog ep;
+	assert_true(pe_x64_decode_epilog(pe_mem_dump(f->d), IMG + 0x1020, IMG,
+					 0x1000, 0x1040, &ep));
+	assert_true(ep.has_lea);
+	assert_int_equal(ep.lea_reg, 5);
+	assert_int_equal(ep.lea_disp, 0x20);
+	assert_int_equal(ep.npops, 1);
+	assert_int_equal(ep.pops[0], 5);
+	assert_false(pe_x64_decode_epilog(pe_mem_dump(f->d), IMG + 0x1010, IMG,
+					  0x1000, 0x1040, &ep));
+	/* add rsp, 0x28; pop r12 (41 5c); jmp back to a ret inside */
+	bytes(0x1030, "4883c428 415c eb02 cccc c3");
+	assert_true(pe_x64_decode_epilog(pe_mem_dump(f->d), IMG + 0x1030, IMG,
+					 0x1000, 0x1040, &ep));
+	assert_true(ep.has_add);
+	assert_int_equal(ep.add, 0x28);
+	assert_int_equal(ep.npops, 1);
+	assert_int_equal(ep.pops[0], 12);
+	/* a jmp out of the function is not an epilog here */
+	assert_false(pe_x64_decode_epilog(pe_mem_dump(f->d), IMG + 0x1030, IMG,
+					  0x1000, 0x1038, &ep));
+	memset(img + 0x1030, 0x90, 0x10);
+}
+
+/* --- unwinding ------------------------------------------------------------ */
+
+static struct cr_regs regs(uint64_t rip, uint64_t rsp, uint64_t rbp,
+			   uint64_t rbx)
+{
+	struct cr_regs r = { 0 };
+	cr_regs_set(&r, RIP, rip);
+	cr_regs_set(&r, RSP, rsp);
+	cr_regs_set(&r, RBP, rbp);
+	cr_regs_set(&r, RBX, rbx);
+	cr_regs_set(&r, 0, 0x1234);	/* rax: volatile */
+	return r;
+}
+
+static void expect(const struct cr_regs *r, uint64_t rip, uint64_t rsp,
+		   uint64_t rbp, uint64_t rbx)
+{
+	uint64_t v;
+	assert_true(cr_regs_get(r, RIP, &v));
+	assert_int_equal(v, rip);
+	assert_true(cr_regs_get(r, RSP, &v));
+	assert_int_equal(v, rsp);
+	assert_true(cr_regs_get(r, RBP, &v));
+	assert_int_equal(v, rbp);
+	assert_true(cr_regs_get(r, RBX, &v));
+	assert_int_equal(v, rbx);
+	assert_false(cr_regs_get(r, 0, &v));
+}
+
+/* F's stack as its prolog builds it (see the comment at the top). */
+static void f_stack(void)
+{
+	stack_word(S0 - 8, RET);
+	stack_word(S0 - 16, OLD_RBP);
+	stack_word(S0 - 32, OLD_RBX);	/* [rbp+0x10] with rbp = S0-48 */
+}
+
+static enum cr_step_result step(struct fixture *f, struct cr_regs in,
+				bool first, struct cr_regs *out)
+{
+	*out = (struct cr_regs){ 0 };
+	return f->step.step(f->step.ctx, f->d, &in, first, out);
+}
+
+static void test_unwind_prolog(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	f_stack();
+	/* at the first instruction: nothing pushed yet */
+	assert_int_equal(step(f, regs(IMG + 0x1000, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* after push rbp (rbp may already be changed in the caller's view) */
+	assert_int_equal(step(f, regs(IMG + 0x1001, S0 - 16, GARBAGE, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* after sub rsp,0x20: rbp not yet the frame register */
+	assert_int_equal(step(f, regs(IMG + 0x1005, S0 - 48, GARBAGE, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* after mov rbp,rsp: rbx not saved yet, so it is still the caller's */
+	assert_int_equal(step(f, regs(IMG + 0x1008, S0 - 48, S0 - 48, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+}
+
+static void test_unwind_body(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	f_stack();
+	/* rsp lowered by an alloca: the frame comes from rbp; rbx is
+	 * clobbered and comes back from its save slot */
+	assert_int_equal(step(f, regs(IMG + 0x1010, S0 - 48 - 0x40, S0 - 48, GARBAGE),
+			      true, &c), CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* the same pc as a return address (not the first frame) */
+	assert_int_equal(step(f, regs(IMG + 0x1011, S0 - 48 - 0x40, S0 - 48, GARBAGE),
+			      false, &c), CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+}
+
+static void test_unwind_epilog(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	f_stack();
+	/* at lea rsp,[rbp+0x20]: rbx was restored in the body already */
+	assert_int_equal(step(f, regs(IMG + 0x1020, S0 - 48 - 0x40, S0 - 48, OLD_RBX),
+			      true, &c), CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* at pop rbp */
+	assert_int_equal(step(f, regs(IMG + 0x1024, S0 - 16, S0 - 48, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* at ret */
+	assert_int_equal(step(f, regs(IMG + 0x1025, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+}
+
+static void test_unwind_leaf(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	f_stack();
+	assert_int_equal(step(f, regs(IMG + 0x1100, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* not for a caller frame: the next source decides */
+	assert_int_equal(step(f, regs(IMG + 0x1101, S0 - 8, OLD_RBP, OLD_RBX), false, &c),
+			 CR_STEP_NONE);
+	/* outside any module */
+	assert_int_equal(step(f, regs(0x5000, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_NONE);
+}
+
+static void test_unwind_chained(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	/* G pushed rbx, G2 allocated 0x10 */
+	stack_word(S0 - 8, RET);
+	stack_word(S0 - 16, OLD_RBX);
+	assert_int_equal(step(f, regs(IMG + 0x1310, S0 - 32, OLD_RBP, GARBAGE), true, &c),
+			 CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+}
+
+static void test_unwind_chain_cycle(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	stack_word(S0 - 8, RET);
+	assert_int_equal(step(f, regs(IMG + 0x1404, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_NONE);
+}
+
+static void test_unwind_machframe(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	uint64_t m = STK + 0x100, v;
+	stack_word(m, IMG + 0x1010);		/* rip */
+	stack_word(m + 24, S0 - 48 - 0x40);	/* rsp */
+	assert_int_equal(step(f, regs(IMG + 0x1504, m, OLD_RBP, OLD_RBX), false, &c),
+			 CR_STEP_OK);
+	assert_true(cr_regs_get(&c, RIP, &v));
+	assert_int_equal(v, IMG + 0x1010);
+	assert_true(cr_regs_get(&c, RSP, &v));
+	assert_int_equal(v, S0 - 48 - 0x40);
+}
+
+static void test_unwind_end(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_regs c;
+	f_stack();
+	stack_word(S0 - 8, 0);	/* a thread's outermost frame */
+	assert_int_equal(step(f, regs(IMG + 0x1000, S0 - 8, OLD_RBP, OLD_RBX), true, &c),
+			 CR_STEP_END);
+}
+
+/* --- symbols ------------------------------------------------------------- */
+
+static unsigned lookup(struct fixture *f, uint64_t off, struct cr_symframe *out)
+{
+	*out = (struct cr_symframe){ 0 };
+	return f->prov.lookup(f->prov.ctx, f->d, 0, off, out, 1);
+}
+
+static void test_symbols(void **state)
+{
+	struct fixture *f = *state;
+	struct cr_symframe s;
+	assert_int_equal(lookup(f, 0x1014, &s), 1);
+	assert_string_equal(s.function, "Zeta");
+	assert_true(s.offset_known);
+	assert_int_equal(s.offset, 0x14);
+	/* the chained fragment G2 belongs to G = Alpha */
+	assert_int_equal(lookup(f, 0x1310, &s), 1);
+	assert_string_equal(s.function, "Alpha");
+	assert_int_equal(s.offset, 0x110);
+	/* K starts after Alpha and is not exported: no name */
+	assert_int_equal(lookup(f, 0x1504, &s), 0);
+	/* below the first export, past the image */
+	assert_int_equal(lookup(f, 0x800, &s), 0);
+	assert_int_equal(lookup(f, IMG_SIZE, &s), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_headers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exports_lying_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pdata, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_info_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_info_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_epilog_decode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_prolog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_epilog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_leaf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_chained, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_chain_cycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_machframe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwind_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
