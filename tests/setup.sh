@@ -21,8 +21,10 @@ BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev cmark-gfm libjansson-dev
   libcmocka-dev libzstd-dev liblzma-dev liblz4-dev"
 # To run the tests: dumps from gdb, elfutils for the conformance tests, the
-# report validators (xmllint, cmark-gfm, jsonschema), bunzip2.
-TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2"
+# report validators (xmllint, cmark-gfm, jsonschema), bunzip2 and xz, and the
+# mingw-w64 cross compiler and wine64 that make real Windows minidumps.
+TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils
+  gcc-mingw-w64-x86-64 wine64"
 
 install_missing() {
 	missing=
