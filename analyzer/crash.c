@@ -30,11 +30,22 @@
  *  - glibc (2.36) keeps its last abort()/assert() message in the private
  *    `__abort_msg`: a pointer to struct abort_msg_s { unsigned int size;
  *    char msg[]; } (size counts the whole allocation).
+ *  - Minidumps may say why a process aborted themselves: Breakpad's
+ *    AssertionInfo stream (invalid CRT parameter, pure virtual call, failed
+ *    assert; the reader words it as event.assertion) and Crashpad's
+ *    annotations (macOS: libsystem_c's "abort() called").
+ *  - macOS and iOS minidumps carry a Mach exception, not an NTSTATUS (see
+ *    mach.c); EXC_BAD_ACCESS's KERN_INVALID_ADDRESS and
+ *    KERN_PROTECTION_FAILURE are what the kernel turns into SEGV_MAPERR and
+ *    SEGV_ACCERR, so they are classified by address the same way.
+ *  - A 32-bit Windows process may record garbage in the high half of an
+ *    access violation's address parameter: only the low 32 bits count.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mach.h"
 #include "passes.h"
 
 /* Faults below this address, outside any region: a null pointer + offset. */
@@ -62,6 +73,7 @@ enum { SEGV_MAPERR_ = 1, SEGV_ACCERR_ = 2, SI_KERNEL_ = 0x80 };
 enum kind {
 	K_NONE,
 	K_NULL,
+	K_NULL_CALL,
 	K_UNMAPPED,
 	K_WRITE_RO,
 	K_WRITE_AV,
@@ -86,6 +98,9 @@ enum kind {
 	K_CXX_UNCAUGHT,
 	K_DOTNET,
 	K_FAIL_FAST,
+	K_INVALID_PARAM,
+	K_PURE_VIRTUAL,
+	K_NS_EXCEPTION,
 	K_ARITH,
 	K_ILL,
 	K_BUS,
@@ -98,6 +113,9 @@ enum kind {
 	K_SIGNAL_SENT,
 	K_BAD_SYSCALL,
 	K_OUT_OF_MEMORY,
+	K_CODESIGN,
+	K_RESOURCE,
+	K_GUARD_VIOLATION,
 	K_SIGNAL,
 	K_EXCEPTION,
 	K_NKINDS
@@ -110,12 +128,13 @@ struct crash_kind {
 };
 
 static const struct crash_kind kinds[K_NKINDS] = {
-	[K_NONE] = { CR_CRASH_NONE, "no-crash", "no crash: the dump was taken on demand" },
+	[K_NONE] = { CR_CRASH_NONE, "none", "no crash: the dump was taken on demand" },	/* docs/report-schema.md */
 	[K_NULL] = { CR_CRASH_NULL_DEREF, "null-pointer-dereference", "null-pointer dereference" },
+	[K_NULL_CALL] = { CR_CRASH_NULL_DEREF, "null-function-pointer-call", "call through a null function pointer" },
 	[K_UNMAPPED] = { CR_CRASH_UNMAPPED, "unmapped-memory-access", "access to unmapped memory" },
 	[K_WRITE_RO] = { CR_CRASH_WRITE_READONLY, "write-to-read-only-memory", "write to read-only memory" },
-	[K_WRITE_AV] = { CR_CRASH_WRITE_READONLY, "write-access-violation", "write to memory the process may not write" },
-	[K_READ_AV] = { CR_CRASH_READ_PROTECTED, "read-access-violation", "read of memory the process may not read" },
+	[K_WRITE_AV] = { CR_CRASH_WRITE_READONLY, "write-access-violation", "invalid write (to unmapped or read-only memory)" },
+	[K_READ_AV] = { CR_CRASH_READ_PROTECTED, "read-access-violation", "invalid read (of unmapped or unreadable memory)" },
 	[K_AV] = { CR_CRASH_OTHER, "access-violation", "invalid memory access" },
 	[K_PROTECTED] = { CR_CRASH_READ_PROTECTED, "protected-memory-access", "access to protected memory" },
 	[K_GUARD_PAGE] = { CR_CRASH_READ_PROTECTED, "guard-page-access", "access to a guard page" },
@@ -136,6 +155,9 @@ static const struct crash_kind kinds[K_NKINDS] = {
 	[K_CXX_UNCAUGHT] = { CR_CRASH_ABORT, "uncaught-cxx-exception", "uncaught C++ exception" },
 	[K_DOTNET] = { CR_CRASH_OTHER, "unhandled-dotnet-exception", "unhandled .NET exception" },
 	[K_FAIL_FAST] = { CR_CRASH_ABORT, "fail-fast", "fail-fast termination on a failed security check" },
+	[K_INVALID_PARAM] = { CR_CRASH_ABORT, "invalid-parameter", "invalid parameter passed to a C runtime function" },
+	[K_PURE_VIRTUAL] = { CR_CRASH_ABORT, "pure-virtual-call", "pure virtual function called (an object used while being constructed or destroyed, or after it was freed)" },
+	[K_NS_EXCEPTION] = { CR_CRASH_ABORT, "uncaught-objc-exception", "uncaught Objective-C exception (NSException)" },
 	[K_ARITH] = { CR_CRASH_ARITHMETIC, "arithmetic-error", "arithmetic error" },
 	[K_ILL] = { CR_CRASH_ILLEGAL_INSN, "illegal-instruction", "illegal instruction" },
 	[K_BUS] = { CR_CRASH_BUS_ERROR, "bus-error", "bus error" },
@@ -148,6 +170,9 @@ static const struct crash_kind kinds[K_NKINDS] = {
 	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", "signal sent with kill or raise, sender not recorded" },
 	[K_BAD_SYSCALL] = { CR_CRASH_OTHER, "bad-system-call", "bad or forbidden system call" },
 	[K_OUT_OF_MEMORY] = { CR_CRASH_OTHER, "out-of-memory", "out-of-memory failure" },
+	[K_CODESIGN] = { CR_CRASH_OTHER, "code-signing-violation", "code-signing violation: a page that failed its signature check was executed" },
+	[K_RESOURCE] = { CR_CRASH_KILLED, "resource-limit", "killed for exceeding a resource limit" },
+	[K_GUARD_VIOLATION] = { CR_CRASH_OTHER, "guard-violation", "misuse of a guarded resource (file descriptor, Mach port or memory)" },
 	[K_SIGNAL] = { CR_CRASH_OTHER, "fatal-signal", "fatal signal" },
 	[K_EXCEPTION] = { CR_CRASH_OTHER, "unhandled-exception", "unhandled exception" },
 };
@@ -191,6 +216,7 @@ static const struct {
 	{ 0xC0000602, K_FAIL_FAST },		/* STATUS_FAIL_FAST_EXCEPTION */
 	{ 0xC0000374, K_HEAP_CORRUPTION },	/* STATUS_HEAP_CORRUPTION */
 	{ 0xC0000420, K_ASSERT },		/* STATUS_ASSERTION_FAILURE */
+	{ 0xC0000417, K_INVALID_PARAM },	/* STATUS_INVALID_CRUNTIME_PARAMETER */
 	{ 0xE06D7363, K_CXX_UNCAUGHT },		/* MSVC C++ throw */
 	{ 0xE0434352, K_DOTNET },		/* CLR exception */
 	{ 0xE0434F4D, K_DOTNET },		/* CLR 1.x-3.5 exception */
@@ -230,7 +256,83 @@ static const struct {
 	{ 0, K_STACK_SMASH },		/* FAST_FAIL_LEGACY_GS_VIOLATION */
 	{ 2, K_STACK_SMASH },		/* FAST_FAIL_STACK_COOKIE_CHECK_FAILURE */
 	{ 7, K_ABORT },			/* FAST_FAIL_FATAL_APP_EXIT: abort() in the CRT */
+	{ 5, K_INVALID_PARAM },		/* FAST_FAIL_INVALID_ARG: _invalid_parameter */
 	{ 50, K_HEAP_CORRUPTION },	/* FAST_FAIL_HEAP_METADATA_CORRUPTION */
+};
+
+/*
+ * Mach exception type → kind (macOS/iOS minidumps, see mach.c).  The
+ * entries of mach_code_kinds below, and for EXC_BAD_ACCESS the address,
+ * refine it.
+ */
+static const struct {
+	uint32_t exception;
+	enum kind kind;
+} mach_kinds[] = {
+	{ CR_EXC_BAD_ACCESS, K_AV },
+	{ CR_EXC_BAD_INSTRUCTION, K_ILL },
+	{ CR_EXC_ARITHMETIC, K_ARITH },
+	{ CR_EXC_SOFTWARE, K_SIGNAL },
+	{ CR_EXC_BREAKPOINT, K_BREAKPOINT },
+	{ CR_EXC_CRASH, K_SIGNAL },
+	{ CR_EXC_RESOURCE, K_RESOURCE },
+	{ CR_EXC_GUARD, K_GUARD_VIOLATION },
+	{ CR_EXC_SIMULATED, K_NONE },
+};
+
+enum { CPU_ANY, CPU_X86, CPU_ARM };
+
+/*
+ * (exception, code[0]) → kind.  FAULT, when not 0, says the code is a
+ * memory fault to classify by its address, with the SIGSEGV si_code the
+ * kernel gives the same fault when it turns it into a signal (xnu
+ * bsd/uxkern/ux_exception.c: KERN_INVALID_ADDRESS → SEGV_MAPERR, else
+ * SEGV_ACCERR).
+ */
+static const struct {
+	uint32_t exception;
+	uint32_t code;
+	unsigned cpu;		/* CPU_*: the code means this only there */
+	enum kind kind;
+	int fault;
+} mach_code_kinds[] = {
+	{ CR_EXC_BAD_ACCESS, CR_KERN_INVALID_ADDRESS, CPU_ANY, K_UNMAPPED, SEGV_MAPERR_ },
+	{ CR_EXC_BAD_ACCESS, CR_KERN_PROTECTION_FAILURE, CPU_ANY, K_PROTECTED, SEGV_ACCERR_ },
+	{ CR_EXC_BAD_ACCESS, 8, CPU_ANY, K_PROTECTED, SEGV_ACCERR_ },	/* KERN_NO_ACCESS */
+	{ CR_EXC_BAD_ACCESS, 9, CPU_ANY, K_IN_PAGE, 0 },	/* KERN_MEMORY_FAILURE */
+	{ CR_EXC_BAD_ACCESS, 10, CPU_ANY, K_IN_PAGE, 0 },	/* KERN_MEMORY_ERROR */
+	{ CR_EXC_BAD_ACCESS, 50, CPU_ANY, K_CODESIGN, 0 },	/* KERN_CODESIGN_ERROR */
+	{ CR_EXC_BAD_ACCESS, CR_EXC_I386_GPFLT, CPU_X86, K_GP_FAULT, 0 },
+	{ CR_EXC_BAD_ACCESS, 0x101, CPU_ARM, K_BUS, 0 },	/* EXC_ARM_DA_ALIGN */
+	{ CR_EXC_BAD_INSTRUCTION, CR_EXC_I386_GPFLT, CPU_X86, K_GP_FAULT, 0 },
+	{ CR_EXC_BAD_INSTRUCTION, 17, CPU_X86, K_BUS, 0 },	/* EXC_I386_ALIGNFLT */
+	{ CR_EXC_SOFTWARE, CR_EXC_SOFT_ABORT, CPU_ANY, K_ABORT, 0 },
+	{ CR_EXC_SOFTWARE, CR_EXC_SOFT_NSEXCEPTION, CPU_ANY, K_NS_EXCEPTION, 0 },
+	{ CR_EXC_SOFTWARE, 0x10000, CPU_ANY, K_BAD_SYSCALL, 0 },	/* EXC_UNIX_BAD_SYSCALL */
+};
+
+/* EXC_CRASH without a Mach exception before it: the signal (Darwin
+ * numbers) says what happened.  Others: signal_kinds' meaning. */
+static const struct {
+	int signo;
+	enum kind kind;
+} darwin_signal_kinds[] = {
+	{ 4, K_ILL }, { 5, K_BREAKPOINT }, { 6, K_ABORT }, { 8, K_ARITH },
+	{ 9, K_SIGNAL_SENT }, { 10, K_BUS }, { 11, K_SEGV },
+	{ 12, K_BAD_SYSCALL }, { 15, K_SIGNAL_SENT },
+};
+
+/*
+ * Annotations a crash reporter attaches that hold the abort message: the
+ * module that set it and the key (NULL: a list annotation, value only).
+ */
+static const struct {
+	const char *module;
+	const char *key;
+} abort_annotations[] = {
+	/* Crashpad on macOS: libsystem_c's crash-info message, set by abort()
+	 * ("abort() called") and by __assert_rtn ("Assertion failed: ...") */
+	{ "libsystem_c.dylib", NULL },
 };
 
 /* Functions on an aborting thread's stack that say why it aborted. */
@@ -241,6 +343,7 @@ static const struct {
 	{ "__assert_fail", K_ASSERT },
 	{ "__assert_fail_base", K_ASSERT },
 	{ "__assert_perror_fail", K_ASSERT },
+	{ "__assert_rtn", K_ASSERT },		/* macOS libc */
 	{ "__stack_chk_fail", K_STACK_SMASH },
 	{ "__fortify_fail", K_FORTIFY },
 	{ "__chk_fail", K_FORTIFY },
@@ -266,6 +369,10 @@ static const struct {
 	{ "corrupted size vs. prev_size", K_HEAP_CORRUPTION },
 	{ "corrupted double-linked list", K_HEAP_CORRUPTION },
 	{ "malloc_consolidate(): ", K_HEAP_CORRUPTION },
+	/* Breakpad AssertionInfo, as the minidump reader words it */
+	{ "Invalid parameter passed to library function", K_INVALID_PARAM },
+	{ "Pure virtual function called", K_PURE_VIRTUAL },
+	{ "Assertion failed", K_ASSERT },	/* also macOS __assert_rtn */
 };
 
 /* Memory permissions in words, for address texts. */
@@ -456,6 +563,49 @@ static bool is_stack_overflow(const struct ctx *x, bool addr_known,
 	return g && is_no_access(g) && g->end == lo;
 }
 
+/*
+ * Where the kernel's half of the address space starts, per architecture: a
+ * fault there is a wild pointer, never a missing mapping.  x86-64 user
+ * space ends below 0x0000800000000000 (0x0100000000000000 with 5-level
+ * paging), the kernel's canonical half starts at 0xffff800000000000 either
+ * way.  aarch64 is left out: its top byte may be a pointer tag.
+ */
+static const struct {
+	enum cr_arch arch;
+	uint64_t kernel_start;
+} kernel_halves[] = {
+	{ CR_ARCH_X86_64, 0xffff800000000000ull },
+};
+
+static bool in_kernel_half(const struct cr_dump *d, uint64_t addr)
+{
+	for (size_t i = 0; i < ARRAY_LEN(kernel_halves); i++)
+		if (kernel_halves[i].arch == d->process.arch &&
+		    addr >= kernel_halves[i].kernel_start)
+			return true;
+	return false;
+}
+
+/*
+ * Whether every byte of the pointer-sized ADDR is printable ASCII
+ * (0x41414141 is "AAAA"): text, or data an attacker controls, used as a
+ * pointer.  The bytes in memory order go to OUT (NUL-terminated).
+ */
+static bool ascii_pointer(const struct cr_dump *d, uint64_t addr, char out[9])
+{
+	unsigned n = d->process.pointer_size == 4 ? 4 : 8;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned shift = d->process.big_endian ? 8 * (n - 1 - i) : 8 * i;
+		unsigned char b = (unsigned char)(addr >> shift);
+		if (b < 0x20 || b > 0x7e)
+			return false;
+		out[i] = (char)b;
+	}
+	out[n] = 0;
+	return true;
+}
+
 static char *fmt_null(uint64_t addr, uint64_t top)
 {
 	if (addr == 0)
@@ -516,8 +666,9 @@ static char *describe_address(const struct ctx *x, uint64_t addr)
 	const struct cr_dump *d = x->d;
 	const struct cr_region *r;
 	const struct cr_module *m;
-	char perm[4] = "";
+	char perm[4] = "", ascii[9];
 	char *where, *out;
+	bool nowhere = false;	/* in nothing the dump knows of */
 
 	if (is_null_address(d, addr))
 		return fmt_null(addr, address_top(d));
@@ -550,10 +701,21 @@ static char *describe_address(const struct ctx *x, uint64_t addr)
 					 r->prot_known ? ", " : "",
 					 r->prot_known ? prot_text(r->prot) : "",
 					 r->prot_known ? ")" : "");
+	} else if (in_kernel_half(d, addr)) {
+		where = cr_strdup_printf("in the kernel's half of the address space, never accessible to the process: a wild pointer");
+		nowhere = true;
 	} else if (d->nregions == 0) {
 		where = cr_strdup_printf("the dump records no memory map");
+		nowhere = true;
 	} else {
 		where = cr_strdup_printf("in no mapped region");
+		nowhere = true;
+	}
+	if (where && nowhere && ascii_pointer(d, addr, ascii)) {
+		char *w = cr_strdup_printf("%s; its bytes are the ASCII text \"%s\": text or input data used as a pointer",
+					   where, ascii);
+		free(where);
+		where = w;
 	}
 	if (!where)
 		return NULL;
@@ -660,6 +822,11 @@ static enum kind classify_fault(const struct ctx *x, uint64_t addr,
 
 	if (is_stack_overflow(x, true, addr))
 		return K_STACK_OVERFLOW;
+	/* The instruction fetch itself faulted near 0: a call or jump
+	 * through a null function pointer. */
+	if ((exec || (x->pc_known && x->pc == addr)) &&
+	    addr < CR_NULL_PAGE_LIMIT && is_null_address(d, addr))
+		return K_NULL_CALL;
 	if (is_null_address(d, addr))
 		return K_NULL;
 	if (exec || (x->pc_known && x->pc == addr)) {
@@ -811,8 +978,11 @@ static void classify_exception(struct ctx *x)
 		c->signal_name = access_name;
 	if (ev->exc_nparams >= 2 &&
 	    (ev->exc_code == 0xC0000005 || ev->exc_code == 0xC0000006)) {
+		/* A 32-bit process may leave garbage in the high half
+		 * (Breakpad's minidump_32bit_crash_addr.dmp: 0xffffffff00000045
+		 * for 0x45). */
 		c->address_known = true;
-		c->address = ev->exc_params[1];
+		c->address = ev->exc_params[1] & address_top(x->d);
 	} else {
 		c->address_known = ev->fault_addr_known;
 		c->address = ev->fault_addr;
@@ -834,6 +1004,171 @@ static void classify_exception(struct ctx *x)
 	/* A code not in the table leaves signal_name NULL; reports show the
 	 * number from the dump's event. */
 	set_kind(c, k);
+}
+
+/* Whether the classification may be refined by an abort message. */
+static bool is_vague_abort(const struct cr_crash *c)
+{
+	return !c->class_id || !strcmp(c->class_id, kinds[K_ABORT].id) ||
+	       !strcmp(c->class_id, kinds[K_EXCEPTION].id) ||
+	       !strcmp(c->class_id, kinds[K_FAIL_FAST].id) ||
+	       !strcmp(c->class_id, kinds[K_SIGNAL].id);
+}
+
+static enum kind mach_darwin_signal_kind(int signo)
+{
+	for (size_t i = 0; i < ARRAY_LEN(darwin_signal_kinds); i++)
+		if (darwin_signal_kinds[i].signo == signo)
+			return darwin_signal_kinds[i].kind;
+	return K_SIGNAL;
+}
+
+/*
+ * The kind of Mach exception EXCEPTION with code[0] CODE; *FAULT gets the
+ * si_code-like hint of a memory fault to classify by address (0 none).
+ */
+static enum kind mach_kind(const struct cr_dump *d, uint32_t exception,
+			   uint64_t code, int *fault)
+{
+	bool x86 = d->process.arch == CR_ARCH_X86 ||
+		   d->process.arch == CR_ARCH_X86_64;
+	bool arm = d->process.arch == CR_ARCH_ARM ||
+		   d->process.arch == CR_ARCH_AARCH64;
+	enum kind k = K_EXCEPTION;
+
+	*fault = 0;
+	for (size_t i = 0; i < ARRAY_LEN(mach_kinds); i++)
+		if (mach_kinds[i].exception == exception)
+			k = mach_kinds[i].kind;
+	for (size_t i = 0; i < ARRAY_LEN(mach_code_kinds); i++) {
+		unsigned cpu = mach_code_kinds[i].cpu;
+		if (mach_code_kinds[i].exception != exception ||
+		    mach_code_kinds[i].code != code ||
+		    (cpu == CPU_X86 && !x86) || (cpu == CPU_ARM && !arm))
+			continue;
+		*fault = mach_code_kinds[i].fault;
+		return mach_code_kinds[i].kind;
+	}
+	return k;
+}
+
+/*
+ * A Mach exception (macOS/iOS minidumps, see mach.c): its name and code's
+ * name, the address for EXC_BAD_ACCESS, and the kind.  EXC_CRASH is
+ * classified by what caused it: the exception it wraps, else its signal.
+ */
+static void classify_mach(struct ctx *x)
+{
+	struct cr_crash *c = &x->a->crash;
+	const struct cr_dump *d = x->d;
+	const struct cr_event *ev = &d->event;
+	const char *text;
+	uint32_t exception = ev->exc_code, orig_exc, orig_code;
+	uint64_t code;
+	int fault, signo;
+	enum kind k;
+
+	cr_mach_event_code(ev, &code);
+	cr_mach_exception_describe(exception, &c->signal_name, &text);
+	cr_mach_code_describe(exception, d->process.arch, code, &c->code_name,
+			      &c->code_text);
+	if (!c->code_text)
+		c->code_text = text;
+
+	if (cr_mach_exc_crash(ev, &orig_exc, &orig_code, &signo) &&
+	    (exception == CR_EXC_CRASH || exception == 0)) {
+		/* The exception's own record says nothing (Crashpad writes
+		 * 0 for "no Mach exception"): EXC_CRASH's payload does. */
+		if (exception == 0)
+			c->code_text = "no Mach exception: the process was ended by a signal (EXC_CRASH)";
+		if (orig_exc != 0) {
+			k = mach_kind(d, orig_exc, orig_code, &fault);
+			if (fault)	/* the address is not kept in EXC_CRASH */
+				k = K_SEGV;
+		} else {
+			k = mach_darwin_signal_kind(signo);
+		}
+		if (k == K_ABORT)
+			classify_abort(x);
+		else
+			set_kind(c, k);
+		return;
+	}
+
+	k = mach_kind(d, exception, code, &fault);
+	if (exception == CR_EXC_BAD_ACCESS && ev->fault_addr_known &&
+	    k != K_GP_FAULT) {
+		c->address_known = true;
+		c->address = ev->fault_addr;
+	}
+	if (fault || k == K_AV) {
+		if (c->address_known)
+			k = classify_fault(x, c->address, NULL, fault);
+		else if (is_stack_overflow(x, false, 0))
+			k = K_STACK_OVERFLOW;
+	}
+	if (k == K_ABORT)
+		classify_abort(x);
+	else
+		set_kind(c, k);
+}
+
+/*
+ * The abort message a crash reporter attached as an annotation (see
+ * abort_annotations), malloc'd; NULL none (or no memory: *OOM set).
+ */
+static char *annotation_abort_message(const struct cr_dump *d, bool *oom)
+{
+	char *msg;
+
+	for (size_t j = 0; j < ARRAY_LEN(abort_annotations); j++)
+		for (size_t i = 0; i < d->nannotations; i++) {
+			const struct cr_annotation *an = &d->annotations[i];
+			if (!an->value || !an->value[0] || !an->module ||
+			    strcmp(an->module, abort_annotations[j].module))
+				continue;
+			bool key_ok = abort_annotations[j].key
+				? an->key && !strcmp(an->key, abort_annotations[j].key)
+				: !an->key;
+			if (!key_ok)
+				continue;
+			if (!(msg = strdup(an->value)))
+				*oom = true;
+			return msg;
+		}
+	return NULL;
+}
+
+/*
+ * What the dump itself says about an abort: Breakpad's AssertionInfo (the
+ * reader's sentence, event.assertion), else a crash reporter's annotation.
+ * Sets the abort message when none was found in memory, and refines a
+ * vague class from it.
+ */
+static void dump_abort_message(struct ctx *x)
+{
+	struct cr_crash *c = &x->a->crash;
+	const struct cr_dump *d = x->d;
+	char *msg = NULL;
+
+	if (c->abort_message)
+		return;
+	if (d->event.assertion && d->event.assertion[0]) {
+		if (!(msg = strdup(d->event.assertion)))
+			x->oom = true;
+	} else if (c->cls == CR_CRASH_ABORT) {
+		msg = annotation_abort_message(d, &x->oom);
+	}
+	if (!msg)
+		return;
+	c->abort_message = msg;
+	if (!is_vague_abort(c))
+		return;
+	for (size_t j = 0; j < ARRAY_LEN(abort_messages); j++)
+		if (strstr(msg, abort_messages[j].needle)) {
+			set_kind(c, abort_messages[j].kind);
+			return;
+		}
 }
 
 /*
@@ -865,8 +1200,11 @@ struct cr_error *pass_crash(struct cr_analysis *a)
 
 	if (d->event.kind == CR_EVENT_SIGNAL)
 		classify_signal(&x);
+	else if (cr_dump_is_mach(d))
+		classify_mach(&x);
 	else
 		classify_exception(&x);
+	dump_abort_message(&x);
 
 	if (c->address_known) {
 		c->address_text = describe_address(&x, c->address);

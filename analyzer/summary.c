@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mach.h"
 #include "passes.h"
 
 /* Distinct thread states listed in the summary before "and N more". */
@@ -84,9 +85,26 @@ static const struct {
 	const char *intro;
 } address_intros[] = {
 	{ CR_CRASH_ARITHMETIC, " at the instruction at " },
-	{ CR_CRASH_ILLEGAL_INSN, " at the instruction at " },
+	{ CR_CRASH_ILLEGAL_INSN, " at " },	/* "an illegal instruction at 0x..." */
 	{ CR_CRASH_BREAKPOINT, " at the instruction at " },
 };
+
+/* Classes whose words already say how the address was accessed: the
+ * access verb of an access violation ("writing to address") would repeat
+ * them. */
+static const char *const access_said_classes[] = {
+	"read-access-violation", "write-access-violation",
+	"write-to-read-only-memory", "execute-non-executable-memory",
+	"execute-unmapped-memory", "null-function-pointer-call",
+};
+
+static bool class_says_access(const char *class_id)
+{
+	for (size_t i = 0; class_id && i < ARRAY_LEN(access_said_classes); i++)
+		if (!strcmp(class_id, access_said_classes[i]))
+			return true;
+	return false;
+}
 
 static bool is_skip_function(const char *fn)
 {
@@ -235,12 +253,58 @@ static void put_address(FILE *f, const struct cr_crash *c)
 		fputs(t, f);
 }
 
+/*
+ * A Mach exception the way Breakpad and rust-minidump print it:
+ * "EXC_BAD_ACCESS / KERN_INVALID_ADDRESS", numbers for what has no name
+ * ("0x00000000 / 0x00000000"), then what EXC_CRASH says about it
+ * (", from EXC_CRASH on SIGABRT").
+ */
+static void put_mach_event_name(FILE *f, const struct cr_dump *d,
+				const struct cr_crash *c)
+{
+	const struct cr_event *ev = &d->event;
+	uint32_t orig_exc, orig_code;
+	int signo;
+
+	if (c->signal_name)
+		fputs(c->signal_name, f);
+	else
+		fprintf(f, "0x%08" PRIx32, ev->exc_code);
+	if (c->code_name)
+		fprintf(f, " / %s", c->code_name);
+	else
+		fprintf(f, " / 0x%08" PRIx32, ev->exc_flags);
+	if (cr_mach_exc_crash(ev, &orig_exc, &orig_code, &signo)) {
+		const char *sig = cr_darwin_signal_name(signo);
+		const char *ename, *cname, *text;
+		cr_mach_exception_describe(orig_exc, &ename, &text);
+		cr_mach_code_describe(orig_exc, d->process.arch, orig_code,
+				      &cname, &text);
+		if (ev->exc_code != CR_EXC_CRASH)
+			fputs(", from EXC_CRASH", f);	/* Crashpad unwrapped it */
+		else if (orig_exc && ename && cname)
+			fprintf(f, ", wrapping %s / %s", ename, cname);
+		else if (orig_exc && ename)
+			fprintf(f, ", wrapping %s / 0x%05" PRIx32, ename, orig_code);
+		else if (orig_exc)
+			fprintf(f, ", wrapping exception %" PRIu32, orig_exc);
+		if (sig)
+			fprintf(f, " on %s", sig);
+		else if (signo)
+			fprintf(f, " on signal %d", signo);
+	}
+}
+
 /* "SIGSEGV", "STATUS_STACK_BUFFER_OVERRUN, FAST_FAIL_...", "exception 0x...". */
 static void put_event_name(FILE *f, const struct cr_dump *d,
 			   const struct cr_crash *c)
 {
 	const struct cr_event *ev = &d->event;
 
+	if (cr_dump_is_mach(d)) {
+		put_mach_event_name(f, d, c);
+		return;
+	}
 	if (c->signal_name)
 		fputs(c->signal_name, f);
 	else if (ev->kind == CR_EVENT_SIGNAL)
@@ -260,7 +324,9 @@ static void put_event(FILE *f, const struct cr_dump *d, const struct cr_crash *c
 		const char *text = cr_signal_text(c->signo);
 		if (text)
 			fprintf(f, " (%s)", text);
-	} else if (c->cls == CR_CRASH_OTHER && c->code_text) {
+	} else if (c->cls == CR_CRASH_OTHER && c->code_text &&
+		   !cr_dump_is_mach(d)) {
+		/* (Mach: the code's name and the class say it already.) */
 		fprintf(f, " (%s)", c->code_text);
 	}
 }
@@ -501,7 +567,10 @@ static void put_crash(FILE *f, const struct cr_analysis *a)
 		else if (strcmp(c->class_id, "abort"))
 			fprintf(f, ": %s", c->class_text);
 		if (c->abort_message && !assertion_text(c->abort_message, &assertion, &alen)) {
-			fputs(" with the message ", f);
+			/* "aborted (SIGABRT) with the message", but "aborted
+			 * (SIGABRT): heap corruption ..., with the message" */
+			fputs(strcmp(c->class_id, "abort") ? ", with the message "
+			      : " with the message ", f);
 			put_message(f, c->abort_message);
 		}
 		if (ta) {
@@ -521,7 +590,8 @@ static void put_crash(FILE *f, const struct cr_analysis *a)
 	if (c->address_known) {
 		const char *verb = NULL, *name = NULL;
 		const struct cr_event *ev = &d->event;
-		if (ev->kind == CR_EVENT_EXCEPTION && ev->exc_nparams >= 1)
+		if (ev->kind == CR_EVENT_EXCEPTION && ev->exc_nparams >= 1 &&
+		    !cr_dump_is_mach(d) && !class_says_access(c->class_id))
 			cr_exception_access(ev->exc_code, ev->exc_params[0], &name, &verb);
 		const char *intro = " at address ";
 		for (size_t i = 0; i < ARRAY_LEN(address_intros); i++)
@@ -550,12 +620,17 @@ static char *make_signature(const struct cr_analysis *a)
 	FILE *f;
 
 	if (c->cls == CR_CRASH_NONE)
-		return cr_strdup_printf("%s", c->class_id ? c->class_id : "no-crash");
+		return cr_strdup_printf("no-crash");
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
+	uint32_t orig_exc, orig_code;
+	int signo;
 	if (c->signal_name)
 		fputs(c->signal_name, f);
+	else if (cr_dump_is_mach(d) &&
+		 cr_mach_exc_crash(&d->event, &orig_exc, &orig_code, &signo))
+		fputs("EXC_CRASH", f);	/* Crashpad's code 0: EXC_CRASH unwrapped */
 	else if (d->event.kind == CR_EVENT_EXCEPTION)
 		fprintf(f, "0x%08" PRIX32, d->event.exc_code);
 	else
@@ -588,13 +663,20 @@ struct cr_error *pass_summary(struct cr_analysis *a)
 
 	if (!f)
 		return &cr_enomem;
-	if (a->crash.cls == CR_CRASH_NONE || d->event.kind == CR_EVENT_NONE) {
+	if ((a->crash.cls == CR_CRASH_NONE || d->event.kind == CR_EVENT_NONE) &&
+	    d->nthreads == 0) {
+		/* Nothing recorded at all: a damaged dump, not a snapshot. */
+		put_process(f, d);
+		fputs(": the dump records no crash and no threads; it may be damaged (see the problems).", f);
+		goto done;
+	} else if (a->crash.cls == CR_CRASH_NONE || d->event.kind == CR_EVENT_NONE) {
 		put_process(f, d);
 		fputs(": the dump was taken on demand (no crash).", f);
 	} else {
 		put_crash(f, a);
 	}
 	put_thread_states(f, a);
+done:
 	if (fclose(f) != 0) {
 		free(buf);
 		return &cr_enomem;

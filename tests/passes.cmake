@@ -7,6 +7,7 @@ if(CMOCKA_FOUND)
   set(CR_PASS_SOURCES
     ${PROJECT_SOURCE_DIR}/analyzer/signals.c
     ${PROJECT_SOURCE_DIR}/analyzer/ntstatus.c
+    ${PROJECT_SOURCE_DIR}/analyzer/mach.c
     ${PROJECT_SOURCE_DIR}/analyzer/syscalls.c
     ${PROJECT_SOURCE_DIR}/analyzer/crash.c
     ${PROJECT_SOURCE_DIR}/analyzer/state.c

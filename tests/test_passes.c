@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "mach.h"
 #include "passes.h"
 
 /* Address-space layout of the fixture. */
@@ -575,6 +576,228 @@ static void test_windows_stack_overflow(void **state)
 	assert_int_equal(fx.a.crash.cls, CR_CRASH_STACK_OVERFLOW);
 }
 
+static void test_windows_av_32bit_high_garbage(void **state)
+{
+	(void)state;
+	/* Breakpad's minidump_32bit_crash_addr.dmp: the parameter holds
+	 * 0xffffffff00000045 for a 32-bit process; the address is 0x45. */
+	fx.d.process.arch = CR_ARCH_X86;
+	fx.d.process.pointer_size = 4;
+	fx.d.nregions = 0;
+	exception_event(0xC0000005, 2, 1, 0xffffffff00000045ull);
+	run_passes();
+	assert_int_equal(fx.a.crash.address, 0x45);
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+}
+
+static void test_windows_av_read_no_map_ascii(void **state)
+{
+	(void)state;
+	fx.d.process.arch = CR_ARCH_X86;
+	fx.d.process.pointer_size = 4;
+	fx.d.nregions = 0;
+	exception_event(0xC0000005, 2, 0, 0x41414141);
+	run_passes();
+	assert_string_equal(fx.a.crash.class_id, "read-access-violation");
+	/* The class says "read": no ", reading address" after it. */
+	assert_contains(fx.a.summary, "an invalid read (of unmapped or unreadable memory) at address 0x41414141");
+	assert_contains(fx.a.crash.address_text, "ASCII text \"AAAA\"");
+}
+
+static void test_windows_invalid_parameter_assertion(void **state)
+{
+	(void)state;
+	static char msg[] = "Invalid parameter passed to library function format != nullptr in function common_vfprintf, in file output.cpp at line 32";
+	exception_event(0xC000000D, 0, 0, 0);
+	fx.d.event.assertion = msg;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ABORT);
+	assert_string_equal(fx.a.crash.class_id, "invalid-parameter");
+	assert_string_equal(fx.a.crash.abort_message, msg);
+	assert_contains(fx.a.summary, "aborted (STATUS_INVALID_PARAMETER)");
+	assert_contains(fx.a.summary, "with the message \"Invalid parameter passed to library function format != nullptr");
+	assert_false(fx.a.crash.address_known);
+}
+
+static void test_null_function_call(void **state)
+{
+	(void)state;
+	set_pc_sp(0, 0, STACK_LO + 0x20000);
+	signal_event(11, 1, true, 0);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	assert_string_equal(fx.a.crash.class_id, "null-function-pointer-call");
+}
+
+static void test_damaged_no_threads(void **state)
+{
+	(void)state;
+	fx.d.nthreads = 0;
+	fx.a.nthreads = 0;
+	run_passes();
+	assert_contains(fx.a.summary, "records no crash and no threads");
+}
+
+/* --- Mach exceptions (macOS / iOS minidumps) ------------------------------ */
+
+static void mach_event(uint32_t exception, uint32_t code, uint64_t address)
+{
+	struct cr_event *ev = &fx.d.event;
+	fx.d.process.os = CR_OS_MACOS;
+	fx.d.process.os_version = "11.6.7 20G630";
+	fx.d.nregions = 0;
+	ev->kind = CR_EVENT_EXCEPTION;
+	ev->tid = 4242;
+	ev->exc_code = exception;
+	ev->exc_flags = code;
+	ev->exc_address = address;
+	if (exception == 1) {
+		ev->fault_addr_known = true;
+		ev->fault_addr = address;
+	}
+}
+
+static void test_mach_bad_access_kernel_address(void **state)
+{
+	(void)state;
+	/* rust-minidump's pipeline-inlines-macos-segv.dmp */
+	mach_event(1, 1, 0xffffffff80000042ull);
+	run_passes();
+	assert_string_equal(fx.a.crash.signal_name, "EXC_BAD_ACCESS");
+	assert_string_equal(fx.a.crash.code_name, "KERN_INVALID_ADDRESS");
+	assert_string_equal(fx.a.crash.class_id, "unmapped-memory-access");
+	assert_int_equal(fx.a.crash.address, 0xffffffff80000042ull);
+	assert_contains(fx.a.summary, "crashed with EXC_BAD_ACCESS / KERN_INVALID_ADDRESS: an access to unmapped memory at address 0xffffffff80000042");
+	assert_contains(fx.a.crash.address_text, "kernel's half");
+	assert_string_equal(fx.a.crash.signature,
+			    "EXC_BAD_ACCESS unmapped-memory-access crash_null");
+}
+
+static void test_mach_bad_access_null(void **state)
+{
+	(void)state;
+	mach_event(1, 1, 0x10);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	mach_event(1, 2, 0x10);	/* a protection failure near 0 is null too */
+	teardown(NULL);
+	fx.a.crash = (struct cr_crash){ 0 };
+	fx.a.summary = NULL;
+	fx.ta[0].state = fx.ta[1].state = NULL;
+	fx.ta[0].crashed = false;
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
+	assert_string_equal(fx.a.crash.code_name, "KERN_PROTECTION_FAILURE");
+}
+
+static void test_mach_protection_failure(void **state)
+{
+	(void)state;
+	mach_event(1, 2, 0x100000000ull);
+	run_passes();
+	assert_string_equal(fx.a.crash.class_id, "protected-memory-access");
+}
+
+static void test_mach_codes_by_cpu(void **state)
+{
+	(void)state;
+	/* EXC_ARITHMETIC code 1 is a division on x86, an FP invalid
+	 * operation on ARM */
+	mach_event(3, 1, EXE_BASE + 0x100);
+	run_passes();
+	assert_string_equal(fx.a.crash.code_name, "EXC_I386_DIV");
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ARITHMETIC);
+	assert_false(fx.a.crash.address_known);	/* the pc, not data */
+	const char *name, *text;
+	cr_mach_code_describe(3, CR_ARCH_AARCH64, 1, &name, &text);
+	assert_string_equal(name, "EXC_ARM_FP_IO");
+	cr_mach_code_describe(6, CR_ARCH_AARCH64, 1, &name, &text);
+	assert_string_equal(name, "EXC_ARM_BREAKPOINT");
+	cr_mach_code_describe(1, CR_ARCH_X86_64, 13, &name, &text);
+	assert_string_equal(name, "EXC_I386_GPFLT");
+	cr_mach_code_describe(1, CR_ARCH_AARCH64, 13, &name, &text);
+	assert_null(name);
+	cr_mach_code_describe(11, CR_ARCH_AARCH64, 3ull << 61, &name, &text);
+	assert_string_equal(name, "RESOURCE_TYPE_MEMORY");
+	cr_mach_exception_describe(12, &name, &text);
+	assert_string_equal(name, "EXC_GUARD");
+}
+
+static void test_mach_gp_fault(void **state)
+{
+	(void)state;
+	mach_event(1, 13, 0);
+	run_passes();
+	assert_string_equal(fx.a.crash.class_id, "general-protection-fault");
+	assert_false(fx.a.crash.address_known);
+}
+
+static void test_mach_software_abort(void **state)
+{
+	(void)state;
+	mach_event(5, 0x10002, EXE_BASE + 0x100);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_ABORT);
+	assert_contains(fx.a.summary, "aborted (EXC_SOFTWARE / SIGABRT)");
+}
+
+static void test_mach_crashpad_exc_crash_abort(void **state)
+{
+	(void)state;
+	/* rust-minidump's simple-crashpad.dmp: code 0, flags 0, parameters
+	 * EXC_CRASH, 0x06000000 (signal 6, no original exception), 0; the
+	 * message is libsystem_c's list annotation. */
+	static struct cr_annotation notes[] = {
+		{ .module = NULL, .key = "hello", .value = "world" },
+		{ .module = "libsystem_c.dylib", .key = NULL, .value = "abort() called" },
+	};
+	mach_event(0, 0, EXE_BASE + 0x100);
+	fx.d.event.exc_nparams = 3;
+	fx.d.event.exc_params[0] = 10;
+	fx.d.event.exc_params[1] = 0x6000000;
+	fx.d.annotations = notes;
+	fx.d.nannotations = 2;
+	run_passes();
+	assert_null(fx.a.crash.signal_name);
+	assert_string_equal(fx.a.crash.class_id, "abort");
+	assert_string_equal(fx.a.crash.abort_message, "abort() called");
+	assert_contains(fx.a.summary, "aborted (0x00000000 / 0x00000000, from EXC_CRASH on SIGABRT) with the message \"abort() called\"");
+	assert_string_equal(fx.a.crash.signature, "EXC_CRASH abort crash_null");
+}
+
+static void test_mach_exc_crash_wrapping_bad_access(void **state)
+{
+	(void)state;
+	/* EXC_CRASH as the kernel sends it: EXC_BAD_ACCESS (1 << 20) and
+	 * SIGSEGV (11 << 24) inside code[0]. */
+	mach_event(10, (11u << 24) | (1u << 20) | 1u, EXE_BASE + 0x100);
+	run_passes();
+	assert_string_equal(fx.a.crash.signal_name, "EXC_CRASH");
+	assert_string_equal(fx.a.crash.class_id, "invalid-memory-access");
+	assert_contains(fx.a.summary, "EXC_CRASH / 0x0b100001, wrapping EXC_BAD_ACCESS / KERN_INVALID_ADDRESS on SIGSEGV");
+}
+
+static void test_mach_simulated(void **state)
+{
+	(void)state;
+	mach_event(0x43507378, 0, 0);
+	run_passes();
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_NONE);
+}
+
+static void test_ios_is_mach(void **state)
+{
+	(void)state;
+	mach_event(6, 1, EXE_BASE + 0x100);
+	fx.d.process.os = CR_OS_OTHER;
+	fx.d.process.os_version = "iOS 17.0.0 21A329";
+	fx.d.process.arch = CR_ARCH_AARCH64;
+	run_passes();
+	assert_string_equal(fx.a.crash.signal_name, "EXC_BREAKPOINT");
+	assert_string_equal(fx.a.crash.code_name, "EXC_ARM_BREAKPOINT");
+	assert_int_equal(fx.a.crash.cls, CR_CRASH_BREAKPOINT);
+}
+
 /* --- thread states -------------------------------------------------------- */
 
 static void test_state_syscall_read(void **state)
@@ -655,6 +878,21 @@ int main(void)
 		T(test_windows_av_exec),
 		T(test_windows_fail_fast),
 		T(test_windows_stack_overflow),
+		T(test_windows_av_32bit_high_garbage),
+		T(test_windows_av_read_no_map_ascii),
+		T(test_windows_invalid_parameter_assertion),
+		T(test_null_function_call),
+		T(test_damaged_no_threads),
+		T(test_mach_bad_access_kernel_address),
+		T(test_mach_bad_access_null),
+		T(test_mach_protection_failure),
+		T(test_mach_codes_by_cpu),
+		T(test_mach_gp_fault),
+		T(test_mach_software_abort),
+		T(test_mach_crashpad_exc_crash_abort),
+		T(test_mach_exc_crash_wrapping_bad_access),
+		T(test_mach_simulated),
+		T(test_ios_is_mach),
 		T(test_state_syscall_read),
 		T(test_state_futex_condvar),
 		T(test_state_aarch64_no_fd),
