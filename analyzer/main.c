@@ -28,7 +28,7 @@ static void usage(FILE *f)
 	fputs("usage: coroner analyze DUMP... [-o DIR|-] [-f md,html,json]\n"
 	      "                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
 	      "                       [--symbols DIR]...\n"
-	      "                       [-e EXECUTABLE] [--max-frames N] [-q]\n"
+	      "                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
 	      "       coroner --version | --help\n"
 	      "\n"
 	      "Reads a Linux core file (or a minidump) and writes a report of what\n"
@@ -43,6 +43,8 @@ static void usage(FILE *f)
 	      "      --symbols DIR    Breakpad symbol files (DIR/module/id/module.sym)\n"
 	      "  -e, --executable F   the dumped program's executable\n"
 	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
+	      "      --all-lines      source lines in system libraries for every thread\n"
+	      "                       (default: only where the crash happened inside them)\n"
 	      "  -q, --quiet          do not list the reports written\n"
 	      "\n"
 	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 		{ "executable", required_argument, NULL, 'e' },
 		{ "max-frames", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "all-lines", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +196,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'q': quiet = true; break;
+		case 'A': opts.all_lines = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
 		default:
