@@ -614,7 +614,9 @@ struct cr_error *bp_symfile_parse(const uint8_t *buf, size_t len,
 struct cr_error *bp_symfile_load(const char *path, struct bp_symfile **out)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO under the symbol directory must not hang us; it
+	 * is refused below as not a regular file. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
 	struct stat st;
@@ -962,9 +964,14 @@ static bool bp_is_file(const char *path)
 static bool bp_module_line_has_id(const char *path, const char *id)
 {
 	char buf[512];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
+	}
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)

@@ -133,16 +133,16 @@ static bool same_stack(const struct cr_stack *a, const struct cr_stack *b)
 	return true;
 }
 
+/* The focus thread's group id before sorting (SIZE_MAX: none); qsort has no
+ * context argument. */
+static size_t sort_focus_group;
 static const struct cr_analysis *sort_ctx;
 
 static int group_order(const void *pa, const void *pb)
 {
 	const struct cr_thread_group *a = pa, *b = pb;
-	ssize_t focus = sort_ctx->focus_thread;
-	bool fa = focus >= 0 && sort_ctx->threads[a->members[0]].group ==
-		sort_ctx->threads[focus].group && a->members[0] <= (size_t)focus;
-	bool fb = focus >= 0 && sort_ctx->threads[b->members[0]].group ==
-		sort_ctx->threads[focus].group && b->members[0] <= (size_t)focus;
+	bool fa = sort_ctx->threads[a->members[0]].group == sort_focus_group;
+	bool fb = sort_ctx->threads[b->members[0]].group == sort_focus_group;
 	if (fa != fb)
 		return fa ? -1 : 1;
 	if (a->nmembers != b->nmembers)
@@ -163,9 +163,8 @@ struct cr_error *cr_group_threads(struct cr_analysis *a)
 		free(rep);
 		return &cr_enomem;
 	}
-	/* Hash buckets via a sorted index would be O(n log n); threads are
-	 * few (CR_MAX_THREADS) and most stacks differ by hash, so compare
-	 * hashes first and frames only on equal hashes. */
+	/* An open-addressing table from stack hash to group; frames are
+	 * compared only when the hashes are equal. */
 	size_t *gid_of_hash_slot = NULL;
 	size_t cap = 1;
 	while (cap < 2 * n)
@@ -215,6 +214,8 @@ struct cr_error *cr_group_threads(struct cr_analysis *a)
 	}
 	a->ngroups = ng;
 	sort_ctx = a;
+	sort_focus_group = a->focus_thread >= 0 && (size_t)a->focus_thread < n ?
+		a->threads[a->focus_thread].group : SIZE_MAX;
 	qsort(a->groups, ng, sizeof(*a->groups), group_order);
 	for (size_t g = 0; g < ng; g++)
 		for (size_t k = 0; k < a->groups[g].nmembers; k++)

@@ -31,6 +31,7 @@
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cursor.h"
@@ -198,9 +199,16 @@ static const char *base_name(const char *p)
 static int try_open(struct modslot *ms, const char *path, Elf **elfp)
 {
 	const struct cr_module *m = &ms->st->d->modules[ms->index];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The path comes from the dump: only a regular file is opened (a FIFO
+	 * or a device named by a hostile dump must not block or be read). */
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return -1;
+	}
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)

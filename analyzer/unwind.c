@@ -269,6 +269,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		c->oom = true;
 		return DWARF_CB_ABORT;
 	}
+	cr_dump_trim(c->d);
 	return DWARF_CB_OK;
 }
 
@@ -383,6 +384,7 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 		struct cr_error *err = expand(c, s);
 		if (err)
 			return err;
+		cr_dump_trim(d);
 	}
 	return NULL;
 }

@@ -14,7 +14,6 @@
  *
  * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18.
  */
-#define _GNU_SOURCE
 #include "decompress.h"
 
 #include <errno.h>

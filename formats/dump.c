@@ -52,15 +52,24 @@ void cr_dump_free(struct cr_dump *d)
 	for (size_t i = 0; i < d->nthreads; i++)
 		free(d->threads[i].name);
 	free(d->threads);
-	for (size_t i = 0; i < d->nmodules; i++) {
-		struct cr_module *m = &d->modules[i];
-		free(m->path);
-		free(m->build_id);
-		free(m->debug_file);
-		free(m->debug_id);
-		free(m->version);
-	}
+	for (size_t i = 0; i < d->nmodules; i++)
+		cr_module_clear(&d->modules[i]);
 	free(d->modules);
+	for (size_t i = 0; i < d->nunloaded; i++)
+		cr_module_clear(&d->unloaded[i]);
+	free(d->unloaded);
+	for (size_t i = 0; i < d->nannotations; i++) {
+		free(d->annotations[i].module);
+		free(d->annotations[i].key);
+		free(d->annotations[i].value);
+	}
+	free(d->annotations);
+	for (size_t i = 0; i < d->nfacts; i++) {
+		free(d->facts[i].name);
+		free(d->facts[i].value);
+	}
+	free(d->facts);
+	free(d->event.assertion);
 	for (size_t i = 0; i < d->nregions; i++)
 		free(d->regions[i].path);
 	free(d->regions);
@@ -75,13 +84,84 @@ void cr_dump_free(struct cr_dump *d)
 	free(d->process.cpu);
 	free(d->format);
 	free(d->producer);
-	/* Annotations and event.assertion belong to the reader. */
 	if (d->reader_free)
 		d->reader_free(d->reader_state);
 	if (d->map && !d->map_borrowed)
 		munmap(d->map, d->map_len);
 	free(d->path);
 	free(d);
+}
+
+void cr_module_clear(struct cr_module *m)
+{
+	free(m->path);
+	free(m->build_id);
+	free(m->debug_file);
+	free(m->debug_id);
+	free(m->version);
+	free(m->code_id);
+	m->path = m->debug_file = m->debug_id = m->version = m->code_id = NULL;
+	m->build_id = NULL;
+	m->build_id_len = 0;
+}
+
+/* Room for one more element in *ARR of N elements of SIZE bytes (growing
+ * at powers of two); false when out of memory. */
+static bool grow(void **arr, size_t n, size_t size)
+{
+	if (n & (n - 1))
+		return true;	/* not a power of two: room left */
+	size_t cap = n ? n * 2 : 1, bytes;
+	if (__builtin_mul_overflow(cap, size, &bytes))
+		return false;
+	void *p = realloc(*arr, bytes);
+	if (!p)
+		return false;
+	*arr = p;
+	return true;
+}
+
+/*
+ * Append one fact.  The first one dropped (past CR_MAX_FACTS or out of
+ * memory) is noted as a problem, so the report says the list is cut.
+ */
+void cr_dump_fact(struct cr_dump *d, const char *name, const char *fmt, ...)
+{
+	static const char dropped[] =
+		"more facts than are kept; the rest are not listed";
+	char *n = NULL, *v = NULL;
+	if (d->nfacts >= CR_MAX_FACTS || !grow((void **)&d->facts, d->nfacts,
+					       sizeof(*d->facts)))
+		goto drop;
+	va_list ap;
+	va_start(ap, fmt);
+	v = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	n = strdup(name ? name : "");
+	if (!n || !v)
+		goto drop;
+	d->facts[d->nfacts++] = (struct cr_fact){ .name = n, .value = v };
+	return;
+drop:
+	free(n);
+	free(v);
+	if (d->facts_dropped++ == 0)
+		cr_dump_problem(d, "%s", dropped);
+}
+
+bool cr_dump_add_annotation(struct cr_dump *d, char *module, char *key,
+			    char *value)
+{
+	if (!grow((void **)&d->annotations, d->nannotations,
+		  sizeof(*d->annotations))) {
+		free(module);
+		free(key);
+		free(value);
+		return false;
+	}
+	d->annotations[d->nannotations++] = (struct cr_annotation){
+		.module = module, .key = key, .value = value };
+	return true;
 }
 
 /*
@@ -350,6 +430,15 @@ char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max)
 	}
 	str[n] = 0;
 	return str;
+}
+
+void cr_dump_trim(const struct cr_dump *d)
+{
+	/* A read-only private file mapping: MADV_DONTNEED only drops the page
+	 * table entries, never data (it would zero anonymous memory, hence
+	 * not for borrowed buffers). */
+	if (d->map && d->map_len && !d->map_borrowed)
+		madvise(d->map, d->map_len, MADV_DONTNEED);
 }
 
 const struct cr_region *cr_dump_region_at(const struct cr_dump *d,

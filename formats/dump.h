@@ -41,6 +41,7 @@
 #define CR_MAX_MODULES 100000
 #define CR_MAX_REGIONS 4000000
 #define CR_MAX_PROBLEMS 1000
+#define CR_MAX_FACTS 1000	/* other facts (struct cr_fact) kept */
 #define CR_MAX_STRING 65536	/* longest string taken from a dump */
 
 enum cr_arch {
@@ -129,8 +130,7 @@ struct cr_event {
 	bool regs_known;
 	struct cr_regs regs;
 	/* A failed assertion / invalid-parameter report recorded with the
-	 * crash (Breakpad AssertionInfo), NULL none.  Reader-owned, see
-	 * cr_dump.annotations. */
+	 * crash (Breakpad AssertionInfo), NULL none. */
 	char *assertion;
 	/* The thread that wrote the dump (Breakpad's handler thread). */
 	bool dump_tid_known;
@@ -181,8 +181,7 @@ struct cr_module {
 	char *version;		/* NULL unknown */
 	bool is_main;		/* the executable */
 	/* Breakpad-style code id ("45D35F6C2d000": PE timestamp and size;
-	 * ELF: the build id in hex), NULL unknown.  Reader-owned, see
-	 * cr_dump.annotations. */
+	 * ELF: the build id in hex), NULL unknown. */
 	char *code_id;
 };
 
@@ -217,6 +216,18 @@ struct cr_annotation {
 	char *value;
 };
 
+/*
+ * A fact the container records that the model has no field for, kept for
+ * display only: nothing after the reader interprets it.  NAME is a short
+ * label ("Handles", "stream 0x4d7a0004"), VALUE plain text ("152",
+ * "1,234 bytes, not read").  Both are arbitrary text (the report writers
+ * escape them).
+ */
+struct cr_fact {
+	char *name;
+	char *value;
+};
+
 struct cr_dump {
 	char *path;		/* the file as given on the command line */
 	uint64_t file_size;
@@ -236,13 +247,19 @@ struct cr_dump {
 	struct cr_auxv *auxv;
 	size_t nauxv;
 	/*
-	 * Annotations in file order.  This array, its strings,
-	 * event.assertion and modules[].code_id belong to the reader that set
-	 * them (reader_state)
-	 * and are freed by its reader_free, not by cr_dump_free() directly.
+	 * Modules the process had unloaded before the dump (minidump
+	 * UnloadedModuleList), in the dump's order; only path, base, size,
+	 * kind and code_id are filled.  Not used to look up addresses.
 	 */
+	struct cr_module *unloaded;
+	size_t nunloaded;
+	/* Annotations in file order (cr_dump_add_annotation). */
 	struct cr_annotation *annotations;
 	size_t nannotations;
+	/* Other facts of the container, in the order found (cr_dump_fact). */
+	struct cr_fact *facts;
+	size_t nfacts;
+	size_t facts_dropped;	/* past CR_MAX_FACTS or out of memory */
 
 	/* What could not be read, one line each ("thread 7: ..."). */
 	char **problems;
@@ -275,6 +292,21 @@ struct cr_dump *cr_dump_new(const char *path);
 /* Record a problem (printf-style).  Never fails: drops past the limit. */
 void cr_dump_problem(struct cr_dump *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Add a fact NAME (copied) with a printf-style value.  Never fails: past
+ * CR_MAX_FACTS, or when memory runs out, the fact is dropped and one
+ * problem says so.
+ */
+void cr_dump_fact(struct cr_dump *d, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Append an annotation, taking ownership of MODULE, KEY and VALUE (any may
+ * be NULL; they are freed on failure).  False when out of memory.
+ */
+bool cr_dump_add_annotation(struct cr_dump *d, char *module, char *key,
+			    char *value);
+/* Free the strings a module owns (not M itself). */
+void cr_module_clear(struct cr_module *m);
 /* Sort segs/regions/modules by address and drop overlaps (noting them). */
 void cr_dump_finish(struct cr_dump *d);
 
@@ -293,6 +325,15 @@ const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len);
 bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out);
 /* Read a NUL-terminated string of at most MAX bytes; malloc'd or NULL. */
 char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max);
+
+/*
+ * Drop this process's mappings of the dump pages read so far; they stay in
+ * the page cache and are mapped again if read again.  The analyzer calls it
+ * between threads so that resident memory stays bounded by what one walk
+ * touches, not by all the stacks of a big dump (the kernel maps 64 KiB
+ * around every page fault).  Does nothing for a buffer the caller owns.
+ */
+void cr_dump_trim(const struct cr_dump *d);
 
 const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
 					  uint64_t addr);

@@ -17,7 +17,8 @@ if(CMOCKA_FOUND)
 endif()
 
 # The harness as a plain replay program, run over the regression corpus.
-add_executable(fuzz_minidump_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_minidump.c)
+add_executable(fuzz_minidump_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_minidump.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_replay.c)
 target_link_libraries(fuzz_minidump_replay PRIVATE cr_formats cr_build_flags)
 add_test(NAME unit.fuzz_minidump_replay
   COMMAND fuzz_minidump_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz-corpus/minidump)
