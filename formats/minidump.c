@@ -15,9 +15,9 @@
  * size.  So md_read() does not read the directory in file order but walks
  * a table of stream types in dependency order, reading for each type the
  * LAST directory entry of that type (as rust-minidump does; the others are
- * noted as problems).  Types the table does not know are kept in the
- * reader's directory copy (struct md_state) and otherwise ignored: an
- * unknown stream is not a problem.
+ * noted as problems).  Types the table does not read are kept in the
+ * reader's directory copy (struct md_state) and listed by type and size
+ * among the dump's facts (d->facts): an unknown stream is not a problem.
  */
 #include "minidump.h"
 
@@ -68,12 +68,52 @@ static const struct md_stream_reader {
 	{ MD_STREAM_LINUX_DSO_DEBUG, "LinuxDsoDebug", NULL },
 };
 
+/*
+ * Stream types this reader does not read but can name, so that the list of
+ * unread streams (md_list_unread) says what they are.  From Microsoft's
+ * MINIDUMP_STREAM_TYPE and rust-minidump's format.rs (Chromium "Kk" and
+ * Mozilla "Mz" extensions).
+ */
+static const struct {
+	uint32_t type;
+	const char *name;
+} md_unread_names[] = {
+	{ 8, "ThreadExList" },
+	{ 10, "CommentStreamA" },
+	{ 11, "CommentStreamW" },
+	{ 13, "FunctionTable" },
+	{ 18, "HandleOperationList" },
+	{ 19, "Token" },
+	{ 20, "JavaScriptData" },
+	{ 21, "SystemMemoryInfo" },
+	{ 22, "ProcessVmCounters" },
+	{ 23, "IptTrace" },
+	{ 0x4b6b0002, "StabilityReport" },
+	{ 0x4d7a0001, "MozMacosCrashInfo" },
+	{ 0x4d7a0002, "MozMacosBootargs" },
+	{ 0x4d7a0003, "MozLinuxLimits" },
+	{ 0x4d7a0004, "MozSoftErrors" },
+};
+
 const char *md_stream_name(uint32_t type)
 {
 	for (size_t i = 0; i < sizeof(md_readers) / sizeof(md_readers[0]); i++)
 		if (md_readers[i].type == type)
 			return md_readers[i].name;
+	for (size_t i = 0; i < sizeof(md_unread_names) / sizeof(md_unread_names[0]); i++)
+		if (md_unread_names[i].type == type)
+			return md_unread_names[i].name;
 	return NULL;
+}
+
+/* Whether this reader reads streams of TYPE (its md_readers entry has a
+ * function). */
+static bool md_reads(uint32_t type)
+{
+	for (size_t i = 0; i < sizeof(md_readers) / sizeof(md_readers[0]); i++)
+		if (md_readers[i].type == type)
+			return md_readers[i].read != NULL;
+	return false;
 }
 
 void md_problem(struct md_state *md, const struct md_stream *s,
@@ -254,22 +294,18 @@ struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
 			      out);
 }
 
-char *md_keep(struct md_state *md, char *s)
+const char *md_fmt_count(char buf[MD_COUNT_LEN], uint64_t n)
 {
-	if (!s)
-		return NULL;
-	if (md->npool == md->pool_cap) {
-		size_t cap = md->pool_cap ? 2 * md->pool_cap : 16;
-		char **p = realloc(md->pool, cap * sizeof(*p));
-		if (!p) {
-			free(s);
-			return NULL;
-		}
-		md->pool = p;
-		md->pool_cap = cap;
+	char digits[24];
+	int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	size_t o = 0;
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
 	}
-	md->pool[md->npool++] = s;
-	return s;
+	buf[o] = '\0';
+	return buf;
 }
 
 void md_format_guid(const uint8_t g[16], bool dashes, char out[37])
@@ -297,16 +333,6 @@ static void md_state_free(void *p)
 	struct md_state *md = p;
 	if (!md)
 		return;
-	for (size_t i = 0; i < md->nannotations; i++) {
-		free(md->annotations[i].module);
-		free(md->annotations[i].key);
-		free(md->annotations[i].value);
-	}
-	free(md->annotations);
-	free(md->assertion);
-	for (size_t i = 0; i < md->npool; i++)
-		free(md->pool[i]);
-	free(md->pool);
 	free(md->streams);
 	free(md->stacks);
 	free(md->tid_index);
@@ -435,6 +461,33 @@ static const char *md_os_display(const struct md_state *md)
 	}
 }
 
+/*
+ * List every stream that was not read as a fact, by type and size, in
+ * directory order: "stream 0x4d7a0004" -> "10 bytes, not read" (named when
+ * md_stream_name knows the type).  An unknown stream is not a problem.
+ * Unused entries (type 0, which dbghelp writes as padding) and entries
+ * superseded by a later one of the same type (already a problem) are left
+ * out.
+ */
+static void md_list_unread(struct md_state *md)
+{
+	for (size_t i = 0; i < md->nstreams; i++) {
+		const struct md_stream *s = &md->streams[i];
+		if (s->type == MD_STREAM_UNUSED || s->superseded ||
+		    md_reads(s->type))
+			continue;
+		char label[80], num[MD_COUNT_LEN];
+		const char *name = md_stream_name(s->type);
+		if (name)
+			snprintf(label, sizeof(label), "%s (stream 0x%x)", name,
+				 s->type);
+		else
+			snprintf(label, sizeof(label), "stream 0x%x", s->type);
+		cr_dump_fact(md->d, label, "%s bytes, not read",
+			     md_fmt_count(num, s->size));
+	}
+}
+
 /* Fill what depends on the whole file: format, producer, executable. */
 static void md_describe(struct md_state *md)
 {
@@ -466,9 +519,6 @@ static void md_describe(struct md_state *md)
 			break;
 		}
 	}
-	d->annotations = md->annotations;
-	d->nannotations = md->nannotations;
-	d->event.assertion = md->assertion;
 	d->event.dump_tid_known = md->dump_tid_known;
 	d->event.dump_tid = md->dump_tid_known ? (int64_t)md->dump_tid : -1;
 	/* No exception record: Breakpad still says which thread asked. */
@@ -520,6 +570,7 @@ struct cr_error *md_read(struct cr_dump *d)
 		}
 	}
 	md_finish_memory(md);
+	md_list_unread(md);
 	md_describe(md);
 	cr_dump_finish(d);
 	return NULL;

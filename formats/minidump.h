@@ -141,14 +141,12 @@ struct md_state {
 	bool breakpad;
 	bool crashpad;
 
-	/* Counts kept because the model has no place for them yet. */
-	bool handle_count_known;
-	uint32_t handle_count;
-	size_t nunloaded;
+	/* BreakpadInfo's thread ids (the model keeps dump_tid in the event). */
 	bool dump_tid_known;
 	uint32_t dump_tid;	/* Breakpad: the thread that wrote the dump */
 	bool requesting_tid_known;
 	uint32_t requesting_tid;
+	bool annotations_dropped;	/* past MD_MAX_ANNOTATIONS (said once) */
 
 	/* Thread stacks from the ThreadList, added to the memory segments
 	 * that the memory lists lack (md_finish_memory). */
@@ -162,13 +160,6 @@ struct md_state {
 		uint32_t tid;
 		size_t idx;
 	} *tid_index;
-
-	/* Storage behind the model fields this reader adds (see dump.h). */
-	struct cr_annotation *annotations;
-	size_t nannotations;
-	char *assertion;
-	char **pool;		/* other reader-owned strings (code ids) */
-	size_t npool, pool_cap;
 };
 
 /* --- minidump.c ---------------------------------------------------------- */
@@ -213,9 +204,9 @@ struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
  * NUL unit; unpaired surrogates become U+FFFD.  NULL when out of memory.
  */
 char *md_utf16_to_utf8(const uint8_t *p, size_t n);
-/* Make S reader-owned (freed with the reader state); NULL if out of
- * memory, in which case S is freed. */
-char *md_keep(struct md_state *md, char *s);
+/* N with thousands separators ("1,234") into BUF; returns BUF. */
+#define MD_COUNT_LEN 32
+const char *md_fmt_count(char buf[MD_COUNT_LEN], uint64_t n);
 /* Format a GUID (16 bytes as in the file) as Breakpad prints debug ids. */
 void md_format_guid(const uint8_t g[16], bool dashes, char out[37]);
 /* Seconds since 1970 from a Windows FILETIME (100 ns since 1601), -1 if 0. */

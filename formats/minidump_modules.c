@@ -105,7 +105,7 @@ static void read_codeview(struct md_state *md, const struct md_stream *s,
 		md_format_guid(g, false, guid);
 		snprintf(id, sizeof(id), "%s0", guid);
 		m->debug_id = strdup(id);
-		m->code_id = md_keep(md, hex_lower(b, n));
+		m->code_id = hex_lower(b, n);
 		if (m->path)
 			m->debug_file = strdup(m->path);
 	} else {
@@ -196,8 +196,7 @@ void md_read_module_list(struct md_state *md, const struct md_stream *s)
 		read_codeview(md, s, i, cv_size, cv_rva, m, &is_elf);
 		m->kind = kind_for(md, is_elf, m->debug_id && !is_elf);
 		if (m->kind == CR_MODULE_PE && !m->code_id)
-			m->code_id = md_keep(md, cr_strdup_printf("%08X%x",
-								  stamp, size));
+			m->code_id = cr_strdup_printf("%08X%x", stamp, size);
 		d->nmodules++;
 		continue;
 fail:
@@ -207,19 +206,22 @@ fail:
 	}
 }
 
+/*
+ * MINIDUMP_UNLOADED_MODULE_LIST: SizeOfHeader, SizeOfEntry, NumberOfEntries
+ * (u32 each), then entries (MINIDUMP_UNLOADED_MODULE, 24 bytes or more):
+ * BaseOfImage u64, SizeOfImage, CheckSum, TimeDateStamp, ModuleNameRva
+ * (u32 each).  Read into d->unloaded in file order (Windows keeps them in
+ * unload order); the code id is the PE one, as for loaded modules.  A name
+ * that cannot be read leaves the entry without a path.
+ */
 void md_read_unloaded_module_list(struct md_state *md,
 				  const struct md_stream *s)
 {
+	struct cr_dump *d = md->d;
 	struct cr_cursor c;
 	uint32_t header_size, entry_size, count;
 	struct cr_error *err;
 
-	/*
-	 * MINIDUMP_UNLOADED_MODULE_LIST: SizeOfHeader, SizeOfEntry,
-	 * NumberOfEntries (u32 each); entries of BaseOfImage u64, SizeOfImage,
-	 * CheckSum, TimeDateStamp, ModuleNameRva (u32 each).  The model has
-	 * no place for unloaded modules yet: check the list and count it.
-	 */
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	if ((err = cr_cursor_u32(&c, &header_size)) ||
@@ -235,6 +237,42 @@ void md_read_unloaded_module_list(struct md_state *md,
 			   entry_size, MD_UNLOADED_MODULE_SIZE);
 		return;
 	}
-	md->nunloaded = md_list_entries(md, s, &c, count, entry_size,
-					CR_MAX_MODULES, "unloaded modules");
+	size_t n = md_list_entries(md, s, &c, count, entry_size,
+				   CR_MAX_MODULES, "unloaded modules");
+	if (n == 0)
+		return;
+	d->unloaded = calloc(n, sizeof(*d->unloaded));
+	if (!d->unloaded) {
+		md_problem(md, s, "out of memory for %zu unloaded modules", n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cr_cursor e;
+		uint64_t base;
+		uint32_t size, checksum, stamp, name_rva;
+		if ((err = cr_cursor_sub(&c, c.pos, entry_size,
+					 "unloaded module", &e)) ||
+		    (err = cr_cursor_skip(&c, entry_size)) ||
+		    (err = cr_cursor_u64(&e, &base)) ||
+		    (err = cr_cursor_u32(&e, &size)) ||
+		    (err = cr_cursor_u32(&e, &checksum)) ||
+		    (err = cr_cursor_u32(&e, &stamp)) ||
+		    (err = cr_cursor_u32(&e, &name_rva))) {
+			/* Cannot happen: md_list_entries checked the room. */
+			md_problem(md, s, "unloaded module %zu: %s", i,
+				   err->message);
+			cr_error_free(err);
+			break;
+		}
+		struct cr_module *m = &d->unloaded[d->nunloaded++];
+		m->base = base;
+		m->size = size;
+		m->kind = kind_for(md, false, false);
+		m->code_id = cr_strdup_printf("%08X%x", stamp, size);
+		if ((err = md_read_string(md, name_rva, &m->path))) {
+			md_problem(md, s, "unloaded module %zu name: %s", i,
+				   err->message);
+			cr_error_free(err);
+		}
+	}
 }

@@ -318,13 +318,20 @@ void md_read_breakpad_info(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u32(&c, &dump_tid)) ||
 	    (err = cr_cursor_u32(&c, &requesting_tid)))
 		{ fail(md, s, err); return; }
+	/* Also facts: the dump thread is Breakpad's handler, listed among
+	 * the threads; the reader of a report should know it is not the
+	 * program's own. */
 	if (validity & MD_BREAKPAD_VALID_DUMP_TID) {
 		md->dump_tid_known = true;
 		md->dump_tid = dump_tid;
+		cr_dump_fact(md->d, "Dump written by thread", "tid %u",
+			     dump_tid);
 	}
 	if (validity & MD_BREAKPAD_VALID_REQUESTING_TID) {
 		md->requesting_tid_known = true;
 		md->requesting_tid = requesting_tid;
+		cr_dump_fact(md->d, "Dump requested by thread", "tid %u",
+			     requesting_tid);
 	}
 }
 
@@ -359,8 +366,8 @@ void md_read_assertion_info(struct md_state *md, const struct md_stream *s)
 	const char *what = type < sizeof(md_assertion_types) / sizeof(md_assertion_types[0])
 		? md_assertion_types[type] : "Assertion failed:";
 	if (e && f && fl) {
-		free(md->assertion);
-		md->assertion = cr_strdup_printf(
+		free(md->d->event.assertion);
+		md->d->event.assertion = cr_strdup_printf(
 			"%s%s%s%s%s%s%s%s", what, e[0] ? " " : "", e,
 			f[0] ? " in function " : "", f,
 			fl[0] ? ", in file " : "", fl, lbuf);
@@ -370,34 +377,30 @@ void md_read_assertion_info(struct md_state *md, const struct md_stream *s)
 	free(fl);
 }
 
-/* Append an annotation (taking the strings); false when full or no memory. */
+/* Append an annotation (taking KEY and VALUE); false when full or out of
+ * memory (the caller stops reading that list). */
 static bool add_annotation(struct md_state *md, const struct md_stream *s,
 			   const char *module, char *key, char *value)
 {
-	if (md->nannotations >= MD_MAX_ANNOTATIONS) {
-		if (md->nannotations == MD_MAX_ANNOTATIONS)
+	struct cr_dump *d = md->d;
+	if (d->nannotations >= MD_MAX_ANNOTATIONS) {
+		if (!md->annotations_dropped)	/* said once */
 			md_problem(md, s, "more than %u annotations; ignoring the rest",
 				   MD_MAX_ANNOTATIONS);
+		md->annotations_dropped = true;
 		free(key);
 		free(value);
 		return false;
 	}
-	struct cr_annotation *a = realloc(md->annotations,
-					  (md->nannotations + 1) * sizeof(*a));
 	char *m = module ? strdup(module) : NULL;
-	if (!a || (module && !m)) {
-		if (a)
-			md->annotations = a;
-		free(m);
-		free(key);
-		free(value);
+	if ((module && !m) || !cr_dump_add_annotation(d, m, key, value)) {
+		if (module && !m) {
+			free(key);
+			free(value);
+		}
+		md_problem(md, s, "out of memory for annotations");
 		return false;
 	}
-	md->annotations = a;
-	a[md->nannotations].module = m;
-	a[md->nannotations].key = key;
-	a[md->nannotations].value = value;
-	md->nannotations++;
 	return true;
 }
 
@@ -590,8 +593,8 @@ void md_read_handle_data(struct md_state *md, const struct md_stream *s)
 
 	/*
 	 * MINIDUMP_HANDLE_DATA_STREAM: SizeOfHeader, SizeOfDescriptor,
-	 * NumberOfDescriptors, Reserved (u32).  Only the count is kept (the
-	 * model has no place for handles yet).
+	 * NumberOfDescriptors, Reserved (u32).  Only the count is kept, as a
+	 * fact for display: "Handles" -> the descriptors the stream holds.
 	 */
 	if (!md_stream_cursor(md, s, &c))
 		return;
@@ -606,7 +609,8 @@ void md_read_handle_data(struct md_state *md, const struct md_stream *s)
 			   header_size, desc_size);
 		return;
 	}
-	md->handle_count = (uint32_t)md_list_entries(md, s, &c, count, desc_size,
-						     UINT32_MAX, "handles");
-	md->handle_count_known = true;
+	size_t n = md_list_entries(md, s, &c, count, desc_size, UINT32_MAX,
+				   "handles");
+	char num[MD_COUNT_LEN];
+	cr_dump_fact(md->d, "Handles", "%s", md_fmt_count(num, n));
 }

@@ -315,8 +315,8 @@ static void html_modules(struct html *h, xmlNodePtr body)
 	attr(h, table, "class", "modules");
 	xmlNodePtr tr = el(h, table, "tr");
 	static const char *const heads[] = {
-		"Path", "Address range", "Build id", "Debug file",
-		"Binary found", "Debug info", "Build id mismatch"
+		"Path", "Address range", "Build id", "Code id", "Debug id",
+		"Debug file", "Binary found", "Debug info", "Build id mismatch"
 	};
 	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
 		el_text(h, tr, "th", heads[i]);
@@ -336,6 +336,10 @@ static void html_modules(struct html *h, xmlNodePtr body)
 			attr(h, el_text(h, td, "span", " main"), "class", "tag");
 		attr(h, el_text(h, tr, "td", range), "class", "mono");
 		attr(h, el_text(h, tr, "td", bid ? bid : "not recorded"),
+		     "class", "mono");
+		attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
+		     "class", "mono");
+		attr(h, el_text(h, tr, "td", m->debug_id ? m->debug_id : ""),
 		     "class", "mono");
 		el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
 		el_text(h, tr, "td", ma->file ? ma->file : "no");
@@ -367,6 +371,66 @@ static void html_modules(struct html *h, xmlNodePtr body)
 	}
 	if (!ul)
 		el_text(h, sec, "p", "None: every module's binary was found.");
+}
+
+/* A table with a header row of the N texts HEADS; NULL parent gives NULL. */
+static xmlNodePtr html_table(struct html *h, xmlNodePtr parent,
+			     const char *cls, const char *const *heads,
+			     size_t n)
+{
+	xmlNodePtr table = el(h, parent, "table");
+	attr(h, table, "class", cls);
+	xmlNodePtr tr = el(h, table, "tr");
+	for (size_t i = 0; i < n; i++)
+		el_text(h, tr, "th", heads[i]);
+	return table;
+}
+
+/* Modules unloaded before the dump; nothing when the dump lists none. */
+static void html_unloaded(struct html *h, xmlNodePtr body)
+{
+	const struct cr_dump *d = h->a->dump;
+	char range[2 * REPORT_NUM_LEN];
+	static const char *const heads[] = { "Path", "Address range", "Code id" };
+	if (!d->nunloaded)
+		return;
+	xmlNodePtr sec = el(h, body, "section");
+	attr(h, sec, "id", "unloaded-modules");
+	el_text(h, sec, "h2", "Unloaded modules");
+	el_text(h, sec, "p", report_unloaded_text);
+	xmlNodePtr table = html_table(h, sec, "unloaded", heads, 3);
+	for (size_t i = 0; i < d->nunloaded && !h->oom; i++) {
+		const struct cr_module *m = &d->unloaded[i];
+		xmlNodePtr tr = el(h, table, "tr");
+		el_text(h, tr, "td", m->path ? m->path : "not recorded");
+		attr(h, el_text(h, tr, "td",
+				report_fmt_range(range, d, m->base, m->size)),
+		     "class", "mono");
+		attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
+		     "class", "mono");
+	}
+}
+
+/* Annotations (key -> value); nothing when the dump has none. */
+static void html_annotations(struct html *h, xmlNodePtr body)
+{
+	const struct cr_dump *d = h->a->dump;
+	static const char *const heads[] = { "Module", "Key", "Value" };
+	if (!d->nannotations)
+		return;
+	xmlNodePtr sec = el(h, body, "section");
+	attr(h, sec, "id", "annotations");
+	el_text(h, sec, "h2", "Annotations");
+	el_text(h, sec, "p", report_annotations_text);
+	xmlNodePtr table = html_table(h, sec, "annotations", heads, 3);
+	for (size_t i = 0; i < d->nannotations && !h->oom; i++) {
+		struct report_annotation_text t;
+		report_annotation_text(&d->annotations[i], &t);
+		xmlNodePtr tr = el(h, table, "tr");
+		el_text(h, tr, "td", t.module);
+		el_text(h, tr, "td", t.key);
+		el_text(h, tr, "td", t.value);
+	}
 }
 
 static void html_problems(struct html *h, xmlNodePtr body)
@@ -470,6 +534,8 @@ static void html_build(struct html *h)
 		html_group(h, sec, g);
 
 	html_modules(h, body);
+	html_unloaded(h, body);
+	html_annotations(h, body);
 	html_facts_section(h, body, "process", "Process", report_process_facts);
 	html_facts_section(h, body, "dump", "Dump", report_dump_facts);
 	html_problems(h, body);

@@ -106,6 +106,15 @@ static json_t *json_dump_obj(struct jctx *j)
 	set(j, o, "file_size", d->file_size <= (uint64_t)INT64_MAX
 				       ? json_integer((json_int_t)d->file_size)
 				       : json_null());
+	/* Schema 2: the container's other facts, for display. */
+	json_t *facts = json_array();
+	for (size_t i = 0; i < d->nfacts && !j->oom; i++) {
+		json_t *f = json_object();
+		set(j, f, "name", jstr(d->facts[i].name ? d->facts[i].name : ""));
+		set(j, f, "value", jstr(d->facts[i].value));
+		push(j, facts, f);
+	}
+	set(j, o, "facts", facts);
 	return o;
 }
 
@@ -123,6 +132,7 @@ static json_t *json_process(struct jctx *j)
 					       : jstr(cr_os_name(p->os)));
 	set(j, o, "os_version", jstr(p->os_version));
 	set(j, o, "cpu", jstr(p->cpu));
+	set(j, o, "cpu_count", p->ncpus ? json_integer(p->ncpus) : json_null());
 	set(j, o, "arch", p->arch == CR_ARCH_UNKNOWN
 				  ? json_null() : jstr(cr_arch_name(p->arch)));
 	set(j, o, "pointer_size", p->pointer_size ? json_integer(p->pointer_size)
@@ -132,6 +142,23 @@ static json_t *json_process(struct jctx *j)
 	set(j, o, "start_time", jtime(p->start_time));
 	set(j, o, "user_cpu_usec", jcpu(p->user));
 	set(j, o, "system_cpu_usec", jcpu(p->sys));
+	return o;
+}
+
+/* The exception record (schema 2), null unless the event is one. */
+static json_t *json_exception(struct jctx *j, const struct cr_event *ev)
+{
+	if (ev->kind != CR_EVENT_EXCEPTION)
+		return json_null();
+	json_t *o = json_object(), *params = json_array();
+	unsigned n = ev->exc_nparams < CR_MAX_EXC_PARAMS ? ev->exc_nparams
+							 : CR_MAX_EXC_PARAMS;
+	set(j, o, "code", json_integer(ev->exc_code));
+	set(j, o, "flags", json_integer(ev->exc_flags));
+	set(j, o, "address", jhex(ev->exc_address));
+	for (unsigned i = 0; i < n; i++)
+		push(j, params, jhex(ev->exc_params[i]));
+	set(j, o, "parameters", params);
 	return o;
 }
 
@@ -166,6 +193,7 @@ static json_t *json_crash(struct jctx *j)
 					       : NULL;
 	set(j, o, "tid", t ? jid(t->tid) : json_null());
 	set(j, o, "signature", jstr(c->signature));
+	set(j, o, "exception", json_exception(j, ev));
 	return o;
 }
 
@@ -316,6 +344,7 @@ static json_t *json_modules(struct jctx *j)
 		set(j, o, "end", jhex(m->base + m->size));
 		set(j, o, "size", jhex(m->size));
 		set(j, o, "build_id", jstr(bid));
+		set(j, o, "code_id", jstr(m->code_id));
 		set(j, o, "debug_file", jstr(m->debug_file));
 		set(j, o, "debug_id", jstr(m->debug_id));
 		set(j, o, "version", jstr(m->version));
@@ -327,6 +356,41 @@ static json_t *json_modules(struct jctx *j)
 		set(j, o, "has_debug_info", json_boolean(ma->has_debug_info));
 		set(j, o, "mismatch", json_boolean(ma->mismatch));
 		free(bid);
+		push(j, arr, o);
+	}
+	return arr;
+}
+
+static json_t *json_unloaded(struct jctx *j)
+{
+	const struct cr_dump *d = j->a->dump;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < d->nunloaded && !j->oom; i++) {
+		const struct cr_module *m = &d->unloaded[i];
+		uint64_t end;
+		if (__builtin_add_overflow(m->base, m->size, &end))
+			end = UINT64_MAX;
+		json_t *o = json_object();
+		set(j, o, "path", jstr(m->path));
+		set(j, o, "base", jhex(m->base));
+		set(j, o, "end", jhex(end));
+		set(j, o, "size", jhex(m->size));
+		set(j, o, "code_id", jstr(m->code_id));
+		push(j, arr, o);
+	}
+	return arr;
+}
+
+static json_t *json_annotations(struct jctx *j)
+{
+	const struct cr_dump *d = j->a->dump;
+	json_t *arr = json_array();
+	for (size_t i = 0; i < d->nannotations && !j->oom; i++) {
+		const struct cr_annotation *an = &d->annotations[i];
+		json_t *o = json_object();
+		set(j, o, "module", jstr(an->module));
+		set(j, o, "key", jstr(an->key));
+		set(j, o, "value", jstr(an->value ? an->value : ""));
 		push(j, arr, o);
 	}
 	return arr;
@@ -371,6 +435,8 @@ static json_t *json_report(const struct cr_analysis *a)
 	set(&j, root, "threads", threads);
 	set(&j, root, "groups", json_groups(&j));
 	set(&j, root, "modules", json_modules(&j));
+	set(&j, root, "unloaded_modules", json_unloaded(&j));
+	set(&j, root, "annotations", json_annotations(&j));
 	set(&j, root, "problems", json_problems(&j));
 	if (j.oom) {
 		json_decref(root);

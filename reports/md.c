@@ -396,9 +396,10 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 		report_buf_puts(b, "The dump lists no modules.\n\n");
 		return;
 	}
-	report_buf_puts(b, "| Path | Address range | Build id | Debug file | "
-			   "Binary found | Debug info | Build id mismatch |\n"
-			   "| --- | --- | --- | --- | --- | --- | --- |\n");
+	report_buf_puts(b, "| Path | Address range | Build id | Code id | "
+			   "Debug id | Debug file | Binary found | Debug info | "
+			   "Build id mismatch |\n"
+			   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cr_module *m = &d->modules[i];
 		const struct cr_module_analysis *ma = &a->modules[i];
@@ -411,6 +412,10 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 				  report_fmt_addr(lo, d, m->base),
 				  report_fmt_addr(hi, d, m->base + m->size));
 		md_text(b, bid ? bid : "not recorded");
+		report_buf_puts(b, " | ");
+		md_text(b, m->code_id ? m->code_id : "");
+		report_buf_puts(b, " | ");
+		md_text(b, m->debug_id ? m->debug_id : "");
 		report_buf_puts(b, " | ");
 		md_text(b, m->debug_file ? m->debug_file : "");
 		report_buf_puts(b, " | ");
@@ -447,6 +452,53 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 					    "found.\n\n");
 }
 
+/* Modules unloaded before the dump; nothing when the dump lists none. */
+static void md_unloaded(struct report_buf *b, const struct cr_analysis *a)
+{
+	const struct cr_dump *d = a->dump;
+	char range[2 * REPORT_NUM_LEN];
+	if (!d->nunloaded)
+		return;
+	report_buf_puts(b, "## Unloaded modules\n\n");
+	md_text_at(b, report_unloaded_text, true);
+	report_buf_puts(b, "\n\n| Path | Address range | Code id |\n"
+			   "| --- | --- | --- |\n");
+	for (size_t i = 0; i < d->nunloaded; i++) {
+		const struct cr_module *m = &d->unloaded[i];
+		report_buf_puts(b, "| ");
+		md_text(b, m->path ? m->path : "not recorded");
+		report_buf_puts(b, " | ");
+		md_text(b, report_fmt_range(range, d, m->base, m->size));
+		report_buf_puts(b, " | ");
+		md_text(b, m->code_id ? m->code_id : "");
+		report_buf_puts(b, " |\n");
+	}
+	report_buf_putc(b, '\n');
+}
+
+/* Annotations (key -> value); nothing when the dump has none. */
+static void md_annotations(struct report_buf *b, const struct cr_analysis *a)
+{
+	const struct cr_dump *d = a->dump;
+	if (!d->nannotations)
+		return;
+	report_buf_puts(b, "## Annotations\n\n");
+	md_text_at(b, report_annotations_text, true);
+	report_buf_puts(b, "\n\n| Module | Key | Value |\n| --- | --- | --- |\n");
+	for (size_t i = 0; i < d->nannotations; i++) {
+		struct report_annotation_text t;
+		report_annotation_text(&d->annotations[i], &t);
+		report_buf_puts(b, "| ");
+		md_text(b, t.module);
+		report_buf_puts(b, " | ");
+		md_text(b, t.key);
+		report_buf_puts(b, " | ");
+		md_text(b, t.value);
+		report_buf_puts(b, " |\n");
+	}
+	report_buf_putc(b, '\n');
+}
+
 static void md_problems(struct report_buf *b, const struct cr_analysis *a)
 {
 	const struct cr_dump *d = a->dump;
@@ -476,7 +528,7 @@ static void md_problems(struct report_buf *b, const struct cr_analysis *a)
 /*
  * Build the whole Markdown report of A in B.  The order is the one the
  * user reads in: summary, what happened, the focus stack, all threads,
- * modules, facts, problems.
+ * modules, unloaded modules, annotations, facts, problems.
  */
 static void md_report(struct report_buf *b, const struct cr_analysis *a)
 {
@@ -506,6 +558,8 @@ static void md_report(struct report_buf *b, const struct cr_analysis *a)
 		md_group(b, a, g);
 
 	md_modules(b, a);
+	md_unloaded(b, a);
+	md_annotations(b, a);
 
 	report_buf_puts(b, "## Process\n\n");
 	report_process_facts(a, &f);

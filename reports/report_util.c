@@ -275,6 +275,47 @@ const char report_missing_modules_text[] =
 	"them (same build id) and run coroner again with --sysroot or "
 	"--debug-dir.";
 
+const char report_annotations_text[] =
+	"Notes the program attached to its crash report (Crashpad "
+	"annotations), as recorded. An empty module means the process itself "
+	"set it; an empty key marks a list annotation (a value alone).";
+
+const char report_unloaded_text[] =
+	"Modules the process had loaded and unloaded again before the dump. "
+	"A crash address in one of these ranges points into code that was "
+	"no longer there.";
+
+const char *report_fmt_range(char *buf, const struct cr_dump *d,
+			     uint64_t base, uint64_t size)
+{
+	char lo[REPORT_NUM_LEN], hi[REPORT_NUM_LEN];
+	uint64_t end;
+	if (__builtin_add_overflow(base, size, &end))
+		end = UINT64_MAX;
+	snprintf(buf, 2 * REPORT_NUM_LEN, "%s-%s", report_fmt_addr(lo, d, base),
+		 report_fmt_addr(hi, d, end));
+	return buf;
+}
+
+void report_annotation_text(const struct cr_annotation *an,
+			    struct report_annotation_text *t)
+{
+	t->module = an->module ? an->module : "";
+	t->key = an->key ? an->key : "";
+	t->value = an->value ? an->value : "";
+}
+
+char *report_exc_params_text(const struct cr_event *ev)
+{
+	struct report_buf b = { 0 };
+	unsigned n = ev->exc_nparams < CR_MAX_EXC_PARAMS ? ev->exc_nparams
+							 : CR_MAX_EXC_PARAMS;
+	for (unsigned i = 0; i < n; i++)
+		report_buf_printf(&b, "%s0x%" PRIx64, i ? ", " : "",
+				  ev->exc_params[i]);
+	return report_buf_steal(&b);
+}
+
 void report_facts_add(struct report_facts *f, const char *label,
 		      const char *fmt, ...)
 {
@@ -385,6 +426,25 @@ void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 	}
 	if (c->signature)
 		report_facts_add(f, "Signature", "%s", c->signature);
+
+	/* The exception record as the dump has it, whatever the analysis
+	 * made of it (the numbers a Windows developer searches for). */
+	if (ev->kind == CR_EVENT_EXCEPTION) {
+		report_facts_add(f, "Exception code", "0x%08" PRIx32,
+				 ev->exc_code);
+		report_facts_add(f, "Exception flags", "0x%08" PRIx32,
+				 ev->exc_flags);
+		report_facts_add(f, "Raised at", "%s",
+				 report_fmt_addr(num, a->dump, ev->exc_address));
+		char *params = report_exc_params_text(ev);
+		if (!params)
+			f->oom = true;
+		else if (params[0])
+			report_facts_add(f, "Exception parameters", "%s", params);
+		else
+			report_facts_add(f, "Exception parameters", "none");
+		free(params);
+	}
 }
 
 static void add_id(struct report_facts *f, const char *label, int64_t v)
@@ -433,6 +493,10 @@ void report_process_facts(const struct cr_analysis *a, struct report_facts *f)
 		report_facts_add(f, "Architecture", "%s",
 				 cr_arch_name(p->arch));
 	add_str(f, "CPU", p->cpu);
+	if (p->ncpus)
+		report_facts_add(f, "CPUs", "%u", p->ncpus);
+	else
+		add_str(f, "CPUs", NULL);
 	add_time(f, "Dump time", p->dump_time);
 	add_time(f, "Start time", p->start_time);
 	report_facts_add(f, "CPU time", "user %s, system %s",
@@ -453,6 +517,17 @@ void report_dump_facts(const struct cr_analysis *a, struct report_facts *f)
 			 report_fmt_count(num, a->nthreads));
 	report_facts_add(f, "Modules", "%s",
 			 report_fmt_count(num, d->nmodules));
+	if (d->nunloaded)
+		report_facts_add(f, "Unloaded modules", "%s",
+				 report_fmt_count(num, d->nunloaded));
+	if (d->nannotations)
+		report_facts_add(f, "Annotations", "%s",
+				 report_fmt_count(num, d->nannotations));
+	/* The container's other facts, labelled by the reader. */
+	for (size_t i = 0; i < d->nfacts; i++)
+		report_facts_add(f, d->facts[i].name ? d->facts[i].name : "",
+				 "%s", d->facts[i].value ? d->facts[i].value
+							 : not_recorded);
 	report_facts_add(f, "Analyzed by", "coroner " CR_VERSION);
 }
 

@@ -78,7 +78,8 @@ char *report_title(const struct cr_analysis *a);
 /* --- label/value facts ---------------------------------------------------- */
 
 struct report_fact {
-	const char *label;	/* static text */
+	const char *label;	/* static text, or a dump's string (borrowed;
+				 * raw: writers escape it like the value) */
 	char *value;		/* malloc'd, raw (writers escape it) */
 };
 
@@ -93,18 +94,43 @@ void report_facts_add(struct report_facts *f, const char *label,
 void report_facts_free(struct report_facts *f);
 
 /* "What happened": signal, code, class, address, sender, abort message,
- * crashing thread, signature.  Empty for a dump without a crash except for
+ * crashing thread, signature, and for an exception record its code, flags,
+ * address and parameters.  Empty for a dump without a crash except for
  * whatever the analysis still recorded. */
 void report_crash_facts(const struct cr_analysis *a, struct report_facts *f);
-/* pid, ppid, uid/gid, executable, command line, OS, arch, CPU, times. */
+/* pid, ppid, uid/gid, executable, command line, OS, arch, CPU, number of
+ * CPUs, times. */
 void report_process_facts(const struct cr_analysis *a, struct report_facts *f);
-/* path, format, producer, size, counts. */
+/* path, format, producer, size, counts, then the container's other facts
+ * (d->facts: unread streams, handle count...) with their own labels. */
 void report_dump_facts(const struct cr_analysis *a, struct report_facts *f);
 
 /* The sentence printed instead of the crash facts for CR_CRASH_NONE. */
 extern const char report_no_crash_text[];
 /* The "modules without a file" explanation and the problems heading text. */
 extern const char report_missing_modules_text[];
+/* The sentences under the "Annotations" and "Unloaded modules" headings. */
+extern const char report_annotations_text[];
+extern const char report_unloaded_text[];
+
+/* --- modules, unloaded modules, annotations -------------------------------- */
+
+/* "0x...-0x..." for [BASE, BASE+SIZE) (saturating), in BUF of
+ * 2 * REPORT_NUM_LEN bytes. */
+const char *report_fmt_range(char *buf, const struct cr_dump *d,
+			     uint64_t base, uint64_t size);
+
+/* The cells of one annotation row, raw; "" for a missing module or key. */
+struct report_annotation_text {
+	const char *module;	/* "" when the process itself set it */
+	const char *key;	/* "" for a list annotation */
+	const char *value;
+};
+void report_annotation_text(const struct cr_annotation *an,
+			    struct report_annotation_text *t);
+
+/* The exception record's parameters: "0x1, 0x45"; malloc'd, "" for none. */
+char *report_exc_params_text(const struct cr_event *ev);
 
 /* --- threads and stacks --------------------------------------------------- */
 

@@ -81,6 +81,26 @@ static void print_problems(const struct cr_dump *d)
 		} \
 	} while (0)
 
+/* The value of fact NAME, failing the test when there is none. */
+static const char *fact(const struct cr_dump *d, const char *name)
+{
+	for (size_t i = 0; i < d->nfacts; i++)
+		if (!strcmp(d->facts[i].name, name))
+			return d->facts[i].value;
+	for (size_t i = 0; i < d->nfacts; i++)
+		print_message("fact: %s = %s\n", d->facts[i].name, d->facts[i].value);
+	fail_msg("no fact \"%s\"", name);
+	return NULL;
+}
+
+static bool has_fact(const struct cr_dump *d, const char *name)
+{
+	for (size_t i = 0; i < d->nfacts; i++)
+		if (!strcmp(d->facts[i].name, name))
+			return true;
+	return false;
+}
+
 static uint64_t reg(const struct cr_regs *r, unsigned n)
 {
 	uint64_t v = 0;
@@ -620,6 +640,10 @@ static void test_breakpad_assertion_crashpad(void **state)
 	assert_string_equal(d->annotations[2].value, "abort() called");
 	assert_string_equal(d->annotations[3].key, "obj");
 	assert_string_equal(d->annotations[3].value, "val");
+	/* BreakpadInfo's threads are facts too; the report ids annotations. */
+	assert_string_equal(fact(d, "Dump written by thread"), "tid 4944");
+	assert_string_equal(fact(d, "Dump requested by thread"), "tid 4096");
+	assert_int_equal(d->nfacts, 2);
 	cr_dump_free(d);
 	mds_free(&m);
 }
@@ -633,23 +657,106 @@ static void test_handle_data_unloaded_unknown(void **state)
 	mdb_u32(&b, 16); mdb_u32(&b, 40); mdb_u32(&b, 2); mdb_u32(&b, 0);
 	mdb_zero(&b, 80);
 	mds_stream(&m, 12, &b);
-	mdb_u32(&b, 12); mdb_u32(&b, 24); mdb_u32(&b, 1);
-	mdb_u64(&b, 0x5000000); mdb_u32(&b, 0x1000); mdb_u32(&b, 0); mdb_u32(&b, 0);
-	mdb_u32(&b, mds_string(&m, "gone.dll"));
+	/* Two unloaded modules, in unload order (not sorted by address). */
+	mdb_u32(&b, 12); mdb_u32(&b, 24); mdb_u32(&b, 2);
+	mdb_u64(&b, 0x5000000); mdb_u32(&b, 0x1000); mdb_u32(&b, 0);
+	mdb_u32(&b, 0x45d35f6c); mdb_u32(&b, mds_string(&m, "C:\\old\\gone.dll"));
+	mdb_u64(&b, 0x4000000); mdb_u32(&b, 0x2d000); mdb_u32(&b, 0);
+	mdb_u32(&b, 0); mdb_u32(&b, mds_string(&m, "early.dll"));
 	mds_stream(&m, 14, &b);
 	mdb_bytes(&b, "{\"soft\":1}", 10);
-	mds_stream(&m, 0x4d7a0004, &b);	/* Mozilla soft errors: unknown to us */
+	mds_stream(&m, 0x4d7a0004, &b);	/* Mozilla soft errors: not read */
+	mdb_zero(&b, 1234);
+	mds_stream(&m, 0x12345678, &b);	/* nobody's */
+	mds_stream_raw(&m, 0, 0, 0);	/* an unused entry: not listed */
 	struct cr_dump *d = open_ok(&m);
 	assert_no_problems(d);
+
+	assert_string_equal(fact(d, "Handles"), "2");
+	assert_string_equal(fact(d, "MozSoftErrors (stream 0x4d7a0004)"),
+			    "10 bytes, not read");
+	assert_string_equal(fact(d, "stream 0x12345678"), "1,234 bytes, not read");
+	assert_false(has_fact(d, "stream 0x0"));
+	assert_int_equal(d->nfacts, 3);
+
+	assert_int_equal(d->nunloaded, 2);
+	assert_string_equal(d->unloaded[0].path, "C:\\old\\gone.dll");
+	assert_int_equal(d->unloaded[0].base, 0x5000000);
+	assert_int_equal(d->unloaded[0].size, 0x1000);
+	assert_string_equal(d->unloaded[0].code_id, "45D35F6C1000");
+	assert_int_equal(d->unloaded[0].kind, CR_MODULE_PE);
+	assert_string_equal(d->unloaded[1].path, "early.dll");
+	assert_string_equal(d->unloaded[1].code_id, "000000002d000");
+	/* Unloaded modules are not modules: no address lands in them. */
+	assert_int_equal(d->nmodules, 0);
+	assert_null(cr_dump_module_at(d, 0x5000010));
+
 	const struct md_state *md = d->reader_state;
-	assert_true(md->handle_count_known);
-	assert_int_equal(md->handle_count, 2);
-	assert_int_equal(md->nunloaded, 1);
-	assert_int_equal(md->nstreams, 4);
+	assert_int_equal(md->nstreams, 6);
 	assert_int_equal(md->streams[3].type, 0x4d7a0004);
 	assert_false(md->streams[3].used);
 	cr_dump_free(d);
 	mds_free(&m);
+}
+
+/* Counts that lie: more handles and unloaded modules than the streams hold,
+ * entries larger than the 24 bytes we know, a name past the end. */
+static void test_handle_unloaded_counts_lie(void **state)
+{
+	struct mds m;
+	mds_init(&m);
+	mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, 16); mdb_u32(&b, 40); mdb_u32(&b, 1000); mdb_u32(&b, 0);
+	mdb_zero(&b, 80);
+	mds_stream(&m, 12, &b);
+	/* Entries of 32 bytes; 7 claimed, room for 2; the second's name RVA
+	 * lies past the end of the file. */
+	mdb_u32(&b, 12); mdb_u32(&b, 32); mdb_u32(&b, 7);
+	mdb_u64(&b, 0x5000000); mdb_u32(&b, 0x1000); mdb_u32(&b, 0);
+	mdb_u32(&b, 1); mdb_u32(&b, mds_string(&m, "a.dll")); mdb_u64(&b, ~0ull);
+	mdb_u64(&b, 0x6000000); mdb_u32(&b, 0x3000); mdb_u32(&b, 0);
+	mdb_u32(&b, 2); mdb_u32(&b, 0x7ffffff0); mdb_u64(&b, ~0ull);
+	mds_stream(&m, 14, &b);
+	struct cr_dump *d = open_ok(&m);
+	assert_problem(d, "1000 handles of 40 bytes claimed, the stream holds 2");
+	assert_string_equal(fact(d, "Handles"), "2");
+	assert_problem(d, "7 unloaded modules of 32 bytes claimed, the stream holds 2");
+	assert_problem(d, "unloaded module 1 name");
+	assert_int_equal(d->nunloaded, 2);
+	assert_string_equal(d->unloaded[0].path, "a.dll");
+	assert_string_equal(d->unloaded[0].code_id, "000000011000");
+	assert_null(d->unloaded[1].path);
+	assert_int_equal(d->unloaded[1].base, 0x6000000);
+	assert_string_equal(d->unloaded[1].code_id, "000000023000");
+	cr_dump_free(d);
+	mds_free(&m);
+
+	/* Entries shorter than a MINIDUMP_UNLOADED_MODULE: nothing is read. */
+	mds_init(&m);
+	mdb_u32(&b, 12); mdb_u32(&b, 16); mdb_u32(&b, 1);
+	mdb_zero(&b, 16);
+	mds_stream(&m, 14, &b);
+	d = open_ok(&m);
+	assert_problem(d, "entries of 16 bytes, expected at least 24");
+	assert_int_equal(d->nunloaded, 0);
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
+/* Facts past CR_MAX_FACTS are dropped, and said once. */
+static void test_facts_limit(void **state)
+{
+	struct cr_dump *d = cr_dump_new("x");
+	assert_non_null(d);
+	for (int i = 0; i < CR_MAX_FACTS + 5; i++)
+		cr_dump_fact(d, "stream 0x99", "%d bytes, not read", i);
+	assert_int_equal(d->nfacts, CR_MAX_FACTS);
+	assert_int_equal(d->facts_dropped, 5);
+	assert_int_equal(d->nproblems, 1);
+	assert_problem(d, "more facts than are kept");
+	assert_string_equal(d->facts[CR_MAX_FACTS - 1].value, "999 bytes, not read");
+	cr_dump_free(d);
 }
 
 static void test_duplicate_stream_keeps_last(void **state)
@@ -1044,6 +1151,8 @@ int main(void)
 		cmocka_unit_test(test_memory64_and_memory_info),
 		cmocka_unit_test(test_breakpad_assertion_crashpad),
 		cmocka_unit_test(test_handle_data_unloaded_unknown),
+		cmocka_unit_test(test_handle_unloaded_counts_lie),
+		cmocka_unit_test(test_facts_limit),
 		cmocka_unit_test(test_duplicate_stream_keeps_last),
 		cmocka_unit_test(test_thread_list_padding),
 		cmocka_unit_test(test_no_system_info_guesses_cpu),

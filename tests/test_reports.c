@@ -43,6 +43,10 @@ static const char *json_out_dir;
 #define HOSTILE_NAME "</td><script>alert(1)</script>"
 #define HOSTILE_CMDLINE "crash|me --x ```fence``` a\\b `tick`\nsecond line | <b>&amp;"
 #define HOSTILE_PATH "/opt/app/lib](http://x)/libevil.so"
+#define HOSTILE_KEY "<script>alert(2)</script>"
+#define HOSTILE_VALUE "a|b `c` ```d``` | <b>e</b>"
+#define HOSTILE_FACT "stream `0x1`|<i>"
+#define UNLOADED_PATH "C:\\old\\gone|`x`<y>.dll"
 #define FN_TOP "std::vector<int, std::allocator<int>>::at|x"
 #define FN_INLINE "inline_helper<std::pair<int, int>>"
 #define FOLD_FRAMES 100000
@@ -62,6 +66,9 @@ struct fixture {
 	struct cr_frame small[3];
 	char *dproblems[2];
 	char *aproblems[1];
+	struct cr_annotation notes[3];
+	struct cr_fact facts[3];
+	struct cr_module unloaded[1];
 	uint8_t bid0[4], bid1[3];
 };
 
@@ -123,8 +130,31 @@ static struct fixture *fixture_new(void)
 		.build_id = x->bid1, .build_id_len = 3,
 		.debug_file = "evil.pdb*_*",
 	};
+	x->modules[0].code_id = "deadbeef";
+	x->modules[0].debug_id = "DEADBEEF00000000000000000000000000";
 	d->modules = x->modules;
 	d->nmodules = 2;
+	d->process.ncpus = 8;
+
+	/* Minidump-only facts, through the model: annotations (one a list
+	 * annotation, one set by a module), an unloaded module, facts. */
+	x->notes[0] = (struct cr_annotation){ .key = HOSTILE_KEY,
+		.value = HOSTILE_VALUE };
+	x->notes[1] = (struct cr_annotation){ .module = "libsystem_c.dylib",
+		.value = "abort() called" };
+	x->notes[2] = (struct cr_annotation){ .module = "m|`x`",
+		.key = "k\\|`", .value = "line1\nline2" };
+	d->annotations = x->notes;
+	d->nannotations = 3;
+	x->unloaded[0] = (struct cr_module){ .path = UNLOADED_PATH,
+		.base = 0x7f0000100000, .size = 0x3000, .code_id = "45D35F6C3000" };
+	d->unloaded = x->unloaded;
+	d->nunloaded = 1;
+	x->facts[0] = (struct cr_fact){ "stream 0x4d7a0004", "1,234 bytes, not read" };
+	x->facts[1] = (struct cr_fact){ "Handles", "152" };
+	x->facts[2] = (struct cr_fact){ HOSTILE_FACT, "v|<script>x</script>`" };
+	d->facts = x->facts;
+	d->nfacts = 3;
 
 	x->dproblems[0] = "thread 7: context RVA 0x1f400 past end of file";
 	x->dproblems[1] = "note <b>bold</b> & |pipe| `tick`\nsecond line";
@@ -368,8 +398,9 @@ static void test_md_structure(void **state)
 	struct md_stats st;
 	cmark_node *root = md_parse(md, &st);
 
-	/* crash facts, 2 group member tables, modules, process, dump */
-	assert_int_equal(st.tables, 6);
+	/* crash facts, 2 group member tables, modules, unloaded modules,
+	 * annotations, process, dump */
+	assert_int_equal(st.tables, 8);
 	assert_true(st.rows_ok);
 	/* the focus stack and the second group's stack (the focus thread's
 	 * group refers to the stack above instead of repeating it) */
@@ -411,10 +442,227 @@ static void test_md_structure(void **state)
 	assert_true(md_text_contains(root, "worker|1\\|\\"));
 	/* ... and in Markdown the escape character is replaced too. */
 	assert_true(md_text_contains(root, "worker`2`\xef\xbf\xbd[0m\xef\xbf\xbd"));
-	/* Only our headings: title, 7 sections, "modules without a file",
+	/* Only our headings: title, 9 sections, "modules without a file",
 	 * 2 groups -- the summary's "#" did not make one. */
-	assert_int_equal(st.headings, 1 + 7 + 1 + 2);
+	assert_int_equal(st.headings, 1 + 9 + 1 + 2);
 
+	cmark_node_free(root);
+	free(md);
+	fixture_free(x);
+}
+
+/* The text content of N (text and code literals, concatenated) into BUF. */
+static const char *md_node_text(cmark_node *n, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	cmark_iter *it = cmark_iter_new(n);
+	cmark_event_type ev;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *k = cmark_iter_get_node(it);
+		cmark_node_type t = cmark_node_get_type(k);
+		if (ev == CMARK_EVENT_ENTER &&
+		    (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE))
+			strncat(buf, cmark_node_get_literal(k),
+				size - strlen(buf) - 1);
+	}
+	cmark_iter_free(it);
+	return buf;
+}
+
+/* The first table after the level-2 heading TITLE (before the next
+ * heading of any level), NULL if there is none. */
+static cmark_node *md_table_after(cmark_node *root, const char *title)
+{
+	char buf[256];
+	for (cmark_node *n = cmark_node_first_child(root); n;
+	     n = cmark_node_next(n)) {
+		if (cmark_node_get_type(n) != CMARK_NODE_HEADING ||
+		    strcmp(md_node_text(n, buf, sizeof(buf)), title))
+			continue;
+		for (cmark_node *k = cmark_node_next(n);
+		     k && cmark_node_get_type(k) != CMARK_NODE_HEADING;
+		     k = cmark_node_next(k))
+			if (!strcmp(cmark_node_get_type_string(k), "table"))
+				return k;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Cell (ROW, COL) of TABLE (row 0: the header) as text, in BUF. */
+static const char *md_cell(cmark_node *table, size_t row, size_t col,
+			   char *buf, size_t size)
+{
+	cmark_node *r = cmark_node_first_child(table);
+	for (size_t i = 0; r && i < row; i++)
+		r = cmark_node_next(r);
+	assert_non_null(r);
+	cmark_node *c = cmark_node_first_child(r);
+	for (size_t i = 0; c && i < col; i++)
+		c = cmark_node_next(c);
+	assert_non_null(c);
+	return md_node_text(c, buf, size);
+}
+
+/* The value of the fact LABEL in a two-column facts TABLE, NULL if none. */
+static const char *md_fact(cmark_node *table, const char *label, char *buf,
+			   size_t size)
+{
+	size_t rows = count_children(table);
+	char lb[256];
+	for (size_t r = 1; r < rows; r++)
+		if (!strcmp(md_cell(table, r, 0, lb, sizeof(lb)), label))
+			return md_cell(table, r, 1, buf, size);
+	return NULL;
+}
+
+#define assert_md_cell(table, row, col, want) do { \
+		char cb_[512]; \
+		assert_string_equal(md_cell((table), (row), (col), cb_, \
+					    sizeof(cb_)), (want)); \
+	} while (0)
+
+#define assert_md_fact(table, label, want) do { \
+		char fb_[512]; \
+		const char *got_ = md_fact((table), (label), fb_, sizeof(fb_)); \
+		if (!got_) \
+			fail_msg("no fact \"%s\"", (label)); \
+		assert_string_equal(got_, (want)); \
+	} while (0)
+
+/* The minidump-only facts: Annotations and Unloaded modules sections, the
+ * module ids, the number of CPUs and the dump's other facts, each a table
+ * cell holding the hostile text as text. */
+static void test_md_minidump_facts(void **state)
+{
+	struct fixture *x = fixture_new();
+	char *md = render(report_md_write, &x->a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+	assert_true(st.rows_ok);
+	assert_int_equal(st.html_nodes, 0);
+	assert_int_equal(st.code_spans, 0);
+
+	cmark_node *t = md_table_after(root, "Annotations");
+	assert_non_null(t);
+	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 3);
+	assert_int_equal(count_children(t), 1 + 3);
+	assert_md_cell(t, 0, 0, "Module");
+	assert_md_cell(t, 0, 1, "Key");
+	assert_md_cell(t, 0, 2, "Value");
+	assert_md_cell(t, 1, 0, "");
+	assert_md_cell(t, 1, 1, HOSTILE_KEY);
+	assert_md_cell(t, 1, 2, HOSTILE_VALUE);
+	assert_md_cell(t, 2, 0, "libsystem_c.dylib");
+	assert_md_cell(t, 2, 1, "");
+	assert_md_cell(t, 2, 2, "abort() called");
+	assert_md_cell(t, 3, 0, "m|`x`");
+	assert_md_cell(t, 3, 1, "k\\|`");
+	assert_md_cell(t, 3, 2, "line1 line2");
+
+	t = md_table_after(root, "Unloaded modules");
+	assert_non_null(t);
+	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 3);
+	assert_int_equal(count_children(t), 1 + 1);
+	assert_md_cell(t, 1, 0, UNLOADED_PATH);
+	assert_md_cell(t, 1, 1, "0x00007f0000100000-0x00007f0000103000");
+	assert_md_cell(t, 1, 2, "45D35F6C3000");
+
+	t = md_table_after(root, "Modules");
+	assert_non_null(t);
+	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 9);
+	assert_md_cell(t, 0, 3, "Code id");
+	assert_md_cell(t, 0, 4, "Debug id");
+	assert_md_cell(t, 1, 3, "deadbeef");
+	assert_md_cell(t, 1, 4, "DEADBEEF00000000000000000000000000");
+	assert_md_cell(t, 2, 5, "evil.pdb*_*");
+
+	t = md_table_after(root, "Process");
+	assert_non_null(t);
+	assert_md_fact(t, "CPUs", "8");
+
+	t = md_table_after(root, "Dump");
+	assert_non_null(t);
+	assert_md_fact(t, "stream 0x4d7a0004", "1,234 bytes, not read");
+	assert_md_fact(t, "Handles", "152");
+	assert_md_fact(t, HOSTILE_FACT, "v|<script>x</script>`");
+	assert_md_fact(t, "Unloaded modules", "1");
+	assert_md_fact(t, "Annotations", "3");
+
+	/* A signal: no exception record among the crash facts. */
+	t = md_table_after(root, "What happened");
+	assert_non_null(t);
+	char buf[64];
+	assert_null(md_fact(t, "Exception code", buf, sizeof(buf)));
+
+	cmark_node_free(root);
+	free(md);
+	fixture_free(x);
+}
+
+/* Make the fixture's event a Windows access violation (writing 0x45). */
+static void fixture_exception(struct fixture *x)
+{
+	x->d.event = (struct cr_event){
+		.kind = CR_EVENT_EXCEPTION, .tid = 4242, .exc_code = 0xc0000005,
+		.exc_flags = 1, .exc_address = 0x401000, .exc_nparams = 2,
+		.exc_params = { 1, 0x45 }, .sender_pid = -1, .sender_uid = -1,
+		.dump_tid = -1,
+	};
+	x->d.process.os = CR_OS_WINDOWS;
+	x->a.crash.signal_name = "EXCEPTION_ACCESS_VIOLATION_WRITE";
+	x->a.crash.signo = 0;
+	x->a.crash.code_name = NULL;
+	x->a.crash.code_text = NULL;
+}
+
+/* The exception record in the crash facts, the same in all three. */
+static void test_exception_record(void **state)
+{
+	struct fixture *x = fixture_new();
+	fixture_exception(x);
+
+	char *md = render(report_md_write, &x->a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+	cmark_node *t = md_table_after(root, "What happened");
+	assert_non_null(t);
+	assert_md_fact(t, "Exception", "EXCEPTION_ACCESS_VIOLATION_WRITE (0xc0000005)");
+	assert_md_fact(t, "Exception code", "0xc0000005");
+	assert_md_fact(t, "Exception flags", "0x00000001");
+	assert_md_fact(t, "Raised at", "0x0000000000401000");
+	assert_md_fact(t, "Exception parameters", "0x1, 0x45");
+	cmark_node_free(root);
+	free(md);
+
+	char *html = render(report_html_write, &x->a, NULL);
+	assert_non_null(strstr(html, "<th scope=\"row\">Exception parameters</th>"));
+	assert_non_null(strstr(html, "<td>0x1, 0x45</td>"));
+	assert_non_null(strstr(html, "<th scope=\"row\">Raised at</th>"));
+	free(html);
+
+	size_t len;
+	char *s = render(report_json_write, &x->a, &len);
+	json_t *jroot = json_loadb(s, len, 0, NULL);
+	assert_non_null(jroot);
+	json_t *exc = json_object_get(json_object_get(jroot, "crash"), "exception");
+	assert_true(json_is_object(exc));
+	assert_int_equal(json_integer_value(json_object_get(exc, "code")), 0xc0000005);
+	assert_int_equal(json_integer_value(json_object_get(exc, "flags")), 1);
+	assert_string_equal(json_string_value(json_object_get(exc, "address")), "0x401000");
+	json_t *params = json_object_get(exc, "parameters");
+	assert_int_equal(json_array_size(params), 2);
+	assert_string_equal(json_string_value(json_array_get(params, 0)), "0x1");
+	assert_string_equal(json_string_value(json_array_get(params, 1)), "0x45");
+	json_decref(jroot);
+	free(s);
+
+	/* No parameters: said, not left out. */
+	x->d.event.exc_nparams = 0;
+	md = render(report_md_write, &x->a, NULL);
+	root = md_parse(md, &st);
+	assert_md_fact(md_table_after(root, "What happened"),
+		       "Exception parameters", "none");
 	cmark_node_free(root);
 	free(md);
 	fixture_free(x);
@@ -431,6 +679,13 @@ static void test_md_no_crash(void **state)
 	assert_true(md_text_contains(root, "pid not recorded"));
 	assert_int_equal(st.html_nodes, 0);
 	assert_true(st.rows_ok);
+	/* Sections of what the dump lacks are left out, not left empty. */
+	assert_null(md_table_after(root, "Annotations"));
+	assert_null(md_table_after(root, "Unloaded modules"));
+	char buf[64];
+	assert_md_fact(md_table_after(root, "Process"), "CPUs", "not recorded");
+	assert_null(md_fact(md_table_after(root, "Dump"), "Handles", buf,
+			    sizeof(buf)));
 	cmark_node_free(root);
 	free(md);
 }
@@ -518,6 +773,131 @@ static void test_html_structure(void **state)
 	assert_non_null(strstr(html, "frames 2-100,001: recurse_a -&gt; recurse_b repeated 50,000 times"));
 	assert_non_null(strstr(html, "user 1.500000 s, system not recorded"));
 	xmlFreeDoc(doc);
+	free(html);
+	fixture_free(x);
+}
+
+/* The element with id ID under N, NULL if none. */
+static xmlNodePtr html_by_id(xmlNodePtr n, const char *id)
+{
+	for (; n; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE) {
+			xmlChar *v = xmlGetProp(n, BAD_CAST "id");
+			bool hit = v && !strcmp((const char *)v, id);
+			xmlFree(v);
+			if (hit)
+				return n;
+		}
+		xmlNodePtr k = html_by_id(n->children, id);
+		if (k)
+			return k;
+	}
+	return NULL;
+}
+
+/* The first descendant element NAME of N (N itself excluded). */
+static xmlNodePtr html_first(xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next) {
+		if (k->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)k->name, name))
+			return k;
+		xmlNodePtr d = html_first(k, name);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
+/* The Nth element child NAME of N. */
+static xmlNodePtr html_nth(xmlNodePtr n, const char *name, size_t idx)
+{
+	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)k->name, name) && idx-- == 0)
+			return k;
+	return NULL;
+}
+
+/* Element children of N (all names). */
+static size_t html_nchildren(xmlNodePtr n)
+{
+	size_t c = 0;
+	for (xmlNodePtr k = n ? n->children : NULL; k; k = k->next)
+		c += k->type == XML_ELEMENT_NODE;
+	return c;
+}
+
+/* Text of cell COL of row ROW (0: the header) of TABLE equals WANT; the
+ * cell holds text only, no element. */
+static void assert_html_cell(xmlNodePtr table, size_t row, size_t col,
+			     const char *want)
+{
+	xmlNodePtr tr = html_nth(table, "tr", row);
+	assert_non_null(tr);
+	xmlNodePtr td = html_nth(tr, row ? "td" : "th", col);
+	assert_non_null(td);
+	assert_int_equal(html_nchildren(td), 0);
+	xmlChar *got = xmlNodeGetContent(td);
+	assert_string_equal(got ? (const char *)got : "", want);
+	xmlFree(got);
+}
+
+/* The same sections as in Markdown, as text in table cells. */
+static void test_html_minidump_facts(void **state)
+{
+	struct fixture *x = fixture_new();
+	size_t len;
+	char *html = render(report_html_write, &x->a, &len);
+	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+					HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+					HTML_PARSE_NONET);
+	assert_non_null(doc);
+	struct html_stats st = { 0 };
+	html_walk(doc->children, &st);
+	assert_int_equal(st.script, 0);
+	assert_int_equal(st.link_attrs, 0);
+
+	xmlNodePtr sec = html_by_id(doc->children, "annotations");
+	assert_non_null(sec);
+	xmlNodePtr t = html_first(sec, "table");
+	assert_non_null(t);
+	assert_int_equal(html_nchildren(t), 1 + 3);
+	assert_html_cell(t, 0, 1, "Key");
+	assert_html_cell(t, 1, 0, "");
+	assert_html_cell(t, 1, 1, HOSTILE_KEY);
+	assert_html_cell(t, 1, 2, HOSTILE_VALUE);
+	assert_html_cell(t, 2, 0, "libsystem_c.dylib");
+	assert_html_cell(t, 2, 1, "");
+	assert_html_cell(t, 3, 1, "k\\|`");
+	assert_html_cell(t, 3, 2, "line1 line2");
+
+	sec = html_by_id(doc->children, "unloaded-modules");
+	t = html_first(sec, "table");
+	assert_non_null(t);
+	assert_int_equal(html_nchildren(t), 1 + 1);
+	assert_html_cell(t, 1, 0, UNLOADED_PATH);
+	assert_html_cell(t, 1, 1, "0x00007f0000100000-0x00007f0000103000");
+	assert_html_cell(t, 1, 2, "45D35F6C3000");
+
+	t = html_first(html_by_id(doc->children, "modules"), "table");
+	assert_html_cell(t, 0, 3, "Code id");
+	assert_html_cell(t, 1, 3, "deadbeef");
+	assert_html_cell(t, 1, 4, "DEADBEEF00000000000000000000000000");
+
+	/* Facts: the label is a row header, the value a cell. */
+	assert_non_null(strstr(html, "<th scope=\"row\">CPUs</th>\n<td>8</td>"));
+	assert_non_null(strstr(html, "<th scope=\"row\">stream 0x4d7a0004</th>\n<td>1,234 bytes, not read</td>"));
+	assert_non_null(strstr(html, "<th scope=\"row\">stream `0x1`|&lt;i&gt;</th>\n<td>v|&lt;script&gt;x&lt;/script&gt;`</td>"));
+	xmlFreeDoc(doc);
+	free(html);
+
+	/* Nothing recorded: no empty sections. */
+	struct empty e;
+	empty_init(&e);
+	html = render(report_html_write, &e.a, NULL);
+	assert_null(strstr(html, "id=\"annotations\""));
+	assert_null(strstr(html, "id=\"unloaded-modules\""));
 	free(html);
 	fixture_free(x);
 }
@@ -627,6 +1007,47 @@ static void test_json_content(void **state)
 			    "0x7f0000002000");
 	assert_int_equal(json_array_size(json_object_get(root, "problems")), 3);
 
+	/* Schema 2: minidump-only facts through the same model. */
+	assert_int_equal(json_integer_value(json_object_get(proc, "cpu_count")), 8);
+	assert_true(json_is_null(json_object_get(crash, "exception")));
+	json_t *m0 = json_array_get(json_object_get(root, "modules"), 0);
+	assert_string_equal(json_string_value(json_object_get(m0, "code_id")),
+			    "deadbeef");
+	assert_string_equal(json_string_value(json_object_get(m0, "debug_id")),
+			    "DEADBEEF00000000000000000000000000");
+	assert_true(json_is_null(json_object_get(m1, "code_id")));
+	assert_string_equal(json_string_value(json_object_get(m1, "debug_file")),
+			    "evil.pdb*_*");
+	json_t *notes = json_object_get(root, "annotations");
+	assert_int_equal(json_array_size(notes), 3);
+	json_t *n0 = json_array_get(notes, 0), *n1 = json_array_get(notes, 1),
+	       *n2 = json_array_get(notes, 2);
+	assert_true(json_is_null(json_object_get(n0, "module")));
+	assert_string_equal(json_string_value(json_object_get(n0, "key")), HOSTILE_KEY);
+	assert_string_equal(json_string_value(json_object_get(n0, "value")), HOSTILE_VALUE);
+	assert_string_equal(json_string_value(json_object_get(n1, "module")),
+			    "libsystem_c.dylib");
+	assert_true(json_is_null(json_object_get(n1, "key")));
+	assert_string_equal(json_string_value(json_object_get(n1, "value")),
+			    "abort() called");
+	assert_string_equal(json_string_value(json_object_get(n2, "value")),
+			    "line1\nline2");
+	json_t *un = json_array_get(json_object_get(root, "unloaded_modules"), 0);
+	assert_int_equal(json_array_size(json_object_get(root, "unloaded_modules")), 1);
+	assert_string_equal(json_string_value(json_object_get(un, "path")), UNLOADED_PATH);
+	assert_string_equal(json_string_value(json_object_get(un, "base")), "0x7f0000100000");
+	assert_string_equal(json_string_value(json_object_get(un, "end")), "0x7f0000103000");
+	assert_string_equal(json_string_value(json_object_get(un, "size")), "0x3000");
+	assert_string_equal(json_string_value(json_object_get(un, "code_id")), "45D35F6C3000");
+	json_t *facts = json_object_get(json_object_get(root, "dump"), "facts");
+	assert_int_equal(json_array_size(facts), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 0), "name")),
+			    "stream 0x4d7a0004");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 0), "value")),
+			    "1,234 bytes, not read");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 2), "name")),
+			    HOSTILE_FACT);
+
 	json_decref(root);
 	free(s);
 	write_json("reports-full.json", &x->a);
@@ -646,6 +1067,11 @@ static void test_json_empty(void **state)
 	assert_true(json_is_null(json_object_get(crash, "address")));
 	assert_true(json_is_null(json_object_get(root, "focus_thread")));
 	assert_true(json_is_null(json_object_get(json_object_get(root, "process"), "pid")));
+	assert_true(json_is_null(json_object_get(json_object_get(root, "process"), "cpu_count")));
+	assert_true(json_is_null(json_object_get(crash, "exception")));
+	assert_int_equal(json_array_size(json_object_get(root, "annotations")), 0);
+	assert_int_equal(json_array_size(json_object_get(root, "unloaded_modules")), 0);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(root, "dump"), "facts")), 0);
 	json_decref(root);
 	free(s);
 	write_json("reports-empty.json", &e.a);
@@ -786,9 +1212,12 @@ int main(int argc, char **argv)
 		json_out_dir = argv[1];
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_md_structure),
+		cmocka_unit_test(test_md_minidump_facts),
+		cmocka_unit_test(test_exception_record),
 		cmocka_unit_test(test_md_no_crash),
 		cmocka_unit_test(test_md_escape_api),
 		cmocka_unit_test(test_html_structure),
+		cmocka_unit_test(test_html_minidump_facts),
 		cmocka_unit_test(test_html_no_crash),
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_json_empty),

@@ -101,7 +101,10 @@ def linux_segv0(**kw):
 # (crashing thread; default: the exception stream's), threads, modules,
 # main (main module's file name), thread_names ([(tid, name or None)] in
 # order), abort_message, summary (phrases it must contain), status (allowed
-# exit codes, default {0}), problems (True: must list some).
+# exit codes, default {0}), problems (True: must list some), annotations
+# ([(module, key, value)] that must be among the report's annotations),
+# unread_streams ([type] each listed among dump.facts as a stream that was
+# not read, and named in no problem).
 EXPECT = {
     "breakpad-windows": {
         "minidump2.dmp": dict(
@@ -180,7 +183,9 @@ EXPECT = {
     "rust-minidump": {
         "linux-mini.dmp": dict(
             reason="SIGSEGV", cls="null-pointer-dereference", address=0x45,
-            tid=1304, threads=1, modules=8, main="crash"),
+            tid=1304, threads=1, modules=8, main="crash",
+            # MANIFEST: a Mozilla soft-errors stream 0x4d7a0004.
+            unread_streams=[0x4d7a0004]),
         "pipeline-inlines-macos-segv.dmp": dict(
             reason="EXC_BAD_ACCESS / KERN_INVALID_ADDRESS", code_number=1,
             cls="unmapped-memory-access", address=0xFFFFFFFF80000042,
@@ -196,7 +201,11 @@ EXPECT = {
             threads=1, modules=40, main="crashy",
             abort_message="abort() called",
             summary=["0x00000000 / 0x00000000, from EXC_CRASH on SIGABRT",
-                     'with the message "abort() called"']),
+                     'with the message "abort() called"'],
+            # MANIFEST: simple annotations {"hello": "world"}; module 16
+            # (libsystem_c.dylib) lists "abort() called".
+            annotations=[(None, "hello", "world"),
+                         ("libsystem_c.dylib", None, "abort() called")]),
         "invalid-parameter.dmp": dict(
             reason="STATUS_INVALID_PARAMETER", code_number=0xC000000D,
             cls="invalid-parameter", address=None, threads=6, modules=31,
@@ -319,6 +328,20 @@ def check_dump(coroner, path, exp, errors):
     for phrase in exp.get("summary", []):
         if not rep["summary"] or phrase not in rep["summary"]:
             fail("summary lacks %r: %s" % (phrase, rep["summary"]))
+    got_notes = [(a["module"], a["key"], a["value"])
+                 for a in rep.get("annotations", [])]
+    for note in exp.get("annotations", []):
+        if note not in got_notes:
+            fail("annotation %r missing: %r" % (note, got_notes))
+    facts = rep["dump"].get("facts", [])
+    for stype in exp.get("unread_streams", []):
+        tag = "stream 0x%x" % stype
+        hits = [f for f in facts if tag in f["name"]]
+        if len(hits) != 1 or not hits[0]["value"].endswith(" bytes, not read"):
+            fail("%s: expected once among dump.facts as \"N bytes, not read\", "
+                 "got %r" % (tag, hits))
+        if any("0x%x" % stype in p for p in rep["problems"]):
+            fail("%s: an unknown stream must not be a problem" % tag)
 
 
 def run_family(family, coroner, corpus, errors):
