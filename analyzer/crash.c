@@ -481,15 +481,8 @@ static bool is_null_address(const struct cr_dump *d, uint64_t addr)
 static const struct cr_region *region_above(const struct cr_dump *d,
 					    uint64_t addr)
 {
-	size_t lo = 0, hi = d->nregions;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->regions[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < d->nregions ? &d->regions[lo] : NULL;
+	size_t i = cr_dump_region_rank(d, addr);
+	return i < d->nregions ? &d->regions[i] : NULL;
 }
 
 /*

@@ -159,21 +159,6 @@ static ssize_t where_frame(const struct cr_stack *s)
 	return s->nframes ? 0 : -1;
 }
 
-/* 116454 → "116,454". */
-static const char *fmt_count(size_t n, char buf[32])
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%zu", n);
-	size_t o = 0;
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 /* "crash_null (crash.c:12) in libfoo.so", "libfoo.so+0x1234", "0x0". */
 static void put_frame(FILE *f, const struct cr_frame *fr,
 		      const char *main_module)
@@ -372,7 +357,7 @@ static bool put_recursion(FILE *f, const struct cr_stack *s)
 			best = &s->folds[i];
 	if (!best)
 		return false;
-	fprintf(f, "%s frames of recursion", fmt_count(best->last - best->first + 1, buf));
+	fprintf(f, "%s frames of recursion", cr_fmt_count(buf, best->last - best->first + 1));
 	if (best->cycle)
 		fprintf(f, " through %s", best->cycle);
 	return true;
@@ -398,7 +383,7 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 	size_t nkeys = 0, unknown = 0;
 	char buf[32];
 
-	fprintf(f, " It had %s thread%s", fmt_count(n, buf), n == 1 ? "" : "s");
+	fprintf(f, " It had %s thread%s", cr_fmt_count(buf, n), n == 1 ? "" : "s");
 	if (!count || !first) {
 		fputs(".", f);
 		goto out;
@@ -441,7 +426,7 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 		goto out;
 	}
 	if (a->crash.thread >= 0)
-		fprintf(f, "; the other %s: ", fmt_count(others, buf));
+		fprintf(f, "; the other %s: ", cr_fmt_count(buf, others));
 	else
 		fputs(": ", f);
 	size_t shown = nkeys < CR_SUMMARY_STATE_KINDS ? nkeys : CR_SUMMARY_STATE_KINDS;
@@ -450,11 +435,11 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 		rest += count[k];
 	for (size_t k = 0; k < shown; k++) {
 		const char *s = a->threads[first[k]].state;
-		fprintf(f, "%s%s %.*s", k ? ", " : "", fmt_count(count[k], buf),
+		fprintf(f, "%s%s %.*s", k ? ", " : "", cr_fmt_count(buf, count[k]),
 			(int)state_key_len(s), s);
 	}
 	if (rest)
-		fprintf(f, "%s%s %s", shown ? ", " : "", fmt_count(rest, buf),
+		fprintf(f, "%s%s %s", shown ? ", " : "", cr_fmt_count(buf, rest),
 			shown < nkeys ? "in other states" : "in an unknown state");
 	fputs(".", f);
 out:

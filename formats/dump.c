@@ -441,8 +441,7 @@ void cr_dump_trim(const struct cr_dump *d)
 		madvise(d->map, d->map_len, MADV_DONTNEED);
 }
 
-const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
-					  uint64_t addr)
+size_t cr_dump_region_rank(const struct cr_dump *d, uint64_t addr)
 {
 	size_t lo = 0, hi = d->nregions;
 	while (lo < hi) {
@@ -452,6 +451,13 @@ const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
+					  uint64_t addr)
+{
+	size_t lo = cr_dump_region_rank(d, addr);
 	if (lo == 0)
 		return NULL;
 	const struct cr_region *r = &d->regions[lo - 1];

@@ -335,6 +335,9 @@ char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max);
  */
 void cr_dump_trim(const struct cr_dump *d);
 
+/* The number of regions that start at or below ADDR: regions[i - 1] is the
+ * last one that may contain ADDR, regions[i] the first above it. */
+size_t cr_dump_region_rank(const struct cr_dump *d, uint64_t addr);
 const struct cr_region *cr_dump_region_at(const struct cr_dump *d,
 					  uint64_t addr);
 const struct cr_module *cr_dump_module_at(const struct cr_dump *d,

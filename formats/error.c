@@ -76,3 +76,17 @@ void cr_error_free(struct cr_error *err)
 	free(err->message);
 	free(err);
 }
+
+const char *cr_fmt_count(char *buf, unsigned long long n)
+{
+	char digits[24];
+	int len = snprintf(digits, sizeof(digits), "%llu", n);
+	size_t o = 0;
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -49,4 +49,8 @@ char *cr_strdup_printf(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 char *cr_strdup_vprintf(const char *fmt, va_list ap);
 
+/* "116454" -> "116,454" into BUF (at least CR_COUNT_LEN bytes); returns BUF. */
+#define CR_COUNT_LEN 32
+const char *cr_fmt_count(char *buf, unsigned long long n);
+
 #endif

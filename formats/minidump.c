@@ -294,20 +294,6 @@ struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
 			      out);
 }
 
-const char *md_fmt_count(char buf[MD_COUNT_LEN], uint64_t n)
-{
-	char digits[24];
-	int len = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
-	size_t o = 0;
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 void md_format_guid(const uint8_t g[16], bool dashes, char out[37])
 {
 	uint32_t d1 = g[0] | g[1] << 8 | g[2] << 16 | (uint32_t)g[3] << 24;
@@ -476,7 +462,7 @@ static void md_list_unread(struct md_state *md)
 		if (s->type == MD_STREAM_UNUSED || s->superseded ||
 		    md_reads(s->type))
 			continue;
-		char label[80], num[MD_COUNT_LEN];
+		char label[80], num[CR_COUNT_LEN];
 		const char *name = md_stream_name(s->type);
 		if (name)
 			snprintf(label, sizeof(label), "%s (stream 0x%x)", name,
@@ -484,7 +470,7 @@ static void md_list_unread(struct md_state *md)
 		else
 			snprintf(label, sizeof(label), "stream 0x%x", s->type);
 		cr_dump_fact(md->d, label, "%s bytes, not read",
-			     md_fmt_count(num, s->size));
+			     cr_fmt_count(num, s->size));
 	}
 }
 

@@ -204,9 +204,6 @@ struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
  * NUL unit; unpaired surrogates become U+FFFD.  NULL when out of memory.
  */
 char *md_utf16_to_utf8(const uint8_t *p, size_t n);
-/* N with thousands separators ("1,234") into BUF; returns BUF. */
-#define MD_COUNT_LEN 32
-const char *md_fmt_count(char buf[MD_COUNT_LEN], uint64_t n);
 /* Format a GUID (16 bytes as in the file) as Breakpad prints debug ids. */
 void md_format_guid(const uint8_t g[16], bool dashes, char out[37]);
 /* Seconds since 1970 from a Windows FILETIME (100 ns since 1601), -1 if 0. */

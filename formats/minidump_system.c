@@ -611,6 +611,6 @@ void md_read_handle_data(struct md_state *md, const struct md_stream *s)
 	}
 	size_t n = md_list_entries(md, s, &c, count, desc_size, UINT32_MAX,
 				   "handles");
-	char num[MD_COUNT_LEN];
-	cr_dump_fact(md->d, "Handles", "%s", md_fmt_count(num, n));
+	char num[CR_COUNT_LEN];
+	cr_dump_fact(md->d, "Handles", "%s", cr_fmt_count(num, n));
 }

@@ -241,7 +241,7 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 		attr(h, det, "open", NULL);
 	xmlNodePtr sum = el(h, det, "summary");
 	char *head = cr_strdup_printf("Group %zu: %s thread%s", g + 1,
-				      report_fmt_count(num, grp->nmembers),
+				      cr_fmt_count(num, grp->nmembers),
 				      grp->nmembers == 1 ? "" : "s");
 	if (!head)
 		h->oom = true;
@@ -451,7 +451,7 @@ static void html_problems(struct html *h, xmlNodePtr body)
 	if (d->problems_dropped) {
 		char num[REPORT_NUM_LEN];
 		char *s = cr_strdup_printf("... and %s more problems not kept",
-					   report_fmt_count(num, d->problems_dropped));
+					   cr_fmt_count(num, d->problems_dropped));
 		if (!s)
 			h->oom = true;
 		el_text(h, ul, "li", s);
@@ -522,7 +522,7 @@ static void html_build(struct html *h)
 	xmlNodePtr sec = el(h, body, "section");
 	attr(h, sec, "id", "threads");
 	char *t = cr_strdup_printf("Threads (%s in %zu group%s)",
-				   report_fmt_count(num, a->nthreads),
+				   cr_fmt_count(num, a->nthreads),
 				   a->ngroups, a->ngroups == 1 ? "" : "s");
 	if (!t)
 		h->oom = true;

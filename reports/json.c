@@ -406,7 +406,7 @@ static json_t *json_problems(struct jctx *j)
 	if (d->problems_dropped) {
 		char num[REPORT_NUM_LEN];
 		char *s = cr_strdup_printf("... and %s more problems not kept",
-					   report_fmt_count(num, d->problems_dropped));
+					   cr_fmt_count(num, d->problems_dropped));
 		push(j, arr, s ? jstr(s) : NULL);
 		free(s);
 	}

@@ -338,7 +338,7 @@ static void md_group(struct report_buf *b, const struct cr_analysis *a,
 		}
 	}
 	report_buf_printf(b, "### Group %zu: %s thread%s\n\n", g + 1,
-			  report_fmt_count(num, grp->nmembers),
+			  cr_fmt_count(num, grp->nmembers),
 			  grp->nmembers == 1 ? "" : "s");
 	report_buf_puts(b, "| Thread | Name | State | User CPU | System CPU |\n"
 			   "| --- | --- | --- | --- | --- |\n");
@@ -516,7 +516,7 @@ static void md_problems(struct report_buf *b, const struct cr_analysis *a)
 	}
 	if (d->problems_dropped)
 		report_buf_printf(b, "- ... and %s more problems not kept\n",
-				  report_fmt_count(num, d->problems_dropped));
+				  cr_fmt_count(num, d->problems_dropped));
 	for (size_t i = 0; i < a->nproblems; i++) {
 		report_buf_puts(b, "- ");
 		md_text(b, a->problems[i]);
@@ -549,8 +549,8 @@ static void md_report(struct report_buf *b, const struct cr_analysis *a)
 	md_focus(b, a);
 
 	report_buf_printf(b, "## Threads (%s in %s group%s)\n\n",
-			  report_fmt_count(num, a->nthreads),
-			  report_fmt_count((char[REPORT_NUM_LEN]){ 0 }, a->ngroups),
+			  cr_fmt_count(num, a->nthreads),
+			  cr_fmt_count((char[REPORT_NUM_LEN]){ 0 }, a->ngroups),
 			  a->ngroups == 1 ? "" : "s");
 	if (!a->ngroups)
 		report_buf_puts(b, "The dump records no threads.\n\n");

@@ -177,20 +177,6 @@ char *report_clean(const char *s, unsigned flags)
 
 /* --- formatters ----------------------------------------------------------- */
 
-const char *report_fmt_count(char *buf, uint64_t n)
-{
-	char digits[24];
-	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	size_t o = 0;
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 const char *report_fmt_time(char *buf, int64_t t)
 {
 	struct tm tm;
@@ -512,17 +498,17 @@ void report_dump_facts(const struct cr_analysis *a, struct report_facts *f)
 	add_str(f, "Format", d->format);
 	add_str(f, "Producer", d->producer);
 	report_facts_add(f, "Size", "%s bytes",
-			 report_fmt_count(num, d->file_size));
+			 cr_fmt_count(num, d->file_size));
 	report_facts_add(f, "Threads", "%s",
-			 report_fmt_count(num, a->nthreads));
+			 cr_fmt_count(num, a->nthreads));
 	report_facts_add(f, "Modules", "%s",
-			 report_fmt_count(num, d->nmodules));
+			 cr_fmt_count(num, d->nmodules));
 	if (d->nunloaded)
 		report_facts_add(f, "Unloaded modules", "%s",
-				 report_fmt_count(num, d->nunloaded));
+				 cr_fmt_count(num, d->nunloaded));
 	if (d->nannotations)
 		report_facts_add(f, "Annotations", "%s",
-				 report_fmt_count(num, d->nannotations));
+				 cr_fmt_count(num, d->nannotations));
 	/* The container's other facts, labelled by the reader. */
 	for (size_t i = 0; i < d->nfacts; i++)
 		report_facts_add(f, d->facts[i].name ? d->facts[i].name : "",
@@ -614,9 +600,9 @@ void report_frame_text_free(struct report_frame_text *t)
 char *report_fold_text(const struct cr_fold *f)
 {
 	char first[REPORT_NUM_LEN], last[REPORT_NUM_LEN], rep[REPORT_NUM_LEN];
-	report_fmt_count(first, f->first);
-	report_fmt_count(last, f->last);
-	report_fmt_count(rep, f->repeats);
+	cr_fmt_count(first, f->first);
+	cr_fmt_count(last, f->last);
+	cr_fmt_count(rep, f->repeats);
 	return cr_strdup_printf("frames %s-%s: %s repeated %s time%s", first,
 				last, f->cycle ? f->cycle : "(cycle not named)",
 				rep, f->repeats == 1 ? "" : "s");

@@ -59,7 +59,6 @@ char *report_clean(const char *s, unsigned flags);
 #define REPORT_NUM_LEN 40
 
 /* 116450 -> "116,450". */
-const char *report_fmt_count(char *buf, uint64_t n);
 /* seconds since the epoch -> "2024-05-01T12:00:00Z"; NULL when T < 0. */
 const char *report_fmt_time(char *buf, int64_t t);
 /* "1.250000 s", or "not recorded" when !known. */
