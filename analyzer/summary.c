@@ -425,8 +425,19 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 			(int)state_key_len(s), s);
 		goto out;
 	}
+	if (nkeys == 1 && !unknown) {
+		/* "; the other 9 were waiting on a condition variable." or
+		 * ": all were waiting on a condition variable." */
+		const char *s = a->threads[first[0]].state;
+		if (a->crash.thread >= 0)
+			fprintf(f, "; the other %s were ", cr_fmt_count(buf, others));
+		else
+			fputs(": all were ", f);
+		fprintf(f, "%.*s.", (int)state_key_len(s), s);
+		goto out;
+	}
 	if (a->crash.thread >= 0)
-		fprintf(f, "; the other %s: ", cr_fmt_count(buf, others));
+		fprintf(f, "; of the other %s, ", cr_fmt_count(buf, others));
 	else
 		fputs(": ", f);
 	size_t shown = nkeys < CR_SUMMARY_STATE_KINDS ? nkeys : CR_SUMMARY_STATE_KINDS;

@@ -314,12 +314,17 @@ static void html_modules(struct html *h, xmlNodePtr body)
 	xmlNodePtr table = el(h, sec, "table");
 	attr(h, table, "class", "modules");
 	xmlNodePtr tr = el(h, table, "tr");
+	struct report_module_cols col;
+	report_module_columns(d, &col);
 	static const char *const heads[] = {
 		"Path", "Address range", "Build id", "Code id", "Debug id",
 		"Debug file", "Binary found", "Debug info", "Build id mismatch"
 	};
+	const bool shown[] = { true, true, true, col.code_id, col.debug_id,
+			       col.debug_file, true, true, true };
 	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		el_text(h, tr, "th", heads[i]);
+		if (shown[i])
+			el_text(h, tr, "th", heads[i]);
 	for (size_t i = 0; i < n && !h->oom; i++) {
 		const struct cr_module *m = &d->modules[i];
 		const struct cr_module_analysis *ma = &a->modules[i];
@@ -337,11 +342,14 @@ static void html_modules(struct html *h, xmlNodePtr body)
 		attr(h, el_text(h, tr, "td", range), "class", "mono");
 		attr(h, el_text(h, tr, "td", bid ? bid : "not recorded"),
 		     "class", "mono");
-		attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
-		     "class", "mono");
-		attr(h, el_text(h, tr, "td", m->debug_id ? m->debug_id : ""),
-		     "class", "mono");
-		el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
+		if (col.code_id)
+			attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
+			     "class", "mono");
+		if (col.debug_id)
+			attr(h, el_text(h, tr, "td", m->debug_id ? m->debug_id : ""),
+			     "class", "mono");
+		if (col.debug_file)
+			el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
 		el_text(h, tr, "td", ma->file ? ma->file : "no");
 		el_text(h, tr, "td", ma->debug_file ? ma->debug_file
 					: ma->has_debug_info ? "yes" : "no");

@@ -396,10 +396,20 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 		report_buf_puts(b, "The dump lists no modules.\n\n");
 		return;
 	}
-	report_buf_puts(b, "| Path | Address range | Build id | Code id | "
-			   "Debug id | Debug file | Binary found | Debug info | "
-			   "Build id mismatch |\n"
-			   "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	struct report_module_cols col;
+	report_module_columns(d, &col);
+	report_buf_puts(b, "| Path | Address range | Build id | ");
+	if (col.code_id)
+		report_buf_puts(b, "Code id | ");
+	if (col.debug_id)
+		report_buf_puts(b, "Debug id | ");
+	if (col.debug_file)
+		report_buf_puts(b, "Debug file | ");
+	report_buf_puts(b, "Binary found | Debug info | Build id mismatch |\n"
+			   "| --- | --- | --- | ");
+	for (int k = col.code_id + col.debug_id + col.debug_file; k > 0; k--)
+		report_buf_puts(b, "--- | ");
+	report_buf_puts(b, "--- | --- | --- |\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cr_module *m = &d->modules[i];
 		const struct cr_module_analysis *ma = &a->modules[i];
@@ -413,12 +423,18 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 				  report_fmt_addr(hi, d, m->base + m->size));
 		md_text(b, bid ? bid : "not recorded");
 		report_buf_puts(b, " | ");
-		md_text(b, m->code_id ? m->code_id : "");
-		report_buf_puts(b, " | ");
-		md_text(b, m->debug_id ? m->debug_id : "");
-		report_buf_puts(b, " | ");
-		md_text(b, m->debug_file ? m->debug_file : "");
-		report_buf_puts(b, " | ");
+		if (col.code_id) {
+			md_text(b, m->code_id ? m->code_id : "");
+			report_buf_puts(b, " | ");
+		}
+		if (col.debug_id) {
+			md_text(b, m->debug_id ? m->debug_id : "");
+			report_buf_puts(b, " | ");
+		}
+		if (col.debug_file) {
+			md_text(b, m->debug_file ? m->debug_file : "");
+			report_buf_puts(b, " | ");
+		}
 		md_text(b, ma->file ? ma->file : "no");
 		report_buf_puts(b, " | ");
 		if (ma->debug_file)

@@ -180,4 +180,12 @@ char *report_fold_text(const struct cr_fold *f);
  * NULL when the stack ended normally.  malloc'd, raw. */
 char *report_stack_end_text(const struct cr_stack *s);
 
+/* Which optional module columns any module has a value for (a core has no
+ * code ids or PDB names: empty columns are left out of the tables). */
+struct report_module_cols {
+	bool code_id, debug_id, debug_file;
+};
+void report_module_columns(const struct cr_dump *d,
+			   struct report_module_cols *out);
+
 #endif
