@@ -35,6 +35,9 @@
 
 /* Breakpad's kRASearchWords: words scanned for a return address. */
 #define BP_RA_SEARCH_WORDS 40
+/* Words looked at when recovering ebp below a STACK WIN frame (Breakpad
+ * walks all of .cbSavedRegs, which a symbol file can make 4 GB). */
+#define BP_EBP_SEARCH_WORDS 1024
 
 /* Register name aliases Breakpad's dump_syms writes (arm, arm64). */
 struct bp_alias {
@@ -388,7 +391,12 @@ static bool bp_step_win(struct cr_breakpad *bp, const struct bp_symfile *sf,
 			if (skipped || !cr_dump_read_word(d, new_ebp, &value)) {
 				uint64_t lo = (esp + callee_params) & 0xffffffffu;
 				uint64_t hi = lo + w->saved_register_size + offset;
-				for (uint64_t loc = hi; loc >= lo; loc -= 4) {
+				/* .cbSavedRegs comes from the symbol
+				 * file: look at BP_EBP_SEARCH_WORDS words
+				 * at most, not up to 4 GB per frame. */
+				for (uint64_t loc = hi, k = 0;
+				     loc >= lo && k < BP_EBP_SEARCH_WORDS;
+				     loc -= 4, k++) {
 					uint64_t cand;
 					if (!cr_dump_read_word(d, loc, &cand))
 						break;

@@ -22,18 +22,16 @@
  * off part way (a partial copy) keeps what is there and records a problem
  * for each missing part.
  *
- * Modules are enumerated with libdwfl's dwfl_core_file_report() (which
- * follows the dynamic linker's link map and the build ids in memory), and
- * only for that: the analyzer unwinds over the model, not through libdwfl's
- * core memory reader.  When libdwfl finds nothing, modules come from NT_FILE
- * and the ELF headers in the dump's memory.
+ * Modules are found by elfcore_modules.c (libdwfl's link-map walk, then
+ * NT_FILE); the analyzer unwinds over the model, not through libdwfl's core
+ * memory reader.
  */
 #include "dump.h"
 #include "readers.h"
 #include "cursor.h"
+#include "elfcore_private.h"
 
 #include <elf.h>
-#include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,58 +46,7 @@
 /* Limits of this reader, beyond dump.h's. */
 #define EC_MAX_AUXV 4096		/* auxv entries kept */
 #define EC_MAX_NOTE_NAME 4096		/* longer note names are not CORE */
-#define EC_MAX_BUILD_ID 64		/* bytes of a GNU build id */
-#define EC_HEADER_PEEK 4096		/* bytes of an in-memory ELF image read */
 
-/* One NT_FILE entry. */
-struct ec_file {
-	uint64_t start, end, offset;	/* offset in bytes */
-	char *path;
-};
-
-/* A siginfo_t as the note has it. */
-struct ec_siginfo {
-	bool have;
-	int signo, errno_, code;
-	uint64_t addr;
-	int64_t pid, uid;
-};
-
-/* Raw per-thread values needed after all notes are read. */
-struct ec_thread_raw {
-	uint64_t utime, stime;		/* microseconds */
-	bool have_times;
-	struct ec_siginfo si;		/* the NT_SIGINFO after its NT_PRSTATUS */
-};
-
-/* The reader's working state; lives only during elfcore_read(). */
-struct ec {
-	struct cr_dump *d;
-	Elf *elf;
-	bool is64;
-	bool big_endian;
-	unsigned word;			/* 4 or 8 */
-	uint16_t machine;
-	size_t phnum;
-
-	size_t note_index;		/* notes seen, for messages */
-	bool first_note_seen;
-	uint32_t first_note_type;
-
-	size_t threads_cap;
-	struct ec_thread_raw *raw;	/* parallel to d->threads */
-	size_t threads_dropped;
-
-	bool have_prpsinfo;
-	char *fname;			/* pr_fname */
-
-	/* An NT_SIGINFO that came before any NT_PRSTATUS. */
-	struct ec_siginfo orphan_si;
-
-	struct ec_file *files;
-	size_t nfiles;
-	uint64_t page_size;
-};
 
 /* ----------------------------------------------------------------------- */
 /* Architecture tables                                                      */
@@ -848,237 +795,8 @@ static void annotate_regions(struct ec *ec)
 	free(f);
 }
 
-/* A module entry for D; NULL when the table is full or memory is out. */
-static struct cr_module *new_module(struct cr_dump *d)
-{
-	if (d->nmodules >= CR_MAX_MODULES)
-		return NULL;
-	if ((d->nmodules & (d->nmodules - 1)) == 0) {
-		size_t cap = d->nmodules ? d->nmodules * 2 : 16;
-		struct cr_module *m = realloc(d->modules, cap * sizeof(*m));
-		if (!m)
-			return NULL;
-		d->modules = m;
-	}
-	struct cr_module *m = &d->modules[d->nmodules++];
-	memset(m, 0, sizeof(*m));
-	m->kind = CR_MODULE_ELF;
-	return m;
-}
 
-static int report_module(Dwfl_Module *mod, void **userdata, const char *name,
-			 Dwarf_Addr base, void *arg)
-{
-	struct cr_dump *d = arg;
-	Dwarf_Addr low = 0, high = 0;
-	const char *mname = dwfl_module_info(mod, NULL, &low, &high, NULL,
-					     NULL, NULL, NULL);
-	struct cr_module *m = new_module(d);
-	if (!m)
-		return DWARF_CB_ABORT;
-	/* libdwfl names libraries by their link-map name (a soname such as
-	 * "libc.so.6" when the link map says so); NT_FILE has the path. */
-	const struct cr_region *r = cr_dump_region_at(d, low);
-	if (!(mname && mname[0] == '/') && r && r->path && r->file_offset == 0)
-		mname = r->path;
-	m->path = strdup(mname ? mname : name ? name : "?");
-	m->base = low;
-	m->size = high > low ? high - low : 0;
-	const unsigned char *bits;
-	GElf_Addr vaddr;
-	int len = dwfl_module_build_id(mod, &bits, &vaddr);
-	if (len > 0 && len <= EC_MAX_BUILD_ID) {
-		m->build_id = malloc((size_t)len);
-		if (m->build_id) {
-			memcpy(m->build_id, bits, (size_t)len);
-			m->build_id_len = (size_t)len;
-		}
-	}
-	return DWARF_CB_OK;
-}
-
-static void build_id_from_memory(struct ec *ec, struct cr_module *m);
-
-/* Modules through libdwfl's link-map and segment walk.  False: none. */
-static bool modules_from_dwfl(struct ec *ec)
-{
-	static char *debuginfo_path = NULL;
-	static const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-		.debuginfo_path = &debuginfo_path,
-	};
-	struct cr_dump *d = ec->d;
-	Dwfl *dwfl = dwfl_begin(&callbacks);
-	if (!dwfl)
-		return false;
-	dwfl_report_begin(dwfl);
-	int n = dwfl_core_file_report(dwfl, ec->elf, NULL);
-	dwfl_report_end(dwfl, NULL, NULL);
-	if (n < 0)
-		cr_dump_problem(d, "modules: libdwfl could not read the link map: %s",
-				dwfl_errmsg(-1));
-	else
-		dwfl_getmodules(dwfl, report_module, d, 0);
-	dwfl_end(dwfl);
-	/* libdwfl only knows build ids it found on its way; look again. */
-	for (size_t i = 0; i < d->nmodules; i++)
-		if (!d->modules[i].build_id)
-			build_id_from_memory(ec, &d->modules[i]);
-	return d->nmodules > 0;
-}
-
-/*
- * Read the GNU build id of the ELF image mapped at BASE from the dump's
- * memory: ELF header, program headers, PT_NOTE, NT_GNU_BUILD_ID.  Kernel
- * cores keep the first page of every mapped ELF file, which usually holds
- * all three.
- */
-static void build_id_from_memory(struct ec *ec, struct cr_module *m)
-{
-	struct cr_dump *d = ec->d;
-	uint8_t hdr[EC_HEADER_PEEK];
-	size_t got = cr_dump_read(d, m->base, hdr, sizeof(hdr));
-	if (got < EI_NIDENT || memcmp(hdr, ELFMAG, SELFMAG) != 0)
-		return;
-	bool is64 = hdr[EI_CLASS] == ELFCLASS64;
-	bool be = hdr[EI_DATA] == ELFDATA2MSB;
-	unsigned w = is64 ? 8 : 4;
-	struct cr_cursor c = cr_cursor_make(hdr, got, be, 0, m->path);
-	uint64_t phoff, phentsize, phnum;
-	if (!cr_cursor_peek(&c, is64 ? 32 : 28, w, &phoff) ||
-	    !cr_cursor_peek(&c, is64 ? 54 : 42, 2, &phentsize) ||
-	    !cr_cursor_peek(&c, is64 ? 56 : 44, 2, &phnum))
-		return;
-	/* Pass 1: the load bias from the first PT_LOAD; pass 2: notes. */
-	uint64_t bias = 0;
-	bool have_bias = false;
-	for (int pass = 0; pass < 2; pass++)
-		for (uint64_t i = 0; i < phnum; i++) {
-			uint64_t p = phoff + i * phentsize, type, off, vaddr,
-				 filesz;
-			if (!cr_cursor_peek(&c, p, 4, &type))
-				return;
-			if (!cr_cursor_peek(&c, p + (is64 ? 8 : 4), w, &off) ||
-			    !cr_cursor_peek(&c, p + (is64 ? 16 : 8), w, &vaddr) ||
-			    !cr_cursor_peek(&c, p + (is64 ? 32 : 16), w, &filesz))
-				return;
-			if (pass == 0 && type == PT_LOAD && !have_bias) {
-				bias = m->base - (vaddr - off);
-				have_bias = true;
-			}
-			if (pass == 1 && type == PT_NOTE && filesz < EC_HEADER_PEEK) {
-				uint8_t notes[EC_HEADER_PEEK];
-				size_t ng = cr_dump_read(d, bias + vaddr, notes,
-							 (size_t)filesz);
-				struct cr_cursor nc = cr_cursor_make(notes, ng,
-								     be, 0, NULL);
-				while (cr_cursor_left(&nc) >= 12) {
-					uint32_t ns, ds, nt;
-					const uint8_t *name, *desc;
-					cr_cursor_u32(&nc, &ns);
-					cr_cursor_u32(&nc, &ds);
-					cr_cursor_u32(&nc, &nt);
-					struct cr_error *err = cr_cursor_bytes(
-						&nc, ((uint64_t)ns + 3) & ~3ull, &name);
-					if (!err)
-						err = cr_cursor_bytes(&nc, ds, &desc);
-					if (err) {
-						cr_error_free(err);
-						break;
-					}
-					cr_cursor_skip(&nc, (((uint64_t)ds + 3) & ~3ull) - ds);
-					if (nt == NT_GNU_BUILD_ID && ns == 4 &&
-					    memcmp(name, "GNU", 4) == 0 && ds > 0 &&
-					    ds <= EC_MAX_BUILD_ID) {
-						m->build_id = malloc(ds);
-						if (m->build_id) {
-							memcpy(m->build_id, desc, ds);
-							m->build_id_len = ds;
-						}
-						return;
-					}
-				}
-			}
-		}
-}
-
-static int cmp_file_path(const void *a, const void *b)
-{
-	const struct ec_file *x = *(const struct ec_file *const *)a;
-	const struct ec_file *y = *(const struct ec_file *const *)b;
-	int c = strcmp(x->path, y->path);
-	if (c)
-		return c;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/*
- * Modules from NT_FILE, for files libdwfl did not report (all of them when
- * the link map could not be read): one module per path, spanning all its
- * mappings, when the file looks like an ELF image: the dump has an ELF
- * header at its first mapping, or one of its mappings is executable (kernel
- * cores often leave out the pages of mapped files).  Grouping sorts the
- * entries by path, so a huge NT_FILE costs n log n.
- */
-static void modules_from_nt_file(struct ec *ec)
-{
-	struct cr_dump *d = ec->d;
-	if (ec->nfiles == 0)
-		return;
-	struct ec_file **v = malloc(ec->nfiles * sizeof(*v));
-	if (!v)
-		return;
-	size_t n = 0;
-	for (size_t i = 0; i < ec->nfiles; i++)
-		if (ec->files[i].path && ec->files[i].path[0] == '/' &&
-		    ec->files[i].end > ec->files[i].start)
-			v[n++] = &ec->files[i];
-	qsort(v, n, sizeof(*v), cmp_file_path);
-	size_t nknown = d->nmodules;
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
-		uint64_t base = UINT64_MAX, end = 0;
-		bool exec = false, have_start = false;
-		for (; j < n && strcmp(v[j]->path, v[i]->path) == 0; j++) {
-			if (v[j]->offset == 0 && v[j]->start < base) {
-				base = v[j]->start;
-				have_start = true;
-			}
-			if (v[j]->end > end)
-				end = v[j]->end;
-			const struct cr_region *r = cr_dump_region_at(d, v[j]->start);
-			if (r && r->prot_known && (r->prot & CR_PROT_X))
-				exec = true;
-		}
-		const char *path = v[i]->path;
-		i = j;
-		if (!have_start || end <= base)
-			continue;
-		bool known = false;
-		for (size_t k = 0; k < nknown && !known; k++)
-			known = strcmp(d->modules[k].path, path) == 0 ||
-				(base >= d->modules[k].base &&
-				 base - d->modules[k].base < d->modules[k].size);
-		if (known)
-			continue;
-		uint8_t magic[SELFMAG];
-		bool elf = cr_dump_read(d, base, magic, SELFMAG) == SELFMAG &&
-			   memcmp(magic, ELFMAG, SELFMAG) == 0;
-		if (!elf && !exec)
-			continue;
-		struct cr_module *m = new_module(d);
-		if (!m)
-			break;
-		m->path = strdup(path);
-		m->base = base;
-		m->size = end - base;
-		build_id_from_memory(ec, m);
-	}
-	free(v);
-}
-
-static bool auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val)
+bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val)
 {
 	for (size_t i = 0; i < d->nauxv; i++)
 		if (d->auxv[i].type == type) {
@@ -1099,13 +817,13 @@ static void find_executable(struct ec *ec)
 	struct cr_dump *d = ec->d;
 	uint64_t v;
 	struct cr_module *main_mod = NULL;
-	if (auxv_get(d, AT_ENTRY, &v)) {
+	if (elfcore_auxv_get(d, AT_ENTRY, &v)) {
 		for (size_t i = 0; i < d->nmodules; i++)
 			if (v - d->modules[i].base < d->modules[i].size)
 				main_mod = &d->modules[i];
 	}
 	char *execfn = NULL;
-	if (auxv_get(d, AT_EXECFN, &v))
+	if (elfcore_auxv_get(d, AT_EXECFN, &v))
 		execfn = cr_dump_read_string(d, v, CR_MAX_STRING);
 	if (!main_mod && execfn)
 		for (size_t i = 0; i < d->nmodules; i++)
@@ -1226,8 +944,7 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 	cr_dump_finish(d);	/* memory reads need sorted segments */
 	finish_threads(&ec);
 	annotate_regions(&ec);
-	modules_from_dwfl(&ec);
-	modules_from_nt_file(&ec);
+	elfcore_find_modules(&ec);
 	cr_dump_finish(d);
 	find_executable(&ec);
 out:

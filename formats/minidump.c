@@ -248,6 +248,17 @@ size_t md_list_entries(struct md_state *md, const struct md_stream *s,
 	return (size_t)count;
 }
 
+struct cr_error *md_charge_string(struct md_state *md, uint64_t n)
+{
+	if (n <= md->string_budget) {
+		md->string_budget -= n;
+		return NULL;
+	}
+	return cr_error_new(CR_ERR_CORRUPT,
+			    "more string bytes than the file holds (records share strings): %llu-byte string not read",
+			    (unsigned long long)n);
+}
+
 struct cr_error *md_read_string(struct md_state *md, uint64_t rva, char **out)
 {
 	struct cr_cursor c, body;
@@ -269,6 +280,8 @@ struct cr_error *md_read_string(struct md_state *md, uint64_t rva, char **out)
 	uint64_t units = len / 2;
 	if (units > CR_MAX_STRING)
 		units = CR_MAX_STRING;
+	if ((err = md_charge_string(md, units * 2)))
+		return err;
 	const uint8_t *p;
 	if ((err = md_sub(md, rva + 4, units * 2, "string", &body)) ||
 	    (err = cr_cursor_bytes(&body, units * 2, &p)))
@@ -288,7 +301,8 @@ struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
 	if ((err = md_sub(md, rva, 4, "UTF-8 string length", &c)) ||
 	    (err = cr_cursor_u32(&c, &len)))
 		return err;
-	if ((err = md_sub(md, rva + 4, len, "UTF-8 string", &body)))
+	if ((err = md_sub(md, rva + 4, len, "UTF-8 string", &body)) ||
+	    (err = md_charge_string(md, len < CR_MAX_STRING ? len : CR_MAX_STRING)))
 		return err;
 	return cr_cursor_cstr(&body, len < CR_MAX_STRING ? len : CR_MAX_STRING,
 			      out);
@@ -522,6 +536,7 @@ struct cr_error *md_read(struct cr_dump *d)
 	md->cpu_arch = MD_CPU_UNKNOWN;
 	md->file = cr_cursor_make(d->map, d->map_len, false, 0,
 				  d->path ? d->path : "minidump");
+	md->string_budget = (uint64_t)d->map_len + MD_STRING_SLACK;
 	/* Owned by the dump from here on, on success and on error alike. */
 	d->reader_state = md;
 	d->reader_free = md_state_free;

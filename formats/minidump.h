@@ -103,6 +103,12 @@ enum md_platform {
 #define MD_MAX_ANNOTATIONS 10000
 #define MD_MAX_AUXV 4096
 #define MD_MAX_MAPS_LINE 8192		/* longest /proc/PID/maps line */
+/*
+ * Strings read from the file may total the file's size plus this many
+ * bytes (md_charge_string): records may share one string, so without a
+ * total a small file could make us copy count x length bytes.
+ */
+#define MD_STRING_SLACK (1u << 20)
 
 /* --- reader state --------------------------------------------------------- */
 
@@ -147,6 +153,7 @@ struct md_state {
 	bool requesting_tid_known;
 	uint32_t requesting_tid;
 	bool annotations_dropped;	/* past MD_MAX_ANNOTATIONS (said once) */
+	uint64_t string_budget;		/* file bytes strings may still take */
 
 	/* Thread stacks from the ThreadList, added to the memory segments
 	 * that the memory lists lack (md_finish_memory). */
@@ -196,6 +203,12 @@ size_t md_list_entries(struct md_state *md, const struct md_stream *s,
  * error (the field is absent).
  */
 struct cr_error *md_read_string(struct md_state *md, uint64_t rva, char **out);
+/*
+ * Account for N bytes of file strings about to be copied; an error once the
+ * total passes the file's size plus MD_STRING_SLACK (the string is then not
+ * read).  md_read_string() and md_read_utf8_string() call it themselves.
+ */
+struct cr_error *md_charge_string(struct md_state *md, uint64_t n);
 /* The same for Crashpad's MinidumpUTF8String (u32 length, bytes, NUL). */
 struct cr_error *md_read_utf8_string(struct md_state *md, uint64_t rva,
 				     char **out);

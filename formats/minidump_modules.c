@@ -47,6 +47,14 @@ static char *hex_lower(const uint8_t *p, size_t n)
 	return s;
 }
 
+/* Charge the string at C's position (at most CR_MAX_STRING bytes). */
+static struct cr_error *charge_cstr(struct md_state *md,
+				    const struct cr_cursor *c)
+{
+	size_t left = cr_cursor_left(c);
+	return md_charge_string(md, left < CR_MAX_STRING ? left : CR_MAX_STRING);
+}
+
 /* Read the CodeView record at (SIZE, RVA) into M. */
 static void read_codeview(struct md_state *md, const struct md_stream *s,
 			  size_t idx, uint32_t size, uint32_t rva,
@@ -68,6 +76,7 @@ static void read_codeview(struct md_state *md, const struct md_stream *s,
 		uint32_t age;
 		if ((err = cr_cursor_bytes(&c, 16, &g)) ||
 		    (err = cr_cursor_u32(&c, &age)) ||
+		    (err = charge_cstr(md, &c)) ||
 		    (err = cr_cursor_cstr(&c, CR_MAX_STRING, &m->debug_file)))
 			goto fail;
 		md_format_guid(g, false, guid);
@@ -78,6 +87,7 @@ static void read_codeview(struct md_state *md, const struct md_stream *s,
 		if ((err = cr_cursor_u32(&c, &off)) ||
 		    (err = cr_cursor_u32(&c, &stamp)) ||
 		    (err = cr_cursor_u32(&c, &age)) ||
+		    (err = charge_cstr(md, &c)) ||
 		    (err = cr_cursor_cstr(&c, CR_MAX_STRING, &m->debug_file)))
 			goto fail;
 		snprintf(id, sizeof(id), "%08X%X", stamp, age);

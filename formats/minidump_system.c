@@ -496,6 +496,7 @@ static void read_annotation_objects(struct md_state *md,
 		    (err = md_sub(md, vrva, 4, "annotation value", &v)) ||
 		    (err = cr_cursor_u32(&v, &vlen)) ||
 		    (err = md_sub(md, (uint64_t)vrva + 4, vlen, "annotation value", &v)) ||
+		    (err = md_charge_string(md, vlen < CR_MAX_STRING ? vlen : CR_MAX_STRING)) ||
 		    (err = cr_cursor_cstr(&v, vlen < CR_MAX_STRING ? vlen : CR_MAX_STRING,
 					  &value))) {
 			free(name);

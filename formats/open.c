@@ -108,7 +108,9 @@ struct cr_error *cr_dump_open(const char *path, struct cr_dump **out)
 {
 	*out = NULL;
 	struct cr_error *err = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open(); it is refused below
+	 * as not a regular file, as is a device (O_NOCTTY: never our tty). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return cr_error_new(CR_ERR_IO, "%s: cannot open: %s", path,
 				    strerror(errno));

@@ -488,6 +488,50 @@ static void test_step_win_x86(void **state)
 	cr_dump_free(d);
 }
 
+/*
+ * The x86 ebp search below a STACK WIN frame walks down from esp +
+ * .cbSavedRegs, a number from the symbol file: it must look at a bounded
+ * number of words, not up to 4 GB of captured stack per frame.
+ */
+static void test_step_win_ebp_search_bounded(void **state)
+{
+	(void)state;
+	write_sym("big.pdb", "CCCC2", "MODULE windows x86 CCCC2 big.pdb\n"
+		  "STACK WIN 4 1000 100 0 0 0 ffffc 0 0 1 "
+		  "$eip 4660 = $esp $esp 8 + = $ebp 0 =\n");
+	size_t len = 0x100000;
+	uint8_t *stack = calloc(1, len);
+	assert_non_null(stack);
+	uint64_t sb = 0x100000;
+	/* The only word that points into memory is 1 MB below the top. */
+	put32(stack, 0x100010);
+	struct cr_dump *d = make_dump(CR_ARCH_X86, 4, "big.pdb", "CCCC2",
+				      stack, len, sb);
+	const char *dirs[] = { tmpdir, NULL };
+	struct cr_options opts = { .symbol_dirs = dirs };
+	struct cr_breakpad *bp;
+	assert_null(breakpad_open(d, &opts, &bp));
+	struct cr_step_source step;
+	struct cr_sym_provider prov;
+	assert_true(breakpad_sources(bp, &step, &prov));
+	struct cr_regs r0 = { 0 }, r1;
+	cr_regs_set(&r0, 8, 0x401010);	/* eip */
+	cr_regs_set(&r0, 4, sb);	/* esp */
+	cr_regs_set(&r0, 5, 0);		/* ebp */
+	assert_int_equal(step.step(step.ctx, d, &r0, true, &r1), CR_STEP_OK);
+	uint64_t v;
+	assert_true(cr_regs_get(&r1, 5, &v));
+	assert_int_equal(v, 0);		/* not searched for 256K words */
+	/* Near the top, within the bound, the search still finds one. */
+	put32(stack + len - 64, 0x100010);
+	assert_int_equal(step.step(step.ctx, d, &r0, true, &r1), CR_STEP_OK);
+	assert_true(cr_regs_get(&r1, 5, &v));
+	assert_int_equal(v, 0x100010);
+	breakpad_free(bp);
+	cr_dump_free(d);
+	free(stack);
+}
+
 static void test_locate(void **state)
 {
 	(void)state;
@@ -538,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_step_cfi_amd64),
 		cmocka_unit_test(test_step_win_x86),
+		cmocka_unit_test(test_step_win_ebp_search_bounded),
 		cmocka_unit_test(test_locate),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -455,8 +455,9 @@ static void put_note(struct buf *b, const char *name, uint32_t type,
 	put(b, NULL, ((descsz + 3) & ~3u) - descsz);
 }
 
-/* An x86_64 core: NOTES as the one PT_NOTE, one 4 KiB PT_LOAD at 0x10000. */
-static struct buf make_core(const struct buf *notes)
+/* An x86_64 core: NOTES as the one PT_NOTE, one 4 KiB PT_LOAD at 0x10000
+ * holding MEM (zeros when NULL). */
+static struct buf make_core_mem(const struct buf *notes, const uint8_t *mem)
 {
 	struct buf b = { 0 };
 	size_t phoff = sizeof(Elf64_Ehdr);
@@ -485,8 +486,13 @@ static struct buf make_core(const struct buf *notes)
 	put(&b, ph, sizeof(ph));
 	put(&b, notes->p, notes->len);
 	put(&b, NULL, load_off - b.len);
-	put(&b, NULL, 4096);
+	put(&b, mem, 4096);
 	return b;
+}
+
+static struct buf make_core(const struct buf *notes)
+{
+	return make_core_mem(notes, NULL);
 }
 
 /* An x86_64 NT_PRSTATUS for TID with SIG and rip = PC. */
@@ -583,6 +589,146 @@ static void test_lying_nt_file(void **state)
 	free(notes.p);
 }
 
+static bool has_problem(const struct cr_dump *d, const char *needle)
+{
+	for (size_t i = 0; i < d->nproblems; i++)
+		if (strstr(d->problems[i], needle))
+			return true;
+	return false;
+}
+
+static void put_u64(uint8_t *mem, size_t off, uint64_t v)
+{
+	memcpy(mem + off, &v, 8);
+}
+
+/*
+ * A core whose ELF image at 0x10000 has a link map naming PATH (and, when
+ * IN_NT_FILE, whose NT_FILE names PATH for that mapping).  Layout of the
+ * 4 KiB image: ELF header, PT_PHDR/PT_LOAD/PT_DYNAMIC at 0x40, .dynamic
+ * (DT_DEBUG) at 0x300, r_debug at 0x400, link_map at 0x500, l_name at 0x600.
+ */
+static struct buf make_named_core(const char *path, bool in_nt_file,
+				  struct buf *notes)
+{
+	static uint8_t mem[4096];
+	memset(mem, 0, sizeof(mem));
+	Elf64_Ehdr eh = { 0 };
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_DYN;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_phoff = 64;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(Elf64_Phdr);
+	eh.e_phnum = 3;
+	memcpy(mem, &eh, sizeof(eh));
+	Elf64_Phdr ph[3] = {
+		{ .p_type = PT_PHDR, .p_flags = PF_R, .p_offset = 64,
+		  .p_vaddr = 64, .p_filesz = 3 * 56, .p_memsz = 3 * 56,
+		  .p_align = 8 },
+		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_vaddr = 0,
+		  .p_filesz = 4096, .p_memsz = 4096, .p_align = 4096 },
+		{ .p_type = PT_DYNAMIC, .p_flags = PF_R | PF_W,
+		  .p_offset = 0x300, .p_vaddr = 0x300, .p_filesz = 32,
+		  .p_memsz = 32, .p_align = 8 },
+	};
+	memcpy(mem + 64, ph, sizeof(ph));
+	put_u64(mem, 0x300, DT_DEBUG);
+	put_u64(mem, 0x308, 0x10400);
+	put_u64(mem, 0x400, 1);			/* r_version */
+	put_u64(mem, 0x408, 0x10500);		/* r_map */
+	put_u64(mem, 0x500, 0x10000);		/* l_addr */
+	put_u64(mem, 0x508, 0x10600);		/* l_name */
+	put_u64(mem, 0x510, 0x10300);		/* l_ld */
+	memcpy(mem + 0x600, path, strlen(path) + 1);
+
+	*notes = (struct buf){ 0 };
+	put_prstatus(notes, 7, SIGSEGV, 0x10010);
+	uint64_t auxv[] = { AT_PHDR, 0x10040, AT_PHENT, 56, AT_PHNUM, 3,
+			    AT_PAGESZ, 4096, AT_NULL, 0 };
+	put_note(notes, "CORE", NT_AUXV, auxv, sizeof(auxv), sizeof(auxv));
+	if (in_nt_file) {
+		uint8_t raw[5 * 8 + 256] = { 0 };
+		uint64_t desc[5] = { 1, 4096, 0x10000, 0x11000, 0 };
+		memcpy(raw, desc, sizeof(desc));
+		size_t n = strlen(path) + 1;
+		assert_true(n <= 256);
+		memcpy(raw + sizeof(desc), path, n);
+		put_note(notes, "CORE", NT_FILE, raw,
+			 (uint32_t)(sizeof(desc) + n), (uint32_t)(sizeof(desc) + n));
+	}
+	return make_core_mem(notes, mem);
+}
+
+/*
+ * A hostile core naming a FIFO (in its link map or NT_FILE) must not make
+ * the reader block: libdwfl opens those names with a plain open().  The
+ * alarm turns a hang into a failure.
+ */
+static void check_fifo_core(bool in_nt_file)
+{
+	char dir[] = "/tmp/coroner-fifo-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char fifo[64];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct buf notes;
+	struct buf core = make_named_core(fifo, in_nt_file, &notes);
+	struct cr_dump *d = NULL;
+	alarm(30);
+	struct cr_error *err = cr_dump_from_buffer(core.p, core.len, "fifo", &d);
+	alarm(0);
+	assert_null(err);
+	assert_true(has_problem(d, "not a regular file"));
+	assert_int_equal(d->nthreads, 1);
+	cr_dump_free(d);
+	/* A name that is a regular file (or nothing) is left to libdwfl. */
+	free(core.p);
+	free(notes.p);
+	core = make_named_core("/nonexistent/libx.so", in_nt_file, &notes);
+	assert_null(cr_dump_from_buffer(core.p, core.len, "plain", &d));
+	assert_false(has_problem(d, "not a regular file"));
+	cr_dump_free(d);
+	free(core.p);
+	free(notes.p);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+static void test_fifo_in_link_map(void **state)
+{
+	check_fifo_core(false);
+}
+
+static void test_fifo_in_nt_file(void **state)
+{
+	check_fifo_core(true);
+}
+
+/* cr_dump_open() on a FIFO: refused at once, not a blocking open(). */
+static void test_open_fifo(void **state)
+{
+	char dir[] = "/tmp/coroner-fifo-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char fifo[64];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	struct cr_dump *d = NULL;
+	alarm(30);
+	struct cr_error *err = cr_dump_open(fifo, &d);
+	alarm(0);
+	assert_non_null(err);
+	assert_null(d);
+	assert_non_null(strstr(err->message, "not a regular file"));
+	cr_error_free(err);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +743,9 @@ int main(void)
 		cmocka_unit_test(test_many_threads),
 		cmocka_unit_test(test_lying_descsz),
 		cmocka_unit_test(test_lying_nt_file),
+		cmocka_unit_test(test_fifo_in_link_map),
+		cmocka_unit_test(test_fifo_in_nt_file),
+		cmocka_unit_test(test_open_fifo),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, NULL);
 	if (!kernel_core[0])

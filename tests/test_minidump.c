@@ -1041,6 +1041,49 @@ static void test_string_length_lies(void **state)
 	mds_free(&m);
 }
 
+/*
+ * Many records naming one long string (here 2000 modules, one 120 KB name):
+ * the strings taken from the file must stay bounded by the file's size,
+ * not grow as count x length (100000 modules could ask for 6 GB).
+ */
+static void test_shared_string_amplification(void **state)
+{
+	struct mds m;
+	mds_init(&m);
+	mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);
+	char *longname = malloc(60001);
+	assert_non_null(longname);
+	memset(longname, 'a', 60000);
+	longname[60000] = 0;
+	uint32_t name = mds_string(&m, longname);
+	free(longname);
+	enum { N = 2000 };
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, N);
+	for (unsigned i = 0; i < N; i++) {
+		mdb_u64(&b, 0x400000 + (uint64_t)i * 0x10000);	/* base */
+		mdb_u32(&b, 0x1000);	/* size */
+		mdb_u32(&b, 0);		/* checksum */
+		mdb_u32(&b, 0);		/* time stamp */
+		mdb_u32(&b, name);
+		mdb_zero(&b, 108 - 24);	/* version, CodeView, misc: none */
+	}
+	mds_stream(&m, 4 /* ModuleList */, &b);
+	struct cr_dump *d = open_ok(&m);
+	assert_int_equal(d->nmodules, N);
+	size_t total = 0, named = 0;
+	for (size_t i = 0; i < d->nmodules; i++)
+		if (d->modules[i].path) {
+			total += strlen(d->modules[i].path);
+			named++;
+		}
+	assert_true(named > 0);
+	assert_true(total <= 2 * (m.file.len + (1u << 20)));
+	assert_problem(d, "more string bytes than the file holds");
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
 static void test_count_ffffffff(void **state)
 {
 	static const uint32_t types[] = { 3, 4, 5, 24, 17, 16, 14, 12, 9 };
@@ -1166,6 +1209,7 @@ int main(void)
 		cmocka_unit_test(test_context_wrong_size),
 		cmocka_unit_test(test_cut_off_file),
 		cmocka_unit_test(test_string_length_lies),
+		cmocka_unit_test(test_shared_string_amplification),
 		cmocka_unit_test(test_count_ffffffff),
 		cmocka_unit_test(test_directory_count_ffffffff),
 		cmocka_unit_test(test_maps_garbage),
