@@ -312,26 +312,30 @@ void md_read_linux_maps(struct md_state *md, const struct md_stream *s)
 
 	if (!md_stream_cursor(md, s, &c))
 		return;
-	/* Count the lines before allocating (bounded by the stream). */
-	size_t lines = 0;
-	for (size_t i = 0; i < c.len; i++)
-		lines += c.base[i] == '\n';
-	lines++;	/* a last line without '\n' */
-	if (lines > CR_MAX_REGIONS) {
-		md_problem(md, s, "%zu lines, reading the first %u", lines,
-			   CR_MAX_REGIONS);
-		lines = CR_MAX_REGIONS;
-	}
-	struct cr_region *r = calloc(lines, sizeof(*r));
-	if (!r) {
-		md_problem(md, s, "out of memory for %zu regions", lines);
-		return;
-	}
-	size_t n = 0, lineno = 0;
-	while (n < lines && next_line(&c, line)) {
+	/* Grow as lines parse: a stream of blank lines must not size the
+	 * array (a maps line is at least ~25 bytes, a blank one 1). */
+	struct cr_region *r = NULL;
+	size_t n = 0, cap = 0, lineno = 0;
+	while (next_line(&c, line)) {
 		lineno++;
 		if (!trim(line, false)[0])
 			continue;
+		if (n == CR_MAX_REGIONS) {
+			md_problem(md, s, "more than %u regions, reading the first %u",
+				   CR_MAX_REGIONS, CR_MAX_REGIONS);
+			break;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct cr_region *nr = realloc(r, ncap * sizeof(*nr));
+			if (!nr) {
+				md_problem(md, s, "out of memory for %zu regions", ncap);
+				break;
+			}
+			r = nr;
+			cap = ncap;
+		}
+		memset(&r[n], 0, sizeof(r[n]));
 		if (!parse_maps_line(line, &r[n])) {
 			if (cr_cursor_left(&c) == 0 && c.base[c.len - 1] != '\n')
 				md_problem(md, s, "the last line (%zu) is cut off",
