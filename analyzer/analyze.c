@@ -101,10 +101,11 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
-	if ((err = cr_unwind_all(a, p->st, opts)))
-		goto fail;
+	/* Module facts first: the walk may add what symbol files it used. */
 	for (size_t i = 0; i < d->nmodules; i++)
 		cr_symtab_module_info(p->st, i, &a->modules[i]);
+	if ((err = cr_unwind_all(a, p->st, opts)))
+		goto fail;
 	if ((err = pass_crash(a)) || (err = pass_state(a)))
 		goto fail;
 	a->focus_thread = choose_focus(a);

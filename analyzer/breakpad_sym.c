@@ -22,6 +22,7 @@
  * a damaged symbol file gives fewer symbols, never a failure.
  */
 #include "breakpad_sym.h"
+#include "passes.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1048,7 +1049,8 @@ struct cr_error *breakpad_open(const struct cr_dump *d,
 	bp->paths = calloc(n, sizeof(*bp->paths));
 	bp->files = calloc(n, sizeof(*bp->files));
 	bp->tried = calloc(n, sizeof(*bp->tried));
-	if (!bp->paths || !bp->files || !bp->tried) {
+	bp->errors = calloc(n, sizeof(*bp->errors));
+	if (!bp->paths || !bp->files || !bp->tried || !bp->errors) {
 		breakpad_free(bp);
 		return &cr_enomem;
 	}
@@ -1068,9 +1070,13 @@ struct bp_symfile *bp_module_symfile(struct cr_breakpad *bp, size_t i)
 		bp->tried[i] = true;
 		struct cr_error *err = bp_symfile_load(bp->paths[i],
 						       &bp->files[i]);
-		/* An unreadable symbol file is the same as none; the
-		 * module then shows module+offset frames. */
-		cr_error_free(err);
+		/* An unreadable symbol file is the same as none (the
+		 * module shows module+offset frames); breakpad_report()
+		 * tells why. */
+		if (err) {
+			bp->errors[i] = strdup(err->message);
+			cr_error_free(err);
+		}
 	}
 	return bp->files[i];
 }
@@ -1099,6 +1105,26 @@ bool breakpad_sources(struct cr_breakpad *bp, struct cr_step_source *step,
 	return any;
 }
 
+void breakpad_report(struct cr_breakpad *bp, struct cr_analysis *a)
+{
+	for (size_t i = 0; bp && i < bp->nmodules && i < a->nmodules; i++) {
+		struct cr_module_analysis *ma = &a->modules[i];
+		if (bp->errors[i])
+			cr_analysis_problem(a, "Breakpad symbol file not used: %s",
+					    bp->errors[i]);
+		if (!bp->files[i])
+			continue;
+		if (!ma->debug_file)
+			ma->debug_file = strdup(bp->paths[i]);
+		ma->has_debug_info = true;
+		struct bp_stats st;
+		bp_symfile_stats(bp->files[i], &st);
+		if (st.bad_lines)
+			cr_analysis_problem(a, "%s: %zu malformed lines skipped (the first is line %zu)",
+					    bp->paths[i], st.bad_lines, st.first_bad_line);
+	}
+}
+
 void breakpad_free(struct cr_breakpad *bp)
 {
 	if (!bp)
@@ -1108,7 +1134,10 @@ void breakpad_free(struct cr_breakpad *bp)
 			free(bp->paths[i]);
 		if (bp->files)
 			bp_symfile_free(bp->files[i]);
+		if (bp->errors)
+			free(bp->errors[i]);
 	}
+	free(bp->errors);
 	free(bp->paths);
 	free(bp->files);
 	free(bp->tried);

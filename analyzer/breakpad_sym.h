@@ -109,6 +109,7 @@ struct cr_breakpad {
 	char **paths;		/* per module: its .sym path, NULL none */
 	struct bp_symfile **files;	/* per module: loaded, NULL not (yet) */
 	bool *tried;		/* per module: a load was attempted */
+	char **errors;		/* per module: why its file did not load */
 	/* STACK WIN needs the parameter size of the callee's callee
 	 * (breakpad_walk.c): remembered from the previous step. */
 	bool prev_valid;

@@ -97,6 +97,9 @@ struct cr_error *breakpad_open(const struct cr_dump *d,
 /* Fill *STEP and *PROV; false when no module has a symbol file. */
 bool breakpad_sources(struct cr_breakpad *bp, struct cr_step_source *step,
 		      struct cr_sym_provider *prov);
+/* After the walk: the symbol files used become the modules' debug files in
+ * A, and files that could not be used or had malformed lines, problems. */
+void breakpad_report(struct cr_breakpad *bp, struct cr_analysis *a);
 void breakpad_free(struct cr_breakpad *bp);
 
 /* PE images of Windows modules: exports and x64 unwind tables (walk_pe.c). */

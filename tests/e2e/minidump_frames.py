@@ -107,6 +107,31 @@ def symbol_dir(corpus, spec, tmp):
     return os.path.join(corpus, spec)
 
 
+def check_symbol_file_report(opts, tmp, errors):
+    """The symbol file used is the module's debug info in the report; a
+    damaged one is still used for what parses, and its malformed lines are
+    a problem the report lists."""
+    rel = "test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1"
+    dst = os.path.join(tmp, "damaged", rel)
+    os.makedirs(dst)
+    with open(os.path.join(opts.corpus, "breakpad/symbols", rel, "test_app.sym"), "rb") as f:
+        text = f.read()
+    with open(os.path.join(dst, "test_app.sym"), "wb") as o:
+        o.write(text + b"FUNC zz not-a-number\nSTACK CFI INIT\n")
+    p = subprocess.run([opts.coroner, "analyze", os.path.join(opts.corpus, "breakpad/minidump2.dmp"),
+                        "--symbols", os.path.join(tmp, "damaged"), "-f", "json", "-o", "-"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    rep = json.loads(p.stdout)
+    main = [m for m in rep["modules"] if m.get("main")][0]
+    if not (main.get("has_debug_info") and (main.get("debug_info_file") or "").endswith("test_app.sym")):
+        errors.append("damaged test_app.sym: not listed as test_app.exe's debug info: %r" % main)
+    if not any("2 malformed lines" in pr for pr in rep["problems"]):
+        errors.append("damaged test_app.sym: no problem about its malformed lines: %r" % rep["problems"])
+    top = rep["threads"][rep["crash"]["thread_index"]]["stack"]["frames"][0]
+    if top.get("function") != "`anonymous namespace'::CrashFunction":
+        errors.append("damaged test_app.sym: frame 0 is %r" % top.get("function"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--coroner", required=True)
@@ -145,6 +170,7 @@ def main():
             n = FRAME_COUNT.get((dump, syms))
             if n is not None and len(frames) != n:
                 errors.append("%s: %d frames, expected %d" % (tag, len(frames), n))
+        check_symbol_file_report(opts, tmp, errors)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for e in errors:
