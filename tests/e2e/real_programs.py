@@ -12,6 +12,7 @@ paragraph what happened and where.
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 
@@ -56,13 +57,45 @@ def case_python_ctypes(opts, wd):
             "signature %r does not blame the _ctypes module" % rep["crash"]["signature"])
 
 
-CASES = {"python-ctypes": case_python_ctypes}
+def case_missing_executable(opts, wd):
+    """A core analyzed where its executable is not (downloaded alone): the
+    stack still comes out through libc's CFI and scanning, the frames of
+    the missing file show module+offset, and the report names the module
+    whose file is missing."""
+    exe = os.path.join(wd, "idle_threads")
+    shutil.copy(os.path.join(opts.bindir, "idle_threads"), exe)
+    core, pid = L.kernel_core(exe, ["3", "crash"], wd, expect_signal=signal.SIGSEGV)
+    os.unlink(exe)
+    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"))
+    L.validate_reports(rep, paths)
+    L.check_crash(rep, "null-pointer-dereference", "SIGSEGV", code="SEGV_MAPERR", address="0x0")
+    main = [m for m in rep["modules"] if m.get("main")]
+    L.check(main and main[0]["path"] == exe and main[0]["file_found"] is False,
+            "the missing executable is not reported as without a file", main)
+    t = L.crashed_thread(rep)
+    fr = L.frames(t)
+    L.check(fr[0].get("module") == "idle_threads" and fr[0].get("function") is None
+            and fr[0].get("module_offset"), "frame 0 is not idle_threads+offset", L.fmt_frames(t))
+    funcs = [f.get("function") for f in fr]
+    L.check("__libc_start_main" in funcs, "the walk did not reach __libc_start_main", L.fmt_frames(t))
+    # The workers: from the futex wait in libc (CFI) through the missing
+    # executable's frames (scan) to start_thread and clone.
+    for th in rep["threads"]:
+        if th["crashed"]:
+            continue
+        wf = [f.get("function") for f in L.frames(th)]
+        L.check("start_thread" in wf and any(w and w.startswith("__clone") for w in wf),
+                "thread %d does not reach start_thread/__clone" % th["tid"], L.fmt_frames(th))
+
+
+CASES = {"python-ctypes": case_python_ctypes, "missing-executable": case_missing_executable}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=sorted(CASES))
     ap.add_argument("--coroner", required=True)
+    ap.add_argument("--bindir", help="where the corpus programs are built")
     opts = ap.parse_args()
     wd = L.workdir(opts.case)
     L.main_wrapper(lambda: CASES[opts.case](opts, wd))
