@@ -54,7 +54,7 @@ static unsigned unwind_nregs(enum cr_arch a)
 	case CR_ARCH_AARCH64: return 32;
 	case CR_ARCH_ARM: return 16;
 	case CR_ARCH_PPC:
-	case CR_ARCH_PPC64: return 32;
+	case CR_ARCH_PPC64: return 67;	/* r0-r31, LR 65, CTR 66 */
 	case CR_ARCH_S390X: return 32;
 	default: return 0;
 	}

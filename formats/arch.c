@@ -61,6 +61,26 @@ static const struct reg_name arm_regs[] = {
 	{ 12, "r12" }, { 13, "sp" }, { 14, "lr" }, { 15, "pc" },
 };
 
+static const struct reg_name ppc_regs[] = {
+	{ 0, "r0" }, { 1, "r1" }, { 2, "r2" }, { 3, "r3" },
+	{ 4, "r4" }, { 5, "r5" }, { 6, "r6" }, { 7, "r7" },
+	{ 8, "r8" }, { 9, "r9" }, { 10, "r10" }, { 11, "r11" },
+	{ 12, "r12" }, { 13, "r13" }, { 14, "r14" }, { 15, "r15" },
+	{ 16, "r16" }, { 17, "r17" }, { 18, "r18" }, { 19, "r19" },
+	{ 20, "r20" }, { 21, "r21" }, { 22, "r22" }, { 23, "r23" },
+	{ 24, "r24" }, { 25, "r25" }, { 26, "r26" }, { 27, "r27" },
+	{ 28, "r28" }, { 29, "r29" }, { 30, "r30" }, { 31, "r31" },
+	{ 65, "lr" }, { 66, "ctr" }, { 127, "nip" },
+};
+
+static const struct reg_name s390x_regs[] = {
+	{ 0, "r0" }, { 1, "r1" }, { 2, "r2" }, { 3, "r3" },
+	{ 4, "r4" }, { 5, "r5" }, { 6, "r6" }, { 7, "r7" },
+	{ 8, "r8" }, { 9, "r9" }, { 10, "r10" }, { 11, "r11" },
+	{ 12, "r12" }, { 13, "r13" }, { 14, "r14" }, { 15, "r15" },
+	{ 65, "pswa" },
+};
+
 struct arch_info {
 	enum cr_arch arch;
 	const char *name;
@@ -77,9 +97,9 @@ static const struct arch_info arches[] = {
 	{ CR_ARCH_X86, "x86", 8, 4, 5, REGS(x86_regs) },
 	{ CR_ARCH_AARCH64, "aarch64", 32, 31, 29, REGS(aarch64_regs) },
 	{ CR_ARCH_ARM, "arm", 15, 13, 11, REGS(arm_regs) },
-	{ CR_ARCH_PPC, "ppc", CR_NO_REG, 1, 31, NULL, 0 },
-	{ CR_ARCH_PPC64, "ppc64", CR_NO_REG, 1, 31, NULL, 0 },
-	{ CR_ARCH_S390X, "s390x", CR_NO_REG, 15, 11, NULL, 0 },
+	{ CR_ARCH_PPC, "ppc", 127, 1, 31, REGS(ppc_regs) },
+	{ CR_ARCH_PPC64, "ppc64", 127, 1, 31, REGS(ppc_regs) },
+	{ CR_ARCH_S390X, "s390x", 65, 15, 11, REGS(s390x_regs) },
 };
 
 static const struct arch_info *arch_info(enum cr_arch a)

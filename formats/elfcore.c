@@ -96,11 +96,31 @@ static const int arm_pr_reg[] = {
 	REG_SKIP, REG_SKIP,
 };
 
+/* s390x s390_regs (asm/ptrace.h): psw mask, psw addr, gprs 0-15 (the
+ * 4-byte access registers that follow are not kept).  DWARF numbers per
+ * the s390x ELF ABI: r0-r15 0-15, PSW address 65. */
+static const int s390x_pr_reg[] = {
+	REG_SKIP, 65,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+};
+
+/* ppc/ppc64 pt_regs (asm/ptrace.h): gpr0-31, nip, msr, orig_gpr3, ctr,
+ * link, then xer ccr softe trap dar dsisr result (not kept).  DWARF: r0-r31
+ * 0-31, LR 65, CTR 66; nip has no DWARF number: slot 127 (arch.c). */
+static const int ppc_pr_reg[] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+	127, REG_SKIP, REG_SKIP, 66, 65,
+};
+
 static const struct {
 	enum cr_arch arch;
 	const int *map;
 	size_t n;
 } pr_reg_maps[] = {
+	{ CR_ARCH_S390X, s390x_pr_reg, sizeof(s390x_pr_reg) / sizeof(int) },
+	{ CR_ARCH_PPC, ppc_pr_reg, sizeof(ppc_pr_reg) / sizeof(int) },
+	{ CR_ARCH_PPC64, ppc_pr_reg, sizeof(ppc_pr_reg) / sizeof(int) },
 	{ CR_ARCH_X86_64, x86_64_pr_reg, sizeof(x86_64_pr_reg) / sizeof(int) },
 	{ CR_ARCH_X86, x86_pr_reg, sizeof(x86_pr_reg) / sizeof(int) },
 	{ CR_ARCH_AARCH64, aarch64_pr_reg, sizeof(aarch64_pr_reg) / sizeof(int) },

@@ -85,6 +85,8 @@ def make_sysroot(wd, core, files):
         paths = [p for b, p in mods if b and b == bid]
         check(paths, "the core lists no module with the build id of %s (%s)"
               % (os.path.basename(f), bid), mods)
+        if not paths[0].startswith("/"):
+            continue	# "[exe]": given with -e (see run)
         dst = os.path.join(root, os.path.normpath(paths[0]).lstrip("/"))
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(f, dst)
@@ -92,9 +94,12 @@ def make_sysroot(wd, core, files):
     return root
 
 
-def run(opts, wd, core, sysroot, expect=(0, 1)):
+def run(opts, wd, core, sysroot, expect=(0, 1), exe=None):
+    # A core without NT_FILE (the s390x one) names its executable "[exe]":
+    # no path to put under a sysroot, so it is given with -e as well.
+    extra = ["--sysroot", sysroot] + (["-e", exe] if exe else [])
     rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"),
-                                        extra=["--sysroot", sysroot], expect_status=expect)
+                                        extra=extra, expect_status=expect)
     L.validate_reports(rep, paths)
     return rep, status
 
@@ -121,7 +126,7 @@ def case_backtrace(opts, arch, wd):
     exe = unpack(base + ".exec.bz2", os.path.join(wd, "backtrace.%s.exec" % arch))
     sysroot = make_sysroot(wd, core, [exe])
     try:
-        rep, status = run(opts, wd, core, sysroot)
+        rep, status = run(opts, wd, core, sysroot, exe=exe)
     except L.Failure as e:
         if "exit" in str(e) and re.search(r"unsupported|not supported|architecture", str(e), re.I):
             L.skip("coroner does not support %s cores: %s" % (arch, str(e).splitlines()[-1]))
