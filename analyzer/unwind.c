@@ -417,8 +417,10 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 		if (!err)
 			err = walk_all(&c, sources, nsrc);
 		cr_symtab_add_provider(st, NULL);	/* they die here */
-		if (!err)
+		if (!err) {
+			pe_report(fam.pe, a);
 			breakpad_report(fam.bp, a);
+		}
 		walk_families_free(&fam);
 		free(c.raw);
 		for (size_t i = 0; !err && i < d->nthreads; i++)

@@ -108,6 +108,13 @@ struct cr_error *pe_open(const struct cr_dump *d, const struct cr_options *opts,
 			 struct cr_pe **out);
 bool pe_sources(struct cr_pe *pe, struct cr_step_source *step,
 		struct cr_sym_provider *prov);
+/* The file found for MODULE that was refused because its TimeDateStamp or
+ * SizeOfImage differs from the dump's (NULL none, or a matching file was
+ * used); valid until pe_free. */
+const char *pe_refused_file(const struct cr_pe *pe, size_t module);
+/* After the walk: module files read become the modules' files in A; files
+ * refused as another build set the mismatch flag and are problems. */
+void pe_report(struct cr_pe *pe, struct cr_analysis *a);
 void pe_free(struct cr_pe *pe);
 
 #endif

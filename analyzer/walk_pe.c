@@ -30,12 +30,28 @@
  *
  * Images, export tables and .pdata are read the first time a pc lands in
  * the module, so a dump with 200 threads in 5 of its 80 DLLs reads 5.
+ *
+ * Most minidumps (MiniDumpNormal) hold no module images.  For a module
+ * whose header or .pdata is not in dump memory, the module file is looked
+ * for in each --image-dir (by base name, then case-insensitively) and under
+ * --sysroot (the Windows path without its drive), and read through
+ * formats/pe_file.c at the module's base.  A file is used only when its
+ * COFF TimeDateStamp and SizeOfImage are those the dump recorded (the
+ * Breakpad code id "TIMESTAMPsizeofimage", or the module size alone): a
+ * different build would give wrong unwind rules, so it is refused and
+ * reported (pe_refused_file).
  */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "pe.h"
 #include "symtab.h"
+#include "passes.h"
 #include "walk.h"
 
 #define PE_MAX_CHAIN 32		/* chained unwind infos followed per frame */
@@ -45,9 +61,14 @@
 #define X64_RSP 4
 
 struct pe_module {
-	bool present;		/* a PE module whose header is in memory */
+	bool present;		/* a PE module whose header is in memory, or
+				 * whose file may be found */
 	bool tried_image, image_ok;
 	struct pe_image img;
+	bool has_file;		/* img reads FILE, not dump memory */
+	struct pe_file file;
+	char *refused;		/* a file that did not match, NULL none */
+	char *used;		/* the file read for the image, NULL none */
 	bool tried_exports;
 	struct pe_exports exports;
 	bool tried_pdata;
@@ -56,6 +77,8 @@ struct pe_module {
 
 struct cr_pe {
 	const struct cr_dump *d;
+	const char *sysroot;		/* borrowed from the options */
+	const char **image_dirs;	/* borrowed, NULL-terminated */
 	struct pe_module *mods;	/* parallel to d->modules */
 	size_t nmods;
 };
@@ -63,12 +86,16 @@ struct cr_pe {
 struct cr_error *pe_open(const struct cr_dump *d, const struct cr_options *opts,
 			 struct cr_pe **out)
 {
-	(void)opts;	/* image files from --image-dir/--sysroot: not yet */
 	*out = NULL;
 	struct cr_pe *pe = calloc(1, sizeof(*pe));
 	if (!pe)
 		return &cr_enomem;
 	pe->d = d;
+	pe->sysroot = opts && opts->sysroot && opts->sysroot[0] ? opts->sysroot
+								: NULL;
+	pe->image_dirs = opts && opts->image_dirs && opts->image_dirs[0]
+				 ? opts->image_dirs : NULL;
+	bool files = pe->sysroot || pe->image_dirs;
 	pe->nmods = d->nmodules;
 	pe->mods = calloc(d->nmodules ? d->nmodules : 1, sizeof(*pe->mods));
 	if (!pe->mods) {
@@ -79,8 +106,8 @@ struct cr_error *pe_open(const struct cr_dump *d, const struct cr_options *opts,
 		uint8_t mz[2];
 		const struct cr_module *m = &d->modules[i];
 		pe->mods[i].present = m->kind == CR_MODULE_PE &&
-			cr_dump_read(d, m->base, mz, 2) == 2 &&
-			mz[0] == 'M' && mz[1] == 'Z';
+			((cr_dump_read(d, m->base, mz, 2) == 2 &&
+			  mz[0] == 'M' && mz[1] == 'Z') || (files && m->path));
 	}
 	*out = pe;
 	return NULL;
@@ -93,12 +120,162 @@ void pe_free(struct cr_pe *pe)
 	for (size_t i = 0; i < pe->nmods; i++) {
 		pe_exports_free(&pe->mods[i].exports);
 		pe_pdata_free(&pe->mods[i].pdata);
+		pe_file_close(&pe->mods[i].file);
+		free(pe->mods[i].refused);
+		free(pe->mods[i].used);
 	}
 	free(pe->mods);
 	free(pe);
 }
 
-/* The image of module I, read on first use; NULL when it cannot be. */
+/* --- module files ---------------------------------------------------------- */
+
+/*
+ * The TimeDateStamp and SizeOfImage the dump recorded for M: from its code
+ * id ("%08X%x", as minidump_modules.c writes it) or, without one, the size
+ * alone (*HAVE_STAMP false).  False when neither is known.
+ */
+static bool expected_ids(const struct cr_module *m, bool *have_stamp,
+			 uint32_t *stamp, uint32_t *size)
+{
+	*have_stamp = false;
+	const char *id = m->code_id;
+	size_t n = id ? strlen(id) : 0;
+	if (n > 8 && n <= 16 && strspn(id, "0123456789abcdefABCDEF") == n) {
+		char ts[9], *end;
+		memcpy(ts, id, 8);
+		ts[8] = 0;
+		unsigned long long t = strtoull(ts, &end, 16);
+		if (*end == 0) {
+			unsigned long long z = strtoull(id + 8, &end, 16);
+			if (*end == 0 && z <= UINT32_MAX) {
+				*have_stamp = true;
+				*stamp = (uint32_t)t;
+				*size = (uint32_t)z;
+				return true;
+			}
+		}
+	}
+	if (!m->size || m->size > UINT32_MAX)
+		return false;
+	*size = (uint32_t)m->size;
+	return true;
+}
+
+/* The last component of a module path, '/' or '\\' separated. */
+static const char *path_base(const char *path)
+{
+	const char *b = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' || *p == '\\')
+			b = p + 1;
+	return b;
+}
+
+/* DIR/NAME, or the entry of DIR whose name equals NAME ignoring case
+ * (Windows names: "KERNEL32.dll" for kernel32.dll); NULL none. */
+static char *find_in_dir(const char *dir, const char *name)
+{
+	char *path = cr_strdup_printf("%s/%s", dir, name);
+	if (!path || access(path, F_OK) == 0)
+		return path;
+	free(path);
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return NULL;
+	char *found = NULL;
+	struct dirent *e;
+	while (!found && (e = readdir(dh)))
+		if (strcasecmp(e->d_name, name) == 0)
+			found = cr_strdup_printf("%s/%s", dir, e->d_name);
+	closedir(dh);
+	return found;
+}
+
+/* SYSROOT + the Windows path without its drive, with slashes. */
+static char *sysroot_path(const char *sysroot, const char *path)
+{
+	if (isalpha((unsigned char)path[0]) && path[1] == ':')
+		path += 2;
+	char *p = cr_strdup_printf("%s/%s", sysroot,
+				   path + (*path == '\\' || *path == '/'));
+	for (char *q = p; q && *q; q++)
+		if (*q == '\\')
+			*q = '/';
+	return p;
+}
+
+/*
+ * Try the file at PATH for module I: open it, compare its ids with the
+ * dump's and open the image through it.  True when PM now reads the file;
+ * a file that does not match is remembered in PM->refused.
+ */
+static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
+		     const char *path)
+{
+	const struct cr_module *m = &pe->d->modules[i];
+	bool have_stamp;
+	uint32_t stamp = 0, size = 0;
+	if (!expected_ids(m, &have_stamp, &stamp, &size))
+		return false;	/* nothing to check a file against */
+	struct pe_file f;
+	struct cr_error *err = pe_file_open(path, m->base, &f);
+	if (err) {
+		cr_error_free(err);
+		return false;
+	}
+	if ((have_stamp && f.timestamp != stamp) || f.size_of_image != size) {
+		if (!pm->refused)
+			pm->refused = strdup(path);
+		pe_file_close(&f);
+		return false;
+	}
+	pm->file = f;	/* before pe_mem_file: the pe_mem points at it */
+	struct pe_image img;
+	if ((err = pe_image_open(pe_mem_file(&pm->file), m->base, m->size, &img))) {
+		cr_error_free(err);
+		pe_file_close(&pm->file);
+		return false;
+	}
+	pm->img = img;
+	pm->has_file = true;
+	pm->used = strdup(path);
+	return true;
+}
+
+/* Look for module I's file in the image dirs, then under the sysroot. */
+static bool find_file(struct cr_pe *pe, size_t i, struct pe_module *pm)
+{
+	const char *mpath = pe->d->modules[i].path;
+	if (!mpath || !*path_base(mpath))
+		return false;
+	for (size_t k = 0; pe->image_dirs && pe->image_dirs[k]; k++) {
+		char *path = find_in_dir(pe->image_dirs[k], path_base(mpath));
+		bool ok = path && try_file(pe, i, pm, path);
+		free(path);
+		if (ok)
+			return true;
+	}
+	if (pe->sysroot) {
+		char *path = sysroot_path(pe->sysroot, mpath);
+		bool ok = path && try_file(pe, i, pm, path);
+		free(path);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* Is the start of IMG's exception directory in dump memory? */
+static bool pdata_in_memory(const struct cr_dump *d, const struct pe_image *img)
+{
+	uint8_t b[12];
+	return !img->pdata_rva || img->pdata_size < 12 ||
+	       cr_dump_read(d, img->base + img->pdata_rva, b, sizeof(b)) == sizeof(b);
+}
+
+/* The image of module I, read on first use (from dump memory, else from
+ * the module file); NULL when it cannot be. */
 static struct pe_module *module_image(struct cr_pe *pe, size_t i)
 {
 	if (i >= pe->nmods || !pe->mods[i].present)
@@ -111,6 +288,9 @@ static struct pe_module *module_image(struct cr_pe *pe, size_t i)
 						     m->size, &pm->img);
 		pm->image_ok = !err;
 		cr_error_free(err);
+		if ((!pm->image_ok || !pdata_in_memory(pe->d, &pm->img)) &&
+		    (pe->image_dirs || pe->sysroot) && find_file(pe, i, pm))
+			pm->image_ok = true;
 	}
 	return pm->image_ok ? pm : NULL;
 }
@@ -414,6 +594,28 @@ static unsigned pe_lookup(void *ctx, const struct cr_dump *d, size_t module,
 		.offset = offset - e->rva,
 	};
 	return 1;
+}
+
+void pe_report(struct cr_pe *pe, struct cr_analysis *a)
+{
+	for (size_t i = 0; pe && i < pe->d->nmodules && i < a->nmodules; i++) {
+		const struct pe_module *pm = &pe->mods[i];
+		struct cr_module_analysis *ma = &a->modules[i];
+		if (pm->used && !ma->file)
+			ma->file = strdup(pm->used);
+		if (pm->refused && !pm->used) {
+			ma->mismatch = true;
+			cr_analysis_problem(a, "module %s: %s is another build "
+					    "(TimeDateStamp or SizeOfImage differ): not used",
+					    pe->d->modules[i].path, pm->refused);
+		}
+	}
+}
+
+const char *pe_refused_file(const struct cr_pe *pe, size_t module)
+{
+	return pe && module < pe->nmods && !pe->mods[module].has_file
+		       ? pe->mods[module].refused : NULL;
 }
 
 bool pe_sources(struct cr_pe *pe, struct cr_step_source *step,

@@ -5,10 +5,11 @@
  *
  * The image is read as the loader mapped it: an RVA is an offset from the
  * image base, not a file offset.  Bytes come through a struct pe_mem (dump
- * memory in coroner, a plain buffer in tests), are copied into bounded
- * buffers and read through a struct cr_cursor; nothing from the image is
- * trusted: every count, RVA and size is checked against the image size and
- * the named caps below.
+ * memory; a module file on disk read as the loader maps it, pe_file.c; a
+ * plain buffer in tests), are copied into bounded buffers and read
+ * through a struct cr_cursor; nothing from the image is trusted: every
+ * count, RVA and size is checked against the image size and the named caps
+ * below.
  *
  * This file parses and decodes; applying unwind codes to registers is the
  * walker's job (analyzer/walk_pe.c).
@@ -192,5 +193,53 @@ struct pe_epilog {
  */
 bool pe_x64_decode_epilog(struct pe_mem mem, uint64_t pc, uint64_t base,
 			  uint32_t begin, uint32_t end, struct pe_epilog *out);
+
+/* --- image files on disk (pe_file.c) ---------------------------------------- */
+
+/*
+ * A PE file read as the loader would map it, for dumps that hold the stacks
+ * but not the module images (MiniDumpNormal, WER's small dumps): an RVA in
+ * a section [VirtualAddress, +VirtualSize) is the file offset
+ * PointerToRawData + (RVA - VirtualAddress) while that is within
+ * SizeOfRawData, zeros past it up to VirtualSize (.bss); an RVA below
+ * SizeOfHeaders in no section is the same file offset.  Anything else, or
+ * a file offset past the end of the file, is a gap.  pe_mem_file() gives a
+ * struct pe_mem over it at the module's base in the dump, so pe_image_open
+ * and everything above read the file exactly as they read dump memory.
+ */
+#define PE_MAX_SECTIONS 96	/* the Windows loader's own limit */
+
+struct pe_section {
+	uint32_t va, vsize;	/* VirtualSize (SizeOfRawData when 0) */
+	uint32_t raw_off, raw_size;	/* raw_size clipped to the file */
+};
+
+struct pe_file {
+	const uint8_t *buf;	/* the file bytes (mapped, or the caller's) */
+	size_t len;
+	uint64_t base;		/* where the image is in the dump */
+	uint32_t timestamp;	/* COFF TimeDateStamp */
+	uint32_t size_of_image;	/* OptionalHeader.SizeOfImage */
+	uint32_t size_of_headers;	/* clipped to the file */
+	unsigned nsections;
+	struct pe_section *sections;	/* owned */
+	void *map;		/* owned mapping (pe_file_open), NULL otherwise */
+	size_t map_len;
+};
+
+/*
+ * Parse the headers and section table of the file BUF[0..LEN) (borrowed:
+ * it must outlive *OUT) for an image at BASE.  Section entries that point
+ * outside the file are clipped to it.  CR_ERR_CORRUPT when the headers are
+ * not there or not a PE file.
+ */
+struct cr_error *pe_file_parse(const uint8_t *buf, size_t len, uint64_t base,
+			       struct pe_file *out);
+/* Map PATH (a regular file only; opened O_NONBLOCK) read-only and parse it. */
+struct cr_error *pe_file_open(const char *path, uint64_t base,
+			      struct pe_file *out);
+void pe_file_close(struct pe_file *f);
+/* A pe_mem over F (borrowed). */
+struct pe_mem pe_mem_file(const struct pe_file *f);
 
 #endif

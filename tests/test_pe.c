@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -637,6 +638,308 @@ static void test_symbols(void **state)
 	assert_int_equal(lookup(f, IMG_SIZE, &s), 0);
 }
 
+/* --- image files on disk ------------------------------------------------- */
+
+/*
+ * The same image as a file laid out as a linker writes it: headers in
+ * [0, 0x400) (SizeOfHeaders 0x400), one section at rva 0x1000 (VirtualSize
+ * 0x2000) whose raw data starts at file offset 0x400, so that every rva
+ * past the headers differs from its file offset by 0xc00.  The module in
+ * the dump has no image memory, only its stack.
+ */
+#define STAMP 0x5f5e1234u
+#define FILE_HDR 0x400u
+#define FILE_LEN (FILE_HDR + IMG_SIZE - 0x1000u)
+#define SECTAB (0x58u + 0xf0u)
+
+static uint8_t file_img[FILE_LEN];
+
+static void build_file(uint32_t stamp)
+{
+	put32(img, 0x48, stamp);		/* TimeDateStamp */
+	put16(img, 0x46, 1);			/* NumberOfSections */
+	put32(img, 0x58 + 60, FILE_HDR);	/* SizeOfHeaders */
+	memset(img + SECTAB, 0, 40);
+	memcpy(img + SECTAB, ".text", 5);
+	put32(img, SECTAB + 8, IMG_SIZE - 0x1000);	/* VirtualSize */
+	put32(img, SECTAB + 12, 0x1000);		/* VirtualAddress */
+	put32(img, SECTAB + 16, IMG_SIZE - 0x1000);	/* SizeOfRawData */
+	put32(img, SECTAB + 20, FILE_HDR);		/* PointerToRawData */
+	memcpy(file_img, img, FILE_HDR);
+	memcpy(file_img + FILE_HDR, img + 0x1000, IMG_SIZE - 0x1000);
+}
+
+static char tmpdir[64];
+
+static void write_file(const char *name, const uint8_t *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+struct file_fixture {
+	struct cr_dump *d;
+	struct cr_pe *pe;
+	struct cr_step_source step;
+	struct cr_sym_provider prov;
+	bool sources;
+};
+
+/* A dump of the stack alone; the module's code id is STAMP/IMG_SIZE. */
+static struct cr_dump *make_stack_dump(const char *path)
+{
+	struct cr_dump *d = make_dump();
+	d->segs[0] = d->segs[1];
+	d->nsegs = 1;
+	free(d->modules[0].path);
+	d->modules[0].path = strdup(path);
+	d->modules[0].code_id = cr_strdup_printf("%08X%x", STAMP, IMG_SIZE);
+	return d;
+}
+
+static void file_open(struct file_fixture *ff, const char *modpath,
+		      const char *sysroot, const char **dirs)
+{
+	ff->d = make_stack_dump(modpath);
+	struct cr_options o = { .sysroot = sysroot, .image_dirs = dirs };
+	assert_null(pe_open(ff->d, &o, &ff->pe));
+	ff->sources = pe_sources(ff->pe, &ff->step, &ff->prov);
+}
+
+static void file_close(struct file_fixture *ff)
+{
+	pe_free(ff->pe);
+	cr_dump_free(ff->d);
+}
+
+static enum cr_step_result file_step(struct file_fixture *ff, struct cr_regs in,
+				     bool first, struct cr_regs *out)
+{
+	*out = (struct cr_regs){ 0 };
+	return ff->step.step(ff->step.ctx, ff->d, &in, first, out);
+}
+
+static int file_setup(void **state)
+{
+	build_image();
+	build_file(STAMP);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/coroner-test-pe-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	*state = NULL;
+	return 0;
+}
+
+static int file_teardown(void **state)
+{
+	(void)state;
+	remove_tree(tmpdir);
+	return 0;
+}
+
+static void test_file_layout(void **state)
+{
+	(void)state;
+	struct pe_file pf;
+	assert_null(pe_file_parse(file_img, FILE_LEN, IMG, &pf));
+	assert_int_equal(pf.timestamp, STAMP);
+	assert_int_equal(pf.size_of_image, IMG_SIZE);
+	assert_int_equal(pf.nsections, 1);
+	struct pe_mem m = pe_mem_file(&pf);
+	uint8_t buf[0x40];
+	/* rvas in the section come from raw offset + (rva - va) */
+	assert_int_equal(m.read(m.ctx, IMG + 0x1000, buf, sizeof(buf)), sizeof(buf));
+	assert_memory_equal(buf, img + 0x1000, sizeof(buf));
+	/* headers 1:1; past SizeOfHeaders and before the section: a gap */
+	assert_int_equal(m.read(m.ctx, IMG + 0x3c0, buf, sizeof(buf)), 0x40);
+	assert_memory_equal(buf, img + 0x3c0, 0x40);
+	assert_int_equal(m.read(m.ctx, IMG + 0x3e0, buf, sizeof(buf)), 0x20);
+	assert_int_equal(m.read(m.ctx, IMG + 0x800, buf, sizeof(buf)), 0);
+	/* below the base, past the image */
+	assert_int_equal(m.read(m.ctx, IMG - 0x10, buf, sizeof(buf)), 0);
+	assert_int_equal(m.read(m.ctx, IMG + IMG_SIZE - 0x10, buf, sizeof(buf)), 0x10);
+	struct pe_image pi;
+	assert_null(pe_image_open(m, IMG, IMG_SIZE, &pi));
+	assert_int_equal(pi.pdata_rva, PDATA);
+	pe_file_close(&pf);
+}
+
+static void test_file_unwind_and_exports(void **state)
+{
+	(void)state;
+	/* the name in the directory differs in case from the dump's */
+	write_file("TEST.DLL", file_img, FILE_LEN);
+	const char *dirs[] = { "/nonexistent", tmpdir, NULL };
+	struct file_fixture ff;
+	file_open(&ff, "C:\\Windows\\System32\\test.dll", NULL, dirs);
+	assert_true(ff.sources);
+	struct cr_regs c;
+	f_stack();
+	assert_int_equal(file_step(&ff, regs(IMG + 0x1010, S0 - 48 - 0x40, S0 - 48,
+					     GARBAGE), true, &c), CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	/* the epilog's instructions are read from the file too */
+	assert_int_equal(file_step(&ff, regs(IMG + 0x1024, S0 - 16, S0 - 48, OLD_RBX),
+				   true, &c), CR_STEP_OK);
+	expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	struct cr_symframe sf = { 0 };
+	assert_int_equal(ff.prov.lookup(ff.prov.ctx, ff.d, 0, 0x1014, &sf, 1), 1);
+	assert_string_equal(sf.function, "Zeta");
+	assert_int_equal(sf.offset, 0x14);
+	assert_null(pe_refused_file(ff.pe, 0));
+	file_close(&ff);
+
+	/* without a place to look, the module has nothing */
+	file_open(&ff, "C:\\Windows\\System32\\test.dll", NULL, NULL);
+	assert_false(ff.sources);
+	file_close(&ff);
+}
+
+static void test_file_sysroot(void **state)
+{
+	(void)state;
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/Windows", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file("Windows/test.dll", file_img, FILE_LEN);
+	struct file_fixture ff;
+	file_open(&ff, "C:\\Windows\\test.dll", tmpdir, NULL);
+	assert_true(ff.sources);
+	struct cr_symframe sf = { 0 };
+	assert_int_equal(ff.prov.lookup(ff.prov.ctx, ff.d, 0, 0x1210, &sf, 1), 1);
+	assert_string_equal(sf.function, "Alpha");
+	file_close(&ff);
+}
+
+static void test_file_mismatch(void **state)
+{
+	(void)state;
+	build_file(STAMP + 1);
+	write_file("test.dll", file_img, FILE_LEN);
+	const char *dirs[] = { tmpdir, NULL };
+	struct file_fixture ff;
+	file_open(&ff, "C:\\Windows\\System32\\test.dll", NULL, dirs);
+	struct cr_regs c;
+	f_stack();
+	assert_int_equal(file_step(&ff, regs(IMG + 0x1010, S0 - 48 - 0x40, S0 - 48,
+					     GARBAGE), true, &c), CR_STEP_NONE);
+	struct cr_symframe sf = { 0 };
+	assert_int_equal(ff.prov.lookup(ff.prov.ctx, ff.d, 0, 0x1014, &sf, 1), 0);
+	assert_non_null(pe_refused_file(ff.pe, 0));
+	assert_non_null(strstr(pe_refused_file(ff.pe, 0), "test.dll"));
+	file_close(&ff);
+	/* SizeOfImage differs: refused as well */
+	build_file(STAMP);
+	put32(file_img, 0x58 + 56, IMG_SIZE + 0x1000);
+	write_file("test.dll", file_img, FILE_LEN);
+	file_open(&ff, "C:\\Windows\\System32\\test.dll", NULL, dirs);
+	assert_int_equal(ff.prov.lookup(ff.prov.ctx, ff.d, 0, 0x1014, &sf, 1), 0);
+	assert_non_null(pe_refused_file(ff.pe, 0));
+	file_close(&ff);
+}
+
+/* Everything a walker does with an image, through a file of BUF[0..LEN). */
+static void exercise_file(const uint8_t *buf, size_t len)
+{
+	struct pe_file pf;
+	struct cr_error *err = pe_file_parse(buf, len, IMG, &pf);
+	if (err) {
+		cr_error_free(err);
+		return;
+	}
+	struct pe_image pi;
+	err = pe_image_open(pe_mem_file(&pf), IMG, IMG_SIZE, &pi);
+	if (!err) {
+		struct pe_exports e;
+		struct pe_pdata p;
+		struct pe_unwind_info ui;
+		cr_error_free(pe_read_exports(&pi, &e));
+		cr_error_free(pe_read_pdata(&pi, &p));
+		cr_error_free(pe_read_unwind_info(&pi, 0x1900, &ui));
+		for (size_t i = 0; i < p.n; i++)
+			cr_error_free(pe_read_unwind_info(&pi, p.v[i].unwind, &ui));
+		pe_exports_free(&e);
+		pe_pdata_free(&p);
+	}
+	cr_error_free(err);
+	uint8_t tmp[0x100];
+	for (uint64_t a = IMG; a < IMG + IMG_SIZE + 0x100; a += 0xf7)
+		pe_mem_file(&pf).read(&pf, a, tmp, sizeof(tmp));
+	pe_file_close(&pf);
+}
+
+static void test_file_truncated(void **state)
+{
+	(void)state;
+	/* each length as its own heap block, so that ASan sees over-reads */
+	for (size_t len = 0; len <= FILE_LEN; len += len < 0x200 ? 1 : 0x3d) {
+		uint8_t *b = malloc(len ? len : 1);
+		memcpy(b, file_img, len);
+		exercise_file(b, len);
+		free(b);
+	}
+	/* and a truncated file through the walker */
+	write_file("test.dll", file_img, 0x1000);
+	const char *dirs[] = { tmpdir, NULL };
+	struct file_fixture ff;
+	file_open(&ff, "C:\\test.dll", NULL, dirs);
+	struct cr_regs c;
+	f_stack();
+	file_step(&ff, regs(IMG + 0x1010, S0 - 48 - 0x40, S0 - 48, GARBAGE), true, &c);
+	struct cr_symframe sf = { 0 };
+	ff.prov.lookup(ff.prov.ctx, ff.d, 0, 0x1014, &sf, 1);
+	file_close(&ff);
+	/* a directory named like the module is no file */
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/dir.dll", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	struct pe_file pf;
+	struct cr_error *err = pe_file_open(dir, IMG, &pf);
+	assert_non_null(err);
+	cr_error_free(err);
+}
+
+static void test_file_lying_sections(void **state)
+{
+	(void)state;
+	static const uint32_t lies[][4] = {	/* vsize, va, raw size, raw off */
+		{ 0xffffffff, 0, 0xffffffff, 0xffffffff },
+		{ 0xffffffff, 0x1000, 0xffffffff, FILE_HDR },
+		{ 0, 0x1000, 0xffffffff, FILE_HDR + 0x100 },
+		{ 0x100, 0xffffff00, 0x100, FILE_LEN - 1 },
+		{ 0xffffffff, 0xfffff000, 0x2000, FILE_LEN },
+	};
+	for (unsigned i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		build_file(STAMP);
+		put32(file_img, SECTAB + 8, lies[i][0]);
+		put32(file_img, SECTAB + 12, lies[i][1]);
+		put32(file_img, SECTAB + 16, lies[i][2]);
+		put32(file_img, SECTAB + 20, lies[i][3]);
+		exercise_file(file_img, FILE_LEN);
+	}
+	/* more sections than the table has room for, or than allowed */
+	build_file(STAMP);
+	put16(file_img, 0x46, 0xffff);
+	exercise_file(file_img, FILE_LEN);
+	put16(file_img, 0x46, 60);	/* fits in the file, garbage entries */
+	exercise_file(file_img, FILE_LEN);
+	/* SizeOfHeaders past the file */
+	build_file(STAMP);
+	put32(file_img, 0x58 + 60, 0xffffffff);
+	exercise_file(file_img, FILE_LEN);
+	build_file(STAMP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +960,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwind_machframe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwind_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symbols, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_layout, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_unwind_and_exports, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_sysroot, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_mismatch, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_truncated, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_lying_sections, file_setup, file_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

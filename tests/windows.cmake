@@ -1,7 +1,9 @@
 # Windows minidumps (PE unwind tables and exports, analyzer/walk_pe.c):
 # the unit test on synthesized images (label "unit"), and end-to-end tests
 # (label "e2e") on full-memory minidumps that corpus/windows/crash.exe and
-# hang.exe write of themselves under wine, checked by tests/e2e/windows.py.
+# hang.exe write of themselves under wine, and on a MiniDumpNormal one
+# (no module images: unwound from the files via --image-dir), checked by
+# tests/e2e/windows.py.
 #
 # The corpus programs are cross-compiled with mingw-w64 by custom commands
 # (they are not targets of the host compiler), and only when both
@@ -55,7 +57,7 @@ add_test(NAME e2e.windows.prefix
 set_tests_properties(e2e.windows.prefix PROPERTIES
   LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
   FIXTURES_SETUP cr_wineprefix RESOURCE_LOCK cr_wineprefix)
-foreach(case crash hang)
+foreach(case crash crash-normal hang)
   add_test(NAME e2e.windows.${case}
     COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/windows.py ${case} ${_cr_win_args})
   set_tests_properties(e2e.windows.${case} PROPERTIES

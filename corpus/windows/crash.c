@@ -1,13 +1,17 @@
 /*
- * crash.c - a Windows program that writes a full-memory minidump of itself
- * from its unhandled-exception filter, after writing through a NULL pointer
- * three calls deep (crash_level3 <- crash_level2 <- crash_level1 <- main).
+ * crash.c - a Windows program that writes a minidump of itself (full memory
+ * unless told) from its unhandled-exception filter, after writing through a
+ * NULL pointer three calls deep (crash_level3 <- crash_level2 <- crash_level1
+ * <- main).
  *
- * Usage: crash.exe DUMP-PATH.  tests/e2e/windows.py checks that coroner
+ * Usage: crash.exe DUMP-PATH [normal] ("normal": MiniDumpNormal, no module
+ * images in the dump).  tests/e2e/windows.py checks that coroner
  * names EXCEPTION_ACCESS_VIOLATION_WRITE at 0x0, the crashing thread, and a
  * stack from crash_level3 down to RtlUserThreadStart.
  */
 #include "dumpself.h"
+
+#include <string.h>
 
 static const char *dump_path;
 
@@ -59,10 +63,12 @@ __attribute__((noinline)) void crash_level1(int v)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: crash.exe DUMP\n");
+		fprintf(stderr, "usage: crash.exe DUMP [normal]\n");
 		return 2;
 	}
 	dump_path = argv[1];
+	if (argc > 2 && strcmp(argv[2], "normal") == 0)
+		dumpself_type = MiniDumpNormal;
 	SetUnhandledExceptionFilter(on_crash);
 	crash_level1(40);
 	return 0;

@@ -6,6 +6,8 @@
  * programs link with nothing but kernel32.  MiniDumpWithFullMemory makes
  * the dump hold every committed page, the loaded DLL images included: that
  * is where coroner finds the export tables and .pdata it unwinds with.
+ * A program may set dumpself_type to MiniDumpNormal instead (stacks, no
+ * images: the common dump), which coroner unwinds from the module files.
  */
 #ifndef DUMPSELF_H
 #define DUMPSELF_H
@@ -19,6 +21,8 @@ typedef BOOL (WINAPI *dumpself_fn)(HANDLE, DWORD, HANDLE, MINIDUMP_TYPE,
 				    PMINIDUMP_EXCEPTION_INFORMATION,
 				    PMINIDUMP_USER_STREAM_INFORMATION,
 				    PMINIDUMP_CALLBACK_INFORMATION);
+
+static MINIDUMP_TYPE dumpself_type = MiniDumpWithFullMemory;
 
 /* Write PATH; EP is the exception of thread TID (NULL: a dump on demand). */
 static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
@@ -45,7 +49,7 @@ static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
 		tid, ep, FALSE,
 	};
 	BOOL ok = write_dump(GetCurrentProcess(), GetCurrentProcessId(), f,
-			     MiniDumpWithFullMemory, ep ? &info : NULL,
+			     dumpself_type, ep ? &info : NULL,
 			     NULL, NULL);
 	CloseHandle(f);
 	if (!ok) {

@@ -14,6 +14,15 @@ Cases:
   prefix   create the wine prefix (wineboot; the ctest fixture of the rest)
   crash    crash.exe: null write three calls deep, dump from the
            unhandled-exception filter
+  crash-normal
+           the same crash written as MiniDumpNormal (stacks, no module
+           images, the common kind of dump): without --image-dir coroner
+           still reports the crash and the program's own innermost frame;
+           with --image-dir naming the directories of crash.exe and of
+           wine's DLLs it reads .pdata and exports from those files and
+           must find the same stack as from a full-memory dump; so with
+           --sysroot naming the prefix's drive_c; a kernel32.dll of
+           another build (TimeDateStamp) is refused and reported
   hang     hang.exe: three threads blocked (event, Sleep, critical section),
            dump on demand
 
@@ -78,11 +87,11 @@ def windows_path(path):
     return "Z:" + os.path.abspath(path).replace("/", "\\")
 
 
-def make_dump(opts, prog, wd):
+def make_dump(opts, prog, wd, extra=()):
     make_prefix(opts)
     dump = os.path.join(wd, prog + ".dmp")
     r = run_wine(opts, [os.path.join(opts.bindir, prog + ".exe"),
-                        windows_path(dump)], wd)
+                        windows_path(dump)] + list(extra), wd)
     out = r.stdout.decode(errors="replace")
     L.check(os.path.exists(dump) and os.path.getsize(dump) > 0 and "dumped" in out,
             "%s.exe wrote no dump (exit %d)" % (prog, r.returncode), out[-2000:])
@@ -154,11 +163,8 @@ def check_reaches_thread_start(t, module):
             t["stack"].get("end_reason") or "")
 
 
-def case_crash(opts):
-    wd = L.workdir("windows-crash")
-    dump = make_dump(opts, "crash", wd)
-    rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"))
-    L.validate_json(rep, paths["json"])
+def check_crash_exception(rep):
+    """The exception of crash.exe's report REP; returns the crashed thread."""
     c = rep["crash"]
     L.check(c["signal"] == "EXCEPTION_ACCESS_VIOLATION_WRITE",
             "exception is %r, not EXCEPTION_ACCESS_VIOLATION_WRITE" % c["signal"], c)
@@ -171,6 +177,13 @@ def case_crash(opts):
     L.check(c["tid"] == t["tid"], "crash tid %s is not the crashed thread %s"
             % (c["tid"], t["tid"]))
     L.check(rep["focus_thread"] == t["index"], "focus thread is not the crashed one")
+    return t
+
+
+def check_crash_stacks(opts, rep, t):
+    """crash.exe's crashed thread T: its own four frames, then system
+    frames named by export down to RtlUserThreadStart; so for every other
+    thread with a stack."""
     funcs = functions_of(opts, os.path.join(opts.bindir, "crash.exe"))
     frames = t["stack"]["frames"]
     st = stack_text(t)
@@ -187,6 +200,90 @@ def case_crash(opts):
     for o in rep["threads"]:
         if o is not t and o["stack"]["frames"]:
             check_reaches_thread_start(o, "crash.exe")
+
+
+def case_crash(opts):
+    wd = L.workdir("windows-crash")
+    dump = make_dump(opts, "crash", wd)
+    rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"))
+    L.validate_json(rep, paths["json"])
+    check_crash_stacks(opts, rep, check_crash_exception(rep))
+
+
+def system32(opts):
+    """Where the prefix's DLLs are (wine copies its PE builds there)."""
+    d = os.path.join(opts.prefix, "drive_c", "windows", "system32")
+    L.check(os.path.exists(os.path.join(d, "ntdll.dll")),
+            "no ntdll.dll in %s" % d)
+    return d
+
+
+def case_crash_normal(opts):
+    wd = L.workdir("windows-crash-normal")
+    dump = make_dump(opts, "crash", wd, ["normal"])
+    funcs = functions_of(opts, os.path.join(opts.bindir, "crash.exe"))
+
+    # Without the module files: the crash and the innermost frame, no
+    # export names (the images are not in the dump), and no crash of ours.
+    rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "bare"))
+    L.validate_json(rep, paths["json"])
+    t = check_crash_exception(rep)
+    frames = t["stack"]["frames"]
+    st = stack_text(t)
+    L.check(frames and frames[0].get("module") == "crash.exe"
+            and in_function(frames[0], funcs, "crash_level3", True),
+            "without --image-dir: frame 0 is not crash.exe's crash_level3", st)
+    named = [f for f in frames if f.get("function") in
+             ("RtlUserThreadStart", "BaseThreadInitThunk")]
+    L.check(not named, "without --image-dir: system frames are named, so "
+            "the dump holds module images (not a MiniDumpNormal dump?)", st)
+
+    # With them: the same stack as from a full-memory dump.
+    rep, paths, _, _ = L.analyze(
+        opts.coroner, dump, os.path.join(wd, "out"),
+        ["--image-dir", opts.bindir, "--image-dir", system32(opts)])
+    L.validate_json(rep, paths["json"])
+    t = check_crash_exception(rep)
+    check_crash_stacks(opts, rep, t)
+    L.check(not [p for p in rep.get("problems") or [] if "another build" in p],
+            "a module file was refused as another build", rep.get("problems"))
+    k32 = [m for m in rep["modules"] if (m.get("path") or "").lower().endswith("kernel32.dll")]
+    L.check(k32 and (k32[0].get("file") or "").lower().endswith("kernel32.dll")
+            and k32[0].get("file_found") is True and k32[0].get("mismatch") is False,
+            "kernel32.dll's file read from --image-dir is not in the module table", k32)
+
+    # The DLLs by their Windows paths under --sysroot (C:\ is drive_c).
+    rep, paths, _, _ = L.analyze(
+        opts.coroner, dump, os.path.join(wd, "sysroot"),
+        ["--sysroot", os.path.dirname(os.path.dirname(system32(opts))),
+         "--image-dir", opts.bindir])
+    check_crash_stacks(opts, rep, check_crash_exception(rep))
+
+    # Another build of kernel32.dll (its TimeDateStamp changed): refused,
+    # said so among the problems, and the report still made.
+    bad = os.path.join(wd, "otherbuild")
+    os.makedirs(bad)
+    with open(os.path.join(system32(opts), "kernel32.dll"), "rb") as f:
+        image = bytearray(f.read())
+    lfanew = int.from_bytes(image[0x3c:0x40], "little")
+    image[lfanew + 8] ^= 1	# COFF TimeDateStamp, low byte
+    with open(os.path.join(bad, "KERNEL32.DLL"), "wb") as f:
+        f.write(image)
+    rep, paths, _, _ = L.analyze(
+        opts.coroner, dump, os.path.join(wd, "otherbuild-out"),
+        ["--image-dir", bad, "--image-dir", opts.bindir])
+    t = check_crash_exception(rep)
+    refused = [p for p in rep.get("problems") or [] if "another build" in p]
+    L.check(len(refused) == 1 and "kernel32.dll" in refused[0].lower(),
+            "the other build of kernel32.dll was not reported as refused",
+            rep.get("problems"))
+    k32 = [m for m in rep["modules"] if (m.get("path") or "").lower().endswith("kernel32.dll")]
+    L.check(k32 and k32[0].get("mismatch") is True and k32[0].get("file_found") is False,
+            "the refused kernel32.dll is not marked as a build id mismatch", k32)
+    L.check(not [f for f in t["stack"]["frames"]
+                 if f.get("function") == "BaseThreadInitThunk"],
+            "a kernel32.dll export was named from another build",
+            stack_text(t))
 
 
 def case_hang(opts):
@@ -241,7 +338,7 @@ def case_hang(opts):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["prefix", "crash", "hang"])
+    ap.add_argument("case", choices=["prefix", "crash", "crash-normal", "hang"])
     ap.add_argument("--coroner")
     ap.add_argument("--bindir", help="where crash.exe and hang.exe were built")
     ap.add_argument("--wine", help="wine64 (empty: not installed)")
@@ -252,7 +349,8 @@ def main():
         L.main_wrapper(lambda: make_prefix(opts))
     else:
         need_tools(opts)
-        L.main_wrapper(lambda: {"crash": case_crash, "hang": case_hang}[opts.case](opts))
+        L.main_wrapper(lambda: {"crash": case_crash, "crash-normal": case_crash_normal,
+                                "hang": case_hang}[opts.case](opts))
 
 
 if __name__ == "__main__":
