@@ -549,17 +549,21 @@ static bool bp_finish(struct bp_symfile *sf)
 	/* Entries move, their line/inline/delta index ranges move with them. */
 	bp_sort(sf->funcs.v, sf->funcs.n, sizeof(*sf->funcs.v), bp_cmp_range);
 	for (size_t i = 0; i < sf->funcs.n; i++) {
+		/* (no pointer arithmetic on an empty, NULL table) */
 		struct bp_func *f = &sf->funcs.v[i];
-		bp_sort(sf->lines.v + f->line_first, f->line_count,
-		      sizeof(*sf->lines.v), bp_cmp_range);
-		bp_sort(sf->inlines.v + f->inl_first, f->inl_count,
-		      sizeof(*sf->inlines.v), bp_cmp_inline);
+		if (f->line_count)
+			bp_sort(sf->lines.v + f->line_first, f->line_count,
+				sizeof(*sf->lines.v), bp_cmp_range);
+		if (f->inl_count)
+			bp_sort(sf->inlines.v + f->inl_first, f->inl_count,
+				sizeof(*sf->inlines.v), bp_cmp_inline);
 	}
 	bp_sort(sf->cfi.v, sf->cfi.n, sizeof(*sf->cfi.v), bp_cmp_range);
 	for (size_t i = 0; i < sf->cfi.n; i++)
-		bp_sort(sf->deltas.v + sf->cfi.v[i].delta_first,
-		      sf->cfi.v[i].delta_count, sizeof(*sf->deltas.v),
-		      bp_cmp_delta);
+		if (sf->cfi.v[i].delta_count)
+			bp_sort(sf->deltas.v + sf->cfi.v[i].delta_first,
+				sf->cfi.v[i].delta_count, sizeof(*sf->deltas.v),
+				bp_cmp_delta);
 	for (int k = 0; k < 2; k++) {
 		bp_sort(sf->win[k].v, sf->win[k].n, sizeof(*sf->win[k].v),
 		      bp_cmp_range);

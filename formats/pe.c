@@ -338,11 +338,19 @@ const struct pe_export *pe_export_lookup(const struct pe_exports *e,
 	}
 	if (lo == 0)
 		return NULL;
-	/* Several names for one address: the first in name order. */
-	size_t i = lo - 1;
-	while (i > 0 && e->v[i - 1].rva == e->v[i].rva)
-		i--;
-	return &e->v[i];
+	/* Several names for one address: the first in name order, found by a
+	 * second binary search (a hostile table may give one address 64 K
+	 * names; a walk back would make every lookup linear). */
+	uint32_t at = e->v[lo - 1].rva;
+	size_t first = 0, last = lo - 1;	/* first entry with rva == AT */
+	while (first < last) {
+		size_t mid = first + (last - first) / 2;
+		if (e->v[mid].rva < at)
+			first = mid + 1;
+		else
+			last = mid;
+	}
+	return &e->v[first];
 }
 
 void pe_exports_free(struct pe_exports *e)
