@@ -302,7 +302,7 @@ static void html_modules(struct html *h, xmlNodePtr body)
 	const struct cr_analysis *a = h->a;
 	const struct cr_dump *d = a->dump;
 	size_t n = a->nmodules < d->nmodules ? a->nmodules : d->nmodules;
-	char lo[REPORT_NUM_LEN], hi[REPORT_NUM_LEN];
+	char range[2 * REPORT_NUM_LEN];
 
 	xmlNodePtr sec = el(h, body, "section");
 	attr(h, sec, "id", "modules");
@@ -329,17 +329,14 @@ static void html_modules(struct html *h, xmlNodePtr body)
 		const struct cr_module *m = &d->modules[i];
 		const struct cr_module_analysis *ma = &a->modules[i];
 		char *bid = report_build_id_hex(m);
-		char *range = cr_strdup_printf("%s-%s",
-					       report_fmt_addr(lo, d, m->base),
-					       report_fmt_addr(hi, d, m->base + m->size));
-		if (!range)
-			h->oom = true;
 		tr = el(h, table, "tr");
 		xmlNodePtr td = el_text(h, tr, "td",
 					m->path ? m->path : "not recorded");
 		if (m->is_main)
 			attr(h, el_text(h, td, "span", " main"), "class", "tag");
-		attr(h, el_text(h, tr, "td", range), "class", "mono");
+		attr(h, el_text(h, tr, "td",
+				report_fmt_range(range, d, m->base, m->size)),
+		     "class", "mono");
 		attr(h, el_text(h, tr, "td", bid ? bid : "not recorded"),
 		     "class", "mono");
 		if (col.code_id)
@@ -354,7 +351,6 @@ static void html_modules(struct html *h, xmlNodePtr body)
 		el_text(h, tr, "td", ma->debug_file ? ma->debug_file
 					: ma->has_debug_info ? "yes" : "no");
 		el_text(h, tr, "td", ma->mismatch ? "yes" : "no");
-		free(range);
 		free(bid);
 	}
 

@@ -389,7 +389,7 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 {
 	const struct cr_dump *d = a->dump;
 	size_t n = a->nmodules < d->nmodules ? a->nmodules : d->nmodules;
-	char lo[REPORT_NUM_LEN], hi[REPORT_NUM_LEN];
+	char range[2 * REPORT_NUM_LEN];
 
 	report_buf_puts(b, "## Modules\n\n");
 	if (!n) {
@@ -418,9 +418,8 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 		md_text(b, m->path ? m->path : "not recorded");
 		if (m->is_main)
 			report_buf_puts(b, " (main)");
-		report_buf_printf(b, " | %s-%s | ",
-				  report_fmt_addr(lo, d, m->base),
-				  report_fmt_addr(hi, d, m->base + m->size));
+		report_buf_printf(b, " | %s | ",
+				  report_fmt_range(range, d, m->base, m->size));
 		md_text(b, bid ? bid : "not recorded");
 		report_buf_puts(b, " | ");
 		if (col.code_id) {
