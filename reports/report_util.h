@@ -47,8 +47,9 @@ void report_buf_free(struct report_buf *b);
 
 /*
  * Append S to B as valid UTF-8: each byte that does not start a valid
- * sequence becomes U+FFFD.  With REPORT_CLEAN_FLAT the result is one line.
- * A NULL S appends nothing.
+ * sequence becomes U+FFFD, and so do DEL and each C1 control
+ * (U+0080-U+009F).  With REPORT_CLEAN_FLAT the result is one line.  A NULL S
+ * appends nothing.
  */
 void report_clean_into(struct report_buf *b, const char *s, unsigned flags);
 /* The same into a new malloc'd string; NULL when out of memory. */
@@ -97,6 +98,7 @@ void report_facts_free(struct report_facts *f);
  * address and parameters.  Empty for a dump without a crash except for
  * whatever the analysis still recorded. */
 void report_crash_facts(const struct cr_analysis *a, struct report_facts *f);
+
 /* pid, ppid, uid/gid, executable, command line, OS, arch, CPU, number of
  * CPUs, times. */
 void report_process_facts(const struct cr_analysis *a, struct report_facts *f);
