@@ -330,6 +330,36 @@ char *report_thread_label(const struct cr_analysis *a, size_t idx)
 	return strdup(tid);
 }
 
+/* The event's kind in words, for "the thread that received the signal". */
+static const char *event_noun(const struct cr_analysis *a)
+{
+	return a->dump->event.kind == CR_EVENT_SIGNAL ? "signal" : "exception";
+}
+
+char *report_focus_heading(const struct cr_analysis *a)
+{
+	ssize_t i = a->focus_thread;
+	if (i < 0 || (size_t)i >= a->nthreads)
+		return strdup("Stack of the focus thread");
+	if (a->threads[i].crashed && a->crash.sent)
+		return cr_strdup_printf("Stack of the thread that received the %s",
+					event_noun(a));
+	if (a->threads[i].crashed)
+		return strdup("Stack of the crashing thread");
+	const struct cr_thread *t = a->threads[i].thread;
+	if (t && t->tid >= 0)
+		return cr_strdup_printf("Stack of thread %" PRId64, t->tid);
+	return cr_strdup_printf("Stack of thread #%zd", i);
+}
+
+const char *report_event_thread_mark(const struct cr_analysis *a)
+{
+	if (!a->crash.sent)
+		return "crashed";
+	return a->dump->event.kind == CR_EVENT_SIGNAL ? "received the signal"
+						      : "received the exception";
+}
+
 void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 {
 	const struct cr_crash *c = &a->crash;
@@ -377,12 +407,14 @@ void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 	if (c->thread >= 0 && (size_t)c->thread < a->nthreads) {
 		char *label = report_thread_label(a, (size_t)c->thread);
 		if (label)
-			report_facts_add(f, "Crashing thread", "%s", label);
+			report_facts_add(f, c->sent ? "Received by" : "Crashing thread",
+					 "%s", label);
 		else
 			f->oom = true;
 		free(label);
 	} else if (c->cls != CR_CRASH_NONE) {
-		report_facts_add(f, "Crashing thread", "not identified");
+		report_facts_add(f, c->sent ? "Received by" : "Crashing thread",
+				 "not identified");
 	}
 	if (c->signature)
 		report_facts_add(f, "Signature", "%s", c->signature);

@@ -11,6 +11,11 @@ Cases (exit 0 pass, 1 fail, 77 skip):
   escapes       terminal escapes in a dump's path (report list, not-a-dump
                 error, nonexistent file, bad arguments) and in its thread and
                 command line (-o - -f md): no control byte reaches the terminal
+  killed-kernel a real process killed with SIGSEGV and with SIGQUIT by this
+                test (kernel cores): the report says which thread received
+                the signal from which process, not "crashed here"
+  killed-crafted  crafted cores: SI_USER with a sender pid; no signal at all
+                (a dump taken on demand: "Stack of thread N")
 
 The dumps are written at test time by corewriter.py (or by the kernel).
 """
@@ -19,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -243,10 +249,92 @@ def case_escapes(opts, wd):
         check(b"victim" in so and b"end" in so, "-o - -f %s: the command line is gone" % fmt)
 
 
+# ---------------------------------------------------------------- killed
+
+def check_killed(opts, wd, core, signame, sender_pid, tid=None):
+    """The reports of CORE say that thread TID (default: the one the report
+    picks) received SIGNAME from process SENDER_PID; nothing calls it a
+    crash."""
+    out = os.path.join(wd, "out-" + os.path.basename(core))
+    rep, paths, status, err = L.analyze(opts.coroner, core, out, expect_status=(0, 1))
+    L.validate_json(rep, paths["json"])
+    c = rep["crash"]
+    check(c["signal"] == signame, "signal %s, expected %s" % (c["signal"], signame), c)
+    check(c["sent"] is True, "crash.sent is not true", c)
+    check(c["sender"] and c["sender"].startswith("process %d" % sender_pid),
+          "sender %r, expected process %d" % (c["sender"], sender_pid), c)
+    t = rep["threads"][c["thread_index"]]
+    if tid is not None:
+        check(t["tid"] == tid, "receiving thread %s, expected %d" % (t["tid"], tid))
+    want_state = "received %s from process %d" % (signame, sender_pid)
+    check(t["state"] and t["state"].startswith(want_state),
+          "state %r, expected %r" % (t["state"], want_state))
+    with open(paths["md"], encoding="utf-8") as f:
+        md = f.read()
+    with open(paths["html"], encoding="utf-8") as f:
+        html = f.read()
+    for name, text in (("md", md), ("html", html)):
+        check("Stack of the thread that received the signal" in text,
+              "%s: no heading 'Stack of the thread that received the signal'" % name)
+        for wrong in ("crashed here", "crashing thread", "Crashing thread", "crashed with"):
+            check(wrong not in text, "%s report says %r of a killed process" % (name, wrong))
+    check(want_state in md, "md: the state %r is not shown" % want_state)
+    check(re.search(r"was killed by %s sent by process %d" % (signame, sender_pid), rep["summary"]),
+          "summary does not say who killed it", rep["summary"])
+    print("%s: %s | %s" % (signame, t["state"], rep["summary"][:120]))
+
+
+def case_killed_kernel(opts, wd):
+    why = L.core_pattern_problem()
+    if why:
+        L.skip("kernel cores: " + why)
+    prog = os.path.join(opts.bindir, "idle_threads")
+    check(os.path.exists(prog), "%s not built" % prog)
+    for sig, name in ((signal.SIGSEGV, "SIGSEGV"), (signal.SIGQUIT, "SIGQUIT")):
+        d = os.path.join(wd, name)
+        os.makedirs(d)
+        p = subprocess.Popen([prog, "2", "wait"], cwd=d, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, preexec_fn=L._raise_core_limit())
+        try:
+            L._wait_ready(p, prog)
+            os.kill(p.pid, sig)
+            p.wait(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        check(p.returncode == -sig, "idle_threads ended with %d, expected -%d"
+              % (p.returncode, sig))
+        core = L._find_core(d, p.pid)
+        if core is None:
+            L.skip("no core file appeared in %s (a container runtime may drop cores)" % d)
+        check_killed(opts, d, core, name, os.getpid())
+
+
+def case_killed_crafted(opts, wd):
+    write(os.path.join(wd, "killed"), small_core(6000, sig=(15, 0, 4321)))
+    check_killed(opts, wd, os.path.join(wd, "killed"), "SIGTERM", 4321, tid=6000)
+
+    # No signal at all: a dump taken on demand names the thread it shows.
+    write(os.path.join(wd, "ondemand"), small_core(7000))
+    out = os.path.join(wd, "out-ondemand")
+    rep, paths, status, err = L.analyze(opts.coroner, os.path.join(wd, "ondemand"), out,
+                                        expect_status=(0, 1))
+    check(rep["crash"]["class"] == "none" and rep["crash"]["sent"] is False,
+          "on-demand dump classified %r" % rep["crash"]["class"], rep["crash"])
+    with open(paths["md"], encoding="utf-8") as f:
+        md = f.read()
+    check("## Stack of thread 7000" in md, "md: no heading 'Stack of thread 7000'", md[:1500])
+    check("crashed" not in md.lower().replace("no crash", ""),
+          "md of an on-demand dump says 'crashed'", md[:1500])
+
+
 CASES = {
     "same-name": case_same_name,
     "long-names": case_long_names,
     "escapes": case_escapes,
+    "killed-kernel": case_killed_kernel,
+    "killed-crafted": case_killed_crafted,
 }
 
 
