@@ -207,13 +207,18 @@ int main(int argc, char **argv)
 		case 'A': opts.all_lines = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
-		default:
-			/* getopt's own message would echo the argument raw. */
+		default: {
+			/* getopt's own message would echo the argument raw.
+			 * A long option is the argument just passed; a short
+			 * one is optopt (in "-zq" optind has not moved on). */
+			char shortopt[3] = { '-', (char)optopt, '\0' };
+			const char *opt = optind > 1 && !strncmp(argv[optind - 1], "--", 2)
+						  ? argv[optind - 1] : shortopt;
 			cr_term_printf(stderr, "coroner: %s '%s' (try 'coroner --help')",
 				       c == ':' ? "option wants an argument:"
-						: "unknown option",
-				       argv[optind - 1]);
+						: "unknown option", opt);
 			return CR_ERR_USAGE;
+		}
 		}
 	}
 	if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {

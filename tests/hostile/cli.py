@@ -226,6 +226,7 @@ def case_escapes(opts, wd):
         ("not a dump", [b"analyze", b"notadump" + ESCAPES, b"-o", b"out"], 4),
         ("nonexistent", [b"analyze", b"missing" + ESCAPES, b"-o", b"out"], 3),
         ("unknown option", [b"analyze", evil, b"--bad" + ESCAPES], 2),
+        ("unknown short", [b"analyze", evil, b"-q\x1b"], 2),
         ("unknown format", [b"analyze", evil, b"-f", b"md" + ESCAPES], 2),
         ("unknown command", [b"analyse" + ESCAPES, evil], 2),
         ("output dir", [b"analyze", evil, b"-o", b"no/such/" + ESCAPES], 3),
