@@ -121,6 +121,10 @@ struct cr_crash {
 	uint64_t address;		/* faulting data address */
 	char *address_text;		/* where that address lies, plain words */
 	char *sender;			/* "process 1234 (uid 0)", NULL n/a */
+	bool sent;			/* the signal or event was sent (by another
+					 * process, the kernel, a console, the process
+					 * itself), not raised by a fault of `thread`:
+					 * that thread received it, it did not crash */
 	char *abort_message;		/* glibc abort/assert message, NULL none */
 	ssize_t thread;			/* index into threads, -1 none */
 	char *signature;		/* grouping key: "SIGSEGV in crash_null" */

@@ -125,6 +125,7 @@ struct crash_kind {
 	enum cr_crash_class cls;
 	const char *id;		/* stable: part of signatures */
 	const char *text;	/* plain words */
+	bool sent;		/* delivered from outside the thread (cr_crash.sent) */
 };
 
 static const struct crash_kind kinds[K_NKINDS] = {
@@ -163,15 +164,15 @@ static const struct crash_kind kinds[K_NKINDS] = {
 	[K_BUS] = { CR_CRASH_BUS_ERROR, "bus-error", "bus error" },
 	[K_IN_PAGE] = { CR_CRASH_BUS_ERROR, "in-page-error", "in-page error: a page of a mapped file could not be read" },
 	[K_BREAKPOINT] = { CR_CRASH_BREAKPOINT, "breakpoint", "breakpoint or trap" },
-	[K_KILLED] = { CR_CRASH_KILLED, "killed", "killed by another process" },
-	[K_KILLED_BY_KERNEL] = { CR_CRASH_KILLED, "killed-by-kernel", "killed by the kernel (a terminal key, a resource limit or the out-of-memory killer)" },
-	[K_CONSOLE_INTERRUPT] = { CR_CRASH_KILLED, "console-interrupt", "interrupted from the console (Ctrl-C or Ctrl-Break)" },
-	[K_SELF_SIGNAL] = { CR_CRASH_OTHER, "self-signal", "signal sent by the process to itself" },
-	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", "signal sent with kill or raise, sender not recorded" },
+	[K_KILLED] = { CR_CRASH_KILLED, "killed", "killed by another process", true },
+	[K_KILLED_BY_KERNEL] = { CR_CRASH_KILLED, "killed-by-kernel", "killed by the kernel (a terminal key, a resource limit or the out-of-memory killer)", true },
+	[K_CONSOLE_INTERRUPT] = { CR_CRASH_KILLED, "console-interrupt", "interrupted from the console (Ctrl-C or Ctrl-Break)", true },
+	[K_SELF_SIGNAL] = { CR_CRASH_OTHER, "self-signal", "signal sent by the process to itself", true },
+	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", "signal sent with kill or raise, sender not recorded", true },
 	[K_BAD_SYSCALL] = { CR_CRASH_OTHER, "bad-system-call", "bad or forbidden system call" },
 	[K_OUT_OF_MEMORY] = { CR_CRASH_OTHER, "out-of-memory", "out-of-memory failure" },
 	[K_CODESIGN] = { CR_CRASH_OTHER, "code-signing-violation", "code-signing violation: a page that failed its signature check was executed" },
-	[K_RESOURCE] = { CR_CRASH_KILLED, "resource-limit", "killed for exceeding a resource limit" },
+	[K_RESOURCE] = { CR_CRASH_KILLED, "resource-limit", "killed for exceeding a resource limit", true },
 	[K_GUARD_VIOLATION] = { CR_CRASH_OTHER, "guard-violation", "misuse of a guarded resource (file descriptor, Mach port or memory)" },
 	[K_SIGNAL] = { CR_CRASH_OTHER, "fatal-signal", "fatal signal" },
 	[K_EXCEPTION] = { CR_CRASH_OTHER, "unhandled-exception", "unhandled exception" },
@@ -435,6 +436,7 @@ static void set_kind(struct cr_crash *c, enum kind k)
 	c->cls = kinds[k].cls;
 	c->class_id = kinds[k].id;
 	c->class_text = kinds[k].text;
+	c->sent = kinds[k].sent;
 }
 
 static const char *prot_text(unsigned prot)

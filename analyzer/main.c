@@ -20,6 +20,7 @@
 #include "analysis.h"
 #include "dump.h"
 #include "report.h"
+#include "term.h"
 
 #define MAX_DIR_OPTIONS 32
 
@@ -74,23 +75,25 @@ static int parse_formats(const char *s, unsigned *out)
 	return *out ? 0 : -1;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
+/*
+ * Print ERR as the one line of an error and free it; returns its code.  The
+ * message quotes the dump's path and strings read from the dump: the whole
+ * line goes through the terminal sanitizer here, the one place errors are
+ * printed.
+ */
 static int fail(struct cr_error *err, const char *path)
 {
 	int code = err->code;
-	fprintf(stderr, "coroner: %s%s%s\n", path && !strstr(err->message, path) ? path : "",
-		path && !strstr(err->message, path) ? ": " : "", err->message);
+	bool named = path && !strstr(err->message, path);
+	cr_term_printf(stderr, "coroner: %s%s%s", named ? path : "",
+		       named ? ": " : "", err->message);
 	cr_error_free(err);
 	return code;
 }
 
 static int analyze_one(const char *path, const struct cr_options *opts,
-		       const char *outdir, unsigned formats, bool quiet)
+		       const char *outdir, unsigned formats, bool quiet,
+		       struct report_names *names)
 {
 	struct cr_dump *d = NULL;
 	struct cr_analysis *a = NULL;
@@ -106,11 +109,15 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
 	};
+	/* Named only once the dump could be analyzed: a dump that is not
+	 * one takes no name from the next dump of the same name. */
+	const char *name = strcmp(outdir, "-") == 0 ? "-" :
+		report_name_claim(names, path);
 	for (size_t i = 0; i < 3; i++) {
 		if (!(formats & order[i]))
 			continue;
-		char *out = strcmp(outdir, "-") == 0 ? strdup("-") :
-			cr_strdup_printf("%s/%s.coroner.%s", outdir, base_name(path),
+		char *out = !name ? NULL : strcmp(outdir, "-") == 0 ? strdup("-") :
+			cr_strdup_printf("%s/%s.coroner.%s", outdir, name,
 					 report_extension(order[i]));
 		if (!out) {
 			status = fail(&cr_enomem, NULL);
@@ -123,7 +130,7 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 			break;
 		}
 		if (!quiet && strcmp(out, "-") != 0)
-			printf("%s\n", out);
+			cr_term_printf(stdout, "%s", out);
 		free(out);
 	}
 	cr_analysis_free(a);
@@ -161,12 +168,13 @@ int main(int argc, char **argv)
 
 	/* GNU getopt permutes: options may stand before or after the
 	 * command and the dumps. */
-	while ((c = getopt_long(argc, argv, "o:f:e:qhV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:f:e:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
 		case 'f':
 			if (parse_formats(optarg, &formats)) {
-				fprintf(stderr, "coroner: unknown format in '%s' (use md, html, json)\n", optarg);
+				cr_term_printf(stderr, "coroner: unknown format in '%s' (use md, html, json)", optarg);
 				return CR_ERR_USAGE;
 			}
 			break;
@@ -199,15 +207,24 @@ int main(int argc, char **argv)
 		case 'A': opts.all_lines = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
-		default:
-			fputs("coroner: try 'coroner --help'\n", stderr);
+		default: {
+			/* getopt's own message would echo the argument raw.
+			 * A long option is the argument just passed; a short
+			 * one is optopt (in "-zq" optind has not moved on). */
+			char shortopt[3] = { '-', (char)optopt, '\0' };
+			const char *opt = optind > 1 && !strncmp(argv[optind - 1], "--", 2)
+						  ? argv[optind - 1] : shortopt;
+			cr_term_printf(stderr, "coroner: %s '%s' (try 'coroner --help')",
+				       c == ':' ? "option wants an argument:"
+						: "unknown option", opt);
 			return CR_ERR_USAGE;
+		}
 		}
 	}
 	if (optind >= argc || strcmp(argv[optind], "analyze") != 0) {
 		if (optind < argc)
-			fprintf(stderr, "coroner: unknown command '%s' (try 'coroner --help')\n",
-				argv[optind]);
+			cr_term_printf(stderr, "coroner: unknown command '%s' (try 'coroner --help')",
+				       argv[optind]);
 		else
 			usage(stderr);
 		return CR_ERR_USAGE;
@@ -228,15 +245,17 @@ int main(int argc, char **argv)
 	}
 	/* -o DIR names where the reports go; make DIR (one level) if needed. */
 	if (strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "coroner: %s: cannot create the output directory: %s\n",
-			outdir, strerror(errno));
+		cr_term_printf(stderr, "coroner: %s: cannot create the output directory: %s",
+			       outdir, strerror(errno));
 		return CR_ERR_IO;
 	}
 	int worst = 0;
+	struct report_names names = { 0 };
 	for (int i = optind; i < argc; i++) {
-		int st = analyze_one(argv[i], &opts, outdir, formats, quiet);
+		int st = analyze_one(argv[i], &opts, outdir, formats, quiet, &names);
 		if (st > worst)
 			worst = st;
 	}
+	report_names_free(&names);
 	return worst;
 }

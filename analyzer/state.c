@@ -260,7 +260,33 @@ static char *syscall_state(const struct cr_dump *d, const struct cr_thread *t,
 }
 
 /*
- * pass_state: a->threads[i].state for every thread: "crashed here", the
+ * The state of the thread that received a signal sent to the process
+ * (crash.sent): "received SIGTERM from process 1234 (uid 0)", "received
+ * SIGQUIT from the kernel".  It did not crash, so "crashed here" would send
+ * the reader looking for a bug at a frame that only happened to be running.
+ */
+static char *received_state(const struct cr_analysis *a)
+{
+	const struct cr_crash *c = &a->crash;
+	bool self = c->class_id && !strcmp(c->class_id, "self-signal");
+	char num[32];
+	const char *what = c->signal_name;
+	if (!what) {
+		snprintf(num, sizeof(num), "signal %d", c->signo);
+		what = num;
+	}
+	if (self)
+		return cr_strdup_printf("received %s from the process itself", what);
+	if (c->sender)
+		return cr_strdup_printf("received %s from %s", what, c->sender);
+	if (a->dump->event.kind == CR_EVENT_SIGNAL)
+		return cr_strdup_printf("received %s (sender not recorded)", what);
+	return cr_strdup_printf("received %s", what);
+}
+
+/*
+ * pass_state: a->threads[i].state for every thread: "crashed here" (or
+ * "received SIGTERM from process 1234" when the signal was sent), the
  * system call it waits in, or what its top frames say; NULL when nothing
  * is known.  Needs pass_crash (the crashed flags).  Returns &cr_enomem when
  * a text could not be allocated.
@@ -280,7 +306,8 @@ struct cr_error *pass_state(struct cr_analysis *a)
 			continue;
 		phrase = function_state(&ta->stack, &fn);
 		if (ta->crashed)
-			state = cr_strdup_printf("crashed here");
+			state = a->crash.sent ? received_state(a)
+					      : cr_strdup_printf("crashed here");
 		else if (t->syscall_known && t->in_syscall)
 			state = syscall_state(d, t, phrase);
 		else if (t->syscall_known)

@@ -458,12 +458,14 @@ out:
 	free(first);
 }
 
-static const char *class_verb(enum cr_crash_class cls)
+/* A signal sent to the process killed it, whatever its class (a signal
+ * it sent itself, a sender not recorded): it did not crash. */
+static const char *class_verb(const struct cr_crash *c)
 {
 	for (size_t i = 0; i < ARRAY_LEN(class_verbs); i++)
-		if (class_verbs[i].cls == cls)
+		if (class_verbs[i].cls == c->cls)
 			return class_verbs[i].verb;
-	return "crashed";
+	return c->sent ? "was killed" : "crashed";
 }
 
 /* The main module's basename, to leave it out of "in <module>". */
@@ -518,7 +520,7 @@ static void put_crash(FILE *f, const struct cr_analysis *a)
 	int alen;
 
 	put_process(f, d);
-	fprintf(f, " %s", class_verb(c->cls));
+	fprintf(f, " %s", class_verb(c));
 
 	switch (c->cls) {
 	case CR_CRASH_KILLED:

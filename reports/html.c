@@ -193,16 +193,17 @@ static void html_focus(struct html *h, xmlNodePtr body)
 	const struct cr_analysis *a = h->a;
 	xmlNodePtr sec = el(h, body, "section");
 	attr(h, sec, "id", "focus");
+	char *heading = report_focus_heading(a);
+	if (!heading)
+		h->oom = true;
+	el_text(h, sec, "h2", heading ? heading : "");
+	free(heading);
 	if (a->focus_thread < 0 || (size_t)a->focus_thread >= a->nthreads) {
-		el_text(h, sec, "h2", "Stack of the focus thread");
 		el_text(h, sec, "p", "No thread was singled out (no crashing "
 				     "or busy thread found).");
 		return;
 	}
 	size_t idx = (size_t)a->focus_thread;
-	el_text(h, sec, "h2", a->threads[idx].crashed
-				      ? "Stack of the crashing thread"
-				      : "Stack of the focus thread");
 	xmlNodePtr det = el(h, sec, "details");
 	attr(h, det, "open", NULL);
 	xmlNodePtr sum = el(h, det, "summary");
@@ -281,9 +282,11 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 		else
 			snprintf(num, sizeof(num), "#%zu (tid not recorded)", ti);
 		text(h, td, num);
-		if (ta->crashed)
-			attr(h, el_text(h, td, "span", " crashed"), "class",
-			     "crashed");
+		if (ta->crashed) {
+			char mark[64];
+			snprintf(mark, sizeof(mark), " %s", report_event_thread_mark(a));
+			attr(h, el_text(h, td, "span", mark), "class", "crashed");
+		}
 		el_text(h, tr, "td", t && t->name ? t->name : "not recorded");
 		el_text(h, tr, "td", ta->state ? ta->state : "not recorded");
 		el_text(h, tr, "td", report_fmt_cpu(b1, t ? t->user : none));

@@ -185,6 +185,7 @@ static json_t *json_crash(struct jctx *j)
 	set(j, o, "address", c->address_known ? jhex(c->address) : json_null());
 	set(j, o, "address_description", jstr(c->address_text));
 	set(j, o, "sender", jstr(c->sender));
+	set(j, o, "sent", json_boolean(c->sent));
 	set(j, o, "abort_message", jstr(c->abort_message));
 	bool has_thread = c->thread >= 0 && (size_t)c->thread < a->nthreads;
 	set(j, o, "thread_index", has_thread ? json_integer(c->thread)

@@ -303,16 +303,19 @@ static void md_crash(struct report_buf *b, const struct cr_analysis *a)
 
 static void md_focus(struct report_buf *b, const struct cr_analysis *a)
 {
-	report_buf_puts(b, "## Stack of the ");
+	char *heading = report_focus_heading(a);
+	if (!heading)
+		b->oom = true;
+	report_buf_puts(b, "## ");
+	md_text(b, heading);
+	report_buf_puts(b, "\n\n");
+	free(heading);
 	if (a->focus_thread < 0 || (size_t)a->focus_thread >= a->nthreads) {
-		report_buf_puts(b, "focus thread\n\n"
-			"No thread was singled out (no crashing or busy thread "
-			"found).\n\n");
+		report_buf_puts(b, "No thread was singled out (no crashing or busy "
+			"thread found).\n\n");
 		return;
 	}
 	size_t idx = (size_t)a->focus_thread;
-	report_buf_puts(b, a->threads[idx].crashed ? "crashing thread\n\n"
-						   : "focus thread\n\n");
 	char *label = report_thread_label(a, idx);
 	report_buf_puts(b, "Thread ");
 	md_text(b, label);
@@ -355,7 +358,7 @@ static void md_group(struct report_buf *b, const struct cr_analysis *a,
 		else
 			report_buf_printf(b, "#%zu (tid not recorded)", ti);
 		if (ta->crashed)
-			report_buf_puts(b, " (crashed)");
+			report_buf_printf(b, " (%s)", report_event_thread_mark(a));
 		report_buf_puts(b, " | ");
 		md_text(b, t && t->name ? t->name : "not recorded");
 		report_buf_puts(b, " | ");
@@ -371,9 +374,12 @@ static void md_group(struct report_buf *b, const struct cr_analysis *a,
 		if (a->focus_thread >= 0 &&
 		    grp->members[m] == (size_t)a->focus_thread) {
 			/* A ticket reader has just seen it: do not paste it twice. */
-			report_buf_puts(b, a->crash.thread >= 0 ?
-					"Stack: the same as the crashing thread's, above.\n\n" :
-					"Stack: the same as the focus thread's, above.\n\n");
+			report_buf_puts(b, a->crash.thread < 0 ?
+					"Stack: the same as the focus thread's, above.\n\n" :
+					a->crash.sent ?
+					"Stack: the same as the one above, of the thread "
+					"that received it.\n\n" :
+					"Stack: the same as the crashing thread's, above.\n\n");
 			return;
 		}
 	}

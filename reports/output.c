@@ -77,10 +77,10 @@ struct cr_error *report_write_file(const struct cr_analysis *a,
 		return NULL;
 	}
 
-	char *tmp = cr_strdup_printf("%s.XXXXXX.tmp", path);
+	char *tmp = cr_strdup_printf("%s" REPORT_TMP_SUFFIX, path);
 	if (!tmp)
 		return &cr_enomem;
-	int fd = mkstemps(tmp, 4);
+	int fd = mkstemps(tmp, (int)strlen(".tmp"));
 	if (fd < 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: cannot create a temporary "
 				   "file: %s", path, strerror(errno));

@@ -21,7 +21,7 @@ enum cr_report_format {
 };
 
 /* The JSON report's "schema_version" (docs/report-schema.md). */
-#define CR_REPORT_SCHEMA_VERSION 2
+#define CR_REPORT_SCHEMA_VERSION 3
 
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f);
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f);
@@ -42,6 +42,38 @@ char *report_md_code_block(const char *content);
 
 /* File extension of a format without the dot: "md", "html", "json". */
 const char *report_extension(enum cr_report_format fmt);
+
+/*
+ * The temporary file a report is written to is "PATH" REPORT_TMP_SUFFIX in
+ * PATH's directory (6 X's for mkstemps).  A report file name is
+ * "NAME.coroner." and an extension of at most REPORT_EXT_MAX bytes, so the
+ * longest NAME whose temporary name still fits in NAME_MAX (255) bytes is
+ * REPORT_NAME_MAX (231).
+ */
+#define REPORT_TMP_SUFFIX ".XXXXXX.tmp"
+#define REPORT_EXT_MAX 4	/* "html" */
+#define REPORT_NAME_MAX (255 - (sizeof(".coroner.") - 1) - REPORT_EXT_MAX - \
+			 (sizeof(REPORT_TMP_SUFFIX) - 1))
+
+/* The report names given out in one run (report_name.c). */
+struct report_name_slot {
+	char *name;		/* NULL: free slot */
+	unsigned next;		/* the next "-N" to try for this name */
+};
+struct report_names {
+	struct report_name_slot *slots;	/* open addressing, cap a power of 2 */
+	size_t n, cap;
+};
+
+/*
+ * The NAME for the reports of DUMP_PATH ("OUT/NAME.coroner.md" ...): its file
+ * name, with characters the terminal sanitizer escapes made '_', cut to
+ * REPORT_NAME_MAX bytes on a character boundary with "~" and a hash of the
+ * whole name when longer, and with "-2", "-3" ... when RN already gave that
+ * name in this run.  The string belongs to RN; NULL when out of memory.
+ */
+const char *report_name_claim(struct report_names *rn, const char *dump_path);
+void report_names_free(struct report_names *rn);
 
 /*
  * Write the report in FMT to PATH through a temporary file in the same

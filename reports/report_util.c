@@ -7,6 +7,7 @@
  * report say the same thing.  See report_util.h.
  */
 #include "report_util.h"
+#include "term.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -108,39 +109,6 @@ void report_buf_free(struct report_buf *b)
 
 /* --- UTF-8 cleaning ------------------------------------------------------- */
 
-/*
- * Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF
- * (RFC 3629), which is what libxml2 and jansson accept.
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	else if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 static const char replacement_char[] = "\xef\xbf\xbd";	/* U+FFFD */
 
 void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
@@ -150,10 +118,16 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
-		size_t len = utf8_seq_len(p, n);
+		uint32_t cp = 0;
+		size_t len = cr_utf8_len(p, n, &cp);
 		if (len == 0) {
 			report_buf_puts(b, replacement_char);
 			len = 1;
+		} else if (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+			/* DEL and the C1 controls mean nothing in text, and a
+			 * terminal showing a report (-o -) would act on U+009B
+			 * (CSI); JSON would keep them raw. */
+			report_buf_puts(b, replacement_char);
 		} else if (len == 1 && (flags & REPORT_CLEAN_FLAT) &&
 			   (p[0] < 0x20 || p[0] == 0x7f)) {
 			if (p[0] == '\n' || p[0] == '\r' || p[0] == '\t')
@@ -356,6 +330,36 @@ char *report_thread_label(const struct cr_analysis *a, size_t idx)
 	return strdup(tid);
 }
 
+/* The event's kind in words, for "the thread that received the signal". */
+static const char *event_noun(const struct cr_analysis *a)
+{
+	return a->dump->event.kind == CR_EVENT_SIGNAL ? "signal" : "exception";
+}
+
+char *report_focus_heading(const struct cr_analysis *a)
+{
+	ssize_t i = a->focus_thread;
+	if (i < 0 || (size_t)i >= a->nthreads)
+		return strdup("Stack of the focus thread");
+	if (a->threads[i].crashed && a->crash.sent)
+		return cr_strdup_printf("Stack of the thread that received the %s",
+					event_noun(a));
+	if (a->threads[i].crashed)
+		return strdup("Stack of the crashing thread");
+	const struct cr_thread *t = a->threads[i].thread;
+	if (t && t->tid >= 0)
+		return cr_strdup_printf("Stack of thread %" PRId64, t->tid);
+	return cr_strdup_printf("Stack of thread #%zd", i);
+}
+
+const char *report_event_thread_mark(const struct cr_analysis *a)
+{
+	if (!a->crash.sent)
+		return "crashed";
+	return a->dump->event.kind == CR_EVENT_SIGNAL ? "received the signal"
+						      : "received the exception";
+}
+
 void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 {
 	const struct cr_crash *c = &a->crash;
@@ -403,12 +407,14 @@ void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 	if (c->thread >= 0 && (size_t)c->thread < a->nthreads) {
 		char *label = report_thread_label(a, (size_t)c->thread);
 		if (label)
-			report_facts_add(f, "Crashing thread", "%s", label);
+			report_facts_add(f, c->sent ? "Received by" : "Crashing thread",
+					 "%s", label);
 		else
 			f->oom = true;
 		free(label);
 	} else if (c->cls != CR_CRASH_NONE) {
-		report_facts_add(f, "Crashing thread", "not identified");
+		report_facts_add(f, c->sent ? "Received by" : "Crashing thread",
+				 "not identified");
 	}
 	if (c->signature)
 		report_facts_add(f, "Signature", "%s", c->signature);

@@ -47,8 +47,9 @@ void report_buf_free(struct report_buf *b);
 
 /*
  * Append S to B as valid UTF-8: each byte that does not start a valid
- * sequence becomes U+FFFD.  With REPORT_CLEAN_FLAT the result is one line.
- * A NULL S appends nothing.
+ * sequence becomes U+FFFD, and so do DEL and each C1 control
+ * (U+0080-U+009F).  With REPORT_CLEAN_FLAT the result is one line.  A NULL S
+ * appends nothing.
  */
 void report_clean_into(struct report_buf *b, const char *s, unsigned flags);
 /* The same into a new malloc'd string; NULL when out of memory. */
@@ -97,6 +98,18 @@ void report_facts_free(struct report_facts *f);
  * address and parameters.  Empty for a dump without a crash except for
  * whatever the analysis still recorded. */
 void report_crash_facts(const struct cr_analysis *a, struct report_facts *f);
+/*
+ * The heading over the focus thread's stack, from the data: "Stack of the
+ * crashing thread"; "Stack of the thread that received the signal" when the
+ * signal was sent to the process (crash.sent: killed, not crashed); "Stack
+ * of thread 1234" for a thread that is the focus without an event on it (a
+ * dump taken on demand).  malloc'd, raw; NULL when out of memory.
+ */
+char *report_focus_heading(const struct cr_analysis *a);
+/* What the thread of the event did, as marked in thread tables:
+ * "crashed", or "received the signal" / "received the exception". */
+const char *report_event_thread_mark(const struct cr_analysis *a);
+
 /* pid, ppid, uid/gid, executable, command line, OS, arch, CPU, number of
  * CPUs, times. */
 void report_process_facts(const struct cr_analysis *a, struct report_facts *f);

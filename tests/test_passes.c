@@ -482,6 +482,22 @@ static void test_killed(void **state)
 	assert_string_equal(fx.a.crash.sender, "process 1 (uid 0)");
 	assert_contains(fx.a.summary, "was killed by SIGKILL sent by process 1 (uid 0); thread 4242 (crashy) was at crash_null (crash.c:12).");
 	assert_string_equal(fx.a.crash.signature, "SIGKILL killed crash_null");
+	/* It received the signal: killed, not crashed. */
+	assert_true(fx.a.crash.sent);
+	assert_string_equal(fx.ta[0].state, "received SIGKILL from process 1 (uid 0)");
+}
+
+static void test_self_signal_state(void **state)
+{
+	(void)state;
+	signal_event(10, -6, false, 0);	/* SI_TKILL from itself */
+	fx.d.event.sender_known = true;
+	fx.d.event.sender_pid = fx.d.process.pid;
+	fx.d.event.sender_uid = 0;
+	run_passes();
+	assert_true(fx.a.crash.sent);
+	assert_string_equal(fx.ta[0].state, "received SIGUSR1 from the process itself");
+	assert_contains(fx.a.summary, "was killed with SIGUSR1");
 }
 
 static void test_gp_fault(void **state)
@@ -813,6 +829,7 @@ static void test_state_syscall_read(void **state)
 	signal_event(11, 1, true, 0);
 	run_passes();
 	assert_string_equal(fx.ta[0].state, "crashed here");
+	assert_false(fx.a.crash.sent);
 	assert_string_equal(fx.ta[1].state,
 			    "blocked reading (in system call read on fd 5)");
 	assert_contains(fx.a.summary, "the other was blocked reading.");
@@ -870,6 +887,7 @@ int main(void)
 		T(test_fpe),
 		T(test_ill),
 		T(test_killed),
+		T(test_self_signal_state),
 		T(test_gp_fault),
 		T(test_no_event),
 		T(test_library_frames_skipped),

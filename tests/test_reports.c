@@ -35,6 +35,7 @@
 #include <libxml/tree.h>
 
 #include "report.h"
+#include "term.h"
 
 static const char *json_out_dir;
 
@@ -1206,6 +1207,79 @@ static void test_write_file(void **state)
 	assert_string_equal(report_extension(CR_REPORT_JSON), "json");
 }
 
+/* The terminal sanitizer: controls shown escaped, printable UTF-8 kept. */
+static void test_term_safe(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain/path core.1234", "plain/path core.1234" },
+		{ "\033]0;pwned\007", "\\x1b]0;pwned\\x07" },
+		{ "a\tb\nc\x7f", "a\\x09b\\x0ac\\x7f" },
+		{ "csi\xc2\x9b" "2J", "csi\\u009b2J" },		/* C1 as UTF-8 */
+		{ "raw\x9b", "raw\\x9b" },			/* not UTF-8 */
+		{ "\xe2\x80\xae" "evil", "\\u202eevil" },	/* RLO */
+		{ "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "\xc0\xaf", "\\xc0\\xaf" },		/* overlong '/' */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = cr_term_safe(cases[i].in);
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+}
+
+/* Report names: unique in a run, at most REPORT_NAME_MAX bytes, cut on a
+ * character boundary, no control characters. */
+static void test_report_names(void **state)
+{
+	(void)state;
+	struct report_names rn = { 0 };
+	assert_int_equal(REPORT_NAME_MAX, 231);
+	assert_string_equal(report_name_claim(&rn, "host-a/core"), "core");
+	assert_string_equal(report_name_claim(&rn, "host-b/core"), "core-2");
+	assert_string_equal(report_name_claim(&rn, "core-2"), "core-2-2");
+	assert_string_equal(report_name_claim(&rn, "/x/core"), "core-3");
+	assert_string_equal(report_name_claim(&rn, "dir/"), "dir");
+	assert_string_equal(report_name_claim(&rn, "/"), "dump");
+	assert_string_equal(report_name_claim(&rn, "a\033[2Jb\xc2\x9b"), "a_[2Jb_");
+
+	/* 200 two-byte characters: cut to an even byte count + "~hash". */
+	char longname[512] = "";
+	for (int i = 0; i < 200; i++)
+		strcat(longname, "\xc3\xa9");
+	const char *n1 = report_name_claim(&rn, longname);
+	assert_true(strlen(n1) <= REPORT_NAME_MAX);
+	const char *tilde = strrchr(n1, '~');
+	assert_non_null(tilde);
+	assert_int_equal((tilde - n1) % 2, 0);
+	assert_int_equal(strlen(tilde), 9);
+	longname[398] = 'x';
+	longname[399] = '\0';
+	const char *n2 = report_name_claim(&rn, longname);
+	assert_true(strlen(n2) <= REPORT_NAME_MAX);
+	assert_string_not_equal(n1, n2);
+	/* The same long name again: "-2" still within the bound. */
+	const char *n3 = report_name_claim(&rn, longname);
+	assert_true(strlen(n3) <= REPORT_NAME_MAX);
+	assert_string_not_equal(n2, n3);
+	assert_string_equal(n3 + strlen(n3) - 2, "-2");
+
+	/* Many dumps of one name: all distinct. */
+	char prev[16] = "";
+	for (int i = 0; i < 1000; i++) {
+		const char *n = report_name_claim(&rn, "many/core.7");
+		assert_non_null(n);
+		assert_string_not_equal(n, prev);
+		snprintf(prev, sizeof(prev), "%s", n);
+	}
+	assert_string_equal(prev, "core.7-1000");
+	report_names_free(&rn);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -1223,6 +1297,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_bad_folds),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_term_safe),
+		cmocka_unit_test(test_report_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
