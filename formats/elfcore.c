@@ -22,8 +22,8 @@
  * off part way (a partial copy) keeps what is there and records a problem
  * for each missing part.
  *
- * Modules are found by elfcore_modules.c (libdwfl's link-map walk, then
- * NT_FILE); the analyzer unwinds over the model, not through libdwfl's core
+ * Modules are found by elfcore_modules.c (the auxv and the link map,
+ * NT_FILE, ELF headers in memory); the analyzer unwinds over the model, not through libdwfl's core
  * memory reader.
  */
 #include "dump.h"

@@ -70,8 +70,8 @@ struct ec {
 bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val);
 
 /*
- * Fill d->modules: libdwfl's link-map and segment walk first, then NT_FILE
- * and the ELF headers in the dump's memory for what it did not find.  Needs
+ * Fill d->modules from the auxv and the link map, NT_FILE and the ELF
+ * headers in the dump's memory (elfcore_modules.c; opens no file).  Needs
  * the notes read, the regions annotated and the segments sorted.
  */
 void elfcore_find_modules(struct ec *ec);
