@@ -427,7 +427,16 @@ static void from_auxv(struct ec *ec, struct cands *c)
 			read_phdrs(ec, phdr, phnum, phent, true, &exe);
 	char *interp = NULL;
 	if (have_exe) {
-		propose_image(c, &exe, strdup("[exe]"), NAME_PLACEHOLDER);
+		/* Named by AT_EXECFN when that is a path (a core without
+		 * NT_FILE has no other name for it), else "[exe]". */
+		char *execfn = elfcore_auxv_get(d, AT_EXECFN, &v) ?
+			cr_dump_read_string(d, v, EC_PATH_MAX) : NULL;
+		if (execfn && execfn[0] == '/')
+			propose_image(c, &exe, execfn, NAME_RELATIVE);
+		else {
+			free(execfn);
+			propose_image(c, &exe, strdup("[exe]"), NAME_PLACEHOLDER);
+		}
 		if (exe.interp && exe.interpsz > 1)
 			interp = cr_dump_read_string(d, exe.interp,
 						     exe.interpsz < EC_PATH_MAX ? exe.interpsz : EC_PATH_MAX);

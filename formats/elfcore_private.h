@@ -50,6 +50,8 @@ struct ec {
 	size_t note_index;		/* notes seen, for messages */
 	bool first_note_seen;
 	uint32_t first_note_type;
+	uint32_t lead_types[3];		/* types of the first three notes */
+	bool saw_kernel_note;		/* NT_PRFPREG, NT_SIGINFO or NT_FILE */
 
 	size_t threads_cap;
 	struct ec_thread_raw *raw;	/* parallel to d->threads */
