@@ -192,8 +192,9 @@ def case_sysroot_escape(opts, wd):
     depth = root.count("/") + 2
     os.symlink("../" * depth + planted.lstrip("/"), os.path.join(root, "usr", "lib", "x.so"))
     os.symlink(planted, os.path.join(root, "abs.so"))
+    os.symlink("loop.so", os.path.join(root, "loop.so"))       # ELOOP, not a hang
     escapes = ["/lib" + planted, "/usr/lib/x.so", "/abs.so", "/.." * depth + planted,
-               "/usr/../../.." + planted]
+               "/usr/../../.." + planted, "/loop.so"]
     core = os.path.join(wd, "escape.core")
     with open(core, "wb") as f:
         f.write(linked_core(escapes + ["/ok.so"]).bytes())
