@@ -39,6 +39,7 @@
 #define EC_MAX_PHDRS 512		/* program headers of one image */
 #define EC_PATH_MAX 4096		/* longest module name kept */
 #define EC_MAX_HEADER_BACK 16		/* regions looked back for l_ld's header */
+#define EC_MAX_NAME_BYTES (16u << 20)	/* module names kept, in all */
 
 /* How much a candidate's name says, lowest first. */
 enum name_rank {
@@ -64,6 +65,8 @@ struct cand {
 struct cands {
 	struct cand *v;
 	size_t n, cap;
+	size_t name_bytes;	/* sum of the names' sizes */
+	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
 };
 
 /* What the program headers of one image in memory say. */
@@ -105,11 +108,18 @@ static struct cand *cand_new(struct cands *c)
 static struct cand *propose(struct cands *c, uint64_t base, uint64_t end,
 			    char *name, enum name_rank rank)
 {
+	size_t len = name ? strlen(name) + 1 : 0;
+	if (c->name_bytes + len > EC_MAX_NAME_BYTES) {
+		c->over_budget = true;
+		free(name);
+		return NULL;
+	}
 	struct cand *x = end > base ? cand_new(c) : NULL;
 	if (!x) {
 		free(name);
 		return NULL;
 	}
+	c->name_bytes += len;
 	x->base = base;
 	x->end = end;
 	x->name = name;
@@ -584,7 +594,8 @@ static void merge_into(struct cand *x, struct cand *y)
 /* Sort, merge and move the candidates into d->modules. */
 static void emit(struct cr_dump *d, struct cands *c)
 {
-	qsort(c->v, c->n, sizeof(*c->v), cmp_cand);
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_cand);
 	size_t out = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct cand *y = &c->v[i];
@@ -627,6 +638,9 @@ void elfcore_find_modules(struct ec *ec)
 	from_auxv(ec, &c);
 	from_nt_file(ec, &c);
 	from_headers(ec, &c);
+	if (c.over_budget)
+		cr_dump_problem(ec->d, "modules: more than %u bytes of module names; the modules beyond are not listed",
+				EC_MAX_NAME_BYTES);
 	emit(ec->d, &c);
 	free(c.v);
 }
