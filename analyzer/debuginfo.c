@@ -118,6 +118,65 @@ int cr_find_by_build_id(const struct cr_options *o, const uint8_t *id,
 	return fd;
 }
 
+/* The build id in FILE's .gnu_debugaltlink when its name is ALTNAME. */
+static size_t altlink_id(const char *file, const char *altname, uint8_t *id,
+			 size_t max)
+{
+	int fd = cr_safe_open(NULL, file);
+	if (fd < 0)
+		return 0;
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t shstrndx, len = 0;
+	if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0)
+		for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn && !len;
+		     scn = elf_nextscn(elf, scn)) {
+			GElf_Shdr sh;
+			const char *sname;
+			Elf_Data *data;
+			if (!gelf_getshdr(scn, &sh) ||
+			    !(sname = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+			    strcmp(sname, ".gnu_debugaltlink") != 0 ||
+			    !(data = elf_getdata(scn, NULL)) || !data->d_buf)
+				continue;
+			/* A NUL-terminated file name, then the build id. */
+			const char *b = data->d_buf;
+			size_t nl = strnlen(b, data->d_size);
+			if (nl < data->d_size && strcmp(b, altname) == 0 &&
+			    data->d_size - nl - 1 <= max) {
+				len = data->d_size - nl - 1;
+				memcpy(id, b + nl + 1, len);
+			}
+		}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return len;
+}
+
+int cr_find_altlink(const struct cr_options *o, const char *file,
+		    const char *altname, char **found)
+{
+	uint8_t id[64];
+	if (!file || !altname || !altname[0])
+		return -1;
+	size_t len = altlink_id(file, altname, id, sizeof(id));
+	if (len == 0)
+		return -1;
+	int fd = cr_find_by_build_id(o, id, len, ".debug", found);
+	if (fd < 0 && altname[0] == '/')
+		fd = try_candidate(o->sysroot ? o->sysroot : "/", altname, id,
+				   len, false, 0, found);
+	else if (fd < 0) {
+		const char *slash = strrchr(file, '/');
+		char *p = cr_strdup_printf("%.*s/%s", slash ? (int)(slash - file) : 1,
+					   slash ? file : ".", altname);
+		if (p)
+			fd = try_candidate(NULL, p, id, len, false, 0, found);
+		free(p);
+	}
+	return fd;
+}
+
 int cr_find_debuglink(const struct cr_options *o, const char *root,
 		      const char *name, const char *debuglink, uint32_t crc,
 		      const uint8_t *id, size_t id_len, char **found)

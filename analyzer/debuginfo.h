@@ -33,6 +33,15 @@ int cr_find_debuglink(const struct cr_options *o, const char *root,
 		      const char *name, const char *debuglink, uint32_t crc,
 		      const uint8_t *id, size_t id_len, char **found);
 
+/*
+ * libdwfl asks find_debuginfo for a dwz file too: the .gnu_debugaltlink
+ * (name ALTNAME, and a build id) of FILE, a debug file found earlier.
+ * Returns its descriptor and *FOUND (build-id trees first, then ALTNAME
+ * inside the sysroot or beside FILE), or -1 when FILE has no such link.
+ */
+int cr_find_altlink(const struct cr_options *o, const char *file,
+		    const char *altname, char **found);
+
 /* ROOT and NAME as one path for the report ("/sysroot" + "/lib/x.so"). */
 char *cr_rooted_path(const char *root, const char *name);
 

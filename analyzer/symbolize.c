@@ -372,8 +372,14 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 	int len = dwfl_module_build_id(mod, &id, &vaddr);
 	size_t id_len = len > 0 ? (size_t)len : 0;
 	*debuginfo_file_name = NULL;
-	int fd = id_len ? cr_find_by_build_id(o, id, id_len, ".debug",
-					      debuginfo_file_name) : -1;
+	/* The dwz file of a debug file found already (crc 0, see
+	 * cr_find_altlink), else the module's own debug file. */
+	int fd = debuglink_crc == 0 ? cr_find_altlink(o, file_name, debuglink_file,
+						      debuginfo_file_name) : -1;
+	if (fd >= 0)
+		return fd;
+	fd = id_len ? cr_find_by_build_id(o, id, id_len, ".debug",
+					  debuginfo_file_name) : -1;
 	if (fd < 0 && ms->found_name)
 		fd = cr_find_debuglink(o, ms->found_root, ms->found_name,
 				       debuglink_file, debuglink_crc, id, id_len,
