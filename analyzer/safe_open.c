@@ -45,7 +45,8 @@ static const long refused_fs[] = {
 };
 
 /* Host directories whose files are refused whatever their type (by
- * device: a file on the file system mounted there). */
+ * device: a file on the file system mounted there; a directory that is no
+ * mount point of its own, as /dev in a bare chroot, is not told apart). */
 static const char *const refused_dirs[] = { "/proc", "/dev", "/dev/shm", "/sys" };
 
 /* Whether the file behind FD (stat ST) may be read. */
@@ -59,9 +60,13 @@ static bool acceptable(int fd, const struct stat *st)
 	for (size_t i = 0; i < sizeof(refused_fs) / sizeof(refused_fs[0]); i++)
 		if ((long)fs.f_type == refused_fs[i])
 			return false;
+	struct stat rs;
+	if (stat("/", &rs) != 0)
+		return false;
 	for (size_t i = 0; i < sizeof(refused_dirs) / sizeof(refused_dirs[0]); i++) {
 		struct stat ds;
-		if (stat(refused_dirs[i], &ds) == 0 && ds.st_dev == st->st_dev)
+		if (stat(refused_dirs[i], &ds) == 0 && ds.st_dev != rs.st_dev &&
+		    ds.st_dev == st->st_dev)
 			return false;
 	}
 	return true;
