@@ -88,6 +88,7 @@ struct cr_symtab {
 	struct symcache cache;
 	const struct cr_sym_provider *providers[CR_MAX_PROVIDERS];
 	size_t nproviders;
+	size_t unreported;	/* modules left out (CR_MAX_DWFL_MODULES) */
 };
 
 void cr_symtab_add_provider(struct cr_symtab *st,
@@ -440,6 +441,47 @@ static Elf *make_arch_elf(struct cr_symtab *st)
 	return elf_memory((char *)b, ehsize);
 }
 
+/*
+ * Which modules go to libdwfl (see CR_MAX_DWFL_MODULES): all of them when
+ * few enough, else those holding a thread's pc first, then the others in
+ * address order up to the limit.  A calloc'd flag per module; NULL out of
+ * memory.
+ */
+static bool *pick_modules(struct cr_symtab *st)
+{
+	const struct cr_dump *d = st->d;
+	bool *pick = calloc(d->nmodules ? d->nmodules : 1, sizeof(*pick));
+	if (!pick)
+		return NULL;
+	size_t n = 0;
+	if (d->nmodules <= CR_MAX_DWFL_MODULES) {
+		for (size_t i = 0; i < d->nmodules; i++)
+			pick[i] = true;
+		return pick;
+	}
+	for (size_t t = 0; t < d->nthreads && n < CR_MAX_DWFL_MODULES; t++) {
+		uint64_t pc;
+		const struct cr_module *m;
+		if (cr_thread_pc(d, &d->threads[t], &pc) &&
+		    (m = cr_dump_module_at(d, pc)) && !pick[m - d->modules]) {
+			pick[m - d->modules] = true;
+			n++;
+		}
+	}
+	for (size_t i = 0; i < d->nmodules && n < CR_MAX_DWFL_MODULES; i++)
+		if (!pick[i]) {
+			pick[i] = true;
+			n++;
+		}
+	st->unreported = d->nmodules - n;
+	return pick;
+}
+
+size_t cr_symtab_unreported(const struct cr_symtab *st)
+{
+	return st->unreported;
+}
+
 struct cr_error *cr_symtab_new(const struct cr_dump *d,
 			       const struct cr_options *opts,
 			       struct cr_symtab **out)
@@ -488,6 +530,11 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		cr_symtab_free(st);
 		return &cr_enomem;
 	}
+	bool *pick = pick_modules(st);
+	if (!pick) {
+		cr_symtab_free(st);
+		return &cr_enomem;
+	}
 	dwfl_report_begin(st->dwfl);
 	for (size_t i = 0; i < d->nmodules; i++) {
 		const struct cr_module *m = &d->modules[i];
@@ -495,7 +542,8 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		ms->st = st;
 		ms->index = i;
 		uint64_t end;
-		if (m->size == 0 || cr_add_overflows(m->base, m->size, &end))
+		if (!pick[i] || m->size == 0 ||
+		    cr_add_overflows(m->base, m->size, &end))
 			continue;
 		Dwfl_Module *mod = dwfl_report_module(
 			st->dwfl, m->path ? m->path : "(unnamed)", m->base, end);
@@ -512,6 +560,7 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		ms->mod = mod;
 	}
 	dwfl_report_end(st->dwfl, NULL, NULL);
+	free(pick);
 	st->arch_elf = make_arch_elf(st);
 	*out = st;
 	return NULL;

@@ -24,6 +24,7 @@ Cases:
   qemu-user       a core shaped like qemu-user's: producer "qemu-user", cpu
                   times not recorded; the same core with a kernel-only note
                   stays "Linux kernel".
+  many-modules    8000 and 16000 libraries: the time grows linearly.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -64,7 +65,8 @@ def linked_core(names, nt_file=True, cycle=False, arch="x86_64"):
         (CW.PT_LOAD, 0, 0x2000, 0x2000, "rx", 0),
         (CW.PT_DYNAMIC, 0x1000, 4 * w, 4 * w, "rw", 0x1000),
     ], size=0x2000, etype=2)
-    r_debug, lm0, strings = 0x1100, 0x1200, 0x1800
+    r_debug, lm0 = 0x1100, 0x1200
+    strings = max(0x1800, lm0 + (len(names) + 1) * 0x28)
     CW.poke(exe, 0x1000, c.words(CW.DT_DEBUG, EXE + r_debug, CW.DT_NULL, 0))
     CW.poke(exe, r_debug, c.words(1, EXE + lm0))
     entries = [(0, b"")] + [(LIB0 + (k << 20), n.encode()) for k, n in enumerate(names)]
@@ -78,7 +80,7 @@ def linked_core(names, nt_file=True, cycle=False, arch="x86_64"):
         CW.poke(exe, at, c.words(base, EXE + s_at, l_ld, nxt, 0))
         CW.poke(exe, s_at, name + b"\0")
         s_at += len(name) + 1
-    c.load(EXE, bytes(exe[:s_at]), size=0x2000, flags="rx")
+    c.load(EXE, bytes(exe[:s_at]), size=max(0x2000, (s_at + 0xfff) & ~0xfff), flags="rx")
     files = []
     for k, n in enumerate(names):
         base = LIB0 + (k << 20)
@@ -345,6 +347,34 @@ def case_link_map_cycle(opts, wd):
     check(any(m.get("main") for m in rep["modules"]), "no main module", paths)
 
 
+def case_many_modules(opts, wd):
+    """Module enumeration and symbolization grow linearly: a link map of
+    N and then 2N libraries (each with NT_FILE entries and an ELF header
+    in memory).  libdwfl's module table is quadratic, so modules beyond
+    CR_MAX_DWFL_MODULES (8192) are not symbolized and a problem says so."""
+    secs = {}
+    for n in (8000, 16000):
+        # (link-map entries and names spill past the executable's image:
+        # the core's PT_LOAD there is grown to hold them)
+        core = os.path.join(wd, "many-%d.core" % n)
+        with open(core, "wb") as f:
+            f.write(linked_core(["/nonexistent/lib%05d.so" % i for i in range(n)]).bytes(align=1))
+        best = None
+        for _ in range(2):      # the better of two runs: the machine is shared
+            rep, t = analyze(opts, core, wd, tag="out-%d" % n)
+            best = t if best is None else min(best, t)
+        secs[n] = best
+        check(len(rep["modules"]) == n + 1, "%d modules listed, expected %d"
+              % (len(rep["modules"]), n + 1))
+        check(not any("link map" in p for p in rep.get("problems") or []),
+              "the link map was not read whole", rep.get("problems"))
+        print("%d libraries: %.2f s" % (n, best))
+    check(any("not symbolized" in p for p in rep.get("problems") or []),
+          "no problem says modules were left out", rep.get("problems"))
+    check(secs[16000] < 2.5 * secs[8000] + 0.2,
+          "twice the modules took %.2f s against %.2f s: not linear" % (secs[16000], secs[8000]))
+
+
 def qemu_core(kernel_note=False):
     c = CW.Core("x86_64")
     c.load(STACK, b"\0" * 0x100, size=0x1000, flags="rw")
@@ -382,6 +412,7 @@ CASES = {
     "no-nt-file": case_no_nt_file,
     "link-map-cycle": case_link_map_cycle,
     "qemu-user": case_qemu_user,
+    "many-modules": case_many_modules,
 }
 
 
