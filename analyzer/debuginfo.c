@@ -7,8 +7,9 @@
  * dump (the debuglink name is a string in a file the dump pointed us to,
  * the directory that of a dump-named path), and do not stay inside a
  * sysroot.  Here every candidate is a (root, name) pair opened by
- * cr_safe_open(): under --sysroot nothing outside the sysroot and the
- * --debug-dir trees is tried; without one the host's /usr/lib/debug is.
+ * cr_safe_open(): under --sysroot no name from the dump is looked up
+ * outside the sysroot and the --debug-dir trees; this machine's build-id
+ * tree is, by hex name, and only a file with the dump's build id is taken.
  * The search order is gdb's and eu-stack's (elfutils
  * libdwfl/find-debuginfo.c): the build-id tree, then beside the file, its
  * .debug/ and /usr/lib/debug/<its dir>/.  debuginfod is left to symbolize.c.
@@ -110,9 +111,13 @@ int cr_find_by_build_id(const struct cr_options *o, const uint8_t *id,
 	for (const char **dir = o->debug_dirs; rel && fd < 0 && dir && *dir &&
 	     n < MAX_DEBUG_DIRS; dir++, n++)
 		fd = try_candidate(*dir, rel, id, len, false, 0, found);
+	if (fd < 0 && abs && o->sysroot)
+		fd = try_candidate(o->sysroot, abs, id, len, false, 0, found);
+	/* This machine's tree too: its names are hex (nothing from the dump
+	 * but the id) and a file is taken only with the dump's build id, so
+	 * it is the very file the dump's machine had. */
 	if (fd < 0 && abs)
-		fd = try_candidate(o->sysroot ? o->sysroot : "/", abs, id, len,
-				   false, 0, found);
+		fd = try_candidate("/", abs, id, len, false, 0, found);
 	free(rel);
 	free(abs);
 	return fd;

@@ -11,9 +11,9 @@
 #include "analysis.h"
 
 /*
- * The build-id trees, in order: each --debug-dir's .build-id, then the
- * sysroot's /usr/lib/debug/.build-id, or the host's when no sysroot was
- * given.  Opens ID's file there (SUFFIX "" the binary, ".debug" its debug
+ * The build-id trees, in order: each --debug-dir's .build-id, the
+ * sysroot's /usr/lib/debug/.build-id, this machine's (a file there is
+ * taken only when its build id is the dump's).  Opens ID's file there (SUFFIX "" the binary, ".debug" its debug
  * file) whose own build id is ID.  Returns a descriptor and *FOUND (its
  * path, malloc'd), or -1.
  */
