@@ -36,9 +36,10 @@
 
 #define EC_MAX_DYN 4096			/* .dynamic entries looked through */
 #define EC_MAX_LINK_MAP CR_MAX_MODULES	/* link_map entries followed */
-#define EC_MAX_PHDRS 512		/* program headers of one image */
+#define EC_MAX_PHDRS 128		/* program headers of one image */
 #define EC_PATH_MAX 4096		/* longest module name kept */
 #define EC_MAX_HEADER_BACK 16		/* regions looked back for l_ld's header */
+#define EC_MAX_HEADER_SEARCHES 4096	/* link-map entries searched that way */
 #define EC_MAX_NAME_BYTES (16u << 20)	/* module names kept, in all */
 
 /* How much a candidate's name says, lowest first. */
@@ -65,6 +66,7 @@ struct cand {
 struct cands {
 	struct cand *v;
 	size_t n, cap;
+	size_t searches;	/* link_map_image() look-backs done */
 	size_t name_bytes;	/* sum of the names' sizes */
 	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
 };
@@ -346,13 +348,18 @@ static enum name_rank path_rank(const char *name, enum name_rank absolute)
  * dynamic section L_LD.  The image found must have bias L_ADDR and hold
  * L_LD, so a lying entry cannot name someone else's image.
  */
-static bool link_map_image(struct ec *ec, uint64_t l_addr, uint64_t l_ld,
-			   struct image *im)
+static bool link_map_image(struct ec *ec, struct cands *c, uint64_t l_addr,
+			   uint64_t l_ld, struct image *im)
 {
 	struct cr_dump *d = ec->d;
 	if (read_image(ec, l_addr, im) && im->bias == l_addr &&
 	    (!l_ld || (l_ld >= im->lo && l_ld < im->hi)))
 		return true;
+	/* The look-back costs up to EC_MAX_HEADER_BACK image reads: a
+	 * budget for all entries, so a long lying link map stays cheap. */
+	if (c->searches >= EC_MAX_HEADER_SEARCHES)
+		return false;
+	c->searches++;
 	size_t r = cr_dump_region_rank(d, l_ld);
 	for (size_t k = 0; r > 0 && k < EC_MAX_HEADER_BACK; k++, r--) {
 		uint64_t start = d->regions[r - 1].start;
@@ -411,7 +418,7 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 		map = next;
 		char *name = l_name ? cr_dump_read_string(d, l_name, EC_PATH_MAX) : NULL;
 		struct image im;
-		if (!name || !name[0] || !link_map_image(ec, l_addr, l_ld, &im)) {
+		if (!name || !name[0] || !link_map_image(ec, c, l_addr, l_ld, &im)) {
 			free(name);	/* the executable (""), or no header */
 			continue;
 		}
