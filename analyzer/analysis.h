@@ -90,7 +90,13 @@ struct cr_module_analysis {
 	char *debug_file;	/* separate debug info used, NULL none */
 	bool has_debug_info;	/* DWARF with lines was found */
 	bool mismatch;		/* a file was found but its build id differs */
+	bool host_file;		/* FILE is this machine's file at the dump's
+				 * path, used because no --sysroot was given */
 };
+
+/* What the reports say of a host_file (it may not be the dump's file). */
+#define CR_HOST_FILE_NOTE "this machine's file: no --sysroot given"
+
 
 enum cr_crash_class {
 	CR_CRASH_NONE = 0,		/* no crash: dump taken on demand */

@@ -101,6 +101,10 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
+	if (cr_symtab_unreported(p->st))
+		cr_analysis_problem(a, "%zu of %zu modules not symbolized: more than %d (CR_MAX_DWFL_MODULES)",
+				    cr_symtab_unreported(p->st), d->nmodules,
+				    CR_MAX_DWFL_MODULES);
 	/* Module facts first: the walk may add what symbol files it used. */
 	for (size_t i = 0; i < d->nmodules; i++)
 		cr_symtab_module_info(p->st, i, &a->modules[i]);

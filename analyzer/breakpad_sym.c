@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safe_open.h"
 #include "cursor.h"
 
 struct bp_file {
@@ -619,9 +620,8 @@ struct cr_error *bp_symfile_parse(const uint8_t *buf, size_t len,
 struct cr_error *bp_symfile_load(const char *path, struct bp_symfile **out)
 {
 	*out = NULL;
-	/* O_NONBLOCK: a FIFO under the symbol directory must not hang us; it
-	 * is refused below as not a regular file. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* A FIFO or device under the symbol directory is never opened. */
+	int fd = cr_safe_open(NULL, path);
 	if (fd < 0)
 		return cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
 	struct stat st;
@@ -970,7 +970,7 @@ static bool bp_module_line_has_id(const char *path, const char *id)
 {
 	char buf[512];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	int fd = cr_safe_open(NULL, path);
 	if (fd < 0)
 		return false;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

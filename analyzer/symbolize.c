@@ -35,7 +35,9 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "debuginfo.h"
 #include "passes.h"
+#include "safe_open.h"
 #include "walk.h"
 
 /* libstdc++'s demangler (C++ ABI); linked from libstdc++. */
@@ -54,7 +56,10 @@ struct modslot {
 	struct cr_symtab *st;
 	size_t index;		/* into dump->modules */
 	Dwfl_Module *mod;
-	char *found;		/* file used */
+	char *found;		/* file used, as shown in the report */
+	const char *found_root;	/* where FOUND_NAME was resolved, NULL -e */
+	char *found_name;	/* its name there */
+	bool host_file;		/* this machine's file, no sysroot given */
 	bool mismatch;
 	bool from_memory;
 	void *mem_image;	/* owned copy for elf_memory() */
@@ -83,6 +88,7 @@ struct cr_symtab {
 	struct symcache cache;
 	const struct cr_sym_provider *providers[CR_MAX_PROVIDERS];
 	size_t nproviders;
+	size_t unreported;	/* modules left out (CR_MAX_DWFL_MODULES) */
 };
 
 void cr_symtab_add_provider(struct cr_symtab *st,
@@ -195,20 +201,18 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* Open PATH as an ELF file whose build id matches M's (when M has one). */
-static int try_open(struct modslot *ms, const char *path, Elf **elfp)
+/*
+ * Open NAME under ROOT (cr_safe_open: a dump-named path stays inside ROOT
+ * and only a regular file is opened) as an ELF file whose build id
+ * matches M's (when M has one).
+ */
+static int try_open(struct modslot *ms, const char *root, const char *name,
+		    Elf **elfp)
 {
 	const struct cr_module *m = &ms->st->d->modules[ms->index];
-	/* The path comes from the dump: only a regular file is opened (a FIFO
-	 * or a device named by a hostile dump must not block or be read). */
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = cr_safe_open(root, name);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return -1;
-	}
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		if (elf)
@@ -269,14 +273,30 @@ static Elf *memory_image(struct modslot *ms)
 	return elf;
 }
 
+/* A place to look for a module's file: NAME resolved inside ROOT. */
+struct cand {
+	const char *root;	/* NULL: the user's own path (-e) */
+	char *name;
+	bool host;		/* this machine's file for a dump's path */
+};
+
+/*
+ * libdwfl's find_elf: the module's file from, in order, -e (the main
+ * module), each --image-dir (by base name), the sysroot (by the dump's
+ * path, resolved inside it), this machine's path when no sysroot was
+ * given, the build-id trees; else the image in dump memory.  With a
+ * sysroot, this machine's files are never tried by the dump's path: they
+ * belong to another machine.
+ */
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 		    Dwarf_Addr base, char **file_name, Elf **elfp)
 {
+	(void)mod, (void)modname, (void)base;
 	struct modslot *ms = *userdata;
 	struct cr_symtab *st = ms->st;
 	const struct cr_module *m = &st->d->modules[ms->index];
 	const struct cr_options *o = st->opts;
-	char *cand[64];
+	struct cand cand[48];
 	size_t nc = 0;
 
 	*elfp = NULL;
@@ -284,43 +304,96 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	if (!m->path || m->kind != CR_MODULE_ELF)
 		goto memory;
 	if (m->is_main && o->executable)
-		cand[nc++] = strdup(o->executable);
+		cand[nc++] = (struct cand){ NULL, strdup(o->executable), false };
 	for (const char **dir = o->image_dirs; dir && *dir && nc < 40; dir++)
-		cand[nc++] = cr_strdup_printf("%s/%s", *dir, base_name(m->path));
+		cand[nc++] = (struct cand){ *dir, strdup(base_name(m->path)), false };
 	if (o->sysroot && m->path[0] == '/')
-		cand[nc++] = cr_strdup_printf("%s%s", o->sysroot, m->path);
-	/* The path on this machine: only trusted when a build id can prove
-	 * it is the same file, or when no sysroot says otherwise. */
-	if (m->path[0] == '/' && (m->build_id_len || !o->sysroot))
-		cand[nc++] = strdup(m->path);
+		cand[nc++] = (struct cand){ o->sysroot, strdup(m->path), false };
+	if (!o->sysroot && m->path[0] == '/')
+		cand[nc++] = (struct cand){ "/", strdup(m->path), true };
 
 	int fd = -1;
 	for (size_t i = 0; i < nc; i++) {
-		if (fd < 0 && cand[i] && (fd = try_open(ms, cand[i], elfp)) >= 0) {
-			*file_name = cand[i];
-			cand[i] = NULL;
+		if (fd < 0 && cand[i].name &&
+		    (fd = try_open(ms, cand[i].root, cand[i].name, elfp)) >= 0) {
+			ms->found_root = cand[i].root;
+			ms->found_name = cand[i].name;
+			ms->host_file = cand[i].host;
+			cand[i].name = NULL;
 		}
-		free(cand[i]);
+		free(cand[i].name);
+	}
+	if (fd < 0 && m->build_id_len) {
+		char *found = NULL;
+		fd = cr_find_by_build_id(o, m->build_id, m->build_id_len, "",
+					 &found);
+		if (fd >= 0) {
+			*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+			if (!*elfp || elf_kind(*elfp) != ELF_K_ELF) {
+				if (*elfp)
+					elf_end(*elfp);
+				*elfp = NULL;
+				close(fd);
+				fd = -1;
+				free(found);
+			} else {
+				ms->found_root = "/";
+				ms->found_name = found;
+			}
+		}
 	}
 	if (fd >= 0) {
-		ms->found = strdup(*file_name);
+		ms->found = cr_rooted_path(ms->found_root, ms->found_name);
+		*file_name = strdup(ms->found);
 		return fd;
-	}
-	if (m->build_id_len) {
-		fd = dwfl_build_id_find_elf(mod, userdata, modname, base,
-					    file_name, elfp);
-		*userdata = ms;
-		if (fd >= 0 || *elfp) {
-			if (*file_name)
-				ms->found = strdup(*file_name);
-			return fd;
-		}
 	}
 memory:
 	*elfp = memory_image(ms);
 	if (*elfp)
 		ms->found = cr_strdup_printf("(image in dump memory)");
 	return -1;
+}
+
+/*
+ * libdwfl's find_debuginfo: the separate debug file of a module whose
+ * file has no DWARF, by build id and then .gnu_debuglink (debuginfo.c).
+ * debuginfod only when the user set DEBUGINFOD_URLS: that is the user
+ * allowing downloads, and libdwfl's client names its cache files by build
+ * id (hex), not by anything else from the dump.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+			  const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct modslot *ms = *userdata;
+	const struct cr_options *o = ms->st->opts;
+	const unsigned char *id = NULL;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &id, &vaddr);
+	size_t id_len = len > 0 ? (size_t)len : 0;
+	*debuginfo_file_name = NULL;
+	/* The dwz file of a debug file found already (crc 0, see
+	 * cr_find_altlink), else the module's own debug file. */
+	int fd = debuglink_crc == 0 ? cr_find_altlink(o, file_name, debuglink_file,
+						      debuginfo_file_name) : -1;
+	if (fd >= 0)
+		return fd;
+	fd = id_len ? cr_find_by_build_id(o, id, id_len, ".debug",
+					  debuginfo_file_name) : -1;
+	if (fd < 0 && ms->found_name)
+		fd = cr_find_debuglink(o, ms->found_root, ms->found_name,
+				       debuglink_file, debuglink_crc, id, id_len,
+				       debuginfo_file_name);
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	if (fd < 0 && id_len && urls && urls[0]) {
+		fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+						  file_name, debuglink_file,
+						  debuglink_crc,
+						  debuginfo_file_name);
+		*userdata = ms;
+	}
+	return fd;
 }
 
 /* --- session ------------------------------------------------------------ */
@@ -368,6 +441,47 @@ static Elf *make_arch_elf(struct cr_symtab *st)
 	return elf_memory((char *)b, ehsize);
 }
 
+/*
+ * Which modules go to libdwfl (see CR_MAX_DWFL_MODULES): all of them when
+ * few enough, else those holding a thread's pc first, then the others in
+ * address order up to the limit.  A calloc'd flag per module; NULL out of
+ * memory.
+ */
+static bool *pick_modules(struct cr_symtab *st)
+{
+	const struct cr_dump *d = st->d;
+	bool *pick = calloc(d->nmodules ? d->nmodules : 1, sizeof(*pick));
+	if (!pick)
+		return NULL;
+	size_t n = 0;
+	if (d->nmodules <= CR_MAX_DWFL_MODULES) {
+		for (size_t i = 0; i < d->nmodules; i++)
+			pick[i] = true;
+		return pick;
+	}
+	for (size_t t = 0; t < d->nthreads && n < CR_MAX_DWFL_MODULES; t++) {
+		uint64_t pc;
+		const struct cr_module *m;
+		if (cr_thread_pc(d, &d->threads[t], &pc) &&
+		    (m = cr_dump_module_at(d, pc)) && !pick[m - d->modules]) {
+			pick[m - d->modules] = true;
+			n++;
+		}
+	}
+	for (size_t i = 0; i < d->nmodules && n < CR_MAX_DWFL_MODULES; i++)
+		if (!pick[i]) {
+			pick[i] = true;
+			n++;
+		}
+	st->unreported = d->nmodules - n;
+	return pick;
+}
+
+size_t cr_symtab_unreported(const struct cr_symtab *st)
+{
+	return st->unreported;
+}
+
 struct cr_error *cr_symtab_new(const struct cr_dump *d,
 			       const struct cr_options *opts,
 			       struct cr_symtab **out)
@@ -380,8 +494,8 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 	st->d = d;
 	st->opts = opts;
 
-	/* dwfl_standard_find_debuginfo's search path: ".debug" beside the
-	 * file, /usr/lib/debug (build-id tree), the sysroot's, --debug-dir. */
+	/* The search path of dwfl_build_id_find_debuginfo, called only for
+	 * debuginfod (find_debuginfo): the build-id trees, by hex names. */
 	size_t len = 64 + (opts->sysroot ? strlen(opts->sysroot) : 0);
 	for (const char **dir = opts->debug_dirs; dir && *dir; dir++)
 		len += strlen(*dir) + 1;
@@ -401,7 +515,7 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		strcat(st->debuginfo_path, *dir);
 	}
 	st->callbacks.find_elf = find_elf;
-	st->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+	st->callbacks.find_debuginfo = find_debuginfo;
 	st->callbacks.section_address = dwfl_offline_section_address;
 	st->callbacks.debuginfo_path = &st->debuginfo_path;
 	st->dwfl = dwfl_begin(&st->callbacks);
@@ -416,6 +530,11 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		cr_symtab_free(st);
 		return &cr_enomem;
 	}
+	bool *pick = pick_modules(st);
+	if (!pick) {
+		cr_symtab_free(st);
+		return &cr_enomem;
+	}
 	dwfl_report_begin(st->dwfl);
 	for (size_t i = 0; i < d->nmodules; i++) {
 		const struct cr_module *m = &d->modules[i];
@@ -423,7 +542,8 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		ms->st = st;
 		ms->index = i;
 		uint64_t end;
-		if (m->size == 0 || cr_add_overflows(m->base, m->size, &end))
+		if (!pick[i] || m->size == 0 ||
+		    cr_add_overflows(m->base, m->size, &end))
 			continue;
 		Dwfl_Module *mod = dwfl_report_module(
 			st->dwfl, m->path ? m->path : "(unnamed)", m->base, end);
@@ -440,6 +560,7 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 		ms->mod = mod;
 	}
 	dwfl_report_end(st->dwfl, NULL, NULL);
+	free(pick);
 	st->arch_elf = make_arch_elf(st);
 	*out = st;
 	return NULL;
@@ -456,6 +577,7 @@ void cr_symtab_free(struct cr_symtab *st)
 	if (st->slots) {
 		for (size_t i = 0; i < st->d->nmodules; i++) {
 			free(st->slots[i].found);
+			free(st->slots[i].found_name);
 			free(st->slots[i].mem_image);
 		}
 		free(st->slots);
@@ -785,6 +907,7 @@ void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 		}
 	}
 	out->mismatch = ms->mismatch && !out->file;
+	out->host_file = out->file && ms->host_file;
 }
 
 bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,

@@ -49,6 +49,13 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 			       struct cr_symtab **out);
 void cr_symtab_free(struct cr_symtab *st);
 Dwfl *cr_symtab_dwfl(struct cr_symtab *st);
+
+/* Modules given to libdwfl at most: dwfl_report_module() looks through
+ * every module reported before (elfutils 0.188), so reporting n modules
+ * costs n^2; 8192 take ~0.5 s. */
+#define CR_MAX_DWFL_MODULES 8192
+/* How many of the dump's modules were left out for CR_MAX_DWFL_MODULES. */
+size_t cr_symtab_unreported(const struct cr_symtab *st);
 /* An ELF handle that names the dump's architecture, for dwfl_attach_state;
  * NULL when the architecture is unknown. */
 Elf *cr_symtab_arch_elf(struct cr_symtab *st);

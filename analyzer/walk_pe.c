@@ -53,6 +53,8 @@
 #include "symtab.h"
 #include "passes.h"
 #include "walk.h"
+#include "debuginfo.h"
+#include "safe_open.h"
 
 #define PE_MAX_CHAIN 32		/* chained unwind infos followed per frame */
 #define PE_MAX_INDIRECT 4	/* indirect RUNTIME_FUNCTION entries followed */
@@ -192,13 +194,13 @@ static char *find_in_dir(const char *dir, const char *name)
 	return found;
 }
 
-/* SYSROOT + the Windows path without its drive, with slashes. */
-static char *sysroot_path(const char *sysroot, const char *path)
+/* The Windows path without its drive, with slashes: a name inside the
+ * sysroot (resolved there by cr_safe_open, so ".." cannot leave it). */
+static char *sysroot_path(const char *path)
 {
 	if (isalpha((unsigned char)path[0]) && path[1] == ':')
 		path += 2;
-	char *p = cr_strdup_printf("%s/%s", sysroot,
-				   path + (*path == '\\' || *path == '/'));
+	char *p = cr_strdup_printf("/%s", path + (*path == '\\' || *path == '/'));
 	for (char *q = p; q && *q; q++)
 		if (*q == '\\')
 			*q = '/';
@@ -206,27 +208,35 @@ static char *sysroot_path(const char *sysroot, const char *path)
 }
 
 /*
- * Try the file at PATH for module I: open it, compare its ids with the
+ * Try the file NAME under ROOT (cr_safe_open; ROOT NULL: NAME is a path in
+ * the user's image dir) for module I: open it, compare its ids with the
  * dump's and open the image through it.  True when PM now reads the file;
  * a file that does not match is remembered in PM->refused.
  */
 static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
-		     const char *path)
+		     const char *root, const char *name)
 {
 	const struct cr_module *m = &pe->d->modules[i];
 	bool have_stamp;
 	uint32_t stamp = 0, size = 0;
 	if (!expected_ids(m, &have_stamp, &stamp, &size))
 		return false;	/* nothing to check a file against */
+	int fd = cr_safe_open(root, name);
+	if (fd < 0)
+		return false;
+	char *path = cr_rooted_path(root, name);
 	struct pe_file f;
-	struct cr_error *err = pe_file_open(path, m->base, &f);
+	struct cr_error *err = pe_file_from_fd(fd, path ? path : name, m->base, &f);
 	if (err) {
 		cr_error_free(err);
+		free(path);
 		return false;
 	}
 	if ((have_stamp && f.timestamp != stamp) || f.size_of_image != size) {
 		if (!pm->refused)
-			pm->refused = strdup(path);
+			pm->refused = path;
+		else
+			free(path);
 		pe_file_close(&f);
 		return false;
 	}
@@ -235,11 +245,12 @@ static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
 	if ((err = pe_image_open(pe_mem_file(&pm->file), m->base, m->size, &img))) {
 		cr_error_free(err);
 		pe_file_close(&pm->file);
+		free(path);
 		return false;
 	}
 	pm->img = img;
 	pm->has_file = true;
-	pm->used = strdup(path);
+	pm->used = path;
 	return true;
 }
 
@@ -251,14 +262,14 @@ static bool find_file(struct cr_pe *pe, size_t i, struct pe_module *pm)
 		return false;
 	for (size_t k = 0; pe->image_dirs && pe->image_dirs[k]; k++) {
 		char *path = find_in_dir(pe->image_dirs[k], path_base(mpath));
-		bool ok = path && try_file(pe, i, pm, path);
+		bool ok = path && try_file(pe, i, pm, NULL, path);
 		free(path);
 		if (ok)
 			return true;
 	}
 	if (pe->sysroot) {
-		char *path = sysroot_path(pe->sysroot, mpath);
-		bool ok = path && try_file(pe, i, pm, path);
+		char *path = sysroot_path(mpath);
+		bool ok = path && try_file(pe, i, pm, pe->sysroot, path);
 		free(path);
 		if (ok)
 			return true;

@@ -22,8 +22,8 @@
  * off part way (a partial copy) keeps what is there and records a problem
  * for each missing part.
  *
- * Modules are found by elfcore_modules.c (libdwfl's link-map walk, then
- * NT_FILE); the analyzer unwinds over the model, not through libdwfl's core
+ * Modules are found by elfcore_modules.c (the auxv and the link map,
+ * NT_FILE, ELF headers in memory); the analyzer unwinds over the model, not through libdwfl's core
  * memory reader.
  */
 #include "dump.h"
@@ -575,6 +575,10 @@ static void note_one(struct ec *ec, const char *name, size_t namelen,
 		ec->first_note_seen = true;
 		ec->first_note_type = type;
 	}
+	if (ec->note_index < 3)
+		ec->lead_types[ec->note_index] = type;
+	if (type == NT_PRFPREG || type == NT_SIGINFO || type == NT_FILE)
+		ec->saw_kernel_note = true;
 	if (namelen != 4 || memcmp(name, "CORE", 4) != 0)
 		return;	/* "LINUX" notes: FP/vector state, not used */
 	switch (type) {
@@ -664,7 +668,8 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
  * Producer: the kernel writes its notes starting with the dumping thread's
  * NT_PRSTATUS (fs/binfmt_elf.c fill_note_info); gdb's gcore starts with
  * NT_PRPSINFO (linux-tdep.c linux_make_corefile_notes) and writes zeros for
- * every pr_utime/pr_stime.  The first note's type is the test.
+ * every pr_utime/pr_stime.  The first note's type is the test.  qemu-user
+ * is told apart by its notes (written_by_qemu) and also writes zero times.
  *
  * Times: in a kernel core the thread-group leader's entry (tid == pid) holds
  * the whole process's times (thread_group_cputime) and the other entries
@@ -679,17 +684,39 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
  * ptrace attach, which is no event.  So the event is the first non-zero
  * pr_cursig, and an NT_SIGINFO only describes it when the numbers agree.
  */
+/*
+ * qemu-user's cores (linux-user/elfload.c fill_note_info): NT_PRSTATUS of
+ * the dumping thread, NT_PRPSINFO, NT_AUXV, then one NT_PRSTATUS per other
+ * thread, with zero cpu times; never NT_PRFPREG, NT_SIGINFO or NT_FILE.
+ * The kernel writes NT_PRFPREG for every thread (since Linux 3.7 also
+ * NT_SIGINFO and NT_FILE), so all of this together is qemu's.
+ */
+static bool written_by_qemu(const struct ec *ec)
+{
+	if (ec->saw_kernel_note || ec->note_index < 3 ||
+	    ec->lead_types[0] != NT_PRSTATUS ||
+	    ec->lead_types[1] != NT_PRPSINFO || ec->lead_types[2] != NT_AUXV)
+		return false;
+	for (size_t i = 0; i < ec->d->nthreads; i++)
+		if (ec->raw[i].utime || ec->raw[i].stime)
+			return false;
+	return true;
+}
+
 static void finish_threads(struct ec *ec)
 {
 	struct cr_dump *d = ec->d;
 	bool gcore = ec->first_note_seen &&
 		     ec->first_note_type == NT_PRPSINFO;
-	d->producer = strdup(gcore ? "gdb (gcore)" : "Linux kernel");
+	bool qemu = !gcore && written_by_qemu(ec);
+	d->producer = strdup(gcore ? "gdb (gcore)" : qemu ? "qemu-user"
+			     : "Linux kernel");
 
 	if (d->process.pid < 0 && d->nthreads > 0)
 		d->process.pid = d->threads[0].tid;
 
-	if (!gcore && d->nthreads > 0) {
+	/* gcore and qemu-user write zeros: not recorded. */
+	if (!gcore && !qemu && d->nthreads > 0) {
 		for (size_t i = 0; i < d->nthreads; i++) {
 			struct cr_thread *t = &d->threads[i];
 			if (!ec->raw[i].have_times)

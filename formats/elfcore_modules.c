@@ -1,145 +1,387 @@
 /*
- * elfcore_modules.c - the modules (mapped ELF images) of a Linux ELF core.
+ * elfcore_modules.c - the modules (mapped ELF images) of a Linux ELF core,
+ * found by this reader alone: no libdwfl, no file opened.
  *
- * libdwfl's dwfl_core_file_report() follows the dynamic linker's link map
- * (auxv AT_PHDR -> PT_DYNAMIC -> DT_DEBUG -> r_debug -> link_map chain) and
- * the ELF images it finds in the core's memory, with the build ids they
- * carry.  When it finds nothing, modules come from NT_FILE: one per path
- * that looks like an ELF image, with the build id read from the ELF headers
- * in the dump's memory.  Nothing here opens a file itself; see
- * names_are_safe() for the files libdwfl would open.
+ * Three sources, each read from the core's own bytes:
+ *
+ *   1. The auxiliary vector and the dynamic linker's link map.  AT_PHDR,
+ *      AT_PHNUM and AT_PHENT give the executable's program headers in
+ *      memory (PT_PHDR gives its load bias, PT_DYNAMIC its dynamic
+ *      section, PT_INTERP the dynamic linker's path); DT_DEBUG holds
+ *      &r_debug, r_debug.r_map the first link_map { l_addr, l_name, l_ld,
+ *      l_next, l_prev } (glibc <link.h>, words of the core's class).
+ *      AT_BASE is the dynamic linker's ELF header, AT_SYSINFO_EHDR the
+ *      vdso's.
+ *   2. NT_FILE: the file-backed mappings with their paths.
+ *   3. ELF headers in the dump's memory: kernel cores keep the first page
+ *      of every mapped ELF file (coredump_filter bit 4), which holds the
+ *      ELF header, the program headers and usually the build-id note.  A
+ *      header gives a module's range (its PT_LOADs) and build id.
+ *
+ * Each source proposes candidates (base, end, name, build id); they are
+ * sorted by base and merged, the best name winning (NT_FILE's absolute path
+ * over a link-map name over a soname), so a core without NT_FILE (qemu-user
+ * writes such cores) still gets its modules and their build ids.  Every
+ * count from the dump is capped (EC_MAX_*) and the merge costs n log n.
+ * Files are opened later, by the analyzer (analyzer/safe_open.c), never
+ * here: a name from the dump is only a name.
  */
 #include "elfcore_private.h"
 #include "cursor.h"
 
 #include <elf.h>
-#include <elfutils/libdwfl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* Limits of the link-map check (names_are_safe). */
 #define EC_MAX_DYN 4096			/* .dynamic entries looked through */
 #define EC_MAX_LINK_MAP CR_MAX_MODULES	/* link_map entries followed */
-#define EC_PATH_MAX 4096		/* longer names fail open() anyway */
+#define EC_MAX_PHDRS 128		/* program headers of one image */
+#define EC_PATH_MAX 4096		/* longest module name kept */
+#define EC_MAX_HEADER_BACK 16		/* regions looked back for l_ld's header */
+#define EC_MAX_HEADER_SEARCHES 4096	/* link-map entries searched that way */
+#define EC_MAX_NAME_BYTES (16u << 20)	/* module names kept, in all */
 
-/* A module entry for D; NULL when the table is full or memory is out. */
-static struct cr_module *new_module(struct cr_dump *d)
+/* How much a candidate's name says, lowest first. */
+enum name_rank {
+	NAME_NONE = 0,
+	NAME_PLACEHOLDER,	/* "[vdso]", "[exe]" */
+	NAME_SONAME,		/* a link-map name that is not a path */
+	NAME_RELATIVE,		/* an NT_FILE or link-map path, relative */
+	NAME_INTERP,		/* the executable's PT_INTERP */
+	NAME_LINK_MAP,		/* an absolute link-map name */
+	NAME_NT_FILE,		/* an absolute NT_FILE path */
+};
+
+/* A module proposed by one source. */
+struct cand {
+	uint64_t base, end;
+	bool from_header;	/* range from the image's own PT_LOADs */
+	char *name;		/* owned, NULL none */
+	enum name_rank rank;
+	uint8_t build_id[EC_MAX_BUILD_ID];
+	size_t build_id_len;
+};
+
+struct cands {
+	struct cand *v;
+	size_t n, cap;
+	size_t searches;	/* link_map_image() look-backs done */
+	size_t name_bytes;	/* sum of the names' sizes */
+	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
+};
+
+/* What the program headers of one image in memory say. */
+struct image {
+	uint64_t bias;			/* load bias */
+	uint64_t lo, hi;		/* [lo, hi): its PT_LOADs */
+	uint64_t dyn, dynsz;		/* PT_DYNAMIC, biased; 0 none */
+	uint64_t interp, interpsz;	/* PT_INTERP, biased; 0 none */
+	uint8_t build_id[EC_MAX_BUILD_ID];
+	size_t build_id_len;
+};
+
+/* The page size for rounding: NT_FILE's when it is a sane power of two. */
+static uint64_t page_of(const struct ec *ec)
 {
-	if (d->nmodules >= CR_MAX_MODULES)
-		return NULL;
-	if ((d->nmodules & (d->nmodules - 1)) == 0) {
-		size_t cap = d->nmodules ? d->nmodules * 2 : 16;
-		struct cr_module *m = realloc(d->modules, cap * sizeof(*m));
-		if (!m)
-			return NULL;
-		d->modules = m;
-	}
-	struct cr_module *m = &d->modules[d->nmodules++];
-	memset(m, 0, sizeof(*m));
-	m->kind = CR_MODULE_ELF;
-	return m;
+	uint64_t p = ec->page_size;
+	return p >= 4096 && p <= (1u << 20) && (p & (p - 1)) == 0 ? p : 4096;
 }
 
-static int report_module(Dwfl_Module *mod, void **userdata, const char *name,
-			 Dwarf_Addr base, void *arg)
+/* A candidate slot in C; NULL when full or out of memory. */
+static struct cand *cand_new(struct cands *c)
 {
-	struct cr_dump *d = arg;
-	Dwarf_Addr low = 0, high = 0;
-	const char *mname = dwfl_module_info(mod, NULL, &low, &high, NULL,
-					     NULL, NULL, NULL);
-	struct cr_module *m = new_module(d);
-	if (!m)
-		return DWARF_CB_ABORT;
-	/* libdwfl names libraries by their link-map name (a soname such as
-	 * "libc.so.6" when the link map says so); NT_FILE has the path. */
-	const struct cr_region *r = cr_dump_region_at(d, low);
-	if (!(mname && mname[0] == '/') && r && r->path && r->file_offset == 0)
-		mname = r->path;
-	m->path = strdup(mname ? mname : name ? name : "?");
-	m->base = low;
-	m->size = high > low ? high - low : 0;
-	const unsigned char *bits;
-	GElf_Addr vaddr;
-	int len = dwfl_module_build_id(mod, &bits, &vaddr);
-	if (len > 0 && len <= EC_MAX_BUILD_ID) {
-		m->build_id = malloc((size_t)len);
-		if (m->build_id) {
-			memcpy(m->build_id, bits, (size_t)len);
-			m->build_id_len = (size_t)len;
+	if (c->n >= CR_MAX_MODULES)
+		return NULL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct cand *v = realloc(c->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->v = v;
+		c->cap = cap;
+	}
+	struct cand *x = &c->v[c->n++];
+	memset(x, 0, sizeof(*x));
+	return x;
+}
+
+/* Propose [BASE, END) named NAME (taken over, may be NULL) with RANK. */
+static struct cand *propose(struct cands *c, uint64_t base, uint64_t end,
+			    char *name, enum name_rank rank)
+{
+	size_t len = name ? strlen(name) + 1 : 0;
+	if (c->name_bytes + len > EC_MAX_NAME_BYTES) {
+		c->over_budget = true;
+		free(name);
+		return NULL;
+	}
+	struct cand *x = end > base ? cand_new(c) : NULL;
+	if (!x) {
+		free(name);
+		return NULL;
+	}
+	c->name_bytes += len;
+	x->base = base;
+	x->end = end;
+	x->name = name;
+	x->rank = name ? rank : NAME_NONE;
+	return x;
+}
+
+static void propose_image(struct cands *c, const struct image *im, char *name,
+			  enum name_rank rank)
+{
+	struct cand *x = propose(c, im->lo, im->hi, name, rank);
+	if (!x)
+		return;
+	x->from_header = true;
+	memcpy(x->build_id, im->build_id, im->build_id_len);
+	x->build_id_len = im->build_id_len;
+}
+
+/* The GNU build id among the notes at ADDR (LEN bytes) of dump memory. */
+static void notes_build_id(struct ec *ec, uint64_t addr, uint64_t len,
+			   struct image *im)
+{
+	uint8_t notes[EC_HEADER_PEEK];
+	if (len > sizeof(notes))
+		len = sizeof(notes);
+	size_t got = cr_dump_read(ec->d, addr, notes, (size_t)len);
+	struct cr_cursor nc = cr_cursor_make(notes, got, ec->big_endian, 0, NULL);
+	while (cr_cursor_left(&nc) >= 12) {
+		uint32_t ns, ds, nt;
+		const uint8_t *name, *desc;
+		cr_cursor_u32(&nc, &ns);
+		cr_cursor_u32(&nc, &ds);
+		cr_cursor_u32(&nc, &nt);
+		struct cr_error *err = cr_cursor_bytes(
+			&nc, ((uint64_t)ns + 3) & ~3ull, &name);
+		if (!err)
+			err = cr_cursor_bytes(&nc, ds, &desc);
+		if (err) {
+			cr_error_free(err);
+			return;
+		}
+		cr_cursor_skip(&nc, (((uint64_t)ds + 3) & ~3ull) - ds);
+		if (nt == NT_GNU_BUILD_ID && ns == 4 &&
+		    memcmp(name, "GNU", 4) == 0 && ds > 0 &&
+		    ds <= EC_MAX_BUILD_ID) {
+			memcpy(im->build_id, desc, ds);
+			im->build_id_len = ds;
+			return;
 		}
 	}
-	return DWARF_CB_OK;
-}
-
-static void build_id_from_memory(struct ec *ec, struct cr_module *m);
-
-/*
- * Whether PATH, a name taken from the dump, is harmless to open(): nothing
- * there (open fails the same way) or a regular file.  A FIFO would block
- * open() for ever; a device may act on being opened (a tty, a watchdog).
- */
-static bool name_ok(const char *path)
-{
-	struct stat st;
-	return !path || !path[0] || stat(path, &st) != 0 ||
-	       S_ISREG(st.st_mode);
 }
 
 /*
- * The first link-map name that is not name_ok(), malloc'd; NULL when all
- * are (or there is no link map).  Follows the same chain as libdwfl's
- * dwfl_link_map_report(): auxv AT_PHDR/AT_PHNUM/AT_PHENT give the
- * executable's program headers in memory; PT_PHDR gives the load bias and
- * PT_DYNAMIC the dynamic section, whose DT_DEBUG holds &r_debug;
- * r_debug is { int r_version; struct link_map *r_map; ... } and link_map
- * { l_addr, l_name, l_ld, l_next, l_prev } (glibc <link.h>), all words of
- * the core's class.  Every address is read through cr_dump_read(); the
- * chain is cut at EC_MAX_LINK_MAP entries (a cycle ends there too).
+ * Read PHNUM program headers of PHENT bytes at PHDR in dump memory into
+ * IM.  BIAS_FROM_PHDR: the load bias is PHDR minus PT_PHDR's p_vaddr (the
+ * executable seen through the auxv); else IM->bias is already set.
+ * False when no PT_LOAD was read.
  */
-static char *unsafe_link_map_name(struct ec *ec)
+static bool read_phdrs(struct ec *ec, uint64_t phdr, uint64_t phnum,
+		       uint64_t phent, bool bias_from_phdr, struct image *im)
 {
 	struct cr_dump *d = ec->d;
 	unsigned w = ec->word;
-	uint64_t phdr, phnum, phent;
-	if (!elfcore_auxv_get(d, AT_PHDR, &phdr) ||
-	    !elfcore_auxv_get(d, AT_PHNUM, &phnum) ||
-	    !elfcore_auxv_get(d, AT_PHENT, &phent) ||
-	    phent != (ec->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
-	    phnum == 0 || phnum > 0xffff)
+	if (phent != (ec->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) ||
+	    phnum == 0)
+		return false;
+	if (phnum > EC_MAX_PHDRS)
+		phnum = EC_MAX_PHDRS;
+	uint8_t buf[EC_MAX_PHDRS * sizeof(Elf64_Phdr)];
+	size_t got = cr_dump_read(d, phdr, buf, (size_t)(phnum * phent));
+	phnum = got / phent;
+	struct cr_cursor c = cr_cursor_make(buf, got, ec->big_endian, 0, NULL);
+	uint64_t lo = UINT64_MAX, hi = 0;
+	bool have_bias = !bias_from_phdr;
+	/* Pass 0: the bias (PT_PHDR); pass 1: everything else. */
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t i = 0; i < phnum; i++) {
+			uint64_t p = i * phent, type, vaddr, memsz, filesz;
+			cr_cursor_peek(&c, p, 4, &type);
+			cr_cursor_peek(&c, p + (ec->is64 ? 16 : 8), w, &vaddr);
+			cr_cursor_peek(&c, p + (ec->is64 ? 32 : 16), w, &filesz);
+			cr_cursor_peek(&c, p + (ec->is64 ? 40 : 20), w, &memsz);
+			if (pass == 0) {
+				if (type == PT_PHDR && !have_bias) {
+					im->bias = phdr - vaddr;
+					have_bias = true;
+				}
+				continue;
+			}
+			uint64_t at = im->bias + vaddr, end;
+			if (type == PT_LOAD) {
+				if (cr_add_overflows(at, memsz, &end))
+					continue;
+				if (at < lo)
+					lo = at;
+				if (end > hi)
+					hi = end;
+			} else if (type == PT_DYNAMIC && !im->dyn) {
+				im->dyn = at;
+				im->dynsz = filesz;
+			} else if (type == PT_INTERP && !im->interp) {
+				im->interp = at;
+				im->interpsz = filesz;
+			} else if (type == PT_NOTE && !im->build_id_len) {
+				/* The build id may be in any PT_NOTE (the
+				 * first is often .note.gnu.property). */
+				notes_build_id(ec, at, filesz, im);
+			}
+		}
+	if (hi <= lo)
+		return false;
+	/* Whole pages, as the mappings are (and as libdwfl reports them). */
+	uint64_t page = page_of(ec);
+	im->lo = lo & ~(page - 1);
+	im->hi = hi + (page - 1) < hi ? hi : (hi + (page - 1)) & ~(page - 1);
+	return true;
+}
+
+/*
+ * Read the ELF image whose header is at HDR in dump memory.  Its load bias
+ * is HDR minus the page of its first PT_LOAD (which maps the header: file
+ * offset 0).  False when HDR holds no ELF header of the core's class.
+ */
+static bool read_image(struct ec *ec, uint64_t hdr, struct image *im)
+{
+	uint8_t eh[sizeof(Elf64_Ehdr)];
+	size_t ehsize = ec->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	memset(im, 0, sizeof(*im));
+	if (cr_dump_read(ec->d, hdr, eh, ehsize) != ehsize ||
+	    memcmp(eh, ELFMAG, SELFMAG) != 0 ||
+	    eh[EI_CLASS] != (ec->is64 ? ELFCLASS64 : ELFCLASS32) ||
+	    eh[EI_DATA] != (ec->big_endian ? ELFDATA2MSB : ELFDATA2LSB))
+		return false;
+	struct cr_cursor c = cr_cursor_make(eh, ehsize, ec->big_endian, 0, NULL);
+	uint64_t phoff, phent, phnum, type, vaddr, off;
+	cr_cursor_peek(&c, ec->is64 ? 32 : 28, ec->word, &phoff);
+	cr_cursor_peek(&c, ec->is64 ? 54 : 42, 2, &phent);
+	cr_cursor_peek(&c, ec->is64 ? 56 : 44, 2, &phnum);
+	if (phoff >= EC_HEADER_PEEK)	/* not in the header's page */
+		return false;
+	/* The first PT_LOAD gives the bias. */
+	uint8_t ph[sizeof(Elf64_Phdr)];
+	for (uint64_t i = 0; i < phnum && i < EC_MAX_PHDRS; i++) {
+		if (phent > sizeof(ph) ||
+		    cr_dump_read(ec->d, hdr + phoff + i * phent, ph,
+				 (size_t)phent) != phent)
+			return false;
+		struct cr_cursor pc = cr_cursor_make(ph, (size_t)phent,
+						     ec->big_endian, 0, NULL);
+		cr_cursor_peek(&pc, 0, 4, &type);
+		if (type != PT_LOAD)
+			continue;
+		cr_cursor_peek(&pc, ec->is64 ? 8 : 4, ec->word, &off);
+		cr_cursor_peek(&pc, ec->is64 ? 16 : 8, ec->word, &vaddr);
+		im->bias = hdr - ((vaddr - off) & ~(page_of(ec) - 1));
+		return read_phdrs(ec, hdr + phoff, phnum, phent, false, im);
+	}
+	return false;
+}
+
+/*
+ * DT_SONAME of the image IM from its dynamic section in memory, malloc'd;
+ * NULL when unreadable.  The dynamic linker relocates DT_STRTAB in place,
+ * the kernel's vdso is not relocated: an address outside the image is one
+ * still to be biased (old x86_64 vdsos are linked at 0xffffffffff700000).
+ */
+static char *image_soname(struct ec *ec, const struct image *im)
+{
+	struct cr_dump *d = ec->d;
+	unsigned w = ec->word;
+	uint64_t strtab = 0, soname = 0, ndyn = im->dynsz / (2u * w);
+	bool have_soname = false;
+	if (!im->dyn)
 		return NULL;
-	uint64_t bias = 0, dyn = 0, dynsz = 0;
-	bool have_bias = false, have_dyn = false;
-	for (uint64_t i = 0; i < phnum; i++) {
-		uint8_t buf[sizeof(Elf64_Phdr)];
-		/* phnum * phent < 2^22: only the addition can wrap, and a
-		 * wrapped address is just another address to read. */
-		if (cr_dump_read(d, phdr + i * phent, buf, (size_t)phent) != phent)
+	if (ndyn > EC_MAX_DYN)
+		ndyn = EC_MAX_DYN;
+	for (uint64_t i = 0; i < ndyn; i++) {
+		uint64_t tag, val, at = im->dyn + i * 2u * w;
+		if (!cr_dump_read_word(d, at, &tag) ||
+		    !cr_dump_read_word(d, at + w, &val) || tag == DT_NULL)
 			break;
-		struct cr_cursor c = cr_cursor_make(buf, (size_t)phent,
-						    ec->big_endian, 0, NULL);
-		uint64_t type, vaddr, filesz;
-		if (!cr_cursor_peek(&c, 0, 4, &type) ||
-		    !cr_cursor_peek(&c, ec->is64 ? 16 : 8, w, &vaddr) ||
-		    !cr_cursor_peek(&c, ec->is64 ? 32 : 16, w, &filesz))
-			break;
-		if (type == PT_PHDR && !have_bias) {	/* the first, as libdwfl */
-			bias = phdr - vaddr;
-			have_bias = true;
-		} else if (type == PT_DYNAMIC && !have_dyn) {
-			dyn = vaddr;
-			dynsz = filesz;
-			have_dyn = true;
+		if (tag == DT_STRTAB)
+			strtab = val;
+		else if (tag == DT_SONAME) {
+			soname = val;
+			have_soname = true;
 		}
 	}
-	if (!have_dyn)
+	if (!strtab || !have_soname)
 		return NULL;
+	if (strtab < im->lo || strtab >= im->hi)
+		strtab += im->bias;
+	char *name = cr_dump_read_string(d, strtab + soname, 256);
+	if (name && !name[0]) {
+		free(name);
+		name = NULL;
+	}
+	return name;
+}
+
+/* NAME, or the image's soname, or PLACEHOLDER; ranked into *RANK. */
+static char *name_or_soname(struct ec *ec, const struct image *im,
+			    const char *placeholder, enum name_rank *rank)
+{
+	char *n = image_soname(ec, im);
+	*rank = n ? NAME_SONAME : NAME_PLACEHOLDER;
+	return n ? n : strdup(placeholder);
+}
+
+/* The name of a link-map entry or NT_FILE path, ranked. */
+static enum name_rank path_rank(const char *name, enum name_rank absolute)
+{
+	if (!name || !name[0])
+		return NAME_NONE;
+	if (name[0] == '/')
+		return absolute;
+	return strchr(name, '/') ? NAME_RELATIVE : NAME_SONAME;
+}
+
+/*
+ * The image of a link-map entry: its header is at L_ADDR when its first
+ * PT_LOAD is at vaddr 0 (every shared library linked the usual way); else
+ * (a prelinked library) at the start of one of the regions just below its
+ * dynamic section L_LD.  The image found must have bias L_ADDR and hold
+ * L_LD, so a lying entry cannot name someone else's image.
+ */
+static bool link_map_image(struct ec *ec, struct cands *c, uint64_t l_addr,
+			   uint64_t l_ld, struct image *im)
+{
+	struct cr_dump *d = ec->d;
+	if (read_image(ec, l_addr, im) && im->bias == l_addr &&
+	    (!l_ld || (l_ld >= im->lo && l_ld < im->hi)))
+		return true;
+	/* The look-back costs up to EC_MAX_HEADER_BACK image reads: a
+	 * budget for all entries, so a long lying link map stays cheap. */
+	if (c->searches >= EC_MAX_HEADER_SEARCHES)
+		return false;
+	c->searches++;
+	size_t r = cr_dump_region_rank(d, l_ld);
+	for (size_t k = 0; r > 0 && k < EC_MAX_HEADER_BACK; k++, r--) {
+		uint64_t start = d->regions[r - 1].start;
+		if (start != l_addr && read_image(ec, start, im) &&
+		    im->bias == l_addr && l_ld >= im->lo && l_ld < im->hi)
+			return true;
+	}
+	return false;
+}
+
+/* The link map from the executable's dynamic section at DYN (DYNSZ bytes). */
+static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
+			  uint64_t dynsz)
+{
+	struct cr_dump *d = ec->d;
+	unsigned w = ec->word;
 	uint64_t r_debug = 0;
 	uint64_t ndyn = dynsz / (2u * w);
 	if (ndyn > EC_MAX_DYN)
 		ndyn = EC_MAX_DYN;
 	for (uint64_t i = 0; i < ndyn && !r_debug; i++) {
-		uint64_t tag, val, at = bias + dyn + i * 2u * w;
+		uint64_t tag, val, at = dyn + i * 2u * w;
 		if (!cr_dump_read_word(d, at, &tag) ||
 		    !cr_dump_read_word(d, at + w, &val) || tag == DT_NULL)
 			break;
@@ -148,154 +390,85 @@ static char *unsafe_link_map_name(struct ec *ec)
 	}
 	uint64_t map;
 	if (!r_debug || !cr_dump_read_word(d, r_debug + w, &map))
-		return NULL;
-	for (size_t n = 0; map && n < EC_MAX_LINK_MAP; n++) {
-		uint64_t l_name, next;
-		if (!cr_dump_read_word(d, map + w, &l_name) ||
-		    !cr_dump_read_word(d, map + 3u * w, &next))
-			break;
-		char *name = cr_dump_read_string(d, l_name, EC_PATH_MAX);
-		if (name && !name_ok(name))
-			return name;
-		free(name);
+		return;
+	/* Brent's cycle detection: SAVED is the entry seen at the last power
+	 * of two; meeting it again means the chain loops. */
+	uint64_t saved = 0;
+	size_t power = 1, lam = 0, n;
+	for (n = 0; map && n < EC_MAX_LINK_MAP; n++) {
+		if (map == saved) {
+			cr_dump_problem(d, "modules: the link map loops back to entry 0x%llx; the rest of it is not followed",
+					(unsigned long long)map);
+			return;
+		}
+		if (++lam == power) {
+			saved = map;
+			power *= 2;
+			lam = 0;
+		}
+		uint64_t l_addr, l_name, l_ld, next;
+		if (!cr_dump_read_word(d, map, &l_addr) ||
+		    !cr_dump_read_word(d, map + w, &l_name) ||
+		    !cr_dump_read_word(d, map + 2u * w, &l_ld) ||
+		    !cr_dump_read_word(d, map + 3u * w, &next)) {
+			cr_dump_problem(d, "modules: link map entry at 0x%llx is not in the dump; the rest of the link map is lost",
+					(unsigned long long)map);
+			return;
+		}
 		map = next;
+		char *name = l_name ? cr_dump_read_string(d, l_name, EC_PATH_MAX) : NULL;
+		struct image im;
+		if (!name || !name[0] || !link_map_image(ec, c, l_addr, l_ld, &im)) {
+			free(name);	/* the executable (""), or no header */
+			continue;
+		}
+		propose_image(c, &im, name, path_rank(name, NAME_LINK_MAP));
 	}
-	return NULL;
+	if (map && n == EC_MAX_LINK_MAP)
+		cr_dump_problem(d, "modules: the link map has more than %d entries; the rest is not followed",
+				EC_MAX_LINK_MAP);
 }
 
 /*
- * Whether libdwfl may look at the core: dwfl_core_file_report() open()s
- * (O_RDONLY, blocking) every link-map name and every NT_FILE name of an
- * ELF image it finds in memory (elfutils 0.188, link_map.c
- * report_r_debug() and dwfl_segment_report_module.c), to compare build
- * ids.  Those names come from the dump, so a hostile dump could name a
- * FIFO and hang us, or a device.  When one of them is not name_ok(), the
- * walk is skipped and the modules come from NT_FILE alone, which opens
- * nothing.
+ * The executable through the auxv, the link map through its dynamic
+ * section, the dynamic linker at AT_BASE and the vdso at AT_SYSINFO_EHDR.
  */
-static bool names_are_safe(struct ec *ec)
+static void from_auxv(struct ec *ec, struct cands *c)
 {
 	struct cr_dump *d = ec->d;
-	for (size_t i = 0; i < ec->nfiles; i++)
-		if (!name_ok(ec->files[i].path)) {
-			cr_dump_problem(d, "modules: NT_FILE names %s, which is not a regular file; libdwfl's module search (which would open it) skipped",
-					ec->files[i].path);
-			return false;
+	uint64_t phdr, phnum, phent, v;
+	struct image exe = { 0 }, im;
+	bool have_exe = elfcore_auxv_get(d, AT_PHDR, &phdr) &&
+			elfcore_auxv_get(d, AT_PHNUM, &phnum) &&
+			elfcore_auxv_get(d, AT_PHENT, &phent) &&
+			read_phdrs(ec, phdr, phnum, phent, true, &exe);
+	char *interp = NULL;
+	if (have_exe) {
+		/* Named by AT_EXECFN when that is a path (a core without
+		 * NT_FILE has no other name for it), else "[exe]". */
+		char *execfn = elfcore_auxv_get(d, AT_EXECFN, &v) ?
+			cr_dump_read_string(d, v, EC_PATH_MAX) : NULL;
+		if (execfn && execfn[0] == '/')
+			propose_image(c, &exe, execfn, NAME_RELATIVE);
+		else {
+			free(execfn);
+			propose_image(c, &exe, strdup("[exe]"), NAME_PLACEHOLDER);
 		}
-	char *bad = unsafe_link_map_name(ec);
-	if (bad) {
-		cr_dump_problem(d, "modules: the link map names %s, which is not a regular file; libdwfl's module search (which would open it) skipped",
-				bad);
-		free(bad);
-		return false;
+		if (exe.interp && exe.interpsz > 1)
+			interp = cr_dump_read_string(d, exe.interp,
+						     exe.interpsz < EC_PATH_MAX ? exe.interpsz : EC_PATH_MAX);
+		if (exe.dyn)
+			from_link_map(ec, c, exe.dyn, exe.dynsz);
 	}
-	return true;
-}
-
-/* Modules through libdwfl's link-map and segment walk.  False: none. */
-static bool modules_from_dwfl(struct ec *ec)
-{
-	static char *debuginfo_path = NULL;
-	static const Dwfl_Callbacks callbacks = {
-		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-		.debuginfo_path = &debuginfo_path,
-	};
-	struct cr_dump *d = ec->d;
-	if (!names_are_safe(ec))
-		return false;
-	Dwfl *dwfl = dwfl_begin(&callbacks);
-	if (!dwfl)
-		return false;
-	dwfl_report_begin(dwfl);
-	int n = dwfl_core_file_report(dwfl, ec->elf, NULL);
-	dwfl_report_end(dwfl, NULL, NULL);
-	if (n < 0)
-		cr_dump_problem(d, "modules: libdwfl could not read the link map: %s",
-				dwfl_errmsg(-1));
+	if (elfcore_auxv_get(d, AT_BASE, &v) && v && read_image(ec, v, &im))
+		propose_image(c, &im, interp, path_rank(interp, NAME_INTERP));
 	else
-		dwfl_getmodules(dwfl, report_module, d, 0);
-	dwfl_end(dwfl);
-	/* libdwfl only knows build ids it found on its way; look again. */
-	for (size_t i = 0; i < d->nmodules; i++)
-		if (!d->modules[i].build_id)
-			build_id_from_memory(ec, &d->modules[i]);
-	return d->nmodules > 0;
-}
-
-/*
- * Read the GNU build id of the ELF image mapped at BASE from the dump's
- * memory: ELF header, program headers, PT_NOTE, NT_GNU_BUILD_ID.  Kernel
- * cores keep the first page of every mapped ELF file, which usually holds
- * all three.
- */
-static void build_id_from_memory(struct ec *ec, struct cr_module *m)
-{
-	struct cr_dump *d = ec->d;
-	uint8_t hdr[EC_HEADER_PEEK];
-	size_t got = cr_dump_read(d, m->base, hdr, sizeof(hdr));
-	if (got < EI_NIDENT || memcmp(hdr, ELFMAG, SELFMAG) != 0)
-		return;
-	bool is64 = hdr[EI_CLASS] == ELFCLASS64;
-	bool be = hdr[EI_DATA] == ELFDATA2MSB;
-	unsigned w = is64 ? 8 : 4;
-	struct cr_cursor c = cr_cursor_make(hdr, got, be, 0, m->path);
-	uint64_t phoff, phentsize, phnum;
-	if (!cr_cursor_peek(&c, is64 ? 32 : 28, w, &phoff) ||
-	    !cr_cursor_peek(&c, is64 ? 54 : 42, 2, &phentsize) ||
-	    !cr_cursor_peek(&c, is64 ? 56 : 44, 2, &phnum))
-		return;
-	/* Pass 1: the load bias from the first PT_LOAD; pass 2: notes. */
-	uint64_t bias = 0;
-	bool have_bias = false;
-	for (int pass = 0; pass < 2; pass++)
-		for (uint64_t i = 0; i < phnum; i++) {
-			uint64_t p = phoff + i * phentsize, type, off, vaddr,
-				 filesz;
-			if (!cr_cursor_peek(&c, p, 4, &type))
-				return;
-			if (!cr_cursor_peek(&c, p + (is64 ? 8 : 4), w, &off) ||
-			    !cr_cursor_peek(&c, p + (is64 ? 16 : 8), w, &vaddr) ||
-			    !cr_cursor_peek(&c, p + (is64 ? 32 : 16), w, &filesz))
-				return;
-			if (pass == 0 && type == PT_LOAD && !have_bias) {
-				bias = m->base - (vaddr - off);
-				have_bias = true;
-			}
-			if (pass == 1 && type == PT_NOTE && filesz < EC_HEADER_PEEK) {
-				uint8_t notes[EC_HEADER_PEEK];
-				size_t ng = cr_dump_read(d, bias + vaddr, notes,
-							 (size_t)filesz);
-				struct cr_cursor nc = cr_cursor_make(notes, ng,
-								     be, 0, NULL);
-				while (cr_cursor_left(&nc) >= 12) {
-					uint32_t ns, ds, nt;
-					const uint8_t *name, *desc;
-					cr_cursor_u32(&nc, &ns);
-					cr_cursor_u32(&nc, &ds);
-					cr_cursor_u32(&nc, &nt);
-					struct cr_error *err = cr_cursor_bytes(
-						&nc, ((uint64_t)ns + 3) & ~3ull, &name);
-					if (!err)
-						err = cr_cursor_bytes(&nc, ds, &desc);
-					if (err) {
-						cr_error_free(err);
-						break;
-					}
-					cr_cursor_skip(&nc, (((uint64_t)ds + 3) & ~3ull) - ds);
-					if (nt == NT_GNU_BUILD_ID && ns == 4 &&
-					    memcmp(name, "GNU", 4) == 0 && ds > 0 &&
-					    ds <= EC_MAX_BUILD_ID) {
-						m->build_id = malloc(ds);
-						if (m->build_id) {
-							memcpy(m->build_id, desc, ds);
-							m->build_id_len = ds;
-						}
-						return;
-					}
-				}
-			}
-		}
+		free(interp);
+	if (elfcore_auxv_get(d, AT_SYSINFO_EHDR, &v) && v && read_image(ec, v, &im)) {
+		enum name_rank rank;
+		char *name = name_or_soname(ec, &im, "[vdso]", &rank);
+		propose_image(c, &im, name, rank);
+	}
 }
 
 static int cmp_file_path(const void *a, const void *b)
@@ -309,14 +482,13 @@ static int cmp_file_path(const void *a, const void *b)
 }
 
 /*
- * Modules from NT_FILE, for files libdwfl did not report (all of them when
- * the link map could not be read): one module per path, spanning all its
- * mappings, when the file looks like an ELF image: the dump has an ELF
- * header at its first mapping, or one of its mappings is executable (kernel
- * cores often leave out the pages of mapped files).  Grouping sorts the
- * entries by path, so a huge NT_FILE costs n log n.
+ * Candidates from NT_FILE: one per path, spanning all its mappings, when
+ * the file looks like an ELF image: the dump has an ELF header at its first
+ * mapping, or one of its mappings is executable (kernel cores often leave
+ * out the pages of mapped files).  Grouping sorts the entries by path, so
+ * a huge NT_FILE costs n log n.
  */
-static void modules_from_nt_file(struct ec *ec)
+static void from_nt_file(struct ec *ec, struct cands *c)
 {
 	struct cr_dump *d = ec->d;
 	if (ec->nfiles == 0)
@@ -326,11 +498,10 @@ static void modules_from_nt_file(struct ec *ec)
 		return;
 	size_t n = 0;
 	for (size_t i = 0; i < ec->nfiles; i++)
-		if (ec->files[i].path && ec->files[i].path[0] == '/' &&
+		if (ec->files[i].path && ec->files[i].path[0] &&
 		    ec->files[i].end > ec->files[i].start)
 			v[n++] = &ec->files[i];
 	qsort(v, n, sizeof(*v), cmp_file_path);
-	size_t nknown = d->nmodules;
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		uint64_t base = UINT64_MAX, end = 0;
@@ -350,31 +521,133 @@ static void modules_from_nt_file(struct ec *ec)
 		i = j;
 		if (!have_start || end <= base)
 			continue;
-		bool known = false;
-		for (size_t k = 0; k < nknown && !known; k++)
-			known = strcmp(d->modules[k].path, path) == 0 ||
-				(base >= d->modules[k].base &&
-				 base - d->modules[k].base < d->modules[k].size);
-		if (known)
-			continue;
-		uint8_t magic[SELFMAG];
-		bool elf = cr_dump_read(d, base, magic, SELFMAG) == SELFMAG &&
-			   memcmp(magic, ELFMAG, SELFMAG) == 0;
+		struct image im;
+		bool elf = read_image(ec, base, &im) && im.lo == base;
 		if (!elf && !exec)
 			continue;
-		struct cr_module *m = new_module(d);
-		if (!m)
-			break;
-		m->path = strdup(path);
-		m->base = base;
-		m->size = end - base;
-		build_id_from_memory(ec, m);
+		char *name = strdup(path);
+		enum name_rank rank = path_rank(name, NAME_NT_FILE);
+		if (elf)
+			propose_image(c, &im, name, rank);
+		else
+			propose(c, base, end, name, rank);
 	}
 	free(v);
 }
 
+/*
+ * Candidates from ELF headers at the start of regions that no other source
+ * named (a link map cut short, a core without NT_FILE): named by the
+ * region's file when NT_FILE has one.  One binary-searched read per region.
+ */
+static void from_headers(struct ec *ec, struct cands *c)
+{
+	struct cr_dump *d = ec->d;
+	for (size_t i = 0; i < d->nregions && c->n < CR_MAX_MODULES; i++) {
+		const struct cr_region *r = &d->regions[i];
+		uint8_t magic[SELFMAG];
+		struct image im;
+		if ((r->path && r->file_offset != 0) || !r->captured ||
+		    cr_dump_read(d, r->start, magic, SELFMAG) != SELFMAG ||
+		    memcmp(magic, ELFMAG, SELFMAG) != 0 ||
+		    !read_image(ec, r->start, &im) || im.lo != r->start)
+			continue;
+		enum name_rank rank;
+		char *name;
+		if (r->path) {
+			name = strdup(r->path);
+			rank = path_rank(name, NAME_NT_FILE);
+		} else {
+			char buf[48];
+			snprintf(buf, sizeof(buf), "[elf image 0x%llx]",
+				 (unsigned long long)r->start);
+			name = name_or_soname(ec, &im, buf, &rank);
+		}
+		propose_image(c, &im, name, rank);
+		/* Skip the regions this image covers. */
+		while (i + 1 < d->nregions && d->regions[i + 1].start < im.hi)
+			i++;
+	}
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->base != y->base)
+		return x->base < y->base ? -1 : 1;
+	/* At one base: ranges from headers first, then better names. */
+	if (x->from_header != y->from_header)
+		return x->from_header ? -1 : 1;
+	return (int)y->rank - (int)x->rank;
+}
+
+/* Fold candidate Y (same base) into X: better name, a build id, a range. */
+static void merge_into(struct cand *x, struct cand *y)
+{
+	if (y->rank > x->rank) {
+		free(x->name);
+		x->name = y->name;
+		x->rank = y->rank;
+		y->name = NULL;
+	}
+	if (!x->build_id_len && y->build_id_len) {
+		memcpy(x->build_id, y->build_id, y->build_id_len);
+		x->build_id_len = y->build_id_len;
+	}
+	if (!x->from_header && y->end > x->end)
+		x->end = y->end;
+}
+
+/* Sort, merge and move the candidates into d->modules. */
+static void emit(struct cr_dump *d, struct cands *c)
+{
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_cand);
+	size_t out = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct cand *y = &c->v[i];
+		struct cand *x = out ? &c->v[out - 1] : NULL;
+		if (x && y->base == x->base) {
+			merge_into(x, y);
+			free(y->name);
+		} else if (x && y->base < x->end) {
+			free(y->name);	/* inside another image: a lie */
+		} else {
+			c->v[out++] = *y;
+		}
+	}
+	c->n = out;
+	struct cr_module *m = calloc(out ? out : 1, sizeof(*m));
+	if (!m) {
+		for (size_t i = 0; i < out; i++)
+			free(c->v[i].name);
+		return;
+	}
+	for (size_t i = 0; i < out; i++) {
+		struct cand *x = &c->v[i];
+		m[i].kind = CR_MODULE_ELF;
+		m[i].path = x->name ? x->name : strdup("?");
+		m[i].base = x->base;
+		m[i].size = x->end - x->base;
+		if (x->build_id_len && (m[i].build_id = malloc(x->build_id_len))) {
+			memcpy(m[i].build_id, x->build_id, x->build_id_len);
+			m[i].build_id_len = x->build_id_len;
+		}
+	}
+	free(d->modules);
+	d->modules = m;
+	d->nmodules = out;
+}
+
 void elfcore_find_modules(struct ec *ec)
 {
-	modules_from_dwfl(ec);
-	modules_from_nt_file(ec);
+	struct cands c = { 0 };
+	from_auxv(ec, &c);
+	from_nt_file(ec, &c);
+	from_headers(ec, &c);
+	if (c.over_budget)
+		cr_dump_problem(ec->d, "modules: more than %u bytes of module names; the modules beyond are not listed",
+				EC_MAX_NAME_BYTES);
+	emit(ec->d, &c);
+	free(c.v);
 }

@@ -50,6 +50,8 @@ struct ec {
 	size_t note_index;		/* notes seen, for messages */
 	bool first_note_seen;
 	uint32_t first_note_type;
+	uint32_t lead_types[3];		/* types of the first three notes */
+	bool saw_kernel_note;		/* NT_PRFPREG, NT_SIGINFO or NT_FILE */
 
 	size_t threads_cap;
 	struct ec_thread_raw *raw;	/* parallel to d->threads */
@@ -70,8 +72,8 @@ struct ec {
 bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val);
 
 /*
- * Fill d->modules: libdwfl's link-map and segment walk first, then NT_FILE
- * and the ELF headers in the dump's memory for what it did not find.  Needs
+ * Fill d->modules from the auxv and the link map, NT_FILE and the ELF
+ * headers in the dump's memory (elfcore_modules.c; opens no file).  Needs
  * the notes read, the regions annotated and the segments sorted.
  */
 void elfcore_find_modules(struct ec *ec);

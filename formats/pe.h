@@ -238,6 +238,9 @@ struct cr_error *pe_file_parse(const uint8_t *buf, size_t len, uint64_t base,
 /* Map PATH (a regular file only; opened O_NONBLOCK) read-only and parse it. */
 struct cr_error *pe_file_open(const char *path, uint64_t base,
 			      struct pe_file *out);
+/* The same for the descriptor FD (taken over: closed here) of PATH. */
+struct cr_error *pe_file_from_fd(int fd, const char *path, uint64_t base,
+				 struct pe_file *out);
 void pe_file_close(struct pe_file *f);
 /* A pe_mem over F (borrowed). */
 struct pe_mem pe_mem_file(const struct pe_file *f);

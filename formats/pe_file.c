@@ -119,6 +119,13 @@ struct cr_error *pe_file_open(const char *path, uint64_t base,
 	if (fd < 0)
 		return cr_error_new(CR_ERR_IO, "%s: cannot open: %s", path,
 				    strerror(errno));
+	return pe_file_from_fd(fd, path, base, out);
+}
+
+struct cr_error *pe_file_from_fd(int fd, const char *path, uint64_t base,
+				 struct pe_file *out)
+{
+	memset(out, 0, sizeof(*out));
 	struct stat st;
 	struct cr_error *err = NULL;
 	void *map = NULL;

@@ -350,7 +350,10 @@ static void html_modules(struct html *h, xmlNodePtr body)
 			     "class", "mono");
 		if (col.debug_file)
 			el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
-		el_text(h, tr, "td", ma->file ? ma->file : "no");
+		td = el_text(h, tr, "td", ma->file ? ma->file : "no");
+		if (ma->host_file)
+			attr(h, el_text(h, td, "span", " " CR_HOST_FILE_NOTE),
+			     "class", "tag");
 		el_text(h, tr, "td", ma->debug_file ? ma->debug_file
 					: ma->has_debug_info ? "yes" : "no");
 		el_text(h, tr, "td", ma->mismatch ? "yes" : "no");

@@ -352,6 +352,7 @@ static json_t *json_modules(struct jctx *j)
 		set(j, o, "main", json_boolean(m->is_main));
 		set(j, o, "file", jstr(ma->file));
 		set(j, o, "file_found", json_boolean(ma->file != NULL));
+		set(j, o, "host_file", json_boolean(ma->host_file));
 		set(j, o, "debug_info_file", jstr(ma->debug_file));
 		set(j, o, "debug_info_found", json_boolean(ma->debug_file != NULL));
 		set(j, o, "has_debug_info", json_boolean(ma->has_debug_info));

@@ -441,6 +441,8 @@ static void md_modules(struct report_buf *b, const struct cr_analysis *a)
 			report_buf_puts(b, " | ");
 		}
 		md_text(b, ma->file ? ma->file : "no");
+		if (ma->host_file)
+			report_buf_puts(b, " (" CR_HOST_FILE_NOTE ")");
 		report_buf_puts(b, " | ");
 		if (ma->debug_file)
 			md_text(b, ma->debug_file);

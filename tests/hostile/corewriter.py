@@ -131,7 +131,9 @@ class Core:
         return self.raw_note("CORE", NT_FILE, d)
 
     # --- output ---------------------------------------------------------
-    def bytes(self):
+    def bytes(self, align=0x1000):
+        """The core file.  ALIGN: file alignment of the PT_LOAD data (the
+        kernel's is a page; 1 writes the smallest file, for fuzz seeds)."""
         w = self.w
         ehsize, phentsize = (64, 56) if self.is64 else (52, 32)
         phnum = 1 + len(self.loads)
@@ -139,7 +141,7 @@ class Core:
         off = ehsize + phnum * phentsize
         note_off = off
         off += len(notes)
-        off = (off + 0xfff) & ~0xfff
+        off = (off + align - 1) & ~(align - 1)
         phdrs = []
         if self.is64:
             phdrs.append(struct.pack("<IIQQQQQQ", PT_NOTE, 0, note_off, 0, 0, len(notes), 0, 1))
@@ -154,7 +156,7 @@ class Core:
                 phdrs.append(struct.pack("<IIIIIIII", PT_LOAD, off, vaddr, 0, len(blob), memsz, pf, 0x1000))
             data.append((off, blob))
             off += len(blob)
-            off = (off + 0xfff) & ~0xfff if blob else off
+            off = (off + align - 1) & ~(align - 1) if blob else off
         ident = b"\x7fELF" + bytes([2 if self.is64 else 1, 1, 1, 0]) + b"\0" * 8
         if self.is64:
             eh = ident + struct.pack("<HHIQQQIHHHHHH", 4, self.machine, 1, 0, ehsize, 0, 0,
@@ -169,3 +171,40 @@ class Core:
                 out += b"\0" * (o - len(out))
             out[o:o + len(blob)] = blob
         return bytes(out)
+
+
+# --- ELF images in memory (additions for the module tests) -----------------
+
+PT_DYNAMIC, PT_INTERP, PT_PHDR, PT_NOTE_ = 2, 3, 6, 4
+DT_NULL, DT_STRTAB, DT_SONAME, DT_DEBUG = 0, 5, 14, 21
+
+
+def elf_image(arch, phdrs, size=0x1000, etype=3):
+    """The first SIZE bytes of a mapped ELF file as a core holds them: the
+    ELF header and, at 0x40 (0x34 for 32-bit), the program headers PHDRS,
+    each (p_type, p_vaddr, p_filesz, p_memsz, flags "rwx", p_offset).
+    Returns a bytearray for the caller to fill in (dynamic section,
+    strings).  ETYPE 3 is ET_DYN, 2 ET_EXEC."""
+    machine, is64, _ = ARCHS[arch]
+    ehsize, phentsize = (64, 56) if is64 else (52, 32)
+    ident = b"\x7fELF" + bytes([2 if is64 else 1, 1, 1, 0]) + b"\0" * 8
+    if is64:
+        eh = ident + struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, 0, ehsize, 0, 0,
+                                 ehsize, phentsize, len(phdrs), 0, 0, 0)
+    else:
+        eh = ident + struct.pack("<HHIIIIIHHHHHH", etype, machine, 1, 0, ehsize, 0, 0,
+                                 ehsize, phentsize, len(phdrs), 0, 0, 0)
+    out = bytearray(eh)
+    for ptype, vaddr, filesz, memsz, flags, offset in phdrs:
+        pf = (4 if "r" in flags else 0) | (2 if "w" in flags else 0) | (1 if "x" in flags else 0)
+        if is64:
+            out += struct.pack("<IIQQQQQQ", ptype, pf, offset, vaddr, vaddr, filesz, memsz, 8)
+        else:
+            out += struct.pack("<IIIIIIII", ptype, offset, vaddr, vaddr, filesz, memsz, pf, 4)
+    out += b"\0" * (size - len(out))
+    return out
+
+
+def poke(buf, off, data):
+    """Write DATA into the bytearray BUF at OFF."""
+    buf[off:off + len(data)] = data
