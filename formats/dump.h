@@ -284,6 +284,22 @@ struct cr_error *cr_dump_open(const char *path, struct cr_dump **out);
 /* The same from a buffer the caller keeps alive (tests, fuzzers). */
 struct cr_error *cr_dump_from_buffer(const uint8_t *buf, size_t len,
 				     const char *name, struct cr_dump **out);
+
+/* How to open a dump; a zeroed struct (or NULL) means the defaults. */
+struct cr_open_options {
+	/* The most bytes a compressed dump may decompress to (on top of the
+	 * free space of the temporary directory); 0: 32 GiB
+	 * (CR_MAX_DECOMPRESSED_DEFAULT in decompress.h).  Past it: an error
+	 * CR_ERR_NOMEM. */
+	uint64_t max_decompressed;
+};
+struct cr_error *cr_dump_open_with(const char *path,
+				   const struct cr_open_options *o,
+				   struct cr_dump **out);
+struct cr_error *cr_dump_from_buffer_with(const uint8_t *buf, size_t len,
+					  const char *name,
+					  const struct cr_open_options *o,
+					  struct cr_dump **out);
 void cr_dump_free(struct cr_dump *d);
 
 /* --- helpers for readers ----------------------------------------------- */
