@@ -126,6 +126,7 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 		cr_dump_free(d);
 		return fail(err, path);
 	}
+	cr_dump_check_file(d);	/* shrank while the analysis read it? */
 	int status = d->nproblems || d->problems_dropped ? 1 : 0;
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,

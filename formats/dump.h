@@ -271,6 +271,10 @@ struct cr_dump {
 	size_t map_len;
 	bool map_borrowed;	/* map is the caller's (cr_dump_from_buffer):
 				 * cr_dump_free() does not munmap it */
+	/* The SIGBUS guard of a mapped dump file (mapguard.h), NULL none;
+	 * shrink_noted: the problem line for a shrunk file was added. */
+	struct cr_map_guard *guard;
+	bool shrink_noted;
 	void *reader_state;
 	void (*reader_free)(void *reader_state);
 };
@@ -301,6 +305,14 @@ struct cr_error *cr_dump_from_buffer_with(const uint8_t *buf, size_t len,
 					  const struct cr_open_options *o,
 					  struct cr_dump **out);
 void cr_dump_free(struct cr_dump *d);
+
+/*
+ * If the dump's file shrank while it was read (so far), add the problem
+ * line that says so, once.  True when it shrank.  cr_dump_open() calls it;
+ * call it again after the analysis (the analysis reads the file too),
+ * before the exit status is decided.
+ */
+bool cr_dump_check_file(struct cr_dump *d);
 
 /* --- helpers for readers ----------------------------------------------- */
 

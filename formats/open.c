@@ -14,6 +14,7 @@
 #include "dump.h"
 #include "readers.h"
 #include "decompress.h"
+#include "mapguard.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -110,6 +111,14 @@ static struct cr_error *decompress(struct cr_dump *d, enum cr_compression comp,
 							&tmp_len, &problem);
 	if (err)
 		return err;
+	/* The compressed file may have shrunk while it was decoded (the
+	 * decoder then saw zeros and said the stream is damaged). */
+	if (cr_map_guard_check(d->guard))
+		cr_dump_problem(d, "the dump file shrank from %llu to %llu bytes while it was decompressed",
+				(unsigned long long)d->file_size,
+				(unsigned long long)cr_map_guard_valid(d->guard));
+	cr_map_guard_remove(d->guard);	/* the temporary file cannot shrink */
+	d->guard = NULL;
 	if (!d->map_borrowed)
 		munmap(d->map, d->map_len);
 	d->map = NULL;
@@ -219,8 +228,23 @@ struct cr_error *cr_dump_open_with(const char *path,
 	err = map_fd(d, fd, (uint64_t)st.st_size);
 	if (err)
 		goto out;
+	/* If the file shrinks while we read it, touching the mapping past its
+	 * new end raises SIGBUS: the guard turns that into zeros and a
+	 * recorded new size (mapguard.c). */
+	d->guard = cr_map_guard_add(d->map, d->map_len,
+				    fcntl(fd, F_DUPFD_CLOEXEC, 0));
 
 	err = read_any(d, o);
+	if (cr_map_guard_check(d->guard) &&
+	    (err || (d->nthreads == 0 && d->nsegs == 0))) {
+		/* What the reader could not make sense of was zeros. */
+		cr_error_free(err);
+		err = cr_error_new(CR_ERR_IO, "%s: the file shrank from %llu to %zu bytes while it was read; nothing usable is left",
+				   path, (unsigned long long)st.st_size,
+				   cr_map_guard_valid(d->guard));
+	} else if (!err) {
+		cr_dump_check_file(d);
+	}
 out:
 	close(fd);
 	if (err) {

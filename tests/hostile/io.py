@@ -227,6 +227,69 @@ def case_compressed_minidump(opts, wd):
     print("compressed minidump: exit %d, %s" % (st, rep.get("dump", {}).get("format")))
 
 
+# ----------------------------------------------------------- shrinking
+
+def shrink_core(wd):
+    """A crashed core of about 32 MiB: a 32 MiB mapping first, then the
+    crashing thread's stack (a frame-pointer chain) and AT_EXECFN's string
+    at the end of the file, so that cutting the file at 16 MiB loses them."""
+    c = CW.Core("x86_64")
+    sp = STACK + 0x800
+    c.thread(tid=100, regs={"rip": 0x401000, "rsp": sp, "rbp": sp + 0x10}, signo=11)
+    c.psinfo(pid=100, fname="victim", args="victim")
+    c.siginfo(signo=11, code=1, addr=0)
+    c.auxv([(CW.AT_EXECFN, STACK + 0xf00), (CW.AT_PAGESZ, 0x1000)])
+    c.load(0x10000000, b"\1" * (32 << 20))
+    stack = bytearray(0x1000)
+    for i in range(0x10, 0x700, 0x10):       # rbp chain: [rbp] next, [rbp+8] ra
+        struct.pack_into("<QQ", stack, 0x800 + i, STACK + 0x800 + i + 0x10, 0x401000 + i)
+    stack[0xf00:0xf00 + 13] = b"/usr/bin/vic\0"
+    c.load(STACK, bytes(stack))
+    path = os.path.join(wd, "core")
+    with open(path, "wb") as f:
+        f.write(c.bytes())
+    return path
+
+
+def case_shrink(opts, wd, when, to):
+    """The dump file is cut to TO bytes while coroner reads it (by the
+    test-only LD_PRELOAD library): right after it is mapped (WHEN=mmap:
+    the reader touches the lost part), or when the analysis starts
+    (WHEN=dwfl_begin: the unwinder does).  No SIGBUS death: a report that
+    says the file shrank (exit 1), or one line (exit 3) when nothing is
+    left."""
+    if not opts.shrinklib or not os.path.exists(opts.shrinklib):
+        L.skip("no --shrinklib")
+    path = shrink_core(wd)
+    size = os.path.getsize(path)
+    env = {"LD_PRELOAD": opts.shrinklib, "CR_TEST_SHRINK_PATH": os.path.realpath(path),
+           "CR_TEST_SHRINK_TO": str(to), "CR_TEST_SHRINK_AT": when,
+           # an ASan coroner must accept a library loaded before its runtime
+           "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "exitcode=86:detect_leaks=1")
+           + ":verify_asan_link_order=0"}
+    out = os.path.join(wd, "out")
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", out, "-f", "json", "-q"],
+                                 env_extra=env)
+    now = os.path.getsize(path)
+    check(now == to, "the test library did not cut the file (%d bytes, expected %d)" % (now, to))
+    print("cut at %s from %d to %d bytes: exit %d in %.2f s, max RSS %.0f MiB"
+          % (when, size, to, st, secs, rss))
+    check(secs < 20, "took %.1f s" % secs)
+    want = "shrank from %d to %d bytes" % (size, to)
+    if to < 4096:
+        line = one_line(err)
+        print(line)
+        check(st == 3, "exit %d, expected 3" % st)
+        check(want in line, "the error does not say %r" % want)
+        return
+    check(st == 1, "exit %d, expected 1 (report with problems)" % st, err[-2000:])
+    import json
+    rep = json.load(open(os.path.join(out, "core.coroner.json")))
+    print("problems: %s" % rep["problems"][:4])
+    check(any(want in p for p in rep["problems"]), "no problem says %r" % want, rep["problems"])
+    check(rep["crash"].get("signal") == "SIGSEGV", "the crash is lost", rep["crash"])
+
+
 CASES = {
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
@@ -235,6 +298,9 @@ CASES = {
     "tmpfs-full": case_tmpfs_full,
     "xz-dictionary": case_xz_dictionary,
     "compressed-minidump": case_compressed_minidump,
+    "shrink-read": lambda o, w: case_shrink(o, w, "mmap", 16 << 20),
+    "shrink-analysis": lambda o, w: case_shrink(o, w, "dwfl_begin", 16 << 20),
+    "shrink-all": lambda o, w: case_shrink(o, w, "mmap", 100),
 }
 
 
