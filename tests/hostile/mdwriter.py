@@ -27,6 +27,7 @@ class Minidump:
         self.threads = []   # (tid, rip, rsp, stack_addr, stack)
         self.mems = []      # (addr, bytes)
         self.modules = []   # (base, size, name)
+        self.repeats = []   # (addr, size, count, step)
 
     def thread(self, tid, rip, rsp, stack_addr, stack):
         self.threads.append((tid, rip, rsp, stack_addr, bytes(stack)))
@@ -34,6 +35,13 @@ class Minidump:
 
     def memory(self, addr, data):
         self.mems.append((addr, bytes(data)))
+        return self
+
+    def memory_repeated(self, addr, size, count, step=16):
+        """COUNT descriptors of the range [ADDR, ADDR+SIZE), all over one
+        blob of zeros, the Ith one's data starting STEP*I bytes into it
+        (RVAs may repeat and overlap in a MemoryList)."""
+        self.repeats.append((addr, size, count, step))
         return self
 
     def module(self, base, size, name):
@@ -66,6 +74,9 @@ class Minidump:
                 blobs[ckey] = put(bytes(ctx))
             threads.append((tid, saddr, len(stack), blobs[key], blobs[ckey]))
         mems = [(a, len(d), put(d)) for a, d in self.mems]
+        for addr, size, count, step in self.repeats:
+            rva = put(bytes(size + step * count))
+            mems += [(addr, size, rva + step * i) for i in range(count)]
         mods = []
         for base, size, name in self.modules:
             u = name.encode("utf-16-le")
