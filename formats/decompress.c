@@ -46,6 +46,7 @@
 #endif
 
 #define CHUNK (1u << 20)	/* decoder output buffer */
+#define SPARSE_BLOCK 4096u	/* zero blocks of this size become holes */
 
 static const struct {
 	enum cr_compression c;
@@ -129,24 +130,53 @@ static struct cr_error *over_limit(const struct sink *s)
 			    fmt_size(e, s->max_option));
 }
 
+static struct cr_error *write_error(const struct sink *s)
+{
+	if (errno == ENOSPC || errno == EDQUOT)
+		return cr_error_new(CR_ERR_NOMEM, "%s: the temporary directory %s is full after %llu bytes of the decompressed core; not analyzed: set TMPDIR to a larger file system",
+				    s->name, s->dir, (unsigned long long)s->len);
+	return cr_error_new(CR_ERR_IO, "%s: cannot write the decompressed core to %s: %s",
+			    s->name, s->dir, strerror(errno));
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * Append N bytes at s->len.  Blocks of zeros are not written but left as
+ * holes (the file is extended to its length at the end, sink_done): cores
+ * are mostly zeros where memory was never touched, and a bomb of zeros
+ * behind a valid header then costs no disk space.
+ */
 static struct cr_error *write_all(struct sink *s, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(s->fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOSPC || errno == EDQUOT)
-				return cr_error_new(CR_ERR_NOMEM, "%s: the temporary directory %s is full after %llu bytes of the decompressed core; not analyzed: set TMPDIR to a larger file system",
-						    s->name, s->dir,
-						    (unsigned long long)s->len);
-			return cr_error_new(CR_ERR_IO, "%s: cannot write the decompressed core to %s: %s",
-					    s->name, s->dir, strerror(errno));
+		size_t k = n < SPARSE_BLOCK ? n : SPARSE_BLOCK;
+		if (all_zero(p, k)) {
+			p += k;
+			n -= k;
+			s->len += k;
+			continue;
 		}
+		ssize_t w = pwrite(s->fd, p, k, (off_t)s->len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return write_error(s);
 		p += w;
 		n -= (size_t)w;
 		s->len += (uint64_t)w;
 	}
+	return NULL;
+}
+
+/* Give the file its full length (trailing holes included). */
+static struct cr_error *sink_done(struct sink *s)
+{
+	if (ftruncate(s->fd, (off_t)s->len) != 0)
+		return write_error(s);
 	return NULL;
 }
 
@@ -418,6 +448,8 @@ struct cr_error *cr_decompress_to_tmpfile(const uint8_t *buf, size_t len,
 	}
 	if (!err)
 		err = sink_finish(&s);
+	if (!err)
+		err = sink_done(&s);
 	if (err) {
 		close(s.fd);
 		free(*problem);

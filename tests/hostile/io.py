@@ -133,6 +133,26 @@ def case_bomb(opts, wd, tool):
           "reports written for a bomb")
 
 
+def case_bomb_behind_header(opts, wd):
+    """A real core followed by 8 GiB of zeros (zstd frames concatenated):
+    it is a dump, so it is decompressed, but the zeros become holes in the
+    temporary file, and the analysis ends in bounded time and memory."""
+    core = small_core(0x1000)
+    frame = zeros_frame("zstd", 64)
+    path = os.path.join(wd, "core.zst")
+    with open(compress("zstd", core, wd, "head.zst"), "rb") as f:
+        head = f.read()
+    with open(path, "wb") as f:
+        f.write(head + frame * 128)
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", os.path.join(wd, "out"),
+                                            "-f", "json", "-q"])
+    print("core + 8 GiB of zeros, %d bytes compressed: exit %d in %.2f s, max RSS %.0f MiB"
+          % (os.path.getsize(path), st, secs, rss))
+    check(st in (0, 1), "exit %d" % st, err[-2000:])
+    check(secs < 20, "took %.1f s" % secs)
+    check(rss < 1024, "max RSS %.0f MiB" % rss)
+
+
 # ----------------------------------------------------------- limits
 
 def case_limit(opts, wd):
@@ -294,6 +314,7 @@ CASES = {
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
     "bomb-lz4": lambda o, w: case_bomb(o, w, "lz4"),
+    "bomb-behind-header": case_bomb_behind_header,
     "limit": case_limit,
     "tmpfs-full": case_tmpfs_full,
     "xz-dictionary": case_xz_dictionary,
