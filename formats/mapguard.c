@@ -56,7 +56,7 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	}
 	/* Default action: restore it and return; the instruction faults
 	 * again and the process dies of SIGBUS as it always did. */
-	signal(SIGBUS, SIG_DFL);
+	sigaction(SIGBUS, &previous, NULL);
 }
 
 /*
