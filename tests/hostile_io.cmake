@@ -13,6 +13,14 @@
 # overlapping-loads (dwfl_core_file_report -> dwfl_report_segment inserts
 # into a sorted array: quadratic) and md-modules (dwfl_report_module scans
 # the module list on every call: quadratic).  Add them once those are gone.
+# The SIGBUS guard under the memory reads of dump.c (label "unit").
+if(CMOCKA_FOUND)
+  add_executable(test_mapguard ${CMAKE_CURRENT_SOURCE_DIR}/test_mapguard.c)
+  target_link_libraries(test_mapguard PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
+  add_test(NAME unit.formats.test_mapguard COMMAND test_mapguard)
+  set_tests_properties(unit.formats.test_mapguard PROPERTIES LABELS unit)
+endif()
+
 # The test-only LD_PRELOAD library that cuts the dump file while coroner
 # runs (io.py shrink-*): built plainly, never linked into coroner.
 add_library(cr_shrink_preload MODULE ${CMAKE_CURRENT_SOURCE_DIR}/hostile/shrink_preload.c)
