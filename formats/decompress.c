@@ -318,7 +318,8 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 		return &cr_enomem;
 	}
 	size_t pos = 0, hint = 1;
-	while (hint != 0) {
+	/* Frames one after another are read on, as the lz4 tool does. */
+	while (hint != 0 || pos < len) {
 		size_t o = CHUNK, i = len - pos;
 		hint = LZ4F_decompress(z, out, &o, buf + pos, &i, NULL);
 		if (LZ4F_isError(hint)) {
@@ -330,7 +331,7 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 		pos += i;
 		if ((err = sink_write(s, out, o)))
 			break;
-		if (pos == len && o == 0 && hint != 0) {
+		if ((pos == len || i == 0) && o == 0 && hint != 0) {
 			*problem = cr_strdup_printf("lz4 stream cut off after %llu bytes of output",
 						    (unsigned long long)s->len);
 			break;

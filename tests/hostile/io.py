@@ -310,6 +310,27 @@ def case_shrink(opts, wd, when, to):
     check(rep["crash"].get("signal") == "SIGSEGV", "the crash is lost", rep["crash"])
 
 
+def case_lz4_frames(opts, wd):
+    """A core compressed as two lz4 frames one after the other (what `cat`
+    of two .lz4 files gives; the lz4 tool reads it whole): all of it is
+    read, not only the first frame."""
+    core = small_core(0x10000)
+    half = len(core) // 2
+    a = compress("lz4", core[:half], wd, "a.lz4")
+    b = compress("lz4", core[half:], wd, "b.lz4")
+    path = os.path.join(wd, "core.lz4")
+    with open(path, "wb") as f:
+        for part in (a, b):
+            with open(part, "rb") as g:
+                f.write(g.read())
+    out = os.path.join(wd, "out")
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", out, "-f", "json", "-q"])
+    import json
+    rep = json.load(open(os.path.join(out, "core.lz4.coroner.json")))
+    print("two lz4 frames: exit %d, problems %s" % (st, rep["problems"]))
+    check(st == 0 and not rep["problems"], "the second frame was not read", rep["problems"])
+
+
 CASES = {
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
@@ -319,6 +340,7 @@ CASES = {
     "tmpfs-full": case_tmpfs_full,
     "xz-dictionary": case_xz_dictionary,
     "compressed-minidump": case_compressed_minidump,
+    "lz4-frames": case_lz4_frames,
     "shrink-read": lambda o, w: case_shrink(o, w, "mmap", 16 << 20),
     "shrink-analysis": lambda o, w: case_shrink(o, w, "dwfl_begin", 16 << 20),
     "shrink-all": lambda o, w: case_shrink(o, w, "mmap", 100),
