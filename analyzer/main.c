@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	      "                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
 	      "                       [--symbols DIR]...\n"
 	      "                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
+	      "                       [--max-decompressed SIZE]\n"
 	      "       coroner --version | --help\n"
 	      "\n"
 	      "Reads a Linux core file (or a minidump) and writes a report of what\n"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 	      "      --image-dir DIR  a directory holding module files by name\n"
 	      "      --symbols DIR    Breakpad symbol files (DIR/module/id/module.sym)\n"
 	      "  -e, --executable F   the dumped program's executable\n"
+	      "      --max-decompressed SIZE  the most a compressed dump may decompress\n"
+	      "                       to, with a suffix K, M, G or T (default 32G; also\n"
+	      "                       bounded by the free space of $TMPDIR)\n"
 	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
 	      "      --all-lines      source lines in system libraries for every thread\n"
 	      "                       (default: only where the crash happened inside them)\n"
@@ -75,6 +79,25 @@ static int parse_formats(const char *s, unsigned *out)
 	return *out ? 0 : -1;
 }
 
+/* "512M" -> bytes (suffixes K, M, G, T: powers of 1024); -1 if malformed. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	static const char suffixes[] = "KMGT";
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -1;
+	const char *u = *end ? strchr(suffixes, *end) : NULL;
+	if (*end && (!u || end[1]))
+		return -1;
+	for (ptrdiff_t i = u ? u - suffixes : -1; i >= 0; i--)
+		if (__builtin_mul_overflow(v, 1024ull, &v))
+			return -1;
+	*out = v;
+	return v ? 0 : -1;
+}
+
 /*
  * Print ERR as the one line of an error and free it; returns its code.  The
  * message quotes the dump's path and strings read from the dump: the whole
@@ -97,7 +120,8 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 {
 	struct cr_dump *d = NULL;
 	struct cr_analysis *a = NULL;
-	struct cr_error *err = cr_dump_open(path, &d);
+	struct cr_open_options oo = { .max_decompressed = opts->max_decompressed };
+	struct cr_error *err = cr_dump_open_with(path, &oo, &d);
 	if (err)
 		return fail(err, path);
 	err = cr_analyze(d, opts, &a);
@@ -105,6 +129,7 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 		cr_dump_free(d);
 		return fail(err, path);
 	}
+	cr_dump_check_file(d);	/* shrank while the analysis read it? */
 	int status = d->nproblems || d->problems_dropped ? 1 : 0;
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
@@ -151,6 +176,7 @@ int main(int argc, char **argv)
 		{ "max-frames", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "all-lines", no_argument, NULL, 'A' },
+		{ "max-decompressed", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -203,6 +229,12 @@ int main(int argc, char **argv)
 			opts.max_frames = (size_t)v;
 			break;
 		}
+		case 'Z':
+			if (parse_size(optarg, &opts.max_decompressed)) {
+				fprintf(stderr, "coroner: --max-decompressed wants a positive size such as 512M or 64G\n");
+				return CR_ERR_USAGE;
+			}
+			break;
 		case 'q': quiet = true; break;
 		case 'A': opts.all_lines = true; break;
 		case 'h': usage(stdout); return 0;

@@ -9,18 +9,30 @@
  * the descriptor are gone, even if we crash.
  *
  * A stream that ends early or is damaged keeps what was decoded (a partial
- * core is still worth reading) and says so in *problem.  Output beyond
- * CR_MAX_DECOMPRESSED stops the decoder (a decompression bomb).
+ * core is still worth reading) and says so in *problem.
+ *
+ * Decompression bombs: a few kilobytes can inflate to gigabytes.  So the
+ * first CR_SNIFF_LEN decoded bytes are held back and shown to the caller's
+ * recognizer before anything is written: content that is not a dump stops
+ * the decoder at once.  Output beyond the limit (--max-decompressed, and
+ * the free space of the temporary file system less a margin, 1/16 of it
+ * but at most CR_DECOMPRESS_FREE_MARGIN, so that coroner never fills a
+ * disk) stops it with an error that names both.  The xz decoder's memory is capped by CR_XZ_MEMLIMIT (a header may
+ * ask for a 1.5 GiB dictionary); zstd keeps its own default window limit
+ * (2^27 bytes) and lz4 frames need at most 4 MiB blocks.
  *
  * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18.
  */
 #include "decompress.h"
+#include "cursor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #ifdef CR_HAVE_ZSTD
@@ -34,6 +46,7 @@
 #endif
 
 #define CHUNK (1u << 20)	/* decoder output buffer */
+#define SPARSE_BLOCK 4096u	/* zero blocks of this size become holes */
 
 static const struct {
 	enum cr_compression c;
@@ -63,34 +76,156 @@ const char *cr_compression_name(enum cr_compression c)
 	return "none";
 }
 
+/* "1.5 GiB" into BUF (at least 32 bytes); returns BUF. */
+static const char *fmt_size(char *buf, uint64_t n)
+{
+	static const char units[][4] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	unsigned u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, 32, "%llu bytes", (unsigned long long)n);
+	else
+		snprintf(buf, 32, "%.*f %s", v < 10 ? 1 : 0, v, units[u]);
+	return buf;
+}
+
 /* Where decoded bytes go. */
 struct sink {
 	int fd;
-	uint64_t len;
-	bool full;		/* CR_MAX_DECOMPRESSED reached */
-	const char *name;
+	uint64_t len;		/* bytes written to fd */
+	const char *name;	/* the dump, for messages */
+	enum cr_compression c;
+	/* The limits: the option's and the free space's (the lower binds). */
+	uint64_t max_option;
+	uint64_t max_free;
+	uint64_t free_bytes;
+	uint64_t margin;	/* kept free of the free bytes */
+	const char *dir;	/* the temporary directory */
+	/* The first decoded bytes, held back until recognized. */
+	uint8_t head[CR_SNIFF_LEN];
+	size_t nhead;
+	bool sniffed;
+	cr_sniff_fn sniff;
+	struct cr_error *stop;	/* why the decoder must stop (set once) */
 };
 
-/* Append N bytes; an error only for a failed write. */
-static struct cr_error *sink_write(struct sink *s, const uint8_t *p, size_t n)
+/* The error for output past a limit. */
+static struct cr_error *over_limit(const struct sink *s)
 {
-	if (s->len + n > CR_MAX_DECOMPRESSED) {
-		n = (size_t)(CR_MAX_DECOMPRESSED - s->len);
-		s->full = true;
-	}
+	char a[32], b[32], c[32], e[32];
+	if (s->max_option <= s->max_free)
+		return cr_error_new(CR_ERR_NOMEM, "%s: %s-compressed core larger than %s, the limit of --max-decompressed (%s free in %s); not analyzed",
+				    s->name, cr_compression_name(s->c),
+				    fmt_size(a, s->max_option),
+				    fmt_size(b, s->free_bytes), s->dir);
+	return cr_error_new(CR_ERR_NOMEM, "%s: %s-compressed core larger than %s, what the temporary directory %s can hold (%s free, %s kept free; --max-decompressed %s); not analyzed: set TMPDIR to a larger file system",
+			    s->name, cr_compression_name(s->c),
+			    fmt_size(a, s->max_free), s->dir,
+			    fmt_size(b, s->free_bytes),
+			    fmt_size(c, s->margin),
+			    fmt_size(e, s->max_option));
+}
+
+static struct cr_error *write_error(const struct sink *s)
+{
+	if (errno == ENOSPC || errno == EDQUOT)
+		return cr_error_new(CR_ERR_NOMEM, "%s: the temporary directory %s is full after %llu bytes of the decompressed core; not analyzed: set TMPDIR to a larger file system",
+				    s->name, s->dir, (unsigned long long)s->len);
+	return cr_error_new(CR_ERR_IO, "%s: cannot write the decompressed core to %s: %s",
+			    s->name, s->dir, strerror(errno));
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * Append N bytes at s->len.  Blocks of zeros are not written but left as
+ * holes (the file is extended to its length at the end, sink_done): cores
+ * are mostly zeros where memory was never touched, and a bomb of zeros
+ * behind a valid header then costs no disk space.
+ */
+static struct cr_error *write_all(struct sink *s, const uint8_t *p, size_t n)
+{
 	while (n > 0) {
-		ssize_t w = write(s->fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return cr_error_new(CR_ERR_IO, "%s: cannot write the decompressed core: %s",
-					    s->name, strerror(errno));
+		size_t k = n < SPARSE_BLOCK ? n : SPARSE_BLOCK;
+		if (all_zero(p, k)) {
+			p += k;
+			n -= k;
+			s->len += k;
+			continue;
 		}
+		ssize_t w = pwrite(s->fd, p, k, (off_t)s->len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return write_error(s);
 		p += w;
 		n -= (size_t)w;
 		s->len += (uint64_t)w;
 	}
 	return NULL;
+}
+
+/* Give the file its full length (trailing holes included). */
+static struct cr_error *sink_done(struct sink *s)
+{
+	if (ftruncate(s->fd, (off_t)s->len) != 0)
+		return write_error(s);
+	return NULL;
+}
+
+/* Recognize the held-back first bytes; write them when they are a dump. */
+static struct cr_error *sink_sniff(struct sink *s)
+{
+	s->sniffed = true;
+	const char *why = NULL;
+	if (s->sniff && !s->sniff(s->head, s->nhead, &why))
+		return cr_error_new(CR_ERR_FORMAT, "%s: not a dump (%s-compressed, but the content is %s)",
+				    s->name, cr_compression_name(s->c),
+				    s->nhead ? why : "empty");
+	uint64_t limit = s->max_option < s->max_free ? s->max_option : s->max_free;
+	if (s->nhead > limit)
+		return over_limit(s);
+	return write_all(s, s->head, s->nhead);
+}
+
+/*
+ * Append N decoded bytes.  Sets s->stop (and returns it) when the decoder
+ * must stop: the content is not a dump, a limit is reached, a write failed.
+ */
+static struct cr_error *sink_write(struct sink *s, const uint8_t *p, size_t n)
+{
+	if (s->stop)
+		return s->stop;
+	if (!s->sniffed) {
+		size_t k = CR_SNIFF_LEN - s->nhead < n ? CR_SNIFF_LEN - s->nhead : n;
+		memcpy(s->head + s->nhead, p, k);
+		s->nhead += k;
+		p += k;
+		n -= k;
+		if (s->nhead < CR_SNIFF_LEN)
+			return NULL;
+		if ((s->stop = sink_sniff(s)))
+			return s->stop;
+	}
+	uint64_t limit = s->max_option < s->max_free ? s->max_option : s->max_free;
+	if (s->len > limit || n > limit - s->len)
+		return s->stop = over_limit(s);
+	return s->stop = write_all(s, p, n);
+}
+
+/* The end of the stream: recognize a dump shorter than CR_SNIFF_LEN. */
+static struct cr_error *sink_finish(struct sink *s)
+{
+	if (s->stop || s->sniffed)
+		return s->stop;
+	return s->stop = sink_sniff(s);
 }
 
 #ifdef CR_HAVE_ZSTD
@@ -106,7 +241,7 @@ static struct cr_error *run_zstd(const uint8_t *buf, size_t len,
 	}
 	ZSTD_inBuffer in = { buf, len, 0 };
 	size_t ret = 0;
-	while (!s->full) {
+	for (;;) {
 		ZSTD_outBuffer o = { out, CHUNK, 0 };
 		ret = ZSTD_decompressStream(z, &o, &in);
 		if (ZSTD_isError(ret)) {
@@ -120,7 +255,7 @@ static struct cr_error *run_zstd(const uint8_t *buf, size_t len,
 		if (in.pos == in.size && o.pos < o.size)
 			break;	/* all input used and flushed */
 	}
-	if (!err && !*problem && !s->full && ret != 0)
+	if (!err && !*problem && ret != 0)
 		*problem = cr_strdup_printf("zstd stream cut off after %llu bytes of output",
 					    (unsigned long long)s->len);
 out:
@@ -137,13 +272,13 @@ static struct cr_error *run_xz(const uint8_t *buf, size_t len, struct sink *s,
 	lzma_stream z = LZMA_STREAM_INIT;
 	uint8_t *out = malloc(CHUNK);
 	struct cr_error *err = NULL;
-	if (!out || lzma_stream_decoder(&z, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+	if (!out || lzma_stream_decoder(&z, CR_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
 		free(out);
 		return &cr_enomem;
 	}
 	z.next_in = buf;
 	z.avail_in = len;
-	while (!s->full) {
+	for (;;) {
 		z.next_out = out;
 		z.avail_out = CHUNK;
 		lzma_ret r = lzma_code(&z, z.avail_in ? LZMA_RUN : LZMA_FINISH);
@@ -151,6 +286,12 @@ static struct cr_error *run_xz(const uint8_t *buf, size_t len, struct sink *s,
 			break;
 		if (r == LZMA_STREAM_END)
 			break;
+		if (r == LZMA_MEMLIMIT_ERROR) {
+			char a[32];
+			err = cr_error_new(CR_ERR_NOMEM, "%s: xz stream needs more than %s of memory to decompress (its dictionary); not analyzed",
+					   s->name, fmt_size(a, CR_XZ_MEMLIMIT));
+			break;
+		}
 		if (r != LZMA_OK) {
 			*problem = cr_strdup_printf(r == LZMA_BUF_ERROR
 						    ? "xz stream cut off after %llu bytes of output"
@@ -177,7 +318,8 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 		return &cr_enomem;
 	}
 	size_t pos = 0, hint = 1;
-	while (!s->full && hint != 0) {
+	/* Frames one after another are read on, as the lz4 tool does. */
+	while (hint != 0 || pos < len) {
 		size_t o = CHUNK, i = len - pos;
 		hint = LZ4F_decompress(z, out, &o, buf + pos, &i, NULL);
 		if (LZ4F_isError(hint)) {
@@ -189,7 +331,7 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 		pos += i;
 		if ((err = sink_write(s, out, o)))
 			break;
-		if (pos == len && o == 0 && hint != 0) {
+		if ((pos == len || i == 0) && o == 0 && hint != 0) {
 			*problem = cr_strdup_printf("lz4 stream cut off after %llu bytes of output",
 						    (unsigned long long)s->len);
 			break;
@@ -201,27 +343,63 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 }
 #endif
 
-/* An unlinked temporary file in $TMPDIR or /tmp. */
-static int tmpfile_fd(void)
+/*
+ * A temporary file in DIR that has no name: O_TMPFILE, or where the file
+ * system does not support it, mkstemp() and an immediate unlink().  Either
+ * way nothing is left behind on any path out of coroner, a crash included
+ * (but for the instant between mkstemp() and unlink()).  -1 and errno set
+ * on failure.
+ */
+static int tmpfile_in(const char *dir)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
 	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && strcmp(dir, "/tmp") != 0)
-		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+			errno != EINVAL))
+		return fd;
+	char *templ = cr_strdup_printf("%s/coroner-XXXXXX", dir);
+	if (!templ) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemp(templ, O_CLOEXEC);
+	if (fd >= 0 && unlink(templ) != 0) {
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	free(templ);
+	return fd;
+}
+
+/* An unnamed temporary file in $TMPDIR, else /tmp; *DIR says which. */
+static int tmpfile_fd(const char **dir)
+{
+	*dir = getenv("TMPDIR");
+	if (!*dir || !**dir)
+		*dir = "/tmp";
+	int fd = tmpfile_in(*dir);
+	if (fd < 0 && strcmp(*dir, "/tmp") != 0) {
+		*dir = "/tmp";
+		fd = tmpfile_in(*dir);
+	}
 	return fd;
 }
 
 struct cr_error *cr_decompress_to_tmpfile(const uint8_t *buf, size_t len,
 					  enum cr_compression c,
-					  const char *name, int *fd,
-					  uint64_t *out_len, char **problem)
+					  const struct cr_decompress_opts *o,
+					  int *fd, uint64_t *out_len,
+					  char **problem)
 {
 	*fd = -1;
 	*out_len = 0;
 	*problem = NULL;
-	struct sink s = { .fd = -1, .name = name };
+	struct sink s = {
+		.fd = -1, .name = o->name, .c = c, .sniff = o->sniff,
+		.max_option = o->max_size ? o->max_size
+					  : CR_MAX_DECOMPRESSED_DEFAULT,
+	};
 	struct cr_error *err = NULL;
 	struct cr_error *(*run)(const uint8_t *, size_t, struct sink *,
 				char **) = NULL;
@@ -246,22 +424,39 @@ struct cr_error *cr_decompress_to_tmpfile(const uint8_t *buf, size_t len,
 	}
 	if (!run)
 		return cr_error_new(CR_ERR_FORMAT, "%s: %s-compressed, and %s support is not built in",
-				    name, cr_compression_name(c),
+				    s.name, cr_compression_name(c),
 				    cr_compression_name(c));
-	s.fd = tmpfile_fd();
+	s.fd = tmpfile_fd(&s.dir);
 	if (s.fd < 0)
-		return cr_error_new(CR_ERR_IO, "%s: cannot create a temporary file to decompress into: %s",
-				    name, strerror(errno));
+		return cr_error_new(CR_ERR_IO, "%s: cannot create a temporary file in %s to decompress into: %s",
+				    s.name, s.dir, strerror(errno));
+	/* The free space of the file system the file is on, less a margin. */
+	struct statvfs vfs;
+	s.max_free = UINT64_MAX;
+	if (fstatvfs(s.fd, &vfs) == 0) {
+		if (cr_mul_overflows((uint64_t)vfs.f_bavail, vfs.f_frsize,
+				     &s.free_bytes))
+			s.free_bytes = UINT64_MAX;
+		s.margin = s.free_bytes / 16 < CR_DECOMPRESS_FREE_MARGIN
+			? s.free_bytes / 16 : CR_DECOMPRESS_FREE_MARGIN;
+		s.max_free = s.free_bytes - s.margin;
+	}
 	err = run(buf, len, &s, problem);
+	if (!err && !s.sniffed && *problem) {
+		/* Damaged before there was anything to recognize. */
+		err = cr_error_new(CR_ERR_FORMAT, "%s: %s-compressed, but %s",
+				   s.name, cr_compression_name(c), *problem);
+	}
+	if (!err)
+		err = sink_finish(&s);
+	if (!err)
+		err = sink_done(&s);
 	if (err) {
 		close(s.fd);
 		free(*problem);
 		*problem = NULL;
 		return err;
 	}
-	if (s.full && !*problem)
-		*problem = cr_strdup_printf("decompressed core larger than %llu bytes; the rest ignored",
-					    (unsigned long long)CR_MAX_DECOMPRESSED);
 	*fd = s.fd;
 	*out_len = s.len;
 	return NULL;

@@ -10,9 +10,14 @@
  * stack): cr_dump_read() and friends binary-search the sorted segment table
  * and never allocate.  Segments that touch (one ends where the next starts)
  * are read across, so a read that spans two adjacent PT_LOADs succeeds.
+ *
+ * A dump file that shrinks while it is read (mapguard.c) keeps its segment
+ * table; the reads stop at the file's new end instead (seg_avail), which
+ * costs one test of a global counter until that happens.
  */
 #include "dump.h"
 #include "cursor.h"
+#include "mapguard.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,6 +91,7 @@ void cr_dump_free(struct cr_dump *d)
 	free(d->producer);
 	if (d->reader_free)
 		d->reader_free(d->reader_state);
+	cr_map_guard_remove(d->guard);
 	if (d->map && !d->map_borrowed)
 		munmap(d->map, d->map_len);
 	free(d->path);
@@ -318,6 +324,43 @@ void cr_dump_finish(struct cr_dump *d)
 		      cmp_module);
 }
 
+bool cr_dump_check_file(struct cr_dump *d)
+{
+	if (!cr_map_guard_check(d->guard))
+		return false;
+	if (!d->shrink_noted) {
+		d->shrink_noted = true;
+		cr_dump_problem(d, "the dump file shrank from %llu to %llu bytes while it was read; memory past the new end is taken as missing",
+				(unsigned long long)d->file_size,
+				(unsigned long long)cr_map_guard_valid(d->guard));
+	}
+	return true;
+}
+
+/* AVAIL bytes at P of a segment, cut where the file behind the mapping
+ * now ends (after a SIGBUS, mapguard.c). */
+static uint64_t clamp_shrunk(const struct cr_dump *d, const uint8_t *p,
+			     uint64_t avail)
+{
+	const uint8_t *base = d->map;
+	if (!d->guard || p < base || p >= base + d->map_len)
+		return avail;	/* an owned buffer, not the file */
+	size_t at = (size_t)(p - base), valid = cr_map_guard_valid(d->guard);
+	if (at >= valid)
+		return 0;
+	return avail < valid - at ? avail : valid - at;
+}
+
+/* The bytes of segment S readable from offset OFF. */
+static inline uint64_t seg_avail(const struct cr_dump *d,
+				 const struct cr_memseg *s, uint64_t off)
+{
+	uint64_t avail = s->size - off;
+	if (__builtin_expect(cr_map_faults != 0, 0))
+		avail = clamp_shrunk(d, s->bytes + off, avail);
+	return avail;
+}
+
 /* Index of the segment containing ADDR, or -1.  O(log nsegs). */
 static ptrdiff_t seg_index(const struct cr_dump *d, uint64_t addr)
 {
@@ -351,12 +394,19 @@ size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
 		if (addr < s->start || addr - s->start >= s->size)
 			break;	/* a gap before this segment */
 		uint64_t off = addr - s->start;
-		uint64_t avail = s->size - off;
+		uint64_t avail = seg_avail(d, s, off);
 		size_t n = len - done < avail ? len - done : (size_t)avail;
+		sig_atomic_t faults = cr_map_faults;
 		memcpy(out + done, s->bytes + off, n);
+		if (__builtin_expect(cr_map_faults != faults, 0)) {
+			/* The file shrank during this copy: keep only what
+			 * it still held. */
+			avail = seg_avail(d, s, off);
+			n = n < avail ? n : (size_t)avail;
+		}
 		done += n;
-		if (cr_add_overflows(addr, n, &addr))
-			break;
+		if (n < s->size - off || cr_add_overflows(addr, n, &addr))
+			break;	/* the end of the file, or of memory */
 		i++;
 	}
 	return done;
@@ -369,7 +419,7 @@ const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len)
 		return NULL;
 	const struct cr_memseg *s = &d->segs[i];
 	uint64_t off = addr - s->start;
-	if (len > s->size - off)
+	if (len > seg_avail(d, s, off))
 		return NULL;
 	return s->bytes + off;
 }
@@ -378,6 +428,7 @@ bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out)
 {
 	unsigned size = d->process.pointer_size == 4 ? 4 : 8;
 	uint8_t tmp[8];
+	sig_atomic_t faults = cr_map_faults;
 	const uint8_t *p = cr_dump_ptr(d, addr, size);
 	if (!p) {
 		if (cr_dump_read(d, addr, tmp, size) != size)
@@ -390,6 +441,10 @@ bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out)
 						       : 8 * i;
 		v |= (uint64_t)p[i] << shift;
 	}
+	/* The file shrank under this read: the word must still be in it. */
+	if (__builtin_expect(cr_map_faults != faults, 0) && p != tmp &&
+	    !cr_dump_ptr(d, addr, size))
+		return false;
 	*out = v;
 	return true;
 }
@@ -412,7 +467,9 @@ char *cr_dump_read_string(const struct cr_dump *d, uint64_t addr, size_t max)
 			return NULL;
 		const struct cr_memseg *s = &d->segs[i];
 		uint64_t off = a - s->start;
-		uint64_t avail = s->size - off;
+		uint64_t avail = seg_avail(d, s, off);
+		if (avail == 0)
+			return NULL;	/* the file ends here now */
 		size_t want = max - n < avail ? max - n : (size_t)avail;
 		const uint8_t *nul = memchr(s->bytes + off, 0, want);
 		if (nul) {

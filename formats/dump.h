@@ -271,6 +271,10 @@ struct cr_dump {
 	size_t map_len;
 	bool map_borrowed;	/* map is the caller's (cr_dump_from_buffer):
 				 * cr_dump_free() does not munmap it */
+	/* The SIGBUS guard of a mapped dump file (mapguard.h), NULL none;
+	 * shrink_noted: the problem line for a shrunk file was added. */
+	struct cr_map_guard *guard;
+	bool shrink_noted;
 	void *reader_state;
 	void (*reader_free)(void *reader_state);
 };
@@ -284,7 +288,31 @@ struct cr_error *cr_dump_open(const char *path, struct cr_dump **out);
 /* The same from a buffer the caller keeps alive (tests, fuzzers). */
 struct cr_error *cr_dump_from_buffer(const uint8_t *buf, size_t len,
 				     const char *name, struct cr_dump **out);
+
+/* How to open a dump; a zeroed struct (or NULL) means the defaults. */
+struct cr_open_options {
+	/* The most bytes a compressed dump may decompress to (on top of the
+	 * free space of the temporary directory); 0: 32 GiB
+	 * (CR_MAX_DECOMPRESSED_DEFAULT in decompress.h).  Past it: an error
+	 * CR_ERR_NOMEM. */
+	uint64_t max_decompressed;
+};
+struct cr_error *cr_dump_open_with(const char *path,
+				   const struct cr_open_options *o,
+				   struct cr_dump **out);
+struct cr_error *cr_dump_from_buffer_with(const uint8_t *buf, size_t len,
+					  const char *name,
+					  const struct cr_open_options *o,
+					  struct cr_dump **out);
 void cr_dump_free(struct cr_dump *d);
+
+/*
+ * If the dump's file shrank while it was read (so far), add the problem
+ * line that says so, once.  True when it shrank.  cr_dump_open() calls it;
+ * call it again after the analysis (the analysis reads the file too),
+ * before the exit status is decided.
+ */
+bool cr_dump_check_file(struct cr_dump *d);
 
 /* --- helpers for readers ----------------------------------------------- */
 

@@ -100,6 +100,9 @@ enum md_platform {
 /* Limits of our own, beyond dump.h's. */
 #define MD_MAX_STREAMS 100000		/* directory entries we look at */
 #define MD_MAX_MEMORY_RANGES CR_MAX_REGIONS
+/* Bytes compared, per sort of the memory ranges, to tell a range listed
+ * twice from two that disagree (minidump_memory.c, same_bytes). */
+#define MD_DUP_COMPARE_BUDGET (64ull << 20)
 #define MD_MAX_ANNOTATIONS 10000
 #define MD_MAX_AUXV 4096
 #define MD_MAX_MAPS_LINE 8192		/* longest /proc/PID/maps line */

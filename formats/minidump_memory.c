@@ -264,6 +264,27 @@ static bool overlaps_seg(const struct cr_dump *d, size_t n, uint64_t start,
 	return lo < n && d->segs[lo].start < end;
 }
 
+/*
+ * Do G's bytes repeat those PREV holds at the same addresses (G lies inside
+ * PREV)?  The same file bytes need no look; other bytes are compared
+ * within *BUDGET, which this spends: a minidump can list one large range
+ * many times over (MemoryList RVAs may repeat), and comparing each copy
+ * in full would take count x size, quadratic in the file's size.  Past
+ * the budget a copy is taken as different (it is dropped all the same;
+ * only the problem line differs).
+ */
+static bool same_bytes(const struct cr_memseg *prev, const struct cr_memseg *g,
+		       uint64_t *budget)
+{
+	const uint8_t *there = prev->bytes + (g->start - prev->start);
+	if (g->bytes == there)
+		return true;
+	if (g->size > *budget)
+		return false;
+	*budget -= g->size;
+	return memcmp(g->bytes, there, g->size) == 0;
+}
+
 /* Sort the segments and drop duplicates and overlaps (keeping the first). */
 static void sort_segs(struct md_state *md)
 {
@@ -272,11 +293,11 @@ static void sort_segs(struct md_state *md)
 		return;
 	qsort(d->segs, d->nsegs, sizeof(*d->segs), seg_cmp);
 	size_t out = 1;
+	uint64_t budget = MD_DUP_COMPARE_BUDGET;
 	for (size_t i = 1; i < d->nsegs; i++) {
 		struct cr_memseg *prev = &d->segs[out - 1], *g = &d->segs[i];
 		if (g->start < seg_end(prev) && seg_end(g) <= seg_end(prev) &&
-		    !memcmp(g->bytes, prev->bytes + (g->start - prev->start),
-			    g->size))
+		    same_bytes(prev, g, &budget))
 			continue;	/* the same bytes listed twice (Breakpad
 					 * lists the memory around the pc
 					 * even when it is in the stack) */

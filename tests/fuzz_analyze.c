@@ -22,7 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cr_dump *d = NULL;
-	struct cr_error *err = cr_dump_from_buffer(data, size, "fuzz.dmp", &d);
+	/* Compressed inputs are decompressed (into a temporary file) like
+	 * files are; a small limit keeps each input fast. */
+	static const struct cr_open_options oo = { .max_decompressed = 64 << 20 };
+	struct cr_error *err = cr_dump_from_buffer_with(data, size, "fuzz.dmp",
+							&oo, &d);
 	if (err) {
 		cr_error_free(err);
 		return 0;

@@ -23,7 +23,7 @@ BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
 # To run the tests: dumps from gdb, elfutils for the conformance tests, the
 # report validators (xmllint, cmark-gfm, jsonschema), bunzip2 and xz, and the
 # mingw-w64 cross compiler and wine64 that make real Windows minidumps.
-TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils
+TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils zstd lz4
   gcc-mingw-w64-x86-64 wine64"
 
 install_missing() {

@@ -147,8 +147,9 @@ static void test_crash_client(void **state)
 	int fd;
 	uint64_t len;
 	char *problem = NULL;
+	const struct cr_decompress_opts o = { .name = path };	/* any content */
 	struct cr_error *err = cr_decompress_to_tmpfile(xz, (size_t)xlen,
-							CR_COMP_XZ, path, &fd,
+							CR_COMP_XZ, &o, &fd,
 							&len, &problem);
 	free(xz);
 	if (err) {

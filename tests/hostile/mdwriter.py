@@ -1,0 +1,103 @@
+"""mdwriter.py - write small Windows x64 minidumps from scratch, for the
+hostile-input tests (the Python sibling of tests/mdsynth.c).
+
+    m = Minidump()
+    m.thread(tid=1, rip=0x401000, rsp=0x7ffd0800, stack_addr=0x7ffd0000,
+             stack=b"\\0" * 0x1000)
+    m.memory(0x10000000, b"bytes")
+    m.module(0x140000000, 0x10000, "C:\\\\app\\\\app.exe")
+    open(path, "wb").write(m.bytes())
+
+Layouts are those of DbgHelp's minidumpapiset.h: the 32-byte
+MINIDUMP_HEADER, 12-byte directory entries, MINIDUMP_THREAD (48 bytes),
+MINIDUMP_MODULE (108 bytes), MINIDUMP_MEMORY_DESCRIPTOR (16 bytes),
+MINIDUMP_SYSTEM_INFO (56 bytes), an AMD64 CONTEXT of 1232 bytes
+(ContextFlags at 0x30, Rsp at 0x98, Rip at 0xf8).  Streams written:
+SystemInfo, ThreadList, ModuleList, MemoryList.
+"""
+
+import struct
+
+THREAD_LIST, MODULE_LIST, MEMORY_LIST, SYSTEM_INFO = 3, 4, 5, 7
+CONTEXT_AMD64_FULL = 0x0010001f
+
+
+class Minidump:
+    def __init__(self):
+        self.threads = []   # (tid, rip, rsp, stack_addr, stack)
+        self.mems = []      # (addr, bytes)
+        self.modules = []   # (base, size, name)
+        self.repeats = []   # (addr, size, count, step)
+
+    def thread(self, tid, rip, rsp, stack_addr, stack):
+        self.threads.append((tid, rip, rsp, stack_addr, bytes(stack)))
+        return self
+
+    def memory(self, addr, data):
+        self.mems.append((addr, bytes(data)))
+        return self
+
+    def memory_repeated(self, addr, size, count, step=16):
+        """COUNT descriptors of the range [ADDR, ADDR+SIZE), all over one
+        blob of zeros, the Ith one's data starting STEP*I bytes into it
+        (RVAs may repeat and overlap in a MemoryList)."""
+        self.repeats.append((addr, size, count, step))
+        return self
+
+    def module(self, base, size, name):
+        self.modules.append((base, size, name))
+        return self
+
+    def bytes(self):
+        out = bytearray(32)     # header, written last
+        blobs = {}
+
+        def put(b):
+            while len(out) % 4:
+                out.append(0)
+            rva = len(out)
+            out.extend(b)
+            return rva
+
+        # Blobs first: contexts, stacks, memory, names.
+        threads = []
+        for tid, rip, rsp, saddr, stack in self.threads:
+            key = ("stack", saddr, stack)
+            if key not in blobs:
+                blobs[key] = put(stack)
+            ctx = bytearray(1232)
+            struct.pack_into("<I", ctx, 0x30, CONTEXT_AMD64_FULL)
+            struct.pack_into("<Q", ctx, 0x98, rsp)
+            struct.pack_into("<Q", ctx, 0xf8, rip)
+            ckey = ("ctx", rip, rsp)
+            if ckey not in blobs:
+                blobs[ckey] = put(bytes(ctx))
+            threads.append((tid, saddr, len(stack), blobs[key], blobs[ckey]))
+        mems = [(a, len(d), put(d)) for a, d in self.mems]
+        for addr, size, count, step in self.repeats:
+            rva = put(bytes(size + step * count))
+            mems += [(addr, size, rva + step * i) for i in range(count)]
+        mods = []
+        for base, size, name in self.modules:
+            u = name.encode("utf-16-le")
+            mods.append((base, size, put(struct.pack("<I", len(u)) + u + b"\0\0")))
+
+        streams = []
+        si = struct.pack("<HHHBBIIIIIHH", 9, 6, 0, 4, 1, 10, 0, 19041, 2, 0, 0, 0) + b"\0" * 24
+        streams.append((SYSTEM_INFO, put(si), len(si)))
+        tl = struct.pack("<I", len(threads)) + b"".join(
+            struct.pack("<IIIIQQIIII", tid, 0, 0, 0, 0, saddr, slen, srva, 1232, crva)
+            for tid, saddr, slen, srva, crva in threads)
+        streams.append((THREAD_LIST, put(tl), len(tl)))
+        ml = struct.pack("<I", len(mods)) + b"".join(
+            struct.pack("<QIIII", base, size, 0, 0, nrva) + b"\0" * 52 + b"\0" * 32
+            for base, size, nrva in mods)
+        streams.append((MODULE_LIST, put(ml), len(ml)))
+        mm = struct.pack("<I", len(mems)) + b"".join(
+            struct.pack("<QII", a, n, rva) for a, n, rva in mems)
+        streams.append((MEMORY_LIST, put(mm), len(mm)))
+
+        dir_rva = put(b"".join(struct.pack("<III", t, size, rva) for t, rva, size in streams))
+        struct.pack_into("<4sIIIIIQ", out, 0, b"MDMP", 0xa793, len(streams), dir_rva, 0,
+                         1600000000, 0)
+        return bytes(out)
