@@ -20,7 +20,158 @@
 #include "symtab.h"
 #include "walk.h"
 
-#define CR_DEFAULT_MAX_FRAMES 1000000	/* physical frames per thread */
+/*
+ * Budgets.  A hostile dump can make every thread's stack a million frames
+ * long (a hundred threads whose stack pointers all point into one range of
+ * return addresses), and the frames of every thread are kept until the
+ * reports are written, so the frames of the whole dump are bounded too:
+ * CR_MAX_DUMP_FRAMES frames of about 80 bytes (struct cr_frame) is about
+ * 160 MB.  Every thread keeps CR_THREAD_FRAMES_FLOOR frames of the budget
+ * for itself (fewer when there are too many threads), so the budget spent
+ * on the first threads never leaves a later one without its top frames;
+ * the focus thread is unwound first.  --max-frames raises the dump's
+ * budget to at least its own value.
+ */
+#define CR_DEFAULT_MAX_FRAMES 1000000	/* frames per thread (--max-frames) */
+#define CR_MAX_DUMP_FRAMES 2000000	/* frames of all threads together */
+#define CR_THREAD_FRAMES_FLOOR 64	/* frames kept for each thread */
+#define CR_SAME_SP_FRAMES 16		/* frames at one sp before it is a loop */
+#define CR_MAX_INWARD_SIGNALS 32	/* signal frames that move sp inward */
+
+struct frame_budget {
+	size_t per_thread;	/* --max-frames or CR_DEFAULT_MAX_FRAMES */
+	size_t total;		/* the dump's budget */
+	size_t left;		/* frames the dump may still store */
+	size_t floor;		/* kept for each thread not yet unwound */
+	size_t threads_left;	/* threads not yet unwound */
+};
+
+/*
+ * The frames of one stack, one thread at a time: the caller keeps
+ * B->left >= B->floor * B->threads_left, so the result is at least 1 (the
+ * context frame always fits).
+ */
+static size_t budget_allowance(const struct frame_budget *b)
+{
+	size_t reserve = b->threads_left ? b->floor * (b->threads_left - 1) : 0;
+	size_t n = b->left > reserve ? b->left - reserve : 1;
+	return n < b->per_thread ? n : b->per_thread;
+}
+
+static void budget_spend(struct frame_budget *b, size_t n)
+{
+	b->left = n < b->left ? b->left - n : 0;
+	if (b->threads_left)
+		b->threads_left--;
+}
+
+static void budget_init(struct frame_budget *b, size_t max_frames,
+			size_t nthreads)
+{
+	b->per_thread = max_frames ? max_frames : CR_DEFAULT_MAX_FRAMES;
+	b->total = b->per_thread > CR_MAX_DUMP_FRAMES ? b->per_thread
+						      : CR_MAX_DUMP_FRAMES;
+	if (b->total < nthreads)
+		b->total = nthreads;
+	b->floor = nthreads ? b->total / nthreads : 1;
+	if (b->floor > CR_THREAD_FRAMES_FLOOR)
+		b->floor = CR_THREAD_FRAMES_FLOOR;
+	b->left = b->total;
+	b->threads_left = nthreads;
+}
+
+/* Why a stack of N frames stopped at ALLOWANCE frames. */
+static char *limit_reason(const struct frame_budget *b, size_t n,
+			  size_t allowance)
+{
+	char nb[32], tb[32];
+	if (allowance < b->per_thread)
+		return cr_strdup_printf("stopped after %s frames: the budget of %s frames for the stacks of all threads is spent (see --max-frames)",
+					cr_fmt_count(nb, n), cr_fmt_count(tb, b->total));
+	return cr_strdup_printf("stopped after %s frames (the limit; see --max-frames)",
+				cr_fmt_count(nb, n));
+}
+
+/*
+ * The plausibility of each caller libdwfl finds, by the rule walk.c
+ * applies: stacks grow down, so a caller's stack pointer lies above its
+ * callee's.  Two exceptions: the frame a signal interrupted (libdwfl marks
+ * it an activation) may lie anywhere (a handler on sigaltstack), and a
+ * caller may share its callee's stack pointer (an aarch64 leaf function
+ * saves nothing on the stack).  So the frames of a run at one stack
+ * pointer are remembered: a pc seen before in the run is a loop (a frame
+ * record pointing to itself, two frames pointing to each other), and so is
+ * a run longer than CR_SAME_SP_FRAMES.
+ */
+struct sp_track {
+	bool known;		/* sp of the last frame is known */
+	uint64_t sp;
+	uint64_t run_pc[CR_SAME_SP_FRAMES];	/* frames at sp */
+	unsigned nrun;
+	unsigned inward;	/* activations that moved the stack inward */
+};
+
+enum sp_verdict {
+	SP_OK,
+	SP_LAST,	/* keep this frame, but search no caller of it */
+	SP_DROP,	/* not a frame: end before it */
+};
+
+/*
+ * Frame N at PC, SP.  A frame below its callee ends the walk; it is kept
+ * when its pc lies in a module (libdwfl's aarch64 frame-pointer fallback
+ * takes the pc of the outermost frame from x30 and its sp from a null
+ * frame record at x29, so _start would be lost), and dropped otherwise.
+ * *WHY gets the reason when one is due.
+ */
+static enum sp_verdict sp_check(struct sp_track *t, const struct cr_dump *d,
+				size_t n, uint64_t pc, bool have_sp,
+				uint64_t sp, bool activation, char **why)
+{
+	if (!have_sp) {
+		t->known = false;
+		return SP_OK;
+	}
+	if (n > 0 && t->known && sp == t->sp) {
+		for (unsigned k = 0; k < t->nrun; k++) {
+			if (t->run_pc[k] != pc)
+				continue;
+			*why = cr_strdup_printf("a caller repeats an earlier frame (pc 0x%llx at the same stack pointer 0x%llx): an unwinding loop",
+						(unsigned long long)pc,
+						(unsigned long long)sp);
+			return SP_DROP;
+		}
+		if (t->nrun == CR_SAME_SP_FRAMES) {
+			*why = cr_strdup_printf("more than %d frames at the same stack pointer 0x%llx: an unwinding loop",
+						CR_SAME_SP_FRAMES, (unsigned long long)sp);
+			return SP_DROP;
+		}
+		t->run_pc[t->nrun++] = pc;
+		return SP_OK;
+	}
+	if (n > 0 && t->known && sp < t->sp && !activation) {
+		bool keep = pc && cr_dump_module_at(d, pc - 1);
+		/* A null frame pointer (fp + 16 as the sp) marks the end of
+		 * the frame record chain, the ABI's outermost frame. */
+		if (keep && sp < 0x1000)
+			return SP_LAST;
+		*why = cr_strdup_printf(keep ? "the last frame's stack pointer 0x%llx lies below its callee's 0x%llx (stacks grow down): no caller is searched from there"
+					: "a caller's stack pointer 0x%llx lies below its callee's 0x%llx (stacks grow down): not a caller",
+					(unsigned long long)sp,
+					(unsigned long long)t->sp);
+		return keep ? SP_LAST : SP_DROP;
+	}
+	if (n > 0 && t->known && sp < t->sp && ++t->inward > CR_MAX_INWARD_SIGNALS) {
+		*why = cr_strdup_printf("more than %d signal frames moved the stack inward: an unwinding loop",
+					CR_MAX_INWARD_SIGNALS);
+		return SP_DROP;
+	}
+	t->known = true;
+	t->sp = sp;
+	t->run_pc[0] = pc;
+	t->nrun = 1;
+	return SP_OK;
+}
 
 struct raw_frame {
 	uint64_t pc;
@@ -32,13 +183,14 @@ struct unwind_ctx {
 	struct cr_analysis *a;
 	struct cr_symtab *st;
 	const struct cr_dump *d;
-	size_t max_frames;
+	struct frame_budget budget;
+	size_t allowance;	/* frames of the thread being unwound */
 	size_t next_index;	/* next thread for next_thread() */
 	size_t cur;		/* thread being unwound */
 	size_t full_thread;	/* symbolized with DWARF everywhere (symtab.h) */
 	struct raw_frame *raw;
 	size_t nraw, capraw;
-	uint64_t last_sp, last_pc;
+	struct sp_track sp;
 	char *stop;		/* why we stopped it ourselves */
 	bool oom;
 	bool walker;		/* frames come from walk.c with their trust */
@@ -60,12 +212,20 @@ static unsigned unwind_nregs(enum cr_arch a)
 	}
 }
 
+/* The K-th thread to unwind: the focus thread first, so that the budget
+ * spent on others never cuts the stack a reader looks at first. */
+static size_t nth_thread(const struct unwind_ctx *c, size_t k)
+{
+	size_t f = c->full_thread;
+	return k == 0 ? f : k <= f ? k - 1 : k;
+}
+
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
 	struct unwind_ctx *c = arg;
 	if (c->next_index >= c->d->nthreads)
 		return 0;
-	c->cur = c->next_index++;
+	c->cur = nth_thread(c, c->next_index++);
 	*thread_argp = c;
 	int64_t tid = c->d->threads[c->cur].tid;
 	/* libdwfl wants a positive pid_t; a lying dump may hold anything. */
@@ -129,6 +289,28 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 	return true;
 }
 
+/*
+ * libdwfl's aarch64 frame-pointer fallback takes a frame's caller from its
+ * x30 and the next one from the frame record at x29.  Right after a frame
+ * found by CFI, x30 holds that frame's own return address (CFI restores
+ * x30 as it was on entry to the callee), so the fallback finds the same
+ * caller twice: the frame at PC is that duplicate when it repeats the last
+ * frame, that frame has no CFI and the one before it had.  (Recursion
+ * through one call site found by CFI is not: those frames have CFI.)
+ */
+static bool aarch64_fp_duplicate(struct unwind_ctx *c, uint64_t pc, bool act)
+{
+	size_t n = c->nraw;
+	if (c->d->process.arch != CR_ARCH_AARCH64 || act || n < 2 ||
+	    c->raw[n - 1].pc != pc)
+		return false;
+	const struct cr_sym *callee = cr_symtab_lookup(c->st, c->raw[n - 1].pc,
+						       c->raw[n - 1].activation, false);
+	const struct cr_sym *before = cr_symtab_lookup(c->st, c->raw[n - 2].pc,
+						       c->raw[n - 2].activation, false);
+	return callee && before && !callee->has_cfi && before->has_cfi;
+}
+
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
 	struct unwind_ctx *c = arg;
@@ -139,11 +321,12 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	Dwarf_Word sp = 0;
 	bool have_sp = dwfl_frame_reg(state, cr_arch_sp_reg(c->d->process.arch),
 				      &sp) == 0;
-	if (c->nraw > 0 && have_sp && sp == c->last_sp && pc == c->last_pc) {
-		c->stop = cr_strdup_printf("the frame at pc 0x%llx repeats itself (unwinding loop)",
-					   (unsigned long long)pc);
+	enum sp_verdict v = sp_check(&c->sp, c->d, c->nraw, pc, have_sp, sp, act,
+				     &c->stop);
+	if (v == SP_DROP)
 		return DWARF_CB_ABORT;
-	}
+	if (aarch64_fp_duplicate(c, pc, act))
+		return DWARF_CB_OK;
 	if (c->nraw == c->capraw) {
 		size_t ncap = c->capraw ? c->capraw * 2 : 256;
 		struct raw_frame *n = realloc(c->raw, ncap * sizeof(*n));
@@ -155,17 +338,20 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		c->capraw = ncap;
 	}
 	c->raw[c->nraw++] = (struct raw_frame){ pc, act, CR_TRUST_CFI };
-	c->last_sp = have_sp ? sp : 0;
-	c->last_pc = pc;
-	if (c->nraw >= c->max_frames) {
-		c->stop = cr_strdup_printf("stopped after %zu frames (the limit; see --max-frames)",
-					   c->nraw);
+	if (v == SP_LAST)
+		return DWARF_CB_ABORT;
+	if (c->nraw >= c->allowance) {
+		c->stop = limit_reason(&c->budget, c->nraw, c->allowance);
 		return DWARF_CB_ABORT;
 	}
 	return DWARF_CB_OK;
 }
 
-/* Expand the raw frames of thread C->cur into logical frames. */
+/*
+ * Expand the raw frames of thread C->cur into at most C->allowance logical
+ * frames (the innermost physical frame always); when they do not fit, the
+ * stack's end reason says which limit cut it.
+ */
 static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 {
 	size_t total = 0;
@@ -186,6 +372,14 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 		if (!syms[k]) {
 			free(syms);
 			return &cr_enomem;
+		}
+	}
+	for (size_t k = 0; k < c->nraw; k++) {
+		if (k > 0 && total + syms[k]->nframes > c->allowance) {
+			free(s->end_reason);
+			s->end_reason = limit_reason(&c->budget, total, c->allowance);
+			c->nraw = k;
+			break;
 		}
 		total += syms[k]->nframes;
 	}
@@ -225,6 +419,68 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 	return NULL;
 }
 
+/*
+ * A thread whose stack pointer points to memory the dump does not hold (a
+ * core cut short by RLIMIT_CORE or a full disk, a minidump that left the
+ * stack out) has only its registers: say so, rather than whatever the
+ * unwinder said after its first frame.  pass_state then guesses nothing
+ * from the stack.
+ */
+static void check_stack_present(struct unwind_ctx *c, struct cr_stack *s)
+{
+	const struct cr_dump *d = c->d;
+	uint64_t sp, w;
+	if (!cr_regs_get(start_regs(d, c->cur), cr_arch_sp_reg(d->process.arch), &sp) ||
+	    cr_dump_read_word(d, sp, &w))
+		return;
+	s->stack_missing = true;
+	free(s->end_reason);
+	if (cr_dump_region_at(d, sp))
+		s->end_reason = cr_strdup_printf("the stack memory at sp 0x%llx is not in the dump (was the dump cut short?)",
+						 (unsigned long long)sp);
+	else
+		s->end_reason = cr_strdup_printf("the stack pointer 0x%llx points to no memory the dump knows of",
+						 (unsigned long long)sp);
+}
+
+/*
+ * The raw frames of thread C->cur are in C->raw (at least the context
+ * frame): make them S's frames and spend them from the budget.
+ */
+static struct cr_error *finish_stack(struct unwind_ctx *c, struct cr_stack *s)
+{
+	check_stack_present(c, s);
+	struct cr_error *err = expand(c, s);
+	if (err)
+		return err;
+	budget_spend(&c->budget, s->nframes);
+	cr_dump_trim(c->d);
+	return NULL;
+}
+
+/* The context frame alone, in C->raw. */
+static bool context_frame_only(struct unwind_ctx *c, uint64_t pc)
+{
+	if (!c->capraw) {
+		c->raw = malloc(sizeof(*c->raw));
+		if (!c->raw)
+			return false;
+		c->capraw = 1;
+	}
+	c->raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
+	c->nraw = 1;
+	return true;
+}
+
+/* Start thread C->cur: its allowance of frames, a fresh loop detector. */
+static void begin_thread(struct unwind_ctx *c)
+{
+	c->nraw = 0;
+	c->stop = NULL;
+	c->sp = (struct sp_track){ 0 };
+	c->allowance = budget_allowance(&c->budget);
+}
+
 static int thread_cb(Dwfl_Thread *thread, void *arg)
 {
 	struct unwind_ctx *c = arg;
@@ -232,44 +488,35 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	struct cr_stack *s = &ta->stack;
 	uint64_t pc;
 
-	c->nraw = 0;
-	c->stop = NULL;
+	begin_thread(c);
 	if (!start_pc(c->d, c->cur, &pc)) {
 		s->unwound = false;
 		s->end_reason = strdup("no registers recorded for this thread");
+		budget_spend(&c->budget, 0);
 		return DWARF_CB_OK;
 	}
 	int rc = dwfl_thread_getframes(thread, frame_cb, c);
 	if (c->oom)
 		return DWARF_CB_ABORT;
 	s->unwound = c->nraw > 0;
+	int e = rc == -1 ? dwfl_errno() : 0;	/* dwfl_errno() clears it */
 	if (c->stop)
 		s->end_reason = c->stop;
 	else if (rc == -1 && c->nraw == 0)
 		s->end_reason = cr_strdup_printf("could not start unwinding: %s",
-						 dwfl_errmsg(-1));
-	else if (rc == -1 && dwfl_errno() != 0) {
+						 dwfl_errmsg(e));
+	else if (e != 0) {
 		/* The unwinder ran out of ways to find the caller.  At an
 		 * outermost frame (no caller) that is the normal end. */
-		const char *msg = dwfl_errmsg(-1);
 		s->end_reason = cr_strdup_printf("no caller found after frame %zu: %s",
-						 c->nraw - 1, msg);
+						 c->nraw - 1, dwfl_errmsg(e));
 	}
-	if (c->nraw == 0) {
-		/* At least the context frame. */
-		c->raw = c->raw ? c->raw : malloc(sizeof(*c->raw));
-		if (!c->raw)
-			return DWARF_CB_ABORT;
-		c->capraw = c->capraw ? c->capraw : 1;
-		c->raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
-		c->nraw = 1;
-	}
-	struct cr_error *err = expand(c, s);
-	if (err) {
+	if (c->nraw == 0 && !context_frame_only(c, pc))
+		return DWARF_CB_ABORT;
+	if (finish_stack(c, s)) {
 		c->oom = true;
 		return DWARF_CB_ABORT;
 	}
-	cr_dump_trim(c->d);
 	return DWARF_CB_OK;
 }
 
@@ -353,38 +600,43 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 {
 	const struct cr_dump *d = c->d;
 	c->walker = true;
-	for (size_t i = 0; i < d->nthreads; i++) {
+	for (size_t k = 0; k < d->nthreads; k++) {
+		size_t i = nth_thread(c, k);
 		struct cr_stack *s = &c->a->threads[i].stack;
 		struct walk_frame *wf = NULL;
 		char *why = NULL;
 		uint64_t pc;
 		c->cur = i;
+		begin_thread(c);
 		if (!start_pc(d, i, &pc)) {
 			s->end_reason = strdup("no registers recorded for this thread");
+			budget_spend(&c->budget, 0);
 			continue;
 		}
 		size_t n = cr_walk_thread(d, start_regs(d, i), sources, nsources,
-					  &wf, c->max_frames, &why);
+					  &wf, c->allowance, &why);
 		if (!wf)
 			return &cr_enomem;
+		if (n >= c->allowance && !why)
+			why = limit_reason(&c->budget, n, c->allowance);
 		free(c->raw);
 		c->raw = malloc((n ? n : 1) * sizeof(*c->raw));
+		c->capraw = n ? n : 1;
 		if (!c->raw) {
 			free(wf);
 			free(why);
 			return &cr_enomem;
 		}
-		for (size_t k = 0; k < n; k++)
-			c->raw[k] = (struct raw_frame){ wf[k].pc, wf[k].activation,
-							wf[k].trust };
+		for (size_t f = 0; f < n; f++)
+			c->raw[f] = (struct raw_frame){ wf[f].pc, wf[f].activation,
+							wf[f].trust };
 		c->nraw = n;
 		free(wf);
 		s->unwound = n > 0;
 		s->end_reason = why;
-		struct cr_error *err = expand(c, s);
+		struct cr_error *err = finish_stack(c, s);
 		if (err)
 			return err;
-		cr_dump_trim(d);
 	}
 	return NULL;
 }
@@ -392,12 +644,9 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			       const struct cr_options *opts)
 {
-	size_t max_frames = opts->max_frames;
 	const struct cr_dump *d = a->dump;
-	struct unwind_ctx c = {
-		.a = a, .st = st, .d = d,
-		.max_frames = max_frames ? max_frames : CR_DEFAULT_MAX_FRAMES,
-	};
+	struct unwind_ctx c = { .a = a, .st = st, .d = d };
+	budget_init(&c.budget, opts->max_frames, d->nthreads);
 	/* The thread the event names (the crashing one) gets source lines in
 	 * every module; see symbolize.c on the cost of system DWARF. */
 	for (size_t i = 0; i < d->nthreads; i++)
@@ -444,17 +693,14 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			if (!start_pc(d, i, &pc))
 				continue;
 			c.cur = i;
-			c.nraw = 0;
-			if (!c.raw && !(c.raw = malloc(sizeof(*c.raw))))
-				return &cr_enomem;
-			c.capraw = c.capraw ? c.capraw : 1;
-			c.raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
-			c.nraw = 1;
-			struct cr_error *err = expand(&c, s);
+			begin_thread(&c);
+			struct cr_error *err = context_frame_only(&c, pc) ?
+				expand(&c, s) : &cr_enomem;
 			if (err) {
 				free(c.raw);
 				return err;
 			}
+			budget_spend(&c.budget, s->nframes);
 		}
 		free(c.raw);
 		return NULL;
