@@ -18,160 +18,8 @@
 
 #include "passes.h"
 #include "symtab.h"
+#include "unwind_limits.h"
 #include "walk.h"
-
-/*
- * Budgets.  A hostile dump can make every thread's stack a million frames
- * long (a hundred threads whose stack pointers all point into one range of
- * return addresses), and the frames of every thread are kept until the
- * reports are written, so the frames of the whole dump are bounded too:
- * CR_MAX_DUMP_FRAMES frames of about 80 bytes (struct cr_frame) is about
- * 160 MB.  Every thread keeps CR_THREAD_FRAMES_FLOOR frames of the budget
- * for itself (fewer when there are too many threads), so the budget spent
- * on the first threads never leaves a later one without its top frames;
- * the focus thread is unwound first.  --max-frames raises the dump's
- * budget to at least its own value.
- */
-#define CR_DEFAULT_MAX_FRAMES 1000000	/* frames per thread (--max-frames) */
-#define CR_MAX_DUMP_FRAMES 2000000	/* frames of all threads together */
-#define CR_THREAD_FRAMES_FLOOR 64	/* frames kept for each thread */
-#define CR_SAME_SP_FRAMES 16		/* frames at one sp before it is a loop */
-#define CR_MAX_INWARD_SIGNALS 32	/* signal frames that move sp inward */
-
-struct frame_budget {
-	size_t per_thread;	/* --max-frames or CR_DEFAULT_MAX_FRAMES */
-	size_t total;		/* the dump's budget */
-	size_t left;		/* frames the dump may still store */
-	size_t floor;		/* kept for each thread not yet unwound */
-	size_t threads_left;	/* threads not yet unwound */
-};
-
-/*
- * The frames of one stack, one thread at a time: the caller keeps
- * B->left >= B->floor * B->threads_left, so the result is at least 1 (the
- * context frame always fits).
- */
-static size_t budget_allowance(const struct frame_budget *b)
-{
-	size_t reserve = b->threads_left ? b->floor * (b->threads_left - 1) : 0;
-	size_t n = b->left > reserve ? b->left - reserve : 1;
-	return n < b->per_thread ? n : b->per_thread;
-}
-
-static void budget_spend(struct frame_budget *b, size_t n)
-{
-	b->left = n < b->left ? b->left - n : 0;
-	if (b->threads_left)
-		b->threads_left--;
-}
-
-static void budget_init(struct frame_budget *b, size_t max_frames,
-			size_t nthreads)
-{
-	b->per_thread = max_frames ? max_frames : CR_DEFAULT_MAX_FRAMES;
-	b->total = b->per_thread > CR_MAX_DUMP_FRAMES ? b->per_thread
-						      : CR_MAX_DUMP_FRAMES;
-	if (b->total < nthreads)
-		b->total = nthreads;
-	b->floor = nthreads ? b->total / nthreads : 1;
-	if (b->floor > CR_THREAD_FRAMES_FLOOR)
-		b->floor = CR_THREAD_FRAMES_FLOOR;
-	b->left = b->total;
-	b->threads_left = nthreads;
-}
-
-/* Why a stack of N frames stopped at ALLOWANCE frames. */
-static char *limit_reason(const struct frame_budget *b, size_t n,
-			  size_t allowance)
-{
-	char nb[32], tb[32];
-	if (allowance < b->per_thread)
-		return cr_strdup_printf("stopped after %s frames: the budget of %s frames for the stacks of all threads is spent (see --max-frames)",
-					cr_fmt_count(nb, n), cr_fmt_count(tb, b->total));
-	return cr_strdup_printf("stopped after %s frames (the limit; see --max-frames)",
-				cr_fmt_count(nb, n));
-}
-
-/*
- * The plausibility of each caller libdwfl finds, by the rule walk.c
- * applies: stacks grow down, so a caller's stack pointer lies above its
- * callee's.  Two exceptions: the frame a signal interrupted (libdwfl marks
- * it an activation) may lie anywhere (a handler on sigaltstack), and a
- * caller may share its callee's stack pointer (an aarch64 leaf function
- * saves nothing on the stack).  So the frames of a run at one stack
- * pointer are remembered: a pc seen before in the run is a loop (a frame
- * record pointing to itself, two frames pointing to each other), and so is
- * a run longer than CR_SAME_SP_FRAMES.
- */
-struct sp_track {
-	bool known;		/* sp of the last frame is known */
-	uint64_t sp;
-	uint64_t run_pc[CR_SAME_SP_FRAMES];	/* frames at sp */
-	unsigned nrun;
-	unsigned inward;	/* activations that moved the stack inward */
-};
-
-enum sp_verdict {
-	SP_OK,
-	SP_LAST,	/* keep this frame, but search no caller of it */
-	SP_DROP,	/* not a frame: end before it */
-};
-
-/*
- * Frame N at PC, SP.  A frame below its callee ends the walk; it is kept
- * when its pc lies in a module (libdwfl's aarch64 frame-pointer fallback
- * takes the pc of the outermost frame from x30 and its sp from a null
- * frame record at x29, so _start would be lost), and dropped otherwise.
- * *WHY gets the reason when one is due.
- */
-static enum sp_verdict sp_check(struct sp_track *t, const struct cr_dump *d,
-				size_t n, uint64_t pc, bool have_sp,
-				uint64_t sp, bool activation, char **why)
-{
-	if (!have_sp) {
-		t->known = false;
-		return SP_OK;
-	}
-	if (n > 0 && t->known && sp == t->sp) {
-		for (unsigned k = 0; k < t->nrun; k++) {
-			if (t->run_pc[k] != pc)
-				continue;
-			*why = cr_strdup_printf("a caller repeats an earlier frame (pc 0x%llx at the same stack pointer 0x%llx): an unwinding loop",
-						(unsigned long long)pc,
-						(unsigned long long)sp);
-			return SP_DROP;
-		}
-		if (t->nrun == CR_SAME_SP_FRAMES) {
-			*why = cr_strdup_printf("more than %d frames at the same stack pointer 0x%llx: an unwinding loop",
-						CR_SAME_SP_FRAMES, (unsigned long long)sp);
-			return SP_DROP;
-		}
-		t->run_pc[t->nrun++] = pc;
-		return SP_OK;
-	}
-	if (n > 0 && t->known && sp < t->sp && !activation) {
-		bool keep = pc && cr_dump_module_at(d, pc - 1);
-		/* A null frame pointer (fp + 16 as the sp) marks the end of
-		 * the frame record chain, the ABI's outermost frame. */
-		if (keep && sp < 0x1000)
-			return SP_LAST;
-		*why = cr_strdup_printf(keep ? "the last frame's stack pointer 0x%llx lies below its callee's 0x%llx (stacks grow down): no caller is searched from there"
-					: "a caller's stack pointer 0x%llx lies below its callee's 0x%llx (stacks grow down): not a caller",
-					(unsigned long long)sp,
-					(unsigned long long)t->sp);
-		return keep ? SP_LAST : SP_DROP;
-	}
-	if (n > 0 && t->known && sp < t->sp && ++t->inward > CR_MAX_INWARD_SIGNALS) {
-		*why = cr_strdup_printf("more than %d signal frames moved the stack inward: an unwinding loop",
-					CR_MAX_INWARD_SIGNALS);
-		return SP_DROP;
-	}
-	t->known = true;
-	t->sp = sp;
-	t->run_pc[0] = pc;
-	t->nrun = 1;
-	return SP_OK;
-}
 
 struct raw_frame {
 	uint64_t pc;
@@ -183,14 +31,15 @@ struct unwind_ctx {
 	struct cr_analysis *a;
 	struct cr_symtab *st;
 	const struct cr_dump *d;
-	struct frame_budget budget;
+	struct cr_budget budget;	/* frames stored */
+	struct cr_budget rows;		/* frames shown */
 	size_t allowance;	/* frames of the thread being unwound */
 	size_t next_index;	/* next thread for next_thread() */
 	size_t cur;		/* thread being unwound */
 	size_t full_thread;	/* symbolized with DWARF everywhere (symtab.h) */
 	struct raw_frame *raw;
 	size_t nraw, capraw;
-	struct sp_track sp;
+	struct cr_sp_track sp;
 	char *stop;		/* why we stopped it ourselves */
 	bool oom;
 	bool walker;		/* frames come from walk.c with their trust */
@@ -321,9 +170,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	Dwarf_Word sp = 0;
 	bool have_sp = dwfl_frame_reg(state, cr_arch_sp_reg(c->d->process.arch),
 				      &sp) == 0;
-	enum sp_verdict v = sp_check(&c->sp, c->d, c->nraw, pc, have_sp, sp, act,
-				     &c->stop);
-	if (v == SP_DROP)
+	enum cr_sp_verdict v = cr_sp_check(&c->sp, c->d, c->nraw, pc, have_sp,
+					   sp, act, &c->stop);
+	if (v == CR_SP_DROP)
 		return DWARF_CB_ABORT;
 	if (aarch64_fp_duplicate(c, pc, act))
 		return DWARF_CB_OK;
@@ -338,10 +187,10 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		c->capraw = ncap;
 	}
 	c->raw[c->nraw++] = (struct raw_frame){ pc, act, CR_TRUST_CFI };
-	if (v == SP_LAST)
+	if (v == CR_SP_LAST)
 		return DWARF_CB_ABORT;
 	if (c->nraw >= c->allowance) {
-		c->stop = limit_reason(&c->budget, c->nraw, c->allowance);
+		c->stop = cr_budget_reason(&c->budget, c->nraw, c->allowance);
 		return DWARF_CB_ABORT;
 	}
 	return DWARF_CB_OK;
@@ -377,7 +226,7 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 	for (size_t k = 0; k < c->nraw; k++) {
 		if (k > 0 && total + syms[k]->nframes > c->allowance) {
 			free(s->end_reason);
-			s->end_reason = limit_reason(&c->budget, total, c->allowance);
+			s->end_reason = cr_budget_reason(&c->budget, total, c->allowance);
 			c->nraw = k;
 			break;
 		}
@@ -445,17 +294,38 @@ static void check_stack_present(struct unwind_ctx *c, struct cr_stack *s)
 
 /*
  * The raw frames of thread C->cur are in C->raw (at least the context
- * frame): make them S's frames and spend them from the budget.
+ * frame): make them S's frames, folded, within what the dump's budgets
+ * leave, and spend them.
  */
 static struct cr_error *finish_stack(struct unwind_ctx *c, struct cr_stack *s)
 {
 	check_stack_present(c, s);
 	struct cr_error *err = expand(c, s);
+	if (!err)
+		err = cr_fold_stack(s);
 	if (err)
 		return err;
-	budget_spend(&c->budget, s->nframes);
+	/* The frames budget bounds the work: it is charged what was
+	 * unwound, before the cut. */
+	size_t unwound = s->nframes;
+	bool cut;
+	size_t allowed = cr_budget_allowance(&c->rows);
+	size_t rows = cr_stack_cut_rows(s, allowed, &cut);
+	if (cut) {
+		free(s->end_reason);
+		s->end_reason = cr_budget_reason(&c->rows, s->nframes, allowed);
+	}
+	cr_budget_spend(&c->rows, rows);
+	cr_budget_spend(&c->budget, unwound);
 	cr_dump_trim(c->d);
 	return NULL;
+}
+
+/* Thread C->cur has no registers: nothing spent, its floor freed. */
+static void skip_thread(struct unwind_ctx *c)
+{
+	cr_budget_spend(&c->budget, 0);
+	cr_budget_spend(&c->rows, 0);
 }
 
 /* The context frame alone, in C->raw. */
@@ -477,8 +347,8 @@ static void begin_thread(struct unwind_ctx *c)
 {
 	c->nraw = 0;
 	c->stop = NULL;
-	c->sp = (struct sp_track){ 0 };
-	c->allowance = budget_allowance(&c->budget);
+	c->sp = (struct cr_sp_track){ 0 };
+	c->allowance = cr_budget_allowance(&c->budget);
 }
 
 static int thread_cb(Dwfl_Thread *thread, void *arg)
@@ -492,7 +362,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	if (!start_pc(c->d, c->cur, &pc)) {
 		s->unwound = false;
 		s->end_reason = strdup("no registers recorded for this thread");
-		budget_spend(&c->budget, 0);
+		skip_thread(c);
 		return DWARF_CB_OK;
 	}
 	int rc = dwfl_thread_getframes(thread, frame_cb, c);
@@ -610,7 +480,7 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 		begin_thread(c);
 		if (!start_pc(d, i, &pc)) {
 			s->end_reason = strdup("no registers recorded for this thread");
-			budget_spend(&c->budget, 0);
+			skip_thread(c);
 			continue;
 		}
 		size_t n = cr_walk_thread(d, start_regs(d, i), sources, nsources,
@@ -618,7 +488,7 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 		if (!wf)
 			return &cr_enomem;
 		if (n >= c->allowance && !why)
-			why = limit_reason(&c->budget, n, c->allowance);
+			why = cr_budget_reason(&c->budget, n, c->allowance);
 		free(c->raw);
 		c->raw = malloc((n ? n : 1) * sizeof(*c->raw));
 		c->capraw = n ? n : 1;
@@ -646,7 +516,10 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 {
 	const struct cr_dump *d = a->dump;
 	struct unwind_ctx c = { .a = a, .st = st, .d = d };
-	budget_init(&c.budget, opts->max_frames, d->nthreads);
+	cr_budget_init(&c.budget, "frames", opts->max_frames, CR_MAX_DUMP_FRAMES,
+		       d->nthreads);
+	cr_budget_init(&c.rows, "frames shown", opts->max_frames, CR_MAX_DUMP_ROWS,
+		       d->nthreads);
 	/* The thread the event names (the crashing one) gets source lines in
 	 * every module; see symbolize.c on the cost of system DWARF. */
 	for (size_t i = 0; i < d->nthreads; i++)
@@ -672,8 +545,6 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 		}
 		walk_families_free(&fam);
 		free(c.raw);
-		for (size_t i = 0; !err && i < d->nthreads; i++)
-			err = cr_fold_stack(&a->threads[i].stack);
 		return err;
 	}
 	Dwfl *dwfl = cr_symtab_dwfl(st);
@@ -700,7 +571,8 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 				free(c.raw);
 				return err;
 			}
-			budget_spend(&c.budget, s->nframes);
+			cr_budget_spend(&c.budget, s->nframes);
+			cr_budget_spend(&c.rows, s->nframes);
 		}
 		free(c.raw);
 		return NULL;
@@ -712,10 +584,5 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 	if (rc != 0)
 		cr_analysis_problem(a, "unwinding stopped early: %s",
 				    dwfl_errmsg(-1));
-	for (size_t i = 0; i < d->nthreads; i++) {
-		struct cr_error *err = cr_fold_stack(&a->threads[i].stack);
-		if (err)
-			return err;
-	}
 	return NULL;
 }
