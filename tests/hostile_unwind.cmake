@@ -33,3 +33,12 @@ foreach(case ${CR_HOSTILE_UNWIND_CASES})
   set_tests_properties(hostile.unwind.${case} PROPERTIES
     LABELS "e2e;hostile" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# The budgets and the loop detector alone (analyzer/unwind_limits.c).
+if(CMOCKA_FOUND)
+  add_executable(test_unwind_limits ${CMAKE_CURRENT_SOURCE_DIR}/test_unwind_limits.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
+  target_link_libraries(test_unwind_limits PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  add_test(NAME unit.unwind_limits COMMAND test_unwind_limits)
+  set_tests_properties(unit.unwind_limits PROPERTIES LABELS unit)
+endif()
