@@ -273,13 +273,16 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
  * core cut short by RLIMIT_CORE or a full disk, a minidump that left the
  * stack out) has only its registers: say so, rather than whatever the
  * unwinder said after its first frame.  pass_state then guesses nothing
- * from the stack.
+ * from the stack.  A walk that found more than the frames registers give
+ * (the pc, and the link register on aarch64) read the stack somewhere: an
+ * overflow leaves sp in the guard page below a stack that is there.
  */
 static void check_stack_present(struct unwind_ctx *c, struct cr_stack *s)
 {
 	const struct cr_dump *d = c->d;
 	uint64_t sp, w;
-	if (!cr_regs_get(start_regs(d, c->cur), cr_arch_sp_reg(d->process.arch), &sp) ||
+	if (c->nraw > 2 ||
+	    !cr_regs_get(start_regs(d, c->cur), cr_arch_sp_reg(d->process.arch), &sp) ||
 	    cr_dump_read_word(d, sp, &w))
 		return;
 	s->stack_missing = true;

@@ -214,6 +214,12 @@ def case_stack_missing(opts, wd):
     c = Core("x86_64")
     good, gone = 0x7ff000000000, 0x7fe000000000
     frame = struct.pack("<QQ", 0, 0)          # rbp chain ends at once
+    # Frame records at +0x100, +0x200, +0x300 for thread 503, whose sp lies
+    # in the guard page below (a stack overflow): its stack is there.
+    frame = frame.ljust(0x100, b"\0")
+    for k in range(3):
+        frame += struct.pack("<QQ", good + 0x200 + 0x100 * k if k < 2 else 0,
+                             EXE + 0x1005 + 0x100 * k).ljust(0x100, b"\0")
     c.load(EXE, b"", size=0x10000, flags="rx")
     c.load(good, frame, flags="rw")
     c.load(gone, b"", size=0x21000, flags="rw")  # mapped, no bytes in the file
@@ -221,6 +227,7 @@ def case_stack_missing(opts, wd):
     c.thread(tid=501, regs={"rip": EXE + 0x200, "rsp": gone + 0x20000 - 0x40,
                             "rbp": gone + 0x20000 - 0x20}, orig=202)   # futex
     c.thread(tid=502, regs={"rip": EXE + 0x300, "rsp": 0x1234560, "rbp": 0})
+    c.thread(tid=503, regs={"rip": EXE + 0x400, "rsp": good - 0x800, "rbp": good + 0x100})
     c.psinfo(pid=500, fname="victim")
     c.siginfo(signo=11, code=1, addr=0)
     path = os.path.join(wd, "missing.core")
@@ -241,6 +248,10 @@ def case_stack_missing(opts, wd):
           "thread 502: the end reason does not say its stack pointer points nowhere", s)
     check((by_tid[502].get("state") or "").startswith("in an unknown state"),
           "thread 502: state %r" % by_tid[502].get("state"))
+    s = by_tid[503]["stack"]
+    check(s["frame_count"] == 4 and "not in the dump" not in (s.get("end_reason") or "")
+          and "points to no memory" not in (s.get("end_reason") or ""),
+          "thread 503: sp in a guard page, but its frames were read from the stack", s)
     s = by_tid[500]["stack"]
     check("not in the dump" not in (s.get("end_reason") or ""),
           "thread 500's stack is in the dump", s)
