@@ -67,6 +67,9 @@ struct cr_stack {
 	struct cr_fold *folds;		/* sorted, non-overlapping */
 	size_t nfolds;
 	bool unwound;		/* false: no registers, nothing unwound */
+	bool stack_missing;	/* the memory at the stack pointer is not in
+				 * the dump: frames past the first are not
+				 * from the stack */
 	char *end_reason;	/* why unwinding stopped early, NULL if it ended normally */
 };
 

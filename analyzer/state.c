@@ -259,6 +259,23 @@ static char *syscall_state(const struct cr_dump *d, const struct cr_thread *t,
 	return cr_strdup_printf("%s", call);
 }
 
+/* "in an unknown state (its stack memory is not in the dump; stopped in
+ * system call futex)": summary.c counts it as unknown, by the words before
+ * " (".  The system call is in the registers, which the dump holds. */
+static char *missing_stack_state(const struct cr_dump *d,
+				 const struct cr_thread *t)
+{
+	const char *why = "its stack memory is not in the dump";
+	const char *name = cr_syscall_name(d->process.arch, t->syscall_nr);
+	if (!t->syscall_known || !t->in_syscall)
+		return cr_strdup_printf("in an unknown state (%s)", why);
+	if (name)
+		return cr_strdup_printf("in an unknown state (%s; stopped in system call %s)",
+					why, name);
+	return cr_strdup_printf("in an unknown state (%s; stopped in a system call)",
+				why);
+}
+
 /*
  * The state of the thread that received a signal sent to the process
  * (crash.sent): "received SIGTERM from process 1234 (uid 0)", "received
@@ -304,10 +321,15 @@ struct cr_error *pass_state(struct cr_analysis *a)
 
 		if (!t)
 			continue;
-		phrase = function_state(&ta->stack, &fn);
+		/* A stack not in the dump names no functions to go by; the
+		 * system call is in the registers, which are. */
+		phrase = ta->stack.stack_missing ? NULL
+						 : function_state(&ta->stack, &fn);
 		if (ta->crashed)
 			state = a->crash.sent ? received_state(a)
 					      : cr_strdup_printf("crashed here");
+		else if (ta->stack.stack_missing)
+			state = missing_stack_state(d, t);
 		else if (t->syscall_known && t->in_syscall)
 			state = syscall_state(d, t, phrase);
 		else if (t->syscall_known)

@@ -42,6 +42,8 @@ static const char *const skip_functions[] = {
 	"abort", "raise", "gsignal", "__pthread_kill_implementation",
 	"__pthread_kill_internal", "__pthread_kill", "pthread_kill",
 	"__restore_rt", "__kernel_rt_sigreturn", "_sigtramp",
+	/* the vdso's system call entry (i386 enters the kernel through it) */
+	"__kernel_vsyscall", "__kernel_sigreturn",
 	"__assert_fail", "__assert_fail_base", "__assert_perror_fail",
 	"__libc_message", "__libc_fatal", "malloc_printerr",
 	"__fortify_fail", "__chk_fail", "__stack_chk_fail",
@@ -63,6 +65,7 @@ static const char *const skip_functions[] = {
 /* Modules (file name prefixes, any case) whose frames are library code. */
 static const char *const skip_modules[] = {
 	"libc.so", "libc-", "libpthread", "ld-linux", "ld64.so", "linux-vdso",
+	"linux-gate", "[vdso]",
 	"libstdc++", "libc++", "libgcc_s", "libsystem_", "libSystem",
 	"ntdll.dll", "kernelbase.dll", "kernel32.dll", "ucrtbase.dll",
 	"msvcrt.dll", "vcruntime", "msvcp",

@@ -18,9 +18,8 @@
 
 #include "passes.h"
 #include "symtab.h"
+#include "unwind_limits.h"
 #include "walk.h"
-
-#define CR_DEFAULT_MAX_FRAMES 1000000	/* physical frames per thread */
 
 struct raw_frame {
 	uint64_t pc;
@@ -32,13 +31,15 @@ struct unwind_ctx {
 	struct cr_analysis *a;
 	struct cr_symtab *st;
 	const struct cr_dump *d;
-	size_t max_frames;
+	struct cr_budget budget;	/* frames stored */
+	struct cr_budget rows;		/* frames shown */
+	size_t allowance;	/* frames of the thread being unwound */
 	size_t next_index;	/* next thread for next_thread() */
 	size_t cur;		/* thread being unwound */
 	size_t full_thread;	/* symbolized with DWARF everywhere (symtab.h) */
 	struct raw_frame *raw;
 	size_t nraw, capraw;
-	uint64_t last_sp, last_pc;
+	struct cr_sp_track sp;
 	char *stop;		/* why we stopped it ourselves */
 	bool oom;
 	bool walker;		/* frames come from walk.c with their trust */
@@ -60,12 +61,20 @@ static unsigned unwind_nregs(enum cr_arch a)
 	}
 }
 
+/* The K-th thread to unwind: the focus thread first, so that the budget
+ * spent on others never cuts the stack a reader looks at first. */
+static size_t nth_thread(const struct unwind_ctx *c, size_t k)
+{
+	size_t f = c->full_thread;
+	return k == 0 ? f : k <= f ? k - 1 : k;
+}
+
 static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 {
 	struct unwind_ctx *c = arg;
 	if (c->next_index >= c->d->nthreads)
 		return 0;
-	c->cur = c->next_index++;
+	c->cur = nth_thread(c, c->next_index++);
 	*thread_argp = c;
 	int64_t tid = c->d->threads[c->cur].tid;
 	/* libdwfl wants a positive pid_t; a lying dump may hold anything. */
@@ -129,6 +138,28 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 	return true;
 }
 
+/*
+ * libdwfl's aarch64 frame-pointer fallback takes a frame's caller from its
+ * x30 and the next one from the frame record at x29.  Right after a frame
+ * found by CFI, x30 holds that frame's own return address (CFI restores
+ * x30 as it was on entry to the callee), so the fallback finds the same
+ * caller twice: the frame at PC is that duplicate when it repeats the last
+ * frame, that frame has no CFI and the one before it had.  (Recursion
+ * through one call site found by CFI is not: those frames have CFI.)
+ */
+static bool aarch64_fp_duplicate(struct unwind_ctx *c, uint64_t pc, bool act)
+{
+	size_t n = c->nraw;
+	if (c->d->process.arch != CR_ARCH_AARCH64 || act || n < 2 ||
+	    c->raw[n - 1].pc != pc)
+		return false;
+	const struct cr_sym *callee = cr_symtab_lookup(c->st, c->raw[n - 1].pc,
+						       c->raw[n - 1].activation, false);
+	const struct cr_sym *before = cr_symtab_lookup(c->st, c->raw[n - 2].pc,
+						       c->raw[n - 2].activation, false);
+	return callee && before && !callee->has_cfi && before->has_cfi;
+}
+
 static int frame_cb(Dwfl_Frame *state, void *arg)
 {
 	struct unwind_ctx *c = arg;
@@ -139,11 +170,12 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	Dwarf_Word sp = 0;
 	bool have_sp = dwfl_frame_reg(state, cr_arch_sp_reg(c->d->process.arch),
 				      &sp) == 0;
-	if (c->nraw > 0 && have_sp && sp == c->last_sp && pc == c->last_pc) {
-		c->stop = cr_strdup_printf("the frame at pc 0x%llx repeats itself (unwinding loop)",
-					   (unsigned long long)pc);
+	enum cr_sp_verdict v = cr_sp_check(&c->sp, c->d, c->nraw, pc, have_sp,
+					   sp, act, &c->stop);
+	if (v == CR_SP_DROP)
 		return DWARF_CB_ABORT;
-	}
+	if (aarch64_fp_duplicate(c, pc, act))
+		return DWARF_CB_OK;
 	if (c->nraw == c->capraw) {
 		size_t ncap = c->capraw ? c->capraw * 2 : 256;
 		struct raw_frame *n = realloc(c->raw, ncap * sizeof(*n));
@@ -155,17 +187,20 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		c->capraw = ncap;
 	}
 	c->raw[c->nraw++] = (struct raw_frame){ pc, act, CR_TRUST_CFI };
-	c->last_sp = have_sp ? sp : 0;
-	c->last_pc = pc;
-	if (c->nraw >= c->max_frames) {
-		c->stop = cr_strdup_printf("stopped after %zu frames (the limit; see --max-frames)",
-					   c->nraw);
+	if (v == CR_SP_LAST)
+		return DWARF_CB_ABORT;
+	if (c->nraw >= c->allowance) {
+		c->stop = cr_budget_reason(&c->budget, c->nraw, c->allowance);
 		return DWARF_CB_ABORT;
 	}
 	return DWARF_CB_OK;
 }
 
-/* Expand the raw frames of thread C->cur into logical frames. */
+/*
+ * Expand the raw frames of thread C->cur into at most C->allowance logical
+ * frames (the innermost physical frame always); when they do not fit, the
+ * stack's end reason says which limit cut it.
+ */
 static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 {
 	size_t total = 0;
@@ -186,6 +221,14 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 		if (!syms[k]) {
 			free(syms);
 			return &cr_enomem;
+		}
+	}
+	for (size_t k = 0; k < c->nraw; k++) {
+		if (k > 0 && total + syms[k]->nframes > c->allowance) {
+			free(s->end_reason);
+			s->end_reason = cr_budget_reason(&c->budget, total, c->allowance);
+			c->nraw = k;
+			break;
 		}
 		total += syms[k]->nframes;
 	}
@@ -225,6 +268,92 @@ static struct cr_error *expand(struct unwind_ctx *c, struct cr_stack *s)
 	return NULL;
 }
 
+/*
+ * A thread whose stack pointer points to memory the dump does not hold (a
+ * core cut short by RLIMIT_CORE or a full disk, a minidump that left the
+ * stack out) has only its registers: say so, rather than whatever the
+ * unwinder said after its first frame.  pass_state then guesses nothing
+ * from the stack.  A walk that found more than the frames registers give
+ * (the pc, and the link register on aarch64) read the stack somewhere: an
+ * overflow leaves sp in the guard page below a stack that is there.
+ */
+static void check_stack_present(struct unwind_ctx *c, struct cr_stack *s)
+{
+	const struct cr_dump *d = c->d;
+	uint64_t sp, w;
+	if (c->nraw > 2 ||
+	    !cr_regs_get(start_regs(d, c->cur), cr_arch_sp_reg(d->process.arch), &sp) ||
+	    cr_dump_read_word(d, sp, &w))
+		return;
+	s->stack_missing = true;
+	free(s->end_reason);
+	if (cr_dump_region_at(d, sp))
+		s->end_reason = cr_strdup_printf("the stack memory at sp 0x%llx is not in the dump (was the dump cut short?)",
+						 (unsigned long long)sp);
+	else
+		s->end_reason = cr_strdup_printf("the stack pointer 0x%llx points to no memory the dump knows of",
+						 (unsigned long long)sp);
+}
+
+/*
+ * The raw frames of thread C->cur are in C->raw (at least the context
+ * frame): make them S's frames, folded, within what the dump's budgets
+ * leave, and spend them.
+ */
+static struct cr_error *finish_stack(struct unwind_ctx *c, struct cr_stack *s)
+{
+	check_stack_present(c, s);
+	struct cr_error *err = expand(c, s);
+	if (!err)
+		err = cr_fold_stack(s);
+	if (err)
+		return err;
+	/* The frames budget bounds the work: it is charged what was
+	 * unwound, before the cut. */
+	size_t unwound = s->nframes;
+	bool cut;
+	size_t allowed = cr_budget_allowance(&c->rows);
+	size_t rows = cr_stack_cut_rows(s, allowed, &cut);
+	if (cut) {
+		free(s->end_reason);
+		s->end_reason = cr_budget_reason(&c->rows, s->nframes, allowed);
+	}
+	cr_budget_spend(&c->rows, rows);
+	cr_budget_spend(&c->budget, unwound);
+	cr_dump_trim(c->d);
+	return NULL;
+}
+
+/* Thread C->cur has no registers: nothing spent, its floor freed. */
+static void skip_thread(struct unwind_ctx *c)
+{
+	cr_budget_spend(&c->budget, 0);
+	cr_budget_spend(&c->rows, 0);
+}
+
+/* The context frame alone, in C->raw. */
+static bool context_frame_only(struct unwind_ctx *c, uint64_t pc)
+{
+	if (!c->capraw) {
+		c->raw = malloc(sizeof(*c->raw));
+		if (!c->raw)
+			return false;
+		c->capraw = 1;
+	}
+	c->raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
+	c->nraw = 1;
+	return true;
+}
+
+/* Start thread C->cur: its allowance of frames, a fresh loop detector. */
+static void begin_thread(struct unwind_ctx *c)
+{
+	c->nraw = 0;
+	c->stop = NULL;
+	c->sp = (struct cr_sp_track){ 0 };
+	c->allowance = cr_budget_allowance(&c->budget);
+}
+
 static int thread_cb(Dwfl_Thread *thread, void *arg)
 {
 	struct unwind_ctx *c = arg;
@@ -232,44 +361,35 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	struct cr_stack *s = &ta->stack;
 	uint64_t pc;
 
-	c->nraw = 0;
-	c->stop = NULL;
+	begin_thread(c);
 	if (!start_pc(c->d, c->cur, &pc)) {
 		s->unwound = false;
 		s->end_reason = strdup("no registers recorded for this thread");
+		skip_thread(c);
 		return DWARF_CB_OK;
 	}
 	int rc = dwfl_thread_getframes(thread, frame_cb, c);
 	if (c->oom)
 		return DWARF_CB_ABORT;
 	s->unwound = c->nraw > 0;
+	int e = rc == -1 ? dwfl_errno() : 0;	/* dwfl_errno() clears it */
 	if (c->stop)
 		s->end_reason = c->stop;
 	else if (rc == -1 && c->nraw == 0)
 		s->end_reason = cr_strdup_printf("could not start unwinding: %s",
-						 dwfl_errmsg(-1));
-	else if (rc == -1 && dwfl_errno() != 0) {
+						 dwfl_errmsg(e));
+	else if (e != 0) {
 		/* The unwinder ran out of ways to find the caller.  At an
 		 * outermost frame (no caller) that is the normal end. */
-		const char *msg = dwfl_errmsg(-1);
 		s->end_reason = cr_strdup_printf("no caller found after frame %zu: %s",
-						 c->nraw - 1, msg);
+						 c->nraw - 1, dwfl_errmsg(e));
 	}
-	if (c->nraw == 0) {
-		/* At least the context frame. */
-		c->raw = c->raw ? c->raw : malloc(sizeof(*c->raw));
-		if (!c->raw)
-			return DWARF_CB_ABORT;
-		c->capraw = c->capraw ? c->capraw : 1;
-		c->raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
-		c->nraw = 1;
-	}
-	struct cr_error *err = expand(c, s);
-	if (err) {
+	if (c->nraw == 0 && !context_frame_only(c, pc))
+		return DWARF_CB_ABORT;
+	if (finish_stack(c, s)) {
 		c->oom = true;
 		return DWARF_CB_ABORT;
 	}
-	cr_dump_trim(c->d);
 	return DWARF_CB_OK;
 }
 
@@ -353,38 +473,43 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 {
 	const struct cr_dump *d = c->d;
 	c->walker = true;
-	for (size_t i = 0; i < d->nthreads; i++) {
+	for (size_t k = 0; k < d->nthreads; k++) {
+		size_t i = nth_thread(c, k);
 		struct cr_stack *s = &c->a->threads[i].stack;
 		struct walk_frame *wf = NULL;
 		char *why = NULL;
 		uint64_t pc;
 		c->cur = i;
+		begin_thread(c);
 		if (!start_pc(d, i, &pc)) {
 			s->end_reason = strdup("no registers recorded for this thread");
+			skip_thread(c);
 			continue;
 		}
 		size_t n = cr_walk_thread(d, start_regs(d, i), sources, nsources,
-					  &wf, c->max_frames, &why);
+					  &wf, c->allowance, &why);
 		if (!wf)
 			return &cr_enomem;
+		if (n >= c->allowance && !why)
+			why = cr_budget_reason(&c->budget, n, c->allowance);
 		free(c->raw);
 		c->raw = malloc((n ? n : 1) * sizeof(*c->raw));
+		c->capraw = n ? n : 1;
 		if (!c->raw) {
 			free(wf);
 			free(why);
 			return &cr_enomem;
 		}
-		for (size_t k = 0; k < n; k++)
-			c->raw[k] = (struct raw_frame){ wf[k].pc, wf[k].activation,
-							wf[k].trust };
+		for (size_t f = 0; f < n; f++)
+			c->raw[f] = (struct raw_frame){ wf[f].pc, wf[f].activation,
+							wf[f].trust };
 		c->nraw = n;
 		free(wf);
 		s->unwound = n > 0;
 		s->end_reason = why;
-		struct cr_error *err = expand(c, s);
+		struct cr_error *err = finish_stack(c, s);
 		if (err)
 			return err;
-		cr_dump_trim(d);
 	}
 	return NULL;
 }
@@ -392,12 +517,12 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			       const struct cr_options *opts)
 {
-	size_t max_frames = opts->max_frames;
 	const struct cr_dump *d = a->dump;
-	struct unwind_ctx c = {
-		.a = a, .st = st, .d = d,
-		.max_frames = max_frames ? max_frames : CR_DEFAULT_MAX_FRAMES,
-	};
+	struct unwind_ctx c = { .a = a, .st = st, .d = d };
+	cr_budget_init(&c.budget, "frames", opts->max_frames, CR_MAX_DUMP_FRAMES,
+		       d->nthreads);
+	cr_budget_init(&c.rows, "frames shown", opts->max_frames, CR_MAX_DUMP_ROWS,
+		       d->nthreads);
 	/* The thread the event names (the crashing one) gets source lines in
 	 * every module; see symbolize.c on the cost of system DWARF. */
 	for (size_t i = 0; i < d->nthreads; i++)
@@ -423,8 +548,6 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 		}
 		walk_families_free(&fam);
 		free(c.raw);
-		for (size_t i = 0; !err && i < d->nthreads; i++)
-			err = cr_fold_stack(&a->threads[i].stack);
 		return err;
 	}
 	Dwfl *dwfl = cr_symtab_dwfl(st);
@@ -444,17 +567,15 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 			if (!start_pc(d, i, &pc))
 				continue;
 			c.cur = i;
-			c.nraw = 0;
-			if (!c.raw && !(c.raw = malloc(sizeof(*c.raw))))
-				return &cr_enomem;
-			c.capraw = c.capraw ? c.capraw : 1;
-			c.raw[0] = (struct raw_frame){ pc, true, CR_TRUST_CONTEXT };
-			c.nraw = 1;
-			struct cr_error *err = expand(&c, s);
+			begin_thread(&c);
+			struct cr_error *err = context_frame_only(&c, pc) ?
+				expand(&c, s) : &cr_enomem;
 			if (err) {
 				free(c.raw);
 				return err;
 			}
+			cr_budget_spend(&c.budget, s->nframes);
+			cr_budget_spend(&c.rows, s->nframes);
 		}
 		free(c.raw);
 		return NULL;
@@ -466,10 +587,5 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 	if (rc != 0)
 		cr_analysis_problem(a, "unwinding stopped early: %s",
 				    dwfl_errmsg(-1));
-	for (size_t i = 0; i < d->nthreads; i++) {
-		struct cr_error *err = cr_fold_stack(&a->threads[i].stack);
-		if (err)
-			return err;
-	}
 	return NULL;
 }

@@ -140,7 +140,7 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
 	enum cr_arch arch = d->process.arch;
 	unsigned pcr = cr_arch_pc_reg(arch), spr = cr_arch_sp_reg(arch);
 	struct cr_regs cur = *regs, next;
-	uint64_t pc, sp;
+	uint64_t pc, sp = 0;
 	size_t n = 0, cap = 64;
 	*why = NULL;
 	*frames = malloc(cap * sizeof(**frames));
@@ -186,7 +186,5 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
 		(*frames)[n++] = (struct walk_frame){ pc, false, trust };
 		cur = next;
 	}
-	if (n >= max && !*why)
-		*why = cr_strdup_printf("stopped after %zu frames (the limit; see --max-frames)", n);
 	return n;
 }

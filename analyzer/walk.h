@@ -70,7 +70,8 @@ struct walk_frame {
 /*
  * Walk a thread from REGS: fill *FRAMES (malloc'd, at most MAX) and return
  * how many; *WHY gets a malloc'd reason when the walk stopped short (NULL
- * when it ended at an outermost frame).  SOURCES are tried in order, then
+ * when it ended at an outermost frame or at MAX frames: the caller knows
+ * which limit MAX was).  SOURCES are tried in order, then
  * the frame pointer chain, then stack scanning.
  */
 size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,

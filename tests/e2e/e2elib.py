@@ -562,3 +562,18 @@ def check_main_module(rep, exe_name):
     check(m.get("has_debug_info") is True, "main module %s: has_debug_info is not true"
           % exe_name, m)
     check(m.get("mismatch") is False, "main module %s: mismatch is not false" % exe_name, m)
+
+
+def case_main(cases, name, options=()):
+    """The main() of a test script of CASES ({name: fn(opts, wd)}): parse
+    CASE --coroner PATH and OPTIONS ((flag, argparse kwargs) pairs), run
+    the case in a fresh workdir NAME-CASE."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(cases))
+    ap.add_argument("--coroner", required=True)
+    for flag, kw in options:
+        ap.add_argument(flag, **kw)
+    opts = ap.parse_args()
+    wd = workdir(name + "-" + opts.case)
+    main_wrapper(lambda: cases[opts.case](opts, wd))
