@@ -8,11 +8,10 @@
 #
 # tests/hostile/scaling.py: dumps with N and 2N of one count from the file
 # (NT_FILE ranges, threads, minidump memory ranges...) must take about
-# linear time.  Not registered yet, because the time goes into libdwfl calls
-# that the module enumeration of issue 7 replaces: pt-loads and
-# overlapping-loads (dwfl_core_file_report -> dwfl_report_segment inserts
-# into a sorted array: quadratic) and md-modules (dwfl_report_module scans
-# the module list on every call: quadratic).  Add them once those are gone.
+# linear time: pt-loads and overlapping-loads were quadratic inside
+# libdwfl's dwfl_core_file_report (gone: formats/elfcore_modules.c
+# enumerates modules itself), md-modules inside dwfl_report_module (the
+# modules handed to libdwfl are capped, CR_MAX_DWFL_MODULES).
 # The SIGBUS guard under the memory reads of dump.c (label "unit").
 if(CMOCKA_FOUND)
   add_executable(test_mapguard ${CMAKE_CURRENT_SOURCE_DIR}/test_mapguard.c)
@@ -28,7 +27,7 @@ target_link_libraries(cr_shrink_preload PRIVATE ${CMAKE_DL_LIBS})
 
 set(CR_HOSTILE_IO_TESTS
   "io:bomb-zstd bomb-xz bomb-lz4 bomb-behind-header limit tmpfs-full xz-dictionary compressed-minidump lz4-frames shrink-read shrink-analysis shrink-all"
-  "scaling:nt-file-spanning threads md-memory md-threads md-repeated-range")
+  "scaling:nt-file-spanning threads md-memory md-threads md-repeated-range pt-loads overlapping-loads md-modules")
 foreach(entry ${CR_HOSTILE_IO_TESTS})
   string(REPLACE ":" ";" parts "${entry}")
   list(GET parts 0 script)
