@@ -417,4 +417,4 @@ CASES = {
 
 
 if __name__ == "__main__":
-    L.case_main(CASES, "modules-")
+    L.case_main(CASES, "modules", [("--bindir", {"required": True})])
