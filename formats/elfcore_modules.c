@@ -41,6 +41,8 @@
 #define EC_MAX_HEADER_BACK 16		/* regions looked back for l_ld's header */
 #define EC_MAX_HEADER_SEARCHES 4096	/* link-map entries searched that way */
 #define EC_MAX_NAME_BYTES (16u << 20)	/* module names kept, in all */
+#define EC_MAX_NOTE_BYTES EC_HEADER_PEEK /* PT_NOTE bytes read per image */
+#define EC_MAX_NOTES 32			/* notes looked at per PT_NOTE */
 
 /* How much a candidate's name says, lowest first. */
 enum name_rank {
@@ -51,6 +53,22 @@ enum name_rank {
 	NAME_INTERP,		/* the executable's PT_INTERP */
 	NAME_LINK_MAP,		/* an absolute link-map name */
 	NAME_NT_FILE,		/* an absolute NT_FILE path */
+};
+
+/* What the program headers of one image in memory say. */
+struct image {
+	uint64_t bias;			/* load bias */
+	uint64_t lo, hi;		/* [lo, hi): its PT_LOADs */
+	uint64_t dyn, dynsz;		/* PT_DYNAMIC, biased; 0 none */
+	uint64_t interp, interpsz;	/* PT_INTERP, biased; 0 none */
+	uint8_t build_id[EC_MAX_BUILD_ID];
+	size_t build_id_len;
+};
+
+/* read_image() at the start of a region, done once (see link_map_image). */
+struct region_image {
+	signed char state;	/* 0 not read yet, 1 an image, -1 none */
+	struct image im;
 };
 
 /* A module proposed by one source. */
@@ -69,16 +87,7 @@ struct cands {
 	size_t searches;	/* link_map_image() look-backs done */
 	size_t name_bytes;	/* sum of the names' sizes */
 	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
-};
-
-/* What the program headers of one image in memory say. */
-struct image {
-	uint64_t bias;			/* load bias */
-	uint64_t lo, hi;		/* [lo, hi): its PT_LOADs */
-	uint64_t dyn, dynsz;		/* PT_DYNAMIC, biased; 0 none */
-	uint64_t interp, interpsz;	/* PT_INTERP, biased; 0 none */
-	uint8_t build_id[EC_MAX_BUILD_ID];
-	size_t build_id_len;
+	struct region_image *memo;	/* per region, NULL until needed */
 };
 
 /* The page size for rounding: NT_FILE's when it is a sane power of two. */
@@ -149,7 +158,10 @@ static void notes_build_id(struct ec *ec, uint64_t addr, uint64_t len,
 		len = sizeof(notes);
 	size_t got = cr_dump_read(ec->d, addr, notes, (size_t)len);
 	struct cr_cursor nc = cr_cursor_make(notes, got, ec->big_endian, 0, NULL);
-	while (cr_cursor_left(&nc) >= 12) {
+	/* At most EC_MAX_NOTES notes: a page of empty notes is 341 of them,
+	 * and a real image's first page holds a handful (property, build id,
+	 * ABI tag, package). */
+	for (int k = 0; k < EC_MAX_NOTES && cr_cursor_left(&nc) >= 12; k++) {
 		uint32_t ns, ds, nt;
 		const uint8_t *name, *desc;
 		cr_cursor_u32(&nc, &ns);
@@ -195,6 +207,15 @@ static bool read_phdrs(struct ec *ec, uint64_t phdr, uint64_t phnum,
 	phnum = got / phent;
 	struct cr_cursor c = cr_cursor_make(buf, got, ec->big_endian, 0, NULL);
 	uint64_t lo = UINT64_MAX, hi = 0;
+	/* The notes read, in all PT_NOTEs of the image: without this budget
+	 * 127 PT_NOTEs of 4 KiB of empty notes made each image read cost
+	 * ~1 ms, and the link map's look-backs (16 images per entry) and
+	 * from_headers() (one per region) read images thousands of times: a
+	 * crafted 44 KB core (fuzz-corpus/analyze/timeout-notes-lookback)
+	 * took 1.75 s plain, 45 s under ASan.  The build id is in the
+	 * image's first page (which is what the kernel dumps), so 4 KiB of
+	 * notes in all is enough. */
+	uint64_t note_budget = EC_MAX_NOTE_BYTES;
 	bool have_bias = !bias_from_phdr;
 	/* Pass 0: the bias (PT_PHDR); pass 1: everything else. */
 	for (int pass = 0; pass < 2; pass++)
@@ -225,10 +246,13 @@ static bool read_phdrs(struct ec *ec, uint64_t phdr, uint64_t phnum,
 			} else if (type == PT_INTERP && !im->interp) {
 				im->interp = at;
 				im->interpsz = filesz;
-			} else if (type == PT_NOTE && !im->build_id_len) {
+			} else if (type == PT_NOTE && !im->build_id_len &&
+				   note_budget > 0) {
 				/* The build id may be in any PT_NOTE (the
 				 * first is often .note.gnu.property). */
-				notes_build_id(ec, at, filesz, im);
+				uint64_t len = filesz < note_budget ? filesz : note_budget;
+				note_budget -= len;
+				notes_build_id(ec, at, len, im);
 			}
 		}
 	if (hi <= lo)
@@ -342,6 +366,28 @@ static enum name_rank path_rank(const char *name, enum name_rank absolute)
 }
 
 /*
+ * read_image() at the start of region R, from C's memo: the look-backs of
+ * a long lying link map read the same few regions over and over (with
+ * the note budget of read_phdrs(), timeout-notes-lookback's 4096
+ * look-backs of 16 images each still took 0.65 s plain, 17 s under ASan;
+ * with the memo 12 ms).  Without memory for the memo, read again.
+ */
+static bool region_image(struct ec *ec, struct cands *c, size_t r,
+			 struct image *im)
+{
+	struct cr_dump *d = ec->d;
+	if (!c->memo)
+		c->memo = calloc(d->nregions, sizeof(*c->memo));
+	if (!c->memo)
+		return read_image(ec, d->regions[r].start, im);
+	struct region_image *m = &c->memo[r];
+	if (!m->state)
+		m->state = read_image(ec, d->regions[r].start, &m->im) ? 1 : -1;
+	*im = m->im;
+	return m->state > 0;
+}
+
+/*
  * The image of a link-map entry: its header is at L_ADDR when its first
  * PT_LOAD is at vaddr 0 (every shared library linked the usual way); else
  * (a prelinked library) at the start of one of the regions just below its
@@ -363,7 +409,7 @@ static bool link_map_image(struct ec *ec, struct cands *c, uint64_t l_addr,
 	size_t r = cr_dump_region_rank(d, l_ld);
 	for (size_t k = 0; r > 0 && k < EC_MAX_HEADER_BACK; k++, r--) {
 		uint64_t start = d->regions[r - 1].start;
-		if (start != l_addr && read_image(ec, start, im) &&
+		if (start != l_addr && region_image(ec, c, r - 1, im) &&
 		    im->bias == l_addr && l_ld >= im->lo && l_ld < im->hi)
 			return true;
 	}
@@ -650,4 +696,5 @@ void elfcore_find_modules(struct ec *ec)
 				EC_MAX_NAME_BYTES);
 	emit(ec->d, &c);
 	free(c.v);
+	free(c.memo);
 }

@@ -3,7 +3,10 @@
 # CORONER_FUZZ=ON (clang) also as a libFuzzer binary, all of coroner's own
 # code instrumented (see the top CMakeLists.txt).
 #   CC=clang cmake -B build-fuzz -DCORONER_FUZZ=ON && cmake --build build-fuzz --target fuzz_analyze
-#   build-fuzz/tests/fuzz_analyze -max_total_time=600 tests/fuzz-corpus/analyze
+#   build-fuzz/tests/fuzz_analyze -max_total_time=600 -dict=tests/fuzz_analyze.dict tests/fuzz-corpus/analyze
+# FUZZ_SYSROOT=/ CORONER_NO_OPENAT2=1 in the environment opens the dump's paths
+# the --sysroot way through safe_open.c's userspace walk.  Seeds for the
+# link-map walk: tests/hostile/fuzzseeds.py.
 add_executable(fuzz_analyze_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_analyze.c
   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_replay.c)
 target_link_libraries(fuzz_analyze_replay PRIVATE cr_reports cr_analyzer cr_build_flags)

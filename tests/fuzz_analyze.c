@@ -12,12 +12,58 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis.h"
 #include "dump.h"
 #include "report.h"
+#include "term.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The report names (reports/report_name.c) and the terminal sanitizer
+ * (analyzer/term.c) on strings the dump chose: the module paths, each
+ * claimed twice.  A name must be short enough for its temporary name, hold
+ * no '/' and nothing the sanitizer escapes, and never be given twice; the
+ * sanitized text holds no control byte.
+ */
+#define NAMES_CHECKED 64
+static void check_names(const struct cr_dump *d)
+{
+	struct report_names rn = { 0 };
+	const char *given[2 * NAMES_CHECKED];
+	size_t ngiven = 0;
+	for (size_t i = 0; i < d->nmodules && i < NAMES_CHECKED; i++) {
+		const char *path = d->modules[i].path;
+		if (!path)
+			continue;
+		for (int twice = 0; twice < 2; twice++) {
+			const char *name = report_name_claim(&rn, path);
+			if (!name)
+				continue;
+			size_t n = strlen(name);
+			if (n == 0 || n > REPORT_NAME_MAX || strchr(name, '/'))
+				abort();
+			for (size_t k = 0; k < n;) {
+				bool esc;
+				k += cr_term_char((const unsigned char *)name + k, n - k, &esc);
+				if (esc)
+					abort();
+			}
+			for (size_t k = 0; k < ngiven; k++)
+				if (strcmp(given[k], name) == 0)
+					abort();
+			given[ngiven++] = name;
+		}
+		char *safe = cr_term_safe(path);
+		for (const char *p = safe; p && *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				abort();
+		free(safe);
+	}
+	report_names_free(&rn);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,6 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Small limits keep each input fast; the code paths are the same. */
 	struct cr_options opts = { .max_frames = 256 };
+	/* FUZZ_SYSROOT (e.g. "/", with CORONER_NO_OPENAT2=1 for the userspace
+	 * walk) resolves the dump's paths the --sysroot way
+	 * (analyzer/safe_open.c); the replay runs without. */
+	opts.sysroot = getenv("FUZZ_SYSROOT");
 	struct cr_analysis *a = NULL;
 	err = cr_analyze(d, &opts, &a);
 	if (err) {
@@ -42,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cr_dump_free(d);
 		return 0;
 	}
+	check_names(d);
 	struct cr_error *(*const writers[])(const struct cr_analysis *, FILE *) = {
 		report_md_write, report_html_write, report_json_write,
 	};
