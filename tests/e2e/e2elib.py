@@ -73,20 +73,6 @@ def main_wrapper(fn):
     sys.exit(0)
 
 
-def case_main(cases, prefix):
-    """The main() of a test script of named CASES, each called as
-    CASES[case](opts, wd): parses CASE --coroner PATH --bindir DIR, makes a
-    work directory PREFIX-CASE and exits 0 pass, 1 fail, 77 skip."""
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=sorted(cases))
-    ap.add_argument("--coroner", required=True)
-    ap.add_argument("--bindir", required=True)
-    opts = ap.parse_args()
-    wd = workdir(prefix + opts.case)
-    main_wrapper(lambda: cases[opts.case](opts, wd))
-
-
 def workdir(name):
     """A fresh temporary directory for one test, removed at exit unless
     CORONER_KEEP_TEMP is set (then its path is printed)."""
