@@ -27,6 +27,9 @@ Cases (each makes its dump at test time):
                     __kernel_vsyscall
   aarch64-fp-dup    elfutils' backtrace.aarch64.fp core: the frame-pointer
                     fallback does not repeat a caller
+  many-threads-trim 4,000 identical threads (100,000 in 5 KB of xz took
+                    40 s): the dump's mapping is not trimmed (madvise over
+                    all of it) after every thread; counted with strace
 
 A case that bounds time and memory measures coroner alone (wait4's rusage
 of its process) and prints both figures.  Exit 0 pass, 1 fail, 77 skip.
@@ -383,7 +386,30 @@ def case_aarch64_fp_dup(opts, wd):
           [f.get("function") for f in main["stack"]["frames"]])
 
 
+def case_many_threads_trim(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    n = 4000
+    c = Core("x86_64")
+    c.load(EXE, b"", size=0x1000000, flags="rx")
+    c.load(STACK, struct.pack("<Q", EXE + 0x1005) * 512, flags="rw")
+    c.thread(tid=1000, regs={"rip": EXE + 0x1000, "rsp": STACK}, signo=11)
+    c.notes += [c.notes[-1]] * (n - 1)
+    c.psinfo(pid=1000, fname="victim")
+    dump = xz_file(wd, "same-threads.core", c.bytes())
+    log = os.path.join(wd, "strace.log")
+    r = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=madvise", opts.coroner,
+                        "analyze", dump, "-o", wd, "-f", "md", "-q"],
+                       env=L.sanitizer_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    check(r.returncode in (0, 1), "exit %d" % r.returncode, r.stderr[-2000:])
+    calls = sum(1 for line in open(log) if "madvise(" in line)
+    print("%d threads: %d madvise calls" % (n, calls))
+    check(calls < n // 10, "%d madvise calls for %d threads: the dump is trimmed per thread"
+          % (calls, n))
+
+
 CASES = {
+    "many-threads-trim": case_many_threads_trim,
     "budget-scan": case_budget_scan,
     "budget-distinct": case_budget_distinct,
     "budget-chain": case_budget_chain,
