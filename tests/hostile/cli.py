@@ -8,6 +8,9 @@ Cases (exit 0 pass, 1 fail, 77 skip):
   long-names    dump file names of 232, 240 and 255 bytes, ASCII and
                 multi-byte UTF-8: reports written, names <= 255 bytes, valid
                 UTF-8, distinct for two long names with a long common prefix
+  dump-like-report  dumps "y" and "y.coroner.md" in the output directory,
+                and a directory named like a report: every dump analyzed,
+                none overwritten, every report written
   escapes       terminal escapes in a dump's path (report list, not-a-dump
                 error, nonexistent file, bad arguments) and in its thread and
                 command line (-o - -f md): no control byte reaches the terminal
@@ -330,7 +333,30 @@ def case_killed_crafted(opts, wd):
           "md of an on-demand dump says 'crashed'", md[:1500])
 
 
+def case_dump_like_report(opts, wd):
+    out = os.path.join(wd, "out")
+    write(os.path.join(out, "y"), small_core(5000))
+    write(os.path.join(out, "y.coroner.md"), small_core(6000))
+    os.makedirs(os.path.join(out, "z.coroner.html"))
+    write(os.path.join(wd, "z"), small_core(7000))
+    st, so, se = run(opts.coroner, [b"analyze", b"out/y", b"out/y.coroner.md", b"z", b"-o", b"out"],
+                     wd)
+    check(st in (0, 1), "exit %d: a dump was lost or a report refused" % st, se)
+    listed = so.decode().split()
+    check(len(listed) == 9, "expected 9 reports listed", listed)
+    pids = {}
+    for line in listed:
+        if line.endswith(".json"):
+            with open(os.path.join(wd, line)) as f:
+                pids[json.load(f)["process"]["pid"]] = line
+    check(sorted(pids) == [5000, 6000, 7000], "reports of pids %s" % sorted(pids), listed)
+    with open(os.path.join(out, "y.coroner.md"), "rb") as f:
+        check(f.read(4) == b"\x7fELF", "the dump y.coroner.md was overwritten by a report")
+    print("reports: %s" % ", ".join(sorted(listed)))
+
+
 CASES = {
+    "dump-like-report": case_dump_like_report,
     "same-name": case_same_name,
     "long-names": case_long_names,
     "escapes": case_escapes,
