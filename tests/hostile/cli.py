@@ -189,15 +189,20 @@ def case_long_names(opts, wd):
 ESCAPES = b"\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m"
 
 
+# What reorders or breaks a line the user reads (term.c escapes them too).
+BIDI = "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
 def terminal_unsafe(data):
     """What in DATA would act on a terminal: C0 controls other than newline,
-    DEL, C1 controls (raw or UTF-8 encoded), bytes that are not UTF-8."""
+    DEL, C1 controls (raw or UTF-8 encoded), bytes that are not UTF-8, and
+    the bidi controls and line separators that reorder what is read."""
     bad = [hex(b) for b in data if (b < 0x20 and b != 0x0a) or b == 0x7f]
     try:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as e:
         return bad + ["invalid UTF-8 at %d" % e.start]
-    bad += ["U+%04X" % ord(c) for c in text if 0x80 <= ord(c) <= 0x9f]
+    bad += ["U+%04X" % ord(c) for c in text if 0x80 <= ord(c) <= 0x9f or c in BIDI]
     return bad
 
 
@@ -244,7 +249,7 @@ def case_escapes(opts, wd):
 
     # Strings from the dump in a report written to the terminal.
     write(os.path.join(wd, "named"), small_core(
-        5555, fname="vic\x1b]0;x\x07\x9b", args="victim \x1b[2J --x \x9b31m \x7f end",
+        5555, fname="vic\x1b]0;x\x07\x9b\u202e", args="victim \x1b[2J --x \x9b31m \x7f \u2066 end",
         sig=(11, 1, 0)))
     for fmt in FORMATS:
         st, so, se = run(opts.coroner, [b"analyze", b"named", b"-o", b"-", b"-f", fmt.encode()], wd)
