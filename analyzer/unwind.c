@@ -49,13 +49,15 @@ struct unwind_ctx {
 
 /*
  * Drop the dump's pages the walks touched (cr_dump_trim) once they add up:
- * after 4096 page faults (16 MiB of 4 KiB pages).  Trimming after every
- * thread costs a madvise over the whole mapping and a TLB flush each time,
- * which made 100,000 threads of a 5 KB compressed core take 40 s (and the
- * mapping grows with the threads: quadratic).  Page faults are what
- * trimming gives back, so counting them keeps RSS bounded the same way.
+ * after 256 page faults (at most 16 MiB: the kernel maps up to 16 pages of
+ * a file around each fault).  Trimming after every thread costs a madvise
+ * over the whole mapping and a TLB flush each time, which made 100,000
+ * threads of a 5 KB compressed core take 40 s (and the mapping grows with
+ * the threads: quadratic).  Page faults are what trimming gives back, so
+ * counting them keeps RSS bounded nearly as well (bench_minidump.sh: 27
+ * MiB per-thread trimming, 4096 faults took 93 MiB).
  */
-#define TRIM_AFTER_FAULTS 4096
+#define TRIM_AFTER_FAULTS 256
 
 static void maybe_trim(struct unwind_ctx *c)
 {
