@@ -172,11 +172,28 @@ int cr_find_altlink(const struct cr_options *o, const char *file,
 		fd = try_candidate(o->sysroot ? o->sysroot : "/", altname, id,
 				   len, false, 0, found);
 	else if (fd < 0) {
-		const char *slash = strrchr(file, '/');
-		char *p = cr_strdup_printf("%.*s/%s", slash ? (int)(slash - file) : 1,
-					   slash ? file : ".", altname);
+		/* Relative to FILE's directory, but inside the tree FILE was
+		 * found in: the name comes from a file of the sysroot (or a
+		 * --debug-dir), and "../../.." must not leave it. */
+		const char *root = NULL;
+		const char *rel = file;
+		const char *trees[1 + MAX_DEBUG_DIRS + 1] = { o->sysroot };
+		size_t nt = 1;
+		for (const char **d = o->debug_dirs; d && *d && nt <= MAX_DEBUG_DIRS; d++)
+			trees[nt++] = *d;
+		for (size_t i = 0; i < nt && !root; i++) {
+			const char *r = trees[i];
+			size_t rl = r ? strlen(r) : 0;
+			while (rl > 1 && r[rl - 1] == '/')
+				rl--;
+			if (rl && strncmp(file, r, rl) == 0 && file[rl] == '/')
+				root = r, rel = file + rl;
+		}
+		const char *slash = strrchr(rel, '/');
+		char *p = cr_strdup_printf("%.*s/%s", slash ? (int)(slash - rel) : 1,
+					   slash ? rel : ".", altname);
 		if (p)
-			fd = try_candidate(NULL, p, id, len, false, 0, found);
+			fd = try_candidate(root, p, id, len, false, 0, found);
 		free(p);
 	}
 	return fd;

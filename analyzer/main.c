@@ -114,9 +114,46 @@ static int fail(struct cr_error *err, const char *path)
 	return code;
 }
 
+/* The directory entries of the run's dumps (lstat: the entry a rename
+ * would replace). */
+struct dump_ids {
+	struct stat *st;	/* st_ino 0: could not be looked at */
+	size_t n;
+};
+
+/*
+ * Whether writing the reports NAME in OUTDIR would replace one of the run's
+ * dumps (dumps "x" and "x.coroner.md" in the output directory: the first
+ * one's report was renamed over the second dump before it was read) or a
+ * directory (the rename fails and every format of the dump is lost).
+ */
+static bool name_hits_file(const char *outdir, const char *name,
+			   unsigned formats, const struct dump_ids *ids)
+{
+	static const enum cr_report_format all[] = {
+		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
+	};
+	bool hit = false;
+	for (size_t i = 0; i < 3 && !hit; i++) {
+		if (!(formats & all[i]))
+			continue;
+		char *out = cr_strdup_printf("%s/%s.coroner.%s", outdir, name,
+					     report_extension(all[i]));
+		struct stat st;
+		if (out && lstat(out, &st) == 0) {
+			hit = S_ISDIR(st.st_mode);
+			for (size_t k = 0; k < ids->n && !hit; k++)
+				hit = ids->st[k].st_ino == st.st_ino &&
+				      ids->st[k].st_dev == st.st_dev;
+		}
+		free(out);
+	}
+	return hit;
+}
+
 static int analyze_one(const char *path, const struct cr_options *opts,
 		       const char *outdir, unsigned formats, bool quiet,
-		       struct report_names *names)
+		       struct report_names *names, const struct dump_ids *ids)
 {
 	struct cr_dump *d = NULL;
 	struct cr_analysis *a = NULL;
@@ -138,6 +175,11 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 	 * one takes no name from the next dump of the same name. */
 	const char *name = strcmp(outdir, "-") == 0 ? "-" :
 		report_name_claim(names, path);
+	/* Each claim is a new name ("-2", "-3" ...): at most one per dump
+	 * and directory in the way. */
+	while (name && strcmp(outdir, "-") != 0 &&
+	       name_hits_file(outdir, name, formats, ids))
+		name = report_name_claim(names, path);
 	for (size_t i = 0; i < 3; i++) {
 		if (!(formats & order[i]))
 			continue;
@@ -283,11 +325,16 @@ int main(int argc, char **argv)
 	}
 	int worst = 0;
 	struct report_names names = { 0 };
+	struct dump_ids ids = { calloc((size_t)(argc - optind), sizeof(struct stat)), 0 };
+	for (int i = optind; ids.st && i < argc; i++)
+		if (lstat(argv[i], &ids.st[ids.n]) == 0)
+			ids.n++;
 	for (int i = optind; i < argc; i++) {
-		int st = analyze_one(argv[i], &opts, outdir, formats, quiet, &names);
+		int st = analyze_one(argv[i], &opts, outdir, formats, quiet, &names, &ids);
 		if (st > worst)
 			worst = st;
 	}
+	free(ids.st);
 	report_names_free(&names);
 	return worst;
 }

@@ -37,6 +37,7 @@
 
 #ifdef CR_HAVE_ZSTD
 #include <zstd.h>
+#include <zstd_errors.h>
 #endif
 #ifdef CR_HAVE_LZMA
 #include <lzma.h>
@@ -244,6 +245,12 @@ static struct cr_error *run_zstd(const uint8_t *buf, size_t len,
 	for (;;) {
 		ZSTD_outBuffer o = { out, CHUNK, 0 };
 		ret = ZSTD_decompressStream(z, &o, &in);
+		if (ZSTD_isError(ret) &&
+		    ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation) {
+			/* Our memory, not the stream: exit 6, not "damaged". */
+			err = &cr_enomem;
+			break;
+		}
 		if (ZSTD_isError(ret)) {
 			*problem = cr_strdup_printf("zstd stream damaged after %llu bytes of output: %s",
 						    (unsigned long long)s->len,
@@ -290,6 +297,12 @@ static struct cr_error *run_xz(const uint8_t *buf, size_t len, struct sink *s,
 			char a[32];
 			err = cr_error_new(CR_ERR_NOMEM, "%s: xz stream needs more than %s of memory to decompress (its dictionary); not analyzed",
 					   s->name, fmt_size(a, CR_XZ_MEMLIMIT));
+			break;
+		}
+		if (r == LZMA_MEM_ERROR) {
+			/* The dictionary could not be allocated: our memory
+			 * (ulimit -v), not a damaged stream (exit 6, not 4). */
+			err = &cr_enomem;
 			break;
 		}
 		if (r != LZMA_OK) {

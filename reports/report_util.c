@@ -111,6 +111,14 @@ void report_buf_free(struct report_buf *b)
 
 static const char replacement_char[] = "\xef\xbf\xbd";	/* U+FFFD */
 
+/* Whether cr_term_fputs() shows the character at P escaped. */
+static bool term_escaped(const unsigned char *p, size_t n)
+{
+	bool esc;
+	cr_term_char(p, n, &esc);
+	return esc;
+}
+
 void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 {
 	if (!s)
@@ -123,10 +131,14 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 		if (len == 0) {
 			report_buf_puts(b, replacement_char);
 			len = 1;
-		} else if (cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+		} else if (cp == 0x7f || (len > 1 && term_escaped(p, n))) {
 			/* DEL and the C1 controls mean nothing in text, and a
 			 * terminal showing a report (-o -) would act on U+009B
-			 * (CSI); JSON would keep them raw. */
+			 * (CSI); JSON would keep them raw.  The bidi controls
+			 * and line separators the terminal sanitizer escapes
+			 * (term.c) would reorder what the reader sees of a
+			 * name from the dump, in a report on the terminal as
+			 * in a viewer. */
 			report_buf_puts(b, replacement_char);
 		} else if (len == 1 && (flags & REPORT_CLEAN_FLAT) &&
 			   (p[0] < 0x20 || p[0] == 0x7f)) {

@@ -47,8 +47,9 @@ void report_buf_free(struct report_buf *b);
 
 /*
  * Append S to B as valid UTF-8: each byte that does not start a valid
- * sequence becomes U+FFFD, and so do DEL and each C1 control
- * (U+0080-U+009F).  With REPORT_CLEAN_FLAT the result is one line.  A NULL S
+ * sequence becomes U+FFFD, and so do DEL, each C1 control
+ * (U+0080-U+009F) and the bidi controls and line separators that the
+ * terminal sanitizer escapes (term.h).  With REPORT_CLEAN_FLAT the result is one line.  A NULL S
  * appends nothing.
  */
 void report_clean_into(struct report_buf *b, const char *s, unsigned flags);

@@ -8,6 +8,9 @@ Cases (exit 0 pass, 1 fail, 77 skip):
   long-names    dump file names of 232, 240 and 255 bytes, ASCII and
                 multi-byte UTF-8: reports written, names <= 255 bytes, valid
                 UTF-8, distinct for two long names with a long common prefix
+  dump-like-report  dumps "y" and "y.coroner.md" in the output directory,
+                and a directory named like a report: every dump analyzed,
+                none overwritten, every report written
   escapes       terminal escapes in a dump's path (report list, not-a-dump
                 error, nonexistent file, bad arguments) and in its thread and
                 command line (-o - -f md): no control byte reaches the terminal
@@ -186,15 +189,20 @@ def case_long_names(opts, wd):
 ESCAPES = b"\x1b]0;pwned\x07\x1b[2J\xc2\x9b31m"
 
 
+# What reorders or breaks a line the user reads (term.c escapes them too).
+BIDI = "\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
 def terminal_unsafe(data):
     """What in DATA would act on a terminal: C0 controls other than newline,
-    DEL, C1 controls (raw or UTF-8 encoded), bytes that are not UTF-8."""
+    DEL, C1 controls (raw or UTF-8 encoded), bytes that are not UTF-8, and
+    the bidi controls and line separators that reorder what is read."""
     bad = [hex(b) for b in data if (b < 0x20 and b != 0x0a) or b == 0x7f]
     try:
         text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as e:
         return bad + ["invalid UTF-8 at %d" % e.start]
-    bad += ["U+%04X" % ord(c) for c in text if 0x80 <= ord(c) <= 0x9f]
+    bad += ["U+%04X" % ord(c) for c in text if 0x80 <= ord(c) <= 0x9f or c in BIDI]
     return bad
 
 
@@ -241,7 +249,7 @@ def case_escapes(opts, wd):
 
     # Strings from the dump in a report written to the terminal.
     write(os.path.join(wd, "named"), small_core(
-        5555, fname="vic\x1b]0;x\x07\x9b", args="victim \x1b[2J --x \x9b31m \x7f end",
+        5555, fname="vic\x1b]0;x\x07\x9b\u202e", args="victim \x1b[2J --x \x9b31m \x7f \u2066 end",
         sig=(11, 1, 0)))
     for fmt in FORMATS:
         st, so, se = run(opts.coroner, [b"analyze", b"named", b"-o", b"-", b"-f", fmt.encode()], wd)
@@ -330,7 +338,30 @@ def case_killed_crafted(opts, wd):
           "md of an on-demand dump says 'crashed'", md[:1500])
 
 
+def case_dump_like_report(opts, wd):
+    out = os.path.join(wd, "out")
+    write(os.path.join(out, "y"), small_core(5000))
+    write(os.path.join(out, "y.coroner.md"), small_core(6000))
+    os.makedirs(os.path.join(out, "z.coroner.html"))
+    write(os.path.join(wd, "z"), small_core(7000))
+    st, so, se = run(opts.coroner, [b"analyze", b"out/y", b"out/y.coroner.md", b"z", b"-o", b"out"],
+                     wd)
+    check(st in (0, 1), "exit %d: a dump was lost or a report refused" % st, se)
+    listed = so.decode().split()
+    check(len(listed) == 9, "expected 9 reports listed", listed)
+    pids = {}
+    for line in listed:
+        if line.endswith(".json"):
+            with open(os.path.join(wd, line)) as f:
+                pids[json.load(f)["process"]["pid"]] = line
+    check(sorted(pids) == [5000, 6000, 7000], "reports of pids %s" % sorted(pids), listed)
+    with open(os.path.join(out, "y.coroner.md"), "rb") as f:
+        check(f.read(4) == b"\x7fELF", "the dump y.coroner.md was overwritten by a report")
+    print("reports: %s" % ", ".join(sorted(listed)))
+
+
 CASES = {
+    "dump-like-report": case_dump_like_report,
     "same-name": case_same_name,
     "long-names": case_long_names,
     "escapes": case_escapes,

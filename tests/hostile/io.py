@@ -331,7 +331,35 @@ def case_lz4_frames(opts, wd):
     check(st == 0 and not rep["problems"], "the second frame was not read", rep["problems"])
 
 
+def case_xz_no_memory(opts, wd):
+    """An xz -9 core (a 64 MiB dictionary) under an address-space limit too
+    small for the dictionary: exit 6 (out of memory), not 4 (the decoder's
+    LZMA_MEM_ERROR was reported as a damaged stream)."""
+    with open(opts.coroner, "rb") as f:
+        if b"__asan_init" in f.read():
+            L.skip("an ASan build reserves terabytes of address space")
+    import resource
+    path = os.path.join(wd, "core.xz")
+    with open(path, "wb") as f:
+        f.write(lzma.compress(small_core(), preset=9))
+    seen = {}
+    for mib in (64, 80, 96, 112):
+        def limit(mib=mib):
+            resource.setrlimit(resource.RLIMIT_AS, (mib << 20, mib << 20))
+        r = subprocess.run([opts.coroner, "analyze", path, "-o", wd, "-q"], preexec_fn=limit,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        err = r.stderr.decode(errors="replace")
+        print("RLIMIT_AS %d MiB: exit %d %s" % (mib, r.returncode, err.strip()[:200]))
+        check(r.returncode >= 0, "killed by signal %d" % -r.returncode, err)
+        check(r.returncode != 4, "out of memory reported as a damaged dump (exit 4)", err)
+        seen[r.returncode] = err
+    if 6 not in seen:
+        L.skip("no limit tried made the xz dictionary fail (%s)" % sorted(seen))
+    check("out of memory" in seen[6], "exit 6 without saying out of memory", seen[6])
+
+
 CASES = {
+    "xz-no-memory": case_xz_no_memory,
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
     "bomb-lz4": lambda o, w: case_bomb(o, w, "lz4"),

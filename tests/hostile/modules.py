@@ -14,6 +14,9 @@ Cases:
                   outside): the planted file is never used or opened, a file
                   inside the sysroot is; with openat2 and with the userspace
                   walk (CORONER_NO_OPENAT2=1).
+  altlink-escape  a sysroot whose copy of the program has a relative
+                  .gnu_debugaltlink "../../../..<outside>" (a dwz name is a
+                  string in a sysroot file): the file outside is not opened.
   host-fallback   a kernel core with --sysroot EMPTY uses no host file; without
                   --sysroot the report says the host's files were used.
   no-nt-file      a kernel core of abort_assert with its NT_FILE note removed
@@ -405,7 +408,32 @@ def case_qemu_user(opts, wd):
             check(times[1] == (0, 0), "kernel zeros not shown as recorded", times)
 
 
+def case_altlink_escape(opts, wd):
+    if not shutil.which("objcopy") or not strace_works(wd):
+        L.skip("objcopy or strace missing")
+    prog = os.path.join(opts.bindir, "null_deref")
+    core = kernel_core(opts, wd, "null_deref", 11)
+    root = os.path.join(wd, "sysroot")
+    outside = os.path.join(wd, "outside")
+    os.makedirs(os.path.dirname(root + prog))
+    os.makedirs(outside)
+    shutil.copy(prog, os.path.join(outside, "planted.debug"))
+    climb = "../" * (prog.count("/") + 2) + outside.lstrip("/") + "/planted.debug"
+    sec = os.path.join(wd, "altlink")
+    with open(sec, "wb") as f:
+        f.write(climb.encode() + b"\0" + b"\x11" * 20)
+    subprocess.run(["objcopy", "--add-section", ".gnu_debugaltlink=" + sec, prog, root + prog],
+                   check=True)
+    log = os.path.join(wd, "strace.log")
+    for env in ({}, {"CORONER_NO_OPENAT2": "1"}):
+        analyze(opts, core, wd, extra=["--sysroot", root], env=env, strace=log)
+        bad = real_opens(log, ["planted"])
+        check(not bad, "the dwz name left the sysroot %s" % env, *bad)
+    print("the relative .gnu_debugaltlink stayed inside the sysroot")
+
+
 CASES = {
+    "altlink-escape": case_altlink_escape,
     "hostile-names": case_hostile_names,
     "sysroot-escape": case_sysroot_escape,
     "host-fallback": case_host_fallback,

@@ -27,6 +27,11 @@ Cases (each makes its dump at test time):
                     __kernel_vsyscall
   aarch64-fp-dup    elfutils' backtrace.aarch64.fp core: the frame-pointer
                     fallback does not repeat a caller
+  many-threads-trim 4,000 identical threads (100,000 in 5 KB of xz took
+                    40 s): the dump's mapping is not trimmed (madvise over
+                    all of it) after every thread; counted with strace
+  many-threads-json 30,000 identical threads, JSON report: peak RSS below
+                    150 MB (the report's tree of 100,000 threads took 1 GB)
 
 A case that bounds time and memory measures coroner alone (wait4's rusage
 of its process) and prints both figures.  Exit 0 pass, 1 fail, 77 skip.
@@ -387,7 +392,55 @@ def case_aarch64_fp_dup(opts, wd):
           [f.get("function") for f in main["stack"]["frames"]])
 
 
+def same_threads_core(n):
+    """N identical threads (one NT_PRSTATUS repeated) on 512 return
+    addresses: 100,000 of them fit in 5 KB of xz."""
+    c = Core("x86_64")
+    c.load(EXE, b"", size=0x1000000, flags="rx")
+    c.load(STACK, struct.pack("<Q", EXE + 0x1005) * 512, flags="rw")
+    c.thread(tid=1000, regs={"rip": EXE + 0x1000, "rsp": STACK}, signo=11)
+    c.notes += [c.notes[-1]] * (n - 1)
+    c.psinfo(pid=1000, fname="victim")
+    return c.bytes()
+
+
+def case_many_threads_json(opts, wd):
+    n = 30000
+    dump = xz_file(wd, "json-threads.core", same_threads_core(n), preset=6)
+    out = os.path.join(wd, "out")
+    code, secs, rss, err = measured(opts, ["analyze", dump, "-o", out, "-f", "json", "-q"])
+    check(code in (0, 1), "exit %d" % code, err[-2000:])
+    import json
+    with open(L.report_paths(out, dump)["json"]) as f:
+        rep = json.load(f)
+    check(len(rep["threads"]) == n, "%d threads in the report, expected %d" % (len(rep["threads"]), n))
+    bound = 150 * (SANITIZED_FACTOR if opts.sanitized else 1)
+    check(rss < bound, "peak RSS %.0f MB for the JSON report of %d threads (bound %d MB): "
+          "the report is built whole in memory" % (rss, n, bound))
+
+
+def case_many_threads_trim(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    n = 4000
+    dump = xz_file(wd, "same-threads.core", same_threads_core(n))
+    log = os.path.join(wd, "strace.log")
+    env = dict(L.sanitizer_env())
+    # LeakSanitizer cannot run under ptrace (strace)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    r = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=madvise", opts.coroner,
+                        "analyze", dump, "-o", wd, "-f", "md", "-q"],
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    check(r.returncode in (0, 1), "exit %d" % r.returncode, r.stderr[-2000:])
+    calls = sum(1 for line in open(log) if "madvise(" in line)
+    print("%d threads: %d madvise calls" % (n, calls))
+    check(calls < n // 10, "%d madvise calls for %d threads: the dump is trimmed per thread"
+          % (calls, n))
+
+
 CASES = {
+    "many-threads-json": case_many_threads_json,
+    "many-threads-trim": case_many_threads_trim,
     "budget-scan": case_budget_scan,
     "budget-distinct": case_budget_distinct,
     "budget-chain": case_budget_chain,
