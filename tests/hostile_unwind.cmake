@@ -24,7 +24,7 @@ endif()
 set(CR_HOSTILE_UNWIND_CASES
   budget-scan budget-distinct budget-chain loop-cfi stack-missing
   stack-missing-kernel vdso-i386 aarch64-fp-dup many-threads-trim
-  many-threads-json)
+  many-threads-json oom-one-line)
 foreach(case ${CR_HOSTILE_UNWIND_CASES})
   add_test(NAME hostile.unwind.${case}
     COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/unwind.py ${case}

@@ -438,7 +438,39 @@ def case_many_threads_trim(opts, wd):
           % (calls, n))
 
 
+def case_oom_one_line(opts, wd):
+    """Out of memory while the reports are written is one line and exit 6:
+    libxml2 printed one "out of memory error" line of its own per failed
+    call.  50,000 threads under address-space limits that run out in the
+    analysis or in a writer."""
+    if opts.sanitized:
+        L.skip("an ASan build reserves terabytes of address space")
+    import resource
+    dump = xz_file(wd, "oom.core", same_threads_core(50000), preset=6)
+    out = os.path.join(wd, "out")
+    os.makedirs(out, exist_ok=True)
+    seen = set()
+    for mib in (100, 120, 150, 200, 250):
+        def limit(mib=mib):
+            resource.setrlimit(resource.RLIMIT_AS, (mib << 20, mib << 20))
+        r = subprocess.run([opts.coroner, "analyze", dump, "-o", out, "-q"], preexec_fn=limit,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        err = r.stderr.decode(errors="replace")
+        lines = L.stderr_lines(err)
+        print("RLIMIT_AS %d MiB: exit %d, %d stderr lines: %s"
+              % (mib, r.returncode, len(lines), " | ".join(lines[:3])[:300]))
+        check(r.returncode >= 0, "killed by signal %d" % -r.returncode, err[-2000:])
+        seen.add(r.returncode)
+        if r.returncode == 6:
+            check(len(lines) == 1 and "out of memory" in lines[0],
+                  "out of memory at %d MiB: %d lines on stderr, expected one" % (mib, len(lines)),
+                  err[-2000:])
+    if 6 not in seen:
+        L.skip("no limit tried ran out of memory (exits %s)" % sorted(seen))
+
+
 CASES = {
+    "oom-one-line": case_oom_one_line,
     "many-threads-json": case_many_threads_json,
     "many-threads-trim": case_many_threads_trim,
     "budget-scan": case_budget_scan,
