@@ -557,7 +557,7 @@ def case_main(cases, name, options=()):
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=sorted(cases))
-    ap.add_argument("--coroner", required=True)
+    ap.add_argument("--coroner", required=True, type=os.path.abspath)
     for flag, kw in options:
         ap.add_argument(flag, **kw)
     opts = ap.parse_args()

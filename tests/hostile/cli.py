@@ -23,7 +23,6 @@ Cases (exit 0 pass, 1 fail, 77 skip):
 The dumps are written at test time by corewriter.py (or by the kernel).
 """
 
-import argparse
 import json
 import os
 import re
@@ -370,17 +369,5 @@ CASES = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=sorted(CASES))
-    ap.add_argument("--coroner", required=True)
-    ap.add_argument("--bindir")
-    opts = ap.parse_args()
-    opts.coroner = os.path.abspath(opts.coroner)
-    opts.bindir = os.path.abspath(opts.bindir) if opts.bindir else None
-    wd = L.workdir("cli-" + opts.case)
-    L.main_wrapper(lambda: CASES[opts.case](opts, wd))
-
-
 if __name__ == "__main__":
-    main()
+    L.case_main(CASES, "cli", [("--bindir", {"type": os.path.abspath})])

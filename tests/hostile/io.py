@@ -8,7 +8,6 @@ Every case runs coroner with TMPDIR set to a directory of its own and
 checks that nothing is left in it afterwards.  Exit 0 pass, 1 fail, 77 skip.
 """
 
-import argparse
 import os
 import random
 import shutil
@@ -375,15 +374,5 @@ CASES = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=sorted(CASES))
-    ap.add_argument("--coroner", required=True)
-    ap.add_argument("--shrinklib")
-    opts = ap.parse_args()
-    wd = L.workdir("io-" + opts.case)
-    L.main_wrapper(lambda: CASES[opts.case](opts, wd))
-
-
 if __name__ == "__main__":
-    main()
+    L.case_main(CASES, "io", [("--shrinklib", {})])
