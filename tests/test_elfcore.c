@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coresynth.h"
 #include "dump.h"
 
 #define VICTIM_FAULT_ADDR 0x1234560ull	/* as in elfcore_victim.c */
@@ -463,18 +464,7 @@ static struct buf make_core_mem(const struct buf *notes, const uint8_t *mem)
 	size_t phoff = sizeof(Elf64_Ehdr);
 	size_t notes_off = phoff + 2 * sizeof(Elf64_Phdr);
 	size_t load_off = (notes_off + notes->len + 4095) & ~(size_t)4095;
-	Elf64_Ehdr eh = { 0 };
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = phoff;
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 2;
+	Elf64_Ehdr eh = coresynth_ehdr(2);
 	put(&b, &eh, sizeof(eh));
 	Elf64_Phdr ph[2] = {
 		{ .p_type = PT_NOTE, .p_offset = notes_off,

@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "coresynth.h"
 #include "dump.h"
 #include "mapguard.h"
 
@@ -41,18 +42,7 @@ static void write_core(const char *path)
 {
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
-	Elf64_Ehdr eh = { 0 };
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 1;
+	Elf64_Ehdr eh = coresynth_ehdr(1);
 	Elf64_Phdr ph = {
 		.p_type = PT_LOAD, .p_flags = PF_R, .p_offset = MEM_OFF,
 		.p_vaddr = MEM_ADDR, .p_filesz = MEM_SIZE, .p_memsz = MEM_SIZE,
