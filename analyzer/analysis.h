@@ -176,5 +176,7 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 			    const struct cr_options *opts,
 			    struct cr_analysis **out);
 void cr_analysis_free(struct cr_analysis *a);
+/* Free what stack S owns (frames, folds, end reason); S itself is not freed. */
+void cr_stack_free(struct cr_stack *s);
 
 #endif

@@ -122,7 +122,7 @@ fail:
 	return err;
 }
 
-static void stack_free(struct cr_stack *s)
+void cr_stack_free(struct cr_stack *s)
 {
 	free(s->frames);
 	for (size_t i = 0; i < s->nfolds; i++)
@@ -136,7 +136,7 @@ void cr_analysis_free(struct cr_analysis *a)
 	if (!a)
 		return;
 	for (size_t i = 0; a->threads && i < a->nthreads; i++) {
-		stack_free(&a->threads[i].stack);
+		cr_stack_free(&a->threads[i].stack);
 		free(a->threads[i].state);
 	}
 	free(a->threads);

@@ -29,14 +29,6 @@ static void make_recursive(struct cr_stack *s, size_t reps)
 	s->frames[o++] = (struct cr_frame){ .pc = 0x5000, .function = F_START };
 }
 
-static void free_stack(struct cr_stack *s)
-{
-	for (size_t i = 0; i < s->nfolds; i++)
-		free(s->folds[i].cycle);
-	free(s->folds);
-	free(s->frames);
-}
-
 static void test_deep_recursion_folds_once(void **state)
 {
 	struct cr_stack s = { 0 };
@@ -48,7 +40,7 @@ static void test_deep_recursion_folds_once(void **state)
 	assert_int_equal(s.folds[0].period, 2);
 	assert_int_equal(s.folds[0].repeats, 58223);
 	assert_string_equal(s.folds[0].cycle, "list_repr -> PyObject_Repr");
-	free_stack(&s);
+	cr_stack_free(&s);
 }
 
 static void test_short_recursion_is_not_folded(void **state)
@@ -57,7 +49,7 @@ static void test_short_recursion_is_not_folded(void **state)
 	make_recursive(&s, 3);	/* 6 frames of recursion: worth showing */
 	assert_null(cr_fold_stack(&s));
 	assert_int_equal(s.nfolds, 0);
-	free_stack(&s);
+	cr_stack_free(&s);
 }
 
 static void test_same_function_different_callsite_not_folded(void **state)
@@ -70,7 +62,7 @@ static void test_same_function_different_callsite_not_folded(void **state)
 		s.frames[i] = (struct cr_frame){ .pc = 0x1000 + i, .function = F_A };
 	assert_null(cr_fold_stack(&s));
 	assert_int_equal(s.nfolds, 0);
-	free_stack(&s);
+	cr_stack_free(&s);
 }
 
 static void test_groups_identical_stacks(void **state)
@@ -96,7 +88,7 @@ static void test_groups_identical_stacks(void **state)
 	assert_int_equal(a.groups[1].members[3], 4);
 	assert_int_equal(ta[4].group, 1);
 	for (size_t i = 0; i < 5; i++)
-		free_stack(&ta[i].stack);
+		cr_stack_free(&ta[i].stack);
 	for (size_t g = 0; g < a.ngroups; g++)
 		free(a.groups[g].members);
 	free(a.groups);

@@ -93,14 +93,6 @@ static void make_stack(struct cr_stack *s, size_t n, size_t first, size_t last,
 	}
 }
 
-static void free_stack(struct cr_stack *s)
-{
-	for (size_t i = 0; i < s->nfolds; i++)
-		free(s->folds[i].cycle);
-	free(s->folds);
-	free(s->frames);
-}
-
 static void test_cut_rows(void **state)
 {
 	(void)state;
@@ -120,14 +112,14 @@ static void test_cut_rows(void **state)
 	assert_true(cut);
 	assert_int_equal(s.nframes, 10);
 	assert_int_equal(s.nfolds, 0);
-	free_stack(&s);
+	cr_stack_free(&s);
 	/* A fold at frame 0 too long for the budget: frame 0 stays. */
 	make_stack(&s, 50, 0, 47, 4);
 	assert_int_equal(cr_stack_cut_rows(&s, 2, &cut), 1);
 	assert_true(cut);
 	assert_int_equal(s.nframes, 1);
 	assert_int_equal(s.nfolds, 0);
-	free_stack(&s);
+	cr_stack_free(&s);
 }
 
 static struct cr_module test_module = { .base = 0x400000, .size = 0x10000 };
