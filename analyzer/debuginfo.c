@@ -211,27 +211,25 @@ int cr_find_debuglink(const struct cr_options *o, const char *root,
 		return -1;
 	/* The directory of NAME, "" for a bare name. */
 	const char *slash = strrchr(name, '/');
-	char *dir = strndup(name, slash ? (size_t)(slash - name) : 0);
+	/* ROOT NULL: the user's own -e, whose directory is opened as given
+	 * (a bare relative name lies in "."). */
+	bool bare = !root && !slash;
+	char *dir = bare ? strdup(".")
+			 : strndup(name, slash ? (size_t)(slash - name) : 0);
 	if (!dir)
 		return -1;
-	const char *r = root ? root : "/";
 	char *cand[3 + MAX_DEBUG_DIRS * 2];
 	const char *croot[3 + MAX_DEBUG_DIRS * 2];
 	size_t nc = 0;
-	if (!root && name[0] != '/') {
-		/* The user's relative -e: beside it, from the cwd. */
-		r = ".";
+	/* Not the file itself (a stripped file naming itself would pass the
+	 * build-id check). */
+	if (strcmp(link, slash ? slash + 1 : name) != 0) {
+		croot[nc] = root;
+		cand[nc++] = cr_strdup_printf("%s/%s", dir, link);
 	}
-	char *self = cr_strdup_printf("%s/%s", dir, link);
-	if (self && strcmp(self, name) != 0) {	/* not the file itself */
-		croot[nc] = r;
-		cand[nc++] = self;
-	} else {
-		free(self);
-	}
-	croot[nc] = r;
+	croot[nc] = root;
 	cand[nc++] = cr_strdup_printf("%s/.debug/%s", dir, link);
-	croot[nc] = r;
+	croot[nc] = root ? root : "/";
 	cand[nc++] = cr_strdup_printf("/usr/lib/debug%s%s/%s",
 				      dir[0] == '/' ? "" : "/", dir, link);
 	size_t n = 0;

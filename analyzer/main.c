@@ -10,6 +10,7 @@
  *   incomplete (the reports list what is missing); 2 usage; 3 I/O error;
  *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -84,9 +85,12 @@ static int parse_size(const char *s, uint64_t *out)
 {
 	static const char suffixes[] = "KMGT";
 	char *end;
+	/* strtoull() would skip blanks and negate " -1" into 2^64 - 1. */
+	if (!isdigit((unsigned char)*s))
+		return -1;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || errno || *s == '-')
+	if (end == s || errno)
 		return -1;
 	const char *u = *end ? strchr(suffixes, *end) : NULL;
 	if (*end && (!u || end[1]))

@@ -45,6 +45,11 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 			    int *status);
 
 #define MAX_INLINE_DEPTH 64	/* inlined calls kept per pc */
+/* libdwfl's search path: one absolute directory that is not there (see
+ * cr_symtab_new).  Not "/dev/null": libdwfl goes on to debuginfod only
+ * when its own search fails with ENOENT, and below a device it is ENOTDIR. */
+static char NO_DEBUGINFO_PATH[] = "/nonexistent-coroner";
+
 #define MAX_MEMORY_IMAGE (4u << 20)	/* largest module read from dump memory */
 
 /* Where a dump names system libraries (see "DWARF cost" above). */
@@ -344,7 +349,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	}
 	if (fd >= 0) {
 		ms->found = cr_rooted_path(ms->found_root, ms->found_name);
-		*file_name = strdup(ms->found);
+		*file_name = ms->found ? strdup(ms->found) : NULL;
 		return fd;
 	}
 memory:
@@ -387,7 +392,7 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 				       debuginfo_file_name);
 	const char *urls = getenv("DEBUGINFOD_URLS");
 	if (fd < 0 && id_len && urls && urls[0]) {
-		fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+		fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base,
 						  file_name, debuglink_file,
 						  debuglink_crc,
 						  debuginfo_file_name);
@@ -494,26 +499,13 @@ struct cr_error *cr_symtab_new(const struct cr_dump *d,
 	st->d = d;
 	st->opts = opts;
 
-	/* The search path of dwfl_build_id_find_debuginfo, called only for
-	 * debuginfod (find_debuginfo): the build-id trees, by hex names. */
-	size_t len = 64 + (opts->sysroot ? strlen(opts->sysroot) : 0);
-	for (const char **dir = opts->debug_dirs; dir && *dir; dir++)
-		len += strlen(*dir) + 1;
-	st->debuginfo_path = malloc(len);
-	if (!st->debuginfo_path) {
-		cr_symtab_free(st);
-		return &cr_enomem;
-	}
-	strcpy(st->debuginfo_path, "-:.debug:/usr/lib/debug");
-	if (opts->sysroot) {
-		strcat(st->debuginfo_path, ":");
-		strcat(st->debuginfo_path, opts->sysroot);
-		strcat(st->debuginfo_path, "/usr/lib/debug");
-	}
-	for (const char **dir = opts->debug_dirs; dir && *dir; dir++) {
-		strcat(st->debuginfo_path, ":");
-		strcat(st->debuginfo_path, *dir);
-	}
+	/* libdwfl's own search path, used only on the way to debuginfod
+	 * (find_debuginfo): one directory that is not there, so that
+	 * dwfl_standard_find_debuginfo opens nothing a dump names (it would,
+	 * with plain blocking open()s, beside the module file and in the
+	 * build-id trees we searched already) and goes on to the debuginfod
+	 * client, which is what dwfl_build_id_find_debuginfo never does. */
+	st->debuginfo_path = NO_DEBUGINFO_PATH;
 	st->callbacks.find_elf = find_elf;
 	st->callbacks.find_debuginfo = find_debuginfo;
 	st->callbacks.section_address = dwfl_offline_section_address;
@@ -592,7 +584,6 @@ void cr_symtab_free(struct cr_symtab *st)
 	for (size_t i = 0; i < st->pool.cap; i++)
 		free(st->pool.slots[i]);
 	free(st->pool.slots);
-	free(st->debuginfo_path);
 	free(st);
 }
 

@@ -394,8 +394,11 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		return DWARF_CB_OK;
 	}
 	int rc = dwfl_thread_getframes(thread, frame_cb, c);
-	if (c->oom)
+	if (c->oom) {
+		free(c->stop);	/* a loop's reason, found before memory ran out */
+		c->stop = NULL;
 		return DWARF_CB_ABORT;
+	}
 	s->unwound = c->nraw > 0;
 	int e = rc == -1 ? dwfl_errno() : 0;	/* dwfl_errno() clears it */
 	if (c->stop)
@@ -409,8 +412,10 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 		s->end_reason = cr_strdup_printf("no caller found after frame %zu: %s",
 						 c->nraw - 1, dwfl_errmsg(e));
 	}
-	if (c->nraw == 0 && !context_frame_only(c, pc))
+	if (c->nraw == 0 && !context_frame_only(c, pc)) {
+		c->oom = true;
 		return DWARF_CB_ABORT;
+	}
 	if (finish_stack(c, s)) {
 		c->oom = true;
 		return DWARF_CB_ABORT;

@@ -130,6 +130,9 @@ static bool install(void)
 struct cr_map_guard *cr_map_guard_add(void *base, size_t len, int fd)
 {
 	struct cr_map_guard *g = NULL;
+	/* Without the file the handler could not tell how far it shrank. */
+	if (fd < 0)
+		return NULL;
 	if (!install() || !(g = calloc(1, sizeof(*g)))) {
 		close(fd);
 		return NULL;

@@ -5,7 +5,7 @@
 # programs, made at test time).  Labels "e2e;hostile".
 set(CR_HOSTILE_MODULES_CASES
   hostile-names sysroot-escape host-fallback no-nt-file link-map-cycle qemu-user
-  many-modules altlink-escape)
+  many-modules altlink-escape debuginfod)
 foreach(case ${CR_HOSTILE_MODULES_CASES})
   add_test(NAME hostile.modules.${case}
     COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/modules.py ${case}

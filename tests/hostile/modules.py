@@ -111,7 +111,7 @@ def analyze(opts, core, wd, extra=(), env=None, strace=None, tag="out"):
     os.makedirs(out, exist_ok=True)
     cmd = [opts.coroner, "analyze", core, "-o", out, "-f", "json,md", "-q"] + list(extra)
     if strace:
-        cmd = ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", strace] + cmd
+        cmd = ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2,connect", "-o", strace] + cmd
     e = dict(L.sanitizer_env())
     e.update(env or {})
     if strace:    # LeakSanitizer cannot run under ptrace; the run without strace checks leaks
@@ -251,6 +251,30 @@ def case_host_fallback(opts, wd):
           "without --sysroot, libc's host file is not marked as such", libc[0])
     md = open(os.path.join(wd, "host", os.path.basename(core) + ".coroner.md")).read()
     check("this machine's file" in md, "the Markdown report does not say a host file was used")
+
+
+def case_debuginfod(opts, wd):
+    """With DEBUGINFOD_URLS set, a module without debug information is
+    looked up through the debuginfod client (a connection to the URL), and
+    libdwfl opens none of the debug trees itself: its own search would
+    open(2) them plainly, blocking on a FIFO planted there."""
+    if not shutil.which("strace") or not shutil.which("strip"):
+        L.skip("strace or strip not installed")
+    core = kernel_core(opts, wd, "null_deref", 11)
+    exe = os.path.join(wd, "null_deref.stripped")
+    subprocess.run(["strip", "--strip-debug", "-o", exe, os.path.join(opts.bindir, "null_deref")],
+                   check=True)
+    log = os.path.join(wd, "strace.log")
+    env = {"DEBUGINFOD_URLS": "http://127.0.0.1:9", "DEBUGINFOD_TIMEOUT": "5",
+           "DEBUGINFOD_CACHE_PATH": os.path.join(wd, "cache")}
+    analyze(opts, core, wd, extra=["-e", exe], env=env, strace=log)
+    lines = open(log).read().splitlines()
+    asked = [l for l in lines if "connect(" in l and "127.0.0.1" in l]
+    plain = [l for l in lines if ("openat(" in l or "open(" in l) and "/.build-id/" in l
+             and "O_PATH" not in l and "O_NONBLOCK" not in l and "ENOENT" not in l]
+    print("debuginfod connections: %d; plain opens in build-id trees: %d" % (len(asked), len(plain)))
+    check(asked, "DEBUGINFOD_URLS set, but no connection to the debuginfod server was tried")
+    check(not plain, "libdwfl opened debug trees itself", "\n".join(plain[:5]))
 
 
 def strip_nt_file(src, dst):
@@ -434,6 +458,7 @@ def case_altlink_escape(opts, wd):
 
 CASES = {
     "altlink-escape": case_altlink_escape,
+    "debuginfod": case_debuginfod,
     "hostile-names": case_hostile_names,
     "sysroot-escape": case_sysroot_escape,
     "host-fallback": case_host_fallback,
@@ -445,4 +470,4 @@ CASES = {
 
 
 if __name__ == "__main__":
-    L.case_main(CASES, "modules", [("--bindir", {"required": True})])
+    L.case_main(CASES, "modules", [("--bindir", {"required": True, "type": os.path.abspath})])
