@@ -36,13 +36,18 @@ char *cr_rooted_path(const char *root, const char *name)
 	return cr_strdup_printf("%s%s%s", root, name[0] == '/' ? "" : "/", name);
 }
 
+bool cr_elf_build_id_is(Elf *elf, const uint8_t *id, size_t len)
+{
+	const void *got = NULL;
+	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &got) : -1;
+	return n == (ssize_t)len && memcmp(got, id, len) == 0;
+}
+
 /* Whether the ELF file FD has build id ID. */
 static bool has_build_id(int fd, const uint8_t *id, size_t len)
 {
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	const void *got = NULL;
-	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &got) : -1;
-	bool ok = n == (ssize_t)len && memcmp(got, id, len) == 0;
+	bool ok = cr_elf_build_id_is(elf, id, len);
 	if (elf)
 		elf_end(elf);
 	return ok;

@@ -8,7 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libelf.h>
+
 #include "analysis.h"
+
+/* Whether ELF (NULL: no) carries the GNU build id ID of LEN bytes. */
+bool cr_elf_build_id_is(Elf *elf, const uint8_t *id, size_t len);
 
 /*
  * The build-id trees, in order: each --debug-dir's .build-id, the

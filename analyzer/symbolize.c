@@ -25,7 +25,6 @@
 #include "symtab.h"
 
 #include <dwarf.h>
-#include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -225,16 +224,12 @@ static int try_open(struct modslot *ms, const char *root, const char *name,
 		close(fd);
 		return -1;
 	}
-	if (m->build_id_len) {
-		const void *id = NULL;
-		ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
-		if (n != (ssize_t)m->build_id_len ||
-		    memcmp(id, m->build_id, m->build_id_len) != 0) {
-			ms->mismatch = true;
-			elf_end(elf);
-			close(fd);
-			return -1;
-		}
+	if (m->build_id_len &&
+	    !cr_elf_build_id_is(elf, m->build_id, m->build_id_len)) {
+		ms->mismatch = true;
+		elf_end(elf);
+		close(fd);
+		return -1;
 	}
 	*elfp = elf;
 	return fd;
@@ -263,15 +258,11 @@ static Elf *memory_image(struct modslot *ms)
 		free(buf);
 		return NULL;
 	}
-	if (m->build_id_len) {
-		const void *id = NULL;
-		ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
-		if (n != (ssize_t)m->build_id_len ||
-		    memcmp(id, m->build_id, m->build_id_len) != 0) {
-			elf_end(elf);
-			free(buf);
-			return NULL;
-		}
+	if (m->build_id_len &&
+	    !cr_elf_build_id_is(elf, m->build_id, m->build_id_len)) {
+		elf_end(elf);
+		free(buf);
+		return NULL;
 	}
 	ms->mem_image = buf;
 	ms->from_memory = true;
