@@ -35,7 +35,7 @@ foreach(case ${CR_HOSTILE_UNWIND_CASES})
     LABELS "e2e;hostile" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 
-# The budgets and the loop detector alone (analyzer/unwind_limits.c).
+# The budgets and the loop detector alone (analyzer/unwind/unwind_limits.c).
 if(CMOCKA_FOUND)
   add_executable(test_unwind_limits ${CMAKE_CURRENT_SOURCE_DIR}/test_unwind_limits.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)

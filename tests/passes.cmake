@@ -5,15 +5,15 @@
 # in a synthetic dump without a symbol table.
 if(CMOCKA_FOUND)
   set(CR_PASS_SOURCES
-    ${PROJECT_SOURCE_DIR}/analyzer/signals.c
-    ${PROJECT_SOURCE_DIR}/analyzer/ntstatus.c
-    ${PROJECT_SOURCE_DIR}/analyzer/mach.c
-    ${PROJECT_SOURCE_DIR}/analyzer/syscalls.c
-    ${PROJECT_SOURCE_DIR}/analyzer/crash.c
-    ${PROJECT_SOURCE_DIR}/analyzer/state.c
-    ${PROJECT_SOURCE_DIR}/analyzer/summary.c)
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/signals.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/ntstatus.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/mach.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/syscalls.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/crash.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/state.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/summary.c)
   add_executable(test_passes ${CMAKE_CURRENT_SOURCE_DIR}/test_passes.c ${CR_PASS_SOURCES})
-  target_include_directories(test_passes PRIVATE ${PROJECT_SOURCE_DIR}/analyzer)
+  target_include_directories(test_passes PRIVATE ${PROJECT_SOURCE_DIR}/analyzer ${PROJECT_SOURCE_DIR}/analyzer/passes)
   target_link_libraries(test_passes PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.passes COMMAND test_passes)
   set_tests_properties(unit.passes PROPERTIES LABELS unit)

@@ -1,4 +1,4 @@
-# Windows minidumps (PE unwind tables and exports, analyzer/walk_pe.c):
+# Windows minidumps (PE unwind tables and exports, analyzer/unwind/walk_pe.c):
 # the unit test on synthesized images (label "unit"), and end-to-end tests
 # (label "e2e") on full-memory minidumps that corpus/windows/crash.exe and
 # hang.exe write of themselves under wine, and on a MiniDumpNormal one
