@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "dump.h"
+#include "findings.h"
 
 #define CR_VERSION "0.1.0"
 
@@ -73,12 +74,79 @@ struct cr_stack {
 	char *end_reason;	/* why unwinding stopped early, NULL if it ended normally */
 };
 
+/*
+ * What a thread was doing, as data (pass_state; the rules are tables in
+ * passes/state.c).  The sentence a report shows is derived from it in one
+ * place, cr_thread_state_text().
+ */
+enum cr_state_kind {
+	CR_STATE_UNKNOWN = 0,	/* nothing recorded says */
+	CR_STATE_RUNNING,	/* running user code (not in a system call) */
+	CR_STATE_SYSCALL,	/* in a system call not named below */
+	CR_STATE_LOCK,		/* blocked on a lock (mutex, rwlock, critical
+				 * section, SRW lock) */
+	CR_STATE_CONDVAR,	/* waiting on a condition variable */
+	CR_STATE_SEMAPHORE,	/* waiting on a semaphore */
+	CR_STATE_EVENT,		/* waiting on an event or object handle */
+	CR_STATE_SLEEPING,	/* sleeping for a time */
+	CR_STATE_IO,		/* waiting for I/O (read, poll, accept...) */
+	CR_STATE_POOL_IDLE,	/* an idle worker of a thread pool */
+	CR_STATE_CHILD,		/* waiting for a child process */
+	CR_STATE_SIGNAL,	/* waiting for a signal */
+	CR_STATE_CRASHED,	/* the thread the crash happened on */
+	CR_STATE_KIND_COUNT
+};
+/* Stable id for JSON ("blocked-on-lock"); an enum in the schema. */
+const char *cr_state_kind_id(enum cr_state_kind k);
+
+/* How a system call argument is shown. */
+enum cr_arg_kind {
+	CR_ARG_INT,		/* a signed number */
+	CR_ARG_HEX,		/* a number shown in hex (flags) */
+	CR_ARG_FD,		/* a file descriptor */
+	CR_ARG_ADDRESS,		/* an address (futex word, buffer) */
+	CR_ARG_FUTEX_OP,	/* a futex operation (value: FUTEX_* | flags) */
+	CR_ARG_TIMEOUT,		/* a timeout pointer: 0 = none (forever) */
+};
+
+struct cr_syscall_arg {
+	const char *name;	/* static: "fd", "uaddr", "op", "timeout" */
+	enum cr_arg_kind kind;
+	uint64_t value;
+};
+
+#define CR_STATE_MAX_ARGS 4
+
+struct cr_thread_state {
+	enum cr_state_kind kind;
+	const char *activity;	/* static phrase from the rules: "blocked
+				 * reading", NULL: the kind's own words */
+	const char *function;	/* the frame's function that told the state
+				 * ("pthread_cond_wait"), NULL none */
+	bool syscall_known;
+	int64_t syscall_nr;
+	const char *syscall_name;	/* static, NULL unknown number */
+	struct cr_syscall_arg args[CR_STATE_MAX_ARGS];	/* decoded where they
+							 * matter */
+	unsigned nargs;
+	bool wait_object_known;
+	uint64_t wait_object;	/* the futex word, mutex, handle waited on */
+};
+
+/*
+ * The sentence a report shows for S ("blocked reading (in system call read
+ * on fd 5)"); malloc'd, NULL when out of memory.  The one place it is made.
+ */
+char *cr_thread_state_text(const struct cr_thread_state *s);
+
 struct cr_thread_analysis {
 	const struct cr_thread *thread;	/* borrowed from the dump */
 	struct cr_stack stack;
 	size_t group;		/* index into cr_analysis.groups */
 	bool crashed;		/* the thread the crash happened on */
-	char *state;		/* plain words ("in system call read"), NULL unknown */
+	char *state;		/* plain words ("in system call read"), NULL unknown
+				 * (being replaced by `st`) */
+	struct cr_thread_state st;
 };
 
 /* Threads whose stacks are the same function sequence. */
@@ -141,6 +209,7 @@ struct cr_crash {
 
 struct cr_analysis {
 	const struct cr_dump *dump;	/* borrowed */
+	struct cr_findings findings;	/* what the passes concluded */
 	struct cr_crash crash;
 	char *summary;			/* the one paragraph at the top */
 	ssize_t focus_thread;		/* crashed or most interesting, -1 none */

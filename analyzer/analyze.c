@@ -156,6 +156,7 @@ void cr_analysis_free(struct cr_analysis *a)
 	free(a->crash.abort_message);
 	free(a->crash.signature);
 	free(a->summary);
+	cr_findings_free(&a->findings);
 	struct analysis_priv *p = a->priv;
 	if (p) {
 		cr_symtab_free(p->st);

@@ -13,7 +13,9 @@ if(CMOCKA_FOUND)
     ${PROJECT_SOURCE_DIR}/analyzer/passes/state.c
     ${PROJECT_SOURCE_DIR}/analyzer/passes/summary.c)
   add_executable(test_passes ${CMAKE_CURRENT_SOURCE_DIR}/test_passes.c ${CR_PASS_SOURCES})
-  target_include_directories(test_passes PRIVATE ${PROJECT_SOURCE_DIR}/analyzer ${PROJECT_SOURCE_DIR}/analyzer/passes)
+  target_include_directories(test_passes PRIVATE ${PROJECT_SOURCE_DIR}/analyzer ${PROJECT_SOURCE_DIR}/analyzer/passes
+    ${PROJECT_BINARY_DIR}/analyzer/generated)
+  add_dependencies(test_passes cr_finding_ids)
   target_link_libraries(test_passes PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.passes COMMAND test_passes)
   set_tests_properties(unit.passes PROPERTIES LABELS unit)

@@ -1,0 +1,87 @@
+/*
+ * pass.h - the pass registry and the context a pass runs in.
+ *
+ * A diagnosis is a pass: one file under analyzer/passes/ with one entry in
+ * the registry table (analyzer/registry.c) and the recommendation texts of
+ * the findings it adds (analyzer/recommendations/ID.md).  The pipeline runs
+ * the passes in table order after the stacks are unwound and symbolized;
+ * each reads the dump and the analysis so far through its context and adds
+ * findings (and, for the built-in passes, the fields they own).
+ *
+ * A pass never parses container bytes (that is formats/) and never prints
+ * (that is reports/).  Everything it needs is in the context, so a test
+ * drives a pass by building a context around a synthetic dump.
+ */
+#ifndef CR_PASS_H
+#define CR_PASS_H
+
+#include "analysis.h"
+#include "target.h"
+
+/* What a pass needs before it runs and what it adds (bit sets). */
+enum cr_pass_fact {
+	CR_FACT_STACKS = 1u << 0,	/* every thread unwound and symbolized
+					 * (before any pass) */
+	CR_FACT_CRASH = 1u << 1,	/* a->crash, the crash findings */
+	CR_FACT_STATES = 1u << 2,	/* a->threads[].st */
+	CR_FACT_GROUPS = 1u << 3,	/* a->groups, a->focus_thread */
+	CR_FACT_INSTRUCTION = 1u << 4,	/* the faulting-instruction facts */
+	CR_FACT_SUMMARY = 1u << 5,	/* a->summary */
+	CR_FACT_SIGNATURE = 1u << 6,	/* a->crash.signature */
+};
+
+struct cr_pass_ctx;
+
+struct cr_pass {
+	const char *name;	/* "instruction": in problems and findings */
+	const char *what;	/* one line for docs and --list-passes */
+	unsigned needs;		/* enum cr_pass_fact bits */
+	unsigned adds;
+	/* Run the pass.  Returns an error only when the pipeline must stop
+	 * (out of memory); what the pass could not do is a problem. */
+	struct cr_error *(*run)(struct cr_pass_ctx *ctx);
+};
+
+/* The registry, in run order (registry.c). */
+extern const struct cr_pass cr_passes[];
+extern const size_t cr_npasses;
+
+struct cr_symtab;
+
+struct cr_pass_ctx {
+	const struct cr_pass *pass;	/* the pass running */
+	const struct cr_dump *dump;
+	struct cr_analysis *analysis;	/* the analysis so far */
+	const struct cr_options *opts;
+	struct cr_target target;	/* typed reads of the target's memory */
+	struct cr_symtab *symtab;	/* NULL: no symbol session (tests) */
+};
+
+/* A context for pass P on analysis A (symtab may be NULL). */
+void cr_pass_ctx_init(struct cr_pass_ctx *ctx, const struct cr_pass *p,
+		      struct cr_analysis *a, const struct cr_options *opts,
+		      struct cr_symtab *st);
+
+/* Add a finding of this pass (see cr_findings_add). */
+struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
+				   enum cr_finding_id id,
+				   enum cr_severity severity,
+				   const char *title_fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Symbol lookup: NAME in the modules whose file name starts with MODULE
+ * (NULL: all); true and the runtime address in *ADDR when found. */
+bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
+		    const char *name, uint64_t *addr);
+/* The function and module at ADDR (static strings of the symbol session,
+ * valid while the analysis lives); false when unknown. */
+bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
+		       const char **function, uint64_t *function_offset,
+		       const char **module);
+
+/* Run the registered passes whose `needs` are met, in table order. */
+struct cr_error *cr_run_passes(struct cr_analysis *a,
+			       const struct cr_options *opts,
+			       struct cr_symtab *st);
+
+#endif
