@@ -3,9 +3,8 @@
  *
  *   1. symtab: one libdwfl session over the dump's modules (symbolize.c)
  *   2. stacks: every thread unwound, symbolized, folded (unwind.c, fold.c)
- *   3. passes: crash, thread states (crash.c, state.c)
- *   4. focus thread and thread groups (fold.c)
- *   5. the summary paragraph and crash signature (summary.c)
+ *   3. the passes of the registry (registry.c), in its order: crash,
+ *      thread states, focus thread and groups, summary and signature ...
  *
  * Each step adds to the analysis; a damaged dump yields problems, not
  * errors.  Only running out of memory stops the pipeline.
@@ -56,18 +55,6 @@ bool cr_analysis_symbol(const struct cr_analysis *a, const char *module,
 	return p && p->st && cr_symtab_find_symbol(p->st, module, name, addr);
 }
 
-/* The crashed thread, else the one the event names, else the first. */
-static ssize_t choose_focus(const struct cr_analysis *a)
-{
-	if (a->crash.thread >= 0)
-		return a->crash.thread;
-	const struct cr_dump *d = a->dump;
-	for (size_t i = 0; d->event.tid >= 0 && i < d->nthreads; i++)
-		if (d->threads[i].tid == d->event.tid)
-			return (ssize_t)i;
-	return d->nthreads ? 0 : -1;
-}
-
 struct cr_error *cr_analyze(const struct cr_dump *d,
 			    const struct cr_options *opts,
 			    struct cr_analysis **out)
@@ -110,10 +97,7 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 		cr_symtab_module_info(p->st, i, &a->modules[i]);
 	if ((err = cr_unwind_all(a, p->st, opts)))
 		goto fail;
-	if ((err = pass_crash(a)) || (err = pass_state(a)))
-		goto fail;
-	a->focus_thread = choose_focus(a);
-	if ((err = cr_group_threads(a)) || (err = pass_summary(a)))
+	if ((err = cr_run_passes(a, opts, p->st)))
 		goto fail;
 	*out = a;
 	return NULL;

@@ -1208,3 +1208,8 @@ struct cr_error *pass_crash(struct cr_analysis *a)
 	}
 	return x.oom ? &cr_enomem : NULL;
 }
+
+struct cr_error *run_crash(struct cr_pass_ctx *ctx)
+{
+	return pass_crash(ctx->analysis);
+}

@@ -18,6 +18,13 @@
 #define CR_PASSES_H
 
 #include "analysis.h"
+#include "pass.h"
+
+/* The registered passes' run functions (registry.c). */
+struct cr_error *run_crash(struct cr_pass_ctx *ctx);
+struct cr_error *run_state(struct cr_pass_ctx *ctx);
+struct cr_error *run_group(struct cr_pass_ctx *ctx);
+struct cr_error *run_summary(struct cr_pass_ctx *ctx);
 
 struct cr_error *pass_crash(struct cr_analysis *a);
 struct cr_error *pass_state(struct cr_analysis *a);

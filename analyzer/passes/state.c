@@ -345,3 +345,8 @@ struct cr_error *pass_state(struct cr_analysis *a)
 	}
 	return NULL;
 }
+
+struct cr_error *run_state(struct cr_pass_ctx *ctx)
+{
+	return pass_state(ctx->analysis);
+}

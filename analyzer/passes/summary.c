@@ -691,3 +691,8 @@ done:
 		return &cr_enomem;
 	return NULL;
 }
+
+struct cr_error *run_summary(struct cr_pass_ctx *ctx)
+{
+	return pass_summary(ctx->analysis);
+}

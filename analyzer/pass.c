@@ -1,0 +1,113 @@
+/*
+ * pass.c - running the registered passes (pass.h) and the services their
+ * context gives them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "pass.h"
+#include "passes.h"
+#include "symtab.h"
+
+void cr_pass_ctx_init(struct cr_pass_ctx *ctx, const struct cr_pass *p,
+		      struct cr_analysis *a, const struct cr_options *opts,
+		      struct cr_symtab *st)
+{
+	static const struct cr_options no_opts;
+	*ctx = (struct cr_pass_ctx){
+		.pass = p, .dump = a->dump, .analysis = a,
+		.opts = opts ? opts : &no_opts, .symtab = st,
+	};
+	cr_target_init(&ctx->target, a->dump);
+}
+
+struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
+				   enum cr_finding_id id,
+				   enum cr_severity severity,
+				   const char *title_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, title_fmt);
+	char *title = cr_strdup_vprintf(title_fmt, ap);
+	va_end(ap);
+	struct cr_findings *fs = &ctx->analysis->findings;
+	if (!title) {
+		fs->dropped++;
+		return NULL;
+	}
+	struct cr_finding *f = cr_findings_add(fs, id, severity,
+					       ctx->pass ? ctx->pass->name : NULL,
+					       "%s", title);
+	free(title);
+	return f;
+}
+
+bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
+		    const char *name, uint64_t *addr)
+{
+	return ctx->symtab &&
+	       cr_symtab_find_symbol(ctx->symtab, module, name, addr);
+}
+
+bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
+		       const char **function, uint64_t *function_offset,
+		       const char **module)
+{
+	if (!ctx->symtab)
+		return false;
+	const struct cr_sym *s = cr_symtab_lookup(ctx->symtab, addr, true, false);
+	if (!s || (!s->module_name && (!s->nframes || !s->frames[0].function)))
+		return false;
+	const struct cr_symframe *fr = s->nframes ? &s->frames[0] : NULL;
+	*function = fr ? fr->function : NULL;
+	*function_offset = fr && fr->offset_known ? fr->offset : 0;
+	*module = s->module_name;
+	return true;
+}
+
+/* Names of the facts in FACTS, for the problem line of a skipped pass. */
+static void fact_names(unsigned facts, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"stacks", "crash", "thread states", "thread groups",
+		"faulting instruction", "summary", "signature",
+	};
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(facts & (1u << i)))
+			continue;
+		int n = snprintf(buf + len, size - len, "%s%s",
+				 len ? ", " : "", names[i]);
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+}
+
+struct cr_error *cr_run_passes(struct cr_analysis *a,
+			       const struct cr_options *opts,
+			       struct cr_symtab *st)
+{
+	unsigned have = CR_FACT_STACKS;
+	for (size_t i = 0; i < cr_npasses; i++) {
+		const struct cr_pass *p = &cr_passes[i];
+		unsigned missing = p->needs & ~have;
+		if (missing) {
+			char names[160];
+			fact_names(missing, names, sizeof(names));
+			cr_analysis_problem(a, "pass %s not run: it needs %s",
+					    p->name, names);
+			continue;
+		}
+		struct cr_pass_ctx ctx;
+		cr_pass_ctx_init(&ctx, p, a, opts, st);
+		struct cr_error *err = p->run(&ctx);
+		if (err)
+			return err;
+		have |= p->adds;
+	}
+	return NULL;
+}
