@@ -108,6 +108,9 @@ enum cr_arg_kind {
 	CR_ARG_FUTEX_OP,	/* a futex operation (value: FUTEX_* | flags) */
 	CR_ARG_TIMEOUT,		/* a timeout pointer: 0 = none (forever) */
 	CR_ARG_TIMEOUT_MS,	/* a timeout in milliseconds: negative = none */
+	CR_ARG_DURATION_NS,	/* nanoseconds a thread asked to sleep, read
+				 * from the timespec a pointer argument
+				 * points to */
 };
 
 /* Stable id for JSON ("futex-op"); an enum in the schema. */

@@ -284,6 +284,7 @@ static json_t *json_arg_value(const struct cr_syscall_arg *arg)
 	case CR_ARG_TIMEOUT_MS:
 		return json_integer((json_int_t)(int64_t)arg->value);
 	case CR_ARG_FUTEX_OP:
+	case CR_ARG_DURATION_NS:
 		return json_integer((json_int_t)(arg->value & INT64_MAX));
 	default:
 		return jhex(arg->value);

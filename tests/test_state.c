@@ -338,15 +338,49 @@ static void test_epoll_timeout_ms(void **state)
 	assert_int_equal(arg("epfd")->value, 4);
 }
 
-static void test_nanosleep_request(void **state)
+static void test_sleep_duration(void **state)
 {
 	(void)state;
+	/* struct timespec { 2, 500000000 } on the stack, in the dump */
+	static uint8_t stack[16] = { 2, 0, 0, 0, 0, 0, 0, 0,
+				     0x00, 0x65, 0xcd, 0x1d, 0, 0, 0, 0 };
+	static struct cr_memseg seg = { 0x7ffc00000ff0, sizeof(stack), stack };
+	fx.d.segs = &seg;
+	fx.d.nsegs = 1;
 	in_syscall(35);
 	reg(RDI, 0x7ffc00000ff0);
 	FRAMES("__GI___clock_nanosleep", "__GI___nanosleep", "main");
-	assert_string_equal(run(), "sleeping (req 0x7ffc00000ff0, in system call nanosleep)");
+	assert_string_equal(run(), "sleeping (for 2.5 s, in system call nanosleep)");
 	assert_int_equal(arg("req")->value, 0x7ffc00000ff0);
+	assert_int_equal(arg("duration")->value, 2500000000ull);
+	assert_int_equal(arg("duration")->kind, CR_ARG_DURATION_NS);
 	assert_false(fx.ta.st.wait_object_known);
+
+	/* clock_nanosleep(CLOCK_MONOTONIC, 0, req, rem): what glibc calls */
+	in_syscall(230);
+	reg(RDI, 1);
+	reg(RSI, 0);
+	reg(RDX, 0x7ffc00000ff0);
+	reg(R10, 0);
+	assert_string_equal(run(), "sleeping (for 2.5 s, in system call clock_nanosleep)");
+	/* rem == req (sleep()): the kernel wrote the time left there */
+	reg(R10, 0x7ffc00000ff0);
+	assert_string_equal(run(), "sleeping (2.5 s left, in system call clock_nanosleep)");
+	assert_int_equal(arg("remaining")->value, 2500000000ull);
+	assert_null(arg("duration"));
+	reg(R10, 0);
+	/* TIMER_ABSTIME: req is a time to wake at, not a duration */
+	reg(RSI, 1);
+	assert_string_equal(run(), "sleeping (flags 0x1, in system call clock_nanosleep)");
+	assert_null(arg("duration"));
+
+	/* the timespec not in the dump, or not a valid one: no duration */
+	reg(RSI, 0);
+	reg(RDX, 0x7ffc00002000);
+	assert_string_equal(run(), "sleeping (in system call clock_nanosleep)");
+	stack[8] = 0xff, stack[9] = 0xff, stack[10] = 0xff, stack[11] = 0xff;
+	reg(RDX, 0x7ffc00000ff0);
+	assert_null((run(), arg("duration")));
 }
 
 /* --- crashed, received, stack missing ------------------------------------- */
@@ -452,7 +486,7 @@ int main(void)
 		T(test_futex_op_names),
 		T(test_fd),
 		T(test_epoll_timeout_ms),
-		T(test_nanosleep_request),
+		T(test_sleep_duration),
 		T(test_crashed),
 		T(test_received),
 		T(test_stack_missing),

@@ -126,9 +126,14 @@ struct arg_rule {
 	const char *name;	/* NULL ends the list */
 	unsigned char index;
 	enum cr_arg_kind kind;
+	bool timespec;		/* points to a relative struct timespec of
+				 * pointer-sized fields: its duration is
+				 * read from the dump too */
 };
 
-#define FD_ARG { { "fd", 0, CR_ARG_FD } }
+#define ARG(name, index, kind) { name, index, kind, false }
+#define TIMESPEC(name, index) { name, index, CR_ARG_ADDRESS, true }
+#define FD_ARG { ARG("fd", 0, CR_ARG_FD) }
 
 /* System call -> its arguments that tell something about the wait. */
 static const struct {
@@ -145,30 +150,38 @@ static const struct {
 	{ "flock", FD_ARG }, { "fcntl", FD_ARG }, { "fcntl64", FD_ARG },
 	{ "ioctl", FD_ARG }, { "close", FD_ARG },
 	{ "fsync", FD_ARG }, { "fdatasync", FD_ARG },
-	{ "epoll_wait", { { "epfd", 0, CR_ARG_FD },
-			  { "timeout", 3, CR_ARG_TIMEOUT_MS } } },
-	{ "epoll_pwait", { { "epfd", 0, CR_ARG_FD },
-			   { "timeout", 3, CR_ARG_TIMEOUT_MS } } },
-	{ "epoll_pwait2", { { "epfd", 0, CR_ARG_FD },
-			    { "timeout", 3, CR_ARG_TIMEOUT } } },
-	{ "poll", { { "nfds", 1, CR_ARG_INT },
-		    { "timeout", 2, CR_ARG_TIMEOUT_MS } } },
-	{ "ppoll", { { "nfds", 1, CR_ARG_INT },
-		     { "timeout", 2, CR_ARG_TIMEOUT } } },
-	{ "futex", { { "uaddr", 0, CR_ARG_ADDRESS },
-		     { "op", 1, CR_ARG_FUTEX_OP },
-		     { "timeout", 3, CR_ARG_TIMEOUT } } },
-	{ "futex_waitv", { { "waiters", 0, CR_ARG_ADDRESS },
-			   { "nr_futexes", 1, CR_ARG_INT },
-			   { "timeout", 3, CR_ARG_TIMEOUT } } },
-	{ "nanosleep", { { "req", 0, CR_ARG_ADDRESS } } },
-	{ "clock_nanosleep", { { "req", 2, CR_ARG_ADDRESS } } },
-	{ "clock_nanosleep_time64", { { "req", 2, CR_ARG_ADDRESS } } },
-	{ "wait4", { { "pid", 0, CR_ARG_INT } } },
-	{ "waitpid", { { "pid", 0, CR_ARG_INT } } },
-	{ "rt_sigtimedwait", { { "timeout", 2, CR_ARG_TIMEOUT } } },
-	{ "semtimedop", { { "semid", 0, CR_ARG_INT },
-			  { "timeout", 3, CR_ARG_TIMEOUT } } },
+	{ "epoll_wait", { ARG("epfd", 0, CR_ARG_FD),
+			  ARG("timeout", 3, CR_ARG_TIMEOUT_MS) } },
+	{ "epoll_pwait", { ARG("epfd", 0, CR_ARG_FD),
+			   ARG("timeout", 3, CR_ARG_TIMEOUT_MS) } },
+	{ "epoll_pwait2", { ARG("epfd", 0, CR_ARG_FD),
+			    ARG("timeout", 3, CR_ARG_TIMEOUT) } },
+	{ "poll", { ARG("nfds", 1, CR_ARG_INT),
+		    ARG("timeout", 2, CR_ARG_TIMEOUT_MS) } },
+	{ "ppoll", { ARG("nfds", 1, CR_ARG_INT),
+		     ARG("timeout", 2, CR_ARG_TIMEOUT) } },
+	{ "futex", { ARG("uaddr", 0, CR_ARG_ADDRESS),
+		     ARG("op", 1, CR_ARG_FUTEX_OP),
+		     ARG("timeout", 3, CR_ARG_TIMEOUT) } },
+	{ "futex_waitv", { ARG("waiters", 0, CR_ARG_ADDRESS),
+			   ARG("nr_futexes", 1, CR_ARG_INT),
+			   ARG("timeout", 3, CR_ARG_TIMEOUT) } },
+	/* rem before req: when the two are one struct (glibc's sleep()),
+	 * the kernel has written the time left into it when a signal, the
+	 * dump's own, interrupted the sleep */
+	{ "nanosleep", { ARG("rem", 1, CR_ARG_ADDRESS), TIMESPEC("req", 0) } },
+	/* flags before req: TIMER_ABSTIME makes req a time, not a duration */
+	{ "clock_nanosleep", { ARG("flags", 1, CR_ARG_HEX),
+			       ARG("rem", 3, CR_ARG_ADDRESS),
+			       TIMESPEC("req", 2) } },
+	/* 64-bit fields on 32-bit targets: not pointer-sized */
+	{ "clock_nanosleep_time64", { ARG("flags", 1, CR_ARG_HEX),
+				      ARG("req", 2, CR_ARG_ADDRESS) } },
+	{ "wait4", { ARG("pid", 0, CR_ARG_INT) } },
+	{ "waitpid", { ARG("pid", 0, CR_ARG_INT) } },
+	{ "rt_sigtimedwait", { ARG("timeout", 2, CR_ARG_TIMEOUT) } },
+	{ "semtimedop", { ARG("semid", 0, CR_ARG_INT),
+			  ARG("timeout", 3, CR_ARG_TIMEOUT) } },
 };
 
 /* The registers (DWARF numbers) holding system call arguments 0..3 at the
@@ -360,6 +373,57 @@ static uint64_t arg_value(enum cr_arg_kind kind, uint64_t raw)
 	}
 }
 
+#define TIMER_ABSTIME 1
+#define NSEC_PER_SEC 1000000000u
+
+/*
+ * The duration a relative struct timespec at ADDR asks for, in
+ * nanoseconds, when its bytes are in the dump and it is a valid one
+ * (tv_nsec below a second, tv_sec not negative, no overflow).
+ */
+static bool timespec_ns(const struct cr_dump *d, uint64_t addr, uint64_t *ns)
+{
+	uint64_t sec, nsec, ps = d->process.pointer_size;
+
+	if (!cr_dump_read_word(d, addr, &sec) ||
+	    __builtin_add_overflow(addr, ps, &addr) ||
+	    !cr_dump_read_word(d, addr, &nsec))
+		return false;
+	if (ps == 4 && sec > INT32_MAX)
+		return false;
+	if ((int64_t)sec < 0 || nsec >= NSEC_PER_SEC ||
+	    __builtin_mul_overflow(sec, (uint64_t)NSEC_PER_SEC, ns) ||
+	    __builtin_add_overflow(*ns, nsec, ns))
+		return false;
+	return true;
+}
+
+/* The argument NAME decoded so far, NULL none. */
+static const struct cr_syscall_arg *decoded(const struct cr_thread_state *st,
+					    const char *name)
+{
+	for (unsigned i = 0; i < st->nargs; i++)
+		if (!strcmp(st->args[i].name, name))
+			return &st->args[i];
+	return NULL;
+}
+
+/*
+ * The duration argument of a sleep whose request is the timespec at REQ:
+ * "duration" (what was asked), or "remaining" when rem is the same struct
+ * (the kernel wrote the time left into it); NULL when req is a time to
+ * wake at (TIMER_ABSTIME), not a duration.
+ */
+static const char *duration_name(const struct cr_thread_state *st, uint64_t req)
+{
+	const struct cr_syscall_arg *flags = decoded(st, "flags");
+	const struct cr_syscall_arg *rem = decoded(st, "rem");
+
+	if (flags && (flags->value & TIMER_ABSTIME))
+		return NULL;
+	return rem && rem->value == req ? "remaining" : "duration";
+}
+
 /* The system call T is stopped in, into ST: number, name, the arguments
  * its row names, and a futex word as the wait object. */
 static void decode_syscall(const struct cr_dump *d, const struct cr_thread *t,
@@ -375,8 +439,8 @@ static void decode_syscall(const struct cr_dump *d, const struct cr_thread *t,
 			continue;
 		for (size_t k = 0; k < CR_STATE_MAX_ARGS; k++) {
 			const struct arg_rule *r = &syscall_args[i].args[k];
-			uint64_t v;
-			if (!r->name)
+			uint64_t v, ns;
+			if (!r->name || st->nargs >= CR_STATE_MAX_ARGS)
 				break;
 			if (!syscall_arg(d, t, r->index, &v))
 				continue;
@@ -388,6 +452,12 @@ static void decode_syscall(const struct cr_dump *d, const struct cr_thread *t,
 				st->wait_object = v;
 				st->wait_object_what = "futex";
 			}
+			const char *dname = r->timespec ? duration_name(st, v)
+							: NULL;
+			if (dname && st->nargs < CR_STATE_MAX_ARGS &&
+			    timespec_ns(d, v, &ns))
+				st->args[st->nargs++] = (struct cr_syscall_arg){
+					dname, CR_ARG_DURATION_NS, ns };
 		}
 		break;
 	}

@@ -64,6 +64,7 @@ static const char *const arg_kind_ids[] = {
 	[CR_ARG_FUTEX_OP] = "futex-op",
 	[CR_ARG_TIMEOUT] = "timeout",
 	[CR_ARG_TIMEOUT_MS] = "timeout-ms",
+	[CR_ARG_DURATION_NS] = "duration-ns",
 };
 
 const char *cr_arg_kind_id(enum cr_arg_kind k)
@@ -128,6 +129,34 @@ static void sep(FILE *f, bool *first)
 	*first = false;
 }
 
+/* "for 10 s", "for 0.25 s", "3,599.899 s left" (to the millisecond, or
+ * in nanoseconds below one), by the argument's name (state.c). */
+static void put_duration(FILE *f, const struct cr_syscall_arg *arg)
+{
+	char buf[32], frac[8];
+	uint64_t sec = arg->value / 1000000000u;
+	uint64_t ms = arg->value % 1000000000u / 1000000u;
+	bool left = !strcmp(arg->name, "remaining");
+	size_t n;
+
+	if (!left)
+		fputs("for ", f);
+	if (arg->value < 1000000u) {
+		fprintf(f, "%s ns", cr_fmt_count(buf, arg->value));
+	} else {
+		fputs(cr_fmt_count(buf, sec), f);
+		if (ms) {
+			snprintf(frac, sizeof(frac), "%03" PRIu64, ms);
+			for (n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
+				frac[n - 1] = 0;
+			fprintf(f, ".%s", frac);
+		}
+		fputs(" s", f);
+	}
+	if (left)
+		fputs(" left", f);
+}
+
 /* One decoded argument, as a detail ("FUTEX_WAIT_PRIVATE", "no timeout",
  * "nfds 3").  The fd and the wait object are told elsewhere. */
 static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
@@ -154,14 +183,23 @@ static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
 		else
 			fprintf(f, "timeout %s ms", cr_fmt_count(buf, (uint64_t)v));
 		return;
+	case CR_ARG_DURATION_NS:
+		sep(f, first);
+		put_duration(f, arg);
+		return;
 	case CR_ARG_INT:
 		sep(f, first);
 		fprintf(f, "%s %" PRId64, arg->name, v);
 		return;
 	case CR_ARG_HEX:
-	case CR_ARG_ADDRESS:
+		if (!arg->value)	/* no flags: nothing to tell */
+			return;
 		sep(f, first);
 		fprintf(f, "%s 0x%" PRIx64, arg->name, arg->value);
+		return;
+	case CR_ARG_ADDRESS:
+		/* A buffer or timespec address means nothing to a reader;
+		 * it is in the JSON.  The wait object is told first. */
 		return;
 	}
 }
