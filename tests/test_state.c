@@ -467,6 +467,26 @@ static void test_windows_stacks(void **state)
 	FRAMES("NtRemoveIoCompletion", "GetQueuedCompletionStatus", "io_loop");
 	assert_int_equal(run() ? (int)fx.ta.st.kind : -1, CR_STATE_IO);
 
+	/* No wait function: the innermost frame says a system call (an
+	 * ntdll stub) or user code, which was running. */
+	FRAMES("NtQueryVirtualMemory", "VirtualQueryEx", "scan_memory");
+	fx.frames[0].module = "NTDLL.DLL";
+	assert_string_equal(run(), "in a system call (in NtQueryVirtualMemory)");
+	assert_int_equal(fx.ta.st.kind, CR_STATE_SYSCALL);
+	FRAMES("NtdllDefWindowProc_W", "wndproc");
+	fx.frames[0].module = "ntdll.dll";
+	assert_string_equal(run(), "running (not in a system call)");
+	FRAMES("compute", "main");
+	fx.frames[0].module = "app.exe";
+	assert_int_equal(run() ? (int)fx.ta.st.kind : -1, CR_STATE_RUNNING);
+	fx.frames[0].trust = CR_TRUST_SCAN;	/* not from the registers */
+	assert_null(run());
+	/* Linux minidumps: stubs unknown, user code says nothing */
+	fx.d.process.os = CR_OS_LINUX;
+	fx.frames[0].trust = CR_TRUST_CONTEXT;
+	assert_null(run());
+	fx.d.process.os = CR_OS_WINDOWS;
+
 	/* A busy worker of the same pool is not idle. */
 	FRAMES("RtlEnterCriticalSection", "callback", "TppWorkerThread");
 	assert_int_equal(run() ? (int)fx.ta.st.kind : -1, CR_STATE_LOCK);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "passes.h"
 
@@ -296,6 +297,63 @@ static const struct {
 	{ "g_thread_pool_wait_for_new_pool", CR_STATE_POOL_IDLE, "idle GLib thread-pool worker", POOL, NULL },
 };
 
+/*
+ * System call stubs by operating system: a thread whose innermost frame is
+ * one is in a system call even where the dump records none (minidumps).
+ * Windows: ntdll's Nt and Zw exports and win32u's NtUser / NtGdi are each a
+ * "syscall" instruction and a return (a capital follows the prefix:
+ * "NtdllDefWindowProc_W" is no stub).  Only where the table knows the stubs
+ * does an innermost frame of user code mean a running thread.
+ */
+static const struct {
+	enum cr_os os;
+	const char *module;	/* file name, any case */
+	const char *prefix;
+} syscall_stubs[] = {
+	{ CR_OS_WINDOWS, "ntdll.dll", "Nt" },
+	{ CR_OS_WINDOWS, "ntdll.dll", "Zw" },
+	{ CR_OS_WINDOWS, "win32u.dll", "Nt" },
+};
+
+/* Whether OS has stubs in the table; whether frame F is one of them. */
+static bool stubs_known(enum cr_os os, const struct cr_frame *f, bool *stub)
+{
+	bool known = false;
+
+	*stub = false;
+	for (size_t i = 0; i < ARRAY_LEN(syscall_stubs); i++) {
+		size_t n = strlen(syscall_stubs[i].prefix);
+		if (syscall_stubs[i].os != os)
+			continue;
+		known = true;
+		if (f->module && f->function &&
+		    !strcasecmp(f->module, syscall_stubs[i].module) &&
+		    !strncmp(f->function, syscall_stubs[i].prefix, n) &&
+		    f->function[n] >= 'A' && f->function[n] <= 'Z')
+			*stub = true;
+	}
+	return known;
+}
+
+/* A thread the dump records no system call of, by its innermost frame:
+ * in a system call (a stub), running (user code), or unknown. */
+static void stub_state(const struct cr_dump *d, const struct cr_stack *s,
+		       struct cr_thread_state *st)
+{
+	const struct cr_frame *f = s->nframes ? &s->frames[0] : NULL;
+	bool stub;
+
+	if (!f || !f->function || f->trust != CR_TRUST_CONTEXT ||
+	    !stubs_known(d->process.os, f, &stub))
+		return;
+	if (stub) {
+		st->kind = CR_STATE_SYSCALL;
+		st->function = f->function;
+	} else {
+		st->kind = CR_STATE_RUNNING;
+	}
+}
+
 /* The index of the function_states row that best tells S's state (the
  * highest rank among the top frames, the innermost of equals), -1 none;
  * *FN gets the matching frame's function name. */
@@ -535,6 +593,8 @@ static void thread_state(const struct cr_analysis *a,
 		st->function = fn;
 	} else if (st->syscall_known) {
 		syscall_kind(st);
+	} else if (!t->syscall_known) {
+		stub_state(a->dump, &ta->stack, st);
 	}
 	if (st->kind == CR_STATE_LOCK && st->wait_object_known) {
 		const char *object = lock_object(&ta->stack);
