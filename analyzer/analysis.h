@@ -107,7 +107,14 @@ enum cr_arg_kind {
 	CR_ARG_ADDRESS,		/* an address (futex word, buffer) */
 	CR_ARG_FUTEX_OP,	/* a futex operation (value: FUTEX_* | flags) */
 	CR_ARG_TIMEOUT,		/* a timeout pointer: 0 = none (forever) */
+	CR_ARG_TIMEOUT_MS,	/* a timeout in milliseconds: negative = none */
+	CR_ARG_DURATION_NS,	/* nanoseconds a thread asked to sleep, read
+				 * from the timespec a pointer argument
+				 * points to */
 };
+
+/* Stable id for JSON ("futex-op"); an enum in the schema. */
+const char *cr_arg_kind_id(enum cr_arg_kind k);
 
 struct cr_syscall_arg {
 	const char *name;	/* static: "fd", "uaddr", "op", "timeout" */
@@ -123,7 +130,8 @@ struct cr_thread_state {
 				 * reading", NULL: the kind's own words */
 	const char *function;	/* the frame's function that told the state
 				 * ("pthread_cond_wait"), NULL none */
-	bool syscall_known;
+	bool syscall_known;	/* stopped in a system call: syscall_nr is
+				 * set (-1 when the number is unknown) */
 	int64_t syscall_nr;
 	const char *syscall_name;	/* static, NULL unknown number */
 	struct cr_syscall_arg args[CR_STATE_MAX_ARGS];	/* decoded where they
@@ -131,6 +139,19 @@ struct cr_thread_state {
 	unsigned nargs;
 	bool wait_object_known;
 	uint64_t wait_object;	/* the futex word, mutex, handle waited on */
+	const char *wait_object_what;	/* static: "futex", "mutex" */
+	bool stack_missing;	/* the stack's memory is not in the dump: no
+				 * function to go by, kind UNKNOWN */
+	/* The thread received a signal sent to the process (crash.sent): it
+	 * did not crash, and kind says what it was doing. */
+	struct {
+		bool known;
+		int signo;		/* 0 none */
+		const char *signal;	/* "SIGTERM", static; NULL: signo */
+		const char *from;	/* "process 1234 (uid 0)" (borrowed from
+					 * the analysis' crash.sender), "the
+					 * process itself"; NULL not recorded */
+	} received;
 };
 
 /*
@@ -138,15 +159,15 @@ struct cr_thread_state {
  * on fd 5)"); malloc'd, NULL when out of memory.  The one place it is made.
  */
 char *cr_thread_state_text(const struct cr_thread_state *s);
+/* Whether anything is known of S (else reports say "not recorded"). */
+bool cr_thread_state_known(const struct cr_thread_state *s);
 
 struct cr_thread_analysis {
 	const struct cr_thread *thread;	/* borrowed from the dump */
 	struct cr_stack stack;
 	size_t group;		/* index into cr_analysis.groups */
 	bool crashed;		/* the thread the crash happened on */
-	char *state;		/* plain words ("in system call read"), NULL unknown
-				 * (being replaced by `st`) */
-	struct cr_thread_state st;
+	struct cr_thread_state st;	/* what it was doing (pass_state) */
 };
 
 /* Threads whose stacks are the same function sequence. */

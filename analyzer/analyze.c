@@ -119,10 +119,8 @@ void cr_analysis_free(struct cr_analysis *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; a->threads && i < a->nthreads; i++) {
+	for (size_t i = 0; a->threads && i < a->nthreads; i++)
 		cr_stack_free(&a->threads[i].stack);
-		free(a->threads[i].state);
-	}
 	free(a->threads);
 	for (size_t g = 0; a->groups && g < a->ngroups; g++)
 		free(a->groups[g].members);

@@ -214,9 +214,11 @@ static void html_focus(struct html *h, xmlNodePtr body)
 	text(h, sum, "Thread ");
 	text(h, sum, label);
 	free(label);
-	if (a->threads[idx].state) {
+	char *state = report_thread_state(a, idx, &h->oom);
+	if (state) {
 		text(h, sum, ", ");
-		text(h, sum, a->threads[idx].state);
+		text(h, sum, state);
+		free(state);
 	}
 	html_stack(h, det, idx);
 }
@@ -289,7 +291,9 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 			attr(h, el_text(h, td, "span", mark), "class", "crashed");
 		}
 		el_text(h, tr, "td", t && t->name ? t->name : "not recorded");
-		el_text(h, tr, "td", ta->state ? ta->state : "not recorded");
+		char *state = report_thread_state(a, ti, &h->oom);
+		el_text(h, tr, "td", state ? state : "not recorded");
+		free(state);
 		el_text(h, tr, "td", report_fmt_cpu(b1, t ? t->user : none));
 		el_text(h, tr, "td", report_fmt_cpu(b2, t ? t->sys : none));
 	}

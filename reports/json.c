@@ -275,6 +275,66 @@ static json_t *json_registers(struct jctx *j, const struct cr_thread *t)
 	return o;
 }
 
+/* A decoded argument's value: a number for what is a C int, else hex. */
+static json_t *json_arg_value(const struct cr_syscall_arg *arg)
+{
+	switch (arg->kind) {
+	case CR_ARG_INT:
+	case CR_ARG_FD:
+	case CR_ARG_TIMEOUT_MS:
+		return json_integer((json_int_t)(int64_t)arg->value);
+	case CR_ARG_FUTEX_OP:
+	case CR_ARG_DURATION_NS:
+		return json_integer((json_int_t)(arg->value & INT64_MAX));
+	default:
+		return jhex(arg->value);
+	}
+}
+
+/* "state_info": the data the state sentence is made from. */
+static json_t *json_state_info(struct jctx *j, const struct cr_thread_state *st)
+{
+	json_t *o = json_object();
+	json_t *args = json_array();
+	set(j, o, "kind", json_string(cr_state_kind_id(st->kind)));
+	set(j, o, "activity", jstr(st->activity));
+	set(j, o, "function", jstr(st->function));
+	if (st->syscall_known) {
+		json_t *sc = json_object();
+		set(j, sc, "number", jid(st->syscall_nr));
+		set(j, sc, "name", jstr(st->syscall_name));
+		set(j, o, "syscall", sc);
+	} else {
+		set(j, o, "syscall", json_null());
+	}
+	for (unsigned i = 0; i < st->nargs && i < CR_STATE_MAX_ARGS; i++) {
+		json_t *ao = json_object();
+		set(j, ao, "name", jstr(st->args[i].name));
+		set(j, ao, "kind", json_string(cr_arg_kind_id(st->args[i].kind)));
+		set(j, ao, "value", json_arg_value(&st->args[i]));
+		push(j, args, ao);
+	}
+	set(j, o, "args", args);
+	set(j, o, "wait_object", st->wait_object_known ? jhex(st->wait_object)
+						       : json_null());
+	set(j, o, "wait_object_type", st->wait_object_known
+					      ? jstr(st->wait_object_what)
+					      : json_null());
+	set(j, o, "stack_missing", json_boolean(st->stack_missing));
+	if (st->received.known) {
+		json_t *r = json_object();
+		set(j, r, "signal", jstr(st->received.signal));
+		set(j, r, "signo", st->received.signo > 0
+					   ? json_integer(st->received.signo)
+					   : json_null());
+		set(j, r, "from", jstr(st->received.from));
+		set(j, o, "received", r);
+	} else {
+		set(j, o, "received", json_null());
+	}
+	return o;
+}
+
 static json_t *json_thread(struct jctx *j, size_t idx)
 {
 	const struct cr_thread_analysis *ta = &j->a->threads[idx];
@@ -284,7 +344,10 @@ static json_t *json_thread(struct jctx *j, size_t idx)
 	set(j, o, "tid", t ? jid(t->tid) : json_null());
 	set(j, o, "name", t ? jstr(t->name) : json_null());
 	set(j, o, "crashed", json_boolean(ta->crashed));
-	set(j, o, "state", jstr(ta->state));
+	char *state = report_thread_state(j->a, idx, &j->oom);
+	set(j, o, "state", jstr(state));
+	free(state);
+	set(j, o, "state_info", json_state_info(j, &ta->st));
 	set(j, o, "user_cpu_usec", t ? jcpu(t->user) : json_null());
 	set(j, o, "system_cpu_usec", t ? jcpu(t->sys) : json_null());
 	set(j, o, "in_syscall", t && t->syscall_known

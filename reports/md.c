@@ -320,9 +320,11 @@ static void md_focus(struct report_buf *b, const struct cr_analysis *a)
 	report_buf_puts(b, "Thread ");
 	md_text(b, label);
 	free(label);
-	if (a->threads[idx].state) {
+	char *state = report_thread_state(a, idx, &b->oom);
+	if (state) {
 		report_buf_puts(b, ", ");
-		md_text(b, a->threads[idx].state);
+		md_text(b, state);
+		free(state);
 	}
 	report_buf_puts(b, ":\n\n");
 	md_stack(b, a, idx);
@@ -362,7 +364,9 @@ static void md_group(struct report_buf *b, const struct cr_analysis *a,
 		report_buf_puts(b, " | ");
 		md_text(b, t && t->name ? t->name : "not recorded");
 		report_buf_puts(b, " | ");
-		md_text(b, ta->state ? ta->state : "not recorded");
+		char *state = report_thread_state(a, ti, &b->oom);
+		md_text(b, state ? state : "not recorded");
+		free(state);
 		report_buf_printf(b, " | %s | %s |\n",
 				  report_fmt_cpu(b1, t ? t->user : (struct cr_cpu_time){ 0 }),
 				  report_fmt_cpu(b2, t ? t->sys : (struct cr_cpu_time){ 0 }));

@@ -326,6 +326,19 @@ void report_facts_free(struct report_facts *f)
 
 static const char not_recorded[] = "not recorded";
 
+char *report_thread_state(const struct cr_analysis *a, size_t idx, bool *oom)
+{
+	const struct cr_thread_state *st = &a->threads[idx].st;
+	char *text;
+
+	if (!cr_thread_state_known(st))
+		return NULL;
+	text = cr_thread_state_text(st);
+	if (!text)
+		*oom = true;
+	return text;
+}
+
 char *report_thread_label(const struct cr_analysis *a, size_t idx)
 {
 	const struct cr_thread *t = idx < a->nthreads ? a->threads[idx].thread

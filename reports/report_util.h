@@ -150,6 +150,11 @@ char *report_exc_params_text(const struct cr_event *ev);
 /* "tid 1234 \"worker\"" / "thread #3" when the tid is unknown; malloc'd. */
 char *report_thread_label(const struct cr_analysis *a, size_t idx);
 
+/* What thread IDX was doing, the sentence of cr_thread_state_text();
+ * malloc'd, NULL when nothing is known of it or (*OOM set) when out of
+ * memory. */
+char *report_thread_state(const struct cr_analysis *a, size_t idx, bool *oom);
+
 /* One row of a printed stack: a frame, or one line for a whole fold. */
 struct report_row {
 	const struct cr_frame *frame;	/* NULL for a fold row */

@@ -11,6 +11,7 @@ if(CMOCKA_FOUND)
     ${PROJECT_SOURCE_DIR}/analyzer/passes/syscalls.c
     ${PROJECT_SOURCE_DIR}/analyzer/passes/crash.c
     ${PROJECT_SOURCE_DIR}/analyzer/passes/state.c
+    ${PROJECT_SOURCE_DIR}/analyzer/passes/state_text.c
     ${PROJECT_SOURCE_DIR}/analyzer/passes/summary.c)
   add_executable(test_passes ${CMAKE_CURRENT_SOURCE_DIR}/test_passes.c ${CR_PASS_SOURCES})
   target_include_directories(test_passes PRIVATE ${PROJECT_SOURCE_DIR}/analyzer ${PROJECT_SOURCE_DIR}/analyzer/passes

@@ -207,13 +207,17 @@ static struct fixture *fixture_new(void)
 		.stack = { .frames = x->frames, .nframes = NFRAMES,
 			   .folds = &x->fold, .nfolds = 1, .unwound = true,
 			   .end_reason = "stack pointer left the stack ``` `" },
-		.group = 0, .crashed = true, .state = "crashed <here>" };
+		.group = 0, .crashed = true,
+		.st = { .kind = CR_STATE_CRASHED, .syscall_nr = -1 } };
 	for (int i = 1; i <= 2; i++)
 		x->tas[i] = (struct cr_thread_analysis){
 			.thread = &x->threads[i],
 			.stack = { .frames = x->small, .nframes = 3,
 				   .unwound = true },
-			.group = 1, .state = "in system call poll" };
+			.group = 1,
+			.st = { .kind = CR_STATE_IO, .activity = "waiting for I/O",
+				.syscall_known = true, .syscall_nr = 7,
+				.syscall_name = "poll", .function = "poll<T>" } };
 
 	x->g0[0] = 0;
 	x->g1[0] = 1;

@@ -7,7 +7,8 @@
  *
  *   pass_crash    a->crash (signal/exception, class, address, sender,
  *                 abort message, crashing thread)
- *   pass_state    a->threads[i].state (plain words: "in system call read")
+ *   pass_state    a->threads[i].st (kind, system call and arguments, wait
+ *                 object; state.c, its words in state_text.c)
  *   pass_group    a->groups, a->focus_thread (in analyze.c)
  *   pass_summary  a->summary and a->crash.signature
  *
@@ -29,6 +30,13 @@ struct cr_error *run_summary(struct cr_pass_ctx *ctx);
 struct cr_error *pass_crash(struct cr_analysis *a);
 struct cr_error *pass_state(struct cr_analysis *a);
 struct cr_error *pass_summary(struct cr_analysis *a);
+
+/* The words a state's sentence starts with: its activity or its kind's
+ * own words ("waiting on a lock"); a category to count threads by
+ * (state_text.c). */
+const char *cr_thread_state_phrase(const struct cr_thread_state *s);
+/* A futex operation as strace names it ("FUTEX_WAIT_PRIVATE"). */
+void cr_futex_op_text(uint64_t op, char *buf, size_t len);
 
 /* Record an analysis-level problem (printf-style); never fails. */
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)

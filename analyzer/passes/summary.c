@@ -366,11 +366,13 @@ static bool put_recursion(FILE *f, const struct cr_stack *s)
 	return true;
 }
 
-/* The category of a state: its text before " (" (see state.c). */
-static size_t state_key_len(const char *state)
+/* The category a thread is counted by: its state's activity or kind
+ * words, NULL when nothing is known of it. */
+static const char *state_key(const struct cr_thread_analysis *ta)
 {
-	const char *p = strstr(state, " (");
-	return p ? (size_t)(p - state) : strlen(state);
+	if (ta->st.kind == CR_STATE_UNKNOWN)
+		return NULL;
+	return cr_thread_state_phrase(&ta->st);
 }
 
 /*
@@ -392,7 +394,7 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *s = a->threads[i].state;
+		const char *s = state_key(&a->threads[i]);
 		if (a->threads[i].crashed)
 			continue;
 		others++;
@@ -402,9 +404,7 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 		}
 		size_t k;
 		for (k = 0; k < nkeys; k++) {
-			const char *r = a->threads[first[k]].state;
-			if (state_key_len(r) == state_key_len(s) &&
-			    !strncmp(r, s, state_key_len(s)))
+			if (!strcmp(state_key(&a->threads[first[k]]), s))
 				break;
 		}
 		if (k == nkeys)
@@ -423,20 +423,19 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 				t = first[i]; first[i] = first[j]; first[j] = t;
 			}
 	if (others == 1 && nkeys == 1) {
-		const char *s = a->threads[first[0]].state;
-		fprintf(f, "%s%.*s.", a->crash.thread >= 0 ? "; the other was " : ": ",
-			(int)state_key_len(s), s);
+		const char *s = state_key(&a->threads[first[0]]);
+		fprintf(f, "%s%s.", a->crash.thread >= 0 ? "; the other was " : ": ", s);
 		goto out;
 	}
 	if (nkeys == 1 && !unknown) {
 		/* "; the other 9 were waiting on a condition variable." or
 		 * ": all were waiting on a condition variable." */
-		const char *s = a->threads[first[0]].state;
+		const char *s = state_key(&a->threads[first[0]]);
 		if (a->crash.thread >= 0)
 			fprintf(f, "; the other %s were ", cr_fmt_count(buf, others));
 		else
 			fputs(": all were ", f);
-		fprintf(f, "%.*s.", (int)state_key_len(s), s);
+		fprintf(f, "%s.", s);
 		goto out;
 	}
 	if (a->crash.thread >= 0)
@@ -448,9 +447,8 @@ static void put_thread_states(FILE *f, const struct cr_analysis *a)
 	for (size_t k = shown; k < nkeys; k++)
 		rest += count[k];
 	for (size_t k = 0; k < shown; k++) {
-		const char *s = a->threads[first[k]].state;
-		fprintf(f, "%s%s %.*s", k ? ", " : "", cr_fmt_count(buf, count[k]),
-			(int)state_key_len(s), s);
+		fprintf(f, "%s%s %s", k ? ", " : "", cr_fmt_count(buf, count[k]),
+			state_key(&a->threads[first[k]]));
 	}
 	if (rest)
 		fprintf(f, "%s%s %s", shown ? ", " : "", cr_fmt_count(buf, rest),
