@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "mach.h"
+#include "mdsynth.h"
 #include "pass.h"
 #include "passes.h"
 
@@ -1027,6 +1028,63 @@ static void test_crash_finding_evidence(void **state)
 	assert_contains(fx.a.summary, "crashed with SIGSEGV (segmentation fault): a null-pointer dereference at address 0x0 (null pointer), in thread 4242 (crashy) at crash_null (crash.c:12), called from main (crash.c:20).");
 }
 
+/*
+ * The whole pipeline on a synthetic minidump (cr_analyze runs the
+ * registry): the crash pass's finding is in a->findings with its evidence,
+ * and the summary says the same.
+ */
+static void test_pipeline_minidump_finding(void **state)
+{
+	(void)state;
+	struct mds m;
+	mds_init(&m);
+	mds_windows_app(&m);
+	static uint64_t words[64];
+	const uint64_t stack = 0x7000000, pc = 0x140001000;
+	struct mds_thread th = {
+		.tid = 0x10, .stack_start = stack, .stack_size = 0,
+		.ctx = mds_context_amd64(&m, pc, stack, 0),
+	};
+	mds_thread_list(&m, &th, 1, false);
+	struct mds_range r = { stack, words, sizeof(words) };
+	mds_memory64_list(&m, &r, 1);
+	uint64_t params[2] = { 1, 0x45 };	/* a write to 0x45 */
+	mds_exception(&m, 0x10, 0xc0000005, 0, pc, params, 2,
+		      mds_context_amd64(&m, pc, stack, 0));
+	size_t len;
+	const uint8_t *buf = mds_finish(&m, &len);
+	struct cr_dump *d = NULL;
+	assert_null(cr_dump_from_buffer(buf, len, "av.dmp", &d));
+	struct cr_analysis *a = NULL;
+	assert_null(cr_analyze(d, NULL, &a));
+
+	const struct cr_finding *f = NULL;
+	for (size_t i = 0; i < a->findings.n; i++)
+		if (!strcmp(a->findings.items[i].pass, "crash"))
+			f = &a->findings.items[i];
+	assert_non_null(f);
+	assert_int_equal(f->id, CR_FINDING_NULL_POINTER_DEREFERENCE);
+	assert_int_equal(f->severity, CR_SEVERITY_ERROR);
+	assert_int_equal(f->thread, 0);
+	assert_int_equal(evidence(f, CR_LABEL_THREAD)->u.thread, 0);
+	const struct cr_evidence *e = evidence(f, "faulting address");
+	assert_int_equal(e->u.address.value, 0x45);
+	assert_contains(e->u.address.where, "null pointer + 0x45");
+	assert_string_equal(evidence(f, "exception")->u.text,
+			    "EXCEPTION_ACCESS_VIOLATION_WRITE");
+	assert_contains(f->title, "writing to address 0x45 (null pointer + 0x45");
+	assert_contains(a->summary, "crashed with EXCEPTION_ACCESS_VIOLATION_WRITE: a null-pointer dereference, writing to address 0x45 (null pointer + 0x45");
+	assert_string_equal(a->crash.class_id, "null-pointer-dereference");
+	cr_analysis_free(a);
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
+/*
+ * A later pass's error about the crashing thread leads the summary (the
+ * instruction pass's "divide by zero" for the crash's arithmetic error);
+ * the crash's sentence follows.
+ */
 static void test_summary_led_by_later_finding(void **state)
 {
 	static const struct cr_pass later = {
@@ -1062,6 +1120,13 @@ static void test_summary_led_by_later_finding(void **state)
 	fx.a.findings.items[1].severity = CR_SEVERITY_WARNING;
 	run_pass(find_pass("summary"));
 	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGFPE");
+	/* A process killed from outside: a later error leads whatever its
+	 * thread (a hang is why a watchdog killed it). */
+	fx.a.findings.items[1].severity = CR_SEVERITY_ERROR;
+	fx.a.findings.items[1].thread = 1;
+	fx.a.crash.sent = true;
+	run_pass(find_pass("summary"));
+	assert_contains(fx.a.summary, "crashy (pid 4242): Divide by zero");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1114,6 +1179,7 @@ int main(void)
 		T(test_crash_kinds_are_findings),
 		T(test_crash_finding_evidence),
 		T(test_summary_led_by_later_finding),
+		T(test_pipeline_minidump_finding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
