@@ -68,10 +68,7 @@ static bool is_skip_module(const char *module)
 	return false;
 }
 
-/*
- * Index of the first frame from FROM on that is neither machinery nor
- * library code, or -1.
- */
+/* See passes.h. */
 ssize_t cr_next_meaningful_frame(const struct cr_stack *s, size_t from)
 {
 	for (size_t i = from; i < s->nframes; i++) {
@@ -83,7 +80,8 @@ ssize_t cr_next_meaningful_frame(const struct cr_stack *s, size_t from)
 	return -1;
 }
 
-/* The frame the summary and signature name as "where"; -1 no frames. */
+/* The frame the crash finding, the summary and the signature name as
+ * "where" (passes.h). */
 ssize_t cr_culprit_frame(const struct cr_stack *s)
 {
 	ssize_t i = cr_next_meaningful_frame(s, 0);

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "passes.h"
 
@@ -275,12 +274,10 @@ static bool put_location(FILE *f, const struct cr_analysis *a,
 /* "crashed with ..." from "Crashed with ...": the program is its subject. */
 static void put_predicate(FILE *f, const char *title)
 {
-	if (title[0] >= 'A' && title[0] <= 'Z')
-		fputc(title[0] - 'A' + 'a', f);
-	else if (title[0])
-		fputc(title[0], f);
-	if (title[0])
-		fputs(title + 1, f);
+	if (!title[0])
+		return;
+	fputc(title[0] >= 'A' && title[0] <= 'Z' ? title[0] - 'A' + 'a' : title[0], f);
+	fputs(title + 1, f);
 }
 
 /* The finding the paragraph opens with (see the file comment); NULL when
