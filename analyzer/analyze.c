@@ -48,13 +48,6 @@ void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 		a->problems[a->nproblems++] = s;
 }
 
-bool cr_analysis_symbol(const struct cr_analysis *a, const char *module,
-			const char *name, uint64_t *addr)
-{
-	struct analysis_priv *p = a->priv;
-	return p && p->st && cr_symtab_find_symbol(p->st, module, name, addr);
-}
-
 struct cr_error *cr_analyze(const struct cr_dump *d,
 			    const struct cr_options *opts,
 			    struct cr_analysis **out)

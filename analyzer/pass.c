@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "pass.h"
@@ -47,6 +48,15 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
 bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
 		    const char *name, uint64_t *addr)
 {
+	for (const struct cr_symbol_override *o = ctx->extra_symbols;
+	     o && o->name; o++) {
+		if (strcmp(o->name, name) ||
+		    (module && o->module &&
+		     strncmp(o->module, module, strlen(module))))
+			continue;
+		*addr = o->addr;
+		return true;
+	}
 	return ctx->symtab &&
 	       cr_symtab_find_symbol(ctx->symtab, module, name, addr);
 }

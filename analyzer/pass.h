@@ -48,6 +48,17 @@ extern const size_t cr_npasses;
 
 struct cr_symtab;
 
+/*
+ * A symbol the context knows without a symbol session: tests plant glibc's
+ * `__abort_msg` at an address of their synthetic dump this way.  MODULE is
+ * matched like cr_pass_symbol's (a file-name prefix; NULL here: any).
+ */
+struct cr_symbol_override {
+	const char *module;
+	const char *name;
+	uint64_t addr;
+};
+
 struct cr_pass_ctx {
 	const struct cr_pass *pass;	/* the pass running */
 	const struct cr_dump *dump;
@@ -55,6 +66,9 @@ struct cr_pass_ctx {
 	const struct cr_options *opts;
 	struct cr_target target;	/* typed reads of the target's memory */
 	struct cr_symtab *symtab;	/* NULL: no symbol session (tests) */
+	/* Looked up before the session, ends at a NULL name; NULL none.
+	 * Set by tests after cr_pass_ctx_init; the pipeline sets none. */
+	const struct cr_symbol_override *extra_symbols;
 };
 
 /* A context for pass P on analysis A (symtab may be NULL). */
@@ -70,7 +84,8 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
 	__attribute__((format(printf, 4, 5)));
 
 /* Symbol lookup: NAME in the modules whose file name starts with MODULE
- * (NULL: all); true and the runtime address in *ADDR when found. */
+ * (NULL: all); true and the runtime address in *ADDR when found.  The
+ * context's extra_symbols answer first. */
 bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
 		    const char *name, uint64_t *addr);
 /* The function and module at ADDR (static strings of the symbol session,

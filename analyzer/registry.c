@@ -17,8 +17,10 @@ const struct cr_pass cr_passes[] = {
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_STATES, run_state },
 	{ "group", "the focus thread and threads grouped by stack",
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_GROUPS, run_group },
-	{ "summary", "the paragraph at the top and the crash signature",
-	  CR_FACT_CRASH | CR_FACT_STATES | CR_FACT_GROUPS,
-	  CR_FACT_SUMMARY | CR_FACT_SIGNATURE, run_summary },
+	{ "signature", "the crash signature, a short key to group crashes by",
+	  CR_FACT_CRASH | CR_FACT_GROUPS, CR_FACT_SIGNATURE, run_signature },
+	{ "summary", "the paragraph at the top, from the top findings",
+	  CR_FACT_CRASH | CR_FACT_STATES | CR_FACT_GROUPS, CR_FACT_SUMMARY,
+	  run_summary },
 };
 const size_t cr_npasses = sizeof(cr_passes) / sizeof(cr_passes[0]);

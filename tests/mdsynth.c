@@ -383,6 +383,14 @@ void mds_module_list(struct mds *m, const struct mds_module *mods, size_t n)
 	mds_stream(m, 4, &b);
 }
 
+void mds_windows_app(struct mds *m)
+{
+	mds_system_info(m, 9, 2, 10, 0, 19045, NULL, "GenuineIntel", 4);
+	struct mds_module mod = { .base = 0x140000000, .size = 0x100000,
+				  .stamp = 1, .name = "C:\\app\\app.exe" };
+	mds_module_list(m, &mod, 1);
+}
+
 void mds_memory_list(struct mds *m, const struct mds_range *r, size_t n)
 {
 	uint32_t *rvas = xrealloc(NULL, n * sizeof(*rvas));

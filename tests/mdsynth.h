@@ -129,6 +129,10 @@ struct mds_module {
 	uint32_t ver_hi, ver_lo;	/* VS_FIXEDFILEINFO when ver_hi */
 };
 void mds_module_list(struct mds *m, const struct mds_module *mods, size_t n);
+/* The usual start of a Windows test dump: SystemInfo of a 4-CPU x64
+ * Windows 10 (19045) machine and one module, C:\app\app.exe at
+ * 0x140000000 (1 MiB). */
+void mds_windows_app(struct mds *m);
 
 struct mds_range {
 	uint64_t start;

@@ -1,13 +1,15 @@
 /*
- * test_passes.c - unit tests of the diagnosis passes (crash, state,
- * summary) and their tables, on synthetic dumps built in memory.
+ * test_passes.c - unit tests of the diagnosis passes (crash, state, group,
+ * signature, summary), the registry and their tables, on synthetic dumps
+ * built in memory.
  *
  * Each test fills one fixture: a small x86_64 Linux process (main
  * executable, libc, a data page, the main stack and a pthread stack with
  * its PROT_NONE guard), two threads with symbolized stacks, and an event;
- * then runs the passes and checks what they concluded.  The symbol service
- * of the pipeline (cr_analysis_symbol, analyze.c) is replaced here so the
- * abort-message lookup can be pointed at planted memory.
+ * then runs the registered passes through their context, as the pipeline
+ * does (cr_pass_ctx_init + run), and checks what they concluded.  There is
+ * no symbol session: the context's extra_symbols point glibc's
+ * `__abort_msg` at planted memory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,8 @@
 #include <cmocka.h>
 
 #include "mach.h"
+#include "mdsynth.h"
+#include "pass.h"
 #include "passes.h"
 
 /* Address-space layout of the fixture. */
@@ -45,29 +49,9 @@ static struct fixture {
 	struct cr_analysis a;
 	struct cr_thread_analysis ta[2];
 	struct cr_frame frames[2][MAX_FRAMES];
-	bool abort_sym_known;
-	uint64_t abort_sym;
+	/* symbols the passes' context knows (NULL name: end) */
+	struct cr_symbol_override syms[2];
 } fx;
-
-/* --- the pipeline services the passes call (analyze.c in the program) --- */
-
-void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
-{
-	(void)a;
-	(void)fmt;
-}
-
-bool cr_analysis_symbol(const struct cr_analysis *a, const char *module,
-			const char *name, uint64_t *addr)
-{
-	(void)a;
-	if (fx.abort_sym_known && !strcmp(name, "__abort_msg") &&
-	    module && !strcmp(module, "libc.so")) {
-		*addr = fx.abort_sym;
-		return true;
-	}
-	return false;
-}
 
 /* --- fixture ------------------------------------------------------------- */
 
@@ -173,6 +157,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	cr_findings_free(&fx.a.findings);
+	memset(&fx.a.findings, 0, sizeof(fx.a.findings));
+	for (size_t g = 0; g < fx.a.ngroups; g++)
+		free(fx.a.groups[g].members);
+	free(fx.a.groups);
+	fx.a.groups = NULL;
+	fx.a.ngroups = 0;
+	for (size_t i = 0; i < fx.a.nproblems; i++)
+		free(fx.a.problems[i]);
+	free(fx.a.problems);
+	fx.a.problems = NULL;
+	fx.a.nproblems = 0;
 	free(fx.a.crash.address_text);
 	free(fx.a.crash.sender);
 	free(fx.a.crash.abort_message);
@@ -217,11 +213,31 @@ static void exception_event(uint32_t code, unsigned nparams, uint64_t p0,
 	ev->exc_params[1] = p1;
 }
 
+/* The registered pass named NAME. */
+static const struct cr_pass *find_pass(const char *name)
+{
+	for (size_t i = 0; i < cr_npasses; i++)
+		if (!strcmp(cr_passes[i].name, name))
+			return &cr_passes[i];
+	fail_msg("no pass %s", name);
+	return NULL;
+}
+
+/* Run pass P on the fixture through its context, as the pipeline does. */
+static void run_pass(const struct cr_pass *p)
+{
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, p, &fx.a, NULL, NULL);
+	ctx.extra_symbols = fx.syms;
+	assert_ptr_equal(ctx.dump, &fx.d);
+	assert_null(p->run(&ctx));
+}
+
+/* Every registered pass, in the registry's order. */
 static void run_passes(void)
 {
-	assert_null(pass_crash(&fx.a));
-	assert_null(pass_state(&fx.a));
-	assert_null(pass_summary(&fx.a));
+	for (size_t i = 0; i < cr_npasses; i++)
+		run_pass(&cr_passes[i]);
 	assert_non_null(fx.a.summary);
 	assert_non_null(fx.a.crash.signature);
 	if (getenv("CR_TEST_VERBOSE"))
@@ -237,6 +253,28 @@ static void run_passes(void)
 			fail_msg("\"%s\" does not contain \"%s\"",              \
 				 h_ ? h_ : "(null)", (needle));                 \
 	} while (0)
+
+/* The evidence of finding F labelled LABEL, failing when absent. */
+static const struct cr_evidence *evidence(const struct cr_finding *f,
+					  const char *label)
+{
+	for (size_t i = 0; i < f->nevidence; i++)
+		if (!strcmp(f->evidence[i].label, label))
+			return &f->evidence[i];
+	fail_msg("finding %s: no evidence \"%s\"", f->title, label);
+	return NULL;
+}
+
+/* Run the passes again on the same fixture, from a fresh analysis. */
+static void rerun_passes(void)
+{
+	teardown(NULL);
+	memset(&fx.a.crash, 0, sizeof(fx.a.crash));
+	fx.a.summary = NULL;
+	fx.a.focus_thread = -1;
+	fx.ta[0].crashed = fx.ta[1].crashed = false;
+	run_passes();
+}
 
 /* --- tables -------------------------------------------------------------- */
 
@@ -320,7 +358,7 @@ static void test_null_deref(void **state)
 
 	/* Stable: the same input gives the same key. */
 	char *first = strdup(fx.a.crash.signature);
-	assert_null(pass_summary(&fx.a));
+	run_pass(find_pass("signature"));
 	assert_string_equal(fx.a.crash.signature, first);
 	free(first);
 }
@@ -404,8 +442,8 @@ static void plant_abort_message(const char *msg)
 	memcpy(fx.data, &p, 8);
 	memcpy(fx.data + 0x10, &size, 4);
 	memcpy(fx.data + 0x14, msg, strlen(msg) + 1);
-	fx.abort_sym_known = true;
-	fx.abort_sym = LIBC_DATA;
+	fx.syms[0] = (struct cr_symbol_override){ "libc.so.6", "__abort_msg",
+						  LIBC_DATA };
 }
 
 static void test_abort_assert(void **state)
@@ -453,10 +491,32 @@ static void test_abort_heap_message(void **state)
 	signal_event(6, -6, false, 0);
 	fx.d.event.sender_known = true;
 	fx.d.event.sender_pid = 4242;
+	fx.d.event.sender_uid = 1000;
 	run_passes();
 	assert_string_equal(fx.a.crash.class_id, "heap-corruption");
 	assert_contains(fx.a.summary, "with the message \"free(): double free detected in tcache 2\"");
 	assert_contains(fx.a.summary, "at release (heap.c:5)");
+
+	assert_int_equal(fx.a.findings.n, 1);
+	const struct cr_finding *f = &fx.a.findings.items[0];
+	assert_int_equal(f->id, CR_FINDING_HEAP_CORRUPTION);
+	/* read through the context: its symbol and its typed reader */
+	assert_string_equal(evidence(f, "abort message")->u.text,
+			    "free(): double free detected in tcache 2");
+	assert_string_equal(evidence(f, "sender")->u.text,
+			    "process 4242 (uid 1000)");
+	assert_int_equal(evidence(f, CR_LABEL_WHERE)->u.frame.frame, 4);
+	/* the thread stopped in libc's raise, blamed on release */
+	assert_int_equal(evidence(f, CR_LABEL_STOPPED)->u.frame.frame, 0);
+	for (size_t i = 0; i < f->nevidence; i++)
+		assert_int_not_equal(f->evidence[i].kind, CR_EVIDENCE_ADDRESS);
+
+	/* Without the symbol there is no message, and nothing is guessed. */
+	fx.syms[0].name = NULL;
+	rerun_passes();
+	assert_null(fx.a.crash.abort_message);
+	assert_string_equal(fx.a.crash.class_id, "abort");
+	assert_int_equal(fx.a.findings.items[0].id, CR_FINDING_ABORT);
 }
 
 static void test_fpe(void **state)
@@ -492,6 +552,13 @@ static void test_killed(void **state)
 	assert_string_equal(fx.a.crash.sender, "process 1 (uid 0)");
 	assert_contains(fx.a.summary, "was killed by SIGKILL sent by process 1 (uid 0); thread 4242 (crashy) was at crash_null (crash.c:12).");
 	assert_string_equal(fx.a.crash.signature, "SIGKILL killed crash_null");
+	const struct cr_finding *f = &fx.a.findings.items[0];
+	assert_int_equal(f->id, CR_FINDING_KILLED);
+	assert_int_equal(evidence(f, CR_LABEL_RECEIVER)->u.thread, 0);
+	assert_string_equal(evidence(f, "sender")->u.text, "process 1 (uid 0)");
+	/* a killed thread did not fail where it was: no callers named */
+	for (size_t i = 0; i < f->nevidence; i++)
+		assert_string_not_equal(f->evidence[i].label, CR_LABEL_CALLER);
 	/* It received the signal: killed, not crashed. */
 	assert_true(fx.a.crash.sent);
 	assert_string_equal(state_of(0), "received SIGKILL from process 1 (uid 0) while running (not in a system call)");
@@ -533,6 +600,9 @@ static void test_no_event(void **state)
 	assert_contains(fx.a.summary,
 			"It had 2 threads: 1 waiting on a lock, 1 waiting on a condition variable.");
 	assert_string_equal(fx.a.crash.signature, "no-crash");
+	/* No crash, no crash finding: "no crash" is said in the summary only. */
+	assert_int_equal(fx.a.findings.n, 0);
+	assert_contains(fx.a.summary, "crashy (pid 4242): the dump was taken on demand (no crash).");
 }
 
 static void test_library_frames_skipped(void **state)
@@ -706,11 +776,7 @@ static void test_mach_bad_access_null(void **state)
 	run_passes();
 	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
 	mach_event(1, 2, 0x10);	/* a protection failure near 0 is null too */
-	teardown(NULL);
-	fx.a.crash = (struct cr_crash){ 0 };
-	fx.a.summary = NULL;
-	fx.ta[0].crashed = false;
-	run_passes();
+	rerun_passes();
 	assert_int_equal(fx.a.crash.cls, CR_CRASH_NULL_DEREF);
 	assert_string_equal(fx.a.crash.code_name, "KERN_PROTECTION_FAILURE");
 }
@@ -878,6 +944,200 @@ static void test_state_from_frames_only(void **state)
 			    "waiting on a kernel object (in NtWaitForSingleObject)");
 }
 
+
+/* --- the registry, the findings ------------------------------------------ */
+
+static void test_registry(void **state)
+{
+	unsigned have = CR_FACT_STACKS;
+	(void)state;
+
+	assert_true(cr_npasses > 0);
+	for (size_t i = 0; i < cr_npasses; i++) {
+		const struct cr_pass *p = &cr_passes[i];
+		assert_non_null(p->name);
+		assert_non_null(p->run);
+		assert_true(p->what && p->what[0]);
+		/* Every pass's needs are added by an earlier pass. */
+		if (p->needs & ~have)
+			fail_msg("pass %s needs facts 0x%x no earlier pass adds",
+				 p->name, p->needs & ~have);
+		assert_true(p->adds != 0);
+		have |= p->adds;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(cr_passes[j].name, p->name))
+				fail_msg("two passes named %s", p->name);
+	}
+	/* Every finding id has a recommendation, and its name finds it. */
+	for (unsigned id = 0; id < CR_FINDING_COUNT; id++) {
+		const struct cr_finding_info *info = cr_finding_info(id);
+		enum cr_finding_id back;
+		assert_non_null(info);
+		assert_true(info->id && info->id[0]);
+		if (!info->recommendation || strlen(info->recommendation) < 40)
+			fail_msg("finding %s: no recommendation", info->id);
+		assert_true(cr_finding_id_lookup(info->id, &back));
+		assert_int_equal(back, id);
+	}
+	assert_null(cr_finding_info(CR_FINDING_COUNT));
+}
+
+static void test_crash_kinds_are_findings(void **state)
+{
+	const char *id;
+	enum cr_finding_id finding;
+	size_t n = 0;
+	(void)state;
+
+	for (size_t i = 0; cr_crash_kind(i, &id, &finding); i++, n++) {
+		if (!strcmp(id, "none")) {
+			/* A dump taken on demand: no crash finding. */
+			assert_int_equal(finding, CR_FINDING_COUNT);
+			continue;
+		}
+		const struct cr_finding_info *info = cr_finding_info(finding);
+		if (!info || strcmp(info->id, id))
+			fail_msg("crash kind %s maps to finding %s", id,
+				 info ? info->id : "(none)");
+	}
+	assert_true(n > 40);
+}
+
+static void test_crash_finding_evidence(void **state)
+{
+	(void)state;
+	signal_event(11, 1, true, 0);
+	run_passes();
+	assert_int_equal(fx.a.findings.n, 1);
+	const struct cr_finding *f = &fx.a.findings.items[0];
+	assert_int_equal(f->id, CR_FINDING_NULL_POINTER_DEREFERENCE);
+	assert_int_equal(f->severity, CR_SEVERITY_ERROR);
+	assert_string_equal(f->pass, "crash");
+	assert_int_equal(f->thread, 0);
+	assert_string_equal(f->title, "Crashed with SIGSEGV (segmentation fault): a null-pointer dereference at address 0x0 (null pointer)");
+
+	const struct cr_evidence *e = evidence(f, CR_LABEL_THREAD);
+	assert_int_equal(e->kind, CR_EVIDENCE_THREAD);
+	assert_int_equal(e->u.thread, 0);
+	e = evidence(f, CR_LABEL_WHERE);
+	assert_int_equal(e->kind, CR_EVIDENCE_FRAME);
+	assert_int_equal(e->u.frame.thread, 0);
+	assert_int_equal(e->u.frame.frame, 0);
+	e = evidence(f, CR_LABEL_CALLER);
+	assert_int_equal(e->u.frame.frame, 1);	/* main */
+	e = evidence(f, "faulting address");
+	assert_int_equal(e->kind, CR_EVIDENCE_ADDRESS);
+	assert_int_equal(e->u.address.value, 0);
+	assert_string_equal(e->u.address.where, "null pointer");
+	assert_string_equal(evidence(f, "signal")->u.text,
+			    "SIGSEGV (segmentation fault)");
+	assert_string_equal(evidence(f, "code")->u.text,
+			    "SEGV_MAPERR (address not mapped to object)");
+	/* The summary says what the finding says. */
+	assert_contains(fx.a.summary, "crashed with SIGSEGV (segmentation fault): a null-pointer dereference at address 0x0 (null pointer), in thread 4242 (crashy) at crash_null (crash.c:12), called from main (crash.c:20).");
+}
+
+/*
+ * The whole pipeline on a synthetic minidump (cr_analyze runs the
+ * registry): the crash pass's finding is in a->findings with its evidence,
+ * and the summary says the same.
+ */
+static void test_pipeline_minidump_finding(void **state)
+{
+	(void)state;
+	struct mds m;
+	mds_init(&m);
+	mds_windows_app(&m);
+	static uint64_t words[64];
+	const uint64_t stack = 0x7000000, pc = 0x140001000;
+	struct mds_thread th = {
+		.tid = 0x10, .stack_start = stack, .stack_size = 0,
+		.ctx = mds_context_amd64(&m, pc, stack, 0),
+	};
+	mds_thread_list(&m, &th, 1, false);
+	struct mds_range r = { stack, words, sizeof(words) };
+	mds_memory64_list(&m, &r, 1);
+	uint64_t params[2] = { 1, 0x45 };	/* a write to 0x45 */
+	mds_exception(&m, 0x10, 0xc0000005, 0, pc, params, 2,
+		      mds_context_amd64(&m, pc, stack, 0));
+	size_t len;
+	const uint8_t *buf = mds_finish(&m, &len);
+	struct cr_dump *d = NULL;
+	assert_null(cr_dump_from_buffer(buf, len, "av.dmp", &d));
+	struct cr_analysis *a = NULL;
+	assert_null(cr_analyze(d, NULL, &a));
+
+	const struct cr_finding *f = NULL;
+	for (size_t i = 0; i < a->findings.n; i++)
+		if (!strcmp(a->findings.items[i].pass, "crash"))
+			f = &a->findings.items[i];
+	assert_non_null(f);
+	assert_int_equal(f->id, CR_FINDING_NULL_POINTER_DEREFERENCE);
+	assert_int_equal(f->severity, CR_SEVERITY_ERROR);
+	assert_int_equal(f->thread, 0);
+	assert_int_equal(evidence(f, CR_LABEL_THREAD)->u.thread, 0);
+	const struct cr_evidence *e = evidence(f, "faulting address");
+	assert_int_equal(e->u.address.value, 0x45);
+	assert_contains(e->u.address.where, "null pointer + 0x45");
+	assert_string_equal(evidence(f, "exception")->u.text,
+			    "EXCEPTION_ACCESS_VIOLATION_WRITE");
+	assert_contains(f->title, "writing to address 0x45 (null pointer + 0x45");
+	assert_contains(a->summary, "crashed with EXCEPTION_ACCESS_VIOLATION_WRITE: a null-pointer dereference, writing to address 0x45 (null pointer + 0x45");
+	assert_string_equal(a->crash.class_id, "null-pointer-dereference");
+	cr_analysis_free(a);
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
+/*
+ * A later pass's error about the crashing thread leads the summary (the
+ * instruction pass's "divide by zero" for the crash's arithmetic error);
+ * the crash's sentence follows.
+ */
+static void test_summary_led_by_later_finding(void **state)
+{
+	static const struct cr_pass later = {
+		"instruction", "test", CR_FACT_CRASH, CR_FACT_INSTRUCTION, NULL,
+	};
+	struct cr_pass_ctx ctx;
+	(void)state;
+
+	signal_event(8, 1, true, EXE_BASE + 0x100);
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	run_pass(find_pass("group"));
+	cr_pass_ctx_init(&ctx, &later, &fx.a, NULL, NULL);
+	struct cr_finding *f = cr_pass_finding(&ctx, CR_FINDING_ARITHMETIC_ERROR,
+					       CR_SEVERITY_ERROR,
+					       "Divide by zero: the divisor %s is 0",
+					       "ecx");
+	assert_non_null(f);
+	f->thread = 0;
+	assert_true(cr_finding_thread(f, CR_LABEL_THREAD, 0));
+	assert_true(cr_finding_frame(f, CR_LABEL_WHERE, 0, 0));
+	assert_string_equal(f->pass, "instruction");
+	run_pass(find_pass("summary"));
+	assert_contains(fx.a.summary, "crashy (pid 4242): Divide by zero: the divisor ecx is 0, in thread 4242 (crashy) at crash_null (crash.c:12). It crashed with SIGFPE");
+	assert_contains(fx.a.summary, "It crashed with SIGFPE (arithmetic exception): an arithmetic error at the instruction at 0x400100 (inside crashy at offset 0x100 (r-x, read-only, executable)). It had 2 threads");
+
+	/* An error about another thread does not displace the crash. */
+	fx.a.findings.items[1].thread = 1;
+	run_pass(find_pass("summary"));
+	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGFPE");
+	/* Nor does a warning about the crashing thread. */
+	fx.a.findings.items[1].thread = 0;
+	fx.a.findings.items[1].severity = CR_SEVERITY_WARNING;
+	run_pass(find_pass("summary"));
+	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGFPE");
+	/* A process killed from outside: a later error leads whatever its
+	 * thread (a hang is why a watchdog killed it). */
+	fx.a.findings.items[1].severity = CR_SEVERITY_ERROR;
+	fx.a.findings.items[1].thread = 1;
+	fx.a.crash.sent = true;
+	run_pass(find_pass("summary"));
+	assert_contains(fx.a.summary, "crashy (pid 4242): Divide by zero");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -924,6 +1184,11 @@ int main(void)
 		T(test_state_futex_condvar),
 		T(test_state_aarch64_no_fd),
 		T(test_state_from_frames_only),
+		T(test_registry),
+		T(test_crash_kinds_are_findings),
+		T(test_crash_finding_evidence),
+		T(test_summary_led_by_later_finding),
+		T(test_pipeline_minidump_finding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

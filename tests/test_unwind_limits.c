@@ -213,10 +213,7 @@ static void test_minidump_shared_stack(void **state)
 	(void)state;
 	struct mds m;
 	mds_init(&m);
-	mds_system_info(&m, 9, 2, 10, 0, 19045, NULL, "GenuineIntel", 4);
-	struct mds_module mod = { .base = 0x140000000, .size = 0x100000,
-				  .stamp = 1, .name = "C:\\app\\app.exe" };
-	mds_module_list(&m, &mod, 1);
+	mds_windows_app(&m);
 	const uint64_t stack = 0x7000000, ra = 0x140001005;
 	uint64_t *words = malloc(MD_STACK);
 	for (size_t i = 0; i < MD_STACK / 8; i++)

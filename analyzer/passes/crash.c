@@ -1,11 +1,13 @@
 /*
- * crash.c - pass_crash: what happened, in plain words.
+ * crash.c - the "crash" pass: what happened, in plain words.
  *
  * From the dump's event (a POSIX signal with its siginfo, or a Windows
  * exception record) this pass fills a->crash: the signal or exception
  * name, the si_code or sub-code and its meaning, the faulting address and
  * where it lies, who sent the signal, glibc's abort message, the crashing
- * thread, and a class.  The class is one "kind" from the table below: an
+ * thread, and a class; then it adds the crash as a finding whose id is the
+ * kind's id (crash_finding.c: the title in words and the evidence).  The
+ * class is one "kind" from the table below: an
  * enum cr_crash_class for programs, a stable id for grouping and a phrase
  * for people.  Several kinds share a class (an assertion failure and a
  * stack-smashing abort are both CR_CRASH_ABORT) so grouping keys stay
@@ -124,58 +126,61 @@ enum kind {
 struct crash_kind {
 	enum cr_crash_class cls;
 	const char *id;		/* stable: part of signatures */
+	enum cr_finding_id finding;	/* its finding: the recommendation
+					 * file named like the id (none for
+					 * K_NONE: CR_FINDING_COUNT) */
 	const char *text;	/* plain words */
 	bool sent;		/* delivered from outside the thread (cr_crash.sent) */
 };
 
 static const struct crash_kind kinds[K_NKINDS] = {
-	[K_NONE] = { CR_CRASH_NONE, "none", "no crash: the dump was taken on demand" },	/* docs/report-schema.md */
-	[K_NULL] = { CR_CRASH_NULL_DEREF, "null-pointer-dereference", "null-pointer dereference" },
-	[K_NULL_CALL] = { CR_CRASH_NULL_DEREF, "null-function-pointer-call", "call through a null function pointer" },
-	[K_UNMAPPED] = { CR_CRASH_UNMAPPED, "unmapped-memory-access", "access to unmapped memory" },
-	[K_WRITE_RO] = { CR_CRASH_WRITE_READONLY, "write-to-read-only-memory", "write to read-only memory" },
-	[K_WRITE_AV] = { CR_CRASH_WRITE_READONLY, "write-access-violation", "invalid write (to unmapped or read-only memory)" },
-	[K_READ_AV] = { CR_CRASH_READ_PROTECTED, "read-access-violation", "invalid read (of unmapped or unreadable memory)" },
-	[K_AV] = { CR_CRASH_OTHER, "access-violation", "invalid memory access" },
-	[K_PROTECTED] = { CR_CRASH_READ_PROTECTED, "protected-memory-access", "access to protected memory" },
-	[K_GUARD_PAGE] = { CR_CRASH_READ_PROTECTED, "guard-page-access", "access to a guard page" },
-	[K_PKU] = { CR_CRASH_READ_PROTECTED, "protection-key-violation", "access denied by a memory protection key" },
-	[K_EXEC_NX] = { CR_CRASH_EXEC_NX, "execute-non-executable-memory", "execution of non-executable memory" },
-	[K_EXEC_UNMAPPED] = { CR_CRASH_EXEC_NX, "execute-unmapped-memory", "execution of unmapped memory (a jump to a bad address)" },
-	[K_STACK_OVERFLOW] = { CR_CRASH_STACK_OVERFLOW, "stack-overflow", "stack overflow" },
-	[K_GP_FAULT] = { CR_CRASH_OTHER, "general-protection-fault", "general-protection fault (a wild pointer or a privileged instruction)" },
-	[K_SEGV] = { CR_CRASH_OTHER, "invalid-memory-access", "invalid memory access" },
-	[K_BOUNDS] = { CR_CRASH_OTHER, "bounds-check-violation", "failed address bounds check" },
-	[K_MTE] = { CR_CRASH_OTHER, "memory-tag-violation", "memory tag mismatch (use after free or out of bounds, found by ARM MTE)" },
-	[K_SHADOW_STACK] = { CR_CRASH_OTHER, "shadow-stack-violation", "control-flow protection fault (corrupted return address)" },
-	[K_ABORT] = { CR_CRASH_ABORT, "abort", "abort" },
-	[K_ASSERT] = { CR_CRASH_ABORT, "assertion-failure", "assertion failure" },
-	[K_HEAP_CORRUPTION] = { CR_CRASH_ABORT, "heap-corruption", "heap corruption detected by the allocator" },
-	[K_STACK_SMASH] = { CR_CRASH_ABORT, "stack-buffer-overrun", "stack buffer overrun (stack protector)" },
-	[K_FORTIFY] = { CR_CRASH_ABORT, "buffer-overflow", "buffer overflow detected by a checked function" },
-	[K_CXX_UNCAUGHT] = { CR_CRASH_ABORT, "uncaught-cxx-exception", "uncaught C++ exception" },
-	[K_DOTNET] = { CR_CRASH_OTHER, "unhandled-dotnet-exception", "unhandled .NET exception" },
-	[K_FAIL_FAST] = { CR_CRASH_ABORT, "fail-fast", "fail-fast termination on a failed security check" },
-	[K_INVALID_PARAM] = { CR_CRASH_ABORT, "invalid-parameter", "invalid parameter passed to a C runtime function" },
-	[K_PURE_VIRTUAL] = { CR_CRASH_ABORT, "pure-virtual-call", "pure virtual function called (an object used while being constructed or destroyed, or after it was freed)" },
-	[K_NS_EXCEPTION] = { CR_CRASH_ABORT, "uncaught-objc-exception", "uncaught Objective-C exception (NSException)" },
-	[K_ARITH] = { CR_CRASH_ARITHMETIC, "arithmetic-error", "arithmetic error" },
-	[K_ILL] = { CR_CRASH_ILLEGAL_INSN, "illegal-instruction", "illegal instruction" },
-	[K_BUS] = { CR_CRASH_BUS_ERROR, "bus-error", "bus error" },
-	[K_IN_PAGE] = { CR_CRASH_BUS_ERROR, "in-page-error", "in-page error: a page of a mapped file could not be read" },
-	[K_BREAKPOINT] = { CR_CRASH_BREAKPOINT, "breakpoint", "breakpoint or trap" },
-	[K_KILLED] = { CR_CRASH_KILLED, "killed", "killed by another process", true },
-	[K_KILLED_BY_KERNEL] = { CR_CRASH_KILLED, "killed-by-kernel", "killed by the kernel (a terminal key, a resource limit or the out-of-memory killer)", true },
-	[K_CONSOLE_INTERRUPT] = { CR_CRASH_KILLED, "console-interrupt", "interrupted from the console (Ctrl-C or Ctrl-Break)", true },
-	[K_SELF_SIGNAL] = { CR_CRASH_OTHER, "self-signal", "signal sent by the process to itself", true },
-	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", "signal sent with kill or raise, sender not recorded", true },
-	[K_BAD_SYSCALL] = { CR_CRASH_OTHER, "bad-system-call", "bad or forbidden system call" },
-	[K_OUT_OF_MEMORY] = { CR_CRASH_OTHER, "out-of-memory", "out-of-memory failure" },
-	[K_CODESIGN] = { CR_CRASH_OTHER, "code-signing-violation", "code-signing violation: a page that failed its signature check was executed" },
-	[K_RESOURCE] = { CR_CRASH_KILLED, "resource-limit", "killed for exceeding a resource limit", true },
-	[K_GUARD_VIOLATION] = { CR_CRASH_OTHER, "guard-violation", "misuse of a guarded resource (file descriptor, Mach port or memory)" },
-	[K_SIGNAL] = { CR_CRASH_OTHER, "fatal-signal", "fatal signal" },
-	[K_EXCEPTION] = { CR_CRASH_OTHER, "unhandled-exception", "unhandled exception" },
+	[K_NONE] = { CR_CRASH_NONE, "none", CR_FINDING_COUNT, "no crash: the dump was taken on demand" },	/* docs/report-schema.md */
+	[K_NULL] = { CR_CRASH_NULL_DEREF, "null-pointer-dereference", CR_FINDING_NULL_POINTER_DEREFERENCE, "null-pointer dereference" },
+	[K_NULL_CALL] = { CR_CRASH_NULL_DEREF, "null-function-pointer-call", CR_FINDING_NULL_FUNCTION_POINTER_CALL, "call through a null function pointer" },
+	[K_UNMAPPED] = { CR_CRASH_UNMAPPED, "unmapped-memory-access", CR_FINDING_UNMAPPED_MEMORY_ACCESS, "access to unmapped memory" },
+	[K_WRITE_RO] = { CR_CRASH_WRITE_READONLY, "write-to-read-only-memory", CR_FINDING_WRITE_TO_READ_ONLY_MEMORY, "write to read-only memory" },
+	[K_WRITE_AV] = { CR_CRASH_WRITE_READONLY, "write-access-violation", CR_FINDING_WRITE_ACCESS_VIOLATION, "invalid write (to unmapped or read-only memory)" },
+	[K_READ_AV] = { CR_CRASH_READ_PROTECTED, "read-access-violation", CR_FINDING_READ_ACCESS_VIOLATION, "invalid read (of unmapped or unreadable memory)" },
+	[K_AV] = { CR_CRASH_OTHER, "access-violation", CR_FINDING_ACCESS_VIOLATION, "invalid memory access" },
+	[K_PROTECTED] = { CR_CRASH_READ_PROTECTED, "protected-memory-access", CR_FINDING_PROTECTED_MEMORY_ACCESS, "access to protected memory" },
+	[K_GUARD_PAGE] = { CR_CRASH_READ_PROTECTED, "guard-page-access", CR_FINDING_GUARD_PAGE_ACCESS, "access to a guard page" },
+	[K_PKU] = { CR_CRASH_READ_PROTECTED, "protection-key-violation", CR_FINDING_PROTECTION_KEY_VIOLATION, "access denied by a memory protection key" },
+	[K_EXEC_NX] = { CR_CRASH_EXEC_NX, "execute-non-executable-memory", CR_FINDING_EXECUTE_NON_EXECUTABLE_MEMORY, "execution of non-executable memory" },
+	[K_EXEC_UNMAPPED] = { CR_CRASH_EXEC_NX, "execute-unmapped-memory", CR_FINDING_EXECUTE_UNMAPPED_MEMORY, "execution of unmapped memory (a jump to a bad address)" },
+	[K_STACK_OVERFLOW] = { CR_CRASH_STACK_OVERFLOW, "stack-overflow", CR_FINDING_STACK_OVERFLOW, "stack overflow" },
+	[K_GP_FAULT] = { CR_CRASH_OTHER, "general-protection-fault", CR_FINDING_GENERAL_PROTECTION_FAULT, "general-protection fault (a wild pointer or a privileged instruction)" },
+	[K_SEGV] = { CR_CRASH_OTHER, "invalid-memory-access", CR_FINDING_INVALID_MEMORY_ACCESS, "invalid memory access" },
+	[K_BOUNDS] = { CR_CRASH_OTHER, "bounds-check-violation", CR_FINDING_BOUNDS_CHECK_VIOLATION, "failed address bounds check" },
+	[K_MTE] = { CR_CRASH_OTHER, "memory-tag-violation", CR_FINDING_MEMORY_TAG_VIOLATION, "memory tag mismatch (use after free or out of bounds, found by ARM MTE)" },
+	[K_SHADOW_STACK] = { CR_CRASH_OTHER, "shadow-stack-violation", CR_FINDING_SHADOW_STACK_VIOLATION, "control-flow protection fault (corrupted return address)" },
+	[K_ABORT] = { CR_CRASH_ABORT, "abort", CR_FINDING_ABORT, "abort" },
+	[K_ASSERT] = { CR_CRASH_ABORT, "assertion-failure", CR_FINDING_ASSERTION_FAILURE, "assertion failure" },
+	[K_HEAP_CORRUPTION] = { CR_CRASH_ABORT, "heap-corruption", CR_FINDING_HEAP_CORRUPTION, "heap corruption detected by the allocator" },
+	[K_STACK_SMASH] = { CR_CRASH_ABORT, "stack-buffer-overrun", CR_FINDING_STACK_BUFFER_OVERRUN, "stack buffer overrun (stack protector)" },
+	[K_FORTIFY] = { CR_CRASH_ABORT, "buffer-overflow", CR_FINDING_BUFFER_OVERFLOW, "buffer overflow detected by a checked function" },
+	[K_CXX_UNCAUGHT] = { CR_CRASH_ABORT, "uncaught-cxx-exception", CR_FINDING_UNCAUGHT_CXX_EXCEPTION, "uncaught C++ exception" },
+	[K_DOTNET] = { CR_CRASH_OTHER, "unhandled-dotnet-exception", CR_FINDING_UNHANDLED_DOTNET_EXCEPTION, "unhandled .NET exception" },
+	[K_FAIL_FAST] = { CR_CRASH_ABORT, "fail-fast", CR_FINDING_FAIL_FAST, "fail-fast termination on a failed security check" },
+	[K_INVALID_PARAM] = { CR_CRASH_ABORT, "invalid-parameter", CR_FINDING_INVALID_PARAMETER, "invalid parameter passed to a C runtime function" },
+	[K_PURE_VIRTUAL] = { CR_CRASH_ABORT, "pure-virtual-call", CR_FINDING_PURE_VIRTUAL_CALL, "pure virtual function called (an object used while being constructed or destroyed, or after it was freed)" },
+	[K_NS_EXCEPTION] = { CR_CRASH_ABORT, "uncaught-objc-exception", CR_FINDING_UNCAUGHT_OBJC_EXCEPTION, "uncaught Objective-C exception (NSException)" },
+	[K_ARITH] = { CR_CRASH_ARITHMETIC, "arithmetic-error", CR_FINDING_ARITHMETIC_ERROR, "arithmetic error" },
+	[K_ILL] = { CR_CRASH_ILLEGAL_INSN, "illegal-instruction", CR_FINDING_ILLEGAL_INSTRUCTION, "illegal instruction" },
+	[K_BUS] = { CR_CRASH_BUS_ERROR, "bus-error", CR_FINDING_BUS_ERROR, "bus error" },
+	[K_IN_PAGE] = { CR_CRASH_BUS_ERROR, "in-page-error", CR_FINDING_IN_PAGE_ERROR, "in-page error: a page of a mapped file could not be read" },
+	[K_BREAKPOINT] = { CR_CRASH_BREAKPOINT, "breakpoint", CR_FINDING_BREAKPOINT, "breakpoint or trap" },
+	[K_KILLED] = { CR_CRASH_KILLED, "killed", CR_FINDING_KILLED, "killed by another process", true },
+	[K_KILLED_BY_KERNEL] = { CR_CRASH_KILLED, "killed-by-kernel", CR_FINDING_KILLED_BY_KERNEL, "killed by the kernel (a terminal key, a resource limit or the out-of-memory killer)", true },
+	[K_CONSOLE_INTERRUPT] = { CR_CRASH_KILLED, "console-interrupt", CR_FINDING_CONSOLE_INTERRUPT, "interrupted from the console (Ctrl-C or Ctrl-Break)", true },
+	[K_SELF_SIGNAL] = { CR_CRASH_OTHER, "self-signal", CR_FINDING_SELF_SIGNAL, "signal sent by the process to itself", true },
+	[K_SIGNAL_SENT] = { CR_CRASH_OTHER, "signal-sent", CR_FINDING_SIGNAL_SENT, "signal sent with kill or raise, sender not recorded", true },
+	[K_BAD_SYSCALL] = { CR_CRASH_OTHER, "bad-system-call", CR_FINDING_BAD_SYSTEM_CALL, "bad or forbidden system call" },
+	[K_OUT_OF_MEMORY] = { CR_CRASH_OTHER, "out-of-memory", CR_FINDING_OUT_OF_MEMORY, "out-of-memory failure" },
+	[K_CODESIGN] = { CR_CRASH_OTHER, "code-signing-violation", CR_FINDING_CODE_SIGNING_VIOLATION, "code-signing violation: a page that failed its signature check was executed" },
+	[K_RESOURCE] = { CR_CRASH_KILLED, "resource-limit", CR_FINDING_RESOURCE_LIMIT, "killed for exceeding a resource limit", true },
+	[K_GUARD_VIOLATION] = { CR_CRASH_OTHER, "guard-violation", CR_FINDING_GUARD_VIOLATION, "misuse of a guarded resource (file descriptor, Mach port or memory)" },
+	[K_SIGNAL] = { CR_CRASH_OTHER, "fatal-signal", CR_FINDING_FATAL_SIGNAL, "fatal signal" },
+	[K_EXCEPTION] = { CR_CRASH_OTHER, "unhandled-exception", CR_FINDING_UNHANDLED_EXCEPTION, "unhandled exception" },
 };
 
 /* What a fatal signal means when the address does not refine it. */
@@ -422,6 +427,7 @@ bool cr_function_is(const char *function, const char *name)
 
 /* What the pass knows about the crashing thread while it classifies. */
 struct ctx {
+	const struct cr_pass_ctx *pass;	/* symbols, typed memory reads */
 	struct cr_analysis *a;
 	const struct cr_dump *d;
 	const struct cr_thread *t;	/* crashing thread, NULL unknown */
@@ -744,26 +750,23 @@ static ssize_t find_crash_thread(const struct cr_analysis *a)
  */
 static char *read_abort_message(const struct ctx *x)
 {
-	const struct cr_dump *d = x->d;
+	const struct cr_target *t = &x->pass->target;
 	uint64_t sym, p;
-	uint8_t b[4];
+	uint32_t size;
 	char *msg;
 
-	if (!cr_analysis_symbol(x->a, "libc.so", "__abort_msg", &sym))
+	if (!cr_pass_symbol(x->pass, "libc.so", "__abort_msg", &sym))
 		return NULL;
-	if (!cr_dump_read_word(d, sym, &p) || p == 0)
+	if (!cr_target_pointer(t, sym, &p) || p == 0)
 		return NULL;
-	if (cr_dump_read(d, p, b, sizeof(b)) != sizeof(b))
+	if (!cr_target_u32(t, p, &size))
 		return NULL;
-	uint32_t size = d->process.big_endian
-		? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]
-		: (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
-	if (size > sizeof(b) && size <= CR_ABORT_MSG_ALLOC_MAX)
-		msg = cr_dump_read_string(d, p + sizeof(b),
-					  size - sizeof(b) < CR_ABORT_MSG_MAX
-					  ? size - sizeof(b) : CR_ABORT_MSG_MAX);
+	if (size > sizeof(size) && size <= CR_ABORT_MSG_ALLOC_MAX)
+		msg = cr_target_string(t, p + sizeof(size),
+				       size - sizeof(size) < CR_ABORT_MSG_MAX
+				       ? size - sizeof(size) : CR_ABORT_MSG_MAX);
 	else
-		msg = cr_dump_read_string(d, p, CR_ABORT_MSG_MAX);
+		msg = cr_target_string(t, p, CR_ABORT_MSG_MAX);
 	if (!msg)
 		return NULL;
 	size_t n = strlen(msg);
@@ -1166,17 +1169,38 @@ static void dump_abort_message(struct ctx *x)
 		}
 }
 
-/*
- * pass_crash: fill a->crash from a->dump->event and mark the crashing
- * thread.  Needs a->threads (stacks symbolized, for the abort helpers);
- * runs before pass_state and pass_summary.  Returns NULL, or &cr_enomem
- * when a text could not be allocated.
- */
-struct cr_error *pass_crash(struct cr_analysis *a)
+bool cr_crash_kind(size_t i, const char **id, enum cr_finding_id *finding)
 {
+	if (i >= K_NKINDS)
+		return false;
+	*id = kinds[i].id;
+	*finding = kinds[i].finding;
+	return true;
+}
+
+/* The kind a->crash was classified as (set_kind keeps the id). */
+static enum kind crash_kind_of(const struct cr_crash *c)
+{
+	for (size_t k = 0; k < K_NKINDS; k++)
+		if (c->class_id == kinds[k].id)
+			return (enum kind)k;
+	return K_NONE;
+}
+
+/*
+ * The "crash" pass: fill a->crash from the dump's event, mark the crashing
+ * thread and add the crash finding (none for a dump taken on demand).
+ * Needs the stacks (symbolized, for the abort helpers); glibc's abort
+ * message is looked up through the context's symbols and read through its
+ * typed reader.  Returns NULL, or &cr_enomem when a text could not be
+ * allocated.
+ */
+struct cr_error *run_crash(struct cr_pass_ctx *ctx)
+{
+	struct cr_analysis *a = ctx->analysis;
 	struct cr_crash *c = &a->crash;
-	const struct cr_dump *d = a->dump;
-	struct ctx x = { .a = a, .d = d };
+	const struct cr_dump *d = ctx->dump;
+	struct ctx x = { .pass = ctx, .a = a, .d = d };
 
 	c->thread = -1;
 	if (d->event.kind == CR_EVENT_NONE) {
@@ -1206,10 +1230,10 @@ struct cr_error *pass_crash(struct cr_analysis *a)
 		if (!c->address_text)
 			x.oom = true;
 	}
-	return x.oom ? &cr_enomem : NULL;
-}
-
-struct cr_error *run_crash(struct cr_pass_ctx *ctx)
-{
-	return pass_crash(ctx->analysis);
+	if (x.oom)
+		return &cr_enomem;
+	enum kind k = crash_kind_of(c);
+	if (kinds[k].finding == CR_FINDING_COUNT)
+		return NULL;	/* no crash (a Mach "simulated" exception) */
+	return cr_crash_finding(ctx, kinds[k].finding);
 }

@@ -1,16 +1,17 @@
 /*
- * passes.h - the diagnosis passes and the services they may use.
+ * passes.h - the diagnosis passes and the services they share.
  *
  * The pipeline (analyze.c) first reconstructs and symbolizes every thread's
- * stack, then runs the passes in this order, each reading the dump and the
- * analysis built so far and adding its findings:
+ * stack, then runs the passes of the registry (registry.c) in its order,
+ * each through its context (pass.h):
  *
- *   pass_crash    a->crash (signal/exception, class, address, sender,
- *                 abort message, crashing thread)
- *   pass_state    a->threads[i].st (kind, system call and arguments, wait
- *                 object; state.c, its words in state_text.c)
- *   pass_group    a->groups, a->focus_thread (in analyze.c)
- *   pass_summary  a->summary and a->crash.signature
+ *   crash      a->crash (signal/exception, class, address, sender, abort
+ *              message, crashing thread) and the crash finding
+ *   state      a->threads[i].st: kind, system call and arguments, wait
+ *              object (state.c; its words in state_text.c)
+ *   group      a->groups, a->focus_thread
+ *   signature  a->crash.signature, the grouping key
+ *   summary    a->summary, from the top findings
  *
  * A pass never parses container bytes (that is formats/) and never prints
  * (that is reports/).
@@ -25,11 +26,10 @@
 struct cr_error *run_crash(struct cr_pass_ctx *ctx);
 struct cr_error *run_state(struct cr_pass_ctx *ctx);
 struct cr_error *run_group(struct cr_pass_ctx *ctx);
+struct cr_error *run_signature(struct cr_pass_ctx *ctx);
 struct cr_error *run_summary(struct cr_pass_ctx *ctx);
 
-struct cr_error *pass_crash(struct cr_analysis *a);
 struct cr_error *pass_state(struct cr_analysis *a);
-struct cr_error *pass_summary(struct cr_analysis *a);
 
 /* The words a state's sentence starts with: its activity or its kind's
  * own words ("waiting on a lock"); a category to count threads by
@@ -43,13 +43,45 @@ void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Look a data or function symbol up by NAME in the dump's modules (ELF
- * symbol tables of the files found for them).  MODULE, when not NULL,
- * restricts the search to modules whose file name starts with it ("libc.so").
- * Returns true and the runtime address in *ADDR when found.
+ * The crash kinds (crash.c), for tests and docs: kind I's stable id
+ * ("null-pointer-dereference", also the JSON crash.class) and the finding
+ * the crash pass adds for it (*FINDING = CR_FINDING_COUNT: none, a dump
+ * taken on demand).  False past the last kind.
  */
-bool cr_analysis_symbol(const struct cr_analysis *a, const char *module,
-			const char *name, uint64_t *addr);
+bool cr_crash_kind(size_t i, const char **id, enum cr_finding_id *finding);
+
+/*
+ * The crash as a finding (crash_finding.c): the title says what happened
+ * in words ("Crashed with SIGSEGV (segmentation fault): a null-pointer
+ * dereference at address 0x0 (null pointer)"), the evidence says where
+ * (the labels below).  Called by the crash pass once a->crash is filled.
+ */
+struct cr_error *cr_crash_finding(struct cr_pass_ctx *ctx,
+				  enum cr_finding_id id);
+
+/*
+ * Evidence labels the summary reads to place a finding: the thread it is
+ * about, the frame to blame, where that frame's thread actually stopped
+ * (when the blame went to a caller) and the callers named after it.  A
+ * pass that adds these to its finding gets "in thread 12 (main) at f
+ * (f.c:3), called from g" in the summary when its finding leads.
+ */
+#define CR_LABEL_THREAD "crashing thread"
+#define CR_LABEL_RECEIVER "thread that received it"	/* "thread 12 was at" */
+#define CR_LABEL_WHERE "top meaningful frame"
+#define CR_LABEL_STOPPED "stopped in"
+#define CR_LABEL_CALLER "called from"
+
+/*
+ * The frame to blame on stack S (culprit.c): the first that is neither
+ * machinery (abort, raise, signal trampolines, exception throwers, thread
+ * start-up) nor inside the C/C++ runtime and system libraries, else the
+ * first that is not machinery, else frame 0; -1 without frames.
+ */
+ssize_t cr_culprit_frame(const struct cr_stack *s);
+/* The first frame from FROM on that is neither machinery nor library
+ * code, -1 none (the callers named after the culprit). */
+ssize_t cr_next_meaningful_frame(const struct cr_stack *s, size_t from);
 
 /* Tables (signals.c). */
 const char *cr_signal_name(int signo);		/* "SIGSEGV", NULL unknown */

@@ -1,6 +1,5 @@
 /*
- * summary.c - pass_summary: the paragraph at the top of every report, and
- * the crash signature.
+ * summary.c - the "summary" pass: the paragraph at the top of every report.
  *
  * The paragraph says, in plain sentences, what happened and where:
  *   "python3 (pid 4242) crashed with SIGSEGV (segmentation fault): a
@@ -9,123 +8,28 @@
  *    the other 7: 7 waiting on a lock."
  * Everything in it is plain text; the report writers escape it.
  *
- * "Where" is the first frame of the crashing thread that is not machinery:
- * abort/raise/assert helpers, signal trampolines and exception throwers
- * (skip_functions) and frames inside the C/C++ runtime and system
- * libraries (skip_modules: strlen crashing on a null argument is the
- * caller's bug).  If every frame is skipped, the first frame is used.
- *
- * The signature is a short grouping key in the spirit of Socorro's:
- * "<signal> <class id> <where>", e.g. "SIGSEGV null-pointer-dereference
- * crash_null"; "where" is the function, or module+offset without symbols.
+ * The first sentence is written from the top finding, not from the crash
+ * fields: the program, the finding's title, and where it happened from its
+ * evidence (the thread, the frame to blame, where the thread stopped, the
+ * callers: the CR_LABEL_* labels of passes.h).  The top finding is the
+ * first error (cr_findings_order), except that a later error about the
+ * crashing thread (the instruction pass's "divide by zero" refining the
+ * crash's "arithmetic error"), or any later error when the process was
+ * killed from outside (a deadlock is why a watchdog killed it), leads; the
+ * crash's own sentence follows it.  Without an error finding the dump was
+ * taken on demand.  The crash finding's title reads as a predicate
+ * ("Crashed with ..."), so the program is its subject; other titles follow
+ * the program after a colon.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "mach.h"
 #include "passes.h"
 
 /* Distinct thread states listed in the summary before "and N more". */
 #define CR_SUMMARY_STATE_KINDS 4
-/* Callers named after "where" ("called from a, from b"). */
-#define CR_SUMMARY_CALLERS 2
-/* Longest abort message quoted in the summary. */
-#define CR_SUMMARY_MESSAGE_MAX 300
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Frames that are never the culprit. */
-static const char *const skip_functions[] = {
-	"abort", "raise", "gsignal", "__pthread_kill_implementation",
-	"__pthread_kill_internal", "__pthread_kill", "pthread_kill",
-	"__restore_rt", "__kernel_rt_sigreturn", "_sigtramp",
-	/* the vdso's system call entry (i386 enters the kernel through it) */
-	"__kernel_vsyscall", "__kernel_sigreturn",
-	"__assert_fail", "__assert_fail_base", "__assert_perror_fail",
-	"__libc_message", "__libc_fatal", "malloc_printerr",
-	"__fortify_fail", "__chk_fail", "__stack_chk_fail",
-	"std::terminate", "__cxxabiv1::__terminate",
-	"__gnu_cxx::__verbose_terminate_handler", "__cxa_throw",
-	"__cxa_rethrow", "_Unwind_RaiseException", "_Unwind_Resume",
-	"RaiseException", "RaiseFailFastException", "_CxxThrowException",
-	"__report_gsfailure", "_invoke_watson", "_invalid_parameter",
-	"__fastfail", "KiUserExceptionDispatcher", "RtlRaiseException",
-	"_assert", "_wassert",
-	/* process and thread start-up: never the culprit, nor a caller worth naming */
-	"_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
-	"__clone", "__clone3", "clone", "clone3", "thread_start",
-	"BaseThreadInitThunk", "RtlUserThreadStart", "mainCRTStartup",
-	"wmainCRTStartup", "WinMainCRTStartup", "__scrt_common_main_seh",
-	"invoke_main",
-};
-
-/* Modules (file name prefixes, any case) whose frames are library code. */
-static const char *const skip_modules[] = {
-	"libc.so", "libc-", "libpthread", "ld-linux", "ld64.so", "linux-vdso",
-	"linux-gate", "[vdso]",
-	"libstdc++", "libc++", "libgcc_s", "libsystem_", "libSystem",
-	"ntdll.dll", "kernelbase.dll", "kernel32.dll", "ucrtbase.dll",
-	"msvcrt.dll", "vcruntime", "msvcp",
-};
-
-/* How the paragraph opens, per class ("crashed with", "aborted"). */
-static const struct {
-	enum cr_crash_class cls;
-	const char *verb;
-} class_verbs[] = {
-	{ CR_CRASH_ABORT, "aborted" },
-	{ CR_CRASH_STACK_OVERFLOW, "overflowed its stack" },
-	{ CR_CRASH_KILLED, "was killed" },
-};
-
-/* How the fault address is introduced: si_addr of SIGFPE/SIGILL/SIGTRAP
- * is the instruction, not data. */
-static const struct {
-	enum cr_crash_class cls;
-	const char *intro;
-} address_intros[] = {
-	{ CR_CRASH_ARITHMETIC, " at the instruction at " },
-	{ CR_CRASH_ILLEGAL_INSN, " at " },	/* "an illegal instruction at 0x..." */
-	{ CR_CRASH_BREAKPOINT, " at the instruction at " },
-};
-
-/* Classes whose words already say how the address was accessed: the
- * access verb of an access violation ("writing to address") would repeat
- * them. */
-static const char *const access_said_classes[] = {
-	"read-access-violation", "write-access-violation",
-	"write-to-read-only-memory", "execute-non-executable-memory",
-	"execute-unmapped-memory", "null-function-pointer-call",
-};
-
-static bool class_says_access(const char *class_id)
-{
-	for (size_t i = 0; class_id && i < ARRAY_LEN(access_said_classes); i++)
-		if (!strcmp(class_id, access_said_classes[i]))
-			return true;
-	return false;
-}
-
-static bool is_skip_function(const char *fn)
-{
-	for (size_t i = 0; i < ARRAY_LEN(skip_functions); i++)
-		if (cr_function_is(fn, skip_functions[i]))
-			return true;
-	return false;
-}
-
-static bool is_skip_module(const char *module)
-{
-	if (!module)
-		return false;
-	for (size_t i = 0; i < ARRAY_LEN(skip_modules); i++)
-		if (!strncasecmp(module, skip_modules[i], strlen(skip_modules[i])))
-			return true;
-	return false;
-}
 
 static const char *base_name(const char *path)
 {
@@ -133,33 +37,6 @@ static const char *base_name(const char *path)
 	if (!s && path)
 		s = strrchr(path, '\\');
 	return s ? s + 1 : path;
-}
-
-/*
- * Index of the first frame from FROM on that is neither machinery nor
- * library code, or -1.
- */
-static ssize_t next_meaningful(const struct cr_stack *s, size_t from)
-{
-	for (size_t i = from; i < s->nframes; i++) {
-		const struct cr_frame *f = &s->frames[i];
-		if (is_skip_function(f->function) || is_skip_module(f->module))
-			continue;
-		return (ssize_t)i;
-	}
-	return -1;
-}
-
-/* The frame the summary and signature name as "where"; -1 no frames. */
-static ssize_t where_frame(const struct cr_stack *s)
-{
-	ssize_t i = next_meaningful(s, 0);
-	if (i >= 0)
-		return i;
-	for (size_t k = 0; k < s->nframes; k++)
-		if (!is_skip_function(s->frames[k].function))
-			return (ssize_t)k;
-	return s->nframes ? 0 : -1;
 }
 
 /* "crash_null (crash.c:12) in libfoo.so", "libfoo.so+0x1234", "0x0". */
@@ -177,19 +54,6 @@ static void put_frame(FILE *f, const struct cr_frame *fr,
 	} else {
 		fprintf(f, "address 0x%" PRIx64, fr->pc);
 	}
-}
-
-/* The signature's "where": function, module+offset, or "unknown". */
-static void put_where_token(FILE *f, const struct cr_frame *fr)
-{
-	if (!fr)
-		fputs("unknown", f);
-	else if (fr->function)
-		fputs(fr->function, f);
-	else if (fr->module)
-		fprintf(f, "%s+0x%" PRIx64, fr->module, fr->module_offset);
-	else
-		fprintf(f, "0x%" PRIx64, fr->pc);
 }
 
 static void put_thread(FILE *f, const struct cr_thread *t)
@@ -223,147 +87,6 @@ static void put_process(FILE *f, const struct cr_dump *d)
 	}
 	if (p->pid >= 0)
 		fprintf(f, " (pid %" PRId64 ")", p->pid);
-}
-
-/* "0x7ffd: 24 bytes below ..." → "0x7ffd (24 bytes below ...)". */
-static void put_address(FILE *f, const struct cr_crash *c)
-{
-	const char *t = c->address_text;
-	const char *colon = t ? strstr(t, ": ") : NULL;
-
-	if (colon && memchr(t, ' ', (size_t)(colon - t)))
-		colon = NULL;	/* "0x10 (null pointer + 0x10: ...)" */
-	if (!t)
-		fprintf(f, "0x%" PRIx64, c->address);
-	else if (colon)
-		fprintf(f, "%.*s (%s)", (int)(colon - t), t, colon + 2);
-	else
-		fputs(t, f);
-}
-
-/*
- * A Mach exception the way Breakpad and rust-minidump print it:
- * "EXC_BAD_ACCESS / KERN_INVALID_ADDRESS", numbers for what has no name
- * ("0x00000000 / 0x00000000"), then what EXC_CRASH says about it
- * (", from EXC_CRASH on SIGABRT").
- */
-static void put_mach_event_name(FILE *f, const struct cr_dump *d,
-				const struct cr_crash *c)
-{
-	const struct cr_event *ev = &d->event;
-	uint32_t orig_exc, orig_code;
-	int signo;
-
-	if (c->signal_name)
-		fputs(c->signal_name, f);
-	else
-		fprintf(f, "0x%08" PRIx32, ev->exc_code);
-	if (c->code_name)
-		fprintf(f, " / %s", c->code_name);
-	else
-		fprintf(f, " / 0x%08" PRIx32, ev->exc_flags);
-	if (cr_mach_exc_crash(ev, &orig_exc, &orig_code, &signo)) {
-		const char *sig = cr_darwin_signal_name(signo);
-		const char *ename, *cname, *text;
-		cr_mach_exception_describe(orig_exc, &ename, &text);
-		cr_mach_code_describe(orig_exc, d->process.arch, orig_code,
-				      &cname, &text);
-		if (ev->exc_code != CR_EXC_CRASH)
-			fputs(", from EXC_CRASH", f);	/* Crashpad unwrapped it */
-		else if (orig_exc && ename && cname)
-			fprintf(f, ", wrapping %s / %s", ename, cname);
-		else if (orig_exc && ename)
-			fprintf(f, ", wrapping %s / 0x%05" PRIx32, ename, orig_code);
-		else if (orig_exc)
-			fprintf(f, ", wrapping exception %" PRIu32, orig_exc);
-		if (sig)
-			fprintf(f, " on %s", sig);
-		else if (signo)
-			fprintf(f, " on signal %d", signo);
-	}
-}
-
-/* "SIGSEGV", "STATUS_STACK_BUFFER_OVERRUN, FAST_FAIL_...", "exception 0x...". */
-static void put_event_name(FILE *f, const struct cr_dump *d,
-			   const struct cr_crash *c)
-{
-	const struct cr_event *ev = &d->event;
-
-	if (cr_dump_is_mach(d)) {
-		put_mach_event_name(f, d, c);
-		return;
-	}
-	if (c->signal_name)
-		fputs(c->signal_name, f);
-	else if (ev->kind == CR_EVENT_SIGNAL)
-		fprintf(f, "signal %d", c->signo);
-	else
-		fprintf(f, "exception 0x%08" PRIX32, ev->exc_code);
-	if (ev->kind == CR_EVENT_EXCEPTION && c->code_name)
-		fprintf(f, ", %s", c->code_name);
-}
-
-/* "SIGSEGV (segmentation fault)"; exceptions by name only (the class
- * says what they mean), except ones the class cannot name. */
-static void put_event(FILE *f, const struct cr_dump *d, const struct cr_crash *c)
-{
-	put_event_name(f, d, c);
-	if (d->event.kind == CR_EVENT_SIGNAL) {
-		const char *text = cr_signal_text(c->signo);
-		if (text)
-			fprintf(f, " (%s)", text);
-	} else if (c->cls == CR_CRASH_OTHER && c->code_text &&
-		   !cr_dump_is_mach(d)) {
-		/* (Mach: the code's name and the class say it already.) */
-		fprintf(f, " (%s)", c->code_text);
-	}
-}
-
-/* Between the backquote and "' failed" of glibc's assert message. */
-static bool assertion_text(const char *msg, const char **start, int *len)
-{
-	const char *a = msg ? strstr(msg, "Assertion `") : NULL;
-	const char *e;
-
-	if (!a)
-		return false;
-	a += strlen("Assertion `");
-	e = strstr(a, "' failed");
-	if (!e)
-		return false;
-	*start = a;
-	*len = (int)(e - a);
-	return true;
-}
-
-/* Quote an abort message on one line, cut at CR_SUMMARY_MESSAGE_MAX. */
-static void put_message(FILE *f, const char *msg)
-{
-	size_t n = strlen(msg);
-	fputc('"', f);
-	for (size_t i = 0; i < n && i < CR_SUMMARY_MESSAGE_MAX; i++)
-		fputc(msg[i] == '\n' || msg[i] == '\r' || msg[i] == '\t' ? ' ' : msg[i], f);
-	if (n > CR_SUMMARY_MESSAGE_MAX)
-		fputs("...", f);
-	fputc('"', f);
-}
-
-/* "116,454 frames of recursion through a -> b" from the largest fold. */
-static bool put_recursion(FILE *f, const struct cr_stack *s)
-{
-	const struct cr_fold *best = NULL;
-	char buf[32];
-
-	for (size_t i = 0; i < s->nfolds; i++)
-		if (!best || s->folds[i].last - s->folds[i].first >
-			     best->last - best->first)
-			best = &s->folds[i];
-	if (!best)
-		return false;
-	fprintf(f, "%s frames of recursion", cr_fmt_count(buf, best->last - best->first + 1));
-	if (best->cycle)
-		fprintf(f, " through %s", best->cycle);
-	return true;
 }
 
 /* The category a thread is counted by: its state's activity or kind
@@ -459,16 +182,6 @@ out:
 	free(first);
 }
 
-/* A signal sent to the process killed it, whatever its class (a signal
- * it sent itself, a sender not recorded): it did not crash. */
-static const char *class_verb(const struct cr_crash *c)
-{
-	for (size_t i = 0; i < ARRAY_LEN(class_verbs); i++)
-		if (class_verbs[i].cls == c->cls)
-			return class_verbs[i].verb;
-	return c->sent ? "was killed" : "crashed";
-}
-
 /* The main module's basename, to leave it out of "in <module>". */
 static const char *main_module_name(const struct cr_dump *d)
 {
@@ -478,183 +191,154 @@ static const char *main_module_name(const struct cr_dump *d)
 	return base_name(d->process.executable);
 }
 
-/* ", in thread 12 (main) at f (x.c:3), called from g (x.c:9)". */
-static void put_location(FILE *f, const struct cr_analysis *a,
-			 const struct cr_thread_analysis *ta, ssize_t w,
-			 bool callers)
+static bool is_crash_finding(const struct cr_finding *f)
 {
-	const char *main_mod = main_module_name(a->dump);
-	const struct cr_stack *s = &ta->stack;
-
-	fputs(" in ", f);
-	put_thread(f, ta->thread);
-	if (w < 0)
-		return;
-	fputs(" at ", f);
-	put_frame(f, &s->frames[w], main_mod);
-	if (w > 0 && s->frames[0].function) {
-		/* Blamed on the caller, but say where it actually stopped. */
-		fputs(" (it stopped inside ", f);
-		put_frame(f, &s->frames[0], main_mod);
-		fputs(")", f);
-	}
-	if (!callers)
-		return;
-	ssize_t k = w;
-	for (int n = 0; n < CR_SUMMARY_CALLERS; n++) {
-		k = next_meaningful(s, (size_t)k + 1);
-		if (k < 0 || !s->frames[k].function)
-			break;
-		fputs(n ? ", from " : ", called from ", f);
-		put_frame(f, &s->frames[k], main_mod);
-	}
+	return f->pass && !strcmp(f->pass, "crash");
 }
 
-static void put_crash(FILE *f, const struct cr_analysis *a)
+/* The frame of frame evidence E. */
+static const struct cr_frame *evidence_frame(const struct cr_analysis *a,
+					     const struct cr_evidence *e)
 {
-	const struct cr_dump *d = a->dump;
-	const struct cr_crash *c = &a->crash;
-	const struct cr_thread_analysis *ta =
-		c->thread >= 0 ? &a->threads[c->thread] : NULL;
-	ssize_t w = ta ? where_frame(&ta->stack) : -1;
-	const char *assertion;
-	int alen;
-
-	put_process(f, d);
-	fprintf(f, " %s", class_verb(c));
-
-	switch (c->cls) {
-	case CR_CRASH_KILLED:
-		fputs(" by ", f);
-		if (d->event.kind == CR_EVENT_SIGNAL)
-			put_event_name(f, d, c);
-		else
-			put_event(f, d, c);
-		if (c->sender)
-			fprintf(f, " sent by %s", c->sender);
-		if (ta && w >= 0) {
-			fputs("; ", f);
-			put_thread(f, ta->thread);
-			fputs(" was at ", f);
-			put_frame(f, &ta->stack.frames[w], main_module_name(d));
-		}
-		fputs(".", f);
-		return;
-	case CR_CRASH_STACK_OVERFLOW:
-		fputs(" (", f);
-		put_event_name(f, d, c);
-		fputs(")", f);
-		if (ta && ta->stack.nfolds) {
-			fputs(": ", f);
-			put_recursion(f, &ta->stack);
-		}
-		if (ta) {
-			fputs(",", f);
-			put_location(f, a, ta, w, false);
-		}
-		fputs(".", f);
-		return;
-	case CR_CRASH_ABORT:
-		fputs(" (", f);
-		put_event_name(f, d, c);
-		fputs(")", f);
-		if (assertion_text(c->abort_message, &assertion, &alen))
-			fprintf(f, " after the assertion \"%.*s\" failed", alen,
-				assertion);
-		else if (!strcmp(c->class_id, "assertion-failure"))
-			fputs(" after an assertion failed", f);
-		else if (strcmp(c->class_id, "abort"))
-			fprintf(f, ": %s", c->class_text);
-		if (c->abort_message && !assertion_text(c->abort_message, &assertion, &alen)) {
-			/* "aborted (SIGABRT) with the message", but "aborted
-			 * (SIGABRT): heap corruption ..., with the message" */
-			fputs(strcmp(c->class_id, "abort") ? ", with the message "
-			      : " with the message ", f);
-			put_message(f, c->abort_message);
-		}
-		if (ta) {
-			fputs(",", f);
-			put_location(f, a, ta, w, true);
-		}
-		fputs(".", f);
-		return;
-	default:
-		break;
-	}
-
-	fputs(" with ", f);
-	put_event(f, d, c);
-	fprintf(f, ": %s %s", strchr("aeiou", c->class_text[0]) ? "an" : "a",
-		c->class_text);
-	if (c->address_known) {
-		const char *verb = NULL, *name = NULL;
-		const struct cr_event *ev = &d->event;
-		if (ev->kind == CR_EVENT_EXCEPTION && ev->exc_nparams >= 1 &&
-		    !cr_dump_is_mach(d) && !class_says_access(c->class_id))
-			cr_exception_access(ev->exc_code, ev->exc_params[0], &name, &verb);
-		const char *intro = " at address ";
-		for (size_t i = 0; i < ARRAY_LEN(address_intros); i++)
-			if (address_intros[i].cls == c->cls)
-				intro = address_intros[i].intro;
-		fputs(verb && !strcmp(verb, "write") ? ", writing to address "
-		      : verb && !strcmp(verb, "read") ? ", reading address "
-		      : verb ? ", executing address " : intro, f);
-		put_address(f, c);
-	}
-	if (c->sender && strcmp(c->class_id, "self-signal"))
-		fprintf(f, ", sent by %s", c->sender);
-	if (ta) {
-		fputs(",", f);
-		put_location(f, a, ta, w, true);
-	}
-	fputs(".", f);
-}
-
-static char *make_signature(const struct cr_analysis *a)
-{
-	const struct cr_crash *c = &a->crash;
-	const struct cr_dump *d = a->dump;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if (c->cls == CR_CRASH_NONE)
-		return cr_strdup_printf("no-crash");
-	f = open_memstream(&buf, &len);
-	if (!f)
+	size_t t = e->u.frame.thread, i = e->u.frame.frame;
+	if (t >= a->nthreads || i >= a->threads[t].stack.nframes)
 		return NULL;
-	uint32_t orig_exc, orig_code;
-	int signo;
-	if (c->signal_name)
-		fputs(c->signal_name, f);
-	else if (cr_dump_is_mach(d) &&
-		 cr_mach_exc_crash(&d->event, &orig_exc, &orig_code, &signo))
-		fputs("EXC_CRASH", f);	/* Crashpad's code 0: EXC_CRASH unwrapped */
-	else if (d->event.kind == CR_EVENT_EXCEPTION)
-		fprintf(f, "0x%08" PRIX32, d->event.exc_code);
-	else
-		fprintf(f, "signal-%d", c->signo);
-	fprintf(f, " %s ", c->class_id ? c->class_id : "unknown");
-	if (c->thread >= 0) {
-		const struct cr_stack *s = &a->threads[c->thread].stack;
-		ssize_t w = where_frame(s);
-		put_where_token(f, w >= 0 ? &s->frames[w] : NULL);
-	} else {
-		put_where_token(f, NULL);
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return &a->threads[t].stack.frames[i];
 }
 
 /*
- * pass_summary: a->summary and a->crash.signature.  Needs pass_crash and
- * pass_state.  Returns &cr_enomem when out of memory.
+ * Where finding FD happened, from its evidence: ", in thread 12 (main) at
+ * f (x.c:3) (it stopped inside g), called from h, from i", or for a thread
+ * that received a signal "; thread 12 (main) was at f (x.c:3)".  False
+ * when the finding names no thread.
  */
-struct cr_error *pass_summary(struct cr_analysis *a)
+static bool put_location(FILE *f, const struct cr_analysis *a,
+			 const struct cr_finding *fd)
 {
+	const char *main_mod = main_module_name(a->dump);
+	const struct cr_evidence *thread = NULL;
+	const struct cr_frame *where = NULL, *stopped = NULL;
+	unsigned callers = 0;
+
+	for (size_t i = 0; i < fd->nevidence; i++) {
+		const struct cr_evidence *e = &fd->evidence[i];
+		if (e->kind == CR_EVIDENCE_THREAD && !thread &&
+		    e->u.thread < a->nthreads)
+			thread = e;
+		else if (e->kind == CR_EVIDENCE_FRAME &&
+			 !strcmp(e->label, CR_LABEL_WHERE) && !where)
+			where = evidence_frame(a, e);
+		else if (e->kind == CR_EVIDENCE_FRAME &&
+			 !strcmp(e->label, CR_LABEL_STOPPED))
+			stopped = evidence_frame(a, e);
+	}
+	if (!thread)
+		return false;
+	const struct cr_thread *t = a->threads[thread->u.thread].thread;
+	if (!strcmp(thread->label, CR_LABEL_RECEIVER)) {
+		/* It received a signal: where it was, not where it failed. */
+		if (where) {
+			fputs("; ", f);
+			put_thread(f, t);
+			fputs(" was at ", f);
+			put_frame(f, where, main_mod);
+		}
+		return true;
+	}
+	fputs(", in ", f);
+	put_thread(f, t);
+	if (!where)
+		return true;
+	fputs(" at ", f);
+	put_frame(f, where, main_mod);
+	if (stopped) {
+		/* Blamed on the caller, but say where it actually stopped. */
+		fputs(" (it stopped inside ", f);
+		put_frame(f, stopped, main_mod);
+		fputs(")", f);
+	}
+	for (size_t i = 0; i < fd->nevidence; i++) {
+		const struct cr_evidence *e = &fd->evidence[i];
+		const struct cr_frame *fr;
+		if (e->kind != CR_EVIDENCE_FRAME || strcmp(e->label, CR_LABEL_CALLER) ||
+		    !(fr = evidence_frame(a, e)))
+			continue;
+		fputs(callers++ ? ", from " : ", called from ", f);
+		put_frame(f, fr, main_mod);
+	}
+	return true;
+}
+
+/* "crashed with ..." from "Crashed with ...": the program is its subject. */
+static void put_predicate(FILE *f, const char *title)
+{
+	if (!title[0])
+		return;
+	fputc(title[0] >= 'A' && title[0] <= 'Z' ? title[0] - 'A' + 'a' : title[0], f);
+	fputs(title + 1, f);
+}
+
+/* The finding the paragraph opens with (see the file comment); NULL when
+ * there is no error finding. */
+static const struct cr_finding *lead_finding(const struct cr_analysis *a,
+					     const struct cr_finding **crash)
+{
+	const struct cr_findings *fs = &a->findings;
+	const struct cr_finding *first = NULL;
+
+	*crash = NULL;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct cr_finding *fd = &fs->items[i];
+		if (fd->severity != CR_SEVERITY_ERROR)
+			continue;
+		if (!first)
+			first = fd;
+		if (is_crash_finding(fd) && !*crash)
+			*crash = fd;
+	}
+	if (!*crash)
+		return first;
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct cr_finding *fd = &fs->items[i];
+		if (fd->severity == CR_SEVERITY_ERROR && !is_crash_finding(fd) &&
+		    (a->crash.sent || (fd->thread >= 0 &&
+				       fd->thread == (*crash)->thread)))
+			return fd;
+	}
+	return *crash;
+}
+
+/* The first sentence, from the top findings. */
+static void put_findings(FILE *f, const struct cr_analysis *a)
+{
+	const struct cr_finding *crash, *lead = lead_finding(a, &crash);
+
+	put_process(f, a->dump);
+	if (!lead) {
+		fputs(": the dump was taken on demand (no crash).", f);
+		return;
+	}
+	if (lead == crash) {
+		fputc(' ', f);
+		put_predicate(f, lead->title);
+	} else {
+		fprintf(f, ": %s", lead->title);
+	}
+	bool located = put_location(f, a, lead);
+	fputs(".", f);
+	if (!crash || crash == lead)
+		return;
+	fputs(" It ", f);
+	put_predicate(f, crash->title);
+	if (!located)
+		put_location(f, a, crash);
+	fputs(".", f);
+}
+
+/* The "summary" pass: a->summary.  Returns &cr_enomem when out of memory. */
+struct cr_error *run_summary(struct cr_pass_ctx *ctx)
+{
+	struct cr_analysis *a = ctx->analysis;
 	const struct cr_dump *d = a->dump;
 	char *buf = NULL;
 	size_t len = 0;
@@ -663,34 +347,19 @@ struct cr_error *pass_summary(struct cr_analysis *a)
 	if (!f)
 		return &cr_enomem;
 	if ((a->crash.cls == CR_CRASH_NONE || d->event.kind == CR_EVENT_NONE) &&
-	    d->nthreads == 0) {
+	    d->nthreads == 0 && !a->findings.n) {
 		/* Nothing recorded at all: a damaged dump, not a snapshot. */
 		put_process(f, d);
 		fputs(": the dump records no crash and no threads; it may be damaged (see the problems).", f);
-		goto done;
-	} else if (a->crash.cls == CR_CRASH_NONE || d->event.kind == CR_EVENT_NONE) {
-		put_process(f, d);
-		fputs(": the dump was taken on demand (no crash).", f);
 	} else {
-		put_crash(f, a);
+		put_findings(f, a);
+		put_thread_states(f, a);
 	}
-	put_thread_states(f, a);
-done:
 	if (fclose(f) != 0) {
 		free(buf);
 		return &cr_enomem;
 	}
 	free(a->summary);
 	a->summary = buf;
-
-	free(a->crash.signature);
-	a->crash.signature = make_signature(a);
-	if (!a->crash.signature)
-		return &cr_enomem;
 	return NULL;
-}
-
-struct cr_error *run_summary(struct cr_pass_ctx *ctx)
-{
-	return pass_summary(ctx->analysis);
 }
