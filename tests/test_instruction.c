@@ -303,6 +303,39 @@ static void test_x86_64_gp_fault_address(void **state)
 	synth_free(&s);
 }
 
+/* Windows reports a #GP as an access violation at all ones; the registers
+ * at the exception are the exception's own context (the thread's are the
+ * handler's, elsewhere): decoded from those, the real address. */
+static void test_windows_gp_fault_event_regs(void **state)
+{
+	(void)state;
+	static const uint8_t code[] = { 0x48, 0x8b, 0x44, 0xcb, 0x10 };
+	struct synth s;
+	synth_init(&s, CR_ARCH_X86_64, CODE_BASE + 0x20, code, sizeof(code));
+	set_reg(&s, 16, 0x7ffe12340000ull);	/* the handler's pc: no bytes */
+	struct cr_event *e = &s.d->event;
+	e->kind = CR_EVENT_EXCEPTION;
+	e->exc_code = 0xC0000005u;
+	e->exc_nparams = 2;
+	e->exc_params[0] = 0;
+	e->exc_params[1] = ~0ull;
+	e->regs_known = true;
+	cr_regs_set(&e->regs, 16, CODE_BASE + 0x20);
+	cr_regs_set(&e->regs, 3, 0x4141414141414101ull);
+	cr_regs_set(&e->regs, 2, 6);
+	s.a->crash.cls = CR_CRASH_OTHER;
+	s.a->crash.address_known = true;
+	s.a->crash.address = ~0ull;
+	run(&s);
+	const struct cr_finding *f = find(s.a, CR_FINDING_FAULTING_INSTRUCTION);
+	assert_non_null(f);
+	assert_int_equal(s.a->insn->pc, CODE_BASE + 0x20);
+	assert_non_null(strstr(f->detail, "accessed 0x4141414141414141 (non-canonical); "
+			       "the exception reports the address as 0xffffffffffffffff"));
+	assert_string_equal(rating(&s), "high");
+	synth_free(&s);
+}
+
 /* RIP-relative: the address is the next instruction's plus the disp. */
 static void test_x86_64_rip_relative(void **state)
 {
@@ -780,6 +813,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_x86_64_null_write),
 		cmocka_unit_test(test_x86_64_gp_fault_address),
+		cmocka_unit_test(test_windows_gp_fault_event_regs),
 		cmocka_unit_test(test_x86_64_rip_relative),
 		cmocka_unit_test(test_x86_64_fs_segment),
 		cmocka_unit_test(test_x86_64_divide),
