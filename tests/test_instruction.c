@@ -748,6 +748,8 @@ static const struct {
 	{ "breakpad/thread_name_list.dmp", "mov eax, dword ptr [eax + 0x14]",
 	  "read 4 bytes at 0xf1004", NULL, "low", NULL },
 	{ "breakpad/minidump2.dmp", NULL, NULL, NULL, "none", NULL },
+	{ "breakpad/linux_inline.dmp", NULL, NULL, NULL, "low", NULL },
+	{ "breakpad/tiny-exe-with-cet-xsave.dmp", NULL, NULL, NULL, "none", NULL },
 	{ "rust-minidump/linux-mini.dmp", "mov dword ptr [0x45], 5",
 	  "wrote 4 bytes at 0x45", NULL, "none", NULL },
 	{ "rust-minidump/pipeline-inlines-macos-segv.dmp",
