@@ -616,6 +616,67 @@ static void test_aarch64(void **state)
 	synth_free(&s);
 }
 
+/* ---- random bytes ----------------------------------------------------------- */
+
+/*
+ * Whatever the bytes at the pc and the registers, the passes decode or
+ * refuse without reading outside what they were given (run under
+ * ASan/UBSan by the sanitizer build): random code, random registers and
+ * crash kinds on every architecture the pass knows, with a fixed seed.
+ */
+static uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+#define NEXT() xorshift(&x)
+
+static void test_random_bytes(void **state)
+{
+	(void)state;
+	static const enum cr_arch arches[] = {
+		CR_ARCH_X86_64, CR_ARCH_X86, CR_ARCH_AARCH64, CR_ARCH_ARM,
+		CR_ARCH_PPC64, CR_ARCH_S390X,
+	};
+	static const struct { enum cr_crash_class cls; int signo; int code; } kinds[] = {
+		{ CR_CRASH_UNMAPPED, 11, 1 }, { CR_CRASH_OTHER, 11, 0x80 },
+		{ CR_CRASH_ARITHMETIC, 8, 1 }, { CR_CRASH_ILLEGAL_INSN, 4, 1 },
+		{ CR_CRASH_BREAKPOINT, 5, 1 }, { CR_CRASH_EXEC_NX, 11, 2 },
+	};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (unsigned it = 0; it < 3000; it++) {
+		uint8_t code[24];
+		for (size_t k = 0; k < sizeof(code); k++)
+			code[k] = (uint8_t)NEXT();
+		size_t n = 1 + NEXT() % sizeof(code);
+		struct synth s;
+		synth_init(&s, arches[it % ARRAY_LEN(arches)],
+			   CODE_BASE + 0x10 + NEXT() % 0x100, code, n);
+		for (unsigned r = 0; r < 34; r++) {
+			uint64_t v = NEXT();
+			/* Some registers near the data page or null. */
+			if (v & 1)
+				v = DATA_BASE + (v >> 52);
+			else if (v & 2)
+				v >>= 50;
+			if (r != cr_arch_pc_reg(s.d->process.arch))
+				set_reg(&s, r, v);
+		}
+		set_reg(&s, 58, NEXT());
+		unsigned k = (unsigned)(NEXT() % ARRAY_LEN(kinds));
+		bool known = NEXT() & 1;
+		uint64_t shift = NEXT() % 64;
+		set_crash(&s, kinds[k].cls, kinds[k].signo, kinds[k].code,
+			  known, NEXT() >> shift);
+		memset(s.data, (int)(NEXT() & 0xff), sizeof(s.data));
+		run(&s);
+		assert_non_null(find(s.a, CR_FINDING_SECURITY_RATING));
+		synth_free(&s);
+	}
+}
+
 /* ---- a Linux minidump ------------------------------------------------------ */
 
 /*
@@ -827,6 +888,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_i386),
 		cmocka_unit_test(test_aarch64),
 		cmocka_unit_test(test_linux_minidump_divide),
+		cmocka_unit_test(test_random_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -818,7 +818,7 @@ static const char *where(const struct decoder *dc, uint64_t addr, char *buf,
 	if (addr < NULL_PAGE)
 		return "in the first page: a null pointer plus an offset";
 	const struct cr_module *m = cr_dump_module_at(dc->d, addr);
-	if (m) {
+	if (m && m->path) {
 		const char *base = strrchr(m->path, '/');
 		const char *b2 = strrchr(m->path, '\\');
 		base = b2 > base ? b2 : base;
