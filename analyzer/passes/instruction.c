@@ -676,8 +676,39 @@ static bool listing_row(struct cr_table *t, const cs_insn *i)
  * ones before the pc are then right).  Returns the number of bytes before
  * the pc to list, in *BACK; 0 when none.
  */
+/* Largest function prefix decoded to find the instructions before the pc. */
+#define MAX_FUNCTION_PREFIX 4096
+
+/* From the start of the pc's function (when the symbols know it) the
+ * decoding is exact: the bytes back to the LIST_BEFORE-th instruction
+ * before the pc, 0 when unknown or when it does not land on the pc. */
+static size_t back_from_symbol(struct decoder *dc, uint64_t pc)
+{
+	const char *function, *module;
+	uint64_t off = 0;
+	if (!cr_pass_symbolize(dc->ctx, pc, &function, &off, &module) ||
+	    off == 0 || off > MAX_FUNCTION_PREFIX || off > pc)
+		return 0;
+	uint8_t *code = malloc(off);
+	if (!code || read_code(dc, pc - off, code, off, false) != off) {
+		free(code);
+		return 0;
+	}
+	cs_insn *ins = NULL;
+	size_t n = cs_disasm(dc->cs, code, off, pc - off, 0, &ins);
+	free(code);
+	size_t back = 0;
+	if (n && ins[n - 1].address + ins[n - 1].size == pc)
+		back = pc - ins[n > LIST_BEFORE ? n - LIST_BEFORE : 0].address;
+	cs_free(ins, n);
+	return back <= MAX_BACK ? back : 0;
+}
+
 static size_t find_back(struct decoder *dc, uint64_t pc, uint8_t *buf)
 {
+	size_t exact = dc->align ? 0 : back_from_symbol(dc, pc);
+	if (exact && read_code(dc, pc - exact, buf, exact, false) == exact)
+		return exact;
 	if (dc->align) {
 		for (size_t back = LIST_BEFORE * dc->align; back; back -= dc->align)
 			if (pc >= back &&
