@@ -513,7 +513,7 @@ static void test_bit_flip(void **state)
 	synth_free(&s);
 }
 
-/* No crash, or a signal sent from outside: nothing decoded, rated none. */
+/* A signal sent from outside: nothing decoded, no rating. */
 static void test_no_fault(void **state)
 {
 	(void)state;
@@ -525,7 +525,7 @@ static void test_no_fault(void **state)
 	run(&s);
 	assert_null(s.a->insn);
 	assert_null(find(s.a, CR_FINDING_FAULTING_INSTRUCTION));
-	assert_string_equal(rating(&s), "none");
+	assert_null(find(s.a, CR_FINDING_SECURITY_RATING));
 	synth_free(&s);
 }
 
@@ -672,6 +672,7 @@ static void test_random_bytes(void **state)
 			  known, NEXT() >> shift);
 		memset(s.data, (int)(NEXT() & 0xff), sizeof(s.data));
 		run(&s);
+		assert_non_null(s.a->insn);
 		assert_non_null(find(s.a, CR_FINDING_SECURITY_RATING));
 		synth_free(&s);
 	}
@@ -743,7 +744,7 @@ static const struct {
 	const char *insn;
 	const char *access;
 	const char *breakpad;	/* NULL: MANIFEST.md lists no rating */
-	const char *ours;
+	const char *ours;	/* NULL: no rating (not a crash) */
 	const char *why;	/* why ours differs from Breakpad's */
 } corpus[] = {
 	{ "breakpad/ascii_read_av.dmp", "mov eax, dword ptr [eax]",
@@ -810,7 +811,7 @@ static const struct {
 	  "read 4 bytes at 0xf1004", NULL, "low", NULL },
 	{ "breakpad/minidump2.dmp", NULL, NULL, NULL, "none", NULL },
 	{ "breakpad/linux_inline.dmp", NULL, NULL, NULL, "low", NULL },
-	{ "breakpad/tiny-exe-with-cet-xsave.dmp", NULL, NULL, NULL, "none", NULL },
+	{ "breakpad/tiny-exe-with-cet-xsave.dmp", NULL, NULL, NULL, NULL, NULL },
 	{ "rust-minidump/linux-mini.dmp", "mov dword ptr [0x45], 5",
 	  "wrote 4 bytes at 0x45", NULL, "none", NULL },
 	{ "rust-minidump/pipeline-inlines-macos-segv.dmp",
@@ -849,7 +850,8 @@ static int check_corpus(const char *dir)
 		bool ok = corpus[i].insn ? insn && !strcmp(insn, corpus[i].insn) &&
 			  access && !strncmp(access, corpus[i].access,
 					     strlen(corpus[i].access)) : !f;
-		ok = ok && rate && !strcmp(rate, corpus[i].ours);
+		ok = ok && (corpus[i].ours ? rate && !strcmp(rate, corpus[i].ours) :
+			    !rate);
 		printf("%s %-48s %-40s rating %s (Breakpad %s)%s%s\n",
 		       ok ? "ok  " : "FAIL", corpus[i].file, insn ? insn : "-",
 		       rate ? rate : "-", corpus[i].breakpad ? corpus[i].breakpad : "-",
