@@ -228,11 +228,15 @@ struct cr_crash {
 	char *signature;		/* grouping key: "SIGSEGV in crash_null" */
 };
 
+struct cr_insn_facts;
+
 struct cr_analysis {
 	const struct cr_dump *dump;	/* borrowed */
 	struct cr_findings findings;	/* what the passes concluded */
 	struct cr_crash crash;
 	char *summary;			/* the one paragraph at the top */
+	struct cr_insn_facts *insn;	/* the faulting instruction's facts
+					 * (passes/instruction.h), NULL none */
 	ssize_t focus_thread;		/* crashed or most interesting, -1 none */
 
 	struct cr_thread_analysis *threads;	/* same order as dump->threads */

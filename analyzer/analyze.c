@@ -131,6 +131,7 @@ void cr_analysis_free(struct cr_analysis *a)
 	free(a->crash.abort_message);
 	free(a->crash.signature);
 	free(a->summary);
+	free(a->insn);
 	cr_findings_free(&a->findings);
 	struct analysis_priv *p = a->priv;
 	if (p) {

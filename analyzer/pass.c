@@ -83,6 +83,7 @@ static void fact_names(unsigned facts, char *buf, size_t size)
 	static const char *const names[] = {
 		"stacks", "crash", "thread states", "thread groups",
 		"faulting instruction", "summary", "signature",
+		"security rating",
 	};
 	size_t len = 0;
 	buf[0] = '\0';

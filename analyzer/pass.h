@@ -28,6 +28,7 @@ enum cr_pass_fact {
 	CR_FACT_INSTRUCTION = 1u << 4,	/* the faulting-instruction facts */
 	CR_FACT_SUMMARY = 1u << 5,	/* a->summary */
 	CR_FACT_SIGNATURE = 1u << 6,	/* a->crash.signature */
+	CR_FACT_RATING = 1u << 7,	/* the security rating finding */
 };
 
 struct cr_pass_ctx;

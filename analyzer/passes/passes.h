@@ -28,6 +28,8 @@ struct cr_error *run_state(struct cr_pass_ctx *ctx);
 struct cr_error *run_group(struct cr_pass_ctx *ctx);
 struct cr_error *run_signature(struct cr_pass_ctx *ctx);
 struct cr_error *run_summary(struct cr_pass_ctx *ctx);
+struct cr_error *run_instruction(struct cr_pass_ctx *ctx);	/* instruction.c */
+struct cr_error *run_exploitability(struct cr_pass_ctx *ctx);	/* exploitability.c */
 
 struct cr_error *pass_state(struct cr_analysis *a);
 
