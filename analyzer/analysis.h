@@ -108,9 +108,9 @@ enum cr_arg_kind {
 	CR_ARG_FUTEX_OP,	/* a futex operation (value: FUTEX_* | flags) */
 	CR_ARG_TIMEOUT,		/* a timeout pointer: 0 = none (forever) */
 	CR_ARG_TIMEOUT_MS,	/* a timeout in milliseconds: negative = none */
-	CR_ARG_DURATION_NS,	/* nanoseconds a thread asked to sleep, read
-				 * from the timespec a pointer argument
-				 * points to */
+	CR_ARG_DURATION_NS,	/* nanoseconds of a sleep, read from the
+				 * timespec its req argument points to: asked
+				 * ("duration") or left ("remaining") */
 };
 
 /* Stable id for JSON ("futex-op"); an enum in the schema. */
@@ -139,7 +139,8 @@ struct cr_thread_state {
 	unsigned nargs;
 	bool wait_object_known;
 	uint64_t wait_object;	/* the futex word, mutex, handle waited on */
-	const char *wait_object_what;	/* static: "futex", "mutex" */
+	const char *wait_object_what;	/* static: "futex", "mutex", "lock"
+					 * (a glibc internal lock) */
 	bool stack_missing;	/* the stack's memory is not in the dump: no
 				 * function to go by, kind UNKNOWN */
 	/* The thread received a signal sent to the process (crash.sent): it

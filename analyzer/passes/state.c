@@ -127,13 +127,18 @@ struct arg_rule {
 	const char *name;	/* NULL ends the list */
 	unsigned char index;
 	enum cr_arg_kind kind;
-	bool timespec;		/* points to a relative struct timespec of
+	enum arg_role {
+		PLAIN = 0,
+		WAIT_OBJECT,	/* the address the thread waits on */
+		TIMESPEC,	/* points to a relative struct timespec of
 				 * pointer-sized fields: its duration is
 				 * read from the dump too */
+	} role;
 };
 
-#define ARG(name, index, kind) { name, index, kind, false }
-#define TIMESPEC(name, index) { name, index, CR_ARG_ADDRESS, true }
+#define ARG(name, index, kind) { name, index, kind, PLAIN }
+#define OBJECT_ARG(name, index) { name, index, CR_ARG_ADDRESS, WAIT_OBJECT }
+#define TIMESPEC_ARG(name, index) { name, index, CR_ARG_ADDRESS, TIMESPEC }
 #define FD_ARG { ARG("fd", 0, CR_ARG_FD) }
 
 /* System call -> its arguments that tell something about the wait. */
@@ -161,7 +166,7 @@ static const struct {
 		    ARG("timeout", 2, CR_ARG_TIMEOUT_MS) } },
 	{ "ppoll", { ARG("nfds", 1, CR_ARG_INT),
 		     ARG("timeout", 2, CR_ARG_TIMEOUT) } },
-	{ "futex", { ARG("uaddr", 0, CR_ARG_ADDRESS),
+	{ "futex", { OBJECT_ARG("uaddr", 0),
 		     ARG("op", 1, CR_ARG_FUTEX_OP),
 		     ARG("timeout", 3, CR_ARG_TIMEOUT) } },
 	{ "futex_waitv", { ARG("waiters", 0, CR_ARG_ADDRESS),
@@ -170,11 +175,11 @@ static const struct {
 	/* rem before req: when the two are one struct (glibc's sleep()),
 	 * the kernel has written the time left into it when a signal, the
 	 * dump's own, interrupted the sleep */
-	{ "nanosleep", { ARG("rem", 1, CR_ARG_ADDRESS), TIMESPEC("req", 0) } },
+	{ "nanosleep", { ARG("rem", 1, CR_ARG_ADDRESS), TIMESPEC_ARG("req", 0) } },
 	/* flags before req: TIMER_ABSTIME makes req a time, not a duration */
 	{ "clock_nanosleep", { ARG("flags", 1, CR_ARG_HEX),
 			       ARG("rem", 3, CR_ARG_ADDRESS),
-			       TIMESPEC("req", 2) } },
+			       TIMESPEC_ARG("req", 2) } },
 	/* 64-bit fields on 32-bit targets: not pointer-sized */
 	{ "clock_nanosleep_time64", { ARG("flags", 1, CR_ARG_HEX),
 				      ARG("req", 2, CR_ARG_ADDRESS) } },
@@ -483,7 +488,7 @@ static const char *duration_name(const struct cr_thread_state *st, uint64_t req)
 }
 
 /* The system call T is stopped in, into ST: number, name, the arguments
- * its row names, and a futex word as the wait object. */
+ * its row names, the wait object (a futex word: "futex") among them. */
 static void decode_syscall(const struct cr_dump *d, const struct cr_thread *t,
 			   struct cr_thread_state *st)
 {
@@ -504,14 +509,14 @@ static void decode_syscall(const struct cr_dump *d, const struct cr_thread *t,
 				continue;
 			st->args[st->nargs++] = (struct cr_syscall_arg){
 				r->name, r->kind, arg_value(r->kind, v) };
-			if (r->kind == CR_ARG_ADDRESS &&
-			    !strcmp(st->syscall_name, "futex")) {
+			if (r->role == WAIT_OBJECT) {
 				st->wait_object_known = true;
 				st->wait_object = v;
-				st->wait_object_what = "futex";
+				st->wait_object_what = st->syscall_name;
 			}
-			const char *dname = r->timespec ? duration_name(st, v)
-							: NULL;
+			const char *dname = r->role == TIMESPEC
+						    ? duration_name(st, v)
+						    : NULL;
 			if (dname && st->nargs < CR_STATE_MAX_ARGS &&
 			    timespec_ns(d, v, &ns))
 				st->args[st->nargs++] = (struct cr_syscall_arg){
