@@ -87,6 +87,7 @@ struct cands {
 	size_t searches;	/* link_map_image() look-backs done */
 	size_t name_bytes;	/* sum of the names' sizes */
 	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
+	bool oom;		/* one was dropped for want of memory */
 	struct region_image *memo;	/* per region, NULL until needed */
 };
 
@@ -105,8 +106,10 @@ static struct cand *cand_new(struct cands *c)
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct cand *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
+		if (!v) {
+			c->oom = true;
 			return NULL;
+		}
 		c->v = v;
 		c->cap = cap;
 	}
@@ -540,8 +543,10 @@ static void from_nt_file(struct ec *ec, struct cands *c)
 	if (ec->nfiles == 0)
 		return;
 	struct ec_file **v = malloc(ec->nfiles * sizeof(*v));
-	if (!v)
+	if (!v) {
+		cr_dump_oom(d, "modules from mapped files (NT_FILE)");
 		return;
+	}
 	size_t n = 0;
 	for (size_t i = 0; i < ec->nfiles; i++)
 		if (ec->files[i].path && ec->files[i].path[0] &&
@@ -664,6 +669,8 @@ static void emit(struct cr_dump *d, struct cands *c)
 	}
 	c->n = out;
 	struct cr_module *m = calloc(out ? out : 1, sizeof(*m));
+	if (c->oom || !m)
+		cr_dump_oom(d, "modules");
 	if (!m) {
 		for (size_t i = 0; i < out; i++)
 			free(c->v[i].name);

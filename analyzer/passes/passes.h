@@ -30,9 +30,18 @@ struct cr_error *pass_crash(struct cr_analysis *a);
 struct cr_error *pass_state(struct cr_analysis *a);
 struct cr_error *pass_summary(struct cr_analysis *a);
 
-/* Record an analysis-level problem (printf-style); never fails. */
+/* Record an analysis-level problem (printf-style) of warning severity
+ * from the analyzer; never fails (past the limit it is counted). */
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with severity, source, origin and place (diag.h):
+ * &(struct cr_diag_at){ CR_SEVERITY_ERROR, CR_SOURCE_WALKER, "unwind" }. */
+void cr_analysis_problem_at(struct cr_analysis *a,
+			    const struct cr_diag_at *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Memory ran out and LOST (static) is missing; allocates nothing. */
+void cr_analysis_oom(struct cr_analysis *a, enum cr_diag_source source,
+		     const char *origin, const char *lost);
 
 /*
  * Look a data or function symbol up by NAME in the dump's modules (ELF
