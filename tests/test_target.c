@@ -7,12 +7,15 @@
  * and layouts that lie (a huge size, a field past the end).
  *
  * The layouts: argv[1] is layout_fixture, built with -g; its structs are
- * found through a libdwfl session over the file (as the symbol session
- * has it for a dump's module) and through libdw directly.  When Debian's
+ * found through a libdwfl session over the file, through libdw directly,
+ * and through a real symbol session over a dump whose module is the
+ * fixture (cr_layout_from_dwarf, remembered; cr_pass_layout in a pass's
+ * context, with cr_pass_problem).  When Debian's
  * libc6-dbg is installed, glibc's pthread_mutex_t is read the same way
  * and checked against the offsets glibc's x86_64 ABI fixes.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +29,8 @@
 #include <cmocka.h>
 
 #include "dwarf_layout.h"
+#include "pass.h"
+#include "symtab.h"
 #include "target.h"
 
 static const char *fixture;
@@ -310,6 +315,69 @@ static void test_dwarf_fixture(void **state)
 	close(fd);
 }
 
+/*
+ * Through a symbol session (as a pass reaches it, cr_pass_layout) over a
+ * dump whose one module is the fixture: found, remembered, and the same
+ * when asked again; an unknown type is remembered as not found.
+ */
+static void test_dwarf_symtab(void **state)
+{
+	(void)state;
+	struct cr_dump *d = cr_dump_new("synthetic");
+	assert_non_null(d);
+	d->process.arch = CR_ARCH_X86_64;
+	d->process.pointer_size = 8;
+	d->modules = calloc(1, sizeof(*d->modules));
+	assert_non_null(d->modules);
+	char *abs = realpath(fixture, NULL);
+	assert_non_null(abs);
+	d->modules[0] = (struct cr_module){ .kind = CR_MODULE_ELF, .path = abs,
+					    .base = 0x555555554000ull,
+					    .size = 0x10000, .is_main = true };
+	d->nmodules = 1;
+	struct cr_options opts = { 0 };
+	struct cr_symtab *st = NULL;
+	struct cr_error *err = cr_symtab_new(d, &opts, &st);
+	assert_null(err);
+	for (int round = 0; round < 2; round++) {
+		struct cr_field f[] = { { .name = "data.kind" } };
+		struct cr_layout l = { "fix_mutex_t", 0, f, 1 };
+		assert_true(cr_layout_from_dwarf(st, "layout_fixture",
+						 "fix_mutex_t", &l));
+		assert_int_equal(f[0].offset, 16);
+		assert_int_equal(l.size, 40);
+		struct cr_field g[] = { { .name = "x" } };
+		struct cr_layout gl = { "none", 3, g, 1 };
+		assert_false(cr_layout_from_dwarf(st, "layout_fixture",
+						  "struct none", &gl));
+		assert_int_equal(gl.size, 3);
+	}
+	struct cr_layout_cache **c = cr_symtab_layout_cache(st);
+	assert_non_null(*c);
+
+	/* A pass gets the same through its context, and its problems carry
+	 * its name and the address. */
+	static const struct cr_pass mutex_pass = { .name = "mutex" };
+	struct cr_analysis a = { .dump = d };
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, &mutex_pass, &a, NULL, st);
+	struct cr_field f[] = { { .name = "data.owner" } };
+	struct cr_layout l = { "fix_mutex_t", 0, f, 1 };
+	assert_true(cr_pass_layout(&ctx, "layout_fixture", "fix_mutex_t", &l));
+	assert_int_equal(f[0].offset, 8);
+	cr_pass_problem(&ctx, CR_AT_ADDRESS(CR_SEVERITY_WARNING, 0x1234),
+			"mutex at 0x%x not in the dump", 0x1234);
+	assert_int_equal(a.problems.n, 1);
+	assert_int_equal(a.problems.items[0].at.source, CR_SOURCE_PASS);
+	assert_string_equal(a.problems.items[0].at.origin, "mutex");
+	assert_int_equal(a.problems.items[0].at.place, CR_PLACE_ADDRESS);
+	assert_int_equal(a.problems.items[0].at.where, 0x1234);
+	assert_true(cr_problems_serious(&a.problems));
+	cr_problems_free(&a.problems);
+	cr_symtab_free(st);
+	cr_dump_free(d);
+}
+
 /* glibc's pthread_mutex_t from libc6-dbg: __data.__owner at 8 and
  * __data.__kind at 16 on x86_64 (sysdeps/x86/nptl/bits/struct_mutex.h). */
 static void test_dwarf_glibc(void **state)
@@ -372,6 +440,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_struct_two_regions),
 		cmocka_unit_test(test_struct_lies),
 		cmocka_unit_test(test_dwarf_fixture),
+		cmocka_unit_test(test_dwarf_symtab),
 		cmocka_unit_test(test_dwarf_glibc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
