@@ -446,7 +446,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 	size_t power = 1, lam = 0, n;
 	for (n = 0; map && n < EC_MAX_LINK_MAP; n++) {
 		if (map == saved) {
-			cr_dump_problem(d, "modules: the link map loops back to entry 0x%llx; the rest of it is not followed",
+			cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, map),
+					   "modules: the link map loops back to entry 0x%llx; the rest of it is not followed",
 					(unsigned long long)map);
 			return;
 		}
@@ -460,7 +461,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 		    !cr_dump_read_word(d, map + w, &l_name) ||
 		    !cr_dump_read_word(d, map + 2u * w, &l_ld) ||
 		    !cr_dump_read_word(d, map + 3u * w, &next)) {
-			cr_dump_problem(d, "modules: link map entry at 0x%llx is not in the dump; the rest of the link map is lost",
+			cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_ERROR, map),
+					   "modules: link map entry at 0x%llx is not in the dump; the rest of the link map is lost",
 					(unsigned long long)map);
 			return;
 		}
@@ -474,7 +476,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 		propose_image(c, &im, name, path_rank(name, NAME_LINK_MAP));
 	}
 	if (map && n == EC_MAX_LINK_MAP)
-		cr_dump_problem(d, "modules: the link map has more than %d entries; the rest is not followed",
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "modules: the link map has more than %d entries; the rest is not followed",
 				EC_MAX_LINK_MAP);
 }
 
@@ -699,7 +702,8 @@ void elfcore_find_modules(struct ec *ec)
 	from_nt_file(ec, &c);
 	from_headers(ec, &c);
 	if (c.over_budget)
-		cr_dump_problem(ec->d, "modules: more than %u bytes of module names; the modules beyond are not listed",
+		cr_dump_problem_at(ec->d, CR_AT(CR_SEVERITY_ERROR),
+				   "modules: more than %u bytes of module names; the modules beyond are not listed",
 				EC_MAX_NAME_BYTES);
 	emit(ec->d, &c);
 	free(c.v);
