@@ -247,8 +247,7 @@ struct cr_analysis {
 	struct cr_module_analysis *modules;	/* same order as dump->modules */
 	size_t nmodules;
 
-	char **problems;		/* analysis-level, one line each */
-	size_t nproblems;
+	struct cr_problems problems;	/* analysis-level (diag.h) */
 
 	void *priv;			/* symbol cache, string pool */
 };

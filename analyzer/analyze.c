@@ -34,18 +34,30 @@ const char *cr_trust_name(enum cr_trust t)
 
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 {
-	if (a->nproblems >= CR_MAX_ANALYSIS_PROBLEMS)
-		return;
-	char **n = realloc(a->problems, (a->nproblems + 1) * sizeof(*n));
-	if (!n)
-		return;
-	a->problems = n;
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = cr_strdup_vprintf(fmt, ap);
+	cr_problems_vadd(&a->problems, CR_MAX_ANALYSIS_PROBLEMS,
+			 &(struct cr_diag_at){ .severity = CR_SEVERITY_WARNING,
+					       .source = CR_SOURCE_ANALYZER },
+			 "analyze", fmt, ap);
 	va_end(ap);
-	if (s)
-		a->problems[a->nproblems++] = s;
+}
+
+void cr_analysis_problem_at(struct cr_analysis *a,
+			    const struct cr_diag_at *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cr_problems_vadd(&a->problems, CR_MAX_ANALYSIS_PROBLEMS, at,
+			 cr_diag_source_name(at->source), fmt, ap);
+	va_end(ap);
+}
+
+void cr_analysis_oom(struct cr_analysis *a, enum cr_diag_source source,
+		     const char *origin, const char *lost)
+{
+	cr_problems_oom(&a->problems, source,
+			origin ? origin : cr_diag_source_name(source), lost);
 }
 
 struct cr_error *cr_analyze(const struct cr_dump *d,
@@ -82,7 +94,10 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
 	if (cr_symtab_unreported(p->st))
-		cr_analysis_problem(a, "%zu of %zu modules not symbolized: more than %d (CR_MAX_DWFL_MODULES)",
+		cr_analysis_problem_at(a, &(struct cr_diag_at){
+					       .severity = CR_SEVERITY_ERROR,
+					       .source = CR_SOURCE_SYMBOLIZER },
+				       "%zu of %zu modules not symbolized: more than %d (CR_MAX_DWFL_MODULES)",
 				    cr_symtab_unreported(p->st), d->nmodules,
 				    CR_MAX_DWFL_MODULES);
 	/* Module facts first: the walk may add what symbol files it used. */
@@ -123,9 +138,7 @@ void cr_analysis_free(struct cr_analysis *a)
 		free(a->modules[i].debug_file);
 	}
 	free(a->modules);
-	for (size_t i = 0; i < a->nproblems; i++)
-		free(a->problems[i]);
-	free(a->problems);
+	cr_problems_free(&a->problems);
 	free(a->crash.address_text);
 	free(a->crash.sender);
 	free(a->crash.abort_message);

@@ -14,16 +14,6 @@
 /* Generated (recommendations.c): one entry per enum cr_finding_id. */
 extern const struct cr_finding_info cr_finding_infos[CR_FINDING_COUNT];
 
-const char *cr_severity_name(enum cr_severity s)
-{
-	static const char *const names[] = {
-		[CR_SEVERITY_ERROR] = "error",
-		[CR_SEVERITY_WARNING] = "warning",
-		[CR_SEVERITY_INFO] = "information",
-	};
-	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
-}
-
 const char *cr_evidence_kind_name(enum cr_evidence_kind k)
 {
 	static const char *const names[] = {

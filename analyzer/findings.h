@@ -24,14 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "diag.h"		/* enum cr_severity, shared with problems */
 #include "finding_ids.h"	/* generated: enum cr_finding_id */
-
-enum cr_severity {
-	CR_SEVERITY_ERROR = 0,	/* the process failed: a crash, a deadlock */
-	CR_SEVERITY_WARNING,	/* likely a bug or a danger: a leak, a bit flip */
-	CR_SEVERITY_INFO,	/* a fact worth knowing: the faulting instruction */
-};
-const char *cr_severity_name(enum cr_severity s);	/* "error" ... */
 
 struct cr_finding_info {
 	const char *id;			/* "divide-by-zero" */

@@ -171,7 +171,10 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 		return fail(err, path);
 	}
 	cr_dump_check_file(d);	/* shrank while the analysis read it? */
-	int status = d->nproblems || d->problems_dropped ? 1 : 0;
+	/* 1: the report lacks or doubts something (an error or warning
+	 * problem of the reader or the analysis); information is not one. */
+	int status = cr_problems_serious(&d->problems) ||
+		     cr_problems_serious(&a->problems) ? 1 : 0;
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
 	};

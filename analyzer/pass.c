@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dwarf_layout.h"
 #include "error.h"
 #include "pass.h"
 #include "passes.h"
@@ -77,6 +78,33 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 	return true;
 }
 
+bool cr_pass_layout(const struct cr_pass_ctx *ctx, const char *module,
+		    const char *type, struct cr_layout *inout)
+{
+	return ctx->symtab &&
+	       cr_layout_from_dwarf(ctx->symtab, module, type, inout);
+}
+
+void cr_pass_problem(struct cr_pass_ctx *ctx, const struct cr_diag_at *at,
+		     const char *fmt, ...)
+{
+	struct cr_diag_at where = *at;
+	where.source = CR_SOURCE_PASS;
+	where.origin = ctx->pass ? ctx->pass->name : "pass";
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!text) {
+		ctx->analysis->problems.dropped[CR_SEVERITY_ERROR]++;
+		cr_analysis_oom(ctx->analysis, CR_SOURCE_PASS, where.origin,
+				"problem texts");
+		return;
+	}
+	cr_analysis_problem_at(ctx->analysis, &where, "%s", text);
+	free(text);
+}
+
 /* Names of the facts in FACTS, for the problem line of a skipped pass. */
 static void fact_names(unsigned facts, char *buf, size_t size)
 {
@@ -109,7 +137,11 @@ struct cr_error *cr_run_passes(struct cr_analysis *a,
 		if (missing) {
 			char names[160];
 			fact_names(missing, names, sizeof(names));
-			cr_analysis_problem(a, "pass %s not run: it needs %s",
+			cr_analysis_problem_at(a, &(const struct cr_diag_at){
+						       .severity = CR_SEVERITY_WARNING,
+						       .source = CR_SOURCE_PASS,
+						       .origin = p->name },
+					       "pass %s not run: it needs %s",
 					    p->name, names);
 			continue;
 		}

@@ -95,6 +95,23 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 		       const char **function, uint64_t *function_offset,
 		       const char **module);
 
+/*
+ * The layout of TYPE ("pthread_mutex_t", "struct __pthread_mutex_s") from
+ * the DWARF of the module whose file name starts with MODULE ("libc.so"):
+ * INOUT's field names (dotted for nesting: "__data.__owner") in, their
+ * offsets, sizes and signedness and the struct's size out.  INOUT->fields
+ * must be writable.  False (INOUT unchanged) when the debug information is
+ * not there or does not have the fields; the pass then uses its table.
+ */
+bool cr_pass_layout(const struct cr_pass_ctx *ctx, const char *module,
+		    const char *type, struct cr_layout *inout);
+
+/* Record a problem of this pass (source: pass, origin: its name), e.g.
+ * CR_AT_ADDRESS(CR_SEVERITY_WARNING, mutex) when a struct is unreadable. */
+void cr_pass_problem(struct cr_pass_ctx *ctx, const struct cr_diag_at *at,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Run the registered passes whose `needs` are met, in table order. */
 struct cr_error *cr_run_passes(struct cr_analysis *a,
 			       const struct cr_options *opts,

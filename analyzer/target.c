@@ -5,6 +5,7 @@
  * read is all or nothing, and integers are assembled byte by byte in the
  * target's byte order so the host's order never matters.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,13 +85,26 @@ bool cr_target_pointer(const struct cr_target *t, uint64_t addr,
 
 char *cr_target_string(const struct cr_target *t, uint64_t addr, size_t max)
 {
-	return t->dump ? cr_dump_read_string(t->dump, addr, max) : NULL;
+	/* cr_dump_read_string cuts at its max: ask one byte more, so that a
+	 * string with no NUL within MAX is told from one that ends there. */
+	if (!t->dump || max == SIZE_MAX)
+		return NULL;
+	char *s = cr_dump_read_string(t->dump, addr, max + 1);
+	if (s && strlen(s) > max) {
+		free(s);
+		return NULL;
+	}
+	return s;
 }
 
 bool cr_target_struct(const struct cr_target *t, uint64_t addr,
 		      const struct cr_layout *l, uint64_t *values)
 {
 	uint8_t stackbuf[256];
+	/* A size from a table is small; one from a lying DWARF or a bug is
+	 * not allocated. */
+	if (l->size > CR_TARGET_MAX_STRUCT)
+		return false;
 	uint8_t *buf = l->size <= sizeof(stackbuf) ? stackbuf : malloc(l->size);
 	bool ok = buf && cr_target_read(t, addr, buf, l->size);
 	for (size_t i = 0; ok && i < l->nfields; i++) {

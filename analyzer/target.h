@@ -61,6 +61,9 @@ struct cr_layout {
 	size_t nfields;
 };
 
+/* The largest struct cr_target_struct reads (a larger one is refused). */
+#define CR_TARGET_MAX_STRUCT (1u << 20)
+
 /*
  * Read the struct at ADDR field by field: VALUES[i] gets field i
  * (sign-extended for signed fields).  All or nothing: false when any byte

@@ -80,9 +80,7 @@ void cr_dump_free(struct cr_dump *d)
 	free(d->regions);
 	free(d->segs);
 	free(d->auxv);
-	for (size_t i = 0; i < d->nproblems; i++)
-		free(d->problems[i]);
-	free(d->problems);
+	cr_problems_free(&d->problems);
 	free(d->process.executable);
 	free(d->process.command_line);
 	free(d->process.os_version);
@@ -128,8 +126,9 @@ static bool grow(void **arr, size_t n, size_t size)
 }
 
 /*
- * Append one fact.  The first one dropped (past CR_MAX_FACTS or out of
- * memory) is noted as a problem, so the report says the list is cut.
+ * Append one fact.  The first one dropped past CR_MAX_FACTS is noted as a
+ * problem, so the report says the list is cut; out of memory is noted as
+ * such.
  */
 void cr_dump_fact(struct cr_dump *d, const char *name, const char *fmt, ...)
 {
@@ -151,8 +150,11 @@ void cr_dump_fact(struct cr_dump *d, const char *name, const char *fmt, ...)
 drop:
 	free(n);
 	free(v);
-	if (d->facts_dropped++ == 0)
-		cr_dump_problem(d, "%s", dropped);
+	if (d->nfacts < CR_MAX_FACTS)
+		cr_dump_oom(d, "facts (other facts of the dump)");
+	else if (d->facts_dropped == 0)
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_INFO), "%s", dropped);
+	d->facts_dropped++;
 }
 
 bool cr_dump_add_annotation(struct cr_dump *d, char *module, char *key,
@@ -171,34 +173,39 @@ bool cr_dump_add_annotation(struct cr_dump *d, char *module, char *key,
 }
 
 /*
- * Append one problem line.  Past CR_MAX_PROBLEMS (or when memory runs out)
- * the line is only counted in problems_dropped, so this never fails.
+ * Append one problem.  Past CR_MAX_PROBLEMS (or when memory runs out) it
+ * is only counted, so this never fails.
  */
+static void dump_vproblem(struct cr_dump *d, const struct cr_diag_at *at,
+			  const char *fmt, va_list ap)
+{
+	struct cr_diag_at where = *at;
+	where.source = CR_SOURCE_READER;
+	cr_problems_vadd(&d->problems, CR_MAX_PROBLEMS, &where,
+			 d->reader ? d->reader : "dump", fmt, ap);
+}
+
 void cr_dump_problem(struct cr_dump *d, const char *fmt, ...)
 {
-	if (d->nproblems >= CR_MAX_PROBLEMS) {
-		d->problems_dropped++;
-		return;
-	}
-	if ((d->nproblems & (d->nproblems - 1)) == 0) {
-		/* Grow at powers of two: 1, 2, 4, ... */
-		size_t cap = d->nproblems ? d->nproblems * 2 : 1;
-		char **p = realloc(d->problems, cap * sizeof(*p));
-		if (!p) {
-			d->problems_dropped++;
-			return;
-		}
-		d->problems = p;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	char *s = cr_strdup_vprintf(fmt, ap);
+	dump_vproblem(d, CR_AT(CR_SEVERITY_WARNING), fmt, ap);
 	va_end(ap);
-	if (!s) {
-		d->problems_dropped++;
-		return;
-	}
-	d->problems[d->nproblems++] = s;
+}
+
+void cr_dump_problem_at(struct cr_dump *d, const struct cr_diag_at *at,
+			const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	dump_vproblem(d, at, fmt, ap);
+	va_end(ap);
+}
+
+void cr_dump_oom(struct cr_dump *d, const char *lost)
+{
+	cr_problems_oom(&d->problems, CR_SOURCE_READER,
+			d->reader ? d->reader : "dump", lost);
 }
 
 static int cmp_seg(const void *a, const void *b)
@@ -253,13 +260,15 @@ static void finish_segs(struct cr_dump *d)
 			if (s.start < prev_end) {
 				uint64_t end = seg_end(&s);
 				if (end <= prev_end) {
-					cr_dump_problem(d, "memory 0x%llx-0x%llx lies inside an earlier range; dropped",
+					cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, s.start),
+							   "memory 0x%llx-0x%llx lies inside an earlier range; dropped",
 							(unsigned long long)s.start,
 							(unsigned long long)end);
 					continue;
 				}
 				uint64_t cut = prev_end - s.start;
-				cr_dump_problem(d, "memory 0x%llx-0x%llx overlaps an earlier range by 0x%llx bytes; trimmed",
+				cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, s.start),
+						   "memory 0x%llx-0x%llx overlaps an earlier range by 0x%llx bytes; trimmed",
 						(unsigned long long)s.start,
 						(unsigned long long)end,
 						(unsigned long long)cut);
@@ -290,13 +299,15 @@ static void finish_regions(struct cr_dump *d)
 			uint64_t prev_end = d->regions[out - 1].end;
 			if (r.start < prev_end) {
 				if (r.end <= prev_end) {
-					cr_dump_problem(d, "region 0x%llx-0x%llx lies inside an earlier region; dropped",
+					cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, r.start),
+							   "region 0x%llx-0x%llx lies inside an earlier region; dropped",
 							(unsigned long long)r.start,
 							(unsigned long long)r.end);
 					free(r.path);
 					continue;
 				}
-				cr_dump_problem(d, "region 0x%llx-0x%llx overlaps an earlier region; trimmed to start at 0x%llx",
+				cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, r.start),
+						   "region 0x%llx-0x%llx overlaps an earlier region; trimmed to start at 0x%llx",
 						(unsigned long long)r.start,
 						(unsigned long long)r.end,
 						(unsigned long long)prev_end);
@@ -330,7 +341,8 @@ bool cr_dump_check_file(struct cr_dump *d)
 		return false;
 	if (!d->shrink_noted) {
 		d->shrink_noted = true;
-		cr_dump_problem(d, "the dump file shrank from %llu to %llu bytes while it was read; memory past the new end is taken as missing",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, cr_map_guard_valid(d->guard)),
+				   "the dump file shrank from %llu to %llu bytes while it was read; memory past the new end is taken as missing",
 				(unsigned long long)d->file_size,
 				(unsigned long long)cr_map_guard_valid(d->guard));
 	}

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "diag.h"
 
 /* Limits on what a dump can make us allocate (named, documented). */
 #define CR_MAX_THREADS 100000
@@ -261,10 +262,11 @@ struct cr_dump {
 	size_t nfacts;
 	size_t facts_dropped;	/* past CR_MAX_FACTS or out of memory */
 
-	/* What could not be read, one line each ("thread 7: ..."). */
-	char **problems;
-	size_t nproblems;
-	size_t problems_dropped;	/* past CR_MAX_PROBLEMS */
+	/* What could not be read ("thread 7: ..."), with severity and file
+	 * offset (diag.h); past CR_MAX_PROBLEMS only counted. */
+	struct cr_problems problems;
+	const char *reader;	/* static: "elfcore", "minidump" (the origin of
+				 * its problems); NULL: "dump" */
 
 	/* Storage owned by the reader. */
 	void *map;
@@ -317,9 +319,18 @@ bool cr_dump_check_file(struct cr_dump *d);
 /* --- helpers for readers ----------------------------------------------- */
 
 struct cr_dump *cr_dump_new(const char *path);
-/* Record a problem (printf-style).  Never fails: drops past the limit. */
+/* Record a problem (printf-style) of warning severity.  Never fails:
+ * drops past the limit, counted. */
 void cr_dump_problem(struct cr_dump *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with a severity and a place: CR_AT_OFFSET(CR_SEVERITY_ERROR,
+ * off) for bytes of the file (source: reader, origin: d->reader). */
+void cr_dump_problem_at(struct cr_dump *d, const struct cr_diag_at *at,
+			const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Memory ran out and LOST (static: "the PT_LOAD table") is missing from
+ * the report; allocates nothing. */
+void cr_dump_oom(struct cr_dump *d, const char *lost);
 /*
  * Add a fact NAME (copied) with a printf-style value.  Never fails: past
  * CR_MAX_FACTS, or when memory runs out, the fact is dropped and one

@@ -212,14 +212,16 @@ static void add_load(struct ec *ec, size_t i, const GElf_Phdr *ph)
 	if (ph->p_memsz == 0)
 		return;
 	if (cr_add_overflows(ph->p_vaddr, ph->p_memsz, &end)) {
-		cr_dump_problem(d, "PT_LOAD %zu at 0x%llx: size 0x%llx wraps the address space; ignored",
+		cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_ERROR, ph->p_vaddr),
+				   "PT_LOAD %zu at 0x%llx: size 0x%llx wraps the address space; ignored",
 				i, (unsigned long long)ph->p_vaddr,
 				(unsigned long long)ph->p_memsz);
 		return;
 	}
 	if (d->nregions >= CR_MAX_REGIONS) {
 		if (d->nregions == CR_MAX_REGIONS)
-			cr_dump_problem(d, "more than %d PT_LOAD segments; the rest ignored",
+			cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+					   "more than %d PT_LOAD segments; the rest ignored",
 					CR_MAX_REGIONS);
 		return;
 	}
@@ -237,7 +239,8 @@ static void add_load(struct ec *ec, size_t i, const GElf_Phdr *ph)
 			have = filesz;
 		}
 		if (have < filesz)
-			cr_dump_problem(d, "PT_LOAD %zu at 0x%llx: %llu of %llu bytes missing: file cut off",
+			cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, ph->p_offset + have),
+					   "PT_LOAD %zu at 0x%llx: %llu of %llu bytes missing: file cut off",
 					i, (unsigned long long)ph->p_vaddr,
 					(unsigned long long)(filesz - have),
 					(unsigned long long)filesz);
@@ -252,7 +255,7 @@ static void add_load(struct ec *ec, size_t i, const GElf_Phdr *ph)
 		if (s)
 			d->segs = s;
 		if (!r || !s) {
-			cr_dump_problem(d, "PT_LOAD %zu: out of memory", i);
+			cr_dump_oom(d, "memory (PT_LOAD segments)");
 			return;
 		}
 	}
@@ -292,6 +295,7 @@ static struct cr_thread *new_thread(struct ec *ec)
 		if (raw)
 			ec->raw = raw;
 		if (!t || !raw) {
+			cr_dump_oom(d, "threads (NT_PRSTATUS)");
 			ec->threads_dropped++;
 			return NULL;
 		}
@@ -337,13 +341,15 @@ static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
 	if (!map) {
 		/* One problem per dump, not per thread. */
 		if (tindex == 0)
-			cr_dump_problem(d, "registers of %s not decoded",
+			cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+					   "registers of %s not decoded",
 					cr_arch_name(d->process.arch));
 		return;
 	}
 	uint64_t need = off + (uint64_t)n * ec->word;
 	if (need > desc->len) {
-		cr_dump_problem(d, "thread %zu (tid %lld): NT_PRSTATUS has %zu bytes, registers need %llu; registers not read",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "thread %zu (tid %lld): NT_PRSTATUS has %zu bytes, registers need %llu; registers not read",
 				tindex, (long long)t->tid, desc->len,
 				(unsigned long long)need);
 		return;
@@ -353,7 +359,8 @@ static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
 	 * after it are read from the wrong place. */
 	uint64_t expect = need + (ec->is64 ? 8 : 4);
 	if (desc->len != expect)
-		cr_dump_problem(d, "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, expected %llu for %s; the notes after it may be misread",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, expected %llu for %s; the notes after it may be misread",
 				ec->note_index, (unsigned long long)desc->file_off,
 				desc->len, (unsigned long long)expect,
 				cr_arch_name(d->process.arch));
@@ -376,7 +383,8 @@ static void note_prstatus(struct ec *ec, const struct cr_cursor *desc)
 	const struct prstatus_layout *l = ec->is64 ? &prstatus64 : &prstatus32;
 	struct cr_dump *d = ec->d;
 	if (desc->len < (uint64_t)l->reg) {
-		cr_dump_problem(d, "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, too short",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_PRSTATUS) at offset 0x%llx: %zu bytes, too short",
 				ec->note_index,
 				(unsigned long long)desc->file_off, desc->len);
 		return;
@@ -405,13 +413,15 @@ static void note_prpsinfo(struct ec *ec, const struct cr_cursor *desc)
 		    (desc->len == 136) == ec->is64)
 			l = &prpsinfo_layouts[i];
 	if (!l) {
-		cr_dump_problem(d, "note %zu (NT_PRPSINFO) at offset 0x%llx: unexpected size %zu; ignored",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_PRPSINFO) at offset 0x%llx: unexpected size %zu; ignored",
 				ec->note_index,
 				(unsigned long long)desc->file_off, desc->len);
 		return;
 	}
 	if (ec->have_prpsinfo) {
-		cr_dump_problem(d, "note %zu: a second NT_PRPSINFO; ignored",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu: a second NT_PRPSINFO; ignored",
 				ec->note_index);
 		return;
 	}
@@ -447,7 +457,8 @@ static void note_siginfo(struct ec *ec, const struct cr_cursor *desc)
 	if (si->have)
 		return;
 	if (desc->len < (uint64_t)u + ec->word) {
-		cr_dump_problem(d, "note %zu (NT_SIGINFO) at offset 0x%llx: %zu bytes, too short",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_SIGINFO) at offset 0x%llx: %zu bytes, too short",
 				ec->note_index,
 				(unsigned long long)desc->file_off, desc->len);
 		return;
@@ -471,21 +482,25 @@ static void note_auxv(struct ec *ec, const struct cr_cursor *desc)
 {
 	struct cr_dump *d = ec->d;
 	if (d->auxv) {
-		cr_dump_problem(d, "note %zu: a second NT_AUXV; ignored",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu: a second NT_AUXV; ignored",
 				ec->note_index);
 		return;
 	}
 	size_t n = desc->len / (2u * ec->word);
 	if (n > EC_MAX_AUXV) {
-		cr_dump_problem(d, "note %zu (NT_AUXV): %zu entries, only %d kept",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu (NT_AUXV): %zu entries, only %d kept",
 				ec->note_index, n, EC_MAX_AUXV);
 		n = EC_MAX_AUXV;
 	}
 	if (n == 0)
 		return;
 	d->auxv = calloc(n, sizeof(*d->auxv));
-	if (!d->auxv)
+	if (!d->auxv) {
+		cr_dump_oom(d, "the auxiliary vector (NT_AUXV)");
 		return;
+	}
 	struct cr_cursor c = *desc;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t type, val;
@@ -511,27 +526,31 @@ static void note_file(struct ec *ec, const struct cr_cursor *desc)
 	struct cr_cursor c = *desc;
 	uint64_t count, page_size, table;
 	if (ec->files) {
-		cr_dump_problem(d, "note %zu: a second NT_FILE; ignored",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu: a second NT_FILE; ignored",
 				ec->note_index);
 		return;
 	}
 	if (cr_cursor_word(&c, ec->word, &count) ||
 	    cr_cursor_word(&c, ec->word, &page_size)) {
-		cr_dump_problem(d, "note %zu (NT_FILE) at offset 0x%llx: %zu bytes, too short",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_FILE) at offset 0x%llx: %zu bytes, too short",
 				ec->note_index,
 				(unsigned long long)desc->file_off, desc->len);
 		return;
 	}
 	if (cr_mul_overflows(count, 3ull * ec->word, &table) ||
 	    table > cr_cursor_left(&c)) {
-		cr_dump_problem(d, "note %zu (NT_FILE) at offset 0x%llx: count %llu exceeds note size %zu",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_FILE) at offset 0x%llx: count %llu exceeds note size %zu",
 				ec->note_index,
 				(unsigned long long)desc->file_off,
 				(unsigned long long)count, desc->len);
 		return;
 	}
 	if (count > CR_MAX_REGIONS) {
-		cr_dump_problem(d, "note %zu (NT_FILE): %llu files, more than %d; ignored",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, desc->file_off),
+				   "note %zu (NT_FILE): %llu files, more than %d; ignored",
 				ec->note_index, (unsigned long long)count,
 				CR_MAX_REGIONS);
 		return;
@@ -539,8 +558,10 @@ static void note_file(struct ec *ec, const struct cr_cursor *desc)
 	if (count == 0)
 		return;
 	ec->files = calloc((size_t)count, sizeof(*ec->files));
-	if (!ec->files)
+	if (!ec->files) {
+		cr_dump_oom(d, "mapped file names (NT_FILE)");
 		return;
+	}
 	ec->page_size = page_size;
 	for (size_t i = 0; i < count; i++) {
 		struct ec_file *f = &ec->files[i];
@@ -561,7 +582,8 @@ static void note_file(struct ec *ec, const struct cr_cursor *desc)
 		}
 	}
 	if (named < count)
-		cr_dump_problem(d, "note %zu (NT_FILE): %llu files but only %zu names",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, desc->file_off),
+				   "note %zu (NT_FILE): %llu files but only %zu names",
 				ec->note_index, (unsigned long long)count,
 				named);
 	ec->nfiles = (size_t)count;
@@ -624,7 +646,8 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
 		uint32_t namesz, descsz, type;
 		const uint8_t *name;
 		if (cr_cursor_left(&c) < 12) {
-			cr_dump_problem(d, "PT_NOTE %zu: %zu stray bytes at offset 0x%llx",
+			cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_WARNING, at),
+					   "PT_NOTE %zu: %zu stray bytes at offset 0x%llx",
 					i, cr_cursor_left(&c),
 					(unsigned long long)at);
 			return;
@@ -644,7 +667,8 @@ static void parse_notes(struct ec *ec, size_t i, uint64_t off, uint64_t len)
 						     : cr_cursor_left(&c));
 		if (err) {
 			cr_error_free(err);
-			cr_dump_problem(d, "note %zu (type 0x%x) at offset 0x%llx: name size %u and descriptor size %u run past the end of PT_NOTE %zu; rest of its notes ignored",
+			cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, at),
+					   "note %zu (type 0x%x) at offset 0x%llx: name size %u and descriptor size %u run past the end of PT_NOTE %zu; rest of its notes ignored",
 					ec->note_index, type,
 					(unsigned long long)at, namesz, descsz,
 					i);
@@ -824,8 +848,10 @@ static void annotate_regions(struct ec *ec)
 		return;
 	/* Sorted copy of the ranges (paths borrowed). */
 	struct ec_file *f = malloc(ec->nfiles * sizeof(*f));
-	if (!f)
+	if (!f) {
+		cr_dump_oom(d, "file names of memory regions");
 		return;
+	}
 	size_t nf = 0;
 	for (size_t i = 0; i < ec->nfiles; i++)
 		if (ec->files[i].path && ec->files[i].end > ec->files[i].start)
@@ -836,6 +862,7 @@ static void annotate_regions(struct ec *ec)
 	size_t cap = d->nregions + 2 * nf;
 	struct cr_region *out = calloc(cap, sizeof(*out));
 	if (!out) {
+		cr_dump_oom(d, "file names of memory regions");
 		free(f);
 		return;
 	}
@@ -952,7 +979,8 @@ static void add_note_segment(struct ec *ec, size_t i, const GElf_Phdr *ph)
 	else
 		have = ph->p_filesz;
 	if (have < ph->p_filesz)
-		cr_dump_problem(d, "PT_NOTE %zu at offset 0x%llx: %llu of %llu bytes missing: file cut off",
+		cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, ph->p_offset + have),
+				   "PT_NOTE %zu at offset 0x%llx: %llu of %llu bytes missing: file cut off",
 				i, (unsigned long long)ph->p_offset,
 				(unsigned long long)(ph->p_filesz - have),
 				(unsigned long long)ph->p_filesz);
@@ -978,6 +1006,7 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 				   d->path, eh.e_type);
 		goto out;
 	}
+	d->reader = "elfcore";
 	d->format = strdup("ELF core file");
 	ec.is64 = eh.e_ident[EI_CLASS] == ELFCLASS64;
 	ec.big_endian = eh.e_ident[EI_DATA] == ELFDATA2MSB;
@@ -990,7 +1019,8 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 		if (machines[i].machine == eh.e_machine)
 			d->process.arch = machines[i].arch;
 	if (d->process.arch == CR_ARCH_UNKNOWN)
-		cr_dump_problem(d, "unknown machine type %u (e_machine)",
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "unknown machine type %u (e_machine)",
 				eh.e_machine);
 
 	if (elf_getphdrnum(ec.elf, &ec.phnum) != 0) {
@@ -1004,7 +1034,8 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 			GElf_Phdr ph;
 			if (!gelf_getphdr(ec.elf, (int)i, &ph)) {
 				if (pass == 0)
-					cr_dump_problem(d, "program header %zu: %s",
+					cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+							   "program header %zu: %s",
 							i, elf_errmsg(-1));
 				continue;
 			}
@@ -1014,12 +1045,15 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 				add_note_segment(&ec, i, &ph);
 		}
 	if (ec.threads_dropped)
-		cr_dump_problem(d, "%zu threads beyond the first %zu not read",
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "%zu threads beyond the first %zu not read",
 				ec.threads_dropped, d->nthreads);
 	if (d->nthreads == 0)
-		cr_dump_problem(d, "no thread (NT_PRSTATUS) in the core");
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "no thread (NT_PRSTATUS) in the core");
 	else if (!ec.have_prpsinfo)
-		cr_dump_problem(d, "no NT_PRPSINFO in the core: process name, arguments, parent and user ids are missing");
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "no NT_PRPSINFO in the core: process name, arguments, parent and user ids are missing");
 	cr_dump_finish(d);	/* memory reads need sorted segments */
 	finish_threads(&ec);
 	annotate_regions(&ec);

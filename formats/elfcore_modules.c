@@ -87,6 +87,7 @@ struct cands {
 	size_t searches;	/* link_map_image() look-backs done */
 	size_t name_bytes;	/* sum of the names' sizes */
 	bool over_budget;	/* a candidate was dropped for EC_MAX_NAME_BYTES */
+	bool oom;		/* one was dropped for want of memory */
 	struct region_image *memo;	/* per region, NULL until needed */
 };
 
@@ -105,8 +106,10 @@ static struct cand *cand_new(struct cands *c)
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 		struct cand *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
+		if (!v) {
+			c->oom = true;
 			return NULL;
+		}
 		c->v = v;
 		c->cap = cap;
 	}
@@ -443,7 +446,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 	size_t power = 1, lam = 0, n;
 	for (n = 0; map && n < EC_MAX_LINK_MAP; n++) {
 		if (map == saved) {
-			cr_dump_problem(d, "modules: the link map loops back to entry 0x%llx; the rest of it is not followed",
+			cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_WARNING, map),
+					   "modules: the link map loops back to entry 0x%llx; the rest of it is not followed",
 					(unsigned long long)map);
 			return;
 		}
@@ -457,7 +461,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 		    !cr_dump_read_word(d, map + w, &l_name) ||
 		    !cr_dump_read_word(d, map + 2u * w, &l_ld) ||
 		    !cr_dump_read_word(d, map + 3u * w, &next)) {
-			cr_dump_problem(d, "modules: link map entry at 0x%llx is not in the dump; the rest of the link map is lost",
+			cr_dump_problem_at(d, CR_AT_ADDRESS(CR_SEVERITY_ERROR, map),
+					   "modules: link map entry at 0x%llx is not in the dump; the rest of the link map is lost",
 					(unsigned long long)map);
 			return;
 		}
@@ -471,7 +476,8 @@ static void from_link_map(struct ec *ec, struct cands *c, uint64_t dyn,
 		propose_image(c, &im, name, path_rank(name, NAME_LINK_MAP));
 	}
 	if (map && n == EC_MAX_LINK_MAP)
-		cr_dump_problem(d, "modules: the link map has more than %d entries; the rest is not followed",
+		cr_dump_problem_at(d, CR_AT(CR_SEVERITY_ERROR),
+				   "modules: the link map has more than %d entries; the rest is not followed",
 				EC_MAX_LINK_MAP);
 }
 
@@ -540,8 +546,10 @@ static void from_nt_file(struct ec *ec, struct cands *c)
 	if (ec->nfiles == 0)
 		return;
 	struct ec_file **v = malloc(ec->nfiles * sizeof(*v));
-	if (!v)
+	if (!v) {
+		cr_dump_oom(d, "modules from mapped files (NT_FILE)");
 		return;
+	}
 	size_t n = 0;
 	for (size_t i = 0; i < ec->nfiles; i++)
 		if (ec->files[i].path && ec->files[i].path[0] &&
@@ -664,6 +672,8 @@ static void emit(struct cr_dump *d, struct cands *c)
 	}
 	c->n = out;
 	struct cr_module *m = calloc(out ? out : 1, sizeof(*m));
+	if (c->oom || !m)
+		cr_dump_oom(d, "modules");
 	if (!m) {
 		for (size_t i = 0; i < out; i++)
 			free(c->v[i].name);
@@ -692,7 +702,8 @@ void elfcore_find_modules(struct ec *ec)
 	from_nt_file(ec, &c);
 	from_headers(ec, &c);
 	if (c.over_budget)
-		cr_dump_problem(ec->d, "modules: more than %u bytes of module names; the modules beyond are not listed",
+		cr_dump_problem_at(ec->d, CR_AT(CR_SEVERITY_ERROR),
+				   "modules: more than %u bytes of module names; the modules beyond are not listed",
 				EC_MAX_NAME_BYTES);
 	emit(ec->d, &c);
 	free(c.v);

@@ -116,31 +116,56 @@ static bool md_reads(uint32_t type)
 	return false;
 }
 
+/* The line of a problem about stream S (or the dump) into D's list; with
+ * no place of its own, it is at the stream's offset. */
+static void md_vproblem(struct md_state *md, const struct md_stream *s,
+			const struct cr_diag_at *at, const char *fmt,
+			va_list ap)
+{
+	char *msg = cr_strdup_vprintf(fmt, ap);
+	struct cr_diag_at where = *at;
+	if (s && where.place == CR_PLACE_NONE) {
+		where.place = CR_PLACE_OFFSET;
+		where.where = s->rva;
+	}
+	const char *name = s ? md_stream_name(s->type) : NULL;
+	if (!msg)
+		cr_dump_oom(md->d, "problem texts");
+	if (!s)
+		cr_dump_problem_at(md->d, &where, "minidump: %s", msg ? msg : fmt);
+	else if (name)
+		cr_dump_problem_at(md->d, &where, "minidump %s (stream %u at 0x%x): %s",
+				   name, s->index, s->rva, msg ? msg : fmt);
+	else
+		cr_dump_problem_at(md->d, &where,
+				   "minidump stream 0x%x (stream %u at 0x%x): %s",
+				   s->type, s->index, s->rva, msg ? msg : fmt);
+	free(msg);
+}
+
 void md_problem(struct md_state *md, const struct md_stream *s,
 		const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = cr_strdup_vprintf(fmt, ap);
+	md_vproblem(md, s, CR_AT(CR_SEVERITY_WARNING), fmt, ap);
 	va_end(ap);
-	const char *name = s ? md_stream_name(s->type) : NULL;
-	if (!s)
-		cr_dump_problem(md->d, "minidump: %s", msg ? msg : fmt);
-	else if (name)
-		cr_dump_problem(md->d, "minidump %s (stream %u at 0x%x): %s",
-				name, s->index, s->rva, msg ? msg : fmt);
-	else
-		cr_dump_problem(md->d,
-				"minidump stream 0x%x (stream %u at 0x%x): %s",
-				s->type, s->index, s->rva, msg ? msg : fmt);
-	free(msg);
+}
+
+void md_problem_at(struct md_state *md, const struct md_stream *s,
+		   const struct cr_diag_at *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	md_vproblem(md, s, at, fmt, ap);
+	va_end(ap);
 }
 
 /* Record ERR as a problem of stream S (or of the dump) and free it. */
 static void md_problem_err(struct md_state *md, const struct md_stream *s,
 			   struct cr_error *err)
 {
-	md_problem(md, s, "%s", err->message);
+	md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 	cr_error_free(err);
 }
 
@@ -533,6 +558,7 @@ struct cr_error *md_read(struct cr_dump *d)
 	if (!md)
 		return &cr_enomem;
 	md->d = d;
+	d->reader = "minidump";
 	md->cpu_arch = MD_CPU_UNKNOWN;
 	md->file = cr_cursor_make(d->map, d->map_len, false, 0,
 				  d->path ? d->path : "minidump");

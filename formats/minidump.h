@@ -178,10 +178,15 @@ struct md_state {
 const char *md_stream_name(uint32_t type);
 /*
  * Record a problem about stream S: "minidump ThreadList (stream 2 at
- * 0x1c0): ...".
+ * 0x1c0): ...", of warning severity at the stream's offset.
  */
 void md_problem(struct md_state *md, const struct md_stream *s,
 		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same with a severity and place (diag.h); CR_AT(sev) places it at
+ * the stream's offset. */
+void md_problem_at(struct md_state *md, const struct md_stream *s,
+		   const struct cr_diag_at *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Free ERR, which the caller may ignore (a read that cannot fail). */
 void md_ignore(struct cr_error *err);
 /* A cursor over the bytes of stream S (recording a problem on failure). */

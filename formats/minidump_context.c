@@ -226,11 +226,13 @@ bool md_read_context(struct md_state *md, uint32_t size, uint32_t rva,
 
 	memset(regs, 0, sizeof(*regs));
 	if (size == 0 || rva == 0) {
-		md_problem(md, NULL, "%s: no CPU context recorded", who);
+		md_problem_at(md, NULL, CR_AT(CR_SEVERITY_ERROR),
+			      "%s: no CPU context recorded", who);
 		return false;
 	}
 	if ((err = md_sub(md, rva, size, "context", &c))) {
-		md_problem(md, NULL, "%s: %s", who, err->message);
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva), "%s: %s",
+			      who, err->message);
 		cr_error_free(err);
 		return false;
 	}
@@ -256,14 +258,14 @@ bool md_read_context(struct md_state *md, uint32_t size, uint32_t rva,
 		}
 	}
 	if (k == CTX_NONE) {
-		md_problem(md, NULL,
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva),
 			   "%s: context of %u bytes for an unsupported or unknown CPU (0x%x)",
 			   who, size, md->cpu_arch);
 		return false;
 	}
 	const struct md_ctx_layout *L = layout_of(k);
 	if (size < L->size) {
-		md_problem(md, NULL,
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva),
 			   "%s: context of %u bytes, expected %u for %s", who,
 			   size, L->size, L->name);
 		return false;
@@ -276,13 +278,14 @@ bool md_read_context(struct md_state *md, uint32_t size, uint32_t rva,
 	if (!err)
 		err = cr_cursor_word(&t, k == CTX_ARM64_OLD ? 8 : 4, &flags);
 	if (err) {
-		md_problem(md, NULL, "%s: %s", who, err->message);
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva), "%s: %s",
+			      who, err->message);
 		cr_error_free(err);
 		return false;
 	}
 	uint64_t cpu = flags & MD_CONTEXT_CPU_MASK & ~(uint64_t)MD_CONTEXT_XSTATE;
 	if (cpu != L->cpu_flag && !(k == CTX_X86 && cpu == 0)) {
-		md_problem(md, NULL,
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva),
 			   "%s: context flags 0x%llx do not describe an %s context",
 			   who, (unsigned long long)flags, L->name);
 		return false;
@@ -290,7 +293,8 @@ bool md_read_context(struct md_state *md, uint32_t size, uint32_t rva,
 
 	if ((err = decode(c, k, regs))) {
 		memset(regs, 0, sizeof(*regs));
-		md_problem(md, NULL, "%s: %s", who, err->message);
+		md_problem_at(md, NULL, CR_AT_OFFSET(CR_SEVERITY_ERROR, rva), "%s: %s",
+			      who, err->message);
 		cr_error_free(err);
 		return false;
 	}

@@ -177,8 +177,10 @@ void md_read_linux_cmd_line(struct md_state *md, const struct md_stream *s)
 	if (n == 0)
 		return;
 	char *cl = malloc(n + 1);
-	if (!cl)
+	if (!cl) {
+		cr_dump_oom(md->d, "the command line (LinuxCmdLine)");
 		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		cl[i] = b[i] ? (char)b[i] : ' ';
 	cl[n] = 0;
@@ -203,8 +205,10 @@ void md_read_linux_auxv(struct md_state *md, const struct md_stream *s)
 	if (n == 0)
 		return;
 	struct cr_auxv *a = calloc(n, sizeof(*a));
-	if (!a)
+	if (!a) {
+		cr_dump_oom(md->d, "the auxiliary vector (LinuxAuxv)");
 		return;
+	}
 	size_t k = 0;
 	for (; k < n; k++) {
 		struct cr_error *err;
@@ -329,7 +333,7 @@ void md_read_linux_maps(struct md_state *md, const struct md_stream *s)
 			size_t ncap = cap ? 2 * cap : 64;
 			struct cr_region *nr = realloc(r, ncap * sizeof(*nr));
 			if (!nr) {
-				md_problem(md, s, "out of memory for %zu regions", ncap);
+				cr_dump_oom(md->d, "memory regions (LinuxMaps)");
 				break;
 			}
 			r = nr;

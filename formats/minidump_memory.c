@@ -96,7 +96,7 @@ void md_read_memory_list(struct md_state *md, const struct md_stream *s)
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	if ((err = cr_cursor_u32(&c, &count))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -112,7 +112,7 @@ void md_read_memory_list(struct md_state *md, const struct md_stream *s)
 		if ((err = cr_cursor_u64(&c, &start)) ||
 		    (err = cr_cursor_u32(&c, &size)) ||
 		    (err = cr_cursor_u32(&c, &rva))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			return;
 		}
@@ -130,7 +130,7 @@ void md_read_memory64_list(struct md_state *md, const struct md_stream *s)
 		return;
 	if ((err = cr_cursor_u64(&c, &count)) ||
 	    (err = cr_cursor_u64(&c, &rva))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -144,7 +144,7 @@ void md_read_memory64_list(struct md_state *md, const struct md_stream *s)
 		uint64_t start, size;
 		if ((err = cr_cursor_u64(&c, &start)) ||
 		    (err = cr_cursor_u64(&c, &size))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			return;
 		}
@@ -178,7 +178,7 @@ void md_read_memory_info_list(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u32(&c, &entry_size)) ||
 	    (err = cr_cursor_u64(&c, &count)) ||
 	    (err = cr_cursor_seek(&c, header_size))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -193,7 +193,7 @@ void md_read_memory_info_list(struct md_state *md, const struct md_stream *s)
 		return;
 	d->regions = calloc(n, sizeof(*d->regions));
 	if (!d->regions) {
-		md_problem(md, s, "out of memory for %zu regions", n);
+		cr_dump_oom(md->d, "memory regions (MemoryInfoList)");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -210,7 +210,7 @@ void md_read_memory_info_list(struct md_state *md, const struct md_stream *s)
 		    (err = cr_cursor_u32(&e, &state)) ||
 		    (err = cr_cursor_u32(&e, &prot)) ||
 		    (err = cr_cursor_u32(&e, &type))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			return;
 		}

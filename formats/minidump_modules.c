@@ -156,7 +156,7 @@ void md_read_module_list(struct md_state *md, const struct md_stream *s)
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	if ((err = cr_cursor_u32(&c, &count))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -166,7 +166,7 @@ void md_read_module_list(struct md_state *md, const struct md_stream *s)
 		return;
 	d->modules = calloc(n, sizeof(*d->modules));
 	if (!d->modules) {
-		md_problem(md, s, "out of memory for %zu modules", n);
+		cr_dump_oom(md->d, "modules (ModuleList)");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -238,7 +238,7 @@ void md_read_unloaded_module_list(struct md_state *md,
 	    (err = cr_cursor_u32(&c, &entry_size)) ||
 	    (err = cr_cursor_u32(&c, &count)) ||
 	    (err = cr_cursor_seek(&c, header_size))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -253,7 +253,7 @@ void md_read_unloaded_module_list(struct md_state *md,
 		return;
 	d->unloaded = calloc(n, sizeof(*d->unloaded));
 	if (!d->unloaded) {
-		md_problem(md, s, "out of memory for %zu unloaded modules", n);
+		cr_dump_oom(md->d, "unloaded modules (UnloadedModuleList)");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

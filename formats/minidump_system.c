@@ -71,7 +71,7 @@ static const struct {
 static void fail(struct md_state *md, const struct md_stream *s,
 		 struct cr_error *err)
 {
-	md_problem(md, s, "%s", err->message);
+	md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 	cr_error_free(err);
 }
 
@@ -398,7 +398,7 @@ static bool add_annotation(struct md_state *md, const struct md_stream *s,
 			free(key);
 			free(value);
 		}
-		md_problem(md, s, "out of memory for annotations");
+		cr_dump_oom(md->d, "annotations");
 		return false;
 	}
 	return true;

@@ -56,7 +56,7 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	if ((err = cr_cursor_u32(&c, &count))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -70,7 +70,7 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 	if (!d->threads || !md->stacks || !md->tid_index) {
 		free(d->threads);
 		d->threads = NULL;
-		md_problem(md, s, "out of memory for %zu threads", n);
+		cr_dump_oom(md->d, "threads (ThreadList)");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -89,7 +89,7 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 		    (err = cr_cursor_u32(&c, &stack_rva)) ||
 		    (err = cr_cursor_u32(&c, &ctx_size)) ||
 		    (err = cr_cursor_u32(&c, &ctx_rva))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			break;
 		}
@@ -101,8 +101,8 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 			t->stack_lo = stack_start;
 			t->stack_hi = hi;
 		} else if (stack_size) {
-			md_problem(md, s,
-				   "thread %zu (tid 0x%x): stack 0x%llx+0x%x wraps around",
+			md_problem_at(md, s, CR_AT_ADDRESS(CR_SEVERITY_ERROR, stack_start),
+				      "thread %zu (tid 0x%x): stack 0x%llx+0x%x wraps around",
 				   i, tid, (unsigned long long)stack_start,
 				   stack_size);
 		}
@@ -140,7 +140,7 @@ void md_read_thread_info_list(struct md_state *md, const struct md_stream *s)
 	if ((err = cr_cursor_u32(&c, &header_size)) ||
 	    (err = cr_cursor_u32(&c, &entry_size)) ||
 	    (err = cr_cursor_u32(&c, &count))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -150,7 +150,7 @@ void md_read_thread_info_list(struct md_state *md, const struct md_stream *s)
 		return;
 	}
 	if ((err = cr_cursor_seek(&c, header_size))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -170,7 +170,7 @@ void md_read_thread_info_list(struct md_state *md, const struct md_stream *s)
 		    (err = cr_cursor_u64(&e, &exit_time)) ||
 		    (err = cr_cursor_u64(&e, &kernel)) ||
 		    (err = cr_cursor_u64(&e, &user))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			return;
 		}
@@ -196,7 +196,7 @@ void md_read_thread_names(struct md_state *md, const struct md_stream *s)
 	if (!md_stream_cursor(md, s, &c))
 		return;
 	if ((err = cr_cursor_u32(&c, &count))) {
-		md_problem(md, s, "%s", err->message);
+		md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 		cr_error_free(err);
 		return;
 	}
@@ -208,7 +208,7 @@ void md_read_thread_names(struct md_state *md, const struct md_stream *s)
 		char *name;
 		if ((err = cr_cursor_u32(&c, &tid)) ||
 		    (err = cr_cursor_u64(&c, &rva))) {
-			md_problem(md, s, "%s", err->message);
+			md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
 			cr_error_free(err);
 			return;
 		}

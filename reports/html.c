@@ -451,29 +451,30 @@ static void html_annotations(struct html *h, xmlNodePtr body)
 static void html_problems(struct html *h, xmlNodePtr body)
 {
 	const struct cr_analysis *a = h->a;
-	const struct cr_dump *d = a->dump;
 	xmlNodePtr sec = el(h, body, "section");
 	attr(h, sec, "id", "problems");
 	el_text(h, sec, "h2", "What is missing from this dump");
-	if (!d->nproblems && !a->nproblems && !d->problems_dropped) {
+	size_t n = report_nproblems(a);
+	char *dropped = report_problems_dropped_line(a);
+	if (!n && !dropped) {
 		el_text(h, sec, "p", "No problems were recorded while reading "
 				     "and analyzing the dump.");
 		return;
 	}
 	xmlNodePtr ul = el(h, sec, "ul");
-	for (size_t i = 0; i < d->nproblems; i++)
-		el_text(h, ul, "li", d->problems[i]);
-	if (d->problems_dropped) {
-		char num[REPORT_NUM_LEN];
-		char *s = cr_strdup_printf("... and %s more problems not kept",
-					   cr_fmt_count(num, d->problems_dropped));
-		if (!s)
+	struct report_problem_tmp tmp;
+	for (size_t i = 0; i < n; i++) {
+		const struct cr_problem *p = report_problem(a, i, &tmp);
+		char *line = report_problem_line(a, p);
+		if (!line)
 			h->oom = true;
-		el_text(h, ul, "li", s);
-		free(s);
+		xmlNodePtr li = el_text(h, ul, "li", line);
+		attr(h, li, "class", cr_severity_name(p->at.severity));
+		free(line);
 	}
-	for (size_t i = 0; i < a->nproblems; i++)
-		el_text(h, ul, "li", a->problems[i]);
+	if (dropped)
+		el_text(h, ul, "li", dropped);
+	free(dropped);
 }
 
 static void html_facts_section(struct html *h, xmlNodePtr body,

@@ -463,21 +463,38 @@ static json_t *json_annotations(struct jctx *j)
 
 static json_t *json_problems(struct jctx *j)
 {
+	static const char *const place[] = {
+		[CR_PLACE_OFFSET] = "offset", [CR_PLACE_ADDRESS] = "address",
+	};
 	const struct cr_analysis *a = j->a;
-	const struct cr_dump *d = a->dump;
 	json_t *arr = json_array();
-	for (size_t i = 0; i < d->nproblems; i++)
-		push(j, arr, jstr(d->problems[i]));
-	if (d->problems_dropped) {
-		char num[REPORT_NUM_LEN];
-		char *s = cr_strdup_printf("... and %s more problems not kept",
-					   cr_fmt_count(num, d->problems_dropped));
-		push(j, arr, s ? jstr(s) : NULL);
-		free(s);
+	struct report_problem_tmp tmp;
+	for (size_t i = 0, n = report_nproblems(a); i < n; i++) {
+		const struct cr_problem *p = report_problem(a, i, &tmp);
+		json_t *o = json_object();
+		set(j, o, "severity",
+		    json_string(cr_severity_name(p->at.severity)));
+		set(j, o, "source", json_string(cr_diag_source_name(p->at.source)));
+		set(j, o, "origin", jstr(p->at.origin ? p->at.origin : "?"));
+		if (p->at.place == CR_PLACE_OFFSET ||
+		    p->at.place == CR_PLACE_ADDRESS)
+			set(j, o, place[p->at.place], jhex(p->at.where));
+		set(j, o, "text", jstr(p->text));
+		push(j, arr, o);
 	}
-	for (size_t i = 0; i < a->nproblems; i++)
-		push(j, arr, jstr(a->problems[i]));
 	return arr;
+}
+
+/* {"error": n, "warning": n, "information": n}: problems not kept. */
+static json_t *json_problems_dropped(struct jctx *j)
+{
+	size_t per[CR_NSEVERITIES];
+	report_problems_dropped(j->a, per);
+	json_t *o = json_object();
+	for (unsigned s = 0; s < CR_NSEVERITIES; s++)
+		set(j, o, cr_severity_name((enum cr_severity)s),
+		    json_integer((json_int_t)per[s]));
+	return o;
 }
 
 /* Build the whole report object; NULL when out of memory. */
@@ -501,6 +518,7 @@ static json_t *json_report(const struct cr_analysis *a)
 	set(&j, root, "unloaded_modules", json_unloaded(&j));
 	set(&j, root, "annotations", json_annotations(&j));
 	set(&j, root, "problems", json_problems(&j));
+	set(&j, root, "problems_dropped", json_problems_dropped(&j));
 	if (j.oom) {
 		json_decref(root);
 		return NULL;

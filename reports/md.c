@@ -528,26 +528,27 @@ static void md_annotations(struct report_buf *b, const struct cr_analysis *a)
 
 static void md_problems(struct report_buf *b, const struct cr_analysis *a)
 {
-	const struct cr_dump *d = a->dump;
-	char num[REPORT_NUM_LEN];
 	report_buf_puts(b, "## What is missing from this dump\n\n");
-	if (!d->nproblems && !a->nproblems && !d->problems_dropped) {
+	size_t n = report_nproblems(a);
+	char *dropped = report_problems_dropped_line(a);
+	if (!n && !dropped) {
 		report_buf_puts(b, "No problems were recorded while reading "
 				   "and analyzing the dump.\n\n");
 		return;
 	}
-	for (size_t i = 0; i < d->nproblems; i++) {
+	struct report_problem_tmp tmp;
+	for (size_t i = 0; i < n; i++) {
+		char *line = report_problem_line(a, report_problem(a, i, &tmp));
 		report_buf_puts(b, "- ");
-		md_text(b, d->problems[i]);
+		md_text(b, line ? line : "(out of memory)");
 		report_buf_putc(b, '\n');
+		free(line);
 	}
-	if (d->problems_dropped)
-		report_buf_printf(b, "- ... and %s more problems not kept\n",
-				  cr_fmt_count(num, d->problems_dropped));
-	for (size_t i = 0; i < a->nproblems; i++) {
+	if (dropped) {
 		report_buf_puts(b, "- ");
-		md_text(b, a->problems[i]);
+		md_text(b, dropped);
 		report_buf_putc(b, '\n');
+		free(dropped);
 	}
 	report_buf_putc(b, '\n');
 }

@@ -660,3 +660,104 @@ void report_module_columns(const struct cr_dump *d,
 		out->debug_file |= d->modules[i].debug_file != NULL;
 	}
 }
+
+/* --- problems ------------------------------------------------------------- */
+
+/* The two lists in report order: the dump's, then the analysis's. */
+static const struct cr_problems *problem_list(const struct cr_analysis *a,
+					      unsigned k)
+{
+	return k == 0 ? &a->dump->problems : &a->problems;
+}
+
+size_t report_nproblems(const struct cr_analysis *a)
+{
+	size_t n = 0;
+	for (unsigned k = 0; k < 2; k++)
+		n += problem_list(a, k)->n + problem_list(a, k)->noom;
+	return n;
+}
+
+const struct cr_problem *report_problem(const struct cr_analysis *a, size_t i,
+					struct report_problem_tmp *tmp)
+{
+	for (unsigned k = 0; k < 2; k++) {
+		const struct cr_problems *l = problem_list(a, k);
+		if (i < l->n)
+			return &l->items[i];
+		i -= l->n;
+		if (i < l->noom) {
+			const struct cr_oom_note *o = &l->oom[i];
+			snprintf(tmp->text, sizeof(tmp->text),
+				 "out of memory: %s not complete", o->lost);
+			tmp->p = (struct cr_problem){
+				.at = { .severity = CR_SEVERITY_ERROR,
+					.source = o->source,
+					.origin = o->origin },
+				.text = tmp->text,
+			};
+			return &tmp->p;
+		}
+		i -= l->noom;
+	}
+	return NULL;
+}
+
+char *report_problem_line(const struct cr_analysis *a,
+			  const struct cr_problem *p)
+{
+	static const char *const place[] = {
+		[CR_PLACE_NONE] = "", [CR_PLACE_OFFSET] = ", file offset ",
+		[CR_PLACE_ADDRESS] = ", address ",
+	};
+	char where[REPORT_NUM_LEN] = "";
+	unsigned k = (unsigned)p->at.place < 3 ? (unsigned)p->at.place : 0;
+	if (k == CR_PLACE_OFFSET)
+		snprintf(where, sizeof(where), "0x%" PRIx64, p->at.where);
+	else if (k == CR_PLACE_ADDRESS)
+		report_fmt_addr(where, a->dump, p->at.where);
+	return cr_strdup_printf("%s (%s %s%s%s): %s",
+				cr_severity_name(p->at.severity),
+				cr_diag_source_name(p->at.source),
+				p->at.origin ? p->at.origin : "?", place[k],
+				where, p->text);
+}
+
+size_t report_problems_dropped(const struct cr_analysis *a,
+			       size_t per[CR_NSEVERITIES])
+{
+	size_t total = 0;
+	for (unsigned s = 0; s < CR_NSEVERITIES; s++) {
+		size_t n = a->dump->problems.dropped[s] + a->problems.dropped[s];
+		if (per)
+			per[s] = n;
+		total += n;
+	}
+	return total;
+}
+
+char *report_problems_dropped_line(const struct cr_analysis *a)
+{
+	static const char *const plural[] = {
+		[CR_SEVERITY_ERROR] = "errors", [CR_SEVERITY_WARNING] = "warnings",
+		[CR_SEVERITY_INFO] = "information",
+	};
+	size_t per[CR_NSEVERITIES];
+	size_t total = report_problems_dropped(a, per);
+	if (!total)
+		return NULL;
+	struct report_buf b = { 0 };
+	char num[REPORT_NUM_LEN];
+	report_buf_printf(&b, "... and %s more problems not kept (",
+			  cr_fmt_count(num, total));
+	const char *sep = "";
+	for (unsigned s = 0; s < CR_NSEVERITIES; s++) {
+		if (!per[s])
+			continue;
+		report_buf_printf(&b, "%s%s %s", sep, cr_fmt_count(num, per[s]),
+				  plural[s]);
+		sep = ", ";
+	}
+	report_buf_putc(&b, ')');
+	return report_buf_steal(&b);
+}

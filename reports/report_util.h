@@ -207,4 +207,29 @@ struct report_module_cols {
 void report_module_columns(const struct cr_dump *d,
 			   struct report_module_cols *out);
 
+/* --- problems ------------------------------------------------------------- */
+
+/* Room for an out-of-memory note seen as a problem ("out of memory: ..."). */
+struct report_problem_tmp {
+	struct cr_problem p;
+	char text[160];
+};
+/* The problems of the dump, then of the analysis, out-of-memory notes
+ * included, as one list of N. */
+size_t report_nproblems(const struct cr_analysis *a);
+/* Problem I of that list (built in *TMP for a note); NULL past the end. */
+const struct cr_problem *report_problem(const struct cr_analysis *a, size_t i,
+					struct report_problem_tmp *tmp);
+/* The line the Markdown and HTML reports print for P, raw (not escaped):
+ * "warning (reader elfcore, file offset 0x1a0): ..."; malloc'd, NULL
+ * when out of memory. */
+char *report_problem_line(const struct cr_analysis *a,
+			  const struct cr_problem *p);
+/* Problems dropped, per severity into PER (may be NULL); the total. */
+size_t report_problems_dropped(const struct cr_analysis *a,
+			       size_t per[CR_NSEVERITIES]);
+/* "... and 1,234 more problems not kept (2 errors, 1,232 warnings)";
+ * malloc'd, NULL when none were dropped or out of memory. */
+char *report_problems_dropped_line(const struct cr_analysis *a);
+
 #endif

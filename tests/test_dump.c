@@ -98,7 +98,7 @@ static void test_finish_overlaps(void **state)
 	assert_int_equal(d->nregions, 2);
 	assert_int_equal(d->regions[1].start, 0x200);
 	assert_int_equal(d->regions[1].file_offset, 0x80);
-	assert_int_equal(d->nproblems, 3);
+	assert_int_equal(d->problems.n, 3);
 	const struct cr_region *r = cr_dump_region_at(d, 0x2ff);
 	assert_non_null(r);
 	assert_string_equal(r->path, "/lib/x.so");
@@ -129,14 +129,50 @@ static void test_modules_threads(void **state)
 	cr_dump_free(d);
 }
 
+/* A problem keeps its severity, origin and place; information alone is
+ * not serious (exit status 0); out of memory is noted without text. */
+static void test_problem_at(void **state)
+{
+	struct cr_dump *d = cr_dump_new("test");
+	d->reader = "elfcore";
+	cr_dump_problem_at(d, CR_AT(CR_SEVERITY_INFO), "a fact");
+	assert_false(cr_problems_serious(&d->problems));
+	cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, 0x1a0),
+			   "note %d cut off", 3);
+	cr_dump_problem(d, "plain");
+	assert_true(cr_problems_serious(&d->problems));
+	assert_int_equal(d->problems.n, 3);
+	const struct cr_problem *p = &d->problems.items[1];
+	assert_int_equal(p->at.severity, CR_SEVERITY_ERROR);
+	assert_int_equal(p->at.source, CR_SOURCE_READER);
+	assert_string_equal(p->at.origin, "elfcore");
+	assert_int_equal(p->at.place, CR_PLACE_OFFSET);
+	assert_int_equal(p->at.where, 0x1a0);
+	assert_string_equal(p->text, "note 3 cut off");
+	assert_int_equal(d->problems.items[2].at.severity, CR_SEVERITY_WARNING);
+	assert_int_equal(d->problems.items[2].at.place, CR_PLACE_NONE);
+	cr_dump_oom(d, "the thread list");
+	cr_dump_oom(d, "the thread list");	/* said once */
+	assert_int_equal(d->problems.noom, 1);
+	assert_string_equal(d->problems.oom[0].lost, "the thread list");
+	assert_int_equal(cr_problems_count(&d->problems, CR_SEVERITY_ERROR), 2);
+	assert_true(cr_problems_contain(&d->problems, "cut off"));
+	cr_dump_free(d);
+}
+
 static void test_problem_cap(void **state)
 {
 	struct cr_dump *d = cr_dump_new("test");
 	for (int i = 0; i < CR_MAX_PROBLEMS + 5; i++)
 		cr_dump_problem(d, "problem %d", i);
-	assert_int_equal(d->nproblems, CR_MAX_PROBLEMS);
-	assert_int_equal(d->problems_dropped, 5);
-	assert_string_equal(d->problems[7], "problem 7");
+	assert_int_equal(d->problems.n, CR_MAX_PROBLEMS);
+	assert_int_equal(cr_problems_dropped(&d->problems), 5);
+	assert_string_equal(d->problems.items[7].text, "problem 7");
+	/* Drops are counted per severity, and errors keep the exit status. */
+	cr_dump_problem_at(d, CR_AT_OFFSET(CR_SEVERITY_ERROR, 0x40), "lost");
+	assert_int_equal(d->problems.dropped[CR_SEVERITY_WARNING], 5);
+	assert_int_equal(d->problems.dropped[CR_SEVERITY_ERROR], 1);
+	assert_int_equal(cr_problems_count(&d->problems, CR_SEVERITY_ERROR), 1);
 	cr_dump_free(d);
 }
 
@@ -219,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_finish_overlaps),
 		cmocka_unit_test(test_modules_threads),
 		cmocka_unit_test(test_problem_cap),
+		cmocka_unit_test(test_problem_at),
 		cmocka_unit_test(test_arch),
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_not_a_dump),

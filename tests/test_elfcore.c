@@ -198,7 +198,7 @@ static void test_kernel_core(void **state)
 	uint64_t sp, word;
 	assert_true(cr_thread_sp(d, &d->threads[0], &sp));
 	assert_true(cr_dump_read_word(d, sp, &word));
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	cr_dump_free(d);
 }
 
@@ -363,8 +363,8 @@ static void test_truncated(void **state)
 		assert_int_equal(fwrite(b, 1, n, f), n);
 		fclose(f);
 		struct cr_dump *d = open_ok(path);
-		assert_true(d->nproblems > 0);
-		assert_non_null(strstr(d->problems[0], "file cut off"));
+		assert_true(d->problems.n > 0);
+		assert_non_null(strstr(d->problems.items[0].text, "file cut off"));
 		assert_int_equal(d->nthreads, 3);	/* notes come first */
 		assert_int_equal(d->event.signo, SIGSEGV);
 		cr_dump_free(d);
@@ -400,7 +400,7 @@ static void test_compressed(void **state)
 		assert_int_equal(d->nthreads, 3);
 		assert_int_equal(d->event.fault_addr, VICTIM_FAULT_ADDR);
 		assert_non_null(strstr(d->format, tools[i].ext[0] == 'z' ? "zstd" : tools[i].ext));
-		assert_int_equal(d->nproblems, 0);
+		assert_int_equal(d->problems.n, 0);
 		cr_dump_free(d);
 		/* Cut in half. */
 		size_t len;
@@ -410,11 +410,11 @@ static void test_compressed(void **state)
 		fclose(f);
 		free(b);
 		d = open_ok(path);
-		assert_true(d->nproblems > 0);
+		assert_true(d->problems.n > 0);
 		bool cut = false;
-		for (size_t j = 0; j < d->nproblems; j++)
-			cut |= strstr(d->problems[j], "cut off") != NULL ||
-			       strstr(d->problems[j], "damaged") != NULL;
+		for (size_t j = 0; j < d->problems.n; j++)
+			cut |= strstr(d->problems.items[j].text, "cut off") != NULL ||
+			       strstr(d->problems.items[j].text, "damaged") != NULL;
 		assert_true(cut);
 		cr_dump_free(d);
 		unlink(path);
@@ -536,8 +536,8 @@ static void test_lying_descsz(void **state)
 	assert_null(cr_dump_from_buffer(core.p, core.len, "liar", &d));
 	assert_int_equal(d->nthreads, 1);
 	bool found = false;
-	for (size_t i = 0; i < d->nproblems; i++)
-		found |= strstr(d->problems[i], "descriptor size 4294967295") != NULL;
+	for (size_t i = 0; i < d->problems.n; i++)
+		found |= strstr(d->problems.items[i].text, "descriptor size 4294967295") != NULL;
 	assert_true(found);
 	cr_dump_free(d);
 	free(core.p);
@@ -558,8 +558,8 @@ static void test_lying_nt_file(void **state)
 	assert_null(cr_dump_from_buffer(core.p, core.len, "liar", &d));
 	assert_int_equal(d->nthreads, 1);
 	bool found = false;
-	for (size_t i = 0; i < d->nproblems; i++)
-		found |= strstr(d->problems[i], "count 4294967295 exceeds") != NULL;
+	for (size_t i = 0; i < d->problems.n; i++)
+		found |= strstr(d->problems.items[i].text, "count 4294967295 exceeds") != NULL;
 	assert_true(found);
 	assert_null(cr_dump_region_at(d, 0x10000)->path);
 	/* The honest version names the region. */
@@ -581,8 +581,8 @@ static void test_lying_nt_file(void **state)
 
 static bool has_problem(const struct cr_dump *d, const char *needle)
 {
-	for (size_t i = 0; i < d->nproblems; i++)
-		if (strstr(d->problems[i], needle))
+	for (size_t i = 0; i < d->problems.n; i++)
+		if (strstr(d->problems.items[i].text, needle))
 			return true;
 	return false;
 }

@@ -104,8 +104,8 @@ static void test_cut_under_reads(void **state)
 	snprintf(want, sizeof(want), "shrank from %u to %u bytes",
 		 MEM_OFF + MEM_SIZE, MEM_OFF + KEEP);
 	size_t found = 0;
-	for (size_t i = 0; i < d->nproblems; i++)
-		if (strstr(d->problems[i], want))
+	for (size_t i = 0; i < d->problems.n; i++)
+		if (strstr(d->problems.items[i].text, want))
 			found++;
 	assert_int_equal(found, 1);
 	free(buf);

@@ -55,16 +55,16 @@ static struct cr_dump *open_ok(struct mds *m)
 
 static bool has_problem(const struct cr_dump *d, const char *needle)
 {
-	for (size_t i = 0; i < d->nproblems; i++)
-		if (strstr(d->problems[i], needle))
+	for (size_t i = 0; i < d->problems.n; i++)
+		if (strstr(d->problems.items[i].text, needle))
 			return true;
 	return false;
 }
 
 static void print_problems(const struct cr_dump *d)
 {
-	for (size_t i = 0; i < d->nproblems; i++)
-		print_message("problem: %s\n", d->problems[i]);
+	for (size_t i = 0; i < d->problems.n; i++)
+		print_message("problem: %s\n", d->problems.items[i].text);
 }
 
 #define assert_problem(d, s) do { \
@@ -75,9 +75,9 @@ static void print_problems(const struct cr_dump *d)
 	} while (0)
 
 #define assert_no_problems(d) do { \
-		if ((d)->nproblems) { \
+		if ((d)->problems.n) { \
 			print_problems(d); \
-			fail_msg("%zu unexpected problems", (d)->nproblems); \
+			fail_msg("%zu unexpected problems", (d)->problems.n); \
 		} \
 	} while (0)
 
@@ -753,7 +753,7 @@ static void test_facts_limit(void **state)
 		cr_dump_fact(d, "stream 0x99", "%d bytes, not read", i);
 	assert_int_equal(d->nfacts, CR_MAX_FACTS);
 	assert_int_equal(d->facts_dropped, 5);
-	assert_int_equal(d->nproblems, 1);
+	assert_int_equal(d->problems.n, 1);
 	assert_problem(d, "more facts than are kept");
 	assert_string_equal(d->facts[CR_MAX_FACTS - 1].value, "999 bytes, not read");
 	cr_dump_free(d);
@@ -903,7 +903,7 @@ static void test_overlapping_memory(void **state)
 	mds_memory_list(&m, r, 3);
 	struct cr_dump *d = open_ok(&m);
 	assert_problem(d, "memory range 0x1080-0x1180 overlaps 0x1000-0x1100; dropped");
-	assert_int_equal(d->nproblems, 1);
+	assert_int_equal(d->problems.n, 1);
 	assert_int_equal(d->nsegs, 1);
 	uint8_t x;
 	assert_int_equal(cr_dump_read(d, 0x10ff, &x, 1), 1);
@@ -1002,7 +1002,7 @@ static void test_cut_off_file(void **state)
 				cr_error_free(err);
 			} else {
 				opened++;
-				with_problems += d->nproblems > 0;
+				with_problems += d->problems.n > 0;
 				cr_dump_free(d);
 			}
 			free(cut);

@@ -86,7 +86,7 @@ static uint64_t crash_address(const struct cr_dump *d)
 static void test_minidump2(void **state)
 {
 	struct cr_dump *d = open_dump("breakpad/minidump2.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.os, CR_OS_WINDOWS);
 	assert_string_equal(d->process.os_version, "5.1.2600 Service Pack 2");
 	assert_string_equal(d->process.cpu, "GenuineIntel family 6 model 13 stepping 8");
@@ -172,7 +172,7 @@ static void test_32bit_crash_addr(void **state)
 static void test_thread_name_list(void **state)
 {
 	struct cr_dump *d = open_dump("breakpad/thread_name_list.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.arch, CR_ARCH_X86);
 	assert_int_equal(d->nthreads, 6);
 	assert_int_equal(d->nmodules, 17);
@@ -193,7 +193,7 @@ static void test_thread_name_list(void **state)
 static void test_cet_xsave(void **state)
 {
 	struct cr_dump *d = open_dump("breakpad/tiny-exe-with-cet-xsave.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.arch, CR_ARCH_X86_64);
 	assert_contains(d->process.os_version, "10.0.22000");
 	assert_contains(d->process.os_version, "282");
@@ -207,7 +207,7 @@ static void test_cet_xsave(void **state)
 	cr_dump_free(d);
 
 	d = open_dump("breakpad/tiny-exe-with-cet-xsave-x86.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.arch, CR_ARCH_X86);
 	assert_contains(d->process.os_version, "10.0.22631");
 	assert_string_equal(d->process.cpu, "GenuineIntel family 6 model 151 stepping 2");
@@ -249,7 +249,7 @@ static void test_windows_access_violations(void **state)
 		snprintf(rel, sizeof(rel), "breakpad/%s", c->file);
 		print_message("  %s\n", c->file);
 		struct cr_dump *d = open_dump(rel);
-		assert_int_equal(d->nproblems, 0);
+		assert_int_equal(d->problems.n, 0);
 		assert_int_equal(d->process.arch, CR_ARCH_X86);
 		assert_int_equal(d->nthreads, 2);
 		assert_int_equal(d->nmodules, 26);
@@ -324,7 +324,7 @@ static void test_linux_breakpad(void **state)
 static void test_linux_mini(void **state)
 {
 	struct cr_dump *d = open_dump("rust-minidump/linux-mini.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.os, CR_OS_LINUX);
 	assert_contains(d->process.os_version,
 			"Linux 4.9.60-linuxkit-aufs #1 SMP Mon Nov 6 16:00:12 UTC 2017 x86_64");
@@ -365,7 +365,7 @@ static void test_linux_mini(void **state)
 static void test_macos_inlines(void **state)
 {
 	struct cr_dump *d = open_dump("rust-minidump/pipeline-inlines-macos-segv.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_int_equal(d->process.os, CR_OS_MACOS);
 	assert_string_equal(d->process.os_version, "11.6.7 20G630");
 	assert_int_equal(d->process.arch, CR_ARCH_X86_64);
@@ -401,7 +401,7 @@ static void test_macos_inlines(void **state)
 static void test_simple_crashpad(void **state)
 {
 	struct cr_dump *d = open_dump("rust-minidump/simple-crashpad.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_string_equal(d->producer, "Crashpad");
 	assert_string_equal(d->process.os_version, "10.15.7 19H114");
 	assert_int_equal(d->process.ncpus, 12);
@@ -434,7 +434,7 @@ static void test_simple_crashpad(void **state)
 static void test_invalid_parameter(void **state)
 {
 	struct cr_dump *d = open_dump("rust-minidump/invalid-parameter.dmp");
-	assert_int_equal(d->nproblems, 0);
+	assert_int_equal(d->problems.n, 0);
 	assert_contains(d->process.os_version, "10.0.17134");
 	assert_int_equal(d->process.arch, CR_ARCH_X86_64);
 	assert_int_equal(d->process.ncpus, 16);
@@ -459,11 +459,11 @@ static void test_invalid_parameter(void **state)
 static void test_fuzzer_made(void **state)
 {
 	struct cr_dump *d = open_dump("rust-minidump/invalid-range.dmp");
-	assert_true(d->nproblems > 0);	/* the LinuxMaps "text" is the header */
+	assert_true(d->problems.n > 0);	/* the LinuxMaps "text" is the header */
 	assert_int_equal(d->nthreads, 0);
 	cr_dump_free(d);
 	d = open_dump("rust-minidump/invalid-record-count.dmp");
-	assert_true(d->nproblems > 0);
+	assert_true(d->problems.n > 0);
 	assert_int_equal(d->nthreads, 0);
 	cr_dump_free(d);
 }

@@ -164,11 +164,8 @@ static int teardown(void **state)
 	free(fx.a.groups);
 	fx.a.groups = NULL;
 	fx.a.ngroups = 0;
-	for (size_t i = 0; i < fx.a.nproblems; i++)
-		free(fx.a.problems[i]);
-	free(fx.a.problems);
-	fx.a.problems = NULL;
-	fx.a.nproblems = 0;
+	cr_problems_free(&fx.a.problems);
+	memset(&fx.a.problems, 0, sizeof(fx.a.problems));
 	free(fx.a.crash.address_text);
 	free(fx.a.crash.sender);
 	free(fx.a.crash.abort_message);

@@ -65,8 +65,8 @@ struct fixture {
 	struct cr_fold fold;
 	struct cr_frame *frames;
 	struct cr_frame small[3];
-	char *dproblems[2];
-	char *aproblems[1];
+	struct cr_problem dproblems[2];
+	struct cr_problem aproblems[1];
 	struct cr_annotation notes[3];
 	struct cr_fact facts[3];
 	struct cr_module unloaded[1];
@@ -157,10 +157,16 @@ static struct fixture *fixture_new(void)
 	d->facts = x->facts;
 	d->nfacts = 3;
 
-	x->dproblems[0] = "thread 7: context RVA 0x1f400 past end of file";
-	x->dproblems[1] = "note <b>bold</b> & |pipe| `tick`\nsecond line";
-	d->problems = x->dproblems;
-	d->nproblems = 2;
+	x->dproblems[0] = (struct cr_problem){
+		.at = { .severity = CR_SEVERITY_ERROR, .origin = "minidump",
+			.place = CR_PLACE_OFFSET, .where = 0x1f400 },
+		.text = "thread 7: context RVA 0x1f400 past end of file" };
+	x->dproblems[1] = (struct cr_problem){
+		.at = { .severity = CR_SEVERITY_WARNING, .origin = "minidump" },
+		.text = "note <b>bold</b> & |pipe| `tick`\nsecond line" };
+	d->problems.items = x->dproblems;
+	d->problems.n = 2;
+	d->problems.dropped[CR_SEVERITY_WARNING] = 4;
 
 	/* The crashed thread: top frame, an inlined frame, a 100,000-frame
 	 * recursion folded into one, then main, a module-only frame and a
@@ -229,7 +235,10 @@ static struct fixture *fixture_new(void)
 		.file = "/opt/app/bin/crash|me", .has_debug_info = true };
 	x->mas[1] = (struct cr_module_analysis){ .module = &x->modules[1] };
 
-	x->aproblems[0] = "libevil.so: binary not found <sad>";
+	x->aproblems[0] = (struct cr_problem){
+		.at = { .severity = CR_SEVERITY_WARNING,
+			.source = CR_SOURCE_SYMBOLIZER, .origin = "dwfl" },
+		.text = "libevil.so: binary not found <sad>" };
 
 	*a = (struct cr_analysis){
 		.dump = d,
@@ -252,7 +261,9 @@ static struct fixture *fixture_new(void)
 		.threads = x->tas, .nthreads = 3,
 		.groups = x->groups, .ngroups = 2,
 		.modules = x->mas, .nmodules = 2,
-		.problems = x->aproblems, .nproblems = 1,
+		.problems = { .items = x->aproblems, .n = 1,
+			      .noom = 1, .oom = { { CR_SOURCE_WALKER, "unwind",
+						    "the stacks" } } },
 	};
 	return x;
 }
@@ -440,6 +451,9 @@ static void test_md_structure(void **state)
 	assert_true(md_text_contains(root, HOSTILE_PATH));
 	assert_true(md_text_contains(root, "# Crash: *boom* in `foo<int>` | see [link](http://x)"));
 	assert_true(md_text_contains(root, "note <b>bold</b> & |pipe| `tick` second line"));
+	/* Each problem line says its severity, origin and place. */
+	assert_true(md_text_contains(root, "error (reader minidump, file offset 0x1f400): thread 7:"));
+	assert_true(md_text_contains(root, "... and 4 more problems not kept (4 warnings)"));
 	assert_true(md_text_contains(root, "unwinding stopped: stack pointer left the stack ``` `"));
 	assert_true(md_text_contains(root, "coroner report: crash|me (pid 4242)"));
 	/* Unknown CPU time is "not recorded", never 0. */
@@ -1010,7 +1024,28 @@ static void test_json_content(void **state)
 			    "010203");
 	assert_string_equal(json_string_value(json_object_get(m1, "end")),
 			    "0x7f0000002000");
-	assert_int_equal(json_array_size(json_object_get(root, "problems")), 3);
+	/* Problems are objects: severity, source, origin, place, text; the
+	 * out-of-memory note is an error; drops are counted per severity. */
+	json_t *probs = json_object_get(root, "problems");
+	assert_int_equal(json_array_size(probs), 4);
+	json_t *p0 = json_array_get(probs, 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "severity")),
+			    "error");
+	assert_string_equal(json_string_value(json_object_get(p0, "source")),
+			    "reader");
+	assert_string_equal(json_string_value(json_object_get(p0, "origin")),
+			    "minidump");
+	assert_string_equal(json_string_value(json_object_get(p0, "offset")),
+			    "0x1f400");
+	assert_null(json_object_get(json_array_get(probs, 1), "offset"));
+	json_t *p3 = json_array_get(probs, 3);
+	assert_string_equal(json_string_value(json_object_get(p3, "text")),
+			    "out of memory: the stacks not complete");
+	assert_string_equal(json_string_value(json_object_get(p3, "source")),
+			    "walker");
+	json_t *pd = json_object_get(root, "problems_dropped");
+	assert_int_equal(json_integer_value(json_object_get(pd, "warning")), 4);
+	assert_int_equal(json_integer_value(json_object_get(pd, "error")), 0);
 
 	/* Schema 2: minidump-only facts through the same model. */
 	assert_int_equal(json_integer_value(json_object_get(proc, "cpu_count")), 8);

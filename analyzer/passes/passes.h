@@ -40,9 +40,18 @@ const char *cr_thread_state_phrase(const struct cr_thread_state *s);
 /* A futex operation as strace names it ("FUTEX_WAIT_PRIVATE"). */
 void cr_futex_op_text(uint64_t op, char *buf, size_t len);
 
-/* Record an analysis-level problem (printf-style); never fails. */
+/* Record an analysis-level problem (printf-style) of warning severity
+ * from the analyzer; never fails (past the limit it is counted). */
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with severity, source, origin and place (diag.h):
+ * &(struct cr_diag_at){ CR_SEVERITY_ERROR, CR_SOURCE_WALKER, "unwind" }. */
+void cr_analysis_problem_at(struct cr_analysis *a,
+			    const struct cr_diag_at *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Memory ran out and LOST (static) is missing; allocates nothing. */
+void cr_analysis_oom(struct cr_analysis *a, enum cr_diag_source source,
+		     const char *origin, const char *lost);
 
 /*
  * The crash kinds (crash.c), for tests and docs: kind I's stable id

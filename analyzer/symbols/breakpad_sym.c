@@ -1109,12 +1109,17 @@ bool breakpad_sources(struct cr_breakpad *bp, struct cr_step_source *step,
 	return any;
 }
 
+/* A problem of the Breakpad symbol files (source: symbolizer). */
+#define BREAKPAD_AT(sev) (&(const struct cr_diag_at){ .severity = (sev), \
+	.source = CR_SOURCE_SYMBOLIZER, .origin = "breakpad" })
+
 void breakpad_report(struct cr_breakpad *bp, struct cr_analysis *a)
 {
 	for (size_t i = 0; bp && i < bp->nmodules && i < a->nmodules; i++) {
 		struct cr_module_analysis *ma = &a->modules[i];
 		if (bp->errors[i])
-			cr_analysis_problem(a, "Breakpad symbol file not used: %s",
+			cr_analysis_problem_at(a, BREAKPAD_AT(CR_SEVERITY_INFO),
+					       "Breakpad symbol file not used: %s",
 					    bp->errors[i]);
 		if (!bp->files[i])
 			continue;
@@ -1124,7 +1129,8 @@ void breakpad_report(struct cr_breakpad *bp, struct cr_analysis *a)
 		struct bp_stats st;
 		bp_symfile_stats(bp->files[i], &st);
 		if (st.bad_lines)
-			cr_analysis_problem(a, "%s: %zu malformed lines skipped (the first is line %zu)",
+			cr_analysis_problem_at(a, BREAKPAD_AT(CR_SEVERITY_WARNING),
+					       "%s: %zu malformed lines skipped (the first is line %zu)",
 					    bp->paths[i], st.bad_lines, st.first_bad_line);
 	}
 }

@@ -35,6 +35,7 @@
 
 #include "cursor.h"
 #include "debuginfo.h"
+#include "dwarf_layout.h"
 #include "passes.h"
 #include "safe_open.h"
 #include "walk.h"
@@ -93,7 +94,13 @@ struct cr_symtab {
 	const struct cr_sym_provider *providers[CR_MAX_PROVIDERS];
 	size_t nproviders;
 	size_t unreported;	/* modules left out (CR_MAX_DWFL_MODULES) */
+	struct cr_layout_cache *layouts;	/* dwarf_layout.c */
 };
+
+struct cr_layout_cache **cr_symtab_layout_cache(struct cr_symtab *st)
+{
+	return &st->layouts;
+}
 
 void cr_symtab_add_provider(struct cr_symtab *st,
 			    const struct cr_sym_provider *prov)
@@ -553,6 +560,7 @@ void cr_symtab_free(struct cr_symtab *st)
 {
 	if (!st)
 		return;
+	cr_layout_cache_free(st->layouts);	/* its DIEs point into dwfl */
 	if (st->dwfl)
 		dwfl_end(st->dwfl);
 	if (st->arch_elf)

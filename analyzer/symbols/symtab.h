@@ -83,6 +83,10 @@ void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 			   struct cr_module_analysis *out);
 bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
 			   const char *name, uint64_t *addr);
+/* Where the session remembers struct layouts found in DWARF
+ * (dwarf_layout.c); freed with the session. */
+struct cr_layout_cache;
+struct cr_layout_cache **cr_symtab_layout_cache(struct cr_symtab *st);
 
 /* Unwinding (unwind.c): fill a->threads[i].stack for every thread. */
 struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,

@@ -589,7 +589,11 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 	if (!attached) {
 		const char *why = arch && unwind_nregs(d->process.arch) ?
 			dwfl_errmsg(-1) : "architecture not supported by the unwinder";
-		cr_analysis_problem(a, "stacks not unwound: %s", why);
+		cr_analysis_problem_at(a, &(const struct cr_diag_at){
+					       .severity = CR_SEVERITY_ERROR,
+					       .source = CR_SOURCE_WALKER,
+					       .origin = "unwind" },
+				       "stacks not unwound: %s", why);
 		for (size_t i = 0; i < d->nthreads; i++) {
 			struct cr_stack *s = &a->threads[i].stack;
 			uint64_t pc;
@@ -615,7 +619,11 @@ struct cr_error *cr_unwind_all(struct cr_analysis *a, struct cr_symtab *st,
 	if (c.oom)
 		return &cr_enomem;
 	if (rc != 0)
-		cr_analysis_problem(a, "unwinding stopped early: %s",
+		cr_analysis_problem_at(a, &(const struct cr_diag_at){
+					       .severity = CR_SEVERITY_ERROR,
+					       .source = CR_SOURCE_WALKER,
+					       .origin = "unwind" },
+				       "unwinding stopped early: %s",
 				    dwfl_errmsg(-1));
 	return NULL;
 }

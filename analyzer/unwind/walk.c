@@ -178,8 +178,12 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
 			break;
 		if (n == cap) {
 			struct walk_frame *nf = realloc(*frames, 2 * cap * sizeof(*nf));
-			if (!nf)
+			if (!nf) {
+				/* The stack's end line says it (if even
+				 * that fits). */
+				*why = cr_strdup_printf("out of memory: stack cut after %zu frames", n);
 				break;
+			}
 			*frames = nf;
 			cap *= 2;
 		}

@@ -616,7 +616,14 @@ void pe_report(struct cr_pe *pe, struct cr_analysis *a)
 			ma->file = strdup(pm->used);
 		if (pm->refused && !pm->used) {
 			ma->mismatch = true;
-			cr_analysis_problem(a, "module %s: %s is another build "
+			cr_analysis_problem_at(a, &(const struct cr_diag_at){
+						       /* the file is not used, as if
+							* absent: nothing of the dump
+							* is missing */
+						       .severity = CR_SEVERITY_INFO,
+						       .source = CR_SOURCE_SYMBOLIZER,
+						       .origin = "pe" },
+					       "module %s: %s is another build "
 					    "(TimeDateStamp or SizeOfImage differ): not used",
 					    pe->d->modules[i].path, pm->refused);
 		}

@@ -105,7 +105,7 @@ def run(opts, wd, core, sysroot, expect=(0, 1), exe=None):
 
 
 def unsupported(rep):
-    text = " ".join(rep.get("problems") or []).lower()
+    text = " ".join(L.problem_texts(rep)).lower()
     return re.search(r"unsupported|not supported|not decoded|architecture", text)
 
 
@@ -137,7 +137,7 @@ def case_backtrace(opts, arch, wd):
     by_tid = {t["tid"]: t for t in rep["threads"]}
     sig, main = by_tid[sig_tid], by_tid[main_tid]
     if not L.frames(sig) and not L.frames(main) and unsupported(rep):
-        L.skip("coroner does not unwind %s: %s" % (arch, rep["problems"]))
+        L.skip("coroner does not unwind %s: %s" % (arch, L.problem_texts(rep)))
     check(rep["process"].get("pid") == main_tid, "process.pid %r, expected %d"
           % (rep["process"].get("pid"), main_tid))
     check(in_order(names(sig), sig_frames), "signalled thread %d: frames do not contain %s in order"

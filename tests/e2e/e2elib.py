@@ -49,6 +49,12 @@ def skip(msg):
     sys.exit(SKIP)
 
 
+def problem_texts(rep):
+    """The text of each problem of a JSON report (the problems are objects
+    with severity, source, origin, offset or address, and text)."""
+    return [p["text"] for p in rep.get("problems") or []]
+
+
 def check(cond, msg, *context):
     """Fail the test with MSG (and CONTEXT, pretty-printed) unless COND."""
     if not cond:

@@ -125,7 +125,7 @@ def check_symbol_file_report(opts, tmp, errors):
     main = [m for m in rep["modules"] if m.get("main")][0]
     if not (main.get("has_debug_info") and (main.get("debug_info_file") or "").endswith("test_app.sym")):
         errors.append("damaged test_app.sym: not listed as test_app.exe's debug info: %r" % main)
-    if not any("2 malformed lines" in pr for pr in rep["problems"]):
+    if not any("2 malformed lines" in pr for pr in (q["text"] for q in rep["problems"])):
         errors.append("damaged test_app.sym: no problem about its malformed lines: %r" % rep["problems"])
     top = rep["threads"][rep["crash"]["thread_index"]]["stack"]["frames"][0]
     if top.get("function") != "`anonymous namespace'::CrashFunction":

@@ -254,7 +254,7 @@ def case_crash_normal(opts):
     L.validate_json(rep, paths["json"])
     t = check_crash_exception(rep)
     check_crash_stacks(opts, rep, t)
-    L.check(not [p for p in rep.get("problems") or [] if "another build" in p],
+    L.check(not [p for p in L.problem_texts(rep) if "another build" in p],
             "a module file was refused as another build", rep.get("problems"))
     k32 = [m for m in rep["modules"] if (m.get("path") or "").lower().endswith("kernel32.dll")]
     L.check(k32 and (k32[0].get("file") or "").lower().endswith("kernel32.dll")
@@ -282,7 +282,7 @@ def case_crash_normal(opts):
         opts.coroner, dump, os.path.join(wd, "otherbuild-out"),
         ["--image-dir", bad, "--image-dir", opts.bindir])
     t = check_crash_exception(rep)
-    refused = [p for p in rep.get("problems") or [] if "another build" in p]
+    refused = [p for p in L.problem_texts(rep) if "another build" in p]
     L.check(len(refused) == 1 and "kernel32.dll" in refused[0].lower(),
             "the other build of kernel32.dll was not reported as refused",
             rep.get("problems"))
@@ -304,7 +304,7 @@ def case_hang(opts):
                                       expect_status=(0, 1))
     L.validate_json(rep, paths["json"])
     if status == 1:
-        problems = [p for p in rep.get("problems") or []
+        problems = [p for p in L.problem_texts(rep)
                     if "no CPU context" not in p]
         L.check(not problems, "unexpected problems in the hang dump", problems)
     L.check(not [t for t in rep["threads"] if t["crashed"]],

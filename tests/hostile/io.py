@@ -305,7 +305,7 @@ def case_shrink(opts, wd, when, to):
     import json
     rep = json.load(open(os.path.join(out, "core.coroner.json")))
     print("problems: %s" % rep["problems"][:4])
-    check(any(want in p for p in rep["problems"]), "no problem says %r" % want, rep["problems"])
+    check(any(want in p for p in L.problem_texts(rep)), "no problem says %r" % want, rep["problems"])
     check(rep["crash"].get("signal") == "SIGSEGV", "the crash is lost", rep["crash"])
 
 
