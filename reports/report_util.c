@@ -640,10 +640,11 @@ char *report_stack_end_text(const struct cr_stack *s)
 void report_module_columns(const struct cr_dump *d,
 			   struct report_module_cols *out)
 {
-	*out = (struct report_module_cols){ false, false, false };
+	*out = (struct report_module_cols){ false, false, false, false };
 	for (size_t i = 0; i < d->nmodules; i++) {
 		out->code_id |= d->modules[i].code_id != NULL;
 		out->debug_id |= d->modules[i].debug_id != NULL;
 		out->debug_file |= d->modules[i].debug_file != NULL;
+		out->version |= d->modules[i].version != NULL;
 	}
 }

@@ -13,12 +13,15 @@ MINIDUMP_HEADER, 12-byte directory entries, MINIDUMP_THREAD (48 bytes),
 MINIDUMP_MODULE (108 bytes), MINIDUMP_MEMORY_DESCRIPTOR (16 bytes),
 MINIDUMP_SYSTEM_INFO (56 bytes), an AMD64 CONTEXT of 1232 bytes
 (ContextFlags at 0x30, Rsp at 0x98, Rip at 0xf8).  Streams written:
-SystemInfo, ThreadList, ModuleList, MemoryList.
+SystemInfo, ThreadList, ModuleList, MemoryList, and an ExceptionStream
+(MINIDUMP_EXCEPTION_STREAM, 168 bytes: thread id, the 152-byte
+MINIDUMP_EXCEPTION record, the thread's context) when exception() was
+called.
 """
 
 import struct
 
-THREAD_LIST, MODULE_LIST, MEMORY_LIST, SYSTEM_INFO = 3, 4, 5, 7
+THREAD_LIST, MODULE_LIST, MEMORY_LIST, EXCEPTION, SYSTEM_INFO = 3, 4, 5, 6, 7
 CONTEXT_AMD64_FULL = 0x0010001f
 
 
@@ -28,6 +31,7 @@ class Minidump:
         self.mems = []      # (addr, bytes)
         self.modules = []   # (base, size, name)
         self.repeats = []   # (addr, size, count, step)
+        self.exc = None     # (tid, code, flags, address, params)
 
     def thread(self, tid, rip, rsp, stack_addr, stack):
         self.threads.append((tid, rip, rsp, stack_addr, bytes(stack)))
@@ -42,6 +46,13 @@ class Minidump:
         blob of zeros, the Ith one's data starting STEP*I bytes into it
         (RVAs may repeat and overlap in a MemoryList)."""
         self.repeats.append((addr, size, count, step))
+        return self
+
+    def exception(self, tid, code, address, params=(), flags=0):
+        """The exception of thread TID (which must be added with thread()):
+        CODE (0xc0000005 an access violation), raised at ADDRESS, with up
+        to 15 PARAMS."""
+        self.exc = (tid, code, flags, address, tuple(params))
         return self
 
     def module(self, base, size, name):
@@ -96,6 +107,13 @@ class Minidump:
         mm = struct.pack("<I", len(mems)) + b"".join(
             struct.pack("<QII", a, n, rva) for a, n, rva in mems)
         streams.append((MEMORY_LIST, put(mm), len(mm)))
+        if self.exc:
+            tid, code, flags, address, params = self.exc
+            crva = next(c for t, _, _, _, c in threads if t == tid)
+            ex = struct.pack("<IIIIQQII", tid, 0, code, flags, 0, address, len(params), 0)
+            ex += b"".join(struct.pack("<Q", p) for p in params).ljust(15 * 8, b"\0")
+            ex += struct.pack("<II", 1232, crva)
+            streams.append((EXCEPTION, put(ex), len(ex)))
 
         dir_rva = put(b"".join(struct.pack("<III", t, size, rva) for t, rva, size in streams))
         struct.pack_into("<4sIIIIIQ", out, 0, b"MDMP", 0xa793, len(streams), dir_rva, 0,
