@@ -18,14 +18,17 @@ const char doc_trust_legend[] =
 	"Frames marked * are the program's own code; the others are in "
 	"system libraries.";
 
-/* Grow *V (of *CAP elements of SIZE bytes) to hold N + 1. */
+/* Grow *V (of *CAP elements of SIZE bytes) to hold N + 1.  Most runs of
+ * spans are one span (a table cell), and a report of 100,000 threads has
+ * half a million cells: they start with room for one. */
 static bool grow(struct doc *d, void **v, size_t *cap, size_t n, size_t size)
 {
 	if (d->oom)
 		return false;
 	if (n < *cap)
 		return true;
-	size_t ncap = *cap ? *cap * 2 : 4, bytes;
+	size_t ncap = *cap ? *cap * 2 : size == sizeof(struct doc_span) ? 1 : 4;
+	size_t bytes;
 	if (__builtin_mul_overflow(ncap, size, &bytes)) {
 		d->oom = true;
 		return false;

@@ -17,7 +17,8 @@
  * Class names, for the style sheet: summary crash / summary no-crash;
  * nav.toc; table.facts, .stack, .members, .modules, .registers,
  * .evidence; cells td.num, td.addr, td.mono, td.trust; stack rows tr.own
- * (the program's frames), tr.system, tr.inlined, tr.fold; member rows
+ * (the program's frames, span.own-mark "*" in their
+ * number cell), tr.system, tr.inlined, tr.fold; member rows
  * tr.crashed; evidence rows tr.marked; span.tag; p.note, p.legend,
  * p.label; div.finding error|warning|information, p.finding-title,
  * span.severity, code.finding-id, div.recommendation.
@@ -206,7 +207,13 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 			attr(h, tr, "class", t->inlined ?
 			     (t->own ? "inlined own" : "inlined system") :
 			     (t->own ? "own" : "system"));
-			attr(h, el_text(h, tr, "td", t->index), "class", "num");
+			xmlNodePtr num = el(h, tr, "td");
+			attr(h, num, "class", "num");
+			/* the marker the legend explains, as in Markdown */
+			if (t->own)
+				attr(h, el_text(h, num, "span", "* "), "class",
+				     "own-mark");
+			text(h, num, t->index);
 			attr(h, el_text(h, tr, "td", t->pc), "class", "addr");
 			xmlNodePtr fn = el(h, tr, "td");
 			if (t->inlined)

@@ -131,7 +131,7 @@ static struct fixture *fixture_new(void)
 	x->modules[1] = (struct cr_module){
 		.path = HOSTILE_PATH, .base = 0x7f0000000000, .size = 0x2000,
 		.build_id = x->bid1, .build_id_len = 3,
-		.debug_file = "evil.pdb*_*",
+		.debug_file = "evil.pdb*_*", .version = "10.0.19041.1 <b>",
 	};
 	x->modules[0].code_id = "deadbeef";
 	x->modules[0].debug_id = "DEADBEEF00000000000000000000000000";
@@ -577,12 +577,16 @@ static void test_md_minidump_facts(void **state)
 
 	t = md_table_after(root, "Modules");
 	assert_non_null(t);
-	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 9);
+	/* with the Version column: a module has a version */
+	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 10);
 	assert_md_cell(t, 0, 3, "Code id");
 	assert_md_cell(t, 0, 4, "Debug id");
 	assert_md_cell(t, 1, 3, "deadbeef");
 	assert_md_cell(t, 1, 4, "DEADBEEF00000000000000000000000000");
 	assert_md_cell(t, 2, 5, "evil.pdb*_*");
+	assert_md_cell(t, 0, 6, "Version");
+	assert_md_cell(t, 1, 6, "");
+	assert_md_cell(t, 2, 6, "10.0.19041.1 <b>");
 
 	t = md_table_after(root, "Process");
 	assert_non_null(t);
