@@ -92,8 +92,10 @@ def windows_minidump():
     m.thread(tid=2, rip=0x7ff800001000, rsp=0x7ffe0100, stack_addr=0x7ffe0000,
              stack=bytes(0x1000))
     m.exception(tid=1, code=0xc0000005, address=0x140001010, params=(1, 0x45))
-    m.module(0x140000000, 0x10000, "C:\\app\\app.exe")
-    m.module(0x7ff800000000, 0x100000, "C:\\Windows\\System32\\ntdll.dll")
+    m.module(0x140000000, 0x10000, "C:\\app\\app.exe", version=(2, 1, 0, 7))
+    m.module(0x7ff800000000, 0x100000, "C:\\Windows\\System32\\ntdll.dll",
+             version=(10, 0, 19041, 1))
+    m.unloaded(0x7ff700000000, 0x20000, "C:\\app\\plugin.dll")
     text = bytearray(0x2000)
     text[0x1100:0x1105] = b"\xe8\x00\x00\x00\x00"
     m.memory(0x140000000, bytes(text))
