@@ -153,7 +153,10 @@ static void add_stack(struct builder *bd, struct doc_blocks *in, size_t idx)
 		doc_stack_frame(bd->d, b, &fr);
 		report_frame_text_free(&t);
 	}
-	b->stack.end = report_stack_end_text(s);
+	char *end = report_stack_end_text(s);
+	if (end)
+		b->stack.end = doc_strdup(bd->d, end);
+	free(end);
 }
 
 /* --- findings --------------------------------------------------------------- */
@@ -720,9 +723,11 @@ struct doc *doc_build(const struct cr_analysis *a)
 		}
 	}
 
-	d->title = report_title(a);
+	char *title = report_title(a);
+	d->title = title ? doc_strdup(d, title) : NULL;
 	if (!d->title)
 		d->oom = true;
+	free(title);
 	if (a->summary)
 		doc_span(d, &d->summary, DOC_SPAN_TEXT, a->summary);
 	d->summary_cls = a->crash.cls == CR_CRASH_NONE ? "summary no-crash"

@@ -4,6 +4,7 @@
  * decided in doc_build.c; how it looks, in md.c and html.c.
  */
 #include "document.h"
+#include "report_util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,9 +19,61 @@ const char doc_trust_legend[] =
 	"Frames marked * are the program's own code; the others are in "
 	"system libraries.";
 
-/* Grow *V (of *CAP elements of SIZE bytes) to hold N + 1.  Most runs of
- * spans are one span (a table cell), and a report of 100,000 threads has
- * half a million cells: they start with room for one. */
+/*
+ * Everything in a document comes from its arena: chunks of DOC_CHUNK bytes
+ * (a larger request gets a chunk of its own), freed together by
+ * doc_free().  A report of 100,000 threads has half a million table cells;
+ * a malloc and a free for each string, span array and row took more time
+ * than building the document.
+ */
+#define DOC_CHUNK (64 * 1024)
+
+struct doc_chunk {
+	struct doc_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+/* N zeroed bytes, aligned for any type; NULL (and oom) on failure. */
+static void *doc_alloc(struct doc *d, size_t n)
+{
+	if (d->oom)
+		return NULL;
+	size_t need;
+	if (__builtin_add_overflow(n, sizeof(max_align_t) - 1, &need)) {
+		d->oom = true;
+		return NULL;
+	}
+	need -= need % sizeof(max_align_t);
+	struct doc_chunk *c = d->chunks;
+	if (!c || c->cap - c->used < need) {
+		size_t cap = need > DOC_CHUNK ? need : DOC_CHUNK;
+		c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			d->oom = true;
+			return NULL;
+		}
+		c->used = 0;
+		c->cap = cap;
+		/* a chunk of its own goes behind the current one, which
+		 * keeps serving small requests */
+		if (need > DOC_CHUNK && d->chunks) {
+			c->next = d->chunks->next;
+			d->chunks->next = c;
+		} else {
+			c->next = d->chunks;
+			d->chunks = c;
+		}
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += need;
+	memset(p, 0, n);
+	return p;
+}
+
+/* Grow *V (of *CAP elements of SIZE bytes) to hold N + 1, in the arena
+ * (the old array is left there: at most as much again).  Most runs of
+ * spans are one span (a table cell): they start with room for one. */
 static bool grow(struct doc *d, void **v, size_t *cap, size_t n, size_t size)
 {
 	if (d->oom)
@@ -29,28 +82,45 @@ static bool grow(struct doc *d, void **v, size_t *cap, size_t n, size_t size)
 		return true;
 	size_t ncap = *cap ? *cap * 2 : size == sizeof(struct doc_span) ? 1 : 4;
 	size_t bytes;
-	if (__builtin_mul_overflow(ncap, size, &bytes)) {
-		d->oom = true;
+	if (__builtin_mul_overflow(ncap, size, &bytes))
+		bytes = SIZE_MAX;
+	void *p = doc_alloc(d, bytes);
+	if (!p)
 		return false;
-	}
-	void *p = realloc(*v, bytes);
-	if (!p) {
-		d->oom = true;
-		return false;
-	}
+	if (n)
+		memcpy(p, *v, n * size);
 	*v = p;
 	*cap = ncap;
 	return true;
 }
 
-static char *dup(struct doc *d, const char *s)
+/* S as the document keeps it: cleaned (valid UTF-8, without control
+ * characters) with FLAGS, so that renderers need not clean it again. */
+static char *clean(struct doc *d, const char *s, unsigned flags)
 {
 	if (d->oom)
 		return NULL;
-	char *p = strdup(s ? s : "");
-	if (!p)
+	d->scratch.len = 0;
+	report_clean_into(&d->scratch, s ? s : "", flags);
+	const char *c = report_buf_str(&d->scratch);
+	char *p = c ? doc_alloc(d, d->scratch.len + 1) : NULL;
+	if (!p) {
 		d->oom = true;
+		return NULL;
+	}
+	memcpy(p, c, d->scratch.len + 1);
 	return p;
+}
+
+/* A one-line text of the document. */
+static char *dup(struct doc *d, const char *s)
+{
+	return clean(d, s, REPORT_CLEAN_FLAT);
+}
+
+char *doc_strdup(struct doc *d, const char *s)
+{
+	return dup(d, s);
 }
 
 /* A zeroed element of SIZE bytes appended to the pointer array *V. */
@@ -59,12 +129,9 @@ static void *append_new(struct doc *d, void ***v, size_t *n, size_t *cap,
 {
 	if (!grow(d, (void **)v, cap, *n, sizeof(**v)))
 		return NULL;
-	void *p = calloc(1, size);
-	if (!p) {
-		d->oom = true;
-		return NULL;
-	}
-	(*v)[(*n)++] = p;
+	void *p = doc_alloc(d, size);
+	if (p)
+		(*v)[(*n)++] = p;
 	return p;
 }
 
@@ -78,7 +145,9 @@ static char *vformat(struct doc *d, const char *fmt, va_list ap)
 		d->oom = true;
 		return NULL;
 	}
-	return s;
+	char *c = dup(d, s);
+	free(s);
+	return c;
 }
 
 struct doc_section *doc_section(struct doc *d, int level, const char *id,
@@ -110,18 +179,14 @@ static void span_take(struct doc *d, struct doc_inline *in,
 		      enum doc_span_kind kind, char *text, const char *target)
 {
 	if (!in || !text ||
-	    !grow(d, (void **)&in->v, &in->cap, in->n, sizeof(*in->v))) {
-		free(text);
+	    !grow(d, (void **)&in->v, &in->cap, in->n, sizeof(*in->v)))
 		return;
-	}
 	struct doc_span *s = &in->v[in->n];
 	s->kind = kind;
 	s->text = text;
 	s->target = target ? dup(d, target) : NULL;
-	if (target && !s->target) {
-		free(text);
+	if (target && !s->target)
 		return;
-	}
 	in->n++;
 }
 
@@ -167,8 +232,8 @@ struct doc_block *doc_table(struct doc *d, struct doc_blocks *in,
 	struct doc_block *b = doc_block(d, in, DOC_TABLE, cls);
 	if (!b)
 		return NULL;
-	b->table.headers = calloc(ncols, sizeof(char *));
-	b->table.cols = calloc(ncols, sizeof(enum doc_col));
+	b->table.headers = doc_alloc(d, ncols * sizeof(char *));
+	b->table.cols = doc_alloc(d, ncols * sizeof(enum doc_col));
 	if (!b->table.headers || !b->table.cols) {
 		d->oom = true;
 		return b;
@@ -190,11 +255,9 @@ struct doc_inline *doc_row(struct doc *d, struct doc_block *b,
 	if (!t->ncols ||
 	    !grow(d, (void **)&t->rows, &t->cap, t->nrows, sizeof(*t->rows)))
 		return NULL;
-	struct doc_inline *cells = calloc(t->ncols, sizeof(*cells));
-	if (!cells) {
-		d->oom = true;
+	struct doc_inline *cells = doc_alloc(d, t->ncols * sizeof(*cells));
+	if (!cells)
 		return NULL;
-	}
 	t->rows[t->nrows].cells = cells;
 	t->rows[t->nrows].cls = cls;
 	t->nrows++;
@@ -253,7 +316,7 @@ struct doc_block *doc_text_block(struct doc *d, struct doc_blocks *in,
 {
 	struct doc_block *b = doc_block(d, in, kind, NULL);
 	if (b)
-		b->code = dup(d, text);
+		b->code = clean(d, text, 0);	/* lines kept */
 	return b;
 }
 
@@ -285,70 +348,14 @@ const struct doc_section *doc_find(const struct doc *d, const char *id)
 
 /* --- freeing ---------------------------------------------------------------- */
 
-static void inline_free(struct doc_inline *in)
-{
-	for (size_t i = 0; i < in->n; i++) {
-		free(in->v[i].text);
-		free(in->v[i].target);
-	}
-	free(in->v);
-}
-
-static void blocks_free(struct doc_blocks *bs);
-
-static void block_free(struct doc_block *b)
-{
-	inline_free(&b->text);
-	struct doc_table *t = &b->table;
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++)
-			inline_free(&t->rows[r].cells[c]);
-		free(t->rows[r].cells);
-	}
-	free(t->rows);
-	for (size_t c = 0; t->headers && c < t->ncols; c++)
-		free(t->headers[c]);
-	free(t->headers);
-	free(t->cols);
-	for (size_t i = 0; i < b->stack.n; i++) {
-		struct doc_frame *f = &b->stack.v[i];
-		free(f->fold);
-		free(f->index);
-		free(f->pc);
-		free(f->where);
-		free(f->module);
-		free(f->location);
-	}
-	free(b->stack.v);
-	free(b->stack.end);
-	free(b->code);
-	for (size_t i = 0; i < b->nitems; i++)
-		inline_free(&b->items[i]);
-	free(b->items);
-	blocks_free(&b->body);
-	free(b);
-}
-
-static void blocks_free(struct doc_blocks *bs)
-{
-	for (size_t i = 0; i < bs->n; i++)
-		block_free(bs->v[i]);
-	free(bs->v);
-}
-
 void doc_free(struct doc *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->n; i++) {
-		struct doc_section *s = d->sections[i];
-		free(s->id);
-		free(s->title);
-		blocks_free(&s->blocks);
-		free(s);
+	for (struct doc_chunk *c = d->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
-	free(d->sections);
-	free(d->title);
-	inline_free(&d->summary);
+	report_buf_free(&d->scratch);
 	free(d);
 }

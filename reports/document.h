@@ -10,13 +10,16 @@
  * they know nothing of dumps, so a new section or finding added to the
  * builder appears in both without touching them.
  *
- * Every string in a document is raw (unescaped) and owned by the document;
- * renderers escape it for their syntax.  The one exception is a
+ * Every string in a document is owned by the document, unescaped, and
+ * already cleaned by report_clean(): valid UTF-8 without control
+ * characters, on one line except the text of a DOC_CODE or DOC_MARKDOWN
+ * block.  Renderers escape it for their syntax and need not clean it.  The one exception is a
  * DOC_MARKDOWN block, Markdown we wrote (analyzer/recommendations/), that
  * the Markdown renderer inserts as it is and the HTML renderer parses with
  * cmark-gfm into elements (never pasted as HTML).
  *
- * Allocation failures set `oom` on the document; later calls then do
+ * Everything is allocated in the document's arena and freed at once by
+ * doc_free().  Allocation failures set `oom` on the document; later calls then do
  * nothing and doc_build() returns NULL, so builders need not check each
  * call.
  */
@@ -27,6 +30,7 @@
 #include <stddef.h>
 
 #include "analysis.h"
+#include "report_util.h"
 
 enum doc_span_kind {
 	DOC_SPAN_TEXT,
@@ -135,6 +139,8 @@ struct doc {
 	struct doc_section **sections;
 	size_t n, cap;
 	bool oom;
+	struct doc_chunk *chunks;	/* the arena everything is in */
+	struct report_buf scratch;	/* for cleaning strings */
 };
 
 /* --- building ------------------------------------------------------------- */
@@ -142,6 +148,9 @@ struct doc {
 /* The document of A; NULL when out of memory. */
 struct doc *doc_build(const struct cr_analysis *a);
 void doc_free(struct doc *d);
+
+/* S copied into the document (cleaned, one line); NULL when out of memory. */
+char *doc_strdup(struct doc *d, const char *s);
 
 /* A new section at the end (TITLE copied, ID copied). */
 struct doc_section *doc_section(struct doc *d, int level, const char *id,

@@ -87,14 +87,13 @@ static xmlNodePtr el(struct html *h, xmlNodePtr parent, const char *name)
 	return n;
 }
 
-/* Append S as text (cleaned: valid UTF-8, one line, no controls). */
+/* Append S as text.  S is a document string or a constant: already clean
+ * (valid UTF-8, no control characters; document.h), as libxml2 needs. */
 static void text(struct html *h, xmlNodePtr parent, const char *s)
 {
 	if (!parent || !s)
 		return;
-	char *clean = report_clean(s, REPORT_CLEAN_FLAT);
-	xmlNodePtr t = clean ? xmlNewDocText(h->doc, BAD_CAST clean) : NULL;
-	free(clean);
+	xmlNodePtr t = xmlNewDocText(h->doc, BAD_CAST s);
 	if (!t || !xmlAddChild(parent, t)) {
 		xmlFreeNode(t);
 		h->oom = true;
@@ -252,18 +251,8 @@ static void html_block(struct html *h, xmlNodePtr parent,
 		html_stack(h, parent, &b->stack);
 		break;
 	case DOC_CODE:
-		e = el(h, parent, "pre");
-		if (e && b->code) {
-			/* Lines kept: cleaned without flattening. */
-			char *clean = report_clean(b->code, 0);
-			xmlNodePtr t = clean ? xmlNewDocText(h->doc, BAD_CAST clean)
-					     : NULL;
-			free(clean);
-			if (!t || !xmlAddChild(e, t)) {
-				xmlFreeNode(t);
-				h->oom = true;
-			}
-		}
+		/* its lines kept (cleaned without flattening) */
+		text(h, el(h, parent, "pre"), b->code);
 		break;
 	case DOC_LIST:
 		e = el(h, parent, "ul");

@@ -39,18 +39,14 @@ static bool is_alnum(char c)
 }
 
 /*
- * Append S to B as inline Markdown text.  LINE_START: S begins a line, so
- * also neutralize what would start a block there (ATX heading "#", list
- * "-"/"+"/"1.", block quote ">", indented code).
+ * Append S, already cleaned (report_clean with REPORT_CLEAN_FLAT: the
+ * document's strings are), to B as inline Markdown text.  LINE_START: S
+ * begins a line, so also neutralize what would start a block there (ATX
+ * heading "#", list "-"/"+"/"1.", block quote ">", indented code).
  */
 static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 {
-	char *clean = report_clean(s ? s : "", REPORT_CLEAN_FLAT);
-	if (!clean) {
-		b->oom = true;
-		return;
-	}
-	const char *p = clean;
+	const char *p = s ? s : "";
 	if (line_start) {
 		while (*p == ' ')
 			p++;
@@ -66,7 +62,7 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 		}
 	}
 	/* Trailing spaces would make a hard line break in a paragraph. */
-	size_t n = strlen(p);
+	size_t n = strlen(p), run = 0;
 	while (n && p[n - 1] == ' ')
 		n--;
 	for (size_t i = 0; i < n; i++) {
@@ -75,11 +71,13 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 		 * it readable. */
 		bool intraword = p[i] == '_' && i > 0 && i + 1 < n &&
 				 is_alnum(p[i - 1]) && is_alnum(p[i + 1]);
-		if (strchr(md_special, p[i]) && !intraword)
-			report_buf_putc(b, '\\');
-		report_buf_putc(b, p[i]);
+		if (!strchr(md_special, p[i]) || intraword)
+			continue;
+		report_buf_add(b, p + run, i - run);
+		report_buf_putc(b, '\\');
+		run = i;
 	}
-	free(clean);
+	report_buf_add(b, p + run, n - run);
 }
 
 static void md_text(struct report_buf *b, const char *s)
@@ -90,7 +88,11 @@ static void md_text(struct report_buf *b, const char *s)
 char *report_md_escape_text(const char *s)
 {
 	struct report_buf b = { 0 };
-	md_text(&b, s);
+	char *clean = report_clean(s ? s : "", REPORT_CLEAN_FLAT);
+	if (!clean)
+		return NULL;
+	md_text(&b, clean);
+	free(clean);
 	return report_buf_steal(&b);
 }
 
@@ -122,12 +124,12 @@ char *report_md_code_block(const char *content)
 	return report_buf_steal(&b);
 }
 
-/* Append S cleaned to one line, padded with spaces to WIDTH columns
+/* Append S (a document string: clean, one line), padded to WIDTH columns
  * (counted in code points, which is what a monospace font mostly shows). */
 static void code_cell(struct report_buf *b, const char *s, size_t width)
 {
 	size_t start = b->len;
-	report_clean_into(b, s, REPORT_CLEAN_FLAT);
+	report_buf_puts(b, s);	/* clean: a document string */
 	if (b->oom)
 		return;
 	size_t cols = 0;
