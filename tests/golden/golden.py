@@ -17,6 +17,7 @@ review a rewrite's diff like code: every change of output shows there.
 
 import argparse
 import difflib
+import json
 import os
 import re
 import struct
@@ -49,13 +50,18 @@ def app_text():
 
 def stacks(core, nthreads):
     """One stack page per thread; each holds a frame pointer chain (rbp at
-    +0x200) of two frames returning to 0x401105 and 0x401205."""
+    +0x200) of two frames returning to 0x401105 and 0x401205, except the
+    last thread's: a recursion of 16 frames alternating between them (a
+    fold in the reports)."""
     data = b""
     for i in range(nthreads):
         page = bytearray(0x1000)
         base = STACK + i * 0x1000
-        struct.pack_into("<QQ", page, 0x200, base + 0x300, APP_BASE + 0x1105)
-        struct.pack_into("<QQ", page, 0x300, 0, APP_BASE + 0x1205)
+        n = 16 if i == nthreads - 1 else 2
+        for k in range(n):
+            nxt = base + 0x200 + (k + 1) * 0x10 if k + 1 < n else 0
+            ret = APP_BASE + (0x1105 if k % 2 == 0 else 0x1205)
+            struct.pack_into("<QQ", page, 0x200 + k * 0x10, nxt, ret)
         data += page
     core.load(STACK, data, flags="rw")
 
@@ -125,6 +131,23 @@ def normalize(text, tmp, ver):
     return text
 
 
+def schema_problem(text):
+    """Why the JSON report TEXT breaks docs/report-schema.json; None when it
+    follows it or python3-jsonschema is not installed."""
+    try:
+        import jsonschema
+    except ImportError:
+        return None
+    with open(os.path.join(HERE, "..", "..", "docs", "report-schema.json"),
+              encoding="utf-8") as f:
+        schema = json.load(f)
+    try:
+        jsonschema.validate(json.loads(text), schema)
+    except jsonschema.ValidationError as e:
+        return "%s at %s" % (e.message[:300], "/".join(map(str, e.absolute_path)))
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--coroner", required=True)
@@ -150,6 +173,12 @@ def main():
             out = os.path.join(tmp, "out", "%s.coroner.%s" % (name, fmt))
             with open(out, encoding="utf-8") as f:
                 got = normalize(f.read(), tmp, ver)
+            if fmt == "json":
+                problem = schema_problem(got)
+                if problem:
+                    print("FAIL: %s.json does not follow docs/report-schema.json: %s"
+                          % (args.case, problem))
+                    return 1
             golden = os.path.join(HERE, "%s.%s" % (args.case, fmt))
             if update:
                 with open(golden, "w", encoding="utf-8") as f:
