@@ -340,16 +340,27 @@ static void add_crash(struct builder *bd)
 	report_facts_free(&f);
 }
 
+/* Register/value pairs per row of the registers table: 26 rows of an
+ * x86_64 core would be most of a screen; 3 pairs keep a row narrow. */
+#define REG_PAIRS 3
+
 /* The registers of thread IDX as the dump holds them, by their names. */
 static void add_registers(struct builder *bd, size_t idx)
 {
 	const struct cr_thread *t = bd->a->threads[idx].thread;
 	enum cr_arch arch = bd->a->dump->process.arch;
-	static const char *const heads[] = { "Register", "Value" };
-	static const enum doc_col cols[] = { DOC_COL_CODE, DOC_COL_ADDRESS };
+	static const char *const heads[2 * REG_PAIRS] = {
+		"Register", "Value", "Register", "Value", "Register", "Value"
+	};
+	static const enum doc_col cols[2 * REG_PAIRS] = {
+		DOC_COL_CODE, DOC_COL_ADDRESS, DOC_COL_CODE, DOC_COL_ADDRESS,
+		DOC_COL_CODE, DOC_COL_ADDRESS
+	};
 	if (!t)
 		return;
 	struct doc_block *b = NULL;
+	struct doc_inline *row = NULL;
+	size_t k = 0;
 	char buf[REPORT_NUM_LEN], name[24];
 	for (unsigned n = 0; n < CR_MAX_REGS; n++) {
 		uint64_t v;
@@ -360,16 +371,22 @@ static void add_registers(struct builder *bd, size_t idx)
 							      "Registers");
 			if (!sec)
 				return;
-			b = doc_table(bd->d, &sec->blocks, "registers", 2, heads,
-				      cols);
+			b = doc_table(bd->d, &sec->blocks, "registers",
+				      2 * REG_PAIRS, heads, cols);
 		}
 		const char *rn = cr_arch_reg_name(arch, n);
 		if (!rn) {
 			snprintf(name, sizeof(name), "dwarf%u", n);
 			rn = name;
 		}
-		const char *cells[] = { rn, report_fmt_addr(buf, bd->a->dump, v) };
-		doc_row_texts(bd->d, b, NULL, cells);
+		if (k % REG_PAIRS == 0)
+			row = doc_row(bd->d, b, NULL);
+		if (!row)
+			return;
+		doc_span(bd->d, &row[2 * (k % REG_PAIRS)], DOC_SPAN_TEXT, rn);
+		doc_span(bd->d, &row[2 * (k % REG_PAIRS) + 1], DOC_SPAN_TEXT,
+			 report_fmt_addr(buf, bd->a->dump, v));
+		k++;
 	}
 }
 

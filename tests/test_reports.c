@@ -588,6 +588,17 @@ static void test_md_minidump_facts(void **state)
 	assert_md_cell(t, 1, 6, "");
 	assert_md_cell(t, 2, 6, "10.0.19041.1 <b>");
 
+	/* The crashing thread's registers, by name, 3 per row. */
+	t = md_table_after(root, "Registers");
+	assert_non_null(t);
+	assert_md_cell(t, 0, 0, "Register");
+	assert_md_cell(t, 1, 0, "rsp");
+	assert_md_cell(t, 1, 1, "0x00007ffc0000fff0");
+	assert_md_cell(t, 1, 2, "rip");
+	assert_md_cell(t, 1, 3, "0x0000000000401000");
+	assert_md_cell(t, 1, 4, "dwarf100");
+	assert_md_cell(t, 1, 5, "0x000000000000dead");
+
 	t = md_table_after(root, "Process");
 	assert_non_null(t);
 	assert_md_fact(t, "CPUs", "8");
