@@ -9,11 +9,24 @@
  *
  * The only raw text is the style sheet below, a constant.  There are no
  * scripts and no external resources (fonts, images, links), so the file
- * can be attached to a ticket and opened offline.  Each thread group's
- * stack is a <details> element; the focus thread's group starts open.
+ * can be attached to a ticket and opened offline.  The page is a renderer
+ * of the report document (document.h): a level 2 section is a <section>,
+ * a collapsible level 3 section (a thread group) a <details>, open when the
+ * document says so.
+ *
+ * Class names, for the style sheet: summary crash / summary no-crash;
+ * nav.toc; table.facts, .stack, .members, .modules, .registers,
+ * .evidence; cells td.num, td.addr, td.mono, td.trust; stack rows tr.own
+ * (the program's frames, span.own-mark "*" in their
+ * number cell), tr.system, tr.inlined, tr.fold; member rows
+ * tr.crashed; evidence rows tr.marked; span.tag; p.note, p.legend,
+ * p.label; div.finding error|warning|information, p.finding-title,
+ * span.severity, code.finding-id, div.recommendation.
  */
 #include "report.h"
 #include "report_util.h"
+#include "document.h"
+#include "html_markdown.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -58,7 +71,7 @@ static const char html_css[] =
 
 struct html {
 	xmlDocPtr doc;
-	const struct cr_analysis *a;
+	struct doc *d;
 	bool oom;
 };
 
@@ -74,14 +87,13 @@ static xmlNodePtr el(struct html *h, xmlNodePtr parent, const char *name)
 	return n;
 }
 
-/* Append S as text (cleaned: valid UTF-8, one line, no controls). */
+/* Append S as text.  S is a document string or a constant: already clean
+ * (valid UTF-8, no control characters; document.h), as libxml2 needs. */
 static void text(struct html *h, xmlNodePtr parent, const char *s)
 {
 	if (!parent || !s)
 		return;
-	char *clean = report_clean(s, REPORT_CLEAN_FLAT);
-	xmlNodePtr t = clean ? xmlNewDocText(h->doc, BAD_CAST clean) : NULL;
-	free(clean);
+	xmlNodePtr t = xmlNewDocText(h->doc, BAD_CAST s);
 	if (!t || !xmlAddChild(parent, t)) {
 		xmlFreeNode(t);
 		h->oom = true;
@@ -104,27 +116,76 @@ static void attr(struct html *h, xmlNodePtr n, const char *name,
 		h->oom = true;
 }
 
-static void html_facts(struct html *h, xmlNodePtr parent,
-		       const struct report_facts *f)
+static void html_inline(struct html *h, xmlNodePtr parent,
+			const struct doc_inline *in)
 {
-	if (f->oom) {
-		h->oom = true;
-		return;
-	}
-	xmlNodePtr table = el(h, parent, "table");
-	attr(h, table, "class", "facts");
-	for (size_t i = 0; i < f->n; i++) {
-		xmlNodePtr tr = el(h, table, "tr");
-		xmlNodePtr th = el_text(h, tr, "th", f->v[i].label);
-		attr(h, th, "scope", "row");
-		el_text(h, tr, "td", f->v[i].value);
+	static const char *const span_el[] = {
+		[DOC_SPAN_CODE] = "code", [DOC_SPAN_EM] = "em",
+		[DOC_SPAN_STRONG] = "strong", [DOC_SPAN_LINK] = "a",
+		[DOC_SPAN_TAG] = "span",
+	};
+	for (size_t i = 0; i < in->n && parent; i++) {
+		const struct doc_span *s = &in->v[i];
+		if (s->kind == DOC_SPAN_TEXT) {
+			text(h, parent, s->text);
+			continue;
+		}
+		if (s->kind == DOC_SPAN_TAG)
+			text(h, parent, " ");
+		xmlNodePtr e = el_text(h, parent, span_el[s->kind], s->text);
+		if (s->kind == DOC_SPAN_TAG)
+			attr(h, e, "class", "tag");
+		if (s->kind == DOC_SPAN_LINK && s->target) {
+			/* An anchor of ours: an id built from numbers and
+			 * static words, never dump text. */
+			char *href = cr_strdup_printf("#%s", s->target);
+			if (!href)
+				h->oom = true;
+			else
+				attr(h, e, "href", href);
+			free(href);
+		}
 	}
 }
 
-static void html_stack(struct html *h, xmlNodePtr parent, size_t idx)
+/* The class of a cell of a column of KIND. */
+static const char *const col_class[] = {
+	[DOC_COL_TEXT] = NULL, [DOC_COL_NUMBER] = "num",
+	[DOC_COL_ADDRESS] = "addr", [DOC_COL_CODE] = "mono",
+};
+
+static void html_table(struct html *h, xmlNodePtr parent,
+		       const struct doc_block *b)
 {
-	const struct cr_stack *s = &h->a->threads[idx].stack;
-	if (s->nframes) {
+	const struct doc_table *t = &b->table;
+	bool facts = b->kind == DOC_FACTS;
+	xmlNodePtr table = el(h, parent, "table");
+	if (b->cls)
+		attr(h, table, "class", b->cls);
+	if (!facts) {
+		xmlNodePtr tr = el(h, table, "tr");
+		for (size_t c = 0; c < t->ncols; c++)
+			el_text(h, tr, "th", t->headers[c]);
+	}
+	for (size_t r = 0; r < t->nrows && !h->oom; r++) {
+		xmlNodePtr tr = el(h, table, "tr");
+		if (t->rows[r].cls)
+			attr(h, tr, "class", t->rows[r].cls);
+		for (size_t c = 0; c < t->ncols; c++) {
+			xmlNodePtr td = el(h, tr, facts && c == 0 ? "th" : "td");
+			if (facts && c == 0)
+				attr(h, td, "scope", "row");
+			else if (col_class[t->cols[c]])
+				attr(h, td, "class", col_class[t->cols[c]]);
+			html_inline(h, td, &t->rows[r].cells[c]);
+		}
+	}
+}
+
+static void html_stack(struct html *h, xmlNodePtr parent,
+		       const struct doc_stack *s)
+{
+	if (s->n) {
 		xmlNodePtr table = el(h, parent, "table");
 		attr(h, table, "class", "stack");
 		xmlNodePtr tr = el(h, table, "tr");
@@ -132,370 +193,127 @@ static void html_stack(struct html *h, xmlNodePtr parent, size_t idx)
 						     "Module", "Source", "Trust" };
 		for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
 			el_text(h, tr, "th", heads[i]);
-
-		struct report_rows it;
-		struct report_row row;
-		report_rows_init(&it, s);
-		while (report_rows_next(&it, &row) && !h->oom) {
+		for (size_t i = 0; i < s->n && !h->oom; i++) {
+			const struct doc_frame *t = &s->v[i];
 			tr = el(h, table, "tr");
-			if (row.fold) {
-				char *txt = report_fold_text(row.fold);
-				if (!txt)
-					h->oom = true;
+			if (t->fold) {
 				attr(h, tr, "class", "fold");
-				xmlNodePtr td = el_text(h, tr, "td", txt);
+				xmlNodePtr td = el_text(h, tr, "td", t->fold);
 				attr(h, td, "colspan", "6");
-				free(txt);
 				continue;
 			}
-			struct report_frame_text t;
-			if (!report_frame_text(h->a, row.index, row.frame, &t)) {
-				h->oom = true;
-				break;
-			}
-			if (t.inlined)
-				attr(h, tr, "class", "inlined");
-			attr(h, el_text(h, tr, "td", t.index), "class", "num");
-			el_text(h, tr, "td", t.pc);
+			/* own / system: the program's frames set apart */
+			attr(h, tr, "class", t->inlined ?
+			     (t->own ? "inlined own" : "inlined system") :
+			     (t->own ? "own" : "system"));
+			xmlNodePtr num = el(h, tr, "td");
+			attr(h, num, "class", "num");
+			/* the marker the legend explains, as in Markdown */
+			if (t->own)
+				attr(h, el_text(h, num, "span", "* "), "class",
+				     "own-mark");
+			text(h, num, t->index);
+			attr(h, el_text(h, tr, "td", t->pc), "class", "addr");
 			xmlNodePtr fn = el(h, tr, "td");
-			if (t.inlined)
+			if (t->inlined)
 				attr(h, el_text(h, fn, "span", "inlined"),
 				     "class", "tag");
-			text(h, fn, t.where);
-			el_text(h, tr, "td", t.module);
-			el_text(h, tr, "td", t.location);
-			el_text(h, tr, "td", t.trust);
-			report_frame_text_free(&t);
+			text(h, fn, t->where);
+			el_text(h, tr, "td", t->module);
+			el_text(h, tr, "td", t->location);
+			attr(h, el_text(h, tr, "td", t->trust), "class", "trust");
 		}
 	}
-	char *end = report_stack_end_text(s);
-	if (end || !s->nframes)
-		attr(h, el_text(h, parent, "p", end ? end : "No frames."),
+	if (s->end || !s->n)
+		attr(h, el_text(h, parent, "p", s->end ? s->end : "No frames."),
 		     "class", "note");
-	free(end);
 }
 
-static void html_crash(struct html *h, xmlNodePtr body)
-{
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "crash");
-	el_text(h, sec, "h2", "What happened");
-	if (h->a->crash.cls == CR_CRASH_NONE)
-		el_text(h, sec, "p", report_no_crash_text);
-	struct report_facts f = { 0 };
-	report_crash_facts(h->a, &f);
-	if (f.n || f.oom)
-		html_facts(h, sec, &f);
-	report_facts_free(&f);
-}
+static void html_blocks(struct html *h, xmlNodePtr parent,
+			const struct doc_blocks *bs);
 
-static void html_focus(struct html *h, xmlNodePtr body)
+static void html_block(struct html *h, xmlNodePtr parent,
+		       const struct doc_block *b)
 {
-	const struct cr_analysis *a = h->a;
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "focus");
-	char *heading = report_focus_heading(a);
-	if (!heading)
-		h->oom = true;
-	el_text(h, sec, "h2", heading ? heading : "");
-	free(heading);
-	if (a->focus_thread < 0 || (size_t)a->focus_thread >= a->nthreads) {
-		el_text(h, sec, "p", "No thread was singled out (no crashing "
-				     "or busy thread found).");
-		return;
-	}
-	size_t idx = (size_t)a->focus_thread;
-	xmlNodePtr det = el(h, sec, "details");
-	attr(h, det, "open", NULL);
-	xmlNodePtr sum = el(h, det, "summary");
-	char *label = report_thread_label(a, idx);
-	if (!label)
-		h->oom = true;
-	text(h, sum, "Thread ");
-	text(h, sum, label);
-	free(label);
-	char *state = report_thread_state(a, idx, &h->oom);
-	if (state) {
-		text(h, sum, ", ");
-		text(h, sum, state);
-		free(state);
-	}
-	html_stack(h, det, idx);
-}
-
-static void html_group(struct html *h, xmlNodePtr parent, size_t g)
-{
-	const struct cr_analysis *a = h->a;
-	const struct cr_thread_group *grp = &a->groups[g];
-	char num[64], b1[REPORT_NUM_LEN], b2[REPORT_NUM_LEN];
-	size_t first = SIZE_MAX;
-	bool has_focus = false;
-	for (size_t m = 0; m < grp->nmembers; m++) {
-		size_t ti = grp->members[m];
-		if (ti >= a->nthreads)
-			continue;
-		if (first == SIZE_MAX)
-			first = ti;
-		if (a->focus_thread >= 0 && ti == (size_t)a->focus_thread)
-			has_focus = true;
-	}
-
-	xmlNodePtr det = el(h, parent, "details");
-	if (has_focus)
-		attr(h, det, "open", NULL);
-	xmlNodePtr sum = el(h, det, "summary");
-	char *head = cr_strdup_printf("Group %zu: %s thread%s", g + 1,
-				      cr_fmt_count(num, grp->nmembers),
-				      grp->nmembers == 1 ? "" : "s");
-	if (!head)
-		h->oom = true;
-	text(h, sum, head);
-	free(head);
-	if (first != SIZE_MAX && a->threads[first].stack.nframes) {
-		struct report_frame_text t;
-		const struct cr_frame *top = &a->threads[first].stack.frames[0];
-		if (report_frame_text(a, 0, top, &t)) {
-			text(h, sum, " in ");
-			text(h, sum, t.where);
-			report_frame_text_free(&t);
-		} else {
+	xmlNodePtr e;
+	switch (b->kind) {
+	case DOC_PARA:
+		e = el(h, parent, "p");
+		if (b->cls)
+			attr(h, e, "class", b->cls);
+		html_inline(h, e, &b->text);
+		break;
+	case DOC_FACTS:
+	case DOC_TABLE:
+		html_table(h, parent, b);
+		break;
+	case DOC_STACK:
+		html_stack(h, parent, &b->stack);
+		break;
+	case DOC_CODE:
+		/* its lines kept (cleaned without flattening) */
+		text(h, el(h, parent, "pre"), b->code);
+		break;
+	case DOC_LIST:
+		e = el(h, parent, "ul");
+		for (size_t i = 0; i < b->nitems; i++)
+			html_inline(h, el(h, e, "li"), &b->items[i]);
+		break;
+	case DOC_MARKDOWN:
+		e = el(h, parent, "div");
+		attr(h, e, "class", "recommendation");
+		if (e && !html_markdown(h->doc, e, b->code ? b->code : ""))
 			h->oom = true;
-		}
+		break;
+	case DOC_FINDING: {
+		char cls[64];
+		snprintf(cls, sizeof(cls), "finding %s", b->severity);
+		e = el(h, parent, "div");
+		attr(h, e, "class", cls);
+		xmlNodePtr title = el(h, e, "p");
+		attr(h, title, "class", "finding-title");
+		attr(h, el_text(h, title, "span", b->severity), "class",
+		     "severity");
+		text(h, title, " ");
+		html_inline(h, title, &b->text);
+		text(h, title, " ");
+		attr(h, el_text(h, title, "code", b->finding_id), "class",
+		     "finding-id");
+		html_blocks(h, e, &b->body);
+		break;
 	}
+	}
+}
 
-	xmlNodePtr table = el(h, det, "table");
-	attr(h, table, "class", "members");
-	xmlNodePtr tr = el(h, table, "tr");
-	static const char *const heads[] = { "Thread", "Name", "State",
-					     "User CPU", "System CPU" };
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		el_text(h, tr, "th", heads[i]);
-	for (size_t m = 0; m < grp->nmembers && !h->oom; m++) {
-		size_t ti = grp->members[m];
-		if (ti >= a->nthreads)
+static void html_blocks(struct html *h, xmlNodePtr parent,
+			const struct doc_blocks *bs)
+{
+	for (size_t i = 0; i < bs->n && !h->oom; i++)
+		html_block(h, parent, bs->v[i]);
+}
+
+/* A short table of contents: the level 2 sections. */
+static void html_toc(struct html *h, xmlNodePtr body)
+{
+	xmlNodePtr nav = el(h, body, "nav");
+	attr(h, nav, "class", "toc");
+	xmlNodePtr ul = el(h, nav, "ul");
+	for (size_t i = 0; i < h->d->n; i++) {
+		const struct doc_section *s = h->d->sections[i];
+		if (s->level != 2)
 			continue;
-		const struct cr_thread_analysis *ta = &a->threads[ti];
-		const struct cr_thread *t = ta->thread;
-		struct cr_cpu_time none = { 0 };
-		tr = el(h, table, "tr");
-		xmlNodePtr td = el(h, tr, "td");
-		attr(h, td, "class", "mono");
-		if (t && t->tid >= 0)
-			snprintf(num, sizeof(num), "%" PRId64, t->tid);
-		else
-			snprintf(num, sizeof(num), "#%zu (tid not recorded)", ti);
-		text(h, td, num);
-		if (ta->crashed) {
-			char mark[64];
-			snprintf(mark, sizeof(mark), " %s", report_event_thread_mark(a));
-			attr(h, el_text(h, td, "span", mark), "class", "crashed");
-		}
-		el_text(h, tr, "td", t && t->name ? t->name : "not recorded");
-		char *state = report_thread_state(a, ti, &h->oom);
-		el_text(h, tr, "td", state ? state : "not recorded");
-		free(state);
-		el_text(h, tr, "td", report_fmt_cpu(b1, t ? t->user : none));
-		el_text(h, tr, "td", report_fmt_cpu(b2, t ? t->sys : none));
-	}
-	if (first == SIZE_MAX)
-		return;
-	if (grp->nmembers > 1)
-		el_text(h, det, "p", "Stack shared by these threads (first "
-				     "thread's addresses):");
-	html_stack(h, det, first);
-}
-
-static void html_modules(struct html *h, xmlNodePtr body)
-{
-	const struct cr_analysis *a = h->a;
-	const struct cr_dump *d = a->dump;
-	size_t n = a->nmodules < d->nmodules ? a->nmodules : d->nmodules;
-	char range[2 * REPORT_NUM_LEN];
-
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "modules");
-	el_text(h, sec, "h2", "Modules");
-	if (!n) {
-		el_text(h, sec, "p", "The dump lists no modules.");
-		return;
-	}
-	xmlNodePtr table = el(h, sec, "table");
-	attr(h, table, "class", "modules");
-	xmlNodePtr tr = el(h, table, "tr");
-	struct report_module_cols col;
-	report_module_columns(d, &col);
-	static const char *const heads[] = {
-		"Path", "Address range", "Build id", "Code id", "Debug id",
-		"Debug file", "Binary found", "Debug info", "Build id mismatch"
-	};
-	const bool shown[] = { true, true, true, col.code_id, col.debug_id,
-			       col.debug_file, true, true, true };
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
-		if (shown[i])
-			el_text(h, tr, "th", heads[i]);
-	for (size_t i = 0; i < n && !h->oom; i++) {
-		const struct cr_module *m = &d->modules[i];
-		const struct cr_module_analysis *ma = &a->modules[i];
-		char *bid = report_build_id_hex(m);
-		tr = el(h, table, "tr");
-		xmlNodePtr td = el_text(h, tr, "td",
-					m->path ? m->path : "not recorded");
-		if (m->is_main)
-			attr(h, el_text(h, td, "span", " main"), "class", "tag");
-		attr(h, el_text(h, tr, "td",
-				report_fmt_range(range, d, m->base, m->size)),
-		     "class", "mono");
-		attr(h, el_text(h, tr, "td", bid ? bid : "not recorded"),
-		     "class", "mono");
-		if (col.code_id)
-			attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
-			     "class", "mono");
-		if (col.debug_id)
-			attr(h, el_text(h, tr, "td", m->debug_id ? m->debug_id : ""),
-			     "class", "mono");
-		if (col.debug_file)
-			el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
-		td = el_text(h, tr, "td", ma->file ? ma->file : "no");
-		if (ma->host_file)
-			attr(h, el_text(h, td, "span", " " CR_HOST_FILE_NOTE),
-			     "class", "tag");
-		el_text(h, tr, "td", ma->debug_file ? ma->debug_file
-					: ma->has_debug_info ? "yes" : "no");
-		el_text(h, tr, "td", ma->mismatch ? "yes" : "no");
-		free(bid);
-	}
-
-	el_text(h, sec, "h3", "Modules without a file");
-	xmlNodePtr ul = NULL;
-	for (size_t i = 0; i < n && !h->oom; i++) {
-		if (a->modules[i].file)
-			continue;
-		if (!ul) {
-			el_text(h, sec, "p", report_missing_modules_text);
-			ul = el(h, sec, "ul");
-		}
-		const struct cr_module *m = &d->modules[i];
-		char *bid = report_build_id_hex(m);
-		xmlNodePtr li = el_text(h, ul, "li",
-					m->path ? m->path : "(path not recorded)");
-		text(h, li, " (build id ");
-		attr(h, el_text(h, li, "span", bid ? bid : "not recorded"),
-		     "class", "mono");
-		text(h, li, ")");
-		free(bid);
-	}
-	if (!ul)
-		el_text(h, sec, "p", "None: every module's binary was found.");
-}
-
-/* A table with a header row of the N texts HEADS; NULL parent gives NULL. */
-static xmlNodePtr html_table(struct html *h, xmlNodePtr parent,
-			     const char *cls, const char *const *heads,
-			     size_t n)
-{
-	xmlNodePtr table = el(h, parent, "table");
-	attr(h, table, "class", cls);
-	xmlNodePtr tr = el(h, table, "tr");
-	for (size_t i = 0; i < n; i++)
-		el_text(h, tr, "th", heads[i]);
-	return table;
-}
-
-/* Modules unloaded before the dump; nothing when the dump lists none. */
-static void html_unloaded(struct html *h, xmlNodePtr body)
-{
-	const struct cr_dump *d = h->a->dump;
-	char range[2 * REPORT_NUM_LEN];
-	static const char *const heads[] = { "Path", "Address range", "Code id" };
-	if (!d->nunloaded)
-		return;
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "unloaded-modules");
-	el_text(h, sec, "h2", "Unloaded modules");
-	el_text(h, sec, "p", report_unloaded_text);
-	xmlNodePtr table = html_table(h, sec, "unloaded", heads, 3);
-	for (size_t i = 0; i < d->nunloaded && !h->oom; i++) {
-		const struct cr_module *m = &d->unloaded[i];
-		xmlNodePtr tr = el(h, table, "tr");
-		el_text(h, tr, "td", m->path ? m->path : "not recorded");
-		attr(h, el_text(h, tr, "td",
-				report_fmt_range(range, d, m->base, m->size)),
-		     "class", "mono");
-		attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
-		     "class", "mono");
+		struct doc_inline in = { 0 };
+		struct doc_span sp = { DOC_SPAN_LINK, s->title, s->id };
+		in.v = &sp;
+		in.n = 1;
+		html_inline(h, el(h, ul, "li"), &in);
 	}
 }
 
-/* Annotations (key -> value); nothing when the dump has none. */
-static void html_annotations(struct html *h, xmlNodePtr body)
-{
-	const struct cr_dump *d = h->a->dump;
-	static const char *const heads[] = { "Module", "Key", "Value" };
-	if (!d->nannotations)
-		return;
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "annotations");
-	el_text(h, sec, "h2", "Annotations");
-	el_text(h, sec, "p", report_annotations_text);
-	xmlNodePtr table = html_table(h, sec, "annotations", heads, 3);
-	for (size_t i = 0; i < d->nannotations && !h->oom; i++) {
-		struct report_annotation_text t;
-		report_annotation_text(&d->annotations[i], &t);
-		xmlNodePtr tr = el(h, table, "tr");
-		el_text(h, tr, "td", t.module);
-		el_text(h, tr, "td", t.key);
-		el_text(h, tr, "td", t.value);
-	}
-}
-
-static void html_problems(struct html *h, xmlNodePtr body)
-{
-	const struct cr_analysis *a = h->a;
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "problems");
-	el_text(h, sec, "h2", "What is missing from this dump");
-	size_t n = report_nproblems(a);
-	char *dropped = report_problems_dropped_line(a);
-	if (!n && !dropped) {
-		el_text(h, sec, "p", "No problems were recorded while reading "
-				     "and analyzing the dump.");
-		return;
-	}
-	xmlNodePtr ul = el(h, sec, "ul");
-	struct report_problem_tmp tmp;
-	for (size_t i = 0; i < n; i++) {
-		const struct cr_problem *p = report_problem(a, i, &tmp);
-		char *line = report_problem_line(a, p);
-		if (!line)
-			h->oom = true;
-		xmlNodePtr li = el_text(h, ul, "li", line);
-		attr(h, li, "class", cr_severity_name(p->at.severity));
-		free(line);
-	}
-	if (dropped)
-		el_text(h, ul, "li", dropped);
-	free(dropped);
-}
-
-static void html_facts_section(struct html *h, xmlNodePtr body,
-			       const char *id, const char *title,
-			       void (*facts)(const struct cr_analysis *,
-					     struct report_facts *))
-{
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", id);
-	el_text(h, sec, "h2", title);
-	struct report_facts f = { 0 };
-	facts(h->a, &f);
-	html_facts(h, sec, &f);
-	report_facts_free(&f);
-}
-
-/* Build the page; the order is the Markdown report's. */
+/* Build the page from the document. */
 static void html_build(struct html *h)
 {
-	const struct cr_analysis *a = h->a;
-	char num[REPORT_NUM_LEN];
+	const struct doc *d = h->d;
 	xmlNodePtr root = xmlNewDocNode(h->doc, NULL, BAD_CAST "html", NULL);
 	if (!root) {
 		h->oom = true;
@@ -511,10 +329,7 @@ static void html_build(struct html *h)
 	meta = el(h, head, "meta");
 	attr(h, meta, "name", "generator");
 	attr(h, meta, "content", "coroner " CR_VERSION);
-	char *title = report_title(a);
-	if (!title)
-		h->oom = true;
-	el_text(h, head, "title", title);
+	el_text(h, head, "title", d->title);
 	/* The style sheet is the one raw text: a constant without '<'. */
 	xmlNodePtr style = el(h, head, "style");
 	if (style) {
@@ -527,34 +342,33 @@ static void html_build(struct html *h)
 
 	xmlNodePtr body = el(h, root, "body");
 	xmlNodePtr header = el(h, body, "header");
-	el_text(h, header, "h1", title);
-	free(title);
-	if (a->summary)
-		attr(h, el_text(h, header, "p", a->summary), "class", "summary");
+	el_text(h, header, "h1", d->title);
+	if (d->summary.n) {
+		xmlNodePtr p = el(h, header, "p");
+		attr(h, p, "class", d->summary_cls);
+		html_inline(h, p, &d->summary);
+	}
+	html_toc(h, body);
 
-	html_crash(h, body);
-	html_focus(h, body);
-
-	xmlNodePtr sec = el(h, body, "section");
-	attr(h, sec, "id", "threads");
-	char *t = cr_strdup_printf("Threads (%s in %zu group%s)",
-				   cr_fmt_count(num, a->nthreads),
-				   a->ngroups, a->ngroups == 1 ? "" : "s");
-	if (!t)
-		h->oom = true;
-	el_text(h, sec, "h2", t);
-	free(t);
-	if (!a->ngroups)
-		el_text(h, sec, "p", "The dump records no threads.");
-	for (size_t g = 0; g < a->ngroups && !h->oom; g++)
-		html_group(h, sec, g);
-
-	html_modules(h, body);
-	html_unloaded(h, body);
-	html_annotations(h, body);
-	html_facts_section(h, body, "process", "Process", report_process_facts);
-	html_facts_section(h, body, "dump", "Dump", report_dump_facts);
-	html_problems(h, body);
+	xmlNodePtr sec2 = body;
+	for (size_t i = 0; i < d->n && !h->oom; i++) {
+		const struct doc_section *s = d->sections[i];
+		xmlNodePtr sec;
+		if (s->level <= 2) {
+			sec = sec2 = el(h, body, "section");
+			el_text(h, sec, "h2", s->title);
+		} else if (s->collapsible) {
+			sec = el(h, sec2, "details");
+			if (s->open)
+				attr(h, sec, "open", NULL);
+			el_text(h, el(h, sec, "summary"), "span", s->title);
+		} else {
+			sec = el(h, sec2, "section");
+			el_text(h, sec, "h3", s->title);
+		}
+		attr(h, sec, "id", s->id);
+		html_blocks(h, sec, &s->blocks);
+	}
 	el_text(h, el(h, body, "footer"), "p",
 		"Generated by coroner " CR_VERSION ".");
 }
@@ -571,16 +385,21 @@ static void quiet_xml_error(void *ctx, const char *fmt, ...)
 
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
 {
-	struct html h = { .a = a };
+	struct html h = { .d = doc_build(a) };
+	if (!h.d)
+		return &cr_enomem;
 	xmlSetGenericErrorFunc(NULL, quiet_xml_error);
 	h.doc = htmlNewDocNoDtD(NULL, NULL);
-	if (!h.doc)
+	if (!h.doc) {
+		doc_free(h.d);
 		return &cr_enomem;
+	}
 	/* <!DOCTYPE html> */
 	if (!xmlCreateIntSubset(h.doc, BAD_CAST "html", NULL, NULL))
 		h.oom = true;
 	if (!h.oom)
 		html_build(&h);
+	doc_free(h.d);
 	if (h.oom) {
 		xmlFreeDoc(h.doc);
 		return &cr_enomem;

@@ -497,6 +497,88 @@ static json_t *json_problems_dropped(struct jctx *j)
 	return o;
 }
 
+/* One piece of evidence (schema 4): "kind", "label" and the kind's fields. */
+static json_t *json_evidence(struct jctx *j, const struct cr_evidence *ev)
+{
+	json_t *o = json_object();
+	set(j, o, "kind", json_string(cr_evidence_kind_name(ev->kind)));
+	set(j, o, "label", jstr(ev->label ? ev->label : ""));
+	switch (ev->kind) {
+	case CR_EVIDENCE_THREAD:
+		set(j, o, "thread", jsize(ev->u.thread));
+		break;
+	case CR_EVIDENCE_FRAME:
+		set(j, o, "thread", jsize(ev->u.frame.thread));
+		set(j, o, "frame", jsize(ev->u.frame.frame));
+		break;
+	case CR_EVIDENCE_ADDRESS:
+		set(j, o, "address", jhex(ev->u.address.value));
+		set(j, o, "where", jstr(ev->u.address.where));
+		break;
+	case CR_EVIDENCE_NUMBER:
+		set(j, o, "value", json_integer(ev->u.number.value));
+		set(j, o, "unit", jstr(ev->u.number.unit));
+		break;
+	case CR_EVIDENCE_TEXT:
+	case CR_EVIDENCE_CODE:
+		set(j, o, "text", jstr(ev->u.text ? ev->u.text : ""));
+		break;
+	case CR_EVIDENCE_TABLE: {
+		const struct cr_table *t = &ev->u.table;
+		json_t *heads = json_array(), *rows = json_array();
+		for (size_t c = 0; c < t->ncols; c++)
+			push(j, heads, jstr(t->headers[c] ? t->headers[c] : ""));
+		for (size_t r = 0; r < t->nrows && !j->oom; r++) {
+			json_t *row = json_array();
+			for (size_t c = 0; c < t->ncols; c++)
+				push(j, row, jstr(t->cells[r * t->ncols + c]));
+			push(j, rows, row);
+		}
+		set(j, o, "headers", heads);
+		set(j, o, "rows", rows);
+		set(j, o, "marked_row", t->marked_row >= 0 &&
+					(size_t)t->marked_row < t->nrows
+					? json_integer(t->marked_row) : json_null());
+		break;
+	}
+	}
+	return o;
+}
+
+/* The findings in report order, errors first (schema 4). */
+static json_t *json_findings(struct jctx *j)
+{
+	const struct cr_findings *fs = &j->a->findings;
+	json_t *arr = json_array();
+	size_t *order = fs->n ? calloc(fs->n, sizeof(*order)) : NULL;
+	if (fs->n && !order) {
+		j->oom = true;
+		return arr;
+	}
+	if (order)
+		cr_findings_order(fs, order);
+	for (size_t k = 0; k < fs->n && !j->oom; k++) {
+		const struct cr_finding *f = &fs->items[order[k]];
+		const struct cr_finding_info *info = cr_finding_info(f->id);
+		json_t *o = json_object(), *ev = json_array();
+		set(j, o, "id", json_string(info ? info->id : "unknown"));
+		set(j, o, "severity", json_string(cr_severity_name(f->severity)));
+		set(j, o, "pass", jstr(f->pass));
+		set(j, o, "title", jstr(f->title ? f->title : ""));
+		set(j, o, "detail", jstr(f->detail));
+		set(j, o, "thread", f->thread >= 0 ? json_integer(f->thread)
+						   : json_null());
+		for (size_t e = 0; e < f->nevidence; e++)
+			push(j, ev, json_evidence(j, &f->evidence[e]));
+		set(j, o, "evidence", ev);
+		set(j, o, "recommendation",
+		    jstr(info && info->recommendation ? info->recommendation : ""));
+		push(j, arr, o);
+	}
+	free(order);
+	return arr;
+}
+
 /* Build the whole report object; NULL when out of memory. */
 static json_t *json_report(const struct cr_analysis *a)
 {
@@ -508,6 +590,8 @@ static json_t *json_report(const struct cr_analysis *a)
 	set(&j, root, "process", json_process(&j));
 	set(&j, root, "summary", jstr(a->summary));
 	set(&j, root, "crash", json_crash(&j));
+	set(&j, root, "findings", json_findings(&j));
+	set(&j, root, "findings_dropped", jsize(a->findings.dropped));
 	set(&j, root, "focus_thread",
 	    a->focus_thread >= 0 && (size_t)a->focus_thread < a->nthreads
 		    ? json_integer(a->focus_thread) : json_null());

@@ -1,5 +1,6 @@
 /*
- * md.c - the Markdown report (GitHub-flavoured, pastable into a ticket).
+ * md.c - the Markdown report (GitHub-flavoured, pastable into a ticket):
+ * a renderer of the report document (document.h); it knows no dump.
  *
  * The report is built in memory and written at the end.  Dump strings
  * reach the output through exactly two functions:
@@ -19,6 +20,7 @@
  */
 #include "report.h"
 #include "report_util.h"
+#include "document.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -37,18 +39,14 @@ static bool is_alnum(char c)
 }
 
 /*
- * Append S to B as inline Markdown text.  LINE_START: S begins a line, so
- * also neutralize what would start a block there (ATX heading "#", list
- * "-"/"+"/"1.", block quote ">", indented code).
+ * Append S, already cleaned (report_clean with REPORT_CLEAN_FLAT: the
+ * document's strings are), to B as inline Markdown text.  LINE_START: S
+ * begins a line, so also neutralize what would start a block there (ATX
+ * heading "#", list "-"/"+"/"1.", block quote ">", indented code).
  */
 static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 {
-	char *clean = report_clean(s ? s : "", REPORT_CLEAN_FLAT);
-	if (!clean) {
-		b->oom = true;
-		return;
-	}
-	const char *p = clean;
+	const char *p = s ? s : "";
 	if (line_start) {
 		while (*p == ' ')
 			p++;
@@ -64,7 +62,7 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 		}
 	}
 	/* Trailing spaces would make a hard line break in a paragraph. */
-	size_t n = strlen(p);
+	size_t n = strlen(p), run = 0;
 	while (n && p[n - 1] == ' ')
 		n--;
 	for (size_t i = 0; i < n; i++) {
@@ -73,11 +71,13 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 		 * it readable. */
 		bool intraword = p[i] == '_' && i > 0 && i + 1 < n &&
 				 is_alnum(p[i - 1]) && is_alnum(p[i + 1]);
-		if (strchr(md_special, p[i]) && !intraword)
-			report_buf_putc(b, '\\');
-		report_buf_putc(b, p[i]);
+		if (!strchr(md_special, p[i]) || intraword)
+			continue;
+		report_buf_add(b, p + run, i - run);
+		report_buf_putc(b, '\\');
+		run = i;
 	}
-	free(clean);
+	report_buf_add(b, p + run, n - run);
 }
 
 static void md_text(struct report_buf *b, const char *s)
@@ -88,7 +88,11 @@ static void md_text(struct report_buf *b, const char *s)
 char *report_md_escape_text(const char *s)
 {
 	struct report_buf b = { 0 };
-	md_text(&b, s);
+	char *clean = report_clean(s ? s : "", REPORT_CLEAN_FLAT);
+	if (!clean)
+		return NULL;
+	md_text(&b, clean);
+	free(clean);
 	return report_buf_steal(&b);
 }
 
@@ -120,12 +124,12 @@ char *report_md_code_block(const char *content)
 	return report_buf_steal(&b);
 }
 
-/* Append S cleaned to one line, padded with spaces to WIDTH columns
+/* Append S (a document string: clean, one line), padded to WIDTH columns
  * (counted in code points, which is what a monospace font mostly shows). */
 static void code_cell(struct report_buf *b, const char *s, size_t width)
 {
 	size_t start = b->len;
-	report_clean_into(b, s, REPORT_CLEAN_FLAT);
+	report_buf_puts(b, s);	/* clean: a document string */
 	if (b->oom)
 		return;
 	size_t cols = 0;
@@ -148,83 +152,60 @@ static size_t utf8_cols(const char *s)
 /* Columns wider than this are not used to align the others. */
 #define MD_MAX_COL 60
 
-/* Render STACK as the text of a code block: one line per frame or fold. */
-static void md_stack_lines(struct report_buf *out,
-			   const struct cr_analysis *a,
-			   const struct cr_stack *s)
+/* Render a stack as the text of a code block: one line per frame or fold;
+ * the program's own frames are marked "*" (the legend says so). */
+static void md_stack_lines(struct report_buf *out, const struct doc_stack *s)
 {
-	struct report_rows it;
-	struct report_row row;
 	size_t w_idx = 0, w_where = 0, w_mod = 0, w_loc = 0;
 
-	/* First pass: column widths. */
-	report_rows_init(&it, s);
-	while (report_rows_next(&it, &row)) {
-		struct report_frame_text t;
-		if (!row.frame)
-			continue;
-		if (!report_frame_text(a, row.index, row.frame, &t)) {
-			out->oom = true;
-			return;
-		}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct doc_frame *t = &s->v[i];
 		size_t w;
-		if ((w = strlen(t.index)) > w_idx)
+		if (t->fold)
+			continue;
+		if ((w = strlen(t->index)) > w_idx)
 			w_idx = w;
-		w = utf8_cols(t.where) + (t.inlined ? strlen("(inlined) ") : 0);
+		w = utf8_cols(t->where) + (t->inlined ? strlen("(inlined) ") : 0);
 		if (w > w_where && w <= MD_MAX_COL)
 			w_where = w;
-		if ((w = utf8_cols(t.module)) > w_mod && w <= MD_MAX_COL)
+		if ((w = utf8_cols(t->module)) > w_mod && w <= MD_MAX_COL)
 			w_mod = w;
-		if ((w = utf8_cols(t.location)) > w_loc && w <= MD_MAX_COL)
+		if ((w = utf8_cols(t->location)) > w_loc && w <= MD_MAX_COL)
 			w_loc = w;
-		report_frame_text_free(&t);
 	}
 
-	report_rows_init(&it, s);
-	while (report_rows_next(&it, &row)) {
-		if (row.fold) {
-			char *txt = report_fold_text(row.fold);
-			if (!txt) {
-				out->oom = true;
-				return;
-			}
+	for (size_t i = 0; i < s->n && !out->oom; i++) {
+		const struct doc_frame *t = &s->v[i];
+		if (t->fold) {
+			report_buf_puts(out, "  ");
 			code_cell(out, "", w_idx);
 			report_buf_puts(out, "  ... ");
-			code_cell(out, txt, 0);
+			code_cell(out, t->fold, 0);
 			report_buf_puts(out, " ...\n");
-			free(txt);
 			continue;
 		}
-		struct report_frame_text t;
-		if (!report_frame_text(a, row.index, row.frame, &t)) {
-			out->oom = true;
-			return;
-		}
-		char *where = cr_strdup_printf("%s%s",
-					       t.inlined ? "(inlined) " : "",
-					       t.where);
-		if (!where) {
-			report_frame_text_free(&t);
-			out->oom = true;
-			return;
-		}
-		code_cell(out, t.index, w_idx);
+		report_buf_puts(out, t->own ? "* " : "  ");
+		code_cell(out, t->index, w_idx);
 		report_buf_puts(out, "  ");
-		code_cell(out, t.pc, 0);
+		code_cell(out, t->pc, 0);
 		report_buf_puts(out, "  ");
-		code_cell(out, where, w_where);
+		size_t start = out->len;
+		if (t->inlined)
+			report_buf_puts(out, "(inlined) ");
+		code_cell(out, t->where, 0);
+		size_t cols = out->oom ? 0 : utf8_cols(out->p + start);
+		for (; cols < w_where; cols++)
+			report_buf_putc(out, ' ');
 		report_buf_puts(out, "  ");
-		code_cell(out, t.module, w_mod);
+		code_cell(out, t->module, w_mod);
 		report_buf_puts(out, "  ");
-		code_cell(out, t.location, w_loc);
+		code_cell(out, t->location, w_loc);
 		report_buf_puts(out, "  [");
-		report_buf_puts(out, t.trust);
+		report_buf_puts(out, t->trust ? t->trust : "");
 		report_buf_puts(out, "]\n");
-		free(where);
-		report_frame_text_free(&t);
 	}
 	/* Lines end in the padding of empty columns; trim them. */
-	if (!out->oom) {
+	if (!out->oom && out->p) {
 		char *w = out->p, *r = out->p;
 		char *line_end_spaces = NULL;
 		for (; r < out->p + out->len; r++) {
@@ -244,14 +225,168 @@ static void md_stack_lines(struct report_buf *out,
 	}
 }
 
-/* The stack of thread IDX: a code block, then how unwinding ended. */
-static void md_stack(struct report_buf *b, const struct cr_analysis *a,
-		     size_t idx)
+/* --- the document ------------------------------------------------------------- */
+
+/*
+ * GitHub gives each heading the anchor of its text: lower case, spaces
+ * made '-', punctuation other than '-' and '_' dropped, and "-1", "-2" ...
+ * for repeats.  Links to a section go to that anchor.
+ */
+struct md {
+	struct report_buf *b;
+	const struct doc *d;
+	char **slugs;		/* per section */
+	char *title_slug;
+};
+
+static char *slug_of(const char *title)
 {
-	const struct cr_stack *s = &a->threads[idx].stack;
-	if (s->nframes) {
+	struct report_buf s = { 0 };
+	char *clean = report_clean(title, REPORT_CLEAN_FLAT);
+	for (const char *p = clean ? clean : ""; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 'A' && c <= 'Z')
+			report_buf_putc(&s, (char)(c - 'A' + 'a'));
+		else if (c >= 0x80 || is_alnum((char)c) || c == '-' || c == '_')
+			report_buf_putc(&s, (char)c);
+		else if (c == ' ')
+			report_buf_putc(&s, '-');
+	}
+	free(clean);
+	return report_buf_steal(&s);
+}
+
+static bool md_slugs(struct md *m)
+{
+	const struct doc *d = m->d;
+	m->slugs = calloc(d->n + 1, sizeof(char *));
+	if (!m->slugs)
+		return false;
+	m->title_slug = slug_of(d->title);
+	if (!m->title_slug)
+		return false;
+	for (size_t i = 0; i < d->n; i++) {
+		char *base = slug_of(d->sections[i]->title);
+		if (!base)
+			return false;
+		unsigned seen = !strcmp(base, m->title_slug);
+		for (size_t k = 0; k < i; k++) {
+			/* a repeat of BASE, or of BASE-N that GitHub made */
+			const char *o = m->slugs[k];
+			size_t n = strlen(base);
+			if (!strcmp(o, base) ||
+			    (!strncmp(o, base, n) && o[n] == '-' &&
+			     strspn(o + n + 1, "0123456789") == strlen(o + n + 1) &&
+			     o[n + 1]))
+				seen++;
+		}
+		if (seen) {
+			m->slugs[i] = cr_strdup_printf("%s-%u", base, seen);
+			free(base);
+			if (!m->slugs[i])
+				return false;
+		} else {
+			m->slugs[i] = base;
+		}
+	}
+	return true;
+}
+
+static const char *md_target(const struct md *m, const char *id)
+{
+	for (size_t i = 0; i < m->d->n; i++)
+		if (!strcmp(m->d->sections[i]->id, id))
+			return m->slugs[i];
+	return NULL;
+}
+
+static void md_inline(struct md *m, const struct doc_inline *in,
+		      bool line_start)
+{
+	struct report_buf *b = m->b;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct doc_span *s = &in->v[i];
+		bool at_start = line_start && i == 0;
+		const char *slug;
+		switch (s->kind) {
+		case DOC_SPAN_EM:
+		case DOC_SPAN_STRONG: {
+			const char *mark = s->kind == DOC_SPAN_EM ? "*" : "**";
+			report_buf_puts(b, mark);
+			md_text(b, s->text);
+			report_buf_puts(b, mark);
+			break;
+		}
+		case DOC_SPAN_LINK:
+			slug = md_target(m, s->target);
+			if (slug)
+				report_buf_putc(b, '[');
+			md_text_at(b, s->text, at_start);
+			if (slug) {
+				report_buf_puts(b, "](#");
+				report_buf_puts(b, slug);
+				report_buf_putc(b, ')');
+			}
+			break;
+		case DOC_SPAN_TAG:
+			report_buf_puts(b, " (");
+			md_text(b, s->text);
+			report_buf_putc(b, ')');
+			break;
+		default:
+			md_text_at(b, s->text, at_start);
+			/* md_text trims trailing spaces (a hard break at the
+			 * end of a line); between spans one is wanted. */
+			if (i + 1 < in->n && *s->text &&
+			    s->text[strlen(s->text) - 1] == ' ')
+				report_buf_putc(b, ' ');
+			break;
+		}
+	}
+}
+
+static void md_table(struct md *m, const struct doc_table *t, bool facts)
+{
+	struct report_buf *b = m->b;
+	if (!t->ncols)
+		return;
+	report_buf_puts(b, "|");
+	for (size_t c = 0; c < t->ncols; c++) {
+		report_buf_putc(b, ' ');
+		md_text(b, t->headers[c]);
+		report_buf_puts(b, " |");
+	}
+	report_buf_puts(b, "\n|");
+	for (size_t c = 0; c < t->ncols; c++)
+		report_buf_puts(b, !facts && t->cols[c] == DOC_COL_NUMBER
+				? " ---: |" : " --- |");
+	report_buf_putc(b, '\n');
+	for (size_t r = 0; r < t->nrows; r++) {
+		report_buf_puts(b, "|");
+		for (size_t c = 0; c < t->ncols; c++) {
+			report_buf_putc(b, ' ');
+			/* The marked row of an evidence table, in bold. */
+			bool bold = t->rows[r].cls &&
+				    !strcmp(t->rows[r].cls, "marked") &&
+				    t->rows[r].cells[c].n;
+			if (bold)
+				report_buf_puts(b, "**");
+			md_inline(m, &t->rows[r].cells[c], false);
+			if (bold)
+				report_buf_puts(b, "**");
+			report_buf_puts(b, " |");
+		}
+		report_buf_putc(b, '\n');
+	}
+	report_buf_putc(b, '\n');
+}
+
+static void md_stack(struct md *m, const struct doc_stack *s)
+{
+	struct report_buf *b = m->b;
+	if (s->n) {
 		struct report_buf lines = { 0 };
-		md_stack_lines(&lines, a, s);
+		md_stack_lines(&lines, s);
 		const char *txt = report_buf_str(&lines);
 		if (!txt)
 			b->oom = true;
@@ -259,353 +394,141 @@ static void md_stack(struct report_buf *b, const struct cr_analysis *a,
 			md_code(b, txt);
 		report_buf_free(&lines);
 	}
-	char *end = report_stack_end_text(s);
-	if (end) {
+	if (s->end) {
 		report_buf_puts(b, "*");
-		md_text(b, end);
+		md_text(b, s->end);
 		report_buf_puts(b, "*\n\n");
-		free(end);
-	} else if (!s->nframes) {
+	} else if (!s->n) {
 		report_buf_puts(b, "*No frames.*\n\n");
 	}
 }
 
-static void md_facts_table(struct report_buf *b, const struct report_facts *f)
+/* Our own Markdown (a recommendation) as a block quote: its headings and
+ * lists stay inside it. */
+static void md_quote(struct report_buf *b, const char *md)
 {
-	if (f->oom) {
-		b->oom = true;
-		return;
-	}
-	report_buf_puts(b, "| Fact | Value |\n| --- | --- |\n");
-	for (size_t i = 0; i < f->n; i++) {
-		report_buf_puts(b, "| ");
-		md_text(b, f->v[i].label);
-		report_buf_puts(b, " | ");
-		md_text(b, f->v[i].value);
-		report_buf_puts(b, " |\n");
-	}
-	report_buf_putc(b, '\n');
-}
-
-static void md_crash(struct report_buf *b, const struct cr_analysis *a)
-{
-	report_buf_puts(b, "## What happened\n\n");
-	if (a->crash.cls == CR_CRASH_NONE) {
-		md_text_at(b, report_no_crash_text, true);
-		report_buf_puts(b, "\n\n");
-	}
-	struct report_facts f = { 0 };
-	report_crash_facts(a, &f);
-	if (f.n || f.oom)
-		md_facts_table(b, &f);
-	report_facts_free(&f);
-}
-
-static void md_focus(struct report_buf *b, const struct cr_analysis *a)
-{
-	char *heading = report_focus_heading(a);
-	if (!heading)
-		b->oom = true;
-	report_buf_puts(b, "## ");
-	md_text(b, heading);
-	report_buf_puts(b, "\n\n");
-	free(heading);
-	if (a->focus_thread < 0 || (size_t)a->focus_thread >= a->nthreads) {
-		report_buf_puts(b, "No thread was singled out (no crashing or busy "
-			"thread found).\n\n");
-		return;
-	}
-	size_t idx = (size_t)a->focus_thread;
-	char *label = report_thread_label(a, idx);
-	report_buf_puts(b, "Thread ");
-	md_text(b, label);
-	free(label);
-	char *state = report_thread_state(a, idx, &b->oom);
-	if (state) {
-		report_buf_puts(b, ", ");
-		md_text(b, state);
-		free(state);
-	}
-	report_buf_puts(b, ":\n\n");
-	md_stack(b, a, idx);
-}
-
-static void md_group(struct report_buf *b, const struct cr_analysis *a,
-		     size_t g)
-{
-	const struct cr_thread_group *grp = &a->groups[g];
-	char num[REPORT_NUM_LEN];
-	size_t first = SIZE_MAX;
-	for (size_t m = 0; m < grp->nmembers; m++) {
-		if (grp->members[m] < a->nthreads) {
-			first = grp->members[m];
-			break;
-		}
-	}
-	report_buf_printf(b, "### Group %zu: %s thread%s\n\n", g + 1,
-			  cr_fmt_count(num, grp->nmembers),
-			  grp->nmembers == 1 ? "" : "s");
-	report_buf_puts(b, "| Thread | Name | State | User CPU | System CPU |\n"
-			   "| --- | --- | --- | --- | --- |\n");
-	for (size_t m = 0; m < grp->nmembers; m++) {
-		size_t ti = grp->members[m];
-		if (ti >= a->nthreads)
-			continue;
-		const struct cr_thread_analysis *ta = &a->threads[ti];
-		const struct cr_thread *t = ta->thread;
-		char b1[REPORT_NUM_LEN], b2[REPORT_NUM_LEN];
-		report_buf_puts(b, "| ");
-		if (t && t->tid >= 0)
-			report_buf_printf(b, "%" PRId64, t->tid);
-		else
-			report_buf_printf(b, "#%zu (tid not recorded)", ti);
-		if (ta->crashed)
-			report_buf_printf(b, " (%s)", report_event_thread_mark(a));
-		report_buf_puts(b, " | ");
-		md_text(b, t && t->name ? t->name : "not recorded");
-		report_buf_puts(b, " | ");
-		char *state = report_thread_state(a, ti, &b->oom);
-		md_text(b, state ? state : "not recorded");
-		free(state);
-		report_buf_printf(b, " | %s | %s |\n",
-				  report_fmt_cpu(b1, t ? t->user : (struct cr_cpu_time){ 0 }),
-				  report_fmt_cpu(b2, t ? t->sys : (struct cr_cpu_time){ 0 }));
-	}
-	report_buf_putc(b, '\n');
-	if (first == SIZE_MAX)
-		return;
-	for (size_t m = 0; m < grp->nmembers; m++) {
-		if (a->focus_thread >= 0 &&
-		    grp->members[m] == (size_t)a->focus_thread) {
-			/* A ticket reader has just seen it: do not paste it twice. */
-			report_buf_puts(b, a->crash.thread < 0 ?
-					"Stack: the same as the focus thread's, above.\n\n" :
-					a->crash.sent ?
-					"Stack: the same as the one above, of the thread "
-					"that received it.\n\n" :
-					"Stack: the same as the crashing thread's, above.\n\n");
-			return;
-		}
-	}
-	if (grp->nmembers > 1)
-		report_buf_puts(b, "Stack shared by these threads (first thread's "
-				   "addresses):\n\n");
-	else
-		report_buf_puts(b, "Stack:\n\n");
-	md_stack(b, a, first);
-}
-
-static void md_modules(struct report_buf *b, const struct cr_analysis *a)
-{
-	const struct cr_dump *d = a->dump;
-	size_t n = a->nmodules < d->nmodules ? a->nmodules : d->nmodules;
-	char range[2 * REPORT_NUM_LEN];
-
-	report_buf_puts(b, "## Modules\n\n");
-	if (!n) {
-		report_buf_puts(b, "The dump lists no modules.\n\n");
-		return;
-	}
-	struct report_module_cols col;
-	report_module_columns(d, &col);
-	report_buf_puts(b, "| Path | Address range | Build id | ");
-	if (col.code_id)
-		report_buf_puts(b, "Code id | ");
-	if (col.debug_id)
-		report_buf_puts(b, "Debug id | ");
-	if (col.debug_file)
-		report_buf_puts(b, "Debug file | ");
-	report_buf_puts(b, "Binary found | Debug info | Build id mismatch |\n"
-			   "| --- | --- | --- | ");
-	for (int k = col.code_id + col.debug_id + col.debug_file; k > 0; k--)
-		report_buf_puts(b, "--- | ");
-	report_buf_puts(b, "--- | --- | --- |\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct cr_module *m = &d->modules[i];
-		const struct cr_module_analysis *ma = &a->modules[i];
-		char *bid = report_build_id_hex(m);
-		report_buf_puts(b, "| ");
-		md_text(b, m->path ? m->path : "not recorded");
-		if (m->is_main)
-			report_buf_puts(b, " (main)");
-		report_buf_printf(b, " | %s | ",
-				  report_fmt_range(range, d, m->base, m->size));
-		md_text(b, bid ? bid : "not recorded");
-		report_buf_puts(b, " | ");
-		if (col.code_id) {
-			md_text(b, m->code_id ? m->code_id : "");
-			report_buf_puts(b, " | ");
-		}
-		if (col.debug_id) {
-			md_text(b, m->debug_id ? m->debug_id : "");
-			report_buf_puts(b, " | ");
-		}
-		if (col.debug_file) {
-			md_text(b, m->debug_file ? m->debug_file : "");
-			report_buf_puts(b, " | ");
-		}
-		md_text(b, ma->file ? ma->file : "no");
-		if (ma->host_file)
-			report_buf_puts(b, " (" CR_HOST_FILE_NOTE ")");
-		report_buf_puts(b, " | ");
-		if (ma->debug_file)
-			md_text(b, ma->debug_file);
-		else
-			report_buf_puts(b, ma->has_debug_info ? "yes" : "no");
-		report_buf_puts(b, ma->mismatch ? " | yes |\n" : " | no |\n");
-		free(bid);
-	}
-	report_buf_putc(b, '\n');
-
-	report_buf_puts(b, "### Modules without a file\n\n");
-	size_t missing = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (a->modules[i].file)
-			continue;
-		if (!missing++) {
-			md_text_at(b, report_missing_modules_text, true);
-			report_buf_puts(b, "\n\n");
-		}
-		const struct cr_module *m = &d->modules[i];
-		char *bid = report_build_id_hex(m);
-		report_buf_puts(b, "- ");
-		md_text(b, m->path ? m->path : "(path not recorded)");
-		report_buf_puts(b, " (build id ");
-		md_text(b, bid ? bid : "not recorded");
-		report_buf_puts(b, ")\n");
-		free(bid);
-	}
-	report_buf_puts(b, missing ? "\n" : "None: every module's binary was "
-					    "found.\n\n");
-}
-
-/* Modules unloaded before the dump; nothing when the dump lists none. */
-static void md_unloaded(struct report_buf *b, const struct cr_analysis *a)
-{
-	const struct cr_dump *d = a->dump;
-	char range[2 * REPORT_NUM_LEN];
-	if (!d->nunloaded)
-		return;
-	report_buf_puts(b, "## Unloaded modules\n\n");
-	md_text_at(b, report_unloaded_text, true);
-	report_buf_puts(b, "\n\n| Path | Address range | Code id |\n"
-			   "| --- | --- | --- |\n");
-	for (size_t i = 0; i < d->nunloaded; i++) {
-		const struct cr_module *m = &d->unloaded[i];
-		report_buf_puts(b, "| ");
-		md_text(b, m->path ? m->path : "not recorded");
-		report_buf_puts(b, " | ");
-		md_text(b, report_fmt_range(range, d, m->base, m->size));
-		report_buf_puts(b, " | ");
-		md_text(b, m->code_id ? m->code_id : "");
-		report_buf_puts(b, " |\n");
-	}
-	report_buf_putc(b, '\n');
-}
-
-/* Annotations (key -> value); nothing when the dump has none. */
-static void md_annotations(struct report_buf *b, const struct cr_analysis *a)
-{
-	const struct cr_dump *d = a->dump;
-	if (!d->nannotations)
-		return;
-	report_buf_puts(b, "## Annotations\n\n");
-	md_text_at(b, report_annotations_text, true);
-	report_buf_puts(b, "\n\n| Module | Key | Value |\n| --- | --- | --- |\n");
-	for (size_t i = 0; i < d->nannotations; i++) {
-		struct report_annotation_text t;
-		report_annotation_text(&d->annotations[i], &t);
-		report_buf_puts(b, "| ");
-		md_text(b, t.module);
-		report_buf_puts(b, " | ");
-		md_text(b, t.key);
-		report_buf_puts(b, " | ");
-		md_text(b, t.value);
-		report_buf_puts(b, " |\n");
-	}
-	report_buf_putc(b, '\n');
-}
-
-static void md_problems(struct report_buf *b, const struct cr_analysis *a)
-{
-	report_buf_puts(b, "## What is missing from this dump\n\n");
-	size_t n = report_nproblems(a);
-	char *dropped = report_problems_dropped_line(a);
-	if (!n && !dropped) {
-		report_buf_puts(b, "No problems were recorded while reading "
-				   "and analyzing the dump.\n\n");
-		return;
-	}
-	struct report_problem_tmp tmp;
-	for (size_t i = 0; i < n; i++) {
-		char *line = report_problem_line(a, report_problem(a, i, &tmp));
-		report_buf_puts(b, "- ");
-		md_text(b, line ? line : "(out of memory)");
+	const char *p = md;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		report_buf_puts(b, n ? "> " : ">");
+		report_buf_add(b, p, n);
 		report_buf_putc(b, '\n');
-		free(line);
-	}
-	if (dropped) {
-		report_buf_puts(b, "- ");
-		md_text(b, dropped);
-		report_buf_putc(b, '\n');
-		free(dropped);
+		p += n + (nl ? 1 : 0);
 	}
 	report_buf_putc(b, '\n');
 }
 
-/*
- * Build the whole Markdown report of A in B.  The order is the one the
- * user reads in: summary, what happened, the focus stack, all threads,
- * modules, unloaded modules, annotations, facts, problems.
- */
-static void md_report(struct report_buf *b, const struct cr_analysis *a)
-{
-	struct report_facts f = { 0 };
-	char num[REPORT_NUM_LEN];
+static void md_blocks(struct md *m, const struct doc_blocks *bs);
 
-	char *title = report_title(a);
+static void md_block(struct md *m, const struct doc_block *bl)
+{
+	struct report_buf *b = m->b;
+	switch (bl->kind) {
+	case DOC_PARA: {
+		bool note = bl->cls && !strcmp(bl->cls, "note");
+		if (note)
+			report_buf_putc(b, '*');
+		md_inline(m, &bl->text, !note);
+		report_buf_puts(b, note ? "*\n\n" : "\n\n");
+		break;
+	}
+	case DOC_FACTS:
+	case DOC_TABLE:
+		md_table(m, &bl->table, bl->kind == DOC_FACTS);
+		break;
+	case DOC_STACK:
+		md_stack(m, &bl->stack);
+		break;
+	case DOC_CODE:
+		md_code(b, bl->code ? bl->code : "");
+		break;
+	case DOC_LIST:
+		for (size_t i = 0; i < bl->nitems; i++) {
+			report_buf_puts(b, "- ");
+			md_inline(m, &bl->items[i], false);
+			report_buf_putc(b, '\n');
+		}
+		report_buf_putc(b, '\n');
+		break;
+	case DOC_MARKDOWN:
+		md_quote(b, bl->code ? bl->code : "");
+		break;
+	case DOC_FINDING:
+		report_buf_puts(b, "**");
+		md_text(b, bl->severity);
+		report_buf_puts(b, "** ");
+		md_inline(m, &bl->text, false);
+		report_buf_puts(b, " (");
+		md_text(b, bl->finding_id);
+		report_buf_puts(b, ")\n\n");
+		md_blocks(m, &bl->body);
+		break;
+	}
+}
+
+static void md_blocks(struct md *m, const struct doc_blocks *bs)
+{
+	for (size_t i = 0; i < bs->n; i++)
+		md_block(m, bs->v[i]);
+}
+
+/* A short table of contents: the level 2 sections, on one line. */
+static void md_toc(struct md *m)
+{
+	bool first = true;
+	for (size_t i = 0; i < m->d->n; i++) {
+		const struct doc_section *s = m->d->sections[i];
+		if (s->level != 2)
+			continue;
+		report_buf_puts(m->b, first ? "Contents: [" : " · [");
+		md_text(m->b, s->title);
+		report_buf_puts(m->b, "](#");
+		report_buf_puts(m->b, m->slugs[i]);
+		report_buf_putc(m->b, ')');
+		first = false;
+	}
+	if (!first)
+		report_buf_puts(m->b, "\n\n");
+}
+
+static void md_doc(struct md *m)
+{
+	const struct doc *d = m->d;
+	struct report_buf *b = m->b;
 	report_buf_puts(b, "# ");
-	md_text(b, title ? title : "coroner report");
+	md_text(b, d->title);
 	report_buf_puts(b, "\n\n");
-	free(title);
-	if (a->summary) {
-		md_text_at(b, a->summary, true);
+	if (d->summary.n) {
+		md_inline(m, &d->summary, true);
 		report_buf_puts(b, "\n\n");
 	}
-
-	md_crash(b, a);
-	md_focus(b, a);
-
-	report_buf_printf(b, "## Threads (%s in %s group%s)\n\n",
-			  cr_fmt_count(num, a->nthreads),
-			  cr_fmt_count((char[REPORT_NUM_LEN]){ 0 }, a->ngroups),
-			  a->ngroups == 1 ? "" : "s");
-	if (!a->ngroups)
-		report_buf_puts(b, "The dump records no threads.\n\n");
-	for (size_t g = 0; g < a->ngroups; g++)
-		md_group(b, a, g);
-
-	md_modules(b, a);
-	md_unloaded(b, a);
-	md_annotations(b, a);
-
-	report_buf_puts(b, "## Process\n\n");
-	report_process_facts(a, &f);
-	md_facts_table(b, &f);
-	report_facts_free(&f);
-
-	report_buf_puts(b, "## Dump\n\n");
-	report_dump_facts(a, &f);
-	md_facts_table(b, &f);
-	report_facts_free(&f);
-
-	md_problems(b, a);
+	md_toc(m);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct doc_section *s = d->sections[i];
+		for (int l = 0; l < s->level; l++)
+			report_buf_putc(b, '#');
+		report_buf_putc(b, ' ');
+		md_text(b, s->title);
+		report_buf_puts(b, "\n\n");
+		md_blocks(m, &s->blocks);
+	}
 }
 
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f)
 {
 	struct report_buf b = { 0 };
-	md_report(&b, a);
+	struct doc *d = doc_build(a);
+	struct md m = { .b = &b, .d = d };
+	if (!d || !md_slugs(&m))
+		b.oom = true;
+	else
+		md_doc(&m);
+	for (size_t i = 0; d && m.slugs && i < d->n; i++)
+		free(m.slugs[i]);
+	free(m.slugs);
+	free(m.title_slug);
+	doc_free(d);
 	const char *s = report_buf_str(&b);
 	if (!s) {
 		report_buf_free(&b);

@@ -21,7 +21,7 @@ enum cr_report_format {
 };
 
 /* The JSON report's "schema_version" (docs/report-schema.md). */
-#define CR_REPORT_SCHEMA_VERSION 3
+#define CR_REPORT_SCHEMA_VERSION 4
 
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f);
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f);

@@ -126,6 +126,17 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
 	while (n) {
+		/* Printable ASCII, most of every report, is kept as it is:
+		 * copied a run at a time. */
+		size_t run = 0;
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
+			run++;
+		if (run) {
+			report_buf_add(b, (const char *)p, run);
+			p += run;
+			n -= run;
+			continue;
+		}
 		uint32_t cp = 0;
 		size_t len = cr_utf8_len(p, n, &cp);
 		if (len == 0) {
@@ -653,11 +664,12 @@ char *report_stack_end_text(const struct cr_stack *s)
 void report_module_columns(const struct cr_dump *d,
 			   struct report_module_cols *out)
 {
-	*out = (struct report_module_cols){ false, false, false };
+	*out = (struct report_module_cols){ false, false, false, false };
 	for (size_t i = 0; i < d->nmodules; i++) {
 		out->code_id |= d->modules[i].code_id != NULL;
 		out->debug_id |= d->modules[i].debug_id != NULL;
 		out->debug_file |= d->modules[i].debug_file != NULL;
+		out->version |= d->modules[i].version != NULL;
 	}
 }
 

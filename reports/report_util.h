@@ -202,7 +202,7 @@ char *report_stack_end_text(const struct cr_stack *s);
 /* Which optional module columns any module has a value for (a core has no
  * code ids or PDB names: empty columns are left out of the tables). */
 struct report_module_cols {
-	bool code_id, debug_id, debug_file;
+	bool code_id, debug_id, debug_file, version;
 };
 void report_module_columns(const struct cr_dump *d,
 			   struct report_module_cols *out);

@@ -16,7 +16,16 @@ if(CMOCKA_FOUND)
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/check_json_schema.py
             ${PROJECT_SOURCE_DIR}/docs/report-schema.json
             ${CR_REPORTS_TEST_OUT}/reports-full.json
-            ${CR_REPORTS_TEST_OUT}/reports-empty.json)
+            ${CR_REPORTS_TEST_OUT}/reports-empty.json
+            ${CR_REPORTS_TEST_OUT}/reports-findings.json)
   set_tests_properties(unit.reports.schema PROPERTIES LABELS unit
     FIXTURES_REQUIRED reports_json SKIP_RETURN_CODE 77)
 endif()
+
+# The schema's enum of finding ids equals the files of
+# analyzer/recommendations/ (a new finding needs its schema entry).
+add_test(NAME unit.reports.finding_ids
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/check_finding_ids.py
+          ${PROJECT_SOURCE_DIR}/docs/report-schema.json
+          ${PROJECT_SOURCE_DIR}/analyzer/recommendations)
+set_tests_properties(unit.reports.finding_ids PROPERTIES LABELS unit)

@@ -32,8 +32,10 @@
 #include <cmark-gfm.h>
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+#include "html_markdown.h"
 #include "report.h"
 #include "term.h"
 
@@ -129,7 +131,7 @@ static struct fixture *fixture_new(void)
 	x->modules[1] = (struct cr_module){
 		.path = HOSTILE_PATH, .base = 0x7f0000000000, .size = 0x2000,
 		.build_id = x->bid1, .build_id_len = 3,
-		.debug_file = "evil.pdb*_*",
+		.debug_file = "evil.pdb*_*", .version = "10.0.19041.1 <b>",
 	};
 	x->modules[0].code_id = "deadbeef";
 	x->modules[0].debug_id = "DEADBEEF00000000000000000000000000";
@@ -270,6 +272,7 @@ static struct fixture *fixture_new(void)
 
 static void fixture_free(struct fixture *x)
 {
+	cr_findings_free(&x->a.findings);
 	free(x->frames);
 	free(x);
 }
@@ -414,9 +417,9 @@ static void test_md_structure(void **state)
 	struct md_stats st;
 	cmark_node *root = md_parse(md, &st);
 
-	/* crash facts, 2 group member tables, modules, unloaded modules,
-	 * annotations, process, dump */
-	assert_int_equal(st.tables, 8);
+	/* crash facts, registers, 2 group member tables, modules, unloaded
+	 * modules, annotations, process, dump */
+	assert_int_equal(st.tables, 9);
 	assert_true(st.rows_ok);
 	/* the focus stack and the second group's stack (the focus thread's
 	 * group refers to the stack above instead of repeating it) */
@@ -426,7 +429,9 @@ static void test_md_structure(void **state)
 	 * "unwinding stopped" line under the focus stack. */
 	assert_int_equal(st.emph, 1);
 	assert_int_equal(st.strong, 0);
-	assert_int_equal(st.links, 0);
+	/* Our links only: the table of contents (10 sections) and the focus
+	 * group's pointer to the stack above. */
+	assert_int_equal(st.links, 11);
 	assert_int_equal(st.code_spans, 0);
 	assert_true(md_text_contains(root, "evil.pdb*_*"));
 	assert_true(md_text_contains(root, "SEGV_MAPERR (1): address not mapped"));
@@ -461,9 +466,10 @@ static void test_md_structure(void **state)
 	assert_true(md_text_contains(root, "worker|1\\|\\"));
 	/* ... and in Markdown the escape character is replaced too. */
 	assert_true(md_text_contains(root, "worker`2`\xef\xbf\xbd[0m\xef\xbf\xbd"));
-	/* Only our headings: title, 9 sections, "modules without a file",
-	 * 2 groups -- the summary's "#" did not make one. */
-	assert_int_equal(st.headings, 1 + 9 + 1 + 2);
+	/* Only our headings: title, 10 sections (with "Findings"),
+	 * "registers", "modules without a file", 2 groups -- the summary's
+	 * "#" did not make one. */
+	assert_int_equal(st.headings, 1 + 10 + 1 + 1 + 2);
 
 	cmark_node_free(root);
 	free(md);
@@ -589,12 +595,27 @@ static void test_md_minidump_facts(void **state)
 
 	t = md_table_after(root, "Modules");
 	assert_non_null(t);
-	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 9);
+	/* with the Version column: a module has a version */
+	assert_int_equal(cmark_gfm_extensions_get_table_columns(t), 10);
 	assert_md_cell(t, 0, 3, "Code id");
 	assert_md_cell(t, 0, 4, "Debug id");
 	assert_md_cell(t, 1, 3, "deadbeef");
 	assert_md_cell(t, 1, 4, "DEADBEEF00000000000000000000000000");
 	assert_md_cell(t, 2, 5, "evil.pdb*_*");
+	assert_md_cell(t, 0, 6, "Version");
+	assert_md_cell(t, 1, 6, "");
+	assert_md_cell(t, 2, 6, "10.0.19041.1 <b>");
+
+	/* The crashing thread's registers, by name, 3 per row. */
+	t = md_table_after(root, "Registers");
+	assert_non_null(t);
+	assert_md_cell(t, 0, 0, "Register");
+	assert_md_cell(t, 1, 0, "rsp");
+	assert_md_cell(t, 1, 1, "0x00007ffc0000fff0");
+	assert_md_cell(t, 1, 2, "rip");
+	assert_md_cell(t, 1, 3, "0x0000000000401000");
+	assert_md_cell(t, 1, 4, "dwarf100");
+	assert_md_cell(t, 1, 5, "0x000000000000dead");
 
 	t = md_table_after(root, "Process");
 	assert_non_null(t);
@@ -735,6 +756,16 @@ struct html_stats {
 	const char *css;
 };
 
+/* Whether element N's href is an anchor of the page ("#..."): the table
+ * of contents and links to sections; anything else would leave the page. */
+static bool internal_link(xmlNodePtr n)
+{
+	xmlChar *v = xmlGetProp(n, BAD_CAST "href");
+	bool ok = v && v[0] == '#';
+	xmlFree(v);
+	return ok;
+}
+
 static void html_walk(xmlNodePtr n, struct html_stats *st)
 {
 	for (; n; n = n->next) {
@@ -753,7 +784,8 @@ static void html_walk(xmlNodePtr n, struct html_stats *st)
 					st->details_open++;
 			}
 			for (xmlAttrPtr at = n->properties; at; at = at->next)
-				if (!strcmp((const char *)at->name, "href") ||
+				if ((!strcmp((const char *)at->name, "href") &&
+				     !internal_link(n)) ||
 				    !strcmp((const char *)at->name, "src") ||
 				    !strncmp((const char *)at->name, "on", 2))
 					st->link_attrs++;
@@ -785,9 +817,10 @@ static void test_html_structure(void **state)
 	assert_null(strstr(html, "http://x\""));
 	assert_int_equal(st.link_attrs, 0);
 	assert_true(st.name_as_text);
-	/* focus stack + 2 groups; the focus and its group are open. */
-	assert_int_equal(st.details, 3);
-	assert_int_equal(st.details_open, 2);
+	/* 2 groups; the focus thread's group is open (the focus stack is in
+	 * its own section, printed once). */
+	assert_int_equal(st.details, 2);
+	assert_int_equal(st.details_open, 1);
 	/* Facts printed once, not as 0. */
 	assert_non_null(strstr(html, "frames 2-100,001: recurse_a -&gt; recurse_b repeated 50,000 times"));
 	assert_non_null(strstr(html, "user 1.500000 s, system not recorded"));
@@ -862,13 +895,13 @@ static void assert_html_cell(xmlNodePtr table, size_t row, size_t col,
 	xmlFree(got);
 }
 
-/* The same sections as in Markdown, as text in table cells. */
-static void test_html_minidump_facts(void **state)
+/* The HTML report of A in *HTML, parsed; asserts it has no script and no
+ * link out of the page. */
+static htmlDocPtr html_render_safe(const struct cr_analysis *a, char **html)
 {
-	struct fixture *x = fixture_new();
 	size_t len;
-	char *html = render(report_html_write, &x->a, &len);
-	htmlDocPtr doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+	*html = render(report_html_write, a, &len);
+	htmlDocPtr doc = htmlReadMemory(*html, (int)len, NULL, "UTF-8",
 					HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 					HTML_PARSE_NONET);
 	assert_non_null(doc);
@@ -876,6 +909,15 @@ static void test_html_minidump_facts(void **state)
 	html_walk(doc->children, &st);
 	assert_int_equal(st.script, 0);
 	assert_int_equal(st.link_attrs, 0);
+	return doc;
+}
+
+/* The same sections as in Markdown, as text in table cells. */
+static void test_html_minidump_facts(void **state)
+{
+	struct fixture *x = fixture_new();
+	char *html;
+	htmlDocPtr doc = html_render_safe(&x->a, &html);
 
 	xmlNodePtr sec = html_by_id(doc->children, "annotations");
 	assert_non_null(sec);
@@ -1117,6 +1159,159 @@ static void test_json_empty(void **state)
 	write_json("reports-empty.json", &e.a);
 }
 
+/* --- findings ----------------------------------------------------------------- */
+
+#define HOSTILE_TITLE "field `p->q` | <b>null</b> *x*"
+
+/* Two findings, the warning added first, with every kind of evidence and
+ * dump-like strings in them. */
+static void add_findings(struct cr_analysis *a)
+{
+	struct cr_finding *f = cr_findings_add(&a->findings,
+		CR_FINDING_NULL_POINTER_DEREFERENCE, CR_SEVERITY_WARNING, "test",
+		"a warning about %s", HOSTILE_NAME);
+	assert_non_null(f);
+	assert_true(cr_finding_number(f, "stack used", 1234567, "bytes"));
+	f = cr_findings_add(&a->findings, CR_FINDING_NULL_POINTER_DEREFERENCE,
+			    CR_SEVERITY_ERROR, "crash", "%s", HOSTILE_TITLE);
+	assert_non_null(f);
+	f->thread = 0;
+	assert_true(cr_finding_detail(f, "detail with %s", HOSTILE_VALUE));
+	assert_true(cr_finding_thread(f, "other thread", 2));
+	assert_true(cr_finding_frame(f, "faulting frame", 0, 0));
+	assert_true(cr_finding_address(f, "faulting address", 0x10, "page zero <x>"));
+	assert_true(cr_finding_number(f, "offset", -16, NULL));
+	assert_true(cr_finding_text(f, "operand", "%s", "qword ptr [rax+0x10]|"));
+	assert_true(cr_finding_code(f, "listing", "mov rax, [rax+0x10]\n```\n<script>"));
+	static const char *const heads[] = { "Address", "Instruction" };
+	struct cr_table *t = cr_finding_table(f, "instructions", 2, heads);
+	assert_non_null(t);
+	const char *r0[] = { "0x401000", "push rbp" };
+	const char *r1[] = { "0x401001", "mov eax, [rax] | <i>" };
+	assert_true(cr_table_row(t, r0));
+	assert_true(cr_table_row(t, r1));
+	t->marked_row = 1;
+}
+
+static void test_findings_md(void **state)
+{
+	struct fixture *x = fixture_new();
+	add_findings(&x->a);
+	char *md = render(report_md_write, &x->a, NULL);
+	struct md_stats st;
+	cmark_node *root = md_parse(md, &st);
+	assert_int_equal(st.html_nodes, 0);
+	assert_true(st.rows_ok);
+	assert_true(md_text_contains(root, HOSTILE_TITLE));
+	assert_true(md_text_contains(root, "1,234,567 bytes"));
+	assert_true(md_text_contains(root, "-16"));
+	assert_true(md_text_contains(root, "page zero <x>"));
+	assert_true(md_text_contains(root, "qword ptr [rax+0x10]|"));
+	/* errors first, in the "Findings" section, before "What happened" */
+	const char *err = strstr(md, "field");
+	const char *warn = strstr(md, "a warning about");
+	const char *crash = strstr(md, "## What happened");
+	assert_non_null(err);
+	assert_non_null(warn);
+	assert_true(err < warn && warn < crash);
+	/* The recommendation as Markdown, quoted. */
+	assert_non_null(strstr(md, "> The program read or wrote through a pointer"));
+	/* The code evidence is a code block the hostile fence cannot close. */
+	bool listing = false;
+	for (size_t i = 0; i < st.code_blocks && i < 8; i++)
+		listing |= strstr(st.code[i], "```\n<script>") != NULL;
+	assert_true(listing);
+	cmark_node_free(root);
+	free(md);
+	fixture_free(x);
+}
+
+static void test_findings_html(void **state)
+{
+	struct fixture *x = fixture_new();
+	add_findings(&x->a);
+	char *html;
+	htmlDocPtr doc = html_render_safe(&x->a, &html);
+	xmlNodePtr sec = html_by_id(doc->children, "findings");
+	assert_non_null(sec);
+	xmlChar *txt = xmlNodeGetContent(sec);
+	const char *t = (const char *)txt;
+	assert_non_null(strstr(t, HOSTILE_TITLE));
+	assert_true(strstr(t, HOSTILE_TITLE) < strstr(t, "a warning about"));
+	assert_non_null(strstr(t, "The program read or wrote"));
+	assert_non_null(strstr(t, "1,234,567 bytes"));
+	xmlFree(txt);
+	assert_non_null(strstr(html, "class=\"finding error\""));
+	assert_non_null(strstr(html, "class=\"recommendation\"><p>"));
+	assert_non_null(strstr(html, "<tr class=\"marked\">"));
+	/* the thread evidence links to its group's section */
+	assert_non_null(strstr(html, "<a href=\"#group-2\">"));
+	xmlFreeDoc(doc);
+	free(html);
+	fixture_free(x);
+}
+
+static void test_findings_json(void **state)
+{
+	struct fixture *x = fixture_new();
+	add_findings(&x->a);
+	size_t len;
+	char *s = render(report_json_write, &x->a, &len);
+	json_t *root = json_loadb(s, len, 0, NULL);
+	assert_non_null(root);
+	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 4);
+	json_t *fs = json_object_get(root, "findings");
+	assert_int_equal(json_array_size(fs), 2);
+	json_t *f = json_array_get(fs, 0);
+	assert_string_equal(json_string_value(json_object_get(f, "severity")), "error");
+	assert_string_equal(json_string_value(json_object_get(f, "id")),
+			    "null-pointer-dereference");
+	assert_string_equal(json_string_value(json_object_get(f, "title")), HOSTILE_TITLE);
+	assert_int_equal(json_integer_value(json_object_get(f, "thread")), 0);
+	json_t *ev = json_object_get(f, "evidence");
+	assert_int_equal(json_array_size(ev), 7);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 2), "address")), "0x10");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(ev, 6), "marked_row")), 1);
+	assert_non_null(strstr(json_string_value(json_object_get(f, "recommendation")),
+			       "The program read or wrote"));
+	json_decref(root);
+	free(s);
+	write_json("reports-findings.json", &x->a);
+	fixture_free(x);
+}
+
+/* Markdown of ours in the HTML tree: elements, never pasted HTML. */
+static void test_html_markdown_import(void **state)
+{
+	static const char md[] =
+		"Para with `code`, *em* and a [link](#findings) and "
+		"[bad](javascript:alert(1)).\n\n"
+		"<script>alert(3)</script>\n\n"
+		"| a | b |\n| --- | --- |\n| 1 | <i>2</i> |\n\n"
+		"```\nx < y\n```\n\n- one\n- two\n";
+	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
+	xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL);
+	xmlDocSetRootElement(doc, root);
+	assert_true(html_markdown(doc, root, md));
+	struct html_stats st = { 0 };
+	html_walk(root, &st);
+	assert_int_equal(st.script, 0);
+	assert_int_equal(st.link_attrs, 0);	/* the javascript: link lost its href */
+	xmlBufferPtr buf = xmlBufferCreate();
+	htmlNodeDump(buf, doc, root);
+	const char *out = (const char *)xmlBufferContent(buf);
+	assert_non_null(strstr(out, "<code>code</code>"));
+	assert_non_null(strstr(out, "<em>em</em>"));
+	assert_non_null(strstr(out, "<a href=\"#findings\">link</a>"));
+	assert_non_null(strstr(out, "&lt;script&gt;alert(3)&lt;/script&gt;"));
+	assert_non_null(strstr(out, "<tr>\n<th>a</th>"));
+	assert_non_null(strstr(out, "<td>&lt;i&gt;2&lt;/i&gt;</td>"));
+	assert_non_null(strstr(out, "<pre>x &lt; y\n</pre>"));
+	assert_non_null(strstr(out, "<li>one</li>"));
+	xmlBufferFree(buf);
+	xmlFreeDoc(doc);
+}
+
 /* Folds the analyzer got wrong (out of range, overlapping, unsorted) are
  * ignored: the frames are printed one by one, and nothing reads past the
  * stack. */
@@ -1334,6 +1529,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_html_no_crash),
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_findings_md),
+		cmocka_unit_test(test_findings_html),
+		cmocka_unit_test(test_findings_json),
+		cmocka_unit_test(test_html_markdown_import),
 		cmocka_unit_test(test_bad_folds),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_term_safe),

@@ -13,12 +13,18 @@ MINIDUMP_HEADER, 12-byte directory entries, MINIDUMP_THREAD (48 bytes),
 MINIDUMP_MODULE (108 bytes), MINIDUMP_MEMORY_DESCRIPTOR (16 bytes),
 MINIDUMP_SYSTEM_INFO (56 bytes), an AMD64 CONTEXT of 1232 bytes
 (ContextFlags at 0x30, Rsp at 0x98, Rip at 0xf8).  Streams written:
-SystemInfo, ThreadList, ModuleList, MemoryList.
+SystemInfo, ThreadList, ModuleList, MemoryList, and an ExceptionStream
+(MINIDUMP_EXCEPTION_STREAM, 168 bytes: thread id, the 152-byte
+MINIDUMP_EXCEPTION record, the thread's context) when exception() was
+called, and an UnloadedModuleList (12-byte header, 24-byte entries) when
+unloaded() was.  A module's version goes into its VS_FIXEDFILEINFO
+(signature 0xfeef04bd, dwFileVersionMS/LS).
 """
 
 import struct
 
-THREAD_LIST, MODULE_LIST, MEMORY_LIST, SYSTEM_INFO = 3, 4, 5, 7
+THREAD_LIST, MODULE_LIST, MEMORY_LIST, EXCEPTION, SYSTEM_INFO = 3, 4, 5, 6, 7
+UNLOADED_MODULE_LIST = 14
 CONTEXT_AMD64_FULL = 0x0010001f
 
 
@@ -26,8 +32,10 @@ class Minidump:
     def __init__(self):
         self.threads = []   # (tid, rip, rsp, stack_addr, stack)
         self.mems = []      # (addr, bytes)
-        self.modules = []   # (base, size, name)
+        self.modules = []   # (base, size, name, version or None)
+        self.unloaded_mods = []  # (base, size, name)
         self.repeats = []   # (addr, size, count, step)
+        self.exc = None     # (tid, code, flags, address, params)
 
     def thread(self, tid, rip, rsp, stack_addr, stack):
         self.threads.append((tid, rip, rsp, stack_addr, bytes(stack)))
@@ -44,8 +52,20 @@ class Minidump:
         self.repeats.append((addr, size, count, step))
         return self
 
-    def module(self, base, size, name):
-        self.modules.append((base, size, name))
+    def exception(self, tid, code, address, params=(), flags=0):
+        """The exception of thread TID (which must be added with thread()):
+        CODE (0xc0000005 an access violation), raised at ADDRESS, with up
+        to 15 PARAMS."""
+        self.exc = (tid, code, flags, address, tuple(params))
+        return self
+
+    def module(self, base, size, name, version=None):
+        """VERSION: (a, b, c, d) for the file version a.b.c.d."""
+        self.modules.append((base, size, name, version))
+        return self
+
+    def unloaded(self, base, size, name):
+        self.unloaded_mods.append((base, size, name))
         return self
 
     def bytes(self):
@@ -77,10 +97,18 @@ class Minidump:
         for addr, size, count, step in self.repeats:
             rva = put(bytes(size + step * count))
             mems += [(addr, size, rva + step * i) for i in range(count)]
-        mods = []
-        for base, size, name in self.modules:
+        def name_rva(name):
             u = name.encode("utf-16-le")
-            mods.append((base, size, put(struct.pack("<I", len(u)) + u + b"\0\0")))
+            return put(struct.pack("<I", len(u)) + u + b"\0\0")
+
+        mods = []
+        for base, size, name, version in self.modules:
+            vs = b"\0" * 52
+            if version:
+                a, b, c, d = version
+                vs = struct.pack("<IIII", 0xfeef04bd, 0x10000, a << 16 | b, c << 16 | d).ljust(52, b"\0")
+            mods.append((base, size, name_rva(name), vs))
+        unl = [(base, size, name_rva(name)) for base, size, name in self.unloaded_mods]
 
         streams = []
         si = struct.pack("<HHHBBIIIIIHH", 9, 6, 0, 4, 1, 10, 0, 19041, 2, 0, 0, 0) + b"\0" * 24
@@ -90,12 +118,23 @@ class Minidump:
             for tid, saddr, slen, srva, crva in threads)
         streams.append((THREAD_LIST, put(tl), len(tl)))
         ml = struct.pack("<I", len(mods)) + b"".join(
-            struct.pack("<QIIII", base, size, 0, 0, nrva) + b"\0" * 52 + b"\0" * 32
-            for base, size, nrva in mods)
+            struct.pack("<QIIII", base, size, 0, 0, nrva) + vs + b"\0" * 32
+            for base, size, nrva, vs in mods)
         streams.append((MODULE_LIST, put(ml), len(ml)))
         mm = struct.pack("<I", len(mems)) + b"".join(
             struct.pack("<QII", a, n, rva) for a, n, rva in mems)
         streams.append((MEMORY_LIST, put(mm), len(mm)))
+        if unl:
+            ul = struct.pack("<III", 12, 24, len(unl)) + b"".join(
+                struct.pack("<QIIII", base, size, 0, 0, nrva) for base, size, nrva in unl)
+            streams.append((UNLOADED_MODULE_LIST, put(ul), len(ul)))
+        if self.exc:
+            tid, code, flags, address, params = self.exc
+            crva = next(c for t, _, _, _, c in threads if t == tid)
+            ex = struct.pack("<IIIIQQII", tid, 0, code, flags, 0, address, len(params), 0)
+            ex += b"".join(struct.pack("<Q", p) for p in params).ljust(15 * 8, b"\0")
+            ex += struct.pack("<II", 1232, crva)
+            streams.append((EXCEPTION, put(ex), len(ex)))
 
         dir_rva = put(b"".join(struct.pack("<III", t, size, rva) for t, rva, size in streams))
         struct.pack_into("<4sIIIIIQ", out, 0, b"MDMP", 0xa793, len(streams), dir_rva, 0,
