@@ -7,12 +7,14 @@
  * serializer escapes "<", ">" and "&" in text.  So a thread name such as
  * "</td><script>" is printed as those characters and cannot add an element.
  *
- * The only raw text is the style sheet below, a constant.  There are no
- * scripts and no external resources (fonts, images, links), so the file
- * can be attached to a ticket and opened offline.  Each thread group's
+ * The only raw texts are the style sheet and the print script of
+ * html_style.c, constants.  There are no external resources (fonts,
+ * images, links), so the file can be attached to a ticket and opened
+ * offline.  Each thread group's
  * stack is a <details> element; the focus thread's group starts open.
  */
 #include "report.h"
+#include "html_style.h"
 #include "report_util.h"
 
 #include <inttypes.h>
@@ -23,38 +25,6 @@
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
-
-static const char html_css[] =
-	"body{font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-	"sans-serif;color:#1b1b1b;background:#fff;max-width:72rem;"
-	"margin:2rem auto;padding:0 1rem}\n"
-	"h1{font-size:1.5rem;margin:0 0 .5rem}\n"
-	"h2{font-size:1.2rem;border-bottom:1px solid #d0d7de;"
-	"padding-bottom:.2rem;margin-top:2rem}\n"
-	"h3{font-size:1.05rem}\n"
-	".summary{font-size:1.05rem;background:#f6f8fa;"
-	"border-left:4px solid #b42318;padding:.6rem .9rem}\n"
-	"table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}\n"
-	"th,td{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left;"
-	"vertical-align:top;overflow-wrap:anywhere}\n"
-	"th{background:#f6f8fa;font-weight:600}\n"
-	"table.facts th{white-space:nowrap}\n"
-	"table.stack td,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,"
-	"Consolas,\"Liberation Mono\",monospace;font-size:.85rem}\n"
-	"table.stack td.num{text-align:right;color:#57606a}\n"
-	"tr.inlined td{color:#57606a}\n"
-	"tr.fold td{font-style:italic;background:#fff8c5}\n"
-	".tag{font-size:.75rem;border:1px solid #d0d7de;border-radius:3px;"
-	"padding:0 .25rem;margin-right:.3rem;color:#57606a}\n"
-	".crashed{color:#b42318;font-weight:600}\n"
-	"details{margin:.6rem 0;border:1px solid #d0d7de;border-radius:6px;"
-	"padding:.3rem .7rem}\n"
-	"summary{cursor:pointer;font-weight:600}\n"
-	".note{color:#57606a;font-style:italic}\n"
-	"footer{margin-top:2rem;color:#57606a;font-size:.85rem}\n"
-	"@media print{body{margin:0;max-width:none;font-size:10pt}"
-	"details{border:none;padding:0}summary{list-style:none}"
-	"tr{break-inside:avoid}}\n";
 
 struct html {
 	xmlDocPtr doc;
@@ -104,6 +74,46 @@ static void attr(struct html *h, xmlNodePtr n, const char *name,
 		h->oom = true;
 }
 
+/* A table of class CLS in a <div class="table-wrap">, which scrolls a
+ * table too wide for the page instead of squeezing its columns. */
+static xmlNodePtr table_el(struct html *h, xmlNodePtr parent, const char *cls)
+{
+	xmlNodePtr wrap = el(h, parent, "div");
+	attr(h, wrap, "class", "table-wrap");
+	xmlNodePtr table = el(h, wrap, "table");
+	attr(h, table, "class", cls);
+	return table;
+}
+
+/* A cell of class CLS with the text S. */
+static xmlNodePtr td_cls(struct html *h, xmlNodePtr tr, const char *s,
+			 const char *cls)
+{
+	xmlNodePtr td = el_text(h, tr, "td", s);
+	attr(h, td, "class", cls);
+	return td;
+}
+
+/* An address range "START-END" in a cell that may break after the dash
+ * and nowhere else (two inline blocks; libxml2 does not know <wbr>): a
+ * wide module table then fits the page. */
+static void td_range(struct html *h, xmlNodePtr tr, const char *range)
+{
+	xmlNodePtr td = el(h, tr, "td");
+	attr(h, td, "class", "addr mono range");
+	const char *dash = strchr(range, '-');
+	if (!dash) {
+		text(h, td, range);
+		return;
+	}
+	char *first = strndup(range, (size_t)(dash - range) + 1);
+	if (!first)
+		h->oom = true;
+	el_text(h, td, "span", first);
+	free(first);
+	el_text(h, td, "span", dash + 1);
+}
+
 static void html_facts(struct html *h, xmlNodePtr parent,
 		       const struct report_facts *f)
 {
@@ -111,8 +121,7 @@ static void html_facts(struct html *h, xmlNodePtr parent,
 		h->oom = true;
 		return;
 	}
-	xmlNodePtr table = el(h, parent, "table");
-	attr(h, table, "class", "facts");
+	xmlNodePtr table = table_el(h, parent, "facts");
 	for (size_t i = 0; i < f->n; i++) {
 		xmlNodePtr tr = el(h, table, "tr");
 		xmlNodePtr th = el_text(h, tr, "th", f->v[i].label);
@@ -125,8 +134,7 @@ static void html_stack(struct html *h, xmlNodePtr parent, size_t idx)
 {
 	const struct cr_stack *s = &h->a->threads[idx].stack;
 	if (s->nframes) {
-		xmlNodePtr table = el(h, parent, "table");
-		attr(h, table, "class", "stack");
+		xmlNodePtr table = table_el(h, parent, "stack");
 		xmlNodePtr tr = el(h, table, "tr");
 		static const char *const heads[] = { "#", "Address", "Function",
 						     "Module", "Source", "Trust" };
@@ -156,15 +164,16 @@ static void html_stack(struct html *h, xmlNodePtr parent, size_t idx)
 			if (t.inlined)
 				attr(h, tr, "class", "inlined");
 			attr(h, el_text(h, tr, "td", t.index), "class", "num");
-			el_text(h, tr, "td", t.pc);
+			td_cls(h, tr, t.pc, "addr");
 			xmlNodePtr fn = el(h, tr, "td");
+			attr(h, fn, "class", "fn");
 			if (t.inlined)
 				attr(h, el_text(h, fn, "span", "inlined"),
 				     "class", "tag");
 			text(h, fn, t.where);
-			el_text(h, tr, "td", t.module);
-			el_text(h, tr, "td", t.location);
-			el_text(h, tr, "td", t.trust);
+			td_cls(h, tr, t.module, "module");
+			td_cls(h, tr, t.location, "src");
+			td_cls(h, tr, t.trust, "trust");
 			report_frame_text_free(&t);
 		}
 	}
@@ -261,8 +270,7 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 		}
 	}
 
-	xmlNodePtr table = el(h, det, "table");
-	attr(h, table, "class", "members");
+	xmlNodePtr table = table_el(h, det, "members");
 	xmlNodePtr tr = el(h, table, "tr");
 	static const char *const heads[] = { "Thread", "Name", "State",
 					     "User CPU", "System CPU" };
@@ -290,8 +298,8 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 		}
 		el_text(h, tr, "td", t && t->name ? t->name : "not recorded");
 		el_text(h, tr, "td", ta->state ? ta->state : "not recorded");
-		el_text(h, tr, "td", report_fmt_cpu(b1, t ? t->user : none));
-		el_text(h, tr, "td", report_fmt_cpu(b2, t ? t->sys : none));
+		td_cls(h, tr, report_fmt_cpu(b1, t ? t->user : none), "cpu");
+		td_cls(h, tr, report_fmt_cpu(b2, t ? t->sys : none), "cpu");
 	}
 	if (first == SIZE_MAX)
 		return;
@@ -315,8 +323,7 @@ static void html_modules(struct html *h, xmlNodePtr body)
 		el_text(h, sec, "p", "The dump lists no modules.");
 		return;
 	}
-	xmlNodePtr table = el(h, sec, "table");
-	attr(h, table, "class", "modules");
+	xmlNodePtr table = table_el(h, sec, "modules");
 	xmlNodePtr tr = el(h, table, "tr");
 	struct report_module_cols col;
 	report_module_columns(d, &col);
@@ -334,15 +341,12 @@ static void html_modules(struct html *h, xmlNodePtr body)
 		const struct cr_module_analysis *ma = &a->modules[i];
 		char *bid = report_build_id_hex(m);
 		tr = el(h, table, "tr");
-		xmlNodePtr td = el_text(h, tr, "td",
-					m->path ? m->path : "not recorded");
+		xmlNodePtr td = td_cls(h, tr, m->path ? m->path : "not recorded",
+				       "path");
 		if (m->is_main)
 			attr(h, el_text(h, td, "span", " main"), "class", "tag");
-		attr(h, el_text(h, tr, "td",
-				report_fmt_range(range, d, m->base, m->size)),
-		     "class", "mono");
-		attr(h, el_text(h, tr, "td", bid ? bid : "not recorded"),
-		     "class", "mono");
+		td_range(h, tr, report_fmt_range(range, d, m->base, m->size));
+		td_cls(h, tr, bid ? bid : "not recorded", "mono");
 		if (col.code_id)
 			attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
 			     "class", "mono");
@@ -350,13 +354,13 @@ static void html_modules(struct html *h, xmlNodePtr body)
 			attr(h, el_text(h, tr, "td", m->debug_id ? m->debug_id : ""),
 			     "class", "mono");
 		if (col.debug_file)
-			el_text(h, tr, "td", m->debug_file ? m->debug_file : "");
-		td = el_text(h, tr, "td", ma->file ? ma->file : "no");
+			td_cls(h, tr, m->debug_file ? m->debug_file : "", "path");
+		td = td_cls(h, tr, ma->file ? ma->file : "no", "path");
 		if (ma->host_file)
 			attr(h, el_text(h, td, "span", " " CR_HOST_FILE_NOTE),
 			     "class", "tag");
-		el_text(h, tr, "td", ma->debug_file ? ma->debug_file
-					: ma->has_debug_info ? "yes" : "no");
+		td_cls(h, tr, ma->debug_file ? ma->debug_file
+			       : ma->has_debug_info ? "yes" : "no", "path");
 		el_text(h, tr, "td", ma->mismatch ? "yes" : "no");
 		free(bid);
 	}
@@ -389,8 +393,7 @@ static xmlNodePtr html_table(struct html *h, xmlNodePtr parent,
 			     const char *cls, const char *const *heads,
 			     size_t n)
 {
-	xmlNodePtr table = el(h, parent, "table");
-	attr(h, table, "class", cls);
+	xmlNodePtr table = table_el(h, parent, cls);
 	xmlNodePtr tr = el(h, table, "tr");
 	for (size_t i = 0; i < n; i++)
 		el_text(h, tr, "th", heads[i]);
@@ -413,10 +416,8 @@ static void html_unloaded(struct html *h, xmlNodePtr body)
 	for (size_t i = 0; i < d->nunloaded && !h->oom; i++) {
 		const struct cr_module *m = &d->unloaded[i];
 		xmlNodePtr tr = el(h, table, "tr");
-		el_text(h, tr, "td", m->path ? m->path : "not recorded");
-		attr(h, el_text(h, tr, "td",
-				report_fmt_range(range, d, m->base, m->size)),
-		     "class", "mono");
+		td_cls(h, tr, m->path ? m->path : "not recorded", "path");
+		td_range(h, tr, report_fmt_range(range, d, m->base, m->size));
 		attr(h, el_text(h, tr, "td", m->code_id ? m->code_id : ""),
 		     "class", "mono");
 	}
@@ -486,6 +487,28 @@ static void html_facts_section(struct html *h, xmlNodePtr body,
 	report_facts_free(&f);
 }
 
+/* TEXT (a constant of html_style.c) as the content of the raw-text
+ * element PARENT: libxml2 prints <style> and <script> text unescaped. */
+static void raw_text(struct html *h, xmlNodePtr parent, const char *txt)
+{
+	if (!parent)
+		return;
+	xmlNodePtr t = xmlNewDocText(h->doc, BAD_CAST txt);
+	if (!t || !xmlAddChild(parent, t)) {
+		xmlFreeNode(t);
+		h->oom = true;
+	}
+}
+
+/* The summary box is red only when something crashed: not for a dump taken
+ * on demand, nor for a process killed by another one (a hang ended with
+ * SIGQUIT or SIGKILL). */
+static const char *summary_class(const struct cr_analysis *a)
+{
+	return a->crash.cls == CR_CRASH_NONE || a->crash.cls == CR_CRASH_KILLED
+	       ? "summary no-crash" : "summary crash";
+}
+
 /* Build the page; the order is the Markdown report's. */
 static void html_build(struct html *h)
 {
@@ -510,22 +533,17 @@ static void html_build(struct html *h)
 	if (!title)
 		h->oom = true;
 	el_text(h, head, "title", title);
-	/* The style sheet is the one raw text: a constant without '<'. */
-	xmlNodePtr style = el(h, head, "style");
-	if (style) {
-		xmlNodePtr css = xmlNewDocText(h->doc, BAD_CAST html_css);
-		if (!css || !xmlAddChild(style, css)) {
-			xmlFreeNode(css);
-			h->oom = true;
-		}
-	}
+	/* The style sheet and the script: constants without '<'. */
+	raw_text(h, el(h, head, "style"), report_html_css);
+	raw_text(h, el(h, head, "script"), report_html_script);
 
 	xmlNodePtr body = el(h, root, "body");
 	xmlNodePtr header = el(h, body, "header");
 	el_text(h, header, "h1", title);
 	free(title);
 	if (a->summary)
-		attr(h, el_text(h, header, "p", a->summary), "class", "summary");
+		attr(h, el_text(h, header, "p", a->summary), "class",
+		     summary_class(a));
 
 	html_crash(h, body);
 	html_focus(h, body);
