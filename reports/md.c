@@ -18,6 +18,7 @@
  * Nothing here writes raw HTML, so a thread name "</td><script>" stays text.
  */
 #include "report.h"
+#include "md_budget.h"
 #include "report_util.h"
 
 #include <inttypes.h>
@@ -549,14 +550,19 @@ static void md_problems(struct report_buf *b, const struct cr_analysis *a)
 }
 
 /*
- * Build the whole Markdown report of A in B.  The order is the one the
- * user reads in: summary, what happened, the focus stack, all threads,
- * modules, unloaded modules, annotations, facts, problems.
+ * Render the whole Markdown report of A as parts (md_budget.h), in the
+ * order the user reads in: summary, what happened, the focus stack, all
+ * threads, modules, unloaded modules, annotations, facts, problems.  The
+ * kind and rank of each part say what md_parts_join() keeps first when the
+ * report must be cut to its budget.
  */
-static void md_report(struct report_buf *b, const struct cr_analysis *a)
+static void md_report(struct md_parts *p, const struct cr_analysis *a)
 {
 	struct report_facts f = { 0 };
 	char num[REPORT_NUM_LEN];
+	struct report_buf *b = md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0);
+	if (!b)
+		return;
 
 	char *title = report_title(a);
 	report_buf_puts(b, "# ");
@@ -571,36 +577,68 @@ static void md_report(struct report_buf *b, const struct cr_analysis *a)
 	md_crash(b, a);
 	md_focus(b, a);
 
+	if (!(b = md_part_new(p, MD_PART_THREADS, 0, NULL, 0)))
+		return;
 	report_buf_printf(b, "## Threads (%s in %s group%s)\n\n",
 			  cr_fmt_count(num, a->nthreads),
 			  cr_fmt_count((char[REPORT_NUM_LEN]){ 0 }, a->ngroups),
 			  a->ngroups == 1 ? "" : "s");
 	if (!a->ngroups)
 		report_buf_puts(b, "The dump records no threads.\n\n");
-	for (size_t g = 0; g < a->ngroups; g++)
+	for (size_t g = 0; g < a->ngroups; g++) {
+		if (!(b = md_part_new(p, MD_PART_GROUP, 0, NULL,
+				      a->groups[g].nmembers)))
+			return;
 		md_group(b, a, g);
+	}
 
+	/* Ranks: the facts before the groups, the long tables after. */
+	if (!(b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 2, "Modules", 0)))
+		return;
 	md_modules(b, a);
+	if (!(b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 3,
+			      "Unloaded modules", 0)))
+		return;
 	md_unloaded(b, a);
+	if (!(b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 4,
+			      "Annotations", 0)))
+		return;
 	md_annotations(b, a);
 
+	if (!(b = md_part_new(p, MD_PART_SECTION, 1, "Process", 0)))
+		return;
 	report_buf_puts(b, "## Process\n\n");
 	report_process_facts(a, &f);
 	md_facts_table(b, &f);
 	report_facts_free(&f);
 
+	if (!(b = md_part_new(p, MD_PART_SECTION, 2, "Dump", 0)))
+		return;
 	report_buf_puts(b, "## Dump\n\n");
 	report_dump_facts(a, &f);
 	md_facts_table(b, &f);
 	report_facts_free(&f);
 
+	if (!(b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 1,
+			      "What is missing from this dump", 0)))
+		return;
 	md_problems(b, a);
 }
 
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f)
 {
+	return report_md_write_with(a, NULL, f);
+}
+
+struct cr_error *report_md_write_with(const struct cr_analysis *a,
+				      const struct report_md_options *o,
+				      FILE *f)
+{
+	struct md_parts parts = { 0 };
 	struct report_buf b = { 0 };
-	md_report(&b, a);
+	md_report(&parts, a);
+	md_parts_join(&parts, o, &b);
+	md_parts_free(&parts);
 	const char *s = report_buf_str(&b);
 	if (!s) {
 		report_buf_free(&b);
