@@ -19,6 +19,8 @@ Cases:
            wider than the window), and the report printed to PDF
            (--print-to-pdf, read back with pdftotext): every function of
            a frame inside a <details> that was closed is in the PDF.
+           The crash report also with prefers-color-scheme: dark
+           (NAME-dark.png): light text on a dark page.
 
 The figures measured are printed.  Exits 77 when chromium (layout) or the
 dumps cannot be made.
@@ -116,6 +118,42 @@ def pdf_text(report, wd):
     r = subprocess.run([pdftotext, pdf, "-"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     L.check(r.returncode == 0, "pdftotext failed", r.stderr.decode(errors="replace"))
     return re.sub(r"\s+", "", r.stdout.decode(errors="replace"))
+
+
+DARK_JS = """(function () {
+	var b = getComputedStyle(document.body), s = document.querySelector(".summary");
+	var pre = document.createElement("pre");
+	pre.id = "cr-colors";
+	pre.hidden = true;
+	pre.textContent = JSON.stringify({ bg: b.backgroundColor, fg: b.color,
+		summary: s ? getComputedStyle(s).borderLeftColor : null });
+	document.body.appendChild(pre);
+})();"""
+
+
+def luminance(css_color):
+    """Relative luminance 0..1 of "rgb(r, g, b)"."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css_color)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def check_dark(name, report, outdir):
+    """The report with prefers-color-scheme: dark: light text on a dark
+    page; a screenshot NAME-dark.png."""
+    wd = L.workdir("screens-dark-" + name)
+    page = os.path.join(wd, "dark.html")
+    with_script(report, page, DARK_JS)
+    png = os.path.join(outdir, name + "-dark.png")
+    dom = run_chromium(["--blink-settings=preferredColorScheme=0",
+                        "--window-size=%d,1400" % WIDTH, "--screenshot=" + png,
+                        "--dump-dom", url(page)], wd)
+    found = re.findall(r'<pre id="cr-colors" hidden="">([^<]*)</pre>', dom)
+    L.check(found, "the colour script wrote no result", dom[-2000:])
+    c = json.loads(html.unescape(found[-1]))
+    print("%s, dark: background %s, text %s, summary border %s"
+          % (name, c["bg"], c["fg"], c["summary"]))
+    L.check(luminance(c["bg"]) < 0.2 and luminance(c["fg"]) > 0.7,
+            "%s: prefers-color-scheme: dark does not give light text on a dark page" % name, c)
 
 
 def check_report(name, report, outdir, tall):
@@ -227,6 +265,7 @@ def case_layout(opts):
     t0 = time.time()
     rep, page = crash_report(opts)
     check_report("crash", page, opts.outdir, 2000)
+    check_dark("crash", page, opts.outdir)
     rep, page = hang_report(opts)
     res = check_report("hang", page, opts.outdir, 6000)
     # Thread K goes through stepL_right when bit L of K is set.
