@@ -31,7 +31,7 @@ static void usage(FILE *f)
 	      "                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
 	      "                       [--symbols DIR]...\n"
 	      "                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
-	      "                       [--max-decompressed SIZE]\n"
+	      "                       [--max-decompressed SIZE] [--md-budget N] [--brief]\n"
 	      "       coroner --version | --help\n"
 	      "\n"
 	      "Reads a Linux core file (or a minidump) and writes a report of what\n"
@@ -51,6 +51,11 @@ static void usage(FILE *f)
 	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
 	      "      --all-lines      source lines in system libraries for every thread\n"
 	      "                       (default: only where the crash happened inside them)\n"
+	      "      --md-budget N    keep the Markdown report under N characters, leaving\n"
+	      "                       out the last thread groups and sections (default\n"
+	      "                       60000: GitHub takes 65536; 0: no limit)\n"
+	      "      --brief          the Markdown report shows the focus (crashing)\n"
+	      "                       thread only\n"
 	      "  -q, --quiet          do not list the reports written\n"
 	      "\n"
 	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
@@ -156,6 +161,7 @@ static bool name_hits_file(const char *outdir, const char *name,
 }
 
 static int analyze_one(const char *path, const struct cr_options *opts,
+		       const struct report_md_options *md_opts,
 		       const char *outdir, unsigned formats, bool quiet,
 		       struct report_names *names, const struct dump_ids *ids)
 {
@@ -197,7 +203,14 @@ static int analyze_one(const char *path, const struct cr_options *opts,
 			status = fail(&cr_enomem, NULL);
 			break;
 		}
-		err = report_write_file(a, order[i], out);
+		/* The Markdown report names the HTML one, which has what
+		 * its budget leaves out. */
+		struct report_md_options mo = *md_opts;
+		char *html = NULL;
+		if ((formats & CR_REPORT_HTML) && strcmp(outdir, "-") != 0)
+			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
+		err = report_write_file_with(a, order[i], out, &mo);
+		free(html);
 		if (err) {
 			status = fail(err, NULL);
 			free(out);
@@ -226,6 +239,8 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "all-lines", no_argument, NULL, 'A' },
 		{ "max-decompressed", required_argument, NULL, 'Z' },
+		{ "md-budget", required_argument, NULL, 'B' },
+		{ "brief", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -238,6 +253,7 @@ int main(int argc, char **argv)
 				   .symbol_dirs = symbol_dirs };
 	const char *outdir = ".";
 	unsigned formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON;
+	struct report_md_options md_opts = { .budget = REPORT_MD_BUDGET_DEFAULT };
 	bool quiet = false;
 	int c;
 
@@ -284,6 +300,19 @@ int main(int argc, char **argv)
 				return CR_ERR_USAGE;
 			}
 			break;
+		case 'B': {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || end == optarg || errno || optarg[0] == '-' ||
+			    v > SIZE_MAX) {
+				fprintf(stderr, "coroner: --md-budget wants a number of characters (0: no limit)\n");
+				return CR_ERR_USAGE;
+			}
+			md_opts.budget = (size_t)v;
+			break;
+		}
+		case 'b': md_opts.brief = true; break;
 		case 'q': quiet = true; break;
 		case 'A': opts.all_lines = true; break;
 		case 'h': usage(stdout); return 0;
@@ -337,7 +366,7 @@ int main(int argc, char **argv)
 		if (lstat(argv[i], &ids.st[ids.n]) == 0)
 			ids.n++;
 	for (int i = optind; i < argc; i++) {
-		int st = analyze_one(argv[i], &opts, outdir, formats, quiet, &names, &ids);
+		int st = analyze_one(argv[i], &opts, &md_opts, outdir, formats, quiet, &names, &ids);
 		if (st > worst)
 			worst = st;
 	}

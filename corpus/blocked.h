@@ -11,6 +11,7 @@
 #ifndef CORPUS_BLOCKED_H
 #define CORPUS_BLOCKED_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -55,6 +56,41 @@ static inline int corpus_wait_blocked(const pid_t *tids, int n, long nr)
 			return 1;
 		nanosleep(&tick, NULL);
 	}
+	return 0;
+}
+
+/*
+ * Start N threads FN((void *)i) with STACK bytes of stack each (0: the
+ * default), and wait until all of them are blocked in a futex wait: each
+ * increments *WAITING under LOCK and signals ARRIVED just before its wait,
+ * and records its tid in TIDS[i].  Returns 0, or -1 when a thread could not
+ * be started (after a message naming PROG).
+ */
+static inline int corpus_start_blocked(int n, size_t stack, void *(*fn)(void *),
+				       pthread_mutex_t *lock, pthread_cond_t *arrived,
+				       int *waiting, const pid_t *tids, const char *prog)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	if (stack)
+		pthread_attr_setstacksize(&attr, stack);
+	for (int i = 0; i < n; i++) {
+		if (pthread_create(&t, &attr, fn, (void *)(long)i) != 0) {
+			perror("pthread_create");
+			return -1;
+		}
+	}
+	/* A thread releases the lock only inside pthread_cond_wait, so once
+	 * this one holds it with *waiting == n, every thread is blocked there. */
+	pthread_mutex_lock(lock);
+	while (*waiting < n)
+		pthread_cond_wait(arrived, lock);
+	pthread_mutex_unlock(lock);
+	/* ... but maybe not yet in the futex wait itself. */
+	if (!corpus_wait_blocked(tids, n, SYS_futex))
+		fprintf(stderr, "%s: threads not all in futex wait\n", prog);
 	return 0;
 }
 

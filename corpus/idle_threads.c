@@ -80,31 +80,14 @@ int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 8;
 	int crash = argc > 2 && strcmp(argv[2], "crash") == 0;
-	pthread_attr_t attr;
-	pthread_t t;
 
 	if (n < 0 || n > MAX_WORKERS) {
 		fprintf(stderr, "idle_threads: N must be 0..%d\n", MAX_WORKERS);
 		return 2;
 	}
-	pthread_attr_init(&attr);
-	if (n > 64)
-		pthread_attr_setstacksize(&attr, SMALL_STACK);
-	for (int i = 0; i < n; i++) {
-		if (pthread_create(&t, &attr, idle_worker, (void *)(long)i) != 0) {
-			perror("pthread_create");
-			return 1;
-		}
-	}
-	/* A worker releases the lock only inside pthread_cond_wait, so once
-	 * main holds it with waiting == n, every worker is blocked there. */
-	pthread_mutex_lock(&lock);
-	while (waiting < n)
-		pthread_cond_wait(&arrived, &lock);
-	pthread_mutex_unlock(&lock);
-	/* ... but maybe not yet in the futex wait itself. */
-	if (!corpus_wait_blocked(tids, n, SYS_futex))
-		fprintf(stderr, "idle_threads: workers not all in futex wait\n");
+	if (corpus_start_blocked(n, n > 64 ? SMALL_STACK : 0, idle_worker, &lock,
+				 &arrived, &waiting, tids, "idle_threads"))
+		return 1;
 
 	puts("ready");
 	fflush(stdout);

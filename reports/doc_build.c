@@ -475,6 +475,8 @@ static void add_group(struct builder *bd, size_t g)
 		return;
 	sec->collapsible = true;
 	sec->open = has_focus;
+	sec->keep = DOC_KEEP_GROUP;
+	sec->threads = a->groups[g].nmembers;
 
 	static const char *const heads[] = { "Thread", "Name", "State",
 					     "User CPU", "System CPU" };
@@ -544,6 +546,8 @@ static void add_threads(struct builder *bd)
 		bd->d->oom = true;
 	struct doc_section *sec = doc_section(bd->d, 2, "threads", title);
 	free(title);
+	if (sec)
+		sec->keep = DOC_KEEP_THREADS;
 	if (sec && !a->ngroups)
 		doc_para(bd->d, &sec->blocks, NULL, "The dump records no threads.");
 	for (size_t g = 0; g < a->ngroups && !bd->d->oom; g++)
@@ -563,6 +567,8 @@ static void add_modules(struct builder *bd)
 	struct doc_section *sec = doc_section(d, 2, "modules", "Modules");
 	if (!sec)
 		return;
+	sec->keep = DOC_KEEP_RANKED;
+	sec->rank = DOC_RANK_GROUPS + 2;
 	if (!n) {
 		doc_para(d, &sec->blocks, NULL, "The dump lists no modules.");
 		return;
@@ -575,9 +581,9 @@ static void add_modules(struct builder *bd)
 		"Build id mismatch"
 	};
 	static const enum doc_col all_cols[] = {
-		DOC_COL_CODE, DOC_COL_ADDRESS, DOC_COL_CODE, DOC_COL_CODE,
-		DOC_COL_CODE, DOC_COL_CODE, DOC_COL_TEXT, DOC_COL_CODE,
-		DOC_COL_TEXT, DOC_COL_TEXT
+		DOC_COL_PATH, DOC_COL_RANGE, DOC_COL_CODE, DOC_COL_CODE,
+		DOC_COL_CODE, DOC_COL_PATH, DOC_COL_TEXT, DOC_COL_PATH,
+		DOC_COL_PATH, DOC_COL_TEXT
 	};
 	const bool shown[] = { true, true, true, col.code_id, col.debug_id,
 			       col.debug_file, col.version, true, true, true };
@@ -652,7 +658,7 @@ static void add_unloaded(struct builder *bd)
 	const struct cr_dump *dm = bd->a->dump;
 	char range[2 * REPORT_NUM_LEN];
 	static const char *const heads[] = { "Path", "Address range", "Code id" };
-	static const enum doc_col cols[] = { DOC_COL_CODE, DOC_COL_ADDRESS,
+	static const enum doc_col cols[] = { DOC_COL_PATH, DOC_COL_RANGE,
 					     DOC_COL_CODE };
 	if (!dm->nunloaded)
 		return;
@@ -660,6 +666,8 @@ static void add_unloaded(struct builder *bd)
 					      "Unloaded modules");
 	if (!sec)
 		return;
+	sec->keep = DOC_KEEP_RANKED;
+	sec->rank = DOC_RANK_GROUPS + 3;
 	doc_para(bd->d, &sec->blocks, NULL, report_unloaded_text);
 	struct doc_block *tb = doc_table(bd->d, &sec->blocks, "unloaded", 3,
 					 heads, cols);
@@ -683,6 +691,8 @@ static void add_annotations(struct builder *bd)
 					      "Annotations");
 	if (!sec)
 		return;
+	sec->keep = DOC_KEEP_RANKED;
+	sec->rank = DOC_RANK_GROUPS + 4;
 	doc_para(bd->d, &sec->blocks, NULL, report_annotations_text);
 	struct doc_block *tb = doc_table(bd->d, &sec->blocks, "annotations", 3,
 					 heads, NULL);
@@ -694,12 +704,18 @@ static void add_annotations(struct builder *bd)
 	}
 }
 
+/* A section of facts, kept by a budget with RANK (the process and the dump
+ * come before the thread groups). */
 static void add_facts_section(struct builder *bd, const char *id,
-			      const char *title,
+			      const char *title, int rank,
 			      void (*facts)(const struct cr_analysis *,
 					    struct report_facts *))
 {
 	struct doc_section *sec = doc_section(bd->d, 2, id, title);
+	if (sec) {
+		sec->keep = DOC_KEEP_RANKED;
+		sec->rank = rank;
+	}
 	struct report_facts f = { 0 };
 	facts(bd->a, &f);
 	if (sec)
@@ -714,6 +730,8 @@ static void add_problems(struct builder *bd)
 					      "What is missing from this dump");
 	if (!sec)
 		return;
+	sec->keep = DOC_KEEP_RANKED;
+	sec->rank = DOC_RANK_GROUPS + 1;
 	size_t n = report_nproblems(a);
 	char *dropped = report_problems_dropped_line(a);
 	if (!n && !dropped) {
@@ -772,8 +790,8 @@ struct doc *doc_build(const struct cr_analysis *a)
 	add_modules(&bd);
 	add_unloaded(&bd);
 	add_annotations(&bd);
-	add_facts_section(&bd, "process", "Process", report_process_facts);
-	add_facts_section(&bd, "dump", "Dump", report_dump_facts);
+	add_facts_section(&bd, "process", "Process", 1, report_process_facts);
+	add_facts_section(&bd, "dump", "Dump", 2, report_dump_facts);
 	add_problems(&bd);
 
 	free(bd.mod_base);

@@ -60,7 +60,10 @@ enum doc_col {
 	DOC_COL_TEXT,		/* words: may wrap */
 	DOC_COL_NUMBER,		/* right-aligned, never broken */
 	DOC_COL_ADDRESS,	/* monospace hex, never broken */
-	DOC_COL_CODE,		/* monospace, may wrap (paths, ids) */
+	DOC_COL_CODE,		/* monospace ids, never broken */
+	DOC_COL_PATH,		/* a file path: may break anywhere */
+	DOC_COL_RANGE,		/* "START-END" addresses: breaks only
+				 * after the dash */
 };
 
 struct doc_row {
@@ -123,12 +126,32 @@ struct doc_block {
 	struct doc_blocks body;
 };
 
+/*
+ * What a report of limited size (the Markdown budget, md_budget.c) does
+ * with a section: always keep it, keep it unless brief (the threads
+ * heading), keep thread groups in order while they fit, or keep sections by
+ * rank when they fit.  A level 3 section other than a group goes with the
+ * section it is in.
+ */
+enum doc_keep {
+	DOC_KEEP_ALWAYS = 0,	/* summary, findings, the crash, the focus */
+	DOC_KEEP_THREADS,	/* the threads heading */
+	DOC_KEEP_GROUP,		/* one thread group (`threads` threads) */
+	DOC_KEEP_RANKED,	/* kept by `rank`, lower first; ranks above
+				 * DOC_RANK_GROUPS come after the groups */
+};
+
+#define DOC_RANK_GROUPS 10
+
 struct doc_section {
 	char *id;		/* anchor, unique in the document */
 	char *title;
 	int level;		/* 2 or 3 */
 	bool collapsible;	/* HTML: a <details> */
 	bool open;		/* ... shown open */
+	enum doc_keep keep;
+	int rank;		/* DOC_KEEP_RANKED */
+	size_t threads;		/* DOC_KEEP_GROUP */
 	struct doc_blocks blocks;
 };
 

@@ -7,9 +7,10 @@
  * serializer escapes "<", ">" and "&" in text.  So a thread name such as
  * "</td><script>" is printed as those characters and cannot add an element.
  *
- * The only raw text is the style sheet below, a constant.  There are no
- * scripts and no external resources (fonts, images, links), so the file
- * can be attached to a ticket and opened offline.  The page is a renderer
+ * The only raw texts are the style sheet and the print script of
+ * html_style.c, constants.  There are no external resources (fonts,
+ * images, links), so the file can be attached to a ticket and opened
+ * offline.  The page is a renderer
  * of the report document (document.h): a level 2 section is a <section>,
  * a collapsible level 3 section (a thread group) a <details>, open when the
  * document says so.
@@ -37,37 +38,7 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
 
-static const char html_css[] =
-	"body{font:15px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
-	"sans-serif;color:#1b1b1b;background:#fff;max-width:72rem;"
-	"margin:2rem auto;padding:0 1rem}\n"
-	"h1{font-size:1.5rem;margin:0 0 .5rem}\n"
-	"h2{font-size:1.2rem;border-bottom:1px solid #d0d7de;"
-	"padding-bottom:.2rem;margin-top:2rem}\n"
-	"h3{font-size:1.05rem}\n"
-	".summary{font-size:1.05rem;background:#f6f8fa;"
-	"border-left:4px solid #b42318;padding:.6rem .9rem}\n"
-	"table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}\n"
-	"th,td{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left;"
-	"vertical-align:top;overflow-wrap:anywhere}\n"
-	"th{background:#f6f8fa;font-weight:600}\n"
-	"table.facts th{white-space:nowrap}\n"
-	"table.stack td,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,"
-	"Consolas,\"Liberation Mono\",monospace;font-size:.85rem}\n"
-	"table.stack td.num{text-align:right;color:#57606a}\n"
-	"tr.inlined td{color:#57606a}\n"
-	"tr.fold td{font-style:italic;background:#fff8c5}\n"
-	".tag{font-size:.75rem;border:1px solid #d0d7de;border-radius:3px;"
-	"padding:0 .25rem;margin-right:.3rem;color:#57606a}\n"
-	".crashed{color:#b42318;font-weight:600}\n"
-	"details{margin:.6rem 0;border:1px solid #d0d7de;border-radius:6px;"
-	"padding:.3rem .7rem}\n"
-	"summary{cursor:pointer;font-weight:600}\n"
-	".note{color:#57606a;font-style:italic}\n"
-	"footer{margin-top:2rem;color:#57606a;font-size:.85rem}\n"
-	"@media print{body{margin:0;max-width:none;font-size:10pt}"
-	"details{border:none;padding:0}summary{list-style:none}"
-	"tr{break-inside:avoid}}\n";
+#include "html_style.h"
 
 struct html {
 	xmlDocPtr doc;
@@ -148,20 +119,54 @@ static void html_inline(struct html *h, xmlNodePtr parent,
 	}
 }
 
+/* A table of class CLS (NULL none) in a <div class="table-wrap">, which
+ * scrolls a table too wide for the page instead of squeezing its columns
+ * (html_style.c). */
+static xmlNodePtr table_el(struct html *h, xmlNodePtr parent, const char *cls)
+{
+	xmlNodePtr wrap = el(h, parent, "div");
+	attr(h, wrap, "class", "table-wrap");
+	xmlNodePtr table = el(h, wrap, "table");
+	if (cls)
+		attr(h, table, "class", cls);
+	return table;
+}
+
 /* The class of a cell of a column of KIND. */
 static const char *const col_class[] = {
 	[DOC_COL_TEXT] = NULL, [DOC_COL_NUMBER] = "num",
 	[DOC_COL_ADDRESS] = "addr", [DOC_COL_CODE] = "mono",
+	[DOC_COL_PATH] = "path", [DOC_COL_RANGE] = "addr mono range",
 };
+
+/* An address range "START-END" as two spans, so that the cell breaks after
+ * the dash and nowhere else (libxml2 2.9 does not know <wbr>). */
+static bool html_range(struct html *h, xmlNodePtr td,
+		       const struct doc_inline *in)
+{
+	if (in->n != 1 || in->v[0].kind != DOC_SPAN_TEXT)
+		return false;
+	const char *range = in->v[0].text;
+	const char *dash = strchr(range, '-');
+	if (!dash)
+		return false;
+	char *first = strndup(range, (size_t)(dash - range) + 1);
+	if (!first) {
+		h->oom = true;
+		return true;
+	}
+	el_text(h, td, "span", first);
+	free(first);
+	el_text(h, td, "span", dash + 1);
+	return true;
+}
 
 static void html_table(struct html *h, xmlNodePtr parent,
 		       const struct doc_block *b)
 {
 	const struct doc_table *t = &b->table;
 	bool facts = b->kind == DOC_FACTS;
-	xmlNodePtr table = el(h, parent, "table");
-	if (b->cls)
-		attr(h, table, "class", b->cls);
+	xmlNodePtr table = table_el(h, parent, b->cls);
 	if (!facts) {
 		xmlNodePtr tr = el(h, table, "tr");
 		for (size_t c = 0; c < t->ncols; c++)
@@ -177,7 +182,9 @@ static void html_table(struct html *h, xmlNodePtr parent,
 				attr(h, td, "scope", "row");
 			else if (col_class[t->cols[c]])
 				attr(h, td, "class", col_class[t->cols[c]]);
-			html_inline(h, td, &t->rows[r].cells[c]);
+			if (facts || t->cols[c] != DOC_COL_RANGE ||
+			    !html_range(h, td, &t->rows[r].cells[c]))
+				html_inline(h, td, &t->rows[r].cells[c]);
 		}
 	}
 }
@@ -186,8 +193,7 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 		       const struct doc_stack *s)
 {
 	if (s->n) {
-		xmlNodePtr table = el(h, parent, "table");
-		attr(h, table, "class", "stack");
+		xmlNodePtr table = table_el(h, parent, "stack");
 		xmlNodePtr tr = el(h, table, "tr");
 		static const char *const heads[] = { "#", "Address", "Function",
 						     "Module", "Source", "Trust" };
@@ -218,9 +224,10 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 			if (t->inlined)
 				attr(h, el_text(h, fn, "span", "inlined"),
 				     "class", "tag");
+			attr(h, fn, "class", "fn");
 			text(h, fn, t->where);
-			el_text(h, tr, "td", t->module);
-			el_text(h, tr, "td", t->location);
+			attr(h, el_text(h, tr, "td", t->module), "class", "module");
+			attr(h, el_text(h, tr, "td", t->location), "class", "src");
 			attr(h, el_text(h, tr, "td", t->trust), "class", "trust");
 		}
 	}
@@ -231,6 +238,19 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 
 static void html_blocks(struct html *h, xmlNodePtr parent,
 			const struct doc_blocks *bs);
+
+/* TEXT (a constant of html_style.c) as the content of the raw-text
+ * element PARENT: libxml2 prints <style> and <script> text unescaped. */
+static void raw_text(struct html *h, xmlNodePtr parent, const char *txt)
+{
+	if (!parent)
+		return;
+	xmlNodePtr t = xmlNewDocText(h->doc, BAD_CAST txt);
+	if (!t || !xmlAddChild(parent, t)) {
+		xmlFreeNode(t);
+		h->oom = true;
+	}
+}
 
 static void html_block(struct html *h, xmlNodePtr parent,
 		       const struct doc_block *b)
@@ -330,15 +350,10 @@ static void html_build(struct html *h)
 	attr(h, meta, "name", "generator");
 	attr(h, meta, "content", "coroner " CR_VERSION);
 	el_text(h, head, "title", d->title);
-	/* The style sheet is the one raw text: a constant without '<'. */
-	xmlNodePtr style = el(h, head, "style");
-	if (style) {
-		xmlNodePtr css = xmlNewDocText(h->doc, BAD_CAST html_css);
-		if (!css || !xmlAddChild(style, css)) {
-			xmlFreeNode(css);
-			h->oom = true;
-		}
-	}
+	/* The style sheet and the print script are the only raw texts:
+	 * constants of html_style.c without '<'. */
+	raw_text(h, el(h, head, "style"), report_html_css);
+	raw_text(h, el(h, head, "script"), report_html_script);
 
 	xmlNodePtr body = el(h, root, "body");
 	xmlNodePtr header = el(h, body, "header");

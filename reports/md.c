@@ -19,6 +19,7 @@
  * Nothing here writes raw HTML, so a thread name "</td><script>" stays text.
  */
 #include "report.h"
+#include "md_budget.h"
 #include "report_util.h"
 #include "document.h"
 
@@ -492,10 +493,42 @@ static void md_toc(struct md *m)
 		report_buf_puts(m->b, "\n\n");
 }
 
-static void md_doc(struct md *m)
+/*
+ * The part of the Markdown budget (md_budget.h) that section S opens, or
+ * false when S belongs to the part before it (a subsection).
+ */
+static bool section_part(const struct doc_section *s, enum md_part_kind *kind,
+			 int *rank)
+{
+	static const struct {
+		enum doc_keep keep;
+		enum md_part_kind kind;
+	} kinds[] = {
+		{ DOC_KEEP_ALWAYS, MD_PART_ESSENTIAL },
+		{ DOC_KEEP_THREADS, MD_PART_THREADS },
+		{ DOC_KEEP_GROUP, MD_PART_GROUP },
+		{ DOC_KEEP_RANKED, MD_PART_SECTION },
+	};
+	if (s->level > 2 && s->keep != DOC_KEEP_GROUP)
+		return false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].keep == s->keep) {
+			*kind = kinds[i].kind;
+			*rank = s->keep == DOC_KEEP_RANKED ? s->rank : 0;
+			return true;
+		}
+	return false;
+}
+
+/* The document as budget parts: each level 2 section and each thread
+ * group a part of its own (md_budget.c chooses the ones that fit). */
+static void md_doc(struct md *m, struct md_parts *p)
 {
 	const struct doc *d = m->d;
-	struct report_buf *b = m->b;
+	struct report_buf *b = md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0);
+	if (!b)
+		return;
+	m->b = b;
 	report_buf_puts(b, "# ");
 	md_text(b, d->title);
 	report_buf_puts(b, "\n\n");
@@ -506,6 +539,14 @@ static void md_doc(struct md *m)
 	md_toc(m);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct doc_section *s = d->sections[i];
+		enum md_part_kind kind;
+		int rank;
+		if (section_part(s, &kind, &rank)) {
+			b = md_part_new(p, kind, rank, s->title, s->threads);
+			if (!b)
+				return;
+			m->b = b;
+		}
 		for (int l = 0; l < s->level; l++)
 			report_buf_putc(b, '#');
 		report_buf_putc(b, ' ');
@@ -517,17 +558,29 @@ static void md_doc(struct md *m)
 
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f)
 {
+	return report_md_write_with(a, NULL, f);
+}
+
+struct cr_error *report_md_write_with(const struct cr_analysis *a,
+				      const struct report_md_options *o,
+				      FILE *f)
+{
+	struct md_parts parts = { 0 };
 	struct report_buf b = { 0 };
 	struct doc *d = doc_build(a);
-	struct md m = { .b = &b, .d = d };
+	struct md m = { .d = d };
 	if (!d || !md_slugs(&m))
 		b.oom = true;
 	else
-		md_doc(&m);
+		md_doc(&m, &parts);
 	for (size_t i = 0; d && m.slugs && i < d->n; i++)
 		free(m.slugs[i]);
 	free(m.slugs);
 	free(m.title_slug);
+	if (parts.oom)
+		b.oom = true;
+	md_parts_join(&parts, o, &b);
+	md_parts_free(&parts);
 	doc_free(d);
 	const char *s = report_buf_str(&b);
 	if (!s) {

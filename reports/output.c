@@ -35,11 +35,12 @@ static const char *io_error_text(void)
 }
 
 static struct cr_error *write_to(const struct cr_analysis *a,
-				 enum cr_report_format fmt, FILE *f)
+				 enum cr_report_format fmt,
+				 const struct report_md_options *md, FILE *f)
 {
 	switch (fmt) {
 	case CR_REPORT_MD:
-		return report_md_write(a, f);
+		return md ? report_md_write_with(a, md, f) : report_md_write(a, f);
 	case CR_REPORT_HTML:
 		return report_html_write(a, f);
 	case CR_REPORT_JSON:
@@ -61,13 +62,21 @@ static mode_t new_file_mode(void)
 struct cr_error *report_write_file(const struct cr_analysis *a,
 				   enum cr_report_format fmt, const char *path)
 {
+	return report_write_file_with(a, fmt, path, NULL);
+}
+
+struct cr_error *report_write_file_with(const struct cr_analysis *a,
+					enum cr_report_format fmt,
+					const char *path,
+					const struct report_md_options *md)
+{
 	struct cr_error *err;
 
 	if (!report_extension(fmt))
 		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
 				    (int)fmt);
 	if (strcmp(path, "-") == 0) {
-		err = write_to(a, fmt, stdout);
+		err = write_to(a, fmt, md, stdout);
 		if (err)
 			return cr_error_wrap(err, "standard output");
 		errno = 0;
@@ -95,7 +104,7 @@ struct cr_error *report_write_file(const struct cr_analysis *a,
 	}
 
 	errno = 0;
-	err = write_to(a, fmt, f);
+	err = write_to(a, fmt, md, f);
 	if (err) {
 		err = cr_error_wrap(err, "%s", path);
 		fclose(f);

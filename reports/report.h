@@ -23,7 +23,28 @@ enum cr_report_format {
 /* The JSON report's "schema_version" (docs/report-schema.md). */
 #define CR_REPORT_SCHEMA_VERSION 4
 
+/*
+ * What the Markdown report may hold (reports/md_budget.c).  A ticket system
+ * limits a comment's size (GitHub: 65,536 characters), so the report keeps
+ * to BUDGET characters: the summary, what happened and the focus stack
+ * always; then the process and dump facts, thread groups in order while
+ * they fit, problems, modules; what is left out is counted in a note that
+ * names the HTML report.  BRIEF keeps the focus (crashing) thread only, as
+ * minidump-stackwalk --brief does.
+ */
+#define REPORT_MD_BUDGET_DEFAULT 60000
+struct report_md_options {
+	size_t budget;		/* characters; 0: no limit */
+	bool brief;
+	const char *html_name;	/* the HTML report's file name written in the
+				 * same run, NULL none */
+};
+
+/* report_md_write: with the default budget and no HTML report named. */
 struct cr_error *report_md_write(const struct cr_analysis *a, FILE *f);
+struct cr_error *report_md_write_with(const struct cr_analysis *a,
+				      const struct report_md_options *o,
+				      FILE *f);
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f);
 struct cr_error *report_json_write(const struct cr_analysis *a, FILE *f);
 
@@ -82,5 +103,10 @@ void report_names_free(struct report_names *rn);
  */
 struct cr_error *report_write_file(const struct cr_analysis *a,
 				   enum cr_report_format fmt, const char *path);
+/* The same with the Markdown report's options MD (NULL: the defaults). */
+struct cr_error *report_write_file_with(const struct cr_analysis *a,
+					enum cr_report_format fmt,
+					const char *path,
+					const struct report_md_options *md);
 
 #endif

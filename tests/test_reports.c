@@ -36,6 +36,8 @@
 #include <libxml/tree.h>
 
 #include "html_markdown.h"
+#include "html_style.h"
+#include "md_budget.h"
 #include "report.h"
 #include "term.h"
 
@@ -771,7 +773,12 @@ static void html_walk(xmlNodePtr n, struct html_stats *st)
 	for (; n; n = n->next) {
 		if (n->type == XML_ELEMENT_NODE) {
 			const char *name = (const char *)n->name;
-			if (!strcmp(name, "script"))
+			/* Scripts other than the report's own print
+			 * handler (reports/html_style.c). */
+			if (!strcmp(name, "script") &&
+			    !(n->children && n->children->content &&
+			      !strcmp((const char *)n->children->content,
+				      report_html_script)))
 				st->script++;
 			if (!strcmp(name, "style")) {
 				st->style++;
@@ -912,6 +919,25 @@ static htmlDocPtr html_render_safe(const struct cr_analysis *a, char **html)
 	return doc;
 }
 
+/* An address range: two halves that may go on two lines only after the
+ * dash, whose text is the range. */
+static void assert_html_range(xmlNodePtr table, size_t row, size_t col,
+			      const char *want)
+{
+	xmlNodePtr td = html_nth(html_nth(table, "tr", row), "td", col);
+	assert_non_null(td);
+	assert_int_equal(html_nchildren(td), 2);
+	xmlChar *got = xmlNodeGetContent(td);
+	assert_non_null(got);
+	char *p = (char *)got, *q = p;
+	for (; *p; p++)		/* the serializer's indentation */
+		if (*p != '\n' && *p != ' ')
+			*q++ = *p;
+	*q = '\0';
+	assert_string_equal((const char *)got, want);
+	xmlFree(got);
+}
+
 /* The same sections as in Markdown, as text in table cells. */
 static void test_html_minidump_facts(void **state)
 {
@@ -938,7 +964,7 @@ static void test_html_minidump_facts(void **state)
 	assert_non_null(t);
 	assert_int_equal(html_nchildren(t), 1 + 1);
 	assert_html_cell(t, 1, 0, UNLOADED_PATH);
-	assert_html_cell(t, 1, 1, "0x00007f0000100000-0x00007f0000103000");
+	assert_html_range(t, 1, 1, "0x00007f0000100000-0x00007f0000103000");
 	assert_html_cell(t, 1, 2, "45D35F6C3000");
 
 	t = html_first(html_by_id(doc->children, "modules"), "table");
@@ -1514,6 +1540,79 @@ static void test_report_names(void **state)
 	report_names_free(&rn);
 }
 
+/* --- Markdown budget (md_budget.c) ---------------------------------------- */
+
+/* 50 groups of ~230 characters, a small section ranked before them and a
+ * 3,000-character one after: what a budget of 3,000 characters keeps. */
+static void budget_parts(struct md_parts *p)
+{
+	struct report_buf *b;
+	report_buf_puts(md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0),
+			"# title\n\nsummary\n\n");
+	report_buf_puts(md_part_new(p, MD_PART_THREADS, 0, NULL, 0),
+			"## Threads\n\n");
+	for (int i = 0; i < 50; i++) {
+		b = md_part_new(p, MD_PART_GROUP, 0, NULL, 2);
+		report_buf_printf(b, "### Group %d: 2 threads\n\n%0200d\n\n", i + 1, 0);
+	}
+	b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 2, "Modules", 0);
+	report_buf_printf(b, "## Modules\n\n%03000d\n\n", 0);
+	report_buf_puts(md_part_new(p, MD_PART_SECTION, 1, "Process", 0),
+			"## Process\n\nfacts\n\n");
+	assert_false(p->oom);
+}
+
+static char *budget_join(const struct md_parts *p, size_t budget, bool brief)
+{
+	struct report_md_options o = { .budget = budget, .brief = brief,
+				       .html_name = "x_y.coroner.html" };
+	struct report_buf out = { 0 };
+	md_parts_join(p, &o, &out);
+	char *s = report_buf_steal(&out);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_md_budget(void **state)
+{
+	struct md_parts p = { 0 };
+	budget_parts(&p);
+
+	char *s = budget_join(&p, 3000, false);
+	assert_true(strlen(s) <= 3000);
+	assert_non_null(strstr(s, "# title\n\nsummary"));
+	assert_non_null(strstr(s, "## Process\n\nfacts"));	/* ranked first */
+	/* The first groups, in order, then one note counting the rest. */
+	int shown = 0;
+	for (const char *q = s; (q = strstr(q, "### Group ")); q++) {
+		assert_int_equal(atoi(q + strlen("### Group ")), shown + 1);
+		shown++;
+	}
+	assert_true(shown > 0 && shown < 50);
+	char want[200];
+	snprintf(want, sizeof(want), "*%d more thread groups (%d threads) left out "
+		 "to keep this report under 3,000 characters (--md-budget); the "
+		 "HTML report x_y.coroner.html has every thread.*", 50 - shown,
+		 2 * (50 - shown));
+	assert_non_null(strstr(s, want));
+	assert_non_null(strstr(s, "## Modules\n\n*Left out to keep this report"));
+	free(s);
+
+	s = budget_join(&p, 0, false);		/* no limit */
+	assert_non_null(strstr(s, "### Group 50:"));
+	assert_null(strstr(s, "left out"));
+	free(s);
+
+	s = budget_join(&p, 0, true);		/* --brief */
+	assert_non_null(strstr(s, "# title\n\nsummary"));
+	assert_null(strstr(s, "## Threads"));
+	assert_null(strstr(s, "### Group"));
+	assert_null(strstr(s, "## Process"));
+	assert_non_null(strstr(s, "(--brief)"));
+	free(s);
+	md_parts_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -1527,6 +1626,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_html_structure),
 		cmocka_unit_test(test_html_minidump_facts),
 		cmocka_unit_test(test_html_no_crash),
+		cmocka_unit_test(test_md_budget),
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_findings_md),
