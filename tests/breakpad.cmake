@@ -9,7 +9,7 @@ if(CMOCKA_FOUND)
   set_tests_properties(unit.breakpad PROPERTIES LABELS unit)
 
   add_executable(test_breakpad_corpus ${CMAKE_CURRENT_SOURCE_DIR}/test_breakpad_corpus.c)
-  target_link_libraries(test_breakpad_corpus PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_breakpad_corpus PRIVATE cr_analyzer cr_formats_private PkgConfig::CMOCKA cr_build_flags)
   # The stacks through cr_analyze() need the analysis to call
   # breakpad_open() (analyzer/unwind/unwind.c); until it does, the walker is
   # driven with the Breakpad step source directly.
