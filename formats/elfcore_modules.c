@@ -28,6 +28,7 @@
  */
 #include "elfcore_private.h"
 #include "cursor.h"
+#include "util.h"
 
 #include <elf.h>
 #include <stdio.h>
@@ -102,14 +103,8 @@ static struct cand *cand_new(struct cands *c)
 {
 	if (c->n >= CR_MAX_MODULES)
 		return NULL;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct cand *v = realloc(c->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (!CR_GROW(c->v, c->cap, c->n + 1))
+		return NULL;
 	struct cand *x = &c->v[c->n++];
 	memset(x, 0, sizeof(*x));
 	return x;

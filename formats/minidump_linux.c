@@ -12,6 +12,7 @@
  * buffer before any string function looks at it.
  */
 #include "minidump.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ void md_read_linux_proc_status(struct md_state *md, const struct md_stream *s)
 		if (!colon)
 			continue;
 		*colon = 0;
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
 			int64_t v;
 			if (strcmp(line, fields[i].key) || !parse_i64(colon + 1, &v))
 				continue;

@@ -14,6 +14,7 @@
  */
 #include "report.h"
 #include "report_util.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -130,7 +131,7 @@ static void html_stack(struct html *h, xmlNodePtr parent, size_t idx)
 		xmlNodePtr tr = el(h, table, "tr");
 		static const char *const heads[] = { "#", "Address", "Function",
 						     "Module", "Source", "Trust" };
-		for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		for (size_t i = 0; i < ARRAY_LEN(heads); i++)
 			el_text(h, tr, "th", heads[i]);
 
 		struct report_rows it;
@@ -266,7 +267,7 @@ static void html_group(struct html *h, xmlNodePtr parent, size_t g)
 	xmlNodePtr tr = el(h, table, "tr");
 	static const char *const heads[] = { "Thread", "Name", "State",
 					     "User CPU", "System CPU" };
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(heads); i++)
 		el_text(h, tr, "th", heads[i]);
 	for (size_t m = 0; m < grp->nmembers && !h->oom; m++) {
 		size_t ti = grp->members[m];
@@ -326,7 +327,7 @@ static void html_modules(struct html *h, xmlNodePtr body)
 	};
 	const bool shown[] = { true, true, true, col.code_id, col.debug_id,
 			       col.debug_file, true, true, true };
-	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(heads); i++)
 		if (shown[i])
 			el_text(h, tr, "th", heads[i]);
 	for (size_t i = 0; i < n && !h->oom; i++) {

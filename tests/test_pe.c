@@ -29,6 +29,7 @@
 #include "pe.h"
 #include "symtab.h"
 #include "walk.h"
+#include "util.h"
 
 #define IMG 0x10000000ull
 #define IMG_SIZE 0x3000u
@@ -181,10 +182,10 @@ static void build_image(void)
 		{ 0x1500, 0x1510, 0x19a0 },
 		{ 0x1700, 0x1700, 0x19a0 },	/* empty: dropped */
 	};
-	for (unsigned i = 0; i < sizeof(rfs) / sizeof(rfs[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(rfs); i++)
 		for (unsigned k = 0; k < 3; k++)
 			put32(img, PDATA + 12 * i + 4 * k, rfs[i][k]);
-	put32(img, opt + 112 + 3 * 8 + 4, sizeof(rfs) / sizeof(rfs[0]) * 12);
+	put32(img, opt + 112 + 3 * 8 + 4, ARRAY_LEN(rfs) * 12);
 
 	/* exports: Zeta -> F, Alpha -> G, Fwd -> forwarder, Beyond -> a
 	 * name without its NUL at the very end of the image */
@@ -919,7 +920,7 @@ static void test_file_lying_sections(void **state)
 		{ 0x100, 0xffffff00, 0x100, FILE_LEN - 1 },
 		{ 0xffffffff, 0xfffff000, 0x2000, FILE_LEN },
 	};
-	for (unsigned i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(lies); i++) {
 		build_file(STAMP);
 		put32(file_img, SECTAB + 8, lies[i][0]);
 		put32(file_img, SECTAB + 12, lies[i][1]);

@@ -36,6 +36,7 @@
 
 #include "report.h"
 #include "term.h"
+#include "util.h"
 
 static const char *json_out_dir;
 
@@ -1224,7 +1225,7 @@ static void test_term_safe(void **state)
 		  "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9f\x98\x80" },
 		{ "\xc0\xaf", "\\xc0\\xaf" },		/* overlong '/' */
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char *got = cr_term_safe(cases[i].in);
 		assert_non_null(got);
 		assert_string_equal(got, cases[i].out);

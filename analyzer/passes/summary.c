@@ -27,6 +27,7 @@
 
 #include "mach.h"
 #include "passes.h"
+#include "util.h"
 
 /* Distinct thread states listed in the summary before "and N more". */
 #define CR_SUMMARY_STATE_KINDS 4
@@ -34,8 +35,6 @@
 #define CR_SUMMARY_CALLERS 2
 /* Longest abort message quoted in the summary. */
 #define CR_SUMMARY_MESSAGE_MAX 300
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Frames that are never the culprit. */
 static const char *const skip_functions[] = {
@@ -127,14 +126,6 @@ static bool is_skip_module(const char *module)
 	return false;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	if (!s && path)
-		s = strrchr(path, '\\');
-	return s ? s + 1 : path;
-}
-
 /*
  * Index of the first frame from FROM on that is neither machinery nor
  * library code, or -1.
@@ -169,7 +160,7 @@ static void put_frame(FILE *f, const struct cr_frame *fr,
 	if (fr->function) {
 		fputs(fr->function, f);
 		if (fr->file && fr->line > 0)
-			fprintf(f, " (%s:%d)", base_name(fr->file), fr->line);
+			fprintf(f, " (%s:%d)", cr_basename(fr->file), fr->line);
 		if (fr->module && (!main_module || strcmp(fr->module, main_module)))
 			fprintf(f, " in %s", fr->module);
 	} else if (fr->module) {
@@ -203,7 +194,7 @@ static void put_thread(FILE *f, const struct cr_thread *t)
 static void put_process(FILE *f, const struct cr_dump *d)
 {
 	const struct cr_process *p = &d->process;
-	const char *name = base_name(p->executable);
+	const char *name = cr_basename(p->executable);
 
 	if (name && name[0]) {
 		fputs(name, f);
@@ -476,8 +467,8 @@ static const char *main_module_name(const struct cr_dump *d)
 {
 	for (size_t i = 0; i < d->nmodules; i++)
 		if (d->modules[i].is_main)
-			return base_name(d->modules[i].path);
-	return base_name(d->process.executable);
+			return cr_basename(d->modules[i].path);
+	return cr_basename(d->process.executable);
 }
 
 /* ", in thread 12 (main) at f (x.c:3), called from g (x.c:9)". */

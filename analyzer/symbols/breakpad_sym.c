@@ -38,6 +38,7 @@
 
 #include "safe_open.h"
 #include "cursor.h"
+#include "util.h"
 
 struct bp_file {
 	uint32_t id;
@@ -109,18 +110,10 @@ struct bp_symfile {
 /* Make room for one more entry; false when out of memory. */
 static bool bp_vec_reserve(void **v, size_t *cap, size_t n, size_t elem)
 {
-	if (n < *cap)
-		return true;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	size_t bytes;
-	if (__builtin_mul_overflow(ncap, elem, &bytes))
-		return false;
-	void *p = realloc(*v, bytes);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = ncap;
-	return true;
+	void *p = cr_grow_array(*v, cap, n + 1, elem, 64);
+	if (p)
+		*v = p;
+	return p != NULL;
 }
 
 #define BP_PUSH(vec) \
@@ -942,16 +935,6 @@ bool bp_cfi_rules(const struct bp_symfile *sf, uint64_t offset,
 
 /* --- finding files: DIR/<debug file>/<id>/<name>.sym ---------------------- */
 
-/* The last path component of a Windows or POSIX path. */
-static const char *bp_basename(const char *path)
-{
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
-}
-
 /* Safe as one path component: not empty, ".", ".." nor holding '/'. */
 static bool bp_component_ok(const char *s)
 {
@@ -1000,7 +983,7 @@ static char *bp_locate(const char *dir, const struct cr_module *m)
 	const char *df = m->debug_file ? m->debug_file : m->path;
 	if (!df || !m->debug_id)
 		return NULL;
-	const char *base = bp_basename(df);
+	const char *base = cr_basename(df);
 	if (!bp_component_ok(base) || !bp_component_ok(m->debug_id))
 		return NULL;
 	size_t bl = strlen(base);
