@@ -808,7 +808,7 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 	if (st->nproviders && (!s->frames || !s->frames[s->nframes - 1].function))
 		provide(st, s);
 	if (!s->frames) {
-		static struct cr_symframe unknown;
+		static const struct cr_symframe unknown;
 		s->frames = malloc(sizeof(unknown));
 		if (!s->frames) {
 			if (is_new)
