@@ -326,15 +326,9 @@ void md_read_linux_maps(struct md_state *md, const struct md_stream *s)
 				   CR_MAX_REGIONS, CR_MAX_REGIONS);
 			break;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct cr_region *nr = realloc(r, ncap * sizeof(*nr));
-			if (!nr) {
-				md_problem(md, s, "out of memory for %zu regions", ncap);
-				break;
-			}
-			r = nr;
-			cap = ncap;
+		if (!CR_GROW(r, cap, n + 1)) {
+			md_problem(md, s, "out of memory for %zu regions", n + 1);
+			break;
 		}
 		memset(&r[n], 0, sizeof(r[n]));
 		if (!parse_maps_line(line, &r[n])) {

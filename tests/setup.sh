@@ -22,9 +22,10 @@ BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
   libcmocka-dev libzstd-dev liblzma-dev liblz4-dev"
 # To run the tests: dumps from gdb, elfutils for the conformance tests, the
 # report validators (xmllint, cmark-gfm, jsonschema), bunzip2 and xz, and the
-# mingw-w64 cross compiler and wine64 that make real Windows minidumps.
+# mingw-w64 cross compiler and wine64 that make real Windows minidumps,
+# man-db and groff-base to check the man page as man renders it.
 TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils zstd lz4
-  gcc-mingw-w64-x86-64 wine64"
+  gcc-mingw-w64-x86-64 wine64 man-db groff-base"
 
 install_missing() {
 	missing=

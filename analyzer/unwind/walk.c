@@ -15,6 +15,7 @@
 #include "passes.h"
 #include "symtab.h"
 #include "walk.h"
+#include "util.h"
 
 #define SCAN_WORDS_FIRST 1024	/* words scanned above the innermost frame */
 #define SCAN_WORDS 256		/* ... above later frames */
@@ -176,13 +177,8 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
 		cr_regs_get(&next, pcr, &pc);
 		if (pc == 0)
 			break;
-		if (n == cap) {
-			struct walk_frame *nf = realloc(*frames, 2 * cap * sizeof(*nf));
-			if (!nf)
-				break;
-			*frames = nf;
-			cap *= 2;
-		}
+		if (!CR_GROW(*frames, cap, n + 1))
+			break;
 		(*frames)[n++] = (struct walk_frame){ pc, false, trust };
 		cur = next;
 	}
