@@ -65,7 +65,17 @@ int cr_cli_usage_error(const char *prog, const char *fmt, ...)
 	return CR_ERR_USAGE;
 }
 
-int cr_cli_bad_option(const char *prog, int c, char **argv)
+/* Is C the value of an option of LONGOPTS? */
+static bool known_value(const struct option *longopts, int c)
+{
+	for (const struct option *o = longopts; c && o->name; o++)
+		if (o->val == c)
+			return true;
+	return false;
+}
+
+int cr_cli_bad_option(const char *prog, int c, char **argv,
+		      const struct option *longopts)
 {
 	/*
 	 * getopt's own message would echo the argument raw and name the
@@ -73,7 +83,8 @@ int cr_cli_bad_option(const char *prog, int c, char **argv)
 	 *   '?' and optopt 0: an unknown long option, the argument just
 	 *     passed (a long option always moves optind on);
 	 *   '?' and optopt an option we know: a long option given "=ARG"
-	 *     that takes none (a known letter is never unknown);
+	 *     that takes none (a known letter is never unknown, so this is
+	 *     not a cluster after "--output=x");
 	 *   '?' otherwise: the letter optopt, alone or inside a cluster
 	 *     ("-qz": optind may or may not have moved on, so the argument
 	 *     is not what to show);
@@ -86,7 +97,7 @@ int cr_cli_bad_option(const char *prog, int c, char **argv)
 	if (c == ':')
 		return cr_cli_usage_error(prog, "option wants an argument: '%s'",
 					  is_long ? arg : letter);
-	if (optopt == 0 || (is_long && strchr(arg, '=')))
+	if (optopt == 0 || (is_long && known_value(longopts, optopt)))
 		return cr_cli_usage_error(prog, "%s '%.*s'",
 					  optopt ? "option takes no argument:" : "unknown option",
 					  (int)strcspn(arg, "="), arg);

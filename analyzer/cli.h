@@ -46,9 +46,11 @@ void cr_cli_usage(FILE *f, const char *prog);
 /*
  * Report the option getopt_long() just refused (C is what it returned: '?'
  * or ':') as the user wrote it (a long option, or the one letter of a
- * cluster such as -qz), with PROG's base name; returns CR_ERR_USAGE.
+ * cluster such as -qz), with PROG's base name; LONGOPTS is the table
+ * getopt_long() was given.  Returns CR_ERR_USAGE.
  */
-int cr_cli_bad_option(const char *prog, int c, char **argv);
+int cr_cli_bad_option(const char *prog, int c, char **argv,
+		      const struct option *longopts);
 
 /* "PROG: MESSAGE (try 'PROG --help')"; returns CR_ERR_USAGE. */
 int cr_cli_usage_error(const char *prog, const char *fmt, ...)

@@ -296,7 +296,7 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 		case 'A': opts.all_lines = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
-		default: return cr_cli_bad_option(prog, c, argv);
+		default: return cr_cli_bad_option(prog, c, argv, cr_cmd_analyze_longopts);
 		}
 	}
 	/* The first operand is the command's name (cli.c found it so). */

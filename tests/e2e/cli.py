@@ -58,6 +58,7 @@ def case_cli(opts):
         (["analyze", "x", "--all-lines", "-zq"], "unknown option '-z'"),   # cluster after a long option
         (["--all-lines", "-zq", "analyze", "x"], "unknown option '-z'"),
         (["analyze", "x", "-qz"], "unknown option '-z'"),
+        (["--output=out", "-zq", "analyze", "x"], "unknown option '-z'"),    # after a long option with =
         (["analyze", "x", "--bogus=4"], "unknown option '--bogus'"),
         (["analyze", "x", "--quiet=3"], "option takes no argument: '--quiet'"),
         (["analyze", "x", "-o"], "option wants an argument: '-o'"),
