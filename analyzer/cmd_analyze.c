@@ -23,6 +23,7 @@
 #include "dump.h"
 #include "report.h"
 #include "term.h"
+#include "util.h"
 
 #define MAX_DIR_OPTIONS 32
 
@@ -78,21 +79,29 @@ static const char *long_name(int c)
 	return "?";
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} format_names[] = {
+	{ "md", CR_REPORT_MD },
+	{ "markdown", CR_REPORT_MD },
+	{ "html", CR_REPORT_HTML },
+	{ "json", CR_REPORT_JSON },
+};
+
+/* "md,json" -> the CR_REPORT_* bits; -1 for an unknown or no name. */
 static int parse_formats(const char *s, unsigned *out)
 {
 	*out = 0;
 	while (*s) {
-		size_t n = strcspn(s, ",");
-		if (n == 2 && !strncmp(s, "md", 2))
-			*out |= CR_REPORT_MD;
-		else if ((n == 8 && !strncmp(s, "markdown", 8)))
-			*out |= CR_REPORT_MD;
-		else if (n == 4 && !strncmp(s, "html", 4))
-			*out |= CR_REPORT_HTML;
-		else if (n == 4 && !strncmp(s, "json", 4))
-			*out |= CR_REPORT_JSON;
-		else
+		size_t n = strcspn(s, ","), i = 0;
+		while (i < ARRAY_LEN(format_names) &&
+		       (strlen(format_names[i].name) != n ||
+			strncmp(s, format_names[i].name, n)))
+			i++;
+		if (i == ARRAY_LEN(format_names))
 			return -1;
+		*out |= format_names[i].bit;
 		s += n;
 		if (*s == ',')
 			s++;
