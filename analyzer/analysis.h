@@ -252,6 +252,8 @@ struct cr_analysis {
 	void *priv;			/* symbol cache, string pool */
 };
 
+struct cr_file_cache;
+
 struct cr_options {
 	const char *sysroot;		/* binaries of the dump's machine */
 	const char **debug_dirs;	/* extra debug dirs, NULL-terminated */
@@ -263,7 +265,25 @@ struct cr_options {
 					 * (for cr_dump_open_with) */
 	bool all_lines;			/* source lines in system libraries for
 					 * every thread, not just the focus */
+	struct cr_file_cache *file_cache;	/* files kept for the analyses of
+					 * several dumps (below); NULL: each
+					 * analysis reads its own */
 };
+
+/*
+ * Files parsed once for the analyses of many dumps in one process (a batch):
+ * Breakpad .sym files and Windows PE files, by their identity on disk.  One
+ * cache may be shared by analyses running on several threads
+ * (analyzer/symbols/file_cache.h).  It must outlive every analysis given it
+ * in cr_options.file_cache.  NULL when out of memory.
+ */
+struct cr_file_cache *cr_file_cache_new(void);
+void cr_file_cache_free(struct cr_file_cache *c);
+struct cr_file_cache_stats {
+	size_t files;		/* parsed and kept */
+	size_t hits;		/* requests answered without reading */
+};
+void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *out);
 
 /* Analyze D.  On success *OUT owns the result; free it with cr_analysis_free. */
 struct cr_error *cr_analyze(const struct cr_dump *d,

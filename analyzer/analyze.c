@@ -15,6 +15,7 @@
 
 #include "passes.h"
 #include "symtab.h"
+#include "util.h"
 
 #define CR_MAX_ANALYSIS_PROBLEMS 1000
 
@@ -29,7 +30,7 @@ const char *cr_trust_name(enum cr_trust t)
 		[CR_TRUST_FP] = "frame-pointer", [CR_TRUST_SCAN] = "scan",
 		[CR_TRUST_INLINE] = "inline",
 	};
-	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+	return (unsigned)t < ARRAY_LEN(names) ? names[t] : "unknown";
 }
 
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)

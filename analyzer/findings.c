@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "findings.h"
+#include "util.h"
 
 /* Generated (recommendations.c): one entry per enum cr_finding_id. */
 extern const struct cr_finding_info cr_finding_infos[CR_FINDING_COUNT];
@@ -22,7 +23,7 @@ const char *cr_evidence_kind_name(enum cr_evidence_kind k)
 		[CR_EVIDENCE_TEXT] = "text", [CR_EVIDENCE_CODE] = "code",
 		[CR_EVIDENCE_TABLE] = "table",
 	};
-	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
+	return (unsigned)k < ARRAY_LEN(names) ? names[k] : "unknown";
 }
 
 const struct cr_finding_info *cr_finding_info(enum cr_finding_id id)
@@ -49,15 +50,9 @@ struct cr_finding *cr_findings_add(struct cr_findings *fs,
 		fs->dropped++;
 		return NULL;
 	}
-	if (fs->n == fs->cap) {
-		size_t cap = fs->cap ? fs->cap * 2 : 8;
-		struct cr_finding *n = realloc(fs->items, cap * sizeof(*n));
-		if (!n) {
-			fs->dropped++;
-			return NULL;
-		}
-		fs->items = n;
-		fs->cap = cap;
+	if (!CR_GROW(fs->items, fs->cap, fs->n + 1)) {
+		fs->dropped++;
+		return NULL;
 	}
 	va_list ap;
 	va_start(ap, title_fmt);

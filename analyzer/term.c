@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "util.h"
 
 size_t cr_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -68,7 +69,7 @@ static const struct {
 
 static bool escaped_code_point(uint32_t cp)
 {
-	for (size_t i = 0; i < sizeof(escaped_ranges) / sizeof(escaped_ranges[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(escaped_ranges); i++)
 		if (cp >= escaped_ranges[i].first && cp <= escaped_ranges[i].last)
 			return true;
 	return false;

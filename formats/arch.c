@@ -13,6 +13,7 @@
  * Everything here is a table; adding an architecture is adding rows.
  */
 #include "dump.h"
+#include "util.h"
 
 #include <stddef.h>
 
@@ -89,7 +90,7 @@ struct arch_info {
 	size_t nregs;
 };
 
-#define REGS(t) t, sizeof(t) / sizeof((t)[0])
+#define REGS(t) t, ARRAY_LEN(t)
 
 static const struct arch_info arches[] = {
 	{ CR_ARCH_UNKNOWN, "unknown", CR_NO_REG, CR_NO_REG, CR_NO_REG, NULL, 0 },
@@ -104,7 +105,7 @@ static const struct arch_info arches[] = {
 
 static const struct arch_info *arch_info(enum cr_arch a)
 {
-	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(arches); i++)
 		if (arches[i].arch == a)
 			return &arches[i];
 	return &arches[0];
@@ -129,7 +130,7 @@ static const struct {
 
 const char *cr_os_name(enum cr_os os)
 {
-	for (size_t i = 0; i < sizeof(os_names) / sizeof(os_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(os_names); i++)
 		if (os_names[i].os == os)
 			return os_names[i].name;
 	return "unknown";

@@ -25,6 +25,7 @@
  */
 #include "decompress.h"
 #include "cursor.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +63,7 @@ static const struct {
 
 enum cr_compression cr_compression_sniff(const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++)
 		if (len >= formats[i].len &&
 		    memcmp(buf, formats[i].magic, formats[i].len) == 0)
 			return formats[i].c;
@@ -71,7 +72,7 @@ enum cr_compression cr_compression_sniff(const uint8_t *buf, size_t len)
 
 const char *cr_compression_name(enum cr_compression c)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(formats); i++)
 		if (formats[i].c == c)
 			return formats[i].name;
 	return "none";
@@ -83,7 +84,7 @@ static const char *fmt_size(char *buf, uint64_t n)
 	static const char units[][4] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = (double)n;
 	unsigned u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+	while (v >= 1024 && u + 1 < ARRAY_LEN(units)) {
 		v /= 1024;
 		u++;
 	}

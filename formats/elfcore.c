@@ -30,6 +30,7 @@
 #include "readers.h"
 #include "cursor.h"
 #include "elfcore_private.h"
+#include "util.h"
 
 #include <elf.h>
 #include <gelf.h>
@@ -46,7 +47,6 @@
 /* Limits of this reader, beyond dump.h's. */
 #define EC_MAX_AUXV 4096		/* auxv entries kept */
 #define EC_MAX_NOTE_NAME 4096		/* longer note names are not CORE */
-
 
 /* ----------------------------------------------------------------------- */
 /* Architecture tables                                                      */
@@ -118,13 +118,13 @@ static const struct {
 	const int *map;
 	size_t n;
 } pr_reg_maps[] = {
-	{ CR_ARCH_S390X, s390x_pr_reg, sizeof(s390x_pr_reg) / sizeof(int) },
-	{ CR_ARCH_PPC, ppc_pr_reg, sizeof(ppc_pr_reg) / sizeof(int) },
-	{ CR_ARCH_PPC64, ppc_pr_reg, sizeof(ppc_pr_reg) / sizeof(int) },
-	{ CR_ARCH_X86_64, x86_64_pr_reg, sizeof(x86_64_pr_reg) / sizeof(int) },
-	{ CR_ARCH_X86, x86_pr_reg, sizeof(x86_pr_reg) / sizeof(int) },
-	{ CR_ARCH_AARCH64, aarch64_pr_reg, sizeof(aarch64_pr_reg) / sizeof(int) },
-	{ CR_ARCH_ARM, arm_pr_reg, sizeof(arm_pr_reg) / sizeof(int) },
+	{ CR_ARCH_S390X, s390x_pr_reg, ARRAY_LEN(s390x_pr_reg) },
+	{ CR_ARCH_PPC, ppc_pr_reg, ARRAY_LEN(ppc_pr_reg) },
+	{ CR_ARCH_PPC64, ppc_pr_reg, ARRAY_LEN(ppc_pr_reg) },
+	{ CR_ARCH_X86_64, x86_64_pr_reg, ARRAY_LEN(x86_64_pr_reg) },
+	{ CR_ARCH_X86, x86_pr_reg, ARRAY_LEN(x86_pr_reg) },
+	{ CR_ARCH_AARCH64, aarch64_pr_reg, ARRAY_LEN(aarch64_pr_reg) },
+	{ CR_ARCH_ARM, arm_pr_reg, ARRAY_LEN(arm_pr_reg) },
 };
 
 /*
@@ -162,7 +162,6 @@ static const int fault_signals[] = { 4 /* SIGILL */, 5 /* SIGTRAP */,
 
 /* ----------------------------------------------------------------------- */
 /* Small helpers                                                            */
-
 
 static int64_t sext(uint64_t v, unsigned size)
 {
@@ -333,7 +332,7 @@ static void read_pr_reg(struct ec *ec, const struct cr_cursor *desc,
 	struct cr_dump *d = ec->d;
 	const int *map = NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(pr_reg_maps) / sizeof(pr_reg_maps[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(pr_reg_maps); i++)
 		if (pr_reg_maps[i].arch == d->process.arch) {
 			map = pr_reg_maps[i].map;
 			n = pr_reg_maps[i].n;
@@ -408,7 +407,7 @@ static void note_prpsinfo(struct ec *ec, const struct cr_cursor *desc)
 {
 	struct cr_dump *d = ec->d;
 	const struct prpsinfo_layout *l = NULL;
-	for (size_t i = 0; i < sizeof(prpsinfo_layouts) / sizeof(prpsinfo_layouts[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(prpsinfo_layouts); i++)
 		if (prpsinfo_layouts[i].size == desc->len &&
 		    (desc->len == 136) == ec->is64)
 			l = &prpsinfo_layouts[i];
@@ -784,7 +783,7 @@ static void finish_threads(struct ec *ec)
 	e->si_code = si->code;
 	e->si_errno = si->errno_;
 	if (si->code > 0) {
-		for (size_t i = 0; i < sizeof(fault_signals) / sizeof(int); i++)
+		for (size_t i = 0; i < ARRAY_LEN(fault_signals); i++)
 			if (fault_signals[i] == signo) {
 				e->fault_addr_known = true;
 				e->fault_addr = si->addr;
@@ -901,7 +900,6 @@ static void annotate_regions(struct ec *ec)
 	free(f);
 }
 
-
 bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val)
 {
 	for (size_t i = 0; i < d->nauxv; i++)
@@ -1015,7 +1013,7 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 	d->process.os = CR_OS_LINUX;
 	d->process.pointer_size = ec.word;
 	d->process.big_endian = ec.big_endian;
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(machines); i++)
 		if (machines[i].machine == eh.e_machine)
 			d->process.arch = machines[i].arch;
 	if (d->process.arch == CR_ARCH_UNKNOWN)

@@ -28,6 +28,7 @@
  */
 #include "elfcore_private.h"
 #include "cursor.h"
+#include "util.h"
 
 #include <elf.h>
 #include <stdio.h>
@@ -103,15 +104,9 @@ static struct cand *cand_new(struct cands *c)
 {
 	if (c->n >= CR_MAX_MODULES)
 		return NULL;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct cand *v = realloc(c->v, cap * sizeof(*v));
-		if (!v) {
-			c->oom = true;
-			return NULL;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (!CR_GROW(c->v, c->cap, c->n + 1)) {
+		c->oom = true;
+		return NULL;
 	}
 	struct cand *x = &c->v[c->n++];
 	memset(x, 0, sizeof(*x));

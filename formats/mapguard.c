@@ -18,10 +18,17 @@
  * The handler does only async-signal-safe things: fstat(), mmap(), plain
  * stores to the guard.  Guards are registered in a fixed table that the
  * handler scans; registering and removing happen outside any fault.
+ *
+ * Threads: the SIGBUS action belongs to the process, so this state is the
+ * one process-wide part of reading a dump.  It is safe for dumps opened on
+ * several threads: the handler is installed once (pthread_once), a slot is
+ * claimed with a compare-and-swap, and cr_map_faults only ever grows (an
+ * atomic add), so a reader that sees it change re-checks its own guard.
  */
 #include "mapguard.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,8 +47,9 @@ volatile sig_atomic_t cr_map_faults;
 
 static struct cr_map_guard *volatile guards[CR_MAX_GUARDS];
 static struct sigaction previous;	/* SIGBUS action before ours */
-static bool installed;
-static size_t page_size;
+static bool installed;			/* written once, under install_once */
+static size_t page_size;		/* likewise */
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 
 /* A fault we do not own: what would have happened without us. */
 static void chain(int sig, siginfo_t *si, void *uc)
@@ -99,7 +107,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		if (!g || a - (uintptr_t)g->base >= g->len)
 			continue;
 		if (fill_past_end(g, a - (uintptr_t)g->base)) {
-			cr_map_faults++;
+			__atomic_add_fetch(&cr_map_faults, 1, __ATOMIC_SEQ_CST);
 			errno = saved;
 			return;
 		}
@@ -109,11 +117,9 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	chain(sig, si, uc);
 }
 
-/* Install the handler once (the first guard). */
-static bool install(void)
+/* Install the handler (once, for the first guard of the process). */
+static void install_handler(void)
 {
-	if (installed)
-		return true;
 	long ps = sysconf(_SC_PAGESIZE);
 	page_size = ps > 0 ? (size_t)ps : 4096;
 	struct sigaction sa;
@@ -121,10 +127,12 @@ static bool install(void)
 	sa.sa_sigaction = on_sigbus;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &previous) != 0)
-		return false;
-	installed = true;
-	return true;
+	installed = sigaction(SIGBUS, &sa, &previous) == 0;
+}
+
+static bool install(void)
+{
+	return pthread_once(&install_once, install_handler) == 0 && installed;
 }
 
 struct cr_map_guard *cr_map_guard_add(void *base, size_t len, int fd)
@@ -141,12 +149,14 @@ struct cr_map_guard *cr_map_guard_add(void *base, size_t len, int fd)
 	g->len = len;
 	g->fd = fd;
 	g->valid = len;
-	for (size_t i = 0; i < CR_MAX_GUARDS; i++)
-		if (!guards[i]) {
-			/* Filled in before it is published to the handler. */
-			__atomic_store_n(&guards[i], g, __ATOMIC_SEQ_CST);
+	for (size_t i = 0; i < CR_MAX_GUARDS; i++) {
+		/* Filled in before it is published to the handler; the
+		 * exchange keeps two threads from taking one slot. */
+		struct cr_map_guard *none = NULL;
+		if (__atomic_compare_exchange_n(&guards[i], &none, g, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			return g;
-		}
+	}
 	close(fd);
 	free(g);
 	return NULL;
@@ -179,7 +189,7 @@ bool cr_map_guard_check(struct cr_map_guard *g)
 	    (uint64_t)st.st_size < g->valid) {
 		g->valid = (size_t)st.st_size;
 		g->faulted = 1;
-		cr_map_faults++;
+		__atomic_add_fetch(&cr_map_faults, 1, __ATOMIC_SEQ_CST);
 	}
 	return g->faulted;
 }

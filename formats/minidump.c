@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "readers.h"
+#include "util.h"
 
 /* Stream readers in the order they must run (see the file comment). */
 static const struct md_stream_reader {
@@ -97,10 +98,10 @@ static const struct {
 
 const char *md_stream_name(uint32_t type)
 {
-	for (size_t i = 0; i < sizeof(md_readers) / sizeof(md_readers[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_readers); i++)
 		if (md_readers[i].type == type)
 			return md_readers[i].name;
-	for (size_t i = 0; i < sizeof(md_unread_names) / sizeof(md_unread_names[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_unread_names); i++)
 		if (md_unread_names[i].type == type)
 			return md_unread_names[i].name;
 	return NULL;
@@ -110,7 +111,7 @@ const char *md_stream_name(uint32_t type)
  * function). */
 static bool md_reads(uint32_t type)
 {
-	for (size_t i = 0; i < sizeof(md_readers) / sizeof(md_readers[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_readers); i++)
 		if (md_readers[i].type == type)
 			return md_readers[i].read != NULL;
 	return false;
@@ -174,7 +175,6 @@ struct cr_error *md_sub(struct md_state *md, uint64_t rva, uint64_t size,
 {
 	return cr_cursor_sub(&md->file, rva, size, what, out);
 }
-
 
 void md_ignore(struct cr_error *err)
 {
@@ -450,7 +450,7 @@ static struct cr_error *md_read_directory(struct md_state *md)
  */
 static void md_mark_duplicates(struct md_state *md)
 {
-	for (size_t r = 0; r < sizeof(md_readers) / sizeof(md_readers[0]); r++) {
+	for (size_t r = 0; r < ARRAY_LEN(md_readers); r++) {
 		struct md_stream *last = NULL;
 		for (size_t i = md->nstreams; i-- > 0;) {
 			struct md_stream *s = &md->streams[i];
@@ -586,7 +586,7 @@ struct cr_error *md_read(struct cr_dump *d)
 			md->crashpad = true;
 	}
 
-	for (size_t r = 0; r < sizeof(md_readers) / sizeof(md_readers[0]); r++) {
+	for (size_t r = 0; r < ARRAY_LEN(md_readers); r++) {
 		for (size_t i = 0; i < md->nstreams; i++) {
 			struct md_stream *s = &md->streams[i];
 			if (s->type != md_readers[r].type || s->superseded)

@@ -28,6 +28,7 @@
  * valid whatever its flags say, and so do we.
  */
 #include "minidump.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ enum cr_arch md_arch_from_cpu(uint16_t cpu_arch)
 
 static const struct md_ctx_layout *layout_of(enum md_ctx_kind k)
 {
-	for (size_t i = 0; i < sizeof(md_ctx_layouts) / sizeof(md_ctx_layouts[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_ctx_layouts); i++)
 		if (md_ctx_layouts[i].kind == k)
 			return &md_ctx_layouts[i];
 	return NULL;
@@ -187,11 +188,11 @@ static struct cr_error *decode(struct cr_cursor c, enum md_ctx_kind k,
 	switch (k) {
 	case CTX_X86:
 		return read_table(c, md_regs_x86,
-				  sizeof(md_regs_x86) / sizeof(md_regs_x86[0]),
+				  ARRAY_LEN(md_regs_x86),
 				  regs);
 	case CTX_AMD64:
 		return read_table(c, md_regs_amd64,
-				  sizeof(md_regs_amd64) / sizeof(md_regs_amd64[0]),
+				  ARRAY_LEN(md_regs_amd64),
 				  regs);
 	case CTX_ARM64:
 		/* x0..x30, sp (31), pc (32) as in dump.h's numbering */

@@ -12,6 +12,7 @@
  * buffer before any string function looks at it.
  */
 #include "minidump.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ void md_read_linux_proc_status(struct md_state *md, const struct md_stream *s)
 		if (!colon)
 			continue;
 		*colon = 0;
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		for (size_t i = 0; i < ARRAY_LEN(fields); i++) {
 			int64_t v;
 			if (strcmp(line, fields[i].key) || !parse_i64(colon + 1, &v))
 				continue;
@@ -329,15 +330,9 @@ void md_read_linux_maps(struct md_state *md, const struct md_stream *s)
 				   CR_MAX_REGIONS, CR_MAX_REGIONS);
 			break;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			struct cr_region *nr = realloc(r, ncap * sizeof(*nr));
-			if (!nr) {
-				cr_dump_oom(md->d, "memory regions (LinuxMaps)");
-				break;
-			}
-			r = nr;
-			cap = ncap;
+		if (!CR_GROW(r, cap, n + 1)) {
+			cr_dump_oom(md->d, "memory regions (LinuxMaps)");
+			break;
 		}
 		memset(&r[n], 0, sizeof(r[n]));
 		if (!parse_maps_line(line, &r[n])) {

@@ -18,6 +18,7 @@
  * Segment bytes point into the mapped file (d->map), never copied.
  */
 #include "minidump.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,7 @@ void md_read_memory_info_list(struct md_state *md, const struct md_stream *s)
 		struct cr_region *r = &d->regions[d->nregions++];
 		r->start = base;
 		r->end = end;
-		for (size_t k = 0; k < sizeof(md_page_prot) / sizeof(md_page_prot[0]); k++) {
+		for (size_t k = 0; k < ARRAY_LEN(md_page_prot); k++) {
 			if (md_page_prot[k].page == (prot & 0xff)) {
 				r->prot_known = true;
 				r->prot = md_page_prot[k].prot;

@@ -24,6 +24,7 @@
  * code in the flags and the subcode (usually the address) as the address.
  */
 #include "minidump.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ static bool platform_uses_signals(const struct md_state *md)
 static bool signal_has_address(uint32_t signo)
 {
 	static const uint32_t fault_signals[] = { 4, 5, 7, 8, 11 };
-	for (size_t i = 0; i < sizeof(fault_signals) / sizeof(fault_signals[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(fault_signals); i++)
 		if (fault_signals[i] == signo)
 			return true;
 	return false;
@@ -145,7 +146,7 @@ void md_read_system_info(struct md_state *md, const struct md_stream *s)
 	}
 	p->ncpus = ncpus;
 	p->os = CR_OS_UNKNOWN;
-	for (size_t i = 0; i < sizeof(md_platform_os) / sizeof(md_platform_os[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_platform_os); i++)
 		if (md_platform_os[i].platform == platform)
 			p->os = md_platform_os[i].os;
 
@@ -363,7 +364,7 @@ void md_read_assertion_info(struct md_state *md, const struct md_stream *s)
 	char lbuf[32] = "";
 	if (line)
 		snprintf(lbuf, sizeof(lbuf), " at line %u", line);
-	const char *what = type < sizeof(md_assertion_types) / sizeof(md_assertion_types[0])
+	const char *what = type < ARRAY_LEN(md_assertion_types)
 		? md_assertion_types[type] : "Assertion failed:";
 	if (e && f && fl) {
 		free(md->d->event.assertion);
@@ -507,15 +508,6 @@ static void read_annotation_objects(struct md_state *md,
 	}
 }
 
-static const char *base_name(const char *path)
-{
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
-}
-
 void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 {
 	struct cr_cursor c;
@@ -579,7 +571,7 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 		const char *mod = idxname;
 		snprintf(idxname, sizeof(idxname), "module %u", index);
 		if (index < md->d->nmodules && md->d->modules[index].path)
-			mod = base_name(md->d->modules[index].path);
+			mod = cr_basename(md->d->modules[index].path);
 		read_string_list(md, s, mod, l_size, l_rva);
 		read_string_dict(md, s, mod, s_size, s_rva);
 		read_annotation_objects(md, s, mod, o_size, o_rva);

@@ -11,6 +11,7 @@
 #include "document.h"
 #include "report.h"
 #include "report_util.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -50,7 +51,7 @@ static bool module_is_system(const char *path)
 	for (size_t i = 0; i < LEN(system_dirs); i++)
 		if (starts_with_nocase(path, system_dirs[i]))
 			return true;
-	const char *base = report_basename(path);
+	const char *base = cr_basename(path);
 	for (size_t i = 0; i < LEN(system_names); i++)
 		if (starts_with_nocase(base, system_names[i]))
 			return true;
@@ -769,7 +770,7 @@ struct doc *doc_build(const struct cr_analysis *a)
 			bd.nmod = dm->nmodules;
 		for (size_t i = 0; i < bd.nmod; i++) {
 			const char *p = dm->modules[i].path;
-			bd.mod_base[i] = p ? report_basename(p) : NULL;
+			bd.mod_base[i] = p ? cr_basename(p) : NULL;
 			bd.mod_system[i] = module_is_system(p);
 		}
 	}

@@ -102,7 +102,7 @@ static char *clean(struct doc *d, const char *s, unsigned flags)
 		return NULL;
 	d->scratch.len = 0;
 	report_clean_into(&d->scratch, s ? s : "", flags);
-	const char *c = report_buf_str(&d->scratch);
+	const char *c = cr_buf_str(&d->scratch);
 	char *p = c ? doc_alloc(d, d->scratch.len + 1) : NULL;
 	if (!p) {
 		d->oom = true;
@@ -356,6 +356,6 @@ void doc_free(struct doc *d)
 		next = c->next;
 		free(c);
 	}
-	report_buf_free(&d->scratch);
+	cr_buf_free(&d->scratch);
 	free(d);
 }

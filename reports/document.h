@@ -163,7 +163,7 @@ struct doc {
 	size_t n, cap;
 	bool oom;
 	struct doc_chunk *chunks;	/* the arena everything is in */
-	struct report_buf scratch;	/* for cleaning strings */
+	struct cr_buf scratch;	/* for cleaning strings */
 };
 
 /* --- building ------------------------------------------------------------- */

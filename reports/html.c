@@ -28,6 +28,7 @@
 #include "report_util.h"
 #include "document.h"
 #include "html_markdown.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -197,7 +198,7 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 		xmlNodePtr tr = el(h, table, "tr");
 		static const char *const heads[] = { "#", "Address", "Function",
 						     "Module", "Source", "Trust" };
-		for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		for (size_t i = 0; i < ARRAY_LEN(heads); i++)
 			el_text(h, tr, "th", heads[i]);
 		for (size_t i = 0; i < s->n && !h->oom; i++) {
 			const struct doc_frame *t = &s->v[i];

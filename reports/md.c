@@ -45,7 +45,7 @@ static bool is_alnum(char c)
  * begins a line, so also neutralize what would start a block there (ATX
  * heading "#", list "-"/"+"/"1.", block quote ">", indented code).
  */
-static void md_text_at(struct report_buf *b, const char *s, bool line_start)
+static void md_text_at(struct cr_buf *b, const char *s, bool line_start)
 {
 	const char *p = s ? s : "";
 	if (line_start) {
@@ -55,11 +55,11 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 		while (*q >= '0' && *q <= '9')
 			q++;
 		if (q > p && (*q == '.' || *q == ')')) {
-			report_buf_add(b, p, (size_t)(q - p));
-			report_buf_putc(b, '\\');
+			cr_buf_add(b, p, (size_t)(q - p));
+			cr_buf_putc(b, '\\');
 			p = q;
 		} else if (*p && strchr("#-+=>", *p)) {
-			report_buf_putc(b, '\\');
+			cr_buf_putc(b, '\\');
 		}
 	}
 	/* Trailing spaces would make a hard line break in a paragraph. */
@@ -74,31 +74,31 @@ static void md_text_at(struct report_buf *b, const char *s, bool line_start)
 				 is_alnum(p[i - 1]) && is_alnum(p[i + 1]);
 		if (!strchr(md_special, p[i]) || intraword)
 			continue;
-		report_buf_add(b, p + run, i - run);
-		report_buf_putc(b, '\\');
+		cr_buf_add(b, p + run, i - run);
+		cr_buf_putc(b, '\\');
 		run = i;
 	}
-	report_buf_add(b, p + run, n - run);
+	cr_buf_add(b, p + run, n - run);
 }
 
-static void md_text(struct report_buf *b, const char *s)
+static void md_text(struct cr_buf *b, const char *s)
 {
 	md_text_at(b, s, false);
 }
 
 char *report_md_escape_text(const char *s)
 {
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	char *clean = report_clean(s ? s : "", REPORT_CLEAN_FLAT);
 	if (!clean)
 		return NULL;
 	md_text(&b, clean);
 	free(clean);
-	return report_buf_steal(&b);
+	return cr_buf_steal(&b);
 }
 
 /* Append CONTENT (lines ending in '\n') as a fenced code block. */
-static void md_code(struct report_buf *b, const char *content)
+static void md_code(struct cr_buf *b, const char *content)
 {
 	size_t longest = 0, run = 0;
 	for (const char *p = content; *p; p++) {
@@ -108,29 +108,29 @@ static void md_code(struct report_buf *b, const char *content)
 	}
 	size_t fence = longest < 3 ? 3 : longest + 1;
 	for (size_t i = 0; i < fence; i++)
-		report_buf_putc(b, '`');
-	report_buf_puts(b, "text\n");
-	report_buf_puts(b, content);
+		cr_buf_putc(b, '`');
+	cr_buf_puts(b, "text\n");
+	cr_buf_puts(b, content);
 	if (*content && content[strlen(content) - 1] != '\n')
-		report_buf_putc(b, '\n');
+		cr_buf_putc(b, '\n');
 	for (size_t i = 0; i < fence; i++)
-		report_buf_putc(b, '`');
-	report_buf_puts(b, "\n\n");
+		cr_buf_putc(b, '`');
+	cr_buf_puts(b, "\n\n");
 }
 
 char *report_md_code_block(const char *content)
 {
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	md_code(&b, content ? content : "");
-	return report_buf_steal(&b);
+	return cr_buf_steal(&b);
 }
 
 /* Append S (a document string: clean, one line), padded to WIDTH columns
  * (counted in code points, which is what a monospace font mostly shows). */
-static void code_cell(struct report_buf *b, const char *s, size_t width)
+static void code_cell(struct cr_buf *b, const char *s, size_t width)
 {
 	size_t start = b->len;
-	report_buf_puts(b, s);	/* clean: a document string */
+	cr_buf_puts(b, s);	/* clean: a document string */
 	if (b->oom)
 		return;
 	size_t cols = 0;
@@ -138,7 +138,7 @@ static void code_cell(struct report_buf *b, const char *s, size_t width)
 		if (((unsigned char)b->p[i] & 0xc0) != 0x80)
 			cols++;
 	for (; cols < width; cols++)
-		report_buf_putc(b, ' ');
+		cr_buf_putc(b, ' ');
 }
 
 static size_t utf8_cols(const char *s)
@@ -155,7 +155,7 @@ static size_t utf8_cols(const char *s)
 
 /* Render a stack as the text of a code block: one line per frame or fold;
  * the program's own frames are marked "*" (the legend says so). */
-static void md_stack_lines(struct report_buf *out, const struct doc_stack *s)
+static void md_stack_lines(struct cr_buf *out, const struct doc_stack *s)
 {
 	size_t w_idx = 0, w_where = 0, w_mod = 0, w_loc = 0;
 
@@ -178,32 +178,32 @@ static void md_stack_lines(struct report_buf *out, const struct doc_stack *s)
 	for (size_t i = 0; i < s->n && !out->oom; i++) {
 		const struct doc_frame *t = &s->v[i];
 		if (t->fold) {
-			report_buf_puts(out, "  ");
+			cr_buf_puts(out, "  ");
 			code_cell(out, "", w_idx);
-			report_buf_puts(out, "  ... ");
+			cr_buf_puts(out, "  ... ");
 			code_cell(out, t->fold, 0);
-			report_buf_puts(out, " ...\n");
+			cr_buf_puts(out, " ...\n");
 			continue;
 		}
-		report_buf_puts(out, t->own ? "* " : "  ");
+		cr_buf_puts(out, t->own ? "* " : "  ");
 		code_cell(out, t->index, w_idx);
-		report_buf_puts(out, "  ");
+		cr_buf_puts(out, "  ");
 		code_cell(out, t->pc, 0);
-		report_buf_puts(out, "  ");
+		cr_buf_puts(out, "  ");
 		size_t start = out->len;
 		if (t->inlined)
-			report_buf_puts(out, "(inlined) ");
+			cr_buf_puts(out, "(inlined) ");
 		code_cell(out, t->where, 0);
 		size_t cols = out->oom ? 0 : utf8_cols(out->p + start);
 		for (; cols < w_where; cols++)
-			report_buf_putc(out, ' ');
-		report_buf_puts(out, "  ");
+			cr_buf_putc(out, ' ');
+		cr_buf_puts(out, "  ");
 		code_cell(out, t->module, w_mod);
-		report_buf_puts(out, "  ");
+		cr_buf_puts(out, "  ");
 		code_cell(out, t->location, w_loc);
-		report_buf_puts(out, "  [");
-		report_buf_puts(out, t->trust ? t->trust : "");
-		report_buf_puts(out, "]\n");
+		cr_buf_puts(out, "  [");
+		cr_buf_puts(out, t->trust ? t->trust : "");
+		cr_buf_puts(out, "]\n");
 	}
 	/* Lines end in the padding of empty columns; trim them. */
 	if (!out->oom && out->p) {
@@ -234,7 +234,7 @@ static void md_stack_lines(struct report_buf *out, const struct doc_stack *s)
  * for repeats.  Links to a section go to that anchor.
  */
 struct md {
-	struct report_buf *b;
+	struct cr_buf *b;
 	const struct doc *d;
 	char **slugs;		/* per section */
 	char *title_slug;
@@ -242,19 +242,19 @@ struct md {
 
 static char *slug_of(const char *title)
 {
-	struct report_buf s = { 0 };
+	struct cr_buf s = { 0 };
 	char *clean = report_clean(title, REPORT_CLEAN_FLAT);
 	for (const char *p = clean ? clean : ""; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c >= 'A' && c <= 'Z')
-			report_buf_putc(&s, (char)(c - 'A' + 'a'));
+			cr_buf_putc(&s, (char)(c - 'A' + 'a'));
 		else if (c >= 0x80 || is_alnum((char)c) || c == '-' || c == '_')
-			report_buf_putc(&s, (char)c);
+			cr_buf_putc(&s, (char)c);
 		else if (c == ' ')
-			report_buf_putc(&s, '-');
+			cr_buf_putc(&s, '-');
 	}
 	free(clean);
-	return report_buf_steal(&s);
+	return cr_buf_steal(&s);
 }
 
 static bool md_slugs(struct md *m)
@@ -304,7 +304,7 @@ static const char *md_target(const struct md *m, const char *id)
 static void md_inline(struct md *m, const struct doc_inline *in,
 		      bool line_start)
 {
-	struct report_buf *b = m->b;
+	struct cr_buf *b = m->b;
 	for (size_t i = 0; i < in->n; i++) {
 		const struct doc_span *s = &in->v[i];
 		bool at_start = line_start && i == 0;
@@ -313,26 +313,26 @@ static void md_inline(struct md *m, const struct doc_inline *in,
 		case DOC_SPAN_EM:
 		case DOC_SPAN_STRONG: {
 			const char *mark = s->kind == DOC_SPAN_EM ? "*" : "**";
-			report_buf_puts(b, mark);
+			cr_buf_puts(b, mark);
 			md_text(b, s->text);
-			report_buf_puts(b, mark);
+			cr_buf_puts(b, mark);
 			break;
 		}
 		case DOC_SPAN_LINK:
 			slug = md_target(m, s->target);
 			if (slug)
-				report_buf_putc(b, '[');
+				cr_buf_putc(b, '[');
 			md_text_at(b, s->text, at_start);
 			if (slug) {
-				report_buf_puts(b, "](#");
-				report_buf_puts(b, slug);
-				report_buf_putc(b, ')');
+				cr_buf_puts(b, "](#");
+				cr_buf_puts(b, slug);
+				cr_buf_putc(b, ')');
 			}
 			break;
 		case DOC_SPAN_TAG:
-			report_buf_puts(b, " (");
+			cr_buf_puts(b, " (");
 			md_text(b, s->text);
-			report_buf_putc(b, ')');
+			cr_buf_putc(b, ')');
 			break;
 		default:
 			md_text_at(b, s->text, at_start);
@@ -340,7 +340,7 @@ static void md_inline(struct md *m, const struct doc_inline *in,
 			 * end of a line); between spans one is wanted. */
 			if (i + 1 < in->n && *s->text &&
 			    s->text[strlen(s->text) - 1] == ' ')
-				report_buf_putc(b, ' ');
+				cr_buf_putc(b, ' ');
 			break;
 		}
 	}
@@ -348,90 +348,90 @@ static void md_inline(struct md *m, const struct doc_inline *in,
 
 static void md_table(struct md *m, const struct doc_table *t, bool facts)
 {
-	struct report_buf *b = m->b;
+	struct cr_buf *b = m->b;
 	if (!t->ncols)
 		return;
-	report_buf_puts(b, "|");
+	cr_buf_puts(b, "|");
 	for (size_t c = 0; c < t->ncols; c++) {
-		report_buf_putc(b, ' ');
+		cr_buf_putc(b, ' ');
 		md_text(b, t->headers[c]);
-		report_buf_puts(b, " |");
+		cr_buf_puts(b, " |");
 	}
-	report_buf_puts(b, "\n|");
+	cr_buf_puts(b, "\n|");
 	for (size_t c = 0; c < t->ncols; c++)
-		report_buf_puts(b, !facts && t->cols[c] == DOC_COL_NUMBER
+		cr_buf_puts(b, !facts && t->cols[c] == DOC_COL_NUMBER
 				? " ---: |" : " --- |");
-	report_buf_putc(b, '\n');
+	cr_buf_putc(b, '\n');
 	for (size_t r = 0; r < t->nrows; r++) {
-		report_buf_puts(b, "|");
+		cr_buf_puts(b, "|");
 		for (size_t c = 0; c < t->ncols; c++) {
-			report_buf_putc(b, ' ');
+			cr_buf_putc(b, ' ');
 			/* The marked row of an evidence table, in bold. */
 			bool bold = t->rows[r].cls &&
 				    !strcmp(t->rows[r].cls, "marked") &&
 				    t->rows[r].cells[c].n;
 			if (bold)
-				report_buf_puts(b, "**");
+				cr_buf_puts(b, "**");
 			md_inline(m, &t->rows[r].cells[c], false);
 			if (bold)
-				report_buf_puts(b, "**");
-			report_buf_puts(b, " |");
+				cr_buf_puts(b, "**");
+			cr_buf_puts(b, " |");
 		}
-		report_buf_putc(b, '\n');
+		cr_buf_putc(b, '\n');
 	}
-	report_buf_putc(b, '\n');
+	cr_buf_putc(b, '\n');
 }
 
 static void md_stack(struct md *m, const struct doc_stack *s)
 {
-	struct report_buf *b = m->b;
+	struct cr_buf *b = m->b;
 	if (s->n) {
-		struct report_buf lines = { 0 };
+		struct cr_buf lines = { 0 };
 		md_stack_lines(&lines, s);
-		const char *txt = report_buf_str(&lines);
+		const char *txt = cr_buf_str(&lines);
 		if (!txt)
 			b->oom = true;
 		else
 			md_code(b, txt);
-		report_buf_free(&lines);
+		cr_buf_free(&lines);
 	}
 	if (s->end) {
-		report_buf_puts(b, "*");
+		cr_buf_puts(b, "*");
 		md_text(b, s->end);
-		report_buf_puts(b, "*\n\n");
+		cr_buf_puts(b, "*\n\n");
 	} else if (!s->n) {
-		report_buf_puts(b, "*No frames.*\n\n");
+		cr_buf_puts(b, "*No frames.*\n\n");
 	}
 }
 
 /* Our own Markdown (a recommendation) as a block quote: its headings and
  * lists stay inside it. */
-static void md_quote(struct report_buf *b, const char *md)
+static void md_quote(struct cr_buf *b, const char *md)
 {
 	const char *p = md;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		report_buf_puts(b, n ? "> " : ">");
-		report_buf_add(b, p, n);
-		report_buf_putc(b, '\n');
+		cr_buf_puts(b, n ? "> " : ">");
+		cr_buf_add(b, p, n);
+		cr_buf_putc(b, '\n');
 		p += n + (nl ? 1 : 0);
 	}
-	report_buf_putc(b, '\n');
+	cr_buf_putc(b, '\n');
 }
 
 static void md_blocks(struct md *m, const struct doc_blocks *bs);
 
 static void md_block(struct md *m, const struct doc_block *bl)
 {
-	struct report_buf *b = m->b;
+	struct cr_buf *b = m->b;
 	switch (bl->kind) {
 	case DOC_PARA: {
 		bool note = bl->cls && !strcmp(bl->cls, "note");
 		if (note)
-			report_buf_putc(b, '*');
+			cr_buf_putc(b, '*');
 		md_inline(m, &bl->text, !note);
-		report_buf_puts(b, note ? "*\n\n" : "\n\n");
+		cr_buf_puts(b, note ? "*\n\n" : "\n\n");
 		break;
 	}
 	case DOC_FACTS:
@@ -446,23 +446,23 @@ static void md_block(struct md *m, const struct doc_block *bl)
 		break;
 	case DOC_LIST:
 		for (size_t i = 0; i < bl->nitems; i++) {
-			report_buf_puts(b, "- ");
+			cr_buf_puts(b, "- ");
 			md_inline(m, &bl->items[i], false);
-			report_buf_putc(b, '\n');
+			cr_buf_putc(b, '\n');
 		}
-		report_buf_putc(b, '\n');
+		cr_buf_putc(b, '\n');
 		break;
 	case DOC_MARKDOWN:
 		md_quote(b, bl->code ? bl->code : "");
 		break;
 	case DOC_FINDING:
-		report_buf_puts(b, "**");
+		cr_buf_puts(b, "**");
 		md_text(b, bl->severity);
-		report_buf_puts(b, "** ");
+		cr_buf_puts(b, "** ");
 		md_inline(m, &bl->text, false);
-		report_buf_puts(b, " (");
+		cr_buf_puts(b, " (");
 		md_text(b, bl->finding_id);
-		report_buf_puts(b, ")\n\n");
+		cr_buf_puts(b, ")\n\n");
 		md_blocks(m, &bl->body);
 		break;
 	}
@@ -482,15 +482,15 @@ static void md_toc(struct md *m)
 		const struct doc_section *s = m->d->sections[i];
 		if (s->level != 2)
 			continue;
-		report_buf_puts(m->b, first ? "Contents: [" : " · [");
+		cr_buf_puts(m->b, first ? "Contents: [" : " · [");
 		md_text(m->b, s->title);
-		report_buf_puts(m->b, "](#");
-		report_buf_puts(m->b, m->slugs[i]);
-		report_buf_putc(m->b, ')');
+		cr_buf_puts(m->b, "](#");
+		cr_buf_puts(m->b, m->slugs[i]);
+		cr_buf_putc(m->b, ')');
 		first = false;
 	}
 	if (!first)
-		report_buf_puts(m->b, "\n\n");
+		cr_buf_puts(m->b, "\n\n");
 }
 
 /*
@@ -525,16 +525,16 @@ static bool section_part(const struct doc_section *s, enum md_part_kind *kind,
 static void md_doc(struct md *m, struct md_parts *p)
 {
 	const struct doc *d = m->d;
-	struct report_buf *b = md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0);
+	struct cr_buf *b = md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0);
 	if (!b)
 		return;
 	m->b = b;
-	report_buf_puts(b, "# ");
+	cr_buf_puts(b, "# ");
 	md_text(b, d->title);
-	report_buf_puts(b, "\n\n");
+	cr_buf_puts(b, "\n\n");
 	if (d->summary.n) {
 		md_inline(m, &d->summary, true);
-		report_buf_puts(b, "\n\n");
+		cr_buf_puts(b, "\n\n");
 	}
 	md_toc(m);
 	for (size_t i = 0; i < d->n; i++) {
@@ -548,10 +548,10 @@ static void md_doc(struct md *m, struct md_parts *p)
 			m->b = b;
 		}
 		for (int l = 0; l < s->level; l++)
-			report_buf_putc(b, '#');
-		report_buf_putc(b, ' ');
+			cr_buf_putc(b, '#');
+		cr_buf_putc(b, ' ');
 		md_text(b, s->title);
-		report_buf_puts(b, "\n\n");
+		cr_buf_puts(b, "\n\n");
 		md_blocks(m, &s->blocks);
 	}
 }
@@ -566,7 +566,7 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 				      FILE *f)
 {
 	struct md_parts parts = { 0 };
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	struct doc *d = doc_build(a);
 	struct md m = { .d = d };
 	if (!d || !md_slugs(&m))
@@ -582,9 +582,9 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 	md_parts_join(&parts, o, &b);
 	md_parts_free(&parts);
 	doc_free(d);
-	const char *s = report_buf_str(&b);
+	const char *s = cr_buf_str(&b);
 	if (!s) {
-		report_buf_free(&b);
+		cr_buf_free(&b);
 		return &cr_enomem;
 	}
 	size_t n = strlen(s);
@@ -592,7 +592,7 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 	while (n > 1 && s[n - 1] == '\n' && s[n - 2] == '\n')
 		n--;
 	bool ok = fwrite(s, 1, n, f) == n;
-	report_buf_free(&b);
+	cr_buf_free(&b);
 	if (!ok || ferror(f))
 		return cr_error_new(CR_ERR_IO, "writing the Markdown report failed");
 	return NULL;

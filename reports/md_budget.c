@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct report_buf *md_part_new(struct md_parts *p, enum md_part_kind kind,
+struct cr_buf *md_part_new(struct md_parts *p, enum md_part_kind kind,
 			       int rank, const char *title, size_t threads)
 {
 	if (p->n == p->cap) {
@@ -53,7 +53,7 @@ struct report_buf *md_part_new(struct md_parts *p, enum md_part_kind kind,
 void md_parts_free(struct md_parts *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		report_buf_free(&p->v[i].text);
+		cr_buf_free(&p->v[i].text);
 	free(p->v);
 	*p = (struct md_parts){ 0 };
 }
@@ -74,56 +74,56 @@ static size_t part_chars(const struct md_part *part)
 }
 
 /* Where everything left out can be read: the HTML report of this run. */
-static void html_pointer(struct report_buf *b, const struct report_md_options *o,
+static void html_pointer(struct cr_buf *b, const struct report_md_options *o,
 			 const char *what)
 {
 	if (o->html_name) {
 		char *name = report_md_escape_text(o->html_name);
 		if (!name)
 			b->oom = true;
-		report_buf_printf(b, "the HTML report %s has %s", name ? name : "", what);
+		cr_buf_printf(b, "the HTML report %s has %s", name ? name : "", what);
 		free(name);
 	} else {
-		report_buf_printf(b, "coroner --format html writes a report with %s", what);
+		cr_buf_printf(b, "coroner --format html writes a report with %s", what);
 	}
 }
 
 /* The note for N groups of THREADS threads left out. */
-static void groups_note(struct report_buf *b, const struct report_md_options *o,
+static void groups_note(struct cr_buf *b, const struct report_md_options *o,
 			size_t n, size_t threads)
 {
 	char num[REPORT_NUM_LEN], nthr[REPORT_NUM_LEN], lim[REPORT_NUM_LEN];
-	report_buf_printf(b, "*%s more thread group%s (%s thread%s) left out to "
+	cr_buf_printf(b, "*%s more thread group%s (%s thread%s) left out to "
 			  "keep this report under %s characters (--md-budget); ",
 			  cr_fmt_count(num, n), n == 1 ? "" : "s",
 			  cr_fmt_count(nthr, threads), threads == 1 ? "" : "s",
 			  cr_fmt_count(lim, o->budget));
 	html_pointer(b, o, "every thread");
-	report_buf_puts(b, ".*\n\n");
+	cr_buf_puts(b, ".*\n\n");
 }
 
 /* The heading of a section left out, and why. */
-static void section_note(struct report_buf *b, const struct report_md_options *o,
+static void section_note(struct cr_buf *b, const struct report_md_options *o,
 			 const char *title)
 {
 	char lim[REPORT_NUM_LEN];
-	report_buf_printf(b, "## %s\n\n*Left out to keep this report under %s "
+	cr_buf_printf(b, "## %s\n\n*Left out to keep this report under %s "
 			  "characters (--md-budget); ", title,
 			  cr_fmt_count(lim, o->budget));
 	html_pointer(b, o, "it");
-	report_buf_puts(b, ".*\n\n");
+	cr_buf_puts(b, ".*\n\n");
 }
 
 static size_t note_chars(const struct md_part *part,
 			 const struct report_md_options *o)
 {
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	if (part->kind == MD_PART_GROUP)	/* the longest it can be */
 		groups_note(&b, o, (size_t)999999999, (size_t)999999999);
 	else
 		section_note(&b, o, part->title);
 	size_t n = md_chars(b.p ? b.p : "", b.len);
-	report_buf_free(&b);
+	cr_buf_free(&b);
 	return n;
 }
 
@@ -183,7 +183,7 @@ static void choose(const struct md_parts *p, const struct report_md_options *o,
 }
 
 void md_parts_join(const struct md_parts *p, const struct report_md_options *o,
-		   struct report_buf *out)
+		   struct cr_buf *out)
 {
 	struct report_md_options dflt = { .budget = REPORT_MD_BUDGET_DEFAULT };
 	if (!o)
@@ -216,7 +216,7 @@ void md_parts_join(const struct md_parts *p, const struct report_md_options *o,
 	for (size_t i = 0; i < p->n; i++) {
 		const struct md_part *part = &p->v[i];
 		if (keep[i]) {
-			report_buf_add(out, part->text.p ? part->text.p : "",
+			cr_buf_add(out, part->text.p ? part->text.p : "",
 				       part->text.len);
 			if (part->text.oom)
 				out->oom = true;
@@ -234,10 +234,10 @@ void md_parts_join(const struct md_parts *p, const struct report_md_options *o,
 		}
 	}
 	if (o->brief && (left_groups || left_sections)) {
-		report_buf_puts(out, "*Brief report (--brief): the thread above "
+		cr_buf_puts(out, "*Brief report (--brief): the thread above "
 				     "only; ");
 		html_pointer(out, o, "every thread, the modules and the process");
-		report_buf_puts(out, ".*\n\n");
+		cr_buf_puts(out, ".*\n\n");
 	}
 	free(keep);
 }

@@ -22,7 +22,7 @@ enum md_part_kind {
 };
 
 struct md_part {
-	struct report_buf text;
+	struct cr_buf text;
 	enum md_part_kind kind;
 	int rank;		/* MD_PART_SECTION: lower ranks are kept first;
 				 * the groups have rank MD_RANK_GROUPS */
@@ -40,13 +40,13 @@ struct md_parts {
 };
 
 /* A new empty part at the end of P; NULL when out of memory (P->oom). */
-struct report_buf *md_part_new(struct md_parts *p, enum md_part_kind kind,
+struct cr_buf *md_part_new(struct md_parts *p, enum md_part_kind kind,
 			       int rank, const char *title, size_t threads);
 void md_parts_free(struct md_parts *p);
 
 /* Print P's parts into OUT in document order, the ones that O lets in
  * (NULL: the defaults), with a note for each run of parts left out. */
 void md_parts_join(const struct md_parts *p, const struct report_md_options *o,
-		   struct report_buf *out);
+		   struct cr_buf *out);
 
 #endif

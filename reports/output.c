@@ -10,8 +10,10 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,13 +52,32 @@ static struct cr_error *write_to(const struct cr_analysis *a,
 			    (int)fmt);
 }
 
-/* The permissions a newly created file would get: 0666 minus the umask.
- * (umask(2) can only be read by setting it; coroner is single-threaded.) */
-static mode_t new_file_mode(void)
+/*
+ * Create the temporary file TMP ("....XXXXXX.tmp": the six X are replaced)
+ * as a new file of mode 0666, which the kernel reduces by the umask: a
+ * report gets the permissions of any file the user creates.  mkstemp()
+ * would create it 0600, and learning the umask to fchmod() it means
+ * setting it (umask(2) cannot only read it), which races with other
+ * threads creating files.  O_EXCL|O_NOFOLLOW makes the name ours as
+ * mkstemp's does.
+ */
+static int create_temporary(char *tmp)
 {
-	mode_t mask = umask(022);
-	umask(mask);
-	return 0666 & ~mask;
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char *x = tmp + strlen(tmp) - strlen("XXXXXX.tmp");
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return -1;
+		for (size_t i = 0; i < sizeof(r); i++)
+			x[i] = chars[r[i] % (sizeof(chars) - 1)];
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			      0666);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
 }
 
 struct cr_error *report_write_file(const struct cr_analysis *a,
@@ -89,7 +110,7 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 	char *tmp = cr_strdup_printf("%s" REPORT_TMP_SUFFIX, path);
 	if (!tmp)
 		return &cr_enomem;
-	int fd = mkstemps(tmp, (int)strlen(".tmp"));
+	int fd = create_temporary(tmp);
 	if (fd < 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: cannot create a temporary "
 				   "file: %s", path, strerror(errno));
@@ -110,9 +131,7 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 		fclose(f);
 		goto fail;
 	}
-	/* mkstemp creates the file 0600; a report is an ordinary file. */
-	if (fflush(f) != 0 || ferror(f) || fchmod(fd, new_file_mode()) != 0 ||
-	    fsync(fd) != 0) {
+	if (fflush(f) != 0 || ferror(f) || fsync(fd) != 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, io_error_text());
 		fclose(f);
 		goto fail;

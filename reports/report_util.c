@@ -8,6 +8,7 @@
  */
 #include "report_util.h"
 #include "term.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,97 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* --- report_buf ----------------------------------------------------------- */
-
-static bool buf_reserve(struct report_buf *b, size_t more)
-{
-	if (b->oom)
-		return false;
-	size_t need;
-	if (__builtin_add_overflow(b->len, more + 1, &need)) {
-		b->oom = true;
-		return false;
-	}
-	if (need <= b->cap)
-		return true;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need) {
-		if (__builtin_mul_overflow(cap, 2, &cap)) {
-			b->oom = true;
-			return false;
-		}
-	}
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = true;
-		return false;
-	}
-	b->p = p;
-	b->cap = cap;
-	return true;
-}
-
-void report_buf_add(struct report_buf *b, const char *s, size_t n)
-{
-	if (!buf_reserve(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void report_buf_puts(struct report_buf *b, const char *s)
-{
-	if (s)
-		report_buf_add(b, s, strlen(s));
-}
-
-void report_buf_putc(struct report_buf *b, char c)
-{
-	report_buf_add(b, &c, 1);
-}
-
-void report_buf_printf(struct report_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = cr_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	if (!s) {
-		b->oom = true;
-		return;
-	}
-	report_buf_puts(b, s);
-	free(s);
-}
-
-const char *report_buf_str(struct report_buf *b)
-{
-	if (b->oom)
-		return NULL;
-	if (!b->p && !buf_reserve(b, 0))
-		return NULL;
-	b->p[b->len] = '\0';
-	return b->p;
-}
-
-char *report_buf_steal(struct report_buf *b)
-{
-	if (!report_buf_str(b)) {
-		report_buf_free(b);
-		return NULL;
-	}
-	char *p = b->p;
-	*b = (struct report_buf){ 0 };
-	return p;
-}
-
-void report_buf_free(struct report_buf *b)
-{
-	free(b->p);
-	*b = (struct report_buf){ 0 };
-}
 
 /* --- UTF-8 cleaning ------------------------------------------------------- */
 
@@ -119,7 +29,7 @@ static bool term_escaped(const unsigned char *p, size_t n)
 	return esc;
 }
 
-void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
+void report_clean_into(struct cr_buf *b, const char *s, unsigned flags)
 {
 	if (!s)
 		return;
@@ -132,7 +42,7 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 		while (run < n && p[run] >= 0x20 && p[run] < 0x7f)
 			run++;
 		if (run) {
-			report_buf_add(b, (const char *)p, run);
+			cr_buf_add(b, (const char *)p, run);
 			p += run;
 			n -= run;
 			continue;
@@ -140,7 +50,7 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 		uint32_t cp = 0;
 		size_t len = cr_utf8_len(p, n, &cp);
 		if (len == 0) {
-			report_buf_puts(b, replacement_char);
+			cr_buf_puts(b, replacement_char);
 			len = 1;
 		} else if (cp == 0x7f || (len > 1 && term_escaped(p, n))) {
 			/* DEL and the C1 controls mean nothing in text, and a
@@ -150,15 +60,15 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 			 * (term.c) would reorder what the reader sees of a
 			 * name from the dump, in a report on the terminal as
 			 * in a viewer. */
-			report_buf_puts(b, replacement_char);
+			cr_buf_puts(b, replacement_char);
 		} else if (len == 1 && (flags & REPORT_CLEAN_FLAT) &&
 			   (p[0] < 0x20 || p[0] == 0x7f)) {
 			if (p[0] == '\n' || p[0] == '\r' || p[0] == '\t')
-				report_buf_putc(b, ' ');
+				cr_buf_putc(b, ' ');
 			else
-				report_buf_puts(b, replacement_char);
+				cr_buf_puts(b, replacement_char);
 		} else {
-			report_buf_add(b, (const char *)p, len);
+			cr_buf_add(b, (const char *)p, len);
 		}
 		p += len;
 		n -= len;
@@ -167,9 +77,9 @@ void report_clean_into(struct report_buf *b, const char *s, unsigned flags)
 
 char *report_clean(const char *s, unsigned flags)
 {
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	report_clean_into(&b, s ? s : "", flags);
-	return report_buf_steal(&b);
+	return cr_buf_steal(&b);
 }
 
 /* --- formatters ----------------------------------------------------------- */
@@ -200,17 +110,6 @@ const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v)
 	return buf;
 }
 
-const char *report_basename(const char *path)
-{
-	if (!path)
-		return NULL;
-	const char *base = path;
-	for (const char *p = path; *p; p++)
-		if ((*p == '/' || *p == '\\') && p[1])
-			base = p + 1;
-	return base;
-}
-
 char *report_build_id_hex(const struct cr_module *m)
 {
 	if (!m->build_id || !m->build_id_len)
@@ -237,7 +136,7 @@ static const char *executable_path(const struct cr_dump *d)
 char *report_title(const struct cr_analysis *a)
 {
 	const struct cr_dump *d = a->dump;
-	const char *exe = report_basename(executable_path(d));
+	const char *exe = cr_basename(executable_path(d));
 	if (d->process.pid >= 0)
 		return cr_strdup_printf("coroner report: %s (pid %" PRId64 ")",
 					exe ? exe : "unknown executable",
@@ -290,13 +189,13 @@ void report_annotation_text(const struct cr_annotation *an,
 
 char *report_exc_params_text(const struct cr_event *ev)
 {
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	unsigned n = ev->exc_nparams < CR_MAX_EXC_PARAMS ? ev->exc_nparams
 							 : CR_MAX_EXC_PARAMS;
 	for (unsigned i = 0; i < n; i++)
-		report_buf_printf(&b, "%s0x%" PRIx64, i ? ", " : "",
+		cr_buf_printf(&b, "%s0x%" PRIx64, i ? ", " : "",
 				  ev->exc_params[i]);
-	return report_buf_steal(&b);
+	return cr_buf_steal(&b);
 }
 
 void report_facts_add(struct report_facts *f, const char *label,
@@ -304,15 +203,9 @@ void report_facts_add(struct report_facts *f, const char *label,
 {
 	if (f->oom)
 		return;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 16;
-		struct report_fact *v = realloc(f->v, cap * sizeof(*v));
-		if (!v) {
-			f->oom = true;
-			return;
-		}
-		f->v = v;
-		f->cap = cap;
+	if (!CR_GROW(f->v, f->cap, f->n + 1)) {
+		f->oom = true;
+		return;
 	}
 	va_list ap;
 	va_start(ap, fmt);
@@ -758,18 +651,18 @@ char *report_problems_dropped_line(const struct cr_analysis *a)
 	size_t total = report_problems_dropped(a, per);
 	if (!total)
 		return NULL;
-	struct report_buf b = { 0 };
+	struct cr_buf b = { 0 };
 	char num[REPORT_NUM_LEN];
-	report_buf_printf(&b, "... and %s more problems not kept (",
+	cr_buf_printf(&b, "... and %s more problems not kept (",
 			  cr_fmt_count(num, total));
 	const char *sep = "";
 	for (unsigned s = 0; s < CR_NSEVERITIES; s++) {
 		if (!per[s])
 			continue;
-		report_buf_printf(&b, "%s%s %s", sep, cr_fmt_count(num, per[s]),
+		cr_buf_printf(&b, "%s%s %s", sep, cr_fmt_count(num, per[s]),
 				  plural[s]);
 		sep = ", ";
 	}
-	report_buf_putc(&b, ')');
-	return report_buf_steal(&b);
+	cr_buf_putc(&b, ')');
+	return cr_buf_steal(&b);
 }

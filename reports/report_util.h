@@ -20,26 +20,8 @@
 #include <stdint.h>
 
 #include "analysis.h"
-
-/* --- a growable string ---------------------------------------------------- */
-
-/* On allocation failure `oom` is set and later appends do nothing. */
-struct report_buf {
-	char *p;		/* NUL-terminated when len > 0 or after _str() */
-	size_t len, cap;
-	bool oom;
-};
-
-void report_buf_add(struct report_buf *b, const char *s, size_t n);
-void report_buf_puts(struct report_buf *b, const char *s);
-void report_buf_putc(struct report_buf *b, char c);
-void report_buf_printf(struct report_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* The contents as a C string ("" when empty); NULL after a failure. */
-const char *report_buf_str(struct report_buf *b);
-/* Hand the malloc'd string to the caller (NULL after a failure). */
-char *report_buf_steal(struct report_buf *b);
-void report_buf_free(struct report_buf *b);
+#include "strbuf.h"
+#include "util.h"
 
 /* --- cleaning dump strings ------------------------------------------------ */
 
@@ -52,7 +34,7 @@ void report_buf_free(struct report_buf *b);
  * terminal sanitizer escapes (term.h).  With REPORT_CLEAN_FLAT the result is one line.  A NULL S
  * appends nothing.
  */
-void report_clean_into(struct report_buf *b, const char *s, unsigned flags);
+void report_clean_into(struct cr_buf *b, const char *s, unsigned flags);
 /* The same into a new malloc'd string; NULL when out of memory. */
 char *report_clean(const char *s, unsigned flags);
 
@@ -68,8 +50,6 @@ const char *report_fmt_cpu(char *buf, struct cr_cpu_time t);
 /* "0x0000000000401000" padded to the dump's pointer size. */
 const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v);
 
-/* The part of PATH after the last '/' or '\\' (minidumps name Windows paths). */
-const char *report_basename(const char *path);
 /* Lower-case hex of the module's build id; NULL when unknown or no memory. */
 char *report_build_id_hex(const struct cr_module *m);
 

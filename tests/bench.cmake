@@ -7,5 +7,6 @@
 add_executable(make_big_minidump
   ${CMAKE_CURRENT_SOURCE_DIR}/bench/make_big_minidump.c
   ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-target_include_directories(make_big_minidump PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_include_directories(make_big_minidump PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+  ${PROJECT_SOURCE_DIR}/formats)
 target_link_libraries(make_big_minidump PRIVATE cr_build_flags)

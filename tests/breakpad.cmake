@@ -4,12 +4,12 @@
 # skipped when the corpus is absent).
 if(CMOCKA_FOUND)
   add_executable(test_breakpad ${CMAKE_CURRENT_SOURCE_DIR}/test_breakpad.c)
-  target_link_libraries(test_breakpad PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_breakpad PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.breakpad COMMAND test_breakpad)
   set_tests_properties(unit.breakpad PROPERTIES LABELS unit)
 
   add_executable(test_breakpad_corpus ${CMAKE_CURRENT_SOURCE_DIR}/test_breakpad_corpus.c)
-  target_link_libraries(test_breakpad_corpus PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_breakpad_corpus PRIVATE cr_analyzer cr_analyzer_private cr_formats_private PkgConfig::CMOCKA cr_build_flags)
   # The stacks through cr_analyze() need the analysis to call
   # breakpad_open() (analyzer/unwind/unwind.c); until it does, the walker is
   # driven with the Breakpad step source directly.

@@ -26,7 +26,7 @@ endif()
 # The symbol-side parsers (Breakpad .sym files, PE files): tests/fuzz_symfiles.c.
 add_executable(fuzz_symfiles_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_symfiles.c
   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_replay.c)
-target_link_libraries(fuzz_symfiles_replay PRIVATE cr_analyzer cr_build_flags)
+target_link_libraries(fuzz_symfiles_replay PRIVATE cr_analyzer cr_analyzer_private cr_build_flags)
 add_test(NAME unit.fuzz_symfiles_replay
   COMMAND fuzz_symfiles_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz-corpus/symfiles)
 set_tests_properties(unit.fuzz_symfiles_replay PROPERTIES LABELS unit TIMEOUT 300)
@@ -35,5 +35,5 @@ if(CORONER_FUZZ)
   target_compile_definitions(fuzz_symfiles PRIVATE CR_LIBFUZZER)
   target_compile_options(fuzz_symfiles PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_symfiles PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(fuzz_symfiles PRIVATE cr_analyzer cr_build_flags)
+  target_link_libraries(fuzz_symfiles PRIVATE cr_analyzer cr_analyzer_private cr_build_flags)
 endif()

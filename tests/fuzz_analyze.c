@@ -18,6 +18,7 @@
 #include "dump.h"
 #include "report.h"
 #include "term.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -96,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cr_error *(*const writers[])(const struct cr_analysis *, FILE *) = {
 		report_md_write, report_html_write, report_json_write,
 	};
-	for (size_t i = 0; i < sizeof(writers) / sizeof(writers[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(writers); i++) {
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);

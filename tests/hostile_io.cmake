@@ -15,7 +15,7 @@
 # The SIGBUS guard under the memory reads of dump.c (label "unit").
 if(CMOCKA_FOUND)
   add_executable(test_mapguard ${CMAKE_CURRENT_SOURCE_DIR}/test_mapguard.c)
-  target_link_libraries(test_mapguard PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_mapguard PRIVATE cr_formats cr_formats_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.formats.test_mapguard COMMAND test_mapguard)
   set_tests_properties(unit.formats.test_mapguard PROPERTIES LABELS unit)
 endif()

@@ -39,7 +39,7 @@ endforeach()
 if(CMOCKA_FOUND)
   add_executable(test_unwind_limits ${CMAKE_CURRENT_SOURCE_DIR}/test_unwind_limits.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-  target_link_libraries(test_unwind_limits PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_unwind_limits PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.unwind_limits COMMAND test_unwind_limits)
   set_tests_properties(unit.unwind_limits PROPERTIES LABELS unit)
 endif()

@@ -6,7 +6,7 @@
 if(CMOCKA_FOUND)
   add_executable(test_instruction ${CMAKE_CURRENT_SOURCE_DIR}/test_instruction.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-  target_link_libraries(test_instruction PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_instruction PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.instruction COMMAND test_instruction)
   set_tests_properties(unit.instruction PROPERTIES LABELS unit)
 endif()

@@ -6,6 +6,7 @@
  * used here, so that a shared misunderstanding cannot hide.
  */
 #include "mdsynth.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +208,7 @@ struct mds_loc mds_context_amd64(struct mds *m, uint64_t rip, uint64_t rsp,
 	struct mds_buf b = { 0 };
 	mdb_zero(&b, 1232);
 	mdb_put_at(&b, 0x30, 4, 0x0010000b);	/* CONTEXT_AMD64 | FULL */
-	for (size_t i = 0; i < sizeof(gpr) / sizeof(gpr[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(gpr); i++)
 		mdb_put_at(&b, gpr[i].off, 8, 0x1000 + gpr[i].dwarf);
 	mdb_put_at(&b, 0x98, 8, rsp);
 	mdb_put_at(&b, 0xa0, 8, rbp);

@@ -6,7 +6,7 @@ if(CMOCKA_FOUND)
   add_executable(test_minidump
     ${CMAKE_CURRENT_SOURCE_DIR}/test_minidump.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-  target_link_libraries(test_minidump PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_minidump PRIVATE cr_formats cr_formats_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.minidump COMMAND test_minidump)
   set_tests_properties(unit.minidump PROPERTIES LABELS unit)
 

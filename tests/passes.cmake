@@ -6,7 +6,7 @@
 if(CMOCKA_FOUND)
   add_executable(test_passes ${CMAKE_CURRENT_SOURCE_DIR}/test_passes.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-  target_link_libraries(test_passes PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_passes PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.passes COMMAND test_passes)
   set_tests_properties(unit.passes PROPERTIES LABELS unit)
 endif()

@@ -4,7 +4,7 @@
 # in pthread_mutex_lock on each other's mutex (label "e2e").
 if(CMOCKA_FOUND)
   add_executable(test_state ${CMAKE_CURRENT_SOURCE_DIR}/test_state.c)
-  target_link_libraries(test_state PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_state PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.state COMMAND test_state)
   set_tests_properties(unit.state PROPERTIES LABELS unit)
 endif()

@@ -567,6 +567,50 @@ static void test_locate(void **state)
 	cr_dump_free(d);
 }
 
+/* Two analyses given one file cache parse a symbol file once, and it
+ * outlives the first; a file rewritten between them is read again. */
+static void test_shared_cache(void **state)
+{
+	(void)state;
+	write_sym("shared", "DDDD3", "MODULE Linux x86_64 DDDD3 shared\n"
+		  "FUNC 1000 100 0 first\n");
+	uint8_t stack[0x40] = { 0 };
+	struct cr_dump *d = make_dump(CR_ARCH_X86_64, 8, "shared", "DDDD3",
+				      stack, sizeof(stack), 0x7000);
+	const char *dirs[] = { tmpdir, NULL };
+	struct cr_file_cache *cache = cr_file_cache_new();
+	assert_non_null(cache);
+	struct cr_options opts = { .symbol_dirs = dirs, .file_cache = cache };
+	struct cr_breakpad *a, *b;
+	assert_null(breakpad_open(d, &opts, &a));
+	assert_null(breakpad_open(d, &opts, &b));
+	struct bp_symfile *sf = bp_module_symfile(a, 0);
+	assert_non_null(sf);
+	assert_ptr_equal(bp_module_symfile(b, 0), sf);
+	breakpad_free(a);
+	struct cr_symframe f[1];
+	assert_int_equal(bp_symbolize(bp_module_symfile(b, 0), 0x1010, f, 1), 1);
+	assert_string_equal(f[0].function, "first");
+	breakpad_free(b);
+	struct cr_file_cache_stats st;
+	cr_file_cache_stats(cache, &st);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.hits, 1);
+
+	write_sym("shared", "DDDD3", "MODULE Linux x86_64 DDDD3 shared\n"
+		  "FUNC 1000 100 0 second_version\n");
+	assert_null(breakpad_open(d, &opts, &a));
+	sf = bp_module_symfile(a, 0);
+	assert_non_null(sf);
+	assert_int_equal(bp_symbolize(sf, 0x1010, f, 1), 1);
+	assert_string_equal(f[0].function, "second_version");
+	breakpad_free(a);
+	cr_file_cache_stats(cache, &st);
+	assert_int_equal(st.files, 2);
+	cr_file_cache_free(cache);
+	cr_dump_free(d);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -584,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_step_win_x86),
 		cmocka_unit_test(test_step_win_ebp_search_bounded),
 		cmocka_unit_test(test_locate),
+		cmocka_unit_test(test_shared_cache),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[600];

@@ -36,6 +36,7 @@
 #include "walk.h"
 #include "breakpad_sym.h"
 #include "decompress.h"
+#include "util.h"
 
 static const char *corpus;
 
@@ -110,7 +111,7 @@ static void test_all_clean(void **state)
 		"breakpad/symbols/null_read_av/7B7D1968FF0D47AE4366E9C3A7E1B6750/null_read_av.sym",
 		"breakpad/symbols/overflow/B0E1FC01EF48E39CAF5C881D2DF0C3840/overflow.sym",
 	};
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
 		struct bp_symfile *sf = load(files[i]);
 		struct bp_stats st;
 		bp_symfile_stats(sf, &st);

@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "mdsynth.h"
 #include "minidump.h"
+#include "util.h"
 
 /* --- helpers --------------------------------------------------------------- */
 
@@ -1087,7 +1088,7 @@ static void test_shared_string_amplification(void **state)
 static void test_count_ffffffff(void **state)
 {
 	static const uint32_t types[] = { 3, 4, 5, 24, 17, 16, 14, 12, 9 };
-	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+	for (size_t k = 0; k < ARRAY_LEN(types); k++) {
 		struct mds m;
 		mds_init(&m);
 		mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);

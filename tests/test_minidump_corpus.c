@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "dump.h"
+#include "util.h"
 
 static const char *corpus;
 
@@ -243,7 +244,7 @@ static const struct av_case {
 
 static void test_windows_access_violations(void **state)
 {
-	for (size_t i = 0; i < sizeof(av_cases) / sizeof(av_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(av_cases); i++) {
 		const struct av_case *c = &av_cases[i];
 		char rel[256];
 		snprintf(rel, sizeof(rel), "breakpad/%s", c->file);
@@ -297,7 +298,7 @@ static const struct linux_case {
 
 static void test_linux_breakpad(void **state)
 {
-	for (size_t i = 0; i < sizeof(linux_cases) / sizeof(linux_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(linux_cases); i++) {
 		const struct linux_case *c = &linux_cases[i];
 		char rel[256];
 		snprintf(rel, sizeof(rel), "breakpad/%s", c->file);
@@ -350,7 +351,7 @@ static void test_linux_mini(void **state)
 		"libstdc++.so.6.0.21", "libpthread-2.23.so", "ld-2.23.so",
 		"linux-gate.so",
 	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		bool found = false;
 		for (size_t k = 0; k < d->nmodules; k++)
 			found |= d->modules[k].path && strstr(d->modules[k].path, names[i]);

@@ -29,6 +29,7 @@
 #include "pe.h"
 #include "symtab.h"
 #include "walk.h"
+#include "util.h"
 
 #define IMG 0x10000000ull
 #define IMG_SIZE 0x3000u
@@ -181,10 +182,10 @@ static void build_image(void)
 		{ 0x1500, 0x1510, 0x19a0 },
 		{ 0x1700, 0x1700, 0x19a0 },	/* empty: dropped */
 	};
-	for (unsigned i = 0; i < sizeof(rfs) / sizeof(rfs[0]); i++)
+	for (unsigned i = 0; i < ARRAY_LEN(rfs); i++)
 		for (unsigned k = 0; k < 3; k++)
 			put32(img, PDATA + 12 * i + 4 * k, rfs[i][k]);
-	put32(img, opt + 112 + 3 * 8 + 4, sizeof(rfs) / sizeof(rfs[0]) * 12);
+	put32(img, opt + 112 + 3 * 8 + 4, ARRAY_LEN(rfs) * 12);
 
 	/* exports: Zeta -> F, Alpha -> G, Fwd -> forwarder, Beyond -> a
 	 * name without its NUL at the very end of the image */
@@ -805,6 +806,41 @@ static void test_file_unwind_and_exports(void **state)
 	file_close(&ff);
 }
 
+/* Two analyses given one file cache map and parse a module file once;
+ * each unwinds through it as if it were its own. */
+static void test_file_shared_cache(void **state)
+{
+	(void)state;
+	write_file("test.dll", file_img, FILE_LEN);
+	const char *dirs[] = { tmpdir, NULL };
+	struct cr_file_cache *cache = cr_file_cache_new();
+	assert_non_null(cache);
+	struct file_fixture ff[2];
+	f_stack();
+	for (int k = 0; k < 2; k++) {
+		ff[k].d = make_stack_dump("C:\\Windows\\test.dll");
+		struct cr_options o = { .image_dirs = dirs, .file_cache = cache };
+		assert_null(pe_open(ff[k].d, &o, &ff[k].pe));
+		ff[k].sources = pe_sources(ff[k].pe, &ff[k].step, &ff[k].prov);
+		assert_true(ff[k].sources);
+		struct cr_regs c;
+		assert_int_equal(file_step(&ff[k], regs(IMG + 0x1010, S0 - 48 - 0x40,
+							S0 - 48, GARBAGE), true, &c),
+				 CR_STEP_OK);
+		expect(&c, RET, S0, OLD_RBP, OLD_RBX);
+	}
+	file_close(&ff[0]);
+	struct cr_symframe sf = { 0 };
+	assert_int_equal(ff[1].prov.lookup(ff[1].prov.ctx, ff[1].d, 0, 0x1014, &sf, 1), 1);
+	assert_string_equal(sf.function, "Zeta");
+	file_close(&ff[1]);
+	struct cr_file_cache_stats st;
+	cr_file_cache_stats(cache, &st);
+	assert_int_equal(st.files, 1);
+	assert_int_equal(st.hits, 1);
+	cr_file_cache_free(cache);
+}
+
 static void test_file_sysroot(void **state)
 {
 	(void)state;
@@ -919,7 +955,7 @@ static void test_file_lying_sections(void **state)
 		{ 0x100, 0xffffff00, 0x100, FILE_LEN - 1 },
 		{ 0xffffffff, 0xfffff000, 0x2000, FILE_LEN },
 	};
-	for (unsigned i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+	for (unsigned i = 0; i < ARRAY_LEN(lies); i++) {
 		build_file(STAMP);
 		put32(file_img, SECTAB + 8, lies[i][0]);
 		put32(file_img, SECTAB + 12, lies[i][1]);
@@ -964,6 +1000,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_unwind_and_exports, file_setup, file_teardown),
 		cmocka_unit_test_setup_teardown(test_file_sysroot, file_setup, file_teardown),
 		cmocka_unit_test_setup_teardown(test_file_mismatch, file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_shared_cache, file_setup, file_teardown),
 		cmocka_unit_test_setup_teardown(test_file_truncated, file_setup, file_teardown),
 		cmocka_unit_test_setup_teardown(test_file_lying_sections, file_setup, file_teardown),
 	};

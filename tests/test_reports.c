@@ -40,6 +40,7 @@
 #include "md_budget.h"
 #include "report.h"
 #include "term.h"
+#include "util.h"
 
 static const char *json_out_dir;
 
@@ -1484,7 +1485,7 @@ static void test_term_safe(void **state)
 		  "Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac \xf0\x9f\x98\x80" },
 		{ "\xc0\xaf", "\\xc0\\xaf" },		/* overlong '/' */
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char *got = cr_term_safe(cases[i].in);
 		assert_non_null(got);
 		assert_string_equal(got, cases[i].out);
@@ -1546,18 +1547,18 @@ static void test_report_names(void **state)
  * 3,000-character one after: what a budget of 3,000 characters keeps. */
 static void budget_parts(struct md_parts *p)
 {
-	struct report_buf *b;
-	report_buf_puts(md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0),
+	struct cr_buf *b;
+	cr_buf_puts(md_part_new(p, MD_PART_ESSENTIAL, 0, NULL, 0),
 			"# title\n\nsummary\n\n");
-	report_buf_puts(md_part_new(p, MD_PART_THREADS, 0, NULL, 0),
+	cr_buf_puts(md_part_new(p, MD_PART_THREADS, 0, NULL, 0),
 			"## Threads\n\n");
 	for (int i = 0; i < 50; i++) {
 		b = md_part_new(p, MD_PART_GROUP, 0, NULL, 2);
-		report_buf_printf(b, "### Group %d: 2 threads\n\n%0200d\n\n", i + 1, 0);
+		cr_buf_printf(b, "### Group %d: 2 threads\n\n%0200d\n\n", i + 1, 0);
 	}
 	b = md_part_new(p, MD_PART_SECTION, MD_RANK_GROUPS + 2, "Modules", 0);
-	report_buf_printf(b, "## Modules\n\n%03000d\n\n", 0);
-	report_buf_puts(md_part_new(p, MD_PART_SECTION, 1, "Process", 0),
+	cr_buf_printf(b, "## Modules\n\n%03000d\n\n", 0);
+	cr_buf_puts(md_part_new(p, MD_PART_SECTION, 1, "Process", 0),
 			"## Process\n\nfacts\n\n");
 	assert_false(p->oom);
 }
@@ -1566,9 +1567,9 @@ static char *budget_join(const struct md_parts *p, size_t budget, bool brief)
 {
 	struct report_md_options o = { .budget = budget, .brief = brief,
 				       .html_name = "x_y.coroner.html" };
-	struct report_buf out = { 0 };
+	struct cr_buf out = { 0 };
 	md_parts_join(p, &o, &out);
-	char *s = report_buf_steal(&out);
+	char *s = cr_buf_steal(&out);
 	assert_non_null(s);
 	return s;
 }

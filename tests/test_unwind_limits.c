@@ -14,6 +14,7 @@
 #include "mdsynth.h"
 #include "symtab.h"
 #include "unwind_limits.h"
+#include "util.h"
 
 /* Threads spend what they are allowed, in any pattern: the dump's total
  * holds, and every thread gets at least its floor. */
@@ -21,7 +22,7 @@ static void test_budget_total_and_floor(void **state)
 {
 	(void)state;
 	static const size_t nthreads[] = { 1, 3, 100, 5000 };
-	for (size_t k = 0; k < sizeof(nthreads) / sizeof(nthreads[0]); k++) {
+	for (size_t k = 0; k < ARRAY_LEN(nthreads); k++) {
 		struct cr_budget b;
 		size_t n = nthreads[k], spent = 0, min = SIZE_MAX;
 		cr_budget_init(&b, "frames", 0, 100000, n);

@@ -14,7 +14,7 @@
 # fixture, and the tests take turns with it (RESOURCE_LOCK).
 if(CMOCKA_FOUND)
   add_executable(test_pe ${CMAKE_CURRENT_SOURCE_DIR}/test_pe.c)
-  target_link_libraries(test_pe PRIVATE cr_analyzer PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_pe PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.pe COMMAND test_pe)
   set_tests_properties(unit.pe PROPERTIES LABELS unit)
 endif()

@@ -49,6 +49,7 @@
 
 #include "mach.h"
 #include "passes.h"
+#include "util.h"
 
 /* Faults below this address, outside any region: a null pointer + offset. */
 #define CR_NULL_PAGE_LIMIT 0x10000u
@@ -62,8 +63,6 @@
 #define CR_ABORT_MSG_ALLOC_MAX (1u << 20)
 /* Frames of the crashing thread searched for abort helpers (__assert_fail). */
 #define CR_ABORT_SCAN_FRAMES 24
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Linux signal numbers used by the rules below (asm-generic/signal.h). */
 enum {
@@ -461,14 +460,6 @@ static void prot_string(const struct cr_region *r, char out[4])
 	out[3] = 0;
 }
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	if (!s && path)
-		s = strrchr(path, '\\');
-	return s ? s + 1 : path;
-}
-
 /* Highest address of the dump's address space (4 GiB - 1 on 32-bit). */
 static uint64_t address_top(const struct cr_dump *d)
 {
@@ -683,11 +674,11 @@ static char *describe_address(const struct ctx *x, uint64_t addr)
 	} else if ((m = cr_dump_module_at(d, addr))) {
 		if (r && r->prot_known)
 			where = cr_strdup_printf("inside %s at offset 0x%" PRIx64 " (%s, %s)",
-						 base_name(m->path), addr - m->base,
+						 cr_basename(m->path), addr - m->base,
 						 perm, prot_text(r->prot));
 		else
 			where = cr_strdup_printf("inside %s at offset 0x%" PRIx64,
-						 base_name(m->path), addr - m->base);
+						 cr_basename(m->path), addr - m->base);
 	} else if (r && r->path && !strcmp(r->path, "[heap]")) {
 		where = cr_strdup_printf("in the heap ([heap]%s%s)",
 					 r->prot_known ? ", " : "", perm);

@@ -21,13 +21,12 @@
 
 #include "mach.h"
 #include "passes.h"
+#include "util.h"
 
 /* Callers named after the culprit frame ("called from a, from b"). */
 #define CR_CRASH_CALLERS 2
 /* Longest abort message quoted in the title. */
 #define CR_TITLE_MESSAGE_MAX 300
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* How the title opens, per class ("Crashed with", "Aborted"). */
 static const struct {
@@ -66,7 +65,6 @@ static bool class_says_access(const char *class_id)
 			return true;
 	return false;
 }
-
 
 /* "0x7ffd: 24 bytes below ..." → "0x7ffd (24 bytes below ...)". */
 static void put_address(FILE *f, const struct cr_crash *c)
@@ -218,7 +216,6 @@ static const char *class_verb(const struct cr_crash *c)
 			return class_verbs[i].verb;
 	return c->sent ? "Was killed" : "Crashed";
 }
-
 
 /* The title: what happened, without who (the summary puts the process
  * first) and without where (that is the evidence). */

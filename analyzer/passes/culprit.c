@@ -13,8 +13,7 @@
 #include <strings.h>
 
 #include "passes.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Frames that are never the culprit. */
 static const char *const skip_functions[] = {

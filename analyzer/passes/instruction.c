@@ -39,8 +39,7 @@
 #include "instruction.h"
 #include "pass.h"
 #include "passes.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Instructions listed before and after the faulting one. */
 #define LIST_BEFORE 3

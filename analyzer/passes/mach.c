@@ -29,8 +29,7 @@
 #include <string.h>
 
 #include "mach.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 struct mach_name {
 	uint32_t value;

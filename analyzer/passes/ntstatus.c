@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "passes.h"
+#include "util.h"
 
 struct ntstatus_info {
 	uint32_t code;
@@ -200,8 +201,6 @@ static const struct access_name access_names[] = {
 	{ 0xC0000006, 1, "EXCEPTION_IN_PAGE_ERROR_WRITE", "write" },
 	{ 0xC0000006, 8, "EXCEPTION_IN_PAGE_ERROR_EXEC", "execute" },
 };
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct ntstatus_info *find(const struct ntstatus_info *t,
 					size_t n, uint64_t code)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "passes.h"
+#include "util.h"
 
 struct signal_info {
 	int signo;
@@ -177,8 +178,6 @@ static const struct si_code_info si_codes[] = {
 	{ 31, 1, "SYS_SECCOMP", "system call blocked by a seccomp filter" },
 	{ 31, 2, "SYS_USER_DISPATCH", "system call intercepted by syscall user dispatch" },
 };
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct signal_info *signal_find(int signo)
 {

@@ -31,14 +31,12 @@
 #include <strings.h>
 
 #include "passes.h"
+#include "util.h"
 
 /* Top frames searched for a function that names the state. */
 #define CR_STATE_SCAN_FRAMES 8
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-
-/* System call -> what a thread inside it is doing. */
+/* System call → what a thread inside it is doing. */
 static const struct {
 	const char *name;
 	enum cr_state_kind kind;

@@ -19,8 +19,7 @@
 #include <string.h>
 
 #include "passes.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "util.h"
 
 /* Kind -> stable id (JSON, an enum in docs/report-schema.json) and the
  * words a sentence starts with when the rule gave no activity. */

@@ -27,17 +27,10 @@
 #include <string.h>
 
 #include "passes.h"
+#include "util.h"
 
 /* Distinct thread states listed in the summary before "and N more". */
 #define CR_SUMMARY_STATE_KINDS 4
-
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-	if (!s && path)
-		s = strrchr(path, '\\');
-	return s ? s + 1 : path;
-}
 
 /* "crash_null (crash.c:12) in libfoo.so", "libfoo.so+0x1234", "0x0". */
 static void put_frame(FILE *f, const struct cr_frame *fr,
@@ -46,7 +39,7 @@ static void put_frame(FILE *f, const struct cr_frame *fr,
 	if (fr->function) {
 		fputs(fr->function, f);
 		if (fr->file && fr->line > 0)
-			fprintf(f, " (%s:%d)", base_name(fr->file), fr->line);
+			fprintf(f, " (%s:%d)", cr_basename(fr->file), fr->line);
 		if (fr->module && (!main_module || strcmp(fr->module, main_module)))
 			fprintf(f, " in %s", fr->module);
 	} else if (fr->module) {
@@ -67,7 +60,7 @@ static void put_thread(FILE *f, const struct cr_thread *t)
 static void put_process(FILE *f, const struct cr_dump *d)
 {
 	const struct cr_process *p = &d->process;
-	const char *name = base_name(p->executable);
+	const char *name = cr_basename(p->executable);
 
 	if (name && name[0]) {
 		fputs(name, f);
@@ -187,8 +180,8 @@ static const char *main_module_name(const struct cr_dump *d)
 {
 	for (size_t i = 0; i < d->nmodules; i++)
 		if (d->modules[i].is_main)
-			return base_name(d->modules[i].path);
-	return base_name(d->process.executable);
+			return cr_basename(d->modules[i].path);
+	return cr_basename(d->process.executable);
 }
 
 static bool is_crash_finding(const struct cr_finding *f)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "passes.h"
+#include "util.h"
 
 /* x86_64: asm/unistd_64.h */
 static const char *const x86_64_syscalls[] = {
@@ -1139,8 +1140,6 @@ static const char *const generic_syscalls[] = {
 	[449] = "futex_waitv",
 	[450] = "set_mempolicy_home_node",
 };
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct syscall_table {
 	enum cr_arch arch;

@@ -38,6 +38,8 @@
 
 #include "safe_open.h"
 #include "cursor.h"
+#include "util.h"
+#include "file_cache.h"
 
 struct bp_file {
 	uint32_t id;
@@ -109,18 +111,10 @@ struct bp_symfile {
 /* Make room for one more entry; false when out of memory. */
 static bool bp_vec_reserve(void **v, size_t *cap, size_t n, size_t elem)
 {
-	if (n < *cap)
-		return true;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	size_t bytes;
-	if (__builtin_mul_overflow(ncap, elem, &bytes))
-		return false;
-	void *p = realloc(*v, bytes);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = ncap;
-	return true;
+	void *p = cr_grow_array(*v, cap, n + 1, elem, 64);
+	if (p)
+		*v = p;
+	return p != NULL;
 }
 
 #define BP_PUSH(vec) \
@@ -624,6 +618,13 @@ struct cr_error *bp_symfile_load(const char *path, struct bp_symfile **out)
 	int fd = cr_safe_open(NULL, path);
 	if (fd < 0)
 		return cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+	return bp_symfile_load_fd(fd, path, out);
+}
+
+struct cr_error *bp_symfile_load_fd(int fd, const char *path,
+				    struct bp_symfile **out)
+{
+	*out = NULL;
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
@@ -708,13 +709,26 @@ const char *bp_text(const struct bp_symfile *sf, struct bp_str s)
 	return sf->text + s.off;
 }
 
-/* The NUL-terminated copy of S, cached in *C; NULL out of memory. */
+/*
+ * The NUL-terminated copy of S, cached in *C; NULL out of memory.  A file
+ * may be shared by analyses on several threads (file_cache.h): the copy
+ * is published with a compare-and-swap, and a thread that loses the race
+ * frees its own and takes the winner's.
+ */
 static const char *bp_cstr(const struct bp_symfile *sf, struct bp_str s,
 			   char **c)
 {
-	if (!*c)
-		*c = strndup(sf->text + s.off, s.len);
-	return *c;
+	char *have = __atomic_load_n(c, __ATOMIC_ACQUIRE);
+	if (have)
+		return have;
+	char *mine = strndup(sf->text + s.off, s.len);
+	if (!mine)
+		return NULL;
+	if (__atomic_compare_exchange_n(c, &have, mine, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return mine;
+	free(mine);
+	return have;
 }
 
 const char *bp_symfile_id(struct bp_symfile *sf)
@@ -942,16 +956,6 @@ bool bp_cfi_rules(const struct bp_symfile *sf, uint64_t offset,
 
 /* --- finding files: DIR/<debug file>/<id>/<name>.sym ---------------------- */
 
-/* The last path component of a Windows or POSIX path. */
-static const char *bp_basename(const char *path)
-{
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
-}
-
 /* Safe as one path component: not empty, ".", ".." nor holding '/'. */
 static bool bp_component_ok(const char *s)
 {
@@ -1000,7 +1004,7 @@ static char *bp_locate(const char *dir, const struct cr_module *m)
 	const char *df = m->debug_file ? m->debug_file : m->path;
 	if (!df || !m->debug_id)
 		return NULL;
-	const char *base = bp_basename(df);
+	const char *base = cr_basename(df);
 	if (!bp_component_ok(base) || !bp_component_ok(m->debug_id))
 		return NULL;
 	size_t bl = strlen(base);
@@ -1048,6 +1052,11 @@ struct cr_error *breakpad_open(const struct cr_dump *d,
 	if (!bp)
 		return &cr_enomem;
 	bp->d = d;
+	bp->cache = opts ? opts->file_cache : NULL;
+	if (!bp->cache && !(bp->cache = bp->own_cache = cr_file_cache_new())) {
+		free(bp);
+		return &cr_enomem;
+	}
 	bp->nmodules = d->nmodules;
 	size_t n = d->nmodules ? d->nmodules : 1;
 	bp->paths = calloc(n, sizeof(*bp->paths));
@@ -1072,15 +1081,11 @@ struct bp_symfile *bp_module_symfile(struct cr_breakpad *bp, size_t i)
 		return NULL;
 	if (!bp->tried[i]) {
 		bp->tried[i] = true;
-		struct cr_error *err = bp_symfile_load(bp->paths[i],
-						       &bp->files[i]);
 		/* An unreadable symbol file is the same as none (the
 		 * module shows module+offset frames); breakpad_report()
 		 * tells why. */
-		if (err) {
-			bp->errors[i] = strdup(err->message);
-			cr_error_free(err);
-		}
+		bp->files[i] = cr_file_cache_symfile(bp->cache, bp->paths[i],
+						     &bp->errors[i]);
 	}
 	return bp->files[i];
 }
@@ -1142,8 +1147,6 @@ void breakpad_free(struct cr_breakpad *bp)
 	for (size_t i = 0; i < bp->nmodules; i++) {
 		if (bp->paths)
 			free(bp->paths[i]);
-		if (bp->files)
-			bp_symfile_free(bp->files[i]);
 		if (bp->errors)
 			free(bp->errors[i]);
 	}
@@ -1151,5 +1154,6 @@ void breakpad_free(struct cr_breakpad *bp)
 	free(bp->paths);
 	free(bp->files);
 	free(bp->tried);
+	cr_file_cache_free(bp->own_cache);
 	free(bp);
 }

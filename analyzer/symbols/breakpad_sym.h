@@ -64,6 +64,9 @@ struct cr_error *bp_symfile_parse(const uint8_t *buf, size_t len,
 				  const char *name, struct bp_symfile **out);
 /* Map PATH and parse it; *OUT owns the mapping. */
 struct cr_error *bp_symfile_load(const char *path, struct bp_symfile **out);
+/* The same for the descriptor FD (taken over: closed here) of PATH. */
+struct cr_error *bp_symfile_load_fd(int fd, const char *path,
+				    struct bp_symfile **out);
 void bp_symfile_free(struct bp_symfile *sf);
 
 void bp_symfile_stats(const struct bp_symfile *sf, struct bp_stats *out);
@@ -106,8 +109,12 @@ bool bp_cfi_rules(const struct bp_symfile *sf, uint64_t offset,
 struct cr_breakpad {
 	const struct cr_dump *d;	/* borrowed */
 	size_t nmodules;
+	struct cr_file_cache *cache;	/* where symbol files are parsed */
+	struct cr_file_cache *own_cache;	/* the private one, NULL when
+					 * the options gave one */
 	char **paths;		/* per module: its .sym path, NULL none */
-	struct bp_symfile **files;	/* per module: loaded, NULL not (yet) */
+	struct bp_symfile **files;	/* per module: loaded, NULL not (yet);
+					 * the cache's */
 	bool *tried;		/* per module: a load was attempted */
 	char **errors;		/* per module: why its file did not load */
 	/* STACK WIN needs the parameter size of the callee's callee

@@ -56,14 +56,15 @@ static bool has_build_id(int fd, const uint8_t *id, size_t len)
 /* CRC-32 (IEEE 802.3, as .gnu_debuglink uses) of the file FD. */
 static bool file_crc(int fd, uint32_t *out)
 {
-	static uint32_t table[256];
-	if (!table[1])
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
+	/* Built per call (256 entries, nothing next to reading a file), not
+	 * lazily into a static that two analyses could race on. */
+	uint32_t table[256];
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
 	uint8_t buf[65536];
 	uint32_t crc = 0xffffffffu;
 	off_t off = 0;

@@ -18,6 +18,7 @@
  * CR_SAFE_OPEN_MAX_HOPS symlinks.
  */
 #include "safe_open.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,13 +58,13 @@ static bool acceptable(int fd, const struct stat *st)
 	struct statfs fs;
 	if (fstatfs(fd, &fs) != 0)
 		return false;
-	for (size_t i = 0; i < sizeof(refused_fs) / sizeof(refused_fs[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(refused_fs); i++)
 		if ((long)fs.f_type == refused_fs[i])
 			return false;
 	struct stat rs;
 	if (stat("/", &rs) != 0)
 		return false;
-	for (size_t i = 0; i < sizeof(refused_dirs) / sizeof(refused_dirs[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(refused_dirs); i++) {
 		struct stat ds;
 		if (stat(refused_dirs[i], &ds) == 0 && ds.st_dev != rs.st_dev &&
 		    ds.st_dev == st->st_dev)

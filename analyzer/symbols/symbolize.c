@@ -39,6 +39,7 @@
 #include "passes.h"
 #include "safe_open.h"
 #include "walk.h"
+#include "util.h"
 
 /* libstdc++'s demangler (C++ ABI); linked from libstdc++. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
@@ -203,15 +204,6 @@ const char *cr_symtab_intern(struct cr_symtab *st, const char *s)
 
 /* --- finding files ------------------------------------------------------ */
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	const char *b = strrchr(p, '\\');	/* Windows paths in minidumps */
-	if (b && (!s || b > s))
-		s = b;
-	return s ? s + 1 : p;
-}
-
 /*
  * Open NAME under ROOT (cr_safe_open: a dump-named path stays inside ROOT
  * and only a regular file is opened) as an ELF file whose build id
@@ -309,7 +301,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 	if (m->is_main && o->executable)
 		cand[nc++] = (struct cand){ NULL, strdup(o->executable), false };
 	for (const char **dir = o->image_dirs; dir && *dir && nc < 40; dir++)
-		cand[nc++] = (struct cand){ *dir, strdup(base_name(m->path)), false };
+		cand[nc++] = (struct cand){ *dir, strdup(cr_basename(m->path)), false };
 	if (o->sysroot && m->path[0] == '/')
 		cand[nc++] = (struct cand){ o->sysroot, strdup(m->path), false };
 	if (!o->sysroot && m->path[0] == '/')
@@ -680,7 +672,7 @@ static bool has_cfi_at(Dwfl_Module *mod, uint64_t pc)
 
 static bool is_system_module(const struct cr_module *m)
 {
-	for (size_t i = 0; m->path && i < sizeof(SYSTEM_DIRS) / sizeof(SYSTEM_DIRS[0]); i++)
+	for (size_t i = 0; m->path && i < ARRAY_LEN(SYSTEM_DIRS); i++)
 		if (strncmp(m->path, SYSTEM_DIRS[i], strlen(SYSTEM_DIRS[i])) == 0)
 			return true;
 	return false;
@@ -809,7 +801,7 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 			s->module = (ssize_t)ms->index;
 			const struct cr_module *m = &st->d->modules[ms->index];
 			s->module_name = cr_symtab_intern(
-				st, m->path ? base_name(m->path) : NULL);
+				st, m->path ? cr_basename(m->path) : NULL);
 			s->module_offset = lpc - m->base;
 			s->system = is_system_module(m);
 			use_dwarf = full || !s->system;
@@ -824,7 +816,7 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 	if (st->nproviders && (!s->frames || !s->frames[s->nframes - 1].function))
 		provide(st, s);
 	if (!s->frames) {
-		static struct cr_symframe unknown;
+		static const struct cr_symframe unknown;
 		s->frames = malloc(sizeof(unknown));
 		if (!s->frames) {
 			if (is_new)
@@ -907,7 +899,7 @@ bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
 		struct modslot *ms = &st->slots[i];
 		const struct cr_module *m = &st->d->modules[i];
 		if (!ms->mod || (module && (!m->path ||
-		    strncmp(base_name(m->path), module, strlen(module)) != 0)))
+		    strncmp(cr_basename(m->path), module, strlen(module)) != 0)))
 			continue;
 		int n = dwfl_module_getsymtab(ms->mod);
 		for (int k = 1; k < n; k++) {

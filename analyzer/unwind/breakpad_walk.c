@@ -32,6 +32,7 @@
 
 #include "breakpad_sym.h"
 #include "postfix.h"
+#include "util.h"
 
 /* Breakpad's kRASearchWords: words scanned for a return address. */
 #define BP_RA_SEARCH_WORDS 40
@@ -64,7 +65,7 @@ static bool bp_reg_number(enum cr_arch arch, const char *name, unsigned *n)
 {
 	if (name[0] == '$')
 		name++;
-	for (size_t i = 0; i < sizeof(bp_aliases) / sizeof(bp_aliases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(bp_aliases); i++) {
 		if (bp_aliases[i].arch == arch &&
 		    !strcmp(bp_aliases[i].name, name)) {
 			*n = bp_aliases[i].n;
@@ -192,16 +193,16 @@ static void bp_copy_saved(enum cr_arch arch, const struct cr_regs *callee,
 	size_t n = 0;
 	switch (arch) {
 	case CR_ARCH_X86_64:
-		v = bp_saved_x86_64, n = sizeof(bp_saved_x86_64) / sizeof(*v);
+		v = bp_saved_x86_64, n = ARRAY_LEN(bp_saved_x86_64);
 		break;
 	case CR_ARCH_X86:
-		v = bp_saved_x86, n = sizeof(bp_saved_x86) / sizeof(*v);
+		v = bp_saved_x86, n = ARRAY_LEN(bp_saved_x86);
 		break;
 	case CR_ARCH_AARCH64:
-		v = bp_saved_aarch64, n = sizeof(bp_saved_aarch64) / sizeof(*v);
+		v = bp_saved_aarch64, n = ARRAY_LEN(bp_saved_aarch64);
 		break;
 	case CR_ARCH_ARM:
-		v = bp_saved_arm, n = sizeof(bp_saved_arm) / sizeof(*v);
+		v = bp_saved_arm, n = ARRAY_LEN(bp_saved_arm);
 		break;
 	default:
 		break;

@@ -16,6 +16,8 @@
 
 #include "passes.h"
 #include "symtab.h"
+#include "util.h"
+#include "strbuf.h"
 
 #define CR_FOLD_MAX_PERIOD 32
 #define CR_FOLD_MIN_REPEATS 3
@@ -29,11 +31,7 @@ static bool same_frame(const struct cr_frame *a, const struct cr_frame *b)
 
 static char *cycle_text(const struct cr_frame *f, size_t period)
 {
-	size_t cap = 64, len = 0;
-	char *s = malloc(cap);
-	if (!s)
-		return NULL;
-	s[0] = 0;
+	struct cr_buf s = { 0 };
 	/* Callers first: "a -> b" reads as a calls b. */
 	for (size_t k = 0; k < period; k++) {
 		const struct cr_frame *x = &f[period - 1 - k];
@@ -52,20 +50,9 @@ static char *cycle_text(const struct cr_frame *f, size_t period)
 			name = "...";
 			k = period;	/* last one */
 		}
-		size_t need = len + strlen(name) + 5;
-		if (need > cap) {
-			while (cap < need)
-				cap *= 2;
-			char *n = realloc(s, cap);
-			if (!n) {
-				free(s);
-				return NULL;
-			}
-			s = n;
-		}
-		len += (size_t)sprintf(s + len, "%s%s", len ? " -> " : "", name);
+		cr_buf_printf(&s, "%s%s", s.len ? " -> " : "", name);
 	}
-	return s;
+	return cr_buf_steal(&s);
 }
 
 struct cr_error *cr_fold_stack(struct cr_stack *s)
@@ -88,13 +75,8 @@ struct cr_error *cr_fold_stack(struct cr_stack *s)
 			i++;
 			continue;
 		}
-		if (s->nfolds == cap) {
-			cap = cap ? cap * 2 : 4;
-			struct cr_fold *nf = realloc(s->folds, cap * sizeof(*nf));
-			if (!nf)
-				return &cr_enomem;
-			s->folds = nf;
-		}
+		if (!CR_GROW(s->folds, cap, s->nfolds + 1))
+			return &cr_enomem;
 		struct cr_fold *f = &s->folds[s->nfolds++];
 		f->first = i;
 		f->last = i + best_cov - 1;
@@ -133,16 +115,20 @@ static bool same_stack(const struct cr_stack *a, const struct cr_stack *b)
 	return true;
 }
 
-/* The focus thread's group id before sorting (SIZE_MAX: none); qsort has no
- * context argument. */
-static size_t sort_focus_group;
-static const struct cr_analysis *sort_ctx;
+/* What group_order() compares by besides the groups: passed to qsort_r,
+ * never kept in a global, so analyses on several threads do not mix. */
+struct group_sort {
+	const struct cr_analysis *a;
+	size_t focus_group;	/* the focus thread's group before sorting;
+				   SIZE_MAX: none */
+};
 
-static int group_order(const void *pa, const void *pb)
+static int group_order(const void *pa, const void *pb, void *ctx)
 {
+	const struct group_sort *gs = ctx;
 	const struct cr_thread_group *a = pa, *b = pb;
-	bool fa = sort_ctx->threads[a->members[0]].group == sort_focus_group;
-	bool fb = sort_ctx->threads[b->members[0]].group == sort_focus_group;
+	bool fa = gs->a->threads[a->members[0]].group == gs->focus_group;
+	bool fb = gs->a->threads[b->members[0]].group == gs->focus_group;
 	if (fa != fb)
 		return fa ? -1 : 1;
 	if (a->nmembers != b->nmembers)
@@ -213,10 +199,12 @@ struct cr_error *cr_group_threads(struct cr_analysis *a)
 		grp->members[grp->nmembers++] = i;
 	}
 	a->ngroups = ng;
-	sort_ctx = a;
-	sort_focus_group = a->focus_thread >= 0 && (size_t)a->focus_thread < n ?
-		a->threads[a->focus_thread].group : SIZE_MAX;
-	qsort(a->groups, ng, sizeof(*a->groups), group_order);
+	struct group_sort gs = {
+		.a = a,
+		.focus_group = a->focus_thread >= 0 && (size_t)a->focus_thread < n ?
+			a->threads[a->focus_thread].group : SIZE_MAX,
+	};
+	qsort_r(a->groups, ng, sizeof(*a->groups), group_order, &gs);
 	for (size_t g = 0; g < ng; g++)
 		for (size_t k = 0; k < a->groups[g].nmembers; k++)
 			a->threads[a->groups[g].members[k]].group = g;

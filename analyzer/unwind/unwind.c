@@ -21,6 +21,7 @@
 #include "symtab.h"
 #include "unwind_limits.h"
 #include "walk.h"
+#include "util.h"
 
 struct raw_frame {
 	uint64_t pc;
@@ -201,15 +202,9 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 		return DWARF_CB_ABORT;
 	if (aarch64_fp_duplicate(c, pc, act))
 		return DWARF_CB_OK;
-	if (c->nraw == c->capraw) {
-		size_t ncap = c->capraw ? c->capraw * 2 : 256;
-		struct raw_frame *n = realloc(c->raw, ncap * sizeof(*n));
-		if (!n) {
-			c->oom = true;
-			return DWARF_CB_ABORT;
-		}
-		c->raw = n;
-		c->capraw = ncap;
+	if (!CR_GROW(c->raw, c->capraw, c->nraw + 1)) {
+		c->oom = true;
+		return DWARF_CB_ABORT;
 	}
 	c->raw[c->nraw++] = (struct raw_frame){ pc, act, CR_TRUST_CFI };
 	if (v == CR_SP_LAST)

@@ -15,6 +15,7 @@
 #include "passes.h"
 #include "symtab.h"
 #include "walk.h"
+#include "util.h"
 
 #define SCAN_WORDS_FIRST 1024	/* words scanned above the innermost frame */
 #define SCAN_WORDS 256		/* ... above later frames */
@@ -176,16 +177,10 @@ size_t cr_walk_thread(const struct cr_dump *d, const struct cr_regs *regs,
 		cr_regs_get(&next, pcr, &pc);
 		if (pc == 0)
 			break;
-		if (n == cap) {
-			struct walk_frame *nf = realloc(*frames, 2 * cap * sizeof(*nf));
-			if (!nf) {
-				/* The stack's end line says it (if even
-				 * that fits). */
-				*why = cr_strdup_printf("out of memory: stack cut after %zu frames", n);
-				break;
-			}
-			*frames = nf;
-			cap *= 2;
+		if (!CR_GROW(*frames, cap, n + 1)) {
+			/* The stack's end line says it (if even that fits). */
+			*why = cr_strdup_printf("out of memory: stack cut after %zu frames", n);
+			break;
 		}
 		(*frames)[n++] = (struct walk_frame){ pc, false, trust };
 		cur = next;

@@ -55,6 +55,8 @@
 #include "walk.h"
 #include "debuginfo.h"
 #include "safe_open.h"
+#include "file_cache.h"
+#include "util.h"
 
 #define PE_MAX_CHAIN 32		/* chained unwind infos followed per frame */
 #define PE_MAX_INDIRECT 4	/* indirect RUNTIME_FUNCTION entries followed */
@@ -68,7 +70,7 @@ struct pe_module {
 	bool tried_image, image_ok;
 	struct pe_image img;
 	bool has_file;		/* img reads FILE, not dump memory */
-	struct pe_file file;
+	struct pe_file file;	/* a view of the file cache's parse */
 	char *refused;		/* a file that did not match, NULL none */
 	char *used;		/* the file read for the image, NULL none */
 	bool tried_exports;
@@ -79,6 +81,9 @@ struct pe_module {
 
 struct cr_pe {
 	const struct cr_dump *d;
+	struct cr_file_cache *cache;	/* where module files are parsed */
+	struct cr_file_cache *own_cache;	/* the private one, NULL when
+					 * the options gave one */
 	const char *sysroot;		/* borrowed from the options */
 	const char **image_dirs;	/* borrowed, NULL-terminated */
 	struct pe_module *mods;	/* parallel to d->modules */
@@ -93,6 +98,11 @@ struct cr_error *pe_open(const struct cr_dump *d, const struct cr_options *opts,
 	if (!pe)
 		return &cr_enomem;
 	pe->d = d;
+	pe->cache = opts ? opts->file_cache : NULL;
+	if (!pe->cache && !(pe->cache = pe->own_cache = cr_file_cache_new())) {
+		free(pe);
+		return &cr_enomem;
+	}
 	pe->sysroot = opts && opts->sysroot && opts->sysroot[0] ? opts->sysroot
 								: NULL;
 	pe->image_dirs = opts && opts->image_dirs && opts->image_dirs[0]
@@ -101,7 +111,7 @@ struct cr_error *pe_open(const struct cr_dump *d, const struct cr_options *opts,
 	pe->nmods = d->nmodules;
 	pe->mods = calloc(d->nmodules ? d->nmodules : 1, sizeof(*pe->mods));
 	if (!pe->mods) {
-		free(pe);
+		pe_free(pe);
 		return &cr_enomem;
 	}
 	for (size_t i = 0; i < d->nmodules; i++) {
@@ -119,14 +129,14 @@ void pe_free(struct cr_pe *pe)
 {
 	if (!pe)
 		return;
-	for (size_t i = 0; i < pe->nmods; i++) {
+	for (size_t i = 0; pe->mods && i < pe->nmods; i++) {
 		pe_exports_free(&pe->mods[i].exports);
 		pe_pdata_free(&pe->mods[i].pdata);
-		pe_file_close(&pe->mods[i].file);
 		free(pe->mods[i].refused);
 		free(pe->mods[i].used);
 	}
 	free(pe->mods);
+	cr_file_cache_free(pe->own_cache);
 	free(pe);
 }
 
@@ -162,16 +172,6 @@ static bool expected_ids(const struct cr_module *m, bool *have_stamp,
 		return false;
 	*size = (uint32_t)m->size;
 	return true;
-}
-
-/* The last component of a module path, '/' or '\\' separated. */
-static const char *path_base(const char *path)
-{
-	const char *b = path;
-	for (const char *p = path; *p; p++)
-		if (*p == '/' || *p == '\\')
-			b = p + 1;
-	return b;
 }
 
 /* DIR/NAME, or the entry of DIR whose name equals NAME ignoring case
@@ -226,7 +226,8 @@ static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
 		return false;
 	char *path = cr_rooted_path(root, name);
 	struct pe_file f;
-	struct cr_error *err = pe_file_from_fd(fd, path ? path : name, m->base, &f);
+	struct cr_error *err = cr_file_cache_pe(pe->cache, fd, path ? path : name,
+						m->base, &f);
 	if (err) {
 		cr_error_free(err);
 		free(path);
@@ -237,14 +238,13 @@ static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
 			pm->refused = path;
 		else
 			free(path);
-		pe_file_close(&f);
 		return false;
 	}
 	pm->file = f;	/* before pe_mem_file: the pe_mem points at it */
 	struct pe_image img;
 	if ((err = pe_image_open(pe_mem_file(&pm->file), m->base, m->size, &img))) {
 		cr_error_free(err);
-		pe_file_close(&pm->file);
+		pm->file = (struct pe_file){ 0 };
 		free(path);
 		return false;
 	}
@@ -258,10 +258,10 @@ static bool try_file(struct cr_pe *pe, size_t i, struct pe_module *pm,
 static bool find_file(struct cr_pe *pe, size_t i, struct pe_module *pm)
 {
 	const char *mpath = pe->d->modules[i].path;
-	if (!mpath || !*path_base(mpath))
+	if (!mpath || !*cr_basename(mpath))
 		return false;
 	for (size_t k = 0; pe->image_dirs && pe->image_dirs[k]; k++) {
-		char *path = find_in_dir(pe->image_dirs[k], path_base(mpath));
+		char *path = find_in_dir(pe->image_dirs[k], cr_basename(mpath));
 		bool ok = path && try_file(pe, i, pm, NULL, path);
 		free(path);
 		if (ok)

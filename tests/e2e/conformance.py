@@ -79,6 +79,9 @@ def make_sysroot(wd, core, files):
     if not shutil.which("eu-unstrip") or not shutil.which("eu-readelf"):
         L.skip("eu-unstrip/eu-readelf not installed (Debian package elfutils)")
     root = os.path.join(wd, "sysroot")
+    # Made even when no file lands in it: coroner refuses a --sysroot
+    # that is not a directory.
+    os.makedirs(root, exist_ok=True)
     mods = core_modules(core)
     for f in files:
         bid = build_id(f)
@@ -204,7 +207,9 @@ def case_demangle(opts, wd):
 
 def case_linkmap_cut(opts, wd):
     core = unpack(os.path.join(opts.corpus, "linkmap-cut.core.bz2"), os.path.join(wd, "lc.core"))
-    rep, status = run(opts, wd, core, os.path.join(wd, "empty-sysroot"))
+    empty = os.path.join(wd, "empty-sysroot")
+    os.makedirs(empty)
+    rep, status = run(opts, wd, core, empty)
     got = {os.path.basename(m.get("path") or ""): m for m in rep["modules"]}
     for name, bid in (("linkmap-cut", "b4e31b97a269c1ee95f7ded31b027b86395004fb"),
                       ("ld-2.18.so", "86ae21041b7e434b2474022de5030e1cfdb2a6c5"),

@@ -1,0 +1,179 @@
+/*
+ * cli.c - the command table and what every command shares (cli.h).
+ *
+ * Why the command is found by parsing: options may stand before or after
+ * the command (GNU getopt permutes), and an option's argument may look like
+ * a command ("-o analyze").  So each command's own option table is tried
+ * over a copy of the command line, and the command is the one whose name
+ * is the first operand when its own options are parsed.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis.h"
+#include "error.h"
+#include "term.h"
+#include "util.h"
+
+int cr_cmd_analyze(const char *prog, int argc, char **argv);
+extern const char cr_cmd_analyze_synopsis[], cr_cmd_analyze_options[];
+extern const char cr_cmd_analyze_shortopts[];
+extern const struct option cr_cmd_analyze_longopts[];
+
+/* One line per command. */
+const struct cr_command cr_commands[] = {
+	{ "analyze", cr_cmd_analyze_synopsis, cr_cmd_analyze_options,
+	  cr_cmd_analyze_shortopts, cr_cmd_analyze_longopts, cr_cmd_analyze },
+};
+const size_t cr_ncommands = ARRAY_LEN(cr_commands);
+
+void cr_cli_usage(FILE *f, const char *prog)
+{
+	for (size_t i = 0; i < cr_ncommands; i++)
+		fprintf(f, "%s %s %s\n", i ? "      " : "usage:", prog,
+			cr_commands[i].synopsis);
+	fprintf(f, "       %s --version | --help\n"
+		"\n"
+		"Reads a Linux core file (or a minidump) and writes a report of what\n"
+		"happened: the crash and its cause, every thread's stack, the modules.\n",
+		prog);
+	for (size_t i = 0; i < cr_ncommands; i++)
+		fprintf(f, "\n%s options:\n%s", cr_commands[i].name,
+			cr_commands[i].options_help);
+	fputs("  -h, --help           print this help and exit\n"
+	      "  -V, --version        print the version and exit\n"
+	      "\n"
+	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
+	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
+	      "report; 6 out of memory; 70 internal error.\n", f);
+}
+
+int cr_cli_usage_error(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = cr_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	cr_term_printf(stderr, "%s: %s (try '%s --help')", prog,
+		       msg ? msg : fmt, prog);
+	free(msg);
+	return CR_ERR_USAGE;
+}
+
+/* Is C the value of an option of LONGOPTS? */
+static bool known_value(const struct option *longopts, int c)
+{
+	for (const struct option *o = longopts; c && o->name; o++)
+		if (o->val == c)
+			return true;
+	return false;
+}
+
+int cr_cli_bad_option(const char *prog, int c, char **argv,
+		      const struct option *longopts)
+{
+	/*
+	 * getopt's own message would echo the argument raw and name the
+	 * program by its full path.  What was refused:
+	 *   '?' and optopt 0: an unknown long option, the argument just
+	 *     passed (a long option always moves optind on);
+	 *   '?' and optopt an option we know: a long option given "=ARG"
+	 *     that takes none (a known letter is never unknown, so this is
+	 *     not a cluster after "--output=x");
+	 *   '?' otherwise: the letter optopt, alone or inside a cluster
+	 *     ("-qz": optind may or may not have moved on, so the argument
+	 *     is not what to show);
+	 *   ':': the last argument, a long option or a cluster ending in
+	 *     the letter that wants an argument.
+	 */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	bool is_long = !strncmp(arg, "--", 2);
+	char letter[3] = { '-', (char)optopt, '\0' };
+	if (c == ':')
+		return cr_cli_usage_error(prog, "option wants an argument: '%s'",
+					  is_long ? arg : letter);
+	if (optopt == 0 || (is_long && known_value(longopts, optopt)))
+		return cr_cli_usage_error(prog, "%s '%.*s'",
+					  optopt ? "option takes no argument:" : "unknown option",
+					  (int)strcspn(arg, "="), arg);
+	return cr_cli_usage_error(prog, "unknown option '%s'", letter);
+}
+
+bool cr_cli_check_dir(const char *prog, const char *option, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		cr_term_printf(stderr, "%s: %s '%s': %s", prog, option, dir,
+			       strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cr_term_printf(stderr, "%s: %s '%s': not a directory", prog,
+			       option, dir);
+		return false;
+	}
+	return true;
+}
+
+/* The first operand of ARGV when C's options are parsed, or NULL. */
+static const char *first_operand(const struct cr_command *c, int argc,
+				 char **argv, char **copy)
+{
+	memcpy(copy, argv, (size_t)(argc + 1) * sizeof(*copy));
+	/* A leading '+' stops at the first operand: no permuting needed to
+	 * find it, and options after it are the command's business. */
+	char shortopts[64];
+	snprintf(shortopts, sizeof(shortopts), "+:%s", c->shortopts);
+	opterr = 0;
+	optind = 0;
+	while (getopt_long(argc, copy, shortopts, c->longopts, NULL) != -1)
+		;
+	return optind < argc ? copy[optind] : NULL;
+}
+
+int cr_cli_main(int argc, char **argv)
+{
+	const char *prog = argc > 0 && argv[0] && *argv[0] ?
+		cr_basename(argv[0]) : "coroner";
+	char **copy = calloc((size_t)argc + 1, sizeof(*copy));
+	if (!copy) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return CR_ERR_NOMEM;
+	}
+	const struct cr_command *cmd = NULL;
+	const char *operand = NULL;
+	for (size_t i = 0; i < cr_ncommands && !cmd; i++) {
+		const char *o = first_operand(&cr_commands[i], argc, argv, copy);
+		if (i == 0)
+			operand = o;
+		if (o && !strcmp(o, cr_commands[i].name))
+			cmd = &cr_commands[i];
+	}
+	free(copy);
+	if (cmd) {
+		opterr = 0;
+		optind = 0;
+		return cmd->run(prog, argc, argv);
+	}
+	/* No command: --help and --version still answer. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			cr_cli_usage(stdout, prog);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			printf("coroner %s\n", CR_VERSION);
+			return 0;
+		}
+	}
+	if (!operand) {
+		cr_cli_usage(stderr, prog);
+		return CR_ERR_USAGE;
+	}
+	return cr_cli_usage_error(prog, "unknown command '%s'", operand);
+}

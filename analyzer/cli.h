@@ -1,0 +1,63 @@
+/*
+ * cli.h - the command line: a table of subcommands.
+ *
+ *   coroner COMMAND [options] [operands]      (options may stand anywhere)
+ *
+ * Each command is one entry of cr_commands[] (cli.c) and one file
+ * (cmd_analyze.c, ...) holding its options and its run function, so adding
+ * `batch` or `collect` is a line in the table and a file.  What all
+ * commands share is here: the program's name for messages, the usage error
+ * (exit status 2, CR_ERR_USAGE), naming a bad option as the user wrote it,
+ * and checking directory arguments.
+ */
+#ifndef CR_CLI_H
+#define CR_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct cr_command {
+	const char *name;
+	/* What follows "coroner NAME" in the synopsis, and the option
+	 * lines of --help (each "  -x, --long ARG  text", so the man page
+	 * test can check that each one is documented). */
+	const char *synopsis;
+	const char *options_help;
+	/* Its options, for getopt_long: the parser of cli.c finds the
+	 * command with them (an option's argument is not a command). */
+	const char *shortopts;
+	const struct option *longopts;
+	/* Runs the command; returns the exit status.  ARGV is the whole
+	 * command line: the command parses its options with getopt_long
+	 * (optind = 0) and the first operand is its own name. */
+	int (*run)(const char *prog, int argc, char **argv);
+};
+
+extern const struct cr_command cr_commands[];
+extern const size_t cr_ncommands;
+
+/* main(): find the command and run it. */
+int cr_cli_main(int argc, char **argv);
+
+/* The full --help text (every command) to F. */
+void cr_cli_usage(FILE *f, const char *prog);
+
+/*
+ * Report the option getopt_long() just refused (C is what it returned: '?'
+ * or ':') as the user wrote it (a long option, or the one letter of a
+ * cluster such as -qz), with PROG's base name; LONGOPTS is the table
+ * getopt_long() was given.  Returns CR_ERR_USAGE.
+ */
+int cr_cli_bad_option(const char *prog, int c, char **argv,
+		      const struct option *longopts);
+
+/* "PROG: MESSAGE (try 'PROG --help')"; returns CR_ERR_USAGE. */
+int cr_cli_usage_error(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Whether DIR, given to OPTION, is an existing directory; if not, says so
+ * in one line. */
+bool cr_cli_check_dir(const char *prog, const char *option, const char *dir);
+
+#endif

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The command line and the man page.
+
+  cli.py cli --coroner PATH       options, commands, messages, exit statuses
+  cli.py manpage --coroner PATH --man PATH
+                                  the man page renders without warnings and
+                                  documents every option --help lists
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as L  # noqa: E402
+from e2elib import check  # noqa: E402
+
+
+def run(coroner, args, cwd):
+    st, out, err = L.run_coroner(coroner, args, cwd=cwd, timeout=60)
+    return st, out, err
+
+
+def expect(coroner, wd, args, status, *needles):
+    """Run; check the exit status, one error line starting "coroner: " and
+    holding each of NEEDLES; return the line."""
+    st, out, err = run(coroner, args, wd)
+    lines = L.stderr_lines(err)
+    check(st == status, "%s: exit %d, expected %d" % (args, st, status), err)
+    if status in (0,):
+        return out
+    check(len(lines) == 1, "%s: expected one error line" % (args,), err)
+    line = lines[0]
+    check(line.startswith("coroner: "), "%s: the line does not start 'coroner: '" % (args,), line)
+    for n in needles:
+        check(n in line, "%s: %r not in the error line" % (args, n), line)
+    print("%-45s -> %d  %s" % (" ".join(args)[:45], st, line))
+    return line
+
+
+def case_cli(opts):
+    wd = L.workdir("cli")
+    # Called by a long path (as a build tree or a package runs it): the
+    # messages name the program by its base name, not the path.
+    deep = os.path.join(wd, "some", "deep", "bin")
+    os.makedirs(deep)
+    coroner = os.path.join(deep, "coroner")
+    os.symlink(os.path.abspath(opts.coroner), coroner)
+    for args in (["analyze", "x", "--bogus"], ["frobnicate"], ["analyze", "x", "-f", "pdf"]):
+        line = expect(coroner, wd, args, 2)
+        check(deep not in line, "%s: the program's path is printed" % args, line)
+        check("try 'coroner --help'" in line, "%s: no pointer to --help" % args, line)
+
+    # The option named is the one refused, as the user wrote it.
+    refused = [
+        (["analyze", "x", "--all-lines", "-zq"], "unknown option '-z'"),   # cluster after a long option
+        (["--all-lines", "-zq", "analyze", "x"], "unknown option '-z'"),
+        (["analyze", "x", "-qz"], "unknown option '-z'"),
+        (["--output=out", "-zq", "analyze", "x"], "unknown option '-z'"),    # after a long option with =
+        (["analyze", "x", "--bogus=4"], "unknown option '--bogus'"),
+        (["analyze", "x", "--quiet=3"], "option takes no argument: '--quiet'"),
+        (["analyze", "x", "-o"], "option wants an argument: '-o'"),
+        (["analyze", "x", "-qo"], "option wants an argument: '-o'"),
+        (["analyze", "x", "--out"], "option wants an argument: '--out'"),
+    ]
+    for args, want in refused:
+        line = expect(coroner, wd, args, 2, want)
+        check("--all-lines" not in line, "%s: names an option that was accepted" % args, line)
+
+    # Directory options: a path that is not a directory is refused with one
+    # line naming the option and the path; a directory is taken (the
+    # missing dump then fails with 3).
+    afile = os.path.join(wd, "a-file")
+    with open(afile, "w") as f:
+        f.write("not a directory\n")
+    missing = os.path.join(wd, "no-such-dir")
+    for opt in ("--image-dir", "--symbols", "--debug-dir", "--sysroot"):
+        expect(coroner, wd, ["analyze", "no-dump", opt, missing], 2, opt, missing,
+               "No such file or directory")
+        expect(coroner, wd, ["analyze", "no-dump", opt, afile], 2, opt, afile,
+               "not a directory")
+        expect(coroner, wd, ["analyze", "no-dump", opt, wd], 3, "no-dump", "cannot open")
+
+    # The command: anywhere among the options, never an option's argument.
+    expect(coroner, wd, ["-q", "analyze", "no-dump"], 3, "no-dump")
+    expect(coroner, wd, ["-o", "analyze", "analyze", "no-dump"], 3, "no-dump")
+    expect(coroner, wd, ["no-dump"], 2, "unknown command 'no-dump'")
+    st, out, err = run(coroner, [], wd)
+    check(st == 2 and "usage:" in err, "no arguments: exit %d, expected 2 and the usage" % st, err)
+    out = expect(coroner, wd, ["--help"], 0)
+    check(out.startswith("usage: coroner analyze"), "--help", out)
+    out = expect(coroner, wd, ["--version"], 0)
+    check(re.fullmatch(r"coroner \d+\.\d+\.\d+\n", out), "--version", out)
+
+
+def help_options(coroner, wd):
+    """Every option --help lists: '-o', '--output', ..."""
+    st, out, err = run(coroner, ["--help"], wd)
+    check(st == 0, "--help: exit %d" % st, err)
+    found = []
+    for line in out.splitlines():
+        m = re.match(r"\s+((?:-\w, )?--[\w-]+)", line)
+        if m:
+            found += re.findall(r"--?[\w-]+", m.group(1))
+    check(len(found) >= 15, "--help lists few options", out)
+    return found
+
+
+def case_manpage(opts):
+    wd = L.workdir("manpage")
+    if not shutil.which("man") or not shutil.which("groff"):
+        L.skip("man or groff not installed")
+    env = dict(os.environ, LC_ALL="C", MANWIDTH="80", MAN_KEEP_FORMATTING="")
+    r = subprocess.run(["man", "-l", "--warnings=w", opts.man], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    text = r.stdout.decode()
+    check(r.returncode == 0, "man -l: exit %d" % r.returncode, r.stderr.decode())
+    check(not r.stderr.strip(), "man -l warns", r.stderr.decode())
+    r = subprocess.run(["groff", "-man", "-ww", "-z", opts.man],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check(r.returncode == 0 and not r.stderr.strip(), "groff -ww warns", r.stderr.decode())
+    text = re.sub(r".\x08", "", text)   # overstrike (bold) if any
+    sections = re.findall(r"^([A-Z][A-Z ]+)$", text, re.M)
+    for s in ("NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS",
+              "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"):
+        check(s in sections, "section %s missing" % s, sections)
+    options = text[text.index("\nOPTIONS\n"):text.index("\nEXIT STATUS\n")]
+    # A tagged paragraph: the option at the left margin of the section's
+    # indent, its text below, further in.
+    items = re.findall(r"^ {7}(-[^\n]*)\n {14}\S", options, re.M)
+    documented = set()
+    for item in items:
+        documented.update(re.findall(r"--?[\w-]+", item))
+    with open(opts.man) as f:
+        roff = f.read()
+    check(roff.count("\n.TP\n") >= len(items) > 0, "options are not .TP items", roff[:2000])
+    missing = [o for o in help_options(opts.coroner, wd) if o not in documented]
+    check(not missing, "options of --help without an item in the man page: %s" % missing, items)
+    print("man page: %d option items, every option of --help among them, no warnings"
+          % len(items))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=("cli", "manpage"))
+    ap.add_argument("--coroner", required=True)
+    ap.add_argument("--man")
+    opts = ap.parse_args()
+    L.main_wrapper(lambda: case_cli(opts) if opts.case == "cli" else case_manpage(opts))
+
+
+if __name__ == "__main__":
+    main()
