@@ -229,15 +229,20 @@ struct cr_crash {
 	char *signature;		/* grouping key: "SIGSEGV in crash_null" */
 };
 
-struct cr_insn_facts;
+/* Facts a pass keeps for the passes after it (pass.h: cr_pass_keep). */
+struct cr_pass_data {
+	const char *pass;	/* static: the pass's name */
+	void *data;
+	void (*free_fn)(void *);	/* NULL: free() */
+};
 
 struct cr_analysis {
 	const struct cr_dump *dump;	/* borrowed */
 	struct cr_findings findings;	/* what the passes concluded */
 	struct cr_crash crash;
 	char *summary;			/* the one paragraph at the top */
-	struct cr_insn_facts *insn;	/* the faulting instruction's facts
-					 * (passes/instruction.h), NULL none */
+	struct cr_pass_data *kept;	/* facts passes keep for later ones */
+	size_t nkept;
 	ssize_t focus_thread;		/* crashed or most interesting, -1 none */
 
 	struct cr_thread_analysis *threads;	/* same order as dump->threads */

@@ -46,6 +46,37 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
 	return f;
 }
 
+bool cr_pass_keep(struct cr_pass_ctx *ctx, void *data,
+		  void (*free_fn)(void *))
+{
+	struct cr_analysis *a = ctx->analysis;
+	const char *name = ctx->pass ? ctx->pass->name : "";
+	for (size_t i = 0; i < a->nkept; i++) {
+		struct cr_pass_data *k = &a->kept[i];
+		if (strcmp(k->pass, name) == 0) {
+			(k->free_fn ? k->free_fn : free)(k->data);
+			*k = (struct cr_pass_data){ name, data, free_fn };
+			return true;
+		}
+	}
+	struct cr_pass_data *n = realloc(a->kept, (a->nkept + 1) * sizeof(*n));
+	if (!n) {
+		(free_fn ? free_fn : free)(data);
+		return false;
+	}
+	a->kept = n;
+	a->kept[a->nkept++] = (struct cr_pass_data){ name, data, free_fn };
+	return true;
+}
+
+void *cr_pass_kept(const struct cr_analysis *a, const char *pass)
+{
+	for (size_t i = 0; i < a->nkept; i++)
+		if (strcmp(a->kept[i].pass, pass) == 0)
+			return a->kept[i].data;
+	return NULL;
+}
+
 bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
 		    const char *name, uint64_t *addr)
 {

@@ -43,6 +43,18 @@ struct cr_pass {
 	struct cr_error *(*run)(struct cr_pass_ctx *ctx);
 };
 
+/*
+ * A pass's run function, declared where it is defined (its registry line
+ * in registry.c declares it too):
+ *   CR_PASS_RUN(run_instruction)
+ *   {
+ *           ... ctx ...
+ *   }
+ */
+#define CR_PASS_RUN(fn)						\
+	struct cr_error *fn(struct cr_pass_ctx *ctx);		\
+	struct cr_error *fn(struct cr_pass_ctx *ctx)
+
 /* The registry, in run order (registry.c). */
 extern const struct cr_pass cr_passes[];
 extern const size_t cr_npasses;
@@ -83,6 +95,19 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
 				   enum cr_severity severity,
 				   const char *title_fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Keep DATA (owned from now on by the analysis; freed with FREE_FN, NULL:
+ * free()) as this pass's facts for the passes after it, replacing what it
+ * kept before.  This is how passes share values without a field in struct
+ * cr_analysis: the instruction pass keeps its struct cr_insn_facts
+ * (passes/instruction.h) for the exploitability pass.  False when out of
+ * memory (DATA is freed then).
+ */
+bool cr_pass_keep(struct cr_pass_ctx *ctx, void *data,
+		  void (*free_fn)(void *));
+/* The facts pass PASS kept, NULL none. */
+void *cr_pass_kept(const struct cr_analysis *a, const char *pass);
 
 /* Symbol lookup: NAME in the modules whose file name starts with MODULE
  * (NULL: all); true and the runtime address in *ADDR when found.  The

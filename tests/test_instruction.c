@@ -226,10 +226,18 @@ static void run(struct synth *s)
 			print_finding(stderr, s->a, &s->a->findings.items[k]);
 }
 
+/* The facts the instruction pass kept. */
+static const struct cr_insn_facts *insn_of(const struct cr_analysis *a)
+{
+	return cr_pass_kept(a, "instruction");
+}
+
 static void synth_free(struct synth *s)
 {
 	cr_findings_free(&s->a->findings);
-	free(s->a->insn);
+	for (size_t i = 0; i < s->a->nkept; i++)
+		free(s->a->kept[i].data);
+	free(s->a->kept);
 	free(s->a->threads);
 	free(s->a);
 	cr_dump_free(s->d);
@@ -276,7 +284,7 @@ static void test_x86_64_null_write(void **state)
 	assert_string_equal(evidence_text(f, "memory access"),
 			    "wrote 4 bytes at 0x0 through dword ptr [rax]");
 	assert_marked(f, "mov dword ptr [rax], 5");
-	assert_int_equal(s.a->insn->access, CR_ACCESS_WRITE);
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_WRITE);
 	assert_string_equal(rating(&s), "none");
 	synth_free(&s);
 }
@@ -295,9 +303,9 @@ static void test_x86_64_gp_fault_address(void **state)
 	run(&s);
 	const struct cr_finding *f = find(s.a, CR_FINDING_FAULTING_INSTRUCTION);
 	assert_non_null(f);
-	assert_true(s.a->insn->address_known);
-	assert_int_equal(s.a->insn->address, 0x4141414141414141ull);
-	assert_true(s.a->insn->non_canonical);
+	assert_true(insn_of(s.a)->address_known);
+	assert_int_equal(insn_of(s.a)->address, 0x4141414141414141ull);
+	assert_true(insn_of(s.a)->non_canonical);
 	assert_non_null(strstr(f->detail, "accessed 0x4141414141414141 (non-canonical)"));
 	assert_string_equal(rating(&s), "high");
 	synth_free(&s);
@@ -329,7 +337,7 @@ static void test_windows_gp_fault_event_regs(void **state)
 	run(&s);
 	const struct cr_finding *f = find(s.a, CR_FINDING_FAULTING_INSTRUCTION);
 	assert_non_null(f);
-	assert_int_equal(s.a->insn->pc, CODE_BASE + 0x20);
+	assert_int_equal(insn_of(s.a)->pc, CODE_BASE + 0x20);
 	assert_non_null(strstr(f->detail, "accessed 0x4141414141414141 (non-canonical); "
 			       "the exception reports the address as 0xffffffffffffffff"));
 	assert_string_equal(rating(&s), "high");
@@ -345,10 +353,10 @@ static void test_x86_64_rip_relative(void **state)
 	synth_init(&s, CR_ARCH_X86_64, CODE_BASE + 0x40, code, sizeof(code));
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, true, CODE_BASE + 0x56);
 	run(&s);
-	assert_true(s.a->insn->address_known);
-	assert_int_equal(s.a->insn->address, CODE_BASE + 0x40 + 6 + 0x10);
-	assert_int_equal(s.a->insn->access, CR_ACCESS_READ);
-	assert_int_equal(s.a->insn->access_size, 4);
+	assert_true(insn_of(s.a)->address_known);
+	assert_int_equal(insn_of(s.a)->address, CODE_BASE + 0x40 + 6 + 0x10);
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_READ);
+	assert_int_equal(insn_of(s.a)->access_size, 4);
 	synth_free(&s);
 }
 
@@ -362,7 +370,7 @@ static void test_x86_64_fs_segment(void **state)
 	synth_init(&s, CR_ARCH_X86_64, CODE_BASE, code, sizeof(code));
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, false, 0);
 	run(&s);
-	assert_false(s.a->insn->address_known);
+	assert_false(insn_of(s.a)->address_known);
 	const struct cr_finding *f = find(s.a, CR_FINDING_FAULTING_INSTRUCTION);
 	assert_non_null(strstr(evidence_text(f, "memory access"),
 			       "the fs segment base is not recorded"));
@@ -372,8 +380,8 @@ static void test_x86_64_fs_segment(void **state)
 	set_reg(&s, 58, 0x7f1234560000ull);
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, false, 0);
 	run(&s);
-	assert_true(s.a->insn->address_known);
-	assert_int_equal(s.a->insn->address, 0x7f1234560028ull);
+	assert_true(insn_of(s.a)->address_known);
+	assert_int_equal(insn_of(s.a)->address, 0x7f1234560028ull);
 	synth_free(&s);
 }
 
@@ -421,7 +429,7 @@ static void test_x86_64_divide_memory(void **state)
 	set_reg(&s, 1, 0);
 	set_crash(&s, CR_CRASH_ARITHMETIC, 8, 1, true, CODE_BASE);
 	run(&s);
-	assert_true(s.a->insn->divisor_known);
+	assert_true(insn_of(s.a)->divisor_known);
 	assert_non_null(find(s.a, CR_FINDING_DIVIDE_BY_ZERO));
 	synth_free(&s);
 
@@ -432,8 +440,8 @@ static void test_x86_64_divide_memory(void **state)
 	set_reg(&s, 1, 0);
 	set_crash(&s, CR_CRASH_ARITHMETIC, 8, 1, true, CODE_BASE);
 	run(&s);
-	assert_true(s.a->insn->divisor_known);
-	assert_false(s.a->insn->divisor_zero);
+	assert_true(insn_of(s.a)->divisor_known);
+	assert_false(insn_of(s.a)->divisor_zero);
 	assert_null(find(s.a, CR_FINDING_DIVIDE_BY_ZERO));
 	synth_free(&s);
 }
@@ -523,7 +531,7 @@ static void test_no_fault(void **state)
 	set_crash(&s, CR_CRASH_KILLED, 15, 0, false, 0);
 	s.a->crash.sent = true;
 	run(&s);
-	assert_null(s.a->insn);
+	assert_null(insn_of(s.a));
 	assert_null(find(s.a, CR_FINDING_FAULTING_INSTRUCTION));
 	assert_null(find(s.a, CR_FINDING_SECURITY_RATING));
 	synth_free(&s);
@@ -544,8 +552,8 @@ static void test_i386(void **state)
 	set_reg(&s, 0, 0x41414141);
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, true, 0x41414141);
 	run(&s);
-	assert_int_equal(s.a->insn->address, 0x41414141);
-	assert_int_equal(s.a->insn->access, CR_ACCESS_WRITE);
+	assert_int_equal(insn_of(s.a)->address, 0x41414141);
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_WRITE);
 	assert_string_equal(rating(&s), "high");
 	const struct cr_finding *r = find(s.a, CR_FINDING_SECURITY_RATING);
 	assert_non_null(strstr(r->title, "attacker-like"));
@@ -557,10 +565,10 @@ static void test_i386(void **state)
 	set_reg(&s, 4, 0x00200000);	/* esp */
 	set_crash(&s, CR_CRASH_STACK_OVERFLOW, 11, 1, true, 0x001ffffc);
 	run(&s);
-	assert_true(s.a->insn->address_known);
-	assert_int_equal(s.a->insn->address, 0x001ffffc);
-	assert_int_equal(s.a->insn->access, CR_ACCESS_WRITE);
-	assert_int_equal(s.a->insn->access_size, 4);
+	assert_true(insn_of(s.a)->address_known);
+	assert_int_equal(insn_of(s.a)->address, 0x001ffffc);
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_WRITE);
+	assert_int_equal(insn_of(s.a)->access_size, 4);
 	synth_free(&s);
 }
 
@@ -577,10 +585,10 @@ static void test_aarch64(void **state)
 	set_reg(&s, 0, 0x5000);
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, true, 0x5008);
 	run(&s);
-	assert_string_equal(s.a->insn->text, "str w1, [x0, #8]");
-	assert_int_equal(s.a->insn->access, CR_ACCESS_WRITE);
-	assert_int_equal(s.a->insn->access_size, 4);
-	assert_int_equal(s.a->insn->address, 0x5008);
+	assert_string_equal(insn_of(s.a)->text, "str w1, [x0, #8]");
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_WRITE);
+	assert_int_equal(insn_of(s.a)->access_size, 4);
+	assert_int_equal(insn_of(s.a)->address, 0x5008);
 	assert_string_equal(rating(&s), "high");
 	synth_free(&s);
 
@@ -592,9 +600,9 @@ static void test_aarch64(void **state)
 	set_reg(&s, 3, 5);
 	set_crash(&s, CR_CRASH_UNMAPPED, 11, 1, true, 0x9028);
 	run(&s);
-	assert_int_equal(s.a->insn->access, CR_ACCESS_READ);
-	assert_int_equal(s.a->insn->access_size, 8);
-	assert_int_equal(s.a->insn->address, 0x9000 + (5 << 3));
+	assert_int_equal(insn_of(s.a)->access, CR_ACCESS_READ);
+	assert_int_equal(insn_of(s.a)->access_size, 8);
+	assert_int_equal(insn_of(s.a)->address, 0x9000 + (5 << 3));
 	/* The listing goes back to the str before the pc. */
 	assert_marked(find(s.a, CR_FINDING_FAULTING_INSTRUCTION),
 		      "ldr x2, [x1, x3, lsl #3]");
@@ -612,7 +620,7 @@ static void test_aarch64(void **state)
 	set_crash(&s, CR_CRASH_ILLEGAL_INSN, 4, 1, true, CODE_BASE);
 	run(&s);
 	assert_non_null(find(s.a, CR_FINDING_INTENTIONAL_TRAP));
-	assert_string_equal(s.a->insn->text, "udf #0");
+	assert_string_equal(insn_of(s.a)->text, "udf #0");
 	synth_free(&s);
 }
 
@@ -672,7 +680,7 @@ static void test_random_bytes(void **state)
 			  known, NEXT() >> shift);
 		memset(s.data, (int)(NEXT() & 0xff), sizeof(s.data));
 		run(&s);
-		assert_non_null(s.a->insn);
+		assert_non_null(insn_of(s.a));
 		assert_non_null(find(s.a, CR_FINDING_SECURITY_RATING));
 		synth_free(&s);
 	}

@@ -1186,7 +1186,7 @@ static enum kind crash_kind_of(const struct cr_crash *c)
  * typed reader.  Returns NULL, or &cr_enomem when a text could not be
  * allocated.
  */
-struct cr_error *run_crash(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_crash)
 {
 	struct cr_analysis *a = ctx->analysis;
 	struct cr_crash *c = &a->crash;

@@ -17,7 +17,7 @@ static ssize_t choose_focus(const struct cr_analysis *a)
 	return d->nthreads ? 0 : -1;
 }
 
-struct cr_error *run_group(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_group)
 {
 	struct cr_analysis *a = ctx->analysis;
 	a->focus_thread = choose_focus(a);

@@ -19,7 +19,7 @@
  *    all (corrupted code, a jump into data);
  *  - whether the pc is in executable memory of a module;
  *  - a possible bit flip: a fault address one bit away from mapped memory.
- * The facts are also left in a->insn for the exploitability pass.
+ * The facts are also kept (cr_pass_keep) for the exploitability pass.
  *
  * Registers: the dump model keeps DWARF numbers (formats/dump.h); the
  * tables below map Capstone's register ids to them.  The pc comes from the
@@ -1115,7 +1115,7 @@ static bool execute_fault(const struct decoder *dc)
 	       (is_signal(a, SIG_SEGV) || is_signal(a, SIG_BUS));
 }
 
-struct cr_error *run_instruction(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_instruction)
 {
 	struct cr_analysis *a = ctx->analysis;
 	const struct cr_dump *d = ctx->dump;
@@ -1151,8 +1151,11 @@ struct cr_error *run_instruction(struct cr_pass_ctx *ctx)
 		cs_close(&dc.cs);
 		return &cr_enomem;
 	}
-	free(a->insn);
-	a->insn = f;
+	/* Kept for the exploitability pass (cr_pass_kept). */
+	if (!cr_pass_keep(ctx, f, NULL)) {
+		cs_close(&dc.cs);
+		return &cr_enomem;
+	}
 	dc.f = f;
 	f->pc = pc;
 	place_pc(&dc);

@@ -4,9 +4,10 @@
  *
  * The instruction pass adds findings for people; the exploitability pass
  * needs the same facts as values (was it a write, through which address,
- * is the pc in code), so the instruction pass also leaves them here, in
- * a->insn (NULL when there was no crash to look at).  Plain data, no
- * pointers: cr_analysis_free frees it with free().
+ * is the pc in code), so the instruction pass also keeps them
+ * (cr_pass_keep; read with cr_pass_kept(a, "instruction"), NULL when there
+ * was no crash to look at).  Plain data, no pointers: the analysis frees it
+ * with free().
  */
 #ifndef CR_INSTRUCTION_H
 #define CR_INSTRUCTION_H

@@ -22,15 +22,6 @@
 #include "analysis.h"
 #include "pass.h"
 
-/* The registered passes' run functions (registry.c). */
-struct cr_error *run_crash(struct cr_pass_ctx *ctx);
-struct cr_error *run_state(struct cr_pass_ctx *ctx);
-struct cr_error *run_group(struct cr_pass_ctx *ctx);
-struct cr_error *run_signature(struct cr_pass_ctx *ctx);
-struct cr_error *run_summary(struct cr_pass_ctx *ctx);
-struct cr_error *run_instruction(struct cr_pass_ctx *ctx);	/* instruction.c */
-struct cr_error *run_exploitability(struct cr_pass_ctx *ctx);	/* exploitability.c */
-
 struct cr_error *pass_state(struct cr_analysis *a);
 
 /* The words a state's sentence starts with: its activity or its kind's

@@ -68,7 +68,7 @@ static char *make_signature(const struct cr_analysis *a)
 	return buf;
 }
 
-struct cr_error *run_signature(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_signature)
 {
 	struct cr_analysis *a = ctx->analysis;
 

@@ -620,7 +620,7 @@ struct cr_error *pass_state(struct cr_analysis *a)
 	return NULL;
 }
 
-struct cr_error *run_state(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_state)
 {
 	return pass_state(ctx->analysis);
 }

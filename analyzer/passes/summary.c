@@ -329,7 +329,7 @@ static void put_findings(FILE *f, const struct cr_analysis *a)
 }
 
 /* The "summary" pass: a->summary.  Returns &cr_enomem when out of memory. */
-struct cr_error *run_summary(struct cr_pass_ctx *ctx)
+CR_PASS_RUN(run_summary)
 {
 	struct cr_analysis *a = ctx->analysis;
 	const struct cr_dump *d = a->dump;
