@@ -310,8 +310,10 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 		case 'e': opts.executable = optarg; break;
 		case 'M': {
 			char *end;
+			errno = 0;
 			unsigned long long v = strtoull(optarg, &end, 10);
-			if (*end || v == 0)
+			if (*end || end == optarg || errno || optarg[0] == '-' ||
+			    v == 0 || v > SIZE_MAX)
 				return cr_cli_usage_error(prog, "--max-frames wants a positive number");
 			opts.max_frames = (size_t)v;
 			break;

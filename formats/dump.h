@@ -360,6 +360,21 @@ size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
 		    size_t len);
 /* A pointer to LEN bytes at ADDR if they lie in one segment, else NULL. */
 const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len);
+/*
+ * The registers thread T's stack starts from: the event's own context for
+ * the thread it happened on when the dump records one (a minidump's
+ * exception context; the thread list shows that thread later, inside the
+ * handler that wrote the dump), else the thread's.  One rule for the
+ * unwinder, the passes and the reports' register tables.
+ */
+static inline const struct cr_regs *cr_thread_regs(const struct cr_dump *d,
+						   const struct cr_thread *t)
+{
+	if (d->event.regs_known && d->event.tid >= 0 && t->tid == d->event.tid)
+		return &d->event.regs;
+	return &t->regs;
+}
+
 /* Read a pointer-sized word in the dump's byte order. */
 bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out);
 /* Read a NUL-terminated string of at most MAX bytes; malloc'd or NULL. */

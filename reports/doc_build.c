@@ -357,7 +357,8 @@ static void add_crash(struct builder *bd)
  * x86_64 core would be most of a screen; 3 pairs keep a row narrow. */
 #define REG_PAIRS 3
 
-/* The registers of thread IDX as the dump holds them, by their names. */
+/* The registers of thread IDX its stack starts from (cr_thread_regs: the
+ * exception context for the crashing thread), by their names. */
 static void add_registers(struct builder *bd, size_t idx)
 {
 	const struct cr_thread *t = bd->a->threads[idx].thread;
@@ -377,7 +378,7 @@ static void add_registers(struct builder *bd, size_t idx)
 	char buf[REPORT_NUM_LEN], name[24];
 	for (unsigned n = 0; n < CR_MAX_REGS; n++) {
 		uint64_t v;
-		if (!cr_regs_get(&t->regs, n, &v))
+		if (!cr_regs_get(cr_thread_regs(bd->a->dump, t), n, &v))
 			continue;
 		if (!b) {
 			struct doc_section *sec = doc_section(bd->d, 3, "registers",

@@ -262,7 +262,7 @@ static json_t *json_registers(struct jctx *j, const struct cr_thread *t)
 	json_t *o = json_object();
 	for (unsigned n = 0; n < CR_MAX_REGS && !j->oom; n++) {
 		uint64_t v;
-		if (!cr_regs_get(&t->regs, n, &v))
+		if (!cr_regs_get(cr_thread_regs(j->a->dump, t), n, &v))
 			continue;
 		const char *name = cr_arch_reg_name(arch, n);
 		char fallback[24];

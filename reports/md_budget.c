@@ -107,9 +107,13 @@ static void section_note(struct cr_buf *b, const struct report_md_options *o,
 			 const char *title)
 {
 	char lim[REPORT_NUM_LEN];
+	char *t = report_md_escape_text(title ? title : "");
+	if (!t)
+		b->oom = true;
 	cr_buf_printf(b, "## %s\n\n*Left out to keep this report under %s "
-			  "characters (--md-budget); ", title,
+			  "characters (--md-budget); ", t ? t : "",
 			  cr_fmt_count(lim, o->budget));
+	free(t);
 	html_pointer(b, o, "it");
 	cr_buf_puts(b, ".*\n\n");
 }

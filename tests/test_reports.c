@@ -1186,6 +1186,35 @@ static void test_json_empty(void **state)
 	write_json("reports-empty.json", &e.a);
 }
 
+/* The crashing thread's registers are those its stack starts from: the
+ * exception's own context when the dump has one (a minidump written by a
+ * handler shows the thread later, inside the handler), as the unwinder and
+ * the passes take them (cr_thread_regs). */
+static void test_registers_from_event(void **state)
+{
+	(void)state;
+	struct fixture *x = fixture_new();
+	x->d.event.regs_known = true;
+	cr_regs_set(&x->d.event.regs, 16, 0x402000);	/* rip at the fault */
+	cr_regs_set(&x->d.event.regs, 7, 0x7ffc0000ff00);
+	size_t len;
+	char *s = render(report_json_write, &x->a, &len);
+	json_t *root = json_loadb(s, len, 0, NULL);
+	assert_non_null(root);
+	json_t *t0 = json_array_get(json_object_get(root, "threads"), 0);
+	json_t *regs = json_object_get(t0, "registers");
+	assert_string_equal(json_string_value(json_object_get(regs, "rip")),
+			    "0x402000");
+	assert_null(json_object_get(regs, "dwarf100"));	/* not the thread's */
+	json_decref(root);
+	free(s);
+	char *md = render(report_md_write, &x->a, NULL);
+	assert_non_null(strstr(md, "0x0000000000402000"));
+	assert_null(strstr(md, "dwarf100"));	/* the thread's own registers */
+	free(md);
+	fixture_free(x);
+}
+
 /* --- findings ----------------------------------------------------------------- */
 
 #define HOSTILE_TITLE "field `p->q` | <b>null</b> *x*"
@@ -1630,6 +1659,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_md_budget),
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_registers_from_event),
 		cmocka_unit_test(test_findings_md),
 		cmocka_unit_test(test_findings_html),
 		cmocka_unit_test(test_findings_json),

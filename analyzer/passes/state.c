@@ -454,8 +454,8 @@ static bool timespec_ns(const struct cr_dump *d, uint64_t addr, uint64_t *ns)
 		return false;
 	if ((int64_t)sec < 0 || nsec >= NSEC_PER_SEC ||
 	    __builtin_mul_overflow(sec, (uint64_t)NSEC_PER_SEC, ns) ||
-	    __builtin_add_overflow(*ns, nsec, ns))
-		return false;
+	    __builtin_add_overflow(*ns, nsec, ns) || *ns > INT64_MAX)
+		return false;	/* JSON carries it as a signed 64-bit number */
 	return true;
 }
 

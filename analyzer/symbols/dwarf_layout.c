@@ -206,6 +206,16 @@ static bool find_member(Dwarf_Die *agg, const char *name, size_t len,
 	return false;
 }
 
+/* Whether the base type T is a signed integer. */
+static bool base_is_signed(Dwarf_Die *t)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word enc;
+	return dwarf_attr_integrate(t, DW_AT_encoding, &a) &&
+	       dwarf_formudata(&a, &enc) == 0 &&
+	       (enc == DW_ATE_signed || enc == DW_ATE_signed_char);
+}
+
 /* Size and signedness of the scalar type T (stripped): an integer, enum
  * or pointer of 1, 2, 4 or 8 bytes. */
 static bool scalar(Dwarf_Die *t, uint8_t *size, bool *is_signed)
@@ -219,18 +229,14 @@ static bool scalar(Dwarf_Die *t, uint8_t *size, bool *is_signed)
 		if (bytes <= 0 && dwarf_diecu(t, &cu, &asize, NULL))
 			bytes = asize;
 	} else if (tag == DW_TAG_enumeration_type) {
+		/* Signed as its underlying base type; looked at once, not
+		 * recursively (an enum of itself would never end). */
 		Dwarf_Die base;
-		bool s;
-		uint8_t sz;
-		if (type_of(t, &base) && strip(&base) && scalar(&base, &sz, &s))
-			*is_signed = s;
+		if (type_of(t, &base) && strip(&base) &&
+		    dwarf_tag(&base) == DW_TAG_base_type)
+			*is_signed = base_is_signed(&base);
 	} else if (tag == DW_TAG_base_type) {
-		Dwarf_Attribute a;
-		Dwarf_Word enc;
-		if (dwarf_attr_integrate(t, DW_AT_encoding, &a) &&
-		    dwarf_formudata(&a, &enc) == 0)
-			*is_signed = enc == DW_ATE_signed ||
-				     enc == DW_ATE_signed_char;
+		*is_signed = base_is_signed(t);
 	} else {
 		return false;
 	}

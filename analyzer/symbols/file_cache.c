@@ -26,10 +26,12 @@ struct fc_entry {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	struct bp_symfile *sym;	/* FC_SYM; NULL: did not parse (why) */
-	struct pe_file pe;	/* FC_PE, when !why */
+	struct bp_symfile *sym;	/* FC_SYM; NULL: did not parse (failed) */
+	struct pe_file pe;	/* FC_PE, when !failed */
 	char *why;		/* the parse error, kept: the same file fails
 				 * the same way for every dump */
+	bool failed;		/* did not parse (WHY may be NULL when even
+				 * its copy ran out of memory) */
 };
 
 struct cr_file_cache {
@@ -57,7 +59,7 @@ void cr_file_cache_free(struct cr_file_cache *c)
 		struct fc_entry *e = &c->v[i];
 		if (e->kind == FC_SYM)
 			bp_symfile_free(e->sym);
-		else if (!e->why)
+		else if (!e->failed)
 			pe_file_close(&e->pe);
 		free(e->why);
 	}
@@ -131,6 +133,7 @@ struct bp_symfile *cr_file_cache_symfile(struct cr_file_cache *c,
 		struct cr_error *err = bp_symfile_load_fd(fd, path, &ent->sym);
 		fd = -1;	/* taken over */
 		if (err) {
+			ent->failed = true;
 			ent->why = strdup(err->message);
 			cr_error_free(err);
 		}
@@ -138,8 +141,9 @@ struct bp_symfile *cr_file_cache_symfile(struct cr_file_cache *c,
 	struct bp_symfile *sf = ent ? ent->sym : NULL;
 	if (!ent)
 		*why = cr_strdup_printf("%s: %s", path, strerror(e));
-	else if (ent->why)
-		*why = strdup(ent->why);
+	else if (ent->failed)
+		*why = ent->why ? strdup(ent->why)
+				: cr_strdup_printf("%s: out of memory", path);
 	pthread_mutex_unlock(&c->lock);
 	if (fd >= 0)
 		close(fd);
@@ -161,15 +165,18 @@ struct cr_error *cr_file_cache_pe(struct cr_file_cache *c, int fd,
 		err = pe_file_from_fd(fd, path, 0, &ent->pe);
 		fd = -1;
 		if (err) {
+			ent->failed = true;
 			ent->why = strdup(err->message);
 			cr_error_free(err);
+			err = NULL;
 		}
 	}
 	if (!ent)
 		err = e == ENOMEM ? &cr_enomem :
 			cr_error_new(CR_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-	else if (ent->why)
-		err = cr_error_new(CR_ERR_FORMAT, "%s", ent->why);
+	else if (ent->failed)
+		err = ent->why ? cr_error_new(CR_ERR_FORMAT, "%s", ent->why)
+			       : &cr_enomem;
 	else {
 		*out = ent->pe;
 		out->base = base;

@@ -118,18 +118,10 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result,
 	return true;
 }
 
-/*
- * The registers a thread's stack starts from: the event's own context for
- * the thread it happened on when the dump records one (a minidump's
- * exception context; the thread list shows that thread later, inside the
- * handler that wrote the dump), else the thread's.
- */
+/* The registers thread I's stack starts from (cr_thread_regs). */
 static const struct cr_regs *start_regs(const struct cr_dump *d, size_t i)
 {
-	const struct cr_thread *t = &d->threads[i];
-	if (d->event.regs_known && d->event.tid >= 0 && t->tid == d->event.tid)
-		return &d->event.regs;
-	return &t->regs;
+	return cr_thread_regs(d, &d->threads[i]);
 }
 
 static bool start_pc(const struct cr_dump *d, size_t i, uint64_t *pc)
