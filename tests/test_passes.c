@@ -166,6 +166,13 @@ static int teardown(void **state)
 	fx.a.ngroups = 0;
 	cr_problems_free(&fx.a.problems);
 	memset(&fx.a.problems, 0, sizeof(fx.a.problems));
+	for (size_t i = 0; i < fx.a.nkept; i++) {
+		struct cr_pass_data *k = &fx.a.kept[i];
+		(k->free_fn ? k->free_fn : free)(k->data);
+	}
+	free(fx.a.kept);
+	fx.a.kept = NULL;
+	fx.a.nkept = 0;
 	free(fx.a.crash.address_text);
 	free(fx.a.crash.sender);
 	free(fx.a.crash.abort_message);
