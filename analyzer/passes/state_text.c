@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "passes.h"
+#include "strbuf.h"
 #include "util.h"
 
 /* Kind -> stable id (JSON, an enum in docs/report-schema.json) and the
@@ -121,16 +122,16 @@ void cr_futex_op_text(uint64_t op, char *buf, size_t len)
 }
 
 /* ", " between details, "" before the first. */
-static void sep(FILE *f, bool *first)
+static void sep(struct cr_buf *f, bool *first)
 {
 	if (!*first)
-		fputs(", ", f);
+		cr_buf_puts(f, ", ");
 	*first = false;
 }
 
 /* "for 10 s", "for 0.25 s", "3,599.899 s left" (to the millisecond, or
  * in nanoseconds below one), by the argument's name (state.c). */
-static void put_duration(FILE *f, const struct cr_syscall_arg *arg)
+static void put_duration(struct cr_buf *f, const struct cr_syscall_arg *arg)
 {
 	char buf[32], frac[8];
 	uint64_t sec = arg->value / 1000000000u;
@@ -139,26 +140,26 @@ static void put_duration(FILE *f, const struct cr_syscall_arg *arg)
 	size_t n;
 
 	if (!left)
-		fputs("for ", f);
+		cr_buf_puts(f, "for ");
 	if (arg->value < 1000000u) {
-		fprintf(f, "%s ns", cr_fmt_count(buf, arg->value));
+		cr_buf_printf(f, "%s ns", cr_fmt_count(buf, arg->value));
 	} else {
-		fputs(cr_fmt_count(buf, sec), f);
+		cr_buf_puts(f, cr_fmt_count(buf, sec));
 		if (ms) {
 			snprintf(frac, sizeof(frac), "%03" PRIu64, ms);
 			for (n = strlen(frac); n > 0 && frac[n - 1] == '0'; n--)
 				frac[n - 1] = 0;
-			fprintf(f, ".%s", frac);
+			cr_buf_printf(f, ".%s", frac);
 		}
-		fputs(" s", f);
+		cr_buf_puts(f, " s");
 	}
 	if (left)
-		fputs(" left", f);
+		cr_buf_puts(f, " left");
 }
 
 /* One decoded argument, as a detail ("FUTEX_WAIT_PRIVATE", "no timeout",
  * "nfds 3").  The fd and the wait object are told elsewhere. */
-static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
+static void put_arg(struct cr_buf *f, const struct cr_syscall_arg *arg, bool *first)
 {
 	char buf[64];
 	int64_t v = (int64_t)arg->value;
@@ -169,18 +170,18 @@ static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
 	case CR_ARG_FUTEX_OP:
 		cr_futex_op_text(arg->value, buf, sizeof(buf));
 		sep(f, first);
-		fputs(buf, f);
+		cr_buf_puts(f, buf);
 		return;
 	case CR_ARG_TIMEOUT:
 		sep(f, first);
-		fputs(arg->value ? "with a timeout" : "no timeout", f);
+		cr_buf_puts(f, arg->value ? "with a timeout" : "no timeout");
 		return;
 	case CR_ARG_TIMEOUT_MS:
 		sep(f, first);
 		if (v < 0)
-			fputs("no timeout", f);
+			cr_buf_puts(f, "no timeout");
 		else
-			fprintf(f, "timeout %s ms", cr_fmt_count(buf, (uint64_t)v));
+			cr_buf_printf(f, "timeout %s ms", cr_fmt_count(buf, (uint64_t)v));
 		return;
 	case CR_ARG_DURATION_NS:
 		sep(f, first);
@@ -188,13 +189,13 @@ static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
 		return;
 	case CR_ARG_INT:
 		sep(f, first);
-		fprintf(f, "%s %" PRId64, arg->name, v);
+		cr_buf_printf(f, "%s %" PRId64, arg->name, v);
 		return;
 	case CR_ARG_HEX:
 		if (!arg->value)	/* no flags: nothing to tell */
 			return;
 		sep(f, first);
-		fprintf(f, "%s 0x%" PRIx64, arg->name, arg->value);
+		cr_buf_printf(f, "%s 0x%" PRIx64, arg->name, arg->value);
 		return;
 	case CR_ARG_ADDRESS:
 		/* A buffer or timespec address means nothing to a reader;
@@ -204,14 +205,14 @@ static void put_arg(FILE *f, const struct cr_syscall_arg *arg, bool *first)
 }
 
 /* "in system call read", "in system call 999", "in a system call". */
-static void put_call(FILE *f, const struct cr_thread_state *s)
+static void put_call(struct cr_buf *f, const struct cr_thread_state *s)
 {
 	if (s->syscall_name)
-		fprintf(f, "in system call %s", s->syscall_name);
+		cr_buf_printf(f, "in system call %s", s->syscall_name);
 	else if (s->syscall_nr >= 0)
-		fprintf(f, "in system call %" PRId64, s->syscall_nr);
+		cr_buf_printf(f, "in system call %" PRId64, s->syscall_nr);
 	else
-		fputs("in a system call", f);
+		cr_buf_puts(f, "in a system call");
 }
 
 static const struct cr_syscall_arg *fd_arg(const struct cr_thread_state *s)
@@ -231,14 +232,14 @@ static bool is_wait_object(const struct cr_thread_state *s,
 }
 
 /* The details inside the parentheses; nothing when there are none. */
-static void put_details(FILE *f, const struct cr_thread_state *s)
+static void put_details(struct cr_buf *f, const struct cr_thread_state *s)
 {
 	const struct cr_syscall_arg *fd = fd_arg(s);
 	bool first = true;
 
 	if (s->wait_object_known) {
 		sep(f, &first);
-		fprintf(f, "%s 0x%" PRIx64,
+		cr_buf_printf(f, "%s 0x%" PRIx64,
 			s->wait_object_what ? s->wait_object_what : "object",
 			s->wait_object);
 	}
@@ -248,7 +249,7 @@ static void put_details(FILE *f, const struct cr_thread_state *s)
 	bool where = true;
 	if (s->function) {
 		sep(f, &first);
-		fprintf(f, "in %s", s->function);
+		cr_buf_printf(f, "in %s", s->function);
 	} else if (s->syscall_known && !(s->kind == CR_STATE_SYSCALL &&
 					 !s->activity)) {
 		sep(f, &first);
@@ -258,51 +259,42 @@ static void put_details(FILE *f, const struct cr_thread_state *s)
 	}
 	/* "in system call read on fd 5", or "fd 5" alone */
 	if (fd && where) {
-		fprintf(f, " on fd %" PRId64, (int64_t)fd->value);
+		cr_buf_printf(f, " on fd %" PRId64, (int64_t)fd->value);
 	} else if (fd) {
 		sep(f, &first);
-		fprintf(f, "fd %" PRId64, (int64_t)fd->value);
+		cr_buf_printf(f, "fd %" PRId64, (int64_t)fd->value);
 	}
 }
 
 /* The details as a string ("" when there are none); NULL out of memory. */
 static char *details_text(const struct cr_thread_state *s)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	if (!f)
-		return NULL;
-	put_details(f, s);
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	struct cr_buf b = { 0 };
+	put_details(&b, s);
+	return cr_buf_steal(&b);
 }
 
 /* The sentence without the received signal; false when out of memory. */
-static bool put_state(FILE *f, const struct cr_thread_state *s)
+static bool put_state(struct cr_buf *f, const struct cr_thread_state *s)
 {
 	char *details;
 
 	if (s->kind == CR_STATE_CRASHED) {
-		fputs(cr_thread_state_phrase(s), f);
+		cr_buf_puts(f, cr_thread_state_phrase(s));
 		return true;
 	}
 	if (s->kind == CR_STATE_RUNNING && !s->syscall_known) {
-		fputs("running (not in a system call)", f);
+		cr_buf_puts(f, "running (not in a system call)");
 		return true;
 	}
 	if (s->stack_missing) {
-		fputs("in an unknown state (its stack memory is not in the dump", f);
+		cr_buf_puts(f, "in an unknown state (its stack memory is not in the dump");
 		if (s->syscall_known) {
-			fputs("; stopped ", f);
+			cr_buf_puts(f, "; stopped ");
 			put_call(f, s);
 		}
 		/* its arguments are in the JSON; the sentence stays short */
-		fputs(")", f);
+		cr_buf_puts(f, ")");
 		return true;
 	}
 	details = details_text(s);
@@ -312,11 +304,11 @@ static bool put_state(FILE *f, const struct cr_thread_state *s)
 		/* The call is the whole news: "in system call getpid". */
 		put_call(f, s);
 		if (*details)
-			fprintf(f, " (%s)", details);
+			cr_buf_printf(f, " (%s)", details);
 	} else {
-		fputs(cr_thread_state_phrase(s), f);
+		cr_buf_puts(f, cr_thread_state_phrase(s));
 		if (*details)
-			fprintf(f, " (%s)", details);
+			cr_buf_printf(f, " (%s)", details);
 	}
 	free(details);
 	return true;
@@ -330,32 +322,29 @@ bool cr_thread_state_known(const struct cr_thread_state *s)
 
 char *cr_thread_state_text(const struct cr_thread_state *s)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	struct cr_buf b = { 0 }, *f = &b;
 	bool ok = true;
 
-	if (!f)
-		return NULL;
 	if (s->received.known) {
 		if (s->received.signal)
-			fprintf(f, "received %s", s->received.signal);
+			cr_buf_printf(f, "received %s", s->received.signal);
 		else if (s->received.signo > 0)
-			fprintf(f, "received signal %d", s->received.signo);
+			cr_buf_printf(f, "received signal %d", s->received.signo);
 		else
-			fputs("received a signal", f);
+			cr_buf_puts(f, "received a signal");
 		if (s->received.from)
-			fprintf(f, " from %s", s->received.from);
+			cr_buf_printf(f, " from %s", s->received.from);
 		else if (s->received.signo > 0)
-			fputs(" (sender not recorded)", f);
+			cr_buf_puts(f, " (sender not recorded)");
 		if (s->kind != CR_STATE_UNKNOWN || s->stack_missing) {
-			fputs(" while ", f);
+			cr_buf_puts(f, " while ");
 			ok = put_state(f, s);
 		}
 	} else {
 		ok = put_state(f, s);
 	}
-	if (fclose(f) != 0 || !ok) {
+	char *text = cr_buf_steal(&b);
+	if (!ok) {
 		free(text);
 		return NULL;
 	}
