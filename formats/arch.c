@@ -60,6 +60,7 @@ static const struct reg_name arm_regs[] = {
 	{ 4, "r4" }, { 5, "r5" }, { 6, "r6" }, { 7, "r7" },
 	{ 8, "r8" }, { 9, "r9" }, { 10, "r10" }, { 11, "r11" },
 	{ 12, "r12" }, { 13, "sp" }, { 14, "lr" }, { 15, "pc" },
+	{ 16, "cpsr" },
 };
 
 static const struct reg_name ppc_regs[] = {

@@ -18,7 +18,8 @@
  *            16 rip, 49 rflags, 50-55 es cs ss ds fs gs, 58 fs.base 59 gs.base
  *   i386:    0 eax 1 ecx 2 edx 3 ebx 4 esp 5 ebp 6 esi 7 edi 8 eip 9 eflags
  *   aarch64: 0-30 x0-x30, 31 sp, 32 pc (elfutils' number for the pc), 33 pstate
- *   arm:     0-15 r0-r15 (13 sp, 14 lr, 15 pc), 128 cpsr is not kept
+ *   arm:     0-15 r0-r15 (13 sp, 14 lr, 15 pc), 16 cpsr (no DWARF number;
+ *            16 is unused by the ARM DWARF numbering)
  * cr_arch_pc_reg()/cr_arch_sp_reg() give the pc and sp numbers.
  *
  * Memory: two separate sorted tables.  `segs` are the byte ranges whose

@@ -90,10 +90,11 @@ static const int aarch64_pr_reg[] = {
 	31, 32, 33,
 };
 
-/* arm: r0-r15, cpsr, orig_r0 (the syscall is not reliable there). */
+/* arm: r0-r15, cpsr (slot 16: its T bit says Thumb), orig_r0 (the syscall
+ * is not reliable there). */
 static const int arm_pr_reg[] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-	REG_SKIP, REG_SKIP,
+	16, REG_SKIP,
 };
 
 /* s390x s390_regs (asm/ptrace.h): psw mask, psw addr, gprs 0-15 (the

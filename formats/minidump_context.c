@@ -211,8 +211,8 @@ static struct cr_error *decode(struct cr_cursor c, enum md_ctx_kind k,
 			return err;
 		cr_regs_set(regs, 33, v);
 		return NULL;
-	case CTX_ARM:
-		return read_array(c, 4, 4, 16, regs);
+	case CTX_ARM:	/* r0-r15 and cpsr right after them (slot 16) */
+		return read_array(c, 4, 4, 17, regs);
 	case CTX_NONE:
 		break;
 	}

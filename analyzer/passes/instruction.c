@@ -64,6 +64,22 @@ enum {
 	EXC_BREAKPOINT = 0x80000003u,
 };
 
+/* Windows exceptions raised by a memory access (besides the access
+ * violation): the faulting instruction's operand is what failed. */
+static const uint32_t memory_exceptions[] = {
+	EXC_ACCESS_VIOLATION,
+	0xC0000006u,	/* EXCEPTION_IN_PAGE_ERROR */
+	0xC00000FDu,	/* EXCEPTION_STACK_OVERFLOW: the push or probe */
+	0x80000001u,	/* EXCEPTION_GUARD_PAGE */
+	0x80000002u,	/* EXCEPTION_DATATYPE_MISALIGNMENT */
+};
+
+/* ARM: cpsr's T bit (Thumb state), cpsr in register slot 16 (dump.h). */
+#define ARM_CPSR_REG 16
+#define ARM_CPSR_T 0x20u
+/* x86 int3, which Linux reports with the pc after it. */
+#define X86_INT3 0xcc
+
 /* The dump's architecture in Capstone's terms.  ALIGN: fixed instruction
  * width (listing backwards is then exact), 0 variable. */
 static const struct {
@@ -156,6 +172,9 @@ static const struct {
 	{ CS_ARCH_ARM64, ARM64_INS_BRK, "__builtin_trap or a breakpoint (brk)" },
 	{ CS_ARCH_ARM64, ARM64_INS_HLT, "a halt trap (hlt)" },
 	{ CS_ARCH_ARM, ARM_INS_UDF, "__builtin_trap (udf)" },
+	/* Capstone names udf #254 (0xdefe, Thumb) and 0xe7ffdefe (ARM),
+	 * what GCC emits for __builtin_trap, "trap". */
+	{ CS_ARCH_ARM, ARM_INS_TRAP, "__builtin_trap (udf #254)" },
 	{ CS_ARCH_ARM, ARM_INS_BKPT, "a breakpoint (bkpt)" },
 	{ CS_ARCH_PPC, PPC_INS_TRAP, "__builtin_trap (trap)" },
 	{ CS_ARCH_PPC, PPC_INS_TW, "a conditional trap (tw)" },
@@ -184,7 +203,11 @@ struct decoder {
 	csh cs;
 	cs_arch arch;
 	unsigned align;
+	unsigned step;	/* variable length: the smallest instruction */
+	cs_mode mode;	/* the mode the decoder was opened in */
 	unsigned ptr_bits;
+	const char *mode_assumed;	/* ARM: why the mode is a guess, NULL known */
+	const char *pc_note;	/* why the decoded pc is not the dump's */
 	struct cr_insn_facts *f;
 	const char *operand_text;	/* the memory operand, for people */
 	char operand_buf[96];
@@ -196,6 +219,43 @@ struct decoder {
 	uint64_t file_bias;	/* runtime address - file vaddr */
 	const char *code_source;	/* where the faulting bytes came from */
 };
+
+static bool is_signal(const struct cr_analysis *a, int signo)
+{
+	return a->crash.signo == signo;
+}
+
+static bool is_exception(const struct cr_dump *d, uint32_t code)
+{
+	return d->event.kind == CR_EVENT_EXCEPTION && d->event.exc_code == code;
+}
+
+/* Crash classes of a fault on a memory access, whatever the system's
+ * name for it (macOS EXC_BAD_ACCESS has neither a signal nor a Windows
+ * code). */
+static const enum cr_crash_class memory_classes[] = {
+	CR_CRASH_NULL_DEREF, CR_CRASH_UNMAPPED, CR_CRASH_WRITE_READONLY,
+	CR_CRASH_READ_PROTECTED, CR_CRASH_EXEC_NX, CR_CRASH_STACK_OVERFLOW,
+	CR_CRASH_BUS_ERROR,
+};
+
+bool cr_insn_memory_fault(const struct cr_analysis *a, const struct cr_dump *d)
+{
+	if (is_signal(a, SIG_SEGV) || is_signal(a, SIG_BUS))
+		return true;
+	for (size_t k = 0; k < ARRAY_LEN(memory_exceptions); k++)
+		if (is_exception(d, memory_exceptions[k]))
+			return true;
+	for (size_t k = 0; k < ARRAY_LEN(memory_classes); k++)
+		if (a->crash.cls == memory_classes[k])
+			return true;
+	return false;
+}
+
+static bool memory_fault(const struct decoder *dc)
+{
+	return cr_insn_memory_fault(dc->ctx->analysis, dc->d);
+}
 
 /* ---- code bytes -------------------------------------------------------- */
 
@@ -596,7 +656,7 @@ static void x86_divide(struct decoder *dc, const cs_insn *i)
 	} else if (op->type == X86_OP_MEM) {
 		uint64_t ea;
 		uint8_t b[8] = { 0 };
-		if (!f->address_known || !x86_address(dc, i, op, &ea) ||
+		if (!x86_address(dc, i, op, &ea) ||
 		    !cr_target_read(&dc->ctx->target, ea, b, size))
 			return;
 		for (unsigned k = size; k-- > 0;)
@@ -656,15 +716,23 @@ static void hex_bytes(const uint8_t *b, size_t n, char *out, size_t size)
 					k ? " " : "", b[k]);
 }
 
-static bool listing_row(struct cr_table *t, const cs_insn *i)
+/* One listing row: the address, the bytes and the instruction TEXT. */
+static bool listing_cells(struct cr_table *t, uint64_t address,
+			  const uint8_t *b, size_t n, const char *text)
 {
-	char addr[24], bytes[64], text[200];
-	snprintf(addr, sizeof(addr), "0x%" PRIx64, i->address);
-	hex_bytes(i->bytes, i->size, bytes, sizeof(bytes));
-	snprintf(text, sizeof(text), "%s%s%s", i->mnemonic,
-		 i->op_str[0] ? " " : "", i->op_str);
+	char addr[24], bytes[64];
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, address);
+	hex_bytes(b, n, bytes, sizeof(bytes));
 	const char *cells[] = { addr, bytes, text };
 	return cr_table_row(t, cells);
+}
+
+static bool listing_row(struct cr_table *t, const cs_insn *i)
+{
+	char text[200];
+	snprintf(text, sizeof(text), "%s%s%s", i->mnemonic,
+		 i->op_str[0] ? " " : "", i->op_str);
+	return listing_cells(t, i->address, i->bytes, i->size, text);
 }
 
 /*
@@ -715,7 +783,7 @@ static size_t find_back(struct decoder *dc, uint64_t pc, uint8_t *buf)
 				return back;
 		return 0;
 	}
-	for (size_t back = MAX_BACK; back > 0; back--) {
+	for (size_t back = MAX_BACK; back > 0; back -= dc->step) {
 		if (pc < back || read_code(dc, pc - back, buf, back, false) != back)
 			continue;
 		cs_insn *ins = NULL;
@@ -747,10 +815,15 @@ static void faulting_facts(struct decoder *dc, const cs_insn *i)
 	for (size_t k = 0; k < ARRAY_LEN(trap_ops); k++)
 		if (trap_ops[k].arch == dc->arch && trap_ops[k].id == i->id)
 			f->trap = true;
+	/* The access facts only for a fault on a memory access: an int3
+	 * or a division decodes an instruction that faulted for another
+	 * reason, whose operand touched nothing wrong. */
+	bool access = memory_fault(dc);
 	if (dc->arch == CS_ARCH_X86) {
-		x86_access(dc, i);
+		if (access)
+			x86_access(dc, i);
 		x86_divide(dc, i);
-	} else if (dc->arch == CS_ARCH_ARM64) {
+	} else if (dc->arch == CS_ARCH_ARM64 && access) {
 		arm64_access(dc, i);
 	}
 }
@@ -762,6 +835,19 @@ static const char *trap_what(const struct decoder *dc, unsigned id)
 			return trap_ops[k].what;
 	/* AArch64 udf: Capstone 4 has no name for it (see decode()). */
 	return "__builtin_trap (udf)";
+}
+
+/* ARM in an assumed mode whose bytes are no ARM instruction: Thumb, once. */
+static bool arm_try_thumb(struct decoder *dc)
+{
+	if (dc->arch != CS_ARCH_ARM || !dc->mode_assumed || dc->step == 2 ||
+	    cs_option(dc->cs, CS_OPT_MODE, dc->mode | CS_MODE_THUMB) != CS_ERR_OK)
+		return false;
+	dc->mode_assumed = "Thumb (assumed: the dump does not record cpsr and "
+			   "the bytes are no ARM instruction)";
+	dc->align = 0;
+	dc->step = 2;
+	return true;
 }
 
 /*
@@ -780,6 +866,8 @@ static bool decode(struct decoder *dc, struct cr_table *t, const char **trap)
 	size_t n = cs_disasm(dc->cs, ahead, nahead, pc, 1 + LIST_AFTER, &ins);
 	if (n == 0 || ins[0].address != pc) {
 		cs_free(ins, n);
+		if (arm_try_thumb(dc))
+			return decode(dc, t, trap);
 		/* AArch64 "udf #imm16" (0x0000xxxx, the permanently undefined
 		 * encoding compilers use for traps) is unknown to Capstone 4. */
 		if (dc->arch == CS_ARCH_ARM64 && nahead >= 4 &&
@@ -789,7 +877,13 @@ static bool decode(struct decoder *dc, struct cr_table *t, const char **trap)
 			snprintf(f->text, sizeof(f->text), "udf #%u",
 				 (unsigned)(ahead[0] | ahead[1] << 8));
 			*trap = trap_what(dc, 0);
-		} else {
+			/* The listing is this one row: a finding's table
+			 * is never only its header. */
+			t->marked_row = (ssize_t)t->nrows;
+			listing_cells(t, pc, ahead, 4, f->text);
+		} else if (!dc->mode_assumed) {
+			/* (ARM in an unknown mode: Thumb bytes decoded as
+			 * ARM prove nothing about the code.) */
 			f->undecodable = true;
 		}
 		return true;
@@ -881,16 +975,6 @@ static void access_text(const struct decoder *dc, char *buf, size_t size)
 			 "; the address is unknown: %s", dc->address_why);
 }
 
-static bool is_signal(const struct cr_analysis *a, int signo)
-{
-	return a->crash.signo == signo;
-}
-
-static bool is_exception(const struct cr_dump *d, uint32_t code)
-{
-	return d->event.kind == CR_EVENT_EXCEPTION && d->event.exc_code == code;
-}
-
 static void add_instruction_finding(struct decoder *dc, struct cr_table *tmp,
 				    bool fault_hidden)
 {
@@ -906,6 +990,11 @@ static void add_instruction_finding(struct decoder *dc, struct cr_table *tmp,
 	cr_finding_address(fi, "pc", f->pc, NULL);
 	if (dc->code_source)
 		cr_finding_text(fi, "code read from", "%s", dc->code_source);
+	if (dc->mode_assumed)
+		cr_finding_text(fi, "decoded as", "%s", dc->mode_assumed);
+	if (dc->pc_note)
+		cr_finding_text(fi, "reported pc", "0x%" PRIx64 ": %s",
+				f->pc + 1, dc->pc_note);
 	if (f->access != CR_ACCESS_UNKNOWN) {
 		char text[320];
 		access_text(dc, text, sizeof(text));
@@ -1102,6 +1191,47 @@ static bool fault_hidden(const struct decoder *dc)
 	       a->crash.address == (dc->ptr_bits == 64 ? ~0ull : 0xffffffffu);
 }
 
+/* ARM code runs in ARM or Thumb state (Debian's armhf is Thumb-2): cpsr's
+ * T bit says which.  Without cpsr the mode is ARM by assumption, and the
+ * decoder says so rather than calling Thumb bytes no instruction. */
+static cs_mode arm_mode(struct decoder *dc, cs_mode mode)
+{
+	uint64_t cpsr;
+	if (!cr_regs_get(dc->regs, ARM_CPSR_REG, &cpsr)) {
+		dc->mode_assumed = "ARM (assumed: the dump does not record cpsr, "
+				   "the code may be Thumb)";
+		return mode;
+	}
+	if (!(cpsr & ARM_CPSR_T))
+		return mode;
+	/* Thumb-2 mixes 2- and 4-byte instructions: listed backwards as a
+	 * variable-length set, from even addresses. */
+	dc->align = 0;
+	dc->step = 2;
+	return CS_MODE_THUMB;
+}
+
+/*
+ * Linux delivers an x86 int3's SIGTRAP (si_code SI_KERNEL) with the pc
+ * after the int3; Windows' EXCEPTION_BREAKPOINT gives the int3's own
+ * address (the kernel steps it back).  Decoding at the reported pc would
+ * name the next instruction and its memory operand: decode the int3.
+ */
+static void int3_pc(struct decoder *dc)
+{
+	const struct cr_analysis *a = dc->ctx->analysis;
+	struct cr_insn_facts *f = dc->f;
+	uint8_t b;
+	if (dc->arch != CS_ARCH_X86 || !is_signal(a, SIG_TRAP) ||
+	    (dc->d->event.siginfo_known && dc->d->event.si_code != SI_KERNEL_) ||
+	    f->pc == 0 || read_code(dc, f->pc - 1, &b, 1, false) != 1 ||
+	    b != X86_INT3)
+		return;
+	f->pc--;
+	dc->pc_note = "the kernel reports the pc after the int3; the int3 "
+		      "is the byte before it";
+}
+
 /* Was the pc itself the bad address (an execute fault)? */
 static bool execute_fault(const struct decoder *dc)
 {
@@ -1138,8 +1268,12 @@ CR_PASS_RUN(run_instruction)
 	if (!cr_regs_get(dc.regs, cr_arch_pc_reg(d->process.arch), &pc))
 		return NULL;
 	cs_mode mode = arch_modes[m].mode;
+	dc.step = 1;
+	if (d->process.arch == CR_ARCH_ARM)
+		mode = arm_mode(&dc, mode);
 	if (d->process.big_endian && dc.arch != CS_ARCH_X86)
 		mode |= CS_MODE_BIG_ENDIAN;
+	dc.mode = mode;
 	if (cs_open(dc.arch, mode, &dc.cs) != CS_ERR_OK) {
 		cr_analysis_problem(a, "instruction: the disassembler does not "
 				    "support %s", cr_arch_name(d->process.arch));
@@ -1158,6 +1292,7 @@ CR_PASS_RUN(run_instruction)
 	}
 	dc.f = f;
 	f->pc = pc;
+	int3_pc(&dc);
 	place_pc(&dc);
 	bool exec = execute_fault(&dc);
 	if (exec)

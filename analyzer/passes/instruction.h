@@ -57,4 +57,13 @@ struct cr_insn_facts {
 	bool division_overflow;	/* INT_MIN / -1, or a quotient too wide */
 };
 
+struct cr_analysis;
+struct cr_dump;
+
+/* Did the crash fault on a memory access (SIGSEGV, SIGBUS, an access
+ * violation, EXC_BAD_ACCESS, a stack overflow)?  Only then do the access
+ * facts above mean anything: a trap or a division decodes an instruction
+ * whose operand touched nothing wrong. */
+bool cr_insn_memory_fault(const struct cr_analysis *a, const struct cr_dump *d);
+
 #endif
