@@ -239,7 +239,9 @@ static Elf *memory_image(struct modslot *ms)
 {
 	const struct cr_dump *d = ms->st->d;
 	const struct cr_module *m = &d->modules[ms->index];
-	if (m->kind != CR_MODULE_ELF || m->size == 0 ||
+	/* At least an ELF header's worth: the magic is compared below, and
+	 * a module of 2 bytes is no image. */
+	if (m->kind != CR_MODULE_ELF || m->size < EI_NIDENT ||
 	    m->size > MAX_MEMORY_IMAGE)
 		return NULL;
 	void *buf = malloc(m->size);
