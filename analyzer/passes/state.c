@@ -610,7 +610,7 @@ static void thread_state(const struct cr_analysis *a,
  * pass_state: a->threads[i].st for every thread: crashed (or received the
  * signal sent to the process), the system call it waits in with its
  * arguments, or what its top frames say; kind UNKNOWN when nothing is
- * known.  Needs pass_crash (the crashed flags, crash.sent).  Never fails:
+ * known.  Needs the crash pass (the crashed flags, crash.sent).  Never fails:
  * the state borrows static strings and the analysis' own.
  */
 struct cr_error *pass_state(struct cr_analysis *a)
