@@ -144,6 +144,10 @@ static void fact_names(unsigned facts, char *buf, size_t size)
 		"faulting instruction", "summary", "signature",
 		"security rating",
 	};
+	/* One name per bit of enum cr_pass_fact. */
+	_Static_assert(sizeof(names) / sizeof(names[0]) ==
+		       __builtin_ctz(CR_FACT_RATING) + 1,
+		       "a name for every enum cr_pass_fact bit");
 	size_t len = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Where system code lives: a module whose path starts with one of these
@@ -48,11 +47,11 @@ static bool module_is_system(const char *path)
 {
 	if (!path)
 		return false;
-	for (size_t i = 0; i < LEN(system_dirs); i++)
+	for (size_t i = 0; i < ARRAY_LEN(system_dirs); i++)
 		if (starts_with_nocase(path, system_dirs[i]))
 			return true;
 	const char *base = cr_basename(path);
-	for (size_t i = 0; i < LEN(system_names); i++)
+	for (size_t i = 0; i < ARRAY_LEN(system_names); i++)
 		if (starts_with_nocase(base, system_names[i]))
 			return true;
 	return false;
@@ -589,10 +588,10 @@ static void add_modules(struct builder *bd)
 	};
 	const bool shown[] = { true, true, true, col.code_id, col.debug_id,
 			       col.debug_file, col.version, true, true, true };
-	const char *heads[LEN(all_heads)];
-	enum doc_col cols[LEN(all_heads)];
+	const char *heads[ARRAY_LEN(all_heads)];
+	enum doc_col cols[ARRAY_LEN(all_heads)];
 	size_t nc = 0;
-	for (size_t i = 0; i < LEN(all_heads); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(all_heads); i++) {
 		if (!shown[i])
 			continue;
 		heads[nc] = all_heads[i];
@@ -615,7 +614,7 @@ static void add_modules(struct builder *bd)
 			ma->mismatch ? "yes" : "no",
 		};
 		struct doc_inline *row = doc_row(d, tb, NULL);
-		for (size_t c = 0, k = 0; row && c < LEN(all_heads); c++) {
+		for (size_t c = 0, k = 0; row && c < ARRAY_LEN(all_heads); c++) {
 			if (!shown[c])
 				continue;
 			if (vals[c] && *vals[c])

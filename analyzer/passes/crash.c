@@ -55,8 +55,6 @@
 #define CR_NULL_PAGE_LIMIT 0x10000u
 /* Faults this close to the top of the address space: null minus an offset. */
 #define CR_NULL_NEGATIVE_LIMIT 0x1000u
-/* A fault this far below a thread's stack counts as running off its end. */
-#define CR_STACK_GUARD_REACH 0x10000u
 /* Longest abort message taken from the dump. */
 #define CR_ABORT_MSG_MAX 4096u
 /* A sane abort_msg_s.size (larger: not the struct, see read_abort_message). */

@@ -943,10 +943,7 @@ static const char *where(const struct decoder *dc, uint64_t addr, char *buf,
 		return "in the first page: a null pointer plus an offset";
 	const struct cr_module *m = cr_dump_module_at(dc->d, addr);
 	if (m && m->path) {
-		const char *base = strrchr(m->path, '/');
-		const char *b2 = strrchr(m->path, '\\');
-		base = b2 > base ? b2 : base;
-		snprintf(buf, size, "in %s", base ? base + 1 : m->path);
+		snprintf(buf, size, "in %s", cr_basename(m->path));
 		return buf;
 	}
 	if (dc->d->nregions && !cr_dump_region_at(dc->d, addr))
@@ -1261,8 +1258,7 @@ CR_PASS_RUN(run_instruction)
 		.ctx = ctx, .d = d, .thread = t, .arch = arch_modes[m].cs,
 		.align = arch_modes[m].align,
 		.ptr_bits = d->process.pointer_size == 4 ? 32 : 64, .fd = -1,
-		.regs = d->event.regs_known && d->event.tid == t->tid ?
-			&d->event.regs : &t->regs,
+		.regs = cr_thread_regs(d, t),
 	};
 	uint64_t pc;
 	if (!cr_regs_get(dc.regs, cr_arch_pc_reg(d->process.arch), &pc))

@@ -31,6 +31,11 @@ const char *cr_thread_state_phrase(const struct cr_thread_state *s);
 /* A futex operation as strace names it ("FUTEX_WAIT_PRIVATE"). */
 void cr_futex_op_text(uint64_t op, char *buf, size_t len);
 
+/* A fault this far below a thread's stack counts as running off its end:
+ * a frame's locals can skip the guard page by this much (crash.c,
+ * exploitability.c). */
+#define CR_STACK_GUARD_REACH 0x10000u
+
 /* Record an analysis-level problem (printf-style) of warning severity
  * from the analyzer; never fails (past the limit it is counted). */
 void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
