@@ -86,19 +86,36 @@ static struct cr_evidence *evidence_new(struct cr_finding *f,
 	return e;
 }
 
-bool cr_finding_detail(struct cr_finding *f, const char *fmt, ...)
+/* Replace the string *FIELD of finding F by FMT's text. */
+static bool set_text(struct cr_finding *f, char **field, const char *fmt,
+		     va_list ap)
 {
 	if (!f)
 		return false;
-	va_list ap;
-	va_start(ap, fmt);
 	char *s = cr_strdup_vprintf(fmt, ap);
-	va_end(ap);
 	if (!s)
 		return false;
-	free(f->detail);
-	f->detail = s;
+	free(*field);
+	*field = s;
 	return true;
+}
+
+bool cr_finding_detail(struct cr_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = set_text(f, f ? &f->detail : NULL, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool cr_finding_signature(struct cr_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = set_text(f, f ? &f->signature : NULL, fmt, ap);
+	va_end(ap);
+	return ok;
 }
 
 bool cr_finding_thread(struct cr_finding *f, const char *label, size_t thread)
@@ -259,6 +276,7 @@ void cr_findings_free(struct cr_findings *fs)
 		free(f->evidence);
 		free(f->title);
 		free(f->detail);
+		free(f->signature);
 	}
 	free(fs->items);
 	*fs = (struct cr_findings){ 0 };

@@ -83,6 +83,11 @@ struct cr_finding {
 	char *title;		/* one line of plain words */
 	char *detail;		/* a paragraph of plain text, NULL none */
 	ssize_t thread;		/* the thread it is about, -1 none */
+	/* The key a dump taken on demand is grouped by when this finding
+	 * leads it ("deadlock: lock_a / lock_b", "spin: parse_row"); NULL
+	 * none.  No addresses in it: it must be the same for the same bug
+	 * in another run. */
+	char *signature;
 	struct cr_evidence *evidence;
 	size_t nevidence;
 };
@@ -111,6 +116,9 @@ struct cr_finding *cr_findings_add(struct cr_findings *fs,
 
 /* Evidence; each returns false (and adds nothing) when out of memory. */
 bool cr_finding_detail(struct cr_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Set F's signature (see struct cr_finding), replacing any before. */
+bool cr_finding_signature(struct cr_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool cr_finding_thread(struct cr_finding *f, const char *label, size_t thread);
 bool cr_finding_frame(struct cr_finding *f, const char *label, size_t thread,

@@ -29,6 +29,10 @@ enum cr_pass_fact {
 	CR_FACT_SUMMARY = 1u << 5,	/* a->summary */
 	CR_FACT_SIGNATURE = 1u << 6,	/* a->crash.signature */
 	CR_FACT_RATING = 1u << 7,	/* the security rating finding */
+	CR_FACT_LOCKS = 1u << 8,	/* the wait-for graph (passes/locks.h),
+					 * kept as "locks", and its findings */
+	CR_FACT_CPU = 1u << 9,		/* the CPU facts (passes/cpu.h), kept
+					 * as "cpu", and their findings */
 };
 
 struct cr_pass_ctx;

@@ -16,6 +16,9 @@
 	  CR_FACT_STACKS, CR_FACT_CRASH)				\
 	X("state", run_state, "what every thread was doing",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_STATES)		\
+	X("locks", run_locks,						\
+	  "the wait-for graph: who waits for which lock, who owns it",	\
+	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_LOCKS)		\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_GROUPS)		\
