@@ -11,3 +11,8 @@ foreach(case crash-segv no-crash minidump-exception)
   set_tests_properties(golden.${case} PROPERTIES LABELS "e2e;golden"
     TIMEOUT 120)
 endforeach()
+
+# Every section doc_build.c can make is shown by one of the cases above.
+add_test(NAME golden.sections
+  COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/golden/golden.py --sections)
+set_tests_properties(golden.sections PROPERTIES LABELS "unit;golden")

@@ -105,6 +105,16 @@ def windows_minidump():
     m.module(0x7ff800000000, 0x100000, "C:\\Windows\\System32\\ntdll.dll",
              version=(10, 0, 19041, 1))
     m.unloaded(0x7ff700000000, 0x20000, "C:\\app\\plugin.dll")
+    # Crashpad annotations of the process and of app.exe, one of each
+    # kind; the last value is hostile: table and markup characters and a
+    # line break must stay text in every report.
+    m.report_id = bytes(range(1, 17))
+    m.annotation("prod", "App")
+    m.annotation("ver", "2.1.0.7")
+    m.annotation(None, "Loading plugin.dll", module=0, kind="list")
+    m.annotation("channel", "beta", module=0)
+    m.annotation("last_url", "<b>x</b> | `y` [z](http://e)\n# not a heading",
+                 module=0, kind="object")
     text = bytearray(0x2000)
     text[0x1100:0x1105] = b"\xe8\x00\x00\x00\x00"
     # The crashing instruction: mov byte ptr [rax + 0x45], 1 (rax is 0).
@@ -153,7 +163,36 @@ def schema_problem(text):
     return None
 
 
+SECTION_ID = re.compile(r'(?:doc_section\([^,]+, *\d+|add_facts_section\(&bd), *"([a-z0-9-]+)"')
+
+
+def check_sections():
+    """Every section reports/doc_build.c can make (by its literal id)
+    appears in at least one golden HTML file: a new section comes with a
+    golden case that shows it."""
+    src = os.path.join(HERE, "..", "..", "reports", "doc_build.c")
+    with open(src, encoding="utf-8") as f:
+        ids = sorted(set(SECTION_ID.findall(f.read())))
+    if len(ids) < 10:
+        print("FAIL: found only %d section ids in %s: has the code changed shape?"
+              % (len(ids), src))
+        return 1
+    shown = set()
+    for case in CASES:
+        with open(os.path.join(HERE, case + ".html"), encoding="utf-8") as f:
+            shown |= set(re.findall(r'<section[^>]* id="([a-z0-9-]+)"', f.read()))
+    missing = [i for i in ids if i not in shown]
+    if missing:
+        print("FAIL: sections in no golden file: %s" % ", ".join(missing))
+        return 1
+    print("all %d sections of doc_build.c are in a golden file: %s"
+          % (len(ids), ", ".join(ids)))
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["--sections"]:
+        return check_sections()
     ap = argparse.ArgumentParser()
     ap.add_argument("--coroner", required=True)
     ap.add_argument("case", choices=sorted(CASES))

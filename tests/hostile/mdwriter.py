@@ -19,12 +19,24 @@ MINIDUMP_EXCEPTION record, the thread's context) when exception() was
 called, and an UnloadedModuleList (12-byte header, 24-byte entries) when
 unloaded() was.  A module's version goes into its VS_FIXEDFILEINFO
 (signature 0xfeef04bd, dwFileVersionMS/LS).
+
+Crashpad's annotations, when annotation() was called, go into a
+CrashpadInfo stream (0x43500001, Crashpad's minidump_extensions.h): the
+52-byte MinidumpCrashpadInfo (version, report and client ids, the
+process's simple annotations, the module list), a
+MinidumpSimpleStringDictionary (count, then key and value RVAs of
+MinidumpUTF8Strings), and per module a MinidumpModuleCrashpadInfo (version
+and three locations: list annotations as a MinidumpRVAList, simple
+annotations as a dictionary, annotation objects as a MinidumpAnnotationList
+of 12-byte entries: name RVA, type u16 (1: string), reserved, value RVA of a
+MinidumpByteArray).
 """
 
 import struct
 
 THREAD_LIST, MODULE_LIST, MEMORY_LIST, EXCEPTION, SYSTEM_INFO = 3, 4, 5, 6, 7
 UNLOADED_MODULE_LIST = 14
+CRASHPAD_INFO = 0x43500001
 CONTEXT_AMD64_FULL = 0x0010001f
 
 
@@ -36,6 +48,8 @@ class Minidump:
         self.unloaded_mods = []  # (base, size, name)
         self.repeats = []   # (addr, size, count, step)
         self.exc = None     # (tid, code, flags, address, params)
+        self.annotations = []   # (module index or None, kind, key, value)
+        self.report_id = bytes(16)
 
     def thread(self, tid, rip, rsp, stack_addr, stack):
         self.threads.append((tid, rip, rsp, stack_addr, bytes(stack)))
@@ -62,6 +76,14 @@ class Minidump:
     def module(self, base, size, name, version=None):
         """VERSION: (a, b, c, d) for the file version a.b.c.d."""
         self.modules.append((base, size, name, version))
+        return self
+
+    def annotation(self, key, value, module=None, kind="simple"):
+        """A Crashpad annotation KEY=VALUE of the process (MODULE None) or
+        of the module with index MODULE.  KIND: "simple" (a dictionary
+        entry), "list" (a list annotation: KEY is ignored) or "object" (a
+        string annotation object; module only)."""
+        self.annotations.append((module, kind, key, value))
         return self
 
     def unloaded(self, base, size, name):
@@ -128,6 +150,9 @@ class Minidump:
             ul = struct.pack("<III", 12, 24, len(unl)) + b"".join(
                 struct.pack("<QIIII", base, size, 0, 0, nrva) for base, size, nrva in unl)
             streams.append((UNLOADED_MODULE_LIST, put(ul), len(ul)))
+        if self.annotations:
+            ci = self._crashpad_info(put)
+            streams.append((CRASHPAD_INFO, put(ci), len(ci)))
         if self.exc:
             tid, code, flags, address, params = self.exc
             crva = next(c for t, _, _, _, c in threads if t == tid)
@@ -140,3 +165,57 @@ class Minidump:
         struct.pack_into("<4sIIIIIQ", out, 0, b"MDMP", 0xa793, len(streams), dir_rva, 0,
                          1600000000, 0)
         return bytes(out)
+
+    def _crashpad_info(self, put):
+        """The MinidumpCrashpadInfo, its pieces put with PUT first."""
+        def utf8(text):
+            b = text.encode("utf-8")
+            return put(struct.pack("<I", len(b)) + b + b"\0")
+
+        def location(blob):
+            return (len(blob), put(blob)) if blob else (0, 0)
+
+        def dictionary(pairs):
+            if not pairs:
+                return (0, 0)
+            entries = [(utf8(k), utf8(v)) for k, v in pairs]
+            return location(struct.pack("<I", len(entries)) + b"".join(
+                struct.pack("<II", k, v) for k, v in entries))
+
+        def rva_list(values):
+            if not values:
+                return (0, 0)
+            rvas = [utf8(v) for v in values]
+            return location(struct.pack("<I", len(rvas)) + b"".join(
+                struct.pack("<I", r) for r in rvas))
+
+        def objects(pairs):
+            if not pairs:
+                return (0, 0)
+            entries = []
+            for k, v in pairs:
+                b = v.encode("utf-8")
+                entries.append((utf8(k), put(struct.pack("<I", len(b)) + b)))
+            return location(struct.pack("<I", len(entries)) + b"".join(
+                struct.pack("<IHHI", k, 1, 0, v) for k, v in entries))
+
+        def of(module, kind):
+            return [(k, v) for m, t, k, v in self.annotations
+                    if m == module and t == kind]
+
+        simple = dictionary(of(None, "simple"))
+        mods = sorted({m for m, _, _, _ in self.annotations if m is not None})
+        links = []
+        for m in mods:
+            lst = rva_list([v for _, v in of(m, "list")])
+            sd = dictionary(of(m, "simple"))
+            ob = objects(of(m, "object"))
+            info = struct.pack("<I", 1) + b"".join(
+                struct.pack("<II", *loc) for loc in (lst, sd, ob))
+            links.append((m, location(info)))
+        ml = (0, 0)
+        if links:
+            ml = location(struct.pack("<I", len(links)) + b"".join(
+                struct.pack("<III", m, *loc) for m, loc in links))
+        return (struct.pack("<I", 1) + self.report_id + bytes(16) +
+                struct.pack("<IIII", *simple, *ml))
