@@ -44,13 +44,20 @@ void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cr_analysis_vproblem_at(struct cr_analysis *a,
+			     const struct cr_diag_at *at, const char *fmt,
+			     va_list ap)
+{
+	cr_problems_vadd(&a->problems, CR_MAX_ANALYSIS_PROBLEMS, at,
+			 cr_diag_source_name(at->source), fmt, ap);
+}
+
 void cr_analysis_problem_at(struct cr_analysis *a,
 			    const struct cr_diag_at *at, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	cr_problems_vadd(&a->problems, CR_MAX_ANALYSIS_PROBLEMS, at,
-			 cr_diag_source_name(at->source), fmt, ap);
+	cr_analysis_vproblem_at(a, at, fmt, ap);
 	va_end(ap);
 }
 

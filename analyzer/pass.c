@@ -124,16 +124,8 @@ void cr_pass_problem(struct cr_pass_ctx *ctx, const struct cr_diag_at *at,
 	where.origin = ctx->pass ? ctx->pass->name : "pass";
 	va_list ap;
 	va_start(ap, fmt);
-	char *text = cr_strdup_vprintf(fmt, ap);
+	cr_analysis_vproblem_at(ctx->analysis, &where, fmt, ap);
 	va_end(ap);
-	if (!text) {
-		ctx->analysis->problems.dropped[CR_SEVERITY_ERROR]++;
-		cr_analysis_oom(ctx->analysis, CR_SOURCE_PASS, where.origin,
-				"problem texts");
-		return;
-	}
-	cr_analysis_problem_at(ctx->analysis, &where, "%s", text);
-	free(text);
 }
 
 /* Names of the facts in FACTS, for the problem line of a skipped pass. */

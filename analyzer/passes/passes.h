@@ -19,6 +19,8 @@
 #ifndef CR_PASSES_H
 #define CR_PASSES_H
 
+#include <stdarg.h>
+
 #include "analysis.h"
 #include "pass.h"
 
@@ -45,6 +47,12 @@ void cr_analysis_problem(struct cr_analysis *a, const char *fmt, ...)
 void cr_analysis_problem_at(struct cr_analysis *a,
 			    const struct cr_diag_at *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with a va_list.  Memory running out while it is recorded is
+ * counted once, in the problem's own severity (diag.c). */
+void cr_analysis_vproblem_at(struct cr_analysis *a,
+			     const struct cr_diag_at *at, const char *fmt,
+			     va_list ap)
+	__attribute__((format(printf, 3, 0)));
 /* Memory ran out and LOST (static) is missing; allocates nothing. */
 void cr_analysis_oom(struct cr_analysis *a, enum cr_diag_source source,
 		     const char *origin, const char *lost);
