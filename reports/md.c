@@ -40,6 +40,40 @@ static bool is_alnum(char c)
 }
 
 /*
+ * GitHub gives text a meaning beyond Markdown's: "@name" notifies a user or
+ * team, "#123" links an issue, and the autolink extension (GFM §6.9) turns
+ * "http://...", "www...." and "a@b.c" into links.  A report pasted into a
+ * ticket must not notify anyone or link anywhere because of a dump string.
+ * Escaping the ':' of "://" and the '.' of "www." stops the extension
+ * (it matches on the unescaped source); mentions, issue references and
+ * e-mail addresses are matched by GitHub on the rendered text, where a
+ * backslash is gone, so a zero-width space follows their '@' or '#'.
+ */
+#define ZWSP "\xe2\x80\x8b"	/* U+200B, UTF-8 */
+
+/* Whether P[I] is the '@' of a mention or an e-mail address, or the '#' of
+ * an issue reference: a zero-width space must follow it. */
+static bool github_active(const char *p, size_t i, size_t n)
+{
+	if (i + 1 >= n)
+		return false;
+	if (p[i] == '@')
+		return is_alnum(p[i + 1]);
+	return p[i] == '#' && p[i + 1] >= '0' && p[i + 1] <= '9';
+}
+
+/* Whether P[I] is the '.' of a "www." that begins a word. */
+static bool starts_www(const char *p, size_t i, size_t n)
+{
+	if (p[i] != '.' || i < 3 || i + 1 >= n)
+		return false;
+	for (size_t k = i - 3; k < i; k++)
+		if (p[k] != 'w' && p[k] != 'W')
+			return false;
+	return i == 3 || !is_alnum(p[i - 4]);
+}
+
+/*
  * Append S, already cleaned (report_clean with REPORT_CLEAN_FLAT: the
  * document's strings are), to B as inline Markdown text.  LINE_START: S
  * begins a line, so also neutralize what would start a block there (ATX
@@ -67,12 +101,21 @@ static void md_text_at(struct cr_buf *b, const char *s, bool line_start)
 	while (n && p[n - 1] == ' ')
 		n--;
 	for (size_t i = 0; i < n; i++) {
+		if (github_active(p, i, n)) {
+			/* After the character: a zero-width space. */
+			cr_buf_add(b, p + run, i + 1 - run);
+			cr_buf_puts(b, ZWSP);
+			run = i + 1;
+			continue;
+		}
 		/* An intraword "_" (test_app, SEGV_MAPERR) can neither open
 		 * nor close emphasis (CommonMark §6.2, rules 2 and 4): leave
 		 * it readable. */
 		bool intraword = p[i] == '_' && i > 0 && i + 1 < n &&
 				 is_alnum(p[i - 1]) && is_alnum(p[i + 1]);
-		if (!strchr(md_special, p[i]) || intraword)
+		bool autolink = (p[i] == ':' && i + 2 < n && p[i + 1] == '/' &&
+				 p[i + 2] == '/') || starts_www(p, i, n);
+		if ((!strchr(md_special, p[i]) || intraword) && !autolink)
 			continue;
 		cr_buf_add(b, p + run, i - run);
 		cr_buf_putc(b, '\\');

@@ -52,6 +52,10 @@ static const char *json_out_dir;
 #define HOSTILE_KEY "<script>alert(2)</script>"
 #define HOSTILE_VALUE "a|b `c` ```d``` | <b>e</b>"
 #define HOSTILE_FACT "stream `0x1`|<i>"
+/* Active on GitHub once pasted into a ticket: a team mention, an issue
+ * reference, three autolinks and an e-mail address. */
+#define ZWSP "\xe2\x80\x8b"	/* U+200B */
+#define GITHUB_VALUE "@sec-team see #1234 https://evil.example/x www.evil.example ops@evil.example"
 #define UNLOADED_PATH "C:\\old\\gone|`x`<y>.dll"
 #define FN_TOP "std::vector<int, std::allocator<int>>::at|x"
 #define FN_INLINE "inline_helper<std::pair<int, int>>"
@@ -73,7 +77,7 @@ struct fixture {
 	struct cr_problem dproblems[2];
 	struct cr_problem aproblems[1];
 	struct cr_annotation notes[3];
-	struct cr_fact facts[3];
+	struct cr_fact facts[4];
 	struct cr_module unloaded[1];
 	uint8_t bid0[4], bid1[3];
 };
@@ -159,8 +163,9 @@ static struct fixture *fixture_new(void)
 	x->facts[0] = (struct cr_fact){ "stream 0x4d7a0004", "1,234 bytes, not read" };
 	x->facts[1] = (struct cr_fact){ "Handles", "152" };
 	x->facts[2] = (struct cr_fact){ HOSTILE_FACT, "v|<script>x</script>`" };
+	x->facts[3] = (struct cr_fact){ "Contact", GITHUB_VALUE };
 	d->facts = x->facts;
-	d->nfacts = 3;
+	d->nfacts = 4;
 
 	x->dproblems[0] = (struct cr_problem){
 		.at = { .severity = CR_SEVERITY_ERROR, .origin = "minidump",
@@ -354,9 +359,14 @@ static cmark_node *md_parse(const char *md, struct md_stats *st)
 {
 	cmark_gfm_core_extensions_ensure_registered();
 	cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
-	cmark_syntax_extension *table = cmark_find_syntax_extension("table");
-	assert_non_null(table);
-	assert_int_equal(cmark_parser_attach_syntax_extension(p, table), 1);
+	/* GitHub's extensions: tables and autolinks (an autolink made from
+	 * a dump string would count as a link below). */
+	static const char *const exts[] = { "table", "autolink" };
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		cmark_syntax_extension *e = cmark_find_syntax_extension(exts[i]);
+		assert_non_null(e);
+		assert_int_equal(cmark_parser_attach_syntax_extension(p, e), 1);
+	}
 	cmark_parser_feed(p, md, strlen(md));
 	cmark_node *root = cmark_parser_finish(p);
 	cmark_parser_free(p);
@@ -469,6 +479,11 @@ static void test_md_structure(void **state)
 	assert_true(md_text_contains(root, "worker|1\\|\\"));
 	/* ... and in Markdown the escape character is replaced too. */
 	assert_true(md_text_contains(root, "worker`2`\xef\xbf\xbd[0m\xef\xbf\xbd"));
+	/* Nothing GitHub would act on: no mention or issue reference (a
+	 * zero-width space follows "@" and "#"), no autolink (counted with
+	 * the links above), and the text otherwise as it was. */
+	assert_true(md_text_contains(root, "@" ZWSP "sec-team see #" ZWSP "1234 "
+		"https://evil.example/x www.evil.example ops@" ZWSP "evil.example"));
 	/* Only our headings: title, 10 sections (with "Findings"),
 	 * "registers", "modules without a file", 2 groups -- the summary's
 	 * "#" did not make one. */
@@ -823,6 +838,8 @@ static void test_html_structure(void **state)
 	assert_null(strstr(st.css, "url("));
 	assert_null(strstr(st.css, "@import"));
 	assert_null(strstr(html, "http://x\""));
+	/* GitHub's syntax is Markdown's concern: HTML keeps the text as is. */
+	assert_non_null(strstr(html, GITHUB_VALUE));
 	assert_int_equal(st.link_attrs, 0);
 	assert_true(st.name_as_text);
 	/* 2 groups; the focus thread's group is open (the focus stack is in
@@ -1149,7 +1166,10 @@ static void test_json_content(void **state)
 	assert_string_equal(json_string_value(json_object_get(un, "size")), "0x3000");
 	assert_string_equal(json_string_value(json_object_get(un, "code_id")), "45D35F6C3000");
 	json_t *facts = json_object_get(json_object_get(root, "dump"), "facts");
-	assert_int_equal(json_array_size(facts), 3);
+	assert_int_equal(json_array_size(facts), 4);
+	/* JSON keeps GitHub's syntax as it was (only Markdown defuses it). */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 3), "value")),
+			    GITHUB_VALUE);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 0), "name")),
 			    "stream 0x4d7a0004");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(facts, 0), "value")),
