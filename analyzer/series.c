@@ -730,6 +730,32 @@ static void add_timeline(struct cr_pass_ctx *ctx, const struct cr_series *s,
 	}
 }
 
+/*
+ * Put the series first in A's summary: "A series of 3 dumps of this
+ * process over 6.0 s; this report is the last one's. Across them: <the
+ * first warning of the series>." and then the last dump's own paragraph.
+ */
+static bool lead_summary(struct cr_analysis *a, const struct cr_series *s,
+			 size_t first_finding)
+{
+	const char *top = NULL;
+	for (size_t i = first_finding; i < a->findings.n && !top; i++)
+		if (a->findings.items[i].severity == CR_SEVERITY_WARNING)
+			top = a->findings.items[i].title;
+	char span[64];
+	span_words(s, span, sizeof(span));
+	char *text = cr_strdup_printf("A series of %zu dumps of this process%s; this report is the last one's.%s%s%s%s%s",
+				      s->ndumps, span, top ? " Across them: " : "",
+				      top ? top : "", top ? "." : "",
+				      a->summary ? " " : "",
+				      a->summary ? a->summary : "");
+	if (!text)
+		return false;
+	free(a->summary);
+	a->summary = text;
+	return true;
+}
+
 struct cr_error *cr_series_analyze(struct cr_series_input *in, size_t n,
 				   const struct cr_series_options *o)
 {
@@ -760,12 +786,17 @@ struct cr_error *cr_series_analyze(struct cr_series_input *in, size_t n,
 	struct cr_analysis *last = in[n - 1].analysis;
 	struct cr_pass_ctx ctx;
 	cr_pass_ctx_init(&ctx, &series_pass, last, NULL, NULL);
+	size_t first_finding = last->findings.n;
 	find_busy(&ctx, s, sl);
 	find_locks_held(&ctx, s, sl);
 	find_stuck(&ctx, s, sl);
 	find_changed(&ctx, s);
 	add_timeline(&ctx, s, last->dump);
 	free(sl);
+	if (!lead_summary(last, s, first_finding)) {
+		series_free(s);
+		return &cr_enomem;
+	}
 	if (!cr_pass_keep(&ctx, s, series_free))
 		return &cr_enomem;
 	return NULL;

@@ -93,6 +93,8 @@ static void cleanup(size_t n)
 	for (size_t k = 0; k < n; k++) {
 		struct cr_analysis *a = &m[k].a;
 		cr_findings_free(&a->findings);
+		free(a->summary);
+		a->summary = NULL;
 		for (size_t i = 0; i < a->nkept; i++)
 			(a->kept[i].free_fn ? a->kept[i].free_fn : free)(a->kept[i].data);
 		free(a->kept);
@@ -254,6 +256,8 @@ static void test_cpu_delta(void **state)
 	assert_int_equal(number(f, "share of one core"), 95);
 	/* Where it spins: the innermost function in every dump's stack. */
 	assert_string_equal(f->signature, "spin: parse_row");
+	assert_non_null(a->summary);
+	assert_non_null(strstr(a->summary, "A series of 2 dumps of this process over 4.0 s; this report is the last one's. Across them: thread 101 used 3.80 s of CPU in 4.00 s"));
 	assert_true(series_thread(s, 101)->busy);
 	assert_false(series_thread(s, 102)->busy);
 	cleanup(2);
