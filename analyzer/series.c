@@ -351,6 +351,15 @@ static char *common_function(const struct slot *sl, size_t n,
 	return last->stack.nframes ? frame_words(&last->stack.frames[0]) : NULL;
 }
 
+/* V rounded for a number evidence; dump times and CPU times are the dumps'
+ * word, and a double out of int64_t's range must not be converted. */
+static int64_t rounded(double v)
+{
+	if (!(v > -9e18))
+		return v != v ? 0 : -(int64_t)9e18;
+	return v < 9e18 ? (int64_t)(v + (v < 0 ? -0.5 : 0.5)) : (int64_t)9e18;
+}
+
 /* The CPU TH used from dump I to dump J (both present, known, not going
  * down), in microseconds; false when unknown. */
 static bool cpu_between(const struct cr_series_thread *th, size_t i, size_t j,
@@ -414,9 +423,9 @@ static void find_busy(struct cr_pass_ctx *ctx, struct cr_series *s,
 					  (double)us / 1e6, dt,
 					  s->cpu_threshold * 100);
 			cr_finding_number(f, "CPU time", (int64_t)(us / 1000), "ms");
-			cr_finding_number(f, "interval", (int64_t)(dt * 1000 + 0.5), "ms");
+			cr_finding_number(f, "interval", rounded(dt * 1000), "ms");
 			cr_finding_number(f, "share of one core",
-					  (int64_t)(share * 100 + 0.5), "%");
+					  rounded(share * 100), "%");
 		} else {
 			f = cr_pass_finding(ctx, CR_FINDING_SERIES_BUSY_THREAD,
 				CR_SEVERITY_WARNING,

@@ -272,6 +272,41 @@ static void test_cpu_delta(void **state)
 	cleanup(2);
 }
 
+/* Times the dumps lie about: no overflow, no conversion out of range. */
+static void test_lying_times(void **state)
+{
+	(void)state;
+	dump(0, 0);
+	thread(0, 101, CR_STATE_RUNNING, "parse_row", NULL, 0);
+	dump(1, INT64_MAX);
+	thread(1, 101, CR_STATE_RUNNING, "parse_row", NULL, INT64_MAX);
+	run(2, 0, 0);
+	assert_non_null(cr_series_of(&m[1].a));
+	cleanup(2);
+	dump(0, 1);
+	thread(0, 101, CR_STATE_RUNNING, "parse_row", NULL, 1);
+	m[0].t[0].sys.usec = UINT64_MAX;	/* user + sys wraps: unknown */
+	dump(1, 2);
+	thread(1, 101, CR_STATE_RUNNING, "parse_row", NULL, INT64_MAX);
+	run(2, 0, 0);
+	const struct cr_series *s = cr_series_of(&m[1].a);
+	assert_false(s->threads[0].cells[0].cpu_known);
+	/* Unknown in one dump: busy by the running rule, not by a share. */
+	const struct cr_finding *f = finding(&m[1].a, CR_FINDING_SERIES_BUSY_THREAD, 0);
+	assert_non_null(f);
+	assert_non_null(strstr(f->title, "running user code"));
+	cleanup(2);
+	dump(0, 1);
+	thread(0, 101, CR_STATE_RUNNING, "parse_row", NULL, 0);
+	dump(1, 2);
+	thread(1, 101, CR_STATE_RUNNING, "parse_row", NULL, INT64_MAX);
+	run(2, 0, 0);
+	f = finding(&m[1].a, CR_FINDING_SERIES_BUSY_THREAD, 0);
+	assert_non_null(f);
+	assert_true(number(f, "share of one core") > 0);
+	cleanup(2);
+}
+
 /* No time in the dumps and none in the files: --interval spaces them. */
 static void test_interval_and_no_cpu(void **state)
 {
@@ -398,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_is_series),
 		cmocka_unit_test(test_order_and_changed_threads),
 		cmocka_unit_test(test_cpu_delta),
+		cmocka_unit_test(test_lying_times),
 		cmocka_unit_test(test_interval_and_no_cpu),
 		cmocka_unit_test(test_hang),
 		cmocka_unit_test(test_lock_held),
