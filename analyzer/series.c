@@ -400,8 +400,8 @@ static void find_busy(struct cr_pass_ctx *ctx, struct cr_series *s,
 				last = i;
 			}
 		uint64_t us = 0;
-		double dt = s->clock == CR_SERIES_CLOCK_ORDER ? 0 :
-			    s->dumps[last].time - s->dumps[first].time;
+		double dt = s->clock == CR_SERIES_CLOCK_ORDER || first >= last
+			? 0 : s->dumps[last].time - s->dumps[first].time;
 		bool measured = first < last && dt > 0 &&
 				cpu_between(th, first, last, &us);
 		double share = measured ? (double)us / 1e6 / dt : 0;
