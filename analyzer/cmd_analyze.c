@@ -394,9 +394,13 @@ static int analyze_series(const char *prog, const struct dump_list *l,
 			cr_error_free(err);
 			goto out;
 		}
+		/* Stop at the first dump of another process: unrelated dumps
+		 * (a compressed one is decompressed when opened) are opened
+		 * twice at most up to there. */
+		if (i > 0 && !cr_series_is_series((const struct cr_dump *const *)d,
+						  i + 1))
+			goto out;
 	}
-	if (!cr_series_is_series((const struct cr_dump *const *)d, n))
-		goto out;
 	status = 0;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
