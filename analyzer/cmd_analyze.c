@@ -11,6 +11,7 @@
  *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "series.h"
 #include "cli.h"
 #include "dump.h"
 #include "report.h"
@@ -32,7 +34,8 @@ const char cr_cmd_analyze_synopsis[] =
 	"                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
 	"                       [--symbols DIR]...\n"
 	"                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
-	"                       [--max-decompressed SIZE] [--md-budget N] [--brief]";
+	"                       [--max-decompressed SIZE] [--md-budget N] [--brief]\n"
+	"                       [--interval SECONDS] [--cpu-threshold PERCENT]";
 
 const char cr_cmd_analyze_options[] =
 	      "  -o, --output DIR     write reports into DIR (default: current directory);\n"
@@ -54,6 +57,11 @@ const char cr_cmd_analyze_options[] =
 	      "                       60000: GitHub takes 65536; 0: no limit)\n"
 	      "      --brief          the Markdown report shows the focus (crashing)\n"
 	      "                       thread only\n"
+	      "      --interval S     dumps of one process (a series) given in the order\n"
+	      "                       taken, S seconds apart: when the dumps record no time\n"
+	      "                       (used instead of the files' modification times)\n"
+	      "      --cpu-threshold P  a series names threads that used more than P%\n"
+	      "                       of one core between the dumps (default 80)\n"
 	      "  -q, --quiet          do not list the reports written\n";
 
 const char cr_cmd_analyze_shortopts[] = "o:f:e:qhV";
@@ -72,6 +80,8 @@ const struct option cr_cmd_analyze_longopts[] = {
 	{ "max-decompressed", required_argument, NULL, 'Z' },
 	{ "md-budget", required_argument, NULL, 'B' },
 	{ "brief", no_argument, NULL, 'b' },
+	{ "interval", required_argument, NULL, 'T' },
+	{ "cpu-threshold", required_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -191,27 +201,16 @@ static bool name_hits_file(const char *outdir, const char *name,
 	return hit;
 }
 
-static int analyze_one(const char *prog, const char *path, const struct cr_options *opts,
-		       const struct report_md_options *md_opts,
-		       const char *outdir, unsigned formats, bool quiet,
-		       struct report_names *names, const struct dump_ids *ids)
+/*
+ * Write A's reports for the dump at PATH (its name names them); the exit
+ * status so far is STATUS.  Returns the status after writing.
+ */
+static int write_reports(const char *prog, const char *path,
+			 const struct cr_analysis *a, int status,
+			 const struct report_md_options *md_opts,
+			 const char *outdir, unsigned formats, bool quiet,
+			 struct report_names *names, const struct dump_ids *ids)
 {
-	struct cr_dump *d = NULL;
-	struct cr_analysis *a = NULL;
-	struct cr_open_options oo = { .max_decompressed = opts->max_decompressed };
-	struct cr_error *err = cr_dump_open_with(path, &oo, &d);
-	if (err)
-		return fail(prog, err, path);
-	err = cr_analyze(d, opts, &a);
-	if (err) {
-		cr_dump_free(d);
-		return fail(prog, err, path);
-	}
-	cr_dump_check_file(d);	/* shrank while the analysis read it? */
-	/* 1: the report lacks or doubts something (an error or warning
-	 * problem of the reader or the analysis); information is not one. */
-	int status = cr_problems_serious(&d->problems) ||
-		     cr_problems_serious(&a->problems) ? 1 : 0;
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
 	};
@@ -240,7 +239,7 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 		char *html = NULL;
 		if ((formats & CR_REPORT_HTML) && strcmp(outdir, "-") != 0)
 			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
-		err = report_write_file_with(a, order[i], out, &mo);
+		struct cr_error *err = report_write_file_with(a, order[i], out, &mo);
 		free(html);
 		if (err) {
 			status = fail(prog, err, NULL);
@@ -251,8 +250,194 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 			cr_term_printf(stdout, "%s", out);
 		free(out);
 	}
+	return status;
+}
+
+/* 1: the report lacks or doubts something (an error or warning problem of
+ * the reader or the analysis); information is not one. */
+static int damage_status(const struct cr_dump *d, const struct cr_analysis *a)
+{
+	return cr_problems_serious(&d->problems) ||
+	       cr_problems_serious(&a->problems) ? 1 : 0;
+}
+
+static int analyze_one(const char *prog, const char *path, const struct cr_options *opts,
+		       const struct report_md_options *md_opts,
+		       const char *outdir, unsigned formats, bool quiet,
+		       struct report_names *names, const struct dump_ids *ids)
+{
+	struct cr_dump *d = NULL;
+	struct cr_analysis *a = NULL;
+	struct cr_open_options oo = { .max_decompressed = opts->max_decompressed };
+	struct cr_error *err = cr_dump_open_with(path, &oo, &d);
+	if (err)
+		return fail(prog, err, path);
+	err = cr_analyze(d, opts, &a);
+	if (err) {
+		cr_dump_free(d);
+		return fail(prog, err, path);
+	}
+	cr_dump_check_file(d);	/* shrank while the analysis read it? */
+	int status = write_reports(prog, path, a, damage_status(d, a), md_opts,
+				   outdir, formats, quiet, names, ids);
 	cr_analysis_free(a);
 	cr_dump_free(d);
+	return status;
+}
+
+/* What the command works on: the dumps named, directories expanded. */
+struct dump_list {
+	char **paths;
+	size_t n, cap;
+};
+
+static bool list_add(struct dump_list *l, char *path)
+{
+	if (!path)
+		return false;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **p = realloc(l->paths, cap * sizeof(*p));
+		if (!p) {
+			free(path);
+			return false;
+		}
+		l->paths = p;
+		l->cap = cap;
+	}
+	l->paths[l->n++] = path;
+	return true;
+}
+
+static void list_free(struct dump_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->paths[i]);
+	free(l->paths);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Add the dumps in directory DIR to L, by name: its regular files, not
+ * hidden ones and not coroner's own reports ("x.coroner.md").  0, or an
+ * exit status after printing why.
+ */
+static int add_directory(const char *prog, const char *dir, struct dump_list *l)
+{
+	DIR *dh = opendir(dir);
+	if (!dh) {
+		cr_term_printf(stderr, "%s: %s: cannot open: %s", prog, dir,
+			       strerror(errno));
+		return CR_ERR_IO;
+	}
+	size_t first = l->n;
+	struct dirent *de;
+	int status = 0;
+	while (!status && (de = readdir(dh))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".coroner."))
+			continue;
+		char *path = cr_strdup_printf("%s/%s", dir, de->d_name);
+		if (path && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
+			free(path);
+			continue;
+		}
+		if (!list_add(l, path))
+			status = fail(prog, &cr_enomem, NULL);
+	}
+	closedir(dh);
+	if (!status && l->n == first) {
+		cr_term_printf(stderr, "%s: %s: a directory with no dump in it",
+			       prog, dir);
+		return CR_ERR_FORMAT;
+	}
+	qsort(l->paths + first, l->n - first, sizeof(*l->paths), cmp_str);
+	return status;
+}
+
+/*
+ * The dumps of L as one series (series.h): read and analyze each, add the
+ * cross-dump findings to the last one and write its reports.  -1 when they
+ * are not a series (not all readable, not one process, a file twice): the
+ * caller analyzes them one by one.  Else the exit status, the worst of the
+ * members'.
+ */
+static int analyze_series(const char *prog, const struct dump_list *l,
+			  const struct cr_options *opts,
+			  const struct cr_series_options *so,
+			  const struct report_md_options *md_opts,
+			  const char *outdir, unsigned formats, bool quiet,
+			  struct report_names *names, const struct dump_ids *ids)
+{
+	size_t n = l->n;
+	if (n < 2 || n > CR_SERIES_MAX_DUMPS)
+		return -1;
+	struct cr_dump **d = calloc(n, sizeof(*d));
+	struct cr_series_input *in = calloc(n, sizeof(*in));
+	struct stat *st = calloc(n, sizeof(*st));
+	int status = -1;
+	if (!d || !in || !st)
+		goto out;
+	struct cr_open_options oo = { .max_decompressed = opts->max_decompressed };
+	for (size_t i = 0; i < n; i++) {
+		if (stat(l->paths[i], &st[i]) != 0)
+			goto out;
+		for (size_t k = 0; k < i; k++)
+			if (st[k].st_ino == st[i].st_ino && st[k].st_dev == st[i].st_dev)
+				goto out;	/* one file twice */
+		struct cr_error *err = cr_dump_open_with(l->paths[i], &oo, &d[i]);
+		if (err) {
+			cr_error_free(err);
+			goto out;
+		}
+		/* Stop at the first dump of another process: unrelated dumps
+		 * (a compressed one is decompressed when opened) are opened
+		 * twice at most up to there. */
+		if (i > 0 && !cr_series_is_series((const struct cr_dump *const *)d,
+						  i + 1))
+			goto out;
+	}
+	status = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct cr_analysis *a = NULL;
+		struct cr_error *err = cr_analyze(d[i], opts, &a);
+		if (err) {
+			int st_i = fail(prog, err, l->paths[i]);
+			status = st_i > status ? st_i : status;
+			continue;
+		}
+		cr_dump_check_file(d[i]);
+		int dmg = damage_status(d[i], a);
+		status = dmg > status ? dmg : status;
+		in[m++] = (struct cr_series_input){
+			.path = l->paths[i], .analysis = a, .mtime_known = true,
+			.mtime = (double)st[i].st_mtim.tv_sec +
+				 (double)st[i].st_mtim.tv_nsec / 1e9,
+		};
+	}
+	struct cr_error *err = m >= 2 ? cr_series_analyze(in, m, so) : NULL;
+	if (err) {
+		int st_e = fail(prog, err, NULL);
+		status = st_e > status ? st_e : status;
+	} else if (m > 0) {
+		/* One report, named after the last dump (in time order). */
+		status = write_reports(prog, in[m - 1].path, in[m - 1].analysis,
+				       status, md_opts, outdir, formats, quiet,
+				       names, ids);
+	}
+	for (size_t i = 0; i < m; i++)
+		cr_analysis_free(in[i].analysis);
+out:
+	for (size_t i = 0; d && i < n; i++)
+		cr_dump_free(d[i]);
+	free(d);
+	free(in);
+	free(st);
 	return status;
 }
 
@@ -270,6 +455,7 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 	unsigned formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON;
 	struct report_md_options md_opts = { .budget = REPORT_MD_BUDGET_DEFAULT };
 	bool quiet = false;
+	struct cr_series_options so = { 0 };
 	int c;
 
 	/* GNU getopt permutes: options may stand before or after the
@@ -333,6 +519,21 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 			break;
 		}
 		case 'b': md_opts.brief = true; break;
+		case 'T':
+		case 'P': {
+			char *end;
+			errno = 0;
+			double v = strtod(optarg, &end);
+			if (end == optarg || errno || !(v > 0) || v > 1e9 ||
+			    (*end && !(c == 'P' && strcmp(end, "%") == 0)))
+				return cr_cli_usage_error(prog, "--%s wants a positive number",
+							  long_name(c));
+			if (c == 'T')
+				so.interval = v;
+			else
+				so.cpu_threshold = v / 100;
+			break;
+		}
 		case 'q': quiet = true; break;
 		case 'A': opts.all_lines = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
@@ -350,27 +551,43 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 	    (formats & (formats - 1)) != 0) {
 		return cr_cli_usage_error(prog, "-o - writes one report: choose one --format");
 	}
-	if (strcmp(outdir, "-") == 0 && argc - optind > 1) {
-		return cr_cli_usage_error(prog, "-o - takes one dump");
-	}
 	/* -o DIR names where the reports go; make DIR (one level) if needed. */
 	if (strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
 		cr_term_printf(stderr, "%s: %s: cannot create the output directory: %s",
 			       prog, outdir, strerror(errno));
 		return CR_ERR_IO;
 	}
+	/* A directory stands for the dumps in it (a series of one process's
+	 * dumps, or each analyzed alone). */
+	struct dump_list l = { 0 };
 	int worst = 0;
+	for (int i = optind; i < argc && worst < CR_ERR_NOMEM; i++) {
+		struct stat st;
+		int s_i = stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)
+			? add_directory(prog, argv[i], &l)
+			: list_add(&l, strdup(argv[i])) ? 0 : fail(prog, &cr_enomem, NULL);
+		worst = s_i > worst ? s_i : worst;
+	}
 	struct report_names names = { 0 };
-	struct dump_ids ids = { calloc((size_t)(argc - optind), sizeof(struct stat)), 0 };
-	for (int i = optind; ids.st && i < argc; i++)
-		if (lstat(argv[i], &ids.st[ids.n]) == 0)
+	struct dump_ids ids = { calloc(l.n ? l.n : 1, sizeof(struct stat)), 0 };
+	for (size_t i = 0; ids.st && i < l.n; i++)
+		if (lstat(l.paths[i], &ids.st[ids.n]) == 0)
 			ids.n++;
-	for (int i = optind; i < argc; i++) {
-		int st = analyze_one(prog, argv[i], &opts, &md_opts, outdir, formats, quiet, &names, &ids);
-		if (st > worst)
-			worst = st;
+	int st = analyze_series(prog, &l, &opts, &so, &md_opts, outdir,
+				formats, quiet, &names, &ids);
+	if (st >= 0) {
+		worst = st > worst ? st : worst;
+	} else if (strcmp(outdir, "-") == 0 && l.n > 1) {
+		worst = cr_cli_usage_error(prog, "-o - takes one dump, or one series of one process's dumps");
+	} else {
+		for (size_t i = 0; i < l.n; i++) {
+			st = analyze_one(prog, l.paths[i], &opts, &md_opts, outdir,
+					 formats, quiet, &names, &ids);
+			worst = st > worst ? st : worst;
+		}
 	}
 	free(ids.st);
 	report_names_free(&names);
+	list_free(&l);
 	return worst;
 }

@@ -18,6 +18,7 @@
  */
 #include "report.h"
 #include "report_util.h"
+#include "series.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -579,6 +580,61 @@ static json_t *json_findings(struct jctx *j)
 	return arr;
 }
 
+/* A series report's dumps and per-thread timeline (analyzer/series.h). */
+static json_t *json_series_thread(struct jctx *j, const struct cr_series *s,
+				  const struct cr_series_thread *th)
+{
+	json_t *o = json_object();
+	set(j, o, "tid", json_integer(th->tid));
+	set(j, o, "name", jstr(th->name));
+	set(j, o, "thread", th->thread >= 0 ? json_integer(th->thread) : json_null());
+	set(j, o, "busy", json_boolean(th->busy));
+	set(j, o, "stuck", json_boolean(th->stuck));
+	json_t *cells = json_array();
+	for (size_t i = 0; i < s->ndumps && !j->oom; i++) {
+		const struct cr_series_cell *c = &th->cells[i];
+		if (!c->present) {
+			push(j, cells, json_null());
+			continue;
+		}
+		json_t *co = json_object();
+		set(j, co, "cpu_us", c->cpu_known && c->cpu_us <= (uint64_t)INT64_MAX
+				     ? json_integer((json_int_t)c->cpu_us) : json_null());
+		set(j, co, "state", json_string(cr_state_kind_id(c->state)));
+		set(j, co, "function", jstr(c->function));
+		push(j, cells, co);
+	}
+	set(j, o, "in_dumps", cells);
+	return o;
+}
+
+static json_t *json_series(struct jctx *j, const struct cr_series *s)
+{
+	bool timed = s->clock != CR_SERIES_CLOCK_ORDER;
+	bool epoch = s->clock == CR_SERIES_CLOCK_DUMP ||
+		     s->clock == CR_SERIES_CLOCK_FILE;
+	json_t *o = json_object();
+	set(j, o, "clock", json_string(cr_series_clock_id(s->clock)));
+	set(j, o, "span_s", timed ? json_real(s->span) : json_null());
+	set(j, o, "cpu_threshold_percent", json_real(s->cpu_threshold * 100));
+	set(j, o, "cpu_recorded", json_boolean(s->cpu_recorded));
+	json_t *dumps = json_array();
+	for (size_t i = 0; i < s->ndumps && !j->oom; i++) {
+		json_t *d = json_object();
+		set(j, d, "path", jstr(s->dumps[i].path));
+		set(j, d, "time", epoch ? json_real(s->dumps[i].time) : json_null());
+		set(j, d, "offset_s", timed ? json_real(s->dumps[i].time - s->dumps[0].time)
+					    : json_null());
+		push(j, dumps, d);
+	}
+	set(j, o, "dumps", dumps);
+	json_t *threads = json_array();
+	for (size_t t = 0; t < s->nthreads && !j->oom; t++)
+		push(j, threads, json_series_thread(j, s, &s->threads[t]));
+	set(j, o, "threads", threads);
+	return o;
+}
+
 /* Build the whole report object; NULL when out of memory. */
 static json_t *json_report(const struct cr_analysis *a)
 {
@@ -603,6 +659,10 @@ static json_t *json_report(const struct cr_analysis *a)
 	set(&j, root, "annotations", json_annotations(&j));
 	set(&j, root, "problems", json_problems(&j));
 	set(&j, root, "problems_dropped", json_problems_dropped(&j));
+	/* Only in the report of a series of dumps. */
+	const struct cr_series *series = cr_series_of(a);
+	if (series)
+		set(&j, root, "series", json_series(&j, series));
 	if (j.oom) {
 		json_decref(root);
 		return NULL;

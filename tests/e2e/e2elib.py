@@ -217,27 +217,38 @@ def _wait_ready(p, prog, timeout=60):
 def gcore_dump(prog, args, wd, argv0=None):
     """Start PROG, wait for "ready", write a core with gcore; return
     (core path, pid).  The program is killed afterwards."""
-    gcore = shutil.which("gcore")
-    if not gcore:
-        skip("gcore not installed (Debian package gdb)")
+    gcore_program()
     argv = [argv0 or prog] + list(args)
     p = subprocess.Popen(argv, executable=prog, cwd=wd, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
     try:
         _wait_ready(p, prog)
-        prefix = os.path.join(wd, "gcore")
-        r = subprocess.run([gcore, "-o", prefix, str(p.pid)], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=180)
-        core = "%s.%d" % (prefix, p.pid)
-        if r.returncode != 0 or not os.path.exists(core):
-            out = r.stdout.decode(errors="replace")
-            if "ptrace" in out and ("not permitted" in out or "Operation not" in out):
-                skip("gcore cannot attach (ptrace not permitted): " + out.strip()[-300:])
-            raise Failure("FAIL: gcore failed (%d):\n%s" % (r.returncode, out[-2000:]))
-        return core, p.pid
+        return gcore_pid(p.pid, os.path.join(wd, "gcore")), p.pid
     finally:
         p.kill()
         p.wait()
+
+
+def gcore_program():
+    """gcore's path; skips the test when it is not installed."""
+    gcore = shutil.which("gcore")
+    if not gcore:
+        skip("gcore not installed (Debian package gdb)")
+    return gcore
+
+
+def gcore_pid(pid, prefix):
+    """Write a core of the live process PID with gcore; return its path
+    (PREFIX.PID).  Skips the test when gcore cannot attach."""
+    r = subprocess.run([gcore_program(), "-o", prefix, str(pid)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=180)
+    core = "%s.%d" % (prefix, pid)
+    if r.returncode != 0 or not os.path.exists(core):
+        out = r.stdout.decode(errors="replace")
+        if "ptrace" in out and ("not permitted" in out or "Operation not" in out):
+            skip("gcore cannot attach (ptrace not permitted): " + out.strip()[-300:])
+        raise Failure("FAIL: gcore failed (%d):\n%s" % (r.returncode, out[-2000:]))
+    return core
 
 
 def gdb_crash_core(prog, args, wd):
