@@ -277,7 +277,7 @@ static void test_chain(void **state)
 	assert_int_equal(f->thread, 3);
 	assert_contains(f->title, "2 threads wait for mutex 0x601080 (outer in prog) "
 				  "held by thread 1003, which is blocked reading");
-	assert_contains(f->title, "(1 of them through other locks)");
+	assert_contains(f->title, "(1 of them for other locks that lead to it)");
 	const struct cr_table *t = table(f);
 	assert_int_equal(t->nrows, 2);
 	assert_string_equal(t->cells[0], "thread 1001");
@@ -541,6 +541,47 @@ static void test_linux_rwlock_and_damage(void **state)
 	assert_true(fx.a.problems.n >= 3);
 }
 
+/* i386: __kind at 12 (__nusers after it); the rwlock's __flags and
+ * __shared are bytes at 24 and 25, __cur_writer at 28. */
+static void test_linux_i386_layouts(void **state)
+{
+	(void)state;
+	fixture(3);
+	fx.d.process.arch = CR_ARCH_X86;
+	fx.d.process.pointer_size = 4;
+	cr_target_init(&fx.ctx.target, &fx.d);
+	uint64_t m = DATA + 0x40;
+	put32(m, 2);
+	put32(m + 8, TID0);
+	put32(m + 12, 1);		/* recursive */
+	put32(m + 4, 3);		/* held three times */
+	put32(m + 16, 0xffffffffu);	/* __nusers: no kind bits here */
+	futex_wait(1, m, "pthread_mutex_lock");
+	/* a writer (thread 2) waiting on __writers_futex while thread 0
+	 * writes: WRPHASE | WRLOCKED */
+	uint64_t rw = DATA + 0x100;
+	put32(rw, 3);
+	put32(rw + 8, 1);
+	put32(rw + 12, 3);
+	put32(rw + 24, 0x0001);	/* __flags 1 (prefer writer), __shared 0 */
+	put32(rw + 28, TID0);
+	futex_wait(2, rw + 12, "pthread_rwlock_wrlock");
+	discover();
+	assert_int_equal(fx.g.nlocks, 2);
+	assert_int_equal(fx.g.locks[0].owner, 0);
+	assert_int_equal(fx.g.locks[0].recursion, 3);
+	assert_string_equal(fx.g.locks[0].what, "recursive mutex");
+	assert_int_equal(fx.g.locks[1].addr, rw);
+	assert_int_equal(fx.g.locks[1].kind, CR_LOCK_RWLOCK);
+	assert_int_equal(fx.g.locks[1].owner, 0);
+	assert_int_equal(fx.g.locks[1].readers, 0);
+	/* two locks of thread 0, one waiter each: one convoy, the lock
+	 * with the most waiters named */
+	const struct cr_finding *f = only(CR_FINDING_LOCK_CONVOY);
+	assert_contains(f->title, "2 threads wait for recursive mutex 0x601040 held by thread 1000");
+	assert_contains(f->title, "(1 of them for other locks that lead to it)");
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -557,6 +598,7 @@ int main(void)
 		T(test_hostile_long_chain_and_many_locks),
 		T(test_linux_mutexes),
 		T(test_linux_rwlock_and_damage),
+		T(test_linux_i386_layouts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

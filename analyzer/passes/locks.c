@@ -554,7 +554,7 @@ static bool convoy(struct walk *w, size_t r, ssize_t l)
 									  : "is ",
 		      doing ? doing : "in an unknown state");
 	if (n > direct)
-		cr_buf_printf(&t, " (%zu of them through other locks)",
+		cr_buf_printf(&t, " (%zu of them for other locks that lead to it)",
 			      n - direct);
 	cr_buf_puts(&sig, "lock-convoy: ");
 	put_sig_name(&sig, w, (size_t)l, (ssize_t)w->by_lock[w->first[l]]);
