@@ -542,6 +542,25 @@ static void test_linux_rwlock_and_damage(void **state)
 	assert_true(fx.a.problems.n >= 3);
 }
 
+/* aarch64: x0, the futex address, is overwritten by the kernel; the waits
+ * are left out with one problem line for them all. */
+static void test_linux_no_futex_address(void **state)
+{
+	(void)state;
+	fixture(4);
+	fx.d.process.arch = CR_ARCH_AARCH64;
+	for (size_t t = 1; t < 4; t++) {
+		futex_wait(t, 0, "pthread_mutex_lock");
+		fx.ta[t].st.wait_object_known = false;
+	}
+	discover();
+	assert_int_equal(fx.g.nwaits, 0);
+	assert_int_equal(fx.a.findings.n, 0);
+	assert_int_equal(fx.a.problems.n, 1);
+	assert_contains(fx.a.problems.items[0].text,
+			"3 threads wait in pthread_mutex_lock");
+}
+
 /* i386: __kind at 12 (__nusers after it); the rwlock's __flags and
  * __shared are bytes at 24 and 25, __cur_writer at 28. */
 static void test_linux_i386_layouts(void **state)
@@ -600,6 +619,7 @@ int main(void)
 		T(test_linux_mutexes),
 		T(test_linux_rwlock_and_damage),
 		T(test_linux_i386_layouts),
+		T(test_linux_no_futex_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

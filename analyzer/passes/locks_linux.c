@@ -440,6 +440,8 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 {
 	struct cr_analysis *a = ctx->analysis;
 	struct linux_locks ll = { .ctx = ctx, .g = g };
+	size_t no_address = 0;	/* waits whose futex address is unknown */
+	ssize_t first = -1;	/* the first of them */
 
 	for (size_t i = 0; i < a->nthreads; i++) {
 		const struct cr_thread_state *st = &a->threads[i].st;
@@ -451,15 +453,8 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 			continue;	/* a file lock, a Windows wait... */
 		if (!st->wait_object_known || !st->syscall_name ||
 		    strcmp(st->syscall_name, "futex")) {
-			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
-					"thread %" PRId64 " waits in %s, but "
-					"the dump does not give the futex "
-					"address (not in a futex call, or an "
-					"architecture whose first argument "
-					"register is overwritten): its lock is "
-					"not in the wait-for graph",
-					a->threads[i].thread->tid,
-					lock_functions[row].function);
+			if (no_address++ == 0)
+				first = (ssize_t)row;
 			continue;
 		}
 		if (lock_functions[row].family != LLL && !layouts(&ll)) {
@@ -472,5 +467,16 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 		if (!add_wait(&ll, i, (size_t)row, frame, st->wait_object))
 			return &cr_enomem;
 	}
+	/* one line for them all: on aarch64 that is every waiting thread */
+	if (no_address)
+		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+				"%zu thread%s wait%s in %s or another lock "
+				"function, but the dump does not give the futex "
+				"address (not stopped in a futex call, or an "
+				"architecture whose first argument register is "
+				"overwritten): not in the wait-for graph",
+				no_address, no_address == 1 ? "" : "s",
+				no_address == 1 ? "s" : "",
+				lock_functions[first].function);
 	return NULL;
 }
