@@ -21,7 +21,7 @@
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_LOCKS)		\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
-	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_GROUPS)		\
+	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \
 	X("instruction", run_instruction,				\
 	  "the faulting instruction decoded: its access, divisor, trap",	\
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_INSTRUCTION)		\
