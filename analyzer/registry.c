@@ -29,7 +29,7 @@
 	  "a security triage rating of the crash",			\
 	  CR_FACT_CRASH | CR_FACT_INSTRUCTION, CR_FACT_RATING)		\
 	X("signature", run_signature,					\
-	  "the crash signature, a short key to group crashes by",	\
+	  "the signature: a short key to group dumps by",		\
 	  CR_FACT_CRASH | CR_FACT_GROUPS, CR_FACT_SIGNATURE)		\
 	X("summary", run_summary,					\
 	  "the paragraph at the top, from the top findings",		\
