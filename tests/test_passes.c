@@ -366,7 +366,10 @@ static void test_on_demand_led_by_top_finding(void **state)
 	struct cr_finding *f = plant("locks", CR_SEVERITY_ERROR, 1,
 				     "deadlock: mutex_a / mutex_b",
 				     "Deadlock: threads 4243 and 4245 wait for each other");
-	(void)f;
+	/* Its evidence names both members, the other one first: the summary
+	 * places it in the thread it is about (f->thread). */
+	assert_true(cr_finding_thread(f, "waits for mutex_a", 3));
+	assert_true(cr_finding_thread(f, "waits for mutex_b", 1));
 	run_lead_passes();
 	assert_int_equal(fx.a.focus_thread, 1);
 	assert_string_equal(fx.a.crash.signature, "deadlock: mutex_a / mutex_b");

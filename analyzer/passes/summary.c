@@ -234,10 +234,19 @@ static bool put_location(FILE *f, const struct cr_analysis *a,
 	 * is placed by its thread and that thread's own code (a lock wait:
 	 * the caller of the wait function), not by labels. */
 	bool by_thread = cr_taken_on_demand(a) && !is_crash_finding(fd);
+	bool own_frames = true;	/* the frames of the evidence are ti's */
+	if (by_thread && fd->thread >= 0 && (size_t)fd->thread < a->nthreads &&
+	    (!thread || thread->u.thread != (size_t)fd->thread)) {
+		/* The thread it is about, not the first its evidence names
+		 * (a deadlock names every member). */
+		thread = NULL;
+		where = stopped = NULL;
+		own_frames = false;
+	}
 	size_t ti;
 	if (thread)
 		ti = thread->u.thread;
-	else if (by_thread && fd->thread >= 0 && (size_t)fd->thread < a->nthreads)
+	else if (!own_frames)
 		ti = (size_t)fd->thread;
 	else
 		return false;
@@ -269,7 +278,7 @@ static bool put_location(FILE *f, const struct cr_analysis *a,
 		put_frame(f, stopped, main_mod);
 		fputs(")", f);
 	}
-	for (size_t i = 0; i < fd->nevidence; i++) {
+	for (size_t i = 0; own_frames && i < fd->nevidence; i++) {
 		const struct cr_evidence *e = &fd->evidence[i];
 		const struct cr_frame *fr;
 		if (e->kind != CR_EVIDENCE_FRAME || strcmp(e->label, CR_LABEL_CALLER) ||
