@@ -17,6 +17,8 @@
  *     thread, and a stack-less focus tells nothing.
  * The groups are sorted by size with the focus thread's group first.
  */
+#include <stdlib.h>
+
 #include "passes.h"
 #include "symtab.h"
 
@@ -110,6 +112,13 @@ static void group_first(struct cr_analysis *a, size_t g)
 CR_PASS_RUN(run_group)
 {
 	struct cr_analysis *a = ctx->analysis;
+	/* Run again (a test planting findings between runs), it replaces its
+	 * groups as the signature and summary passes replace theirs. */
+	for (size_t g = 0; g < a->ngroups; g++)
+		free(a->groups[g].members);
+	free(a->groups);
+	a->groups = NULL;
+	a->ngroups = 0;
 	/* cr_group_threads puts the focus thread's group first. */
 	a->focus_thread = focus_by_findings(a);
 	struct cr_error *err = cr_group_threads(a);
