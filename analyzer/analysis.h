@@ -270,6 +270,9 @@ struct cr_options {
 					 * (for cr_dump_open_with) */
 	bool all_lines;			/* source lines in system libraries for
 					 * every thread, not just the focus */
+	/* Passes not to run (--skip-pass), by registry name; NULL-terminated,
+	 * NULL none.  Names the registry does not have are ignored. */
+	const char *const *skip_passes;
 	struct cr_file_cache *file_cache;	/* files kept for the analyses of
 					 * several dumps (below); NULL: each
 					 * analysis reads its own */

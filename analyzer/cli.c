@@ -17,6 +17,7 @@
 
 #include "analysis.h"
 #include "error.h"
+#include "pass.h"
 #include "term.h"
 #include "util.h"
 
@@ -51,6 +52,12 @@ void cr_cli_usage(FILE *f, const char *prog)
 	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
 	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
 	      "report; 6 out of memory; 70 internal error.\n", f);
+}
+
+void cr_cli_list_passes(FILE *f)
+{
+	for (size_t i = 0; i < cr_npasses; i++)
+		fprintf(f, "%-16s %s\n", cr_passes[i].name, cr_passes[i].what);
 }
 
 int cr_cli_usage_error(const char *prog, const char *fmt, ...)
@@ -168,6 +175,10 @@ int cr_cli_main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
 			printf("coroner %s\n", CR_VERSION);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--list-passes")) {
+			cr_cli_list_passes(stdout);
 			return 0;
 		}
 	}

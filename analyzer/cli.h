@@ -42,6 +42,9 @@ int cr_cli_main(int argc, char **argv);
 
 /* The full --help text (every command) to F. */
 void cr_cli_usage(FILE *f, const char *prog);
+/* The diagnosis passes in run order, one "NAME  what it is for" a line
+ * (--list-passes). */
+void cr_cli_list_passes(FILE *f);
 
 /*
  * Report the option getopt_long() just refused (C is what it returned: '?'

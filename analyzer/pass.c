@@ -153,23 +153,54 @@ static void fact_names(unsigned facts, char *buf, size_t size)
 	}
 }
 
+const struct cr_pass *cr_pass_named(const char *name)
+{
+	for (size_t i = 0; i < cr_npasses; i++)
+		if (!strcmp(cr_passes[i].name, name))
+			return &cr_passes[i];
+	return NULL;
+}
+
+/* Whether the user asked not to run pass P (--skip-pass). */
+static bool skipped(const struct cr_options *opts, const struct cr_pass *p)
+{
+	for (const char *const *n = opts ? opts->skip_passes : NULL; n && *n; n++)
+		if (!strcmp(*n, p->name))
+			return true;
+	return false;
+}
+
 struct cr_error *cr_run_passes(struct cr_analysis *a,
 			       const struct cr_options *opts,
 			       struct cr_symtab *st)
 {
 	unsigned have = CR_FACT_STACKS;
+	unsigned skipped_adds = 0;	/* facts only skipped passes add */
 	for (size_t i = 0; i < cr_npasses; i++) {
 		const struct cr_pass *p = &cr_passes[i];
 		unsigned missing = p->needs & ~have;
+		/* What the user asked for is information; a registry whose
+		 * order leaves a need unmet is a warning. */
+		struct cr_diag_at at = {
+			.severity = missing & ~skipped_adds ? CR_SEVERITY_WARNING :
+				    CR_SEVERITY_INFO,
+			.source = CR_SOURCE_PASS, .origin = p->name,
+		};
+		if (skipped(opts, p)) {
+			at.severity = CR_SEVERITY_INFO;
+			cr_analysis_problem_at(a, &at, "pass %s not run (--skip-pass)",
+					       p->name);
+			skipped_adds |= p->adds;
+			continue;
+		}
 		if (missing) {
 			char names[160];
 			fact_names(missing, names, sizeof(names));
-			cr_analysis_problem_at(a, &(const struct cr_diag_at){
-						       .severity = CR_SEVERITY_WARNING,
-						       .source = CR_SOURCE_PASS,
-						       .origin = p->name },
-					       "pass %s not run: it needs %s",
-					    p->name, names);
+			cr_analysis_problem_at(a, &at, "pass %s not run: it needs %s%s",
+					       p->name, names,
+					       at.severity == CR_SEVERITY_INFO ?
+					       " (from a pass skipped with --skip-pass)" : "");
+			skipped_adds |= p->adds;
 			continue;
 		}
 		struct cr_pass_ctx ctx;

@@ -62,6 +62,8 @@ struct cr_pass {
 /* The registry, in run order (registry.c). */
 extern const struct cr_pass cr_passes[];
 extern const size_t cr_npasses;
+/* The registered pass named NAME, NULL none. */
+const struct cr_pass *cr_pass_named(const char *name);
 
 struct cr_symtab;
 

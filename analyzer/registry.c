@@ -21,7 +21,7 @@
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_LOCKS)		\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
-	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_GROUPS)		\
+	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \
 	X("instruction", run_instruction,				\
 	  "the faulting instruction decoded: its access, divisor, trap",	\
 	  CR_FACT_STACKS | CR_FACT_CRASH, CR_FACT_INSTRUCTION)		\
@@ -29,7 +29,7 @@
 	  "a security triage rating of the crash",			\
 	  CR_FACT_CRASH | CR_FACT_INSTRUCTION, CR_FACT_RATING)		\
 	X("signature", run_signature,					\
-	  "the crash signature, a short key to group crashes by",	\
+	  "the signature: a short key to group dumps by",		\
 	  CR_FACT_CRASH | CR_FACT_GROUPS, CR_FACT_SIGNATURE)		\
 	X("summary", run_summary,					\
 	  "the paragraph at the top, from the top findings",		\

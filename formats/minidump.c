@@ -597,6 +597,7 @@ struct cr_error *md_read(struct cr_dump *d)
 		}
 	}
 	md_finish_memory(md);
+	md_check_contexts(md);
 	md_list_unread(md);
 	md_describe(md);
 	cr_dump_finish(d);

@@ -226,6 +226,11 @@ bool md_read_context(struct md_state *md, uint32_t size, uint32_t rva,
 	struct cr_error *err;
 
 	memset(regs, 0, sizeof(*regs));
+	/* None recorded: a fact about this thread, not damage (dbghelp and
+	 * wine record none for the thread that writes a dump of its own
+	 * process); md_check_contexts says when it is damage. */
+	if (size == 0 && rva == 0)
+		return false;
 	if (size == 0 || rva == 0) {
 		md_problem_at(md, NULL, CR_AT(CR_SEVERITY_ERROR),
 			      "%s: no CPU context recorded", who);

@@ -122,6 +122,36 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 	qsort(md->tid_index, d->nthreads, sizeof(*md->tid_index), tid_cmp);
 }
 
+static bool regs_any(const struct cr_regs *r)
+{
+	for (size_t i = 0; i < CR_MAX_REGS / 64; i++)
+		if (r->valid[i])
+			return true;
+	return false;
+}
+
+void md_check_contexts(struct md_state *md)
+{
+	const struct cr_dump *d = md->d;
+	const struct cr_event *ev = &d->event;
+	size_t with = 0;
+
+	for (size_t i = 0; i < d->nthreads; i++)
+		with += regs_any(&d->threads[i].regs);
+	if (d->nthreads && !with && !ev->regs_known) {
+		md_problem_at(md, NULL, CR_AT(CR_SEVERITY_ERROR),
+			      "no thread has a CPU context: no stack can be unwound");
+		return;
+	}
+	if (ev->kind == CR_EVENT_NONE || ev->tid < 0 || ev->regs_known)
+		return;
+	const struct cr_thread *t = cr_dump_thread_by_tid(d, ev->tid);
+	if (t && !regs_any(&t->regs))
+		md_problem_at(md, NULL, CR_AT(CR_SEVERITY_ERROR),
+			      "the exception's thread (tid 0x%llx) has no CPU context, in the exception stream or the thread list",
+			      (unsigned long long)ev->tid);
+}
+
 /* 100-ns units to a known CPU time. */
 static struct cr_cpu_time cpu_time_100ns(uint64_t t)
 {

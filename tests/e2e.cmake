@@ -11,7 +11,8 @@
 
 set(CR_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with jsonschema for the end-to-end tests")
 
-# The corpus programs: built like ordinary programs (not with coroner's
+# The corpus programs (lock_crowd: the input of tests/bench/bench_passes.sh):
+# built like ordinary programs (not with coroner's
 # warnings or sanitizers: a sanitizer would catch the very crash we want
 # the kernel to dump), -O1 so that stacks look like real optimized code,
 # noinline in the sources keeps the functions the tests name.
@@ -19,7 +20,8 @@ find_package(Threads REQUIRED)
 set(CR_CORPUS_PROGRAMS null_deref abort_assert stack_overflow fpe idle_threads
     pipe_block hostile_names deep_recursion many_stacks
     spin_series
-    lock_situations)
+    lock_situations
+    lock_crowd)
 set(CR_CORPUS_BIN ${CMAKE_BINARY_DIR}/corpus)
 foreach(prog ${CR_CORPUS_PROGRAMS})
   add_executable(corpus_${prog} ${PROJECT_SOURCE_DIR}/corpus/${prog}.c)

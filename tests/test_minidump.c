@@ -948,13 +948,51 @@ static void test_context_wrong_size(void **state)
 	struct cr_dump *d = open_ok(&m);
 	assert_problem(d, "thread 0 (tid 0x10): context of 716 bytes, expected 1232 for amd64");
 	assert_problem(d, "thread 1 (tid 0x20): context flags 0x10000 do not describe an amd64 context");
-	assert_problem(d, "thread 2 (tid 0x30): no CPU context recorded");
+	/* No context at all is a fact about thread 2, not a problem; but no
+	 * thread has a readable one: the dump is damaged. */
+	assert_false(has_problem(d, "thread 2 (tid 0x30)"));
+	assert_problem(d, "no thread has a CPU context");
 	assert_int_equal(d->nthreads, 3);
 	uint64_t pc;
 	for (size_t i = 0; i < 3; i++)
 		assert_false(cr_thread_pc(d, &d->threads[i], &pc));
 	cr_dump_free(d);
 	mds_free(&m);
+}
+
+/*
+ * A dump written on demand by the process itself (dbghelp, wine) records
+ * no context for the writing thread: no problem at all, so the exit
+ * status stays 0.  The same thread as the exception's thread, with no
+ * exception context either, is damage.
+ */
+static void test_context_missing_on_one_thread(void **state)
+{
+	for (int exception = 0; exception < 2; exception++) {
+		struct mds m;
+		mds_init(&m);
+		mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);
+		struct mds_thread t[2] = {
+			{ .tid = 0x10, .ctx = { 0, 0 } },	/* the writer */
+			{ .tid = 0x20, .ctx = mds_context_amd64(&m, 1, 2, 3) },
+		};
+		mds_thread_list(&m, t, 2, false);
+		if (exception)
+			mds_exception(&m, 0x10, 0xc0000005, 0, 0, NULL, 0,
+				      (struct mds_loc){ 0, 0 });
+		struct cr_dump *d = open_ok(&m);
+		if (exception) {
+			assert_problem(d, "the exception's thread (tid 0x10) has no CPU context");
+		} else {
+			assert_no_problems(d);
+			assert_false(cr_problems_serious(&d->problems));
+		}
+		uint64_t pc;
+		assert_false(cr_thread_pc(d, &d->threads[0], &pc));
+		assert_true(cr_thread_pc(d, &d->threads[1], &pc));
+		cr_dump_free(d);
+		mds_free(&m);
+	}
 }
 
 /*
@@ -1208,6 +1246,7 @@ int main(void)
 		cmocka_unit_test(test_overlapping_memory),
 		cmocka_unit_test(test_thread_count_larger_than_stream),
 		cmocka_unit_test(test_context_wrong_size),
+		cmocka_unit_test(test_context_missing_on_one_thread),
 		cmocka_unit_test(test_cut_off_file),
 		cmocka_unit_test(test_string_length_lies),
 		cmocka_unit_test(test_shared_string_amplification),

@@ -43,14 +43,14 @@
 
 static struct fixture {
 	struct cr_dump d;
-	struct cr_thread threads[2];
+	struct cr_thread threads[4];	/* 2 in use; add_threads: 4 */
 	struct cr_region regions[8];
 	struct cr_module modules[2];
 	struct cr_memseg segs[1];
 	uint8_t data[256];		/* bytes of LIBC_DATA */
 	struct cr_analysis a;
-	struct cr_thread_analysis ta[2];
-	struct cr_frame frames[2][MAX_FRAMES];
+	struct cr_thread_analysis ta[4];
+	struct cr_frame frames[4][MAX_FRAMES];
 	/* symbols the passes' context knows (NULL name: end) */
 	struct cr_symbol_override syms[2];
 } fx;
@@ -286,6 +286,164 @@ static void rerun_passes(void)
 	fx.a.focus_thread = -1;
 	fx.ta[0].crashed = fx.ta[1].crashed = false;
 	run_passes();
+}
+
+/*
+ * Two more threads for the focus tests: thread 2 (tid 4244) without
+ * registers or stack (the thread that wrote a minidump of its own
+ * process), thread 3 (tid 4245) waiting on the condition variable with
+ * thread 1's stack (a group of two blocked threads).
+ */
+static void add_threads(void)
+{
+	fx.d.nthreads = fx.a.nthreads = 4;
+	fx.threads[2] = (struct cr_thread){ .tid = 4244 };
+	fx.threads[3] = fx.threads[1];
+	fx.threads[3].tid = 4245;
+	fx.ta[2] = (struct cr_thread_analysis){ .thread = &fx.threads[2] };
+	fx.ta[2].stack.end_reason = "no registers recorded for this thread";
+	fx.ta[3].thread = &fx.threads[3];
+	set_frames(3, fx.frames[1], fx.ta[1].stack.nframes);
+}
+
+/* A pass named NAME (static) that adds findings between the registry's
+ * passes, as the locks and cpu passes do. */
+static struct cr_finding *plant(const char *name, enum cr_severity sev,
+				ssize_t thread, const char *signature,
+				const char *title)
+{
+	const struct cr_pass later = { name, "test", 0, 0, NULL };
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, &later, &fx.a, NULL, NULL);
+	struct cr_finding *f = cr_pass_finding(&ctx, CR_FINDING_POSSIBLE_BIT_FLIP,
+					       sev, "%s", title);
+	assert_non_null(f);
+	f->thread = thread;
+	if (signature)
+		assert_true(cr_finding_signature(f, "%s", signature));
+	return f;
+}
+
+/* The passes that read the findings, after planting them. */
+static void run_lead_passes(void)
+{
+	run_pass(find_pass("group"));
+	run_pass(find_pass("signature"));
+	run_pass(find_pass("summary"));
+	if (getenv("CR_TEST_VERBOSE"))
+		print_message("focus %zd\nsummary: %s\nsignature: %s\n",
+			      fx.a.focus_thread, fx.a.summary,
+			      fx.a.crash.signature);
+}
+
+/*
+ * A dump taken on demand is told by its top finding: the error before the
+ * warning added earlier, on a thread with registers.  The warning's
+ * thread has none: never the focus.
+ */
+static void test_on_demand_led_by_top_finding(void **state)
+{
+	(void)state;
+	add_threads();
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	plant("locks", CR_SEVERITY_WARNING, 2, "convoy: worker",
+	      "Lock convoy: 3 threads wait behind thread 4244");
+	plant("locks", CR_SEVERITY_INFO, 0, "info: main", "Lock held");
+	run_lead_passes();
+	/* The warning's thread has no registers: not the focus; its
+	 * signature still names the dump (it is the top one that has one). */
+	assert_int_not_equal(fx.a.focus_thread, 2);
+	assert_string_equal(fx.a.crash.signature, "convoy: worker");
+	assert_contains(fx.a.summary, "crashy (pid 4242): Lock convoy: 3 threads wait behind thread 4244, in thread 4244. The dump was taken on demand (no crash). It had 4 threads");
+
+	struct cr_finding *f = plant("locks", CR_SEVERITY_ERROR, 1,
+				     "deadlock: mutex_a / mutex_b",
+				     "Deadlock: threads 4243 and 4245 wait for each other");
+	/* Its evidence names both members, the other one first: the summary
+	 * places it in the thread it is about (f->thread). */
+	assert_true(cr_finding_thread(f, "waits for mutex_a", 3));
+	assert_true(cr_finding_thread(f, "waits for mutex_b", 1));
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 1);
+	assert_string_equal(fx.a.crash.signature, "deadlock: mutex_a / mutex_b");
+	/* Placed at the thread's own code that waits, not in libc. */
+	assert_contains(fx.a.summary, "crashy (pid 4242): Deadlock: threads 4243 and 4245 wait for each other, in thread 4243 at worker (crash.c:30). The dump was taken on demand (no crash). It had 4 threads");
+	/* The focus thread's group is the first. */
+	assert_int_equal(fx.ta[1].group, 0);
+	assert_int_equal(fx.a.groups[0].nmembers, 2);
+}
+
+/* Without findings: the largest group of blocked threads, never the
+ * thread without registers; "no-crash" as before. */
+static void test_on_demand_focus_most_blocked(void **state)
+{
+	(void)state;
+	add_threads();
+	/* Thread 0 a lone waiter, before the group of two. */
+	fx.threads[0].in_syscall = true;
+	fx.threads[0].syscall_nr = 202;
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 1);	/* 1 and 3: the largest group */
+	assert_int_equal(fx.a.groups[0].nmembers, 2);
+	assert_int_equal(fx.ta[3].group, 0);
+	assert_string_equal(fx.a.crash.signature, "no-crash");
+	assert_contains(fx.a.summary, "crashy (pid 4242): the dump was taken on demand (no crash). It had 4 threads");
+
+	/* Nothing blocked: the first thread with registers, not thread 2. */
+	teardown(NULL);
+	memset(&fx.a.crash, 0, sizeof(fx.a.crash));
+	fx.a.summary = NULL;
+	fx.a.focus_thread = -1;
+	fx.threads[0] = (struct cr_thread){ .tid = 4242 };	/* no registers */
+	fx.ta[0].stack = (struct cr_stack){ 0 };
+	fx.threads[1].in_syscall = fx.threads[3].in_syscall = false;
+	fx.ta[1].stack.nframes = fx.ta[3].stack.nframes = 1;
+	fx.frames[1][0].function = fx.frames[3][0].function = "parse_row";
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 1);
+}
+
+/* A signal sent from outside (SIGQUIT for a kernel core of a hung
+ * process) has no crash of its own: the top finding leads the focus, the
+ * signature and the summary; the crash's sentence follows. */
+static void test_signal_sent_led_by_finding(void **state)
+{
+	(void)state;
+	add_threads();
+	signal_event(3, 0, false, 0);	/* SIGQUIT, SI_USER */
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	assert_true(fx.a.crash.sent);
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 0);	/* the receiver */
+	assert_string_equal(fx.a.crash.signature, "SIGQUIT signal-sent crash_null");
+	plant("cpu", CR_SEVERITY_WARNING, 3, "spin: parse_row",
+	      "Thread 4245 used 97% of the process's CPU time");
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 3);
+	assert_string_equal(fx.a.crash.signature, "spin: parse_row");
+	assert_contains(fx.a.summary, "crashy (pid 4242): Thread 4245 used 97% of the process's CPU time, in thread 4245 at worker (crash.c:30). It ");
+	assert_contains(fx.a.summary, "SIGQUIT");
+}
+
+/* A real crash keeps its thread and signature whatever later passes find. */
+static void test_crash_keeps_focus(void **state)
+{
+	(void)state;
+	add_threads();
+	signal_event(11, 1, true, 0);
+	run_pass(find_pass("crash"));
+	run_pass(find_pass("state"));
+	plant("locks", CR_SEVERITY_ERROR, 1, "deadlock: a / b", "Deadlock");
+	run_lead_passes();
+	assert_int_equal(fx.a.focus_thread, 0);
+	assert_string_equal(fx.a.crash.signature, "SIGSEGV null-pointer-dereference crash_null");
+	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGSEGV");
 }
 
 /* --- tables -------------------------------------------------------------- */
@@ -1169,6 +1327,10 @@ int main(void)
 		T(test_self_signal_state),
 		T(test_gp_fault),
 		T(test_no_event),
+		T(test_on_demand_led_by_top_finding),
+		T(test_on_demand_focus_most_blocked),
+		T(test_signal_sent_led_by_finding),
+		T(test_crash_keeps_focus),
 		T(test_library_frames_skipped),
 		T(test_windows_av_write_null),
 		T(test_windows_av_write_readonly),

@@ -88,6 +88,21 @@ struct cr_error *cr_crash_finding(struct cr_pass_ctx *ctx,
 #define CR_LABEL_CALLER "called from"
 
 /*
+ * The dump has no crash of its own (lead.c): taken on demand (no crash),
+ * or written for a signal sent from outside (crash.sent: SIGQUIT, kill).
+ * Then the top finding of a later pass leads the focus thread, the
+ * signature and the summary.
+ */
+bool cr_taken_on_demand(const struct cr_analysis *a);
+/*
+ * The first finding in report order (cr_findings_order) that is not the
+ * crash pass's own and that ACCEPT takes; NULL none (lead.c).
+ */
+const struct cr_finding *cr_top_finding(
+	const struct cr_analysis *a,
+	bool (*accept)(const struct cr_analysis *a, const struct cr_finding *f));
+
+/*
  * The frame to blame on stack S (culprit.c): the first that is neither
  * machinery (abort, raise, signal trampolines, exception throwers, thread
  * start-up) nor inside the C/C++ runtime and system libraries, else the

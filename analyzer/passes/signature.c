@@ -6,8 +6,12 @@
  * signal's or exception's name (its number without one); the class is the
  * crash kind's stable id (crash.c); "where" is the culprit frame of the
  * crashing thread (culprit.c): its function, or module+offset without
- * symbols, or its address.  A dump taken on demand is "no-crash".  The key
- * is part of the JSON and of users' bucketing: change it only on purpose.
+ * symbols, or its address.  A dump without a crash of its own (taken on
+ * demand, or for a signal sent from outside: cr_taken_on_demand) takes the
+ * signature of its top finding that has one ("deadlock: lock_a / lock_b",
+ * "spin: parse_row"); without one, a dump taken on demand is "no-crash"
+ * and a signal sent keeps "<signal> <class> <where>".  The key is part of
+ * the JSON and of users' bucketing: change it only on purpose.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +33,13 @@ static void put_where_token(FILE *f, const struct cr_frame *fr)
 		fprintf(f, "0x%" PRIx64, fr->pc);
 }
 
+static bool has_signature(const struct cr_analysis *a,
+			  const struct cr_finding *f)
+{
+	(void)a;
+	return f->signature && f->signature[0];
+}
+
 static char *make_signature(const struct cr_analysis *a)
 {
 	const struct cr_crash *c = &a->crash;
@@ -37,6 +48,10 @@ static char *make_signature(const struct cr_analysis *a)
 	size_t len = 0;
 	FILE *f;
 
+	const struct cr_finding *top = cr_taken_on_demand(a) ?
+		cr_top_finding(a, has_signature) : NULL;
+	if (top)
+		return cr_strdup_printf("%s", top->signature);
 	if (c->cls == CR_CRASH_NONE)
 		return cr_strdup_printf("no-crash");
 	f = open_memstream(&buf, &len);

@@ -14,10 +14,15 @@
  * callers: the CR_LABEL_* labels of passes.h).  The top finding is the
  * first error (cr_findings_order), except that a later error about the
  * crashing thread (the instruction pass's "divide by zero" refining the
- * crash's "arithmetic error"), or any later error when the process was
- * killed from outside (a deadlock is why a watchdog killed it), leads; the
- * crash's own sentence follows it.  Without an error finding the dump was
- * taken on demand.  The crash finding's title reads as a predicate
+ * crash's "arithmetic error") leads; the crash's own sentence follows it.
+ * A dump without a crash of its own (taken on demand, or killed from
+ * outside: cr_taken_on_demand) is led by the top error or warning of a
+ * later pass (a deadlock is why a watchdog killed it, or why someone ran
+ * gcore), placed in its thread (struct cr_finding.thread when it carries
+ * no thread evidence) at that thread's culprit frame; then "The dump was
+ * taken on demand (no crash)" or the crash's sentence ("It was killed by
+ * ...").  Without such a finding a dump taken on demand says just that.
+ * The crash finding's title reads as a predicate
  * ("Crashed with ..."), so the program is its subject; other titles follow
  * the program after a colon.
  */
@@ -225,10 +230,33 @@ static bool put_location(FILE *f, const struct cr_analysis *a,
 			 !strcmp(e->label, CR_LABEL_STOPPED))
 			stopped = evidence_frame(a, e);
 	}
-	if (!thread)
+	/* A later pass's finding leading a dump without a crash of its own
+	 * is placed by its thread and that thread's own code (a lock wait:
+	 * the caller of the wait function), not by labels. */
+	bool by_thread = cr_taken_on_demand(a) && !is_crash_finding(fd);
+	bool own_frames = true;	/* the frames of the evidence are ti's */
+	if (by_thread && fd->thread >= 0 && (size_t)fd->thread < a->nthreads &&
+	    (!thread || thread->u.thread != (size_t)fd->thread)) {
+		/* The thread it is about, not the first its evidence names
+		 * (a deadlock names every member). */
+		thread = NULL;
+		where = stopped = NULL;
+		own_frames = false;
+	}
+	size_t ti;
+	if (thread)
+		ti = thread->u.thread;
+	else if (!own_frames)
+		ti = (size_t)fd->thread;
+	else
 		return false;
-	const struct cr_thread *t = a->threads[thread->u.thread].thread;
-	if (!strcmp(thread->label, CR_LABEL_RECEIVER)) {
+	if (!where && by_thread) {
+		ssize_t w = cr_culprit_frame(&a->threads[ti].stack);
+		if (w >= 0)
+			where = &a->threads[ti].stack.frames[w];
+	}
+	const struct cr_thread *t = a->threads[ti].thread;
+	if (thread && !strcmp(thread->label, CR_LABEL_RECEIVER)) {
 		/* It received a signal: where it was, not where it failed. */
 		if (where) {
 			fputs("; ", f);
@@ -250,7 +278,7 @@ static bool put_location(FILE *f, const struct cr_analysis *a,
 		put_frame(f, stopped, main_mod);
 		fputs(")", f);
 	}
-	for (size_t i = 0; i < fd->nevidence; i++) {
+	for (size_t i = 0; own_frames && i < fd->nevidence; i++) {
 		const struct cr_evidence *e = &fd->evidence[i];
 		const struct cr_frame *fr;
 		if (e->kind != CR_EVIDENCE_FRAME || strcmp(e->label, CR_LABEL_CALLER) ||
@@ -271,8 +299,17 @@ static void put_predicate(FILE *f, const char *title)
 	fputs(title + 1, f);
 }
 
+/* A finding that may lead the paragraph of a dump without a crash of its
+ * own: an error or a warning (information is not why a dump was taken). */
+static bool may_lead(const struct cr_analysis *a, const struct cr_finding *f)
+{
+	(void)a;
+	return f->severity == CR_SEVERITY_ERROR ||
+	       f->severity == CR_SEVERITY_WARNING;
+}
+
 /* The finding the paragraph opens with (see the file comment); NULL when
- * there is no error finding. */
+ * there is none. */
 static const struct cr_finding *lead_finding(const struct cr_analysis *a,
 					     const struct cr_finding **crash)
 {
@@ -289,13 +326,16 @@ static const struct cr_finding *lead_finding(const struct cr_analysis *a,
 		if (is_crash_finding(fd) && !*crash)
 			*crash = fd;
 	}
+	if (cr_taken_on_demand(a)) {
+		const struct cr_finding *top = cr_top_finding(a, may_lead);
+		return top ? top : *crash;
+	}
 	if (!*crash)
 		return first;
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct cr_finding *fd = &fs->items[i];
 		if (fd->severity == CR_SEVERITY_ERROR && !is_crash_finding(fd) &&
-		    (a->crash.sent || (fd->thread >= 0 &&
-				       fd->thread == (*crash)->thread)))
+		    fd->thread >= 0 && fd->thread == (*crash)->thread)
 			return fd;
 	}
 	return *crash;
@@ -319,6 +359,8 @@ static void put_findings(FILE *f, const struct cr_analysis *a)
 	}
 	bool located = put_location(f, a, lead);
 	fputs(".", f);
+	if (!crash && a->crash.cls == CR_CRASH_NONE)
+		fputs(" The dump was taken on demand (no crash).", f);
 	if (!crash || crash == lead)
 		return;
 	fputs(" It ", f);

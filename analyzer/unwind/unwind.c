@@ -357,6 +357,16 @@ static bool context_frame_only(struct unwind_ctx *c, uint64_t pc)
 	return true;
 }
 
+/* Why thread I has no stack when it has no registers: a fact about the
+ * thread (the one that wrote a minidump of its own process records none),
+ * not damage of the dump. */
+static char *no_registers_reason(const struct cr_dump *d, size_t i)
+{
+	if (d->event.dump_tid_known && d->threads[i].tid == d->event.dump_tid)
+		return strdup("no registers recorded for this thread (it wrote the dump)");
+	return strdup("no registers recorded for this thread");
+}
+
 /* Start thread C->cur: its allowance of frames, a fresh loop detector. */
 static void begin_thread(struct unwind_ctx *c)
 {
@@ -376,7 +386,7 @@ static int thread_cb(Dwfl_Thread *thread, void *arg)
 	begin_thread(c);
 	if (!start_pc(c->d, c->cur, &pc)) {
 		s->unwound = false;
-		s->end_reason = strdup("no registers recorded for this thread");
+		s->end_reason = no_registers_reason(c->d, c->cur);
 		skip_thread(c);
 		return DWARF_CB_OK;
 	}
@@ -499,7 +509,7 @@ static struct cr_error *walk_all(struct unwind_ctx *c,
 		c->cur = i;
 		begin_thread(c);
 		if (!start_pc(d, i, &pc)) {
-			s->end_reason = strdup("no registers recorded for this thread");
+			s->end_reason = no_registers_reason(d, i);
 			skip_thread(c);
 			continue;
 		}

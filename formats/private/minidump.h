@@ -244,6 +244,12 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s);
 /* The model thread with id TID, NULL when the thread list has none. */
 struct cr_thread *md_thread_by_tid(struct md_state *md, uint32_t tid);
 void md_read_thread_info_list(struct md_state *md, const struct md_stream *s);
+/*
+ * After all streams: a thread without a CPU context is a fact about that
+ * thread (its stack says so), but a dump in which no thread has one, or
+ * whose exception's thread has none, is damaged: an error problem then.
+ */
+void md_check_contexts(struct md_state *md);
 void md_read_thread_names(struct md_state *md, const struct md_stream *s);
 
 void md_read_module_list(struct md_state *md, const struct md_stream *s);

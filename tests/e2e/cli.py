@@ -7,6 +7,7 @@
                                   documents every option --help lists
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -14,7 +15,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "hostile"))
 import e2elib as L  # noqa: E402
+from corewriter import Core  # noqa: E402
 from e2elib import check  # noqa: E402
 
 
@@ -93,6 +96,56 @@ def case_cli(opts):
     check(out.startswith("usage: coroner analyze"), "--help", out)
     out = expect(coroner, wd, ["--version"], 0)
     check(re.fullmatch(r"coroner \d+\.\d+\.\d+\n", out), "--version", out)
+    check_passes(coroner, wd)
+
+
+def check_passes(coroner, wd):
+    """--list-passes prints the registry; --skip-pass leaves passes out,
+    says so in the problems (information: exit 0), and warns about a name
+    the registry does not have without refusing it."""
+    for args in (["--list-passes"], ["analyze", "--list-passes"]):
+        out = expect(coroner, wd, args, 0)
+        names = [line.split()[0] for line in out.splitlines() if line.strip()]
+        check(names[:2] == ["crash", "state"] and names[-1] == "summary"
+              and all(len(line.split()) > 2 for line in out.splitlines()),
+              "%s: not the registry's names and lines in order" % args, out)
+    # A crash in a core made here: a null read in thread 100.
+    c = Core("x86_64")
+    c.load(0x7ffd0000, b"\0" * 0x1000, flags="rw")
+    c.thread(tid=100, regs={"rip": 0x401000, "rsp": 0x7ffd0100}, signo=11)
+    c.psinfo(pid=100, fname="victim", args="victim")
+    c.siginfo(signo=11, code=1, addr=0)
+    core = os.path.join(wd, "victim.core")
+    with open(core, "wb") as f:
+        f.write(c.bytes())
+
+    def analyze(*extra):
+        st, out, err = run(coroner, ["analyze", core, "-f", "json", "-o", "-"] + list(extra), wd)
+        check(st == 0, "analyze %s: exit %d, expected 0" % (extra, st), err)
+        rep = json.loads(out)
+        return rep, [p["text"] for p in rep["problems"] if p["source"] == "pass"], err
+
+    rep, problems, err = analyze()
+    check(rep["summary"] and not problems and not err.strip(), "all passes: problems", (problems, err))
+    rep, problems, err = analyze("--skip-pass", "summary,no-such-pass", "--skip-pass", "signature")
+    check(rep["summary"] is None and rep["crash"]["signature"] is None,
+          "--skip-pass summary,signature: still run", rep["summary"])
+    check(problems == ["pass signature not run (--skip-pass)", "pass summary not run (--skip-pass)"],
+          "--skip-pass: the problems do not say which passes were left out", problems)
+    lines = L.stderr_lines(err)
+    check(len(lines) == 1 and "no pass named 'no-such-pass'" in lines[0]
+          and lines[0].startswith("coroner: warning: "),
+          "--skip-pass with an unknown name: not one warning", err)
+    # The passes that need a skipped one's facts are left out too, as
+    # information: the user asked for it.
+    rep, problems, err = analyze("--skip-pass", "crash")
+    check(rep["crash"]["class"] in (None, "none") and
+          "pass state not run: it needs crash (from a pass skipped with --skip-pass)" in problems,
+          "--skip-pass crash: its dependents not named", problems)
+    check(all(p["severity"] == "information" for p in rep["problems"]),
+          "--skip-pass crash: a problem above information", rep["problems"])
+    print("--list-passes: %d passes; --skip-pass leaves them out with information problems"
+          % len(names))
 
 
 def help_options(coroner, wd):
