@@ -38,8 +38,7 @@ const char cr_cmd_analyze_synopsis[] =
 	"                       [--symbols DIR]...\n"
 	"                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
 	"                       [--max-decompressed SIZE] [--md-budget N] [--brief]\n"
-	"                       [--interval SECONDS] [--cpu-threshold PERCENT]"
-
+	"                       [--interval SECONDS] [--cpu-threshold PERCENT]\n"
 	"                       [--skip-pass NAME[,NAME]...] [--list-passes]";
 
 const char cr_cmd_analyze_options[] =
