@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "finding_asserts.h"
+
 #include "mach.h"
 #include "mdsynth.h"
 #include "pass.h"
@@ -250,14 +252,6 @@ static void run_passes(void)
 			      fx.a.crash.address_text ? fx.a.crash.address_text : "-");
 }
 
-#define assert_contains(hay, needle)                                            \
-	do {                                                                    \
-		const char *h_ = (hay);                                         \
-		if (!h_ || !strstr(h_, (needle)))                               \
-			fail_msg("\"%s\" does not contain \"%s\"",              \
-				 h_ ? h_ : "(null)", (needle));                 \
-	} while (0)
-
 /* The one finding the crash pass added (the instruction and exploitability
  * passes may add their own after it). */
 static const struct cr_finding *crash_finding(void)
@@ -270,17 +264,6 @@ static const struct cr_finding *crash_finding(void)
 		}
 	assert_non_null(found);
 	return found;
-}
-
-/* The evidence of finding F labelled LABEL, failing when absent. */
-static const struct cr_evidence *evidence(const struct cr_finding *f,
-					  const char *label)
-{
-	for (size_t i = 0; i < f->nevidence; i++)
-		if (!strcmp(f->evidence[i].label, label))
-			return &f->evidence[i];
-	fail_msg("finding %s: no evidence \"%s\"", f->title, label);
-	return NULL;
 }
 
 /* Run the passes again on the same fixture, from a fresh analysis. */

@@ -1,0 +1,13 @@
+# CPU shares and the spinner (issue 9, part 3; analyzer/passes/cpu.c): unit
+# tests on synthetic threads (label "unit"), and end-to-end tests on real
+# cores (label "e2e"): corpus/spin.c (one thread spinning among idle ones,
+# or spinning in pthread_spin_lock on a lock a sleeping thread holds)
+# dumped by the kernel on SIGQUIT (times recorded) and by gcore (not
+# recorded), Debian's python3 with one busy thread among sleeping ones,
+# and the idle thread pool as the healthy control.  Each prints its rates.
+if(CMOCKA_FOUND)
+  add_executable(test_cpu ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu.c)
+  target_link_libraries(test_cpu PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
+  add_test(NAME unit.cpu COMMAND test_cpu)
+  set_tests_properties(unit.cpu PROPERTIES LABELS unit)
+endif()
