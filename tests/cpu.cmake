@@ -11,3 +11,13 @@ if(CMOCKA_FOUND)
   add_test(NAME unit.cpu COMMAND test_cpu)
   set_tests_properties(unit.cpu PROPERTIES LABELS unit)
 endif()
+
+# corpus/spin.c is built with the other corpus programs (e2e.cmake).
+foreach(case spin-kernel spin-gcore spinlock-kernel spinlock-gcore
+             python-kernel idle-controls)
+  add_test(NAME e2e.cpu.${case}
+    COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/cpu.py ${case}
+            --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus)
+  set_tests_properties(e2e.cpu.${case} PROPERTIES
+    LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
