@@ -6,7 +6,8 @@
 # recorded), Debian's python3 with one busy thread among sleeping ones,
 # and the idle thread pool as the healthy control.  Each prints its rates.
 if(CMOCKA_FOUND)
-  add_executable(test_cpu ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu.c)
+  add_executable(test_cpu ${CMAKE_CURRENT_SOURCE_DIR}/test_cpu.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
   target_link_libraries(test_cpu PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.cpu COMMAND test_cpu)
   set_tests_properties(unit.cpu PROPERTIES LABELS unit)

@@ -22,6 +22,7 @@
 #include "finding_asserts.h"
 
 #include "cpu.h"
+#include "mdsynth.h"
 #include "pass.h"
 #include "passes.h"
 
@@ -323,6 +324,7 @@ static void test_spin_lock(void **state)
 {
 	(void)state;
 	set_thread(1, spinlock_frames, 3, CR_STATE_RUNNING);
+	cr_regs_set(&fx.threads[1].regs, 5, 0x601040);	/* rdi: the lock */
 	set_times(1, 900, 0);
 	set_times(2, 0, 0);
 	kernel_totals(10, 0);
@@ -334,6 +336,7 @@ static void test_spin_lock(void **state)
 	assert_string_equal(fd->signature, "spin-lock: take_table_lock");
 	assert_int_equal(evidence(fd, CR_LABEL_WHERE)->u.frame.frame, 1);
 	assert_int_equal(evidence(fd, CR_LABEL_STOPPED)->u.frame.frame, 0);
+	assert_int_equal(evidence(fd, "lock")->u.address.value, 0x601040);
 	assert_true(f->spin_lock);
 	assert_int_equal(f->spinner, 1);
 }
@@ -387,6 +390,62 @@ static void test_hostile_times(void **state)
 		assert_true(f->threads[i].share_permille <= 1000);
 }
 
+/* --- a minidump's ThreadInfoList, through the pipeline -------------------- */
+
+/* MINIDUMP_THREAD_INFO (64 bytes) with times in 100 ns units. */
+static void thread_info(struct mds_buf *b, uint32_t tid, uint64_t kernel_ms,
+			uint64_t user_ms)
+{
+	mdb_u32(b, tid);
+	mdb_zero(b, 12);	/* DumpFlags, DumpError, ExitStatus */
+	mdb_u64(b, 0);		/* CreateTime */
+	mdb_u64(b, 0);		/* ExitTime */
+	mdb_u64(b, kernel_ms * 10000);
+	mdb_u64(b, user_ms * 10000);
+	mdb_zero(b, 16);	/* StartAddress, Affinity */
+}
+
+static void test_minidump_thread_times(void **state)
+{
+	(void)state;
+	struct mds m;
+	mds_init(&m);
+	m.time_stamp = 1600000004;	/* the dump: 4 s after the start */
+	mds_windows_app(&m);
+	const uint64_t stack = 0x7000000, pc = 0x140001000;
+	struct mds_thread th[2] = {
+		{ .tid = 0x10, .stack_start = stack,
+		  .ctx = mds_context_amd64(&m, pc, stack, 0) },
+		{ .tid = 0x14, .stack_start = stack,
+		  .ctx = mds_context_amd64(&m, pc, stack, 0) },
+	};
+	mds_thread_list(&m, th, 2, false);
+	mds_misc_info(&m, 77, 1600000000, 3, 1);
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, 12);
+	mdb_u32(&b, 64);
+	mdb_u32(&b, 2);
+	thread_info(&b, 0x10, 100, 200);
+	thread_info(&b, 0x14, 500, 2700);
+	mds_stream(&m, 17, &b);	/* ThreadInfoListStream */
+	struct cr_dump *d;
+	struct cr_analysis *a = mds_analyze(&m, "times.dmp", &d);
+	const struct cr_cpu_facts *f = cr_pass_kept(a, "cpu");
+	assert_non_null(f);
+	assert_true(f->times_known);
+	assert_int_equal(f->threads[1].user_us, 2700 * MS);
+	assert_int_equal(f->threads[1].sys_us, 500 * MS);
+	/* The process's 4 s (whole seconds in MiscInfo) against the
+	 * threads' 3.5 s: the larger is the total. */
+	assert_int_equal(f->total_us, 4000 * MS);
+	assert_int_equal(f->threads[1].share_permille, 800);
+	assert_int_equal(f->lifetime_us, 4000 * 1000);
+	assert_int_equal(f->threads[1].lifetime_permille, 800);
+	cr_analysis_free(a);
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -404,6 +463,7 @@ int main(void)
 		T(test_yield_loop),
 		T(test_spin_named_function),
 		T(test_hostile_times),
+		T(test_minidump_thread_times),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,6 +84,21 @@ static const char *const spin_name_parts[] = {
 	"spinlock", "spin_lock", "spinwait", "spin_wait", "spin_until",
 };
 
+/*
+ * Where the lock is while a thread spins in a spin function whose code we
+ * know: glibc's x86_64 pthread_spin_lock (sysdeps/x86_64/nptl) loops on
+ * "pause; cmpl $0, (%rdi)" and never changes rdi, the lock's address.
+ * DWARF register numbers (dump.h).
+ */
+static const struct {
+	enum cr_arch arch;
+	const char *function;
+	unsigned reg;
+} lock_registers[] = {
+	{ CR_ARCH_X86_64, "pthread_spin_lock", 5 },	/* rdi */
+	{ CR_ARCH_X86_64, "__pthread_spin_lock", 5 },
+};
+
 static const char *const how_words[] = {
 	[SPIN_LOCK] = "spinning for a lock",
 	[SPIN_YIELD] = "spinning in a yield loop",
@@ -331,6 +346,42 @@ static bool spinner_evidence(struct cr_finding *fd,
 	return ok;
 }
 
+/* The address of the lock thread I spins on, when frame 0 is a spin
+ * function of lock_registers with its registers from the dump. */
+static bool spun_lock(const struct cr_pass_ctx *ctx, size_t i, uint64_t *lock)
+{
+	const struct cr_analysis *a = ctx->analysis;
+	const struct cr_stack *s = &a->threads[i].stack;
+	const struct cr_thread *t = a->threads[i].thread;
+	if (!t || !s->nframes || s->frames[0].trust != CR_TRUST_CONTEXT)
+		return false;
+	for (size_t r = 0; r < ARRAY_LEN(lock_registers); r++)
+		if (lock_registers[r].arch == ctx->dump->process.arch &&
+		    cr_function_is(s->frames[0].function, lock_registers[r].function))
+			return cr_regs_get(&t->regs, lock_registers[r].reg, lock);
+	return false;
+}
+
+/* The lock's address as evidence, with its symbol when it is one. */
+static bool lock_evidence(struct cr_pass_ctx *ctx, struct cr_finding *fd,
+			  size_t i)
+{
+	uint64_t lock, off;
+	const char *sym, *mod;
+	char where[160];
+	if (!spun_lock(ctx, i, &lock))
+		return true;
+	if (cr_pass_symbolize(ctx, lock, &sym, &off, &mod) && sym) {
+		if (off)
+			snprintf(where, sizeof(where), "%s+0x%" PRIx64 " in %s", sym, off,
+				 mod ? mod : "?");
+		else
+			snprintf(where, sizeof(where), "%s in %s", sym, mod ? mod : "?");
+		return cr_finding_address(fd, "lock", lock, where);
+	}
+	return cr_finding_address(fd, "lock", lock, NULL);
+}
+
 /* The finding for spinner I; false when out of memory. */
 static bool report_spinner(struct cr_pass_ctx *ctx, struct cr_cpu_facts *f,
 			   size_t i, bool lock, enum spin_how how,
@@ -353,7 +404,7 @@ static bool report_spinner(struct cr_pass_ctx *ctx, struct cr_cpu_facts *f,
 	struct cr_finding *fd;
 	if (lock)
 		fd = cr_pass_finding(ctx, CR_FINDING_SPIN_LOCK, CR_SEVERITY_WARNING,
-				     "%s was %s in %s%s%s and %s",
+				     "%s was %s in %s%s%s, and %s",
 				     who, how_words[how], spin_fn,
 				     where && where != spin_fn ? ", called from " : "",
 				     where && where != spin_fn ? where : "", ran);
@@ -368,7 +419,10 @@ static bool report_spinner(struct cr_pass_ctx *ctx, struct cr_cpu_facts *f,
 	f->spin_lock = lock;
 	bool ok = !where || cr_finding_signature(fd, "%s: %s",
 						 lock ? "spin-lock" : "spin", where);
-	return ok && spinner_evidence(fd, a, f, i, w) && top_table(fd, a, f);
+	ok = ok && spinner_evidence(fd, a, f, i, w);
+	if (lock)
+		ok = ok && lock_evidence(ctx, fd, i);
+	return ok && top_table(fd, a, f);
 }
 
 CR_PASS_RUN(run_cpu)

@@ -20,6 +20,7 @@ Each case prints its rates (e2elib.print_rates).  Exit 0 pass, 1 fail,
 """
 
 import os
+import platform
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -137,6 +138,12 @@ def case_spin(opts, wd, dumper, mode):
             check("pthread_spin_lock" in f["title"] and "take_table_lock" in f["title"],
                   "spin-lock title names neither the lock function nor its caller: %r"
                   % f["title"])
+            if platform.machine() == "x86_64":
+                lock = [e for e in f["evidence"] if e["label"] == "lock"]
+                check(lock and int(lock[0]["address"], 16) == int(want["holder"][1], 16),
+                      "spin-lock names lock %r, expected %s" % (lock, want["holder"][1]))
+                check(lock[0]["where"] == "table_lock in spin",
+                      "the lock is not named as the global table_lock: %r" % lock[0])
         else:
             check("parse_row" in f["title"], "title does not name parse_row: %r" % f["title"])
         found = 1
