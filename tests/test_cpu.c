@@ -371,6 +371,22 @@ static void test_spin_named_function(void **state)
 	only_finding(CR_FINDING_SPIN_LOCK);
 }
 
+/* A stripped binary: the module is blamed, never an address. */
+static void test_stripped_spinner_blames_module(void **state)
+{
+	(void)state;
+	static const struct cr_frame frames[] = {
+		{ .pc = 0x5000, .module = "/usr/bin/python3.11",
+		  .trust = CR_TRUST_CONTEXT },
+		{ .pc = 0x6000, .module = "/usr/bin/python3.11" },
+	};
+	set_thread(1, frames, 2, CR_STATE_RUNNING);
+	run_cpu();
+	const struct cr_finding *fd = only_finding(CR_FINDING_HIGH_CPU_THREAD);
+	assert_string_equal(fd->signature, "spin: python3.11");
+	assert_contains(fd->title, "running in python3.11");
+}
+
 /* A lying dump: times near the top of uint64_t neither wrap nor pass
  * 100%. */
 static void test_hostile_times(void **state)
@@ -462,6 +478,7 @@ int main(void)
 		T(test_spin_lock),
 		T(test_yield_loop),
 		T(test_spin_named_function),
+		T(test_stripped_spinner_blames_module),
 		T(test_hostile_times),
 		T(test_minidump_thread_times),
 	};

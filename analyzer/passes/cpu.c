@@ -382,6 +382,18 @@ static bool lock_evidence(struct cr_pass_ctx *ctx, struct cr_finding *fd,
 	return cr_finding_address(fd, "lock", lock, NULL);
 }
 
+/* What to blame on frame W of S: its function, else its module (a
+ * stripped binary: "python3.11"), NULL neither. */
+static const char *culprit_name(const struct cr_stack *s, ssize_t w)
+{
+	if (w < 0)
+		return NULL;
+	const struct cr_frame *fr = &s->frames[w];
+	if (fr->function)
+		return fr->function;
+	return fr->module ? cr_basename(fr->module) : NULL;
+}
+
 /* The finding for spinner I; false when out of memory. */
 static bool report_spinner(struct cr_pass_ctx *ctx, struct cr_cpu_facts *f,
 			   size_t i, bool lock, enum spin_how how,
@@ -391,8 +403,7 @@ static bool report_spinner(struct cr_pass_ctx *ctx, struct cr_cpu_facts *f,
 	const struct cr_cpu_thread *t = &f->threads[i];
 	const struct cr_stack *s = &a->threads[i].stack;
 	ssize_t w = cr_culprit_frame(s);
-	const char *where = w >= 0 && s->frames[w].function
-			    ? s->frames[w].function : NULL;
+	const char *where = culprit_name(s, w);
 	char who[96], share[32], ran[160];
 
 	thread_words(a, i, who, sizeof(who));
