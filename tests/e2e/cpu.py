@@ -146,9 +146,24 @@ def case_spin(opts, wd, dumper, mode):
                       "the lock is not named as the global table_lock: %r" % lock[0])
         else:
             check("parse_row" in f["title"], "title does not name parse_row: %r" % f["title"])
+        if dumper == "kernel":
+            check_leader_time(paths, pid)
         found = 1
     finally:
         L.print_rates("cpu.%s-%s" % (mode, dumper), found, 1, 0, 0)
+
+
+def check_leader_time(paths, pid):
+    """The thread tables show the leader's own time (the core's total
+    minus the other threads'), not "not recorded"."""
+    import re
+    with open(paths["md"], encoding="utf-8") as fh:
+        rows = [ln for ln in fh if re.match(r"\| %d \(received the signal\) \|" % pid, ln)]
+    check(rows, "no thread-table row for the leader %d in the Markdown report" % pid)
+    cells = [c.strip() for c in rows[0].split("|")]
+    check(re.match(r"\d+\.\d{6} s$", cells[-3]) and re.match(r"\d+\.\d{6} s$", cells[-2]),
+          "the leader's user and system times are %r, expected numbers" % cells[-3:-1],
+          rows[0])
 
 
 def case_python(opts, wd):
