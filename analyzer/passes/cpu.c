@@ -142,13 +142,16 @@ static void fill_times(const struct cr_dump *d, const struct cr_analysis *a,
 		t->share_permille = t->lifetime_permille = -1;
 		t->on_cpu = a->threads[i].st.kind == CR_STATE_RUNNING;
 		f->on_cpu += t->on_cpu;
-		uint64_t u, s, both;
+		uint64_t u, s, both, next;
+		/* A sum that would wrap leaves SUM as it was: the times are
+		 * the dump's word. */
 		if (!cr_thread_cpu_time(d, i, &u, &s) ||
 		    __builtin_add_overflow(u, s, &both) ||
-		    __builtin_add_overflow(sum, both, &sum)) {
+		    __builtin_add_overflow(sum, both, &next)) {
 			f->times_known = false;
 			continue;
 		}
+		sum = next;
 		t->times_known = true;
 		t->user_us = u;
 		t->sys_us = s;
