@@ -25,10 +25,14 @@
 bool cr_thread_cpu_time(const struct cr_dump *d, size_t i, uint64_t *user_us,
 			uint64_t *sys_us);
 
-/* One thread's CPU facts, at the same index as the analysis' threads. */
+/* One thread's CPU facts, at the same index as the analysis' threads
+ * (its tid: analysis->threads[i].thread->tid). */
 struct cr_cpu_thread {
-	bool times_known;	/* user_us and sys_us hold its own time
-				 * (cr_thread_cpu_time) */
+	/* user_us and sys_us hold its own time (cr_thread_cpu_time: for a
+	 * kernel core's leader the process total minus the others').
+	 * Kernel cores count in clock ticks (4 ms at HZ=250), minidumps'
+	 * ThreadInfoList in 100 ns units. */
+	bool times_known;
 	uint64_t user_us, sys_us;
 	/* Per mille of cpu_facts.total_us (user + system), -1 when the
 	 * thread's or the process's time is not recorded. */
@@ -57,7 +61,8 @@ struct cr_cpu_facts {
 	bool times_known;
 	/* The process's user + system time: its own total where recorded
 	 * (threads that exited included), never less than the sum of the
-	 * threads' (a minidump's total is in whole seconds); 0 unknown. */
+	 * threads' known times (a minidump's total is in whole seconds); 0
+	 * when nothing is recorded (or nothing was used). */
 	uint64_t total_us;
 	/* The process's age at the dump in microseconds, -1 not recorded. */
 	int64_t lifetime_us;
