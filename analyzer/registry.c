@@ -19,6 +19,9 @@
 	X("locks", run_locks,						\
 	  "the wait-for graph: who waits for which lock, who owns it",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_LOCKS)		\
+	X("cpu", run_cpu,						\
+	  "CPU time per thread: the spinner and the threads on a CPU",	\
+	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \

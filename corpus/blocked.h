@@ -94,4 +94,19 @@ static inline int corpus_start_blocked(int n, size_t stack, void *(*fn)(void *),
 	return 0;
 }
 
+/*
+ * The body of a thread started by corpus_start_blocked: count itself in
+ * *WAITING under LOCK, signal ARRIVED and wait on WORK for good.
+ */
+static inline void corpus_wait_forever(pthread_mutex_t *lock,
+				       pthread_cond_t *arrived,
+				       pthread_cond_t *work, int *waiting)
+{
+	pthread_mutex_lock(lock);
+	(*waiting)++;
+	pthread_cond_signal(arrived);
+	for (;;)
+		pthread_cond_wait(work, lock);
+}
+
 #endif

@@ -8,6 +8,7 @@
  * neither knows a dump.  The texts of the facts come from report_util.c,
  * shared with the JSON writer.
  */
+#include "cpu.h"
 #include "document.h"
 #include "report.h"
 #include "report_util.h"
@@ -80,6 +81,20 @@ static bool frame_is_own(struct builder *bd, const char *base)
 		}
 	}
 	return !module_is_system(base);
+}
+
+/* Thread IDX's own user and system time (issue 9): in a kernel core the
+ * leader's own is the process total minus the others' (cpu.h), not the
+ * "not recorded" of its raw entry. */
+static void thread_cpu(const struct cr_analysis *a, size_t idx,
+		       struct cr_cpu_time *user, struct cr_cpu_time *sys)
+{
+	uint64_t u, s;
+	*user = *sys = (struct cr_cpu_time){ 0 };
+	if (a->dump && cr_thread_cpu_time(a->dump, idx, &u, &s)) {
+		*user = (struct cr_cpu_time){ true, u };
+		*sys = (struct cr_cpu_time){ true, s };
+	}
 }
 
 /* The sentence of thread IDX's state, malloc'd (NULL: unknown, or out of
@@ -492,7 +507,7 @@ static void add_group(struct builder *bd, size_t g)
 			continue;
 		const struct cr_thread_analysis *ta = &a->threads[ti];
 		const struct cr_thread *th = ta->thread;
-		struct cr_cpu_time none = { 0 };
+		struct cr_cpu_time user, sys;
 		char b1[REPORT_NUM_LEN], b2[REPORT_NUM_LEN];
 		struct doc_inline *row = doc_row(d, tb, ta->crashed ? "crashed"
 								    : NULL);
@@ -511,10 +526,9 @@ static void add_group(struct builder *bd, size_t g)
 			 th && th->name ? th->name : "not recorded");
 		doc_span(d, &row[2], DOC_SPAN_TEXT, state ? state : "not recorded");
 		free(state);
-		doc_span(d, &row[3], DOC_SPAN_TEXT,
-			 report_fmt_cpu(b1, th ? th->user : none));
-		doc_span(d, &row[4], DOC_SPAN_TEXT,
-			 report_fmt_cpu(b2, th ? th->sys : none));
+		thread_cpu(a, ti, &user, &sys);
+		doc_span(d, &row[3], DOC_SPAN_TEXT, report_fmt_cpu(b1, user));
+		doc_span(d, &row[4], DOC_SPAN_TEXT, report_fmt_cpu(b2, sys));
 	}
 	if (first == SIZE_MAX)
 		return;

@@ -21,7 +21,8 @@ set(CR_CORPUS_PROGRAMS null_deref abort_assert stack_overflow fpe idle_threads
     pipe_block hostile_names deep_recursion many_stacks
     spin_series
     lock_situations
-    lock_crowd)
+    lock_crowd
+    spin)
 set(CR_CORPUS_BIN ${CMAKE_BINARY_DIR}/corpus)
 foreach(prog ${CR_CORPUS_PROGRAMS})
   add_executable(corpus_${prog} ${PROJECT_SOURCE_DIR}/corpus/${prog}.c)

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "test_asserts.h"
+#include "finding_asserts.h"
 
 #include "mach.h"
 #include "mdsynth.h"
@@ -264,17 +264,6 @@ static const struct cr_finding *crash_finding(void)
 		}
 	assert_non_null(found);
 	return found;
-}
-
-/* The evidence of finding F labelled LABEL, failing when absent. */
-static const struct cr_evidence *evidence(const struct cr_finding *f,
-					  const char *label)
-{
-	for (size_t i = 0; i < f->nevidence; i++)
-		if (!strcmp(f->evidence[i].label, label))
-			return &f->evidence[i];
-	fail_msg("finding %s: no evidence \"%s\"", f->title, label);
-	return NULL;
 }
 
 /* Run the passes again on the same fixture, from a fresh analysis. */
@@ -1228,12 +1217,8 @@ static void test_pipeline_minidump_finding(void **state)
 	uint64_t params[2] = { 1, 0x45 };	/* a write to 0x45 */
 	mds_exception(&m, 0x10, 0xc0000005, 0, pc, params, 2,
 		      mds_context_amd64(&m, pc, stack, 0));
-	size_t len;
-	const uint8_t *buf = mds_finish(&m, &len);
-	struct cr_dump *d = NULL;
-	assert_null(cr_dump_from_buffer(buf, len, "av.dmp", &d));
-	struct cr_analysis *a = NULL;
-	assert_null(cr_analyze(d, NULL, &a));
+	struct cr_dump *d;
+	struct cr_analysis *a = mds_analyze(&m, "av.dmp", &d);
 
 	const struct cr_finding *f = NULL;
 	for (size_t i = 0; i < a->findings.n; i++)

@@ -594,3 +594,50 @@ def case_main(cases, name, options=()):
     opts = ap.parse_args()
     wd = workdir(name + "-" + opts.case)
     main_wrapper(lambda: cases[opts.case](opts, wd))
+
+
+# ---------------------------------------------------------------- on demand
+
+def signal_core(prog, args, wd, signo=signal.SIGQUIT, argv0=None, timeout=60,
+                settle=0):
+    """Start PROG ARGS in WD with core dumps enabled, wait for "ready"
+    (and SETTLE seconds more), send SIGNO (default SIGQUIT, whose default action dumps core) and
+    return (core path, pid): a kernel core of a live process taken on
+    demand.  SIGNO's default action is restored in the child (a shell
+    that started the test in the background may have ignored SIGQUIT)."""
+    why = core_pattern_problem()
+    if why:
+        skip("kernel cores: " + why)
+
+    def child():
+        _raise_core_limit()()
+        signal.signal(signo, signal.SIG_DFL)
+
+    argv = [argv0 or prog] + list(args)
+    p = subprocess.Popen(argv, executable=prog, cwd=wd, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, preexec_fn=child)
+    try:
+        _wait_ready(p, prog, timeout)
+        time.sleep(settle)
+        p.send_signal(signo)
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failure("FAIL: %s did not die of signal %d within %ds" % (prog, signo, timeout))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    check(p.returncode == -signo, "%s exited with %d, expected to die of signal %d"
+          % (prog, p.returncode, signo))
+    core = _find_core(wd, p.pid)
+    if core is None:
+        skip("kernel core: %s died of signal %d but no core file appeared in %s"
+             % (os.path.basename(prog), signo, wd))
+    return core, p.pid
+
+
+def print_rates(name, found, planted, false_found, controls):
+    """Print a test's rates on one line: situations found / planted and
+    false findings / healthy controls."""
+    print("RATES %s: found %d/%d planted, false findings %d/%d controls"
+          % (name, found, planted, false_found, controls))
