@@ -214,9 +214,10 @@ def _wait_ready(p, prog, timeout=60):
         buf += chunk
 
 
-def gcore_dump(prog, args, wd, argv0=None):
-    """Start PROG, wait for "ready", write a core with gcore; return
-    (core path, pid).  The program is killed afterwards."""
+def gcore_dump(prog, args, wd, argv0=None, settle=False):
+    """Start PROG, wait for "ready" (and with SETTLE for every thread to
+    block), write a core with gcore; return (core path, pid).  The program
+    is killed afterwards."""
     gcore = shutil.which("gcore")
     if not gcore:
         skip("gcore not installed (Debian package gdb)")
@@ -225,6 +226,8 @@ def gcore_dump(prog, args, wd, argv0=None):
                          stderr=subprocess.DEVNULL)
     try:
         _wait_ready(p, prog)
+        if settle:
+            check(wait_tasks_blocked(p.pid), "%s: not every thread blocked" % prog)
         prefix = os.path.join(wd, "gcore")
         r = subprocess.run([gcore, "-o", prefix, str(p.pid)], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=180)
@@ -238,6 +241,54 @@ def gcore_dump(prog, args, wd, argv0=None):
     finally:
         p.kill()
         p.wait()
+
+
+def wait_tasks_blocked(pid, timeout=10):
+    """Wait until every thread of process PID is blocked in a system call
+    (/proc/PID/task/TID/syscall names a number, not "running"), twice in a
+    row 50 ms apart; False when they were not within TIMEOUT seconds."""
+    deadline = time.time() + timeout
+    settled = 0
+    while time.time() < deadline:
+        try:
+            states = []
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/syscall" % (pid, tid)) as f:
+                    states.append(f.read().split()[0])
+        except OSError:
+            return False
+        settled = settled + 1 if all(s.isdigit() for s in states) else 0
+        if settled >= 2:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def kernel_core_on_demand(prog, args, wd, sig=signal.SIGQUIT, argv0=None):
+    """Start PROG ARGS in WD with core dumps enabled, wait for "ready" and
+    for every thread to block, then send SIG (a signal whose default action
+    dumps core) as a hang detector would; return (core path, pid)."""
+    why = core_pattern_problem()
+    if why:
+        skip("kernel cores: " + why)
+    argv = [argv0 or prog] + list(args)
+    p = subprocess.Popen(argv, executable=prog, cwd=wd, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, preexec_fn=_raise_core_limit())
+    try:
+        _wait_ready(p, prog)
+        check(wait_tasks_blocked(p.pid), "%s: not every thread blocked" % prog)
+        p.send_signal(sig)
+        p.wait(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    check(p.returncode == -sig, "%s ended with %d, expected signal %d"
+          % (prog, p.returncode, sig))
+    core = _find_core(wd, p.pid)
+    if core is None:
+        skip("kernel core: no core file appeared in %s" % wd)
+    return core, p.pid
 
 
 def gdb_crash_core(prog, args, wd):
@@ -572,3 +623,13 @@ def case_main(cases, name, options=()):
     opts = ap.parse_args()
     wd = workdir(name + "-" + opts.case)
     main_wrapper(lambda: cases[opts.case](opts, wd))
+
+
+# ---------------------------------------------------------------- rates
+
+def print_rates(name, found, planted, false_found, controls):
+    """Print what a diagnosis test measured: situations found / planted and
+    false findings / healthy controls (a control with any error or warning
+    finding counts once)."""
+    print("RATES %s: found %d/%d planted situations, false findings on %d/%d "
+          "healthy controls" % (name, found, planted, false_found, controls))
