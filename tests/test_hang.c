@@ -294,6 +294,37 @@ static void test_python_locks(void **state)
 	assert_non_null(strstr(w->title, "waits for a Python lock"));
 }
 
+/* Go's scheduler threads parked in futexsleep are idle (the Go runtime
+ * reports goroutine deadlocks itself); a JVM thread parked by
+ * LockSupport.park is named as such and counts. */
+static void test_go_idle_jvm_park(void **state)
+{
+	(void)state;
+	static const char *const go[] = { "runtime.futex", "runtime.futexsleep",
+					  "runtime.notesleep", NULL };
+	static const char *const jvm[] = { "__futex_abstimed_wait_common",
+					   "___pthread_cond_wait",
+					   "Parker::park", "Unsafe_Park", NULL };
+	add_thread(CR_STATE_LOCK, "futex", NULL, 0xc000010000ull, go);
+	run_hang();
+	assert_int_equal(loud_findings(), 0);
+	const struct cr_finding *w = finding("ownerless-wait", 0);
+	assert_non_null(w);
+	assert_non_null(strstr(w->title, "the Go scheduler"));
+	assert_non_null(strstr(w->title, "idle by design"));
+	teardown(NULL);
+	setup(NULL);
+	add_thread(CR_STATE_LOCK, "futex", NULL, 0xc000010000ull, go);
+	add_thread(CR_STATE_CONDVAR, "futex", "___pthread_cond_wait",
+		   0x7f0000001000ull, jvm);
+	run_hang();
+	const struct cr_finding *h = finding("probable-hang", 0);
+	assert_non_null(h);
+	assert_int_equal(h->thread, 1);
+	assert_string_equal(h->signature, "hang: JVM park");
+	assert_non_null(strstr(h->title, "a JVM park"));
+}
+
 /* Two mutexes held crosswise: the locks pass said deadlock; no hang. */
 static void test_deadlock_not_said_twice(void **state)
 {
@@ -335,6 +366,7 @@ int main(void)
 		T(test_received_signal_counts),
 		T(test_sleep_and_event_loop_quiet),
 		T(test_python_locks),
+		T(test_go_idle_jvm_park),
 		T(test_deadlock_not_said_twice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
