@@ -215,6 +215,32 @@ static void test_consumer_hang(void **state)
 	assert_int_equal(loud_findings(), 1);
 }
 
+/* The most common blocking stack is the wait seen from the program
+ * (down to the frame to blame), not the whole stack: three consumers
+ * called from different places are one blocking stack. */
+static void test_blocking_stack_grouped(void **state)
+{
+	(void)state;
+	static const char *const via_a[] = { "__futex_abstimed_wait_common",
+		"___pthread_cond_wait", "consume", "path_a", NULL };
+	static const char *const via_b[] = { "__futex_abstimed_wait_common",
+		"___pthread_cond_wait", "consume", "path_b", NULL };
+	static const char *const other[] = { "__futex_abstimed_wait_common",
+		"___pthread_cond_wait", "drain", "path_a", NULL };
+	add_main_joining();
+	add_thread(CR_STATE_CONDVAR, "futex", "___pthread_cond_wait",
+		   POOL_CV + 40, other);
+	size_t first = add_thread(CR_STATE_CONDVAR, "futex",
+				  "___pthread_cond_wait", QUEUE_CV + 40, via_a);
+	add_thread(CR_STATE_CONDVAR, "futex", "___pthread_cond_wait",
+		   QUEUE_CV + 40, via_b);
+	run_hang();
+	const struct cr_finding *h = finding("probable-hang", 0);
+	assert_non_null(h);
+	assert_int_equal(h->thread, (ssize_t)first);
+	assert_non_null(strstr(h->title, "called from consume (2 threads)"));
+}
+
 /* A thread running user code may yet signal: no hang. */
 static void test_running_thread_no_hang(void **state)
 {
@@ -362,6 +388,7 @@ int main(void)
 		T(test_idle_pool_is_quiet),
 		T(test_two_consumers_hang),
 		T(test_consumer_hang),
+		T(test_blocking_stack_grouped),
 		T(test_running_thread_no_hang),
 		T(test_received_signal_counts),
 		T(test_sleep_and_event_loop_quiet),

@@ -197,6 +197,8 @@ struct wait {
 	bool object_known;
 	uint64_t object;		/* the object (or its futex word) */
 	char *object_name;		/* "work_cv in pool", NULL none */
+	size_t blocking;		/* STUCK: the top frames that make its
+					 * blocking stack */
 };
 
 struct hang {
@@ -214,12 +216,14 @@ static bool same_frame(const struct cr_frame *x, const struct cr_frame *y)
 	return x->module == y->module && x->module_offset == y->module_offset;
 }
 
-/* Stacks compared by their function sequence (as threads are grouped). */
-static int stack_cmp(const struct cr_stack *x, const struct cr_stack *y)
+/* The top NX frames of X and NY of Y compared by their function
+ * sequence (as threads are grouped). */
+static int frames_cmp(const struct cr_stack *x, size_t nx,
+		      const struct cr_stack *y, size_t ny)
 {
-	if (x->nframes != y->nframes)
-		return x->nframes < y->nframes ? -1 : 1;
-	for (size_t i = 0; i < x->nframes; i++) {
+	if (nx != ny)
+		return nx < ny ? -1 : 1;
+	for (size_t i = 0; i < nx; i++) {
 		const struct cr_frame *f = &x->frames[i], *g = &y->frames[i];
 		if (same_frame(f, g))
 			continue;
@@ -230,6 +234,11 @@ static int stack_cmp(const struct cr_stack *x, const struct cr_stack *y)
 		return f->module_offset < g->module_offset ? -1 : 1;
 	}
 	return 0;
+}
+
+static int stack_cmp(const struct cr_stack *x, const struct cr_stack *y)
+{
+	return frames_cmp(x, x->nframes, y, y->nframes);
 }
 
 static const struct runtime_wait *runtime_wait_of(const struct cr_stack *s)
@@ -516,26 +525,38 @@ static bool graph_has_cycle(const struct cr_lock_graph *g)
 	return cycle;
 }
 
-static int stack_order(const void *x, const void *y, void *arg)
+/* Stuck threads by their blocking stack: the frames from the top down to
+ * the one to blame (the call that waits, seen from the program). */
+static int blocking_order(const void *x, const void *y, void *arg)
 {
-	const struct cr_analysis *a = arg;
+	const struct hang *h = arg;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	int c = stack_cmp(&a->threads[i].stack, &a->threads[j].stack);
+	int c = frames_cmp(&h->a->threads[i].stack, h->w[i].blocking,
+			   &h->a->threads[j].stack, h->w[j].blocking);
 	return c ? c : (i < j ? -1 : i > j);
 }
 
-/* The first of the most common stack among the threads in ORDER[0..n)
- * (sorted by stack here): the longest run, the earliest on ties. */
-static size_t most_common(const struct cr_analysis *a, size_t *order, size_t n,
+/* The first thread of the most common blocking stack among the threads in
+ * ORDER[0..n) (sorted here): the longest run, the earliest on ties. */
+static size_t most_common(struct hang *h, size_t *order, size_t n,
 			  size_t *count)
 {
 	size_t best = order[0];
 
-	qsort_r(order, n, sizeof(*order), stack_order, (void *)a);
+	for (size_t k = 0; k < n; k++) {
+		ssize_t c = cr_culprit_frame(&h->a->threads[order[k]].stack);
+		h->w[order[k]].blocking =
+			c >= 0 ? (size_t)c + 1
+			       : h->a->threads[order[k]].stack.nframes;
+	}
+	qsort_r(order, n, sizeof(*order), blocking_order, h);
 	*count = 0;
 	for (size_t s = 0, e; s < n; s = e) {
-		for (e = s + 1; e < n && !stack_cmp(&a->threads[order[s]].stack,
-						     &a->threads[order[e]].stack);
+		const struct cr_stack *first = &h->a->threads[order[s]].stack;
+		for (e = s + 1;
+		     e < n && !frames_cmp(first, h->w[order[s]].blocking,
+					  &h->a->threads[order[e]].stack,
+					  h->w[order[e]].blocking);
 		     e++)
 			;
 		if (e - s > *count || (e - s == *count && order[s] < best)) {
@@ -580,19 +601,21 @@ static bool hang_row(struct hang *h, struct cr_table *t, size_t i)
 }
 
 /*
- * The most common blocking stack as evidence: its functions, innermost
- * first, up to HANG_STACK_WORDS of them.  Function names only: a frame's
- * source path is the stack table's to show.
+ * The most common blocking stack as evidence: the functions of its top
+ * NSHOW frames (at most HANG_STACK_WORDS), innermost first.  Function
+ * names only: a frame's source path is the stack table's to show.
  */
 #define HANG_STACK_WORDS 8
 static bool stack_text(struct cr_finding *f, const struct cr_stack *s,
-		       size_t count)
+		       size_t nshow, size_t count)
 {
 	char buf[512];
 	size_t len = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < s->nframes && i < HANG_STACK_WORDS; i++) {
+	if (nshow > HANG_STACK_WORDS)
+		nshow = HANG_STACK_WORDS;
+	for (size_t i = 0; i < s->nframes && i < nshow; i++) {
 		const char *fn = s->frames[i].function;
 		int n = snprintf(buf + len, sizeof buf - len, "%s%s",
 				 i ? " <- " : "", fn ? fn : "?");
@@ -601,7 +624,7 @@ static bool stack_text(struct cr_finding *f, const struct cr_stack *s,
 		len += (size_t)n;
 	}
 	return cr_finding_text(f, "most common blocking stack", "%s%s (%zu thread%s)",
-			       buf, s->nframes > HANG_STACK_WORDS ? " <- ..." : "",
+			       buf, s->nframes > nshow ? " <- ..." : "",
 			       count, count == 1 ? "" : "s");
 }
 
@@ -626,7 +649,7 @@ static struct cr_error *report_hang(struct hang *h)
 	for (size_t i = 0; i < a->nthreads; i++)
 		if (h->w[i].verdict == STUCK)
 			stuck[nstuck++] = i;
-	size_t count, lead = most_common(a, stuck, nstuck, &count);
+	size_t count, lead = most_common(h, stuck, nstuck, &count);
 	const struct cr_stack *s = &a->threads[lead].stack;
 	const struct wait *lw = &h->w[lead];
 	ssize_t caller = cr_culprit_frame(s);
@@ -654,7 +677,7 @@ static struct cr_error *report_hang(struct hang *h)
 				  called ? " in " : "", called ? in : ""))
 		goto out;
 	if (!cr_finding_thread(f, "blocked thread", lead) ||
-	    !stack_text(f, s, count))
+	    !stack_text(f, s, lw->blocking, count))
 		goto out;
 	static const char *const headers[] = { "thread", "waits for", "object",
 					       "in" };
@@ -672,6 +695,10 @@ static struct cr_error *report_hang(struct hang *h)
 			rows++;
 		}
 	}
+	if (a->nthreads > rows &&
+	    !cr_finding_number(f, "blocked threads not listed",
+			       (int64_t)(a->nthreads - rows), "threads"))
+		goto out;
 	err = NULL;
 out:
 	free(stuck);
