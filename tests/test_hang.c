@@ -275,6 +275,27 @@ static void test_received_signal_counts(void **state)
 	assert_null(finding("probable-hang", 0));
 }
 
+/* A wait with a timeout wakes by itself: a periodic worker, no hang. */
+static void test_timed_wait_no_hang(void **state)
+{
+	(void)state;
+	add_main_joining();
+	size_t c = add_consumer(QUEUE_CV + 40);
+	fx.ta[c].st.args[0] = (struct cr_syscall_arg){ "timeout", CR_ARG_TIMEOUT,
+							0x7ffc00001000ull };
+	fx.ta[c].st.nargs = 1;
+	run_hang();
+	assert_null(finding("probable-hang", 0));
+	const struct cr_finding *w = finding("ownerless-wait", 0);
+	assert_non_null(w);
+	assert_non_null(strstr(w->title, "with a timeout"));
+	fx.ta[c].st.args[0].value = 0;	/* NULL: no timeout */
+	cr_findings_free(&fx.a.findings);
+	memset(&fx.a.findings, 0, sizeof(fx.a.findings));
+	run_hang();
+	assert_non_null(finding("probable-hang", 0));
+}
+
 /* Sleepers, an event loop and a server in accept(): at rest. */
 static void test_sleep_and_event_loop_quiet(void **state)
 {
@@ -391,6 +412,7 @@ int main(void)
 		T(test_blocking_stack_grouped),
 		T(test_running_thread_no_hang),
 		T(test_received_signal_counts),
+		T(test_timed_wait_no_hang),
 		T(test_sleep_and_event_loop_quiet),
 		T(test_python_locks),
 		T(test_go_idle_jvm_park),

@@ -10,7 +10,8 @@
  * idle by design.  Idle waits are the normal state of a healthy process at
  * rest (an idle thread pool, an event loop in epoll_wait, a sleeping
  * thread) and must never raise a warning; the rules that say which waits
- * are idle are the tables below.
+ * are idle are the tables below.  A wait with a timeout (the futex call's
+ * decoded timeout argument) wakes by itself: a periodic worker, not a hang.
  *
  * Language runtimes wait in their own functions, which are named as such
  * (the table `runtime_waits`): Python's GIL and its threading.Lock (a
@@ -199,6 +200,7 @@ struct wait {
 	char *object_name;		/* "work_cv in pool", NULL none */
 	size_t blocking;		/* STUCK: the top frames that make its
 					 * blocking stack */
+	bool timed;			/* the wait has a timeout */
 };
 
 struct hang {
@@ -320,6 +322,23 @@ static bool owned_wait(const struct hang *h, size_t thread)
 	return lw && cr_lock_kind_has_owner(h->graph->locks[lw->lock].kind);
 }
 
+/* Whether the system call ST waits in has a timeout (its decoded
+ * "timeout" argument: a timespec pointer that is not NULL, or a number of
+ * milliseconds that is not negative). */
+static bool timed(const struct cr_thread_state *st)
+{
+	for (unsigned i = 0; i < st->nargs; i++) {
+		const struct cr_syscall_arg *arg = &st->args[i];
+		if (strcmp(arg->name, "timeout"))
+			continue;
+		if (arg->kind == CR_ARG_TIMEOUT)
+			return arg->value != 0;
+		if (arg->kind == CR_ARG_TIMEOUT_MS)
+			return (int64_t)arg->value >= 0;
+	}
+	return false;
+}
+
 /* The first pass over the threads: each one's verdict and wait object. */
 static void classify(struct hang *h, size_t i)
 {
@@ -342,6 +361,11 @@ static void classify(struct hang *h, size_t i)
 		w->verdict = w->runtime->verdict;
 		w->why = w->runtime->what;
 		w->what = w->runtime->what;
+	} else if (timed(st)) {
+		/* It wakes by itself: a periodic worker, not a hang.  (A
+		 * runtime's timed wait is a polling loop: the GIL's.) */
+		w->verdict = BLOCKED;
+		w->timed = true;
 	}
 	if (st->kind == CR_STATE_LOCK && !w->runtime &&
 	    (owned_wait(h, i) || !st->wait_object_what ||
@@ -433,10 +457,12 @@ static struct cr_error *wait_finding(struct hang *h, const size_t *order,
 {
 	const struct wait *w = &h->w[order[s]];
 	char who[64], obj[64] = "";
-	bool idle = true;
+	bool idle = true, timed_all = true;
 
-	for (size_t k = s; k < e; k++)
+	for (size_t k = s; k < e; k++) {
 		idle = idle && h->w[order[k]].verdict == IDLE;
+		timed_all = timed_all && h->w[order[k]].timed;
+	}
 	if (e - s == 1)
 		thread_words(h->a, order[s], who, sizeof who);
 	else
@@ -449,7 +475,8 @@ static struct cr_error *wait_finding(struct hang *h, const size_t *order,
 		w->runtime ? "for" : "on", w->what, obj,
 		w->object_name ? " (" : "", w->object_name ? w->object_name : "",
 		w->object_name ? ")" : "",
-		idle ? ", idle by design" : ", which records no owner");
+		idle ? ", idle by design"
+		     : timed_all ? ", with a timeout" : ", which records no owner");
 	if (!f)
 		return NULL;
 	f->thread = (ssize_t)order[s];
