@@ -162,17 +162,17 @@ static const struct state_rule {
 static const struct pool_function {
 	const char *function;
 	const char *module;
-	const char *pool;
+	const char *why;	/* the words a finding shows */
 } pool_functions[] = {
-	{ "boost::asio::detail::scheduler::do_run_one", NULL, "Boost.Asio" },
-	{ "boost::asio::detail::task_io_service::do_run_one", NULL, "Boost.Asio" },
-	{ "QThreadPoolThread::run", NULL, "Qt" },
-	{ "g_async_queue_pop_intern_unlocked", NULL, "GLib" },
-	{ "worker", "libuv.so", "libuv" },
-	{ "gomp_thread_start", "libgomp.so", "OpenMP" },
-	{ "CompileQueue::get", NULL, "the JVM's compiler" },
-	{ "WatcherThread::sleep", NULL, "the JVM's watcher" },
-	{ "ServiceThread::service_thread_entry", NULL, "the JVM's service" },
+	{ "boost::asio::detail::scheduler::do_run_one", NULL, "an idle Boost.Asio worker" },
+	{ "boost::asio::detail::task_io_service::do_run_one", NULL, "an idle Boost.Asio worker" },
+	{ "QThreadPoolThread::run", NULL, "an idle Qt pool worker" },
+	{ "g_async_queue_pop_intern_unlocked", NULL, "an idle GLib pool worker" },
+	{ "worker", "libuv.so", "an idle libuv pool worker" },
+	{ "gomp_thread_start", "libgomp.so", "an idle OpenMP worker" },
+	{ "CompileQueue::get", NULL, "an idle JVM compiler thread" },
+	{ "WatcherThread::sleep", NULL, "the JVM's watcher thread" },
+	{ "ServiceThread::service_thread_entry", NULL, "the JVM's service thread" },
 };
 
 /* What an ownerless wait's object is, by the thread's state, and its size
@@ -268,7 +268,7 @@ static const char *pool_of(const struct cr_stack *s)
 			    (!p->module || (f->module &&
 					    !strncmp(f->module, p->module,
 						     strlen(p->module)))))
-				return p->pool;
+				return p->why;
 		}
 	}
 	return NULL;
