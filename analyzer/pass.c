@@ -135,10 +135,11 @@ static void fact_names(unsigned facts, char *buf, size_t size)
 		"stacks", "crash", "thread states", "thread groups",
 		"faulting instruction", "summary", "signature",
 		"security rating", "wait-for graph", "CPU times",
+		"waits and hang",
 	};
 	/* One name per bit of enum cr_pass_fact. */
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
-		       __builtin_ctz(CR_FACT_CPU) + 1,
+		       __builtin_ctz(CR_FACT_HANG) + 1,
 		       "a name for every enum cr_pass_fact bit");
 	size_t len = 0;
 	buf[0] = '\0';

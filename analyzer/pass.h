@@ -33,6 +33,8 @@ enum cr_pass_fact {
 					 * kept as "locks", and its findings */
 	CR_FACT_CPU = 1u << 9,		/* the CPU facts (passes/cpu.h), kept
 					 * as "cpu", and their findings */
+	CR_FACT_HANG = 1u << 10,	/* the ownerless waits and the
+					 * probable hang (passes/hang.c) */
 };
 
 struct cr_pass_ctx;

@@ -19,6 +19,10 @@
 	X("locks", run_locks,						\
 	  "the wait-for graph: who waits for which lock, who owns it",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_LOCKS)		\
+	X("hang", run_hang,						\
+	  "waits nobody owns (condition variables, semaphores, runtime "	\
+	  "locks), idle waits, the probable hang",			\
+	  CR_FACT_STATES | CR_FACT_LOCKS, CR_FACT_HANG)				\
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\

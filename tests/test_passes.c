@@ -758,8 +758,10 @@ static void test_no_event(void **state)
 	assert_contains(fx.a.summary,
 			"It had 2 threads: 1 waiting on a lock, 1 waiting on a condition variable.");
 	assert_string_equal(fx.a.crash.signature, "no-crash");
-	/* No crash, no crash finding: "no crash" is said in the summary only. */
-	assert_int_equal(fx.a.findings.n, 0);
+	/* No crash, no crash finding: "no crash" is said in the summary only.
+	 * (The hang pass reports the two waits; tests/test_hang.c.) */
+	for (size_t i = 0; i < fx.a.findings.n; i++)
+		assert_string_not_equal(fx.a.findings.items[i].pass, "crash");
 	assert_contains(fx.a.summary, "crashy (pid 4242): the dump was taken on demand (no crash).");
 }
 

@@ -214,15 +214,18 @@ def _wait_ready(p, prog, timeout=60):
         buf += chunk
 
 
-def gcore_dump(prog, args, wd, argv0=None):
-    """Start PROG, wait for "ready", write a core with gcore; return
-    (core path, pid).  The program is killed afterwards."""
+def gcore_dump(prog, args, wd, argv0=None, settle=False):
+    """Start PROG, wait for "ready" (and with SETTLE for every thread to
+    block), write a core with gcore; return (core path, pid).  The program
+    is killed afterwards."""
     gcore_program()
     argv = [argv0 or prog] + list(args)
     p = subprocess.Popen(argv, executable=prog, cwd=wd, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL)
     try:
         _wait_ready(p, prog)
+        if settle:
+            check(wait_tasks_blocked(p.pid), "%s: not every thread blocked" % prog)
         return gcore_pid(p.pid, os.path.join(wd, "gcore")), p.pid
     finally:
         p.kill()
@@ -249,6 +252,34 @@ def gcore_pid(pid, prefix):
             skip("gcore cannot attach (ptrace not permitted): " + out.strip()[-300:])
         raise Failure("FAIL: gcore failed (%d):\n%s" % (r.returncode, out[-2000:]))
     return core
+
+
+def wait_tasks_blocked(pid, timeout=10):
+    """Wait until every thread of process PID is blocked in a system call
+    (/proc/PID/task/TID/syscall names a number, not "running"), twice in a
+    row 50 ms apart; False when they were not within TIMEOUT seconds."""
+    deadline = time.time() + timeout
+    settled = 0
+    while time.time() < deadline:
+        try:
+            states = []
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/syscall" % (pid, tid)) as f:
+                    states.append(f.read().split()[0])
+        except OSError:
+            return False
+        settled = settled + 1 if all(s.isdigit() for s in states) else 0
+        if settled >= 2:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def kernel_core_on_demand(prog, args, wd, sig=signal.SIGQUIT, argv0=None):
+    """Start PROG ARGS in WD with core dumps enabled, wait for "ready" and
+    for every thread to block, then send SIG (a signal whose default action
+    dumps core) as a hang detector would; return (core path, pid)."""
+    return signal_core(prog, args, wd, signo=sig, argv0=argv0, blocked=True)
 
 
 def gdb_crash_core(prog, args, wd):
@@ -570,17 +601,6 @@ def check_main_module(rep, exe_name):
     check(m.get("mismatch") is False, "main module %s: mismatch is not false" % exe_name, m)
 
 
-def print_rates(name, found, planted, false_found, runs):
-    """Print a test's detection rates in one greppable line: the planted
-    situations it found (FOUND of PLANTED) and the findings it made that
-    nothing planted (FALSE_FOUND over RUNS analyses, healthy controls
-    included).  Returns the line."""
-    line = ("RATES %s: situations found / planted %d/%d, false findings / runs %d/%d"
-            % (name, found, planted, false_found, runs))
-    print(line)
-    return line
-
-
 def case_main(cases, name, options=()):
     """The main() of a test script of CASES ({name: fn(opts, wd)}): parse
     CASE --coroner PATH and OPTIONS ((flag, argparse kwargs) pairs), run
@@ -599,9 +619,10 @@ def case_main(cases, name, options=()):
 # ---------------------------------------------------------------- on demand
 
 def signal_core(prog, args, wd, signo=signal.SIGQUIT, argv0=None, timeout=60,
-                settle=0):
+                settle=0, blocked=False):
     """Start PROG ARGS in WD with core dumps enabled, wait for "ready"
-    (and SETTLE seconds more), send SIGNO (default SIGQUIT, whose default action dumps core) and
+    (and SETTLE seconds more; with BLOCKED until every thread is blocked
+    in a system call), send SIGNO (default SIGQUIT, whose default action dumps core) and
     return (core path, pid): a kernel core of a live process taken on
     demand.  SIGNO's default action is restored in the child (a shell
     that started the test in the background may have ignored SIGQUIT)."""
@@ -619,6 +640,8 @@ def signal_core(prog, args, wd, signo=signal.SIGQUIT, argv0=None, timeout=60,
     try:
         _wait_ready(p, prog, timeout)
         time.sleep(settle)
+        if blocked:
+            check(wait_tasks_blocked(p.pid), "%s: not every thread blocked" % prog)
         p.send_signal(signo)
         p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -637,7 +660,10 @@ def signal_core(prog, args, wd, signo=signal.SIGQUIT, argv0=None, timeout=60,
 
 
 def print_rates(name, found, planted, false_found, controls):
-    """Print a test's rates on one line: situations found / planted and
-    false findings / healthy controls."""
-    print("RATES %s: found %d/%d planted, false findings %d/%d controls"
-          % (name, found, planted, false_found, controls))
+    """Print what a diagnosis test measured: situations found / planted and
+    false findings / healthy controls (a control with any error or warning
+    finding counts once)."""
+    line = ("RATES %s: found %d/%d planted situations, false findings on %d/%d "
+            "healthy controls" % (name, found, planted, false_found, controls))
+    print(line)
+    return line

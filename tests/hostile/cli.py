@@ -301,21 +301,7 @@ def case_killed_kernel(opts, wd):
     for sig, name in ((signal.SIGSEGV, "SIGSEGV"), (signal.SIGQUIT, "SIGQUIT")):
         d = os.path.join(wd, name)
         os.makedirs(d)
-        p = subprocess.Popen([prog, "2", "wait"], cwd=d, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, preexec_fn=L._raise_core_limit())
-        try:
-            L._wait_ready(p, prog)
-            os.kill(p.pid, sig)
-            p.wait(timeout=60)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        check(p.returncode == -sig, "idle_threads ended with %d, expected -%d"
-              % (p.returncode, sig))
-        core = L._find_core(d, p.pid)
-        if core is None:
-            L.skip("no core file appeared in %s (a container runtime may drop cores)" % d)
+        core, pid = L.kernel_core_on_demand(prog, ["2", "wait"], d, sig)
         check_killed(opts, d, core, name, os.getpid())
 
 

@@ -213,25 +213,7 @@ def hang_core(prog, args, wd):
     """A kernel core of PROG ARGS, a program that hangs: started, waited
     for until it prints "ready", then ended with SIGQUIT (core dumped), as
     a user ends a hung program from the terminal with Ctrl-\\."""
-    why = L.core_pattern_problem()
-    if why:
-        L.skip("kernel cores: " + why)
-    p = subprocess.Popen([prog] + list(args), cwd=wd, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, preexec_fn=L._raise_core_limit())
-    try:
-        L._wait_ready(p, prog)
-        p.send_signal(signal.SIGQUIT)
-        p.wait(timeout=60)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    L.check(p.returncode == -signal.SIGQUIT, "%s did not die of SIGQUIT (%s)"
-            % (prog, p.returncode))
-    core = L._find_core(wd, p.pid)
-    if core is None:
-        L.skip("kernel core: no core file appeared in %s" % wd)
-    return core
+    return L.kernel_core_on_demand(prog, args, wd)[0]
 
 
 def hang_report(opts):
