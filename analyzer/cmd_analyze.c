@@ -224,10 +224,12 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 	while (name && strcmp(outdir, "-") != 0 &&
 	       name_hits_file(outdir, name, formats, ids))
 		name = report_name_claim(names, path);
+	/* One report document for the Markdown and HTML reports. */
+	struct report_set *rs = report_set_new(a);
 	for (size_t i = 0; i < 3; i++) {
 		if (!(formats & order[i]))
 			continue;
-		char *out = !name ? NULL : strcmp(outdir, "-") == 0 ? strdup("-") :
+		char *out = !rs || !name ? NULL : strcmp(outdir, "-") == 0 ? strdup("-") :
 			cr_strdup_printf("%s/%s.coroner.%s", outdir, name,
 					 report_extension(order[i]));
 		if (!out) {
@@ -240,7 +242,7 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 		char *html = NULL;
 		if ((formats & CR_REPORT_HTML) && strcmp(outdir, "-") != 0)
 			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
-		err = report_write_file_with(a, order[i], out, &mo);
+		err = report_set_write_file(rs, order[i], out, &mo);
 		free(html);
 		if (err) {
 			status = fail(prog, err, NULL);
@@ -251,6 +253,7 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 			cr_term_printf(stdout, "%s", out);
 		free(out);
 	}
+	report_set_free(rs);
 	cr_analysis_free(a);
 	cr_dump_free(d);
 	return status;

@@ -43,7 +43,7 @@
 
 struct html {
 	xmlDocPtr doc;
-	struct doc *d;
+	const struct doc *d;
 	bool oom;
 };
 
@@ -401,21 +401,26 @@ static void quiet_xml_error(void *ctx, const char *fmt, ...)
 
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
 {
-	struct html h = { .d = doc_build(a) };
-	if (!h.d)
+	struct doc *d = doc_build(a);
+	if (!d)
 		return &cr_enomem;
+	struct cr_error *err = report_html_write_doc(d, f);
+	doc_free(d);
+	return err;
+}
+
+struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)
+{
+	struct html h = { .d = d };
 	xmlSetGenericErrorFunc(NULL, quiet_xml_error);
 	h.doc = htmlNewDocNoDtD(NULL, NULL);
-	if (!h.doc) {
-		doc_free(h.d);
+	if (!h.doc)
 		return &cr_enomem;
-	}
 	/* <!DOCTYPE html> */
 	if (!xmlCreateIntSubset(h.doc, BAD_CAST "html", NULL, NULL))
 		h.oom = true;
 	if (!h.oom)
 		html_build(&h);
-	doc_free(h.d);
 	if (h.oom) {
 		xmlFreeDoc(h.doc);
 		return &cr_enomem;
