@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1552,6 +1553,25 @@ static void test_report_set(void **state)
 	fixture_free(x);
 }
 
+/* report_fmt_hex writes what snprintf's "0x%0*" PRIx64 writes. */
+static void test_fmt_hex(void **state)
+{
+	(void)state;
+	static const uint64_t values[] = {
+		0, 1, 0xf, 0x10, 0x401000, 0xdeadbeef, 0x100000000,
+		0x00007ffc50001045, 0x8000000000000000, UINT64_MAX,
+	};
+	static const int widths[] = { 0, 1, 8, 16 };
+	for (size_t i = 0; i < ARRAY_LEN(values); i++)
+		for (size_t k = 0; k < ARRAY_LEN(widths); k++) {
+			char got[REPORT_NUM_LEN], want[REPORT_NUM_LEN];
+			snprintf(want, sizeof(want), "0x%0*" PRIx64, widths[k],
+				 values[i]);
+			assert_string_equal(report_fmt_hex(got, values[i],
+							   widths[k]), want);
+		}
+}
+
 /* The terminal sanitizer: controls shown escaped, printable UTF-8 kept. */
 static void test_term_safe(void **state)
 {
@@ -1722,6 +1742,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_folds),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_report_set),
+		cmocka_unit_test(test_fmt_hex),
 		cmocka_unit_test(test_term_safe),
 		cmocka_unit_test(test_report_names),
 	};
