@@ -234,10 +234,12 @@ static int write_reports(const char *prog, const char *path,
 	while (name && strcmp(outdir, "-") != 0 &&
 	       name_hits_file(outdir, name, formats, ids))
 		name = report_name_claim(names, path);
+	/* One report document for the Markdown and HTML reports. */
+	struct report_set *rs = report_set_new(a);
 	for (size_t i = 0; i < 3; i++) {
 		if (!(formats & order[i]))
 			continue;
-		char *out = !name ? NULL : strcmp(outdir, "-") == 0 ? strdup("-") :
+		char *out = !rs || !name ? NULL : strcmp(outdir, "-") == 0 ? strdup("-") :
 			cr_strdup_printf("%s/%s.coroner.%s", outdir, name,
 					 report_extension(order[i]));
 		if (!out) {
@@ -250,7 +252,7 @@ static int write_reports(const char *prog, const char *path,
 		char *html = NULL;
 		if ((formats & CR_REPORT_HTML) && strcmp(outdir, "-") != 0)
 			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
-		struct cr_error *err = report_write_file_with(a, order[i], out, &mo);
+		struct cr_error *err = report_set_write_file(rs, order[i], out, &mo);
 		free(html);
 		if (err) {
 			status = fail(prog, err, NULL);
@@ -261,6 +263,7 @@ static int write_reports(const char *prog, const char *path,
 			cr_term_printf(stdout, "%s", out);
 		free(out);
 	}
+	report_set_free(rs);
 	return status;
 }
 

@@ -28,8 +28,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "analysis.h"
+#include "report.h"
 #include "report_util.h"
 
 enum doc_span_kind {
@@ -226,6 +228,16 @@ void doc_stack_frame(struct doc *d, struct doc_block *b,
 
 /* The section with id ID, NULL none. */
 const struct doc_section *doc_find(const struct doc *d, const char *id);
+
+/* --- rendering ------------------------------------------------------------- */
+
+/* The Markdown (md.c; O NULL: the defaults) and HTML (html.c) reports of a
+ * built document, which they only read: one document serves both
+ * (output.c's struct report_set). */
+struct cr_error *report_md_write_doc(const struct doc *d,
+				     const struct report_md_options *o,
+				     FILE *f);
+struct cr_error *report_html_write_doc(const struct doc *d, FILE *f);
 
 /* --- what renderers share --------------------------------------------------- */
 

@@ -23,6 +23,9 @@
  */
 #include "html_style.h"
 
+/* The selector of the cells of column N of a stack table. */
+#define STACK_COL(n) "table.stack tr:not(.fold)>td:nth-child(" #n ")"
+
 const char report_html_css[] =
 	":root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#57606a;"
 	"--line:#d0d7de;--head:#f6f8fa;--bad:#b42318;--ok:#1a7f37;--warn:#9a6700;"
@@ -48,18 +51,25 @@ const char report_html_css[] =
 	"text-align:left;vertical-align:top}\n"
 	"th{background:var(--head);font-weight:600;white-space:nowrap}\n"
 	/* Never broken: one token each. */
-	"code,.mono,.addr,.num,.trust,.module,td.cpu{white-space:nowrap}\n"
+	"code,.mono,.addr,.num,td.cpu{white-space:nowrap}\n"
+	/* The stack's cells have no class (html.c: thousands of rows); its
+	 * columns are #, address, function, module, source, trust, and a
+	 * fold row is one cell.  Number, address, module and trust are never
+	 * broken. */
+	STACK_COL(1) "," STACK_COL(2) "," STACK_COL(4) "," STACK_COL(6)
+	"{white-space:nowrap}\n"
 	/* Broken anywhere, but never narrower than a readable column. */
-	".path,.src{overflow-wrap:anywhere;min-width:12rem}\n"
+	".path," STACK_COL(5) "{overflow-wrap:anywhere;min-width:12rem}\n"
 	/* A range breaks only between its two halves, after the dash. */
 	"td.range{white-space:normal}td.range span{display:inline-block;"
 	"white-space:nowrap}\n"
 	"table.modules .path{min-width:8rem}\n"
-	"td.fn{overflow-wrap:normal;word-break:normal;min-width:10rem}\n"
+	STACK_COL(3) "{overflow-wrap:normal;word-break:normal;"
+	"min-width:10rem}\n"
 	"table.stack td,.mono,code{font-family:ui-monospace,SFMono-Regular,"
 	"Menlo,Consolas,\"Liberation Mono\",monospace;font-size:.85rem}\n"
 	"td.num,td.cpu{text-align:right}\n"
-	"table.stack td.num{color:var(--muted)}\n"
+	STACK_COL(1) "{text-align:right;color:var(--muted)}\n"
 	"tr.inlined td{color:var(--muted)}\n"
 	"tr.fold td{font-style:italic;background:var(--fold)}\n"
 	".tag{font-size:.75rem;border:1px solid var(--line);border-radius:3px;"
@@ -87,7 +97,8 @@ const char report_html_css[] =
 	"padding-left:.8rem}\n"
 	"p.label{font-weight:600;margin:.6rem 0 .2rem}\n"
 	"p.legend{color:var(--muted);font-size:.85rem}\n"
-	"tr.own td.fn{font-weight:600}span.own-mark{color:var(--bad)}\n"
+	"table.stack tr.own>td:nth-child(3){font-weight:600}"
+	"span.own-mark{color:var(--bad)}\n"
 	"tr.marked td{font-weight:600;background:var(--fold)}\n"
 	"li.error{color:var(--bad)}\n"
 	"@media print{:root{--fg:#000;--bg:#fff;--muted:#444;--line:#999;"

@@ -67,9 +67,8 @@ static json_t *jstr(const char *s)
 
 static json_t *jhex(uint64_t v)
 {
-	char buf[24];
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_string(buf);
+	char buf[REPORT_NUM_LEN];
+	return json_string_nocheck(report_fmt_hex(buf, v, 0));
 }
 
 /* An id where -1 (any negative) means not recorded. */
@@ -673,17 +672,19 @@ static json_t *json_report(const struct cr_analysis *a)
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 
 /* Write V as jansson writes a value nested at depth 2 (every line after
- * the first indented by 4 more spaces; strings hold no raw newline). */
+ * the first indented by 4 more spaces; strings hold no raw newline), a
+ * line at a time rather than a character at a time. */
 static bool write_nested(json_t *v, FILE *f)
 {
 	char *text = json_dumps(v, JSON_FLAGS);
 	if (!text)
 		return false;
-	for (const char *p = text; *p; p++) {
-		fputc(*p, f);
-		if (*p == '\n')
-			fputs("    ", f);
+	const char *p = text;
+	for (const char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		fwrite(p, 1, (size_t)(nl - p) + 1, f);
+		fputs("    ", f);
 	}
+	fputs(p, f);
 	free(text);
 	return true;
 }

@@ -608,15 +608,26 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 				      const struct report_md_options *o,
 				      FILE *f)
 {
+	struct doc *d = doc_build(a);
+	if (!d)
+		return &cr_enomem;
+	struct cr_error *err = report_md_write_doc(d, o, f);
+	doc_free(d);
+	return err;
+}
+
+struct cr_error *report_md_write_doc(const struct doc *d,
+				     const struct report_md_options *o,
+				     FILE *f)
+{
 	struct md_parts parts = { 0 };
 	struct cr_buf b = { 0 };
-	struct doc *d = doc_build(a);
 	struct md m = { .d = d };
-	if (!d || !md_slugs(&m))
+	if (!md_slugs(&m))
 		b.oom = true;
 	else
 		md_doc(&m, &parts);
-	for (size_t i = 0; d && m.slugs && i < d->n; i++)
+	for (size_t i = 0; m.slugs && i < d->n; i++)
 		free(m.slugs[i]);
 	free(m.slugs);
 	free(m.title_slug);
@@ -624,7 +635,6 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 		b.oom = true;
 	md_parts_join(&parts, o, &b);
 	md_parts_free(&parts);
-	doc_free(d);
 	const char *s = cr_buf_str(&b);
 	if (!s) {
 		cr_buf_free(&b);

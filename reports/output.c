@@ -6,8 +6,11 @@
  * fsync'ed, and only then renamed over PATH.  A reader of PATH therefore
  * sees the old file or the complete new one, never half a report; on any
  * failure the temporary file is removed and PATH is left as it was.
+ * The reports of one analysis share a struct report_set, which builds the
+ * document of the Markdown and HTML writers once.
  */
 #include "report.h"
+#include "document.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,17 +39,48 @@ static const char *io_error_text(void)
 	return errno ? strerror(errno) : "write error";
 }
 
-static struct cr_error *write_to(const struct cr_analysis *a,
+struct report_set {
+	const struct cr_analysis *a;
+	struct doc *doc;	/* NULL until a writer needs it */
+};
+
+struct report_set *report_set_new(const struct cr_analysis *a)
+{
+	struct report_set *rs = calloc(1, sizeof(*rs));
+	if (rs)
+		rs->a = a;
+	return rs;
+}
+
+void report_set_free(struct report_set *rs)
+{
+	if (rs)
+		doc_free(rs->doc);
+	free(rs);
+}
+
+/* The set's document, built on first use; NULL when out of memory. */
+static const struct doc *set_doc(struct report_set *rs)
+{
+	if (!rs->doc)
+		rs->doc = doc_build(rs->a);
+	return rs->doc;
+}
+
+static struct cr_error *write_to(struct report_set *rs,
 				 enum cr_report_format fmt,
 				 const struct report_md_options *md, FILE *f)
 {
+	const struct doc *d;
 	switch (fmt) {
 	case CR_REPORT_MD:
-		return md ? report_md_write_with(a, md, f) : report_md_write(a, f);
+		d = set_doc(rs);
+		return d ? report_md_write_doc(d, md, f) : &cr_enomem;
 	case CR_REPORT_HTML:
-		return report_html_write(a, f);
+		d = set_doc(rs);
+		return d ? report_html_write_doc(d, f) : &cr_enomem;
 	case CR_REPORT_JSON:
-		return report_json_write(a, f);
+		return report_json_write(rs->a, f);
 	}
 	return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
 			    (int)fmt);
@@ -91,13 +125,26 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 					const char *path,
 					const struct report_md_options *md)
 {
+	struct report_set *rs = report_set_new(a);
+	if (!rs)
+		return &cr_enomem;
+	struct cr_error *err = report_set_write_file(rs, fmt, path, md);
+	report_set_free(rs);
+	return err;
+}
+
+struct cr_error *report_set_write_file(struct report_set *rs,
+				       enum cr_report_format fmt,
+				       const char *path,
+				       const struct report_md_options *md)
+{
 	struct cr_error *err;
 
 	if (!report_extension(fmt))
 		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
 				    (int)fmt);
 	if (strcmp(path, "-") == 0) {
-		err = write_to(a, fmt, md, stdout);
+		err = write_to(rs, fmt, md, stdout);
 		if (err)
 			return cr_error_wrap(err, "standard output");
 		errno = 0;
@@ -125,7 +172,7 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 	}
 
 	errno = 0;
-	err = write_to(a, fmt, md, f);
+	err = write_to(rs, fmt, md, f);
 	if (err) {
 		err = cr_error_wrap(err, "%s", path);
 		fclose(f);

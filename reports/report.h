@@ -109,4 +109,21 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 					const char *path,
 					const struct report_md_options *md);
 
+/*
+ * The reports of one analysis written one after the other, as the command
+ * line writes md, html and json: the report document that the Markdown and
+ * HTML writers render (reports/document.h) is built once, by the first
+ * writer that needs it, and kept until report_set_free().  (Building it is
+ * as much work as rendering the Markdown of a 200-thread dump.)  The set
+ * borrows A.  report_set_new() returns NULL when out of memory;
+ * report_set_write_file() writes as report_write_file_with().
+ */
+struct report_set;
+struct report_set *report_set_new(const struct cr_analysis *a);
+struct cr_error *report_set_write_file(struct report_set *rs,
+				       enum cr_report_format fmt,
+				       const char *path,
+				       const struct report_md_options *md);
+void report_set_free(struct report_set *rs);
+
 #endif

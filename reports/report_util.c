@@ -103,11 +103,31 @@ const char *report_fmt_cpu(char *buf, struct cr_cpu_time t)
 	return buf;
 }
 
+static const char hex_digits[] = "0123456789abcdef";
+
+const char *report_fmt_hex(char *buf, uint64_t v, int width)
+{
+	char rev[16];
+	int n = 0;
+	do {
+		rev[n++] = hex_digits[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n < width && n < (int)sizeof(rev))
+		rev[n++] = '0';
+	char *p = buf;
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = rev[--n];
+	*p = '\0';
+	return buf;
+}
+
 const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v)
 {
 	int width = d && d->process.pointer_size == 4 && v <= UINT32_MAX ? 8 : 16;
-	snprintf(buf, REPORT_NUM_LEN, "0x%0*" PRIx64, width, v);
-	return buf;
+	return report_fmt_hex(buf, v, width);
 }
 
 char *report_build_id_hex(const struct cr_module *m)
@@ -117,8 +137,11 @@ char *report_build_id_hex(const struct cr_module *m)
 	char *s = malloc(m->build_id_len * 2 + 1);
 	if (!s)
 		return NULL;
-	for (size_t i = 0; i < m->build_id_len; i++)
-		snprintf(s + 2 * i, 3, "%02x", m->build_id[i]);
+	for (size_t i = 0; i < m->build_id_len; i++) {
+		s[2 * i] = hex_digits[m->build_id[i] >> 4];
+		s[2 * i + 1] = hex_digits[m->build_id[i] & 15];
+	}
+	s[2 * m->build_id_len] = '\0';
 	return s;
 }
 
@@ -488,6 +511,20 @@ bool report_rows_next(struct report_rows *it, struct report_row *row)
 	return true;
 }
 
+/* "NAME+OFF" malloc'd (a frame's place: vasprintf costs ten times
+ * more); NULL when out of memory. */
+static char *concat_plus(const char *name, const char *off)
+{
+	size_t n = strlen(name), m = strlen(off);
+	char *s = malloc(n + m + 2);
+	if (!s)
+		return NULL;
+	memcpy(s, name, n);
+	s[n] = '+';
+	memcpy(s + n + 1, off, m + 1);
+	return s;
+}
+
 bool report_frame_text(const struct cr_analysis *a, size_t index,
 		       const struct cr_frame *fr, struct report_frame_text *t)
 {
@@ -499,14 +536,15 @@ bool report_frame_text(const struct cr_analysis *a, size_t index,
 		t->trust = "unknown";
 	t->inlined = fr->trust == CR_TRUST_INLINE;
 
+	char off[REPORT_NUM_LEN];
 	if (fr->function && fr->function_offset_known)
-		t->where = cr_strdup_printf("%s+0x%" PRIx64, fr->function,
-					    fr->function_offset);
+		t->where = concat_plus(fr->function,
+				       report_fmt_hex(off, fr->function_offset, 0));
 	else if (fr->function)
 		t->where = strdup(fr->function);
 	else if (fr->module)
-		t->where = cr_strdup_printf("%s+0x%" PRIx64, fr->module,
-					    fr->module_offset);
+		t->where = concat_plus(fr->module,
+				       report_fmt_hex(off, fr->module_offset, 0));
 	else
 		t->where = strdup(t->pc);
 	t->module = strdup(fr->module ? fr->module : "");

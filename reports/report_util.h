@@ -47,6 +47,10 @@ char *report_clean(const char *s, unsigned flags);
 const char *report_fmt_time(char *buf, int64_t t);
 /* "1.250000 s", or "not recorded" when !known. */
 const char *report_fmt_cpu(char *buf, struct cr_cpu_time t);
+/* "0x" and V in lower-case hex of at least WIDTH (at most 16) digits, as
+ * snprintf's "0x%0*" PRIx64 writes it at a tenth of the cost: reports
+ * print an address or offset per frame, tens of thousands of them. */
+const char *report_fmt_hex(char *buf, uint64_t v, int width);
 /* "0x0000000000401000" padded to the dump's pointer size. */
 const char *report_fmt_addr(char *buf, const struct cr_dump *d, uint64_t v);
 

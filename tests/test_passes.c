@@ -27,6 +27,7 @@
 #include "mdsynth.h"
 #include "pass.h"
 #include "passes.h"
+#include "util.h"
 
 /* Address-space layout of the fixture. */
 #define EXE_BASE 0x400000ull
@@ -490,6 +491,34 @@ static void test_tables(void **state)
 	assert_true(cr_function_is("std::terminate()", "std::terminate"));
 	assert_false(cr_function_is("raise_error", "raise"));
 	assert_false(cr_function_is(NULL, "raise"));
+
+	/* The edges of the rule, and a prepared key answers the same. */
+	static const struct {
+		const char *function, *name;
+		bool is;
+	} cases[] = {
+		{ "__libc_raise.part.0", "raise", true },
+		{ "__GI_raise", "__GI_raise", true },
+		{ "raise", "rais", false },
+		{ "rais", "raise", false },
+		{ "raise", "", false },
+		{ "(anon)", "", true },
+		{ "__GI_", "", true },
+		{ "a.b.c", "a.b", true },
+		{ "a.b", "a.b.c", false },
+		{ "std::terminate()", "std::terminate()", true },
+		{ "pthread_cond_wait@@GLIBC_2.3.2", "pthread_cond_wait", false },
+		{ "__pthread_cond_wait", "pthread_cond_wait", false },
+		{ "raise", NULL, false },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct cr_function_key key;
+		cr_function_key(&key, cases[i].function);
+		if (cr_function_is(cases[i].function, cases[i].name) != cases[i].is ||
+		    cr_function_key_is(&key, cases[i].name) != cases[i].is)
+			fail_msg("%s is %s: not %d", cases[i].function,
+				 cases[i].name ? cases[i].name : "NULL", cases[i].is);
+	}
 }
 
 /* --- crash classification ------------------------------------------------ */

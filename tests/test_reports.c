@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1517,6 +1518,80 @@ static void test_write_file(void **state)
 	assert_string_equal(report_extension(CR_REPORT_JSON), "json");
 }
 
+/* A file's whole text (NUL-terminated). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	assert_non_null(m);
+	int c;
+	while ((c = getc(f)) != EOF)
+		putc(c, m);
+	fclose(f);
+	assert_int_equal(fclose(m), 0);
+	return buf;
+}
+
+/* A report set (one document for md and html) writes each report as the
+ * writers alone do, whatever order and however often it is asked. */
+static void test_report_set(void **state)
+{
+	(void)state;
+	struct fixture *x = fixture_new();
+	static const struct {
+		enum cr_report_format fmt;
+		struct cr_error *(*write)(const struct cr_analysis *, FILE *);
+	} fmts[] = {
+		{ CR_REPORT_HTML, report_html_write },
+		{ CR_REPORT_MD, report_md_write },
+		{ CR_REPORT_JSON, report_json_write },
+		{ CR_REPORT_MD, report_md_write },
+		{ CR_REPORT_HTML, report_html_write },
+	};
+	char *dir = make_tmpdir();
+	struct report_set *rs = report_set_new(&x->a);
+	assert_non_null(rs);
+	for (size_t i = 0; i < ARRAY_LEN(fmts); i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/r%zu.%s", dir, i,
+			 report_extension(fmts[i].fmt));
+		assert_null(report_set_write_file(rs, fmts[i].fmt, path, NULL));
+		char *got = slurp(path);
+		char *want = render(fmts[i].write, &x->a, NULL);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		assert_int_equal(unlink(path), 0);
+	}
+	report_set_free(rs);
+	report_set_free(NULL);
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+	fixture_free(x);
+}
+
+/* report_fmt_hex writes what snprintf's "0x%0*" PRIx64 writes. */
+static void test_fmt_hex(void **state)
+{
+	(void)state;
+	static const uint64_t values[] = {
+		0, 1, 0xf, 0x10, 0x401000, 0xdeadbeef, 0x100000000,
+		0x00007ffc50001045, 0x8000000000000000, UINT64_MAX,
+	};
+	static const int widths[] = { 0, 1, 8, 16 };
+	for (size_t i = 0; i < ARRAY_LEN(values); i++)
+		for (size_t k = 0; k < ARRAY_LEN(widths); k++) {
+			char got[REPORT_NUM_LEN], want[REPORT_NUM_LEN];
+			snprintf(want, sizeof(want), "0x%0*" PRIx64, widths[k],
+				 values[i]);
+			assert_string_equal(report_fmt_hex(got, values[i],
+							   widths[k]), want);
+		}
+}
+
 /* The terminal sanitizer: controls shown escaped, printable UTF-8 kept. */
 static void test_term_safe(void **state)
 {
@@ -1686,6 +1761,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_html_markdown_import),
 		cmocka_unit_test(test_bad_folds),
 		cmocka_unit_test(test_write_file),
+		cmocka_unit_test(test_report_set),
+		cmocka_unit_test(test_fmt_hex),
 		cmocka_unit_test(test_term_safe),
 		cmocka_unit_test(test_report_names),
 	};

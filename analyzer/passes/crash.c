@@ -403,22 +403,41 @@ static const char *const alias_prefixes[] = { "__GI_", "__libc_" };
 
 bool cr_function_is(const char *function, const char *name)
 {
-	if (!function || !name)
-		return false;
-	for (size_t pass = 0; pass < 2; pass++) {
-		const char *f = function;
-		if (pass == 1) {
-			size_t i;
-			for (i = 0; i < ARRAY_LEN(alias_prefixes); i++) {
-				size_t n = strlen(alias_prefixes[i]);
-				if (!strncmp(f, alias_prefixes[i], n)) {
-					f += n;
-					break;
-				}
-			}
-			if (i == ARRAY_LEN(alias_prefixes))
-				return false;
+	struct cr_function_key k;
+	cr_function_key(&k, function);
+	return cr_function_key_is(&k, name);
+}
+
+void cr_function_key(struct cr_function_key *k, const char *function)
+{
+	k->n = 0;
+	if (!function)
+		return;
+	k->form[k->n++] = function;
+	for (size_t i = 0; i < ARRAY_LEN(alias_prefixes); i++) {
+		size_t n = strlen(alias_prefixes[i]);
+		if (!strncmp(function, alias_prefixes[i], n)) {
+			k->form[k->n++] = function + n;
+			break;
 		}
+	}
+	for (unsigned i = 0; i < k->n; i++)
+		k->len[i] = strcspn(k->form[i], ".(");
+}
+
+bool cr_function_key_is(const struct cr_function_key *k, const char *name)
+{
+	if (!name)
+		return false;
+	for (unsigned i = 0; i < k->n; i++) {
+		const char *f = k->form[i];
+		if ((k->len[i] && f[0] != name[0]) ||
+		    strncmp(f, name, k->len[i]) != 0)
+			continue;
+		if (name[k->len[i]] == '\0')
+			return true;
+		/* NAME goes on past the form's base name: only a NAME with
+		 * a '.' or '(' of its own can still match, by the rule. */
 		size_t n = strlen(name);
 		if (!strncmp(f, name, n) &&
 		    (f[n] == 0 || f[n] == '.' || f[n] == '('))

@@ -132,6 +132,22 @@ const char *cr_syscall_name(enum cr_arch arch, int64_t nr);
  */
 bool cr_function_is(const char *function, const char *name);
 
+/*
+ * FUNCTION prepared for cr_function_is() tests against every name of a
+ * table (state.c tests each top frame against 170 names): its forms
+ * without and with the alias prefix, and the length of each up to a clone
+ * suffix or parameter list.  cr_function_key_is(K, NAME) ==
+ * cr_function_is(FUNCTION, NAME), most names rejected on their first
+ * character.  K borrows FUNCTION.
+ */
+struct cr_function_key {
+	const char *form[2];
+	size_t len[2];
+	unsigned n;		/* forms; 0 for a NULL FUNCTION */
+};
+void cr_function_key(struct cr_function_key *k, const char *function);
+bool cr_function_key_is(const struct cr_function_key *k, const char *name);
+
 /* Windows exception codes (ntstatus.c). */
 /* Name and meaning of an exception code / NTSTATUS ("EXCEPTION_STACK_OVERFLOW",
  * "stack overflow"); both NULL when unknown. */

@@ -370,8 +370,10 @@ static ssize_t function_state(const struct cr_stack *s, const char **fn)
 		const char *f = s->frames[i].function;
 		if (!f)
 			continue;
+		struct cr_function_key key;
+		cr_function_key(&key, f);
 		for (size_t j = 0; j < ARRAY_LEN(function_states); j++) {
-			if (!cr_function_is(f, function_states[j].function))
+			if (!cr_function_key_is(&key, function_states[j].function))
 				continue;
 			if (best < 0 ||
 			    function_states[j].rank > function_states[best].rank) {
@@ -393,12 +395,14 @@ static const char *lock_object(const struct cr_stack *s)
 						     : CR_STATE_SCAN_FRAMES;
 	const char *object = NULL;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		struct cr_function_key key;
+		cr_function_key(&key, s->frames[i].function);
 		for (size_t j = 0; j < ARRAY_LEN(function_states); j++)
 			if (function_states[j].object &&
-			    cr_function_is(s->frames[i].function,
-					   function_states[j].function))
+			    cr_function_key_is(&key, function_states[j].function))
 				object = function_states[j].object;
+	}
 	return object;
 }
 

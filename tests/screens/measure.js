@@ -18,12 +18,17 @@
  */
 (function () {
 	"use strict";
+	/* The cells of column N of a stack table, which have no class; its
+	 * columns are #, address, function, module, source, trust (html.c). */
+	function stackCol(n) {
+		return "table.stack tr:not(.fold)>td:nth-child(" + n + ")";
+	}
 	var res = { viewport: window.innerWidth, closed: [], nowrap: { checked: 0, bad: [] },
 		    words: { checked: 0, bad: [] }, overflow: [], tables: [] };
 
 	document.querySelectorAll("details").forEach(function (d) {
 		if (!d.open) {
-			d.querySelectorAll("td.fn").forEach(function (td) {
+			d.querySelectorAll(stackCol(3)).forEach(function (td) {
 				res.closed.push(td.textContent.trim());
 			});
 			d.open = true;
@@ -62,7 +67,8 @@
 		return r;
 	}
 
-	var nowrapSel = "td.addr, td.num, td.trust, td.module, td.cpu, td.mono, th, .tag, code";
+	var nowrapSel = ["td.addr", "td.num", "td.cpu", "td.mono", stackCol(1), stackCol(2),
+			 stackCol(4), stackCol(6), "th", ".tag", "code"].join(", ");
 	document.querySelectorAll(nowrapSel).forEach(function (el) {
 		textNodes(el).forEach(function (t) {
 			res.nowrap.checked++;
@@ -72,7 +78,7 @@
 		});
 	});
 
-	var skip = "style, script, .path, .src, #cr-layout";
+	var skip = "style, script, .path, " + stackCol(5) + ", #cr-layout";
 	textNodes(document.body).forEach(function (t) {
 		if (t.parentElement.closest(skip))
 			return;

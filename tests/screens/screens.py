@@ -307,16 +307,20 @@ def case_style(opts):
         return [d.get(prop) for m, s, d in rules
                 if s == selector and m == media and prop in d]
 
-    for sel in (".addr", ".num", ".trust", ".mono", "code", "th"):
+    # The stack's cells have no class: the rules name its columns by
+    # position (checked against its header row below).
+    def col(n):
+        return "table.stack tr:not(.fold)>td:nth-child(%d)" % n
+    for sel in (".addr", ".num", ".mono", "code", "th", col(1), col(2), col(4), col(6)):
         L.check("nowrap" in decl(sel, "white-space"),
                 "no white-space: nowrap for %s" % sel, rules)
-    for sel in (".path", ".src"):
+    for sel in (".path", col(5)):
         L.check("anywhere" in decl(sel, "overflow-wrap"),
                 "no overflow-wrap: anywhere for %s" % sel)
     # The defect: one rule breaking every cell anywhere.
     anywhere = {s for s, d in screen if d.get("overflow-wrap") == "anywhere"
                 or d.get("word-break") in ("break-all", "break-word")}
-    L.check(anywhere <= {".path", ".src", "h1", ".summary", "summary", "p.finding-title"},
+    L.check(anywhere <= {".path", col(5), "h1", ".summary", "summary", "p.finding-title"},
             "overflow-wrap: anywhere on more than paths and titles: %s" % sorted(anywhere))
     L.check("auto" in decl(".table-wrap", "overflow-x"), "tables do not scroll in .table-wrap")
     crash, ok = decl(".summary.crash", "border-left-color"), decl(".summary.no-crash", "border-left-color")
@@ -331,8 +335,12 @@ def case_style(opts):
 
     # The writer sets the classes the rules style.
     L.check('<p class="summary crash">' in page, "a crash's summary is not .summary.crash")
-    for cls in ("addr", "num", "trust", "src", "fn", "module"):
-        L.check(re.search(r'<td class="%s"' % cls, page), "no stack cell of class %s" % cls)
+    stacks = re.findall(r'<table class="stack">\s*<tr>(.*?)</tr>', page, re.S)
+    L.check(stacks, "no stack table")
+    for heads in stacks:
+        L.check(re.findall(r"<th>([^<]*)</th>", heads) ==
+                ["#", "Address", "Function", "Module", "Source", "Trust"],
+                "the stack's columns are not those its rules style by position", heads)
     tables = len(re.findall(r"<table", page))
     wrapped = len(re.findall(r'<div class="table-wrap">\s*<table', page))
     L.check(tables == wrapped, "%d of %d tables in a .table-wrap" % (wrapped, tables))
