@@ -568,6 +568,7 @@ static json_t *json_findings(struct jctx *j)
 		set(j, o, "detail", jstr(f->detail));
 		set(j, o, "thread", f->thread >= 0 ? json_integer(f->thread)
 						   : json_null());
+		set(j, o, "signature", jstr(f->signature));
 		for (size_t e = 0; e < f->nevidence; e++)
 			push(j, ev, json_evidence(j, &f->evidence[e]));
 		set(j, o, "evidence", ev);

@@ -371,6 +371,21 @@ static size_t recursion_depth(const struct cr_stack *s)
 	return best;
 }
 
+/*
+ * SIGQUIT sent from outside is how a dump of a live process is asked for
+ * (`kill -QUIT`, a hang detector; the JVM and Go print their threads on
+ * it): the dump is taken on demand, and the process did nothing wrong by
+ * receiving it.  What the dump shows is for the other passes to say, so
+ * its "killed" finding is information.  Every other crash, and every other
+ * sent signal (a watchdog's SIGABRT is a verdict), is an error.
+ */
+static enum cr_severity crash_severity(const struct cr_crash *c)
+{
+	if (c->sent && c->signal_name && strcmp(c->signal_name, "SIGQUIT") == 0)
+		return CR_SEVERITY_INFO;
+	return CR_SEVERITY_ERROR;
+}
+
 struct cr_error *cr_crash_finding(struct cr_pass_ctx *ctx,
 				  enum cr_finding_id id)
 {
@@ -389,7 +404,7 @@ struct cr_error *cr_crash_finding(struct cr_pass_ctx *ctx,
 		free(title);
 		return &cr_enomem;
 	}
-	struct cr_finding *fd = cr_pass_finding(ctx, id, CR_SEVERITY_ERROR,
+	struct cr_finding *fd = cr_pass_finding(ctx, id, crash_severity(c),
 						"%s", title);
 	free(title);
 	if (!fd)
