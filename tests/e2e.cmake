@@ -17,7 +17,7 @@ set(CR_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with jsonschema for the en
 # noinline in the sources keeps the functions the tests name.
 find_package(Threads REQUIRED)
 set(CR_CORPUS_PROGRAMS null_deref abort_assert stack_overflow fpe idle_threads
-    pipe_block hostile_names deep_recursion many_stacks)
+    pipe_block hostile_names deep_recursion many_stacks lock_situations)
 set(CR_CORPUS_BIN ${CMAKE_BINARY_DIR}/corpus)
 foreach(prog ${CR_CORPUS_PROGRAMS})
   add_executable(corpus_${prog} ${PROJECT_SOURCE_DIR}/corpus/${prog}.c)

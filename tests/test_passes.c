@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "test_asserts.h"
+
 #include "mach.h"
 #include "mdsynth.h"
 #include "pass.h"
@@ -249,14 +251,6 @@ static void run_passes(void)
 			      fx.a.summary, fx.a.crash.signature,
 			      fx.a.crash.address_text ? fx.a.crash.address_text : "-");
 }
-
-#define assert_contains(hay, needle)                                            \
-	do {                                                                    \
-		const char *h_ = (hay);                                         \
-		if (!h_ || !strstr(h_, (needle)))                               \
-			fail_msg("\"%s\" does not contain \"%s\"",              \
-				 h_ ? h_ : "(null)", (needle));                 \
-	} while (0)
 
 /* The one finding the crash pass added (the instruction and exploitability
  * passes may add their own after it). */

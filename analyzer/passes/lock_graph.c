@@ -42,16 +42,31 @@ bool cr_lock_kind_has_owner(enum cr_lock_kind k)
 	}
 }
 
+static int cmp_tid(const void *x, const void *y)
+{
+	const struct cr_lock_tid *p = x, *q = y;
+	if (p->tid != q->tid)
+		return p->tid < q->tid ? -1 : 1;
+	return p->thread < q->thread ? -1 : p->thread > q->thread;
+}
+
 bool cr_lock_graph_init(struct cr_lock_graph *g, const struct cr_analysis *a)
 {
 	*g = (struct cr_lock_graph){ .nthreads = a->nthreads };
 	if (a->nthreads == 0)
 		return true;
 	g->wait_of = malloc(a->nthreads * sizeof(*g->wait_of));
-	if (!g->wait_of)
+	g->by_tid = malloc(a->nthreads * sizeof(*g->by_tid));
+	if (!g->wait_of || !g->by_tid) {
+		cr_lock_graph_free(g);
 		return false;
-	for (size_t i = 0; i < a->nthreads; i++)
+	}
+	for (size_t i = 0; i < a->nthreads; i++) {
 		g->wait_of[i] = -1;
+		g->by_tid[i] = (struct cr_lock_tid){
+			a->threads[i].thread ? a->threads[i].thread->tid : -1, i };
+	}
+	qsort(g->by_tid, a->nthreads, sizeof(*g->by_tid), cmp_tid);
 	return true;
 }
 
@@ -63,6 +78,7 @@ void cr_lock_graph_free(struct cr_lock_graph *g)
 	free(g->waits);
 	free(g->wait_of);
 	free(g->index);
+	free(g->by_tid);
 	*g = (struct cr_lock_graph){ 0 };
 }
 
@@ -141,11 +157,18 @@ void cr_lock_graph_owner(struct cr_lock_graph *g, const struct cr_analysis *a,
 	lk->owner_known = true;
 	lk->owner_tid = tid;
 	lk->owner = CR_LOCK_NO_THREAD;
-	for (size_t i = 0; tid != 0 && i < a->nthreads; i++)
-		if (a->threads[i].thread->tid == tid) {
-			lk->owner = (ssize_t)i;
-			break;
-		}
+	(void)a;
+	/* The first thread of that tid: the lowest index among equals. */
+	size_t lo = 0, hi = tid > 0 ? g->nthreads : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->by_tid[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < g->nthreads && tid > 0 && g->by_tid[lo].tid == tid)
+		lk->owner = (ssize_t)g->by_tid[lo].thread;
 }
 
 bool cr_lock_graph_wait(struct cr_lock_graph *g, size_t thread, size_t l,

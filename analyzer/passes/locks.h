@@ -105,6 +105,13 @@ struct cr_lock_graph {
 	size_t nthreads;
 	ssize_t *index;		/* hash of (addr, is_handle) -> lock */
 	size_t nslots;
+	/* The threads by tid (then by index), for the owner lookups: a
+	 * binary search each, so that a dump of 100,000 threads each owning
+	 * a lock is not 10^10 comparisons. */
+	struct cr_lock_tid {
+		int64_t tid;
+		size_t thread;
+	} *by_tid;
 };
 
 #define CR_LOCK_GRAPH_MAX_LOCKS 1000000
@@ -147,6 +154,16 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 				struct cr_lock_graph *g);
 struct cr_error *cr_locks_windows(struct cr_pass_ctx *ctx,
 				  struct cr_lock_graph *g);
+
+/*
+ * The analysis (locks.c), which knows no lock implementation: deadlocks
+ * (cycles thread -> lock -> owner), convoys and chains (threads queued
+ * behind one owner that waits for nothing in the graph), owners not in the
+ * dump, rwlocks whose readers keep writers out; findings added through
+ * CTX.  An error only when out of memory.
+ */
+struct cr_error *cr_locks_analyze(struct cr_pass_ctx *ctx,
+				  const struct cr_lock_graph *g);
 
 /* The graph the locks pass kept, NULL when it did not run. */
 static inline const struct cr_lock_graph *

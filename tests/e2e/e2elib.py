@@ -559,6 +559,17 @@ def check_main_module(rep, exe_name):
     check(m.get("mismatch") is False, "main module %s: mismatch is not false" % exe_name, m)
 
 
+def print_rates(name, found, planted, false_found, runs):
+    """Print a test's detection rates in one greppable line: the planted
+    situations it found (FOUND of PLANTED) and the findings it made that
+    nothing planted (FALSE_FOUND over RUNS analyses, healthy controls
+    included).  Returns the line."""
+    line = ("RATES %s: situations found / planted %d/%d, false findings / runs %d/%d"
+            % (name, found, planted, false_found, runs))
+    print(line)
+    return line
+
+
 def case_main(cases, name, options=()):
     """The main() of a test script of CASES ({name: fn(opts, wd)}): parse
     CASE --coroner PATH and OPTIONS ((flag, argparse kwargs) pairs), run

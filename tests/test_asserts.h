@@ -1,0 +1,19 @@
+/*
+ * test_asserts.h - cmocka assertions the unit tests share (include after
+ * <cmocka.h>).
+ */
+#ifndef CR_TEST_ASSERTS_H
+#define CR_TEST_ASSERTS_H
+
+#include <string.h>
+
+/* Fail unless string HAY (NULL fails) contains NEEDLE. */
+#define assert_contains(hay, needle)                                            \
+	do {                                                                    \
+		const char *h_ = (hay);                                         \
+		if (!h_ || !strstr(h_, (needle)))                               \
+			fail_msg("\"%s\" does not contain \"%s\"",              \
+				 h_ ? h_ : "(null)", (needle));                 \
+	} while (0)
+
+#endif
