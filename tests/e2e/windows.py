@@ -436,15 +436,20 @@ def check_deadlock_finding(rep, want):
     text = json.dumps(rep.get("findings"), indent=1)[:6000]
     L.check(len(dl) == 1, "%d deadlock findings, expected 1" % len(dl), text)
     blob = json.dumps(dl[0])
-    for name in ("abba_1", "abba_2"):
-        L.check(str(want[name]) in blob, "the deadlock does not name thread %d (%s)"
-                % (want[name], name), blob)
-    for name in ("cs_a", "cs_b"):
-        L.check(("%#x" % want[name]) in blob.lower(),
-                "the deadlock does not name %s %#x" % (name, want[name]), blob)
-    L.check(str(want["event_waiter"]) not in blob
-            and str(want["srw_waiter"]) not in blob,
-            "the deadlock names a thread outside the cycle", blob)
+    tids = {rep["threads"][e["thread"]]["tid"] for e in dl[0]["evidence"]
+            if e.get("thread") is not None}
+    L.check(tids == {want["abba_1"], want["abba_2"]},
+            "the deadlock's threads are %s, not abba_1 %d and abba_2 %d"
+            % (sorted(tids), want["abba_1"], want["abba_2"]), blob)
+    addrs = {int(e["address"], 16) for e in dl[0]["evidence"] if e["kind"] == "address"}
+    L.check(addrs == {want["cs_a"], want["cs_b"]},
+            "the deadlock's locks are %s, not cs_a %#x and cs_b %#x"
+            % (sorted(hex(a) for a in addrs), want["cs_a"], want["cs_b"]), blob)
+    for name, held in (("abba_1", "cs_a"), ("abba_2", "cs_b")):
+        L.check("thread %d" % want[name] in dl[0]["title"]
+                and "%#x" % want[held] in dl[0]["title"],
+                "the deadlock's title does not name thread %d and %s"
+                % (want[name], held), dl[0]["title"])
 
 
 def case_locks(opts):
