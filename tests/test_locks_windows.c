@@ -23,7 +23,7 @@
 #include "pass.h"
 
 #define NTDLL 0x180000000ull
-#define APP 0x140000000ull
+#define APP 0x40000000ull	/* below 4 GiB: the x86 test shares it */
 #define DATA (APP + 0x10000)	/* app.exe's .data, in the dump */
 #define STACKS 0x1000000ull
 #define STACK_SIZE 0x1000u
@@ -425,6 +425,74 @@ static void test_handle_waits(void **state)
 	assert_null(lock_of(g, 2));
 }
 
+/* Store a 32-bit word anywhere in the fixture's memory. */
+static void put32_any(uint64_t addr, uint32_t v)
+{
+	uint8_t *p = addr >= STACKS && addr < STACKS + sizeof(fx.stacks)
+		? fx.stacks + (addr - STACKS) : fx.data + (addr - DATA);
+	for (unsigned i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * A 32-bit process: RTL_CRITICAL_SECTION of 0x18 bytes (OwningThread at
+ * 0xc), its debug information's back-pointer at 4 and list at 8, the PEB
+ * at TEB + 0x30 and the loader lock at PEB + 0xa0; the argument above the
+ * return address into the caller belongs to the wait.  The critical
+ * section is waited for in NtWaitForSingleObject, as Windows 7 does: the
+ * lock, not the handle, is what the thread waits for.
+ */
+static void test_x86_layout(void **state)
+{
+	(void)state;
+	fx.d.process.arch = CR_ARCH_X86;
+	fx.d.process.pointer_size = 4;
+	/* 32-bit addresses: DATA and STACKS are below 4 GiB. */
+	const uint32_t cs = (uint32_t)(DATA + CS_A), dbg = (uint32_t)(DATA + DBG_A);
+	put32_any(cs, dbg);
+	put32_any(cs + 4, 0);		/* LockCount */
+	put32_any(cs + 8, 1);		/* RecursionCount */
+	put32_any(cs + 12, 104);	/* OwningThread: thread 1 */
+	put32_any(dbg + 4, cs);
+	put32_any(dbg + 8, dbg + 8);	/* a list of its own */
+	const uint32_t loader = (uint32_t)(DATA + LOADER), ldbg = (uint32_t)(DATA + DBG_LOADER);
+	put32_any(loader, ldbg);
+	put32_any(loader + 8, 1);
+	put32_any(loader + 12, 108);
+	put32_any(ldbg + 4, loader);
+	put32_any(ldbg + 8, ldbg + 8);
+	for (size_t t = 0; t < NTHREADS; t++) {
+		fx.threads[t].teb = DATA + TEB + 0x100 * t;
+		put32_any(fx.threads[t].teb + 0x30, (uint32_t)(DATA + PEB));
+	}
+	put32_any(DATA + PEB + 0xa0, loader);
+	/* Thread 0 waits in RtlEnterCriticalSection: return into it at sp,
+	 * into the caller at sp + 0x20, the argument right above. */
+	const uint32_t sp = (uint32_t)sp_of(0);
+	static const char *const fns[] = { "NtWaitForSingleObject",
+					   "RtlEnterCriticalSection", "worker" };
+	const uint32_t pcs[] = { 0x77000100, 0x77000200, 0x401000 };
+	for (size_t i = 0; i < 3; i++) {
+		fx.frames[0][i] = (struct cr_frame){ .pc = pcs[i], .function = fns[i] };
+		if (i)
+			put32_any(sp + 0x20 * (i - 1), pcs[i]);
+	}
+	put32_any(sp + 0x24, cs);
+	fx.ta[0].stack.frames = fx.frames[0];
+	fx.ta[0].stack.nframes = 3;
+	cr_regs_set(&fx.threads[0].regs, 8, pcs[0]);	/* eip */
+	cr_regs_set(&fx.threads[0].regs, 4, sp);	/* esp */
+	const struct cr_lock_graph *g = run_locks();
+	const struct cr_lock *l = lock_of(g, 0);
+	assert_non_null(l);
+	assert_int_equal(l->addr, cs);
+	assert_int_equal(l->owner, 1);
+	const struct cr_lock *ll = lock_at(g, loader, false);
+	assert_non_null(ll);
+	assert_string_equal(ll->what, "loader lock");
+	assert_int_equal(ll->owner, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srw_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_x86_layout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

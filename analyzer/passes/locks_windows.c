@@ -451,8 +451,9 @@ static ssize_t add_handle(struct win_ctx *w, uint64_t value)
 /* --- waits ------------------------------------------------------------ */
 
 /*
- * The wait of thread I: the first wait function among its top frames and
- * the outermost frame of the same kind of wait above it (its `how`).
+ * The wait of thread I: the first wait function among its top frames (a
+ * lock's before a handle's) and the outermost frame of the same kind of
+ * wait above it (its `how`).
  */
 static bool wait_of_thread(struct win_ctx *w, size_t i)
 {
@@ -461,17 +462,22 @@ static bool wait_of_thread(struct win_ctx *w, size_t i)
 	size_t depth = st->nframes < WIN_WAIT_DEPTH ? st->nframes : WIN_WAIT_DEPTH;
 	const struct wait_fn *fn = NULL, *outer = NULL;
 	size_t k = 0, first = 0;
-	for (size_t f = 0; f < depth; f++) {
-		const struct wait_fn *wf = wait_fn_of(&st->frames[f]);
-		if (!wf || (fn && family(wf->via) != family(fn->via)))
-			continue;
-		if (!fn) {
-			fn = wf;
-			first = f;
+	/* A lock's wait is a handle wait underneath (Windows 7 waits for a
+	 * critical section in NtWaitForSingleObject on its LockSemaphore):
+	 * the lock is what the thread waits for. */
+	for (int pass = 0; pass < 2 && !fn; pass++)
+		for (size_t f = 0; f < depth; f++) {
+			const struct wait_fn *wf = wait_fn_of(&st->frames[f]);
+			if (!wf || (pass == 0 && family(wf->via) == VIA_HANDLE) ||
+			    (fn && family(wf->via) != family(fn->via)))
+				continue;
+			if (!fn) {
+				fn = wf;
+				first = f;
+			}
+			outer = wf;
+			k = f;
 		}
-		outer = wf;
-		k = f;
-	}
 	/* A handle is read from the registers of the system call itself. */
 	if (!fn || (family(fn->via) == VIA_HANDLE && first != 0))
 		return true;
