@@ -274,7 +274,8 @@ static void test_critical_section_deadlock(void **state)
  * Windows 8's critical sections without debug information (DebugInfo -1)
  * are believed only when held by a thread of the dump; a struct whose
  * debug information does not point back is not a critical section, so
- * the wait has no lock and a problem says so.
+ * the wait has no lock and a problem says so.  A crashed thread waits for
+ * nothing.
  */
 static void test_no_debug_info_and_garbage(void **state)
 {
@@ -288,12 +289,17 @@ static void test_no_debug_info_and_garbage(void **state)
 	put64(sp_of(0) + 0x48, DATA + CS_A);
 	put64(sp_of(1) + 0x48, DATA + CS_B);
 	put64(sp_of(1) + 0x50, DATA + CS_GARBAGE);
+	/* A thread that crashed in the wait function waits for nothing. */
+	set_wait(3, cs_wait, 3);
+	put64(sp_of(3) + 0x48, DATA + CS_A);
+	fx.ta[3].crashed = true;
 	const struct cr_lock_graph *g = run_locks();
 	const struct cr_lock *l0 = lock_of(g, 0);
 	assert_non_null(l0);
 	assert_int_equal(l0->addr, DATA + CS_A);
 	assert_int_equal(l0->owner, 2);
 	assert_null(lock_of(g, 1));
+	assert_null(lock_of(g, 3));
 	assert_null(lock_at(g, DATA + CS_B, false));
 	assert_null(lock_at(g, DATA + CS_GARBAGE, false));
 	assert_true(has_problem("thread 104 waits in RtlEnterCriticalSection: the critical section was not found"));

@@ -460,6 +460,8 @@ static bool wait_of_thread(struct win_ctx *w, size_t i)
 	const struct cr_thread_analysis *ta = &w->ctx->analysis->threads[i];
 	const struct cr_stack *st = &ta->stack;
 	size_t depth = st->nframes < WIN_WAIT_DEPTH ? st->nframes : WIN_WAIT_DEPTH;
+	if (ta->crashed)
+		return true;	/* it faulted there: it waits for nothing */
 	const struct wait_fn *fn = NULL, *outer = NULL;
 	size_t k = 0, first = 0;
 	/* A lock's wait is a handle wait underneath (Windows 7 waits for a
