@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "error.h"
 #include "locks.h"
 #include "util.h"
@@ -283,11 +284,19 @@ static ssize_t add_cs(struct win_ctx *w, uint64_t addr,
 
 /* --- the stack around a wait ---------------------------------------------- */
 
+/* A + B, or the top of the address space when a hostile stack pointer
+ * makes it wrap (the scans then stop at the first word not in the dump). */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+	return cr_add_overflows(a, b, &r) ? UINT64_MAX - 7 : r;
+}
+
 /* The stack slot in [LO, HI) holding VALUE (a return address), 0 none. */
 static uint64_t find_slot(const struct win_ctx *w, uint64_t lo, uint64_t hi,
 			  uint64_t value)
 {
-	for (uint64_t a = lo; a < hi; a += w->lay->ptr) {
+	for (uint64_t a = lo; a < hi && a >= lo; a += w->lay->ptr) {
 		uint64_t v;
 		if (!cr_target_pointer(&w->ctx->target, a, &v))
 			return 0;
@@ -310,17 +319,17 @@ static bool wait_range(const struct win_ctx *w,
 	uint64_t sp;
 	if (!cr_thread_sp(w->ctx->dump, ta->thread, &sp))
 		return false;
-	uint64_t end = sp + WIN_SCAN_BYTES;
+	uint64_t end = sat_add(sp, WIN_SCAN_BYTES);
 	*lo = sp;
 	if (first > 0) {
 		uint64_t s = find_slot(w, sp, end, st->frames[first].pc);
 		if (s)
-			*lo = s + w->lay->ptr;
+			*lo = sat_add(s, w->lay->ptr);
 	}
 	uint64_t ret = k + 1 < st->nframes ?
 		find_slot(w, *lo, end, st->frames[k + 1].pc) : 0;
-	*hi = ret ? ret + (uint64_t)w->lay->home_slots * w->lay->ptr
-		  : *lo + WIN_SCAN_FALLBACK;
+	*hi = ret ? sat_add(ret, (uint64_t)w->lay->home_slots * w->lay->ptr)
+		  : sat_add(*lo, WIN_SCAN_FALLBACK);
 	return true;
 }
 
@@ -334,7 +343,7 @@ static uint64_t find_cs(const struct win_ctx *w,
 	int best_rank = 0;
 	if (!wait_range(w, ta, 0, k, &lo, &hi))
 		return 0;
-	for (uint64_t a = lo; a < hi; a += w->lay->ptr) {
+	for (uint64_t a = lo; a < hi && a >= lo; a += w->lay->ptr) {
 		uint64_t v;
 		struct cs_state cs;
 		if (!cr_target_pointer(&w->ctx->target, a, &v))
@@ -362,7 +371,7 @@ static uint64_t find_srw(const struct win_ctx *w,
 	const struct cr_thread *t = ta->thread;
 	if (!wait_range(w, ta, k, k, &lo, &hi))
 		return 0;
-	for (uint64_t a = lo; a < hi; a += w->lay->ptr) {
+	for (uint64_t a = lo; a < hi && a >= lo; a += w->lay->ptr) {
 		uint64_t v, word;
 		if (!cr_target_pointer(&w->ctx->target, a, &v))
 			break;
@@ -412,7 +421,7 @@ static uint64_t find_handle(const struct win_ctx *w, const struct cr_thread *t,
 	if (!cr_regs_get(regs, RDX, &array) || array == 0)
 		return 0;
 	for (uint64_t i = 0; i < n; i++) {
-		if (!cr_target_pointer(&w->ctx->target, array + i * 8, &v))
+		if (!cr_target_pointer(&w->ctx->target, sat_add(array, i * 8), &v))
 			return 0;
 		if (plausible_handle(d, v))
 			return v;
