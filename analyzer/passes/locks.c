@@ -546,9 +546,15 @@ static bool convoy(struct walk *w, size_t r, ssize_t l)
 	put_lock(&t, &w->g->locks[l]);
 	cr_buf_puts(&t, " held by ");
 	put_thread(&t, a, r);
-	cr_buf_printf(&t, ", which is %s", doing ? doing : "in an unknown state");
+	/* "which is blocked reading", but "which received SIGQUIT ...",
+	 * "which crashed here" */
+	const struct cr_thread_state *st = &a->threads[r].st;
+	cr_buf_printf(&t, ", which %s%s",
+		      st->received.known || st->kind == CR_STATE_CRASHED ? ""
+									  : "is ",
+		      doing ? doing : "in an unknown state");
 	if (n > direct)
-		cr_buf_printf(&t, " (%zu of them through other locks)",
+		cr_buf_printf(&t, " (%zu of them for other locks that lead to it)",
 			      n - direct);
 	cr_buf_puts(&sig, "lock-convoy: ");
 	put_sig_name(&sig, w, (size_t)l, (ssize_t)w->by_lock[w->first[l]]);

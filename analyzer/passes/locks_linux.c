@@ -171,7 +171,8 @@ struct linux_locks {
 	struct cr_field rwlock_fields[R_NFIELDS];
 	struct cr_layout mutex, rwlock;
 	bool layouts;		/* the architecture has a table row */
-	bool dwarf_tried;
+	bool table_tried;
+	bool mutex_dwarf, rwlock_dwarf;	/* libc's DWARF asked for the type */
 };
 
 /* Whether frame function FN is NAME once its leading underscores, a
@@ -244,14 +245,14 @@ static void pick_layout(struct linux_locks *ll, const char *type,
 	l->size = dl.size;
 }
 
-/* The layouts of ARCH from the table, checked against libc's DWARF once
- * the first lock is read (the DWARF costs tens of ms: only dumps with a
- * lock wait pay). */
+/* The layouts of ARCH from the table (each checked against libc's DWARF
+ * when the first lock of its type is read: the DWARF costs tens of ms, so
+ * only dumps with such a wait pay). */
 static bool layouts(struct linux_locks *ll)
 {
-	if (ll->dwarf_tried)
+	if (ll->table_tried)
 		return ll->layouts;
-	ll->dwarf_tried = true;
+	ll->table_tried = true;
 	for (size_t i = 0; i < ARRAY_LEN(glibc_layouts); i++) {
 		if (glibc_layouts[i].arch != ll->ctx->dump->process.arch)
 			continue;
@@ -271,13 +272,7 @@ static bool layouts(struct linux_locks *ll)
 			R_NFIELDS };
 		ll->layouts = true;
 	}
-	if (!ll->layouts)
-		return false;
-	pick_layout(ll, "pthread_mutex_t", &ll->mutex, ll->mutex_fields,
-		    mutex_field_names, M_NFIELDS);
-	pick_layout(ll, "pthread_rwlock_t", &ll->rwlock, ll->rwlock_fields,
-		    rwlock_field_names, R_NFIELDS);
-	return true;
+	return ll->layouts;
 }
 
 /* "mutex_b in deadlock", "locks+0x28 in libfoo.so" for a lock that is (in)
@@ -307,6 +302,12 @@ static void read_mutex(struct linux_locks *ll, size_t l)
 {
 	struct cr_lock *lk = &ll->g->locks[l];
 	uint64_t v[M_NFIELDS];
+
+	if (!ll->mutex_dwarf) {
+		ll->mutex_dwarf = true;
+		pick_layout(ll, "pthread_mutex_t", &ll->mutex, ll->mutex_fields,
+			    mutex_field_names, M_NFIELDS);
+	}
 
 	if (!cr_target_struct(&ll->ctx->target, lk->addr, &ll->mutex, v)) {
 		cr_pass_problem(ll->ctx, CR_AT_ADDRESS(CR_SEVERITY_WARNING,
@@ -370,6 +371,11 @@ static bool rwlock_consistent(const uint64_t *v, unsigned f)
 static bool find_rwlock(struct linux_locks *ll, uint64_t futex,
 			enum cr_wait_mode mode, uint64_t *addr, uint64_t *v)
 {
+	if (!ll->rwlock_dwarf) {
+		ll->rwlock_dwarf = true;
+		pick_layout(ll, "pthread_rwlock_t", &ll->rwlock,
+			    ll->rwlock_fields, rwlock_field_names, R_NFIELDS);
+	}
 	for (const unsigned *c = rwlock_candidates[mode]; *c < R_NFIELDS; c++) {
 		uint32_t off = ll->rwlock.fields[*c].offset;
 		if (futex < off)
@@ -434,6 +440,8 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 {
 	struct cr_analysis *a = ctx->analysis;
 	struct linux_locks ll = { .ctx = ctx, .g = g };
+	size_t no_address = 0;	/* waits whose futex address is unknown */
+	ssize_t first = -1;	/* the first of them */
 
 	for (size_t i = 0; i < a->nthreads; i++) {
 		const struct cr_thread_state *st = &a->threads[i].st;
@@ -445,15 +453,8 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 			continue;	/* a file lock, a Windows wait... */
 		if (!st->wait_object_known || !st->syscall_name ||
 		    strcmp(st->syscall_name, "futex")) {
-			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
-					"thread %" PRId64 " waits in %s, but "
-					"the dump does not give the futex "
-					"address (not in a futex call, or an "
-					"architecture whose first argument "
-					"register is overwritten): its lock is "
-					"not in the wait-for graph",
-					a->threads[i].thread->tid,
-					lock_functions[row].function);
+			if (no_address++ == 0)
+				first = (ssize_t)row;
 			continue;
 		}
 		if (lock_functions[row].family != LLL && !layouts(&ll)) {
@@ -466,5 +467,16 @@ struct cr_error *cr_locks_linux(struct cr_pass_ctx *ctx,
 		if (!add_wait(&ll, i, (size_t)row, frame, st->wait_object))
 			return &cr_enomem;
 	}
+	/* one line for them all: on aarch64 that is every waiting thread */
+	if (no_address)
+		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+				"%zu thread%s wait%s in %s or another lock "
+				"function, but the dump does not give the futex "
+				"address (not stopped in a futex call, or an "
+				"architecture whose first argument register is "
+				"overwritten): not in the wait-for graph",
+				no_address, no_address == 1 ? "" : "s",
+				no_address == 1 ? "s" : "",
+				lock_functions[first].function);
 	return NULL;
 }
