@@ -63,6 +63,11 @@ void cr_dump_free(struct cr_dump *d)
 	for (size_t i = 0; i < d->nunloaded; i++)
 		cr_module_clear(&d->unloaded[i]);
 	free(d->unloaded);
+	for (size_t i = 0; i < d->nhandles; i++) {
+		free(d->handles[i].type);
+		free(d->handles[i].name);
+	}
+	free(d->handles);
 	for (size_t i = 0; i < d->nannotations; i++) {
 		free(d->annotations[i].module);
 		free(d->annotations[i].key);
@@ -566,5 +571,14 @@ const struct cr_thread *cr_dump_thread_by_tid(const struct cr_dump *d,
 	for (size_t i = 0; i < d->nthreads; i++)
 		if (d->threads[i].tid == tid)
 			return &d->threads[i];
+	return NULL;
+}
+
+const struct cr_handle *cr_dump_handle(const struct cr_dump *d,
+				       uint64_t value)
+{
+	for (size_t i = 0; i < d->nhandles; i++)
+		if (d->handles[i].value == value)
+			return &d->handles[i];
 	return NULL;
 }

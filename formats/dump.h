@@ -167,6 +167,8 @@ struct cr_thread {
 	int signo;		/* signal pending/current for this thread, 0 none */
 	uint64_t stack_lo, stack_hi;	/* captured stack range, 0/0 unknown */
 	int64_t create_time;	/* seconds since the epoch, -1 unknown */
+	uint64_t teb;		/* Windows: the thread environment block
+				 * (MINIDUMP_THREAD.Teb), 0 unknown */
 };
 
 enum cr_module_kind { CR_MODULE_ELF, CR_MODULE_PE, CR_MODULE_MACHO, CR_MODULE_OTHER };
@@ -230,6 +232,26 @@ struct cr_fact {
 	char *value;
 };
 
+/*
+ * A handle the process had open (minidump HandleData stream, written with
+ * MiniDumpWithHandleData).  TYPE is the object manager's type name
+ * ("Event", "Mutant", "Semaphore", "Thread", "Process", "File"), NAME the
+ * object's name; both as recorded, NULL when absent.  A mutant's owner is
+ * in the object information of MINIDUMP_HANDLE_DESCRIPTOR_2 (type
+ * MiniMutantInformation2), when the dump writer recorded it.
+ */
+struct cr_handle {
+	uint64_t value;		/* the handle value */
+	char *type;		/* NULL unknown */
+	char *name;		/* NULL unnamed or unknown */
+	uint32_t attributes, granted_access;
+	bool owner_known;	/* a mutant's owner is recorded below */
+	int64_t owner_pid;	/* 0: the mutant is free */
+	int64_t owner_tid;
+};
+
+#define CR_MAX_HANDLES 100000	/* handles kept (more are counted) */
+
 struct cr_dump {
 	char *path;		/* the file as given on the command line */
 	uint64_t file_size;
@@ -255,6 +277,10 @@ struct cr_dump {
 	 */
 	struct cr_module *unloaded;
 	size_t nunloaded;
+	/* Handles in the dump's order (minidump HandleData), at most
+	 * CR_MAX_HANDLES. */
+	struct cr_handle *handles;
+	size_t nhandles;
 	/* Annotations in file order (cr_dump_add_annotation). */
 	struct cr_annotation *annotations;
 	size_t nannotations;
@@ -375,6 +401,10 @@ static inline const struct cr_regs *cr_thread_regs(const struct cr_dump *d,
 		return &d->event.regs;
 	return &t->regs;
 }
+
+/* The handle of value VALUE, NULL when the dump records none. */
+const struct cr_handle *cr_dump_handle(const struct cr_dump *d,
+				       uint64_t value);
 
 /* Read a pointer-sized word in the dump's byte order. */
 bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out);

@@ -176,6 +176,13 @@ struct cr_error *md_sub(struct md_state *md, uint64_t rva, uint64_t size,
 	return cr_cursor_sub(&md->file, rva, size, what, out);
 }
 
+void md_fail(struct md_state *md, const struct md_stream *s,
+	     struct cr_error *err)
+{
+	md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
+	cr_error_free(err);
+}
+
 void md_ignore(struct cr_error *err)
 {
 	cr_error_free(err);

@@ -1,6 +1,6 @@
 /*
  * minidump_system.c - the streams that describe the process and the crash:
- * SystemInfo (7), MiscInfo (15), Exception (6), HandleData (12), and the
+ * SystemInfo (7), MiscInfo (15), Exception (6), and the
  * producers' extensions BreakpadInfo (0x47670001), AssertionInfo
  * (0x47670002) and CrashpadInfo (0x43500001).
  *
@@ -43,7 +43,6 @@
 #define MD_ASSERTION_INFO_SIZE 776u
 #define MD_ASSERTION_CHARS 128u
 #define MD_CRASHPAD_INFO_MIN_SIZE 52u
-#define MD_HANDLE_DATA_HEADER_SIZE 16u
 
 #define MD_LINUX_DUMP_REQUESTED 0xffffffffu	/* MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED */
 #define MD_STATUS_ACCESS_VIOLATION 0xc0000005u
@@ -68,13 +67,6 @@ static const struct {
 	{ MD_OS_NACL, CR_OS_OTHER },
 	{ MD_OS_FUCHSIA, CR_OS_OTHER },
 };
-
-static void fail(struct md_state *md, const struct md_stream *s,
-		 struct cr_error *err)
-{
-	md_problem_at(md, s, CR_AT(CR_SEVERITY_ERROR), "%s", err->message);
-	cr_error_free(err);
-}
 
 /* Does the platform put a POSIX signal in the exception code? */
 static bool platform_uses_signals(const struct md_state *md)
@@ -128,7 +120,7 @@ void md_read_system_info(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u32(&c, &vendor[0])) ||
 	    (err = cr_cursor_u32(&c, &vendor[1])) ||
 	    (err = cr_cursor_u32(&c, &vendor[2])))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 
 	md->have_system_info = true;
 	md->cpu_arch = arch;
@@ -203,7 +195,7 @@ void md_read_misc_info(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u32(&c, &create)) ||
 	    (err = cr_cursor_u32(&c, &user)) ||
 	    (err = cr_cursor_u32(&c, &kernel)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	if (flags & MD_MISC1_PROCESS_ID)
 		p->pid = pid;
 	if (flags & MD_MISC1_PROCESS_TIMES) {
@@ -233,13 +225,13 @@ void md_read_exception(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u64(&c, &address)) ||
 	    (err = cr_cursor_u32(&c, &nparams)) ||
 	    (err = cr_cursor_u32(&c, &align)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	for (unsigned i = 0; i < MD_EXCEPTION_MAX_PARAMS; i++)
 		if ((err = cr_cursor_u64(&c, &params[i])))
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 	if ((err = cr_cursor_u32(&c, &ctx_size)) ||
 	    (err = cr_cursor_u32(&c, &ctx_rva)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 
 	if (nparams > MD_EXCEPTION_MAX_PARAMS) {
 		md_problem(md, s, "%u exception parameters, at most %u exist",
@@ -318,7 +310,7 @@ void md_read_breakpad_info(struct md_state *md, const struct md_stream *s)
 	if ((err = cr_cursor_u32(&c, &validity)) ||
 	    (err = cr_cursor_u32(&c, &dump_tid)) ||
 	    (err = cr_cursor_u32(&c, &requesting_tid)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	/* Also facts: the dump thread is Breakpad's handler, listed among
 	 * the threads; the reader of a report should know it is not the
 	 * program's own. */
@@ -357,7 +349,7 @@ void md_read_assertion_info(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_bytes(&c, 2 * MD_ASSERTION_CHARS, &file)) ||
 	    (err = cr_cursor_u32(&c, &line)) ||
 	    (err = cr_cursor_u32(&c, &type)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	char *e = md_utf16_to_utf8(expr, MD_ASSERTION_CHARS);
 	char *f = md_utf16_to_utf8(func, MD_ASSERTION_CHARS);
 	char *fl = md_utf16_to_utf8(file, MD_ASSERTION_CHARS);
@@ -417,7 +409,7 @@ static void read_string_dict(struct md_state *md, const struct md_stream *s,
 		return;
 	if ((err = md_sub(md, rva, size, "annotation dictionary", &c)) ||
 	    (err = cr_cursor_u32(&c, &count)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	size_t n = md_list_entries(md, s, &c, count, 8, MD_MAX_ANNOTATIONS,
 				   "annotations");
 	for (size_t i = 0; i < n; i++) {
@@ -428,7 +420,7 @@ static void read_string_dict(struct md_state *md, const struct md_stream *s,
 		    (err = md_read_utf8_string(md, krva, &k)) ||
 		    (err = md_read_utf8_string(md, vrva, &v))) {
 			free(k);
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 		}
 		if (!add_annotation(md, s, module, k, v))
 			return;
@@ -447,7 +439,7 @@ static void read_string_list(struct md_state *md, const struct md_stream *s,
 		return;
 	if ((err = md_sub(md, rva, size, "annotation list", &c)) ||
 	    (err = cr_cursor_u32(&c, &count)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	size_t n = md_list_entries(md, s, &c, count, 4, MD_MAX_ANNOTATIONS,
 				   "list annotations");
 	for (size_t i = 0; i < n; i++) {
@@ -455,7 +447,7 @@ static void read_string_list(struct md_state *md, const struct md_stream *s,
 		char *v = NULL;
 		if ((err = cr_cursor_u32(&c, &vrva)) ||
 		    (err = md_read_utf8_string(md, vrva, &v)))
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 		if (!add_annotation(md, s, module, NULL, v))
 			return;
 	}
@@ -479,7 +471,7 @@ static void read_annotation_objects(struct md_state *md,
 		return;
 	if ((err = md_sub(md, rva, size, "annotation objects", &c)) ||
 	    (err = cr_cursor_u32(&c, &count)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	size_t n = md_list_entries(md, s, &c, count, 12, MD_MAX_ANNOTATIONS,
 				   "annotation objects");
 	for (size_t i = 0; i < n; i++) {
@@ -490,7 +482,7 @@ static void read_annotation_objects(struct md_state *md,
 		    (err = cr_cursor_u16(&c, &type)) ||
 		    (err = cr_cursor_u16(&c, &reserved)) ||
 		    (err = cr_cursor_u32(&c, &vrva)))
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 		if (type != 1)
 			continue;
 		if ((err = md_read_utf8_string(md, nrva, &name)) ||
@@ -501,7 +493,7 @@ static void read_annotation_objects(struct md_state *md,
 		    (err = cr_cursor_cstr(&v, vlen < CR_MAX_STRING ? vlen : CR_MAX_STRING,
 					  &value))) {
 			free(name);
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 		}
 		if (!add_annotation(md, s, module, name, value))
 			return;
@@ -526,7 +518,7 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 	    (err = cr_cursor_u32(&c, &simple_rva)) ||
 	    (err = cr_cursor_u32(&c, &mods_size)) ||
 	    (err = cr_cursor_u32(&c, &mods_rva)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	if (memcmp(report, zero, 16)) {
 		md_format_guid(report, true, g);
 		add_annotation(md, s, NULL, strdup("crashpad:report_id"), strdup(g));
@@ -544,7 +536,7 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 		return;
 	if ((err = md_sub(md, mods_rva, mods_size, "module annotations", &ml)) ||
 	    (err = cr_cursor_u32(&ml, &count)))
-		{ fail(md, s, err); return; }
+		{ md_fail(md, s, err); return; }
 	size_t n = md_list_entries(md, s, &ml, count, 12, CR_MAX_MODULES,
 				   "module annotation links");
 	for (size_t i = 0; i < n; i++) {
@@ -554,7 +546,7 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 		if ((err = cr_cursor_u32(&ml, &index)) ||
 		    (err = cr_cursor_u32(&ml, &size)) ||
 		    (err = cr_cursor_u32(&ml, &rva)))
-			{ fail(md, s, err); return; }
+			{ md_fail(md, s, err); return; }
 		if ((err = md_sub(md, rva, size, "module annotation record", &mc)) ||
 		    (err = cr_cursor_u32(&mc, &mver)) ||
 		    (err = cr_cursor_u32(&mc, &l_size)) ||
@@ -563,7 +555,7 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 		    (err = cr_cursor_u32(&mc, &s_rva)) ||
 		    (err = cr_cursor_u32(&mc, &o_size)) ||
 		    (err = cr_cursor_u32(&mc, &o_rva))) {
-			fail(md, s, err);
+			md_fail(md, s, err);
 			continue;
 		}
 		/* Module indexes are into the file's module list (not yet sorted). */
@@ -576,34 +568,4 @@ void md_read_crashpad_info(struct md_state *md, const struct md_stream *s)
 		read_string_dict(md, s, mod, s_size, s_rva);
 		read_annotation_objects(md, s, mod, o_size, o_rva);
 	}
-}
-
-void md_read_handle_data(struct md_state *md, const struct md_stream *s)
-{
-	struct cr_cursor c;
-	uint32_t header_size, desc_size, count, reserved;
-	struct cr_error *err;
-
-	/*
-	 * MINIDUMP_HANDLE_DATA_STREAM: SizeOfHeader, SizeOfDescriptor,
-	 * NumberOfDescriptors, Reserved (u32).  Only the count is kept, as a
-	 * fact for display: "Handles" -> the descriptors the stream holds.
-	 */
-	if (!md_stream_cursor(md, s, &c))
-		return;
-	if ((err = cr_cursor_u32(&c, &header_size)) ||
-	    (err = cr_cursor_u32(&c, &desc_size)) ||
-	    (err = cr_cursor_u32(&c, &count)) ||
-	    (err = cr_cursor_u32(&c, &reserved)) ||
-	    (err = cr_cursor_seek(&c, header_size)))
-		{ fail(md, s, err); return; }
-	if (header_size < MD_HANDLE_DATA_HEADER_SIZE || desc_size == 0) {
-		md_problem(md, s, "header of %u bytes, descriptors of %u",
-			   header_size, desc_size);
-		return;
-	}
-	size_t n = md_list_entries(md, s, &c, count, desc_size, UINT32_MAX,
-				   "handles");
-	char num[CR_COUNT_LEN];
-	cr_dump_fact(md->d, "Handles", "%s", cr_fmt_count(num, n));
 }

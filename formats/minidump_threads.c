@@ -94,6 +94,7 @@ void md_read_thread_list(struct md_state *md, const struct md_stream *s)
 			break;
 		}
 		t->tid = tid;
+		t->teb = teb;
 		t->create_time = -1;
 		t->syscall_nr = -1;
 		uint64_t hi;

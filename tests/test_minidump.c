@@ -702,6 +702,132 @@ static void test_handle_data_unloaded_unknown(void **state)
 
 /* Counts that lie: more handles and unloaded modules than the streams hold,
  * entries larger than the 24 bytes we know, a name past the end. */
+/* One MINIDUMP_HANDLE_OBJECT_INFORMATION record; NEXT 0: the last. */
+static uint32_t handle_info(struct mds *m, uint32_t next, uint32_t type,
+			    const void *info, uint32_t size)
+{
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, next); mdb_u32(&b, type); mdb_u32(&b, size);
+	mdb_bytes(&b, info, size);
+	return mds_put(m, &b).rva;
+}
+
+/* A MINIDUMP_HANDLE_DESCRIPTOR_2 in B. */
+static void handle_desc(struct mds *m, struct mds_buf *b, uint64_t value,
+			const char *type, const char *name, uint32_t info_rva)
+{
+	mdb_u64(b, value);
+	mdb_u32(b, type ? mds_string(m, type) : 0);
+	mdb_u32(b, name ? mds_string(m, name) : 0);
+	mdb_u32(b, 0); mdb_u32(b, 0x1f0003);	/* attributes, access */
+	mdb_u32(b, 1); mdb_u32(b, 2);		/* handle and pointer counts */
+	mdb_u32(b, info_rva); mdb_u32(b, 0);
+}
+
+/* HandleData with MINIDUMP_HANDLE_DESCRIPTOR_2: types, names, a mutant's
+ * owner (MiniMutantInformation2, 4- and 8-byte ids) behind another record
+ * of the chain. */
+static void test_handle_descriptors(void **state)
+{
+	struct mds m;
+	mds_init(&m);
+	mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);
+	const uint32_t owner32[2] = { 4242, 17 };
+	const uint64_t owner64[2] = { 4242, 0x1d4c };
+	const uint8_t basic[8] = { 0 };	/* MiniMutantInformation1: skipped */
+	uint32_t second = handle_info(&m, 0, 3, owner32, sizeof(owner32));
+	uint32_t mutant = handle_info(&m, second, 2, basic, sizeof(basic));
+	uint32_t wide = handle_info(&m, 0, 3, owner64, sizeof(owner64));
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, 16); mdb_u32(&b, 40); mdb_u32(&b, 4); mdb_u32(&b, 0);
+	handle_desc(&m, &b, 0x34, "Event", "coroner-never-set", 0);
+	handle_desc(&m, &b, 0x38, "Mutant", "Global\\app", mutant);
+	handle_desc(&m, &b, 0x3c, "Mutant", "", wide);
+	handle_desc(&m, &b, 0x40, "Thread", NULL, 0);
+	mds_stream(&m, 12, &b);
+	struct cr_dump *d = open_ok(&m);
+	assert_no_problems(d);
+	assert_string_equal(fact(d, "Handles"), "4");
+	assert_int_equal(d->nhandles, 4);
+	const struct cr_handle *h = cr_dump_handle(d, 0x34);
+	assert_non_null(h);
+	assert_string_equal(h->type, "Event");
+	assert_string_equal(h->name, "coroner-never-set");
+	assert_false(h->owner_known);
+	assert_int_equal(h->granted_access, 0x1f0003);
+	h = cr_dump_handle(d, 0x38);
+	assert_string_equal(h->type, "Mutant");
+	assert_string_equal(h->name, "Global\\app");
+	assert_true(h->owner_known);
+	assert_int_equal(h->owner_pid, 4242);
+	assert_int_equal(h->owner_tid, 17);
+	h = cr_dump_handle(d, 0x3c);
+	assert_null(h->name);	/* empty: no name */
+	assert_true(h->owner_known);
+	assert_int_equal(h->owner_tid, 0x1d4c);
+	h = cr_dump_handle(d, 0x40);
+	assert_string_equal(h->type, "Thread");
+	assert_null(h->name);
+	assert_null(cr_dump_handle(d, 0x44));
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
+/* Hostile object information: a chain that loops, a record past the end
+ * of the file, an owner of an unknown size or not a client id; names past
+ * the end.  Each is a problem and the rest of the handles is read. */
+static void test_handle_descriptors_hostile(void **state)
+{
+	struct mds m;
+	mds_init(&m);
+	mds_system_info(&m, 9, 2, 10, 0, 1, NULL, NULL, 1);
+	const uint8_t odd[5] = { 1, 2, 3, 4, 5 };
+	const uint64_t huge[2] = { 1, 1ull << 40 };
+	/* A record whose NextInfoRva is its own RVA: the RVA of the next
+	 * blob is the end of the file so far. */
+	uint32_t self = (uint32_t)m.file.len;
+	uint32_t loop = handle_info(&m, self, 2, odd, 4);
+	assert_int_equal(loop, self);
+	uint32_t bad_size = handle_info(&m, 0, 3, odd, sizeof(odd));
+	uint32_t not_id = handle_info(&m, 0, 3, huge, sizeof(huge));
+	struct mds_buf b = { 0 };
+	mdb_u32(&b, 16); mdb_u32(&b, 40); mdb_u32(&b, 6); mdb_u32(&b, 0);
+	handle_desc(&m, &b, 4, "Mutant", NULL, loop);
+	handle_desc(&m, &b, 8, "Mutant", NULL, bad_size);
+	handle_desc(&m, &b, 12, "Mutant", NULL, not_id);
+	handle_desc(&m, &b, 16, "Mutant", NULL, 0x7ffffff0);
+	/* Names past the end of the file. */
+	mdb_u64(&b, 20); mdb_u32(&b, 0x7ffffff0); mdb_u32(&b, 0x7ffffff0);
+	mdb_zero(&b, 24);
+	handle_desc(&m, &b, 24, "Event", "last", 0);
+	mds_stream(&m, 12, &b);
+	struct cr_dump *d = open_ok(&m);
+	assert_problem(d, "handle 0: more than 16 object information records");
+	assert_problem(d, "handle 1: mutant owner of 5 bytes");
+	assert_problem(d, "handle 2: mutant owner 0x1/0x10000000000 is not a client id");
+	assert_problem(d, "handle 4 type name");
+	assert_problem(d, "handle 4 object name");
+	assert_int_equal(d->nhandles, 6);
+	for (size_t i = 0; i < 5; i++)
+		assert_false(d->handles[i].owner_known);
+	assert_string_equal(d->handles[5].name, "last");
+	cr_dump_free(d);
+	mds_free(&m);
+
+	/* Descriptors shorter than a MINIDUMP_HANDLE_DESCRIPTOR: counted,
+	 * not read. */
+	mds_init(&m);
+	mdb_u32(&b, 16); mdb_u32(&b, 16); mdb_u32(&b, 2); mdb_u32(&b, 0);
+	mdb_zero(&b, 32);
+	mds_stream(&m, 12, &b);
+	d = open_ok(&m);
+	assert_string_equal(fact(d, "Handles"), "2");
+	assert_problem(d, "descriptors of 16 bytes");
+	assert_int_equal(d->nhandles, 0);
+	cr_dump_free(d);
+	mds_free(&m);
+}
+
 static void test_handle_unloaded_counts_lie(void **state)
 {
 	struct mds m;
@@ -1234,6 +1360,8 @@ int main(void)
 		cmocka_unit_test(test_breakpad_assertion_crashpad),
 		cmocka_unit_test(test_handle_data_unloaded_unknown),
 		cmocka_unit_test(test_handle_unloaded_counts_lie),
+		cmocka_unit_test(test_handle_descriptors),
+		cmocka_unit_test(test_handle_descriptors_hostile),
 		cmocka_unit_test(test_facts_limit),
 		cmocka_unit_test(test_duplicate_stream_keeps_last),
 		cmocka_unit_test(test_thread_list_padding),

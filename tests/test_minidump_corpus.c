@@ -205,6 +205,16 @@ static void test_cet_xsave(void **state)
 	uint64_t pc;
 	/* Contexts longer than CONTEXT (XSTATE appended) still decode. */
 	assert_true(cr_thread_pc(d, &d->threads[0], &pc));
+	/* Its HandleData stream (MINIDUMP_HANDLE_DESCRIPTOR, 32 bytes): the
+	 * handles with their object types, as Windows 11 wrote them. */
+	assert_int_equal(d->nhandles, 147);
+	assert_string_equal(cr_dump_handle(d, 0x4)->type, "File");
+	assert_string_equal(cr_dump_handle(d, 0x8)->type, "Event");
+	assert_string_equal(cr_dump_handle(d, 0x58)->type, "ALPC Port");
+	size_t events = 0;
+	for (size_t i = 0; i < d->nhandles; i++)
+		events += d->handles[i].type && !strcmp(d->handles[i].type, "Event");
+	assert_int_equal(events, 18);
 	cr_dump_free(d);
 
 	d = open_dump("breakpad/tiny-exe-with-cet-xsave-x86.dmp");

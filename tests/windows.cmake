@@ -1,7 +1,8 @@
 # Windows minidumps (PE unwind tables and exports, analyzer/unwind/walk_pe.c):
 # the unit test on synthesized images (label "unit"), and end-to-end tests
-# (label "e2e") on full-memory minidumps that corpus/windows/crash.exe and
-# hang.exe write of themselves under wine, and on a MiniDumpNormal one
+# (label "e2e") on full-memory minidumps that corpus/windows/crash.exe,
+# hang.exe and locks.exe (the wait-for graph: critical sections, SRW lock,
+# event, loader lock) write of themselves under wine, and on a MiniDumpNormal one
 # (no module images: unwound from the files via --image-dir), checked by
 # tests/e2e/windows.py.
 #
@@ -19,6 +20,11 @@ if(CMOCKA_FOUND)
   set_tests_properties(unit.pe PROPERTIES LABELS unit)
 endif()
 
+# The wait-for graph of a dump as JSON (tests/lockgraph.c), for the locks
+# case: the graph itself is checked, apart from the findings made of it.
+add_executable(lockgraph ${CMAKE_CURRENT_SOURCE_DIR}/lockgraph.c)
+target_link_libraries(lockgraph PRIVATE cr_analyzer cr_analyzer_private cr_build_flags)
+
 find_program(CR_MINGW_CC x86_64-w64-mingw32-gcc)
 find_program(CR_MINGW_NM x86_64-w64-mingw32-nm)
 find_program(CR_WINE64 wine64 HINTS /usr/lib/wine)
@@ -28,7 +34,7 @@ set(_cr_win_wine "")
 set(_cr_win_bin "")
 if(CR_MINGW_CC AND CR_WINE64)
   set(_cr_win_exes "")
-  foreach(prog crash hang)
+  foreach(prog crash hang locks)
     set(_exe ${CR_WINDOWS_BIN}/${prog}.exe)
     add_custom_command(OUTPUT ${_exe}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CR_WINDOWS_BIN}
@@ -47,7 +53,8 @@ else()
   message(STATUS "mingw-w64 or wine64 not found: the Windows e2e tests will skip")
 endif()
 
-set(_cr_win_args --coroner $<TARGET_FILE:coroner> --bindir "${_cr_win_bin}"
+set(_cr_win_args --coroner $<TARGET_FILE:coroner> --lockgraph $<TARGET_FILE:lockgraph>
+    --bindir "${_cr_win_bin}"
     --wine "${_cr_win_wine}" --prefix ${CR_WINEPREFIX})
 if(CR_MINGW_NM)
   list(APPEND _cr_win_args --nm ${CR_MINGW_NM})
@@ -57,7 +64,7 @@ add_test(NAME e2e.windows.prefix
 set_tests_properties(e2e.windows.prefix PROPERTIES
   LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 600
   FIXTURES_SETUP cr_wineprefix RESOURCE_LOCK cr_wineprefix)
-foreach(case crash crash-normal hang)
+foreach(case crash crash-normal hang locks)
   add_test(NAME e2e.windows.${case}
     COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/windows.py ${case} ${_cr_win_args})
   set_tests_properties(e2e.windows.${case} PROPERTIES

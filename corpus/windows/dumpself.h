@@ -1,6 +1,6 @@
 /*
  * dumpself.h - write a full-memory minidump of the current process
- * (shared by crash.c and hang.c; the test programs of tests/e2e/windows.py).
+ * (shared by crash.c, hang.c and locks.c; the test programs of tests/e2e/windows.py).
  *
  * MiniDumpWriteDump() comes from dbghelp.dll, loaded at run time so that the
  * programs link with nothing but kernel32.  MiniDumpWithFullMemory makes
@@ -23,22 +23,36 @@ typedef BOOL (WINAPI *dumpself_fn)(HANDLE, DWORD, HANDLE, MINIDUMP_TYPE,
 				    PMINIDUMP_CALLBACK_INFORMATION);
 
 static MINIDUMP_TYPE dumpself_type = MiniDumpWithFullMemory;
+static dumpself_fn dumpself_writer;
+
+/*
+ * Load dbghelp.dll and find MiniDumpWriteDump now, not when the dump is
+ * written: loading takes the loader lock, which a program that plants a
+ * held loader lock (locks.c) must not need afterwards.  NULL on failure.
+ */
+static dumpself_fn dumpself_prepare(void)
+{
+	if (dumpself_writer)
+		return dumpself_writer;
+	HMODULE dbghelp = LoadLibraryA("dbghelp.dll");
+	if (!dbghelp) {
+		fprintf(stderr, "cannot load dbghelp.dll\n");
+		return NULL;
+	}
+	dumpself_writer =
+		(dumpself_fn)(void *)GetProcAddress(dbghelp, "MiniDumpWriteDump");
+	if (!dumpself_writer)
+		fprintf(stderr, "no MiniDumpWriteDump in dbghelp.dll\n");
+	return dumpself_writer;
+}
 
 /* Write PATH; EP is the exception of thread TID (NULL: a dump on demand). */
 static int dumpself_write_for(const char *path, EXCEPTION_POINTERS *ep,
 			      DWORD tid)
 {
-	HMODULE dbghelp = LoadLibraryA("dbghelp.dll");
-	if (!dbghelp) {
-		fprintf(stderr, "cannot load dbghelp.dll\n");
+	dumpself_fn write_dump = dumpself_prepare();
+	if (!write_dump)
 		return -1;
-	}
-	dumpself_fn write_dump =
-		(dumpself_fn)(void *)GetProcAddress(dbghelp, "MiniDumpWriteDump");
-	if (!write_dump) {
-		fprintf(stderr, "no MiniDumpWriteDump in dbghelp.dll\n");
-		return -1;
-	}
 	HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL,
 			       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	if (f == INVALID_HANDLE_VALUE) {

@@ -187,6 +187,10 @@ void md_problem(struct md_state *md, const struct md_stream *s,
 void md_problem_at(struct md_state *md, const struct md_stream *s,
 		   const struct cr_diag_at *at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Record ERR's message as an error-severity problem of stream S and free
+ * ERR: the stream (or the rest of it) is not read. */
+void md_fail(struct md_state *md, const struct md_stream *s,
+	     struct cr_error *err);
 /* Free ERR, which the caller may ignore (a read that cannot fail). */
 void md_ignore(struct cr_error *err);
 /* A cursor over the bytes of stream S (recording a problem on failure). */

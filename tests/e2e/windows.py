@@ -25,12 +25,18 @@ Cases:
            another build (TimeDateStamp) is refused and reported
   hang     hang.exe: three threads blocked (event, Sleep, critical section),
            dump on demand
+  locks    locks.exe: the wait-for graph (tests/lockgraph) names every
+           planted wait with its lock and owner: an ABBA deadlock of two
+           critical sections, an SRW lock, an event nobody sets, the
+           loader lock; and the report's deadlock finding names both
+           threads and both critical sections
 
 Exits 77 (skip) when the cross compiler or wine64 is missing, or when wine
 cannot start.
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -353,21 +359,144 @@ def case_hang(opts):
             stack_text(found["waiter"]))
 
 
+def read_expect(path):
+    """locks.exe's planted facts: {name: int value}."""
+    res = {}
+    with open(path) as f:
+        for line in f:
+            name, value = line.split()
+            res[name] = int(value, 0) if name != "event_name" else value
+    return res
+
+
+def lock_graph(opts, dump):
+    r = subprocess.run([opts.lockgraph, dump], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=300)
+    L.check(r.returncode == 0, "lockgraph failed (exit %d)" % r.returncode,
+            r.stderr.decode(errors="replace"))
+    return json.loads(r.stdout)
+
+
+def check_lock_graph(graph, want):
+    """The waits locks.exe planted, each with its lock and owner; returns
+    (situations found, planted)."""
+    locks, waits = graph["locks"], graph["waits"]
+    text = json.dumps(graph, indent=1)
+    by_tid = {w["tid"]: (w, locks[w["lock"]]) for w in waits}
+    planted = [
+        # waiter, lock address (None: a handle), kind, owner tid (None: no owner)
+        ("abba_1", want["cs_b"], "critical-section", want["abba_2"]),
+        ("abba_2", want["cs_a"], "critical-section", want["abba_1"]),
+        ("srw_waiter", want["srw"], "srwlock", None),
+        ("loader_waiter", None, "critical-section", want["loader_holder"]),
+        ("event_waiter", want["event"], None, None),
+    ]
+    found = 0
+    for waiter, addr, kind, owner in planted:
+        L.check(want[waiter] in by_tid, "thread %d (%s) has no wait in the graph"
+                % (want[waiter], waiter), text)
+        w, lock = by_tid[want[waiter]]
+        if addr is not None:
+            L.check(int(lock["addr"], 16) == addr,
+                    "%s waits for %s, not %#x" % (waiter, lock["addr"], addr), text)
+        if kind is not None:
+            L.check(lock["kind"] == kind, "%s's lock is a %s, not a %s"
+                    % (waiter, lock["kind"], kind), text)
+        if owner is not None:
+            L.check(lock["owner_known"] and lock["owner_tid"] == owner,
+                    "%s's lock is not owned by thread %d" % (waiter, owner), text)
+        else:
+            L.check(not lock["owner_known"], "%s's lock has an owner" % waiter, text)
+        found += 1
+    w, lock = by_tid[want["abba_1"]]
+    L.check(w["how"] == "RtlEnterCriticalSection",
+            "abba_1 waits in %s, not RtlEnterCriticalSection" % w["how"], text)
+    L.check(lock["name"] == "locks.exe+%#x" % (want["cs_b"] - IMAGE_BASE),
+            "cs_b is named %r" % lock["name"], text)
+    w, lock = by_tid[want["loader_waiter"]]
+    L.check(lock["what"] == "loader lock" and lock["name"]
+            and lock["name"].lower().startswith("ntdll.dll+"),
+            "the loader lock is not named so (what %r, name %r)"
+            % (lock["what"], lock["name"]), text)
+    w, lock = by_tid[want["event_waiter"]]
+    L.check(lock["is_handle"] and w["how"] == "WaitForSingleObject",
+            "the event wait is not a WaitForSingleObject on a handle", text)
+    L.check(w["mode"] == "exclusive", "event wait mode %s" % w["mode"], text)
+    # Nothing invented: one wait per planted waiter, and every lock held
+    # is one of the planted ones.
+    L.check(len(waits) == len(planted), "%d waits in the graph, %d planted"
+            % (len(waits), len(planted)), text)
+    held = sorted(l["owner_tid"] for l in locks if l["owner_known"] and l["owner_tid"])
+    L.check(held == sorted([want["abba_1"], want["abba_2"], want["loader_holder"]]),
+            "locks held by %s" % held, text)
+    return found, len(planted)
+
+
+def finding_ids():
+    with open(os.path.join(L.source_dir(), "docs", "report-schema.json")) as f:
+        return set(json.load(f)["$defs"]["finding_id"]["enum"])
+
+
+def check_deadlock_finding(rep, want):
+    """The report's deadlock finding names both threads and both critical
+    sections (the locks pass's analysis of the graph)."""
+    dl = [f for f in rep.get("findings", []) if f["id"] == "deadlock"]
+    text = json.dumps(rep.get("findings"), indent=1)[:6000]
+    L.check(len(dl) == 1, "%d deadlock findings, expected 1" % len(dl), text)
+    blob = json.dumps(dl[0])
+    tids = {rep["threads"][e["thread"]]["tid"] for e in dl[0]["evidence"]
+            if e.get("thread") is not None}
+    L.check(tids == {want["abba_1"], want["abba_2"]},
+            "the deadlock's threads are %s, not abba_1 %d and abba_2 %d"
+            % (sorted(tids), want["abba_1"], want["abba_2"]), blob)
+    addrs = {int(e["address"], 16) for e in dl[0]["evidence"] if e["kind"] == "address"}
+    L.check(addrs == {want["cs_a"], want["cs_b"]},
+            "the deadlock's locks are %s, not cs_a %#x and cs_b %#x"
+            % (sorted(hex(a) for a in addrs), want["cs_a"], want["cs_b"]), blob)
+    for name, held in (("abba_1", "cs_a"), ("abba_2", "cs_b")):
+        L.check("thread %d" % want[name] in dl[0]["title"]
+                and "%#x" % want[held] in dl[0]["title"],
+                "the deadlock's title does not name thread %d and %s"
+                % (want[name], held), dl[0]["title"])
+
+
+def case_locks(opts):
+    """locks.exe: an ABBA deadlock of two critical sections, an SRW lock
+    held by the main thread, an event nobody sets, the loader lock held
+    by the main thread; one dump for every check."""
+    wd = L.workdir("windows-locks")
+    expect = os.path.join(wd, "expect.txt")
+    dump = make_dump(opts, "locks", wd, [windows_path(expect)])
+    want = read_expect(expect)
+    found, planted = check_lock_graph(lock_graph(opts, dump), want)
+    print("situations found / planted: %d / %d" % (found, planted))
+    rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"),
+                                 expect_status=(0, 1))
+    L.validate_json(rep, paths["json"])
+    if "deadlock" in finding_ids():
+        check_deadlock_finding(rep, want)
+        print("deadlock finding: both threads and critical sections named")
+    else:
+        print("no deadlock finding id yet (the locks analysis is not merged): "
+              "finding not checked")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["prefix", "crash", "crash-normal", "hang"])
+    ap.add_argument("case", choices=["prefix", "crash", "crash-normal", "hang", "locks"])
     ap.add_argument("--coroner")
     ap.add_argument("--bindir", help="where crash.exe and hang.exe were built")
     ap.add_argument("--wine", help="wine64 (empty: not installed)")
     ap.add_argument("--prefix", help="WINEPREFIX (created by the prefix case)")
     ap.add_argument("--nm", help="x86_64-w64-mingw32-nm")
+    ap.add_argument("--lockgraph", help="tests/lockgraph (the wait-for graph as JSON)")
     opts = ap.parse_args()
     if opts.case == "prefix":
         L.main_wrapper(lambda: make_prefix(opts))
     else:
         need_tools(opts)
         L.main_wrapper(lambda: {"crash": case_crash, "crash-normal": case_crash_normal,
-                                "hang": case_hang}[opts.case](opts))
+                                "hang": case_hang, "locks": case_locks}[opts.case](opts))
 
 
 if __name__ == "__main__":
