@@ -134,7 +134,8 @@ bool cr_finding_code(struct cr_finding *f, const char *label,
 		     const char *text);
 /*
  * A table of NCOLS columns with static HEADERS; returns it to fill with
- * cr_table_row, NULL when out of memory.
+ * cr_table_row, NULL when out of memory.  The pointer is into F's evidence
+ * array: fill the table before adding more evidence to F, which may move it.
  */
 struct cr_table *cr_finding_table(struct cr_finding *f, const char *label,
 				  size_t ncols, const char *const *headers);

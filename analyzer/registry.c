@@ -22,7 +22,7 @@
 	X("hang", run_hang,						\
 	  "waits nobody owns (condition variables, semaphores, runtime "	\
 	  "locks), idle waits, the probable hang",			\
-	  CR_FACT_STATES | CR_FACT_LOCKS, CR_FACT_HANG)				\
+	  CR_FACT_STATES, CR_FACT_HANG)					\
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\

@@ -43,6 +43,9 @@
 #define SPIN_SHARE_PERCENT 50
 /* ... and at least this much itself (user + system, microseconds). */
 #define SPIN_MIN_US 250000u
+/* Threads a process needs before the one running among waiting ones is
+ * named without CPU times (the running one and two waiting). */
+#define SPIN_GUESS_MIN_THREADS 3u
 /* Rows of the table of the threads that used the most CPU. */
 #define TOP_ROWS 8
 /* Frames scanned from the innermost for a spin function. */
@@ -222,15 +225,19 @@ static bool burns_cpu(const struct cr_analysis *a,
 		      const struct cr_cpu_facts *f, size_t i, bool yielding)
 {
 	const struct cr_cpu_thread *t = &f->threads[i];
-	if (!t->on_cpu && !yielding)
+	/* A process of one thread: that thread has every share, and any
+	 * busy program looks so; nothing to single out. */
+	if ((!t->on_cpu && !yielding) || a->nthreads < 2)
 		return false;
 	if (f->times_known)
 		return t->share_permille >= SPIN_SHARE_PERCENT * 10 &&
 		       thread_us(t) >= SPIN_MIN_US;
-	/* No times: a guess from one instant.  Not under a crash (the
-	 * others running is then how it found them), not for a process of
-	 * one thread (any busy program looks so). */
-	if (a->nthreads < 2 || (a->crash.cls != CR_CRASH_NONE && !a->crash.sent))
+	/* No times: a guess from one instant, so only when it stands out:
+	 * not under a crash (the others running is then how it found them),
+	 * and at least two other threads all waiting (one waiting beside one
+	 * running is any main thread with a helper). */
+	if (a->nthreads < SPIN_GUESS_MIN_THREADS ||
+	    (a->crash.cls != CR_CRASH_NONE && !a->crash.sent))
 		return false;
 	return f->on_cpu == (t->on_cpu ? 1u : 0u);
 }

@@ -37,7 +37,10 @@ static bool has_signature(const struct cr_analysis *a,
 			  const struct cr_finding *f)
 {
 	(void)a;
-	return f->signature && f->signature[0];
+	/* As the focus and the summary: information is not why a dump was
+	 * taken (one thread briefly behind a mutex is a healthy process). */
+	return f->signature && f->signature[0] &&
+	       f->severity != CR_SEVERITY_INFO;
 }
 
 static char *make_signature(const struct cr_analysis *a)

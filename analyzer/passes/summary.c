@@ -319,12 +319,12 @@ static const struct cr_finding *lead_finding(const struct cr_analysis *a,
 	*crash = NULL;
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct cr_finding *fd = &fs->items[i];
-		if (fd->severity != CR_SEVERITY_ERROR)
-			continue;
-		if (!first)
-			first = fd;
+		/* The crash's finding whatever its severity: a SIGQUIT that
+		 * asked for the dump is information, and still said. */
 		if (is_crash_finding(fd) && !*crash)
 			*crash = fd;
+		if (fd->severity == CR_SEVERITY_ERROR && !first)
+			first = fd;
 	}
 	if (cr_taken_on_demand(a)) {
 		const struct cr_finding *top = cr_top_finding(a, may_lead);

@@ -51,14 +51,6 @@ def loud(rep):
     return [f for f in rep["findings"] if f["severity"] in ("error", "warning")]
 
 
-def known(f):
-    """The crash pass's "killed" error for the SIGQUIT that took a kernel
-    core on demand: a known false finding of another pass (the crash pass
-    does not yet tell a dump taken on demand by SIGQUIT from a kill), counted
-    in the rates but not failed on here."""
-    return f["pass"] == "crash" and f["id"] == "killed" and "SIGQUIT" in f["title"]
-
-
 def hang_of(rep):
     hs = [f for f in rep["findings"] if f["id"] == "probable-hang"]
     check(len(hs) <= 1, "%d probable-hang findings" % len(hs), hs)
@@ -157,20 +149,14 @@ def run(opts, wd):
         wrong = case_condvar(opts, dumper, os.path.join(wd))
         found, planted = (0 if wrong else 1), 1
         failures += wrong or []
-        false_found = false_unknown = 0
+        false_found = 0
         for mode in CONTROLS:
             bad = case_control(opts, dumper, wd, mode)
             false_found += bool(bad)
-            bad = [f for f in bad if not known(f)]
-            false_unknown += bool(bad)
             if bad:
                 failures += ["control %s: errors or warnings" % mode, bad]
         L.print_rates("hang-%s" % opts.case, found, planted, false_found,
                       len(CONTROLS))
-        if false_found != false_unknown:
-            L.print_rates("hang-%s (without the crash pass's 'killed' for the "
-                          "dump's own SIGQUIT)" % opts.case, found, planted,
-                          false_unknown, len(CONTROLS))
     else:
         wrong = case_python(opts, dumper, wd)
         failures += wrong or []

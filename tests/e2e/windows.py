@@ -432,11 +432,6 @@ def check_lock_graph(graph, want):
     return found, len(planted)
 
 
-def finding_ids():
-    with open(os.path.join(L.source_dir(), "docs", "report-schema.json")) as f:
-        return set(json.load(f)["$defs"]["finding_id"]["enum"])
-
-
 def check_deadlock_finding(rep, want):
     """The report's deadlock finding names both threads and both critical
     sections (the locks pass's analysis of the graph)."""
@@ -473,12 +468,8 @@ def case_locks(opts):
     rep, paths, _, _ = L.analyze(opts.coroner, dump, os.path.join(wd, "out"),
                                  expect_status=(0, 1))
     L.validate_json(rep, paths["json"])
-    if "deadlock" in finding_ids():
-        check_deadlock_finding(rep, want)
-        print("deadlock finding: both threads and critical sections named")
-    else:
-        print("no deadlock finding id yet (the locks analysis is not merged): "
-              "finding not checked")
+    check_deadlock_finding(rep, want)
+    print("deadlock finding: both threads and critical sections named")
 
 
 def main():
