@@ -78,6 +78,16 @@ bool cr_series_is_series(const struct cr_dump *const *d, size_t n)
 	return true;
 }
 
+/* The count of the threads a table capped at CR_SERIES_TABLE_ROWS rows
+ * leaves out of the TOTAL it would list. */
+static void not_listed(struct cr_finding *f, const struct cr_table *tab,
+		       size_t total)
+{
+	if (tab && total > tab->nrows)
+		cr_finding_number(f, "threads not listed",
+				  (int64_t)(total - tab->nrows), "threads");
+}
+
 /* ------------------------------------------------------------ time order */
 
 struct slot {
@@ -527,7 +537,8 @@ static void find_stuck(struct cr_pass_ctx *ctx, struct cr_series *s,
 		cr_finding_signature(f, "hang: %s", fn);
 	static const char *const headers[] = { "thread", "state", "in" };
 	struct cr_table *tab = cr_finding_table(f, "stuck threads", 3, headers);
-	for (size_t t = 0; tab && t < s->nthreads; t++) {
+	for (size_t t = 0; tab && t < s->nthreads &&
+			   tab->nrows < CR_SERIES_TABLE_ROWS; t++) {
 		const struct cr_series_thread *th = &s->threads[t];
 		if (!th->stuck)
 			continue;
@@ -537,14 +548,18 @@ static void find_stuck(struct cr_pass_ctx *ctx, struct cr_series *s,
 		cr_table_row(tab, row);
 		free(who);
 	}
+	not_listed(f, tab, nstuck);
 }
 
 static void find_changed(struct cr_pass_ctx *ctx, const struct cr_series *s)
 {
-	size_t appeared = 0, vanished = 0;
+	size_t appeared = 0, vanished = 0, changed = 0;
 	for (size_t t = 0; t < s->nthreads; t++) {
-		appeared += !s->threads[t].cells[0].present;
-		vanished += !s->threads[t].cells[s->ndumps - 1].present;
+		bool first = s->threads[t].cells[0].present;
+		bool last = s->threads[t].cells[s->ndumps - 1].present;
+		appeared += !first;
+		vanished += !last;
+		changed += !first || !last;
 	}
 	if (!appeared && !vanished)
 		return;
@@ -557,7 +572,8 @@ static void find_changed(struct cr_pass_ctx *ctx, const struct cr_series *s)
 	static const char *const headers[] = { "thread", "first seen", "last seen" };
 	struct cr_table *tab = cr_finding_table(f, "threads that came or went",
 						3, headers);
-	for (size_t t = 0; tab && t < s->nthreads; t++) {
+	for (size_t t = 0; tab && t < s->nthreads &&
+			   tab->nrows < CR_SERIES_TABLE_ROWS; t++) {
 		const struct cr_series_thread *th = &s->threads[t];
 		if (th->cells[0].present && th->cells[s->ndumps - 1].present)
 			continue;
@@ -578,6 +594,7 @@ static void find_changed(struct cr_pass_ctx *ctx, const struct cr_series *s)
 		free(a);
 		free(b);
 	}
+	not_listed(f, tab, changed);
 }
 
 /* ------------------------------------------------------------ locks */
@@ -611,6 +628,14 @@ static void find_locks_held(struct cr_pass_ctx *ctx, const struct cr_series *s,
 		if (!g || g->nlocks == 0 || g->nlocks > LOCK_SCAN_MAX)
 			return;
 	}
+	/* Waiters per lock, counted once. */
+	size_t *waiting = calloc(last->nlocks ? last->nlocks : 1,
+				 sizeof(*waiting));
+	if (!waiting)
+		return;
+	for (size_t w = 0; w < last->nwaits; w++)
+		if (last->waits[w].lock < last->nlocks)
+			waiting[last->waits[w].lock]++;
 	char span[64];
 	span_words(s, span, sizeof(span));
 	for (size_t l = 0; l < last->nlocks; l++) {
@@ -623,9 +648,7 @@ static void find_locks_held(struct cr_pass_ctx *ctx, const struct cr_series *s,
 					k->addr, k->is_handle, k->owner_tid);
 		if (!held)
 			continue;
-		size_t waiters = 0;
-		for (size_t w = 0; w < last->nwaits; w++)
-			waiters += last->waits[w].lock == l;
+		size_t waiters = waiting[l];
 		const struct cr_analysis *a = sl[s->ndumps - 1].in.analysis;
 		const char *oname = k->owner >= 0 && a->threads[k->owner].thread
 			? a->threads[k->owner].thread->name : NULL;
@@ -650,6 +673,7 @@ static void find_locks_held(struct cr_pass_ctx *ctx, const struct cr_series *s,
 			free(fn);
 		}
 	}
+	free(waiting);
 }
 
 /* ------------------------------------------------------------ timeline */
@@ -726,7 +750,8 @@ static void add_timeline(struct cr_pass_ctx *ctx, const struct cr_series *s,
 		"thread", "CPU per interval", "state in each dump",
 	};
 	struct cr_table *tab = cr_finding_table(f, "timeline", 3, th_headers);
-	for (size_t t = 0; tab && t < s->nthreads; t++) {
+	for (size_t t = 0; tab && t < s->nthreads &&
+			   t < CR_SERIES_TABLE_ROWS; t++) {
 		const struct cr_series_thread *th = &s->threads[t];
 		char *who = thread_words(th);
 		char *cpu = s->cpu_recorded ? cpu_column(s, th) : NULL;
@@ -737,6 +762,7 @@ static void add_timeline(struct cr_pass_ctx *ctx, const struct cr_series *s,
 		free(cpu);
 		free(st);
 	}
+	not_listed(f, tab, s->nthreads);
 }
 
 /*

@@ -59,8 +59,13 @@ struct cr_series_options {
 };
 
 #define CR_SERIES_CPU_THRESHOLD_DEFAULT 0.8
-/* At most this many dumps in a series (a bound on the tables). */
-#define CR_SERIES_MAX_DUMPS 1000
+/* At most this many dumps in a series: every dump and its analysis stay
+ * open until the series is analyzed (a bound on memory and on the
+ * tables' columns). */
+#define CR_SERIES_MAX_DUMPS 32
+/* Rows of the stuck, came-or-went and timeline tables; the rest are
+ * counted ("threads not listed").  The JSON's series.threads is complete. */
+#define CR_SERIES_TABLE_ROWS 32
 
 /* One thread in one dump of the series. */
 struct cr_series_cell {

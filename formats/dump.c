@@ -574,11 +574,19 @@ const struct cr_thread *cr_dump_thread_by_tid(const struct cr_dump *d,
 	return NULL;
 }
 
+int cr_handle_order(const void *x, const void *y)
+{
+	const struct cr_handle *a = x, *b = y;
+	return a->value < b->value ? -1 : a->value > b->value;
+}
+
 const struct cr_handle *cr_dump_handle(const struct cr_dump *d,
 				       uint64_t value)
 {
-	for (size_t i = 0; i < d->nhandles; i++)
-		if (d->handles[i].value == value)
-			return &d->handles[i];
-	return NULL;
+	struct cr_handle key = { .value = value };
+
+	if (!d->nhandles)
+		return NULL;
+	return bsearch(&key, d->handles, d->nhandles, sizeof(*d->handles),
+		       cr_handle_order);
 }

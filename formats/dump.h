@@ -277,7 +277,8 @@ struct cr_dump {
 	 */
 	struct cr_module *unloaded;
 	size_t nunloaded;
-	/* Handles in the dump's order (minidump HandleData), at most
+	/* Handles sorted by value (minidump HandleData; the reader sorts
+	 * them so that cr_dump_handle is a binary search), at most
 	 * CR_MAX_HANDLES. */
 	struct cr_handle *handles;
 	size_t nhandles;
@@ -402,9 +403,13 @@ static inline const struct cr_regs *cr_thread_regs(const struct cr_dump *d,
 	return &t->regs;
 }
 
-/* The handle of value VALUE, NULL when the dump records none. */
+/* The handle of value VALUE, NULL when the dump records none (a binary
+ * search: d->handles is sorted by value). */
 const struct cr_handle *cr_dump_handle(const struct cr_dump *d,
 				       uint64_t value);
+/* qsort/bsearch order of handles: by value (a value a damaged stream
+ * names twice: either one). */
+int cr_handle_order(const void *x, const void *y);
 
 /* Read a pointer-sized word in the dump's byte order. */
 bool cr_dump_read_word(const struct cr_dump *d, uint64_t addr, uint64_t *out);

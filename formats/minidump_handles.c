@@ -176,4 +176,7 @@ void md_read_handle_data(struct md_state *md, const struct md_stream *s)
 		}
 		read_object_info(md, s, i, info_rva, h);
 	}
+	/* Sorted once, so that the lookups (locks_windows.c asks for each
+	 * handle a waiting thread's stack may hold) are binary searches. */
+	qsort(d->handles, d->nhandles, sizeof(*d->handles), cr_handle_order);
 }

@@ -402,6 +402,96 @@ static void test_deadlock_not_said_twice(void **state)
 	assert_null(finding("ownerless-wait", 0));	/* mutexes have owners */
 }
 
+/* A graph kept as the locks pass would keep it, for the threads added so
+ * far. */
+static struct cr_lock_graph *keep_graph(void)
+{
+	struct cr_lock_graph *g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	assert_true(cr_lock_graph_init(g, &fx.a));
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, find_pass("locks"), &fx.a, NULL, NULL);
+	assert_true(cr_pass_keep(&ctx, g, cr_lock_graph_destroy));
+	return g;
+}
+
+/* A convoy behind an owner blocked in read(): the locks pass reports it
+ * (lock-convoy); the waiters behind a lock whose owner is recorded are no
+ * probable hang on top.  A lock that records no owner (an SRW lock) stays
+ * a hang. */
+static void test_owned_waits_not_a_hang(void **state)
+{
+	(void)state;
+	static const char *const rd[] = { "__GI___libc_read", "refill", NULL };
+	static const char *const lk[] = { "__GI___lll_lock_wait", "enqueue",
+					  NULL };
+	size_t o = add_thread(CR_STATE_IO, "read", "__GI___libc_read", 0, rd);
+	size_t x = add_thread(CR_STATE_LOCK, "futex", "__GI___lll_lock_wait",
+			      0x601000, lk);
+	size_t y = add_thread(CR_STATE_LOCK, "futex", "__GI___lll_lock_wait",
+			      0x601000, lk);
+	struct cr_lock_graph *g = keep_graph();
+	ssize_t l = cr_lock_graph_lock(g, 0x601000, false, CR_LOCK_MUTEX);
+	assert_true(l >= 0);
+	cr_lock_graph_owner(g, &fx.a, (size_t)l, fx.threads[o].tid);
+	assert_true(cr_lock_graph_wait(g, x, (size_t)l, CR_WAIT_EXCLUSIVE,
+				       "pthread_mutex_lock", 1));
+	assert_true(cr_lock_graph_wait(g, y, (size_t)l, CR_WAIT_EXCLUSIVE,
+				       "pthread_mutex_lock", 1));
+	run_hang();
+	assert_null(finding("probable-hang", 0));
+	assert_int_equal(loud_findings(), 0);
+
+	/* The same waits on a lock that records no owner. */
+	g->locks[l].owner_known = false;
+	g->locks[l].owner = CR_LOCK_NO_THREAD;
+	g->locks[l].kind = CR_LOCK_SRWLOCK;
+	run_hang();
+	assert_non_null(finding("probable-hang", 0));
+}
+
+/* The signature names the wait without glibc's alias prefix: the same
+ * hang on another libc build groups with this one. */
+static void test_signature_without_alias_prefix(void **state)
+{
+	(void)state;
+	static const char *const lk[] = { "__GI___lll_lock_wait", "enqueue",
+					  NULL };
+	add_main_joining();
+	add_thread(CR_STATE_LOCK, "futex", "__GI___lll_lock_wait", 0x601000,
+		   lk);
+	run_hang();
+	const struct cr_finding *h = finding("probable-hang", 0);
+	assert_non_null(h);
+	assert_string_equal(h->signature, "hang: lll_lock_wait in enqueue");
+}
+
+/* A Windows service whose main thread waits on its worker's thread handle
+ * while the worker reads: a join, no hang.  On an event, a hang. */
+static void test_wait_on_thread_handle_is_join(void **state)
+{
+	(void)state;
+	static const char *const wt[] = { "NtWaitForSingleObject",
+					  "WaitForSingleObject", "main", NULL };
+	static const char *const rd[] = { "NtReadFile", "ReadFile", "serve",
+					  NULL };
+	fx.d.process.os = CR_OS_WINDOWS;
+	size_t m = add_thread(CR_STATE_EVENT, NULL, "NtWaitForSingleObject", 0,
+			      wt);
+	add_thread(CR_STATE_IO, NULL, "NtReadFile", 0, rd);
+	struct cr_lock_graph *g = keep_graph();
+	ssize_t l = cr_lock_graph_lock(g, 0x1a4, true, CR_LOCK_EVENT);
+	assert_true(l >= 0);
+	g->locks[l].what = "thread handle";
+	assert_true(cr_lock_graph_wait(g, m, (size_t)l, CR_WAIT_EXCLUSIVE,
+				       "WaitForSingleObject", 1));
+	run_hang();
+	assert_null(finding("probable-hang", 0));
+	g->locks[l].what = NULL;	/* an event */
+	run_hang();
+	assert_non_null(finding("probable-hang", 0));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -417,6 +507,9 @@ int main(void)
 		T(test_python_locks),
 		T(test_go_idle_jvm_park),
 		T(test_deadlock_not_said_twice),
+		T(test_owned_waits_not_a_hang),
+		T(test_signature_without_alias_prefix),
+		T(test_wait_on_thread_handle_is_join),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -471,15 +471,22 @@ static void plant_mutex(uint64_t m, uint32_t lock, uint32_t count,
 	put32(m + 16, (uint32_t)kind);
 }
 
+/* ABBA between threads 1 and 2 on normal mutexes A (DATA + 0x40, held by
+ * thread 1) and B (DATA + 0x80, held by thread 2): thread 1 waits for B in
+ * FN1, thread 2 for A in FN2. */
+static void plant_abba(const char *fn1, const char *fn2)
+{
+	plant_mutex(DATA + 0x40, 2, 0, TID0 + 1, 0);
+	plant_mutex(DATA + 0x80, 2, 0, TID0 + 2, 0);
+	futex_wait(1, DATA + 0x80, fn1);
+	futex_wait(2, DATA + 0x40, fn2);
+}
+
 static void test_linux_mutexes(void **state)
 {
 	(void)state;
 	fixture(5);
-	/* ABBA between threads 1 and 2 on normal mutexes */
-	plant_mutex(DATA + 0x40, 2, 0, TID0 + 1, 0);
-	plant_mutex(DATA + 0x80, 2, 0, TID0 + 2, 0);
-	futex_wait(1, DATA + 0x80, "___pthread_mutex_lock");
-	futex_wait(2, DATA + 0x40, "__GI___pthread_mutex_lock");
+	plant_abba("___pthread_mutex_lock", "__GI___pthread_mutex_lock");
 	/* a robust mutex whose owner (tid 4711) died: the kernel set
 	 * FUTEX_OWNER_DIED in the lock word */
 	plant_mutex(DATA + 0x100, 0xc0000000u | 4711, 0, 4711, 16);
@@ -501,6 +508,54 @@ static void test_linux_mutexes(void **state)
 	assert_int_equal(only(CR_FINDING_DEADLOCK)->thread, 1);
 	assert_contains(only(CR_FINDING_LOCK_OWNER_GONE)->title, "FUTEX_OWNER_DIED");
 	assert_int_equal(only(CR_FINDING_LOCK_CONVOY)->severity, CR_SEVERITY_INFO);
+}
+
+/* A thread re-taking its mutex inside pthread_cond_wait waits for it as
+ * for any mutex; and a mutex first met through a thread waiting in
+ * __lll_lock_wait alone (an internal lock, no owner) gets its owner read
+ * when a thread waits for it under pthread_mutex_lock: the ABBA is found
+ * whatever the threads' order. */
+static void test_linux_cond_lock_and_late_mutex(void **state)
+{
+	(void)state;
+	fixture(3);
+	futex_wait(0, DATA + 0x40, "enqueue_inlined");
+	plant_abba("__pthread_mutex_cond_lock", "___pthread_mutex_lock");
+	discover();
+	assert_int_equal(fx.g.nlocks, 2);
+	assert_true(fx.g.locks[0].owner_known);
+	assert_int_equal(fx.g.locks[0].owner, 1);
+	assert_null(fx.g.locks[0].what);
+	assert_int_equal(fx.g.locks[1].owner, 2);
+	assert_true(names_thread(only(CR_FINDING_DEADLOCK), 1));
+	assert_true(names_thread(only(CR_FINDING_DEADLOCK), 2));
+}
+
+/* Thread 1 of two waits for a process-shared mutex that records OWNER. */
+static const struct cr_lock *pshared_wait(int32_t owner)
+{
+	fixture(2);
+	plant_mutex(DATA + 0x40, 2, 0, owner, 128);
+	futex_wait(1, DATA + 0x40, "___pthread_mutex_lock");
+	discover();
+	assert_int_equal(fx.g.nlocks, 1);
+	return &fx.g.locks[0];
+}
+
+/* A process-shared mutex whose owner is no thread of the dump may be held
+ * by a thread of another process: owner unknown, no owner gone. */
+static void test_linux_pshared_owner_elsewhere(void **state)
+{
+	const struct cr_lock *lk = pshared_wait(4711);
+	assert_false(lk->owner_known);
+	assert_string_equal(lk->what, "process-shared mutex");
+	assert_int_equal(count(CR_FINDING_LOCK_OWNER_GONE), 0);
+	assert_true(fx.a.problems.n > 0);
+	/* Within the process, a tid of the dump is its owner as ever. */
+	teardown(state);
+	lk = pshared_wait(TID0);
+	assert_true(lk->owner_known);
+	assert_int_equal(lk->owner, 0);
 }
 
 static void test_linux_rwlock_and_damage(void **state)
@@ -617,6 +672,8 @@ int main(void)
 		T(test_hostile_self_owner_many_waiters),
 		T(test_hostile_long_chain_and_many_locks),
 		T(test_linux_mutexes),
+		T(test_linux_cond_lock_and_late_mutex),
+		T(test_linux_pshared_owner_elsewhere),
 		T(test_linux_rwlock_and_damage),
 		T(test_linux_i386_layouts),
 		T(test_linux_no_futex_address),

@@ -740,15 +740,18 @@ static void test_handle_descriptors(void **state)
 	uint32_t wide = handle_info(&m, 0, 3, owner64, sizeof(owner64));
 	struct mds_buf b = { 0 };
 	mdb_u32(&b, 16); mdb_u32(&b, 40); mdb_u32(&b, 4); mdb_u32(&b, 0);
-	handle_desc(&m, &b, 0x34, "Event", "coroner-never-set", 0);
-	handle_desc(&m, &b, 0x38, "Mutant", "Global\\app", mutant);
-	handle_desc(&m, &b, 0x3c, "Mutant", "", wide);
+	/* Out of order: the reader sorts them for the binary search. */
 	handle_desc(&m, &b, 0x40, "Thread", NULL, 0);
+	handle_desc(&m, &b, 0x38, "Mutant", "Global\\app", mutant);
+	handle_desc(&m, &b, 0x34, "Event", "coroner-never-set", 0);
+	handle_desc(&m, &b, 0x3c, "Mutant", "", wide);
 	mds_stream(&m, 12, &b);
 	struct cr_dump *d = open_ok(&m);
 	assert_no_problems(d);
 	assert_string_equal(fact(d, "Handles"), "4");
 	assert_int_equal(d->nhandles, 4);
+	for (size_t i = 1; i < d->nhandles; i++)
+		assert_true(d->handles[i - 1].value < d->handles[i].value);
 	const struct cr_handle *h = cr_dump_handle(d, 0x34);
 	assert_non_null(h);
 	assert_string_equal(h->type, "Event");

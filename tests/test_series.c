@@ -21,7 +21,7 @@
 #include "series.h"
 
 #define MAX_DUMPS 3
-#define MAX_THREADS 4
+#define MAX_THREADS 40
 #define MAX_FRAMES 3
 
 struct member {
@@ -112,14 +112,21 @@ static const struct cr_finding *finding(const struct cr_analysis *a,
 	return NULL;
 }
 
-static int64_t number(const struct cr_finding *f, const char *label)
+static const struct cr_evidence *evidence(const struct cr_finding *f,
+					  enum cr_evidence_kind kind,
+					  const char *label)
 {
 	for (size_t i = 0; i < f->nevidence; i++)
-		if (f->evidence[i].kind == CR_EVIDENCE_NUMBER &&
+		if (f->evidence[i].kind == kind &&
 		    strcmp(f->evidence[i].label, label) == 0)
-			return f->evidence[i].u.number.value;
+			return &f->evidence[i];
 	fail_msg("no evidence %s", label);
-	return -1;
+	return NULL;
+}
+
+static int64_t number(const struct cr_finding *f, const char *label)
+{
+	return evidence(f, CR_EVIDENCE_NUMBER, label)->u.number.value;
 }
 
 static const struct cr_series_thread *series_thread(const struct cr_series *s,
@@ -427,6 +434,57 @@ static void test_lock_held(void **state)
 	cleanup(3);
 }
 
+/* --- a series of many threads ---------------------------------------------- */
+
+static size_t table_rows(const struct cr_finding *f, const char *label)
+{
+	return evidence(f, CR_EVIDENCE_TABLE, label)->u.table.nrows;
+}
+
+/* 40 threads stuck in both dumps: the tables list CR_SERIES_TABLE_ROWS
+ * and count the rest; the series itself keeps every thread.  Then 40
+ * threads that all went and 40 that came. */
+static void test_tables_capped(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < 2; k++) {
+		dump(k, 100 + 5 * (int64_t)k);
+		for (int64_t t = 0; t < MAX_THREADS; t++)
+			thread(k, 100 + t, CR_STATE_LOCK, "__lll_lock_wait",
+			       "flush", -1);
+	}
+	run(2, 0, 0);
+	const struct cr_analysis *a = &m[1].a;
+	assert_int_equal(cr_series_of(a)->nthreads, MAX_THREADS);
+	const struct cr_finding *f =
+		finding(a, CR_FINDING_SERIES_STUCK_THREADS, 0);
+	assert_non_null(f);
+	assert_int_equal(table_rows(f, "stuck threads"), CR_SERIES_TABLE_ROWS);
+	assert_int_equal(number(f, "threads not listed"),
+			 MAX_THREADS - CR_SERIES_TABLE_ROWS);
+	f = finding(a, CR_FINDING_SERIES_TIMELINE, 0);
+	assert_non_null(f);
+	assert_int_equal(table_rows(f, "timeline"), CR_SERIES_TABLE_ROWS);
+	assert_int_equal(number(f, "threads not listed"),
+			 MAX_THREADS - CR_SERIES_TABLE_ROWS);
+	cleanup(2);
+
+	for (size_t k = 0; k < 2; k++) {
+		dump(k, 100 + 5 * (int64_t)k);
+		for (int64_t t = 0; t < MAX_THREADS; t++)
+			thread(k, 100 * (int64_t)(k + 1) + t, CR_STATE_IO,
+			       "read", "fill", -1);
+	}
+	run(2, 0, 0);
+	f = finding(&m[1].a, CR_FINDING_SERIES_THREADS_CHANGED, 0);
+	assert_non_null(f);
+	assert_int_equal(table_rows(f, "threads that came or went"),
+			 CR_SERIES_TABLE_ROWS);
+	assert_int_equal(number(f, "threads not listed"),
+			 2 * MAX_THREADS - CR_SERIES_TABLE_ROWS);
+	cleanup(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_interval_and_no_cpu),
 		cmocka_unit_test(test_hang),
 		cmocka_unit_test(test_lock_held),
+		cmocka_unit_test(test_tables_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

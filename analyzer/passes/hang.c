@@ -31,6 +31,7 @@
  * "deadlock" and this pass says nothing more.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,13 +314,34 @@ static void name_object(struct hang *h, struct wait *w, uint64_t size)
 			 module ? " in " : "", module ? module : "");
 }
 
-/* Whether THREAD's wait is in the locks pass's graph for a lock that
- * records an owner (then it is the locks pass's to report). */
-static bool owned_wait(const struct hang *h, size_t thread)
+/* Handles whose wait is a join: the thread or process waited for says
+ * more (the words locks_windows.c gives such a lock). */
+static const char *const join_handles[] = { "thread handle", "process handle" };
+
+/* The lock THREAD waits for in the locks pass's graph, NULL none. */
+static const struct cr_lock *graph_lock(const struct hang *h, size_t thread)
 {
 	const struct cr_lock_wait *lw =
 		h->graph ? cr_lock_graph_wait_of(h->graph, thread) : NULL;
-	return lw && cr_lock_kind_has_owner(h->graph->locks[lw->lock].kind);
+	return lw ? &h->graph->locks[lw->lock] : NULL;
+}
+
+/*
+ * Whether THREAD's wait is explained by the locks pass's graph: the lock
+ * was read and records its owner (the locks pass reports the deadlock, the
+ * convoy, the owner gone or the starved writer; an SRW lock or a semaphore
+ * records none, so its wait stays this pass's), or it is a wait on a
+ * thread or process handle, a join.
+ */
+static bool owned_wait(const struct hang *h, size_t thread)
+{
+	const struct cr_lock *lk = graph_lock(h, thread);
+	if (!lk)
+		return false;
+	for (size_t i = 0; lk->what && i < ARRAY_LEN(join_handles); i++)
+		if (!strcmp(lk->what, join_handles[i]))
+			return true;
+	return lk->owner_known;
 }
 
 /* Whether the system call ST waits in has a timeout (its decoded
@@ -356,6 +378,13 @@ static void classify(struct hang *h, size_t i)
 	w->why = r->why;
 	if (w->verdict == IDLE || w->verdict == BLOCKED)
 		return;
+	if (owned_wait(h, i)) {
+		/* Not a wait on what nobody owns: the locks pass's findings
+		 * say who holds it, and a probable hang on top would say it
+		 * twice. */
+		w->verdict = BLOCKED;
+		return;
+	}
 	w->runtime = runtime_wait_of(&ta->stack);
 	if (w->runtime) {
 		w->verdict = w->runtime->verdict;
@@ -367,8 +396,9 @@ static void classify(struct hang *h, size_t i)
 		w->verdict = BLOCKED;
 		w->timed = true;
 	}
+	const struct cr_lock *lk = graph_lock(h, i);
 	if (st->kind == CR_STATE_LOCK && !w->runtime &&
-	    (owned_wait(h, i) || !st->wait_object_what ||
+	    ((lk && cr_lock_kind_has_owner(lk->kind)) || !st->wait_object_what ||
 	     strcmp(st->wait_object_what, "futex")))
 		return;		/* a mutex or rwlock: the locks pass's */
 	for (size_t k = 0; !w->what && k < ARRAY_LEN(object_kinds); k++)
@@ -598,13 +628,27 @@ static size_t most_common(struct hang *h, size_t *order, size_t n,
  * else the state's function without glibc's leading underscores, else the
  * system call. */
 static const char *wait_word(const struct wait *w,
-			     const struct cr_thread_state *st)
+			     const struct cr_thread_state *st, char *buf,
+			     size_t size)
 {
 	const char *fn = w->runtime ? w->runtime->function
 		       : st->function ? st->function : st->syscall_name;
-	while (fn && fn[0] == '_' && fn[1])
+	struct cr_function_key k;
+
+	/* glibc's alias prefix ("__GI___lll_lock_wait") and clone suffix
+	 * off as cr_function_is sees them, so that the signature does not
+	 * change with the libc build. */
+	cr_function_key(&k, fn);
+	if (!k.n)
+		return "a wait";
+	fn = k.form[k.n - 1];
+	size_t n = k.len[k.n - 1] ? k.len[k.n - 1] : strlen(fn);
+	while (n > 1 && fn[0] == '_') {
 		fn++;
-	return fn ? fn : "a wait";
+		n--;
+	}
+	snprintf(buf, size, "%.*s", n > INT_MAX ? INT_MAX : (int)n, fn);
+	return buf;
 }
 
 /* A row of the probable-hang table for thread I. */
@@ -612,7 +656,7 @@ static bool hang_row(struct hang *h, struct cr_table *t, size_t i)
 {
 	const struct cr_thread_state *st = &h->a->threads[i].st;
 	const struct wait *w = &h->w[i];
-	char who[64], obj[160] = "";
+	char who[64], obj[160] = "", word[128];
 
 	thread_words(h->a, i, who, sizeof who);
 	if (w->object_known || st->wait_object_known)
@@ -623,7 +667,7 @@ static bool hang_row(struct hang *h, struct cr_table *t, size_t i)
 			 w->object_name ? ")" : "");
 	const char *cells[] = {
 		who, w->what ? w->what : cr_thread_state_phrase(st), obj,
-		wait_word(w, st) };
+		wait_word(w, st, word, sizeof word) };
 	return cr_table_row(t, cells);
 }
 
@@ -681,7 +725,9 @@ static struct cr_error *report_hang(struct hang *h)
 	const struct wait *lw = &h->w[lead];
 	ssize_t caller = cr_culprit_frame(s);
 	const char *in = caller >= 0 ? s->frames[caller].function : NULL;
-	const char *fn = wait_word(lw, &a->threads[lead].st);
+	char fnbuf[128];
+	const char *fn = wait_word(lw, &a->threads[lead].st, fnbuf,
+				   sizeof fnbuf);
 	const char *word = lw->runtime ? lw->runtime->short_name : fn;
 	bool called = in && !lw->runtime && strcmp(in, fn);
 

@@ -156,8 +156,12 @@ void cr_lock_graph_owner(struct cr_lock_graph *g, const struct cr_analysis *a,
 	struct cr_lock *lk = &g->locks[l];
 	lk->owner_known = true;
 	lk->owner_tid = tid;
-	lk->owner = CR_LOCK_NO_THREAD;
 	(void)a;
+	lk->owner = cr_lock_graph_thread(g, tid);
+}
+
+ssize_t cr_lock_graph_thread(const struct cr_lock_graph *g, int64_t tid)
+{
 	/* The first thread of that tid: the lowest index among equals. */
 	size_t lo = 0, hi = tid > 0 ? g->nthreads : 0;
 	while (lo < hi) {
@@ -168,7 +172,8 @@ void cr_lock_graph_owner(struct cr_lock_graph *g, const struct cr_analysis *a,
 			hi = mid;
 	}
 	if (lo < g->nthreads && tid > 0 && g->by_tid[lo].tid == tid)
-		lk->owner = (ssize_t)g->by_tid[lo].thread;
+		return (ssize_t)g->by_tid[lo].thread;
+	return CR_LOCK_NO_THREAD;
 }
 
 bool cr_lock_graph_wait(struct cr_lock_graph *g, size_t thread, size_t l,

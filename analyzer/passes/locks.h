@@ -136,6 +136,9 @@ ssize_t cr_lock_graph_lock(struct cr_lock_graph *g, uint64_t addr,
  */
 void cr_lock_graph_owner(struct cr_lock_graph *g, const struct cr_analysis *a,
 			 size_t l, int64_t tid);
+/* The index into cr_analysis.threads of the thread of TID (the first of
+ * that tid), CR_LOCK_NO_THREAD when none: a binary search. */
+ssize_t cr_lock_graph_thread(const struct cr_lock_graph *g, int64_t tid);
 /*
  * Record that THREAD waits for lock L, in function HOW at FRAME (-1
  * unknown).  A thread waits for one lock: a second call for the same

@@ -11,8 +11,10 @@
  * lock_functions[] below:
  *
  *   - a mutex (pthread_mutex_lock, timedlock, clocklock, the robust/PI
- *     path __pthread_mutex_lock_full): glibc's pthread_mutex_t starts with
- *     its lock word (__data.__lock), so the futex word is the mutex;
+ *     path __pthread_mutex_lock_full, and __pthread_mutex_cond_lock where
+ *     pthread_cond_wait takes its mutex back): glibc's pthread_mutex_t
+ *     starts with its lock word (__data.__lock), so the futex word is the
+ *     mutex;
  *   - an rwlock (pthread_rwlock_rdlock/wrlock and their timed forms): the
  *     word is a field inside it, __wrphase_futex (a reader or writer
  *     waiting for the other phase), __writers_futex (a writer waiting for
@@ -20,7 +22,8 @@
  *     the start is the word minus the field's offset, the candidate whose
  *     struct is consistent (rwlock_candidates below);
  *   - glibc's internal locks (__lll_lock_wait_private alone: stdio, malloc
- *     arenas) record no owner: they join the graph without one.
+ *     arenas) record no owner: they join the graph without one (a mutex
+ *     wait on the same word later reads it as a mutex after all).
  *
  * The struct is read with cr_target_struct and a layout per architecture
  * from the tables below (glibc's bits/struct_mutex.h and
@@ -34,7 +37,8 @@
  * glibc does not record which threads they are.
  *
  * Every value is untrusted: a tid that is no thread of the dump is the
- * analysis' "owner gone" finding, a kind or owner out of range is a
+ * analysis' "owner gone" finding (but for a process-shared mutex, whose
+ * owner may live in another process: owner unknown), a kind or owner out of range is a
  * problem line, and so is memory the dump does not hold.
  *
  * Not done: where the futex address is not in the registers (aarch64 and
@@ -93,6 +97,9 @@ static const struct {
 	{ "pthread_mutex_timedlock", MUTEX, CR_WAIT_EXCLUSIVE },
 	{ "pthread_mutex_clocklock", MUTEX, CR_WAIT_EXCLUSIVE },
 	{ "pthread_mutex_clocklock_common", MUTEX, CR_WAIT_EXCLUSIVE },
+	/* pthread_cond_wait taking its mutex back after the wake-up */
+	{ "pthread_mutex_cond_lock", MUTEX, CR_WAIT_EXCLUSIVE },
+	{ "pthread_mutex_cond_lock_full", MUTEX, CR_WAIT_EXCLUSIVE },
 	{ "pthread_rwlock_rdlock", RWLOCK, CR_WAIT_SHARED },
 	{ "pthread_rwlock_rdlock_full", RWLOCK, CR_WAIT_SHARED },
 	{ "pthread_rwlock_rdlock_full64", RWLOCK, CR_WAIT_SHARED },
@@ -342,6 +349,19 @@ static void read_mutex(struct linux_locks *ll, size_t l)
 	}
 	cr_lock_graph_owner(ll->g, ll->ctx->analysis, l, owner);
 	lk = &ll->g->locks[l];
+	if ((kind & MUTEX_PSHARED) && owner && lk->owner < 0) {
+		/* Shared between processes: the owner may well be a thread
+		 * of another process, alive; no owner gone. */
+		lk->owner_known = false;
+		lk->what = "process-shared mutex";
+		cr_pass_problem(ll->ctx, CR_AT_ADDRESS(CR_SEVERITY_INFO,
+						       lk->addr),
+				"process-shared mutex 0x%" PRIx64 " records "
+				"owner %" PRId64 ", no thread of this dump: "
+				"its owner is unknown (a thread of another "
+				"process?)", lk->addr, owner);
+		return;
+	}
 	lk->owner_died = robust && (word & FUTEX_OWNER_DIED);
 	if (owner)
 		lk->recursion = (kind & MUTEX_KIND_MASK) == MUTEX_RECURSIVE
@@ -388,6 +408,10 @@ static bool find_rwlock(struct linux_locks *ll, uint64_t futex,
 	return false;
 }
 
+/* The words of a lock only glibc's internal lock functions wait for
+ * (compared by address: a mutex wait reads such a lock again). */
+static const char internal_lock_what[] = "glibc internal lock";
+
 /* Add thread I's wait (row ROW of lock_functions[] at FRAME) on FUTEX. */
 static bool add_wait(struct linux_locks *ll, size_t i, size_t row,
 		     ssize_t frame, uint64_t futex)
@@ -416,10 +440,19 @@ static bool add_wait(struct linux_locks *ll, size_t i, size_t row,
 	if (l < 0)	/* out of memory, or past the graph's bound */
 		return ll->g->nlocks >= CR_LOCK_GRAPH_MAX_LOCKS;
 	struct cr_lock *lk = &ll->g->locks[l];
-	if ((size_t)l == before) {	/* new: read it once */
-		lk->name = lock_name(ll->ctx, addr);
-		if (lock_functions[row].family == LLL) {
-			lk->what = "glibc internal lock";
+	/* Read it once: when new, or when a thread waiting under
+	 * pthread_mutex_lock shows that what another thread's wait (in
+	 * __lll_lock_wait alone) made an internal lock is a mutex, whose
+	 * owner the deadlock may turn on whatever the threads' order. */
+	bool lll = lock_functions[row].family == LLL;
+	bool upgrade = lock_functions[row].family == MUTEX &&
+		       (size_t)l != before &&
+		       lk->what == internal_lock_what;
+	if ((size_t)l == before || upgrade) {
+		if (!lk->name)
+			lk->name = lock_name(ll->ctx, addr);
+		if (lll) {
+			lk->what = internal_lock_what;
 		} else if (rw_read) {
 			int64_t w = (int64_t)v[R_CUR_WRITER];
 			cr_lock_graph_owner(ll->g, ll->ctx->analysis, (size_t)l, w);
@@ -428,6 +461,7 @@ static bool add_wait(struct linux_locks *ll, size_t i, size_t row,
 				lk->readers = (uint32_t)(v[R_READERS] >>
 							 RWLOCK_READER_SHIFT);
 		} else {
+			lk->what = NULL;
 			read_mutex(ll, (size_t)l);
 		}
 	}

@@ -192,10 +192,13 @@ struct cs_state {
 	bool has_debug;		/* DebugInfo points back at the struct */
 };
 
-static bool thread_in_dump(const struct cr_dump *d, uint64_t tid)
+/* Through the graph's threads sorted by tid: this runs per stack word and
+ * per list entry, so a linear search would be quadratic on a hostile
+ * dump. */
+static bool thread_in_dump(const struct cr_lock_graph *g, uint64_t tid)
 {
 	return tid != 0 && tid <= UINT32_MAX &&
-	       cr_dump_thread_by_tid(d, (int64_t)tid) != NULL;
+	       cr_lock_graph_thread(g, (int64_t)tid) != CR_LOCK_NO_THREAD;
 }
 
 /*
@@ -222,7 +225,7 @@ static bool read_cs(const struct win_ctx *w, uint64_t addr,
 		return false;
 	uint64_t none = w->lay->ptr == 8 ? UINT64_MAX : UINT32_MAX;
 	if (cs->debug_info == none)
-		return thread_in_dump(w->ctx->dump, cs->owner);
+		return thread_in_dump(w->g, cs->owner);
 	if (cs->debug_info == 0 || cs->debug_info % w->lay->ptr ||
 	    !cr_target_struct(t, cs->debug_info, &w->lay->debug, dbg) ||
 	    dbg[DBG_CS] != addr)
