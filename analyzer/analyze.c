@@ -152,11 +152,7 @@ void cr_analysis_free(struct cr_analysis *a)
 	free(a->crash.abort_message);
 	free(a->crash.signature);
 	free(a->summary);
-	for (size_t i = 0; i < a->nkept; i++) {
-		struct cr_pass_data *k = &a->kept[i];
-		(k->free_fn ? k->free_fn : free)(k->data);
-	}
-	free(a->kept);
+	cr_pass_kept_free(a);
 	cr_findings_free(&a->findings);
 	struct analysis_priv *p = a->priv;
 	if (p) {

@@ -46,6 +46,17 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
 	return f;
 }
 
+void cr_pass_kept_free(struct cr_analysis *a)
+{
+	for (size_t i = 0; i < a->nkept; i++) {
+		struct cr_pass_data *k = &a->kept[i];
+		(k->free_fn ? k->free_fn : free)(k->data);
+	}
+	free(a->kept);
+	a->kept = NULL;
+	a->nkept = 0;
+}
+
 bool cr_pass_keep(struct cr_pass_ctx *ctx, void *data,
 		  void (*free_fn)(void *))
 {

@@ -114,6 +114,9 @@ struct cr_finding *cr_pass_finding(struct cr_pass_ctx *ctx,
  */
 bool cr_pass_keep(struct cr_pass_ctx *ctx, void *data,
 		  void (*free_fn)(void *));
+/* Free what the passes kept in A (each with its free function) and the
+ * list itself; A keeps nothing after. */
+void cr_pass_kept_free(struct cr_analysis *a);
 /* The facts pass PASS kept, NULL none. */
 void *cr_pass_kept(const struct cr_analysis *a, const char *pass);
 

@@ -128,21 +128,13 @@ static int teardown(void **state)
 	(void)state;
 	cr_findings_free(&fx.a.findings);
 	cr_problems_free(&fx.a.problems);
-	for (size_t i = 0; i < fx.a.nkept; i++) {
-		struct cr_pass_data *k = &fx.a.kept[i];
-		(k->free_fn ? k->free_fn : free)(k->data);
-	}
-	free(fx.a.kept);
+	cr_pass_kept_free(&fx.a);
 	return 0;
 }
 
 static const struct cr_cpu_facts *run_cpu(void)
 {
-	const struct cr_pass *p = NULL;
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, "cpu"))
-			p = &cr_passes[i];
-	assert_non_null(p);
+	const struct cr_pass *p = test_pass("cpu");
 	assert_true(p->needs & CR_FACT_STATES);
 	assert_true(p->adds & CR_FACT_CPU);
 	struct cr_pass_ctx ctx;

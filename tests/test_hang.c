@@ -19,6 +19,7 @@
 
 #include "locks.h"
 #include "pass.h"
+#include "test_asserts.h"
 #include "passes.h"
 
 #define MAX_THREADS 8
@@ -53,9 +54,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	cr_findings_free(&fx.a.findings);
-	for (size_t i = 0; i < fx.a.nkept; i++)
-		(fx.a.kept[i].free_fn ? fx.a.kept[i].free_fn : free)(fx.a.kept[i].data);
-	free(fx.a.kept);
+	cr_pass_kept_free(&fx.a);
 	return 0;
 }
 
@@ -116,19 +115,11 @@ static size_t add_consumer(uint64_t cv)
 			  cv, consumer_stack);
 }
 
-static const struct cr_pass *find_pass(const char *name)
-{
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, name))
-			return &cr_passes[i];
-	fail_msg("no pass %s", name);
-	return NULL;
-}
 
 static void run_hang(void)
 {
 	struct cr_pass_ctx ctx;
-	cr_pass_ctx_init(&ctx, find_pass("hang"), &fx.a, NULL, NULL);
+	cr_pass_ctx_init(&ctx, test_pass("hang"), &fx.a, NULL, NULL);
 	assert_null(ctx.pass->run(&ctx));
 }
 
@@ -395,7 +386,7 @@ static void test_deadlock_not_said_twice(void **state)
 	assert_true(cr_lock_graph_wait(g, y, (size_t)lb, CR_WAIT_EXCLUSIVE,
 				       "pthread_mutex_lock", 1));
 	struct cr_pass_ctx ctx;
-	cr_pass_ctx_init(&ctx, find_pass("locks"), &fx.a, NULL, NULL);
+	cr_pass_ctx_init(&ctx, test_pass("locks"), &fx.a, NULL, NULL);
 	assert_true(cr_pass_keep(&ctx, g, cr_lock_graph_destroy));
 	run_hang();
 	assert_null(finding("probable-hang", 0));
@@ -410,7 +401,7 @@ static struct cr_lock_graph *keep_graph(void)
 	assert_non_null(g);
 	assert_true(cr_lock_graph_init(g, &fx.a));
 	struct cr_pass_ctx ctx;
-	cr_pass_ctx_init(&ctx, find_pass("locks"), &fx.a, NULL, NULL);
+	cr_pass_ctx_init(&ctx, test_pass("locks"), &fx.a, NULL, NULL);
 	assert_true(cr_pass_keep(&ctx, g, cr_lock_graph_destroy));
 	return g;
 }

@@ -29,6 +29,7 @@
 #include "instruction.h"
 #include "mdsynth.h"
 #include "pass.h"
+#include "test_asserts.h"
 #include "passes.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -203,14 +204,6 @@ static void set_crash(struct synth *s, enum cr_crash_class cls, int signo,
 	s->a->crash.address = address;
 }
 
-static const struct cr_pass *pass_named(const char *name)
-{
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, name))
-			return &cr_passes[i];
-	fail_msg("no pass %s", name);
-	return NULL;
-}
 
 /* Run the instruction and exploitability passes through their context. */
 static void run(struct synth *s)
@@ -218,7 +211,7 @@ static void run(struct synth *s)
 	static const char *const names[] = { "instruction", "exploitability" };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		struct cr_pass_ctx ctx;
-		cr_pass_ctx_init(&ctx, pass_named(names[i]), s->a, NULL, NULL);
+		cr_pass_ctx_init(&ctx, test_pass(names[i]), s->a, NULL, NULL);
 		assert_null(ctx.pass->run(&ctx));
 	}
 	if (getenv("TEST_INSTRUCTION_VERBOSE"))
@@ -235,9 +228,7 @@ static const struct cr_insn_facts *insn_of(const struct cr_analysis *a)
 static void synth_free(struct synth *s)
 {
 	cr_findings_free(&s->a->findings);
-	for (size_t i = 0; i < s->a->nkept; i++)
-		free(s->a->kept[i].data);
-	free(s->a->kept);
+	cr_pass_kept_free(s->a);
 	free(s->a->threads);
 	free(s->a);
 	cr_dump_free(s->d);

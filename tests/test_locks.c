@@ -83,11 +83,7 @@ static void fixture(size_t n)
 	fx.a.threads = fx.ta;
 	fx.a.nthreads = n;
 	fx.a.focus_thread = -1;
-	const struct cr_pass *p = NULL;
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, "locks"))
-			p = &cr_passes[i];
-	assert_non_null(p);
+	const struct cr_pass *p = test_pass("locks");
 	cr_pass_ctx_init(&fx.ctx, p, &fx.a, NULL, NULL);
 	assert_true(cr_lock_graph_init(&fx.g, &fx.a));
 }

@@ -21,6 +21,7 @@
 
 #include "locks.h"
 #include "pass.h"
+#include "test_asserts.h"
 
 #define NTDLL 0x180000000ull
 #define APP 0x40000000ull	/* below 4 GiB: the x86 test shares it */
@@ -186,21 +187,13 @@ static int teardown(void **state)
 	(void)state;
 	cr_findings_free(&fx.a.findings);
 	cr_problems_free(&fx.a.problems);
-	for (size_t i = 0; i < fx.a.nkept; i++) {
-		struct cr_pass_data *k = &fx.a.kept[i];
-		(k->free_fn ? k->free_fn : free)(k->data);
-	}
-	free(fx.a.kept);
+	cr_pass_kept_free(&fx.a);
 	return 0;
 }
 
 static const struct cr_lock_graph *run_locks(void)
 {
-	const struct cr_pass *p = NULL;
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, "locks"))
-			p = &cr_passes[i];
-	assert_non_null(p);
+	const struct cr_pass *p = test_pass("locks");
 	struct cr_pass_ctx ctx;
 	cr_pass_ctx_init(&ctx, p, &fx.a, NULL, NULL);
 	assert_null(p->run(&ctx));

@@ -169,13 +169,7 @@ static int teardown(void **state)
 	fx.a.ngroups = 0;
 	cr_problems_free(&fx.a.problems);
 	memset(&fx.a.problems, 0, sizeof(fx.a.problems));
-	for (size_t i = 0; i < fx.a.nkept; i++) {
-		struct cr_pass_data *k = &fx.a.kept[i];
-		(k->free_fn ? k->free_fn : free)(k->data);
-	}
-	free(fx.a.kept);
-	fx.a.kept = NULL;
-	fx.a.nkept = 0;
+	cr_pass_kept_free(&fx.a);
 	free(fx.a.crash.address_text);
 	free(fx.a.crash.sender);
 	free(fx.a.crash.abort_message);
@@ -220,15 +214,6 @@ static void exception_event(uint32_t code, unsigned nparams, uint64_t p0,
 	ev->exc_params[1] = p1;
 }
 
-/* The registered pass named NAME. */
-static const struct cr_pass *find_pass(const char *name)
-{
-	for (size_t i = 0; i < cr_npasses; i++)
-		if (!strcmp(cr_passes[i].name, name))
-			return &cr_passes[i];
-	fail_msg("no pass %s", name);
-	return NULL;
-}
 
 /* Run pass P on the fixture through its context, as the pipeline does. */
 static void run_pass(const struct cr_pass *p)
@@ -317,9 +302,9 @@ static struct cr_finding *plant(const char *name, enum cr_severity sev,
 /* The passes that read the findings, after planting them. */
 static void run_lead_passes(void)
 {
-	run_pass(find_pass("group"));
-	run_pass(find_pass("signature"));
-	run_pass(find_pass("summary"));
+	run_pass(test_pass("group"));
+	run_pass(test_pass("signature"));
+	run_pass(test_pass("summary"));
 	if (getenv("CR_TEST_VERBOSE"))
 		print_message("focus %zd\nsummary: %s\nsignature: %s\n",
 			      fx.a.focus_thread, fx.a.summary,
@@ -335,8 +320,8 @@ static void test_on_demand_led_by_top_finding(void **state)
 {
 	(void)state;
 	add_threads();
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
 	plant("locks", CR_SEVERITY_WARNING, 2, "convoy: worker",
 	      "Lock convoy: 3 threads wait behind thread 4244");
 	plant("locks", CR_SEVERITY_INFO, 0, "info: main", "Lock held");
@@ -373,8 +358,8 @@ static void test_on_demand_focus_most_blocked(void **state)
 	/* Thread 0 a lone waiter, before the group of two. */
 	fx.threads[0].in_syscall = true;
 	fx.threads[0].syscall_nr = 202;
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
 	run_lead_passes();
 	assert_int_equal(fx.a.focus_thread, 1);	/* 1 and 3: the largest group */
 	assert_int_equal(fx.a.groups[0].nmembers, 2);
@@ -392,8 +377,8 @@ static void test_on_demand_focus_most_blocked(void **state)
 	fx.threads[1].in_syscall = fx.threads[3].in_syscall = false;
 	fx.ta[1].stack.nframes = fx.ta[3].stack.nframes = 1;
 	fx.frames[1][0].function = fx.frames[3][0].function = "parse_row";
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
 	run_lead_passes();
 	assert_int_equal(fx.a.focus_thread, 1);
 }
@@ -406,8 +391,8 @@ static void test_signal_sent_led_by_finding(void **state)
 	(void)state;
 	add_threads();
 	signal_event(3, 0, false, 0);	/* SIGQUIT, SI_USER */
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
 	assert_true(fx.a.crash.sent);
 	run_lead_passes();
 	assert_int_equal(fx.a.focus_thread, 0);	/* the receiver */
@@ -427,8 +412,8 @@ static void test_crash_keeps_focus(void **state)
 	(void)state;
 	add_threads();
 	signal_event(11, 1, true, 0);
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
 	plant("locks", CR_SEVERITY_ERROR, 1, "deadlock: a / b", "Deadlock");
 	run_lead_passes();
 	assert_int_equal(fx.a.focus_thread, 0);
@@ -546,7 +531,7 @@ static void test_null_deref(void **state)
 
 	/* Stable: the same input gives the same key. */
 	char *first = strdup(fx.a.crash.signature);
-	run_pass(find_pass("signature"));
+	run_pass(test_pass("signature"));
 	assert_string_equal(fx.a.crash.signature, first);
 	free(first);
 }
@@ -1288,9 +1273,9 @@ static void test_summary_led_by_later_finding(void **state)
 	(void)state;
 
 	signal_event(8, 1, true, EXE_BASE + 0x100);
-	run_pass(find_pass("crash"));
-	run_pass(find_pass("state"));
-	run_pass(find_pass("group"));
+	run_pass(test_pass("crash"));
+	run_pass(test_pass("state"));
+	run_pass(test_pass("group"));
 	cr_pass_ctx_init(&ctx, &later, &fx.a, NULL, NULL);
 	struct cr_finding *f = cr_pass_finding(&ctx, CR_FINDING_ARITHMETIC_ERROR,
 					       CR_SEVERITY_ERROR,
@@ -1301,25 +1286,25 @@ static void test_summary_led_by_later_finding(void **state)
 	assert_true(cr_finding_thread(f, CR_LABEL_THREAD, 0));
 	assert_true(cr_finding_frame(f, CR_LABEL_WHERE, 0, 0));
 	assert_string_equal(f->pass, "instruction");
-	run_pass(find_pass("summary"));
+	run_pass(test_pass("summary"));
 	assert_contains(fx.a.summary, "crashy (pid 4242): Divide by zero: the divisor ecx is 0, in thread 4242 (crashy) at crash_null (crash.c:12). It crashed with SIGFPE");
 	assert_contains(fx.a.summary, "It crashed with SIGFPE (arithmetic exception): an arithmetic error at the instruction at 0x400100 (inside crashy at offset 0x100 (r-x, read-only, executable)). It had 2 threads");
 
 	/* An error about another thread does not displace the crash. */
 	fx.a.findings.items[1].thread = 1;
-	run_pass(find_pass("summary"));
+	run_pass(test_pass("summary"));
 	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGFPE");
 	/* Nor does a warning about the crashing thread. */
 	fx.a.findings.items[1].thread = 0;
 	fx.a.findings.items[1].severity = CR_SEVERITY_WARNING;
-	run_pass(find_pass("summary"));
+	run_pass(test_pass("summary"));
 	assert_contains(fx.a.summary, "crashy (pid 4242) crashed with SIGFPE");
 	/* A process killed from outside: a later error leads whatever its
 	 * thread (a hang is why a watchdog killed it). */
 	fx.a.findings.items[1].severity = CR_SEVERITY_ERROR;
 	fx.a.findings.items[1].thread = 1;
 	fx.a.crash.sent = true;
-	run_pass(find_pass("summary"));
+	run_pass(test_pass("summary"));
 	assert_contains(fx.a.summary, "crashy (pid 4242): Divide by zero");
 }
 

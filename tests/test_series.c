@@ -95,11 +95,7 @@ static void cleanup(size_t n)
 		cr_findings_free(&a->findings);
 		free(a->summary);
 		a->summary = NULL;
-		for (size_t i = 0; i < a->nkept; i++)
-			(a->kept[i].free_fn ? a->kept[i].free_fn : free)(a->kept[i].data);
-		free(a->kept);
-		a->kept = NULL;
-		a->nkept = 0;
+		cr_pass_kept_free(a);
 	}
 }
 
