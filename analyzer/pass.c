@@ -2,6 +2,7 @@
  * pass.c - running the registered passes (pass.h) and the services their
  * context gives them.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,21 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 	*function_offset = fr && fr->offset_known ? fr->offset : 0;
 	*module = s->module_name;
 	return true;
+}
+
+char *cr_pass_name_global(const struct cr_pass_ctx *ctx, uint64_t addr,
+			  uint64_t max_off, uint64_t *off)
+{
+	const char *fn = NULL, *mod = NULL;
+	uint64_t o = 0;
+
+	if (!cr_pass_symbolize(ctx, addr, &fn, &o, &mod) || !fn || o >= max_off)
+		return NULL;
+	if (off)
+		*off = o;
+	const char *in = mod ? " in " : "", *m = mod ? mod : "";
+	return o ? cr_strdup_printf("%s+0x%" PRIx64 "%s%s", fn, o, in, m)
+		 : cr_strdup_printf("%s%s%s", fn, in, m);
 }
 
 bool cr_pass_layout(const struct cr_pass_ctx *ctx, const char *module,

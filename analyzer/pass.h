@@ -132,6 +132,17 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 		       const char **module);
 
 /*
+ * The name of the global at or around ADDR (a lock, a condition variable):
+ * "mutex_b in deadlock", "queue+0x28 in libfoo.so" ("in MODULE" left out
+ * when the module is unknown); NULL when no symbol names ADDR within
+ * MAX_OFF bytes of its start (1: only a symbol starting at ADDR;
+ * UINT64_MAX: any) or out of memory.  *OFF (NULL: not wanted) gets ADDR's
+ * offset into the symbol.  One rule for every pass that names an object.
+ */
+char *cr_pass_name_global(const struct cr_pass_ctx *ctx, uint64_t addr,
+			  uint64_t max_off, uint64_t *off);
+
+/*
  * The layout of TYPE ("pthread_mutex_t", "struct __pthread_mutex_s") from
  * the DWARF of the module whose file name starts with MODULE ("libc.so"):
  * INOUT's field names (dotted for nesting: "__data.__owner") in, their

@@ -376,20 +376,13 @@ static bool spun_lock(const struct cr_pass_ctx *ctx, size_t i, uint64_t *lock)
 static bool lock_evidence(struct cr_pass_ctx *ctx, struct cr_finding *fd,
 			  size_t i)
 {
-	uint64_t lock, off;
-	const char *sym, *mod;
-	char where[160];
+	uint64_t lock;
 	if (!spun_lock(ctx, i, &lock))
 		return true;
-	if (cr_pass_symbolize(ctx, lock, &sym, &off, &mod) && sym) {
-		if (off)
-			snprintf(where, sizeof(where), "%s+0x%" PRIx64 " in %s", sym, off,
-				 mod ? mod : "?");
-		else
-			snprintf(where, sizeof(where), "%s in %s", sym, mod ? mod : "?");
-		return cr_finding_address(fd, "lock", lock, where);
-	}
-	return cr_finding_address(fd, "lock", lock, NULL);
+	char *where = cr_pass_name_global(ctx, lock, UINT64_MAX, NULL);
+	bool ok = cr_finding_address(fd, "lock", lock, where);
+	free(where);
+	return ok;
 }
 
 /* What to blame on frame W of S: its function, else its module (a

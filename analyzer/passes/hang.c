@@ -299,19 +299,17 @@ static const struct state_rule *state_rule_of(const struct cr_thread_state *st)
  */
 static void name_object(struct hang *h, struct wait *w, uint64_t size)
 {
-	const char *sym = NULL, *module = NULL;
 	uint64_t off = 0;
-
-	if (!cr_pass_symbolize(h->ctx, w->object, &sym, &off, &module) || !sym)
-		return;
-	if (off >= (size ? size : 1))
+	/* Named at the object's start, where the address is moved to. */
+	char *name = cr_pass_name_global(h->ctx, w->object, size ? size : 1,
+					 &off);
+	if (!name)
 		return;
 	w->object -= off;
-	size_t len = strlen(sym) + (module ? strlen(module) : 0) + 8;
-	w->object_name = malloc(len);
-	if (w->object_name)
-		snprintf(w->object_name, len, "%s%s%s", sym,
-			 module ? " in " : "", module ? module : "");
+	w->object_name = off ? cr_pass_name_global(h->ctx, w->object, 1, NULL)
+			     : name;
+	if (off)
+		free(name);
 }
 
 /* Handles whose wait is a join: the thread or process waited for says

@@ -286,16 +286,7 @@ static bool layouts(struct linux_locks *ll)
  * a global; NULL when the symbols do not name it. */
 static char *lock_name(const struct cr_pass_ctx *ctx, uint64_t addr)
 {
-	const char *fn = NULL, *mod = NULL;
-	uint64_t off = 0;
-
-	if (!cr_pass_symbolize(ctx, addr, &fn, &off, &mod) || !fn)
-		return NULL;
-	if (off)
-		return cr_strdup_printf("%s+0x%" PRIx64 "%s%s", fn, off,
-					mod ? " in " : "", mod ? mod : "");
-	return cr_strdup_printf("%s%s%s", fn, mod ? " in " : "",
-				mod ? mod : "");
+	return cr_pass_name_global(ctx, addr, UINT64_MAX, NULL);
 }
 
 /* Whether V is a tid a lock can record (positive, within FUTEX_TID_MASK). */

@@ -238,15 +238,9 @@ static bool read_cs(const struct win_ctx *w, uint64_t addr,
  * "app.dll+0x1d0a0"; NULL outside modules or out of memory. */
 static char *name_global(const struct win_ctx *w, uint64_t addr)
 {
-	const char *fn = NULL, *mod = NULL;
-	uint64_t off = 0;
-	char *s = NULL;
-	if (cr_pass_symbolize(w->ctx, addr, &fn, &off, &mod) && fn && mod &&
-	    off == 0) {
-		if (asprintf(&s, "%s in %s", fn, mod) < 0)
-			s = NULL;
+	char *s = cr_pass_name_global(w->ctx, addr, 1, NULL);
+	if (s)
 		return s;
-	}
 	const struct cr_module *m = cr_dump_module_at(w->ctx->dump, addr);
 	if (!m || !m->path)
 		return NULL;
