@@ -393,6 +393,41 @@ static void test_deadlock_not_said_twice(void **state)
 	assert_null(finding("ownerless-wait", 0));	/* mutexes have owners */
 }
 
+/* A deadlock beside a thread stuck on a condition variable: every thread
+ * waits and one on what nobody will release, but the locks pass's
+ * deadlock already says why (the graph's ncycles); no probable hang. */
+static void test_deadlock_beside_stuck_wait(void **state)
+{
+	(void)state;
+	static const char *const lk[] = { "__lll_lock_wait", "pthread_mutex_lock",
+					  "take_second", NULL };
+	size_t x = add_thread(CR_STATE_LOCK, "futex", "pthread_mutex_lock",
+			      0x601000, lk);
+	size_t y = add_thread(CR_STATE_LOCK, "futex", "pthread_mutex_lock",
+			      0x601028, lk);
+	add_consumer(QUEUE_CV + 40);
+	struct cr_lock_graph *g = calloc(1, sizeof(*g));
+	assert_non_null(g);
+	assert_true(cr_lock_graph_init(g, &fx.a));
+	ssize_t la = cr_lock_graph_lock(g, 0x601000, false, CR_LOCK_MUTEX);
+	ssize_t lb = cr_lock_graph_lock(g, 0x601028, false, CR_LOCK_MUTEX);
+	assert_true(la >= 0 && lb >= 0);
+	cr_lock_graph_owner(g, &fx.a, (size_t)la, fx.threads[y].tid);
+	cr_lock_graph_owner(g, &fx.a, (size_t)lb, fx.threads[x].tid);
+	assert_true(cr_lock_graph_wait(g, x, (size_t)la, CR_WAIT_EXCLUSIVE,
+				       "pthread_mutex_lock", 1));
+	assert_true(cr_lock_graph_wait(g, y, (size_t)lb, CR_WAIT_EXCLUSIVE,
+				       "pthread_mutex_lock", 1));
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, test_pass("locks"), &fx.a, NULL, NULL);
+	assert_null(cr_locks_analyze(&ctx, g));
+	assert_int_equal(g->ncycles, 1);
+	assert_true(cr_pass_keep(&ctx, g, cr_lock_graph_destroy));
+	run_hang();
+	assert_non_null(finding("deadlock", 0));
+	assert_null(finding("probable-hang", 0));
+}
+
 /* A graph kept as the locks pass would keep it, for the threads added so
  * far. */
 static struct cr_lock_graph *keep_graph(void)
@@ -498,6 +533,7 @@ int main(void)
 		T(test_python_locks),
 		T(test_go_idle_jvm_park),
 		T(test_deadlock_not_said_twice),
+		T(test_deadlock_beside_stuck_wait),
 		T(test_owned_waits_not_a_hang),
 		T(test_signature_without_alias_prefix),
 		T(test_wait_on_thread_handle_is_join),

@@ -546,40 +546,6 @@ static struct cr_error *report_waits(struct hang *h)
 	return err;
 }
 
-/* Whether the wait-for graph has a cycle (the locks pass's deadlock). */
-static bool graph_has_cycle(const struct cr_lock_graph *g)
-{
-	if (!g || !g->nthreads)
-		return false;
-	unsigned char *mark = calloc(g->nthreads, 1);	/* 1 path, 2 done */
-	bool cycle = false;
-
-	if (!mark)
-		return false;
-	for (size_t t0 = 0; !cycle && t0 < g->nthreads; t0++) {
-		size_t t = t0;
-		while (!mark[t]) {
-			mark[t] = 1;
-			const struct cr_lock_wait *lw = cr_lock_graph_wait_of(g, t);
-			ssize_t o = lw ? g->locks[lw->lock].owner : -1;
-			if (o < 0 || (size_t)o >= g->nthreads)
-				break;
-			t = (size_t)o;
-			cycle = mark[t] == 1;
-		}
-		for (size_t k = t0; mark[k] == 1;) {	/* close the path */
-			mark[k] = 2;
-			const struct cr_lock_wait *lw = cr_lock_graph_wait_of(g, k);
-			ssize_t o = lw ? g->locks[lw->lock].owner : -1;
-			if (o < 0 || (size_t)o >= g->nthreads)
-				break;
-			k = (size_t)o;
-		}
-	}
-	free(mark);
-	return cycle;
-}
-
 /* Stuck threads by their blocking stack: the frames from the top down to
  * the one to blame (the call that waits, seen from the program). */
 static int blocking_order(const void *x, const void *y, void *arg)
@@ -709,7 +675,7 @@ static struct cr_error *report_hang(struct hang *h)
 			return NULL;
 		nstuck += h->w[i].verdict == STUCK;
 	}
-	if (!nstuck || graph_has_cycle(h->graph))
+	if (!nstuck || (h->graph && h->graph->ncycles))
 		return NULL;
 	stuck = malloc(nstuck * sizeof(*stuck));
 	if (!stuck)

@@ -657,13 +657,14 @@ static bool starved(struct walk *w, size_t l)
 }
 
 struct cr_error *cr_locks_analyze(struct cr_pass_ctx *ctx,
-				  const struct cr_lock_graph *g)
+				  struct cr_lock_graph *g)
 {
 	struct walk w;
 	bool ok = walk_init(&w, ctx, g);
 
 	if (ok && g->nwaits) {
 		walk_chains(&w);
+		g->ncycles = w.ncycles;
 		ok = index_waiters(&w) && index_queues(&w);
 		for (size_t k = 0; ok && k < w.ncycles; k++)
 			ok = deadlock(&w, k);

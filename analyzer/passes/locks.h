@@ -105,6 +105,8 @@ struct cr_lock_graph {
 	size_t nthreads;
 	ssize_t *index;		/* hash of (addr, is_handle) -> lock */
 	size_t nslots;
+	size_t ncycles;		/* deadlocks the analysis found (cycles of
+				 * thread -> lock -> owner) */
 	/* The threads by tid (then by index), for the owner lookups: a
 	 * binary search each, so that a dump of 100,000 threads each owning
 	 * a lock is not 10^10 comparisons. */
@@ -163,10 +165,10 @@ struct cr_error *cr_locks_windows(struct cr_pass_ctx *ctx,
  * (cycles thread -> lock -> owner), convoys and chains (threads queued
  * behind one owner that waits for nothing in the graph), owners not in the
  * dump, rwlocks whose readers keep writers out; findings added through
- * CTX.  An error only when out of memory.
+ * CTX, and G->ncycles set.  An error only when out of memory.
  */
 struct cr_error *cr_locks_analyze(struct cr_pass_ctx *ctx,
-				  const struct cr_lock_graph *g);
+				  struct cr_lock_graph *g);
 
 /* The graph the locks pass kept, NULL when it did not run. */
 static inline const struct cr_lock_graph *
