@@ -363,10 +363,10 @@ static void test_go_idle_jvm_park(void **state)
 	assert_non_null(strstr(h->title, "a JVM park"));
 }
 
-/* Two mutexes held crosswise: the locks pass said deadlock; no hang. */
-static void test_deadlock_not_said_twice(void **state)
+/* Two threads, X and Y, each holding the mutex the other waits for
+ * (0x601028 held by X, 0x601000 by Y), and their graph. */
+static struct cr_lock_graph *crosswise(void)
 {
-	(void)state;
 	static const char *const lk[] = { "__lll_lock_wait", "pthread_mutex_lock",
 					  "take_second", NULL };
 	size_t x = add_thread(CR_STATE_LOCK, "futex", "pthread_mutex_lock",
@@ -385,6 +385,14 @@ static void test_deadlock_not_said_twice(void **state)
 				       "pthread_mutex_lock", 1));
 	assert_true(cr_lock_graph_wait(g, y, (size_t)lb, CR_WAIT_EXCLUSIVE,
 				       "pthread_mutex_lock", 1));
+	return g;
+}
+
+/* Two mutexes held crosswise: the locks pass said deadlock; no hang. */
+static void test_deadlock_not_said_twice(void **state)
+{
+	(void)state;
+	struct cr_lock_graph *g = crosswise();
 	struct cr_pass_ctx ctx;
 	cr_pass_ctx_init(&ctx, test_pass("locks"), &fx.a, NULL, NULL);
 	assert_true(cr_pass_keep(&ctx, g, cr_lock_graph_destroy));
@@ -399,25 +407,8 @@ static void test_deadlock_not_said_twice(void **state)
 static void test_deadlock_beside_stuck_wait(void **state)
 {
 	(void)state;
-	static const char *const lk[] = { "__lll_lock_wait", "pthread_mutex_lock",
-					  "take_second", NULL };
-	size_t x = add_thread(CR_STATE_LOCK, "futex", "pthread_mutex_lock",
-			      0x601000, lk);
-	size_t y = add_thread(CR_STATE_LOCK, "futex", "pthread_mutex_lock",
-			      0x601028, lk);
 	add_consumer(QUEUE_CV + 40);
-	struct cr_lock_graph *g = calloc(1, sizeof(*g));
-	assert_non_null(g);
-	assert_true(cr_lock_graph_init(g, &fx.a));
-	ssize_t la = cr_lock_graph_lock(g, 0x601000, false, CR_LOCK_MUTEX);
-	ssize_t lb = cr_lock_graph_lock(g, 0x601028, false, CR_LOCK_MUTEX);
-	assert_true(la >= 0 && lb >= 0);
-	cr_lock_graph_owner(g, &fx.a, (size_t)la, fx.threads[y].tid);
-	cr_lock_graph_owner(g, &fx.a, (size_t)lb, fx.threads[x].tid);
-	assert_true(cr_lock_graph_wait(g, x, (size_t)la, CR_WAIT_EXCLUSIVE,
-				       "pthread_mutex_lock", 1));
-	assert_true(cr_lock_graph_wait(g, y, (size_t)lb, CR_WAIT_EXCLUSIVE,
-				       "pthread_mutex_lock", 1));
+	struct cr_lock_graph *g = crosswise();
 	struct cr_pass_ctx ctx;
 	cr_pass_ctx_init(&ctx, test_pass("locks"), &fx.a, NULL, NULL);
 	assert_null(cr_locks_analyze(&ctx, g));
