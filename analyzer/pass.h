@@ -35,6 +35,15 @@ enum cr_pass_fact {
 					 * as "cpu", and their findings */
 	CR_FACT_HANG = 1u << 10,	/* the ownerless waits and the
 					 * probable hang (passes/hang.c) */
+	CR_FACT_ADDRESS_SPACE = 1u << 11, /* the address-space summary,
+					 * kept as "address-space" */
+	CR_FACT_HEAP = 1u << 12,	/* the heap walk (passes/heap.h), kept
+					 * as "heap", and its findings */
+	CR_FACT_LEAKS = 1u << 13,	/* the unreachable chunks, kept as
+					 * "leaks" (passes/heap.h) */
+	CR_FACT_HEAP_STATS = 1u << 14,	/* size classes and what they hold,
+					 * kept as "heapstats"; high-memory
+					 * and probable-leak findings */
 };
 
 struct cr_pass_ctx;
