@@ -38,6 +38,7 @@
 #include "dwarf_layout.h"
 #include "passes.h"
 #include "safe_open.h"
+#include "symindex.h"
 #include "walk.h"
 #include "util.h"
 
@@ -69,6 +70,8 @@ struct modslot {
 	bool mismatch;
 	bool from_memory;
 	void *mem_image;	/* owned copy for elf_memory() */
+	struct cr_symindex *symidx;	/* built on the first lookup */
+	bool symidx_tried;
 };
 
 struct strpool {
@@ -564,6 +567,7 @@ void cr_symtab_free(struct cr_symtab *st)
 			free(st->slots[i].found);
 			free(st->slots[i].found_name);
 			free(st->slots[i].mem_image);
+			cr_symindex_free(st->slots[i].symidx);
 		}
 		free(st->slots);
 	}
@@ -681,17 +685,33 @@ static bool is_system_module(const struct cr_module *m)
 }
 
 /*
+ * dwfl_module_addrinfo(MOD, PC, ...) through the module's sorted index
+ * (symindex.h), which saves libdwfl's scan of the whole symbol table on
+ * every lookup; the index is built on the module's first lookup.
+ */
+static const char *module_addrinfo(struct modslot *ms, Dwfl_Module *mod,
+				   uint64_t pc, GElf_Off *off, GElf_Sym *sym)
+{
+	if (ms && !ms->symidx_tried) {
+		ms->symidx_tried = true;
+		ms->symidx = cr_symindex_new(mod);
+	}
+	if (ms && ms->symidx)
+		return cr_symindex_addrinfo(ms->symidx, pc, off, sym);
+	return dwfl_module_addrinfo(mod, pc, off, sym, NULL, NULL, NULL);
+}
+
+/*
  * Fill S->frames for S->pc: the ELF symbol, and with DWARF (USE_DWARF) the
  * source line and the chain of inlined calls (innermost first).
  */
-static void resolve(struct cr_symtab *st, Dwfl_Module *mod, struct cr_sym *s,
-		    bool use_dwarf)
+static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
+		    struct cr_sym *s, bool use_dwarf)
 {
 	uint64_t pc = s->pc;
 	GElf_Off off = 0;
 	GElf_Sym sym;
-	const char *symname = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL,
-						   NULL, NULL);
+	const char *symname = module_addrinfo(ms, mod, pc, &off, &sym);
 	const char *file = NULL;
 	int line = 0, col = 0;
 	Dwfl_Line *dl = use_dwarf ? dwfl_module_getsrc(mod, pc) : NULL;
@@ -812,7 +832,7 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 		free(s->frames);
 		s->frames = NULL;
 		s->nframes = 0;
-		resolve(st, mod, s, use_dwarf);
+		resolve(st, ms, mod, s, use_dwarf);
 		s->has_cfi = has_cfi_at(mod, lpc);
 	}
 	if (st->nproviders && (!s->frames || !s->frames[s->nframes - 1].function))

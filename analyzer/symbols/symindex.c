@@ -1,0 +1,413 @@
+/*
+ * symindex.c - dwfl_module_addrinfo() by binary search (see symindex.h).
+ *
+ * What libdwfl does (elfutils 0.188, libdwfl/dwfl_module_addrsym.c, with
+ * adjust_st_value false as dwfl_module_addrinfo passes it), facts this file
+ * relies on:
+ *  - It looks at the symbols with a name, a defined section, a type other
+ *    than SECTION, FILE or TLS, and a value (dwfl_module_getsym_info's
+ *    address) at or below ADDR.  First the globals (table indices from
+ *    dwfl_module_getsymtab_first_global() on, or from 1 when that is 0),
+ *    in table order; then, only if no global was chosen and no sizeless
+ *    global sits exactly at ADDR, the locals (1 .. first_global - 1).
+ *  - A symbol with a size is a candidate when it contains ADDR.  Folding
+ *    the candidates in table order, a candidate replaces the kept one when
+ *    nothing is kept, its start is higher, or its binding ranks higher
+ *    (global 3 > weak 2 > local 1 > other 0); at the same start it also
+ *    replaces it when it is smaller and ranks no lower.  The fold depends
+ *    on the order, so it is run as is, on the few candidates only.
+ *  - Every symbol looked at raises a bound, min_label, to its end (value +
+ *    size; its value when sizeless).  With no sized candidate, the answer is
+ *    the sizeless symbol last seen (in the order the passes ran) whose value
+ *    was at or above min_label then and is at or above its final value, and
+ *    which lies in ADDR's section.  Since the bound only grows and includes
+ *    the symbol's own value, that is: the last sizeless symbol whose value is
+ *    the final bound M, the largest end among the symbols looked at.
+ *  - "ADDR's section": for a symbol in a special section (shndx >=
+ *    SHN_LORESERVE, or -1 for a non-SHF_ALLOC one) only ADDR == value;
+ *    otherwise the index of the section of the main file containing ADDR
+ *    equals the one containing the value, both found by libdwfl's binary
+ *    search over the SHF_ALLOC sections sorted by (start, end, index), whose
+ *    end counts as inside (derelocate.c, find_section); SHN_UNDEF when none.
+ *  - *OFF is ADDR minus the chosen value, ADDR when nothing was chosen.
+ * The index keeps, per pass, the looked-at symbols sorted by (value, table
+ * index) and the running maximum of their ends: the symbols containing ADDR
+ * are found walking down from ADDR until that maximum falls to ADDR, and M
+ * is that maximum at ADDR.
+ */
+#include "symindex.h"
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Symbols containing one address before we leave it to libdwfl. */
+#define MAX_COVERING 32
+
+#define RADIX_BITS 11	/* digit of the radix sort */
+#define RADIX_MASK ((1u << RADIX_BITS) - 1)
+
+struct symentry {
+	GElf_Addr value;	/* as dwfl_module_getsym_info gives it */
+	GElf_Xword size;
+	int ndx;		/* in libdwfl's numbering of the table */
+	unsigned char bind;
+};
+
+/* The symbols one of libdwfl's two passes looks at. */
+struct sympass {
+	struct symentry *e;	/* sorted by (value, ndx) */
+	GElf_Addr *maxend;	/* maxend[i]: the largest end among e[0..i] */
+	size_t n;
+};
+
+struct secrange {
+	GElf_Addr start, end;	/* end inside, as libdwfl counts it */
+	size_t ndx;
+};
+
+struct cr_symindex {
+	Dwfl_Module *mod;
+	struct sympass global, local;
+	bool search_locals;
+	struct symentry *entries;	/* owns both passes' arrays */
+	GElf_Addr *maxends;
+	struct secrange *secs;		/* the main file's SHF_ALLOC sections */
+	size_t nsecs;
+};
+
+/* libdwfl's ranking of GELF_ST_BIND, higher is better; others rank 0. */
+static const int BINDING_RANK[16] = {
+	[STB_LOCAL] = 1, [STB_GLOBAL] = 3, [STB_WEAK] = 2,
+};
+
+/*
+ * Sort E (in table order) by (value, ndx) with a stable radix sort on the
+ * bits in which the values differ: qsort's comparison callbacks cost about
+ * five times as much on libc's 10,000 symbols, more than the lookups saved.
+ */
+static bool sort_entries(struct symentry *e, size_t n)
+{
+	if (n < 2)
+		return true;
+	GElf_Addr lo = e[0].value, hi = e[0].value;
+	for (size_t i = 1; i < n; i++) {
+		lo = e[i].value < lo ? e[i].value : lo;
+		hi = e[i].value > hi ? e[i].value : hi;
+	}
+	struct symentry *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return false;
+	struct symentry *src = e, *dst = tmp;
+	size_t pos[1u << RADIX_BITS];
+	for (unsigned shift = 0; shift < 64 && ((hi - lo) >> shift) != 0;
+	     shift += RADIX_BITS) {
+		memset(pos, 0, sizeof(pos));
+		for (size_t i = 0; i < n; i++)
+			pos[((src[i].value - lo) >> shift) & RADIX_MASK]++;
+		size_t sum = 0;
+		for (size_t d = 0; d < ARRAY_LEN(pos); d++) {
+			size_t c = pos[d];
+			pos[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[pos[((src[i].value - lo) >> shift) & RADIX_MASK]++] = src[i];
+		struct symentry *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof(*e));
+	free(tmp);
+	return true;
+}
+
+static int cmp_sec(const void *a, const void *b)
+{
+	const struct secrange *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return (x->ndx > y->ndx) - (x->ndx < y->ndx);
+}
+
+static bool pass_init(struct sympass *p, struct symentry *e, GElf_Addr *maxend,
+		      size_t n)
+{
+	p->e = e;
+	p->maxend = maxend;
+	p->n = n;
+	if (!sort_entries(e, n))
+		return false;
+	GElf_Addr m = 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Addr end = e[i].value + e[i].size;	/* checked at build */
+		m = end > m ? end : m;
+		maxend[i] = m;
+	}
+	return true;
+}
+
+/*
+ * The main file's SHF_ALLOC sections at their run-time addresses, sorted as
+ * libdwfl sorts them.  When libdwfl cannot list them (no section name
+ * table, an unreadable header) it finds no section for any address, as an
+ * empty list does.
+ */
+static bool load_sections(struct cr_symindex *ix, Elf *elf, GElf_Addr bias)
+{
+	size_t shstrndx, n = 0, cap = 0;
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return true;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			goto none;
+		if (!(sh.sh_flags & SHF_ALLOC))
+			continue;
+		if (!elf_strptr(elf, shstrndx, sh.sh_name))
+			goto none;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct secrange *s = realloc(ix->secs, ncap * sizeof(*s));
+			if (!s)
+				return false;
+			ix->secs = s;
+			cap = ncap;
+		}
+		GElf_Addr start = sh.sh_addr + bias;
+		ix->secs[n++] = (struct secrange){
+			.start = start, .end = start + sh.sh_size,
+			.ndx = elf_ndxscn(scn),
+		};
+	}
+	qsort(ix->secs, n, sizeof(*ix->secs), cmp_sec);
+	ix->nsecs = n;
+	return true;
+none:
+	free(ix->secs);
+	ix->secs = NULL;
+	return true;
+}
+
+/* The index of the section containing A, SHN_UNDEF when none (libdwfl's search). */
+static size_t section_of(const struct cr_symindex *ix, GElf_Addr a)
+{
+	size_t l = 0, u = ix->nsecs;
+	while (l < u) {
+		size_t i = (l + u) / 2;
+		if (a < ix->secs[i].start) {
+			u = i;
+		} else if (a > ix->secs[i].end) {
+			l = i + 1;
+		} else {
+			/* A section's end is inside it unless the next starts there. */
+			if (a == ix->secs[i].end && i + 1 < ix->nsecs &&
+			    a == ix->secs[i + 1].start)
+				i++;
+			return ix->secs[i].ndx;
+		}
+	}
+	return SHN_UNDEF;
+}
+
+struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
+{
+	int n = dwfl_module_getsymtab(mod);
+	if (n < 1)
+		return NULL;
+	int first_global = dwfl_module_getsymtab_first_global(mod);
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	GElf_Ehdr eh;
+	/* ET_REL values are relocated per section; ppc64 function
+	 * descriptors are tried at two addresses: not modelled here. */
+	if (first_global < 0 || !elf || !gelf_getehdr(elf, &eh) ||
+	    eh.e_type == ET_REL || eh.e_machine == EM_PPC64)
+		return NULL;
+	struct cr_symindex *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return NULL;
+	ix->mod = mod;
+	ix->entries = malloc((size_t)n * sizeof(*ix->entries));
+	ix->maxends = malloc((size_t)n * sizeof(*ix->maxends));
+	if (!ix->entries || !ix->maxends || !load_sections(ix, elf, bias))
+		goto fail;
+	int global_start = first_global == 0 ? 1 : first_global;
+	size_t ne = 0, nlocal = 0;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym s;
+		GElf_Addr value, end;
+		const char *name = dwfl_module_getsym_info(mod, i, &s, &value,
+							   NULL, NULL, NULL);
+		if (!name || !name[0] || s.st_shndx == SHN_UNDEF)
+			continue;
+		unsigned type = GELF_ST_TYPE(s.st_info);
+		if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+			continue;
+		/* libdwfl's bound wraps with the end; ours would not. */
+		if (__builtin_add_overflow(value, s.st_size, &end))
+			goto fail;
+		ix->entries[ne++] = (struct symentry){
+			.value = value, .size = s.st_size, .ndx = i,
+			.bind = GELF_ST_BIND(s.st_info),
+		};
+		if (i < global_start)
+			nlocal = ne;
+	}
+	if (!pass_init(&ix->local, ix->entries, ix->maxends, nlocal) ||
+	    !pass_init(&ix->global, ix->entries + nlocal, ix->maxends + nlocal,
+		       ne - nlocal))
+		goto fail;
+	ix->search_locals = first_global > 1;
+	return ix;
+fail:
+	cr_symindex_free(ix);
+	return NULL;
+}
+
+void cr_symindex_free(struct cr_symindex *ix)
+{
+	if (!ix)
+		return;
+	free(ix->entries);
+	free(ix->maxends);
+	free(ix->secs);
+	free(ix);
+}
+
+/* How many of P's symbols have a value at or below ADDR. */
+static size_t at_or_below(const struct sympass *p, GElf_Addr addr)
+{
+	size_t l = 0, u = p->n;
+	while (l < u) {
+		size_t i = l + (u - l) / 2;
+		if (p->e[i].value <= addr)
+			l = i + 1;
+		else
+			u = i;
+	}
+	return l;
+}
+
+/*
+ * libdwfl's choice among the sized symbols of P containing ADDR (K: those
+ * at or below it), into *BEST (NULL: none).  False when there are more
+ * than we keep.
+ */
+static bool pick_covering(const struct sympass *p, size_t k, GElf_Addr addr,
+			  const struct symentry **best)
+{
+	const struct symentry *cov[MAX_COVERING];
+	size_t nc = 0;
+	for (size_t i = k; i-- > 0 && p->maxend[i] > addr;) {
+		const struct symentry *s = &p->e[i];
+		if (s->size == 0 || addr - s->value >= s->size)
+			continue;
+		if (nc == MAX_COVERING)
+			return false;
+		cov[nc++] = s;
+	}
+	/* Back into table order (insertion sort: a handful of aliases). */
+	for (size_t i = 1; i < nc; i++)
+		for (size_t j = i; j > 0 && cov[j - 1]->ndx > cov[j]->ndx; j--) {
+			const struct symentry *t = cov[j];
+			cov[j] = cov[j - 1];
+			cov[j - 1] = t;
+		}
+	const struct symentry *cl = NULL;
+	for (size_t i = 0; i < nc; i++) {
+		const struct symentry *s = cov[i];
+		int rc = cl ? BINDING_RANK[cl->bind] : 0;
+		int rs = BINDING_RANK[s->bind];
+		if (!cl || cl->value < s->value || rc < rs ||
+		    (cl->value == s->value &&
+		     ((cl->size > s->size && rc <= rs) ||
+		      (cl->size >= s->size && rc < rs))))
+			cl = s;
+	}
+	*best = cl;
+	return true;
+}
+
+/* Is there a sizeless symbol at exactly ADDR among P's first K? */
+static bool label_at_addr(const struct sympass *p, size_t k, GElf_Addr addr)
+{
+	for (size_t i = k; i-- > 0 && p->e[i].value == addr;)
+		if (p->e[i].size == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The last (largest table index) sizeless symbol of P's first K whose value
+ * is M, in ADDR's section.  P's values among the first K are at most M, so
+ * those at M are at the end.
+ */
+static const struct symentry *label_at(const struct cr_symindex *ix,
+				       const struct sympass *p, size_t k,
+				       GElf_Addr m, GElf_Addr addr)
+{
+	for (size_t i = k; i-- > 0 && p->e[i].value == m;) {
+		const struct symentry *s = &p->e[i];
+		GElf_Sym sym;
+		GElf_Addr value;
+		GElf_Word shndx;
+		if (s->size != 0 ||
+		    !dwfl_module_getsym_info(ix->mod, s->ndx, &sym, &value,
+					     &shndx, NULL, NULL))
+			continue;
+		if (shndx >= SHN_LORESERVE ? value == addr
+					   : section_of(ix, addr) == section_of(ix, value))
+			return s;
+	}
+	return NULL;
+}
+
+static GElf_Addr top_end(const struct sympass *p, size_t k)
+{
+	return k ? p->maxend[k - 1] : 0;
+}
+
+const char *cr_symindex_addrinfo(struct cr_symindex *ix, GElf_Addr addr,
+				 GElf_Off *off, GElf_Sym *sym)
+{
+	size_t kg = at_or_below(&ix->global, addr);
+	size_t kl = at_or_below(&ix->local, addr);
+	const struct symentry *hit = NULL;
+	bool locals = false;
+	if (!pick_covering(&ix->global, kg, addr, &hit))
+		goto ask_libdwfl;
+	if (!hit && ix->search_locals && !label_at_addr(&ix->global, kg, addr)) {
+		locals = true;
+		if (!pick_covering(&ix->local, kl, addr, &hit))
+			goto ask_libdwfl;
+	}
+	if (!hit) {
+		GElf_Addr m = top_end(&ix->global, kg);
+		if (locals && top_end(&ix->local, kl) > m)
+			m = top_end(&ix->local, kl);
+		/* The locals ran last: their label wins a tie. */
+		if (locals)
+			hit = label_at(ix, &ix->local, kl, m, addr);
+		if (!hit)
+			hit = label_at(ix, &ix->global, kg, m, addr);
+	}
+	if (!hit) {
+		*off = addr;
+		return NULL;
+	}
+	GElf_Addr value;
+	const char *name = dwfl_module_getsym_info(ix->mod, hit->ndx, sym,
+						   &value, NULL, NULL, NULL);
+	*off = addr - value;
+	return name;
+ask_libdwfl:
+	return dwfl_module_addrinfo(ix->mod, addr, off, sym, NULL, NULL, NULL);
+}

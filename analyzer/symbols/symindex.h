@@ -1,0 +1,36 @@
+/*
+ * symindex.h - a module's ELF symbols sorted by address, answering what
+ * dwfl_module_addrinfo() answers without its scan of the whole table.
+ *
+ * libdwfl looks at every symbol of a module on each address lookup (about
+ * a million instructions for libc with its debug file); a stack of ten
+ * threads makes a dozen such lookups.  The index is built from the same
+ * table (dwfl_module_getsym_info) once per module and reproduces libdwfl's
+ * choice among aliases, nested and sizeless symbols exactly (symindex.c
+ * says how); tests/test_symindex.c compares the two on real modules.
+ */
+#ifndef CR_SYMINDEX_H
+#define CR_SYMINDEX_H
+
+#include <elfutils/libdwfl.h>
+
+struct cr_symindex;
+
+/*
+ * The index of MOD's symbol table, or NULL when this module is one the
+ * index does not model (no symbol table, an ET_REL file, a ppc64 file whose
+ * function descriptors libdwfl resolves, a symbol whose end wraps) or
+ * memory ran out: then ask dwfl_module_addrinfo().  MOD must outlive it.
+ */
+struct cr_symindex *cr_symindex_new(Dwfl_Module *mod);
+void cr_symindex_free(struct cr_symindex *ix);
+
+/*
+ * dwfl_module_addrinfo(MOD, ADDR, OFF, SYM, NULL, NULL, NULL) for the
+ * index's module: the name of the symbol containing or closest below ADDR,
+ * *OFF from its start, *SYM (left alone when the result is NULL).
+ */
+const char *cr_symindex_addrinfo(struct cr_symindex *ix, GElf_Addr addr,
+				 GElf_Off *off, GElf_Sym *sym);
+
+#endif

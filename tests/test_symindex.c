@@ -1,0 +1,303 @@
+/*
+ * test_symindex.c - the sorted symbol index (analyzer/symbols/symindex.h)
+ * answers exactly what dwfl_module_addrinfo() answers, on real modules:
+ * glibc with only its .dynsym, glibc with its .symtab from libc6-dbg's
+ * debug file (skipped when that is not installed), and this test program
+ * (a .symtab with local functions and sizeless labels such as _end).  Each
+ * module is loaded at a non-zero base, so values carry a bias.
+ *
+ * Addresses asked, around a sample of the symbols and around every symbol
+ * that shares its start with another, overlaps the one before or has no
+ * size: start - 1, start, start + 1, end - 1, end, the middle of the gap
+ * to the next symbol; and below and above all of them.  libdwfl scans the
+ * whole table for each address, so the sample is bounded (MAX_PROBES).
+ */
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+
+#include "symindex.h"
+
+#define BASE 0x7f1234560000ull	/* where each module is reported */
+#define MAX_PROBES 3000		/* addresses asked per module */
+
+static const char *self_path;
+
+/* Two sizeless labels at one address, a local and a global, with code
+ * after them that no sized symbol covers: at the address libdwfl answers
+ * the global (an exact global label stops the search before the locals);
+ * past it, the locals are searched too and the local label, seen last,
+ * wins. */
+__asm__(".text\n"
+	".globl symindex_label_global\n"
+	"symindex_label_local:\n"
+	"symindex_label_global:\n"
+	"\tnop\n\tnop\n\tnop\n\tnop\n");
+
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+			Dwarf_Addr base, const char *file_name,
+			const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
+{
+	(void)mod; (void)userdata; (void)modname; (void)base; (void)file_name;
+	(void)debuglink_file; (void)debuglink_crc; (void)debuginfo_file_name;
+	return -1;
+}
+
+static const Dwfl_Callbacks with_debug = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+static const Dwfl_Callbacks without_debug = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = no_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+struct probes {
+	GElf_Addr *a;
+	size_t n, cap;
+};
+
+static void add(struct probes *p, GElf_Addr a)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 1024;
+		p->a = realloc(p->a, p->cap * sizeof(*p->a));
+		assert_non_null(p->a);
+	}
+	p->a[p->n++] = a;
+}
+
+struct symv {
+	GElf_Addr value;
+	GElf_Xword size;
+};
+
+static int cmp_symv(const void *a, const void *b)
+{
+	const struct symv *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return (x->size > y->size) - (x->size < y->size);
+}
+
+/* The addresses around symbol I of the sorted S[N]. */
+static void around(struct probes *p, const struct symv *s, size_t n, size_t i)
+{
+	GElf_Addr v = s[i].value, end = v + s[i].size;
+	add(p, v - 1);
+	add(p, v);
+	add(p, v + 1);
+	if (s[i].size) {
+		add(p, end - 1);
+		add(p, end);
+	}
+	if (i + 1 < n && s[i + 1].value > end + 1)
+		add(p, end + (s[i + 1].value - end) / 2);
+}
+
+static bool special(const struct symv *s, size_t i)
+{
+	return s[i].size == 0 ||
+	       (i > 0 && (s[i - 1].value == s[i].value ||
+			   s[i - 1].value + s[i - 1].size > s[i].value));
+}
+
+/* The addresses to ask about in MOD. */
+static struct probes probes_of(Dwfl_Module *mod)
+{
+	int n = dwfl_module_getsymtab(mod);
+	assert_true(n > 1);
+	struct symv *s = calloc((size_t)n, sizeof(*s));
+	assert_non_null(s);
+	size_t ns = 0, nspecial = 0;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr v;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &v,
+							   NULL, NULL, NULL);
+		if (name && name[0] && sym.st_shndx != SHN_UNDEF)
+			s[ns++] = (struct symv){ v, sym.st_size };
+	}
+	qsort(s, ns, sizeof(*s), cmp_symv);
+	for (size_t i = 0; i < ns; i++)
+		nspecial += special(s, i);
+	/* About half of the budget for each kind, six addresses a symbol. */
+	size_t step = ns / (MAX_PROBES / 12) + 1;
+	size_t sstep = nspecial / (MAX_PROBES / 12) + 1;
+	struct probes p = { 0 };
+	add(&p, 0);
+	add(&p, BASE);
+	add(&p, UINT64_MAX);
+	for (size_t i = 0, k = 0; i < ns; i++) {
+		if (i % step == 0)
+			around(&p, s, ns, i);
+		else if (special(s, i) && k++ % sstep == 0)
+			around(&p, s, ns, i);
+	}
+	if (ns)
+		add(&p, s[ns - 1].value + s[ns - 1].size + 0x1000);
+	free(s);
+	return p;
+}
+
+/* The index and libdwfl agree on every probe of MOD; returns how many. */
+static size_t compare(Dwfl_Module *mod)
+{
+	struct cr_symindex *ix = cr_symindex_new(mod);
+	assert_non_null(ix);
+	struct probes p = probes_of(mod);
+	size_t named = 0;
+	for (size_t i = 0; i < p.n; i++) {
+		GElf_Off off_d = 0x5a5a, off_i = 0xa5a5;
+		GElf_Sym sym_d = { 0 }, sym_i = { 0 };
+		const char *nd = dwfl_module_addrinfo(mod, p.a[i], &off_d, &sym_d,
+						      NULL, NULL, NULL);
+		const char *ni = cr_symindex_addrinfo(ix, p.a[i], &off_i, &sym_i);
+		if (nd != ni || off_d != off_i ||
+		    memcmp(&sym_d, &sym_i, sizeof(sym_d)) != 0)
+			fail_msg("address %#llx: libdwfl %s+%#llx (size %llu), index %s+%#llx (size %llu)",
+				 (unsigned long long)p.a[i], nd ? nd : "(none)",
+				 (unsigned long long)off_d,
+				 (unsigned long long)sym_d.st_size,
+				 ni ? ni : "(none)", (unsigned long long)off_i,
+				 (unsigned long long)sym_i.st_size);
+		named += nd != NULL;
+	}
+	print_message("%zu addresses, %zu named\n", p.n, named);
+	assert_true(named > p.n / 2);	/* the probes do land on symbols */
+	free(p.a);
+	cr_symindex_free(ix);
+	return p.n;
+}
+
+/* MOD of a session over FILE at BASE; NULL without the file. */
+static Dwfl *session(const char *file, const Dwfl_Callbacks *cb,
+		     Dwfl_Module **mod)
+{
+	Dwfl *dwfl = dwfl_begin(cb);
+	assert_non_null(dwfl);
+	dwfl_report_begin(dwfl);
+	*mod = dwfl_report_elf(dwfl, "module", file, -1, BASE, false);
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (!*mod) {
+		dwfl_end(dwfl);
+		return NULL;
+	}
+	return dwfl;
+}
+
+static const char *libc_path(void)
+{
+	Dl_info info;
+	if (!dladdr((void *)&printf, &info) || !info.dli_fname)
+		return NULL;
+	return info.dli_fname;
+}
+
+/* The debug file libdwfl found for MOD, NULL when none. */
+static const char *debug_file(Dwfl_Module *mod)
+{
+	const char *dbg = NULL;
+	dwfl_module_getsymtab(mod);
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &dbg);
+	return dbg;
+}
+
+/* The address of MOD's symbol NAME (the test fails without it). */
+static GElf_Addr value_of(Dwfl_Module *mod, const char *name)
+{
+	int n = dwfl_module_getsymtab(mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym s;
+		GElf_Addr v;
+		const char *nm = dwfl_module_getsym_info(mod, i, &s, &v, NULL,
+							 NULL, NULL);
+		if (nm && strcmp(nm, name) == 0)
+			return v;
+	}
+	fail_msg("no symbol %s", name);
+	return 0;
+}
+
+static void test_libc_dynsym(void **state)
+{
+	(void)state;
+	Dwfl_Module *mod;
+	Dwfl *dwfl = session(libc_path(), &without_debug, &mod);
+	assert_non_null(dwfl);
+	assert_null(debug_file(mod));
+	compare(mod);
+	dwfl_end(dwfl);
+}
+
+static void test_libc_debug_file(void **state)
+{
+	(void)state;
+	Dwfl_Module *mod;
+	Dwfl *dwfl = session(libc_path(), &with_debug, &mod);
+	assert_non_null(dwfl);
+	if (!debug_file(mod)) {
+		dwfl_end(dwfl);
+		print_message("skipped: glibc's debug file is not installed (libc6-dbg)\n");
+		skip();
+	}
+	/* The debug file's .symtab has the locals (first_global > 1). */
+	assert_true(dwfl_module_getsymtab_first_global(mod) > 1);
+	compare(mod);
+	dwfl_end(dwfl);
+}
+
+static void test_self(void **state)
+{
+	(void)state;
+	Dwfl_Module *mod;
+	Dwfl *dwfl = session(self_path, &without_debug, &mod);
+	assert_non_null(dwfl);
+	assert_true(dwfl_module_getsymtab_first_global(mod) > 1);
+	compare(mod);
+	/* A sizeless label: _end has no size and nothing sized lies past it. */
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	struct cr_symindex *ix = cr_symindex_new(mod);
+	assert_non_null(ix);
+	GElf_Addr end_value = value_of(mod, "_end");
+	const char *name = cr_symindex_addrinfo(ix, end_value, &off, &sym);
+	assert_non_null(name);
+	assert_int_equal(sym.st_size, 0);
+	assert_int_equal(off, 0);
+
+	GElf_Addr label = value_of(mod, "symindex_label_global");
+	assert_string_equal(cr_symindex_addrinfo(ix, label, &off, &sym),
+			    "symindex_label_global");
+	assert_string_equal(cr_symindex_addrinfo(ix, label + 2, &off, &sym),
+			    "symindex_label_local");
+	assert_int_equal(off, 2);
+	cr_symindex_free(ix);
+	dwfl_end(dwfl);
+}
+
+int main(void)
+{
+	self_path = "/proc/self/exe";
+	elf_version(EV_CURRENT);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_libc_dynsym),
+		cmocka_unit_test(test_libc_debug_file),
+		cmocka_unit_test(test_self),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
