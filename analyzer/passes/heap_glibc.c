@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #include "heap_glibc.h"
@@ -66,7 +67,8 @@
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
 #define TLS_SEARCH 0x4000u
-#define FS_BASE_REG 58		/* x86_64 DWARF number of fs_base */
+#define FS_BASE_REG 58
+#define PREFETCH_AHEAD 32	/* chunks (walk_heap) */		/* x86_64 DWARF number of fs_base */
 
 /* The layout of one glibc version range for one word size. */
 struct glibc_layout {
@@ -155,6 +157,23 @@ static bool writable_region(const struct cr_dump *d, uint64_t addr)
 {
 	const struct cr_region *r = cr_dump_region_at(d, addr);
 	return r && (!r->prot_known || (r->prot & CR_PROT_W));
+}
+
+/*
+ * Map the pages of [P, P + LEN) of the dump's mapping before the walk
+ * touches them: the walk reads one header per chunk, so it would take a
+ * page fault every few chunks; populating the range at once costs about
+ * what reading it does (measured: 0.75 s of faults for 540 MB).  Only a
+ * hint: an older kernel without MADV_POPULATE_READ refuses it.
+ */
+static void prefault(const uint8_t *p, uint64_t len)
+{
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22	/* Linux 5.14 */
+#endif
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
+	madvise((void *)a, (size_t)(len + ((uintptr_t)p - a)),
+		MADV_POPULATE_READ);
 }
 
 /* ---- chunks ---- */
@@ -442,6 +461,7 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 	const uint8_t *base = cr_dump_ptr(wk->d, start, (size_t)(end - start));
 	if (!base)
 		return true;
+	prefault(base, end - start);
 	uint64_t p = start;
 	size_t first = wk->h->nchunks;
 	while (p < end) {
@@ -480,6 +500,12 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 			return false;
 		}
 		uint64_t next = p + size;
+		/* Each header's address depends on the one before: the walk
+		 * waits on memory once per chunk.  Runs of one size are the
+		 * common case (and the big one), so fetching the header
+		 * PREFETCH_AHEAD chunks of this size ahead hides the wait. */
+		if (size * PREFETCH_AHEAD < end - p)
+			__builtin_prefetch(c + size * PREFETCH_AHEAD);
 		bool in_use = true;
 		if (next + 2 * w <= end) {
 			uint64_t nfield = word_at(wk, c + size + w);
