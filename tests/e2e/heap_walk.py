@@ -13,7 +13,19 @@ mmapped, corrupt, freeall), DUMPER "kernel" (abort(), the kernel's core),
 "gcore" (gdb's gcore of the live process) or "noarena" (the kernel's core
 walked with glibc's main_arena symbol hidden: the arena found by its
 shape).  corrupt: a heap-corruption finding at the overwritten chunk; every
-other case: none.  Exit 0 pass, 1 fail, 77 skip.
+other case: none.
+
+python-gcore: the real program nobody here wrote, Debian's python3 holding
+[bytearray(1000) for _ in range(530038)], dumped by gcore and walked with
+and without the main_arena symbol: each buffer is PyObject_Malloc(1001),
+above pymalloc's 512-byte limit, so malloc(1001), a chunk of
+request2size(1001) = (1001 + 8 + 15) & ~15 = 1024 bytes: at least 530,038
+in use (the interpreter has a few of its own), the largest class by count.
+malloc may hand out a free chunk up to MINSIZE (32) bytes larger than
+asked when the rest would be too small to split off (measured: 2 of
+530,038 were 1,040 bytes), so the count is over [1024, 1056).
+
+Exit 0 pass, 1 fail, 77 skip.
 """
 
 import argparse
@@ -63,7 +75,47 @@ def walk(tool, core, hide):
     return res
 
 
+PYTHON = "/usr/bin/python3"
+PY_BUFFERS = 530038
+PY_PROGRAM = r"""
+import time
+x = [bytearray(1000) for _ in range(%d)]
+print("ready", flush=True)
+time.sleep(1000)
+""" % PY_BUFFERS
+
+
+def request2size(n, word=8, align=16):
+    return max((n + word + align - 1) & ~(align - 1), 4 * word)
+
+
+def run_python(args):
+    if not os.path.exists(PYTHON):
+        L.skip("no " + PYTHON)
+    wd = L.workdir("heap_walk-python")
+    core, _ = L.gcore_dump(PYTHON, ["-c", PY_PROGRAM], wd)
+    size = request2size(1001)
+    for hide in (False, True):
+        res = walk(args.heapwalk, core, hide)
+        out = "\n".join(l for l in res["lines"].splitlines()
+                        if not l.startswith("chunk in_use") or
+                        int(l.split()[3]) > 100)
+        check(res.get("corrupt") == "0", "corruption found in python's heap", out)
+        got = sum(res["counts"].get(("in_use", size + d), 0)
+                  for d in range(0, 32, 16))
+        check(got >= PY_BUFFERS, "%d in-use chunks of %d bytes, python holds %d"
+              % (got, size, PY_BUFFERS), out)
+        top = max((n, k) for k, n in res["counts"].items() if k[0] == "in_use")
+        check(top[1] == ("in_use", size), "top class by count is %r" % (top,), out)
+        print("python%s: %d chunks of %d in use, walk %s ms, chunk array %s bytes"
+              % (" (main_arena hidden)" if hide else "", got, size,
+                 res.get("walk_ms"), res.get("chunk_bytes")))
+    os.unlink(core)
+
+
 def run(case, args):
+    if case == "python-gcore":
+        return run_python(args)
     mode, dumper = case.split("-")
     wd = L.workdir("heap_walk-" + case)
     prog = os.path.join(args.bindir, "heap_planted")
