@@ -21,3 +21,14 @@ foreach(case classes-kernel classes-gcore classes-noarena arenas-kernel
   set_tests_properties(e2e.heap_walk.${case} PROPERTIES
     LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# Lying heaps on synthetic cores (tests/hostile/heap_lies.py): a size past
+# the heap, a size of 0, looping fastbin and bin lists, a heap_info naming
+# another arena: a finding each, no crash, no hang; and a sound control.
+foreach(case sound size-past size-zero fastbin-loop bin-loop arena-elsewhere)
+  add_test(NAME hostile.heap_lies.${case}
+    COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/heap_lies.py ${case}
+            --heapwalk $<TARGET_FILE:heapwalk>)
+  set_tests_properties(hostile.heap_lies.${case} PROPERTIES
+    LABELS "unit;hostile" SKIP_RETURN_CODE 77 TIMEOUT 60)
+endforeach()
