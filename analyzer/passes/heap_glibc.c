@@ -105,8 +105,17 @@ struct walk {
 	size_t alloc;
 	size_t nfindings;
 	bool oom;
-	/* The arena heaps walked: [start, end) of arena index `arena`. */
-	struct span { uint64_t start, end; size_t arena; } *spans;
+	/*
+	 * What is walked, sorted by address before the walk so that the
+	 * chunks come out sorted (no sort of millions of chunks): the heaps,
+	 * [start, end) of arena index `arena`, their chunks from walk_start,
+	 * `top` the arena's top chunk when this heap holds it (else 0); and
+	 * the mmapped chunks (arena SIZE_MAX, one chunk [start, end)).
+	 */
+	struct span {
+		uint64_t start, end, walk_start, top;
+		size_t arena;
+	} *spans;
 	size_t nspans, spans_alloc;
 	size_t ranges_alloc;
 };
@@ -557,10 +566,11 @@ static bool grow(struct walk *wk, void *arr, size_t *alloc, size_t n,
 	return true;
 }
 
-/* A heap range [START, END) (for h->ranges) of arena index ARENA
- * (SIZE_MAX: an mmapped chunk, in no arena's totals). */
+/* A heap range [START, END) (also in h->ranges) of arena index ARENA
+ * walked from WALK_START, holding TOP (0: not); ARENA SIZE_MAX: an
+ * mmapped chunk, in no arena's totals. */
 static bool add_span(struct walk *wk, uint64_t start, uint64_t end,
-		     size_t arena)
+		     size_t arena, uint64_t walk_start, uint64_t top)
 {
 	struct cr_heap *h = wk->h;
 	if (!grow(wk, &h->ranges, &wk->ranges_alloc, h->nranges,
@@ -569,12 +579,11 @@ static bool add_span(struct walk *wk, uint64_t start, uint64_t end,
 	h->ranges[h->nranges].start = start;
 	h->ranges[h->nranges].end = end;
 	h->nranges++;
-	if (arena == SIZE_MAX)
-		return true;
 	if (!grow(wk, &wk->spans, &wk->spans_alloc, wk->nspans,
 		  sizeof(*wk->spans), SIZE_MAX / 64))
 		return false;
-	wk->spans[wk->nspans++] = (struct span){ start, end, arena };
+	wk->spans[wk->nspans++] =
+		(struct span){ start, end, walk_start, top, arena };
 	return true;
 }
 
@@ -587,8 +596,9 @@ static uint64_t align_chunk(const struct walk *wk, uint64_t p)
 	return m ? p + wk->align - m : p;
 }
 
-/* The brk heap of main_arena: from top's end back system_mem bytes. */
-static void walk_main(struct walk *wk, uint64_t arena)
+/* The brk heap of main_arena (a span to walk): from top's end back
+ * system_mem bytes. */
+static void plan_main(struct walk *wk, uint64_t arena)
 {
 	uint64_t top, sysmem, tfield;
 	if (!rd(wk, arena + wk->so.top, &top) ||
@@ -620,15 +630,14 @@ static void walk_main(struct walk *wk, uint64_t arena)
 		start = r->start;
 	}
 	start = align_chunk(wk, start);
-	add_span(wk, start, end, 0);
-	walk_heap(wk, start, end, top);
+	add_span(wk, start, end, 0, start, top);
 }
 
 /*
  * The heaps of non-main arena ARENA: from the heap holding top back
  * through heap_info.prev to the first heap (the one holding the arena).
  */
-static void walk_arena_heaps(struct walk *wk, uint64_t arena,
+static void plan_arena_heaps(struct walk *wk, uint64_t arena,
 			     struct cr_heap_arena *ha, size_t index)
 {
 	const uint64_t w = wk->w;
@@ -671,11 +680,9 @@ static void walk_arena_heaps(struct walk *wk, uint64_t arena,
 			start = hp + (hi >= 4 * w && hi <= 8 * w ? hi : 4 * w);
 		}
 		start = align_chunk(wk, start);
-		add_span(wk, hp, hp + size, index);
+		add_span(wk, hp, hp + size, index, start,
+			 top >= hp && top < hp + size ? top : 0);
 		ha->nheaps++;
-		if (start < hp + size)
-			walk_heap(wk, start, hp + size,
-				  top >= hp && top < hp + size ? top : 0);
 		if (first)
 			return;
 		if (prev && prev % wk->heap_max) {
@@ -732,8 +739,7 @@ static void find_mmapped(struct walk *wk)
 				p += PAGE;
 				continue;
 			}
-			add_chunk(wk, p + 2 * wk->w, size, CR_CHUNK_MMAPPED);
-			add_span(wk, p, p + size, SIZE_MAX);
+			add_span(wk, p, p + size, SIZE_MAX, p, 0);
 			p += size;
 		}
 	}
@@ -1055,7 +1061,7 @@ static void totals(struct walk *wk)
 		while (k < wk->nspans && c->addr >= wk->spans[k].end)
 			k++;
 		if (k == wk->nspans || c->addr < wk->spans[k].start ||
-		    cr_chunk_state(c) == CR_CHUNK_MMAPPED)
+		    wk->spans[k].arena == SIZE_MAX)
 			continue;
 		struct cr_heap_arena *ar = &h->arenas[wk->spans[k].arena];
 		if (!ar->count)
@@ -1111,7 +1117,7 @@ static uint64_t first_chunk(const struct walk *wk,
 		return align_chunk(wk, ar->addr + wk->so.size);
 	for (size_t k = 0; k < wk->nspans; k++)
 		if (wk->spans[k].arena == 0)
-			return wk->spans[k].start;
+			return wk->spans[k].walk_start;
 	return 0;
 }
 
@@ -1167,17 +1173,25 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 	for (size_t i = 0; i < h->narenas; i++) {
 		if (h->arenas[i].main) {
 			h->arenas[i].nheaps = 1;
-			walk_main(&wk, h->arenas[i].addr);
+			plan_main(&wk, h->arenas[i].addr);
 		} else {
-			walk_arena_heaps(&wk, h->arenas[i].addr,
+			plan_arena_heaps(&wk, h->arenas[i].addr,
 					 &h->arenas[i], i);
 		}
 	}
 	find_mmapped(&wk);
+	qsort(wk.spans, wk.nspans, sizeof(*wk.spans), span_cmp);
+	for (size_t k = 0; k < wk.nspans && !wk.oom; k++) {
+		const struct span *sp = &wk.spans[k];
+		if (sp->arena == SIZE_MAX)
+			add_chunk(&wk, sp->start + 2 * wk.w,
+				  sp->end - sp->start, CR_CHUNK_MMAPPED);
+		else if (sp->walk_start < sp->end)
+			walk_heap(&wk, sp->walk_start, sp->end, sp->top);
+	}
 	if (wk.oom)
 		goto oom;
 	sort_chunks(h);
-	qsort(wk.spans, wk.nspans, sizeof(*wk.spans), span_cmp);
 
 	uint64_t known[64];
 	size_t nknown = 0;
