@@ -46,7 +46,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "heap_glibc.h"
@@ -420,6 +423,100 @@ static bool search_main_arena(struct walk *wk, const struct cr_module *libc,
 		}
 	}
 	return false;
+}
+
+/*
+ * glibc's minor version (36 for 2.36), 0 unknown.  Robust sources first:
+ * the file name libc-2.NN.so (before 2.34 every distribution used it);
+ * then the banner "... release version 2.NN" that __libc_print_version
+ * prints from libc's .rodata, when the dump captured it (a kernel core
+ * keeps only the ELF header page of a read-only mapping), else in the
+ * libc file the symbols were read from when it is the dump's (matched by
+ * build id).  A build id would need a table of every distribution's
+ * builds; the version note (NT_GNU_ABI_TAG) names the oldest kernel, not
+ * glibc.  When neither is there, the arena's shape and the tcache's size
+ * choose the layout (pick_layout_at).
+ */
+#define BANNER "release version 2."
+
+/* The minor version after the banner in [P, P + N), 0 none. */
+static unsigned banner_minor(const uint8_t *p, size_t n)
+{
+	const uint8_t *hit = memmem(p, n, BANNER, sizeof(BANNER) - 1);
+	if (!hit)
+		return 0;
+	size_t at = (size_t)(hit - p) + sizeof(BANNER) - 1;
+	unsigned v = 0;
+	for (; at < n && p[at] >= '0' && p[at] <= '9' && v < 100; at++)
+		v = v * 10 + (p[at] - '0');
+	return v >= 26 && v < 100 ? v : 0;
+}
+
+/* The banner in FILE (libc's file the symbols came from, matched to the
+ * dump's by build id), at most LIBC_FILE_MAX bytes of it. */
+#define LIBC_FILE_MAX (64u << 20)
+static unsigned file_minor(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	unsigned v = 0;
+	if (!fstat(fd, &st) && st.st_size > 0 && st.st_size <= LIBC_FILE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			       fd, 0);
+		if (m != MAP_FAILED) {
+			v = banner_minor(m, (size_t)st.st_size);
+			munmap(m, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return v;
+}
+
+static unsigned glibc_minor(const struct walk *wk, const struct cr_module *libc)
+{
+	const char *base = libc->path ? cr_basename(libc->path) : "";
+	unsigned v = 0;
+	if (sscanf(base, "libc-2.%u.so", &v) == 1 && v < 100)
+		return v;
+	const struct cr_dump *d = wk->d;
+	for (size_t i = 0; i < d->nsegs; i++) {
+		const struct cr_memseg *sg = &d->segs[i];
+		if (sg->start >= libc->base && sg->start - libc->base < libc->size &&
+		    (v = banner_minor(sg->bytes, sg->size)))
+			return v;
+	}
+	/* Not captured: the file the symbols came from, unless its build id
+	 * differs from the dump's. */
+	const struct cr_analysis *a = wk->ctx->analysis;
+	size_t k = (size_t)(libc - d->modules);
+	if (a && k < a->nmodules && a->modules[k].file && !a->modules[k].mismatch)
+		return file_minor(a->modules[k].file);
+	return 0;
+}
+
+/* "glibc malloc 2.NN" for the versions this walk knows (static). */
+static const char *version_name(unsigned minor)
+{
+	static const char *const names[] = {
+		"glibc malloc 2.26", "glibc malloc 2.27", "glibc malloc 2.28",
+		"glibc malloc 2.29", "glibc malloc 2.30", "glibc malloc 2.31",
+		"glibc malloc 2.32", "glibc malloc 2.33", "glibc malloc 2.34",
+		"glibc malloc 2.35", "glibc malloc 2.36", "glibc malloc 2.37",
+		"glibc malloc 2.38", "glibc malloc 2.39", "glibc malloc 2.40",
+		"glibc malloc 2.41", "glibc malloc 2.42", "glibc malloc 2.43",
+		"glibc malloc 2.44", "glibc malloc 2.45", "glibc malloc 2.46",
+	};
+	return minor >= 26 && minor - 26 < ARRAY_LEN(names) ? names[minor - 26]
+							     : NULL;
+}
+
+/* The table's layout for glibc 2.MINOR. */
+static const struct glibc_layout *layout_of(unsigned minor)
+{
+	return minor >= 30 ? &layouts[0] : minor >= 27 ? &layouts[1]
+						       : &layouts[2];
 }
 
 /* Offsets from libc's DWARF when it is there (they win over the table). */
@@ -1159,7 +1256,18 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 	}
 	if (sym)
 		dwarf_offsets(&wk);
-	h->allocator_name = wk.lay->name;
+	unsigned minor = glibc_minor(&wk, libc);
+	if (minor && layout_of(minor) != wk.lay && minor >= 26) {
+		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+				"glibc 2.%u's malloc_state does not have the "
+				"layout of its version; walked as %s", minor,
+				wk.lay->name);
+	} else if (minor >= 26) {
+		h->allocator_name = version_name(minor);
+		wk.safe = minor >= 32;
+	}
+	if (!h->allocator_name || !strcmp(h->allocator_name, "glibc malloc"))
+		h->allocator_name = wk.lay->name;
 	h->walked = true;
 	h->complete = true;
 	/* No more chunks than the dump's bytes hold (one per 16 bytes). */
@@ -1206,7 +1314,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 		check_bins(&wk, h->arenas[i].addr);
 	}
 	totals(&wk);
-	if (wk.safe == 1 && wk.lay == &layouts[0])
+	if (!minor && wk.safe == 1 && wk.lay == &layouts[0])
 		h->allocator_name = "glibc malloc 2.32 or later";
 	if (h->ncorrupt > wk.nfindings) {
 		struct cr_finding *f = cr_pass_finding(

@@ -129,6 +129,11 @@ def run(case, args):
     check(res.get("allocator", "").startswith("glibc malloc"),
           "allocator not recognised as glibc malloc", out)
     check(res.get("walked") == "1", "heap not walked", out)
+    # The version: this machine's glibc ("glibc 2.36"), read from libc's
+    # banner (the dump's libc file, matched by build id).
+    mine = os.confstr("CS_GNU_LIBC_VERSION").split()[-1]
+    check(res.get("allocator") == "glibc malloc " + mine,
+          "allocator %r, this machine runs glibc %s" % (res.get("allocator"), mine), out)
     c = res["counts"]
     # After the overwritten header the walk of that heap stops: the corrupt
     # case checks the finding, not the counts.
