@@ -13,7 +13,7 @@ add_executable(heapwalk ${CMAKE_CURRENT_SOURCE_DIR}/heapwalk.c)
 target_link_libraries(heapwalk PRIVATE cr_analyzer cr_analyzer_private cr_build_flags)
 
 foreach(case classes-kernel classes-gcore classes-noarena arenas-kernel
-             arenas-noarena mmapped-kernel corrupt-kernel freeall-kernel
+             arenas-noarena arenas-onearena mmapped-kernel corrupt-kernel freeall-kernel
              python-gcore)
   add_test(NAME e2e.heap_walk.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/heap_walk.py ${case}

@@ -1138,11 +1138,16 @@ static void tcache_by_tls(struct walk *wk, const uint64_t *known,
 		if (!cr_regs_get(&d->threads[t].regs, FS_BASE_REG, &tp) ||
 		    tp < TLS_SEARCH)
 			continue;
-		const uint8_t *b = cr_dump_ptr(d, tp - TLS_SEARCH, TLS_SEARCH);
+		/* The main thread's TLS sits in a small mapping of its own:
+		 * search what is captured right below the thread pointer. */
+		uint64_t len = TLS_SEARCH;
+		const uint8_t *b = NULL;
+		while (len >= PAGE / 4 && !(b = cr_dump_ptr(d, tp - len, len)))
+			len /= 2;
 		if (!b)
 			continue;
-		for (uint64_t o = TLS_SEARCH; o >= wk->w && !off; o -= wk->w) {
-			uint64_t v = word_at(wk, b + TLS_SEARCH - o);
+		for (uint64_t o = len; o >= wk->w && !off; o -= wk->w) {
+			uint64_t v = word_at(wk, b + len - o);
 			for (size_t k = 0; k < nknown; k++)
 				if (v == known[k])
 					off = -(int64_t)o;
