@@ -26,6 +26,9 @@
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\
+	X("heap", run_heap,						\
+	  "the allocator and its heap walked: every chunk, its state, "	\
+	  "the corruptions", 0, CR_FACT_HEAP)				\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \
