@@ -217,22 +217,26 @@ static void test_roots_and_chains(void **state)
 	assert_true(l->roots_bytes >= 2 * SEG_SIZE - 0x1000);
 }
 
-/* Interior pointers count; a pointer one byte past the user bytes or
- * into the header does not. */
+/* Interior pointers count; a pointer past the user bytes, into the size
+ * field or at the last word (where the next chunk starts: glibc's bins
+ * point there) does not. */
 static void test_interior_pointers(void **state)
 {
 	(void)state;
 	reach_from_data(0, NCHUNKS);
 	poke(DATA, chunk(0) + 40);	/* inside chunk 0: still reached */
-	poke(DATA + 8, chunk(1) + CHUNK - 8);	/* past its user bytes: no */
-	poke(DATA + 16, chunk(2) - 8);		/* its size field: no */
+	poke(DATA + 8, chunk(1) + CHUNK - 8);	/* past its user bytes */
+	poke(DATA + 16, chunk(2) - 8);		/* its size field */
+	poke(DATA + 24, chunk(3) + CHUNK - 16);	/* where chunk 4 starts */
+	poke(DATA + 32, chunk(4) + CHUNK - 17);	/* its last byte but 8 */
 	const struct cr_leaks *l = run_leaks();
 	assert_false(cr_leaks_has(l, 0));
-	/* chunk(1) + 56 is chunk 2's header: 1 and 2 both leak. */
 	assert_true(cr_leaks_has(l, 1));
 	assert_true(cr_leaks_has(l, 2));
-	assert_int_equal(l->nleaked, 2);
-	/* Two leaks: normal, no finding. */
+	assert_true(cr_leaks_has(l, 3));
+	assert_false(cr_leaks_has(l, 4));
+	assert_int_equal(l->nleaked, 3);
+	/* Three leaks: normal, no finding. */
 	assert_null(leak_finding());
 }
 

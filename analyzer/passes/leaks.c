@@ -27,7 +27,8 @@
  * not only at their start: C++ objects are referenced through base-class
  * subobjects, intrusive lists point at the list node inside the struct,
  * std::string and arena allocators keep pointers into the middle of a
- * buffer.  Counting only exact pointers would call all of those leaked;
+ * buffer.  (Except its last word, where the next chunk starts: see
+ * ref_end.)  Counting only exact pointers would call all of those leaked;
  * counting interior pointers may keep a few leaks alive by a stray integer
  * (a false negative), the right way to err for a finding.
  *
@@ -95,6 +96,21 @@ static uint64_t user_end(const struct cr_heap_chunk *c, unsigned word)
 	return end;
 }
 
+/*
+ * Where the addresses that refer to chunk C end: one word before its user
+ * bytes do.  The last word of an arena chunk in use is the next chunk's
+ * prev_size field, where the next chunk starts: glibc's bins and free
+ * chunks point there (at the header of a free chunk, mem - 2 words), and
+ * those pointers must not keep the chunk before alive.
+ */
+static uint64_t ref_end(const struct cr_heap_chunk *c, unsigned word)
+{
+	uint64_t end = user_end(c, word);
+	if (cr_chunk_state(c) == CR_CHUNK_MMAPPED)
+		return end;
+	return end - c->addr > word ? end - word : c->addr;
+}
+
 /* The in-use (or allocator-internal) chunk whose user bytes hold V, or
  * -1.  Free chunks are not referenced: a pointer into one is stale. */
 static ssize_t chunk_of(const struct mark *m, uint64_t v)
@@ -127,7 +143,7 @@ static ssize_t chunk_of(const struct mark *m, uint64_t v)
 			b = mid - 1;
 	}
 	const struct cr_heap_chunk *c = &h->chunks[a];
-	if (v >= user_end(c, m->word) || cr_chunk_state(c) == CR_CHUNK_FREE)
+	if (v >= ref_end(c, m->word) || cr_chunk_state(c) == CR_CHUNK_FREE)
 		return -1;
 	return (ssize_t)a;
 }
