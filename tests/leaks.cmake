@@ -23,3 +23,10 @@ foreach(case leak-kernel leak-gcore controls python-gcore)
   set_tests_properties(e2e.leaks.${case} PROPERTIES
     LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# The input of tests/bench/bench_heap.sh (not a test): 2 GB of heap in 10
+# million allocations, some dropped, dumped by the kernel.
+add_executable(bench_heap_big ${CMAKE_CURRENT_SOURCE_DIR}/bench/heap_big.c)
+set_target_properties(bench_heap_big PROPERTIES
+  OUTPUT_NAME heap_big RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
+target_compile_options(bench_heap_big PRIVATE -O1 -g)

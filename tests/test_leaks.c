@@ -257,19 +257,36 @@ static void test_cycles_leak(void **state)
 	assert_int_equal(l->nleaked, 6);
 }
 
-/* A chain longer than the work stack: the sweeps over the chunks marked
- * while it was full reach the end of it. */
-static void test_overflowing_stack(void **state)
+/* Every chunk points to its next six (STEP 1) or its previous six (STEP
+ * -1), and the root to the first (or the last) only. */
+static void six_links(int step)
+{
+	for (size_t i = 0; i < NCHUNKS; i++)
+		for (size_t k = 1; k <= 6; k++) {
+			size_t j = step > 0 ? i + k : i - k;
+			if (j < NCHUNKS)	/* i - k wraps past 0 */
+				poke(chunk(i) + 8 * (k - 1), chunk(j));
+		}
+	poke(DATA, chunk(step > 0 ? 0 : NCHUNKS - 1));
+}
+
+/* Links ahead of the sweep: one sweep takes them in address order. */
+static void test_links_ahead(void **state)
 {
 	(void)state;
-	/* Every chunk points to the next six: each pop pushes about five,
-	 * past the stack's 1024 entries soon, from one root. */
-	for (size_t i = 0; i < NCHUNKS; i++)
-		for (size_t k = 1; k <= 6 && i + k < NCHUNKS; k++)
-			poke(chunk(i) + 8 * (k - 1), chunk(i + k));
-	reach_from_data(0, 1);
-	/* And a flat array in .data of the second half, pushed at once. */
-	reach_from_data(NCHUNKS / 2, NCHUNKS);
+	six_links(1);
+	const struct cr_leaks *l = run_leaks();
+	assert_int_equal(l->nleaked, 0);
+	assert_null(leak_finding());
+}
+
+/* Links behind the sweep go on the work stack: each scan pushes about
+ * five, past its 256 entries soon; the rest is left to more sweeps,
+ * which reach the end of the chain. */
+static void test_links_behind_overflow_stack(void **state)
+{
+	(void)state;
+	six_links(-1);
 	const struct cr_leaks *l = run_leaks();
 	assert_int_equal(l->nleaked, 0);
 	assert_null(leak_finding());
@@ -355,6 +372,27 @@ static void test_thresholds(void **state)
 	assert_int_equal(e->u.number.value, 40);
 }
 
+/* A chunk behind the sweep that points to more chunks than the work
+ * stack holds (256), each the only way to one more chunk: those it could
+ * not push must be scanned by another sweep, or their children leak. */
+static void test_fan_out_past_the_stack(void **state)
+{
+	(void)state;
+	/* The last 128 slots become one 8 KiB chunk B, then the top. */
+	size_t b = NCHUNKS - 128, half = (b + 1) / 2;
+	fx.chunks[b].size_state = 128 * CHUNK;
+	fx.chunks[b + 1] = (struct cr_heap_chunk){ chunk(b) + 128 * CHUNK,
+						   CHUNK | CR_CHUNK_FREE };
+	fx.h.nchunks = b + 2;
+	for (size_t i = 0; i < half; i++) {
+		poke(chunk(b) + 8 * i, chunk(i));
+		poke(chunk(i), chunk(half + i));
+	}
+	poke(DATA, chunk(b));
+	const struct cr_leaks *l = run_leaks();
+	assert_int_equal(l->nleaked, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,7 +401,9 @@ int main(void)
 		T(test_roots_and_chains),
 		T(test_interior_pointers),
 		T(test_cycles_leak),
-		T(test_overflowing_stack),
+		T(test_links_ahead),
+		T(test_links_behind_overflow_stack),
+		T(test_fan_out_past_the_stack),
 		T(test_lying_heap),
 		T(test_absurd_ranges),
 		T(test_no_heap),

@@ -36,9 +36,12 @@
  * compare against the heap's bounds; a word inside goes through a page
  * index (for each 4 KiB page of each heap range, the first chunk that may
  * hold it; then a binary search between it and the next page's) to its
- * chunk.  Marks are a bit set; the work stack is bounded, and when it is
- * full a marked chunk is only flagged in a second bit set, scanned by
- * sweeps after the stack drains (no recursion, no unbounded growth).
+ * chunk.  Marks are a bit set; a second one flags the marked chunks not
+ * yet scanned, and sweeps scan them in address order, so that the dump is
+ * read front to back rather than in the random order of a depth-first
+ * walk (tests/bench/bench_heap.sh).  What a scan reaches
+ * behind the sweep goes on a bounded work stack (no recursion, no
+ * unbounded growth; when it is full, to another sweep).
  * Memory is read a segment piece at a time (cr_dump_ptr) and the dump's
  * pages are dropped every so often (cr_dump_trim) so that RSS does not
  * grow with the heap.
@@ -56,7 +59,7 @@
 #define RED_ZONE_X86_64 128
 /* Work stack entries: a sixteenth of the chunks (two bits a chunk),
  * within these bounds. */
-#define STACK_MIN 1024u
+#define STACK_MIN 256u
 #define STACK_MAX (1u << 20)
 /* Bytes scanned between two cr_dump_trim calls. */
 #define TRIM_BYTES (256ull << 20)
@@ -73,10 +76,15 @@ struct mark {
 	uint32_t *pages;	/* per page, + one sentinel per range */
 	uint64_t *marked;	/* bit i: chunk i reached */
 	uint64_t *pending;	/* marked while the stack was full */
-	bool overflowed;
+	bool sweeping;		/* the roots are done */
+	size_t cursor;		/* the chunk the sweep is at */
+	bool again;		/* a chunk behind it was left pending */
+	unsigned sweeps;
 	uint32_t *stack;
 	size_t nstack, cap;
 	uint64_t since_trim;
+	uint64_t seg_start, seg_end;	/* the segment read last */
+	const uint8_t *seg_bytes;
 	uint64_t roots_bytes;
 };
 
@@ -148,18 +156,27 @@ static ssize_t chunk_of(const struct mark *m, uint64_t v)
 	return (ssize_t)a;
 }
 
+/*
+ * Mark chunk I reached.  Before the sweeps (the roots) and ahead of the
+ * sweep's cursor it is only flagged pending: the sweep comes to it in
+ * address order, which reads the dump front to back.  Behind the cursor
+ * it goes on the work stack (a list linked backwards would otherwise take
+ * a sweep per node), or, when the stack is full, is flagged pending for
+ * another sweep.
+ */
 static void mark_chunk(struct mark *m, size_t i)
 {
 	uint64_t bit = 1ull << (i % 64);
 	if (m->marked[i / 64] & bit)
 		return;
 	m->marked[i / 64] |= bit;
-	if (m->nstack < m->cap) {
+	if (m->sweeping && i <= m->cursor && m->nstack < m->cap) {
 		m->stack[m->nstack++] = (uint32_t)i;
-	} else {
-		m->pending[i / 64] |= bit;
-		m->overflowed = true;
+		return;
 	}
+	m->pending[i / 64] |= bit;
+	if (m->sweeping && i <= m->cursor)
+		m->again = true;
 }
 
 static inline uint64_t load_word(const struct mark *m, const uint8_t *p)
@@ -213,8 +230,21 @@ static size_t seg_from(const struct cr_dump *d, uint64_t addr)
 	return lo;
 }
 
+/* Count N bytes read; drop the dump's pages from this process every
+ * TRIM_BYTES (they stay in the page cache). */
+static void read_bytes(struct mark *m, uint64_t n)
+{
+	m->since_trim += n;
+	if (m->since_trim >= TRIM_BYTES) {
+		cr_dump_trim(m->d);
+		m->since_trim = 0;
+	}
+}
+
 /* Scan the captured bytes of [START, END); what the dump lacks is
- * skipped.  Returns the bytes scanned. */
+ * skipped.  The last segment read is remembered (its bytes from one
+ * cr_dump_ptr over the whole segment) for scan_chunk.  Returns the bytes
+ * scanned. */
 static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 {
 	const struct cr_dump *d = m->d;
@@ -227,50 +257,62 @@ static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 		uint64_t b = s->start + s->size < end ? s->start + s->size : end;
 		if (a >= b)
 			continue;
-		if (b - a > SIZE_MAX)
-			b = a + SIZE_MAX;
-		const uint8_t *p = cr_dump_ptr(d, a, (size_t)(b - a));
-		if (p)	/* NULL: the file shrank under the dump */
-			scan_bytes(m, p, (size_t)(b - a), a);
-		done += b - a;
-		m->since_trim += b - a;
-		if (m->since_trim >= TRIM_BYTES) {
-			cr_dump_trim(d);
-			m->since_trim = 0;
+		const uint8_t *whole = s->size <= SIZE_MAX
+			? cr_dump_ptr(d, s->start, (size_t)s->size) : NULL;
+		if (whole) {
+			m->seg_start = s->start;
+			m->seg_end = s->start + s->size;
+			m->seg_bytes = whole;
+			scan_bytes(m, whole + (a - s->start), (size_t)(b - a), a);
+		} else if (b - a <= SIZE_MAX) {
+			/* NULL: the file shrank under the segment; its start
+			 * may still be there. */
+			const uint8_t *p = cr_dump_ptr(d, a, (size_t)(b - a));
+			if (p)
+				scan_bytes(m, p, (size_t)(b - a), a);
 		}
+		done += b - a;
+		read_bytes(m, b - a);
 		start = b;
 	}
 	return done;
 }
 
-/* Scan chunk I's user bytes (it is marked). */
+/* Scan chunk I's user bytes (it is marked): most chunks lie in the
+ * segment the last one did. */
 static void scan_chunk(struct mark *m, size_t i)
 {
 	const struct cr_heap_chunk *c = &m->h->chunks[i];
-	scan_span(m, c->addr, user_end(c, m->word));
+	uint64_t end = user_end(c, m->word);
+	if (c->addr >= m->seg_start && end <= m->seg_end && c->addr < end) {
+		scan_bytes(m, m->seg_bytes + (c->addr - m->seg_start),
+			    (size_t)(end - c->addr), c->addr);
+		read_bytes(m, end - c->addr);
+		return;
+	}
+	scan_span(m, c->addr, end);
 }
 
-/* Scan the marked chunks until nothing new is marked: the stack first,
- * then sweeps over the chunks marked while it was full. */
+/* Scan the marked chunks until nothing new is marked: sweeps in address
+ * order over the pending ones, each scan followed by the work stack. */
 static void drain(struct mark *m)
 {
 	size_t nwords = (m->h->nchunks + 63) / 64;
-	for (;;) {
-		while (m->nstack)
-			scan_chunk(m, m->stack[--m->nstack]);
-		if (!m->overflowed)
-			return;
-		m->overflowed = false;
+	m->sweeping = true;
+	do {
+		m->again = false;
+		m->sweeps++;
 		for (size_t w = 0; w < nwords; w++) {
 			while (m->pending[w]) {
 				unsigned b = (unsigned)__builtin_ctzll(m->pending[w]);
 				m->pending[w] &= m->pending[w] - 1;
-				scan_chunk(m, w * 64 + b);
+				m->cursor = w * 64 + b;
+				scan_chunk(m, m->cursor);
 				while (m->nstack)
 					scan_chunk(m, m->stack[--m->nstack]);
 			}
 		}
-	}
+	} while (m->again);
 }
 
 /* The first chunk whose user bytes end above START (chunks are sorted
