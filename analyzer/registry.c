@@ -10,10 +10,6 @@
  */
 #include "pass.h"
 
-/* Until the "heap" pass is registered, "leaks" runs on what a test kept as
- * "heap" and finds nothing otherwise; then it needs CR_FACT_HEAP. */
-#define LEAKS_NEEDS CR_FACT_STACKS
-
 #define CR_PASS_TABLE(X)						\
 	X("crash", run_crash,						\
 	  "the signal or exception, its class, address and thread",	\
@@ -30,10 +26,13 @@
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\
+	X("heap", run_heap,						\
+	  "the allocator and its heap walked: every chunk, its state, "	\
+	  "the corruptions", 0, CR_FACT_HEAP)				\
 	X("leaks", run_leaks,						\
 	  "the heap allocations nothing points to: a conservative mark "	\
 	  "from the registers, stacks and writable memory",		\
-	  LEAKS_NEEDS, CR_FACT_LEAKS)					\
+	  CR_FACT_HEAP, CR_FACT_LEAKS)					\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \

@@ -600,7 +600,7 @@ out:
 
 CR_PASS_RUN(run_leaks)
 {
-	const struct cr_heap *h = cr_pass_kept(ctx->analysis, "heap");
+	const struct cr_heap *h = cr_heap_of(ctx->analysis);
 	struct cr_leaks *l = calloc(1, sizeof(*l));
 	if (!l)
 		return &cr_enomem;

@@ -7,12 +7,12 @@
  * chunks of its own (buffers glibc or the dynamic loader allocated once
  * and reach through a pointer the mark cannot see, a pointer stored
  * shifted or XORed, an allocation whose only pointer a register lost at
- * the moment of the dump).  Measured (with a crude brk-heap walk that
- * counts the chunks in the tcache and fastbins as in use, so an upper
- * bound) on the controls of tests/e2e/leaks.py: a C program that keeps
- * everything, 0 unreachable; one that frees everything, 54 (11 KiB), all
- * of them chunks in the tcache; python3 holding 530,038 bytearrays, 54
- * (29 KiB), none of the bytearrays' buffers.  So:
+ * the moment of the dump).  Measured with the heap pass's walk on the
+ * controls of tests/e2e/leaks.py (corpus/heap_leak keepall and freeall,
+ * kernel core and gcore) and on python3 holding 530,038 bytearrays: 0
+ * unreachable chunks on each; a walk that took the tcache's chunks for in
+ * use found 54 on the freeall control and on python3.  So, with a margin
+ * for other programs:
  *  - fewer than QUIET_COUNT chunks and less than QUIET_BYTES: no finding;
  *  - at least WARN_COUNT chunks or WARN_BYTES: a warning;
  *  - in between: information (worth a look, not an alarm).
