@@ -42,9 +42,11 @@
  * walk (tests/bench/bench_heap.sh).  What a scan reaches
  * behind the sweep goes on a bounded work stack (no recursion, no
  * unbounded growth; when it is full, to another sweep).
- * Memory is read a segment piece at a time (cr_dump_ptr) and the dump's
- * pages are dropped every so often (cr_dump_trim) so that RSS does not
- * grow with the heap.
+ * Memory is read through one cr_dump_ptr per segment; the dump's pages
+ * this process mapped are dropped once at the end (cr_dump_trim), not
+ * every few hundred MB: the heap walk before has mapped them already, and
+ * dropping them midway only made the scan fault them in again (0.3 s of
+ * system time on the benchmark's 2 GB heap).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,8 +63,6 @@
  * within these bounds. */
 #define STACK_MIN 256u
 #define STACK_MAX (1u << 20)
-/* Bytes scanned between two cr_dump_trim calls. */
-#define TRIM_BYTES (256ull << 20)
 /* The chunk index is 32 bits (the page index's entries). */
 #define MAX_CHUNKS UINT32_MAX
 
@@ -82,7 +82,6 @@ struct mark {
 	unsigned sweeps;
 	uint32_t *stack;
 	size_t nstack, cap;
-	uint64_t since_trim;
 	uint64_t seg_start, seg_end;	/* the segment read last */
 	const uint8_t *seg_bytes;
 	uint64_t roots_bytes;
@@ -230,17 +229,6 @@ static size_t seg_from(const struct cr_dump *d, uint64_t addr)
 	return lo;
 }
 
-/* Count N bytes read; drop the dump's pages from this process every
- * TRIM_BYTES (they stay in the page cache). */
-static void read_bytes(struct mark *m, uint64_t n)
-{
-	m->since_trim += n;
-	if (m->since_trim >= TRIM_BYTES) {
-		cr_dump_trim(m->d);
-		m->since_trim = 0;
-	}
-}
-
 /* Scan the captured bytes of [START, END); what the dump lacks is
  * skipped.  The last segment read is remembered (its bytes from one
  * cr_dump_ptr over the whole segment) for scan_chunk.  Returns the bytes
@@ -272,7 +260,6 @@ static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 				scan_bytes(m, p, (size_t)(b - a), a);
 		}
 		done += b - a;
-		read_bytes(m, b - a);
 		start = b;
 	}
 	return done;
@@ -287,7 +274,6 @@ static void scan_chunk(struct mark *m, size_t i)
 	if (c->addr >= m->seg_start && end <= m->seg_end && c->addr < end) {
 		scan_bytes(m, m->seg_bytes + (c->addr - m->seg_start),
 			    (size_t)(end - c->addr), c->addr);
-		read_bytes(m, end - c->addr);
 		return;
 	}
 	scan_span(m, c->addr, end);
