@@ -29,6 +29,10 @@
 	X("heap", run_heap,						\
 	  "the allocator and its heap walked: every chunk, its state, "	\
 	  "the corruptions", 0, CR_FACT_HEAP)				\
+	X("leaks", run_leaks,						\
+	  "the heap allocations nothing points to: a conservative mark "	\
+	  "from the registers, stacks and writable memory",		\
+	  CR_FACT_HEAP, CR_FACT_LEAKS)					\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \
