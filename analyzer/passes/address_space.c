@@ -19,8 +19,8 @@
  *   image   MEM_IMAGE, or it lies in a loaded module's range (a core's
  *           module spans its file mappings and its .bss);
  *   mapped  MEM_MAPPED, or any other file path;
- *   other   a bracketed kernel name ([vdso], [vvar], [vsyscall]), or a
- *           minidump region of no known type;
+ *   other   a bracketed kernel name ([vdso], [vvar], [vsyscall]), a
+ *           kernel address, or a minidump region of no known type;
  *   private the rest: anonymous memory.
  *
  * The PEB (x64: TEB+0x60; NumberOfHeaps at PEB+0xE8, ProcessHeaps at
@@ -39,7 +39,10 @@
 #include "pass.h"
 #include "util.h"
 
-#define NT_MAX_HEAPS 4096	/* more in a PEB is not a heap list */
+#define NT_MAX_HEAPS 4096
+/* 64-bit addresses from here up are the kernel's (x86_64's and aarch64's
+ * canonical upper half); a core lists [vsyscall] there, without a name. */
+#define KERNEL_HALF 0xffff800000000000ull	/* more in a PEB is not a heap list */
 
 static const char *const kind_names[CR_AS_NKINDS] = {
 	[CR_AS_STACK] = "stack",
@@ -207,6 +210,8 @@ static enum cr_as_kind kind_of(const struct cr_dump *d,
 		{ "[stack]", CR_AS_STACK },
 		{ "[heap]", CR_AS_HEAP },
 	};
+	if (d->process.pointer_size == 8 && r->start >= KERNEL_HALF)
+		return CR_AS_OTHER;	/* [vsyscall]: the kernel's page */
 	if (r->path && r->path[0] == '[') {
 		for (size_t i = 0; i < ARRAY_LEN(named); i++)
 			if (!strcmp(r->path, named[i].path))
@@ -276,9 +281,12 @@ const struct cr_as_summary *cr_as_summary_of(const struct cr_analysis *a)
 CR_PASS_RUN(run_address_space)
 {
 	const struct cr_dump *d = ctx->dump;
+	if (!d->nregions)
+		return NULL;	/* the dump does not describe its address
+				 * space (a minidump without MemoryInfoList) */
 	struct cr_as_summary *s = calloc(1, sizeof(*s));
 	struct as_state st = { ctx, d, NULL, s };
-	if (!s || (d->nregions && !(st.kind = malloc(d->nregions))))
+	if (!s || !(st.kind = malloc(d->nregions)))
 		goto oom;
 	memset(st.kind, KIND_UNSET, d->nregions);
 	mark_stacks(&st);
