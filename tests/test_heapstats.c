@@ -328,7 +328,7 @@ static void test_high_memory(void **state)
 	const struct cr_finding *f = &fx.a.findings.items[0];
 	assert_int_equal(f->id, CR_FINDING_HIGH_MEMORY);
 	assert_int_equal(f->severity, CR_SEVERITY_WARNING);
-	assert_contains(f->title, "530,038 live allocations of 1,016 bytes hold 543 MB");
+	assert_contains(f->title, "530,038 live allocations of 1,016 bytes hold 518 MiB");
 	assert_contains(f->title, "100% of the heap in use");
 	assert_contains(evidence(f, "private memory")->u.text, "(the heap holds 86%)");
 }

@@ -415,8 +415,7 @@ static bool name_contents(struct stats_build *b)
 
 /* --- the finding ---------------------------------------------------------- */
 
-/* 1234567 as "1,234,567" into BUF. */
-static const char *thousands(uint64_t v, char *buf, size_t len)
+const char *cr_fmt_thousands(uint64_t v, char *buf, size_t len)
 {
 	char digits[24];
 	int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
@@ -430,14 +429,14 @@ static const char *thousands(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
-/* Bytes as "543 MB", "12.5 kB" (decimal units) into BUF. */
-static const char *human_bytes(uint64_t v, char *buf, size_t len)
+const char *cr_fmt_bytes(uint64_t v, char *buf, size_t len)
 {
-	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB" };
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB",
+					     "TiB", "PiB", "EiB" };
 	double x = (double)v;
 	size_t u = 0;
-	while (x >= 1000 && u + 1 < ARRAY_LEN(units)) {
-		x /= 1000;
+	while (x >= 1024 && u + 1 < ARRAY_LEN(units)) {
+		x /= 1024;
 		u++;
 	}
 	snprintf(buf, len, u && x < 10 ? "%.1f %s" : "%.0f %s", x, units[u]);
@@ -478,9 +477,9 @@ static bool high_memory(struct cr_pass_ctx *ctx, const struct cr_heap_stats *s)
 		return true;
 	const struct cr_heap_class *c = &s->classes[s->by_bytes[0]];
 	char count[32], usable[32], bytes[32], total[32], privb[32], what[128];
-	thousands(c->count, count, sizeof(count));
-	thousands(cr_heap_usable(s, c), usable, sizeof(usable));
-	human_bytes(c->bytes, bytes, sizeof(bytes));
+	cr_fmt_thousands(c->count, count, sizeof(count));
+	cr_fmt_thousands(cr_heap_usable(s, c), usable, sizeof(usable));
+	cr_fmt_bytes(c->bytes, bytes, sizeof(bytes));
 	content_phrase(c, what, sizeof(what));
 	struct cr_finding *f = cr_pass_finding(ctx, CR_FINDING_HIGH_MEMORY,
 		CR_SEVERITY_WARNING,
@@ -488,8 +487,8 @@ static bool high_memory(struct cr_pass_ctx *ctx, const struct cr_heap_stats *s)
 		count, usable, bytes, percent(c->bytes, s->in_use_bytes), what);
 	if (!f)
 		return false;
-	human_bytes(s->in_use_bytes, total, sizeof(total));
-	human_bytes(priv, privb, sizeof(privb));
+	cr_fmt_bytes(s->in_use_bytes, total, sizeof(total));
+	cr_fmt_bytes(priv, privb, sizeof(privb));
 	return cr_finding_text(f, "heap in use", "%s in %zu allocations", total,
 			       s->in_use_count) &&
 	       cr_finding_text(f, "private memory", "%s (the heap holds %u%%)",

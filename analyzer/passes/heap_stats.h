@@ -83,6 +83,13 @@ struct cr_heap_stats {
 const struct cr_heap_stats *cr_heap_stats_of(const struct cr_analysis *a);
 void cr_heap_stats_free(void *stats);	/* for cr_pass_keep */
 
+/* V as "1,234,567" and as "518 MiB" / "12.5 KiB" / "812 bytes" (binary
+ * units, as memory is counted in pages) into BUF of LEN bytes (CR_FMT_LEN is enough); returns BUF.  The
+ * finding's title and the report's Memory section write sizes alike. */
+#define CR_FMT_LEN 32
+const char *cr_fmt_thousands(uint64_t v, char *buf, size_t len);
+const char *cr_fmt_bytes(uint64_t v, char *buf, size_t len);
+
 /* The usable size of a class: its chunk size minus the header. */
 static inline uint64_t cr_heap_usable(const struct cr_heap_stats *s,
 				      const struct cr_heap_class *c)
