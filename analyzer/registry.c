@@ -26,6 +26,9 @@
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\
+	/* address-space belongs after "heap" (its heap kind is the walked \
+	 * heap's ranges) and heapstats after "leaks": moved there when	\
+	 * those passes are in the table. */				\
 	X("address-space", run_address_space,				\
 	  "the address space by kind (image, heap, stack, mapped file, "	\
 	  "private) and protection, the largest regions",		\

@@ -40,11 +40,14 @@ static void address_space(struct doc *d, struct doc_blocks *in,
 	struct doc_block *p = doc_block(d, in, DOC_PARA, NULL);
 	if (p)
 		doc_spanf(d, &p->text, DOC_SPAN_TEXT,
-			  "The address space: %s regions, %s.%s",
+			  "The address space: %s %s, %s.%s",
 			  cr_fmt_thousands(s->all.count, n, sizeof(n)),
+			  s->from_memory ? "captured memory ranges (the dump "
+			  "lists no regions)" : "regions",
 			  size_text(s->all.bytes, total, sizeof(total)),
-			  s->heap_walked ? "" : " The heap was not walked: "
-			  "its memory is counted as private.");
+			  s->heap_walked || s->nt_heaps_known ? "" :
+			  " The heap was not walked: its memory is counted as "
+			  "private.");
 
 	struct doc_block *chart = doc_chart(d, in, "Address space by kind");
 	static const char *const heads[] = { "Kind", "Regions", "Size" };

@@ -28,6 +28,8 @@ json_t *report_json_address_space(struct jctx *j)
 	if (!s)
 		return json_null();
 	json_t *o = json_object();
+	set(j, o, "source", json_string(s->from_memory ? "captured memory"
+							 : "regions"));
 	set(j, o, "regions", json_integer((json_int_t)s->all.count));
 	set(j, o, "bytes", jbytes(s->all.bytes));
 	json_t *kinds = json_array();

@@ -10,3 +10,25 @@ if(CMOCKA_FOUND)
   add_test(NAME unit.heapstats COMMAND test_heapstats)
   set_tests_properties(unit.heapstats PROPERTIES LABELS unit)
 endif()
+
+# corpus/heap_types.cc (C++: objects with a vtable, std::string buffers,
+# JSON text) and the end-to-end cases on real cores: the address-space
+# summary (kernel core), the classes named from the heap (kernel and gcore
+# cores) and python3's 530,038 bytearrays (gcore); label "e2e".  The heap
+# cases skip while the build has no heap walk.
+include(CheckLanguage)
+check_language(CXX)
+if(CMAKE_CXX_COMPILER)
+  enable_language(CXX)
+  add_executable(corpus_heap_types ${PROJECT_SOURCE_DIR}/corpus/heap_types.cc)
+  set_target_properties(corpus_heap_types PROPERTIES
+    OUTPUT_NAME heap_types RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
+  target_compile_options(corpus_heap_types PRIVATE -O1 -g)
+  foreach(case address-space types-kernel types-gcore python-gcore)
+    add_test(NAME e2e.heap_stats.${case}
+      COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/heap_stats.py ${case}
+              --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus)
+    set_tests_properties(e2e.heap_stats.${case} PROPERTIES
+      LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endforeach()
+endif()

@@ -440,6 +440,26 @@ static void test_core_heap_from_walk(void **state)
 	assert_int_equal(s->kinds[CR_AS_PRIVATE].count, 0);
 }
 
+static void test_no_regions_sums_memory(void **state)
+{
+	(void)state;
+	/* No region list: the captured memory (the fixture's one segment)
+	 * is the address space, said so. */
+	run("address-space", NULL);
+	const struct cr_as_summary *s = cr_as_summary_of(&fx.a);
+	assert_non_null(s);
+	assert_true(s->from_memory);
+	assert_sums(s);
+	assert_int_equal(s->all.bytes, HEAP_LEN);
+	assert_int_equal(s->kinds[CR_AS_PRIVATE].bytes, HEAP_LEN);
+	assert_int_equal(s->prot_unknown.count, 1);
+	test_analysis_release(&fx.a);
+	/* Nothing at all: no summary. */
+	fx.d.nsegs = 0;
+	run("address-space", NULL);
+	assert_null(cr_as_summary_of(&fx.a));
+}
+
 /* --- address space: a minidump with the PEB's heaps ------------------------ */
 
 #define TEB 0x7ff0000ull
@@ -467,6 +487,7 @@ static void test_minidump_process_heaps(void **state)
 	put64(&peb_page[0x60], PEB);			/* TEB.ProcessEnvironmentBlock */
 	memcpy(&peb_page[0x1000 + 0xe8], &(uint32_t){ 2 }, 4);	/* NumberOfHeaps */
 	put64(&peb_page[0x1000 + 0xf0], HEAP_LIST);	/* ProcessHeaps */
+	put64(&peb_page[0x1000 + 0x30], 0x20000000);	/* ProcessHeap */
 	put64(&peb_page[0x2000], 0x20000000);
 	put64(&peb_page[0x2008], 0x30000000);
 	struct mds m;
@@ -515,7 +536,7 @@ static void test_minidump_process_heaps(void **state)
 	assert_int_equal(s->kinds[CR_AS_IMAGE].bytes, 0x100000);
 	assert_int_equal(s->kinds[CR_AS_MAPPED].bytes, 0x10000);
 	assert_int_equal(s->prots[CR_PROT_R].bytes, 0xf000 + 0x10000);
-	teardown(NULL);
+	test_analysis_release(&fx.a);
 	cr_dump_free(d);
 	mds_free(&m);
 	fx.a.dump = &fx.d;
@@ -532,6 +553,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_high_memory_not_most_of_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_core_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_core_heap_from_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_regions_sums_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minidump_process_heaps, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,9 @@
  * The regions are what the dump says the address space was: a core's
  * program headers with the file paths of its NT_FILE note, a minidump's
  * MemoryInfoList (committed regions, with their MEM_IMAGE / MEM_MAPPED /
- * MEM_PRIVATE type and AllocationBase).  A region's kind, first rule that
+ * MEM_PRIVATE type and AllocationBase); for a dump that lists no regions,
+ * its captured memory ranges (paths, protections and types unknown).  A
+ * region's kind, first rule that
  * holds (enum cr_as_kind):
  *   stack   it holds a thread's stack pointer or the start of its captured
  *           stack, or the kernel named it [stack];
@@ -23,8 +25,9 @@
  *           kernel address, or a minidump region of no known type;
  *   private the rest: anonymous memory.
  *
- * The PEB (x64: TEB+0x60; NumberOfHeaps at PEB+0xE8, ProcessHeaps at
- * +0xF0; x86: TEB+0x30, +0x88, +0x90: the PEB layout of every Windows
+ * The PEB (x64: TEB+0x60; ProcessHeap, the default heap, at PEB+0x30,
+ * NumberOfHeaps at +0xE8, ProcessHeaps at +0xF0; x86: TEB+0x30, +0x18,
+ * +0x88, +0x90; wine fills ProcessHeap only: the PEB layout of every Windows
  * since XP, public in the Windows SDK's winternl.h and the ReactOS
  * headers) is read through the typed reader, each value checked: the
  * count is bounded, every heap pointer must lie in a captured region.
@@ -69,10 +72,10 @@ const char *cr_as_prot_name(unsigned prot)
 /* Where the PEB's heap list is, per architecture (offsets above). */
 static const struct {
 	enum cr_arch arch;
-	uint64_t teb_peb, peb_nheaps, peb_heaps;
+	uint64_t teb_peb, peb_heap, peb_nheaps, peb_heaps;
 } peb_layouts[] = {
-	{ CR_ARCH_X86_64, 0x60, 0xe8, 0xf0 },
-	{ CR_ARCH_X86, 0x30, 0x88, 0x90 },
+	{ CR_ARCH_X86_64, 0x60, 0x30, 0xe8, 0xf0 },
+	{ CR_ARCH_X86, 0x30, 0x18, 0x88, 0x90 },
 };
 
 #define KIND_UNSET 0xff
@@ -177,17 +180,22 @@ static bool read_nt_heaps(struct as_state *st)
 					n);
 			return true;
 		}
-		uint64_t *heaps = calloc(n ? n : 1, sizeof(*heaps));
+		uint64_t *heaps = calloc((size_t)n + 1, sizeof(*heaps));
 		if (!heaps)
 			return false;
 		size_t k = 0;
+		uint64_t def;
+		if (!cr_add_overflows(peb, peb_layouts[l].peb_heap, &addr) &&
+		    cr_target_pointer(t, addr, &def) && def &&
+		    cr_dump_region_at(d, def))
+			heaps[k++] = def;
 		for (uint32_t j = 0; j < n; j++) {
 			uint64_t hp;
 			if (cr_add_overflows(list, (uint64_t)j * t->word_size, &addr) ||
 			    !cr_target_pointer(t, addr, &hp))
 				break;
-			if (hp && cr_dump_region_at(d, hp))
-				heaps[k++] = hp;
+			if (hp && (!k || hp != heaps[0]) && cr_dump_region_at(d, hp))
+				heaps[k++] = hp;	/* the default heap once */
 		}
 		st->s->nt_heaps = heaps;
 		st->s->nnt_heaps = k;
@@ -278,16 +286,41 @@ const struct cr_as_summary *cr_as_summary_of(const struct cr_analysis *a)
 	return cr_pass_kept(a, "address-space");
 }
 
+/* The captured memory ranges as regions of unknown protection and type,
+ * for a dump that lists no regions; NULL when out of memory. */
+static struct cr_region *regions_of_segments(const struct cr_dump *d)
+{
+	struct cr_region *r = calloc(d->nsegs, sizeof(*r));
+	for (size_t i = 0; r && i < d->nsegs; i++) {
+		r[i].start = d->segs[i].start;
+		if (cr_add_overflows(d->segs[i].start, d->segs[i].size, &r[i].end))
+			r[i].end = UINT64_MAX;
+		r[i].captured = true;
+	}
+	return r;
+}
+
 CR_PASS_RUN(run_address_space)
 {
-	const struct cr_dump *d = ctx->dump;
-	if (!d->nregions)
-		return NULL;	/* the dump does not describe its address
-				 * space (a minidump without MemoryInfoList) */
+	/* A dump without a region list (a minidump without MemoryInfoList,
+	 * as wine writes them) is summed over its captured memory: a view
+	 * of the dump whose regions are its segments. */
+	struct cr_dump view = *ctx->dump;
+	struct cr_region *seg_regions = NULL;
+	if (!view.nregions) {
+		if (!view.nsegs)
+			return NULL;	/* nothing describes the address space */
+		if (!(seg_regions = regions_of_segments(&view)))
+			return &cr_enomem;
+		view.regions = seg_regions;
+		view.nregions = view.nsegs;
+	}
+	const struct cr_dump *d = &view;
 	struct cr_as_summary *s = calloc(1, sizeof(*s));
 	struct as_state st = { ctx, d, NULL, s };
 	if (!s || !(st.kind = malloc(d->nregions)))
 		goto oom;
+	s->from_memory = seg_regions != NULL;
 	memset(st.kind, KIND_UNSET, d->nregions);
 	mark_stacks(&st);
 	mark_walked_heap(&st);
@@ -309,11 +342,13 @@ CR_PASS_RUN(run_address_space)
 		keep_largest(s, &big);
 	}
 	free(st.kind);
+	free(seg_regions);
 	if (!cr_pass_keep(ctx, s, cr_as_summary_free))
 		return &cr_enomem;
 	return NULL;
 oom:
 	free(st.kind);
+	free(seg_regions);
 	cr_as_summary_free(s);
 	return &cr_enomem;
 }

@@ -65,11 +65,15 @@ struct cr_as_summary {
 	/* The largest regions, largest first. */
 	struct cr_as_region largest[CR_AS_TOP];
 	size_t nlargest;
-	/* Windows: the process heaps listed in the PEB (ProcessHeaps, read
-	 * from a thread's TEB), when the dump holds the PEB. */
+	/* Windows: the process heaps of the PEB (its ProcessHeap first, then
+	 * the others of ProcessHeaps; read from a thread's TEB), when the dump
+	 * holds the PEB. */
 	bool nt_heaps_known;
 	uint64_t *nt_heaps;
 	size_t nnt_heaps;
+	/* The dump lists no regions: these are its captured memory ranges
+	 * (a minidump without MemoryInfoList), of unknown protection. */
+	bool from_memory;
 	/* The heap kind came from the walked heap ("heap" kept facts). */
 	bool heap_walked;
 };

@@ -439,7 +439,8 @@ const char *cr_fmt_bytes(uint64_t v, char *buf, size_t len)
 		x /= 1024;
 		u++;
 	}
-	snprintf(buf, len, u && x < 10 ? "%.1f %s" : "%.0f %s", x, units[u]);
+	bool tenths = u && x < 10 && x != (double)(uint64_t)x;
+	snprintf(buf, len, tenths ? "%.1f %s" : "%.0f %s", x, units[u]);
 	return buf;
 }
 
