@@ -26,16 +26,17 @@
 	X("cpu", run_cpu,						\
 	  "CPU time per thread: the spinner and the threads on a CPU",	\
 	  CR_FACT_STACKS | CR_FACT_STATES, CR_FACT_CPU)			\
-	/* address-space belongs after "heap" (its heap kind is the walked \
-	 * heap's ranges) and heapstats after "leaks": moved there when	\
-	 * those passes are in the table. */				\
+	X("heap", run_heap,						\
+	  "the allocator and its heap walked: every chunk, its state, "	\
+	  "the corruptions", 0, CR_FACT_HEAP)				\
+	/* after "heap": the heap kind is the walked heap's ranges */	\
 	X("address-space", run_address_space,				\
 	  "the address space by kind (image, heap, stack, mapped file, "	\
 	  "private) and protection, the largest regions",		\
 	  CR_FACT_STACKS, CR_FACT_ADDRESS_SPACE)			\
 	X("heapstats", run_heapstats,					\
 	  "the heap by size class, what the top classes hold, high memory", \
-	  CR_FACT_ADDRESS_SPACE, CR_FACT_HEAP_STATS)			\
+	  CR_FACT_HEAP | CR_FACT_ADDRESS_SPACE, CR_FACT_HEAP_STATS)	\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \

@@ -1,0 +1,153 @@
+/*
+ * heap.c - pass "heap": which allocator the process used, and its heap
+ * walked chunk by chunk (glibc malloc: heap_glibc.c), kept as "heap"
+ * (struct cr_heap, heap.h) for the leaks and statistics passes.
+ *
+ * The allocator is recognised by the modules the process loaded and the
+ * symbols its executable exports, in the order of the table below: a
+ * program linked with jemalloc, tcmalloc or mimalloc still loads libc.so.6,
+ * so glibc's malloc is the answer only when no other allocator is there.
+ * Another allocator is stated (an information finding, heap-not-walked)
+ * rather than walked wrongly.  A Windows dump's NT heap is recognised and
+ * not walked (no finding: it is the normal case there, and the statistics
+ * pass says so in its section).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "heap_glibc.h"
+#include "passes.h"
+#include "util.h"
+
+/*
+ * Allocators other than glibc's: by a module's file name (prefix) or a
+ * symbol of the main executable (statically linked: jemalloc's je_
+ * prefix, gperftools' tc_ entry points, mimalloc's mi_).
+ */
+static const struct {
+	enum cr_heap_allocator allocator;
+	const char *name;
+	const char *module;	/* file-name prefix */
+	const char *symbol;	/* in the main executable */
+} allocators[] = {
+	{ CR_HEAP_JEMALLOC, "jemalloc", "libjemalloc.so", "je_malloc" },
+	{ CR_HEAP_TCMALLOC, "tcmalloc", "libtcmalloc", "tc_malloc" },
+	{ CR_HEAP_MIMALLOC, "mimalloc", "libmimalloc", "mi_malloc" },
+};
+
+/* File names of glibc's libc (libc.so.6; libc-2.x.so before 2.34). */
+static const char *const libc_names[] = { "libc.so.6", "libc-2." };
+
+const struct cr_heap *cr_heap_of(const struct cr_analysis *a)
+{
+	return cr_pass_kept(a, "heap");
+}
+
+void cr_heap_free(void *p)
+{
+	struct cr_heap *h = p;
+	if (!h)
+		return;
+	free(h->arenas);
+	free(h->chunks);
+	free(h->ranges);
+	free(h);
+}
+
+ssize_t cr_heap_chunk_at(const struct cr_heap *h, uint64_t addr)
+{
+	if (!h || !h->nchunks)
+		return -1;
+	/* The last chunk whose user address is <= ADDR. */
+	size_t lo = 0, hi = h->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->chunks[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	const struct cr_heap_chunk *c = &h->chunks[lo - 1];
+	/* The user bytes end where the chunk does: header (2 words) at the
+	 * start of the chunk, so chunk end = addr - 2w + size. */
+	uint64_t hdr = 2 * (uint64_t)(h->word ? h->word : 8);
+	uint64_t size = cr_chunk_size(c);
+	if (size < hdr || addr - c->addr >= size - hdr)
+		return -1;
+	return (ssize_t)(lo - 1);
+}
+
+static const char *base_name(const char *path)
+{
+	return path ? cr_basename(path) : "";
+}
+
+static const struct cr_module *find_libc(const struct cr_dump *d)
+{
+	for (size_t i = 0; i < d->nmodules; i++)
+		for (size_t k = 0; k < ARRAY_LEN(libc_names); k++)
+			if (!strncmp(base_name(d->modules[i].path),
+				     libc_names[k], strlen(libc_names[k])))
+				return &d->modules[i];
+	return NULL;
+}
+
+/* Another allocator by its module or the executable's symbols; -1 none. */
+static int other_allocator(const struct cr_pass_ctx *ctx)
+{
+	const struct cr_dump *d = ctx->dump;
+	const char *exe = NULL;
+	for (size_t i = 0; i < d->nmodules; i++)
+		if (d->modules[i].is_main)
+			exe = base_name(d->modules[i].path);
+	for (size_t k = 0; k < ARRAY_LEN(allocators); k++) {
+		for (size_t i = 0; i < d->nmodules; i++)
+			if (!strncmp(base_name(d->modules[i].path),
+				     allocators[k].module,
+				     strlen(allocators[k].module)))
+				return (int)k;
+		uint64_t a;
+		if (exe && *exe &&
+		    cr_pass_symbol(ctx, exe, allocators[k].symbol, &a) && a)
+			return (int)k;
+	}
+	return -1;
+}
+
+CR_PASS_RUN(run_heap)
+{
+	const struct cr_dump *d = ctx->dump;
+	struct cr_heap *h = calloc(1, sizeof(*h));
+	if (!h)
+		return &cr_enomem;
+	h->word = ctx->target.word_size;
+	struct cr_error *err = NULL;
+	int other;
+	const struct cr_module *libc;
+	if (d->process.os == CR_OS_WINDOWS) {
+		h->allocator = CR_HEAP_WINDOWS;
+		h->allocator_name = "Windows heap";
+	} else if ((other = other_allocator(ctx)) >= 0) {
+		h->allocator = allocators[other].allocator;
+		h->allocator_name = allocators[other].name;
+		struct cr_finding *f = cr_pass_finding(
+			ctx, CR_FINDING_HEAP_NOT_WALKED, CR_SEVERITY_INFO,
+			"The process allocates with %s: its heap is not walked",
+			allocators[other].name);
+		cr_finding_text(f, "allocator", "%s", allocators[other].name);
+	} else if ((libc = find_libc(d)) && (h->word == 8 || h->word == 4)) {
+		h->allocator = CR_HEAP_GLIBC;
+		h->allocator_name = "glibc malloc";
+		err = cr_heap_glibc_walk(ctx, h, libc);
+	}
+	if (err) {
+		cr_heap_free(h);
+		return err;
+	}
+	if (!cr_pass_keep(ctx, h, cr_heap_free))
+		return &cr_enomem;
+	return NULL;
+}

@@ -1,0 +1,1210 @@
+/*
+ * heap_glibc.c - glibc malloc (ptmalloc, glibc 2.26 and later) walked from
+ * dump memory, for pass "heap".
+ *
+ * Facts of glibc's malloc/malloc.c and malloc/arena.c relied on:
+ *  - a chunk is prev_size and size (one word each: SIZE_SZ), then the user
+ *    bytes; the low bits of size are PREV_INUSE (1), IS_MMAPPED (2) and
+ *    NON_MAIN_ARENA (4).  A chunk is free when the next chunk's PREV_INUSE
+ *    is clear, and then that chunk's prev_size repeats its size; fastbin
+ *    and tcache chunks keep the bit set (they are free only by their
+ *    lists).  The top chunk is free and ends its heap;
+ *  - struct malloc_state: mutex, flags, have_fastchunks (2.27+),
+ *    fastbinsY[10], top, last_remainder, bins[254], binmap[4], next,
+ *    next_free, attached_threads, system_mem, max_system_mem.  bin_at(i)
+ *    is &bins[2(i-1)] minus the offset of fd, so an empty bin's fd and bk
+ *    point at bin_at(i) itself; `next` links the arenas in a ring through
+ *    main_arena (in libc's .data);
+ *  - non-main arenas live in heaps aligned to HEAP_MAX_SIZE
+ *    (2 * DEFAULT_MMAP_THRESHOLD_MAX: 64 MiB on 64-bit, 1 MiB on 32-bit)
+ *    that start with a heap_info (ar_ptr, prev, size, mprotect_size and,
+ *    since 2.35, pagesize); the arena's malloc_state follows the first
+ *    heap's heap_info, and a heap the arena grew out of ends in fenceposts
+ *    (a chunk of 2*SIZE_SZ, then one of size 0);
+ *  - the brk heap of main_arena ends with its top chunk and holds
+ *    system_mem bytes: it starts at top + chunksize(top) - system_mem;
+ *  - mmapped chunks (IS_MMAPPED) start a mapping of their own with
+ *    prev_size 0 and a page-multiple size;
+ *  - tcache_perthread_struct is counts[64] (char before 2.30, uint16_t
+ *    since) and entries[64]; each thread's is the first chunk it takes
+ *    from its arena, so the first chunk of the brk heap and of each arena
+ *    heap; the other threads' are found through the TLS variable `tcache`
+ *    (its offset from the thread pointer, learnt from a thread whose
+ *    tcache is known);
+ *  - safe-linking (2.32+): a tcache or fastbin `next` at address POS is
+ *    stored as (POS >> 12) ^ next; which scheme the dump uses is decided
+ *    by which one its lists validate with.
+ *
+ * Every value read from the dump is checked: a size that runs past its
+ * heap, a prev_size that disagrees, a list that loops or leaves the heap
+ * is a heap-corruption finding and the walk goes on with the next heap or
+ * list.  Heap bytes are read through cr_dump_ptr on whole captured spans,
+ * never field by field, so that walking millions of chunks costs about
+ * as much as reading them once.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "error.h"
+#include "heap_glibc.h"
+#include "passes.h"
+#include "util.h"
+
+#define PREV_INUSE 1u
+#define IS_MMAPPED 2u
+#define NON_MAIN_ARENA 4u
+#define SIZE_BITS 7u
+
+#define NFASTBINS 10
+#define NBINS 128
+#define TCACHE_BINS 64
+#define MAX_ARENAS 1024		/* arena ring walked at most this far */
+#define MAX_HEAPS_PER_ARENA 4096
+#define PAGE 4096u
+/* The TLS variable `tcache` is searched this far below (x86_64: static
+ * TLS lies below the thread pointer) the thread pointer. */
+#define TLS_SEARCH 0x4000u
+#define FS_BASE_REG 58
+#define PREFETCH_AHEAD 32	/* chunks (walk_heap) */		/* x86_64 DWARF number of fs_base */
+
+/* The layout of one glibc version range for one word size. */
+struct glibc_layout {
+	const char *name;	/* allocator_name */
+	bool have_fastchunks;	/* 2.27+ */
+	unsigned counts_size;	/* tcache counts: 1 before 2.30, then 2 */
+};
+
+static const struct glibc_layout layouts[] = {
+	{ "glibc malloc 2.30 or later", true, 2 },
+	{ "glibc malloc 2.27 to 2.29", true, 1 },
+	{ "glibc malloc 2.26", false, 1 },
+};
+
+/* Offsets of one struct malloc_state layout (computed from the word size
+ * and whether it has have_fastchunks, or taken from libc's DWARF). */
+struct state_off {
+	uint32_t fastbins, top, bins, next, system_mem, size;
+};
+
+struct walk {
+	struct cr_pass_ctx *ctx;
+	const struct cr_dump *d;
+	struct cr_heap *h;
+	unsigned w;		/* SIZE_SZ */
+	uint64_t align;		/* MALLOC_ALIGNMENT */
+	uint64_t minsize;
+	uint64_t heap_max;	/* HEAP_MAX_SIZE */
+	bool be;
+	const struct glibc_layout *lay;
+	struct state_off so;
+	int safe;		/* safe-linking: -1 unknown, 0 no, 1 yes */
+	size_t cap;		/* chunk array limit */
+	size_t alloc;
+	size_t nfindings;
+	bool oom;
+	/* The arena heaps walked: [start, end) of arena index `arena`. */
+	struct span { uint64_t start, end; size_t arena; } *spans;
+	size_t nspans, spans_alloc;
+	size_t ranges_alloc;
+};
+
+/* ---- reading words from captured bytes ---- */
+
+static uint64_t word_at(const struct walk *wk, const uint8_t *p)
+{
+	if (wk->w == 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return wk->be ? __builtin_bswap64(v) : v;
+	}
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return wk->be ? __builtin_bswap32(v) : v;
+}
+
+/* The word at ADDR in the dump; false when not captured. */
+static bool rd(const struct walk *wk, uint64_t addr, uint64_t *out)
+{
+	const uint8_t *p = cr_dump_ptr(wk->d, addr, wk->w);
+	if (!p)
+		return false;
+	*out = word_at(wk, p);
+	return true;
+}
+
+/* How many bytes from ADDR (at most MAX) are captured in one segment. */
+static uint64_t captured_span(const struct cr_dump *d, uint64_t addr,
+			      uint64_t max)
+{
+	size_t lo = 0, hi = d->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->segs[mid].start + d->segs[mid].size <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == d->nsegs || d->segs[lo].start > addr)
+		return 0;
+	uint64_t left = d->segs[lo].start + d->segs[lo].size - addr;
+	return left < max ? left : max;
+}
+
+static bool writable_region(const struct cr_dump *d, uint64_t addr)
+{
+	const struct cr_region *r = cr_dump_region_at(d, addr);
+	return r && (!r->prot_known || (r->prot & CR_PROT_W));
+}
+
+/*
+ * Map the pages of [P, P + LEN) of the dump's mapping before the walk
+ * touches them: the walk reads one header per chunk, so it would take a
+ * page fault every few chunks; populating the range at once costs about
+ * what reading it does (measured: 0.75 s of faults for 540 MB).  Only a
+ * hint: an older kernel without MADV_POPULATE_READ refuses it.
+ */
+static void prefault(const uint8_t *p, uint64_t len)
+{
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22	/* Linux 5.14 */
+#endif
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
+	madvise((void *)a, (size_t)(len + ((uintptr_t)p - a)),
+		MADV_POPULATE_READ);
+}
+
+/* ---- chunks ---- */
+
+static bool grow(struct walk *wk, void *arr, size_t *alloc, size_t n,
+		 size_t elem, size_t cap);
+
+/* Append a chunk; false when the array is at its cap (the dump's bytes
+ * / 16: a lying heap cannot make it larger) or memory ran out. */
+static bool add_chunk(struct walk *wk, uint64_t user, uint64_t size,
+		      enum cr_chunk_state st)
+{
+	struct cr_heap *h = wk->h;
+	if (!grow(wk, &h->chunks, &wk->alloc, h->nchunks, sizeof(*h->chunks),
+		  wk->cap)) {
+		h->complete = false;
+		return false;
+	}
+	h->chunks[h->nchunks++] = (struct cr_heap_chunk){ user, size | st };
+	return true;
+}
+
+static void set_state(struct cr_heap_chunk *c, enum cr_chunk_state st)
+{
+	c->size_state = (c->size_state & ~(uint64_t)CR_CHUNK_STATE_MASK) | st;
+}
+
+/* The index of the chunk whose header is at CHUNK, -1 none. */
+static ssize_t chunk_exact(const struct walk *wk, uint64_t chunk)
+{
+	uint64_t user = chunk + 2 * wk->w;
+	const struct cr_heap *h = wk->h;
+	size_t lo = 0, hi = h->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->chunks[mid].addr < user)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->nchunks && h->chunks[lo].addr == user ? (ssize_t)lo
+							     : -1;
+}
+
+static const char *const state_words[] = {
+	[CR_CHUNK_IN_USE] = "in use", [CR_CHUNK_FREE] = "free",
+	[CR_CHUNK_MMAPPED] = "mmapped", [CR_CHUNK_INTERNAL] = "allocator's",
+};
+
+static const char *const neighbour_headers[] = { "Chunk", "Size", "State" };
+
+static void table_chunk(struct cr_table *t, const struct walk *wk,
+			const struct cr_heap_chunk *c, const char *note)
+{
+	char a[32], s[32];
+	snprintf(a, sizeof(a), "0x%" PRIx64, c->addr - 2 * wk->w);
+	snprintf(s, sizeof(s), "%" PRIu64, cr_chunk_size(c));
+	const char *cells[] = { a, s, note ? note
+					   : state_words[cr_chunk_state(c)] };
+	cr_table_row(t, cells);
+}
+
+/*
+ * One inconsistency at chunk header ADDR: a heap-corruption finding with
+ * the neighbouring chunks (the chunks [first, first + n) of the walk) and
+ * the bad header, or only counted past the limit.
+ */
+static void corrupt(struct walk *wk, uint64_t addr, size_t first, size_t n,
+		    uint64_t bad_size, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void corrupt(struct walk *wk, uint64_t addr, size_t first, size_t n,
+		    uint64_t bad_size, const char *fmt, ...)
+{
+	wk->h->ncorrupt++;
+	wk->h->complete = false;
+	if (wk->nfindings >= CR_HEAP_MAX_CORRUPT_FINDINGS)
+		return;
+	wk->nfindings++;
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	struct cr_finding *f = cr_pass_finding(wk->ctx,
+					       CR_FINDING_HEAP_CORRUPTION,
+					       CR_SEVERITY_WARNING,
+					       "Heap corruption: %s", what);
+	if (!f)
+		return;
+	cr_finding_signature(f, "heap-corruption");
+	cr_finding_address(f, "chunk", addr, "in the heap");
+	struct cr_table *t = cr_finding_table(f, "neighbouring chunks", 3,
+					      neighbour_headers);
+	for (size_t i = first; t && i < first + n && i < wk->h->nchunks; i++)
+		table_chunk(t, wk, &wk->h->chunks[i],
+			    wk->h->chunks[i].addr == addr + 2 * wk->w
+				    ? "inconsistent" : NULL);
+	if (t && bad_size != UINT64_MAX) {
+		char a[32], s[40];
+		snprintf(a, sizeof(a), "0x%" PRIx64, addr);
+		snprintf(s, sizeof(s), "0x%" PRIx64 " (size field)", bad_size);
+		const char *cells[] = { a, s, "inconsistent" };
+		cr_table_row(t, cells);
+	}
+}
+
+/* The neighbours of chunk index I for a corruption table. */
+static void corrupt_at(struct walk *wk, ssize_t i, uint64_t addr,
+		       const char *what)
+{
+	size_t first = i > 0 ? (size_t)i - 1 : 0;
+	corrupt(wk, addr, first, i >= 0 ? 3 : 0, UINT64_MAX, "%s", what);
+}
+
+/* ---- the arena's shape ---- */
+
+static struct state_off state_off_for(unsigned w, bool have_fastchunks)
+{
+	struct state_off o;
+	o.fastbins = 8 + (have_fastchunks ? (w == 8 ? 8 : 4) : 0);
+	o.top = o.fastbins + NFASTBINS * w;
+	o.bins = o.top + 2 * w;
+	o.next = o.bins + (NBINS * 2 - 2) * w + 16;
+	o.system_mem = o.next + 3 * w;
+	o.size = o.next + 5 * w;
+	return o;
+}
+
+static uint64_t bin_at(const struct walk *wk, uint64_t arena, unsigned i)
+{
+	return arena + wk->so.bins + (uint64_t)(i - 1) * 2 * wk->w - 2 * wk->w;
+}
+
+/*
+ * Whether a malloc_state of the current layout sits at ARENA (bytes BUF,
+ * so.size of them): every bin is empty (fd == bk == bin_at(i)) or both
+ * its ends are in captured writable memory; top is bin_at(1) (no heap
+ * yet) or in captured writable memory; system_mem is page-aligned.
+ */
+static bool arena_shape(const struct walk *wk, uint64_t arena,
+			const uint8_t *buf)
+{
+	unsigned empty = 0;
+	for (unsigned i = 1; i < NBINS; i++) {
+		uint64_t off = wk->so.bins + (uint64_t)(i - 1) * 2 * wk->w;
+		uint64_t fd = word_at(wk, buf + off);
+		uint64_t bk = word_at(wk, buf + off + wk->w);
+		uint64_t self = bin_at(wk, arena, i);
+		if (fd == self && bk == self) {
+			empty++;
+			continue;
+		}
+		if (fd == self || bk == self || !fd || !bk ||
+		    (fd | bk) % wk->w)
+			return false;
+	}
+	/* A live program leaves most of the 127 bins empty. */
+	if (empty < NBINS / 2)
+		return false;
+	uint64_t top = word_at(wk, buf + wk->so.top);
+	uint64_t sysmem = word_at(wk, buf + wk->so.system_mem);
+	if (sysmem % PAGE)
+		return false;
+	if (top == bin_at(wk, arena, 1))
+		return true;
+	return top && top % wk->w == 0 && writable_region(wk->d, top);
+}
+
+static bool arena_ok(const struct walk *wk, uint64_t arena)
+{
+	const uint8_t *buf = cr_dump_ptr(wk->d, arena, wk->so.size);
+	return buf && arena_shape(wk, arena, buf);
+}
+
+/* The arena ring from MAIN: true when `next` leads back to MAIN. */
+static bool ring_closes(const struct walk *wk, uint64_t main)
+{
+	uint64_t a = main;
+	for (unsigned n = 0; n < MAX_ARENAS; n++) {
+		if (!rd(wk, a + wk->so.next, &a) || !a)
+			return false;
+		if (a == main)
+			return true;
+	}
+	return false;
+}
+
+/* Set wk->lay and wk->so to the first layout whose shape ARENA has. */
+static bool pick_layout_at(struct walk *wk, uint64_t arena)
+{
+	for (size_t i = 0; i < ARRAY_LEN(layouts); i++) {
+		wk->lay = &layouts[i];
+		wk->so = state_off_for(wk->w, layouts[i].have_fastchunks);
+		if (arena_ok(wk, arena) && ring_closes(wk, arena))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * main_arena by its shape: in libc's captured writable memory (its .data
+ * and the bss after it), the first place where a malloc_state of some
+ * layout fits and its `next` ring closes.
+ */
+static bool search_main_arena(struct walk *wk, const struct cr_module *libc,
+			      uint64_t *out, bool *searched)
+{
+	const struct cr_dump *d = wk->d;
+	for (size_t r = 0; r < d->nregions; r++) {
+		const struct cr_region *reg = &d->regions[r];
+		if (reg->start < libc->base || !reg->captured ||
+		    (reg->prot_known && !(reg->prot & CR_PROT_W)))
+			continue;
+		/* libc's own data, or the anonymous bss right after it. */
+		bool mine = reg->path && libc->path &&
+			    !strcmp(reg->path, libc->path);
+		bool bss = !reg->path && r > 0 &&
+			   d->regions[r - 1].end == reg->start &&
+			   d->regions[r - 1].path && libc->path &&
+			   !strcmp(d->regions[r - 1].path, libc->path);
+		if (!mine && !bss)
+			continue;
+		*searched = true;
+		for (size_t l = 0; l < ARRAY_LEN(layouts); l++) {
+			wk->lay = &layouts[l];
+			wk->so = state_off_for(wk->w, layouts[l].have_fastchunks);
+			for (uint64_t a = reg->start;
+			     a + wk->so.size <= reg->end; a += wk->w) {
+				if (arena_ok(wk, a) && ring_closes(wk, a)) {
+					*out = a;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+/* Offsets from libc's DWARF when it is there (they win over the table). */
+static void dwarf_offsets(struct walk *wk)
+{
+	static const char *const names[] = {
+		"fastbinsY", "top", "bins", "next", "system_mem",
+	};
+	struct cr_field f[ARRAY_LEN(names)];
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		f[i] = (struct cr_field){ names[i], 0, 0, false };
+	struct cr_layout l = { "struct malloc_state", 0, f, ARRAY_LEN(f) };
+	if (!cr_pass_layout(wk->ctx, "libc.so", "struct malloc_state", &l))
+		return;
+	struct state_off o = { f[0].offset, f[1].offset, f[2].offset,
+			       f[3].offset, f[4].offset, l.size };
+	if (memcmp(&o, &wk->so, sizeof(o)))
+		cr_pass_problem(wk->ctx, CR_AT(CR_SEVERITY_INFO),
+				"struct malloc_state: libc's debug "
+				"information differs from the built-in "
+				"layout; using the debug information");
+	wk->so = o;
+	wk->lay = &layouts[o.fastbins == 8 ? 2 : 0];
+}
+
+/* ---- walking one heap ---- */
+
+/*
+ * Walk the chunks of [START, END) of arena ARENA whose top chunk is TOP
+ * (the heap holding top ends there).  Returns false when a corruption
+ * stopped it.
+ */
+static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
+		      uint64_t top)
+{
+	const uint64_t w = wk->w;
+	uint64_t len = end - start;
+	uint64_t have = captured_span(wk->d, start, len);
+	if (have < len) {
+		wk->h->complete = false;
+		cr_pass_problem(wk->ctx,
+				CR_AT_ADDRESS(CR_SEVERITY_WARNING, start + have),
+				"heap at 0x%" PRIx64 ": only %" PRIu64 " of %"
+				PRIu64 " bytes captured; walked that far",
+				start, have, len);
+		end = start + have;
+	}
+	const uint8_t *base = cr_dump_ptr(wk->d, start, (size_t)(end - start));
+	if (!base)
+		return true;
+	prefault(base, end - start);
+	uint64_t p = start;
+	size_t first = wk->h->nchunks;
+	while (p < end) {
+		size_t nb = wk->h->nchunks;
+		size_t ctx0 = nb - first >= 2 ? nb - 2 : first;
+		if (end - p < 2 * w)
+			break;
+		const uint8_t *c = base + (p - start);
+		uint64_t field = word_at(wk, c + w);
+		uint64_t size = field & ~(uint64_t)SIZE_BITS;
+		if (p == top) {
+			if (size != end - p && have == len) {
+				corrupt(wk, p, ctx0, nb - ctx0, field,
+					"the top chunk's size %" PRIu64 " does "
+					"not reach the heap's end (%" PRIu64
+					" bytes left)", size, end - p);
+				return false;
+			}
+			add_chunk(wk, p + 2 * w, end - p < size ? end - p : size,
+				  CR_CHUNK_FREE);
+			return true;
+		}
+		/* Fenceposts end a heap its arena grew out of. */
+		if (size == 2 * w && end - p >= 3 * w &&
+		    (word_at(wk, c + 3 * w) & ~(uint64_t)SIZE_BITS) == 0)
+			return true;
+		if (size < wk->minsize || size % wk->align ||
+		    size > end - p || (top > p && top < p + size)) {
+			if (size > end - p && have < len)
+				return true;	/* runs into what is missing */
+			corrupt(wk, p, ctx0, nb - ctx0, field,
+				size > end - p ? "a chunk's size runs past "
+						 "its heap's end"
+				: size == 0 ? "a chunk's size is 0"
+				: "a chunk's size is not a valid chunk size");
+			return false;
+		}
+		uint64_t next = p + size;
+		/* Each header's address depends on the one before: the walk
+		 * waits on memory once per chunk.  Runs of one size are the
+		 * common case (and the big one), so fetching the header
+		 * PREFETCH_AHEAD chunks of this size ahead hides the wait. */
+		if (size * PREFETCH_AHEAD < end - p)
+			__builtin_prefetch(c + size * PREFETCH_AHEAD);
+		bool in_use = true;
+		if (next + 2 * w <= end) {
+			uint64_t nfield = word_at(wk, c + size + w);
+			in_use = nfield & PREV_INUSE;
+			if (!in_use && word_at(wk, c + size) != size) {
+				add_chunk(wk, p + 2 * w, size, CR_CHUNK_FREE);
+				corrupt(wk, next, nb > first ? nb - 1 : nb,
+					2, nfield,
+					"a free chunk of %" PRIu64 " bytes "
+					"is followed by a prev_size of %" PRIu64,
+					size, word_at(wk, c + size));
+				p = next;
+				continue;
+			}
+		}
+		if (!add_chunk(wk, p + 2 * w, size,
+			       in_use ? CR_CHUNK_IN_USE : CR_CHUNK_FREE))
+			return false;
+		p = next;
+	}
+	if (top && top >= start && top < end && have == len) {
+		corrupt(wk, p, first, 0, UINT64_MAX,
+			"the walk of the heap at 0x%" PRIx64 " stepped over "
+			"its top chunk at 0x%" PRIx64, start, top);
+		return false;
+	}
+	return true;
+}
+
+/* A heap range [START, END) (for h->ranges) of arena index ARENA
+ * (SIZE_MAX: an mmapped chunk, in no arena's totals). */
+/* Room for one more element in *ARR (N used of *ALLOC), doubling up to
+ * CAP elements; false (with wk->oom when out of memory) when none. */
+static bool grow(struct walk *wk, void *arr, size_t *alloc, size_t n,
+		 size_t elem, size_t cap)
+{
+	if (n < *alloc)
+		return true;
+	if (*alloc >= cap)
+		return false;
+	size_t m = *alloc ? *alloc * 2 : 16;
+	void *r = realloc(*(void **)arr, (m < cap ? m : cap) * elem);
+	if (!r) {
+		wk->oom = true;
+		return false;
+	}
+	*(void **)arr = r;
+	*alloc = m < cap ? m : cap;
+	return true;
+}
+
+/* A heap range [START, END) (for h->ranges) of arena index ARENA
+ * (SIZE_MAX: an mmapped chunk, in no arena's totals). */
+static bool add_span(struct walk *wk, uint64_t start, uint64_t end,
+		     size_t arena)
+{
+	struct cr_heap *h = wk->h;
+	if (!grow(wk, &h->ranges, &wk->ranges_alloc, h->nranges,
+		  sizeof(*h->ranges), SIZE_MAX / 64))
+		return false;
+	h->ranges[h->nranges].start = start;
+	h->ranges[h->nranges].end = end;
+	h->nranges++;
+	if (arena == SIZE_MAX)
+		return true;
+	if (!grow(wk, &wk->spans, &wk->spans_alloc, wk->nspans,
+		  sizeof(*wk->spans), SIZE_MAX / 64))
+		return false;
+	wk->spans[wk->nspans++] = (struct span){ start, end, arena };
+	return true;
+}
+
+/* ---- arenas ---- */
+
+static uint64_t align_chunk(const struct walk *wk, uint64_t p)
+{
+	/* chunk2mem(p) = p + 2*SIZE_SZ must be MALLOC_ALIGNMENT-aligned. */
+	uint64_t m = (p + 2 * wk->w) % wk->align;
+	return m ? p + wk->align - m : p;
+}
+
+/* The brk heap of main_arena: from top's end back system_mem bytes. */
+static void walk_main(struct walk *wk, uint64_t arena)
+{
+	uint64_t top, sysmem, tfield;
+	if (!rd(wk, arena + wk->so.top, &top) ||
+	    !rd(wk, arena + wk->so.system_mem, &sysmem))
+		return;
+	if (top == bin_at(wk, arena, 1) || !sysmem)
+		return;		/* malloc never took memory */
+	if (!rd(wk, top + wk->w, &tfield)) {
+		cr_pass_problem(wk->ctx, CR_AT_ADDRESS(CR_SEVERITY_WARNING, top),
+				"main arena: its top chunk is not in the dump");
+		return;
+	}
+	uint64_t tsize = tfield & ~(uint64_t)SIZE_BITS, end, start;
+	const struct cr_region *r = cr_dump_region_at(wk->d, top);
+	if (__builtin_add_overflow(top, tsize, &end) || !r || end > r->end ||
+	    end < sysmem) {
+		corrupt(wk, top, 0, 0, tfield,
+			"the main arena's top chunk runs past its mapping");
+		return;
+	}
+	start = end - sysmem;
+	if (start < r->start) {
+		/* A brk heap in pieces (brk failed and malloc went on with
+		 * mmap): only the piece holding top is walked. */
+		wk->h->complete = false;
+		cr_pass_problem(wk->ctx, CR_AT_ADDRESS(CR_SEVERITY_INFO, top),
+				"main arena: its heap is not contiguous; only "
+				"the part holding the top chunk was walked");
+		start = r->start;
+	}
+	start = align_chunk(wk, start);
+	add_span(wk, start, end, 0);
+	walk_heap(wk, start, end, top);
+}
+
+/*
+ * The heaps of non-main arena ARENA: from the heap holding top back
+ * through heap_info.prev to the first heap (the one holding the arena).
+ */
+static void walk_arena_heaps(struct walk *wk, uint64_t arena,
+			     struct cr_heap_arena *ha, size_t index)
+{
+	const uint64_t w = wk->w;
+	uint64_t top;
+	if (!rd(wk, arena + wk->so.top, &top))
+		return;
+	uint64_t hp = top & ~(wk->heap_max - 1);
+	for (unsigned n = 0; hp && n < MAX_HEAPS_PER_ARENA; n++) {
+		uint64_t ar, prev, size;
+		if (!rd(wk, hp, &ar) || !rd(wk, hp + w, &prev) ||
+		    !rd(wk, hp + 2 * w, &size)) {
+			cr_pass_problem(wk->ctx,
+					CR_AT_ADDRESS(CR_SEVERITY_WARNING, hp),
+					"arena at 0x%" PRIx64 ": heap_info at 0x%"
+					PRIx64 " is not in the dump", arena, hp);
+			wk->h->complete = false;
+			return;
+		}
+		if (ar != arena) {
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"the heap_info at 0x%" PRIx64 " names arena 0x%"
+				PRIx64 ", not its arena 0x%" PRIx64, hp, ar,
+				arena);
+			return;
+		}
+		if (size > wk->heap_max || size < PAGE) {
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"the heap_info at 0x%" PRIx64 " has a size of %"
+				PRIu64 " bytes", hp, size);
+			return;
+		}
+		bool first = arena > hp && arena < hp + size;
+		uint64_t start = first ? arena + wk->so.size : hp + 4 * w;
+		if (!first) {
+			/* After heap_info (its size from the first heap,
+			 * which holds the arena right after it: 4 or 5
+			 * words and padding). */
+			uint64_t hi = (arena & (wk->heap_max - 1)) ?
+				      arena - (arena & ~(wk->heap_max - 1)) : 4 * w;
+			start = hp + (hi >= 4 * w && hi <= 8 * w ? hi : 4 * w);
+		}
+		start = align_chunk(wk, start);
+		add_span(wk, hp, hp + size, index);
+		ha->nheaps++;
+		if (start < hp + size)
+			walk_heap(wk, start, hp + size,
+				  top >= hp && top < hp + size ? top : 0);
+		if (first)
+			return;
+		if (prev && prev % wk->heap_max) {
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"the heap_info at 0x%" PRIx64 " links to a "
+				"misaligned heap 0x%" PRIx64, hp, prev);
+			return;
+		}
+		hp = prev;
+	}
+}
+
+/* ---- mmapped chunks ---- */
+
+static bool holds_stack(const struct cr_dump *d, const struct cr_region *r)
+{
+	for (size_t t = 0; t < d->nthreads; t++) {
+		const struct cr_thread *th = &d->threads[t];
+		if (th->stack_hi > r->start && th->stack_lo < r->end)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Mmapped chunks: at the page starts of anonymous writable captured
+ * regions outside the arena heaps and the stacks, a header with
+ * prev_size 0 and size a page multiple with only IS_MMAPPED set that fits
+ * the region.  Such a header only comes from malloc's mmap path (zero
+ * pages and pointers do not look like it).
+ */
+static void find_mmapped(struct walk *wk)
+{
+	const struct cr_dump *d = wk->d;
+	size_t nheap = wk->h->nranges;
+	for (size_t i = 0; i < d->nregions; i++) {
+		const struct cr_region *r = &d->regions[i];
+		if (r->path || !r->captured ||
+		    (r->prot_known && !(r->prot & CR_PROT_W)) ||
+		    holds_stack(d, r))
+			continue;
+		bool heap = false;
+		for (size_t k = 0; k < nheap && !heap; k++)
+			heap = r->start < wk->h->ranges[k].end &&
+			       wk->h->ranges[k].start < r->end;
+		if (heap)
+			continue;
+		for (uint64_t p = r->start; p + 2 * wk->w <= r->end;) {
+			uint64_t prev, size;
+			if (!rd(wk, p, &prev) || !rd(wk, p + wk->w, &size) ||
+			    prev || (size & SIZE_BITS) != IS_MMAPPED ||
+			    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
+			    size % PAGE || size > r->end - p) {
+				p += PAGE;
+				continue;
+			}
+			add_chunk(wk, p + 2 * wk->w, size, CR_CHUNK_MMAPPED);
+			add_span(wk, p, p + size, SIZE_MAX);
+			p += size;
+		}
+	}
+}
+
+/* ---- free lists ---- */
+
+static uint64_t reveal(const struct walk *wk, uint64_t pos, uint64_t v,
+		       int safe)
+{
+	return safe ? (pos >> 12) ^ v : v;
+}
+
+/*
+ * Follow a singly linked list (tcache: links at the user pointer; fastbin:
+ * links at fd, the same place) from chunk header FIRST whose chunks must
+ * all have size SIZE; with COUNT >= 0 it must hold COUNT entries.  With
+ * MARK, the chunks are marked free (or the inconsistency reported);
+ * without, only whether the list is valid under SAFE is returned.
+ */
+static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
+			long count, int safe, bool mark, const char *what)
+{
+	/* tcache links hold user pointers, fastbin links chunk headers. */
+	bool user_links = count >= 0;
+	const uint64_t w = wk->w;
+	uint64_t p = first;
+	long n = 0;
+	size_t limit = wk->h->nchunks + 1;
+	while (p) {
+		ssize_t i = chunk_exact(wk, p);
+		const char *bad = NULL;
+		if ((p + 2 * w) % wk->align)
+			bad = "fails the safe-linking alignment check";
+		else if (i < 0)
+			bad = "points at no chunk of the heap";
+		else if (cr_chunk_size(&wk->h->chunks[i]) != size)
+			bad = "points at a chunk of another size";
+		else if (cr_chunk_state(&wk->h->chunks[i]) == CR_CHUNK_FREE)
+			bad = "holds a free chunk twice (a loop or a double "
+			      "free)";
+		else if ((size_t)n >= limit || (count >= 0 && n >= count))
+			bad = "is longer than its count";
+		if (bad) {
+			if (mark) {
+				char t[160];
+				snprintf(t, sizeof(t), "the %s list %s", what,
+					 bad);
+				corrupt_at(wk, i, p, t);
+			}
+			return false;
+		}
+		if (mark)
+			set_state(&wk->h->chunks[i], CR_CHUNK_FREE);
+		n++;
+		uint64_t v;
+		if (!rd(wk, p + 2 * w, &v)) {
+			if (mark)
+				corrupt_at(wk, i, p, "a free list's link is "
+						     "not in the dump");
+			return false;
+		}
+		p = reveal(wk, p + 2 * w, v, safe);
+		if (p && user_links)
+			p = p < 2 * w ? 1 : p - 2 * w;	/* 1: misaligned */
+	}
+	if (count >= 0 && n != count) {
+		if (mark) {
+			char t[160];
+			snprintf(t, sizeof(t), "the %s list holds %ld chunks, "
+				 "its count says %ld", what, n, count);
+			corrupt_at(wk, -1, first, t);
+		}
+		return false;
+	}
+	return true;
+}
+
+/* Decide safe-linking from a list that validates under one scheme only. */
+static void learn_safe(struct walk *wk, uint64_t first, uint64_t size,
+		       long count)
+{
+	if (wk->safe >= 0)
+		return;
+	bool plain = follow_list(wk, first, size, count, 0, false, "");
+	bool prot = follow_list(wk, first, size, count, 1, false, "");
+	if (plain != prot)
+		wk->safe = prot;
+}
+
+static int safe_or_guess(const struct walk *wk)
+{
+	return wk->safe >= 0 ? wk->safe : 1;
+}
+
+/* The fastbins of ARENA. */
+static void mark_fastbins(struct walk *wk, uint64_t arena)
+{
+	for (unsigned i = 0; i < NFASTBINS; i++) {
+		uint64_t p;
+		if (!rd(wk, arena + wk->so.fastbins + i * wk->w, &p) || !p)
+			continue;
+		/* fastbin_index(sz) = (sz >> (SIZE_SZ == 8 ? 4 : 3)) - 2 */
+		uint64_t size = (uint64_t)(i + 2) << (wk->w == 8 ? 4 : 3);
+		learn_safe(wk, p, size, -1);
+		follow_list(wk, p, size, -1, safe_or_guess(wk), true,
+			    "fastbin");
+	}
+}
+
+/* Check the doubly linked bins of ARENA: each chunk free by the walk,
+ * fd->bk == the chunk, no loop. */
+static void check_bins(struct walk *wk, uint64_t arena)
+{
+	const uint64_t w = wk->w;
+	for (unsigned b = 1; b < NBINS; b++) {
+		uint64_t head = bin_at(wk, arena, b), prev = head, p;
+		if (!rd(wk, head + 2 * w, &p))
+			continue;
+		size_t n = 0;
+		while (p != head) {
+			ssize_t i = chunk_exact(wk, p);
+			uint64_t bk;
+			const char *bad = NULL;
+			if (i < 0)
+				bad = "a bin's list leaves the heap";
+			else if (cr_chunk_state(&wk->h->chunks[i]) !=
+				 CR_CHUNK_FREE)
+				bad = "a bin holds a chunk in use";
+			else if (!rd(wk, p + 3 * w, &bk) || bk != prev)
+				bad = "a bin's list is broken (fd->bk is not "
+				      "the chunk)";
+			else if (++n > wk->h->nchunks)
+				bad = "a bin's list loops";
+			if (bad) {
+				corrupt_at(wk, i, p, bad);
+				break;
+			}
+			prev = p;
+			if (!rd(wk, p + 2 * w, &p))
+				break;
+		}
+	}
+}
+
+/* ---- tcache ---- */
+
+static uint64_t request2size(const struct walk *wk, uint64_t req)
+{
+	uint64_t s = (req + wk->w + wk->align - 1) & ~(wk->align - 1);
+	return s < wk->minsize ? wk->minsize : s;
+}
+
+/*
+ * The tcache_perthread_struct whose chunk is index I: every count matches
+ * its list (validated first, then marked).  Returns true when it is one.
+ */
+static bool take_tcache(struct walk *wk, size_t i, bool mark)
+{
+	const uint64_t w = wk->w;
+	unsigned cs = wk->lay->counts_size;
+	uint64_t want = request2size(wk, TCACHE_BINS * cs + TCACHE_BINS * w);
+	struct cr_heap_chunk *c = &wk->h->chunks[i];
+	if (cr_chunk_size(c) != want || cr_chunk_state(c) != CR_CHUNK_IN_USE)
+		return false;
+	const uint8_t *t = cr_dump_ptr(wk->d, c->addr,
+				       TCACHE_BINS * (cs + w));
+	if (!t)
+		return false;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned b = 0; b < TCACHE_BINS; b++) {
+			long count = cs == 1 ? t[b] : (long)(uint16_t)
+				(wk->be ? (t[2 * b] << 8 | t[2 * b + 1])
+					: (t[2 * b] | t[2 * b + 1] << 8));
+			uint64_t e = word_at(wk, t + TCACHE_BINS * cs + b * w);
+			uint64_t size = wk->minsize + b * wk->align;
+			if (!e && !count)
+				continue;
+			if (!e || e < 2 * w)
+				return false;
+			if (pass == 0) {
+				learn_safe(wk, e - 2 * w, size, count);
+				if (!follow_list(wk, e - 2 * w, size, count,
+						 safe_or_guess(wk), false, ""))
+					return false;
+			} else if (mark) {
+				follow_list(wk, e - 2 * w, size, count,
+					    safe_or_guess(wk), true, "tcache");
+			}
+		}
+		if (!mark)
+			return true;
+	}
+	set_state(&wk->h->chunks[i], CR_CHUNK_INTERNAL);
+	return true;
+}
+
+/* The first chunk at or after heap start START, if it is a tcache. */
+static void tcache_at(struct walk *wk, uint64_t start, uint64_t *known,
+		      size_t *nknown, size_t max)
+{
+	ssize_t i = chunk_exact(wk, start);
+	if (i < 0 || !take_tcache(wk, (size_t)i, false))
+		return;
+	take_tcache(wk, (size_t)i, true);
+	if (*nknown < max)
+		known[(*nknown)++] = wk->h->chunks[i].addr;
+}
+
+/*
+ * The other threads' tcaches (threads sharing an arena): the offset of the
+ * TLS variable `tcache` below the thread pointer (x86_64 fs_base) is where
+ * a thread holds one of the tcaches found; every thread's word at that
+ * offset is its tcache.
+ */
+static void tcache_by_tls(struct walk *wk, const uint64_t *known,
+			  size_t nknown)
+{
+	const struct cr_dump *d = wk->d;
+	if (d->process.arch != CR_ARCH_X86_64 || !nknown)
+		return;
+	int64_t off = 0;
+	for (size_t t = 0; t < d->nthreads && !off; t++) {
+		uint64_t tp;
+		if (!cr_regs_get(&d->threads[t].regs, FS_BASE_REG, &tp) ||
+		    tp < TLS_SEARCH)
+			continue;
+		const uint8_t *b = cr_dump_ptr(d, tp - TLS_SEARCH, TLS_SEARCH);
+		if (!b)
+			continue;
+		for (uint64_t o = TLS_SEARCH; o >= wk->w && !off; o -= wk->w) {
+			uint64_t v = word_at(wk, b + TLS_SEARCH - o);
+			for (size_t k = 0; k < nknown; k++)
+				if (v == known[k])
+					off = -(int64_t)o;
+		}
+	}
+	if (!off)
+		return;
+	for (size_t t = 0; t < d->nthreads; t++) {
+		uint64_t tp, v;
+		if (!cr_regs_get(&d->threads[t].regs, FS_BASE_REG, &tp) ||
+		    !rd(wk, tp + (uint64_t)off, &v) || v < 2 * wk->w)
+			continue;
+		ssize_t i = chunk_exact(wk, v - 2 * wk->w);
+		if (i >= 0 && take_tcache(wk, (size_t)i, false))
+			take_tcache(wk, (size_t)i, true);
+	}
+}
+
+/* ---- the whole walk ---- */
+
+static int chunk_cmp(const void *a, const void *b)
+{
+	const struct cr_heap_chunk *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* A sorted, non-overlapping chunk array (a lying dump may make two heaps
+ * overlap: the later duplicate is dropped). */
+static void sort_chunks(struct cr_heap *h)
+{
+	bool sorted = true;
+	for (size_t i = 1; i < h->nchunks && sorted; i++)
+		sorted = h->chunks[i - 1].addr < h->chunks[i].addr;
+	if (!sorted)
+		qsort(h->chunks, h->nchunks, sizeof(*h->chunks), chunk_cmp);
+	size_t n = 0;
+	for (size_t i = 0; i < h->nchunks; i++) {
+		if (n && h->chunks[i].addr <
+			 h->chunks[n - 1].addr + cr_chunk_size(&h->chunks[n - 1]))
+			continue;
+		h->chunks[n++] = h->chunks[i];
+	}
+	h->nchunks = n;
+	qsort(h->ranges, h->nranges, sizeof(*h->ranges), range_cmp);
+}
+
+static void totals(struct walk *wk)
+{
+	struct cr_heap *h = wk->h;
+	for (size_t i = 0; i < h->nchunks; i++) {
+		const struct cr_heap_chunk *c = &h->chunks[i];
+		uint64_t s = cr_chunk_size(c);
+		switch (cr_chunk_state(c)) {
+		case CR_CHUNK_IN_USE:
+			h->in_use_bytes += s;
+			h->in_use_count++;
+			break;
+		case CR_CHUNK_MMAPPED:
+			h->mmapped_bytes += s;
+			h->mmapped_count++;
+			break;
+		case CR_CHUNK_FREE:
+			h->free_bytes += s;
+			h->free_count++;
+			break;
+		case CR_CHUNK_INTERNAL:
+			break;
+		}
+	}
+	/* Per arena: the chunks within its heaps (spans sorted like the
+	 * chunks, so one merge). */
+	size_t k = 0;
+	for (size_t i = 0; i < h->nchunks && k < wk->nspans; i++) {
+		const struct cr_heap_chunk *c = &h->chunks[i];
+		while (k < wk->nspans && c->addr >= wk->spans[k].end)
+			k++;
+		if (k == wk->nspans || c->addr < wk->spans[k].start ||
+		    cr_chunk_state(c) == CR_CHUNK_MMAPPED)
+			continue;
+		struct cr_heap_arena *ar = &h->arenas[wk->spans[k].arena];
+		if (!ar->count)
+			ar->first = i;
+		ar->count = i + 1 - ar->first;
+		uint64_t s = cr_chunk_size(c);
+		if (cr_chunk_state(c) == CR_CHUNK_FREE) {
+			ar->free_bytes += s;
+			ar->free_count++;
+		} else if (cr_chunk_state(c) == CR_CHUNK_IN_USE) {
+			ar->in_use_bytes += s;
+			ar->in_use_count++;
+		}
+	}
+}
+
+/* The arenas: main_arena and the ring its `next` makes. */
+static bool collect_arenas(struct walk *wk, uint64_t main)
+{
+	struct cr_heap *h = wk->h;
+	size_t n = 1;
+	uint64_t a = main;
+	while (n < MAX_ARENAS && rd(wk, a + wk->so.next, &a) && a && a != main)
+		n++;
+	h->arenas = calloc(n, sizeof(*h->arenas));
+	if (!h->arenas)
+		return false;
+	a = main;
+	for (size_t i = 0; i < n; i++) {
+		struct cr_heap_arena *ar = &h->arenas[h->narenas];
+		ar->addr = a;
+		ar->main = i == 0;
+		if (i && !arena_ok(wk, a)) {
+			corrupt(wk, a, 0, 0, UINT64_MAX,
+				"the arena at 0x%" PRIx64 " (in the ring of "
+				"main_arena) does not look like one", a);
+			break;
+		}
+		rd(wk, a + wk->so.system_mem, &ar->system_mem);
+		h->narenas++;
+		if (!rd(wk, a + wk->so.next, &a))
+			break;
+	}
+	return true;
+}
+
+/* The first chunk of arena AR's first heap (where its first thread's
+ * tcache is). */
+static uint64_t first_chunk(const struct walk *wk,
+			    const struct cr_heap_arena *ar)
+{
+	if (!ar->main)
+		return align_chunk(wk, ar->addr + wk->so.size);
+	for (size_t k = 0; k < wk->nspans; k++)
+		if (wk->spans[k].arena == 0)
+			return wk->spans[k].start;
+	return 0;
+}
+
+struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
+				    struct cr_heap *h,
+				    const struct cr_module *libc)
+{
+	const struct cr_dump *d = ctx->dump;
+	struct walk wk = {
+		.ctx = ctx, .d = d, .h = h, .w = h->word,
+		.be = ctx->target.big_endian, .safe = -1,
+	};
+	/* MALLOC_ALIGNMENT: 2 * SIZE_SZ, but 16 on i386 since 2.26. */
+	wk.align = wk.w == 8 || d->process.arch == CR_ARCH_X86 ? 16 : 8;
+	wk.minsize = (4 * wk.w + wk.align - 1) & ~(wk.align - 1);
+	wk.heap_max = wk.w == 8 ? 64u << 20 : 1u << 20;
+
+	uint64_t main = 0;
+	bool sym = cr_pass_symbol(ctx, "libc.so", "main_arena", &main) && main;
+	if (sym && !cr_dump_ptr(d, main, wk.w))
+		sym = false;	/* not captured: the search says so */
+	if (sym && !pick_layout_at(&wk, main)) {
+		cr_pass_problem(ctx, CR_AT_ADDRESS(CR_SEVERITY_INFO, main),
+				"main_arena (from the symbols) does not have "
+				"an arena's shape; searching libc's data");
+		sym = false;
+	}
+	bool searched = false;
+	if (!sym && !search_main_arena(&wk, libc, &main, &searched)) {
+		/* No captured data of libc at all (a minimal dump): nothing to
+		 * say beyond "not walked", which the report's heap section
+		 * says. */
+		if (searched)
+			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+					"glibc malloc: the main arena was not "
+					"found in libc's captured data; the heap "
+					"is not walked");
+		return NULL;
+	}
+	if (sym)
+		dwarf_offsets(&wk);
+	h->allocator_name = wk.lay->name;
+	h->walked = true;
+	h->complete = true;
+	/* No more chunks than the dump's bytes hold (one per 16 bytes). */
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < d->nsegs; i++)
+		bytes += d->segs[i].size;
+	wk.cap = (size_t)(bytes / 16) + 1024;
+
+	if (!collect_arenas(&wk, main))
+		goto oom;
+	for (size_t i = 0; i < h->narenas; i++) {
+		if (h->arenas[i].main) {
+			h->arenas[i].nheaps = 1;
+			walk_main(&wk, h->arenas[i].addr);
+		} else {
+			walk_arena_heaps(&wk, h->arenas[i].addr,
+					 &h->arenas[i], i);
+		}
+	}
+	find_mmapped(&wk);
+	if (wk.oom)
+		goto oom;
+	sort_chunks(h);
+	qsort(wk.spans, wk.nspans, sizeof(*wk.spans), span_cmp);
+
+	uint64_t known[64];
+	size_t nknown = 0;
+	for (size_t i = 0; i < h->narenas; i++) {
+		uint64_t fc = first_chunk(&wk, &h->arenas[i]);
+		if (fc)
+			tcache_at(&wk, fc, known, &nknown, ARRAY_LEN(known));
+	}
+	tcache_by_tls(&wk, known, nknown);
+	for (size_t i = 0; i < h->narenas; i++) {
+		mark_fastbins(&wk, h->arenas[i].addr);
+		check_bins(&wk, h->arenas[i].addr);
+	}
+	totals(&wk);
+	if (wk.safe == 1 && wk.lay == &layouts[0])
+		h->allocator_name = "glibc malloc 2.32 or later";
+	if (h->ncorrupt > wk.nfindings) {
+		struct cr_finding *f = cr_pass_finding(
+			ctx, CR_FINDING_HEAP_CORRUPTION, CR_SEVERITY_WARNING,
+			"Heap corruption: %zu more inconsistencies not listed",
+			h->ncorrupt - wk.nfindings);
+		cr_finding_number(f, "inconsistencies in all", (int64_t)h->ncorrupt,
+				  NULL);
+	}
+	free(wk.spans);
+	return NULL;
+oom:
+	free(wk.spans);
+	return &cr_enomem;
+}

@@ -1,0 +1,180 @@
+"""Lying heaps: synthetic cores (corewriter.py) whose glibc malloc heap
+lies, walked by the heap pass (the tool tests/heapwalk.c).
+
+  heap_lies.py CASE --heapwalk PATH
+
+Each core maps a libc ("/nonexistent/libc.so.6": no host file, no
+symbols, so the main arena is found by its shape) whose data holds a
+malloc_state of glibc 2.30+ (x86_64) and a brk heap of known chunks:
+a tcache_perthread_struct, 8 chunks of 0x30, then the top chunk.
+
+  sound          the control: 8 chunks of 0x30 in use, no finding
+  size-past      a chunk's size runs past the heap: a finding, no crash
+  size-zero      a chunk's size is 0: a finding, no hang
+  fastbin-loop   a fastbin whose chunk links to itself: a finding, no hang
+  bin-loop       a small bin whose two chunks link to each other and never
+                 back to the bin: a finding, no hang
+  arena-elsewhere a second arena whose heap_info names another arena:
+                 a finding
+Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
+sys.path.insert(0, HERE)
+import e2elib as L  # noqa: E402
+from e2elib import check  # noqa: E402
+import corewriter as CW  # noqa: E402
+
+LIBC = 0x7f0000000000
+DATA = LIBC + 0x10000          # libc's .data
+ARENA = DATA + 0x100           # main_arena
+HEAP = 0x555555560000          # the brk heap
+HEAP_SIZE = 0x21000
+HEAP2 = 0x7e0004000000         # a non-main arena's heap (64 MiB aligned)
+STACK = 0x7ffd0000
+EXE = 0x400000
+TIMEOUT = 20
+# What the finding for each lie must say.
+EXPECT = {
+    "size-past": "runs past its heap's end",
+    "size-zero": "a chunk's size is 0",
+    "fastbin-loop": "fastbin list holds a free chunk twice",
+    "bin-loop": "a bin's list is broken",
+    "arena-elsewhere": "names arena 0x7e0008000020",
+}
+
+# struct malloc_state, glibc 2.30+, x86_64 (heap_glibc.c's table).
+FASTBINS, TOP, BINS = 16, 96, 112
+NEXT, SYSTEM_MEM, STATE_SIZE = 2160, 2184, 2200
+TCACHE_CHUNK = 0x290
+NCHUNKS, CHUNK = 8, 0x30
+
+
+def bin_at(arena, i):
+    return arena + BINS + (i - 1) * 16 - 16
+
+
+def arena_bytes(c, arena, top, nxt, sysmem):
+    a = bytearray(STATE_SIZE)
+    for i in range(1, 128):
+        CW.poke(a, BINS + (i - 1) * 16, c.words(bin_at(arena, i), bin_at(arena, i)))
+    CW.poke(a, TOP, c.words(top))
+    CW.poke(a, NEXT, c.words(nxt))
+    CW.poke(a, NEXT + 16, c.words(1))          # attached_threads
+    CW.poke(a, SYSTEM_MEM, c.words(sysmem, sysmem))
+    return a
+
+
+def heap_bytes(c, base, size, first=0):
+    """tcache, NCHUNKS chunks of CHUNK in use, top; returns (bytes, chunk
+    addresses, top)."""
+    h = bytearray(size)
+    p = first
+    CW.poke(h, p + 8, c.words(TCACHE_CHUNK | 1))
+    p += TCACHE_CHUNK
+    chunks = []
+    for _ in range(NCHUNKS):
+        CW.poke(h, p + 8, c.words(CHUNK | 1))
+        chunks.append(base + p)
+        p += CHUNK
+    CW.poke(h, p + 8, c.words((size - p) | 1))
+    return h, chunks, base + p
+
+
+def core(case):
+    c = CW.Core("x86_64")
+    heap, chunks, top = heap_bytes(c, HEAP, HEAP_SIZE)
+    nxt = ARENA
+    extra = []
+    if case == "size-past":
+        CW.poke(heap, chunks[3] - HEAP + 8, c.words(0x100000 | 1))
+    elif case == "size-zero":
+        CW.poke(heap, chunks[3] - HEAP + 8, c.words(0))
+    elif case == "arena-elsewhere":
+        nxt = HEAP2 + 0x20
+        h2, _, top2 = heap_bytes(c, HEAP2, 0x21000, first=0x20 + STATE_SIZE + 8)
+        # heap_info: ar_ptr (a lie), prev, size, mprotect_size
+        CW.poke(h2, 0, c.words(0x7e0008000020, 0, 0x21000, 0x21000))
+        CW.poke(h2, 0x20, arena_bytes(c, HEAP2 + 0x20, top2, ARENA, 0x21000))
+        extra.append((HEAP2, bytes(h2)))
+    arena = arena_bytes(c, ARENA, top, nxt, HEAP_SIZE)
+    safe = lambda pos, ptr: (pos >> 12) ^ ptr  # noqa: E731  PROTECT_PTR
+    if case == "fastbin-loop":
+        # chunk 2 in fastbin 1 (0x30), its fd protected and pointing at itself
+        x = chunks[2]
+        CW.poke(arena, FASTBINS + 8, c.words(x))
+        CW.poke(heap, x - HEAP + 16, c.words(safe(x + 16, x)))
+    elif case == "bin-loop":
+        # chunks 2 and 5 free in small bin 3 (0x30): next chunks' PREV_INUSE
+        # cleared and prev_size set, fd/bk linking them to each other only.
+        x, y = chunks[2], chunks[5]
+        for p in (x, y):
+            CW.poke(heap, p + CHUNK - HEAP, c.words(CHUNK, CHUNK))
+        CW.poke(heap, x - HEAP + 16, c.words(y, bin_at(ARENA, 3)))
+        CW.poke(heap, y - HEAP + 16, c.words(x, x))
+        CW.poke(arena, BINS + 2 * 16, c.words(x, y))
+    data = bytearray(0x2000)
+    CW.poke(data, ARENA - DATA, arena)
+    data = bytes(data)
+    exe = CW.elf_image("x86_64", [(CW.PT_LOAD, 0, 0x1000, 0x1000, "rx", 0)], size=0x1000, etype=2)
+    c.load(EXE, bytes(exe[:0x100]), size=0x1000, flags="rx")
+    img = CW.elf_image("x86_64", [(CW.PT_LOAD, 0, 0x1000, 0x2000, "rx", 0)], size=0x1000)
+    c.load(LIBC, bytes(img[:0xc0]), size=0x2000, flags="rx")
+    c.load(DATA, data, flags="rw")
+    c.load(HEAP, bytes(heap), flags="rw")
+    for base, b in extra:
+        c.load(base, b, flags="rw")
+    c.load(STACK, b"\0" * 0x100, size=0x1000, flags="rw")
+    c.thread(tid=4242, regs={"rip": EXE + 0x100, "rsp": STACK + 0x80}, signo=6)
+    c.psinfo(pid=4242, fname="victim", args="victim")
+    c.siginfo(signo=6, code=0, addr=0)
+    lib = "/nonexistent/libc.so.6"
+    c.nt_file([(EXE, EXE + 0x1000, 0, "/nonexistent/victim"),
+               (LIBC, LIBC + 0x2000, 0, lib),
+               (DATA, DATA + len(data), 0x10000, lib)])
+    return c, chunks
+
+
+def run(case, args):
+    wd = L.workdir("heap_lies-" + case)
+    c, chunks = core(case)
+    path = os.path.join(wd, "core")
+    with open(path, "wb") as f:
+        f.write(c.bytes())
+    try:
+        r = subprocess.run([args.heapwalk, path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        check(False, "%s: the walk did not end within %ds" % (case, TIMEOUT))
+    out = r.stdout.decode(errors="replace")
+    check(r.returncode == 0, "%s: heapwalk exited %d" % (case, r.returncode),
+          out, r.stderr.decode(errors="replace"))
+    check("walked 1" in out, "%s: the arena was not found by its shape" % case, out)
+    corrupt = [l for l in out.splitlines() if l.startswith("finding heap-corruption")]
+    if case == "sound":
+        check(not corrupt, "a finding on a sound heap", out)
+        check("chunk in_use %d %d\n" % (CHUNK, NCHUNKS) in out,
+              "the 8 chunks of 0x30 not found in use", out)
+        check("chunk internal %d 1\n" % TCACHE_CHUNK in out, "tcache not found", out)
+    else:
+        check(any(EXPECT[case] in l for l in corrupt),
+              "%s: no heap-corruption finding saying %r" % (case, EXPECT[case]), out)
+    print("%s: %s" % (case, corrupt[0] if corrupt else "no finding"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--heapwalk", required=True)
+    args = ap.parse_args()
+    L.main_wrapper(lambda: run(args.case, args))
+
+
+if __name__ == "__main__":
+    main()
