@@ -10,6 +10,9 @@
  */
 #include "pass.h"
 
+/* "leaks" marks the walked heap: it needs the "heap" pass. */
+#define LEAKS_NEEDS (CR_FACT_STACKS | CR_FACT_HEAP)
+
 #define CR_PASS_TABLE(X)						\
 	X("crash", run_crash,						\
 	  "the signal or exception, its class, address and thread",	\
@@ -34,6 +37,10 @@
 	  "the address space by kind (image, heap, stack, mapped file, "	\
 	  "private) and protection, the largest regions",		\
 	  CR_FACT_STACKS, CR_FACT_ADDRESS_SPACE)			\
+	X("leaks", run_leaks,						\
+	  "the heap allocations nothing points to: a conservative mark "	\
+	  "from the registers, stacks and writable memory",		\
+	  LEAKS_NEEDS, CR_FACT_LEAKS)					\
 	X("heapstats", run_heapstats,					\
 	  "the heap by size class, what the top classes hold, high memory", \
 	  CR_FACT_HEAP | CR_FACT_ADDRESS_SPACE, CR_FACT_HEAP_STATS)	\

@@ -11,6 +11,7 @@
 #include "analysis.h"
 #include "findings.h"
 #include "mdsynth.h"
+#include "pass.h"
 #include "test_asserts.h"	/* assert_contains */
 
 /* The evidence of finding F labelled LABEL, failing when absent. */
@@ -22,6 +23,16 @@ static inline const struct cr_evidence *evidence(const struct cr_finding *f,
 			return &f->evidence[i];
 	fail_msg("finding %s: no evidence \"%s\"", f->title, label);
 	return NULL;
+}
+
+/* What a test's analysis A got from the passes it ran: findings,
+ * problems and what they kept (a teardown's work; A's other fields are
+ * the fixture's). */
+static inline void test_analysis_release(struct cr_analysis *a)
+{
+	cr_findings_free(&a->findings);
+	cr_problems_free(&a->problems);
+	cr_pass_kept_free(a);
 }
 
 /* Finish M, read it as dump NAME into *D and analyze it (cr_analyze runs

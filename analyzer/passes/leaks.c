@@ -1,0 +1,619 @@
+/*
+ * leaks.c - pass "leaks": the in-use heap chunks nothing points to.
+ *
+ * A conservative mark, as a garbage collector without type information
+ * does it (Boehm's collector, valgrind's memcheck leak check): every
+ * aligned word of the roots that falls in an in-use chunk marks it, and
+ * the words of every marked chunk are scanned in turn.  What stays
+ * unmarked cannot be reached by the program any more: leaked.
+ *
+ * The roots:
+ *  - every thread's registers (cr_thread_regs: a pointer held only in a
+ *    register, or in a local the compiler kept in one);
+ *  - every thread's stack from its stack pointer up to the end of the
+ *    region it lies in; below it is dead frames (stale pointers there would
+ *    hide leaks), except the 128-byte red zone of x86-64 (System V ABI
+ *    3.2.2), where a leaf function keeps live locals without moving sp;
+ *  - every writable captured region outside the heap: module .data/.bss,
+ *    TLS, anonymous mappings, other allocators' memory (Python's obmalloc
+ *    arenas hold the pointers to most of its object buffers); regions of
+ *    unknown protection count (a minidump without MemoryInfoList);
+ *  - the bytes of the heap's ranges no chunk of the walk covers: the
+ *    arenas' headers, and the rest of a heap the walk could not finish
+ *    (so that an incomplete walk cannot make leaks of what that rest
+ *    points to).
+ *
+ * A word refers to a chunk when it points anywhere into its user bytes,
+ * not only at their start: C++ objects are referenced through base-class
+ * subobjects, intrusive lists point at the list node inside the struct,
+ * std::string and arena allocators keep pointers into the middle of a
+ * buffer.  (Except its last word, where the next chunk starts: see
+ * ref_end.)  Counting only exact pointers would call all of those leaked;
+ * counting interior pointers may keep a few leaks alive by a stray integer
+ * (a false negative), the right way to err for a finding.
+ *
+ * Speed and memory (tens of millions of chunks): words are rejected by one
+ * compare against the heap's bounds; a word inside goes through a page
+ * index (for each 4 KiB page of each heap range, the first chunk that may
+ * hold it; then a binary search between it and the next page's) to its
+ * chunk.  Marks are a bit set; a second one flags the marked chunks not
+ * yet scanned, and sweeps scan them in address order, so that the dump is
+ * read front to back rather than in the random order of a depth-first
+ * walk (tests/bench/bench_heap.sh).  What a scan reaches
+ * behind the sweep goes on a bounded work stack (no recursion, no
+ * unbounded growth; when it is full, to another sweep).
+ * Memory is read a segment piece at a time (cr_dump_ptr) and the dump's
+ * pages are dropped every so often (cr_dump_trim) so that RSS does not
+ * grow with the heap.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "leaks.h"
+#include "pass.h"
+
+#define PAGE_SHIFT 12
+/* x86-64 System V: the red zone below sp a leaf function may use. */
+#define RED_ZONE_X86_64 128
+/* Work stack entries: a sixteenth of the chunks (two bits a chunk),
+ * within these bounds. */
+#define STACK_MIN 256u
+#define STACK_MAX (1u << 20)
+/* Bytes scanned between two cr_dump_trim calls. */
+#define TRIM_BYTES (256ull << 20)
+/* The chunk index is 32 bits (the page index's entries). */
+#define MAX_CHUNKS UINT32_MAX
+
+struct mark {
+	const struct cr_dump *d;
+	const struct cr_heap *h;
+	unsigned word;
+	bool big_endian;
+	uint64_t lo, hi;	/* the heap's bounds: [first range, last) */
+	size_t *range_page;	/* nranges + 1: each range's first entry */
+	uint32_t *pages;	/* per page, + one sentinel per range */
+	uint64_t *marked;	/* bit i: chunk i reached */
+	uint64_t *pending;	/* marked while the stack was full */
+	bool sweeping;		/* the roots are done */
+	size_t cursor;		/* the chunk the sweep is at */
+	bool again;		/* a chunk behind it was left pending */
+	unsigned sweeps;
+	uint32_t *stack;
+	size_t nstack, cap;
+	uint64_t since_trim;
+	uint64_t seg_start, seg_end;	/* the segment read last */
+	const uint8_t *seg_bytes;
+	uint64_t roots_bytes;
+};
+
+/* Where chunk C's user bytes end: a chunk in an arena also owns the next
+ * chunk's prev_size field while in use (glibc's usable size is size -
+ * one word); an mmapped chunk has a whole header of its own.  Clamped:
+ * the sizes are from the dump. */
+static uint64_t user_end(const struct cr_heap_chunk *c, unsigned word)
+{
+	uint64_t size = cr_chunk_size(c);
+	uint64_t hdr = cr_chunk_state(c) == CR_CHUNK_MMAPPED ? 2 * word : word;
+	uint64_t end;
+	if (size <= hdr)
+		return c->addr;
+	if (__builtin_add_overflow(c->addr, size - hdr, &end))
+		return UINT64_MAX;
+	return end;
+}
+
+/*
+ * Where the addresses that refer to chunk C end: one word before its user
+ * bytes do.  The last word of an arena chunk in use is the next chunk's
+ * prev_size field, where the next chunk starts: glibc's bins and free
+ * chunks point there (at the header of a free chunk, mem - 2 words), and
+ * those pointers must not keep the chunk before alive.
+ */
+static uint64_t ref_end(const struct cr_heap_chunk *c, unsigned word)
+{
+	uint64_t end = user_end(c, word);
+	if (cr_chunk_state(c) == CR_CHUNK_MMAPPED)
+		return end;
+	return end - c->addr > word ? end - word : c->addr;
+}
+
+/* The in-use (or allocator-internal) chunk whose user bytes hold V, or
+ * -1.  Free chunks are not referenced: a pointer into one is stale. */
+static ssize_t chunk_of(const struct mark *m, uint64_t v)
+{
+	const struct cr_heap *h = m->h;
+	size_t lo = 0, hi = h->nranges;
+	while (hi - lo > 1) {	/* the last range starting at or below v */
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->ranges[mid].start <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (v < h->ranges[lo].start || v >= h->ranges[lo].end)
+		return -1;
+	size_t p = m->range_page[lo] + ((v - h->ranges[lo].start) >> PAGE_SHIFT);
+	size_t a = m->pages[p], b = m->pages[p + 1];
+	if (b >= h->nchunks)
+		b = h->nchunks - 1;
+	if (a > b)
+		return -1;
+	/* The last chunk in [a, b] starting at or below v. */
+	if (h->chunks[a].addr > v)
+		return -1;
+	while (a < b) {
+		size_t mid = a + (b - a + 1) / 2;
+		if (h->chunks[mid].addr <= v)
+			a = mid;
+		else
+			b = mid - 1;
+	}
+	const struct cr_heap_chunk *c = &h->chunks[a];
+	if (v >= ref_end(c, m->word) || cr_chunk_state(c) == CR_CHUNK_FREE)
+		return -1;
+	return (ssize_t)a;
+}
+
+/*
+ * Mark chunk I reached.  Before the sweeps (the roots) and ahead of the
+ * sweep's cursor it is only flagged pending: the sweep comes to it in
+ * address order, which reads the dump front to back.  Behind the cursor
+ * it goes on the work stack (a list linked backwards would otherwise take
+ * a sweep per node), or, when the stack is full, is flagged pending for
+ * another sweep.
+ */
+static void mark_chunk(struct mark *m, size_t i)
+{
+	uint64_t bit = 1ull << (i % 64);
+	if (m->marked[i / 64] & bit)
+		return;
+	m->marked[i / 64] |= bit;
+	if (m->sweeping && i <= m->cursor && m->nstack < m->cap) {
+		m->stack[m->nstack++] = (uint32_t)i;
+		return;
+	}
+	m->pending[i / 64] |= bit;
+	if (m->sweeping && i <= m->cursor)
+		m->again = true;
+}
+
+static inline uint64_t load_word(const struct mark *m, const uint8_t *p)
+{
+	if (m->word == 8 && !m->big_endian) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return v;
+	}
+	uint64_t v = 0;
+	for (unsigned i = 0; i < m->word; i++) {
+		unsigned shift = m->big_endian ? 8 * (m->word - 1 - i) : 8 * i;
+		v |= (uint64_t)p[i] << shift;
+	}
+	return v;
+}
+
+/* Mark what the aligned words of P[0..LEN) (at address ADDR) point to. */
+static void scan_bytes(struct mark *m, const uint8_t *p, size_t len,
+		       uint64_t addr)
+{
+	size_t skip = (size_t)((m->word - addr % m->word) % m->word);
+	if (skip >= len)
+		return;
+	p += skip;
+	len -= skip;
+	uint64_t lo = m->lo, span = m->hi - m->lo;
+	size_t n = len / m->word;
+	for (size_t k = 0; k < n; k++, p += m->word) {
+		uint64_t v = load_word(m, p);
+		if (v - lo >= span)	/* the common case: not a heap address */
+			continue;
+		ssize_t c = chunk_of(m, v);
+		if (c >= 0)
+			mark_chunk(m, (size_t)c);
+	}
+}
+
+/* The index of the first segment ending above ADDR (nsegs: none). */
+static size_t seg_from(const struct cr_dump *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cr_memseg *s = &d->segs[mid];
+		if (s->start + s->size <= addr)	/* segments do not wrap */
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Count N bytes read; drop the dump's pages from this process every
+ * TRIM_BYTES (they stay in the page cache). */
+static void read_bytes(struct mark *m, uint64_t n)
+{
+	m->since_trim += n;
+	if (m->since_trim >= TRIM_BYTES) {
+		cr_dump_trim(m->d);
+		m->since_trim = 0;
+	}
+}
+
+/* Scan the captured bytes of [START, END); what the dump lacks is
+ * skipped.  The last segment read is remembered (its bytes from one
+ * cr_dump_ptr over the whole segment) for scan_chunk.  Returns the bytes
+ * scanned. */
+static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
+{
+	const struct cr_dump *d = m->d;
+	uint64_t done = 0;
+	for (size_t i = seg_from(d, start); i < d->nsegs && start < end; i++) {
+		const struct cr_memseg *s = &d->segs[i];
+		if (s->start >= end)
+			break;
+		uint64_t a = start > s->start ? start : s->start;
+		uint64_t b = s->start + s->size < end ? s->start + s->size : end;
+		if (a >= b)
+			continue;
+		const uint8_t *whole = s->size <= SIZE_MAX
+			? cr_dump_ptr(d, s->start, (size_t)s->size) : NULL;
+		if (whole) {
+			m->seg_start = s->start;
+			m->seg_end = s->start + s->size;
+			m->seg_bytes = whole;
+			scan_bytes(m, whole + (a - s->start), (size_t)(b - a), a);
+		} else if (b - a <= SIZE_MAX) {
+			/* NULL: the file shrank under the segment; its start
+			 * may still be there. */
+			const uint8_t *p = cr_dump_ptr(d, a, (size_t)(b - a));
+			if (p)
+				scan_bytes(m, p, (size_t)(b - a), a);
+		}
+		done += b - a;
+		read_bytes(m, b - a);
+		start = b;
+	}
+	return done;
+}
+
+/* Scan chunk I's user bytes (it is marked): most chunks lie in the
+ * segment the last one did. */
+static void scan_chunk(struct mark *m, size_t i)
+{
+	const struct cr_heap_chunk *c = &m->h->chunks[i];
+	uint64_t end = user_end(c, m->word);
+	if (c->addr >= m->seg_start && end <= m->seg_end && c->addr < end) {
+		scan_bytes(m, m->seg_bytes + (c->addr - m->seg_start),
+			    (size_t)(end - c->addr), c->addr);
+		read_bytes(m, end - c->addr);
+		return;
+	}
+	scan_span(m, c->addr, end);
+}
+
+/* Scan the marked chunks until nothing new is marked: sweeps in address
+ * order over the pending ones, each scan followed by the work stack. */
+static void drain(struct mark *m)
+{
+	size_t nwords = (m->h->nchunks + 63) / 64;
+	m->sweeping = true;
+	do {
+		m->again = false;
+		m->sweeps++;
+		for (size_t w = 0; w < nwords; w++) {
+			while (m->pending[w]) {
+				unsigned b = (unsigned)__builtin_ctzll(m->pending[w]);
+				m->pending[w] &= m->pending[w] - 1;
+				m->cursor = w * 64 + b;
+				scan_chunk(m, m->cursor);
+				while (m->nstack)
+					scan_chunk(m, m->stack[--m->nstack]);
+			}
+		}
+	} while (m->again);
+}
+
+/* The first chunk whose user bytes end above START (chunks are sorted
+ * by address and do not overlap: at most the one before the first chunk
+ * starting at or above START). */
+static size_t first_chunk(const struct mark *m, uint64_t start)
+{
+	const struct cr_heap *h = m->h;
+	size_t lo = 0, hi = h->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->chunks[mid].addr < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0 && user_end(&h->chunks[lo - 1], m->word) > start)
+		lo--;
+	return lo;
+}
+
+/*
+ * The page index: for page p of range r (range_page[r] + p), the first
+ * chunk whose user bytes end above the page's start; after each range's
+ * pages one more entry, the first chunk past the range.  A chunk holding
+ * an address of page p is then between pages[p] and pages[p + 1].
+ * False when out of memory or when the ranges span more pages than the
+ * dump could hold (a lying heap: *TOO_BIG set).
+ */
+static bool build_index(struct mark *m, bool *too_big)
+{
+	const struct cr_heap *h = m->h;
+	uint64_t limit = (m->d->file_size >> PAGE_SHIFT) + h->nchunks + 1024;
+	uint64_t total = 0;
+	*too_big = false;
+	m->range_page = malloc((h->nranges + 1) * sizeof(*m->range_page));
+	if (!m->range_page)
+		return false;
+	for (size_t r = 0; r < h->nranges; r++) {
+		uint64_t len = h->ranges[r].end > h->ranges[r].start
+			? h->ranges[r].end - h->ranges[r].start : 0;
+		m->range_page[r] = (size_t)total;
+		total += ((len + (1u << PAGE_SHIFT) - 1) >> PAGE_SHIFT) + 1;
+		if (total > limit) {
+			*too_big = true;
+			return false;
+		}
+	}
+	m->range_page[h->nranges] = (size_t)total;
+	m->pages = malloc((size_t)total * sizeof(*m->pages));
+	if (!m->pages)
+		return false;
+	for (size_t r = 0; r < h->nranges; r++) {
+		size_t i;
+		uint64_t start = h->ranges[r].start;
+		size_t first = m->range_page[r];
+		size_t n = m->range_page[r + 1] - first - 1;
+		i = first_chunk(m, start);
+		for (size_t p = 0; p <= n; p++) {
+			uint64_t at = start + ((uint64_t)p << PAGE_SHIFT);
+			if (p == n)
+				at = h->ranges[r].end;
+			while (i < h->nchunks &&
+			       user_end(&h->chunks[i], m->word) <= at)
+				i++;
+			m->pages[first + p] = (uint32_t)i;
+		}
+	}
+	m->lo = h->ranges[0].start;
+	m->hi = h->ranges[h->nranges - 1].end;
+	if (m->hi < m->lo)
+		m->hi = m->lo;
+	return true;
+}
+
+/* One span of memory not to scan as a root. */
+struct span {
+	uint64_t start, end;
+};
+
+static int span_order(const void *x, const void *y)
+{
+	const struct span *a = x, *b = y;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Scan [START, END) minus the sorted spans EX[0..N). */
+static void scan_except(struct mark *m, uint64_t start, uint64_t end,
+			const struct span *ex, size_t n)
+{
+	for (size_t k = 0; k < n && start < end; k++) {
+		if (ex[k].end <= start)
+			continue;
+		if (ex[k].start >= end)
+			break;
+		if (ex[k].start > start)
+			m->roots_bytes += scan_span(m, start, ex[k].start);
+		if (ex[k].end > start)
+			start = ex[k].end;
+	}
+	if (start < end)
+		m->roots_bytes += scan_span(m, start, end);
+}
+
+/*
+ * The roots but the heap's gaps: registers, stacks from sp up, writable
+ * memory outside the heap.  EX gets the spans left out of the last (the
+ * heap's ranges and the dead part of every stack).  False when out of
+ * memory.
+ */
+static bool scan_roots(struct mark *m)
+{
+	const struct cr_dump *d = m->d;
+	const struct cr_heap *h = m->h;
+	size_t n = h->nranges + d->nthreads;
+	struct span *ex = malloc((n ? n : 1) * sizeof(*ex));
+	if (!ex)
+		return false;
+	size_t nex = 0;
+	for (size_t r = 0; r < h->nranges; r++)
+		ex[nex++] = (struct span){ h->ranges[r].start, h->ranges[r].end };
+	uint64_t red = d->process.arch == CR_ARCH_X86_64 ? RED_ZONE_X86_64 : 0;
+	for (size_t t = 0; t < d->nthreads; t++) {
+		const struct cr_thread *th = &d->threads[t];
+		const struct cr_regs *regs = cr_thread_regs(d, th);
+		for (unsigned k = 0; k < CR_MAX_REGS; k++) {
+			uint64_t v;
+			if (!cr_regs_get(regs, k, &v))
+				continue;
+			ssize_t c = v - m->lo < m->hi - m->lo ? chunk_of(m, v) : -1;
+			if (c >= 0)
+				mark_chunk(m, (size_t)c);
+		}
+		uint64_t sp, lo, hi;
+		if (!cr_thread_sp(d, th, &sp))
+			continue;
+		sp = sp > red ? sp - red : 0;
+		const struct cr_region *reg = cr_dump_region_at(d, sp);
+		size_t s = seg_from(d, sp);
+		if (reg) {
+			lo = reg->start;
+			hi = reg->end;
+		} else if (s < d->nsegs && d->segs[s].start <= sp) {
+			lo = d->segs[s].start;
+			hi = d->segs[s].start + d->segs[s].size;
+		} else {
+			continue;	/* the stack is not in the dump */
+		}
+		/* Left out of the writable memory below: the dead frames, and
+		 * the live ones scanned here once. */
+		ex[nex++] = (struct span){ lo, hi };
+		if (sp < hi)
+			m->roots_bytes += scan_span(m, sp < lo ? lo : sp, hi);
+	}
+	qsort(ex, nex, sizeof(*ex), span_order);
+
+	/* Writable memory, region by region (a captured byte outside every
+	 * region counts: its protection is unknown). */
+	for (size_t i = 0; i < d->nsegs; i++) {
+		uint64_t a = d->segs[i].start, end = a + d->segs[i].size;
+		while (a < end) {
+			const struct cr_region *reg = cr_dump_region_at(d, a);
+			size_t next = cr_dump_region_rank(d, a);
+			uint64_t b = end;
+			if (reg && reg->end < b)
+				b = reg->end;
+			else if (!reg && next < d->nregions &&
+				 d->regions[next].start < b)
+				b = d->regions[next].start;
+			if (b <= a)
+				break;	/* a lying region table */
+			if (!reg || !reg->prot_known || (reg->prot & CR_PROT_W))
+				scan_except(m, a, b, ex, nex);
+			a = b;
+		}
+	}
+	free(ex);
+	return true;
+}
+
+/* The parts of the heap's ranges no chunk covers: arena headers and what
+ * the walk did not reach. */
+static void scan_heap_gaps(struct mark *m)
+{
+	const struct cr_heap *h = m->h;
+	for (size_t r = 0; r < h->nranges; r++) {
+		uint64_t at = h->ranges[r].start, end = h->ranges[r].end;
+		size_t i = m->pages[m->range_page[r]];
+		for (; i < h->nchunks && at < end; i++) {
+			const struct cr_heap_chunk *c = &h->chunks[i];
+			/* The chunk's header belongs to it: the gap ends there. */
+			uint64_t cstart = c->addr >= 2 * m->word
+				? c->addr - 2 * m->word : 0;
+			if (cstart >= end)
+				break;
+			if (cstart > at)
+				m->roots_bytes += scan_span(m, at, cstart);
+			uint64_t ue = user_end(c, m->word);
+			if (ue > at)
+				at = ue;
+		}
+		if (at < end)
+			m->roots_bytes += scan_span(m, at, end);
+	}
+}
+
+/* The leaked set from the marks: in use, not the allocator's own, not
+ * marked.  Reuses the mark bits. */
+static void collect(struct mark *m, struct cr_leaks *l)
+{
+	const struct cr_heap *h = m->h;
+	for (size_t i = 0; i < h->nchunks; i++) {
+		const struct cr_heap_chunk *c = &h->chunks[i];
+		bool was = (m->marked[i / 64] >> (i % 64)) & 1;
+		bool leak = !was && cr_chunk_in_use(c);
+		m->marked[i / 64] ^= (uint64_t)(was ^ leak) << (i % 64);
+		if (leak) {
+			l->nleaked++;
+			l->leaked_bytes += cr_chunk_size(c);
+		}
+	}
+	l->leaked = m->marked;
+	m->marked = NULL;
+}
+
+static void mark_free(struct mark *m)
+{
+	free(m->range_page);
+	free(m->pages);
+	free(m->marked);
+	free(m->pending);
+	free(m->stack);
+}
+
+void cr_leaks_free(void *leaks)
+{
+	struct cr_leaks *l = leaks;
+	if (l)
+		free(l->leaked);
+	free(l);
+}
+
+const struct cr_leaks *cr_leaks_of(const struct cr_analysis *a)
+{
+	return cr_pass_kept(a, "leaks");
+}
+
+/* Mark from the roots and fill L.  False when out of memory. */
+static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
+		       struct cr_leaks *l)
+{
+	struct mark m = {
+		.d = ctx->dump, .h = h,
+		.word = h->word == 4 ? 4 : 8,
+		.big_endian = ctx->dump->process.big_endian,
+	};
+	size_t nwords = (h->nchunks + 63) / 64;
+	m.cap = h->nchunks / 16;
+	m.cap = m.cap < STACK_MIN ? STACK_MIN : m.cap > STACK_MAX ? STACK_MAX : m.cap;
+	bool too_big = false, ok = false;
+	m.marked = calloc(nwords, sizeof(uint64_t));
+	m.pending = calloc(nwords, sizeof(uint64_t));
+	m.stack = malloc(m.cap * sizeof(*m.stack));
+	if (!m.marked || !m.pending || !m.stack || !build_index(&m, &too_big)) {
+		if (too_big) {
+			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
+					"the heap's ranges span more memory than the dump holds: leaks not searched");
+			ok = true;
+		}
+		goto out;
+	}
+	if (!scan_roots(&m))
+		goto out;
+	scan_heap_gaps(&m);
+	drain(&m);
+	cr_dump_trim(ctx->dump);
+	collect(&m, l);
+	l->roots_bytes = m.roots_bytes;
+	l->done = true;
+	ok = true;
+out:
+	mark_free(&m);
+	return ok;
+}
+
+CR_PASS_RUN(run_leaks)
+{
+	const struct cr_heap *h = cr_pass_kept(ctx->analysis, "heap");
+	struct cr_leaks *l = calloc(1, sizeof(*l));
+	if (!l)
+		return &cr_enomem;
+	if (h && h->walked && h->nchunks && h->nranges) {
+		if (h->nchunks >= MAX_CHUNKS) {
+			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
+					"%zu heap chunks: more than the leak search handles",
+					h->nchunks);
+		} else if (!find_leaks(ctx, h, l) ||
+			   (l->done && !cr_leaks_report(ctx, h, l))) {
+			cr_leaks_free(l);
+			return &cr_enomem;
+		}
+	}
+	return cr_pass_keep(ctx, l, cr_leaks_free) ? NULL : &cr_enomem;
+}
