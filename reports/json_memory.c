@@ -91,6 +91,7 @@ static json_t *json_class(struct jctx *j, const struct cr_heap_stats *s,
 	set(j, o, "chunk_size", jbytes(c->size));
 	set(j, o, "usable_size", jbytes(cr_heap_usable(s, c)));
 	set(j, o, "count", json_integer((json_int_t)c->count));
+	set(j, o, "larger_count", json_integer((json_int_t)c->larger));
 	set(j, o, "bytes", jbytes(c->bytes));
 	set(j, o, "free_count", json_integer((json_int_t)c->free_count));
 	set(j, o, "leaked_count", s->leaks_known

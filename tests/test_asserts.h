@@ -28,13 +28,4 @@ static inline const struct cr_pass *test_pass(const char *name)
 	return p;
 }
 
-/* Free what the passes added to the test's analysis A (findings,
- * problems, kept facts), for a fixture reused by the next test. */
-static inline void test_analysis_release(struct cr_analysis *a)
-{
-	cr_findings_free(&a->findings);
-	cr_problems_free(&a->problems);
-	cr_pass_kept_free(a);
-}
-
 #endif

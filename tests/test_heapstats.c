@@ -283,6 +283,33 @@ static void test_leaks_per_class(void **state)
 	assert_int_equal(class_sized(s, 0x100)->leaked_count, 0);
 }
 
+static void test_unsplit_chunks_fold(void **state)
+{
+	(void)state;
+	/* 530,038 buffers of 1,024 bytes, 4 of them handed out in 1,040-byte
+	 * chunks (the rest too small to split), and a class of 1,056 bytes
+	 * that is the program's own (too many to be the rest of 1,024's). */
+	static struct cr_heap_chunk big[530038 + 5000];
+	size_t n = 0;
+	for (size_t i = 0; i < 530038 + 5000; i++) {
+		uint64_t size = i < 530034 ? 1024 : i < 530038 ? 1040 : 1056;
+		big[n++] = (struct cr_heap_chunk){ 0x20000010 + i * 2048, size };
+	}
+	heap = (struct cr_heap){ .allocator = CR_HEAP_GLIBC, .walked = true,
+				 .word = 8, .chunks = big, .nchunks = n };
+	keep_static("heap", &heap);
+	const struct cr_heap_stats *s = run_stats();
+	const struct cr_heap_class *c = class_sized(s, 1024);
+	assert_int_equal(c->count, 530038);
+	assert_int_equal(c->larger, 4);
+	assert_int_equal(c->bytes, 530034 * 1024 + 4 * 1040);
+	assert_int_equal(class_sized(s, 1040)->count, 0);
+	assert_int_equal(class_sized(s, 1056)->count, 5000);
+	assert_int_equal(class_sized(s, 1056)->larger, 0);
+	assert_int_equal(s->in_use_count, 530038 + 5000);
+	assert_int_equal(s->classes[s->by_count[0]].size, 1024);
+}
+
 static void test_no_heap_keeps_nothing(void **state)
 {
 	(void)state;
@@ -548,6 +575,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_totals_and_classes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contents_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaks_per_class, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsplit_chunks_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_heap_keeps_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_memory_not_most_of_private, setup, teardown),

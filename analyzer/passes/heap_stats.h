@@ -46,6 +46,12 @@ struct cr_heap_content {
 struct cr_heap_class {
 	uint64_t size;		/* chunk size */
 	size_t count;		/* in use (mmapped included) */
+	/* Of count, chunks a little larger than size (less than 4 words):
+	 * malloc served the class's requests from free chunks whose rest was
+	 * too small to split off; counted here when far fewer than the
+	 * class's own (heap_stats.c, fold_unsplit).  Their class then counts
+	 * none of them in use. */
+	size_t larger;
 	uint64_t bytes;		/* count * size */
 	size_t free_count;
 	size_t leaked_count;	/* in use and unreached ("leaks" facts) */
