@@ -199,10 +199,11 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 		return;
 	}
 	doc_spanf(d, p ? &p->text : NULL, DOC_SPAN_TEXT,
-		  "The heap (%s): %zu arenas, walked%s. Sizes of allocations are "
-		  "usable sizes: the chunk size minus its %u-byte header.",
+		  "The heap (%s): %zu arena%s, walked%s. Sizes of allocations "
+		  "are usable sizes: the chunk size minus its %u-byte header.",
 		  h->allocator_name ? h->allocator_name : "allocator unnamed",
-		  h->narenas, h->complete ? " completely" : " in part", s->header);
+		  h->narenas, h->narenas == 1 ? "" : "s",
+		  h->complete ? " completely" : " in part", s->header);
 	heap_facts(d, in, s);
 
 	struct doc_block *chart = doc_chart(d, in, "Top size classes by bytes");
