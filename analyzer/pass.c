@@ -109,6 +109,18 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 		       const char **function, uint64_t *function_offset,
 		       const char **module)
 {
+	const struct cr_symbol_override *best = NULL;
+	for (const struct cr_symbol_override *o = ctx->extra_symbols;
+	     o && o->name; o++)
+		if (o->addr <= addr && addr - o->addr < CR_OVERRIDE_SPAN &&
+		    (!best || o->addr > best->addr))
+			best = o;
+	if (best) {
+		*function = best->name;
+		*function_offset = addr - best->addr;
+		*module = best->module;
+		return true;
+	}
 	if (!ctx->symtab)
 		return false;
 	const struct cr_sym *s = cr_symtab_lookup(ctx->symtab, addr, true, false);

@@ -88,6 +88,9 @@ struct cr_symbol_override {
 	const char *name;
 	uint64_t addr;
 };
+/* cr_pass_symbolize names an address this far past an override's (the
+ * overrides have no size; a test's vtable pointer is vtable+16). */
+#define CR_OVERRIDE_SPAN 256
 
 struct cr_pass_ctx {
 	const struct cr_pass *pass;	/* the pass running */
@@ -135,7 +138,8 @@ void *cr_pass_kept(const struct cr_analysis *a, const char *pass);
 bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
 		    const char *name, uint64_t *addr);
 /* The function and module at ADDR (static strings of the symbol session,
- * valid while the analysis lives); false when unknown. */
+ * valid while the analysis lives); false when unknown.  The context's
+ * extra_symbols answer first (within CR_OVERRIDE_SPAN bytes). */
 bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 		       const char **function, uint64_t *function_offset,
 		       const char **module);

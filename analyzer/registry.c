@@ -29,10 +29,18 @@
 	X("heap", run_heap,						\
 	  "the allocator and its heap walked: every chunk, its state, "	\
 	  "the corruptions", 0, CR_FACT_HEAP)				\
+	/* after "heap": the heap kind is the walked heap's ranges */	\
+	X("address-space", run_address_space,				\
+	  "the address space by kind (image, heap, stack, mapped file, "	\
+	  "private) and protection, the largest regions",		\
+	  CR_FACT_STACKS, CR_FACT_ADDRESS_SPACE)			\
 	X("leaks", run_leaks,						\
 	  "the heap allocations nothing points to: a conservative mark "	\
 	  "from the registers, stacks and writable memory",		\
 	  CR_FACT_HEAP, CR_FACT_LEAKS)					\
+	X("heapstats", run_heapstats,					\
+	  "the heap by size class, what the top classes hold, high memory", \
+	  CR_FACT_HEAP | CR_FACT_ADDRESS_SPACE, CR_FACT_HEAP_STATS)	\
 	X("group", run_group,						\
 	  "the focus thread and threads grouped by stack",		\
 	  CR_FACT_STACKS | CR_FACT_CRASH | CR_FACT_STATES, CR_FACT_GROUPS) \

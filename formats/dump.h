@@ -193,6 +193,16 @@ struct cr_module {
 #define CR_PROT_W 2u
 #define CR_PROT_X 4u
 
+/* What backs a region, where the dump says so (a minidump's
+ * MINIDUMP_MEMORY_INFO.Type); an ELF core records only file paths
+ * (NT_FILE): its regions stay CR_REGION_TYPE_UNKNOWN. */
+enum cr_region_type {
+	CR_REGION_TYPE_UNKNOWN = 0,
+	CR_REGION_TYPE_IMAGE,	/* MEM_IMAGE: a mapped executable image */
+	CR_REGION_TYPE_MAPPED,	/* MEM_MAPPED: a mapped view of a section */
+	CR_REGION_TYPE_PRIVATE,	/* MEM_PRIVATE: private committed memory */
+};
+
 struct cr_region {
 	uint64_t start, end;	/* [start, end) */
 	bool prot_known;
@@ -200,6 +210,11 @@ struct cr_region {
 	char *path;		/* file backing, NULL anonymous/unknown */
 	uint64_t file_offset;
 	bool captured;		/* some bytes of it are in the dump */
+	enum cr_region_type type;
+	/* The start of the allocation the region belongs to (a minidump's
+	 * AllocationBase: one VirtualAlloc, e.g. a heap segment, may span
+	 * regions of different protections), 0 unknown. */
+	uint64_t alloc_base;
 };
 
 /* Bytes of process memory present in the dump. */

@@ -13,7 +13,9 @@
  * NumberOfEntries u64; MINIDUMP_MEMORY_INFO: BaseAddress, AllocationBase
  * (u64), AllocationProtect u32, pad, RegionSize u64, State, Protect, Type
  * (u32), pad.  Only MEM_COMMIT (0x1000) regions are part of the address
- * space in our sense; reserved and free ones are skipped.
+ * space in our sense; reserved and free ones are skipped.  Type (MEM_IMAGE,
+ * MEM_MAPPED, MEM_PRIVATE) and AllocationBase are carried into the region
+ * for the address-space summary.
  *
  * Segment bytes point into the mapped file (d->map), never copied.
  */
@@ -27,6 +29,16 @@
 #define MD_MEMORY64_DESC_SIZE 16u
 #define MD_MEMORY_INFO_SIZE 48u
 #define MD_MEM_COMMIT 0x1000u
+
+/* MINIDUMP_MEMORY_INFO.Type to the model's region type. */
+static const struct {
+	uint32_t mem;
+	enum cr_region_type type;
+} md_mem_type[] = {
+	{ 0x1000000, CR_REGION_TYPE_IMAGE },	/* MEM_IMAGE */
+	{ 0x40000, CR_REGION_TYPE_MAPPED },	/* MEM_MAPPED */
+	{ 0x20000, CR_REGION_TYPE_PRIVATE },	/* MEM_PRIVATE */
+};
 
 /* Windows PAGE_* access values (low byte of Protect) to CR_PROT_*. */
 static const struct {
@@ -226,6 +238,10 @@ void md_read_memory_info_list(struct md_state *md, const struct md_stream *s)
 		struct cr_region *r = &d->regions[d->nregions++];
 		r->start = base;
 		r->end = end;
+		r->alloc_base = alloc_base;
+		for (size_t k = 0; k < ARRAY_LEN(md_mem_type); k++)
+			if (md_mem_type[k].mem == type)
+				r->type = md_mem_type[k].type;
 		for (size_t k = 0; k < ARRAY_LEN(md_page_prot); k++) {
 			if (md_page_prot[k].page == (prot & 0xff)) {
 				r->prot_known = true;

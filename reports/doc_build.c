@@ -802,6 +802,7 @@ struct doc *doc_build(const struct cr_analysis *a)
 	add_crash(&bd);
 	add_focus(&bd);
 	add_threads(&bd);
+	doc_add_memory(d, a);
 	add_modules(&bd);
 	add_unloaded(&bd);
 	add_annotations(&bd);

@@ -273,6 +273,30 @@ void doc_row_texts(struct doc *d, struct doc_block *b, const char *cls,
 			doc_span(d, &row[i], DOC_SPAN_TEXT, cells[i]);
 }
 
+struct doc_block *doc_chart(struct doc *d, struct doc_blocks *in,
+			    const char *title)
+{
+	static const char *const heads[] = { "Label", "Value" };
+	struct doc_block *b = doc_table(d, in, "chart", 2, heads, NULL);
+	if (b) {
+		b->kind = DOC_CHART;
+		b->code = dup(d, title);
+	}
+	return b;
+}
+
+void doc_chart_bar(struct doc *d, struct doc_block *b, const char *label,
+		   const char *value_text, uint64_t value)
+{
+	if (!b || !grow(d, (void **)&b->values, &b->valcap, b->table.nrows,
+			sizeof(*b->values)))
+		return;
+	size_t n = b->table.nrows;
+	doc_row_texts(d, b, NULL, (const char *const[]){ label, value_text });
+	if (b->table.nrows > n)
+		b->values[n] = value;
+}
+
 struct doc_block *doc_facts(struct doc *d, struct doc_blocks *in)
 {
 	static const char *const heads[] = { "Fact", "Value" };

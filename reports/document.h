@@ -111,6 +111,11 @@ enum doc_block_kind {
 	DOC_LIST,		/* items */
 	DOC_MARKDOWN,		/* our own Markdown (see above) */
 	DOC_FINDING,		/* a finding: its title line and body blocks */
+	DOC_CHART,		/* a bar chart: one table row per bar (label,
+				 * value as text), `values` the bar lengths,
+				 * `code` its title; HTML draws it as inline
+				 * SVG, Markdown leaves it out (a table beside
+				 * it carries the same numbers) */
 };
 
 struct doc_block {
@@ -126,6 +131,9 @@ struct doc_block {
 	const char *severity;		/* static: "error" */
 	const char *finding_id;		/* static: "divide-by-zero" */
 	struct doc_blocks body;
+	/* CHART: one value per table row */
+	uint64_t *values;
+	size_t valcap;
 };
 
 /*
@@ -221,6 +229,17 @@ void doc_item_text(struct doc *d, struct doc_block *b, const char *text);
 /* A code or Markdown block of TEXT (copied). */
 struct doc_block *doc_text_block(struct doc *d, struct doc_blocks *in,
 				 enum doc_block_kind kind, const char *text);
+
+/* A bar chart titled TITLE, and one bar of it: LABEL, the value as
+ * text (VALUE_TEXT, shown beside the bar) and its length VALUE. */
+struct doc_block *doc_chart(struct doc *d, struct doc_blocks *in,
+			    const char *title);
+void doc_chart_bar(struct doc *d, struct doc_block *b, const char *label,
+		   const char *value_text, uint64_t value);
+
+/* The Memory section (doc_memory.c): the address space and the heap,
+ * when the passes kept them. */
+void doc_add_memory(struct doc *d, const struct cr_analysis *a);
 
 /* A stack row (strings copied, NULL = ""). */
 void doc_stack_frame(struct doc *d, struct doc_block *b,

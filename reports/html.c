@@ -246,6 +246,76 @@ static void html_stack(struct html *h, xmlNodePtr parent,
 static void html_blocks(struct html *h, xmlNodePtr parent,
 			const struct doc_blocks *bs);
 
+/* Chart geometry, in SVG user units (pixels). */
+#define CHART_LABEL_W 230	/* the labels' column */
+#define CHART_BAR_W 360		/* the longest bar */
+#define CHART_VALUE_W 110	/* the value after a bar */
+#define CHART_ROW_H 22
+
+/* The first span's text of cell I of row R of T ("" none). */
+static const char *cell_text(const struct doc_table *t, size_t r, size_t i)
+{
+	const struct doc_inline *c = &t->rows[r].cells[i];
+	return c->n && c->v[0].text ? c->v[0].text : "";
+}
+
+/* One SVG element NAME in PARENT with the numeric attributes of NV
+ * (name, value pairs, NULL-terminated names). */
+static xmlNodePtr svg_el(struct html *h, xmlNodePtr parent, const char *name,
+			 const char *const *names, const uint64_t *values)
+{
+	xmlNodePtr e = el(h, parent, name);
+	char num[24];
+	for (size_t i = 0; names[i]; i++) {
+		snprintf(num, sizeof(num), "%" PRIu64, values[i]);
+		attr(h, e, names[i], num);
+	}
+	return e;
+}
+
+/*
+ * A DOC_CHART as inline SVG (no script): a row per bar, its label on the
+ * left, the bar scaled to the largest value, the value's text after it.
+ * Only elements and attributes: libxml2 escapes every label.
+ */
+static void html_chart(struct html *h, xmlNodePtr parent,
+		       const struct doc_block *b)
+{
+	const struct doc_table *t = &b->table;
+	uint64_t max = 0;
+	for (size_t i = 0; i < t->nrows; i++)
+		if (b->values[i] > max)
+			max = b->values[i];
+	xmlNodePtr fig = el(h, parent, "figure");
+	attr(h, fig, "class", "chart");
+	if (b->code)
+		el_text(h, fig, "figcaption", b->code);
+	static const char *const box[] = { "width", "height", NULL };
+	uint64_t w = CHART_LABEL_W + CHART_BAR_W + CHART_VALUE_W;
+	xmlNodePtr svg = svg_el(h, fig, "svg", box,
+				(const uint64_t[]){ w, t->nrows * CHART_ROW_H });
+	attr(h, svg, "xmlns", "http://www.w3.org/2000/svg");
+	attr(h, svg, "role", "img");
+	if (b->code)
+		attr(h, svg, "aria-label", b->code);
+	static const char *const at[] = { "x", "y", NULL };
+	static const char *const rect[] = { "x", "y", "width", "height", NULL };
+	for (size_t i = 0; i < t->nrows && !h->oom; i++) {
+		uint64_t y = i * CHART_ROW_H;
+		uint64_t len = max ? (uint64_t)((long double)b->values[i] *
+						CHART_BAR_W / max) : 0;
+		if (!len && b->values[i])
+			len = 1;	/* something, however small */
+		text(h, svg_el(h, svg, "text", at, (const uint64_t[]){ 0, y + 15 }),
+		     cell_text(t, i, 0));
+		svg_el(h, svg, "rect", rect,
+		       (const uint64_t[]){ CHART_LABEL_W, y + 3, len, 16 });
+		text(h, svg_el(h, svg, "text", at,
+			       (const uint64_t[]){ CHART_LABEL_W + len + 6, y + 15 }),
+		     cell_text(t, i, 1));
+	}
+}
+
 /* TEXT (a constant of html_style.c) as the content of the raw-text
  * element PARENT: libxml2 prints <style> and <script> text unescaped. */
 static void raw_text(struct html *h, xmlNodePtr parent, const char *txt)
@@ -276,6 +346,9 @@ static void html_block(struct html *h, xmlNodePtr parent,
 		break;
 	case DOC_STACK:
 		html_stack(h, parent, &b->stack);
+		break;
+	case DOC_CHART:
+		html_chart(h, parent, b);
 		break;
 	case DOC_CODE:
 		/* its lines kept (cleaned without flattening) */

@@ -16,6 +16,7 @@
  * constructor that fails returns NULL, json_object_set_new() and
  * json_array_append_new() then fail too, and we note it in `oom`.
  */
+#include "json_util.h"
 #include "report.h"
 #include "report_util.h"
 #include "series.h"
@@ -25,51 +26,6 @@
 #include <string.h>
 
 #include <jansson.h>
-
-struct jctx {
-	const struct cr_analysis *a;
-	bool oom;
-};
-
-/* Both steal V (jansson's *_new functions release it on failure). */
-static void set(struct jctx *j, json_t *obj, const char *key, json_t *v)
-{
-	if (!v || !obj) {
-		json_decref(v);
-		j->oom = true;
-	} else if (json_object_set_new(obj, key, v) != 0) {
-		j->oom = true;
-	}
-}
-
-static void push(struct jctx *j, json_t *arr, json_t *v)
-{
-	if (!v || !arr) {
-		json_decref(v);
-		j->oom = true;
-	} else if (json_array_append_new(arr, v) != 0) {
-		j->oom = true;
-	}
-}
-
-/* A dump string: null when NULL, else cleaned to valid UTF-8. */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	char *clean = report_clean(s, 0);
-	if (!clean)
-		return NULL;
-	json_t *v = json_string(clean);
-	free(clean);
-	return v;
-}
-
-static json_t *jhex(uint64_t v)
-{
-	char buf[REPORT_NUM_LEN];
-	return json_string_nocheck(report_fmt_hex(buf, v, 0));
-}
 
 /* An id where -1 (any negative) means not recorded. */
 static json_t *jid(int64_t v)
@@ -657,6 +613,8 @@ static json_t *json_report(const struct cr_analysis *a)
 	set(&j, root, "modules", json_modules(&j));
 	set(&j, root, "unloaded_modules", json_unloaded(&j));
 	set(&j, root, "annotations", json_annotations(&j));
+	set(&j, root, "address_space", report_json_address_space(&j));
+	set(&j, root, "heap", report_json_heap(&j));
 	set(&j, root, "problems", json_problems(&j));
 	set(&j, root, "problems_dropped", json_problems_dropped(&j));
 	/* Only in the report of a series of dumps. */

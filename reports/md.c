@@ -484,6 +484,8 @@ static void md_block(struct md *m, const struct doc_block *bl)
 	case DOC_STACK:
 		md_stack(m, &bl->stack);
 		break;
+	case DOC_CHART:
+		break;	/* a table beside it has the numbers */
 	case DOC_CODE:
 		md_code(b, bl->code ? bl->code : "");
 		break;

@@ -126,9 +126,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	cr_findings_free(&fx.a.findings);
-	cr_problems_free(&fx.a.problems);
-	cr_pass_kept_free(&fx.a);
+	test_analysis_release(&fx.a);
 	return 0;
 }
 

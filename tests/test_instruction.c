@@ -163,9 +163,11 @@ static void synth_init(struct synth *s, enum cr_arch arch, uint64_t pc,
 	d->regions = calloc(2, sizeof(*d->regions));
 	d->regions[0] = (struct cr_region){ CODE_BASE, CODE_BASE + 0x1000, true,
 					    CR_PROT_R | CR_PROT_X,
-					    strdup("/usr/bin/prog"), 0, true };
+					    strdup("/usr/bin/prog"), 0, true,
+					    CR_REGION_TYPE_UNKNOWN, 0 };
 	d->regions[1] = (struct cr_region){ DATA_BASE, DATA_BASE + 0x1000, true,
-					    CR_PROT_R | CR_PROT_W, NULL, 0, true };
+					    CR_PROT_R | CR_PROT_W, NULL, 0, true,
+					    CR_REGION_TYPE_UNKNOWN, 0 };
 	d->nregions = 2;
 	d->modules = calloc(1, sizeof(*d->modules));
 	d->modules[0] = (struct cr_module){ .path = strdup("/usr/bin/prog"),

@@ -24,7 +24,8 @@ Cases:
            --sysroot naming the prefix's drive_c; a kernel32.dll of
            another build (TimeDateStamp) is refused and reported
   hang     hang.exe: three threads blocked (event, Sleep, critical section),
-           dump on demand
+           dump on demand; and its address-space summary (kinds summing
+           to the total, the PEB's process heaps as heap memory)
   locks    locks.exe: the wait-for graph (tests/lockgraph) names every
            planted wait with its lock and owner: an ABBA deadlock of two
            critical sections, an SRW lock, an event nobody sets, the
@@ -301,6 +302,37 @@ def case_crash_normal(opts):
             stack_text(t))
 
 
+def check_address_space(rep, exe):
+    """The address-space summary of a full-memory dump (issue 10, item 4):
+    the kinds sum to the total, the executable is image memory, every
+    thread's stack is a stack region, and the process heaps the PEB lists
+    are heap memory."""
+    a = rep["address_space"]
+    L.check(a is not None, "no address_space in a dump with MemoryInfoList")
+    kinds = {k["kind"]: k for k in a["kinds"]}
+    L.check(sum(k["bytes"] for k in a["kinds"]) == a["bytes"] and
+            sum(k["regions"] for k in a["kinds"]) == a["regions"],
+            "the kinds do not sum to the address space", a["kinds"], a["bytes"])
+    L.check(sum(p["bytes"] for p in a["protections"]) == a["bytes"],
+            "the protections do not sum to the address space", a["protections"])
+    L.check(kinds["image"]["bytes"] > 0, "no image memory", kinds)
+    with_regs = [t for t in rep["threads"] if t["stack"]["frames"]]
+    L.check(kinds["stack"]["regions"] >= len(with_regs),
+            "%d stack regions for %d threads with registers"
+            % (kinds["stack"]["regions"], len(with_regs)), kinds)
+    L.check(a["process_heaps"], "the PEB's process heaps were not read",
+            a["process_heaps"])
+    L.check(kinds["heap"]["bytes"] > 0 and kinds["heap"]["regions"] >= 1,
+            "the process heaps are not heap memory", kinds)
+    sizes = [r["bytes"] for r in a["largest"]]
+    L.check(sizes == sorted(sizes, reverse=True), "largest regions not sorted",
+            sizes)
+    print("address space of %s: %d regions, %d bytes; %s; %d process heaps"
+          % (exe, a["regions"], a["bytes"],
+             ", ".join("%s %d" % (k["kind"], k["bytes"]) for k in a["kinds"]),
+             len(a["process_heaps"])))
+
+
 def case_hang(opts):
     wd = L.workdir("windows-hang")
     dump = make_dump(opts, "hang", wd)
@@ -312,6 +344,7 @@ def case_hang(opts):
     L.validate_json(rep, paths["json"])
     L.check(not L.problem_texts(rep), "unexpected problems in the hang dump",
             L.problem_texts(rep))
+    check_address_space(rep, "hang.exe")
     L.check(not [t for t in rep["threads"] if t["crashed"]],
             "a thread is marked crashed in a dump taken on demand")
     bare = [t for t in rep["threads"] if not t["stack"]["frames"]]
