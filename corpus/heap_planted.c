@@ -140,10 +140,28 @@ static void plan_classes(void)
 static pthread_barrier_t planted, done;
 static size_t thread_chunk[NTHREADS];
 
+/*
+ * The threads plant one after the other, smallest size first.  With
+ * MALLOC_ARENA_MAX=1 they share one arena, and interleaved, a thread's
+ * chunks could lie beside another's freed ones (coalescing them), or a
+ * smaller request could split a larger freed chunk: the counts would
+ * depend on the scheduler.  In turn, every request is larger than every
+ * chunk freed before it, so no freed chunk is reused.  The turns start
+ * once every thread exists: pthread_create allocates too (288-byte chunks
+ * that a 304-byte freed chunk would serve whole).
+ */
+static pthread_mutex_t turn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn_cond = PTHREAD_COND_INITIALIZER;
+static size_t turn = NTHREADS;	/* nobody's until all are created */
+
 static void *arena_thread(void *arg)
 {
 	size_t k = (size_t)arg;
 	void *p[PER_THREAD];
+	pthread_mutex_lock(&turn_lock);
+	while (turn != k)
+		pthread_cond_wait(&turn_cond, &turn_lock);
+	pthread_mutex_unlock(&turn_lock);
 	for (int i = 0; i < PER_THREAD; i++) {
 		p[i] = malloc(264 + 32 * k);	/* 0x110 + 0x20k */
 		memset(p[i], (int)k, 264 + 32 * k);
@@ -151,6 +169,10 @@ static void *arena_thread(void *arg)
 	thread_chunk[k] = chunk_of(p[0]);
 	for (int i = 0; i < FREED_PER_THREAD; i++)
 		free(p[2 * i]);
+	pthread_mutex_lock(&turn_lock);
+	turn++;
+	pthread_cond_broadcast(&turn_cond);
+	pthread_mutex_unlock(&turn_lock);
 	pthread_barrier_wait(&planted);
 	pthread_barrier_wait(&done);	/* never: the process dies first */
 	return NULL;
@@ -163,6 +185,10 @@ static void plant_arenas(void)
 	pthread_barrier_init(&done, NULL, NTHREADS + 1);
 	for (size_t k = 0; k < NTHREADS; k++)
 		pthread_create(&t[k], NULL, arena_thread, (void *)k);
+	pthread_mutex_lock(&turn_lock);
+	turn = 0;
+	pthread_cond_broadcast(&turn_cond);
+	pthread_mutex_unlock(&turn_lock);
 	pthread_barrier_wait(&planted);
 	for (size_t k = 0; k < NTHREADS; k++)
 		plan_line("size %zu in_use %d free %d\n", thread_chunk[k],
