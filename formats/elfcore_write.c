@@ -188,9 +188,8 @@ static struct cr_error *write_all(int fd, const void *p, size_t n,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return cr_error_new(CR_ERR_IO, "writing the core: %s (%llu bytes written)",
-					    w < 0 ? strerror(errno) : "nothing written",
-					    (unsigned long long)st->bytes);
+			return cr_error_new(CR_ERR_IO, "writing the core: %s",
+					    w < 0 ? strerror(errno) : "nothing written");
 		c += w;
 		n -= (size_t)w;
 		st->bytes += (uint64_t)w;
