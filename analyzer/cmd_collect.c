@@ -4,8 +4,11 @@
  *
  *   coroner collect PID -o DIR [-n COUNT -s SECONDS] [--kill] [--analyze]
  *
- * COUNT dumps of PID, the i-th started i*SECONDS after the first (so the
- * interval the series analysis sees is SECONDS, whatever each dump took);
+ * COUNT dumps of PID, each timed SECONDS after the one before: the next
+ * dump starts SECONDS after the previous one's time was taken (so the
+ * interval the series analysis sees is at least SECONDS, whatever each
+ * dump took; a dump that took longer than that is followed SECONDS after
+ * its end, not at once: an interval of milliseconds measures nothing);
  * then SIGKILL with --kill (the service is back at once; the analysis can
  * take its time), then `coroner analyze` of the dumps with --analyze, its
  * reports next to the dumps.  The work is in collect/.
@@ -181,13 +184,16 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		return CR_ERR_NOMEM;
 	size_t n = 0;
 	int status = 0;
-	double start = now_s();
+	double stamp = 0;
 	for (unsigned i = 0; i < o.count; i++) {
-		if (i > 0)
-			sleep_until(start + seconds * i);
+		if (i > 0) {
+			double next = stamp + seconds;
+			sleep_until(next > now_s() ? next : now_s() + seconds);
+		}
 		o.index = i + 1;
 		struct cr_collect_result r;
 		struct cr_error *err = cr_collect_one(pid, &o, &r);
+		stamp = r.stamp;
 		if (r.path)
 			paths[n++] = r.path;
 		if (!quiet && r.path)

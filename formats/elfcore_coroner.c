@@ -84,11 +84,26 @@ static void note_thread(struct ec *ec, const struct cr_cursor *desc)
 	ec->nnames++;
 }
 
+/* The bytes of DESC (at most CR_MAX_NOTE_TEXT), through the cursor. */
+static const uint8_t *note_bytes(const struct cr_cursor *desc, size_t *len)
+{
+	struct cr_cursor c = *desc;
+	const uint8_t *p = NULL;
+	*len = desc->len < CR_MAX_NOTE_TEXT ? desc->len : CR_MAX_NOTE_TEXT;
+	struct cr_error *err = cr_cursor_bytes(&c, *len, &p);
+	if (err) {
+		cr_error_free(err);
+		*len = 0;
+	}
+	return p;
+}
+
 /* The NUL-separated arguments of DESC joined by spaces. */
 static void note_cmdline(struct ec *ec, const struct cr_cursor *desc)
 {
-	size_t len = desc->len < CR_MAX_NOTE_TEXT ? desc->len : CR_MAX_NOTE_TEXT;
-	while (len > 0 && desc->base[len - 1] == 0)
+	size_t len;
+	const uint8_t *b = note_bytes(desc, &len);
+	while (len > 0 && b[len - 1] == 0)
 		len--;
 	if (len == 0)
 		return;
@@ -98,7 +113,7 @@ static void note_cmdline(struct ec *ec, const struct cr_cursor *desc)
 		return;
 	}
 	for (size_t i = 0; i < len; i++)
-		s[i] = desc->base[i] ? (char)desc->base[i] : ' ';
+		s[i] = b[i] ? (char)b[i] : ' ';
 	s[len] = 0;
 	free(ec->d->process.command_line);
 	ec->d->process.command_line = s;
@@ -106,9 +121,10 @@ static void note_cmdline(struct ec *ec, const struct cr_cursor *desc)
 
 static void note_environ(struct ec *ec, const struct cr_cursor *desc)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < desc->len; i++)
-		n += desc->base[i] == 0;
+	size_t len, n = 0;
+	const uint8_t *b = note_bytes(desc, &len);
+	for (size_t i = 0; i < len; i++)
+		n += b[i] == 0;
 	cr_dump_fact(ec->d, "Environment", "%zu variables recorded", n);
 }
 
@@ -118,13 +134,13 @@ static void note_text(struct ec *ec, uint32_t type,
 	for (size_t i = 0; i < ARRAY_LEN(text_facts); i++) {
 		if (text_facts[i].type != type)
 			continue;
-		size_t n = 0;
-		while (n < desc->len && n < 4096 && desc->base[n] &&
-		       desc->base[n] != '\n')
+		size_t len, n = 0;
+		const uint8_t *b = note_bytes(desc, &len);
+		while (n < len && n < 4096 && b[n] && b[n] != '\n')
 			n++;
 		if (n > 0)
 			cr_dump_fact(ec->d, text_facts[i].name, "%.*s", (int)n,
-				     (const char *)desc->base);
+				     (const char *)b);
 	}
 }
 

@@ -209,11 +209,38 @@ static void test_cut_off(void **state)
 	free(w.buf);
 }
 
+/* coroner's note is input like any other: a times note that says it is
+ * shorter than its layout is refused with a problem, and the notes after
+ * it (now read from the wrong place) do not crash the reader. */
+static void test_short_times_note(void **state)
+{
+	(void)state;
+	struct written w;
+	write_core(&w);
+	static const uint8_t head[] = { 8, 0, 0, 0, 48, 0, 0, 0, 1, 0, 0, 0,
+					'C', 'O', 'R', 'O', 'N', 'E', 'R', 0 };
+	uint8_t *at = memmem(w.buf, w.len, head, sizeof(head));
+	assert_non_null(at);
+	at[4] = 4;
+	struct cr_dump *d = NULL;
+	assert_null(cr_dump_from_buffer(w.buf, w.len, "short.core", &d));
+	assert_int_equal(d->process.dump_time, -1);
+	assert_int_equal(d->process.dump_time_nsec, -1);
+	bool short_problem = false;
+	for (size_t i = 0; i < d->problems.n; i++)
+		short_problem |= strstr(d->problems.items[i].text,
+					"(CORONER type 1)") != NULL;
+	assert_true(short_problem);
+	cr_dump_free(d);
+	free(w.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_cut_off),
+		cmocka_unit_test(test_short_times_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

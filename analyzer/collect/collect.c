@@ -52,6 +52,7 @@ struct proc_info {
 	struct cr_stopped *stopped;
 	const struct cr_collect_options *o;
 	uint64_t started_ns;		/* for the progress rate */
+	uint64_t stamp_ns;		/* CLOCK_MONOTONIC at wall_ns */
 };
 
 static void info_free(struct proc_info *p)
@@ -117,6 +118,7 @@ static struct cr_error *read_process(pid_t pid, struct proc_info *p)
 	const struct cr_collect_options *o = p->o;
 	d->wall_ns = clock_ns(CLOCK_REALTIME);
 	d->boot_ns = clock_ns(CLOCK_BOOTTIME);
+	p->stamp_ns = clock_ns(CLOCK_MONOTONIC);
 	d->machine = CORE_MACHINE;
 	d->pid = pid;
 	d->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -283,6 +285,7 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 		r->nthreads = s.n;
 		err = write_file(&p, r);
 	}
+	r->stamp = (double)p.stamp_ns / 1e9;
 	info_free(&p);
 	cr_ptrace_resume(&s);
 	r->pause = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;

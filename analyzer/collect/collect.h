@@ -47,6 +47,8 @@ struct cr_collect_result {
 	uint64_t bytes;
 	size_t nthreads;
 	double pause;			/* seconds the process was stopped */
+	double stamp;			/* CLOCK_MONOTONIC seconds when the
+					 * dump's time was taken */
 	bool partial;			/* the write failed part way */
 };
 

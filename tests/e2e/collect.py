@@ -139,7 +139,9 @@ def case_series(opts, wd):
                 check(abs(d - iv) <= 0.1 * iv, "the spinner's CPU delta %.3f s is not within 10%% "
                       "of the interval %.3f s" % (d, iv))
             else:
-                check(0.5 <= iv <= 1.5, "dumps about 1 s apart: %s" % offs)
+                # A dump that took longer than 1 s (a loaded machine) is
+                # followed 1 s after its end.
+                check(0.99 <= iv, "dumps at least 1 s apart: %s" % offs)
             for t in idle:
                 dt = th[t]["in_dumps"][k]["cpu_us"] - th[t]["in_dumps"][k - 1]["cpu_us"]
                 check(dt <= 20000, "idle thread %d used %d us between dumps" % (t, dt))
@@ -267,7 +269,7 @@ while True:
 EXIT_SOON = """
 import time, sys
 print("ready", flush=True)
-time.sleep(1.2)
+time.sleep(5)
 """
 
 
@@ -287,13 +289,13 @@ def case_churn(opts, wd):
         p.wait()
     p = start([sys.executable, "-c", EXIT_SOON])
     out = os.path.join(wd, "exits")
-    st, o, err = collect(opts, p.pid, out, ["-n", "20", "-s", "0.2"], expect=(7,))
+    st, o, err = collect(opts, p.pid, out, ["-n", "100", "-s", "0.2"], expect=(7,))
     p.wait()
     lines = L.stderr_lines(err)
     check(len(lines) == 1 and ("exited" in lines[0] or "no such process" in lines[0]),
           "one line saying the process exited", err)
     n = len(cores_in(out))
-    check(1 <= n < 20, "the dumps taken before it exited are kept: %d" % n)
+    check(1 <= n < 100, "the dumps taken before it exited are kept: %d" % n, err, o)
     no_temp_files(out)
     print("churn: threads created during the collection: 3 clean dumps; "
           "exit during a series after %d dumps: %s" % (n, lines[0]))
