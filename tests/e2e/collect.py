@@ -19,7 +19,8 @@ Cases:
   debuggers  eu-stack --core and gdb read a coroner core and agree with
              coroner on every thread's top frames (program counters).
   churn      a python3 process creating threads all the time is collected
-             cleanly; one that exits during a series ends with a one-line
+             cleanly, and --kill ends it after the dump; one that exits
+             during a series ends with a one-line
              message, status 7, the dumps taken so far, no temporary file.
   eperm      a process traced by another tracer (strace): one-line error,
              status 7, no file left.
@@ -284,6 +285,10 @@ def case_churn(opts, wd):
         rep, _, st, _ = L.analyze(opts.coroner, cores[-1], os.path.join(wd, "churn-report"))
         check(rep["process"]["pid"] == p.pid, "the core is of the churning process")
         check(p.poll() is None, "the churning process did not survive")
+        # Collect-Kill: --kill ends it once the dump is written.
+        collect(opts, p.pid, os.path.join(wd, "kill"), ["--kill"])
+        check(p.wait(timeout=30) == -9, "--kill did not end the process with SIGKILL")
+        check(len(cores_in(os.path.join(wd, "kill"))) == 1, "no core before the kill")
     finally:
         p.kill()
         p.wait()
