@@ -48,6 +48,10 @@ import e2elib as L  # noqa: E402
 from e2elib import check  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# The spinner had a core to itself when /proc says it got this much of one
+# over the whole collection: then each interval's delta must be within 10%
+# of the interval; below, the scheduler, not the collector, decided.
+FULL_CORE = 0.97
 
 
 def cpu_us(pid, tid):
@@ -135,7 +139,7 @@ def case_series(opts, wd):
             d = (th[spinner]["in_dumps"][k]["cpu_us"] - th[spinner]["in_dumps"][k - 1]["cpu_us"]) / 1e6
             print("series: interval %d: %.3f s, the spinner's CPU delta %.3f s (%.0f%%)"
                   % (k, iv, d, 100 * d / iv))
-            if share >= 0.9:
+            if share >= FULL_CORE:
                 check(0.8 <= iv <= 1.2, "dumps 1 s apart: %s" % offs)
                 check(abs(d - iv) <= 0.1 * iv, "the spinner's CPU delta %.3f s is not within 10%% "
                       "of the interval %.3f s" % (d, iv))
@@ -146,7 +150,7 @@ def case_series(opts, wd):
             for t in idle:
                 dt = th[t]["in_dumps"][k]["cpu_us"] - th[t]["in_dumps"][k - 1]["cpu_us"]
                 check(dt <= 20000, "idle thread %d used %d us between dumps" % (t, dt))
-        if share < 0.9:
+        if share < FULL_CORE:
             # What the series measured lies inside what /proc measured
             # around the collection: no more CPU than that, and no less
             # than that minus the time outside the series.
@@ -160,7 +164,10 @@ def case_series(opts, wd):
                   "the series' CPU delta %.3f s does not fit /proc's %.3f s around it" % (total, outer))
         busy = [f for f in rep["findings"] if f["id"] == "series-busy-thread"]
         tids = [rep["threads"][f["thread"]]["tid"] for f in busy if f["thread"] is not None]
-        if share >= 0.8:
+        # Named busy when the series itself measured it above the default
+        # threshold (80% of one core from the first dump to the last).
+        total = (th[spinner]["in_dumps"][2]["cpu_us"] - th[spinner]["in_dumps"][0]["cpu_us"]) / 1e6
+        if total / offs[2] >= 0.8:
             check(spinner in tids, "the spinner is not named busy", busy)
             found = 1
         false = len([t for t in tids if t in idle])
@@ -169,7 +176,7 @@ def case_series(opts, wd):
         c2 = cpu_us(pid, spinner)
         time.sleep(0.3)
         check(cpu_us(pid, spinner) > c2, "the spinner does not run after the collection")
-        if share >= 0.8:
+        if total / offs[2] >= 0.8:
             L.print_rates("collect-series", found, 1, false, len(idle))
     finally:
         p.kill()
