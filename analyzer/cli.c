@@ -26,10 +26,17 @@ extern const char cr_cmd_analyze_synopsis[], cr_cmd_analyze_options[];
 extern const char cr_cmd_analyze_shortopts[];
 extern const struct option cr_cmd_analyze_longopts[];
 
+int cr_cmd_collect(const char *prog, int argc, char **argv);
+extern const char cr_cmd_collect_synopsis[], cr_cmd_collect_options[];
+extern const char cr_cmd_collect_shortopts[];
+extern const struct option cr_cmd_collect_longopts[];
+
 /* One line per command. */
 const struct cr_command cr_commands[] = {
 	{ "analyze", cr_cmd_analyze_synopsis, cr_cmd_analyze_options,
 	  cr_cmd_analyze_shortopts, cr_cmd_analyze_longopts, cr_cmd_analyze },
+	{ "collect", cr_cmd_collect_synopsis, cr_cmd_collect_options,
+	  cr_cmd_collect_shortopts, cr_cmd_collect_longopts, cr_cmd_collect },
 };
 const size_t cr_ncommands = ARRAY_LEN(cr_commands);
 
@@ -51,7 +58,8 @@ void cr_cli_usage(FILE *f, const char *prog)
 	      "\n"
 	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
 	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
-	      "report; 6 out of memory; 70 internal error.\n", f);
+	      "report; 6 out of memory; 7 (collect) the process cannot be collected:\n"
+	      "no such process, it exited, or it may not be traced; 70 internal error.\n", f);
 }
 
 void cr_cli_list_passes(FILE *f)

@@ -104,6 +104,13 @@ static int cmp_slot(const void *x, const void *y)
 	return a->given < b->given ? -1 : a->given > b->given;
 }
 
+/* A dump's own time in seconds, with the sub-second part when recorded. */
+static double dump_seconds(const struct cr_process *p)
+{
+	return (double)p->dump_time +
+	       (p->dump_time_nsec >= 0 ? (double)p->dump_time_nsec / 1e9 : 0);
+}
+
 /* Which clock orders IN, and each dump's time on it (S[i].time). */
 static enum cr_series_clock pick_clock(struct slot *s, size_t n,
 				       const struct cr_series_options *o)
@@ -116,8 +123,8 @@ static enum cr_series_clock pick_clock(struct slot *s, size_t n,
 	/* Times that are all equal order nothing (files copied at once). */
 	bool dump_differ = false, file_differ = false;
 	for (size_t i = 1; i < n; i++) {
-		dump_differ |= s[i].in.analysis->dump->process.dump_time !=
-			       s[0].in.analysis->dump->process.dump_time;
+		dump_differ |= dump_seconds(&s[i].in.analysis->dump->process) !=
+			       dump_seconds(&s[0].in.analysis->dump->process);
 		file_differ |= s[i].in.mtime != s[0].in.mtime;
 	}
 	enum cr_series_clock c =
@@ -129,7 +136,7 @@ static enum cr_series_clock pick_clock(struct slot *s, size_t n,
 		s[i].given = i;
 		switch (c) {
 		case CR_SERIES_CLOCK_DUMP:
-			s[i].time = (double)s[i].in.analysis->dump->process.dump_time;
+			s[i].time = dump_seconds(&s[i].in.analysis->dump->process);
 			break;
 		case CR_SERIES_CLOCK_FILE: s[i].time = s[i].in.mtime; break;
 		case CR_SERIES_CLOCK_INTERVAL: s[i].time = (double)i * o->interval; break;

@@ -42,6 +42,7 @@ struct cr_dump *cr_dump_new(const char *path)
 	d->process.pid = d->process.ppid = -1;
 	d->process.uid = d->process.gid = -1;
 	d->process.dump_time = -1;
+	d->process.dump_time_nsec = -1;
 	d->process.start_time = -1;
 	d->event.tid = -1;
 	d->event.sender_pid = d->event.sender_uid = -1;

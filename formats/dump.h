@@ -152,6 +152,10 @@ struct cr_process {
 	unsigned ncpus;		/* processors of the machine, 0 unknown */
 	bool big_endian;
 	int64_t dump_time;	/* seconds since the epoch, -1 unknown */
+	/* Nanoseconds past dump_time, -1 when the producer records whole
+	 * seconds only (coroner's own cores record nanoseconds: a series
+	 * of dumps a second apart needs better than a second). */
+	int64_t dump_time_nsec;
 	int64_t start_time;	/* seconds since the epoch, -1 unknown */
 	struct cr_cpu_time user, sys;	/* whole process */
 };

@@ -30,19 +30,13 @@
 #include "readers.h"
 #include "cursor.h"
 #include "elfcore_private.h"
+#include "elfcore_notes.h"
 #include "util.h"
 
 #include <elf.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef NT_SIGINFO
-#define NT_SIGINFO 0x53494749
-#endif
-#ifndef NT_FILE
-#define NT_FILE 0x46494c45
-#endif
 
 /* Limits of this reader, beyond dump.h's. */
 #define EC_MAX_AUXV 4096		/* auxv entries kept */
@@ -127,34 +121,6 @@ static const struct {
 	{ CR_ARCH_AARCH64, aarch64_pr_reg, ARRAY_LEN(aarch64_pr_reg) },
 	{ CR_ARCH_ARM, arm_pr_reg, ARRAY_LEN(arm_pr_reg) },
 };
-
-/*
- * Offsets in struct elf_prstatus (linux/elfcore.h): elf_siginfo (3 ints),
- * short pr_cursig, two unsigned longs, four pid_t, four struct timeval,
- * then pr_reg.  Only the width of "long" differs between the classes.
- */
-struct prstatus_layout {
-	unsigned cursig, pid, utime, stime, reg;
-};
-static const struct prstatus_layout prstatus64 = { 12, 32, 48, 64, 112 };
-static const struct prstatus_layout prstatus32 = { 12, 24, 40, 48, 72 };
-
-/*
- * Offsets in struct elf_prpsinfo: the 32-bit layouts differ in the width of
- * uid_t (16 bits on i386 and arm, 32 elsewhere), which the note's size
- * tells apart (124 or 128 bytes).  All 64-bit Linux arches use 32 bits.
- */
-struct prpsinfo_layout {
-	size_t size;
-	unsigned uid, gid, uid_size, pid, ppid, fname, psargs;
-};
-static const struct prpsinfo_layout prpsinfo_layouts[] = {
-	{ 136, 16, 20, 4, 24, 28, 40, 56 },	/* 64-bit */
-	{ 124, 8, 10, 2, 12, 16, 28, 44 },	/* 32-bit, 16-bit uid */
-	{ 128, 8, 12, 4, 16, 20, 32, 48 },	/* 32-bit, 32-bit uid */
-};
-#define PR_FNAME_LEN 16
-#define PR_PSARGS_LEN 80
 
 /* Signals whose si_addr is the faulting address when si_code > 0. */
 static const int fault_signals[] = { 4 /* SIGILL */, 5 /* SIGTRAP */,
@@ -449,7 +415,7 @@ static void note_prpsinfo(struct ec *ec, const struct cr_cursor *desc)
 static void note_siginfo(struct ec *ec, const struct cr_cursor *desc)
 {
 	struct cr_dump *d = ec->d;
-	unsigned u = ec->is64 ? 16 : 12;
+	unsigned u = ec->is64 ? SIGINFO_UNION64 : SIGINFO_UNION32;
 	/* The kernel writes one, after the dumping thread's NT_PRSTATUS;
 	 * gdb one after each thread's. */
 	struct ec_siginfo *si = d->nthreads ? &ec->raw[d->nthreads - 1].si
@@ -601,6 +567,11 @@ static void note_one(struct ec *ec, const char *name, size_t namelen,
 		ec->lead_types[ec->note_index] = type;
 	if (type == NT_PRFPREG || type == NT_SIGINFO || type == NT_FILE)
 		ec->saw_kernel_note = true;
+	if (namelen == strlen(CR_NOTE_OWNER) &&
+	    !memcmp(name, CR_NOTE_OWNER, namelen)) {
+		elfcore_note_coroner(ec, type, desc);
+		return;
+	}
 	if (namelen != 4 || memcmp(name, "CORE", 4) != 0)
 		return;	/* "LINUX" notes: FP/vector state, not used */
 	switch (type) {
@@ -733,8 +704,8 @@ static void finish_threads(struct ec *ec)
 	bool gcore = ec->first_note_seen &&
 		     ec->first_note_type == NT_PRPSINFO;
 	bool qemu = !gcore && written_by_qemu(ec);
-	d->producer = strdup(gcore ? "gdb (gcore)" : qemu ? "qemu-user"
-			     : "Linux kernel");
+	d->producer = strdup(ec->coroner ? "coroner" : gcore ? "gdb (gcore)"
+			     : qemu ? "qemu-user" : "Linux kernel");
 
 	if (d->process.pid < 0 && d->nthreads > 0)
 		d->process.pid = d->threads[0].tid;
@@ -747,7 +718,9 @@ static void finish_threads(struct ec *ec)
 				continue;
 			t->user = (struct cr_cpu_time){ true, ec->raw[i].utime };
 			t->sys = (struct cr_cpu_time){ true, ec->raw[i].stime };
-			if (t->tid == d->process.pid) {
+			/* coroner writes each thread's own time and the
+			 * process's totals in its note. */
+			if (t->tid == d->process.pid && !ec->coroner) {
 				d->process.user = t->user;
 				d->process.sys = t->sys;
 				/* The leader's own share is not recorded
@@ -961,6 +934,7 @@ static void ec_cleanup(struct ec *ec)
 	free(ec->files);
 	free(ec->raw);
 	free(ec->fname);
+	elfcore_coroner_free(ec);
 	if (ec->elf)
 		elf_end(ec->elf);
 }
@@ -1055,6 +1029,7 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 				   "no NT_PRPSINFO in the core: process name, arguments, parent and user ids are missing");
 	cr_dump_finish(d);	/* memory reads need sorted segments */
 	finish_threads(&ec);
+	elfcore_coroner_finish(&ec);
 	annotate_regions(&ec);
 	elfcore_find_modules(&ec);
 	cr_dump_finish(d);

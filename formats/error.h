@@ -25,6 +25,8 @@ enum cr_errcode {
 	CR_ERR_FORMAT = 4,	/* not a dump we know, or empty */
 	CR_ERR_CORRUPT = 5,	/* a dump, but too damaged for any report */
 	CR_ERR_NOMEM = 6,	/* out of memory, or a limit was hit */
+	CR_ERR_PROCESS = 7,	/* collect: no such process, it exited, or it
+				 * may not be traced */
 	CR_ERR_INTERNAL = 70,	/* a bug in coroner */
 };
 

@@ -10,3 +10,9 @@ add_executable(make_big_minidump
 target_include_directories(make_big_minidump PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
   ${PROJECT_SOURCE_DIR}/formats)
 target_link_libraries(make_big_minidump PRIVATE cr_build_flags)
+
+# resident: a process with N MiB resident that records the longest gap in
+# its own clock loop (how long it was stopped), for bench_collect.sh.
+add_executable(bench_resident ${CMAKE_CURRENT_SOURCE_DIR}/bench/resident.c)
+target_link_libraries(bench_resident PRIVATE cr_build_flags)
+set_target_properties(bench_resident PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/bench)

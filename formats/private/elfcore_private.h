@@ -12,6 +12,7 @@
 #include <gelf.h>
 
 #include "dump.h"
+#include "cursor.h"
 
 #define EC_MAX_BUILD_ID 64		/* bytes of a GNU build id */
 #define EC_HEADER_PEEK 4096		/* bytes of an in-memory ELF image read */
@@ -35,6 +36,13 @@ struct ec_thread_raw {
 	uint64_t utime, stime;		/* microseconds */
 	bool have_times;
 	struct ec_siginfo si;		/* the NT_SIGINFO after its NT_PRSTATUS */
+};
+
+/* A thread's name and state from coroner's note. */
+struct ec_thread_name {
+	int64_t tid;
+	char state;			/* 'R', 'S', ... 0 unknown */
+	char *name;
 };
 
 /* The reader's working state; lives only during elfcore_read(). */
@@ -66,6 +74,13 @@ struct ec {
 	struct ec_file *files;
 	size_t nfiles;
 	uint64_t page_size;
+
+	/* coroner's own note (elfcore_coroner.c). */
+	bool coroner;			/* a CORONER note was seen */
+	bool have_times;		/* CR_NT_TIMES read */
+	uint64_t wall_ns, boot_ns, start_ns, user_us, sys_us;
+	struct ec_thread_name *names;
+	size_t nnames, names_cap;
 };
 
 /* The value of auxv entry TYPE (NT_AUXV); false when it is not there. */
@@ -77,5 +92,15 @@ bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val);
  * the notes read, the regions annotated and the segments sorted.
  */
 void elfcore_find_modules(struct ec *ec);
+
+/*
+ * coroner's own note (owner "CORONER", elfcore_notes.h): one note of TYPE
+ * (elfcore_coroner.c).  After the threads are read, elfcore_coroner_finish
+ * puts what the notes said on the model; elfcore_coroner_free frees them.
+ */
+void elfcore_note_coroner(struct ec *ec, uint32_t type,
+			  const struct cr_cursor *desc);
+void elfcore_coroner_finish(struct ec *ec);
+void elfcore_coroner_free(struct ec *ec);
 
 #endif

@@ -662,6 +662,17 @@ def signal_core(prog, args, wd, signo=signal.SIGQUIT, argv0=None, timeout=60,
     return core, p.pid
 
 
+def small_tmpfs(path, size):
+    """Mount a tmpfs of SIZE ("1m", "256k") on the new directory PATH (a
+    full disk for tests, as root); skips the test when mount is refused.
+    The caller unmounts it."""
+    os.makedirs(path)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        skip("cannot mount a small tmpfs here: %s" % r.stdout.decode(errors="replace").strip())
+
+
 def print_rates(name, found, planted, false_found, controls):
     """Print what a diagnosis test measured: situations found / planted and
     false findings / healthy controls (a control with any error or warning

@@ -1,0 +1,230 @@
+/*
+ * cmd_collect.c - the `collect` command (cli.c's table): Collect, Kill and
+ * Analyze.
+ *
+ *   coroner collect PID -o DIR [-n COUNT -s SECONDS] [--kill] [--analyze]
+ *
+ * COUNT dumps of PID, each timed SECONDS after the one before: the next
+ * dump starts SECONDS after the previous one's time was taken (so the
+ * interval the series analysis sees is at least SECONDS, whatever each
+ * dump took; a dump that took longer than that is followed SECONDS after
+ * its end, not at once: an interval of milliseconds measures nothing);
+ * then SIGKILL with --kill (the service is back at once; the analysis can
+ * take its time), then `coroner analyze` of the dumps with --analyze, its
+ * reports next to the dumps.  The work is in collect/.
+ *
+ * Exit status: 0 every dump written (and analyzed); 3 I/O error (a full
+ * disk leaves the part that fit as a core cut off, named as such); 7 the
+ * process cannot be collected (no such process, it exited, not permitted);
+ * with --analyze, the analysis' status when it is worse.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "cli.h"
+#include "collect/collect.h"
+#include "term.h"
+#include "util.h"
+
+#define MAX_COUNT 1000
+
+int cr_cmd_analyze(const char *prog, int argc, char **argv);
+
+const char cr_cmd_collect_synopsis[] =
+	"collect PID -o DIR [-n COUNT -s SECONDS] [--filter HEX] [--no-env]\n"
+	"                       [--kill] [--analyze] [-q]";
+
+const char cr_cmd_collect_options[] =
+	"  -o, --output DIR     write the cores (and with --analyze the reports)\n"
+	"                       into DIR (default: current directory)\n"
+	"  -n, --count N        take N dumps (a series; default 1)\n"
+	"  -s, --seconds S      S seconds from the start of one dump to the next\n"
+	"                       (default 1)\n"
+	"      --filter HEX     which mappings the core holds, as the kernel's\n"
+	"                       coredump_filter bits (default: the process's\n"
+	"                       /proc/PID/coredump_filter)\n"
+	"      --no-env         leave the process's environment out of the core\n"
+	"      --kill           end the process with SIGKILL after the last dump\n"
+	"      --analyze        then analyze the dumps as `coroner analyze` does\n"
+	"                       and write its reports into DIR\n";
+
+const char cr_cmd_collect_shortopts[] = "o:n:s:qhV";
+
+const struct option cr_cmd_collect_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "seconds", required_argument, NULL, 's' },
+	{ "filter", required_argument, NULL, 'F' },
+	{ "no-env", no_argument, NULL, 'E' },
+	{ "kill", no_argument, NULL, 'k' },
+	{ "analyze", no_argument, NULL, 'a' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double t)
+{
+	for (double left; (left = t - now_s()) > 0;) {
+		struct timespec ts = { (time_t)left,
+				       (long)((left - floor(left)) * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* `coroner analyze PATHS -o DIR -q`, as if typed. */
+static int analyze(const char *prog, char **paths, size_t n, const char *dir)
+{
+	char **argv = calloc(n + 6, sizeof(*argv));
+	if (!argv)
+		return CR_ERR_NOMEM;
+	int argc = 0;
+	argv[argc++] = (char *)prog;
+	argv[argc++] = (char *)"analyze";
+	argv[argc++] = (char *)"-o";
+	argv[argc++] = (char *)dir;
+	for (size_t i = 0; i < n; i++)
+		argv[argc++] = paths[i];
+	opterr = 0;
+	optind = 0;
+	int st = cr_cmd_analyze(prog, argc, argv);
+	free(argv);
+	return st;
+}
+
+static bool parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT32_MAX)
+		return false;
+	*pid = (pid_t)v;
+	return true;
+}
+
+int cr_cmd_collect(const char *prog, int argc, char **argv);
+
+int cr_cmd_collect(const char *prog, int argc, char **argv)
+{
+	struct cr_collect_options o = { .dir = ".", .trigger = "manual",
+					.count = 1 };
+	double seconds = 1;
+	bool kill_it = false, analyze_it = false, quiet = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:n:s:qhV", cr_cmd_collect_longopts,
+				NULL)) != -1) {
+		char *end;
+		errno = 0;
+		switch (c) {
+		case 'o': o.dir = optarg; break;
+		case 'n': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' ||
+			    v == 0 || v > MAX_COUNT)
+				return cr_cli_usage_error(prog, "--count wants a number from 1 to %d",
+							  MAX_COUNT);
+			o.count = (unsigned)v;
+			break;
+		}
+		case 's':
+			seconds = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(seconds >= 0) ||
+			    seconds > 86400)
+				return cr_cli_usage_error(prog, "--seconds wants a number of seconds (at most 86400)");
+			break;
+		case 'F':
+			o.filter = strtoull(optarg, &end, 16);
+			if (errno || *end || end == optarg || optarg[0] == '-')
+				return cr_cli_usage_error(prog, "--filter wants a hexadecimal number such as 0x33");
+			o.filter_given = true;
+			break;
+		case 'E': o.no_env = true; break;
+		case 'k': kill_it = true; break;
+		case 'a': analyze_it = true; break;
+		case 'q': quiet = true; break;
+		case 'h': cr_cli_usage(stdout, prog); return 0;
+		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
+		default: return cr_cli_bad_option(prog, c, argv, cr_cmd_collect_longopts);
+		}
+	}
+	optind++;	/* the command's name */
+	pid_t pid;
+	if (optind >= argc)
+		return cr_cli_usage_error(prog, "collect: no process id given");
+	if (optind + 1 < argc)
+		return cr_cli_usage_error(prog, "collect: one process id");
+	if (!parse_pid(argv[optind], &pid))
+		return cr_cli_usage_error(prog, "collect: '%s' is not a process id",
+					  argv[optind]);
+	if (!cr_cli_check_dir(prog, "--output", o.dir))
+		return CR_ERR_USAGE;
+	o.progress = !quiet && isatty(STDERR_FILENO);
+
+	char **paths = calloc(o.count, sizeof(*paths));
+	if (!paths)
+		return CR_ERR_NOMEM;
+	size_t n = 0;
+	int status = 0;
+	double stamp = 0;
+	for (unsigned i = 0; i < o.count; i++) {
+		if (i > 0) {
+			double next = stamp + seconds;
+			sleep_until(next > now_s() ? next : now_s() + seconds);
+		}
+		o.index = i + 1;
+		struct cr_collect_result r;
+		struct cr_error *err = cr_collect_one(pid, &o, &r);
+		stamp = r.stamp;
+		if (r.path)
+			paths[n++] = r.path;
+		if (!quiet && r.path)
+			printf("%s: %zu threads, %llu bytes, process stopped %.3f s\n",
+			       r.path, r.nthreads, (unsigned long long)r.bytes,
+			       r.pause);
+		if (err) {
+			cr_term_printf(stderr, "%s: collect: %s%s", prog,
+				       err->message,
+				       n && err->code == CR_ERR_PROCESS
+				       ? "; the dumps taken so far are kept" : "");
+			status = err->code;
+			cr_error_free(err);
+			break;
+		}
+	}
+	fflush(stdout);
+	if (kill_it && status != CR_ERR_PROCESS) {
+		if (kill(pid, SIGKILL) != 0)
+			cr_term_printf(stderr, "%s: collect: kill %d: %s", prog,
+				       (int)pid, strerror(errno));
+		else if (!quiet)
+			printf("process %d killed\n", (int)pid);
+	}
+	if (analyze_it && n > 0) {
+		fflush(stdout);
+		int st = analyze(prog, paths, n, o.dir);
+		status = st > status ? st : status;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	return status;
+}

@@ -1,0 +1,299 @@
+/*
+ * collect.c - one dump of a live process (collect.h).
+ *
+ * Order matters for the pause: everything /proc says that does not change
+ * while the process is stopped is read after the stop, in one go, then
+ * the core is written while it stays stopped (its memory must not change
+ * under the copy), then every thread runs again.  The clock is read once
+ * all threads are stopped: that instant is the dump's time, and the CPU
+ * times read after it are the times at that instant.
+ *
+ * The core is written under a hidden temporary name in the same directory
+ * and renamed when complete, so a reader never sees half a core under the
+ * final name.  A full disk is the exception: what fits is renamed to the
+ * final name (the reader reads it as cut off) and the error says so.
+ */
+#include "collect.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "term.h"
+#include "util.h"
+
+#ifdef __x86_64__
+#define CORE_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define CORE_MACHINE EM_AARCH64
+#else
+#error "coroner collect: no core layout for this architecture"
+#endif
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* What is read from /proc for one dump (freed by desc_free). */
+struct proc_info {
+	struct cr_core_desc desc;
+	struct cr_core_thread *threads;
+	struct cr_core_mapping *maps;
+	char *auxv, *cmdline, *environ, *status, *limits, *cgroup;
+	struct cr_stopped *stopped;
+	const struct cr_collect_options *o;
+	uint64_t started_ns;		/* for the progress rate */
+	uint64_t stamp_ns;		/* CLOCK_MONOTONIC at wall_ns */
+};
+
+static void info_free(struct proc_info *p)
+{
+	cr_proc_maps_free(p->maps, p->desc.nmaps);
+	free(p->threads);
+	free(p->auxv);
+	free(p->cmdline);
+	free(p->environ);
+	free(p->status);
+	free(p->limits);
+	free(p->cgroup);
+}
+
+/* The first line of a comm file without its newline, into DST. */
+static void read_comm(pid_t pid, const char *rel, char *dst)
+{
+	char *s = cr_proc_read(pid, rel, NULL);
+	if (s) {
+		s[strcspn(s, "\n")] = 0;
+		snprintf(dst, CR_CORE_NAME_LEN, "%s", s);
+	}
+	free(s);
+}
+
+static struct cr_error *read_threads(struct proc_info *p)
+{
+	struct cr_stopped *s = p->stopped;
+	p->threads = calloc(s->n, sizeof(*p->threads));
+	if (!p->threads)
+		return cr_error_new(CR_ERR_NOMEM, "out of memory (threads)");
+	for (size_t i = 0; i < s->n; i++) {
+		struct cr_core_thread *t = &p->threads[i];
+		const struct cr_stopped_thread *st = &s->t[i];
+		char rel[64];
+		t->tid = st->tid;
+		t->regs = st->regs;
+		t->regs_len = st->regs_len;
+		t->fpregs = st->fpregs;
+		t->fpregs_len = st->fpregs_len;
+		t->xstate = st->xstate;
+		t->xstate_len = st->xstate_len;
+		snprintf(rel, sizeof(rel), "task/%d/comm", (int)st->tid);
+		read_comm(s->pid, rel, t->name);
+		snprintf(rel, sizeof(rel), "task/%d/stat", (int)st->tid);
+		char *text = cr_proc_read(s->pid, rel, NULL);
+		struct cr_proc_stat ps;
+		if (text && cr_proc_parse_stat(text, &ps)) {
+			t->state = ps.state;
+			t->utime_us = ps.utime_us;
+			t->stime_us = ps.stime_us;
+		}
+		free(text);
+	}
+	p->desc.threads = p->threads;
+	p->desc.nthreads = s->n;
+	return NULL;
+}
+
+static struct cr_error *read_process(pid_t pid, struct proc_info *p)
+{
+	struct cr_core_desc *d = &p->desc;
+	const struct cr_collect_options *o = p->o;
+	d->wall_ns = clock_ns(CLOCK_REALTIME);
+	d->boot_ns = clock_ns(CLOCK_BOOTTIME);
+	p->stamp_ns = clock_ns(CLOCK_MONOTONIC);
+	d->machine = CORE_MACHINE;
+	d->pid = pid;
+	d->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	d->uid = d->gid = -1;
+	char *text = cr_proc_read(pid, "stat", NULL);
+	struct cr_proc_stat ps;
+	if (!text || !cr_proc_parse_stat(text, &ps)) {
+		free(text);
+		return cr_error_new(CR_ERR_PROCESS, "process %d: /proc/%d/stat: %s",
+				    (int)pid, (int)pid,
+				    errno == ENOENT ? "it exited during the collection" : "unreadable");
+	}
+	free(text);
+	long hz = sysconf(_SC_CLK_TCK);
+	d->state = ps.state;
+	d->ppid = ps.ppid;
+	d->pgrp = ps.pgrp;
+	d->sid = ps.sid;
+	d->user_us = ps.utime_us;
+	d->sys_us = ps.stime_us;
+	/* Start: boot time on the wall clock plus the ticks since boot. */
+	d->start_ns = d->wall_ns - d->boot_ns +
+		      ps.start_ticks * (1000000000u / (uint64_t)(hz > 0 ? hz : 100));
+	read_comm(pid, "comm", d->fname);
+
+	p->status = cr_proc_read(pid, "status", NULL);
+	d->status = p->status;
+	for (const char *l = p->status; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		long long uid, gid;
+		if (sscanf(l, "Uid: %lld", &uid) == 1)
+			d->uid = uid;
+		if (sscanf(l, "Gid: %lld", &gid) == 1)
+			d->gid = gid;
+	}
+	d->limits = p->limits = cr_proc_read(pid, "limits", NULL);
+	d->cgroup = p->cgroup = cr_proc_read(pid, "cgroup", NULL);
+	p->cmdline = cr_proc_read(pid, "cmdline", &d->cmdline_len);
+	d->cmdline = p->cmdline;
+	if (!o->no_env) {
+		p->environ = cr_proc_read(pid, "environ", &d->environ_len);
+		d->environ = p->environ;
+	}
+	p->auxv = cr_proc_read(pid, "auxv", &d->auxv_len);
+	d->auxv = p->auxv;
+	uint64_t filter = o->filter_given ? o->filter : cr_proc_filter(pid);
+	p->maps = cr_proc_maps(pid, filter, &d->nmaps);
+	if (!p->maps)
+		return cr_error_new(errno == E2BIG ? CR_ERR_NOMEM : CR_ERR_PROCESS,
+				    "process %d: /proc/%d/maps: %s", (int)pid, (int)pid,
+				    errno == E2BIG ? "more mappings than a core can describe" :
+				    errno == ENOENT ? "it exited during the collection" : strerror(errno));
+	d->maps = p->maps;
+	return read_threads(p);
+}
+
+static void progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct proc_info *p = ctx;
+	static uint64_t last;
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	if (done < total && now - last < 200000000u)
+		return;
+	last = now;
+	double secs = (double)(now - p->started_ns) / 1e9;
+	fprintf(stderr, "\rdump %u of %u: %llu of %llu MiB (%.0f MiB/s)  ",
+		p->o->index, p->o->count,
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+		secs > 0 ? (double)done / 1048576.0 / secs : 0.0);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* "spin_series.4242.manual.20261130T182233.123Z.core": sorts by time. */
+static char *core_name(const struct cr_core_desc *d, const char *trigger)
+{
+	char name[CR_CORE_NAME_LEN];
+	snprintf(name, sizeof(name), "%s", d->fname[0] ? d->fname : "process");
+	for (char *c = name; *c; c++)
+		if (!(*c == '-' || *c == '_' || (*c >= '0' && *c <= '9') ||
+		      ((*c | 32) >= 'a' && (*c | 32) <= 'z')))
+			*c = '_';
+	time_t secs = (time_t)(d->wall_ns / 1000000000u);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	return cr_strdup_printf("%s.%lld.%s.%s.%03lluZ.core", name,
+				(long long)d->pid, trigger, stamp,
+				(unsigned long long)(d->wall_ns / 1000000u % 1000u));
+}
+
+/* Write P's core into DIR; fill R. */
+static struct cr_error *write_file(struct proc_info *p, struct cr_collect_result *r)
+{
+	const struct cr_collect_options *o = p->o;
+	char *name = core_name(&p->desc, o->trigger ? o->trigger : "manual");
+	char *final = name ? cr_strdup_printf("%s/%s", o->dir, name) : NULL;
+	char *tmp = name ? cr_strdup_printf("%s/.%s.tmp", o->dir, name) : NULL;
+	free(name);
+	struct cr_error *err = NULL;
+	if (!final || !tmp) {
+		err = cr_error_new(CR_ERR_NOMEM, "out of memory (file name)");
+		goto out;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	struct cr_core_stats st;
+	p->started_ns = clock_ns(CLOCK_MONOTONIC);
+	err = cr_core_write(fd, &p->desc, &st);
+	if (close(fd) != 0 && !err)
+		err = cr_error_new(CR_ERR_IO, "%s: %s", tmp, strerror(errno));
+	r->bytes = st.bytes;
+	if (err && st.bytes == 0) {
+		unlink(tmp);
+		goto out;
+	}
+	/* Complete, or cut off by a full disk: either way it is the core. */
+	if (rename(tmp, final) != 0) {
+		cr_error_free(err);
+		err = cr_error_new(CR_ERR_IO, "%s: %s", final, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	r->path = final;
+	final = NULL;
+	if (err) {
+		r->partial = true;
+		struct cr_error *e = cr_error_new(CR_ERR_IO, "%s: partial core (%s): %llu of %llu bytes of memory written",
+						  r->path, err->message,
+						  (unsigned long long)(st.bytes > st.memory ? st.memory : st.bytes),
+						  (unsigned long long)st.memory);
+		cr_error_free(err);
+		err = e;
+	}
+out:
+	free(final);
+	free(tmp);
+	return err;
+}
+
+struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
+				struct cr_collect_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	struct cr_stopped s;
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	struct cr_error *err = cr_ptrace_stop(pid, &s);
+	if (err)
+		return err;
+	struct proc_info p = { .stopped = &s, .o = o };
+	err = cr_ptrace_regs(&s);
+	if (!err)
+		err = read_process(pid, &p);
+	if (!err) {
+		p.desc.read = cr_ptrace_read;
+		p.desc.read_ctx = &s;
+		if (o->progress) {
+			p.desc.progress = progress;
+			p.desc.progress_ctx = &p;
+		}
+		r->nthreads = s.n;
+		err = write_file(&p, r);
+	}
+	r->stamp = (double)p.stamp_ns / 1e9;
+	info_free(&p);
+	cr_ptrace_resume(&s);
+	r->pause = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return err;
+}
+
+void cr_collect_result_free(struct cr_collect_result *r)
+{
+	free(r->path);
+	r->path = NULL;
+}

@@ -1,0 +1,118 @@
+/*
+ * collect.h - `coroner collect`: stop a live process with ptrace, write an
+ * ELF core of it (formats/elfcore_write.h), resume it.
+ *
+ *   procfs.c   what /proc says: threads, their names, states and CPU
+ *              times, the mappings and which of them coredump_filter
+ *              keeps, the text files coroner's note records
+ *   ptrace.c   stopping every thread (PTRACE_SEIZE + PTRACE_INTERRUPT,
+ *              rescanning for threads born meanwhile), their register
+ *              sets, reading memory, detaching
+ *   collect.c  one dump: the above into a core under a temporary name,
+ *              renamed when complete
+ *
+ * Nothing here uses libelf or libdw: the collector is the part of coroner
+ * that runs on the machine being debugged (docs/ARCHITECTURE.md).  The
+ * process can exit at any moment: every step says so with CR_ERR_PROCESS.
+ */
+#ifndef CR_COLLECT_H
+#define CR_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "elfcore_write.h"
+#include "error.h"
+
+/* The kernel's default /proc/PID/coredump_filter. */
+#define CR_FILTER_DEFAULT 0x33
+/* At most this many threads or mappings (the core's e_phnum is 16 bits). */
+#define CR_COLLECT_MAX_THREADS 100000
+#define CR_COLLECT_MAX_MAPS 65000
+
+struct cr_collect_options {
+	const char *dir;		/* where the core goes */
+	const char *trigger;		/* in the file name: "manual" */
+	bool filter_given;
+	uint64_t filter;		/* coredump_filter bits */
+	bool no_env;			/* leave the environment out */
+	bool progress;			/* on standard error (a terminal) */
+	unsigned index, count;		/* "dump 2 of 3" in progress lines */
+};
+
+struct cr_collect_result {
+	char *path;			/* the core written (also when partial) */
+	uint64_t bytes;
+	size_t nthreads;
+	double pause;			/* seconds the process was stopped */
+	double stamp;			/* CLOCK_MONOTONIC seconds when the
+					 * dump's time was taken */
+	bool partial;			/* the write failed part way */
+};
+
+/* --- procfs.c --- */
+
+/* A file under /proc/PID (REL "status", "task/12/stat") read whole into a
+ * malloc'd buffer (NUL-terminated, *LEN without it); NULL on error with
+ * errno set. */
+char *cr_proc_read(pid_t pid, const char *rel, size_t *len);
+
+/* Fields of a /proc stat line after the ")" of the name. */
+struct cr_proc_stat {
+	char state;
+	int64_t ppid, pgrp, sid;
+	uint64_t utime_us, stime_us;	/* clock ticks turned into µs */
+	uint64_t start_ticks;		/* since boot */
+};
+bool cr_proc_parse_stat(const char *text, struct cr_proc_stat *st);
+
+/* The mappings of PID with coredump_filter FILTER applied; NULL with errno
+ * when /proc/PID/maps cannot be read.  Paths are malloc'd. */
+struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
+				     size_t *n);
+void cr_proc_maps_free(struct cr_core_mapping *m, size_t n);
+/* The filter in /proc/PID/coredump_filter, CR_FILTER_DEFAULT unknown. */
+uint64_t cr_proc_filter(pid_t pid);
+
+/* --- ptrace.c --- */
+
+struct cr_stopped_thread {
+	pid_t tid;
+	int pending_sig;		/* a signal its stop swallowed, re-sent
+					 * on detach */
+	uint8_t *regs, *fpregs, *xstate;
+	size_t regs_len, fpregs_len, xstate_len;
+};
+
+struct cr_stopped {
+	pid_t pid;
+	struct cr_stopped_thread *t;
+	size_t n, cap;
+	size_t born;			/* threads found by a rescan */
+	size_t vanished;		/* threads that exited while we attached */
+	int mem_fd;			/* /proc/PID/mem, -1 until needed */
+	int pagemap_fd;			/* /proc/PID/pagemap, -1 until needed,
+					 * -2 unreadable */
+};
+
+/* Stop every thread of PID; rescan /proc/PID/task until a scan finds no
+ * new one.  On error nothing stays attached. */
+struct cr_error *cr_ptrace_stop(pid_t pid, struct cr_stopped *s);
+/* Read each stopped thread's register sets. */
+struct cr_error *cr_ptrace_regs(struct cr_stopped *s);
+/* The read callback of cr_core_desc: CTX is a struct cr_stopped. */
+size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
+		      uint64_t addr, void *buf, size_t len);
+/* Detach from every thread (they run again) and free S. */
+void cr_ptrace_resume(struct cr_stopped *s);
+
+/* --- collect.c --- */
+
+/* Write one core of PID into O->dir; R says where and how it went. */
+struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
+				struct cr_collect_result *r);
+void cr_collect_result_free(struct cr_collect_result *r);
+
+#endif

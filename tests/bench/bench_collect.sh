@@ -1,0 +1,66 @@
+#!/bin/sh
+# bench_collect.sh - `coroner collect` against gcore on a process with 1 GB
+# resident.
+#
+# Goals (issue 12): collecting is at least 5x faster than gcore on the same
+# process, and the process is stopped no longer than the copy takes.  The
+# process is tests/bench/resident.c (MB MiB of heap that is not zeros, a
+# loop that records the longest gap in its own clock: the pause as the
+# process saw it).  Each tool is timed by hyperfine (RUNS runs, the cores
+# removed before each); the longest pause is read after each tool's runs.
+# The cores go to OUT (default a directory in /dev/shm, a tmpfs) so that the
+# tools are timed, not the disk: on a disk both wait for its write-back.
+#
+#   tests/bench/bench_collect.sh        (builds into build/ first)
+#   MB=2048 RUNS=5 CORONER=path BUILD_DIR=dir tests/bench/bench_collect.sh
+set -eu
+. "$(dirname "$0")/common.sh"
+need hyperfine hyperfine
+need gcore gdb
+ensure_built bench_resident
+MB=${MB:-1024}
+RUNS=${RUNS:-3}
+
+work=$(mktemp -d "${OUT:-/dev/shm}/coroner-bench-collect.XXXXXX")
+resident="$build/tests/bench/bench_resident"
+"$resident" "$MB" "$work/gap" >"$work/out" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+while ! grep -q ready "$work/out" 2>/dev/null; do sleep 0.2; done
+echo "process $pid: $(awk '/VmRSS/ {print $2 / 1024 " MiB resident"}' /proc/$pid/status)"
+
+pause() {	# the longest pause since the last reset, in seconds
+	cat "$work/gap"
+}
+reset() { kill -USR1 $pid; sleep 0.3; }
+
+mkdir -p "$work/c" "$work/g"
+reset
+hyperfine -N --runs "$RUNS" --prepare "find $work/c -mindepth 1 -delete" --export-json "$work/hc.json" \
+	"$coroner collect $pid -o $work/c -q" >/dev/null
+cp=$(pause)
+reset
+hyperfine -N --runs "$RUNS" --prepare "find $work/g -mindepth 1 -delete" --export-json "$work/hg.json" \
+	"gcore -o $work/g/core $pid" >/dev/null 2>&1
+gp=$(pause)
+c=$(mean_of "$work/hc.json" 0)
+g=$(mean_of "$work/hg.json" 0)
+# CPU time (user + system) as well: on a loaded machine the wall time is
+# mostly waiting for a CPU, for both tools.
+cpu_of() {
+	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.3f" % (r["user"] + r["system"]))' "$1"
+}
+cc=$(cpu_of "$work/hc.json")
+gc=$(cpu_of "$work/hg.json")
+find "$work/c" -mindepth 1 -delete
+"$coroner" collect $pid -o "$work/c" -q
+core=$(ls "$work"/c/*.core)
+echo "coroner core: $(du -k "$core" | cut -f1) KiB on disk, $(stat -c %s "$core") bytes"
+echo
+echo "coroner collect: ${c}s (CPU ${cc}s), longest pause ${cp}s"
+echo "gcore:           ${g}s (CPU ${gc}s), longest pause ${gp}s"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+r=$(ratio "$g" "$c")
+echo "gcore / coroner: ${r}x (goal >= 5x)"
+/usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$r" ||
+	{ echo "bench: goal missed: coroner collect is not 5x faster than gcore" >&2; exit 1; }
