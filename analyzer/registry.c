@@ -38,6 +38,8 @@
 	  "the heap allocations nothing points to: a conservative mark "	\
 	  "from the registers, stacks and writable memory",		\
 	  CR_FACT_HEAP, CR_FACT_LEAKS)					\
+	/* reads what "leaks" kept when it ran (--skip-pass leaks: no	\
+	 * leaked counts), so it comes after it without needing it */	\
 	X("heapstats", run_heapstats,					\
 	  "the heap by size class, what the top classes hold, high memory", \
 	  CR_FACT_HEAP | CR_FACT_ADDRESS_SPACE, CR_FACT_HEAP_STATS)	\
