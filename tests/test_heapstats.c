@@ -23,6 +23,7 @@
 #include "finding_asserts.h"
 
 #include "address_space.h"
+#include "document.h"
 #include "heap.h"
 #include "heap_stats.h"
 #include "mdsynth.h"
@@ -189,6 +190,44 @@ static const struct cr_heap_class *class_sized(const struct cr_heap_stats *s,
 			return &s->classes[i];
 	fail_msg("no class of 0x%llx", (unsigned long long)size);
 	return NULL;
+}
+
+/* The table of DOC's blocks IN (or blocks inside them) whose second
+ * column is HEAD; NULL none. */
+static const struct doc_table *table_headed(const struct doc_blocks *in,
+					    const char *head)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		const struct doc_block *b = in->v[i];
+		if (b->kind == DOC_TABLE && b->table.ncols > 1 &&
+		    !strcmp(b->table.headers[1], head))
+			return &b->table;
+		const struct doc_table *t = table_headed(&b->body, head);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+/* The report's "Largest allocations": an mmapped chunk's usable size is
+ * its size minus its two-word header (an arena chunk's: one word). */
+static void test_largest_usable_sizes(void **state)
+{
+	(void)state;
+	plant_heap();
+	run_stats();
+	struct doc *d = doc_build(&fx.a);
+	assert_non_null(d);
+	const struct doc_table *t = NULL;
+	for (size_t i = 0; i < d->n && !t; i++)
+		t = table_headed(&d->sections[i]->blocks, "Usable size");
+	assert_non_null(t);
+	assert_true(t->nrows >= 2);
+	/* Row 0: the 0x21000-byte mmapped chunk; row 1: 0x200 in the arena. */
+	assert_string_equal(t->rows[0].cells[1].v[0].text, "135,152");
+	assert_string_equal(t->rows[0].cells[2].v[0].text, "own mapping");
+	assert_string_equal(t->rows[1].cells[1].v[0].text, "504");
+	doc_free(d);
 }
 
 static void test_totals_and_classes(void **state)
@@ -573,6 +612,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_totals_and_classes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_largest_usable_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contents_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaks_per_class, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsplit_chunks_fold, setup, teardown),
