@@ -110,6 +110,8 @@ static void keep_static(const char *pass, void *facts)
 static struct cr_heap heap;
 static size_t nchunks;
 static uint64_t cursor_addr;
+/* The walk's heap segments: the arena's, the mmapped chunk's. */
+static struct { uint64_t start, end; } heap_ranges[3];
 
 /* One chunk of SIZE and STATE at the next address of the heap buffer;
  * returns the user pointer's bytes in the buffer (NULL outside it). */
@@ -125,6 +127,23 @@ static uint8_t *chunk(uint64_t size, enum cr_chunk_state state)
 static void put64(uint8_t *p, uint64_t v)
 {
 	memcpy(p, &v, 8);	/* the test runs on a little-endian host */
+}
+
+/* Keep as "heap" a glibc heap of fx.arena, the chunks planted and the
+ * two heap_ranges. */
+static void keep_arena_heap(void)
+{
+	heap.ranges = (void *)heap_ranges;
+	heap.nranges = 2;
+	heap.allocator = CR_HEAP_GLIBC;
+	heap.allocator_name = "glibc malloc";
+	heap.walked = heap.complete = true;
+	heap.word = 8;
+	heap.arenas = &fx.arena;
+	heap.narenas = 1;
+	heap.chunks = fx.chunks;
+	heap.nchunks = nchunks;
+	keep_static("heap", &heap);
 }
 
 /*
@@ -161,17 +180,13 @@ static void plant_heap(void)
 	chunk(0x1000, CR_CHUNK_FREE);
 	fx.arena = (struct cr_heap_arena){ .addr = 0x7f0000001000, .main = true,
 		.first = 0, .count = nchunks, .nheaps = 1 };
+	heap_ranges[0].start = HEAP_BASE;
+	heap_ranges[0].end = cursor_addr;
 	fx.chunks[nchunks++] = (struct cr_heap_chunk){ MMAP_CHUNK,
 		0x21000 | CR_CHUNK_MMAPPED };
-	heap.allocator = CR_HEAP_GLIBC;
-	heap.allocator_name = "glibc malloc";
-	heap.walked = heap.complete = true;
-	heap.word = 8;
-	heap.arenas = &fx.arena;
-	heap.narenas = 1;
-	heap.chunks = fx.chunks;
-	heap.nchunks = nchunks;
-	keep_static("heap", &heap);
+	heap_ranges[1].start = MMAP_CHUNK - 16;
+	heap_ranges[1].end = MMAP_CHUNK - 16 + 0x21000;
+	keep_arena_heap();
 }
 
 static const struct cr_heap_stats *run_stats(void)
@@ -373,6 +388,34 @@ static void test_neighbour_class_kept(void **state)
 	assert_int_equal(class_sized(s, 80)->bytes, 500 * 80);
 	assert_int_equal(s->nby_count, 2);
 	assert_int_equal(s->classes[s->by_count[1]].size, 80);
+}
+
+/* An arena that grew a second heap: glibc mmaps it below the first, the
+ * first ends in fenceposts with its old top freed before them, and the
+ * top chunk is the free chunk that ends the new (lower) heap, not the
+ * arena's highest-address chunk. */
+static void test_top_of_grown_arena(void **state)
+{
+	(void)state;
+	nchunks = 0;
+	memset(&heap, 0, sizeof(heap));
+	cursor_addr = HEAP_BASE;		/* the new heap, lower */
+	chunk(0x100, CR_CHUNK_IN_USE);
+	chunk(0x800, CR_CHUNK_FREE);		/* its top */
+	heap_ranges[0].start = HEAP_BASE;
+	heap_ranges[0].end = cursor_addr;
+	cursor_addr = HEAP_BASE + 0x4000;	/* the old heap, higher */
+	heap_ranges[1].start = cursor_addr;
+	chunk(0x100, CR_CHUNK_IN_USE);
+	chunk(0x600, CR_CHUNK_FREE);		/* the old top, freed */
+	heap_ranges[1].end = cursor_addr + 0x20;	/* fenceposts */
+	fx.arena = (struct cr_heap_arena){ .addr = 0x7f0000001000,
+		.first = 0, .count = nchunks, .nheaps = 2 };
+	keep_arena_heap();
+	const struct cr_heap_stats *s = run_stats();
+	assert_int_equal(s->top_free_bytes, 0x800);
+	assert_int_equal(s->free_outside_top, 0x600);
+	assert_int_equal(s->largest_free, 0x600);
 }
 
 static void test_no_heap_keeps_nothing(void **state)
@@ -643,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leaks_per_class, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unsplit_chunks_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neighbour_class_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_top_of_grown_arena, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_heap_keeps_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_high_memory_not_most_of_private, setup, teardown),

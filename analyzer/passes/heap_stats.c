@@ -164,20 +164,35 @@ static int index_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The arenas' top chunks (each arena's last chunk when it is free: the
- * walk sorts an arena's chunks by address and the top chunk ends its
- * newest heap), sorted; *N of them.  NULL with *N 0 when none or out of
- * memory (then the fragmentation counts the tops as free chunks). */
+/*
+ * The arenas' top chunks, sorted; *N of them.  A top chunk is free and
+ * ends its heap segment exactly (the walk's range); a heap its arena grew
+ * out of ends in fenceposts instead, the old top freed before them, so
+ * no other free chunk reaches a segment's end.  Not "the arena's
+ * highest-address chunk": a new heap is mmapped below the old ones.  An
+ * mmapped chunk's range ends with that chunk, which is not free.  NULL
+ * with *N 0 when out of memory (then the fragmentation counts the tops as
+ * free chunks).
+ */
 static size_t *top_chunks(const struct cr_heap *h, size_t *n)
 {
-	size_t *tops = calloc(h->narenas ? h->narenas : 1, sizeof(*tops));
+	size_t *tops = calloc(h->nranges ? h->nranges : 1, sizeof(*tops));
+	uint64_t hdr = 2 * (uint64_t)(h->word ? h->word : 8);
 	*n = 0;
-	for (size_t i = 0; tops && i < h->narenas; i++) {
-		const struct cr_heap_arena *ar = &h->arenas[i];
-		size_t last = ar->first + ar->count - 1;
-		if (ar->count && last < h->nchunks &&
-		    cr_chunk_state(&h->chunks[last]) == CR_CHUNK_FREE)
-			tops[(*n)++] = last;
+	for (size_t r = 0; tops && r < h->nranges; r++) {
+		uint64_t start = h->ranges[r].start, end = h->ranges[r].end;
+		/* The chunk holding the range's last byte. */
+		ssize_t i = end > start ? cr_heap_chunk_at(h, end - 1) : -1;
+		if (i < 0)
+			continue;
+		const struct cr_heap_chunk *c = &h->chunks[i];
+		uint64_t cend;
+		if (c->addr < start + hdr ||
+		    cr_chunk_state(c) != CR_CHUNK_FREE ||
+		    __builtin_add_overflow(c->addr - hdr, cr_chunk_size(c), &cend) ||
+		    cend != end)
+			continue;
+		tops[(*n)++] = (size_t)i;
 	}
 	if (tops)
 		qsort(tops, *n, sizeof(*tops), index_cmp);
