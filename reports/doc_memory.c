@@ -229,11 +229,15 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 		const struct cr_heap_chunk *c = &h->chunks[s->largest[i]];
 		char a[REPORT_NUM_LEN], u[CR_FMT_LEN];
 		uint64_t size = cr_chunk_size(c);
+		bool mapped = cr_chunk_state(c) == CR_CHUNK_MMAPPED;
+		/* An mmapped chunk has no next chunk whose prev_size field it
+		 * could use: its whole two-word header is overhead. */
+		uint64_t hdr = (mapped ? 2u : 1u) * s->header;
 		doc_row_texts(d, t, NULL, (const char *const[]){
 			report_fmt_hex(a, c->addr, 0),
-			cr_fmt_thousands(size > s->header ? size - s->header : 0,
+			cr_fmt_thousands(size > hdr ? size - hdr : 0,
 					 u, sizeof(u)),
-			cr_chunk_state(c) == CR_CHUNK_MMAPPED ? "own mapping" : "" });
+			mapped ? "own mapping" : "" });
 	}
 }
 

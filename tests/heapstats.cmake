@@ -6,7 +6,7 @@
 if(CMOCKA_FOUND)
   add_executable(test_heapstats ${CMAKE_CURRENT_SOURCE_DIR}/test_heapstats.c
     ${CMAKE_CURRENT_SOURCE_DIR}/mdsynth.c)
-  target_link_libraries(test_heapstats PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
+  target_link_libraries(test_heapstats PRIVATE cr_reports cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.heapstats COMMAND test_heapstats)
   set_tests_properties(unit.heapstats PROPERTIES LABELS unit)
 endif()

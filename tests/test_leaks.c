@@ -158,6 +158,15 @@ static const struct cr_finding *leak_finding(void)
 	return NULL;
 }
 
+/* Whether finding F has evidence LABEL. */
+static bool has_evidence(const struct cr_finding *f, const char *label)
+{
+	for (size_t i = 0; i < f->nevidence; i++)
+		if (!strcmp(f->evidence[i].label, label))
+			return true;
+	return false;
+}
+
 /* Chunks FROM..TO (exclusive) reachable from the data segment, chunk I
  * through the word at DATA + 8 * I. */
 static void reach_from_data(size_t from, size_t to)
@@ -182,6 +191,7 @@ static void test_everything_leaked(void **state)
 	assert_int_equal(f->severity, CR_SEVERITY_WARNING);
 	assert_contains(f->title, "1,023 allocations (64 KiB) are referenced "
 				  "from nowhere (leaked)");
+	assert_false(has_evidence(f, "roots missing from the dump"));
 	const struct cr_evidence *e = evidence(f, "leaked by chunk size");
 	assert_int_equal(e->u.table.nrows, 1);
 	assert_string_equal(e->u.table.cells[0], "64");
@@ -372,6 +382,87 @@ static void test_thresholds(void **state)
 	assert_int_equal(e->u.number.value, 40);
 }
 
+/* The thread's stack is not in the dump (a core cut short by ulimit -c
+ * loses the stacks first): what it points to looks leaked, so the finding
+ * says so and is no warning however much leaked. */
+static void test_missing_stack(void **state)
+{
+	(void)state;
+	poke(SP + 64, chunk(5));	/* the only pointer: lost below */
+	fx.d.nsegs = 3;			/* the stack's segment, the last */
+	fx.regions[3].captured = false;
+	run_leaks();
+	const struct cr_finding *f = leak_finding();
+	assert_non_null(f);
+	assert_int_equal(f->severity, CR_SEVERITY_INFO);
+	assert_contains(f->title, "1,023 allocations");
+	const struct cr_evidence *e = evidence(f, "roots missing from the dump");
+	assert_string_equal(e->u.text,
+		"1 thread's stack is not in the dump: what it points to is "
+		"counted as leaked.");
+}
+
+/* Writable memory outside the heap and the stacks that was not captured
+ * (MADV_DONTDUMP) is a missing root too; read-only memory is not. */
+static void test_missing_writable(void **state)
+{
+	(void)state;
+	fx.d.segs = &fx.segs[1];	/* .rodata's bytes not captured */
+	fx.d.nsegs = 2;			/* nor the stack's */
+	fx.regions[0].captured = fx.regions[3].captured = false;
+	fx.regions[0].prot |= CR_PROT_W;
+	run_leaks();
+	const struct cr_finding *f = leak_finding();
+	assert_non_null(f);
+	assert_int_equal(f->severity, CR_SEVERITY_INFO);
+	const struct cr_evidence *e = evidence(f, "roots missing from the dump");
+	assert_string_equal(e->u.text,
+		"1 thread's stack and 8.0 KiB of writable memory are not in "
+		"the dump: what they point to is counted as leaked.");
+
+	/* Read-only, it is no root: only the stack is missing. */
+	test_analysis_release(&fx.a);
+	fx.regions[0].prot = CR_PROT_R;
+	run_leaks();
+	e = evidence(leak_finding(), "roots missing from the dump");
+	assert_string_equal(e->u.text,
+		"1 thread's stack is not in the dump: what it points to is "
+		"counted as leaked.");
+}
+
+/* Twelve sizes leaked, four chunks each: the table's eight rows and its
+ * "other sizes" row add up to the title's 48 (the four smallest sizes,
+ * 16 chunks, in "other sizes"). */
+static void test_table_adds_up(void **state)
+{
+	(void)state;
+	uint64_t at = chunk(0);
+	size_t n = 0;
+	for (unsigned k = 1; k <= 12; k++)
+		for (unsigned j = 0; j < 4; j++) {
+			fx.chunks[n++] = (struct cr_heap_chunk){ at, 64u * k };
+			at += 64u * k;
+		}
+	fx.chunks[n] = (struct cr_heap_chunk){ at, CHUNK | CR_CHUNK_FREE };
+	fx.h.nchunks = n + 1;
+	const struct cr_leaks *l = run_leaks();
+	assert_int_equal(l->nleaked, 48);
+	const struct cr_finding *f = leak_finding();
+	assert_non_null(f);
+	assert_contains(f->title, "48 allocations");
+	assert_false(has_evidence(f, "roots missing from the dump"));
+	const struct cr_evidence *e = evidence(f, "leaked by chunk size");
+	assert_int_equal(e->u.table.nrows, 9);
+	unsigned long sum = 0;
+	for (size_t r = 0; r < e->u.table.nrows; r++)
+		sum += strtoul(e->u.table.cells[r * 3 + 1], NULL, 10);
+	assert_int_equal(sum, 48);
+	assert_string_equal(e->u.table.cells[0], "768");
+	assert_string_equal(e->u.table.cells[8 * 3], "other sizes");
+	assert_string_equal(e->u.table.cells[8 * 3 + 1], "16");
+	assert_string_equal(e->u.table.cells[8 * 3 + 2], "2.5 KiB");
+}
+
 /* A chunk behind the sweep that points to more chunks than the work
  * stack holds (256), each the only way to one more chunk: those it could
  * not push must be scanned by another sweep, or their children leak. */
@@ -408,6 +499,9 @@ int main(void)
 		T(test_absurd_ranges),
 		T(test_no_heap),
 		T(test_thresholds),
+		T(test_missing_stack),
+		T(test_missing_writable),
+		T(test_table_adds_up),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

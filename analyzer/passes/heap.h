@@ -6,11 +6,12 @@
  *   "heap"      (heap.c, heap_glibc.c) finds the allocator and walks it:
  *               the arenas, every chunk with its state, the corruptions;
  *               kept as "heap" (struct cr_heap).
- *   "leaks"     (leaks.c) marks what is reachable from the roots and keeps
- *               the unreached in-use chunks as "leaks" (struct cr_leaks).
+ *   "leaks"     (leaks.c, leaks_finding.c) marks what is reachable from
+ *               the roots, keeps the unreached in-use chunks as "leaks"
+ *               (struct cr_leaks) and adds the probable-leak finding.
  *   "heapstats" (heap_stats.c) groups the chunks into size classes, names
- *               what the top classes hold and adds the high-memory and
- *               probable-leak findings; kept as "heapstats".
+ *               what the top classes hold and adds the high-memory
+ *               finding; kept as "heapstats".
  *   "address-space" (address_space.c) sums the address space by kind and
  *               protection for every dump (cores and minidumps alike).
  *

@@ -46,11 +46,11 @@ struct cr_heap_content {
 struct cr_heap_class {
 	uint64_t size;		/* chunk size */
 	size_t count;		/* in use (mmapped included) */
-	/* Of count, chunks a little larger than size (less than 4 words):
-	 * malloc served the class's requests from free chunks whose rest was
-	 * too small to split off; counted here when far fewer than the
-	 * class's own (heap_stats.c, fold_unsplit).  Their class then counts
-	 * none of them in use. */
+	/* Not in count: the in-use chunks of the class just above (less
+	 * than 4 words larger) when far fewer than this one's, maybe this
+	 * class's requests served from free chunks whose rest was too small
+	 * to split off (heap_stats.c, fold_unsplit).  Their class keeps
+	 * counting them: a figure shown beside count, not a move. */
 	size_t larger;
 	uint64_t bytes;		/* count * size */
 	size_t free_count;

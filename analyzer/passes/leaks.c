@@ -85,6 +85,7 @@ struct mark {
 	uint64_t seg_start, seg_end;	/* the segment read last */
 	const uint8_t *seg_bytes;
 	uint64_t roots_bytes;
+	struct cr_leaks_missing missing;
 };
 
 /* Where chunk C's user bytes end: a chunk in an arena also owns the next
@@ -403,6 +404,46 @@ static void scan_except(struct mark *m, uint64_t start, uint64_t end,
 		m->roots_bytes += scan_span(m, start, end);
 }
 
+/* The bytes of [START, END) the dump holds. */
+static uint64_t captured_in(const struct cr_dump *d, uint64_t start,
+			    uint64_t end)
+{
+	uint64_t n = 0;
+	for (size_t i = seg_from(d, start); i < d->nsegs; i++) {
+		const struct cr_memseg *s = &d->segs[i];
+		if (s->start >= end)
+			break;
+		uint64_t a = start > s->start ? start : s->start;
+		uint64_t b = s->start + s->size < end ? s->start + s->size : end;
+		if (a < b)
+			n += b - a;
+	}
+	return n;
+}
+
+/*
+ * The writable memory the roots should have come from but the dump lacks
+ * (MADV_DONTDUMP, a core cut short): bytes of writable regions that are
+ * neither a stack nor the heap (EX[0..N), sorted) and were not captured.
+ * What only they point to looks leaked.
+ */
+static void count_uncaptured(struct mark *m, const struct span *ex, size_t n)
+{
+	const struct cr_dump *d = m->d;
+	for (size_t r = 0; r < d->nregions; r++) {
+		const struct cr_region *reg = &d->regions[r];
+		if (!reg->prot_known || !(reg->prot & CR_PROT_W) ||
+		    reg->end <= reg->start)
+			continue;
+		bool other = false;	/* a stack's or the heap's */
+		for (size_t k = 0; k < n && ex[k].start < reg->end && !other; k++)
+			other = ex[k].end > reg->start;
+		if (!other)
+			m->missing.writable_bytes += reg->end - reg->start -
+				captured_in(d, reg->start, reg->end);
+	}
+}
+
 /*
  * The roots but the heap's gaps: registers, stacks from sp up, writable
  * memory outside the heap.  EX gets the spans left out of the last (the
@@ -433,8 +474,10 @@ static bool scan_roots(struct mark *m)
 				mark_chunk(m, (size_t)c);
 		}
 		uint64_t sp, lo, hi;
-		if (!cr_thread_sp(d, th, &sp))
+		if (!cr_thread_sp(d, th, &sp)) {
+			m->missing.stacks++;
 			continue;
+		}
 		sp = sp > red ? sp - red : 0;
 		const struct cr_region *reg = cr_dump_region_at(d, sp);
 		size_t s = seg_from(d, sp);
@@ -445,13 +488,19 @@ static bool scan_roots(struct mark *m)
 			lo = d->segs[s].start;
 			hi = d->segs[s].start + d->segs[s].size;
 		} else {
-			continue;	/* the stack is not in the dump */
+			m->missing.stacks++;	/* not in the dump */
+			continue;
 		}
 		/* Left out of the writable memory below: the dead frames, and
 		 * the live ones scanned here once. */
 		ex[nex++] = (struct span){ lo, hi };
-		if (sp < hi)
-			m->roots_bytes += scan_span(m, sp < lo ? lo : sp, hi);
+		uint64_t live = sp < hi
+			? scan_span(m, sp < lo ? lo : sp, hi) : 0;
+		/* A stack whose live part the dump lacks (a core cut short
+		 * by ulimit -c loses the stacks first) is a missing root. */
+		if (!live)
+			m->missing.stacks++;
+		m->roots_bytes += live;
 	}
 	qsort(ex, nex, sizeof(*ex), span_order);
 
@@ -475,6 +524,7 @@ static bool scan_roots(struct mark *m)
 			a = b;
 		}
 	}
+	count_uncaptured(m, ex, nex);
 	free(ex);
 	return true;
 }
@@ -546,9 +596,10 @@ const struct cr_leaks *cr_leaks_of(const struct cr_analysis *a)
 	return cr_pass_kept(a, "leaks");
 }
 
-/* Mark from the roots and fill L.  False when out of memory. */
+/* Mark from the roots and fill L, and MISSING with the roots the dump
+ * lacks.  False when out of memory. */
 static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
-		       struct cr_leaks *l)
+		       struct cr_leaks *l, struct cr_leaks_missing *missing)
 {
 	struct mark m = {
 		.d = ctx->dump, .h = h,
@@ -577,6 +628,7 @@ static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 	cr_dump_trim(ctx->dump);
 	collect(&m, l);
 	l->roots_bytes = m.roots_bytes;
+	*missing = m.missing;
 	l->done = true;
 	ok = true;
 out:
@@ -588,6 +640,7 @@ CR_PASS_RUN(run_leaks)
 {
 	const struct cr_heap *h = cr_heap_of(ctx->analysis);
 	struct cr_leaks *l = calloc(1, sizeof(*l));
+	struct cr_leaks_missing missing = { 0 };
 	if (!l)
 		return &cr_enomem;
 	if (h && h->walked && h->nchunks && h->nranges) {
@@ -595,8 +648,9 @@ CR_PASS_RUN(run_leaks)
 			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
 					"%zu heap chunks: more than the leak search handles",
 					h->nchunks);
-		} else if (!find_leaks(ctx, h, l) ||
-			   (l->done && !cr_leaks_report(ctx, h, l))) {
+		} else if (!find_leaks(ctx, h, l, &missing) ||
+			   (l->done &&
+			    !cr_leaks_report(ctx, h, l, &missing))) {
 			cr_leaks_free(l);
 			return &cr_enomem;
 		}

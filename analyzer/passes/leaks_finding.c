@@ -174,13 +174,34 @@ static bool first_bytes(struct cr_pass_ctx *ctx, struct cr_finding *f,
 	       cr_finding_code(f, "its first bytes", text);
 }
 
+/* "3 threads' stacks and 12 MiB of writable memory" into BUF (at least
+ * 96 bytes): the roots M says the dump lacks. */
+static const char *missing_text(char *buf, const struct cr_leaks_missing *m)
+{
+	char count[CR_COUNT_LEN], bytes[32];
+	int len = 0;
+	if (m->stacks)
+		len = snprintf(buf, 96, "%s thread%s", cr_fmt_count(count, m->stacks),
+			       m->stacks == 1 ? "'s stack" : "s' stacks");
+	if (m->writable_bytes)
+		snprintf(buf + len, 96 - (size_t)len, "%s%s of writable memory",
+			 len ? " and " : "", fmt_bytes(bytes, m->writable_bytes));
+	return buf;
+}
+
 bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
-		     const struct cr_leaks *l)
+		     const struct cr_leaks *l,
+		     const struct cr_leaks_missing *missing)
 {
 	if (l->nleaked < QUIET_COUNT && l->leaked_bytes < QUIET_BYTES)
 		return true;
-	enum cr_severity sev = l->nleaked >= WARN_COUNT ||
-			       l->leaked_bytes >= WARN_BYTES
+	/* With roots missing, what they alone reach is counted too: not an
+	 * alarm, however much. */
+	bool lacks = missing->stacks || missing->writable_bytes;
+	bool many = missing->stacks > 1 ||
+		    (missing->stacks && missing->writable_bytes);
+	enum cr_severity sev = !lacks && (l->nleaked >= WARN_COUNT ||
+					  l->leaked_bytes >= WARN_BYTES)
 		? CR_SEVERITY_WARNING : CR_SEVERITY_INFO;
 	struct size_class *classes = calloc(CLASS_SLOTS, sizeof(*classes));
 	if (!classes)
@@ -192,8 +213,14 @@ bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 		if (classes[i].count)
 			classes[n++] = classes[i];
 	qsort(classes, n, sizeof(*classes), class_order);
+	/* The sizes past the table's rows go to "other sizes" too, so that
+	 * the rows add up to the title's total. */
+	for (size_t i = TOP_CLASSES; i < n; i++) {
+		other.count += classes[i].count;
+		other.bytes += classes[i].bytes;
+	}
 
-	char count[CR_COUNT_LEN], bytes[32];
+	char count[CR_COUNT_LEN], bytes[32], roots[96];
 	struct cr_finding *f = cr_pass_finding(ctx, CR_FINDING_PROBABLE_LEAK, sev,
 		"%s allocation%s (%s) %s referenced from nowhere (leaked)",
 		cr_fmt_count(count, l->nleaked), l->nleaked == 1 ? "" : "s",
@@ -207,6 +234,11 @@ bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 		h->complete ? "" : " The heap walk was incomplete: what it "
 		"could not walk was counted as a root, but some of these may "
 		"be reachable from there.") &&
+		(!lacks || cr_finding_text(f, "roots missing from the dump",
+			"%s %s not in the dump: what %s point%s to is counted "
+			"as leaked.", missing_text(roots, missing),
+			many ? "are" : "is", many ? "they" : "it",
+			many ? "" : "s")) &&
 		cr_finding_number(f, "leaked allocations", (int64_t)l->nleaked,
 				  NULL) &&
 		cr_finding_number(f, "leaked bytes", (int64_t)l->leaked_bytes,

@@ -41,8 +41,10 @@ time.sleep(1000)
 def need_heap_walk(coroner):
     status, out, err = L.run_coroner(coroner, ["analyze", "--list-passes"])
     names = [l.split()[0] for l in out.splitlines() if l.strip()]
-    if "heap" not in names:
-        L.skip("no heap walk in this build (pass \"heap\" not registered)")
+    # The heap walk is merged (issue 10): a build without it is broken,
+    # not a reason to skip.
+    check("heap" in names and "heapstats" in names,
+          "the heap passes are not registered", names)
 
 
 def check_sums(a):
@@ -102,21 +104,38 @@ def case_types(opts, wd, dumper):
     L.validate_json(rep, paths["json"])
     heap = rep["heap"]
     check(heap and heap["walked"], "the heap was not walked", heap)
+    # Exact counts: the classes hold what heap_types planted and nothing
+    # else (a class folded into a neighbour, or chunks of the walk's own
+    # making, would change them).
     orders = class_of(heap, 208)
-    check(orders["count"] >= 3000, "%d Order chunks, 3,000 kept" % orders["count"])
     ct = orders["content"]
-    check(ct["type"] == "Order" and ct["type_count"] == ct["sampled"],
-          "the 208-byte class is not named Order by its vtable", ct)
     strings = class_of(heap, 320)
-    check(strings["count"] >= 2000, "%d string chunks, 2,000 kept" % strings["count"])
-    check((strings["content"]["text"] or "").startswith("xxxxxxxx"),
-          "the 320-byte class is not text of x", strings["content"])
     js = class_of(heap, 720)
-    check(js["count"] >= 1000, "%d JSON chunks, 1,000 kept" % js["count"])
-    check((js["content"]["text"] or "").startswith('{"user":"user'),
-          "the 720-byte class is not JSON text", js["content"])
+    named = [
+        orders["count"] == 3000 and ct["type"] == "Order" and
+        ct["type_count"] == ct["sampled"],
+        strings["count"] == 2000 and
+        (strings["content"]["text"] or "").startswith("xxxxxxxx"),
+        js["count"] == 1000 and
+        (js["content"]["text"] or "").startswith('{"user":"user'),
+    ]
+    # heap_types holds a few hundred KiB: high-memory there is false.
+    high = [f for f in rep["findings"] if f["id"] == "high-memory"
+            and f["severity"] in ("warning", "error")]
+    L.print_rates("heap_stats.types-%s" % dumper, sum(named), len(named),
+                  1 if high else 0, 1)
     print("types-%s: Order %d (%s), strings %d, json %d" % (
         dumper, orders["count"], ct["type"], strings["count"], js["count"]))
+    check(orders["count"] == 3000, "%d Order chunks, 3,000 kept" % orders["count"])
+    check(ct["type"] == "Order" and ct["type_count"] == ct["sampled"],
+          "the 208-byte class is not named Order by its vtable", ct)
+    check(strings["count"] == 2000, "%d string chunks, 2,000 kept" % strings["count"])
+    check((strings["content"]["text"] or "").startswith("xxxxxxxx"),
+          "the 320-byte class is not text of x", strings["content"])
+    check(js["count"] == 1000, "%d JSON chunks, 1,000 kept" % js["count"])
+    check((js["content"]["text"] or "").startswith('{"user":"user'),
+          "the 720-byte class is not JSON text", js["content"])
+    check(not high, "high-memory on heap_types", [f["title"] for f in high])
 
 
 def case_python(opts, wd):
@@ -130,14 +149,33 @@ def case_python(opts, wd):
     heap = rep["heap"]
     check(heap and heap["walked"], "the heap was not walked", heap)
     top = heap["top_by_count"][0]
-    check(top["count"] >= NBYTEARRAYS and top["usable_size"] == 1016,
-          "the top class by count is not the bytearrays' buffers",
-          [(c["usable_size"], c["count"]) for c in heap["top_by_count"][:3]])
     fs = [f for f in rep["findings"] if f["id"] == "high-memory"]
-    check(fs and "530," in fs[0]["title"], "no high-memory finding naming them",
+    L.print_rates("heap_stats.python-gcore",
+                  1 if fs and "1,016 bytes" in fs[0]["title"] else 0, 1, 0, 0)
+    print("python-gcore: top class %d (%d in larger chunks) x %d bytes; %s" % (
+        top["count"], top["larger_count"], top["usable_size"],
+        fs[0]["title"] if fs else "no high-memory"))
+    # The class counts its own chunks; the few buffers glibc served from
+    # a slightly larger free chunk (not split: the rest was under MINSIZE)
+    # stay in their own class and are only shown as larger_count (so the
+    # class's count is 530,038 minus those, 4 in the runs measured).
+    check(top["count"] + top["larger_count"] == NBYTEARRAYS and
+          top["usable_size"] == 1016,
+          "the top class by count is not exactly the bytearrays' buffers",
+          [(c["usable_size"], c["count"], c["larger_count"])
+           for c in heap["top_by_count"][:3]])
+    check(top["larger_count"] < 100, "%d of the buffers in larger chunks"
+          % top["larger_count"])
+    hist = {c["chunk_size"]: c["count"] for c in heap["histogram"]}
+    check(sum(n for size, n in hist.items() if 1024 < size < 1024 + 32)
+          == top["larger_count"], "larger_count is not the chunks just above",
+          top["larger_count"], hist)
+    want = "%s live allocations of 1,016 bytes" % "{:,}".format(top["count"])
+    if top["larger_count"]:
+        want += " (+%d in slightly larger chunks)" % top["larger_count"]
+    check(fs and fs[0]["title"].startswith(want),
+          "no high-memory finding naming them (%r)" % want,
           [f["title"] for f in rep["findings"]])
-    print("python-gcore: top class %d x %d bytes; %s" % (
-        top["count"], top["usable_size"], fs[0]["title"]))
 
 
 def main():

@@ -41,9 +41,10 @@ time.sleep(1000)
 def need_heap_walk(coroner):
     status, out, err = L.run_coroner(coroner, ["analyze", "--list-passes"])
     names = [l.split()[0] for l in out.splitlines() if l.strip()]
-    if "heap" not in names:
-        L.skip("no heap walk in this build (pass \"heap\" not registered): "
-               "the leaks pass has no chunks to mark")
+    # The heap walk is merged (issue 10): a build without it is broken,
+    # not a reason to skip.
+    check("heap" in names and "leaks" in names,
+          "the heap passes are not registered", names)
 
 
 def read_plan(wd):
@@ -138,6 +139,13 @@ def case_controls(opts, wd):
         core, pid = dump(prog, [mode, "abort" if dumper == "kernel" else "wait"],
                          d, dumper)
         rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(d, "out"))
+        # A control passes only when the leaks were searched: a broken
+        # walk (no chunks, no mark) must not look healthy.
+        heap = rep.get("heap")
+        check(heap and heap["walked"], "%s-%s: the heap was not walked"
+              % (mode, dumper), heap)
+        check(heap.get("leaks") is not None, "%s-%s: no leak search in the "
+              "report's heap" % (mode, dumper), heap)
         fs = leak_findings(rep)
         if fs:
             false += 1
