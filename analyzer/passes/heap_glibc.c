@@ -67,6 +67,7 @@
 #define MAX_ARENAS 1024		/* arena ring walked at most this far */
 #define MAX_HEAPS_PER_ARENA 4096
 #define PAGE 4096u
+#define PROBE_LINKS 2048	/* links a safe-linking probe follows */
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
 #define TLS_SEARCH 0x4000u
@@ -123,6 +124,10 @@ struct walk {
 	size_t cur_arena;	/* of the span being walked */
 	bool unsorted;		/* the chunks came out of order */
 	size_t ranges_alloc;
+	/* Arena heaps still allowed: a heap_info needs a captured page, so
+	 * no dump holds more heaps than its bytes / PAGE (a bound on what
+	 * heap_info.prev chains may add across all arenas). */
+	uint64_t heaps_left;
 };
 
 /* ---- reading words from captured bytes ---- */
@@ -805,6 +810,33 @@ static void plan_main(struct walk *wk, uint64_t arena)
 }
 
 /*
+ * Whether heap HP was already planned: a heap_info.prev chain that loops
+ * back to its own arena (ends the chain: every heap is walked once) or
+ * reaches another arena's heap (a corruption).  Spans of arena heaps are
+ * few (each needs a captured heap_max-aligned page), so a scan is cheap.
+ */
+static bool seen_heap(struct walk *wk, uint64_t arena, uint64_t hp,
+		      size_t index)
+{
+	for (size_t k = 0; k < wk->nspans; k++) {
+		const struct span *sp = &wk->spans[k];
+		if (sp->start != hp || sp->arena == SIZE_MAX)
+			continue;
+		if (sp->arena != index)
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"arena at 0x%" PRIx64 ": its heap_info chain "
+				"reaches the heap 0x%" PRIx64 " of another "
+				"arena", arena, hp);
+		else
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"arena at 0x%" PRIx64 ": its heap_info chain "
+				"loops back to the heap 0x%" PRIx64, arena, hp);
+		return true;
+	}
+	return false;
+}
+
+/*
  * The heaps of non-main arena ARENA: from the heap holding top back
  * through heap_info.prev to the first heap (the one holding the arena).
  */
@@ -818,6 +850,18 @@ static void plan_arena_heaps(struct walk *wk, uint64_t arena,
 	uint64_t hp = top & ~(wk->heap_max - 1);
 	for (unsigned n = 0; hp && n < MAX_HEAPS_PER_ARENA; n++) {
 		uint64_t ar, prev, size;
+		if (seen_heap(wk, arena, hp, index))
+			return;
+		if (!wk->heaps_left) {
+			cr_pass_problem(wk->ctx,
+					CR_AT_ADDRESS(CR_SEVERITY_WARNING, hp),
+					"arena at 0x%" PRIx64 ": more heaps than "
+					"the dump's bytes can hold; the walk "
+					"stops at heap 0x%" PRIx64, arena, hp);
+			wk->h->complete = false;
+			return;
+		}
+		wk->heaps_left--;
 		if (!rd(wk, hp, &ar) || !rd(wk, hp + w, &prev) ||
 		    !rd(wk, hp + 2 * w, &size)) {
 			cr_pass_problem(wk->ctx,
@@ -941,6 +985,12 @@ static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
 	long n = 0;
 	size_t limit = wk->h->nchunks + 1;
 	while (p) {
+		/* A probe (learn_safe) only needs enough links to tell the
+		 * two schemes apart (valid this far under SAFE): it must not
+		 * cost nchunks steps per list when lists loop in every
+		 * arena. */
+		if (!mark && n >= PROBE_LINKS)
+			return true;
 		ssize_t i = chunk_exact(wk, p);
 		const char *bad = NULL;
 		if ((p + 2 * w) % wk->align)
@@ -1324,6 +1374,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 	for (size_t i = 0; i < d->nsegs; i++)
 		bytes += d->segs[i].size;
 	wk.cap = (size_t)(bytes / 16) + 1024;
+	wk.heaps_left = bytes / PAGE + 1;
 
 	if (!collect_arenas(&wk, main))
 		goto oom;
