@@ -109,6 +109,7 @@ struct walk {
 	size_t alloc;
 	size_t nfindings;
 	bool oom;
+	bool capped;		/* the chunk array reached cap (said once) */
 	/*
 	 * What is walked, sorted by address before the walk so that the
 	 * chunks come out sorted (no sort of millions of chunks): the heaps,
@@ -210,6 +211,14 @@ static bool add_chunk(struct walk *wk, uint64_t user, uint64_t size,
 	if (!grow(wk, &h->chunks, &wk->alloc, h->nchunks, sizeof(*h->chunks),
 		  wk->cap)) {
 		h->complete = false;
+		if (!wk->oom && !wk->capped) {
+			wk->capped = true;
+			cr_pass_problem(wk->ctx, CR_AT(CR_SEVERITY_WARNING),
+					"glibc malloc: the walk stopped at %zu "
+					"chunks, more than the dump's bytes can "
+					"hold (one per 16 bytes): the heap lies "
+					"about its chunks' sizes", h->nchunks);
+		}
 		return false;
 	}
 	struct cr_heap_chunk *c = &h->chunks[h->nchunks];
@@ -696,7 +705,9 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 			uint64_t nfield = word_at(wk, c + size + w);
 			in_use = nfield & PREV_INUSE;
 			if (!in_use && word_at(wk, c + size) != size) {
-				add_chunk(wk, p + 2 * w, size, CR_CHUNK_FREE);
+				if (!add_chunk(wk, p + 2 * w, size,
+					       CR_CHUNK_FREE))
+					return false;
 				corrupt(wk, next, nb > first ? nb - 1 : nb,
 					2, nfield,
 					"a free chunk of %" PRIu64 " bytes "
