@@ -67,6 +67,7 @@
 #define MAX_ARENAS 1024		/* arena ring walked at most this far */
 #define MAX_HEAPS_PER_ARENA 4096
 #define PAGE 4096u
+#define LAST_TCACHE_MINOR 41	/* last glibc 2.x whose tcache layout is known */
 #define PROBE_LINKS 2048	/* links a safe-linking probe follows */
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
@@ -1191,6 +1192,8 @@ static void tcache_by_tls(struct walk *wk, const uint64_t *known,
 			  size_t nknown)
 {
 	const struct cr_dump *d = wk->d;
+	/* aarch64 is not handled: its thread pointer is TPIDR_EL0 and
+	 * static TLS lies above it (variant I), not below fs_base. */
 	if (d->process.arch != CR_ARCH_X86_64 || !nknown)
 		return;
 	int64_t off = 0;
@@ -1419,12 +1422,23 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 
 	uint64_t known[64];
 	size_t nknown = 0;
-	for (size_t i = 0; i < h->narenas; i++) {
-		uint64_t fc = first_chunk(&wk, &h->arenas[i]);
-		if (fc)
-			tcache_at(&wk, fc, known, &nknown, ARRAY_LEN(known));
+	/* glibc 2.42 reworked tcache_perthread_struct (num_slots, large
+	 * tcache bins): its layout is not the one take_tcache knows, so
+	 * its tcache is not claimed (cached chunks count as in use). */
+	if (minor > LAST_TCACHE_MINOR) {
+		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+				"glibc 2.%u's tcache layout is not known to "
+				"this walk: chunks cached in the tcache are "
+				"counted as in use", minor);
+	} else {
+		for (size_t i = 0; i < h->narenas; i++) {
+			uint64_t fc = first_chunk(&wk, &h->arenas[i]);
+			if (fc)
+				tcache_at(&wk, fc, known, &nknown,
+					  ARRAY_LEN(known));
+		}
+		tcache_by_tls(&wk, known, nknown);
 	}
-	tcache_by_tls(&wk, known, nknown);
 	for (size_t i = 0; i < h->narenas; i++) {
 		mark_fastbins(&wk, h->arenas[i].addr);
 		check_bins(&wk, h->arenas[i].addr);
