@@ -24,8 +24,8 @@ endforeach()
 
 # Lying heaps on synthetic cores (tests/hostile/heap_lies.py): a size past
 # the heap, a size of 0, looping fastbin and bin lists, a heap_info naming
-# another arena: a finding each, no crash, no hang; and a sound control.
-foreach(case sound size-past size-zero fastbin-loop bin-loop arena-elsewhere)
+# another arena, a heap_info.prev loop: a finding each, no crash, no hang; and a sound control.
+foreach(case sound size-past size-zero fastbin-loop bin-loop arena-elsewhere heap-loop)
   add_test(NAME hostile.heap_lies.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/heap_lies.py ${case}
             --heapwalk $<TARGET_FILE:heapwalk>)

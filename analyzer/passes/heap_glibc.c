@@ -67,6 +67,8 @@
 #define MAX_ARENAS 1024		/* arena ring walked at most this far */
 #define MAX_HEAPS_PER_ARENA 4096
 #define PAGE 4096u
+#define LAST_TCACHE_MINOR 41	/* last glibc 2.x whose tcache layout is known */
+#define PROBE_LINKS 2048	/* links a safe-linking probe follows */
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
 #define TLS_SEARCH 0x4000u
@@ -108,6 +110,7 @@ struct walk {
 	size_t alloc;
 	size_t nfindings;
 	bool oom;
+	bool capped;		/* the chunk array reached cap (said once) */
 	/*
 	 * What is walked, sorted by address before the walk so that the
 	 * chunks come out sorted (no sort of millions of chunks): the heaps,
@@ -123,6 +126,10 @@ struct walk {
 	size_t cur_arena;	/* of the span being walked */
 	bool unsorted;		/* the chunks came out of order */
 	size_t ranges_alloc;
+	/* Arena heaps still allowed: a heap_info needs a captured page, so
+	 * no dump holds more heaps than its bytes / PAGE (a bound on what
+	 * heap_info.prev chains may add across all arenas). */
+	uint64_t heaps_left;
 };
 
 /* ---- reading words from captured bytes ---- */
@@ -205,6 +212,14 @@ static bool add_chunk(struct walk *wk, uint64_t user, uint64_t size,
 	if (!grow(wk, &h->chunks, &wk->alloc, h->nchunks, sizeof(*h->chunks),
 		  wk->cap)) {
 		h->complete = false;
+		if (!wk->oom && !wk->capped) {
+			wk->capped = true;
+			cr_pass_problem(wk->ctx, CR_AT(CR_SEVERITY_WARNING),
+					"glibc malloc: the walk stopped at %zu "
+					"chunks, more than the dump's bytes can "
+					"hold (one per 16 bytes): the heap lies "
+					"about its chunks' sizes", h->nchunks);
+		}
 		return false;
 	}
 	struct cr_heap_chunk *c = &h->chunks[h->nchunks];
@@ -691,7 +706,9 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 			uint64_t nfield = word_at(wk, c + size + w);
 			in_use = nfield & PREV_INUSE;
 			if (!in_use && word_at(wk, c + size) != size) {
-				add_chunk(wk, p + 2 * w, size, CR_CHUNK_FREE);
+				if (!add_chunk(wk, p + 2 * w, size,
+					       CR_CHUNK_FREE))
+					return false;
 				corrupt(wk, next, nb > first ? nb - 1 : nb,
 					2, nfield,
 					"a free chunk of %" PRIu64 " bytes "
@@ -805,6 +822,33 @@ static void plan_main(struct walk *wk, uint64_t arena)
 }
 
 /*
+ * Whether heap HP was already planned: a heap_info.prev chain that loops
+ * back to its own arena (ends the chain: every heap is walked once) or
+ * reaches another arena's heap (a corruption).  Spans of arena heaps are
+ * few (each needs a captured heap_max-aligned page), so a scan is cheap.
+ */
+static bool seen_heap(struct walk *wk, uint64_t arena, uint64_t hp,
+		      size_t index)
+{
+	for (size_t k = 0; k < wk->nspans; k++) {
+		const struct span *sp = &wk->spans[k];
+		if (sp->start != hp || sp->arena == SIZE_MAX)
+			continue;
+		if (sp->arena != index)
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"arena at 0x%" PRIx64 ": its heap_info chain "
+				"reaches the heap 0x%" PRIx64 " of another "
+				"arena", arena, hp);
+		else
+			corrupt(wk, hp, 0, 0, UINT64_MAX,
+				"arena at 0x%" PRIx64 ": its heap_info chain "
+				"loops back to the heap 0x%" PRIx64, arena, hp);
+		return true;
+	}
+	return false;
+}
+
+/*
  * The heaps of non-main arena ARENA: from the heap holding top back
  * through heap_info.prev to the first heap (the one holding the arena).
  */
@@ -818,6 +862,18 @@ static void plan_arena_heaps(struct walk *wk, uint64_t arena,
 	uint64_t hp = top & ~(wk->heap_max - 1);
 	for (unsigned n = 0; hp && n < MAX_HEAPS_PER_ARENA; n++) {
 		uint64_t ar, prev, size;
+		if (seen_heap(wk, arena, hp, index))
+			return;
+		if (!wk->heaps_left) {
+			cr_pass_problem(wk->ctx,
+					CR_AT_ADDRESS(CR_SEVERITY_WARNING, hp),
+					"arena at 0x%" PRIx64 ": more heaps than "
+					"the dump's bytes can hold; the walk "
+					"stops at heap 0x%" PRIx64, arena, hp);
+			wk->h->complete = false;
+			return;
+		}
+		wk->heaps_left--;
 		if (!rd(wk, hp, &ar) || !rd(wk, hp + w, &prev) ||
 		    !rd(wk, hp + 2 * w, &size)) {
 			cr_pass_problem(wk->ctx,
@@ -941,6 +997,12 @@ static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
 	long n = 0;
 	size_t limit = wk->h->nchunks + 1;
 	while (p) {
+		/* A probe (learn_safe) only needs enough links to tell the
+		 * two schemes apart (valid this far under SAFE): it must not
+		 * cost nchunks steps per list when lists loop in every
+		 * arena. */
+		if (!mark && n >= PROBE_LINKS)
+			return true;
 		ssize_t i = chunk_exact(wk, p);
 		const char *bad = NULL;
 		if ((p + 2 * w) % wk->align)
@@ -1130,6 +1192,8 @@ static void tcache_by_tls(struct walk *wk, const uint64_t *known,
 			  size_t nknown)
 {
 	const struct cr_dump *d = wk->d;
+	/* aarch64 is not handled: its thread pointer is TPIDR_EL0 and
+	 * static TLS lies above it (variant I), not below fs_base. */
 	if (d->process.arch != CR_ARCH_X86_64 || !nknown)
 		return;
 	int64_t off = 0;
@@ -1324,6 +1388,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 	for (size_t i = 0; i < d->nsegs; i++)
 		bytes += d->segs[i].size;
 	wk.cap = (size_t)(bytes / 16) + 1024;
+	wk.heaps_left = bytes / PAGE + 1;
 
 	if (!collect_arenas(&wk, main))
 		goto oom;
@@ -1357,12 +1422,23 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 
 	uint64_t known[64];
 	size_t nknown = 0;
-	for (size_t i = 0; i < h->narenas; i++) {
-		uint64_t fc = first_chunk(&wk, &h->arenas[i]);
-		if (fc)
-			tcache_at(&wk, fc, known, &nknown, ARRAY_LEN(known));
+	/* glibc 2.42 reworked tcache_perthread_struct (num_slots, large
+	 * tcache bins): its layout is not the one take_tcache knows, so
+	 * its tcache is not claimed (cached chunks count as in use). */
+	if (minor > LAST_TCACHE_MINOR) {
+		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
+				"glibc 2.%u's tcache layout is not known to "
+				"this walk: chunks cached in the tcache are "
+				"counted as in use", minor);
+	} else {
+		for (size_t i = 0; i < h->narenas; i++) {
+			uint64_t fc = first_chunk(&wk, &h->arenas[i]);
+			if (fc)
+				tcache_at(&wk, fc, known, &nknown,
+					  ARRAY_LEN(known));
+		}
+		tcache_by_tls(&wk, known, nknown);
 	}
-	tcache_by_tls(&wk, known, nknown);
 	for (size_t i = 0; i < h->narenas; i++) {
 		mark_fastbins(&wk, h->arenas[i].addr);
 		check_bins(&wk, h->arenas[i].addr);

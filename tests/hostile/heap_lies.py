@@ -16,6 +16,9 @@ a tcache_perthread_struct, 8 chunks of 0x30, then the top chunk.
                  back to the bin: a finding, no hang
   arena-elsewhere a second arena whose heap_info names another arena:
                  a finding
+  heap-loop      a second arena whose top heap's heap_info.prev points at
+                 itself: one finding, the walk ends at once (it followed
+                 the loop 4096 times per arena)
 Exit 0 pass, 1 fail, 77 skip.
 """
 
@@ -37,6 +40,7 @@ ARENA = DATA + 0x100           # main_arena
 HEAP = 0x555555560000          # the brk heap
 HEAP_SIZE = 0x21000
 HEAP2 = 0x7e0004000000         # a non-main arena's heap (64 MiB aligned)
+HEAP3 = 0x7e0008000000         # its second heap (heap-loop)
 STACK = 0x7ffd0000
 EXE = 0x400000
 TIMEOUT = 20
@@ -47,6 +51,7 @@ EXPECT = {
     "fastbin-loop": "fastbin list holds a free chunk twice",
     "bin-loop": "a bin's list is broken",
     "arena-elsewhere": "names arena 0x7e0008000020",
+    "heap-loop": "loops back to the heap 0x7e0008000000",
 }
 
 # struct malloc_state, glibc 2.30+, x86_64 (heap_glibc.c's table).
@@ -103,6 +108,14 @@ def core(case):
         CW.poke(h2, 0, c.words(0x7e0008000020, 0, 0x21000, 0x21000))
         CW.poke(h2, 0x20, arena_bytes(c, HEAP2 + 0x20, top2, ARENA, 0x21000))
         extra.append((HEAP2, bytes(h2)))
+    elif case == "heap-loop":
+        nxt = HEAP2 + 0x20
+        h2 = bytearray(0x1000)
+        CW.poke(h2, 0, c.words(HEAP2 + 0x20, 0, 0x21000, 0x21000))
+        h3, _, top3 = heap_bytes(c, HEAP3, 0x21000, first=0x20)
+        CW.poke(h3, 0, c.words(HEAP2 + 0x20, HEAP3, 0x21000, 0x21000))
+        CW.poke(h2, 0x20, arena_bytes(c, HEAP2 + 0x20, top3, ARENA, 0x42000))
+        extra += [(HEAP2, bytes(h2)), (HEAP3, bytes(h3))]
     arena = arena_bytes(c, ARENA, top, nxt, HEAP_SIZE)
     safe = lambda pos, ptr: (pos >> 12) ^ ptr  # noqa: E731  PROTECT_PTR
     if case == "fastbin-loop":
@@ -165,6 +178,9 @@ def run(case, args):
     else:
         check(any(EXPECT[case] in l for l in corrupt),
               "%s: no heap-corruption finding saying %r" % (case, EXPECT[case]), out)
+    if case == "heap-loop":
+        n = sum(EXPECT[case] in l for l in corrupt)
+        check(n == 1, "heap-loop: %d findings of the loop, not 1" % n, out)
     print("%s: %s" % (case, corrupt[0] if corrupt else "no finding"))
 
 
