@@ -45,7 +45,8 @@ const char cr_cmd_collect_synopsis[] =
 
 const char cr_cmd_collect_options[] =
 	"  -o, --output DIR     write the cores (and with --analyze the reports)\n"
-	"                       into DIR (default: current directory)\n"
+	"                       into DIR, made if missing (default: current\n"
+	"                       directory)\n"
 	"  -n, --count N        take N dumps (a series; default 1)\n"
 	"  -s, --seconds S      S seconds from the start of one dump to the next\n"
 	"                       (default 1)\n"
@@ -175,6 +176,11 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	if (!parse_pid(argv[optind], &pid))
 		return cr_cli_usage_error(prog, "collect: '%s' is not a process id",
 					  argv[optind]);
+	/* A collection is often the first thing done in an incident: make
+	 * the directory (one level; private, as the dumps hold the process's
+	 * memory and environment) rather than fail.  What cannot be made is
+	 * reported by the check below. */
+	(void)mkdir(o.dir, 0700);
 	if (!cr_cli_check_dir(prog, "--output", o.dir))
 		return CR_ERR_USAGE;
 	o.progress = !quiet && isatty(STDERR_FILENO);

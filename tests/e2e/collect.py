@@ -77,7 +77,8 @@ def tid_named(pid, name):
 
 
 def collect(opts, pid, outdir, extra=(), expect=(0,)):
-    os.makedirs(outdir, exist_ok=True)
+    # collect makes the last component of -o itself
+    os.makedirs(os.path.dirname(outdir), exist_ok=True)
     st, out, err = L.run_coroner(opts.coroner, ["collect", str(pid), "-o", outdir] + list(extra))
     check(st in expect, "coroner collect %d %s: exit %d, expected %s" % (pid, " ".join(extra), st, expect),
           "stdout:\n" + out[-2000:], "stderr:\n" + err[-3000:])
