@@ -957,17 +957,30 @@ static void find_mmapped(struct walk *wk)
 			       wk->h->ranges[k].start < r->end;
 		if (heap)
 			continue;
+		/* One segment lookup per captured stretch, not two per page
+		 * (the page starts of every anonymous mapping are read). */
 		for (uint64_t p = r->start; p + 2 * wk->w <= r->end;) {
-			uint64_t prev, size;
-			if (!rd(wk, p, &prev) || !rd(wk, p + wk->w, &size) ||
-			    prev || (size & SIZE_BITS) != IS_MMAPPED ||
-			    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
-			    size % PAGE || size > r->end - p) {
+			uint64_t span = captured_span(d, p, r->end - p);
+			const uint8_t *b = span >= 2 * wk->w ?
+					   cr_dump_ptr(d, p, span) : NULL;
+			if (!b) {
 				p += PAGE;
 				continue;
 			}
-			add_span(wk, p, p + size, SIZE_MAX, p, 0);
-			p += size;
+			uint64_t q = p;
+			while (q - p + 2 * wk->w <= span) {
+				uint64_t prev = word_at(wk, b + (q - p));
+				uint64_t size = word_at(wk, b + (q - p) + wk->w);
+				if (prev || (size & SIZE_BITS) != IS_MMAPPED ||
+				    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
+				    size % PAGE || size > r->end - q) {
+					q += PAGE;
+					continue;
+				}
+				add_span(wk, q, q + size, SIZE_MAX, q, 0);
+				q += size;
+			}
+			p = q;
 		}
 	}
 }
@@ -1367,9 +1380,13 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 					"is not walked");
 		return NULL;
 	}
-	if (sym)
-		dwarf_offsets(&wk);
 	unsigned minor = glibc_minor(&wk, libc);
+	/* libc's DWARF only for a version the table does not know: reading
+	 * it decompresses libc6-dbg's debug sections (290 M instructions,
+	 * twelve times a whole analysis of a small core), and the table,
+	 * checked by the arena's shape, is right for the versions it has. */
+	if (sym && (!minor || minor > LAST_TCACHE_MINOR))
+		dwarf_offsets(&wk);
 	if (minor && layout_of(minor) != wk.lay && minor >= 26) {
 		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
 				"glibc 2.%u's malloc_state does not have the "
