@@ -379,6 +379,20 @@ static inline uint64_t seg_avail(const struct cr_dump *d,
 	return avail;
 }
 
+size_t cr_dump_seg_from(const struct cr_dump *d, uint64_t addr)
+{
+	size_t lo = 0, hi = d->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cr_memseg *s = &d->segs[mid];
+		if (s->start + s->size <= addr)	/* segments do not wrap */
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Index of the segment containing ADDR, or -1.  O(log nsegs). */
 static ptrdiff_t seg_index(const struct cr_dump *d, uint64_t addr)
 {

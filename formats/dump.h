@@ -407,6 +407,9 @@ size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
 		    size_t len);
 /* A pointer to LEN bytes at ADDR if they lie in one segment, else NULL. */
 const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len);
+/* The index of the first segment ending above ADDR (d->nsegs: none), for
+ * walking the captured bytes from ADDR on, segment by segment. */
+size_t cr_dump_seg_from(const struct cr_dump *d, uint64_t addr);
 /*
  * The registers thread T's stack starts from: the event's own context for
  * the thread it happened on when the dump records one (a minidump's

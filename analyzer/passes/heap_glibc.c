@@ -160,14 +160,7 @@ static bool rd(const struct walk *wk, uint64_t addr, uint64_t *out)
 static uint64_t captured_span(const struct cr_dump *d, uint64_t addr,
 			      uint64_t max)
 {
-	size_t lo = 0, hi = d->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->segs[mid].start + d->segs[mid].size <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = cr_dump_seg_from(d, addr);
 	if (lo == d->nsegs || d->segs[lo].start > addr)
 		return 0;
 	uint64_t left = d->segs[lo].start + d->segs[lo].size - addr;

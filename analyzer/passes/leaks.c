@@ -215,20 +215,6 @@ static void scan_bytes(struct mark *m, const uint8_t *p, size_t len,
 	}
 }
 
-/* The index of the first segment ending above ADDR (nsegs: none). */
-static size_t seg_from(const struct cr_dump *d, uint64_t addr)
-{
-	size_t lo = 0, hi = d->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cr_memseg *s = &d->segs[mid];
-		if (s->start + s->size <= addr)	/* segments do not wrap */
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
 /* Scan the captured bytes of [START, END); what the dump lacks is
  * skipped.  The last segment read is remembered (its bytes from one
@@ -238,7 +224,7 @@ static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 {
 	const struct cr_dump *d = m->d;
 	uint64_t done = 0;
-	for (size_t i = seg_from(d, start); i < d->nsegs && start < end; i++) {
+	for (size_t i = cr_dump_seg_from(d, start); i < d->nsegs && start < end; i++) {
 		const struct cr_memseg *s = &d->segs[i];
 		if (s->start >= end)
 			break;
@@ -409,7 +395,7 @@ static uint64_t captured_in(const struct cr_dump *d, uint64_t start,
 			    uint64_t end)
 {
 	uint64_t n = 0;
-	for (size_t i = seg_from(d, start); i < d->nsegs; i++) {
+	for (size_t i = cr_dump_seg_from(d, start); i < d->nsegs; i++) {
 		const struct cr_memseg *s = &d->segs[i];
 		if (s->start >= end)
 			break;
@@ -480,7 +466,7 @@ static bool scan_roots(struct mark *m)
 		}
 		sp = sp > red ? sp - red : 0;
 		const struct cr_region *reg = cr_dump_region_at(d, sp);
-		size_t s = seg_from(d, sp);
+		size_t s = cr_dump_seg_from(d, sp);
 		if (reg) {
 			lo = reg->start;
 			hi = reg->end;
