@@ -226,7 +226,11 @@ struct cr_crash {
 					 * that thread received it, it did not crash */
 	char *abort_message;		/* glibc abort/assert message, NULL none */
 	ssize_t thread;			/* index into threads, -1 none */
-	char *signature;		/* grouping key: "SIGSEGV in crash_null" */
+	char *signature;		/* grouping key (passes/signature.h) */
+	char **sig_frames;		/* its normalized frames, owned */
+	size_t nsig_frames;
+	char *code;			/* "SIGSEGV", "0xC0000005", NULL none */
+	char *bucket;			/* short stable id, hex; NULL none */
 };
 
 /* Facts a pass keeps for the passes after it (pass.h: cr_pass_keep). */

@@ -151,6 +151,11 @@ void cr_analysis_free(struct cr_analysis *a)
 	free(a->crash.sender);
 	free(a->crash.abort_message);
 	free(a->crash.signature);
+	for (size_t i = 0; i < a->crash.nsig_frames; i++)
+		free(a->crash.sig_frames[i]);
+	free(a->crash.sig_frames);
+	free(a->crash.code);
+	free(a->crash.bucket);
 	free(a->summary);
 	cr_pass_kept_free(a);
 	cr_findings_free(&a->findings);
