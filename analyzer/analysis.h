@@ -263,6 +263,15 @@ struct cr_analysis {
 
 struct cr_file_cache;
 
+/* Whether to analyze the heap (--heap, --no-heap): passes/heap.c. */
+enum cr_heap_mode {
+	CR_HEAP_MODE_AUTO = 0,	/* dumps taken on demand, out-of-memory
+				 * crashes; the walk alone for a crash in the
+				 * allocator */
+	CR_HEAP_MODE_ALWAYS,		/* walk, leaks and statistics for every dump */
+	CR_HEAP_MODE_NEVER,
+};
+
 struct cr_options {
 	const char *sysroot;		/* binaries of the dump's machine */
 	const char **debug_dirs;	/* extra debug dirs, NULL-terminated */
@@ -277,6 +286,7 @@ struct cr_options {
 	/* Passes not to run (--skip-pass), by registry name; NULL-terminated,
 	 * NULL none.  Names the registry does not have are ignored. */
 	const char *const *skip_passes;
+	enum cr_heap_mode heap;		/* --heap / --no-heap */
 	struct cr_file_cache *file_cache;	/* files kept for the analyses of
 					 * several dumps (below); NULL: each
 					 * analysis reads its own */

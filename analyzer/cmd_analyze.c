@@ -39,6 +39,7 @@ const char cr_cmd_analyze_synopsis[] =
 	"                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
 	"                       [--max-decompressed SIZE] [--md-budget N] [--brief]\n"
 	"                       [--interval SECONDS] [--cpu-threshold PERCENT]\n"
+	"                       [--heap | --no-heap]\n"
 	"                       [--skip-pass NAME[,NAME]...] [--list-passes]";
 
 const char cr_cmd_analyze_options[] =
@@ -67,6 +68,11 @@ const char cr_cmd_analyze_options[] =
 	      "      --cpu-threshold P  a series names threads that used more than P%\n"
 	      "                       of one core between the dumps (default 80)\n"
 
+	      "      --heap           walk the heap, find leaks and count what fills it\n"
+	      "                       for every dump (default: for dumps taken on demand\n"
+	      "                       and out-of-memory crashes; the walk alone for a\n"
+	      "                       crash inside the allocator)\n"
+	      "      --no-heap        do not read the heap at all\n"
 	      "      --skip-pass LIST do not run these diagnosis passes (comma-separated;\n"
 	      "                       may be given several times; see --list-passes)\n"
 	      "      --list-passes    print the diagnosis passes in the order they run\n"
@@ -93,6 +99,8 @@ const struct option cr_cmd_analyze_longopts[] = {
 	{ "cpu-threshold", required_argument, NULL, 'P' },
 	{ "skip-pass", required_argument, NULL, 'K' },
 	{ "list-passes", no_argument, NULL, 'L' },
+	{ "heap", no_argument, NULL, 'H' },
+	{ "no-heap", no_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -583,6 +591,8 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 		case 'L': cr_cli_list_passes(stdout); return 0;
 		case 'q': quiet = true; break;
 		case 'A': opts.all_lines = true; break;
+		case 'H': opts.heap = CR_HEAP_MODE_ALWAYS; break;
+		case 'N': opts.heap = CR_HEAP_MODE_NEVER; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
 		default: return cr_cli_bad_option(prog, c, argv, cr_cmd_analyze_longopts);

@@ -13,6 +13,8 @@
  *            found only through the TLS variable `tcache`)
  *   mmapped  classes plus three allocations above the mmap threshold
  *   corrupt  classes, then one in-use chunk's size field overwritten
+ *   corruptfree  corrupt, then that chunk freed: glibc's free() aborts
+ *            ("free(): invalid pointer"), a crash inside the allocator
  *   freeall  classes, then everything freed: the control
  *
  * It writes its plan to heap_plan.txt in the working directory, one fact a
@@ -227,11 +229,15 @@ int main(int argc, char **argv)
 			plan_line("mmapped %zu 3\n",
 				  malloc_usable_size(m[0]) + 2 * sizeof(size_t));
 		}
-		if (!strcmp(mode, "corrupt")) {
+		if (!strncmp(mode, "corrupt", 7)) {
 			void *victim = classes[4].p[15];
 			((size_t *)victim)[-1] = 0x4141414141414140ull;
 			plan_line("corrupt %lu\n",
 				  (unsigned long)victim - 2 * sizeof(size_t));
+			if (!strcmp(mode, "corruptfree")) {
+				plan_write();
+				free(victim);	/* aborts in malloc_printerr */
+			}
 		}
 	}
 	plan_write();

@@ -192,10 +192,25 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 		 const struct cr_heap_stats *s)
 {
 	struct doc_block *p = doc_block(d, in, DOC_PARA, NULL);
-	if (!h->walked || !s) {
+	const char *name = h->allocator_name ? h->allocator_name
+					     : "allocator not recognised";
+	if (!h->walked) {
+		const char *why = h->skipped ? h->skipped :
+			h->allocator != CR_HEAP_NONE && h->allocator != CR_HEAP_GLIBC
+			? "coroner walks glibc's malloc only" : NULL;
 		doc_spanf(d, p ? &p->text : NULL, DOC_SPAN_TEXT,
-			  "The heap (%s) was not walked: no statistics.",
-			  h->allocator_name ? h->allocator_name : "allocator not recognised");
+			  "The heap (%s) was not walked%s%s.", name,
+			  why ? ": " : "", why ? why : "");
+		return;
+	}
+	if (!s) {
+		doc_spanf(d, p ? &p->text : NULL, DOC_SPAN_TEXT,
+			  "The heap (%s): %zu arena%s, walked%s for corruption "
+			  "(%zu found). Its statistics and leaks are computed "
+			  "for dumps taken on demand, out-of-memory crashes "
+			  "and with --heap.", name, h->narenas,
+			  h->narenas == 1 ? "" : "s",
+			  h->complete ? " completely" : " in part", h->ncorrupt);
 		return;
 	}
 	doc_spanf(d, p ? &p->text : NULL, DOC_SPAN_TEXT,

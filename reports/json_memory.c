@@ -192,6 +192,7 @@ json_t *report_json_heap(struct jctx *j)
 	json_t *o = json_object();
 	set(j, o, "allocator", jstr(h->allocator_name));
 	set(j, o, "walked", json_boolean(h->walked));
+	set(j, o, "skipped", jstr(h->skipped));
 	set(j, o, "complete", json_boolean(h->complete));
 	set(j, o, "corruptions", json_integer((json_int_t)h->ncorrupt));
 	json_t *arenas = json_array();

@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	static const char *const skip[] = { "heap", NULL };
-	struct cr_options opts = { .skip_passes = skip };
+	struct cr_options opts = { .skip_passes = skip,
+				   .heap = CR_HEAP_MODE_ALWAYS };
 	struct cr_analysis *a;
 	struct cr_symtab *st;
 	if ((err = cr_analyze(d, &opts, &a)) ||

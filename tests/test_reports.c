@@ -1336,7 +1336,7 @@ static void test_findings_json(void **state)
 	char *s = render(report_json_write, &x->a, &len);
 	json_t *root = json_loadb(s, len, 0, NULL);
 	assert_non_null(root);
-	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 6);
+	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 7);
 	json_t *fs = json_object_get(root, "findings");
 	assert_int_equal(json_array_size(fs), 2);
 	json_t *f = json_array_get(fs, 0);

@@ -39,6 +39,75 @@ static const struct {
 /* File names of glibc's libc (libc.so.6; libc-2.x.so before 2.34). */
 static const char *const libc_names[] = { "libc.so.6", "libc-2." };
 
+/*
+ * Functions of glibc's malloc (and the C++ operators over it) on a
+ * crashing stack that make the heap worth walking for a crash: the crash
+ * happened inside the allocator, the classic sign of a corrupt heap.
+ */
+static const char *const allocator_functions[] = {
+	"malloc", "free", "realloc", "calloc", "cfree", "memalign",
+	"posix_memalign", "aligned_alloc", "valloc", "pvalloc",
+	"__libc_malloc", "__libc_free", "__libc_realloc", "__libc_calloc",
+	"__libc_memalign", "_int_malloc", "_int_free", "_int_realloc",
+	"_int_memalign", "malloc_consolidate", "malloc_printerr",
+	"unlink_chunk", "sysmalloc", "systrim", "munmap_chunk",
+	"mremap_chunk", "tcache_init", "tcache_get", "tcache_put",
+	"_int_free_merge_chunk", "_int_free_create_chunk",
+	"_int_free_maybe_consolidate", "arena_get2", "heap_trim",
+};
+
+/* Crash classes whose dump is about memory (crash.c's ids). */
+static const char *const memory_crash_ids[] = { "out-of-memory" };
+/* ... and whose dump is about the heap's integrity. */
+static const char *const heap_crash_ids[] = { "heap-corruption" };
+
+static bool id_in(const char *id, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(id, ids[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The crashing thread's stack runs through the allocator. */
+static bool crash_in_allocator(const struct cr_analysis *a)
+{
+	if (a->crash.thread < 0 || (size_t)a->crash.thread >= a->nthreads)
+		return false;
+	const struct cr_stack *s = &a->threads[a->crash.thread].stack;
+	for (size_t i = 0; i < s->nframes; i++) {
+		const char *fn = s->frames[i].function;
+		if (fn && id_in(fn, allocator_functions,
+				ARRAY_LEN(allocator_functions)))
+			return true;
+	}
+	return false;
+}
+
+bool cr_heap_all_wanted(const struct cr_pass_ctx *ctx)
+{
+	const struct cr_analysis *a = ctx->analysis;
+	enum cr_heap_mode mode = ctx->opts ? ctx->opts->heap : CR_HEAP_MODE_AUTO;
+	if (mode != CR_HEAP_MODE_AUTO)
+		return mode == CR_HEAP_MODE_ALWAYS;
+	return cr_taken_on_demand(a) ||
+	       id_in(a->crash.class_id, memory_crash_ids,
+		     ARRAY_LEN(memory_crash_ids));
+}
+
+const char *cr_heap_walk_wanted(const struct cr_pass_ctx *ctx)
+{
+	const struct cr_analysis *a = ctx->analysis;
+	enum cr_heap_mode mode = ctx->opts ? ctx->opts->heap : CR_HEAP_MODE_AUTO;
+	if (mode == CR_HEAP_MODE_NEVER)
+		return "--no-heap was given";
+	if (cr_heap_all_wanted(ctx) ||
+	    id_in(a->crash.class_id, heap_crash_ids, ARRAY_LEN(heap_crash_ids)) ||
+	    crash_in_allocator(a))
+		return NULL;
+	return "the dump is a crash outside the allocator (--heap walks it)";
+}
+
 const struct cr_heap *cr_heap_of(const struct cr_analysis *a)
 {
 	return cr_pass_kept(a, "heap");
@@ -141,7 +210,9 @@ CR_PASS_RUN(run_heap)
 	} else if ((libc = find_libc(d)) && (h->word == 8 || h->word == 4)) {
 		h->allocator = CR_HEAP_GLIBC;
 		h->allocator_name = "glibc malloc";
-		err = cr_heap_glibc_walk(ctx, h, libc);
+		h->skipped = cr_heap_walk_wanted(ctx);
+		if (!h->skipped)
+			err = cr_heap_glibc_walk(ctx, h, libc);
 	}
 	if (err) {
 		cr_heap_free(h);

@@ -101,6 +101,10 @@ struct cr_heap {
 	enum cr_heap_allocator allocator;
 	const char *allocator_name;	/* static: "glibc malloc 2.36", ... */
 	bool walked;
+	/* Why the heap was not walked when the allocator is one coroner
+	 * walks (static plain words: "the dump is a crash outside the
+	 * allocator"), NULL otherwise; see cr_heap_mode. */
+	const char *skipped;
 	bool complete;		/* every heap segment walked to its end and
 				 * every captured byte of it present */
 	unsigned word;		/* pointer size of the target: 4 or 8 */
@@ -123,6 +127,24 @@ struct cr_heap {
 	 * limit; this counts them all). */
 	size_t ncorrupt;
 };
+
+/*
+ * Which heap analysis a dump gets (--heap, --no-heap; cr_heap_mode).  By
+ * default, as DebugDiag picks its memory-pressure rules for a dump taken
+ * for memory and its crash rules for a crash: a dump taken on demand (or
+ * for a signal sent from outside) and an out-of-memory crash get the walk,
+ * the leaks and the statistics; a crash whose stack runs through the
+ * allocator, or with the allocator's abort message, gets the walk (heap
+ * corruption); any other crash none of them (a stack overflow or a null
+ * dereference does not need the heap, whose scan can take longer than all
+ * the rest of the analysis).
+ *   cr_heap_walk_wanted  NULL when the heap is to be walked, else why not
+ *                        (static plain words for the report);
+ *   cr_heap_all_wanted   leaks and statistics too.
+ */
+struct cr_pass_ctx;
+const char *cr_heap_walk_wanted(const struct cr_pass_ctx *ctx);
+bool cr_heap_all_wanted(const struct cr_pass_ctx *ctx);
 
 /* The heap the "heap" pass kept, NULL when it did not run or kept none. */
 const struct cr_heap *cr_heap_of(const struct cr_analysis *a);

@@ -581,8 +581,8 @@ const struct cr_heap_stats *cr_heap_stats_of(const struct cr_analysis *a)
 CR_PASS_RUN(run_heapstats)
 {
 	const struct cr_heap *h = cr_pass_kept(ctx->analysis, "heap");
-	if (!h || !h->walked)
-		return NULL;	/* the heap pass said why */
+	if (!h || !h->walked || !cr_heap_all_wanted(ctx))
+		return NULL;	/* the heap pass, or the report, says why */
 	const struct cr_leaks *leaks = cr_pass_kept(ctx->analysis, "leaks");
 	struct stats_build b = { ctx, h, leaks && leaks->done ? leaks : NULL,
 				 calloc(1, sizeof(*b.s)), { 0 }, 0 };

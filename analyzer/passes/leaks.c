@@ -629,7 +629,8 @@ CR_PASS_RUN(run_leaks)
 	struct cr_leaks_missing missing = { 0 };
 	if (!l)
 		return &cr_enomem;
-	if (h && h->walked && h->nchunks && h->nranges) {
+	if (h && h->walked && h->nchunks && h->nranges &&
+	    cr_heap_all_wanted(ctx)) {
 		if (h->nchunks >= MAX_CHUNKS) {
 			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
 					"%zu heap chunks: more than the leak search handles",

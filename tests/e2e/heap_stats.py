@@ -61,6 +61,15 @@ def case_address_space(opts, wd):
     core, pid = L.kernel_core(prog, ["abort"], wd)
     rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"))
     L.validate_json(rep, paths["json"])
+    # A crash outside the allocator (abort() in main): the address space is
+    # summed for every dump, the heap walked only with --heap, and the
+    # report says so.
+    heap = rep.get("heap") or {}
+    check(heap.get("walked") is False and "--heap" in (heap.get("skipped") or ""),
+          "the heap of a crash outside the allocator was walked without --heap", heap)
+    md = open(paths["md"], encoding="utf-8").read()
+    check("was not walked: the dump is a crash outside the allocator" in md,
+          "the Markdown report does not say why the heap was not walked")
     a = rep["address_space"]
     check_sums(a)
     kinds = {k["kind"]: k for k in a["kinds"]}
@@ -100,7 +109,10 @@ def case_types(opts, wd, dumper):
         core, pid = L.kernel_core(prog, ["abort"], wd)
     else:
         core, pid = L.gcore_dump(prog, ["wait"], wd)
-    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"))
+    # A kernel core of abort() is a crash: its heap is analyzed on request
+    # (--heap); gcore's dump is taken on demand and gets it by default.
+    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"),
+                                        ["--heap"] if dumper == "kernel" else [])
     L.validate_json(rep, paths["json"])
     heap = rep["heap"]
     check(heap and heap["walked"], "the heap was not walked", heap)

@@ -116,9 +116,36 @@ def run_python(args):
     os.unlink(core)
 
 
+def run_auto(args):
+    """coroner analyze with no heap option on a crash inside glibc's free()
+    (the heap corrupted, then the chunk freed): the heap is walked for
+    corruption without --heap, the statistics and leaks are not computed."""
+    wd = L.workdir("heap_walk-corruptfree")
+    prog = os.path.join(args.bindir, "heap_planted")
+    core, _ = L.kernel_core(prog, ["corruptfree"], wd, expect_signal=signal.SIGABRT)
+    plan = read_plan(wd)
+    rep, paths, status, err = L.analyze(args.coroner, core, os.path.join(wd, "out"))
+    L.validate_json(rep, paths["json"])
+    heap = rep.get("heap") or {}
+    check(heap.get("walked") is True and heap.get("skipped") is None,
+          "a crash inside free() did not get the heap walk", heap)
+    check(heap.get("corruptions", 0) >= 1 and any(
+        f["id"] == "heap-corruption" and f.get("pass") == "heap" and
+        any(e.get("address") == "0x%x" % plan["corrupt"] for e in f["evidence"])
+        for f in rep["findings"]),
+          "no heap-corruption finding of the walk at 0x%x" % plan["corrupt"],
+          [f for f in rep["findings"] if f["id"] == "heap-corruption"])
+    check(heap.get("totals") is None and heap.get("leaks") is None,
+          "statistics or leaks computed for a crash without --heap", heap)
+    print("corruptfree-auto: walked, %d corruption(s), no statistics"
+          % heap["corruptions"])
+
+
 def run(case, args):
     if case == "python-gcore":
         return run_python(args)
+    if case == "corruptfree-auto":
+        return run_auto(args)
     mode, dumper = case.split("-")
     wd = L.workdir("heap_walk-" + case)
     prog = os.path.join(args.bindir, "heap_planted")
@@ -178,6 +205,7 @@ def main():
     ap.add_argument("case")
     ap.add_argument("--heapwalk", required=True)
     ap.add_argument("--bindir", required=True)
+    ap.add_argument("--coroner", required=True)
     args = ap.parse_args()
     L.main_wrapper(lambda: run(args.case, args))
 

@@ -96,7 +96,9 @@ def case_leak(opts, wd, dumper):
     core, pid = dump(prog, ["leak", "abort" if dumper == "kernel" else "wait"],
                      wd, dumper)
     plan = read_plan(wd)
-    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"))
+    # abort() is a crash: its leaks are searched on request (--heap).
+    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"),
+                                        ["--heap"] if dumper == "kernel" else [])
     L.validate_json(rep, paths["json"])
     fs = leak_findings(rep)
     found = 0
@@ -138,7 +140,8 @@ def case_controls(opts, wd):
         os.makedirs(d)
         core, pid = dump(prog, [mode, "abort" if dumper == "kernel" else "wait"],
                          d, dumper)
-        rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(d, "out"))
+        rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(d, "out"),
+                                            ["--heap"] if dumper == "kernel" else [])
         # A control passes only when the leaks were searched: a broken
         # walk (no chunks, no mark) must not look healthy.
         heap = rep.get("heap")
