@@ -77,7 +77,7 @@ skip_leaks=$(present address-space heapstats)
 out=$work/out
 mkdir -p "$out"
 run() {	# the analyze command line, skipping $1
-	echo "$coroner analyze $core -o $out -f json -q${1:+ --skip-pass $1}"
+	echo "$coroner analyze $core -o $out -f json -q --heap${1:+ --skip-pass $1}"
 }
 
 cat "$core" >/dev/null	# warm the page cache
