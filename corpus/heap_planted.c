@@ -15,6 +15,9 @@
  *   corrupt  classes, then one in-use chunk's size field overwritten
  *   corruptfree  corrupt, then that chunk freed: glibc's free() aborts
  *            ("free(): invalid pointer"), a crash inside the allocator
+ *   corruptbusy  corrupt, then busy_alloc() calls malloc: the test stops
+ *            it there under gdb and dumps it with gcore (a dump taken
+ *            while a thread is inside the allocator)
  *   freeall  classes, then everything freed: the control
  *
  * It writes its plan to heap_plan.txt in the working directory, one fact a
@@ -199,6 +202,13 @@ static void plant_arenas(void)
 	plan_line("arenas %d\n", max && !strcmp(max, "1") ? 1 : NTHREADS + 1);
 }
 
+/* A malloc the test stops in (corruptbusy); above the tcache's sizes, so
+ * that it goes into the arena. */
+__attribute__((noinline)) static void *busy_alloc(void)
+{
+	return malloc(5000);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "classes";
@@ -237,6 +247,10 @@ int main(int argc, char **argv)
 			if (!strcmp(mode, "corruptfree")) {
 				plan_write();
 				free(victim);	/* aborts in malloc_printerr */
+			}
+			if (!strcmp(mode, "corruptbusy")) {
+				plan_write();
+				free(busy_alloc());
 			}
 		}
 	}

@@ -14,7 +14,7 @@ target_link_libraries(heapwalk PRIVATE cr_analyzer cr_analyzer_private cr_build_
 
 foreach(case classes-kernel classes-gcore classes-noarena arenas-kernel
              arenas-noarena arenas-onearena mmapped-kernel corrupt-kernel freeall-kernel
-             python-gcore corruptfree-auto)
+             python-gcore corruptfree-auto corruptbusy-gdb)
   add_test(NAME e2e.heap_walk.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/heap_walk.py ${case}
             --heapwalk $<TARGET_FILE:heapwalk> --bindir ${CMAKE_BINARY_DIR}/corpus

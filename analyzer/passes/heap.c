@@ -69,18 +69,20 @@ static bool id_in(const char *id, const char *const *ids, size_t n)
 	return false;
 }
 
+bool cr_heap_allocator_function(const char *fn)
+{
+	return fn && id_in(fn, allocator_functions, ARRAY_LEN(allocator_functions));
+}
+
 /* The crashing thread's stack runs through the allocator. */
 static bool crash_in_allocator(const struct cr_analysis *a)
 {
 	if (a->crash.thread < 0 || (size_t)a->crash.thread >= a->nthreads)
 		return false;
 	const struct cr_stack *s = &a->threads[a->crash.thread].stack;
-	for (size_t i = 0; i < s->nframes; i++) {
-		const char *fn = s->frames[i].function;
-		if (fn && id_in(fn, allocator_functions,
-				ARRAY_LEN(allocator_functions)))
+	for (size_t i = 0; i < s->nframes; i++)
+		if (cr_heap_allocator_function(s->frames[i].function))
 			return true;
-	}
 	return false;
 }
 

@@ -146,6 +146,12 @@ struct cr_pass_ctx;
 const char *cr_heap_walk_wanted(const struct cr_pass_ctx *ctx);
 bool cr_heap_all_wanted(const struct cr_pass_ctx *ctx);
 
+/* FN is a function of glibc's malloc (malloc, free, _int_malloc,
+ * malloc_printerr, ...): heap.c's table. */
+bool cr_heap_allocator_function(const char *fn);
+/* Frames from the top of a stack looked at for "inside the allocator". */
+#define CR_HEAP_BUSY_FRAMES 8
+
 /* The heap the "heap" pass kept, NULL when it did not run or kept none. */
 const struct cr_heap *cr_heap_of(const struct cr_analysis *a);
 void cr_heap_free(void *heap);	/* the free function for cr_pass_keep */

@@ -130,6 +130,12 @@ struct walk {
 	 * no dump holds more heaps than its bytes / PAGE (a bound on what
 	 * heap_info.prev chains may add across all arenas). */
 	uint64_t heaps_left;
+	/* A thread other than the crashing one was inside the allocator
+	 * when the dump was taken (busy_thread, its frame busy_frame): the
+	 * heap may be caught half-way through an update, and what looks
+	 * inconsistent is said as information, not as corruption. */
+	ssize_t busy_thread;
+	size_t busy_frame;
 };
 
 /* ---- reading words from captured bytes ---- */
@@ -352,13 +358,28 @@ static void corrupt(struct walk *wk, uint64_t addr, size_t first, size_t n,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	bool busy = wk->busy_thread >= 0;
 	struct cr_finding *f = cr_pass_finding(wk->ctx,
 					       CR_FINDING_HEAP_CORRUPTION,
-					       CR_SEVERITY_WARNING,
-					       "Heap corruption: %s", what);
+					       busy ? CR_SEVERITY_INFO
+						    : CR_SEVERITY_WARNING,
+					       "%s: %s", busy
+					       ? "Heap inconsistent while a thread was inside malloc"
+					       : "Heap corruption", what);
 	if (!f)
 		return;
 	cr_finding_signature(f, "heap-corruption");
+	if (busy) {
+		cr_finding_detail(f, "When the dump was taken a thread was "
+				  "inside the allocator, which changes its "
+				  "lists and chunk headers in several steps "
+				  "under the arena's lock: a dump taken then "
+				  "can show a change half made. This is not "
+				  "evidence of corruption by itself; a dump "
+				  "taken when no thread allocates settles it.");
+		cr_finding_frame(f, "thread inside the allocator",
+				 (size_t)wk->busy_thread, wk->busy_frame);
+	}
 	cr_finding_address(f, "chunk", addr, "in the heap");
 	struct cr_table *t = cr_finding_table(f, "neighbouring chunks", 3,
 					      neighbour_headers);
@@ -1337,6 +1358,28 @@ static uint64_t first_chunk(const struct walk *wk,
 	return 0;
 }
 
+/* The first thread, other than the crashing one, with an allocator
+ * function among its top frames; -1 none.  The crashing thread is left
+ * out: glibc checks a chunk before it changes anything, so its abort
+ * (or a fault in malloc on a pointer the heap held) is the corruption,
+ * not an update caught half-way.  A breakpoint is not a crash: a
+ * debugger stopped the thread there (and gcore then records SIGTRAP). */
+static ssize_t busy_thread(const struct cr_analysis *a, size_t *frame)
+{
+	for (size_t t = 0; t < a->nthreads; t++) {
+		if ((ssize_t)t == a->crash.thread && !a->crash.sent &&
+		    a->crash.cls != CR_CRASH_BREAKPOINT)
+			continue;
+		const struct cr_stack *s = &a->threads[t].stack;
+		for (size_t i = 0; i < s->nframes && i < CR_HEAP_BUSY_FRAMES; i++)
+			if (cr_heap_allocator_function(s->frames[i].function)) {
+				*frame = i;
+				return (ssize_t)t;
+			}
+	}
+	return -1;
+}
+
 struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 				    struct cr_heap *h,
 				    const struct cr_module *libc)
@@ -1346,6 +1389,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 		.ctx = ctx, .d = d, .h = h, .w = h->word,
 		.be = ctx->target.big_endian, .safe = -1,
 	};
+	wk.busy_thread = busy_thread(ctx->analysis, &wk.busy_frame);
 	/* MALLOC_ALIGNMENT: 2 * SIZE_SZ, but 16 on i386 since 2.26. */
 	wk.align = wk.w == 8 || d->process.arch == CR_ARCH_X86 ? 16 : 8;
 	wk.minsize = (4 * wk.w + wk.align - 1) & ~(wk.align - 1);
