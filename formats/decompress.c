@@ -21,7 +21,15 @@
  * ask for a 1.5 GiB dictionary); zstd keeps its own default window limit
  * (2^27 bytes) and lz4 frames need at most 4 MiB blocks.
  *
- * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18.
+ * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18;
+ * gzip 1f 8b 08; zip local file header 50 4b 03 04.
+ *
+ * gzip and zip are read through libarchive (Debian's libarchive-dev):
+ * zip's entries, its deflate and stored methods, data descriptors and
+ * zip64 are libarchive's well-tested work, not ours to redo.  A zip is
+ * searched entry by entry for the first whose content is a dump (Windows
+ * Error Reporting and crash uploaders put a .dmp beside XML and text
+ * files); the others are skipped unread.
  */
 #include "decompress.h"
 #include "cursor.h"
@@ -46,6 +54,10 @@
 #ifdef CR_HAVE_LZ4
 #include <lz4frame.h>
 #endif
+#ifdef CR_HAVE_ARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
 
 #define CHUNK (1u << 20)	/* decoder output buffer */
 #define SPARSE_BLOCK 4096u	/* zero blocks of this size become holes */
@@ -59,6 +71,8 @@ static const struct {
 	{ CR_COMP_ZSTD, "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
 	{ CR_COMP_XZ, "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
 	{ CR_COMP_LZ4, "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
+	{ CR_COMP_GZIP, "gzip", { 0x1f, 0x8b, 0x08 }, 3 },
+	{ CR_COMP_ZIP, "zip", { 'P', 'K', 0x03, 0x04 }, 4 },
 };
 
 enum cr_compression cr_compression_sniff(const uint8_t *buf, size_t len)
@@ -357,6 +371,114 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 }
 #endif
 
+#ifdef CR_HAVE_ARCHIVE
+/* The most zip entries looked at for a dump (each costs its header). */
+#define ZIP_MAX_ENTRIES 4096
+
+/* Stream the current entry of A into S; a read error is a problem (what
+ * was decoded is kept), not an error. */
+static struct cr_error *archive_entry_out(struct archive *a, struct sink *s,
+					  uint8_t *out, char **problem)
+{
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, out, CHUNK);
+		if (n == 0)
+			return NULL;
+		if (n < 0) {
+			*problem = cr_strdup_printf("%s stream damaged or cut off after %llu bytes of output: %s",
+						    cr_compression_name(s->c),
+						    (unsigned long long)s->len,
+						    archive_error_string(a) ? archive_error_string(a) : "read error");
+			return NULL;
+		}
+		struct cr_error *err = sink_write(s, out, (size_t)n);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * A zip entry's first bytes: read until CR_SNIFF_LEN or its end into HEAD.
+ * Returns the count, -1 on a read error.
+ */
+static la_ssize_t entry_head(struct archive *a, uint8_t *head)
+{
+	size_t n = 0;
+	while (n < CR_SNIFF_LEN) {
+		la_ssize_t k = archive_read_data(a, head + n, CR_SNIFF_LEN - n);
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	return (la_ssize_t)n;
+}
+
+static struct cr_error *run_archive(const uint8_t *buf, size_t len,
+				    struct sink *s, char **problem)
+{
+	struct archive *a = archive_read_new();
+	uint8_t *out = malloc(CHUNK);
+	struct cr_error *err = NULL;
+	if (!a || !out) {
+		err = &cr_enomem;
+		goto out;
+	}
+	if (s->c == CR_COMP_GZIP) {
+		archive_read_support_filter_gzip(a);
+		archive_read_support_format_raw(a);
+	} else {
+		archive_read_support_format_zip(a);
+	}
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+		*problem = cr_strdup_printf("%s: %s", cr_compression_name(s->c),
+					    archive_error_string(a) ? archive_error_string(a) : "not readable");
+		goto out;
+	}
+	struct archive_entry *e;
+	size_t entries = 0;
+	int r;
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+	       r == ARCHIVE_WARN) {
+		if (s->c == CR_COMP_GZIP) {
+			err = archive_entry_out(a, s, out, problem);
+			goto out;
+		}
+		if (++entries > ZIP_MAX_ENTRIES)
+			break;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		uint8_t head[CR_SNIFF_LEN];
+		la_ssize_t n = entry_head(a, head);
+		const char *why;
+		if (n < 0) {
+			*problem = cr_strdup_printf("zip entry %s damaged: %s",
+						    archive_entry_pathname(e) ? archive_entry_pathname(e) : "(unnamed)",
+						    archive_error_string(a) ? archive_error_string(a) : "read error");
+			continue;
+		}
+		if (s->sniff && !s->sniff(head, (size_t)n, &why))
+			continue;	/* not a dump: the next entry */
+		free(*problem);
+		*problem = NULL;
+		if ((err = sink_write(s, head, (size_t)n)))
+			goto out;
+		err = archive_entry_out(a, s, out, problem);
+		goto out;
+	}
+	if (!*problem)
+		*problem = cr_strdup_printf(r == ARCHIVE_EOF || r == ARCHIVE_OK
+					    ? "no entry of the zip archive (of %zu looked at) is a dump"
+					    : "the zip archive is damaged after %zu entries", entries);
+out:
+	if (a)
+		archive_read_free(a);
+	free(out);
+	return err;
+}
+#endif
+
 /*
  * A temporary file in DIR that has no name: O_TMPFILE, or where the file
  * system does not support it, mkstemp() and an immediate unlink().  Either
@@ -431,6 +553,12 @@ struct cr_error *cr_decompress_to_tmpfile(const uint8_t *buf, size_t len,
 #ifdef CR_HAVE_LZ4
 	case CR_COMP_LZ4:
 		run = run_lz4;
+		break;
+#endif
+#ifdef CR_HAVE_ARCHIVE
+	case CR_COMP_GZIP:
+	case CR_COMP_ZIP:
+		run = run_archive;
 		break;
 #endif
 	default:

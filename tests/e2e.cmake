@@ -34,7 +34,7 @@ foreach(prog ${CR_CORPUS_PROGRAMS})
 endforeach()
 
 set(CR_E2E_CASES
-  null_deref-kernel null_deref-gdb null_deref-xz abort_assert-kernel stack_overflow-kernel
+  null_deref-kernel null_deref-gdb null_deref-xz null_deref-gz null_deref-zip abort_assert-kernel stack_overflow-kernel
   fpe-kernel idle_threads-kernel idle_threads-gcore pipe_block-kernel
   pipe_block-gcore hostile_names-kernel deep_recursion-kernel)
 foreach(case ${CR_E2E_CASES})

@@ -1,5 +1,6 @@
 /*
- * decompress.h - compressed cores (systemd-coredump's .zst, .xz, .lz4).
+ * decompress.h - compressed cores (systemd-coredump's .zst, .xz, .lz4) and
+ * the gzip files and zip archives dumps are passed around in (.gz, .zip).
  *
  * open.c recognizes a compressed file by its magic and has it streamed into
  * an unlinked temporary file, which it then maps like any dump.  Memory use
@@ -36,6 +37,8 @@ enum cr_compression {
 	CR_COMP_ZSTD,
 	CR_COMP_XZ,
 	CR_COMP_LZ4,
+	CR_COMP_GZIP,
+	CR_COMP_ZIP,	/* the first entry whose content is a dump */
 };
 
 /* The compression of BUF by its magic, CR_COMP_NONE when none we know. */

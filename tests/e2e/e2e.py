@@ -42,6 +42,21 @@ def make_dump(dumper, prog, args, wd, **kw):
             shutil.copyfileobj(f, g)
         os.unlink(core)
         return core + ".xz", pid
+    if dumper in ("gz", "zip"):
+        # A core passed around as a .gz file, or in a .zip beside the
+        # uploader's other files (the dump not first).
+        import gzip
+        import zipfile
+        core, pid = L.kernel_core(prog, args, wd, **kw)
+        if dumper == "gz":
+            with open(core, "rb") as f, gzip.open(core + ".gz", "wb", compresslevel=1) as g:
+                shutil.copyfileobj(f, g)
+        else:
+            with zipfile.ZipFile(core + ".zip", "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+                z.writestr("crash-report.xml", "<crash/>")
+                z.write(core, "core")
+        os.unlink(core)
+        return core + "." + dumper, pid
     if dumper == "gcore":
         return L.gcore_dump(prog, args, wd)
     if dumper == "gdb":
@@ -80,7 +95,7 @@ def common_process(rep, pid, exe, recorded_cpu):
 def case_null_deref(opts, dumper, wd):
     prog = os.path.join(opts.bindir, "null_deref")
     core, pid = make_dump(dumper, prog, [], wd, expect_signal=signal.SIGSEGV) \
-        if dumper in ("kernel", "xz") else make_dump(dumper, prog, [], wd)
+        if dumper in ("kernel", "xz", "gz", "zip") else make_dump(dumper, prog, [], wd)
     rep, _ = analyze(opts, core, wd)
     L.check_crash(rep, "null-pointer-dereference", "SIGSEGV", "SEGV_MAPERR", "0x0")
     common_process(rep, pid, "null_deref", dumper != "gdb")
@@ -336,6 +351,8 @@ CASES = {
     "null_deref-kernel": case_null_deref,
     "null_deref-gdb": case_null_deref,
     "null_deref-xz": case_null_deref,
+    "null_deref-gz": case_null_deref,
+    "null_deref-zip": case_null_deref,
     "abort_assert-kernel": case_abort_assert,
     "stack_overflow-kernel": case_stack_overflow,
     "fpe-kernel": case_fpe,

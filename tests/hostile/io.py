@@ -117,7 +117,7 @@ def case_bomb(opts, wd, tool):
         frame = zeros_frame(tool, 64)
         blob = frame * 128
         total = 128 * (64 << 20)
-    path = os.path.join(wd, "bomb." + {"zstd": "zst"}.get(tool, tool))
+    path = os.path.join(wd, "bomb." + {"zstd": "zst", "gzip": "gz"}.get(tool, tool))
     with open(path, "wb") as f:
         f.write(blob)
     st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", os.path.join(wd, "out")])
@@ -125,7 +125,7 @@ def case_bomb(opts, wd, tool):
     print("%s bomb: %d bytes inflating to %d: exit %d in %.3f s, max RSS %.0f MiB: %s"
           % (tool, len(blob), total, st, secs, rss, line))
     check(st == 4, "exit %d, expected 4 (not a dump)" % st)
-    check("not a dump" in line and tool in line, "the error does not say not a dump (%s)" % tool)
+    check("not a dump" in line and tool in line, "the error does not say not a dump (%s)" % tool, line)
     check(secs < 5, "took %.1f s" % secs)
     check(rss < 512, "max RSS %.0f MiB" % rss)
     check(not os.path.exists(os.path.join(wd, "out")) or not os.listdir(os.path.join(wd, "out")),
@@ -353,8 +353,83 @@ def case_xz_no_memory(opts, wd):
     check("out of memory" in seen[6], "exit 6 without saying out of memory", seen[6])
 
 
+# ----------------------------------------------------------- gzip and zip
+
+def write_zip(path, entries):
+    """A zip archive of ENTRIES [(name, bytes or (path,)), ...], deflated."""
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in entries:
+            if isinstance(data, tuple):
+                z.write(data[0], name)
+            else:
+                z.writestr(name, data)
+
+
+def case_zip_no_dump(opts, wd):
+    """A zip of a crash uploader's side files and no dump: exit 4 with one
+    line that says no entry is a dump; no report."""
+    path = os.path.join(wd, "upload.zip")
+    write_zip(path, [("report.xml", b"<report/>" * 100), ("notes.txt", b"hello\n"),
+                     ("empty.dmp", b"")])
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", os.path.join(wd, "out")])
+    line = one_line(err)
+    print("zip without a dump: exit %d: %s" % (st, line))
+    check(st == 4 and "zip" in line and "no entry" in line and "dump" in line,
+          "exit %d, %r" % (st, line))
+
+
+def case_zip_bomb(opts, wd):
+    """A zip whose first entry inflates to 512 MiB of zeros, then a real
+    core: the zeros are not a dump (skipped after their first bytes, never
+    written), the core is read."""
+    zeros = os.path.join(wd, "zeros")
+    with open(zeros, "wb") as f:
+        f.truncate(512 << 20)
+    core = os.path.join(wd, "core")
+    with open(core, "wb") as f:
+        f.write(small_core(0x1000))
+    path = os.path.join(wd, "crash.zip")
+    write_zip(path, [("zeros.bin", (zeros,)), ("crash.core", (core,))])
+    os.unlink(zeros)
+    out = os.path.join(wd, "out")
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", out, "-f", "json", "-q"])
+    print("zip of 512 MiB of zeros then a core, %d bytes: exit %d in %.2f s, max RSS %.0f MiB"
+          % (os.path.getsize(path), st, secs, rss))
+    check(st in (0, 1), "exit %d" % st, err[-2000:])
+    import json
+    rep = json.load(open(os.path.join(out, "crash.zip.coroner.json")))
+    check("zip" in rep["dump"]["format"] and rep["crash"]["signal"] == "SIGSEGV",
+          "the core in the zip was not read", rep["dump"], rep.get("crash"))
+    check(rss < 256, "max RSS %.0f MiB" % rss)
+
+
+def case_gzip_cut(opts, wd):
+    """A gzip core cut in the middle: what was decoded is analyzed, and the
+    report says the stream was cut off."""
+    import gzip
+    core = small_core(0x200000, seed=3)
+    blob = gzip.compress(core, compresslevel=1)
+    path = os.path.join(wd, "core.gz")
+    with open(path, "wb") as f:
+        f.write(blob[:len(blob) * 3 // 4])
+    out = os.path.join(wd, "out")
+    st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", out, "-f", "json", "-q"])
+    import json
+    rep = json.load(open(os.path.join(out, "core.gz.coroner.json")))
+    texts = [p["text"] for p in rep["problems"]]
+    print("gzip cut at 3/4: exit %d, problems %s" % (st, texts[:2]))
+    check(st == 1 and any("gzip" in t and "cut off" in t for t in texts),
+          "a cut gzip stream is not said to be cut off (exit %d)" % st, texts)
+    check(rep["crash"]["signal"] == "SIGSEGV", "the decoded part was not analyzed", rep.get("crash"))
+
+
 CASES = {
     "xz-no-memory": case_xz_no_memory,
+    "bomb-gzip": lambda o, w: case_bomb(o, w, "gzip"),
+    "zip-no-dump": case_zip_no_dump,
+    "zip-bomb": case_zip_bomb,
+    "gzip-cut": case_gzip_cut,
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
     "bomb-lz4": lambda o, w: case_bomb(o, w, "lz4"),
