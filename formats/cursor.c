@@ -48,7 +48,7 @@ static uint64_t load(const struct cr_cursor *c, const uint8_t *p, unsigned n)
 struct cr_error *cr_cursor_word(struct cr_cursor *c, unsigned size,
 				uint64_t *out)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;	/* set by take() on success */
 	*out = 0;
 	if (size != 1 && size != 2 && size != 4 && size != 8)
 		return cr_error_new(CR_ERR_INTERNAL, "bad word size %u", size);
@@ -90,7 +90,7 @@ struct cr_error *cr_cursor_u64(struct cr_cursor *c, uint64_t *out)
 
 struct cr_error *cr_cursor_skip(struct cr_cursor *c, uint64_t n)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;	/* set by take() on success */
 	return take(c, n, &p);
 }
 

@@ -461,7 +461,7 @@ static void test_invalid_parameter(void **state)
 			    "in function common_vfprintf, in file "
 			    "minkernel\\crts\\ucrt\\src\\appcrt\\stdio\\output.cpp at line 32");
 	const struct cr_module *m = main_module(d);
-	uint64_t pc;
+	uint64_t pc = 0;
 	assert_true(cr_regs_get(&d->event.regs, 16, &pc));
 	assert_int_equal(pc - m->base, 0x7a9a3);	/* CrashTest.exe + 0x7a9a3 */
 	cr_dump_free(d);
