@@ -332,6 +332,47 @@ static void test_lying_heap(void **state)
 	assert_contains(f->detail, "incomplete");
 }
 
+/* A heap in two ranges far apart (the brk heap and an mmapped chunk near
+ * the libraries, as in most processes): the words between them pass the
+ * heap's bounds but not the granule filter; a pointer to the far chunk
+ * keeps it, one into the gap keeps nothing. */
+static void test_far_ranges(void **state)
+{
+	(void)state;
+	const uint64_t far = 0x7e0000000000ull;
+	static struct { uint64_t start, end; } ranges[2];
+	ranges[0].start = HEAP;
+	ranges[0].end = HEAP + HEAP_SIZE;
+	ranges[1].start = far;
+	ranges[1].end = far + 0x40000;
+	/* The last slot becomes an mmapped chunk of the far range (its
+	 * bytes are not in the dump: nothing of it is scanned). */
+	fx.chunks[NCHUNKS] = (struct cr_heap_chunk){ far + 16,
+						     0x40000 | CR_CHUNK_MMAPPED };
+	fx.h.ranges = (void *)ranges;
+	fx.h.nranges = 2;
+	reach_from_data(0, NCHUNKS - 2);
+	poke(DATA + 8 * (NCHUNKS - 2), far + 0x1000);	/* inside the far chunk */
+	poke(DATA + 8 * (NCHUNKS - 1), 0x200000000000ull);	/* the gap */
+	const struct cr_leaks *l = run_leaks();
+	assert_true(l->done);
+	assert_int_equal(l->nleaked, 2);	/* the two chunks not reached */
+	assert_true(cr_leaks_has(l, NCHUNKS - 2));
+	assert_false(cr_leaks_has(l, NCHUNKS));
+
+	/* Unreached, the far chunk leaks too. */
+	poke(DATA + 8 * (NCHUNKS - 2), 0x200000000000ull + 0x10000);
+	test_analysis_release(&fx.a);
+	fx.a.dump = &fx.d;
+	fx.a.threads = &fx.ta;
+	fx.a.nthreads = 1;
+	fx.a.focus_thread = -1;
+	fx.a.crash.thread = -1;
+	l = run_leaks();
+	assert_int_equal(l->nleaked, 3);
+	assert_true(cr_leaks_has(l, NCHUNKS));
+}
+
 /* Ranges that claim more pages than the dump could hold: a problem, no
  * search, no finding. */
 static void test_absurd_ranges(void **state)
@@ -497,6 +538,7 @@ int main(void)
 		T(test_fan_out_past_the_stack),
 		T(test_lying_heap),
 		T(test_absurd_ranges),
+		T(test_far_ranges),
 		T(test_no_heap),
 		T(test_thresholds),
 		T(test_missing_stack),

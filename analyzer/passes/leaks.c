@@ -65,6 +65,11 @@
 #define STACK_MAX (1u << 20)
 /* The chunk index is 32 bits (the page index's entries). */
 #define MAX_CHUNKS UINT32_MAX
+/* The granule filter: 64 KiB granules the heap's ranges touch, at most
+ * this many (4 Mi granules: 256 GiB of heap; more and the filter is left
+ * out, the page index alone answers). */
+#define GRANULE_SHIFT 16
+#define MAX_GRANULES (1u << 22)
 
 struct mark {
 	const struct cr_dump *d;
@@ -72,6 +77,10 @@ struct mark {
 	unsigned word;
 	bool big_endian;
 	uint64_t lo, hi;	/* the heap's bounds: [first range, last) */
+	/* The granules the ranges touch, a hash set (keys + 1, 0 empty) of
+	 * 1 << gbits slots; gbits 0: no filter. */
+	uint64_t *granules;
+	unsigned gbits;
 	size_t *range_page;	/* nranges + 1: each range's first entry */
 	uint32_t *pages;	/* per page, + one sentinel per range */
 	uint64_t *marked;	/* bit i: chunk i reached */
@@ -117,6 +126,69 @@ static uint64_t ref_end(const struct cr_heap_chunk *c, unsigned word)
 	if (cr_chunk_state(c) == CR_CHUNK_MMAPPED)
 		return end;
 	return end - c->addr > word ? end - word : c->addr;
+}
+
+static inline size_t granule_slot(const struct mark *m, uint64_t g)
+{
+	return (size_t)((g * 0x9e3779b97f4a7c15ull) >> (64 - m->gbits));
+}
+
+/*
+ * V may be a heap address: in the heap's bounds and, with the filter, in
+ * a granule one of its ranges touches.  The bounds alone pass most
+ * pointers of a process whose mmapped chunks lie far above its brk heap
+ * (everything between, python's object arenas included); the filter turns
+ * those away in a probe or two instead of a search of the ranges (on a
+ * python core: 13.6 M words, 584 M instructions in chunk_of).
+ */
+static inline bool maybe_heap(const struct mark *m, uint64_t v)
+{
+	if (!m->gbits)
+		return true;
+	uint64_t key = (v >> GRANULE_SHIFT) + 1;
+	size_t mask = ((size_t)1 << m->gbits) - 1;
+	for (size_t i = granule_slot(m, key);; i = (i + 1) & mask) {
+		if (m->granules[i] == key)
+			return true;
+		if (!m->granules[i])
+			return false;
+	}
+}
+
+/* Fill the granule filter; without it (too many granules, no memory)
+ * every word in the bounds goes to chunk_of, as before. */
+static void build_granules(struct mark *m)
+{
+	const struct cr_heap *h = m->h;
+	uint64_t n = 0;
+	for (size_t r = 0; r < h->nranges; r++) {
+		if (h->ranges[r].end <= h->ranges[r].start)
+			continue;
+		n += ((h->ranges[r].end - 1) >> GRANULE_SHIFT) -
+		     (h->ranges[r].start >> GRANULE_SHIFT) + 1;
+		if (n > MAX_GRANULES)
+			return;
+	}
+	unsigned bits = 4;
+	while (((uint64_t)1 << bits) < 2 * n)
+		bits++;
+	m->granules = calloc((size_t)1 << bits, sizeof(*m->granules));
+	if (!m->granules)
+		return;
+	m->gbits = bits;
+	size_t mask = ((size_t)1 << bits) - 1;
+	for (size_t r = 0; r < h->nranges; r++) {
+		if (h->ranges[r].end <= h->ranges[r].start)
+			continue;
+		uint64_t last = ((h->ranges[r].end - 1) >> GRANULE_SHIFT) + 1;
+		for (uint64_t key = (h->ranges[r].start >> GRANULE_SHIFT) + 1;
+		     key <= last; key++) {
+			size_t i = granule_slot(m, key);
+			while (m->granules[i] && m->granules[i] != key)
+				i = (i + 1) & mask;
+			m->granules[i] = key;
+		}
+	}
 }
 
 /* The in-use (or allocator-internal) chunk whose user bytes hold V, or
@@ -194,6 +266,42 @@ static inline uint64_t load_word(const struct mark *m, const uint8_t *p)
 	return v;
 }
 
+/*
+ * Mark what the words of [P, END) point to.  NATIVE (a constant at each
+ * call: the function is inlined twice) reads 8-byte little-endian words
+ * with one load.  Locals, not m's fields, in the loop: mark_chunk writes
+ * through m, so the compiler would reload them for every word.
+ */
+static inline __attribute__((always_inline)) void
+scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
+	   const bool native)
+{
+	const uint64_t lo = m->lo, span = m->hi - m->lo;
+	const unsigned w = native ? 8 : m->word;
+	/* The granule of the last word that passed the bounds, and whether
+	 * it is the heap's: pointers come in runs into one object area. */
+	uint64_t last_g = UINT64_MAX;
+	bool last_in = false;
+	for (; p < end; p += w) {
+		uint64_t v;
+		if (native)
+			memcpy(&v, p, 8);
+		else
+			v = load_word(m, p);
+		if (v - lo >= span)	/* the common case: not a heap address */
+			continue;
+		if (v >> GRANULE_SHIFT != last_g) {
+			last_g = v >> GRANULE_SHIFT;
+			last_in = maybe_heap(m, v);
+		}
+		if (!last_in)
+			continue;
+		ssize_t c = chunk_of(m, v);
+		if (c >= 0)
+			mark_chunk(m, (size_t)c);
+	}
+}
+
 /* Mark what the aligned words of P[0..LEN) (at address ADDR) point to. */
 static void scan_bytes(struct mark *m, const uint8_t *p, size_t len,
 		       uint64_t addr)
@@ -203,16 +311,11 @@ static void scan_bytes(struct mark *m, const uint8_t *p, size_t len,
 		return;
 	p += skip;
 	len -= skip;
-	uint64_t lo = m->lo, span = m->hi - m->lo;
-	size_t n = len / m->word;
-	for (size_t k = 0; k < n; k++, p += m->word) {
-		uint64_t v = load_word(m, p);
-		if (v - lo >= span)	/* the common case: not a heap address */
-			continue;
-		ssize_t c = chunk_of(m, v);
-		if (c >= 0)
-			mark_chunk(m, (size_t)c);
-	}
+	const uint8_t *end = p + len / m->word * m->word;
+	if (m->word == 8 && !m->big_endian)
+		scan_words(m, p, end, true);
+	else
+		scan_words(m, p, end, false);
 }
 
 
@@ -358,6 +461,7 @@ static bool build_index(struct mark *m, bool *too_big)
 	m->hi = h->ranges[h->nranges - 1].end;
 	if (m->hi < m->lo)
 		m->hi = m->lo;
+	build_granules(m);
 	return true;
 }
 
@@ -564,6 +668,7 @@ static void mark_free(struct mark *m)
 {
 	free(m->range_page);
 	free(m->pages);
+	free(m->granules);
 	free(m->marked);
 	free(m->pending);
 	free(m->stack);
