@@ -123,7 +123,7 @@ bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 	}
 	if (!ctx->symtab)
 		return false;
-	const struct cr_sym *s = cr_symtab_lookup(ctx->symtab, addr, true, false);
+	const struct cr_sym *s = cr_symtab_lookup_data(ctx->symtab, addr);
 	if (!s || (!s->module_name && (!s->nframes || !s->frames[0].function)))
 		return false;
 	const struct cr_symframe *fr = s->nframes ? &s->frames[0] : NULL;

@@ -137,9 +137,11 @@ void *cr_pass_kept(const struct cr_analysis *a, const char *pass);
  * context's extra_symbols answer first. */
 bool cr_pass_symbol(const struct cr_pass_ctx *ctx, const char *module,
 		    const char *name, uint64_t *addr);
-/* The function and module at ADDR (static strings of the symbol session,
- * valid while the analysis lives); false when unknown.  The context's
- * extra_symbols answer first (within CR_OVERRIDE_SPAN bytes). */
+/* The function (or data symbol) and module at ADDR (static strings of the
+ * symbol session, valid while the analysis lives); false when unknown.
+ * By the ELF symbols (or a provider's) only: no DWARF is opened for it
+ * (cr_symtab_lookup_data).  The context's extra_symbols answer first
+ * (within CR_OVERRIDE_SPAN bytes). */
 bool cr_pass_symbolize(const struct cr_pass_ctx *ctx, uint64_t addr,
 		       const char **function, uint64_t *function_offset,
 		       const char **module);

@@ -95,6 +95,7 @@ struct cr_symtab {
 	unsigned char arch_elf_buf[64];
 	struct strpool pool;
 	struct symcache cache;
+	struct symcache data_cache;	/* cr_symtab_lookup_data's */
 	const struct cr_sym_provider *providers[CR_MAX_PROVIDERS];
 	size_t nproviders;
 	size_t unreported;	/* modules left out (CR_MAX_DWFL_MODULES) */
@@ -571,13 +572,16 @@ void cr_symtab_free(struct cr_symtab *st)
 		}
 		free(st->slots);
 	}
-	for (size_t i = 0; i < st->cache.cap; i++) {
-		if (st->cache.slots[i]) {
-			free(st->cache.slots[i]->frames);
-			free(st->cache.slots[i]);
+	struct symcache *caches[] = { &st->cache, &st->data_cache };
+	for (size_t k = 0; k < ARRAY_LEN(caches); k++) {
+		for (size_t i = 0; i < caches[k]->cap; i++) {
+			if (caches[k]->slots[i]) {
+				free(caches[k]->slots[i]->frames);
+				free(caches[k]->slots[i]);
+			}
 		}
+		free(caches[k]->slots);
 	}
-	free(st->cache.slots);
 	for (size_t i = 0; i < st->pool.cap; i++)
 		free(st->pool.slots[i]);
 	free(st->pool.slots);
@@ -788,12 +792,15 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 	}
 }
 
-const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
-				      bool activation, bool full)
+/*
+ * Look LPC up in cache C.  DATA: an address of data (a vtable, a global),
+ * named by its ELF symbol alone: no source line, and no CFI, whose
+ * .debug_frame would open the module's whole DWARF for an address that no
+ * frame has (232 M instructions for python3's on a heap's vtable words).
+ */
+static const struct cr_sym *lookup(struct cr_symtab *st, struct symcache *c,
+				   uint64_t lpc, bool full, bool data)
 {
-	uint64_t lpc = activation || pc == 0 ? pc : pc - 1;
-	struct symcache *c = &st->cache;
-	full = full || st->opts->all_lines;
 	if ((c->used + 1) * 2 > c->cap && !cache_grow(c))
 		return NULL;
 	size_t j = hash_u64(lpc) & (c->cap - 1);
@@ -826,14 +833,14 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 				st, m->path ? cr_basename(m->path) : NULL);
 			s->module_offset = lpc - m->base;
 			s->system = is_system_module(m);
-			use_dwarf = full || !s->system;
+			use_dwarf = !data && (full || !s->system);
 		}
-		s->full = use_dwarf;
+		s->full = use_dwarf || data;
 		free(s->frames);
 		s->frames = NULL;
 		s->nframes = 0;
 		resolve(st, ms, mod, s, use_dwarf);
-		s->has_cfi = has_cfi_at(mod, lpc);
+		s->has_cfi = !data && has_cfi_at(mod, lpc);
 	}
 	if (st->nproviders && (!s->frames || !s->frames[s->nframes - 1].function))
 		provide(st, s);
@@ -853,6 +860,18 @@ const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 		c->used++;
 	}
 	return s;
+}
+
+const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
+				      bool activation, bool full)
+{
+	uint64_t lpc = activation || pc == 0 ? pc : pc - 1;
+	return lookup(st, &st->cache, lpc, full || st->opts->all_lines, false);
+}
+
+const struct cr_sym *cr_symtab_lookup_data(struct cr_symtab *st, uint64_t addr)
+{
+	return lookup(st, &st->data_cache, addr, false, true);
 }
 
 bool cr_symtab_has_file(struct cr_symtab *st, size_t i)

@@ -68,6 +68,13 @@ Elf *cr_symtab_arch_elf(struct cr_symtab *st);
  */
 const struct cr_sym *cr_symtab_lookup(struct cr_symtab *st, uint64_t pc,
 				      bool activation, bool full);
+/*
+ * Name ADDR, an address of data (a vtable, a global) or of code that is
+ * not a frame, by its ELF symbol (or a provider's) only: no source line,
+ * no inlined calls, no CFI.  Cached apart from the frames' lookups.
+ * Never NULL except out of memory.
+ */
+const struct cr_sym *cr_symtab_lookup_data(struct cr_symtab *st, uint64_t addr);
 /* Ask PROV (borrowed; must outlive the lookups) for modules libdwfl has no
  * symbols for.  At most CR_MAX_PROVIDERS.  NULL forgets them all. */
 struct cr_sym_provider;
