@@ -264,7 +264,11 @@ struct cr_error *report_batch_index_build(const struct report_batch_entry *e,
 				.seen_first = seen(r), .seen_last = seen(r) };
 		}
 		if (it->first != r) {
-			if (seen(r) > seen(it->first))
+			/* Dump times are whole seconds: a series
+			 * taken faster is ordered by file time. */
+			if (seen(r) > seen(it->first) ||
+			    (seen(r) == seen(it->first) &&
+			     r->mtime_ns > it->first->mtime_ns))
 				it->first = r;
 			it->seen_first = seen(r) < it->seen_first ? seen(r) : it->seen_first;
 			it->seen_last = seen(r) > it->seen_last ? seen(r) : it->seen_last;

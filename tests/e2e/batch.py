@@ -76,7 +76,24 @@ def bucket_paths(ix, code):
     return {}
 
 
-def make_dumps(bindir, wd):
+def collect_series(coroner, bindir, out):
+    """Two dumps of corpus/spin_series 0.3 s apart with coroner collect."""
+    p = subprocess.Popen([os.path.join(bindir, "spin_series")], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    try:
+        L._wait_ready(p, "spin_series")
+        st, o, e = L.run_coroner(coroner, ["collect", str(p.pid), "-n", "2", "-s", "0.3",
+                                           "-o", out, "-q"])
+        if st == 7:
+            L.skip("coroner collect cannot trace here: " + e)
+        check(st == 0, "coroner collect: status %d" % st, o + e)
+    finally:
+        p.kill()
+        p.wait()
+    return sorted(os.listdir(out))
+
+
+def make_dumps(coroner, bindir, wd):
     src = os.path.join(wd, "dumps")
     os.makedirs(os.path.join(src, "sub"))
     a = crash_core(bindir, "null_deref", os.path.join(wd, "m1"), "a")
@@ -100,24 +117,34 @@ def make_dumps(bindir, wd):
     with open(os.path.join(src, "notes.txt"), "w") as f:
         f.write("not a dump\n")
     shutil.copy(a, os.path.join(src, HOSTILE))
-    return src
+    series = collect_series(coroner, bindir, os.path.join(src, "series"))
+    check(len(series) == 2, "collect wrote %s" % series)
+    return src, ["series/" + n for n in series]
 
 
 def case_index(opts, wd):
     if not shutil.which("zstd"):
         L.skip("zstd not installed")
-    src = make_dumps(opts.bindir, wd)
+    src, series = make_dumps(opts.coroner, opts.bindir, wd)
     out = os.path.join(wd, "out")
     t0 = time.time()
     o1, e1, st = batch(opts.coroner, [src, "-o", out, "-j", "2"], expect=(0, 8))
     first = time.time() - t0
     ix = load_index(out)
     n = ix["counts"]
-    # Eight files: seven dumps (the truncated one analyzed or failed) and
-    # the text file.
-    check(n["files"] == 8 and n["dumps"] == 7,
-          "index counts %d files and %d dumps, expected 8 and 7" % (n["files"], n["dumps"]),
+    # Ten files: seven dumps (the truncated one analyzed or failed), a
+    # series of two (one entry) and the text file.
+    check(n["files"] == 10 and n["dumps"] == 8,
+          "index counts %d files and %d dumps, expected 10 and 8" % (n["files"], n["dumps"]),
           json.dumps(n))
+    entries = [d for k in ("hang", "high-cpu", "high-memory", "unknown") for d in ix[k]]
+    ser = [d for d in entries if d["path"].startswith("series/")]
+    check(len(ser) == 1 and ser[0]["dumps"] == 2 and ser[0]["path"] == series[-1],
+          "the two dumps of one process are not one entry named after the last", ser)
+    with open(os.path.join(out, ser[0]["reports"]["json"])) as f:
+        srep = json.load(f)
+    check(len(srep.get("series", {}).get("dumps", [])) == 2,
+          "the series' report is not the analysis of both dumps", srep.get("series"))
     check(n["skipped"] == 1 and ix["skipped"][0]["path"] == "notes.txt",
           "the text file is not the one skipped file", json.dumps(ix["skipped"]))
     check(n["hang"] == 1 and ix["hang"][0]["path"] == "hang.core",
@@ -142,7 +169,9 @@ def case_index(opts, wd):
 
     # The store: one row per file, the buckets table agreeing.
     r = rows(out)
-    check(len(r) == 8, "the store has %d rows, expected 8" % len(r), list(r))
+    check(len(r) == 10, "the store has %d rows, expected 10" % len(r), list(r))
+    check(r[series[0]]["report_dir"] == r[series[1]]["report_dir"],
+          "the series' rows do not share their report")
     check(r["notes.txt"]["status"] == "skipped" and r["hang.core"]["kind"] == "hang",
           "store rows of the text file or the hang are wrong", r["notes.txt"], r["hang.core"])
     check(r["a.core"]["bucket"] == r["sub/b.core"]["bucket"] == segv_bucket and
@@ -168,7 +197,7 @@ def case_index(opts, wd):
     t0 = time.time()
     o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
     again = time.time() - t0
-    check("0 new, 0 changed, 8 unchanged, 0 vanished; 0 analyzed" in o2,
+    check("0 new, 0 changed, 10 unchanged, 0 vanished; 0 analyzed" in o2,
           "the second run did not say it analyzed nothing", o2)
     check(rows(out) == r, "the second run changed the store")
     print("second run: %.2f s (first %.2f s)" % (again, first))
@@ -178,7 +207,7 @@ def case_index(opts, wd):
     shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub", "e.core"))
     os.unlink(os.path.join(src, "hang.core"))
     o3, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
-    check("1 new, 1 changed, 6 unchanged, 1 vanished; 2 analyzed" in o3,
+    check("1 new, 1 changed, 8 unchanged, 1 vanished; 2 analyzed" in o3,
           "touching one dump, adding one and removing one did not analyze exactly two", o3)
     r3 = rows(out)
     changed = sorted(p for p in r3 if p not in r or r3[p]["analyzed_at"] != r[p]["analyzed_at"]
