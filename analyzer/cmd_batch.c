@@ -184,6 +184,7 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
 		.exit_status = -1,
 	};
+	char *shown = NULL;
 	if (r) {
 		e.kind = (char *)json_string_value(json_object_get(r, "kind"));
 		e.code = (char *)json_string_value(json_object_get(r, "code"));
@@ -193,6 +194,11 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 		e.version = (char *)json_string_value(json_object_get(r, "version"));
 		if (!e.error)
 			e.error = (char *)json_string_value(json_object_get(r, "error"));
+		/* The readers name the file by the path opened: the index
+		 * names it below DIR. */
+		size_t n = strlen(f->path);
+		if (e.error && !strncmp(e.error, f->path, n) && e.error[n] == ':')
+			e.error = shown = cr_strdup_printf("%s%s", f->rel, e.error + n);
 		json_t *v;
 		if ((v = json_object_get(r, "dump_time")) && json_is_integer(v))
 			e.dump_time = json_integer_value(v);
@@ -205,7 +211,9 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 		if ((v = json_object_get(r, "exit_status")) && json_is_integer(v))
 			e.exit_status = json_integer_value(v);
 	}
-	return cr_batch_store_put(b->store, &e);
+	struct cr_error *err = cr_batch_store_put(b->store, &e);
+	free(shown);
+	return err;
 }
 
 /* What the probe learnt of a dump that can be analyzed. */

@@ -131,6 +131,8 @@ def case_index(opts, wd):
     o1, e1, st = batch(opts.coroner, [src, "-o", out, "-j", "2"], expect=(0, 8))
     first = time.time() - t0
     ix = load_index(out)
+    L.validate_json(ix, os.path.join(out, "index.json"),
+                    os.path.join(L.source_dir(), "docs", "batch-index.schema.json"))
     n = ix["counts"]
     # Ten files: seven dumps (the truncated one analyzed or failed), a
     # series of two (one entry) and the text file.
@@ -193,6 +195,8 @@ def case_index(opts, wd):
     check(tags["b"] == 0 and "<b>bold" in text,
           "a file name became <b> in the HTML index, or is not shown as text")
 
+    screenshot(out, opts.outdir, wd)
+
     # Nothing new: nothing analyzed, same rows.
     t0 = time.time()
     o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
@@ -221,6 +225,31 @@ def case_index(opts, wd):
     # --force: everything again.
     o4, _, _ = batch(opts.coroner, [src, "-o", out, "--force", "-q"], expect=(st,))
     check(o4 == "", "-q printed something", o4)
+
+
+def screenshot(out, outdir, wd):
+    """The HTML index as headless Chromium lays it out: a screenshot into
+    OUTDIR/batch-index.png and the groups' sections in its DOM."""
+    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser")
+                if shutil.which(n)), None)
+    if not exe or not outdir:
+        print("no screenshot: %s" % ("no --outdir" if exe else "chromium not installed"))
+        return
+    os.makedirs(outdir, exist_ok=True)
+    png = os.path.join(outdir, "batch-index.png")
+    base = [exe, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+            "--user-data-dir=" + os.path.join(wd, "chromium-profile")]
+    page = "file://" + os.path.join(out, "index.html")
+    r = subprocess.run(base + ["--window-size=1280,1600", "--screenshot=" + png, page],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    check(r.returncode == 0 and os.path.getsize(png) > 10000,
+          "chromium made no screenshot of the index", r.stderr.decode(errors="replace")[-2000:])
+    r = subprocess.run(base + ["--dump-dom", page], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    dom = r.stdout.decode(errors="replace")
+    for sec in ('id="crash"', 'id="hang"', 'id="skipped"', "Bucket "):
+        check(sec in dom, "the index as Chromium reads it lacks %s" % sec)
+    print("screenshot of the index: %s" % png)
 
 
 def worker_holding(batch_pid, name):
@@ -298,4 +327,5 @@ CASES = {"index": case_index, "poison": case_poison}
 
 if __name__ == "__main__":
     L.case_main(CASES, "batch", options=[("--bindir", {"required": True,
-                                                     "type": os.path.abspath})])
+                                                     "type": os.path.abspath}),
+                                         ("--outdir", {"type": os.path.abspath})])
