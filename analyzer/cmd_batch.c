@@ -221,6 +221,7 @@ struct cand {
 	struct cr_batch_file *f;
 	int64_t pid, start_time, dump_time;
 	const char *exe;	/* in the probe's result */
+	const char *content;	/* hash of the decompressed start */
 	bool grouped;
 };
 
@@ -234,12 +235,13 @@ static int cmp_cand(const void *x, const void *y)
 
 /* Whether A and C are dumps of one process (series.h's test, on the
  * probe's facts: the workers confirm it on the dumps) and different
- * dumps: two copies of one dump (the same header) are not a series. */
+ * dumps: two copies of one dump (the same decompressed start, one of them
+ * compressed or not) are not a series. */
 static bool same_process(const struct cand *a, const struct cand *c)
 {
 	return a->pid >= 0 && a->exe && c->exe && a->pid == c->pid &&
 	       !strcmp(a->exe, c->exe) && a->start_time == c->start_time &&
-	       strcmp(a->f->hash, c->f->hash) != 0;
+	       a->content && c->content && strcmp(a->content, c->content) != 0;
 }
 
 struct analysis_job {
@@ -329,6 +331,7 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 			if ((v = json_object_get(r, "dump_time")) && json_is_integer(v))
 				c->dump_time = json_integer_value(v);
 			c->exe = json_string_value(json_object_get(r, "executable"));
+			c->content = json_string_value(json_object_get(r, "content_hash"));
 		}
 		if (err)
 			return fail(b, err);

@@ -21,7 +21,11 @@
  * ask for a 1.5 GiB dictionary); zstd keeps its own default window limit
  * (2^27 bytes) and lz4 frames need at most 4 MiB blocks.
  *
- * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18.
+ * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18;
+ * gzip 1f 8b; zip local file header 50 4b 03 04.  gzip and zip are read
+ * with libarchive (a dump attached to a ticket or mailed is zipped or
+ * gzipped, not zstd'ed); a zip gives its first regular file, the one dump
+ * such an attachment holds: further entries are named in the problem.
  */
 #include "decompress.h"
 #include "cursor.h"
@@ -46,6 +50,10 @@
 #ifdef CR_HAVE_LZ4
 #include <lz4frame.h>
 #endif
+#ifdef CR_HAVE_ARCHIVE
+#include <archive.h>
+#include <archive_entry.h>
+#endif
 
 #define CHUNK (1u << 20)	/* decoder output buffer */
 #define SPARSE_BLOCK 4096u	/* zero blocks of this size become holes */
@@ -59,6 +67,8 @@ static const struct {
 	{ CR_COMP_ZSTD, "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
 	{ CR_COMP_XZ, "xz", { 0xfd, '7', 'z', 'X', 'Z', 0 }, 6 },
 	{ CR_COMP_LZ4, "lz4", { 0x04, 0x22, 0x4d, 0x18 }, 4 },
+	{ CR_COMP_GZIP, "gzip", { 0x1f, 0x8b }, 2 },
+	{ CR_COMP_ZIP, "zip", { 'P', 'K', 0x03, 0x04 }, 4 },
 };
 
 enum cr_compression cr_compression_sniff(const uint8_t *buf, size_t len)
@@ -357,6 +367,68 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 }
 #endif
 
+#ifdef CR_HAVE_ARCHIVE
+/* gzip (a raw stream) or zip (its first regular file) through libarchive. */
+static struct cr_error *run_archive(const uint8_t *buf, size_t len,
+				    struct sink *s, char **problem)
+{
+	const char *name = cr_compression_name(s->c);
+	struct archive *a = archive_read_new();
+	uint8_t *out = malloc(CHUNK);
+	struct cr_error *err = NULL;
+	if (!a || !out) {
+		err = &cr_enomem;
+		goto out;
+	}
+	if (s->c == CR_COMP_GZIP) {
+		archive_read_support_filter_gzip(a);
+		archive_read_support_format_raw(a);
+	} else {
+		archive_read_support_format_zip(a);
+	}
+	struct archive_entry *e = NULL;
+	int r = archive_read_open_memory(a, buf, len);
+	/* The first regular file (a zip's directories come first). */
+	while (r == ARCHIVE_OK &&
+	       (r = archive_read_next_header(a, &e)) == ARCHIVE_OK &&
+	       s->c == CR_COMP_ZIP && archive_entry_filetype(e) != AE_IFREG)
+		;
+	if (r == ARCHIVE_EOF) {
+		*problem = cr_strdup_printf("the %s archive holds no file", name);
+		goto out;
+	}
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		*problem = cr_strdup_printf("%s stream damaged: %s", name,
+					    archive_error_string(a) ?
+					    archive_error_string(a) : "unreadable");
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, out, CHUNK);
+		if (n == 0)
+			break;
+		if (n < 0 && n != ARCHIVE_WARN) {
+			*problem = cr_strdup_printf("%s stream damaged after %llu bytes of output: %s",
+						    name, (unsigned long long)s->len,
+						    archive_error_string(a) ?
+						    archive_error_string(a) : "unreadable");
+			break;
+		}
+		if (n > 0 && (err = sink_write(s, out, (size_t)n)))
+			break;
+	}
+	if (!err && !*problem && s->c == CR_COMP_ZIP &&
+	    archive_read_next_header(a, &e) == ARCHIVE_OK)
+		*problem = cr_strdup_printf("the zip archive holds more files; only the first (%s) was read",
+					    archive_entry_pathname(e) ?
+					    archive_entry_pathname(e) : "unnamed");
+out:
+	archive_read_free(a);
+	free(out);
+	return err;
+}
+#endif
+
 /*
  * A temporary file in DIR that has no name: O_TMPFILE, or where the file
  * system does not support it, mkstemp() and an immediate unlink().  Either
@@ -431,6 +503,12 @@ struct cr_error *cr_decompress_to_tmpfile(const uint8_t *buf, size_t len,
 #ifdef CR_HAVE_LZ4
 	case CR_COMP_LZ4:
 		run = run_lz4;
+		break;
+#endif
+#ifdef CR_HAVE_ARCHIVE
+	case CR_COMP_GZIP:
+	case CR_COMP_ZIP:
+		run = run_archive;
 		break;
 #endif
 	default:

@@ -1,6 +1,6 @@
 # File-level hostile input (labels "e2e;hostile").
 #
-# tests/hostile/io.py: compressed dumps: decompression bombs (zstd, xz, lz4)
+# tests/hostile/io.py: compressed dumps: decompression bombs (zstd, xz, lz4, gzip)
 # must end at once as "not a dump"; --max-decompressed, a full temporary
 # directory and an xz header asking for a huge dictionary end in exit 6
 # with one line; nothing is left in TMPDIR.  A dump file cut while coroner
@@ -26,7 +26,7 @@ add_library(cr_shrink_preload MODULE ${CMAKE_CURRENT_SOURCE_DIR}/hostile/shrink_
 target_link_libraries(cr_shrink_preload PRIVATE ${CMAKE_DL_LIBS})
 
 set(CR_HOSTILE_IO_TESTS
-  "io:bomb-zstd bomb-xz bomb-lz4 bomb-behind-header limit tmpfs-full xz-dictionary xz-no-memory compressed-minidump lz4-frames shrink-read shrink-analysis shrink-all"
+  "io:bomb-zstd bomb-xz bomb-lz4 bomb-gzip bomb-behind-header limit tmpfs-full xz-dictionary xz-no-memory compressed-minidump lz4-frames shrink-read shrink-analysis shrink-all"
   "scaling:nt-file-spanning threads md-memory md-threads md-repeated-range pt-loads overlapping-loads md-modules")
 foreach(entry ${CR_HOSTILE_IO_TESTS})
   string(REPLACE ":" ";" parts "${entry}")

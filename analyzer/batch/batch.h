@@ -53,6 +53,8 @@ struct cr_batch_files {
 struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 			       struct cr_batch_files *out);
 void cr_batch_files_free(struct cr_batch_files *f);
+/* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
+void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
 
 /* --- worker.c -------------------------------------------------------------- */
 

@@ -104,6 +104,11 @@ static int probe(const struct cr_batch_job *job, int fd,
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string("ok"));
 	put_process(o, d);
+	/* Of the content, decompressed: a compressed copy of a dump is the
+	 * same dump, not the next of a series. */
+	char hash[17];
+	cr_batch_hash(d->map, d->map_len, hash);
+	json_object_set_new(o, "content_hash", json_string(hash));
 	cr_dump_free(d);
 	send(fd, o);
 	return 0;

@@ -22,9 +22,18 @@
 #include "util.h"
 
 /* 64-bit FNV-1a: small, and collisions only cost a needless re-analysis. */
-static void hash_head(int fd, char out[17])
+void cr_batch_hash(const uint8_t *p, size_t n, char out[17])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n && i < CR_BATCH_HASH_BYTES; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void hash_head(int fd, char out[17])
+{
 	static unsigned char buf[CR_BATCH_HASH_BYTES];
 	size_t got = 0;
 	while (got < sizeof(buf)) {
@@ -35,11 +44,7 @@ static void hash_head(int fd, char out[17])
 			break;
 		got += (size_t)r;
 	}
-	for (size_t i = 0; i < got; i++) {
-		h ^= buf[i];
-		h *= 0x100000001b3ull;
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	cr_batch_hash(buf, got, out);
 }
 
 static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,

@@ -36,6 +36,8 @@ enum cr_compression {
 	CR_COMP_ZSTD,
 	CR_COMP_XZ,
 	CR_COMP_LZ4,
+	CR_COMP_GZIP,
+	CR_COMP_ZIP,	/* the archive's first regular file */
 };
 
 /* The compression of BUF by its magic, CR_COMP_NONE when none we know. */

@@ -4,8 +4,9 @@ cores made at test time from corpus/ programs.
   batch.py CASE --coroner PATH --bindir DIR
 
 CASE:
-  index   a directory of dumps: two crashes at one site (null_deref, one in
-          a subdirectory), two at another (fpe, one of them zstd-compressed),
+  index   a directory of dumps: crashes at one site (null_deref, one in a
+          subdirectory, one zipped), three at another (fpe, zstd- and
+          gzip-compressed), a series of two (coroner collect),
           a hang (deadlock, taken on demand with SIGQUIT), a truncated core,
           a text file, and a copy of a crash under a hostile name (spaces,
           "<b>", "|", a newline).  Checks the index's counts and groups in
@@ -23,6 +24,7 @@ CASE:
 Exit 0 pass, 1 fail, 77 skip.
 """
 
+import gzip
 import json
 import os
 import shutil
@@ -31,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2elib as L  # noqa: E402
@@ -110,6 +113,12 @@ def make_dumps(coroner, bindir, wd):
     subprocess.run(["zstd", "-q", "-1", d, "-o", os.path.join(src, "d.core.zst")],
                    check=True)
     shutil.copy(h, os.path.join(src, "hang.core"))
+    # gzip and zip (libarchive); the gzip is of c: a compressed copy of a
+    # dump is that dump again, not a series with it.
+    with open(c, "rb") as f, gzip.open(os.path.join(src, "e.core.gz"), "wb") as g:
+        g.write(f.read())
+    with zipfile.ZipFile(os.path.join(src, "f.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(b, "core")
     with open(t, "rb") as f:
         data = f.read()
     with open(os.path.join(src, "trunc.core"), "wb") as f:
@@ -134,10 +143,10 @@ def case_index(opts, wd):
     L.validate_json(ix, os.path.join(out, "index.json"),
                     os.path.join(L.source_dir(), "docs", "batch-index.schema.json"))
     n = ix["counts"]
-    # Ten files: seven dumps (the truncated one analyzed or failed), a
+    # Twelve files: nine dumps (the truncated one analyzed or failed), a
     # series of two (one entry) and the text file.
-    check(n["files"] == 10 and n["dumps"] == 8,
-          "index counts %d files and %d dumps, expected 10 and 8" % (n["files"], n["dumps"]),
+    check(n["files"] == 12 and n["dumps"] == 10,
+          "index counts %d files and %d dumps, expected 12 and 10" % (n["files"], n["dumps"]),
           json.dumps(n))
     entries = [d for k in ("hang", "high-cpu", "high-memory", "unknown") for d in ix[k]]
     ser = [d for d in entries if d["path"].startswith("series/")]
@@ -153,11 +162,11 @@ def case_index(opts, wd):
           "the deadlock's core is not the one hang", json.dumps(ix["hang"]))
     segv = bucket_paths(ix, "SIGSEGV")
     fpe = bucket_paths(ix, "SIGFPE")
-    same = {"a.core", "sub/b.core", HOSTILE.replace("\n", " ")}
+    same = {"a.core", "sub/b.core", "f.zip", HOSTILE.replace("\n", " ")}
     check(any(same <= p for p in segv.values()),
           "the three dumps of null_deref's crash site are not one bucket", repr(segv))
-    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst"},
-          "the two fpe dumps (one zstd-compressed) are not one SIGFPE bucket", repr(fpe))
+    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst", "e.core.gz"},
+          "the fpe dumps (zstd, gzip) are not one SIGFPE bucket", repr(fpe))
     segv_bucket = [k for k, p in segv.items() if same <= p][0]
     check(segv_bucket not in fpe, "two crash sites share a bucket")
     trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
@@ -171,7 +180,7 @@ def case_index(opts, wd):
 
     # The store: one row per file, the buckets table agreeing.
     r = rows(out)
-    check(len(r) == 10, "the store has %d rows, expected 10" % len(r), list(r))
+    check(len(r) == 12, "the store has %d rows, expected 12" % len(r), list(r))
     check(r[series[0]]["report_dir"] == r[series[1]]["report_dir"],
           "the series' rows do not share their report")
     check(r["notes.txt"]["status"] == "skipped" and r["hang.core"]["kind"] == "hang",
@@ -182,7 +191,7 @@ def case_index(opts, wd):
     bcount = dict(db.execute("SELECT id, count FROM buckets").fetchall())
     db.close()
     check(bcount.get(segv_bucket) == len(segv[segv_bucket]) and
-          bcount.get(list(fpe)[0]) == 2, "buckets table counts wrong", bcount)
+          bcount.get(list(fpe)[0]) == 3, "buckets table counts wrong", bcount)
     for item in [ix["hang"][0]] + [d for b in ix["crashes"] for bk in b["buckets"]
                                    for d in bk["dumps"]]:
         check(os.path.exists(os.path.join(out, item["reports"]["html"])),
@@ -201,7 +210,7 @@ def case_index(opts, wd):
     t0 = time.time()
     o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
     again = time.time() - t0
-    check("0 new, 0 changed, 10 unchanged, 0 vanished; 0 analyzed" in o2,
+    check("0 new, 0 changed, 12 unchanged, 0 vanished; 0 analyzed" in o2,
           "the second run did not say it analyzed nothing", o2)
     check(rows(out) == r, "the second run changed the store")
     print("second run: %.2f s (first %.2f s)" % (again, first))
@@ -211,7 +220,7 @@ def case_index(opts, wd):
     shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub", "e.core"))
     os.unlink(os.path.join(src, "hang.core"))
     o3, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
-    check("1 new, 1 changed, 8 unchanged, 1 vanished; 2 analyzed" in o3,
+    check("1 new, 1 changed, 10 unchanged, 1 vanished; 2 analyzed" in o3,
           "touching one dump, adding one and removing one did not analyze exactly two", o3)
     r3 = rows(out)
     changed = sorted(p for p in r3 if p not in r or r3[p]["analyzed_at"] != r[p]["analyzed_at"]

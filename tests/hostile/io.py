@@ -107,7 +107,7 @@ def zeros_frame(tool, mib):
 
 def case_bomb(opts, wd, tool):
     """A small file that inflates to gigabytes of zeros: zstd and xz
-    frames/streams concatenated (both decoders read on across them) to
+    frames/streams and gzip members concatenated (the decoders read on across them) to
     8 GiB; lz4 one frame of 1 GiB.  coroner must say "not a dump" at once,
     writing nothing."""
     if tool == "lz4":
@@ -117,7 +117,7 @@ def case_bomb(opts, wd, tool):
         frame = zeros_frame(tool, 64)
         blob = frame * 128
         total = 128 * (64 << 20)
-    path = os.path.join(wd, "bomb." + {"zstd": "zst"}.get(tool, tool))
+    path = os.path.join(wd, "bomb." + {"zstd": "zst", "gzip": "gz"}.get(tool, tool))
     with open(path, "wb") as f:
         f.write(blob)
     st, so, err, secs, rss = run(opts, wd, ["analyze", path, "-o", os.path.join(wd, "out")])
@@ -358,6 +358,7 @@ CASES = {
     "bomb-zstd": lambda o, w: case_bomb(o, w, "zstd"),
     "bomb-xz": lambda o, w: case_bomb(o, w, "xz"),
     "bomb-lz4": lambda o, w: case_bomb(o, w, "lz4"),
+    "bomb-gzip": lambda o, w: case_bomb(o, w, "gzip"),
     "bomb-behind-header": case_bomb_behind_header,
     "limit": case_limit,
     "tmpfs-full": case_tmpfs_full,
