@@ -272,12 +272,13 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 				j->members[j->n++] = &c[k];
 			}
 		}
-		/* A changed dump keeps its directory: its old report is
-		 * replaced, links to it stay valid. */
+		/* A changed dump (or series, by its last dump) keeps its
+		 * directory: its old report is replaced, links to it stay
+		 * valid, --force leaves no orphans. */
 		struct report_batch_entry *old = NULL;
 		const char *last = j->members[j->n - 1]->f->rel;
 		if (cr_batch_store_get(b->store, last, &old) == NULL && old &&
-		    old->report_name && j->n == 1) {
+		    old->report_name) {
 			j->name = strdup(old->report_name);
 			j->dir = old->report_dir ? strdup(old->report_dir) : NULL;
 		}
@@ -411,14 +412,17 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 	struct report_batch_entry *rows = NULL;
 	size_t nrows = 0;
 	struct cr_error *err = cr_batch_store_all(b->store, &rows, &nrows);
+	bool *gone = calloc(nrows ? nrows : 1, sizeof(*gone));
+	if (!err && !gone)
+		err = &cr_enomem;
 	*ntodo = 0;
 	size_t r = 0;
 	/* Both lists are sorted by path (strcmp: SQLite's BINARY order). */
 	for (size_t i = 0; !err && i <= b->files.n; i++) {
 		const struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
 		while (!err && r < nrows && (!f || strcmp(rows[r].path, f->rel) < 0)) {
-			remove_reports(b, &rows[r]);
 			err = cr_batch_store_delete(b->store, rows[r].path);
+			gone[r] = true;
 			b->nvanished++;
 			r++;
 		}
@@ -441,9 +445,20 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		}
 		r += stored;
 	}
+	/* A vanished dump's reports go with it, unless they are a series'
+	 * whose other dumps are still there. */
+	for (size_t k = 0; !err && k < nrows; k++) {
+		bool shared = false;
+		for (size_t m = 0; gone[k] && m < nrows && !shared; m++)
+			shared = !gone[m] && rows[k].report_dir && rows[m].report_dir &&
+				 !strcmp(rows[k].report_dir, rows[m].report_dir);
+		if (gone[k] && !shared)
+			remove_reports(b, &rows[k]);
+	}
 	for (size_t k = 0; k < nrows; k++)
 		report_batch_entry_clear(&rows[k]);
 	free(rows);
+	free(gone);
 	return err ? fail(b, err) : 0;
 }
 

@@ -207,7 +207,8 @@ static bool group_crashes(struct report_batch_index *ix)
 	for (size_t c = 0; c < ix->ncodes; c++)
 		qsort(ix->codes[c].buckets, ix->codes[c].n,
 		      sizeof(*ix->codes[c].buckets), cmp_bucket);
-	qsort(ix->codes, ix->ncodes, sizeof(*ix->codes), cmp_code);
+	if (ix->ncodes)	/* qsort wants an array, even of none */
+		qsort(ix->codes, ix->ncodes, sizeof(*ix->codes), cmp_code);
 	return true;
 }
 

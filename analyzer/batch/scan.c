@@ -138,7 +138,8 @@ struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 		cr_batch_files_free(out);
 		return err;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_rel);
+	if (out->n)	/* an empty DIR leaves no array */
+		qsort(out->v, out->n, sizeof(*out->v), cmp_rel);
 	return NULL;
 }
 

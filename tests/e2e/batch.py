@@ -234,6 +234,17 @@ def case_index(opts, wd):
     # --force: everything again.
     o4, _, _ = batch(opts.coroner, [src, "-o", out, "--force", "-q"], expect=(st,))
     check(o4 == "", "-q printed something", o4)
+    r4 = rows(out)
+    dirs = {x["report_dir"] for x in r4.values() if x["report_dir"]}
+    on_disk = {"reports/" + d for d in os.listdir(os.path.join(out, "reports"))}
+    check(on_disk == dirs, "--force left report directories no row names: %s"
+          % sorted(on_disk - dirs))
+    # One dump of the series gone: the series' report stays for the other.
+    os.unlink(os.path.join(src, series[0]))
+    batch(opts.coroner, [src, "-o", out, "-q"], expect=(st,))
+    kept = rows(out)[series[1]]["report_dir"]
+    check(kept and os.path.isdir(os.path.join(out, kept)),
+          "removing one dump of a series removed the report of the other")
 
 
 def screenshot(out, outdir, wd):
