@@ -24,6 +24,7 @@
  * cannot be used (damaged, or in use by another batch); 2 usage; 3 I/O
  * error; 130 interrupted (the next run resumes).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -169,6 +170,31 @@ static void remove_reports(struct batch *b, const struct report_batch_entry *e)
 	if (d)
 		rmdir(d);
 	free(d);
+}
+
+/*
+ * A worker killed while writing a report (its time limit, Ctrl-C) leaves
+ * the temporary file report_write_atomic was filling: remove those of
+ * DIR, and DIR when that leaves it empty (a new dump's).
+ */
+static void remove_temporaries(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name), k = strlen(".tmp");
+		if (strstr(de->d_name, ".coroner.") && n > k &&
+		    !strcmp(de->d_name + n - k, ".tmp")) {
+			char *p = cr_strdup_printf("%s/%s", dir, de->d_name);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	}
+	closedir(dh);
+	rmdir(dir);
 }
 
 /* One file's row as it stands before its analysis. */
@@ -369,6 +395,9 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "analyzed";
 	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
+	for (size_t i = 0; i < njobs; i++)
+		if (!jobs[i].done || jobs[i].failure)
+			remove_temporaries(dirs[i]);
 	for (size_t i = 0; i < njobs && !status; i++) {
 		if (!jobs[i].done)
 			continue;

@@ -7,7 +7,9 @@
  * before without reading any report.  The parent process alone writes it
  * (workers send their results through pipes), one row per file as it is
  * done, each in its own transaction: a run that is killed keeps what it
- * finished.  The run takes the database with locking_mode=EXCLUSIVE, so a
+ * finished; WAL with synchronous=NORMAL, so such a commit costs no fsync
+ * (the reports are fsync'ed already; a lost last row only means that dump
+ * is analyzed again).  The run takes the database with locking_mode=EXCLUSIVE, so a
  * second batch on the same OUT is refused at once rather than interleaving
  * its rows.
  */
@@ -79,7 +81,8 @@ struct cr_error *cr_batch_store_open(const char *path,
 	/* The exclusive lock is taken by the first write (BEGIN IMMEDIATE)
 	 * and kept until the store is closed. */
 	if (!err)
-		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; BEGIN IMMEDIATE;");
+		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
+			   " PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;");
 	sqlite3_stmt *st = NULL;
 	int version = 0;
 	if (!err) {

@@ -322,6 +322,33 @@ def case_poison(opts, wd):
     check(ix["counts"]["crash"] == 2, "the other dumps were not analyzed", ix["summary"])
     print("killed worker %d: %s" % (killed, failed[victim]))
 
+    # SIGTERM to the batch while a worker holds the slow dump: status 130,
+    # no temporary file left, and the next run does what was left.
+    out = os.path.join(wd, "stopped")
+    p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1", "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    sent = False
+    reports = os.path.join(out, "reports")
+    while p.poll() is None and time.time() < deadline and not sent:
+        # In the analysis (its report directory is made), not the probe.
+        if os.path.isdir(reports) and os.listdir(reports) and worker_holding(p.pid, victim):
+            p.send_signal(signal.SIGTERM)
+            sent = True
+        time.sleep(0.001)
+    o, e = p.communicate(timeout=120)
+    if sent:
+        check(p.returncode == 130, "status %d after SIGTERM, expected 130" % p.returncode,
+              e.decode(errors="replace"))
+        left = [n for d, _, fs in os.walk(out) for n in fs if n.endswith(".tmp")]
+        check(not left, "temporary files left after SIGTERM: %s" % left)
+        o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0,))
+        check("0 failed" in o2 and " 0 analyzed" not in o2 and
+              load_index(out)["counts"]["crash"] == 3,
+              "the run after SIGTERM did not complete the batch", o2)
+        print("SIGTERM: status 130, no temporary file; the next run: %s"
+              % [l for l in o2.splitlines() if l.startswith("coroner batch:")])
+
     # A time limit no analysis meets.
     out = os.path.join(wd, "timeout")
     batch(opts.coroner, [src, "-o", out, "--timeout", "0.0001"], expect=(8,))
