@@ -9,9 +9,9 @@
  * done, each in its own transaction: a run that is killed keeps what it
  * finished; WAL with synchronous=NORMAL, so such a commit costs no fsync
  * (the reports are fsync'ed already; a lost last row only means that dump
- * is analyzed again).  The run takes the database with locking_mode=EXCLUSIVE, so a
- * second batch on the same OUT is refused at once rather than interleaving
- * its rows.
+ * is analyzed again).  The run takes the database with
+ * locking_mode=EXCLUSIVE, so a second batch on the same OUT is refused at
+ * once rather than interleaving its rows.
  */
 #include "batch.h"
 
