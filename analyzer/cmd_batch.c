@@ -300,11 +300,15 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 		}
 		/* A changed dump (or series, by its last dump) keeps its
 		 * directory: its old report is replaced, links to it stay
-		 * valid, --force leaves no orphans. */
+		 * valid, --force leaves no orphans.  Not a lone dump of a
+		 * stored series: the others' rows still name that report. */
 		struct report_batch_entry *old = NULL;
 		const char *last = j->members[j->n - 1]->f->rel;
+		size_t sharers = 0;
 		if (cr_batch_store_get(b->store, last, &old) == NULL && old &&
-		    old->report_name) {
+		    old->report_name && old->report_dir &&
+		    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
+		    (sharers <= 1 || j->n > 1)) {
 			j->name = strdup(old->report_name);
 			j->dir = old->report_dir ? strdup(old->report_dir) : NULL;
 		}

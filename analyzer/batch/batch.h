@@ -137,6 +137,9 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 				    const struct report_batch_entry *e);
 struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 				       const char *rel);
+/* How many rows name REPORT_DIR (a series' dumps share one). */
+struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
+					const char *report_dir, size_t *n);
 /* Every row, ordered by path. */
 struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 				    struct report_batch_entry **out, size_t *n);

@@ -239,6 +239,23 @@ struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
 }
 
+struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
+					const char *report_dir, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM dumps WHERE report_dir = ?",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, report_dir);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
+}
+
 struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 				    struct report_batch_entry **out, size_t *n)
 {
