@@ -31,12 +31,19 @@ extern const char cr_cmd_collect_synopsis[], cr_cmd_collect_options[];
 extern const char cr_cmd_collect_shortopts[];
 extern const struct option cr_cmd_collect_longopts[];
 
+int cr_cmd_batch(const char *prog, int argc, char **argv);
+extern const char cr_cmd_batch_synopsis[], cr_cmd_batch_options[];
+extern const char cr_cmd_batch_shortopts[];
+extern const struct option cr_cmd_batch_longopts[];
+
 /* One line per command. */
 const struct cr_command cr_commands[] = {
 	{ "analyze", cr_cmd_analyze_synopsis, cr_cmd_analyze_options,
 	  cr_cmd_analyze_shortopts, cr_cmd_analyze_longopts, cr_cmd_analyze },
 	{ "collect", cr_cmd_collect_synopsis, cr_cmd_collect_options,
 	  cr_cmd_collect_shortopts, cr_cmd_collect_longopts, cr_cmd_collect },
+	{ "batch", cr_cmd_batch_synopsis, cr_cmd_batch_options,
+	  cr_cmd_batch_shortopts, cr_cmd_batch_longopts, cr_cmd_batch },
 };
 const size_t cr_ncommands = ARRAY_LEN(cr_commands);
 
@@ -59,7 +66,9 @@ void cr_cli_usage(FILE *f, const char *prog)
 	      "Exit status: 0 reports written; 1 written, but the dump is damaged or\n"
 	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
 	      "report; 6 out of memory; 7 (collect) the process cannot be collected:\n"
-	      "no such process, it exited, or it may not be traced; 70 internal error.\n", f);
+	      "no such process, it exited, or it may not be traced; 8 (batch) some\n"
+	      "dumps failed, the rest were analyzed; 9 (batch) the result store is\n"
+	      "damaged or in use by another batch; 70 internal error.\n", f);
 }
 
 void cr_cli_list_passes(FILE *f)

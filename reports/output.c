@@ -11,6 +11,7 @@
  */
 #include "report.h"
 #include "document.h"
+#include "batch_index.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +134,18 @@ struct cr_error *report_write_file_with(const struct cr_analysis *a,
 	return err;
 }
 
+struct set_write {
+	struct report_set *rs;
+	enum cr_report_format fmt;
+	const struct report_md_options *md;
+};
+
+static struct cr_error *set_write(const void *ctx, FILE *f)
+{
+	const struct set_write *w = ctx;
+	return write_to(w->rs, w->fmt, w->md, f);
+}
+
 struct cr_error *report_set_write_file(struct report_set *rs,
 				       enum cr_report_format fmt,
 				       const char *path,
@@ -154,6 +167,16 @@ struct cr_error *report_set_write_file(struct report_set *rs,
 		return NULL;
 	}
 
+	struct set_write w = { rs, fmt, md };
+	return report_write_atomic(path, set_write, &w);
+}
+
+struct cr_error *report_write_atomic(const char *path,
+				     struct cr_error *(*fill)(const void *ctx,
+							       FILE *f),
+				     const void *ctx)
+{
+	struct cr_error *err;
 	char *tmp = cr_strdup_printf("%s" REPORT_TMP_SUFFIX, path);
 	if (!tmp)
 		return &cr_enomem;
@@ -172,7 +195,7 @@ struct cr_error *report_set_write_file(struct report_set *rs,
 	}
 
 	errno = 0;
-	err = write_to(rs, fmt, md, f);
+	err = fill(ctx, f);
 	if (err) {
 		err = cr_error_wrap(err, "%s", path);
 		fclose(f);

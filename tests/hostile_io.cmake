@@ -1,6 +1,6 @@
 # File-level hostile input (labels "e2e;hostile").
 #
-# tests/hostile/io.py: compressed dumps: decompression bombs (zstd, xz, lz4)
+# tests/hostile/io.py: compressed dumps: decompression bombs (zstd, xz, lz4, gzip)
 # must end at once as "not a dump"; --max-decompressed, a full temporary
 # directory and an xz header asking for a huge dictionary end in exit 6
 # with one line; nothing is left in TMPDIR.  A dump file cut while coroner

@@ -20,7 +20,7 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev cmark-gfm libjansson-dev
   libcmocka-dev libzstd-dev liblzma-dev liblz4-dev libcapstone-dev
-  libarchive-dev"
+  libsqlite3-dev libarchive-dev"
 # To run the tests: dumps from gdb, elfutils for the conformance tests, the
 # report validators (xmllint, cmark-gfm, jsonschema), bunzip2 and xz, and the
 # mingw-w64 cross compiler and wine64 that make real Windows minidumps,

@@ -107,7 +107,7 @@ def zeros_frame(tool, mib):
 
 def case_bomb(opts, wd, tool):
     """A small file that inflates to gigabytes of zeros: zstd and xz
-    frames/streams concatenated (both decoders read on across them) to
+    frames/streams and gzip members concatenated (the decoders read on across them) to
     8 GiB; lz4 one frame of 1 GiB.  coroner must say "not a dump" at once,
     writing nothing."""
     if tool == "lz4":

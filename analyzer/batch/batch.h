@@ -1,0 +1,150 @@
+/*
+ * batch.h - `coroner batch` (cmd_batch.c): the parts it is made of.
+ *
+ *   scan.c    the files under DIR with their content identity (size,
+ *             modification time, a hash of the first 64 KiB)
+ *   worker.c  running jobs in forked children, N at a time, each under a
+ *             time limit; a child sends one JSON line back through a pipe
+ *   job.c     what a child does: probe a file (is it a dump, of which
+ *             process) or analyze one dump or one series and write its
+ *             reports
+ *   store.c   the result store OUT/coroner.db (SQLite), docs/batch.md
+ *
+ * The index itself is a report of the rows (reports/batch_index.h).
+ */
+#ifndef CR_BATCH_H
+#define CR_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "batch_index.h"
+#include "error.h"
+
+/* --- scan.c ---------------------------------------------------------------- */
+
+/* How much of a file's start its identity hashes. */
+#define CR_BATCH_HASH_BYTES 65536
+
+struct cr_batch_file {
+	char *rel;		/* path below DIR ("sub/core.1"), the key */
+	char *path;		/* DIR/rel, to open */
+	int64_t size;
+	int64_t mtime_ns;	/* nanoseconds since the epoch */
+	char hash[17];		/* 64-bit FNV-1a of the first 64 KiB, hex */
+};
+
+struct cr_batch_files {
+	struct cr_batch_file *v;
+	size_t n, cap;
+};
+
+/*
+ * The regular files under DIR, recursively, sorted by rel: not hidden ones
+ * (a leading '.'), not coroner's reports ("x.coroner.md") and nothing
+ * under SKIP (the output directory when it lies inside DIR; NULL none).
+ * A file that cannot be read is listed with size -1 (reported, not
+ * analyzed).  Symbolic links are not followed (a loop, or a dump twice).
+ */
+struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+			       struct cr_batch_files *out);
+void cr_batch_files_free(struct cr_batch_files *f);
+/* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
+void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
+
+/* --- worker.c -------------------------------------------------------------- */
+
+enum cr_batch_mode { CR_BATCH_PROBE, CR_BATCH_ANALYZE };
+
+struct cr_batch_job {
+	enum cr_batch_mode mode;
+	const char **paths;	/* one file; several for a series */
+	size_t npaths;
+	const char *report_dir;	/* ANALYZE: where its reports go */
+	const char *report_name;	/* ANALYZE: their base name */
+	/* Filled by cr_batch_run: the child's JSON result (NULL when it
+	 * sent none), else why it failed. */
+	json_t *result;
+	char *failure;
+	int exit_status;	/* the child's, -1: killed by a signal */
+	bool done;
+};
+
+struct cr_batch_run_options {
+	unsigned workers;	/* at least 1 */
+	double timeout;		/* seconds per job, 0 none */
+	bool progress;		/* one line per job done to stderr */
+	const char *what;	/* "probing" or "analyzing", for the lines */
+};
+
+/* What the child runs: returns its exit status after writing its one JSON
+ * line to FD. */
+typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
+				 void *ctx);
+
+/*
+ * Run the N jobs, O->workers at a time, each in a forked child running FN.
+ * A job whose child exceeds the time limit is killed (SIGKILL) and fails
+ * "timed out"; one that dies of a signal or exits without a result fails
+ * with that.  True when the run was interrupted (SIGINT, SIGTERM): the
+ * jobs not done have done == false and must not be recorded.
+ */
+bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
+		  const struct cr_batch_run_options *o, cr_batch_child_fn fn,
+		  void *ctx);
+
+/* --- job.c ----------------------------------------------------------------- */
+
+/* The analyze command's options a child uses. */
+struct cr_batch_analyze_ctx {
+	const struct cr_options *opts;
+	unsigned formats;	/* CR_REPORT_* bits */
+	uint64_t max_decompressed;
+};
+
+/* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
+int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+
+/* --- store.c --------------------------------------------------------------- */
+
+struct cr_batch_store;
+
+/* Exit status when the store cannot be used: corrupt, locked by another
+ * run, not writable (docs/coroner.1.md). */
+#define CR_BATCH_EXIT_STORE 9
+/* Exit status when some dumps failed and the rest were analyzed. */
+#define CR_BATCH_EXIT_FAILED 8
+
+/*
+ * Open (or create) the store at PATH and take it for this run: a second
+ * run on the same OUT is refused while this one holds it.  Errors say
+ * what is wrong with the file.
+ */
+struct cr_error *cr_batch_store_open(const char *path,
+				     struct cr_batch_store **out);
+void cr_batch_store_close(struct cr_batch_store *s);
+
+/* The stored row of REL (NULL none; the caller frees it with
+ * report_batch_entry_clear and free). */
+struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,
+				    struct report_batch_entry **out);
+/* Insert or replace E (keyed by E->path). */
+struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
+				    const struct report_batch_entry *e);
+struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
+				       const char *rel);
+/* How many rows name REPORT_DIR (a series' dumps share one). */
+struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
+					const char *report_dir, size_t *n);
+/* Every row, ordered by path. */
+struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
+				    struct report_batch_entry **out, size_t *n);
+/* Replace the buckets table by the index's buckets. */
+struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
+					const struct report_batch_index *ix);
+
+#endif

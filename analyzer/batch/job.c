@@ -1,0 +1,217 @@
+/*
+ * job.c - what a batch worker does in its child process (batch.h).
+ *
+ * PROBE   open the one file as a dump: is it one, and of which process
+ *         (pid, executable, start time): the parent finds the series
+ *         with that before analyzing, as `coroner analyze A B C` does.
+ * ANALYZE open the dump (or the dumps of a series), analyze, write the
+ *         reports into the job's directory, and send the keys the index
+ *         groups by (passes/signature.h).
+ * Either way the one JSON line sent is built from cleaned strings
+ * (put_clean: one line, valid UTF-8), as jansson requires.  The exit status is
+ * the analyze command's for the same dump.
+ */
+#include "batch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "passes/signature.h"
+#include "report.h"
+#include "series.h"
+#include "util.h"
+
+/*
+ * Add KEY: S to O as one line (control characters become spaces); a
+ * dump's bytes are not always UTF-8, which jansson refuses: then each
+ * byte outside ASCII becomes '?'.  Nothing for NULL.
+ */
+static void put_clean(json_t *o, const char *key, const char *s)
+{
+	char *c = s ? strdup(s) : NULL;
+	if (!c)
+		return;
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	json_t *v = json_string(c);
+	for (char *p = c; !v && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	if (!v)
+		v = json_string(c);
+	free(c);
+	if (v)
+		json_object_set_new(o, key, v);
+}
+
+static void send(int fd, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	if (s) {
+		size_t n = strlen(s), off = 0;
+		while (off < n) {
+			ssize_t w = write(fd, s + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		(void)!write(fd, "\n", 1);
+	}
+	free(s);
+	json_decref(o);
+}
+
+/* The result of an error: "skipped" for a file that is not a dump. */
+static int send_error(int fd, struct cr_error *err)
+{
+	json_t *o = json_object();
+	int code = err->code;
+	json_object_set_new(o, "status", json_string(code == CR_ERR_FORMAT ?
+						      "skipped" : "failed"));
+	put_clean(o, "error", err->message);
+	json_object_set_new(o, "exit_status", json_integer(code));
+	cr_error_free(err);
+	send(fd, o);
+	return code;
+}
+
+static void put_process(json_t *o, const struct cr_dump *d)
+{
+	const struct cr_process *p = &d->process;
+	json_object_set_new(o, "pid", json_integer(p->pid));
+	json_object_set_new(o, "start_time", json_integer(p->start_time));
+	json_object_set_new(o, "dump_time", json_integer(p->dump_time));
+	put_clean(o, "executable", p->executable);
+	for (size_t i = 0; i < d->nmodules; i++)
+		if (d->modules[i].is_main)
+			put_clean(o, "version", d->modules[i].version);
+}
+
+static int probe(const struct cr_batch_job *job, int fd,
+		 const struct cr_batch_analyze_ctx *c)
+{
+	struct cr_open_options oo = { .max_decompressed = c->max_decompressed };
+	struct cr_dump *d = NULL;
+	struct cr_error *err = cr_dump_open_with(job->paths[0], &oo, &d);
+	if (err)
+		return send_error(fd, err);
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string("ok"));
+	put_process(o, d);
+	/* Of the content, decompressed: a compressed copy of a dump is the
+	 * same dump, not the next of a series. */
+	char hash[17];
+	cr_batch_hash(d->map, d->map_len, hash);
+	json_object_set_new(o, "content_hash", json_string(hash));
+	cr_dump_free(d);
+	send(fd, o);
+	return 0;
+}
+
+static bool damaged(const struct cr_dump *d, const struct cr_analysis *a)
+{
+	return cr_problems_serious(&d->problems) ||
+	       cr_problems_serious(&a->problems);
+}
+
+static struct cr_error *write_reports(const struct cr_batch_job *job,
+				      const struct cr_analysis *a,
+				      unsigned formats)
+{
+	static const enum cr_report_format order[] = {
+		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
+	};
+	if (mkdir(job->report_dir, 0777) != 0 && errno != EEXIST)
+		return cr_error_new(CR_ERR_IO, "%s: cannot create: %s",
+				    job->report_dir, strerror(errno));
+	struct report_set *rs = report_set_new(a);
+	char *html = cr_strdup_printf("%s.coroner.html", job->report_name);
+	struct report_md_options mo = {
+		.budget = REPORT_MD_BUDGET_DEFAULT,
+		.html_name = formats & CR_REPORT_HTML ? html : NULL,
+	};
+	struct cr_error *err = rs && html ? NULL : &cr_enomem;
+	for (size_t i = 0; i < ARRAY_LEN(order) && !err; i++) {
+		if (!(formats & order[i]))
+			continue;
+		char *out = cr_strdup_printf("%s/%s.coroner.%s", job->report_dir,
+					     job->report_name,
+					     report_extension(order[i]));
+		err = out ? report_set_write_file(rs, order[i], out, &mo) :
+			&cr_enomem;
+		free(out);
+	}
+	free(html);
+	report_set_free(rs);
+	return err;
+}
+
+static int analyze(const struct cr_batch_job *job, int fd,
+		   const struct cr_batch_analyze_ctx *c)
+{
+	size_t n = job->npaths;
+	struct cr_open_options oo = { .max_decompressed = c->max_decompressed };
+	struct cr_dump **d = calloc(n, sizeof(*d));
+	struct cr_series_input *in = calloc(n, sizeof(*in));
+	if (!d || !in)
+		return send_error(fd, &cr_enomem);
+	bool dmg = false;
+	for (size_t i = 0; i < n; i++) {
+		struct cr_error *err = cr_dump_open_with(job->paths[i], &oo, &d[i]);
+		if (err)
+			return send_error(fd, cr_error_wrap(err, "%s", job->paths[i]));
+		struct stat st;
+		in[i].path = job->paths[i];
+		in[i].mtime_known = stat(job->paths[i], &st) == 0;
+		in[i].mtime = (double)st.st_mtim.tv_sec +
+			      (double)st.st_mtim.tv_nsec / 1e9;
+	}
+	if (n > 1 && !cr_series_is_series((const struct cr_dump *const *)d, n))
+		return send_error(fd, cr_error_new(CR_ERR_CORRUPT,
+			"the dumps of one process differ in what identifies it"));
+	for (size_t i = 0; i < n; i++) {
+		struct cr_error *err = cr_analyze(d[i], c->opts, &in[i].analysis);
+		if (err)
+			return send_error(fd, cr_error_wrap(err, "%s", job->paths[i]));
+		cr_dump_check_file(d[i]);
+		dmg |= damaged(d[i], in[i].analysis);
+	}
+	struct cr_series_options so = { 0 };
+	struct cr_error *err = n > 1 ? cr_series_analyze(in, n, &so) : NULL;
+	if (err)
+		return send_error(fd, err);
+	/* The series' report is the last dump's analysis (series.h). */
+	const struct cr_analysis *a = in[n - 1].analysis;
+	err = write_reports(job, a, c->formats);
+	if (err)
+		return send_error(fd, err);
+
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string(dmg ? "damaged" : "ok"));
+	enum cr_dump_kind k = cr_dump_kind_of(a);
+	json_object_set_new(o, "kind", json_string(cr_dump_kind_id(k)));
+	if (k == CR_DUMP_KIND_CRASH) {
+		put_clean(o, "code", a->crash.code);
+		put_clean(o, "bucket", a->crash.bucket);
+		put_clean(o, "signature", a->crash.signature);
+	}
+	json_object_set_new(o, "frames", json_integer((json_int_t)a->crash.nsig_frames));
+	json_object_set_new(o, "exit_status", json_integer(dmg ? 1 : 0));
+	put_process(o, a->dump);
+	send(fd, o);
+	/* The child ends here: what it allocated goes with it. */
+	return dmg ? 1 : 0;
+}
+
+int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx)
+{
+	const struct cr_batch_analyze_ctx *c = ctx;
+	return job->mode == CR_BATCH_PROBE ? probe(job, fd, c) :
+		analyze(job, fd, c);
+}

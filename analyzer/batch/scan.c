@@ -1,0 +1,154 @@
+/*
+ * scan.c - the files under the batch's directory and their content
+ * identity (batch.h).
+ *
+ * The identity is what the result store compares to know that a file was
+ * analyzed before: its size, its modification time and a hash of its first
+ * 64 KiB (a core's notes and a minidump's directory are there; copying a
+ * file keeps it, and a dump rewritten in place with the same size and
+ * time almost never keeps its header).  Hashing the whole file would read
+ * gigabytes on every re-run for nothing.
+ */
+#include "batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* 64-bit FNV-1a: small, and collisions only cost a needless re-analysis. */
+void cr_batch_hash(const uint8_t *p, size_t n, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n && i < CR_BATCH_HASH_BYTES; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void hash_head(int fd, char out[17])
+{
+	static unsigned char buf[CR_BATCH_HASH_BYTES];
+	size_t got = 0;
+	while (got < sizeof(buf)) {
+		ssize_t r = read(fd, buf + got, sizeof(buf) - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	cr_batch_hash(buf, got, out);
+}
+
+static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,
+				 const char *rel)
+{
+	if (!CR_GROW(f->v, f->cap, f->n + 1))
+		return &cr_enomem;
+	struct cr_batch_file *e = &f->v[f->n];
+	*e = (struct cr_batch_file){ .rel = strdup(rel), .size = -1 };
+	e->path = cr_strdup_printf("%s/%s", dir, rel);
+	if (!e->rel || !e->path) {
+		free(e->rel);
+		free(e->path);
+		return &cr_enomem;
+	}
+	f->n++;
+	int fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;	/* listed, size -1: cannot be read */
+	}
+	e->size = st.st_size;
+	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	hash_head(fd, e->hash);
+	close(fd);
+	return NULL;
+}
+
+/* Walk DIR/REL (REL "" for DIR itself). */
+static struct cr_error *walk(const char *dir, const char *rel,
+			     const struct stat *skip, struct cr_batch_files *out,
+			     unsigned depth)
+{
+	/* Deeper than any real dump tree; a bound on the recursion. */
+	if (depth > 64)
+		return NULL;
+	char *here = *rel ? cr_strdup_printf("%s/%s", dir, rel) : strdup(dir);
+	if (!here)
+		return &cr_enomem;
+	DIR *dh = opendir(here);
+	if (!dh) {
+		struct cr_error *err = depth == 0 ?
+			cr_error_new(CR_ERR_IO, "%s: cannot open: %s", here,
+				     strerror(errno)) : NULL;
+		free(here);
+		return err;
+	}
+	struct cr_error *err = NULL;
+	struct dirent *de;
+	while (!err && (de = readdir(dh))) {
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".coroner."))
+			continue;
+		char *sub = *rel ? cr_strdup_printf("%s/%s", rel, de->d_name) :
+			strdup(de->d_name);
+		char *full = cr_strdup_printf("%s/%s", here, de->d_name);
+		struct stat st;
+		if (!sub || !full)
+			err = &cr_enomem;
+		else if (lstat(full, &st) != 0)
+			;	/* vanished while we looked */
+		else if (S_ISDIR(st.st_mode)) {
+			if (!(skip && st.st_dev == skip->st_dev &&
+			      st.st_ino == skip->st_ino))
+				err = walk(dir, sub, skip, out, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			err = add_file(out, dir, sub);
+		}
+		free(sub);
+		free(full);
+	}
+	closedir(dh);
+	free(here);
+	return err;
+}
+
+static int cmp_rel(const void *a, const void *b)
+{
+	return strcmp(((const struct cr_batch_file *)a)->rel,
+		      ((const struct cr_batch_file *)b)->rel);
+}
+
+struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+			       struct cr_batch_files *out)
+{
+	struct stat sk;
+	bool have_skip = skip && stat(skip, &sk) == 0;
+	struct cr_error *err = walk(dir, "", have_skip ? &sk : NULL, out, 0);
+	if (err) {
+		cr_batch_files_free(out);
+		return err;
+	}
+	if (out->n)	/* an empty DIR leaves no array */
+		qsort(out->v, out->n, sizeof(*out->v), cmp_rel);
+	return NULL;
+}
+
+void cr_batch_files_free(struct cr_batch_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].rel);
+		free(f->v[i].path);
+	}
+	free(f->v);
+	*f = (struct cr_batch_files){ 0 };
+}

@@ -1,0 +1,319 @@
+/*
+ * store.c - the result store OUT/coroner.db (batch.h; its tables are
+ * documented for users in docs/batch.md).
+ *
+ * SQLite, because the user queries it too ("which dumps of version 2.3
+ * crashed in bucket X?") and because a re-run must know what it analyzed
+ * before without reading any report.  The parent process alone writes it
+ * (workers send their results through pipes), one row per file as it is
+ * done, each in its own transaction: a run that is killed keeps what it
+ * finished; WAL with synchronous=NORMAL, so such a commit costs no fsync
+ * (the reports are fsync'ed already; a lost last row only means that dump
+ * is analyzed again).  The run takes the database with
+ * locking_mode=EXCLUSIVE, so a second batch on the same OUT is refused at
+ * once rather than interleaving its rows.
+ */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+/* Bumped when the tables change; an older store is rebuilt (its rows are
+ * only a cache of the analysis). */
+#define SCHEMA_VERSION 1
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS dumps ("
+	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
+	" header_hash TEXT, status TEXT, kind TEXT, code TEXT, bucket TEXT,"
+	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
+	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
+	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
+	"CREATE TABLE IF NOT EXISTS buckets ("
+	" id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
+	" count INTEGER, first_seen INTEGER, last_seen INTEGER, example TEXT);";
+
+/* The columns of dumps, in the order of struct report_batch_entry's
+ * fields as get_row and put bind them. */
+#define DUMP_COLUMNS "path, size, mtime, header_hash, status, kind, code," \
+	" bucket, signature, executable, version, dump_time, report_dir," \
+	" report_name, analyzed_at, error, pid, start_time, frames, exit_status"
+
+struct cr_batch_store {
+	sqlite3 *db;
+	char *path;
+};
+
+static struct cr_error *db_error(struct cr_batch_store *s, int rc,
+				 const char *what)
+{
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return cr_error_new(CR_ERR_IO, "%s: the result store is in use by another coroner batch (%s)",
+				    s->path, msg);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return cr_error_new(CR_ERR_IO, "%s: the result store is damaged (%s); remove it to start afresh",
+				    s->path, msg);
+	return cr_error_new(CR_ERR_IO, "%s: %s: %s", s->path, what, msg);
+}
+
+static struct cr_error *exec(struct cr_batch_store *s, const char *sql)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? NULL : db_error(s, rc, "cannot update");
+}
+
+struct cr_error *cr_batch_store_open(const char *path,
+				     struct cr_batch_store **out)
+{
+	struct cr_batch_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return &cr_enomem;
+	}
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+				 SQLITE_OPEN_CREATE, NULL);
+	struct cr_error *err = rc != SQLITE_OK ? db_error(s, rc, "cannot open") : NULL;
+	/* The exclusive lock is taken by the first write (BEGIN IMMEDIATE)
+	 * and kept until the store is closed. */
+	if (!err)
+		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
+			   " PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;");
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	if (!err) {
+		rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		else
+			err = db_error(s, rc == SQLITE_OK ? sqlite3_errcode(s->db) : rc,
+				       "cannot read");
+		sqlite3_finalize(st);
+	}
+	if (!err && version != SCHEMA_VERSION && version != 0)
+		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;");
+	if (!err)
+		err = exec(s, schema);
+	if (!err) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; COMMIT;",
+			 SCHEMA_VERSION);
+		err = exec(s, sql);
+	}
+	if (err) {
+		cr_batch_store_close(s);
+		return err;
+	}
+	*out = s;
+	return NULL;
+}
+
+void cr_batch_store_close(struct cr_batch_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static char *col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static int64_t col_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 :
+		sqlite3_column_int64(st, i);
+}
+
+static void get_row(sqlite3_stmt *st, struct report_batch_entry *e)
+{
+	*e = (struct report_batch_entry){
+		.path = col_str(st, 0), .size = col_int(st, 1),
+		.mtime_ns = col_int(st, 2), .header_hash = col_str(st, 3),
+		.status = col_str(st, 4), .kind = col_str(st, 5),
+		.code = col_str(st, 6), .bucket = col_str(st, 7),
+		.signature = col_str(st, 8), .executable = col_str(st, 9),
+		.version = col_str(st, 10), .dump_time = col_int(st, 11),
+		.report_dir = col_str(st, 12), .report_name = col_str(st, 13),
+		.analyzed_at = col_int(st, 14), .error = col_str(st, 15),
+		.pid = col_int(st, 16), .start_time = col_int(st, 17),
+		.frames = col_int(st, 18), .exit_status = col_int(st, 19),
+	};
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* -1 is "unknown" in the entries and NULL in the tables. */
+static void bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == -1)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,
+				    struct report_batch_entry **out)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
+				    " FROM dumps WHERE path = ?", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, rel);
+	rc = sqlite3_step(st);
+	struct cr_error *err = NULL;
+	if (rc == SQLITE_ROW) {
+		*out = calloc(1, sizeof(**out));
+		if (*out)
+			get_row(st, *out);
+		else
+			err = &cr_enomem;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(s, rc, "cannot read");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
+				    const struct report_batch_entry *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO dumps ("
+				    DUMP_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,"
+				    "?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	bind_str(st, 1, e->path);
+	bind_int(st, 2, e->size);
+	bind_int(st, 3, e->mtime_ns);
+	bind_str(st, 4, e->header_hash);
+	bind_str(st, 5, e->status);
+	bind_str(st, 6, e->kind);
+	bind_str(st, 7, e->code);
+	bind_str(st, 8, e->bucket);
+	bind_str(st, 9, e->signature);
+	bind_str(st, 10, e->executable);
+	bind_str(st, 11, e->version);
+	bind_int(st, 12, e->dump_time);
+	bind_str(st, 13, e->report_dir);
+	bind_str(st, 14, e->report_name);
+	bind_int(st, 15, e->analyzed_at);
+	bind_str(st, 16, e->error);
+	bind_int(st, 17, e->pid);
+	bind_int(st, 18, e->start_time);
+	bind_int(st, 19, e->frames);
+	bind_int(st, 20, e->exit_status);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+}
+
+struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
+				       const char *rel)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "DELETE FROM dumps WHERE path = ?",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	bind_str(st, 1, rel);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+}
+
+struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
+					const char *report_dir, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM dumps WHERE report_dir = ?",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, report_dir);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
+}
+
+struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
+				    struct report_batch_entry **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
+				    " FROM dumps ORDER BY path", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	struct cr_error *err = NULL;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!CR_GROW(*out, cap, *n + 1))
+			err = &cr_enomem;
+		else
+			get_row(st, &(*out)[(*n)++]);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(s, rc, "cannot read");
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
+					const struct report_batch_index *ix)
+{
+	struct cr_error *err = exec(s, "BEGIN; DELETE FROM buckets;");
+	sqlite3_stmt *st = NULL;
+	int rc = err ? SQLITE_OK :
+		sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO buckets (id, kind,"
+				   " code, signature, count, first_seen, last_seen,"
+				   " example) VALUES (?,'crash',?,?,?,?,?,?)",
+				   -1, &st, NULL);
+	if (!err && rc != SQLITE_OK)
+		err = db_error(s, rc, "cannot update");
+	for (size_t c = 0; !err && c < ix->ncodes; c++) {
+		for (size_t b = 0; !err && b < ix->codes[c].n; b++) {
+			const struct report_batch_bucket *bk = &ix->codes[c].buckets[b];
+			sqlite3_reset(st);
+			bind_str(st, 1, bk->id);
+			bind_str(st, 2, bk->code);
+			bind_str(st, 3, bk->signature);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)bk->n);
+			bind_int(st, 5, bk->first_seen);
+			bind_int(st, 6, bk->last_seen);
+			char *link = report_batch_link(bk->example, "html");
+			bind_str(st, 7, link);
+			free(link);
+			rc = sqlite3_step(st);
+			if (rc != SQLITE_DONE)
+				err = db_error(s, rc, "cannot update");
+		}
+	}
+	sqlite3_finalize(st);
+	if (err) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err;
+	}
+	return exec(s, "COMMIT");
+}

@@ -1,0 +1,704 @@
+/*
+ * cmd_batch.c - the `batch` command (cli.c's table): a directory of dumps
+ * into an index of buckets, incrementally.
+ *
+ *   coroner batch DIR -o OUT [-j N] [--force] [-f md,html,json]
+ *                 [--timeout SECONDS] [-q]
+ *
+ * 1. scan    every regular file under DIR with its identity (batch/scan.c)
+ * 2. compare with the store OUT/coroner.db (batch/store.c): a file whose
+ *            size, modification time and header hash are stored is not
+ *            looked at again (unless --force); rows of vanished files are
+ *            dropped with their reports
+ * 3. probe   each new or changed file in a worker: is it a dump (by its
+ *            content: the readers sniff), of which process
+ * 4. analyze the dumps, a series (dumps of one process: same pid,
+ *            executable and start time) as one job, each in a worker
+ *            process with a time limit (batch/worker.c, batch/job.c); its
+ *            reports go to OUT/reports/NAME/
+ * 5. index   from the whole store: OUT/index.{md,html,json}, each written
+ *            to a temporary name and renamed.
+ *
+ * Exit status (docs/coroner.1.md): 0 every dump analyzed; 8 the index
+ * lists dumps that failed (the rest are analyzed); 9 the result store
+ * cannot be used (damaged, or in use by another batch); 2 usage; 3 I/O
+ * error; 130 interrupted (the next run resumes).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "batch/batch.h"
+#include "cli.h"
+#include "report.h"
+#include "series.h"
+#include "term.h"
+#include "util.h"
+
+const char cr_cmd_batch_synopsis[] =
+	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
+	"                       [--timeout SECONDS] [-q]";
+
+const char cr_cmd_batch_options[] =
+	"  -o, --output OUT     (batch) the reports, the index and the result\n"
+	"                       store coroner.db go into OUT, made if missing\n"
+	"  -j, --jobs N         analyze N dumps at a time (default: the number of\n"
+	"                       online processors)\n"
+	"      --force          analyze every dump again, not only new or changed\n"
+	"                       ones\n"
+	"      --timeout S      a dump whose analysis takes more than S seconds\n"
+	"                       is stopped and listed as failed (default 300)\n";
+
+const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
+
+const struct option cr_cmd_batch_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "force", no_argument, NULL, 'F' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define TIMEOUT_DEFAULT 300
+#define MAX_JOBS 256
+
+struct batch {
+	const char *prog, *dir, *out;
+	unsigned formats;
+	bool force, quiet;
+	struct cr_batch_run_options run;
+	struct cr_batch_analyze_ctx ctx;
+	struct cr_batch_store *store;
+	struct cr_batch_files files;
+	/* Report directory names taken (in the store or this run). */
+	char **names;
+	size_t nnames, capnames;
+	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
+};
+
+static int fail(struct batch *b, struct cr_error *err)
+{
+	int code = err->code;
+	cr_term_printf(stderr, "%s: batch: %s", b->prog, err->message);
+	cr_error_free(err);
+	return code;
+}
+
+static bool same_identity(const struct report_batch_entry *e,
+			  const struct cr_batch_file *f)
+{
+	return e->size == f->size && e->mtime_ns == f->mtime_ns &&
+	       e->header_hash && !strcmp(e->header_hash, f->hash);
+}
+
+static bool name_taken(const struct batch *b, const char *name)
+{
+	for (size_t i = 0; i < b->nnames; i++)
+		if (!strcmp(b->names[i], name))
+			return true;
+	return false;
+}
+
+static bool take_name(struct batch *b, const char *name)
+{
+	if (!CR_GROW(b->names, b->capnames, b->nnames + 1))
+		return false;
+	return (b->names[b->nnames] = strdup(name)) && ++b->nnames;
+}
+
+/*
+ * A new report directory name for the dump at REL: its file name with
+ * every character outside [A-Za-z0-9._-] made '_' (the name goes into
+ * links of the index and paths of the store), "-2", "-3"... when taken
+ * or when something of that name is already in OUT/reports.
+ */
+static char *new_name(struct batch *b, const char *rel)
+{
+	const char *base = cr_basename(rel);
+	char clean[101];
+	size_t n = 0;
+	for (const char *p = base; *p && n < sizeof(clean) - 1; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			  (*p == '.' && n > 0);
+		clean[n++] = ok ? *p : '_';
+	}
+	clean[n] = '\0';
+	if (!n)
+		strcpy(clean, "dump");
+	for (unsigned k = 1; k < 100000; k++) {
+		char *name = k == 1 ? strdup(clean) : cr_strdup_printf("%s-%u", clean, k);
+		char *path = name ? cr_strdup_printf("%s/reports/%s", b->out, name) : NULL;
+		struct stat st;
+		bool free_name = path && !name_taken(b, name) && lstat(path, &st) != 0;
+		free(path);
+		if (free_name && take_name(b, name))
+			return name;
+		free(name);
+		if (!path)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The report files of E (when no other row shares them) and its
+ * directory, if then empty. */
+static void remove_reports(struct batch *b, const struct report_batch_entry *e)
+{
+	static const char *const ext[] = { "md", "html", "json" };
+	if (!e->report_dir || !e->report_name)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(ext); i++) {
+		char *p = cr_strdup_printf("%s/%s/%s.coroner.%s", b->out,
+					   e->report_dir, e->report_name, ext[i]);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	char *d = cr_strdup_printf("%s/%s", b->out, e->report_dir);
+	if (d)
+		rmdir(d);
+	free(d);
+}
+
+/*
+ * A worker killed while writing a report (its time limit, Ctrl-C) leaves
+ * the temporary file report_write_atomic was filling: remove those of
+ * DIR, and DIR when that leaves it empty (a new dump's).
+ */
+static void remove_temporaries(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		size_t n = strlen(de->d_name), k = strlen(".tmp");
+		if (strstr(de->d_name, ".coroner.") && n > k &&
+		    !strcmp(de->d_name + n - k, ".tmp")) {
+			char *p = cr_strdup_printf("%s/%s", dir, de->d_name);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	}
+	closedir(dh);
+	rmdir(dir);
+}
+
+/* One file's row as it stands before its analysis. */
+static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
+				const char *status, json_t *r, const char *error,
+				const char *report_dir, const char *report_name)
+{
+	struct report_batch_entry e = {
+		.path = f->rel, .size = f->size, .mtime_ns = f->mtime_ns,
+		.header_hash = (char *)f->hash, .status = (char *)status,
+		.report_dir = (char *)report_dir, .report_name = (char *)report_name,
+		.analyzed_at = (int64_t)time(NULL), .error = (char *)error,
+		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
+		.exit_status = -1,
+	};
+	char *shown = NULL;
+	if (r) {
+		e.kind = (char *)json_string_value(json_object_get(r, "kind"));
+		e.code = (char *)json_string_value(json_object_get(r, "code"));
+		e.bucket = (char *)json_string_value(json_object_get(r, "bucket"));
+		e.signature = (char *)json_string_value(json_object_get(r, "signature"));
+		e.executable = (char *)json_string_value(json_object_get(r, "executable"));
+		e.version = (char *)json_string_value(json_object_get(r, "version"));
+		if (!e.error)
+			e.error = (char *)json_string_value(json_object_get(r, "error"));
+		/* The readers name the file by the path opened: the index
+		 * names it below DIR. */
+		size_t n = strlen(f->path);
+		if (e.error && !strncmp(e.error, f->path, n) && e.error[n] == ':')
+			e.error = shown = cr_strdup_printf("%s%s", f->rel, e.error + n);
+		json_t *v;
+		if ((v = json_object_get(r, "dump_time")) && json_is_integer(v))
+			e.dump_time = json_integer_value(v);
+		if ((v = json_object_get(r, "pid")) && json_is_integer(v))
+			e.pid = json_integer_value(v);
+		if ((v = json_object_get(r, "start_time")) && json_is_integer(v))
+			e.start_time = json_integer_value(v);
+		if ((v = json_object_get(r, "frames")) && json_is_integer(v))
+			e.frames = json_integer_value(v);
+		if ((v = json_object_get(r, "exit_status")) && json_is_integer(v))
+			e.exit_status = json_integer_value(v);
+	}
+	struct cr_error *err = cr_batch_store_put(b->store, &e);
+	free(shown);
+	return err;
+}
+
+/* What the probe learnt of a dump that can be analyzed. */
+struct cand {
+	struct cr_batch_file *f;
+	int64_t pid, start_time, dump_time;
+	const char *exe;	/* in the probe's result */
+	const char *content;	/* hash of the decompressed start */
+	bool grouped;
+};
+
+static int cmp_cand(const void *x, const void *y)
+{
+	const struct cand *a = x, *c = y;
+	if (a->dump_time != c->dump_time)
+		return a->dump_time < c->dump_time ? -1 : 1;
+	return strcmp(a->f->rel, c->f->rel);
+}
+
+/* Whether A and C are dumps of one process (series.h's test, on the
+ * probe's facts: the workers confirm it on the dumps) and different
+ * dumps: two copies of one dump (the same decompressed start, one of them
+ * compressed or not) are not a series. */
+static bool same_process(const struct cand *a, const struct cand *c)
+{
+	return a->pid >= 0 && a->exe && c->exe && a->pid == c->pid &&
+	       !strcmp(a->exe, c->exe) && a->start_time == c->start_time &&
+	       a->content && c->content && strcmp(a->content, c->content) != 0;
+}
+
+struct analysis_job {
+	struct cand **members;
+	size_t n;
+	char *name, *dir;	/* "reports/NAME" */
+};
+
+/* The candidates in jobs: series (in time order) or single dumps. */
+static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
+				 size_t *njobs)
+{
+	qsort(c, n, sizeof(*c), cmp_cand);
+	struct analysis_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	if (!jobs)
+		return NULL;
+	*njobs = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].grouped)
+			continue;
+		struct analysis_job *j = &jobs[(*njobs)++];
+		j->members = calloc(CR_SERIES_MAX_DUMPS, sizeof(*j->members));
+		if (!j->members)
+			return jobs;
+		for (size_t k = i; k < n && j->n < CR_SERIES_MAX_DUMPS; k++) {
+			if (!c[k].grouped && (k == i || same_process(j->members[j->n - 1], &c[k]))) {
+				c[k].grouped = true;
+				j->members[j->n++] = &c[k];
+			}
+		}
+		/* A changed dump (or series, by its last dump) keeps its
+		 * directory: its old report is replaced, links to it stay
+		 * valid, --force leaves no orphans.  Not a lone dump of a
+		 * stored series: the others' rows still name that report. */
+		struct report_batch_entry *old = NULL;
+		const char *last = j->members[j->n - 1]->f->rel;
+		size_t sharers = 0;
+		if (cr_batch_store_get(b->store, last, &old) == NULL && old &&
+		    old->report_name && old->report_dir &&
+		    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
+		    (sharers <= 1 || j->n > 1)) {
+			j->name = strdup(old->report_name);
+			j->dir = old->report_dir ? strdup(old->report_dir) : NULL;
+		}
+		if (old) {
+			report_batch_entry_clear(old);
+			free(old);
+		}
+		if (!j->name || !j->dir) {
+			free(j->name);
+			free(j->dir);
+			j->name = new_name(b, last);
+			j->dir = j->name ? cr_strdup_printf("reports/%s", j->name) : NULL;
+		}
+	}
+	return jobs;
+}
+
+/* Probe the new or changed files: store the ones that are no dumps (or
+ * cannot be read), return the others as candidates. */
+static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
+		 struct cand *cands, size_t *ncands, struct cr_batch_job *jobs,
+		 bool *stopped)
+{
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = (struct cr_batch_job){ .mode = CR_BATCH_PROBE,
+			.paths = (const char **)&todo[i]->path, .npaths = 1 };
+	struct cr_batch_run_options ro = b->run;
+	ro.what = "probing";
+	ro.progress = false;
+	*stopped = cr_batch_run(jobs, n, &ro, cr_batch_child, &b->ctx);
+	*ncands = 0;
+	for (size_t i = 0; i < n && !*stopped; i++) {
+		json_t *r = jobs[i].result;
+		const char *st = json_string_value(json_object_get(r, "status"));
+		struct cr_error *err = NULL;
+		if (!r) {
+			err = put_row(b, todo[i], "failed", NULL, jobs[i].failure, NULL, NULL);
+			b->nfailed++;
+		} else if (st && strcmp(st, "ok")) {
+			err = put_row(b, todo[i], st, r, NULL, NULL, NULL);
+			b->nfailed += !strcmp(st, "failed");
+		} else {
+			json_t *v;
+			struct cand *c = &cands[(*ncands)++];
+			*c = (struct cand){ .f = todo[i], .pid = -1, .start_time = -1,
+					    .dump_time = -1 };
+			if ((v = json_object_get(r, "pid")) && json_is_integer(v))
+				c->pid = json_integer_value(v);
+			if ((v = json_object_get(r, "start_time")) && json_is_integer(v))
+				c->start_time = json_integer_value(v);
+			if ((v = json_object_get(r, "dump_time")) && json_is_integer(v))
+				c->dump_time = json_integer_value(v);
+			c->exe = json_string_value(json_object_get(r, "executable"));
+			c->content = json_string_value(json_object_get(r, "content_hash"));
+		}
+		if (err)
+			return fail(b, err);
+	}
+	return 0;
+}
+
+static int analyze(struct batch *b, struct cand *cands, size_t ncands,
+		   bool *stopped)
+{
+	size_t njobs = 0;
+	struct analysis_job *aj = plan(b, cands, ncands, &njobs);
+	struct cr_batch_job *jobs = calloc(njobs ? njobs : 1, sizeof(*jobs));
+	const char ***paths = calloc(njobs ? njobs : 1, sizeof(*paths));
+	char **dirs = calloc(njobs ? njobs : 1, sizeof(*dirs));
+	int status = 0;
+	if (!aj || !jobs || !paths || !dirs) {
+		status = fail(b, &cr_enomem);
+		goto out;
+	}
+	for (size_t i = 0; i < njobs; i++) {
+		paths[i] = calloc(aj[i].n ? aj[i].n : 1, sizeof(**paths));
+		dirs[i] = aj[i].dir ? cr_strdup_printf("%s/%s", b->out, aj[i].dir) : NULL;
+		if (!paths[i] || !dirs[i] || !aj[i].members) {
+			status = fail(b, &cr_enomem);
+			goto out;
+		}
+		for (size_t k = 0; k < aj[i].n; k++)
+			paths[i][k] = aj[i].members[k]->f->path;
+		jobs[i] = (struct cr_batch_job){ .mode = CR_BATCH_ANALYZE,
+			.paths = paths[i], .npaths = aj[i].n,
+			.report_dir = dirs[i], .report_name = aj[i].name };
+	}
+	struct cr_batch_run_options ro = b->run;
+	ro.what = "analyzed";
+	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
+	for (size_t i = 0; i < njobs; i++)
+		if (!jobs[i].done || jobs[i].failure)
+			remove_temporaries(dirs[i]);
+	for (size_t i = 0; i < njobs && !status; i++) {
+		if (!jobs[i].done)
+			continue;
+		json_t *r = jobs[i].result;
+		const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
+		bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
+		b->nanalyzed += aj[i].n;
+		if (!ok)
+			b->nfailed += aj[i].n;
+		for (size_t k = 0; k < aj[i].n && !status; k++) {
+			struct cr_error *err = put_row(b, aj[i].members[k]->f,
+				ok ? st : "failed", r, jobs[i].failure,
+				ok ? aj[i].dir : NULL, ok ? aj[i].name : NULL);
+			if (err)
+				status = fail(b, err);
+		}
+		json_decref(r);
+		free(jobs[i].failure);
+	}
+out:
+	for (size_t i = 0; aj && i < njobs; i++) {
+		free(aj[i].members);
+		free(aj[i].name);
+		free(aj[i].dir);
+		if (paths)
+			free(paths[i]);
+		if (dirs)
+			free(dirs[i]);
+	}
+	free(aj);
+	free(jobs);
+	free(paths);
+	free(dirs);
+	return status;
+}
+
+/* Compare the files with the store; drop vanished rows; list what is to
+ * be looked at. */
+static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
+{
+	struct report_batch_entry *rows = NULL;
+	size_t nrows = 0;
+	struct cr_error *err = cr_batch_store_all(b->store, &rows, &nrows);
+	bool *gone = calloc(nrows ? nrows : 1, sizeof(*gone));
+	if (!err && !gone)
+		err = &cr_enomem;
+	*ntodo = 0;
+	size_t r = 0;
+	/* Both lists are sorted by path (strcmp: SQLite's BINARY order). */
+	for (size_t i = 0; !err && i <= b->files.n; i++) {
+		const struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
+		while (!err && r < nrows && (!f || strcmp(rows[r].path, f->rel) < 0)) {
+			err = cr_batch_store_delete(b->store, rows[r].path);
+			gone[r] = true;
+			b->nvanished++;
+			r++;
+		}
+		if (!f || err)
+			continue;
+		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
+		if (stored && same_identity(&rows[r], f) && !b->force) {
+			b->nunchanged++;
+			if (rows[r].report_dir && !take_name(b, cr_basename(rows[r].report_dir)))
+				err = &cr_enomem;
+		} else if (f->size < 0) {
+			err = put_row(b, f, "failed", NULL, "cannot be read", NULL, NULL);
+			b->nfailed++;
+		} else {
+			todo[(*ntodo)++] = &b->files.v[i];
+			if (stored)
+				b->nchanged++;
+			else
+				b->nnew++;
+		}
+		r += stored;
+	}
+	/* A vanished dump's reports go with it, unless they are a series'
+	 * whose other dumps are still there. */
+	for (size_t k = 0; !err && k < nrows; k++) {
+		bool shared = false;
+		for (size_t m = 0; gone[k] && m < nrows && !shared; m++)
+			shared = !gone[m] && rows[k].report_dir && rows[m].report_dir &&
+				 !strcmp(rows[k].report_dir, rows[m].report_dir);
+		if (gone[k] && !shared)
+			remove_reports(b, &rows[k]);
+	}
+	for (size_t k = 0; k < nrows; k++)
+		report_batch_entry_clear(&rows[k]);
+	free(rows);
+	free(gone);
+	return err ? fail(b, err) : 0;
+}
+
+struct index_write {
+	const struct report_batch_index *ix;
+	struct cr_error *(*fn)(const struct report_batch_index *, FILE *);
+};
+
+static struct cr_error *index_fill(const void *ctx, FILE *f)
+{
+	const struct index_write *w = ctx;
+	return w->fn(w->ix, f);
+}
+
+/* The index from the whole store; its status: 8 when it lists failures. */
+static int write_index(struct batch *b)
+{
+	static const struct {
+		unsigned bit;
+		const char *ext;
+		struct cr_error *(*fn)(const struct report_batch_index *, FILE *);
+	} writers[] = {
+		{ CR_REPORT_MD, "md", report_batch_md_write },
+		{ CR_REPORT_HTML, "html", report_batch_html_write },
+		{ CR_REPORT_JSON, "json", report_batch_json_write },
+	};
+	struct report_batch_entry *rows = NULL;
+	size_t nrows = 0;
+	struct report_batch_index *ix = NULL;
+	struct cr_error *err = cr_batch_store_all(b->store, &rows, &nrows);
+	if (!err)
+		err = report_batch_index_build(rows, nrows, &ix);
+	if (!err)
+		err = cr_batch_store_buckets(b->store, ix);
+	for (size_t i = 0; !err && i < ARRAY_LEN(writers); i++) {
+		if (!(b->formats & writers[i].bit))
+			continue;
+		char *path = cr_strdup_printf("%s/index.%s", b->out, writers[i].ext);
+		struct index_write w = { ix, writers[i].fn };
+		err = path ? report_write_atomic(path, index_fill, &w) : &cr_enomem;
+		if (!err && !b->quiet)
+			cr_term_printf(stdout, "%s", path);
+		free(path);
+	}
+	int status = 0;
+	if (err)
+		status = fail(b, err);
+	else {
+		if (!b->quiet)
+			cr_term_printf(stdout, "%s", ix->summary);
+		if (ix->nby_kind[REPORT_BATCH_FAILED])
+			status = CR_BATCH_EXIT_FAILED;
+	}
+	report_batch_index_free(ix);
+	for (size_t k = 0; k < nrows; k++)
+		report_batch_entry_clear(&rows[k]);
+	free(rows);
+	return status;
+}
+
+static int run(struct batch *b)
+{
+	char *db = cr_strdup_printf("%s/coroner.db", b->out);
+	struct cr_error *err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
+	free(db);
+	if (err) {
+		fail(b, err);
+		return CR_BATCH_EXIT_STORE;
+	}
+	err = cr_batch_scan(b->dir, b->out, &b->files);
+	if (err)
+		return fail(b, err);
+	size_t n = b->files.n ? b->files.n : 1, ntodo = 0, ncands = 0;
+	struct cr_batch_file **todo = calloc(n, sizeof(*todo));
+	struct cand *cands = calloc(n, sizeof(*cands));
+	struct cr_batch_job *probes = calloc(n, sizeof(*probes));
+	bool stopped = false;
+	int status = !todo || !cands || !probes ? fail(b, &cr_enomem) : 0;
+	if (!status)
+		status = compare(b, todo, &ntodo);
+	if (!status)
+		status = probe(b, todo, ntodo, cands, &ncands, probes, &stopped);
+	if (!status && !stopped)
+		status = analyze(b, cands, ncands, &stopped);
+	/* The probes' results hold the candidates' executables. */
+	for (size_t i = 0; i < ntodo && probes; i++) {
+		json_decref(probes[i].result);
+		free(probes[i].failure);
+	}
+	free(todo);
+	free(cands);
+	free(probes);
+	if (!b->quiet)
+		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed",
+			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
+			       b->nanalyzed, b->nfailed);
+	if (status)
+		return status;
+	status = write_index(b);
+	if (stopped) {
+		cr_term_printf(stderr, "%s: batch: interrupted; the next run goes on from here",
+			       b->prog);
+		return 130;
+	}
+	return status;
+}
+
+static bool parse_formats(const char *s, unsigned *out)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "md", CR_REPORT_MD }, { "markdown", CR_REPORT_MD },
+		{ "html", CR_REPORT_HTML }, { "json", CR_REPORT_JSON },
+	};
+	*out = 0;
+	char *copy = strdup(s), *save = NULL;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
+		size_t i = 0;
+		while (i < ARRAY_LEN(names) && strcmp(t, names[i].name))
+			i++;
+		if (i == ARRAY_LEN(names)) {
+			*out = 0;
+			break;
+		}
+		*out |= names[i].bit;
+	}
+	free(copy);
+	return *out != 0;
+}
+
+int cr_cmd_batch(const char *prog, int argc, char **argv);
+
+int cr_cmd_batch(const char *prog, int argc, char **argv)
+{
+	struct cr_options opts = { 0 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	struct batch b = {
+		.prog = prog,
+		.formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON,
+		.run = { .workers = ncpu > 0 ? (unsigned)ncpu : 1,
+			 .timeout = TIMEOUT_DEFAULT },
+		.ctx = { .opts = &opts },
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:j:f:qhV", cr_cmd_batch_longopts,
+				NULL)) != -1) {
+		char *end;
+		errno = 0;
+		switch (c) {
+		case 'o': b.out = optarg; break;
+		case 'j': {
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || optarg[0] == '-' ||
+			    v == 0 || v > MAX_JOBS)
+				return cr_cli_usage_error(prog, "--jobs wants a number from 1 to %d",
+							  MAX_JOBS);
+			b.run.workers = (unsigned)v;
+			break;
+		}
+		case 'f':
+			if (!parse_formats(optarg, &b.formats))
+				return cr_cli_usage_error(prog, "unknown format in '%s' (use md, html, json)",
+							  optarg);
+			break;
+		case 'F': b.force = true; break;
+		case 'T': {
+			double v = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(v > 0) || v > 1e6)
+				return cr_cli_usage_error(prog, "--timeout wants a positive number of seconds");
+			b.run.timeout = v;
+			break;
+		}
+		case 'q': b.quiet = true; break;
+		case 'h': cr_cli_usage(stdout, prog); return 0;
+		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
+		default: return cr_cli_bad_option(prog, c, argv, cr_cmd_batch_longopts);
+		}
+	}
+	optind++;	/* the command's name */
+	if (optind >= argc)
+		return cr_cli_usage_error(prog, "batch: no directory given");
+	if (optind + 1 < argc)
+		return cr_cli_usage_error(prog, "batch: one directory");
+	if (!b.out)
+		return cr_cli_usage_error(prog, "batch: -o OUT is required");
+	b.dir = argv[optind];
+	if (!cr_cli_check_dir(prog, "batch", b.dir))
+		return CR_ERR_USAGE;
+	b.run.progress = !b.quiet;
+	b.ctx.formats = b.formats;
+	(void)mkdir(b.out, 0777);
+	if (!cr_cli_check_dir(prog, "--output", b.out))
+		return CR_ERR_IO;
+	char *reports = cr_strdup_printf("%s/reports", b.out);
+	if (!reports || (mkdir(reports, 0777) != 0 && errno != EEXIST)) {
+		cr_term_printf(stderr, "%s: batch: %s/reports: cannot create: %s",
+			       prog, b.out, strerror(errno));
+		free(reports);
+		return CR_ERR_IO;
+	}
+	free(reports);
+	int status = run(&b);
+	cr_batch_store_close(b.store);
+	cr_batch_files_free(&b.files);
+	for (size_t i = 0; i < b.nnames; i++)
+		free(b.names[i]);
+	free(b.names);
+	return status;
+}

@@ -1,0 +1,125 @@
+/*
+ * batch_index.h - the index of a `coroner batch` run: its rows, how they
+ * are grouped, and its Markdown, HTML and JSON writers (batch_index.c,
+ * batch_index_html.c).  docs/batch.md describes the files.
+ *
+ * The rows are the result store's (analyzer/batch/store.c), one per file
+ * found; every string in them may come from a dump or a file name and is
+ * escaped by each writer (Markdown: report_md_escape_text; HTML: libxml2
+ * text nodes; JSON: jansson after report_clean).  The grouping is done
+ * once here so the three files cannot disagree:
+ *   an entry     one report: a dump, or the dumps of one series (rows
+ *                sharing a report_dir);
+ *   kinds        crash, hang, high CPU, high memory, unknown (as
+ *                cr_dump_kind_id names them), then failed and skipped;
+ *   crashes      by code, then by bucket.
+ */
+#ifndef CR_BATCH_INDEX_H
+#define CR_BATCH_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* One file the batch found: a row of the store's table `dumps`. */
+struct report_batch_entry {
+	char *path;		/* below the batch's DIR */
+	int64_t size;
+	int64_t mtime_ns;
+	char *header_hash;
+	char *status;		/* "ok", "damaged", "failed", "skipped" */
+	char *kind;		/* cr_dump_kind_id, NULL when not analyzed */
+	char *code;		/* "SIGSEGV", NULL none */
+	char *bucket;
+	char *signature;
+	char *executable;
+	char *version;
+	int64_t dump_time;	/* -1 unknown */
+	char *report_dir;	/* below OUT, NULL no report */
+	char *report_name;	/* the reports' base name in report_dir */
+	int64_t analyzed_at;
+	char *error;		/* why failed or skipped, NULL none */
+	int64_t pid, start_time;	/* -1 unknown (series are keyed on them) */
+	int64_t frames;		/* signature frames: how telling it is */
+	int64_t exit_status;
+};
+
+void report_batch_entry_clear(struct report_batch_entry *e);
+
+/* A report: one dump or one series. */
+struct report_batch_item {
+	const struct report_batch_entry *first;	/* the newest member */
+	size_t nmembers;
+	int64_t seen_first, seen_last;	/* dump times, else mtimes (s) */
+};
+
+struct report_batch_bucket {
+	const char *id, *code, *signature;
+	struct report_batch_item **items;	/* newest first */
+	size_t n;
+	const struct report_batch_item *example;	/* the most telling */
+	int64_t first_seen, last_seen;
+	char **executables, **versions;	/* distinct, sorted */
+	size_t nexecutables, nversions;
+};
+
+struct report_batch_code {
+	const char *code;	/* "(no code)" for none */
+	struct report_batch_bucket *buckets;	/* by count, then id */
+	size_t n;
+	size_t count;
+};
+
+enum {
+	REPORT_BATCH_CRASH = 0, REPORT_BATCH_HANG, REPORT_BATCH_HIGH_CPU,
+	REPORT_BATCH_HIGH_MEMORY, REPORT_BATCH_UNKNOWN, REPORT_BATCH_FAILED,
+	REPORT_BATCH_SKIPPED, REPORT_BATCH_NKINDS,
+};
+
+struct report_batch_index {
+	struct report_batch_item *items;
+	size_t nitems;
+	size_t nfiles;		/* rows */
+	/* Items of each kind, newest first (crashes too). */
+	struct report_batch_item **by_kind[REPORT_BATCH_NKINDS];
+	size_t nby_kind[REPORT_BATCH_NKINDS];
+	struct report_batch_code *codes;	/* crashes, by code */
+	size_t ncodes;
+	size_t nbuckets;
+	char *summary;		/* "12 dumps: 9 crashes in 2 buckets, ..." */
+};
+
+/* The kinds' ids and headings, by the enum above. */
+extern const char *const report_batch_kind_ids[REPORT_BATCH_NKINDS];
+extern const char *const report_batch_kind_titles[REPORT_BATCH_NKINDS];
+
+/* Group the N rows E (borrowed: they must outlive the index). */
+struct cr_error *report_batch_index_build(const struct report_batch_entry *e,
+					  size_t n,
+					  struct report_batch_index **out);
+void report_batch_index_free(struct report_batch_index *ix);
+
+/* The relative link to ITEM's report of extension EXT ("html"), NULL when
+ * it has none; malloc'd. */
+char *report_batch_link(const struct report_batch_item *it, const char *ext);
+
+struct cr_error *report_batch_md_write(const struct report_batch_index *ix,
+				       FILE *f);
+struct cr_error *report_batch_html_write(const struct report_batch_index *ix,
+					 FILE *f);
+struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
+					 FILE *f);
+
+/*
+ * Write PATH through a temporary file in its directory and rename it (the
+ * reports' own way, output.c): FILL(CTX, f) writes it.
+ */
+struct cr_error *report_write_atomic(const char *path,
+				     struct cr_error *(*fill)(const void *ctx,
+							       FILE *f),
+				     const void *ctx);
+
+#endif

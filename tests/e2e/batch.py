@@ -1,0 +1,378 @@
+"""End-to-end tests of `coroner batch` (issue 11 items 2 and 3) on kernel
+cores made at test time from corpus/ programs.
+
+  batch.py CASE --coroner PATH --bindir DIR
+
+CASE:
+  index   a directory of dumps: crashes at one site (null_deref, one in a
+          subdirectory, one zipped), three at another (fpe, zstd- and
+          gzip-compressed), a series of two (coroner collect),
+          a hang (deadlock, taken on demand with SIGQUIT), a truncated core,
+          a text file, and a copy of a crash under a hostile name (spaces,
+          "<b>", "|", a newline).  Checks the index's counts and groups in
+          JSON, that the Markdown and HTML index keep their structure, the
+          store's rows (python's sqlite3), that a second run analyzes
+          nothing, that touching one dump and adding one analyzes those
+          two, and that a vanished dump leaves the store and the index.
+  poison  a worker killed while it holds one dump (SIGKILL, as a crash of
+          coroner would end it) and a --timeout that every worker exceeds:
+          the dump is listed as failed with the reason, the others are
+          analyzed, the exit status is 8; a second batch on the same OUT
+          while the store is held is refused with status 9, and so is a
+          damaged store.
+
+Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as L  # noqa: E402
+from e2elib import check  # noqa: E402
+
+HOSTILE = "x <b>bold | y\nz.core"
+
+
+def crash_core(bindir, prog, wd, name):
+    os.makedirs(wd, exist_ok=True)
+    core, _ = L.kernel_core(os.path.join(bindir, prog), [], wd)
+    return core
+
+
+def batch(coroner, args, expect=(0,)):
+    st, out, err = L.run_coroner(coroner, ["batch"] + args, timeout=300)
+    check(st in expect, "coroner batch %s: status %d, expected %s"
+          % (" ".join(args), st, expect), out + err)
+    return out, err, st
+
+
+def load_index(out):
+    with open(os.path.join(out, "index.json")) as f:
+        return json.load(f)
+
+
+def rows(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        cur = db.execute("SELECT path, status, kind, code, bucket, report_dir,"
+                         " analyzed_at, error FROM dumps ORDER BY path")
+        names = [d[0] for d in cur.description]
+        return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    finally:
+        db.close()
+
+
+def bucket_paths(ix, code):
+    """{bucket id: set of dump paths} of the crashes with CODE."""
+    for c in ix["crashes"]:
+        if c["code"] == code:
+            return {b["id"]: {d["path"] for d in b["dumps"]} for b in c["buckets"]}
+    return {}
+
+
+def collect_series(coroner, bindir, out):
+    """Two dumps of corpus/spin_series 0.3 s apart with coroner collect."""
+    p = subprocess.Popen([os.path.join(bindir, "spin_series")], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    try:
+        L._wait_ready(p, "spin_series")
+        st, o, e = L.run_coroner(coroner, ["collect", str(p.pid), "-n", "2", "-s", "0.3",
+                                           "-o", out, "-q"])
+        if st == 7:
+            L.skip("coroner collect cannot trace here: " + e)
+        check(st == 0, "coroner collect: status %d" % st, o + e)
+    finally:
+        p.kill()
+        p.wait()
+    return sorted(os.listdir(out))
+
+
+def make_dumps(coroner, bindir, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(os.path.join(src, "sub"))
+    a = crash_core(bindir, "null_deref", os.path.join(wd, "m1"), "a")
+    b = crash_core(bindir, "null_deref", os.path.join(wd, "m2"), "b")
+    c = crash_core(bindir, "fpe", os.path.join(wd, "m3"), "c")
+    d = crash_core(bindir, "fpe", os.path.join(wd, "m4"), "d")
+    t = crash_core(bindir, "null_deref", os.path.join(wd, "m5"), "t")
+    os.makedirs(os.path.join(wd, "m6"))
+    h, _ = L.kernel_core_on_demand(os.path.join(bindir, "deadlock"), [],
+                                   os.path.join(wd, "m6"))
+    shutil.copy(a, os.path.join(src, "a.core"))
+    shutil.copy(b, os.path.join(src, "sub", "b.core"))
+    shutil.copy(c, os.path.join(src, "c.core"))
+    subprocess.run(["zstd", "-q", "-1", d, "-o", os.path.join(src, "d.core.zst")],
+                   check=True)
+    shutil.copy(h, os.path.join(src, "hang.core"))
+    # gzip and zip (libarchive); the gzip is of c: a compressed copy of a
+    # dump is that dump again, not a series with it.
+    with open(c, "rb") as f, gzip.open(os.path.join(src, "e.core.gz"), "wb") as g:
+        g.write(f.read())
+    with zipfile.ZipFile(os.path.join(src, "f.zip"), "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(b, "core")
+    with open(t, "rb") as f:
+        data = f.read()
+    with open(os.path.join(src, "trunc.core"), "wb") as f:
+        f.write(data[:len(data) // 3])
+    with open(os.path.join(src, "notes.txt"), "w") as f:
+        f.write("not a dump\n")
+    shutil.copy(a, os.path.join(src, HOSTILE))
+    series = collect_series(coroner, bindir, os.path.join(src, "series"))
+    check(len(series) == 2, "collect wrote %s" % series)
+    return src, ["series/" + n for n in series]
+
+
+def case_index(opts, wd):
+    if not shutil.which("zstd"):
+        L.skip("zstd not installed")
+    src, series = make_dumps(opts.coroner, opts.bindir, wd)
+    out = os.path.join(wd, "out")
+    t0 = time.time()
+    o1, e1, st = batch(opts.coroner, [src, "-o", out, "-j", "2"], expect=(0, 8))
+    first = time.time() - t0
+    ix = load_index(out)
+    L.validate_json(ix, os.path.join(out, "index.json"),
+                    os.path.join(L.source_dir(), "docs", "batch-index.schema.json"))
+    n = ix["counts"]
+    # Twelve files: nine dumps (the truncated one analyzed or failed), a
+    # series of two (one entry) and the text file.
+    check(n["files"] == 12 and n["dumps"] == 10,
+          "index counts %d files and %d dumps, expected 12 and 10" % (n["files"], n["dumps"]),
+          json.dumps(n))
+    entries = [d for k in ("hang", "high-cpu", "high-memory", "unknown") for d in ix[k]]
+    ser = [d for d in entries if d["path"].startswith("series/")]
+    check(len(ser) == 1 and ser[0]["dumps"] == 2 and ser[0]["path"] == series[-1],
+          "the two dumps of one process are not one entry named after the last", ser)
+    with open(os.path.join(out, ser[0]["reports"]["json"])) as f:
+        srep = json.load(f)
+    check(len(srep.get("series", {}).get("dumps", [])) == 2,
+          "the series' report is not the analysis of both dumps", srep.get("series"))
+    check(n["skipped"] == 1 and ix["skipped"][0]["path"] == "notes.txt",
+          "the text file is not the one skipped file", json.dumps(ix["skipped"]))
+    check(n["hang"] == 1 and ix["hang"][0]["path"] == "hang.core",
+          "the deadlock's core is not the one hang", json.dumps(ix["hang"]))
+    segv = bucket_paths(ix, "SIGSEGV")
+    fpe = bucket_paths(ix, "SIGFPE")
+    same = {"a.core", "sub/b.core", "f.zip", HOSTILE.replace("\n", " ")}
+    check(any(same <= p for p in segv.values()),
+          "the three dumps of null_deref's crash site are not one bucket", repr(segv))
+    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst", "e.core.gz"},
+          "the fpe dumps (zstd, gzip) are not one SIGFPE bucket", repr(fpe))
+    segv_bucket = [k for k, p in segv.items() if same <= p][0]
+    check(segv_bucket not in fpe, "two crash sites share a bucket")
+    trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
+    trunc_crash = any("trunc.core" in p for p in segv.values())
+    check(trunc_failed != trunc_crash, "the truncated core is neither a crash nor failed",
+          json.dumps(ix["failed"]))
+    check((st == 8) == trunc_failed, "exit status %d with %d failed" % (st, n["failed"]))
+    check(ix["summary"].startswith("%d dumps: " % n["dumps"]), "summary: " + ix["summary"])
+    print("summary:", ix["summary"])
+    print("first run: %.2f s" % first)
+
+    # The store: one row per file, the buckets table agreeing.
+    r = rows(out)
+    check(len(r) == 12, "the store has %d rows, expected 12" % len(r), list(r))
+    check(r[series[0]]["report_dir"] == r[series[1]]["report_dir"],
+          "the series' rows do not share their report")
+    check(r["notes.txt"]["status"] == "skipped" and r["hang.core"]["kind"] == "hang",
+          "store rows of the text file or the hang are wrong", r["notes.txt"], r["hang.core"])
+    check(r["a.core"]["bucket"] == r["sub/b.core"]["bucket"] == segv_bucket and
+          r["c.core"]["bucket"] != segv_bucket, "store buckets disagree with the index")
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    bcount = dict(db.execute("SELECT id, count FROM buckets").fetchall())
+    db.close()
+    check(bcount.get(segv_bucket) == len(segv[segv_bucket]) and
+          bcount.get(list(fpe)[0]) == 3, "buckets table counts wrong", bcount)
+    for item in [ix["hang"][0]] + [d for b in ix["crashes"] for bk in b["buckets"]
+                                   for d in bk["dumps"]]:
+        check(os.path.exists(os.path.join(out, item["reports"]["html"])),
+              "the link to %r's report leads nowhere" % item["path"], item["reports"])
+
+    # Hostile names do not change the index's structure.
+    tags, _ = L.validate_markdown(os.path.join(out, "index.md"), min_tables=3)
+    check(tags["b"] == 0, "a file name became <b> in the Markdown index")
+    tags, text = L.validate_html(os.path.join(out, "index.html"))
+    check(tags["b"] == 0 and "<b>bold" in text,
+          "a file name became <b> in the HTML index, or is not shown as text")
+
+    screenshot(out, opts.outdir, wd)
+
+    # Nothing new: nothing analyzed, same rows.
+    t0 = time.time()
+    o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
+    again = time.time() - t0
+    check("0 new, 0 changed, 12 unchanged, 0 vanished; 0 analyzed" in o2,
+          "the second run did not say it analyzed nothing", o2)
+    check(rows(out) == r, "the second run changed the store")
+    print("second run: %.2f s (first %.2f s)" % (again, first))
+
+    # One touched, one added, one removed: exactly those.
+    os.utime(os.path.join(src, "c.core"), (time.time() + 5, time.time() + 5))
+    shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub", "e.core"))
+    os.unlink(os.path.join(src, "hang.core"))
+    o3, _, _ = batch(opts.coroner, [src, "-o", out], expect=(st,))
+    check("1 new, 1 changed, 10 unchanged, 1 vanished; 2 analyzed" in o3,
+          "touching one dump, adding one and removing one did not analyze exactly two", o3)
+    r3 = rows(out)
+    changed = sorted(p for p in r3 if p not in r or r3[p]["analyzed_at"] != r[p]["analyzed_at"]
+                     or r3[p]["report_dir"] != r[p]["report_dir"])
+    check(changed == ["c.core", "sub/e.core"], "rows re-analyzed: %s" % changed)
+    check("hang.core" not in r3 and not os.path.exists(os.path.join(out, r["hang.core"]["report_dir"])),
+          "the vanished dump's row or reports remain")
+    ix3 = load_index(out)
+    check(ix3["counts"]["hang"] == 0 and "sub/e.core" in bucket_paths(ix3, "SIGSEGV")[segv_bucket],
+          "the index was not rebuilt from the store", ix3["summary"])
+    # --force: everything again.
+    o4, _, _ = batch(opts.coroner, [src, "-o", out, "--force", "-q"], expect=(st,))
+    check(o4 == "", "-q printed something", o4)
+    r4 = rows(out)
+    dirs = {x["report_dir"] for x in r4.values() if x["report_dir"]}
+    on_disk = {"reports/" + d for d in os.listdir(os.path.join(out, "reports"))}
+    check(on_disk == dirs, "--force left report directories no row names: %s"
+          % sorted(on_disk - dirs))
+    # One dump of the series gone: the series' report stays for the other.
+    os.unlink(os.path.join(src, series[0]))
+    batch(opts.coroner, [src, "-o", out, "-q"], expect=(st,))
+    kept = rows(out)[series[1]]["report_dir"]
+    check(kept and os.path.isdir(os.path.join(out, kept)),
+          "removing one dump of a series removed the report of the other")
+
+
+def screenshot(out, outdir, wd):
+    """The HTML index as headless Chromium lays it out: a screenshot into
+    OUTDIR/batch-index.png and the groups' sections in its DOM."""
+    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser")
+                if shutil.which(n)), None)
+    if not exe or not outdir:
+        print("no screenshot: %s" % ("no --outdir" if exe else "chromium not installed"))
+        return
+    os.makedirs(outdir, exist_ok=True)
+    png = os.path.join(outdir, "batch-index.png")
+    base = [exe, "--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars",
+            "--user-data-dir=" + os.path.join(wd, "chromium-profile")]
+    page = "file://" + os.path.join(out, "index.html")
+    r = subprocess.run(base + ["--window-size=1280,1600", "--screenshot=" + png, page],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    check(r.returncode == 0 and os.path.getsize(png) > 10000,
+          "chromium made no screenshot of the index", r.stderr.decode(errors="replace")[-2000:])
+    r = subprocess.run(base + ["--dump-dom", page], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    dom = r.stdout.decode(errors="replace")
+    for sec in ('id="crash"', 'id="hang"', 'id="skipped"', "Bucket "):
+        check(sec in dom, "the index as Chromium reads it lacks %s" % sec)
+    print("screenshot of the index: %s" % png)
+
+
+def worker_holding(batch_pid, name):
+    """The pid of a worker of BATCH_PID that has NAME open, or None."""
+    try:
+        with open("/proc/%d/task/%d/children" % (batch_pid, batch_pid)) as f:
+            kids = [int(x) for x in f.read().split()]
+    except OSError:
+        return None
+    for k in kids:
+        try:
+            for fd in os.listdir("/proc/%d/fd" % k):
+                if os.readlink("/proc/%d/fd/%s" % (k, fd)).endswith(name):
+                    return k
+        except OSError:
+            continue
+    return None
+
+
+def case_poison(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i, prog in enumerate(["null_deref", "fpe", "deep_recursion"]):
+        core = crash_core(opts.bindir, prog, os.path.join(wd, "m%d" % i), prog)
+        shutil.copy(core, os.path.join(src, "%s.core" % prog))
+    victim = "deep_recursion.core"
+    killed = None
+    for attempt in range(5):
+        out = os.path.join(wd, "out%d" % attempt)
+        p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        while p.poll() is None and time.time() < deadline and killed is None:
+            k = worker_holding(p.pid, victim)
+            if k:
+                os.kill(k, signal.SIGKILL)
+                killed = k
+            time.sleep(0.001)
+        o, e = p.communicate(timeout=120)
+        if killed:
+            break
+    if not killed:
+        L.skip("never caught the worker holding %s (the analysis was too fast)" % victim)
+    check(p.returncode == 8, "status %d after a worker was killed, expected 8"
+          % p.returncode, o.decode(errors="replace") + e.decode(errors="replace"))
+    ix = load_index(out)
+    failed = {d["path"]: d["error"] for d in ix["failed"]}
+    check(list(failed) == [victim] and "signal 9" in failed[victim],
+          "the killed worker's dump is not the one failure, with the signal", failed)
+    check(ix["counts"]["crash"] == 2, "the other dumps were not analyzed", ix["summary"])
+    print("killed worker %d: %s" % (killed, failed[victim]))
+
+    # SIGTERM to the batch while a worker holds the slow dump: status 130,
+    # no temporary file left, and the next run does what was left.
+    out = os.path.join(wd, "stopped")
+    p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1", "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    sent = False
+    reports = os.path.join(out, "reports")
+    while p.poll() is None and time.time() < deadline and not sent:
+        # In the analysis (its report directory is made), not the probe.
+        if os.path.isdir(reports) and os.listdir(reports) and worker_holding(p.pid, victim):
+            p.send_signal(signal.SIGTERM)
+            sent = True
+        time.sleep(0.001)
+    o, e = p.communicate(timeout=120)
+    if sent:
+        check(p.returncode == 130, "status %d after SIGTERM, expected 130" % p.returncode,
+              e.decode(errors="replace"))
+        left = [n for d, _, fs in os.walk(out) for n in fs if n.endswith(".tmp")]
+        check(not left, "temporary files left after SIGTERM: %s" % left)
+        o2, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0,))
+        check("0 failed" in o2 and " 0 analyzed" not in o2 and
+              load_index(out)["counts"]["crash"] == 3,
+              "the run after SIGTERM did not complete the batch", o2)
+        print("SIGTERM: status 130, no temporary file; the next run: %s"
+              % [l for l in o2.splitlines() if l.startswith("coroner batch:")])
+
+    # A time limit no analysis meets.
+    out = os.path.join(wd, "timeout")
+    batch(opts.coroner, [src, "-o", out, "--timeout", "0.0001"], expect=(8,))
+    ix = load_index(out)
+    check(len(ix["failed"]) == 3 and all("timed out" in d["error"] for d in ix["failed"]),
+          "--timeout did not fail every dump as timed out", ix["failed"])
+
+    # The store held by another run, then damaged.
+    db = sqlite3.connect(os.path.join(out, "coroner.db"), timeout=0)
+    db.execute("BEGIN EXCLUSIVE")
+    _, err, _ = batch(opts.coroner, [src, "-o", out], expect=(9,))
+    check("in use" in err, "a locked store is not reported as in use", err)
+    db.rollback()
+    db.close()
+    with open(os.path.join(out, "coroner.db"), "r+b") as f:
+        f.write(b"this is not a database" * 10)
+    _, err, _ = batch(opts.coroner, [src, "-o", out], expect=(9,))
+    check("damaged" in err, "a damaged store is not reported as damaged", err)
+
+
+CASES = {"index": case_index, "poison": case_poison}
+
+
+if __name__ == "__main__":
+    L.case_main(CASES, "batch", options=[("--bindir", {"required": True,
+                                                     "type": os.path.abspath}),
+                                         ("--outdir", {"type": os.path.abspath})])
