@@ -22,6 +22,7 @@
 #include "locks.h"
 #include "pass.h"
 #include "series.h"
+#include "series_heap.h"
 #include "strbuf.h"
 #include "util.h"
 
@@ -200,6 +201,7 @@ static void series_free(void *p)
 		free(th->name);
 	}
 	free(s->threads);
+	cr_series_heap_free(s->heap);
 	free(s);
 }
 
@@ -518,9 +520,10 @@ static void find_stuck(struct cr_pass_ctx *ctx, struct cr_series *s,
 	}
 	if (!nstuck)
 		return;
-	/* Every thread stuck and none came or went: nothing moved at all. */
+	/* Every thread stuck and none came or went: nothing moved at all
+	 * (unless the heap changed: then some thread ran between dumps). */
 	bool hung = nstuck == s->nthreads && nthroughout == s->nthreads &&
-		    !anybusy;
+		    !anybusy && !cr_series_heap_changed(s->heap);
 	char span[64];
 	span_words(s, span, sizeof(span));
 	const struct cr_series_thread *lt = &s->threads[lead];
@@ -831,6 +834,11 @@ struct cr_error *cr_series_analyze(struct cr_series_input *in, size_t n,
 	size_t first_finding = last->findings.n;
 	find_busy(&ctx, s, sl);
 	find_locks_held(&ctx, s, sl);
+	if (!cr_series_heap(&ctx, s, in)) {
+		free(sl);
+		series_free(s);
+		return &cr_enomem;
+	}
 	find_stuck(&ctx, s, sl);
 	find_changed(&ctx, s);
 	add_timeline(&ctx, s, last->dump);

@@ -107,6 +107,9 @@ struct cr_series {
 	size_t ndumps;
 	struct cr_series_thread *threads;	/* by tid */
 	size_t nthreads;
+	/* How the heap grew (series_heap.h), NULL when fewer than two dumps
+	 * have a walked heap. */
+	struct cr_series_heap *heap;
 };
 
 /*

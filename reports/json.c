@@ -588,6 +588,7 @@ static json_t *json_series(struct jctx *j, const struct cr_series *s)
 	for (size_t t = 0; t < s->nthreads && !j->oom; t++)
 		push(j, threads, json_series_thread(j, s, &s->threads[t]));
 	set(j, o, "threads", threads);
+	set(j, o, "heap", report_json_series_heap(j, s));
 	return o;
 }
 

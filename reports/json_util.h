@@ -72,5 +72,9 @@ static inline json_t *jbytes(uint64_t n)
  * pass did not run or kept nothing. */
 json_t *report_json_address_space(struct jctx *j);
 json_t *report_json_heap(struct jctx *j);
+/* A series report's "heap" (json_series_heap.c); null when the series'
+ * dumps have no walked heap to compare. */
+struct cr_series;
+json_t *report_json_series_heap(struct jctx *j, const struct cr_series *s);
 
 #endif

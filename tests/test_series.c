@@ -4,7 +4,8 @@
  * matched by tid (appeared, vanished), each thread's own CPU time over the
  * interval (a kernel core's leader: the process total minus the others),
  * the threshold, stuck threads, the whole-process hang and a lock held in
- * every dump.
+ * every dump; the heap's growth (series_heap.h) from each dump's kept heap
+ * statistics.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,10 @@
 
 #include "locks.h"
 #include "pass.h"
+#include "heap_stats.h"
 #include "series.h"
+#include "series_heap.h"
+#include "util.h"
 
 #define MAX_DUMPS 3
 #define MAX_THREADS 40
@@ -481,6 +485,154 @@ static void test_tables_capped(void **state)
 	cleanup(2);
 }
 
+/* --- the heap's growth (series_heap.c) -------------------------------------- */
+
+/* One size class planted in a dump's heap statistics. */
+struct planted_class {
+	uint64_t size;
+	size_t count, leaked;
+	const char *type;	/* sampled content, NULL none */
+};
+
+/* Keep heap statistics of classes C[0..N) (by size) in dump K, as the
+ * "heapstats" pass does. */
+static void keep_heap(size_t k, const struct planted_class *c, size_t n)
+{
+	static const struct cr_pass stats_pass = { .name = "heapstats" };
+	struct cr_pass_ctx ctx;
+	cr_pass_ctx_init(&ctx, &stats_pass, &m[k].a, NULL, NULL);
+	struct cr_heap_stats *s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	s->header = 8;
+	s->leaks_known = true;
+	s->classes = calloc(n, sizeof(*s->classes));
+	assert_non_null(s->classes);
+	for (size_t i = 0; i < n; i++) {
+		struct cr_heap_class *x = &s->classes[s->nclasses++];
+		x->size = c[i].size;
+		x->count = c[i].count;
+		x->bytes = c[i].count * c[i].size;
+		x->leaked_count = c[i].leaked;
+		s->in_use_count += x->count;
+		s->in_use_bytes += x->bytes;
+		s->leaked_count += x->leaked_count;
+		s->leaked_bytes += x->leaked_count * x->size;
+		if (c[i].type) {
+			x->content = calloc(1, sizeof(*x->content));
+			assert_non_null(x->content);
+			x->content->type = strdup(c[i].type);
+		}
+	}
+	assert_true(cr_pass_keep(&ctx, s, cr_heap_stats_free));
+}
+
+/* Three dumps 30 s apart of a process sleeping in one thread: 1,000-byte
+ * blocks (chunk 1,008) grow 2,000 -> 6,000 -> 10,000 (and are named by a
+ * vtable in the last dump only), 56-byte ones 0 -> 5 -> 3 (grew, not
+ * monotonic), 24-byte ones stay at 3,000, 2,040-byte ones vanish. */
+static void test_heap_growth(void **state)
+{
+	(void)state;
+	static const size_t blocks[] = { 2000, 6000, 10000 };
+	static const size_t small[] = { 0, 5, 3 };
+	for (size_t k = 0; k < 3; k++) {
+		dump(k, 100 + 30 * (int64_t)k);
+		thread(k, 100, CR_STATE_SLEEPING, "clock_nanosleep", "main", -1);
+		struct planted_class c[] = {
+			{ 32, 3000, 0, NULL },
+			{ 64, small[k], small[k], NULL },
+			{ 1008, blocks[k], 0, k == 2 ? "Session" : NULL },
+			{ 2048, k ? 0 : 10, 0, NULL },
+		};
+		keep_heap(k, c, ARRAY_LEN(c));
+	}
+	run(3, 0, 0);
+	const struct cr_series *s = cr_series_of(&m[2].a);
+	const struct cr_series_heap *h = s->heap;
+	assert_non_null(h);
+	assert_true(h->grew && h->monotonic);
+	assert_int_equal(h->first, 0);
+	assert_int_equal(h->last, 2);
+	assert_int_equal(h->ngrowing, 2);
+	assert_int_equal(h->nclasses, 2);
+	const struct cr_series_heap_class *c = &h->classes[0];
+	assert_int_equal(c->size, 1008);
+	assert_int_equal(c->usable, 1000);
+	assert_int_equal(c->counts[1], 6000);
+	assert_int_equal(c->count_growth, 8000);
+	assert_int_equal(c->bytes_growth, 8000 * 1008);
+	assert_true(c->monotonic && c->leaked_known && c->leaked_last == 0);
+	assert_string_equal(c->type, "Session");
+	double pm;
+	assert_true(cr_series_heap_rate(h, (double)c->count_growth, &pm));
+	assert_true(pm > 7999.9 && pm < 8000.1);	/* 60 s: per minute */
+	c = &h->classes[1];
+	assert_int_equal(c->size, 64);
+	assert_int_equal(c->count_growth, 3);
+	assert_false(c->monotonic);
+	assert_int_equal(c->leaked_last, 3);
+	const struct cr_finding *f =
+		finding(&m[2].a, CR_FINDING_SERIES_HEAP_GROWTH, 0);
+	assert_non_null(f);
+	assert_int_equal(f->severity, CR_SEVERITY_WARNING);
+	assert_non_null(strstr(f->title, "Session objects (1,000-byte blocks): +8,000 (2,000 → 10,000)"));
+	assert_string_equal(f->signature, "heap-growth: Session objects");
+	assert_int_equal(number(f, "heap growth"),
+			 8000 * 1008 + 3 * 64 - 10 * 2048);
+	assert_int_equal(table_rows(f, "size classes that grew"), 2);
+	assert_int_equal(table_rows(f, "heap in each dump"), 3);
+	/* The heap moved: the sleeping thread is not a hung process. */
+	f = finding(&m[2].a, CR_FINDING_SERIES_STUCK_THREADS, 0);
+	assert_non_null(f);
+	assert_null(strstr(f->title, "probably hung"));
+	assert_non_null(strstr(m[2].a.summary, "the heap in use grew"));
+	cleanup(3);
+}
+
+/* Growth under the thresholds, dumps without times, a dump not walked. */
+static void test_heap_no_growth(void **state)
+{
+	(void)state;
+	/* 100 MiB -> +512 KiB: under 1 MiB and under 10%.  No clock. */
+	for (size_t k = 0; k < 3; k++) {
+		dump(k, -1);
+		thread(k, 100, CR_STATE_SLEEPING, "clock_nanosleep", "main", -1);
+		if (k == 1)
+			continue;	/* not walked */
+		struct planted_class c[] = {
+			{ 1024, 102400 + (k ? 512 : 0), 0, NULL },
+		};
+		keep_heap(k, c, ARRAY_LEN(c));
+	}
+	run(3, 0, 0);
+	const struct cr_series_heap *h = cr_series_of(&m[2].a)->heap;
+	assert_non_null(h);
+	assert_false(h->grew);
+	assert_false(h->dumps[1].known);
+	assert_int_equal(h->nclasses, 1);
+	assert_int_equal(h->classes[0].counts[1], 0);
+	double pm;
+	assert_false(cr_series_heap_rate(h, 1, &pm));	/* order: no time */
+	const struct cr_finding *f =
+		finding(&m[2].a, CR_FINDING_SERIES_HEAP_GROWTH, 0);
+	assert_non_null(f);
+	assert_int_equal(f->severity, CR_SEVERITY_INFO);
+	assert_non_null(strstr(f->title, "did not grow across the 3 dumps"));
+	assert_null(f->signature);
+	cleanup(3);
+
+	/* Only one dump's heap walked: nothing to compare, no finding. */
+	for (size_t k = 0; k < 2; k++) {
+		dump(k, 100 + (int64_t)k);
+		thread(k, 100, CR_STATE_SLEEPING, "clock_nanosleep", "main", -1);
+	}
+	keep_heap(1, (const struct planted_class[]){ { 32, 10, 0, NULL } }, 1);
+	run(2, 0, 0);
+	assert_null(cr_series_of(&m[1].a)->heap);
+	assert_null(finding(&m[1].a, CR_FINDING_SERIES_HEAP_GROWTH, 0));
+	cleanup(2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_hang),
 		cmocka_unit_test(test_lock_held),
 		cmocka_unit_test(test_tables_capped),
+		cmocka_unit_test(test_heap_growth),
+		cmocka_unit_test(test_heap_no_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -673,6 +673,15 @@ def small_tmpfs(path, size):
         skip("cannot mount a small tmpfs here: %s" % r.stdout.decode(errors="replace").strip())
 
 
+def need_heap_walk(coroner, passes=("heap", "heapstats")):
+    """Fail unless coroner registers the heap passes PASSES (issue 10: a
+    build without them is broken, not a reason to skip)."""
+    status, out, err = run_coroner(coroner, ["analyze", "--list-passes"])
+    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+    check(all(p in names for p in passes),
+          "the heap passes are not registered", names)
+
+
 def print_rates(name, found, planted, false_found, controls):
     """Print what a diagnosis test measured: situations found / planted and
     false findings / healthy controls (a control with any error or warning
