@@ -38,15 +38,6 @@ time.sleep(1000)
 """ % NBYTEARRAYS
 
 
-def need_heap_walk(coroner):
-    status, out, err = L.run_coroner(coroner, ["analyze", "--list-passes"])
-    names = [l.split()[0] for l in out.splitlines() if l.strip()]
-    # The heap walk is merged (issue 10): a build without it is broken,
-    # not a reason to skip.
-    check("heap" in names and "heapstats" in names,
-          "the heap passes are not registered", names)
-
-
 def check_sums(a):
     check(a is not None, "no address_space in the report of a core")
     check(sum(k["bytes"] for k in a["kinds"]) == a["bytes"] and
@@ -103,7 +94,7 @@ def class_of(heap, chunk_size):
 
 
 def case_types(opts, wd, dumper):
-    need_heap_walk(opts.coroner)
+    L.need_heap_walk(opts.coroner, ("heap", "heapstats"))
     prog = os.path.join(opts.bindir, "heap_types")
     if dumper == "kernel":
         core, pid = L.kernel_core(prog, ["abort"], wd)
@@ -151,7 +142,7 @@ def case_types(opts, wd, dumper):
 
 
 def case_python(opts, wd):
-    need_heap_walk(opts.coroner)
+    L.need_heap_walk(opts.coroner, ("heap", "heapstats"))
     script = os.path.join(wd, "hold.py")
     with open(script, "w") as f:
         f.write(PY_PROGRAM)

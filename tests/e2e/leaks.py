@@ -38,15 +38,6 @@ time.sleep(1000)
 """ % (BYTEARRAY_SIZE, NBYTEARRAYS)
 
 
-def need_heap_walk(coroner):
-    status, out, err = L.run_coroner(coroner, ["analyze", "--list-passes"])
-    names = [l.split()[0] for l in out.splitlines() if l.strip()]
-    # The heap walk is merged (issue 10): a build without it is broken,
-    # not a reason to skip.
-    check("heap" in names and "leaks" in names,
-          "the heap passes are not registered", names)
-
-
 def read_plan(wd):
     path = os.path.join(wd, "plan.txt")
     check(os.path.exists(path), "heap_leak did not write %s" % path)
@@ -91,7 +82,7 @@ def dump(prog, args, wd, dumper):
 
 
 def case_leak(opts, wd, dumper):
-    need_heap_walk(opts.coroner)
+    L.need_heap_walk(opts.coroner, ("heap", "leaks"))
     prog = os.path.join(opts.bindir, "heap_leak")
     core, pid = dump(prog, ["leak", "abort" if dumper == "kernel" else "wait"],
                      wd, dumper)
@@ -130,7 +121,7 @@ def case_leak(opts, wd, dumper):
 
 
 def case_controls(opts, wd):
-    need_heap_walk(opts.coroner)
+    L.need_heap_walk(opts.coroner, ("heap", "leaks"))
     prog = os.path.join(opts.bindir, "heap_leak")
     false = 0
     controls = (("keepall", "kernel"), ("freeall", "gcore"))
@@ -158,7 +149,7 @@ def case_controls(opts, wd):
 
 
 def case_python(opts, wd):
-    need_heap_walk(opts.coroner)
+    L.need_heap_walk(opts.coroner, ("heap", "leaks"))
     if not os.path.exists(PYTHON):
         L.skip("%s not installed" % PYTHON)
     core, pid = L.gcore_dump(PYTHON, ["-c", PY_PROGRAM], wd)
