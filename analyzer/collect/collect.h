@@ -8,6 +8,8 @@
  *   ptrace.c   stopping every thread (PTRACE_SEIZE + PTRACE_INTERRUPT,
  *              rescanning for threads born meanwhile), their register
  *              sets, reading memory, detaching
+ *   trigger.c  when to take it (--cpu, --memory, --threads) and which
+ *              process (--name)
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
  *
@@ -107,6 +109,37 @@ size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 		      uint64_t addr, void *buf, size_t len);
 /* Detach from every thread (they run again) and free S. */
 void cr_ptrace_resume(struct cr_stopped *s);
+
+/* --- trigger.c --- */
+
+enum cr_trigger_kind {
+	CR_TRIGGER_MANUAL,		/* at once */
+	CR_TRIGGER_CPU,			/* percent of one core */
+	CR_TRIGGER_MEMORY,		/* resident bytes */
+	CR_TRIGGER_THREADS,		/* thread count */
+};
+
+struct cr_trigger {
+	enum cr_trigger_kind kind;
+	double threshold;		/* at or above it holds */
+	unsigned needed;		/* consecutive samples (cpu: seconds) */
+	double deadline;		/* CLOCK_MONOTONIC s to give up, 0 never */
+	bool progress;			/* "waiting: ..." on standard error */
+	double value;			/* the sample that made it hold */
+	/* cpu's previous sample */
+	double last_time;
+	uint64_t last_cpu_us;
+};
+
+/* "manual", "cpu", "memory", "threads": in the core's file name. */
+const char *cr_trigger_name(enum cr_trigger_kind kind);
+/* Wait until T holds for PID (at once for manual). */
+struct cr_error *cr_trigger_wait(pid_t pid, struct cr_trigger *t);
+/* The newest process (not this one) whose comm or argv[0] base name is
+ * NAME, waiting for one to appear until DEADLINE (CLOCK_MONOTONIC s, 0
+ * never). */
+struct cr_error *cr_find_by_name(const char *name, double deadline,
+				 bool progress, pid_t *pid);
 
 /* --- collect.c --- */
 
