@@ -10,7 +10,6 @@
  *   incomplete (the reports list what is missing); 2 usage; 3 I/O error;
  *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>

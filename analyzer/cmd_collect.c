@@ -47,8 +47,8 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv);
 const char cr_cmd_collect_synopsis[] =
 	"collect PID|--name NAME -o DIR [-n COUNT -s SECONDS]\n"
 	"                       [--cpu PERCENT [--cpu-seconds S] | --memory SIZE |\n"
-	"                       --threads N] [--wait-timeout S] [--filter HEX]\n"
-	"                       [--no-env] [--kill] [--analyze] [-q]";
+	"                       --threads N] [--wait-timeout S] [--snapshot]\n"
+	"                       [--filter HEX] [--no-env] [--kill] [--analyze] [-q]";
 
 const char cr_cmd_collect_options[] =
 	"  -o, --output DIR     write the cores (and with --analyze the reports)\n"
@@ -67,6 +67,8 @@ const char cr_cmd_collect_options[] =
 	"      --threads N      dump when it has N threads or more\n"
 	"      --wait-timeout S give up (status 7) when the process has not\n"
 	"                       appeared or a trigger not held after S seconds\n"
+	"      --snapshot       pause the process only while it forks a\n"
+	"                       copy-on-write child, and copy the child\n"
 	"      --filter HEX     which mappings the core holds, as the kernel's\n"
 	"                       coredump_filter bits (default: the process's\n"
 	"                       /proc/PID/coredump_filter)\n"
@@ -87,6 +89,7 @@ const struct option cr_cmd_collect_longopts[] = {
 	{ "memory", required_argument, NULL, 'M' },
 	{ "threads", required_argument, NULL, 'T' },
 	{ "wait-timeout", required_argument, NULL, 'W' },
+	{ "snapshot", no_argument, NULL, 'P' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "no-env", no_argument, NULL, 'E' },
 	{ "kill", no_argument, NULL, 'k' },
@@ -233,6 +236,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 			if (!parse_number(optarg, 86400 * 365, &wait_timeout))
 				return cr_cli_usage_error(prog, "--wait-timeout wants a number of seconds");
 			break;
+		case 'P': o.snapshot = true; break;
 		case 'E': o.no_env = true; break;
 		case 'k': kill_it = true; break;
 		case 'a': analyze_it = true; break;
@@ -300,9 +304,9 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		if (r.path)
 			paths[n++] = r.path;
 		if (!quiet && r.path)
-			printf("%s: %zu threads, %llu bytes, process stopped %.3f s\n",
+			printf("%s: %zu threads, %llu bytes, process stopped %.3f s%s\n",
 			       r.path, r.nthreads, (unsigned long long)r.bytes,
-			       r.pause);
+			       r.pause, r.snapshot ? " (snapshot)" : "");
 		if (err) {
 			cr_term_printf(stderr, "%s: collect: %s%s", prog,
 				       err->message,

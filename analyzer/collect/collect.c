@@ -275,6 +275,22 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	err = cr_ptrace_regs(&s);
 	if (!err)
 		err = read_process(pid, &p);
+	pid_t child = 0;
+	uint64_t resumed = 0;
+	if (!err && o->snapshot) {
+		struct cr_error *e = cr_snapshot_fork(&s, &child);
+		if (e) {
+			cr_term_printf(stderr, "coroner: collect: --snapshot: %s; collecting without it",
+				       e->message);
+			cr_error_free(e);
+		} else {
+			/* The registers are the parent's, read before the
+			 * fork; the memory is the child's. */
+			s.mem_pid = child;
+			cr_ptrace_detach(&s);
+			resumed = clock_ns(CLOCK_MONOTONIC);
+		}
+	}
 	if (!err) {
 		p.desc.read = cr_ptrace_read;
 		p.desc.read_ctx = &s;
@@ -288,7 +304,13 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	r->stamp = (double)p.stamp_ns / 1e9;
 	info_free(&p);
 	cr_ptrace_resume(&s);
-	r->pause = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	if (!resumed)
+		resumed = clock_ns(CLOCK_MONOTONIC);
+	r->pause = (double)(resumed - t0) / 1e9;
+	r->snapshot = child != 0;
+	if (child && !cr_snapshot_release(pid, child))
+		cr_term_printf(stderr, "coroner: collect: --snapshot: the child %d could not be reaped by process %d: a zombie may remain until it exits",
+			       (int)child, (int)pid);
 	return err;
 }
 

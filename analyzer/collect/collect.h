@@ -10,6 +10,8 @@
  *              sets, reading memory, detaching
  *   trigger.c  when to take it (--cpu, --memory, --threads) and which
  *              process (--name)
+ *   snapshot.c --snapshot: a copy-on-write child forked by an injected
+ *              system call, so the process is paused for milliseconds
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
  *
@@ -42,6 +44,7 @@ struct cr_collect_options {
 	bool no_env;			/* leave the environment out */
 	bool progress;			/* on standard error (a terminal) */
 	unsigned index, count;		/* "dump 2 of 3" in progress lines */
+	bool snapshot;			/* --snapshot: copy a forked child */
 };
 
 struct cr_collect_result {
@@ -52,6 +55,7 @@ struct cr_collect_result {
 	double stamp;			/* CLOCK_MONOTONIC seconds when the
 					 * dump's time was taken */
 	bool partial;			/* the write failed part way */
+	bool snapshot;			/* written from a --snapshot child */
 };
 
 /* --- procfs.c --- */
@@ -94,6 +98,9 @@ struct cr_stopped {
 	size_t n, cap;
 	size_t born;			/* threads found by a rescan */
 	size_t vanished;		/* threads that exited while we attached */
+	pid_t mem_pid;			/* whose memory is read: PID, or the
+					 * --snapshot child */
+	bool detached;			/* the threads run again */
 	int mem_fd;			/* /proc/PID/mem, -1 until needed */
 	int pagemap_fd;			/* /proc/PID/pagemap, -1 until needed,
 					 * -2 unreadable */
@@ -107,8 +114,21 @@ struct cr_error *cr_ptrace_regs(struct cr_stopped *s);
 /* The read callback of cr_core_desc: CTX is a struct cr_stopped. */
 size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 		      uint64_t addr, void *buf, size_t len);
-/* Detach from every thread (they run again) and free S. */
+/* Detach from every thread: they run again; their registers are kept. */
+void cr_ptrace_detach(struct cr_stopped *s);
+/* Detach (when not yet) and free S. */
 void cr_ptrace_resume(struct cr_stopped *s);
+
+/* --- snapshot.c --- */
+
+/* Make the stopped process S fork a copy-on-write child by an injected
+ * clone system call in its first thread, whose registers are restored
+ * exactly; *CHILD is the child, stopped and traced by us.  An error says
+ * why not (the caller collects without the snapshot). */
+struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child);
+/* Kill CHILD and have PID (running again) reap it, through a wait4
+ * injected into one stopped thread; false when the zombie may remain. */
+bool cr_snapshot_release(pid_t pid, pid_t child);
 
 /* --- trigger.c --- */
 

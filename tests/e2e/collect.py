@@ -433,7 +433,97 @@ def case_python(opts, wd):
         p.wait()
 
 
-CASES = {"series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+def children(pid):
+    """Processes (zombies too) whose parent is PID."""
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except (OSError, ValueError):
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            out.append((int(d), fields[0]))
+    return out
+
+
+def stacks(opts, core, wd, name):
+    """{tid: [function names of the top 4 frames]} as coroner reads CORE."""
+    rep, _, _, _ = L.analyze(opts.coroner, core, os.path.join(wd, name))
+    return {t["tid"]: [f.get("function") for f in L.frames(t)][:4] for t in rep["threads"]}
+
+
+NPROC_1 = """
+import resource, time
+print("ready", flush=True)
+time.sleep(3600)
+"""
+
+
+def as_nobody_nproc_1():
+    # clone fails with EAGAIN for a user at RLIMIT_NPROC (root is exempt).
+    os.setgid(65534)
+    os.setuid(65534)
+    import resource
+    resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+
+
+def case_snapshot(opts, wd):
+    p = start([os.path.join(opts.bindir, "spin_series")])
+    try:
+        spinner = tid_named(p.pid, "spinner")
+        st, out, err = collect(opts, p.pid, os.path.join(wd, "snap"), ["--snapshot"])
+        check("(snapshot)" in out and not err.strip(),
+              "--snapshot did not say it copied a snapshot", out, err)
+        collect(opts, p.pid, os.path.join(wd, "plain"))
+        snap = stacks(opts, cores_in(os.path.join(wd, "snap"))[0], wd, "snap-report")
+        plain = stacks(opts, cores_in(os.path.join(wd, "plain"))[0], wd, "plain-report")
+        check(sorted(snap) == sorted(plain), "threads differ: %s vs %s" % (sorted(snap), sorted(plain)))
+        for tid in plain:
+            # The spinner moves between the dumps: its innermost frames
+            # differ (parse_row, scan_field inlined in it), not its thread.
+            a, b = ((snap[tid], plain[tid]) if tid != spinner else
+                    ("spinner" in snap[tid], "spinner" in plain[tid]))
+            check(a == b and any(a) if tid != spinner else a and b, "thread %d: the snapshot's stack %s, the plain one's %s"
+                  % (tid, snap[tid], plain[tid]))
+        left = children(p.pid)
+        check(not left, "the snapshot's child is left: %s" % left)
+        check(p.poll() is None, "the process did not survive the snapshot")
+        c0 = cpu_us(p.pid, spinner)
+        time.sleep(0.3)
+        check(cpu_us(p.pid, spinner) > c0, "the spinner does not run after the snapshot")
+        with open("/proc/%d/status" % p.pid) as f:
+            check(re.search(r"State:\s+S", f.read()),
+                  "the main thread left pause() (its system call was not restarted)")
+    finally:
+        p.kill()
+        p.wait()
+    print("snapshot: the stacks of all %d threads match a plain collection; no child left; "
+          "the process runs on" % len(plain))
+    # Where clone fails (EAGAIN: RLIMIT_NPROC reached), the collection goes
+    # on without the snapshot and says so.
+    if os.geteuid() != 0:
+        return
+    q = subprocess.Popen([sys.executable, "-c", NPROC_1], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, preexec_fn=as_nobody_nproc_1)
+    try:
+        L._wait_ready(q, "python3")
+        st, out, err = collect(opts, q.pid, os.path.join(wd, "nproc"), ["--snapshot"])
+        lines = L.stderr_lines(err)
+        check(len(lines) == 1 and "collecting without it" in lines[0] and
+              "Resource temporarily unavailable" in lines[0],
+              "one line saying the snapshot failed and why", err)
+        check(len(cores_in(os.path.join(wd, "nproc"))) == 1 and "(snapshot)" not in out,
+              "no plain core after the failed snapshot", out)
+        check(q.poll() is None and not children(q.pid), "the process after a failed snapshot")
+        print("snapshot: at RLIMIT_NPROC: %s" % lines[0])
+    finally:
+        q.kill()
+        q.wait()
+
+
+CASES = {"snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
