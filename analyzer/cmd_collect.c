@@ -48,7 +48,9 @@ const char cr_cmd_collect_synopsis[] =
 	"collect PID|--name NAME -o DIR [-n COUNT -s SECONDS]\n"
 	"                       [--cpu PERCENT [--cpu-seconds S] | --memory SIZE |\n"
 	"                       --threads N] [--wait-timeout S] [--snapshot]\n"
-	"                       [--filter HEX] [--no-env] [--kill] [--analyze] [-q]";
+	"                       [--filter HEX] [--no-env] [--kill] [--analyze] [-q]\n"
+	"       coroner collect --from-kernel -o DIR PID SIGNAL TIME NAME\n"
+	"       coroner collect --print-core-pattern -o DIR";
 
 const char cr_cmd_collect_options[] =
 	"  -o, --output DIR     write the cores (and with --analyze the reports)\n"
@@ -69,6 +71,11 @@ const char cr_cmd_collect_options[] =
 	"                       appeared or a trigger not held after S seconds\n"
 	"      --snapshot       pause the process only while it forks a\n"
 	"                       copy-on-write child, and copy the child\n"
+	"      --from-kernel    the core_pattern pipe handler: the kernel's core\n"
+	"                       on standard input, PID SIGNAL TIME NAME from\n"
+	"                       %P %s %t %e: write it (zstd) into DIR, analyze it\n"
+	"      --print-core-pattern  print the core_pattern line that makes\n"
+	"                       --from-kernel the handler (it changes nothing)\n"
 	"      --filter HEX     which mappings the core holds, as the kernel's\n"
 	"                       coredump_filter bits (default: the process's\n"
 	"                       /proc/PID/coredump_filter)\n"
@@ -90,6 +97,8 @@ const struct option cr_cmd_collect_longopts[] = {
 	{ "threads", required_argument, NULL, 'T' },
 	{ "wait-timeout", required_argument, NULL, 'W' },
 	{ "snapshot", no_argument, NULL, 'P' },
+	{ "from-kernel", no_argument, NULL, 'K' },
+	{ "print-core-pattern", no_argument, NULL, 'R' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "no-env", no_argument, NULL, 'E' },
 	{ "kill", no_argument, NULL, 'k' },
@@ -167,6 +176,81 @@ static bool parse_pid(const char *s, pid_t *pid)
 	return true;
 }
 
+/* --print-core-pattern: the line for /proc/sys/kernel/core_pattern, with
+ * this program's and DIR's absolute paths (the kernel starts the handler
+ * in /, with an empty environment). */
+static int core_pattern(const char *prog, const char *dir)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	char *abs = realpath(dir, NULL);
+	if (!self || !abs) {
+		cr_term_printf(stderr, "%s: collect: %s: %s", prog,
+			       self ? dir : "/proc/self/exe", strerror(errno));
+		free(self);
+		free(abs);
+		return CR_ERR_USAGE;
+	}
+	printf("|%s collect --from-kernel -o %s %%P %%s %%t %%e\n", self, abs);
+	free(self);
+	free(abs);
+	return 0;
+}
+
+static bool parse_ll(const char *s, long long min, long long max,
+		     long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return !errno && !*end && end != s && *v >= min && *v <= max;
+}
+
+/* --from-kernel PID SIGNAL TIME NAME...: the core on standard input into
+ * DIR, then its reports next to it.  The name (%e) may have been split at
+ * its blanks by an older kernel: the rest of the operands are joined. */
+static int handle_kernel_core(const char *prog, const char *dir, int argc,
+			      char **argv)
+{
+	struct cr_kernel_core k = { 0 };
+	long long signo;
+	if (argc < 4 || !parse_ll(argv[0], 1, INT32_MAX, &k.pid) ||
+	    !parse_ll(argv[1], 1, 64, &signo) ||
+	    !parse_ll(argv[2], 0, INT64_MAX / 2, &k.time))
+		return cr_cli_usage_error(prog, "collect --from-kernel: PID SIGNAL TIME NAME expected (core_pattern's %%P %%s %%t %%e)");
+	k.signo = (int)signo;
+	size_t len = 0;
+	for (int i = 3; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *exe = malloc(len);
+	if (!exe)
+		return CR_ERR_NOMEM;
+	exe[0] = 0;
+	for (int i = 3; i < argc; i++) {
+		if (i > 3)
+			strcat(exe, "_");
+		strcat(exe, argv[i]);
+	}
+	k.exe = exe;
+	(void)mkdir(dir, 0700);
+	char *path;
+	uint64_t bytes;
+	struct cr_error *err = cr_from_kernel(&k, STDIN_FILENO, dir, &path, &bytes);
+	free(exe);
+	int status = 0;
+	if (err) {
+		cr_term_printf(stderr, "%s: collect: %s", prog, err->message);
+		status = err->code;
+		cr_error_free(err);
+	}
+	if (!path)
+		return status;
+	printf("%s: %llu bytes of core\n", path, (unsigned long long)bytes);
+	fflush(stdout);
+	int st = analyze(prog, &path, 1, dir);
+	free(path);
+	return st > status ? st : status;
+}
+
 int cr_cmd_collect(const char *prog, int argc, char **argv);
 
 int cr_cmd_collect(const char *prog, int argc, char **argv)
@@ -178,6 +262,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	const char *name = NULL;
 	uint64_t size;
 	bool kill_it = false, analyze_it = false, quiet = false;
+	bool from_kernel = false, print_pattern = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:qhV", cr_cmd_collect_longopts,
@@ -237,6 +322,8 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 				return cr_cli_usage_error(prog, "--wait-timeout wants a number of seconds");
 			break;
 		case 'P': o.snapshot = true; break;
+		case 'K': from_kernel = true; break;
+		case 'R': print_pattern = true; break;
 		case 'E': o.no_env = true; break;
 		case 'k': kill_it = true; break;
 		case 'a': analyze_it = true; break;
@@ -247,6 +334,10 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		}
 	}
 	optind++;	/* the command's name */
+	if (print_pattern)
+		return core_pattern(prog, o.dir);
+	if (from_kernel)
+		return handle_kernel_core(prog, o.dir, argc - optind, argv + optind);
 	pid_t pid = 0;
 	if (optind >= argc && !name)
 		return cr_cli_usage_error(prog, "collect: no process id given (or --name)");

@@ -12,6 +12,7 @@
  *              process (--name)
  *   snapshot.c --snapshot: a copy-on-write child forked by an injected
  *              system call, so the process is paused for milliseconds
+ *   fromkernel.c  --from-kernel: the core_pattern pipe handler
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
  *
@@ -161,8 +162,34 @@ struct cr_error *cr_trigger_wait(pid_t pid, struct cr_trigger *t);
 struct cr_error *cr_find_by_name(const char *name, double deadline,
 				 bool progress, pid_t *pid);
 
+/* --- fromkernel.c --- */
+
+/* What core_pattern's %P %s %t %e say of the crash. */
+struct cr_kernel_core {
+	long long pid;
+	int signo;
+	long long time;			/* seconds since the epoch */
+	const char *exe;		/* the process's comm */
+};
+
+/* Built with libzstd: the kernel's core is written compressed. */
+extern const bool cr_from_kernel_compressed;
+
+/* Stream the core on IN into DIR under a name made of K; *PATH the file
+ * written (also when partial), *BYTES the bytes of core read. */
+struct cr_error *cr_from_kernel(const struct cr_kernel_core *k, int in,
+				const char *dir, char **path, uint64_t *bytes);
+
 /* --- collect.c --- */
 
+/* "spin_series.4242.manual.20261130T182233.123Z.core" + SUFFIX, PROC's
+ * name made safe for a file name: a series sorts by time. */
+char *cr_collect_name(const char *proc, long long pid, const char *trigger,
+		      uint64_t wall_ns, const char *suffix);
+/* Create DIR/.NAME.tmp (NAME NULL: out of memory) for a new core, to be
+ * renamed to *FINAL when complete; *FD its descriptor. */
+struct cr_error *cr_collect_create(const char *dir, const char *name,
+				   char **final, char **tmp, int *fd);
 /* Write one core of PID into O->dir; R says where and how it went. */
 struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 				struct cr_collect_result *r);

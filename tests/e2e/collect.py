@@ -523,7 +523,63 @@ def case_snapshot(opts, wd):
         q.wait()
 
 
-CASES = {"snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+def from_kernel(opts, core, pid, outdir, expect):
+    with open(core, "rb") as f:
+        st, out, err = L.run_coroner(opts.coroner, ["collect", "--from-kernel", "-o", outdir,
+                                                    str(pid), "11", "1796083200", "null_deref"],
+                                     stdin=f)
+    check(st in expect, "--from-kernel: exit %d, expected %s" % (st, expect), out, err)
+    name = "null_deref.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid
+    path = os.path.join(outdir, name)
+    check(os.path.exists(path), "no %s: %s" % (name, os.listdir(outdir)), out, err)
+    no_temp_files(outdir)
+    rep = None
+    if os.path.exists(path + ".coroner.json"):
+        with open(path + ".coroner.json") as f:
+            rep = json.load(f)
+    return path, rep, err
+
+
+def case_fromkernel(opts, wd):
+    """The core_pattern pipe handler fed a kernel core on standard input, as
+    the kernel does (the machine's core_pattern is not changed)."""
+    core, pid = L.kernel_core(os.path.join(opts.bindir, "null_deref"), [], wd,
+                              expect_signal=11)
+    path, rep, _ = from_kernel(opts, core, pid, os.path.join(wd, "crashes"), (0,))
+    check(rep, "no report next to the compressed core")
+    z = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    with open(core, "rb") as f:
+        check(z == f.read(), "the compressed core does not decompress to the kernel's core")
+    L.check_crash(rep, rep["crash"]["class"], "SIGSEGV")
+    check(rep["process"]["pid"] == pid, "the report is not of the crashed process")
+    print("fromkernel: %d bytes of core -> %d compressed, report: %s"
+          % (len(z), os.path.getsize(path), rep["summary"][:80]))
+    # A full disk: what fits is kept (the reports do not fit either), and
+    # coroner reads it as cut off.
+    mnt = os.path.join(wd, "small")
+    L.small_tmpfs(mnt, "8k")
+    try:
+        path, _, err = from_kernel(opts, core, pid, mnt, (3,))
+        lines = L.stderr_lines(err)
+        check(any("partial core" in l and "No space" in l for l in lines),
+              "no line saying the core is partial (disk full)", err)
+        copy = os.path.join(wd, os.path.basename(path))
+        shutil.copy(path, copy)
+        rep, _, _, _ = L.analyze(opts.coroner, copy, os.path.join(wd, "cut-report"),
+                                 expect_status=(0, 1))
+        cut = [t for t in L.problem_texts(rep) if "cut off" in t or "ends early" in t
+               or "truncated" in t]
+        check(cut, "the report does not say the core is cut off", L.problem_texts(rep))
+        print("fromkernel: full disk: %s; report: %s" % (lines[0], cut[0]))
+    finally:
+        subprocess.run(["umount", mnt])
+    st, out, err = L.run_coroner(opts.coroner, ["collect", "--print-core-pattern", "-o", wd])
+    check(st == 0 and out == "|%s collect --from-kernel -o %s %%P %%s %%t %%e\n"
+          % (os.path.realpath(opts.coroner), os.path.realpath(wd)),
+          "--print-core-pattern printed %r" % out, err)
+
+
+CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
