@@ -143,7 +143,7 @@ enum cr_trigger_kind {
 struct cr_trigger {
 	enum cr_trigger_kind kind;
 	double threshold;		/* at or above it holds */
-	unsigned needed;		/* consecutive samples (cpu: seconds) */
+	unsigned needed;		/* cpu: consecutive one-second samples */
 	double deadline;		/* CLOCK_MONOTONIC s to give up, 0 never */
 	bool progress;			/* "waiting: ..." on standard error */
 	double value;			/* the sample that made it hold */

@@ -212,18 +212,28 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 		return fail("no syscall instruction found in an executable mapping");
 	const long args[4] = { 0, 0, 0, 0 };	/* flags 0: fork, no SIGCHLD */
 	long ret;
-	if (!inject(&s->t[0], insn, NR_CLONE, args, &ret, child))
+	if (!inject(&s->t[0], insn, NR_CLONE, args, &ret, child)) {
+		/* A child made before the thread was lost must not run. */
+		if (*child > 0) {
+			kill(*child, SIGKILL);
+			waitpid(*child, NULL, __WALL);
+		}
+		*child = 0;
 		return fail("the thread chosen for the injected clone exited");
+	}
 	if (ret < 0) {
 		*child = 0;
 		return cr_error_new(CR_ERR_PROCESS, "the injected clone failed: %s",
 				    strerror((int)-ret));
 	}
 	*child = (pid_t)ret;
-	/* Its first stop (auto-attached: seized as its parent was). */
+	/* Its first stop (auto-attached: seized as its parent was); then
+	 * the kernel kills it should coroner die before it does: a copy of
+	 * the process left running would do the process's work twice. */
 	int status;
 	while (waitpid(*child, &status, __WALL) < 0 && errno == EINTR)
 		;
+	ptrace(PTRACE_SETOPTIONS, *child, 0, (void *)PTRACE_O_EXITKILL);
 	return NULL;
 }
 

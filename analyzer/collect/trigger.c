@@ -162,7 +162,8 @@ struct cr_error *cr_trigger_wait(pid_t pid, struct cr_trigger *t)
 	if (t->kind == CR_TRIGGER_MANUAL)
 		return NULL;
 	unsigned held = 0;
-	unsigned needed = t->needed ? t->needed : 1;
+	/* Consecutive samples: --cpu-seconds for cpu, one for the others. */
+	unsigned needed = t->kind == CR_TRIGGER_CPU && t->needed ? t->needed : 1;
 	bool said = false;
 	t->last_time = 0;	/* a fresh baseline: the dump's pause is not use */
 	for (double next = mono_s();; next += kinds[t->kind].period) {
