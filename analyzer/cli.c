@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -75,6 +76,28 @@ void cr_cli_list_passes(FILE *f)
 {
 	for (size_t i = 0; i < cr_npasses; i++)
 		fprintf(f, "%-16s %s\n", cr_passes[i].name, cr_passes[i].what);
+}
+
+/* "512M" -> bytes (suffixes K, M, G, T: powers of 1024); -1 if malformed. */
+int cr_cli_parse_size(const char *s, uint64_t *out)
+{
+	static const char suffixes[] = "KMGT";
+	char *end;
+	/* strtoull() would skip blanks and negate " -1" into 2^64 - 1. */
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || errno)
+		return -1;
+	const char *u = *end ? strchr(suffixes, *end) : NULL;
+	if (*end && (!u || end[1]))
+		return -1;
+	for (ptrdiff_t i = u ? u - suffixes : -1; i >= 0; i--)
+		if (__builtin_mul_overflow(v, 1024ull, &v))
+			return -1;
+	*out = v;
+	return v ? 0 : -1;
 }
 
 int cr_cli_usage_error(const char *prog, const char *fmt, ...)

@@ -15,6 +15,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct cr_command {
@@ -54,6 +55,10 @@ void cr_cli_list_passes(FILE *f);
  */
 int cr_cli_bad_option(const char *prog, int c, char **argv,
 		      const struct option *longopts);
+
+/* "512M" -> bytes (suffixes K, M, G, T: powers of 1024); 0, or -1 when
+ * malformed or zero.  --max-decompressed, collect's --memory. */
+int cr_cli_parse_size(const char *s, uint64_t *out);
 
 /* "PROG: MESSAGE (try 'PROG --help')"; returns CR_ERR_USAGE. */
 int cr_cli_usage_error(const char *prog, const char *fmt, ...)

@@ -10,7 +10,6 @@
  *   incomplete (the reports list what is missing); 2 usage; 3 I/O error;
  *   4 not a dump; 5 too damaged for a report; 6 out of memory; 70 bug.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -143,28 +142,6 @@ static int parse_formats(const char *s, unsigned *out)
 			s++;
 	}
 	return *out ? 0 : -1;
-}
-
-/* "512M" -> bytes (suffixes K, M, G, T: powers of 1024); -1 if malformed. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	static const char suffixes[] = "KMGT";
-	char *end;
-	/* strtoull() would skip blanks and negate " -1" into 2^64 - 1. */
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s || errno)
-		return -1;
-	const char *u = *end ? strchr(suffixes, *end) : NULL;
-	if (*end && (!u || end[1]))
-		return -1;
-	for (ptrdiff_t i = u ? u - suffixes : -1; i >= 0; i--)
-		if (__builtin_mul_overflow(v, 1024ull, &v))
-			return -1;
-	*out = v;
-	return v ? 0 : -1;
 }
 
 /*
@@ -555,7 +532,7 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 			break;
 		}
 		case 'Z':
-			if (parse_size(optarg, &opts.max_decompressed))
+			if (cr_cli_parse_size(optarg, &opts.max_decompressed))
 				return cr_cli_usage_error(prog, "--max-decompressed wants a positive size such as 512M or 64G");
 			break;
 		case 'B': {

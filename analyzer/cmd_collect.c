@@ -2,7 +2,9 @@
  * cmd_collect.c - the `collect` command (cli.c's table): Collect, Kill and
  * Analyze.
  *
- *   coroner collect PID -o DIR [-n COUNT -s SECONDS] [--kill] [--analyze]
+ *   coroner collect PID|--name NAME -o DIR [-n COUNT -s SECONDS]
+ *                   [--cpu PERCENT [--cpu-seconds S] | --memory SIZE |
+ *                    --threads N] [--kill] [--analyze]
  *
  * COUNT dumps of PID, each timed SECONDS after the one before: the next
  * dump starts SECONDS after the previous one's time was taken (so the
@@ -11,11 +13,14 @@
  * its end, not at once: an interval of milliseconds measures nothing);
  * then SIGKILL with --kill (the service is back at once; the analysis can
  * take its time), then `coroner analyze` of the dumps with --analyze, its
- * reports next to the dumps.  The work is in collect/.
+ * reports next to the dumps.  With a trigger (procdump's -c, -m, -tc) each
+ * dump of the series waits, after those SECONDS, until the trigger holds;
+ * --name waits for the process to appear.  The work is in collect/.
  *
  * Exit status: 0 every dump written (and analyzed); 3 I/O error (a full
  * disk leaves the part that fit as a core cut off, named as such); 7 the
- * process cannot be collected (no such process, it exited, not permitted);
+ * process cannot be collected (no such process, it exited, not permitted,
+ * --wait-timeout passed before the process appeared or a trigger held);
  * with --analyze, the analysis' status when it is worse.
  */
 #include <errno.h>
@@ -40,8 +45,12 @@
 int cr_cmd_analyze(const char *prog, int argc, char **argv);
 
 const char cr_cmd_collect_synopsis[] =
-	"collect PID -o DIR [-n COUNT -s SECONDS] [--filter HEX] [--no-env]\n"
-	"                       [--kill] [--analyze] [-q]";
+	"collect PID|--name NAME -o DIR [-n COUNT -s SECONDS]\n"
+	"                       [--cpu PERCENT [--cpu-seconds S] | --memory SIZE |\n"
+	"                       --threads N] [--wait-timeout S] [--snapshot]\n"
+	"                       [--filter HEX] [--no-env] [--kill] [--analyze] [-q]\n"
+	"       coroner collect --from-kernel -o DIR PID SIGNAL TIME NAME\n"
+	"       coroner collect --print-core-pattern -o DIR";
 
 const char cr_cmd_collect_options[] =
 	"  -o, --output DIR     write the cores (and with --analyze the reports)\n"
@@ -50,6 +59,23 @@ const char cr_cmd_collect_options[] =
 	"  -n, --count N        take N dumps (a series; default 1)\n"
 	"  -s, --seconds S      S seconds from the start of one dump to the next\n"
 	"                       (default 1)\n"
+	"      --name NAME      the newest process whose name (comm or argv[0]'s\n"
+	"                       base name) is NAME, waiting for one to appear\n"
+	"      --cpu PERCENT    dump when the process uses PERCENT of one core\n"
+	"                       or more (100 = one core) for --cpu-seconds\n"
+	"      --cpu-seconds S  consecutive seconds --cpu must hold (default 10)\n"
+	"      --memory SIZE    dump when its resident size reaches SIZE (K, M,\n"
+	"                       G suffixes)\n"
+	"      --threads N      dump when it has N threads or more\n"
+	"      --wait-timeout S give up (status 7) when the process has not\n"
+	"                       appeared or a trigger not held after S seconds\n"
+	"      --snapshot       pause the process only while it forks a\n"
+	"                       copy-on-write child, and copy the child\n"
+	"      --from-kernel    the core_pattern pipe handler: the kernel's core\n"
+	"                       on standard input, PID SIGNAL TIME NAME from\n"
+	"                       %P %s %t %e: write it (zstd) into DIR, analyze it\n"
+	"      --print-core-pattern  print the core_pattern line that makes\n"
+	"                       --from-kernel the handler (it changes nothing)\n"
 	"      --filter HEX     which mappings the core holds, as the kernel's\n"
 	"                       coredump_filter bits (default: the process's\n"
 	"                       /proc/PID/coredump_filter)\n"
@@ -64,6 +90,15 @@ const struct option cr_cmd_collect_longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "seconds", required_argument, NULL, 's' },
+	{ "name", required_argument, NULL, 'N' },
+	{ "cpu", required_argument, NULL, 'C' },
+	{ "cpu-seconds", required_argument, NULL, 'S' },
+	{ "memory", required_argument, NULL, 'M' },
+	{ "threads", required_argument, NULL, 'T' },
+	{ "wait-timeout", required_argument, NULL, 'W' },
+	{ "snapshot", no_argument, NULL, 'P' },
+	{ "from-kernel", no_argument, NULL, 'K' },
+	{ "print-core-pattern", no_argument, NULL, 'R' },
 	{ "filter", required_argument, NULL, 'F' },
 	{ "no-env", no_argument, NULL, 'E' },
 	{ "kill", no_argument, NULL, 'k' },
@@ -110,6 +145,26 @@ static int analyze(const char *prog, char **paths, size_t n, const char *dir)
 	return st;
 }
 
+/* A positive number of at most MAX into *V (strtod's syntax). */
+static bool parse_number(const char *s, double max, double *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtod(s, &end);
+	return !errno && !*end && end != s && *v > 0 && *v <= max;
+}
+
+/* Set the one trigger; false when another was set already. */
+static bool set_trigger(struct cr_trigger *t, enum cr_trigger_kind kind,
+			double threshold)
+{
+	if (t->kind != CR_TRIGGER_MANUAL && t->kind != kind)
+		return false;
+	t->kind = kind;
+	t->threshold = threshold;
+	return true;
+}
+
 static bool parse_pid(const char *s, pid_t *pid)
 {
 	char *end;
@@ -121,14 +176,93 @@ static bool parse_pid(const char *s, pid_t *pid)
 	return true;
 }
 
+/* --print-core-pattern: the line for /proc/sys/kernel/core_pattern, with
+ * this program's and DIR's absolute paths (the kernel starts the handler
+ * in /, with an empty environment). */
+static int core_pattern(const char *prog, const char *dir)
+{
+	char *self = realpath("/proc/self/exe", NULL);
+	char *abs = realpath(dir, NULL);
+	if (!self || !abs) {
+		cr_term_printf(stderr, "%s: collect: %s: %s", prog,
+			       self ? dir : "/proc/self/exe", strerror(errno));
+		free(self);
+		free(abs);
+		return CR_ERR_USAGE;
+	}
+	printf("|%s collect --from-kernel -o %s %%P %%s %%t %%e\n", self, abs);
+	free(self);
+	free(abs);
+	return 0;
+}
+
+static bool parse_ll(const char *s, long long min, long long max,
+		     long long *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return !errno && !*end && end != s && *v >= min && *v <= max;
+}
+
+/* --from-kernel PID SIGNAL TIME NAME...: the core on standard input into
+ * DIR, then its reports next to it.  The name (%e) may have been split at
+ * its blanks by an older kernel: the rest of the operands are joined. */
+static int handle_kernel_core(const char *prog, const char *dir, int argc,
+			      char **argv)
+{
+	struct cr_kernel_core k = { 0 };
+	long long signo;
+	if (argc < 4 || !parse_ll(argv[0], 1, INT32_MAX, &k.pid) ||
+	    !parse_ll(argv[1], 1, 64, &signo) ||
+	    !parse_ll(argv[2], 0, INT64_MAX / 2, &k.time))
+		return cr_cli_usage_error(prog, "collect --from-kernel: PID SIGNAL TIME NAME expected (core_pattern's %%P %%s %%t %%e)");
+	k.signo = (int)signo;
+	size_t len = 0;
+	for (int i = 3; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *exe = malloc(len);
+	if (!exe)
+		return CR_ERR_NOMEM;
+	exe[0] = 0;
+	for (int i = 3; i < argc; i++) {
+		if (i > 3)
+			strcat(exe, "_");
+		strcat(exe, argv[i]);
+	}
+	k.exe = exe;
+	(void)mkdir(dir, 0700);
+	char *path;
+	uint64_t bytes;
+	struct cr_error *err = cr_from_kernel(&k, STDIN_FILENO, dir, &path, &bytes);
+	free(exe);
+	int status = 0;
+	if (err) {
+		cr_term_printf(stderr, "%s: collect: %s", prog, err->message);
+		status = err->code;
+		cr_error_free(err);
+	}
+	if (!path)
+		return status;
+	printf("%s: %llu bytes of core\n", path, (unsigned long long)bytes);
+	fflush(stdout);
+	int st = analyze(prog, &path, 1, dir);
+	free(path);
+	return st > status ? st : status;
+}
+
 int cr_cmd_collect(const char *prog, int argc, char **argv);
 
 int cr_cmd_collect(const char *prog, int argc, char **argv)
 {
 	struct cr_collect_options o = { .dir = ".", .trigger = "manual",
 					.count = 1 };
-	double seconds = 1;
+	double seconds = 1, wait_timeout = 0, num;
+	struct cr_trigger trig = { .kind = CR_TRIGGER_MANUAL, .needed = 10 };
+	const char *name = NULL;
+	uint64_t size;
 	bool kill_it = false, analyze_it = false, quiet = false;
+	bool from_kernel = false, print_pattern = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:qhV", cr_cmd_collect_longopts,
@@ -158,6 +292,38 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 				return cr_cli_usage_error(prog, "--filter wants a hexadecimal number such as 0x33");
 			o.filter_given = true;
 			break;
+		case 'N': name = optarg; break;
+		case 'C':
+			if (!parse_number(optarg, 100000, &num))
+				return cr_cli_usage_error(prog, "--cpu wants a percentage of one core above 0 (100 = one core)");
+			if (!set_trigger(&trig, CR_TRIGGER_CPU, num))
+				goto two_triggers;
+			break;
+		case 'S':
+			if (!parse_number(optarg, 86400, &num) || num != (unsigned)num)
+				return cr_cli_usage_error(prog, "--cpu-seconds wants a whole number of seconds from 1 to 86400");
+			trig.needed = (unsigned)num;
+			break;
+		case 'M':
+			if (cr_cli_parse_size(optarg, &size))
+				return cr_cli_usage_error(prog, "--memory wants a size such as 512M or 2G");
+			if (!set_trigger(&trig, CR_TRIGGER_MEMORY, (double)size))
+				goto two_triggers;
+			break;
+		case 'T':
+			if (!parse_number(optarg, CR_COLLECT_MAX_THREADS, &num) || num != (unsigned)num)
+				return cr_cli_usage_error(prog, "--threads wants a number of threads from 1 to %d",
+							  CR_COLLECT_MAX_THREADS);
+			if (!set_trigger(&trig, CR_TRIGGER_THREADS, num))
+				goto two_triggers;
+			break;
+		case 'W':
+			if (!parse_number(optarg, 86400 * 365, &wait_timeout))
+				return cr_cli_usage_error(prog, "--wait-timeout wants a number of seconds");
+			break;
+		case 'P': o.snapshot = true; break;
+		case 'K': from_kernel = true; break;
+		case 'R': print_pattern = true; break;
 		case 'E': o.no_env = true; break;
 		case 'k': kill_it = true; break;
 		case 'a': analyze_it = true; break;
@@ -168,14 +334,21 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		}
 	}
 	optind++;	/* the command's name */
-	pid_t pid;
-	if (optind >= argc)
-		return cr_cli_usage_error(prog, "collect: no process id given");
-	if (optind + 1 < argc)
-		return cr_cli_usage_error(prog, "collect: one process id");
-	if (!parse_pid(argv[optind], &pid))
+	if (print_pattern)
+		return core_pattern(prog, o.dir);
+	if (from_kernel)
+		return handle_kernel_core(prog, o.dir, argc - optind, argv + optind);
+	pid_t pid = 0;
+	if (optind >= argc && !name)
+		return cr_cli_usage_error(prog, "collect: no process id given (or --name)");
+	if (optind + (name ? 0 : 1) < argc)
+		return cr_cli_usage_error(prog, name ? "collect: a process id or --name, not both"
+						     : "collect: one process id");
+	if (!name && !parse_pid(argv[optind], &pid))
 		return cr_cli_usage_error(prog, "collect: '%s' is not a process id",
 					  argv[optind]);
+	if (name && !*name)
+		return cr_cli_usage_error(prog, "collect: --name wants a name");
 	/* A collection is often the first thing done in an incident: make
 	 * the directory (one level; private, as the dumps hold the process's
 	 * memory and environment) rather than fail.  What cannot be made is
@@ -184,6 +357,21 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	if (!cr_cli_check_dir(prog, "--output", o.dir))
 		return CR_ERR_USAGE;
 	o.progress = !quiet && isatty(STDERR_FILENO);
+	o.trigger = cr_trigger_name(trig.kind);
+	trig.progress = o.progress;
+	trig.deadline = wait_timeout > 0 ? now_s() + wait_timeout : 0;
+	if (name) {
+		struct cr_error *err = cr_find_by_name(name, trig.deadline,
+						       o.progress, &pid);
+		if (err) {
+			cr_term_printf(stderr, "%s: collect: %s", prog, err->message);
+			int code = err->code;
+			cr_error_free(err);
+			return code;
+		}
+		if (!quiet)
+			printf("process %d is named %s\n", (int)pid, name);
+	}
 
 	char **paths = calloc(o.count, sizeof(*paths));
 	if (!paths)
@@ -197,15 +385,19 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 			sleep_until(next > now_s() ? next : now_s() + seconds);
 		}
 		o.index = i + 1;
-		struct cr_collect_result r;
-		struct cr_error *err = cr_collect_one(pid, &o, &r);
+		struct cr_collect_result r = { 0 };
+		struct cr_error *err = cr_trigger_wait(pid, &trig);
+		if (!err)
+			err = cr_collect_one(pid, &o, &r);
+		else
+			r.stamp = stamp;
 		stamp = r.stamp;
 		if (r.path)
 			paths[n++] = r.path;
 		if (!quiet && r.path)
-			printf("%s: %zu threads, %llu bytes, process stopped %.3f s\n",
+			printf("%s: %zu threads, %llu bytes, process stopped %.3f s%s\n",
 			       r.path, r.nthreads, (unsigned long long)r.bytes,
-			       r.pause);
+			       r.pause, r.snapshot ? " (snapshot)" : "");
 		if (err) {
 			cr_term_printf(stderr, "%s: collect: %s%s", prog,
 				       err->message,
@@ -233,4 +425,6 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		free(paths[i]);
 	free(paths);
 	return status;
+two_triggers:
+	return cr_cli_usage_error(prog, "collect: one trigger of --cpu, --memory, --threads");
 }

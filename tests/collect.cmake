@@ -2,10 +2,20 @@
 # says what each case checks).  corpus/spin_series.c is built with the other
 # corpus programs (e2e.cmake).  The cases ptrace their own children;
 # fulldisk mounts a 256 KiB tmpfs (skipped when mount is refused).
-foreach(case series debuggers churn eperm fulldisk python)
+foreach(case series debuggers churn eperm fulldisk python snapshot fromkernel)
   add_test(NAME e2e.collect.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect.py
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus --case ${case})
   set_tests_properties(e2e.collect.${case} PROPERTIES
     LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 180)
+endforeach()
+
+# Triggers and --name (tests/e2e/collect_trigger.py): python3 programs that
+# change after a second, collected when the change shows.
+foreach(case cpu memory threads name)
+  add_test(NAME e2e.collect.trigger.${case}
+    COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_trigger.py ${case}
+            --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus)
+  set_tests_properties(e2e.collect.trigger.${case} PROPERTIES
+    LABELS e2e SKIP_RETURN_CODE 77 TIMEOUT 120)
 endforeach()

@@ -191,43 +191,53 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
-/* "spin_series.4242.manual.20261130T182233.123Z.core": sorts by time. */
-static char *core_name(const struct cr_core_desc *d, const char *trigger)
+char *cr_collect_name(const char *proc, long long pid, const char *trigger,
+		      uint64_t wall_ns, const char *suffix)
 {
 	char name[CR_CORE_NAME_LEN];
-	snprintf(name, sizeof(name), "%s", d->fname[0] ? d->fname : "process");
+	snprintf(name, sizeof(name), "%s", proc && *proc ? proc : "process");
 	for (char *c = name; *c; c++)
 		if (!(*c == '-' || *c == '_' || (*c >= '0' && *c <= '9') ||
 		      ((*c | 32) >= 'a' && (*c | 32) <= 'z')))
 			*c = '_';
-	time_t secs = (time_t)(d->wall_ns / 1000000000u);
+	time_t secs = (time_t)(wall_ns / 1000000000u);
 	struct tm tm;
 	gmtime_r(&secs, &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	return cr_strdup_printf("%s.%lld.%s.%s.%03lluZ.core", name,
-				(long long)d->pid, trigger, stamp,
-				(unsigned long long)(d->wall_ns / 1000000u % 1000u));
+	return cr_strdup_printf("%s.%lld.%s.%s.%03lluZ.core%s", name, pid, trigger,
+				stamp, (unsigned long long)(wall_ns / 1000000u % 1000u),
+				suffix);
+}
+
+struct cr_error *cr_collect_create(const char *dir, const char *name,
+				   char **final, char **tmp, int *fd)
+{
+	*final = name ? cr_strdup_printf("%s/%s", dir, name) : NULL;
+	*tmp = name ? cr_strdup_printf("%s/.%s.tmp", dir, name) : NULL;
+	*fd = -1;
+	if (!*final || !*tmp)
+		return cr_error_new(CR_ERR_NOMEM, "out of memory (file name)");
+	*fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return cr_error_new(CR_ERR_IO, "%s: %s", *tmp, strerror(errno));
+	return NULL;
 }
 
 /* Write P's core into DIR; fill R. */
 static struct cr_error *write_file(struct proc_info *p, struct cr_collect_result *r)
 {
 	const struct cr_collect_options *o = p->o;
-	char *name = core_name(&p->desc, o->trigger ? o->trigger : "manual");
-	char *final = name ? cr_strdup_printf("%s/%s", o->dir, name) : NULL;
-	char *tmp = name ? cr_strdup_printf("%s/.%s.tmp", o->dir, name) : NULL;
+	const struct cr_core_desc *d = &p->desc;
+	char *name = cr_collect_name(d->fname, (long long)d->pid,
+				     o->trigger ? o->trigger : "manual",
+				     d->wall_ns, "");
+	char *final, *tmp;
+	int fd;
+	struct cr_error *err = cr_collect_create(o->dir, name, &final, &tmp, &fd);
 	free(name);
-	struct cr_error *err = NULL;
-	if (!final || !tmp) {
-		err = cr_error_new(CR_ERR_NOMEM, "out of memory (file name)");
+	if (err)
 		goto out;
-	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = cr_error_new(CR_ERR_IO, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
 	struct cr_core_stats st;
 	p->started_ns = clock_ns(CLOCK_MONOTONIC);
 	err = cr_core_write(fd, &p->desc, &st);
@@ -275,6 +285,22 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	err = cr_ptrace_regs(&s);
 	if (!err)
 		err = read_process(pid, &p);
+	pid_t child = 0;
+	uint64_t resumed = 0;
+	if (!err && o->snapshot) {
+		struct cr_error *e = cr_snapshot_fork(&s, &child);
+		if (e) {
+			cr_term_printf(stderr, "coroner: collect: --snapshot: %s; collecting without it",
+				       e->message);
+			cr_error_free(e);
+		} else {
+			/* The registers are the parent's, read before the
+			 * fork; the memory is the child's. */
+			s.mem_pid = child;
+			cr_ptrace_detach(&s);
+			resumed = clock_ns(CLOCK_MONOTONIC);
+		}
+	}
 	if (!err) {
 		p.desc.read = cr_ptrace_read;
 		p.desc.read_ctx = &s;
@@ -288,7 +314,13 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	r->stamp = (double)p.stamp_ns / 1e9;
 	info_free(&p);
 	cr_ptrace_resume(&s);
-	r->pause = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	if (!resumed)
+		resumed = clock_ns(CLOCK_MONOTONIC);
+	r->pause = (double)(resumed - t0) / 1e9;
+	r->snapshot = child != 0;
+	if (child && !cr_snapshot_release(pid, child))
+		cr_term_printf(stderr, "coroner: collect: --snapshot: the child %d could not be reaped by process %d: a zombie may remain until it exits",
+			       (int)child, (int)pid);
 	return err;
 }
 

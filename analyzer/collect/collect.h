@@ -8,6 +8,11 @@
  *   ptrace.c   stopping every thread (PTRACE_SEIZE + PTRACE_INTERRUPT,
  *              rescanning for threads born meanwhile), their register
  *              sets, reading memory, detaching
+ *   trigger.c  when to take it (--cpu, --memory, --threads) and which
+ *              process (--name)
+ *   snapshot.c --snapshot: a copy-on-write child forked by an injected
+ *              system call, so the process is paused for milliseconds
+ *   fromkernel.c  --from-kernel: the core_pattern pipe handler
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
  *
@@ -40,6 +45,7 @@ struct cr_collect_options {
 	bool no_env;			/* leave the environment out */
 	bool progress;			/* on standard error (a terminal) */
 	unsigned index, count;		/* "dump 2 of 3" in progress lines */
+	bool snapshot;			/* --snapshot: copy a forked child */
 };
 
 struct cr_collect_result {
@@ -50,6 +56,7 @@ struct cr_collect_result {
 	double stamp;			/* CLOCK_MONOTONIC seconds when the
 					 * dump's time was taken */
 	bool partial;			/* the write failed part way */
+	bool snapshot;			/* written from a --snapshot child */
 };
 
 /* --- procfs.c --- */
@@ -92,6 +99,9 @@ struct cr_stopped {
 	size_t n, cap;
 	size_t born;			/* threads found by a rescan */
 	size_t vanished;		/* threads that exited while we attached */
+	pid_t mem_pid;			/* whose memory is read: PID, or the
+					 * --snapshot child */
+	bool detached;			/* the threads run again */
 	int mem_fd;			/* /proc/PID/mem, -1 until needed */
 	int pagemap_fd;			/* /proc/PID/pagemap, -1 until needed,
 					 * -2 unreadable */
@@ -105,11 +115,81 @@ struct cr_error *cr_ptrace_regs(struct cr_stopped *s);
 /* The read callback of cr_core_desc: CTX is a struct cr_stopped. */
 size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 		      uint64_t addr, void *buf, size_t len);
-/* Detach from every thread (they run again) and free S. */
+/* Detach from every thread: they run again; their registers are kept. */
+void cr_ptrace_detach(struct cr_stopped *s);
+/* Detach (when not yet) and free S. */
 void cr_ptrace_resume(struct cr_stopped *s);
+
+/* --- snapshot.c --- */
+
+/* Make the stopped process S fork a copy-on-write child by an injected
+ * clone system call in its first thread, whose registers are restored
+ * exactly; *CHILD is the child, stopped and traced by us.  An error says
+ * why not (the caller collects without the snapshot). */
+struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child);
+/* Kill CHILD and have PID (running again) reap it, through a wait4
+ * injected into one stopped thread; false when the zombie may remain. */
+bool cr_snapshot_release(pid_t pid, pid_t child);
+
+/* --- trigger.c --- */
+
+enum cr_trigger_kind {
+	CR_TRIGGER_MANUAL,		/* at once */
+	CR_TRIGGER_CPU,			/* percent of one core */
+	CR_TRIGGER_MEMORY,		/* resident bytes */
+	CR_TRIGGER_THREADS,		/* thread count */
+};
+
+struct cr_trigger {
+	enum cr_trigger_kind kind;
+	double threshold;		/* at or above it holds */
+	unsigned needed;		/* cpu: consecutive one-second samples */
+	double deadline;		/* CLOCK_MONOTONIC s to give up, 0 never */
+	bool progress;			/* "waiting: ..." on standard error */
+	double value;			/* the sample that made it hold */
+	/* cpu's previous sample */
+	double last_time;
+	uint64_t last_cpu_us;
+};
+
+/* "manual", "cpu", "memory", "threads": in the core's file name. */
+const char *cr_trigger_name(enum cr_trigger_kind kind);
+/* Wait until T holds for PID (at once for manual). */
+struct cr_error *cr_trigger_wait(pid_t pid, struct cr_trigger *t);
+/* The newest process (not this one) whose comm or argv[0] base name is
+ * NAME, waiting for one to appear until DEADLINE (CLOCK_MONOTONIC s, 0
+ * never). */
+struct cr_error *cr_find_by_name(const char *name, double deadline,
+				 bool progress, pid_t *pid);
+
+/* --- fromkernel.c --- */
+
+/* What core_pattern's %P %s %t %e say of the crash. */
+struct cr_kernel_core {
+	long long pid;
+	int signo;
+	long long time;			/* seconds since the epoch */
+	const char *exe;		/* the process's comm */
+};
+
+/* Built with libzstd: the kernel's core is written compressed. */
+extern const bool cr_from_kernel_compressed;
+
+/* Stream the core on IN into DIR under a name made of K; *PATH the file
+ * written (also when partial), *BYTES the bytes of core read. */
+struct cr_error *cr_from_kernel(const struct cr_kernel_core *k, int in,
+				const char *dir, char **path, uint64_t *bytes);
 
 /* --- collect.c --- */
 
+/* "spin_series.4242.manual.20261130T182233.123Z.core" + SUFFIX, PROC's
+ * name made safe for a file name: a series sorts by time. */
+char *cr_collect_name(const char *proc, long long pid, const char *trigger,
+		      uint64_t wall_ns, const char *suffix);
+/* Create DIR/.NAME.tmp (NAME NULL: out of memory) for a new core, to be
+ * renamed to *FINAL when complete; *FD its descriptor. */
+struct cr_error *cr_collect_create(const char *dir, const char *name,
+				   char **final, char **tmp, int *fd);
 /* Write one core of PID into O->dir; R says where and how it went. */
 struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 				struct cr_collect_result *r);

@@ -175,6 +175,7 @@ struct cr_error *cr_ptrace_stop(pid_t pid, struct cr_stopped *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
+	s->mem_pid = pid;
 	s->mem_fd = -1;
 	s->pagemap_fd = -1;
 	struct cr_error *err = NULL;
@@ -256,12 +257,12 @@ static size_t read_range(struct cr_stopped *s, uint64_t addr, char *buf,
 	while (done < len) {
 		struct iovec local = { (char *)buf + done, len - done };
 		struct iovec remote = { (void *)(uintptr_t)(addr + done), len - done };
-		ssize_t r = process_vm_readv(s->pid, &local, 1, &remote, 1, 0);
+		ssize_t r = process_vm_readv(s->mem_pid, &local, 1, &remote, 1, 0);
 		if (r <= 0 && s->mem_fd < 0 && errno != ESRCH) {
 			/* Not allowed (no CAP_SYS_PTRACE in this namespace,
 			 * old kernel): /proc/PID/mem, which ptrace opens. */
 			char path[64];
-			snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->pid);
+			snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->mem_pid);
 			s->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 		}
 		if (r <= 0 && s->mem_fd >= 0)
@@ -303,7 +304,7 @@ size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	if (s->pagemap_fd == -1) {
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)s->pid);
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)s->mem_pid);
 		s->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (s->pagemap_fd < 0)
 			s->pagemap_fd = -2;
@@ -342,11 +343,19 @@ size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 	return readable;
 }
 
+void cr_ptrace_detach(struct cr_stopped *s)
+{
+	for (size_t i = 0; i < s->n && !s->detached; i++)
+		ptrace(PTRACE_DETACH, s->t[i].tid, 0,
+		       (void *)(uintptr_t)s->t[i].pending_sig);
+	s->detached = true;
+}
+
 void cr_ptrace_resume(struct cr_stopped *s)
 {
+	cr_ptrace_detach(s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct cr_stopped_thread *t = &s->t[i];
-		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(uintptr_t)t->pending_sig);
 		free(t->regs);
 		free(t->fpregs);
 		free(t->xstate);

@@ -433,7 +433,153 @@ def case_python(opts, wd):
         p.wait()
 
 
-CASES = {"series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+def children(pid):
+    """Processes (zombies too) whose parent is PID."""
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except (OSError, ValueError):
+            continue
+        fields = st[st.rindex(")") + 2:].split()
+        if int(fields[1]) == pid:
+            out.append((int(d), fields[0]))
+    return out
+
+
+def stacks(opts, core, wd, name):
+    """{tid: [function names of the top 4 frames]} as coroner reads CORE."""
+    rep, _, _, _ = L.analyze(opts.coroner, core, os.path.join(wd, name))
+    return {t["tid"]: [f.get("function") for f in L.frames(t)][:4] for t in rep["threads"]}
+
+
+NPROC_1 = """
+import resource, time
+print("ready", flush=True)
+time.sleep(3600)
+"""
+
+
+def as_nobody_nproc_1():
+    # clone fails with EAGAIN for a user at RLIMIT_NPROC (root is exempt).
+    os.setgid(65534)
+    os.setuid(65534)
+    import resource
+    resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+
+
+def case_snapshot(opts, wd):
+    p = start([os.path.join(opts.bindir, "spin_series")])
+    try:
+        spinner = tid_named(p.pid, "spinner")
+        st, out, err = collect(opts, p.pid, os.path.join(wd, "snap"), ["--snapshot"])
+        check("(snapshot)" in out and not err.strip(),
+              "--snapshot did not say it copied a snapshot", out, err)
+        collect(opts, p.pid, os.path.join(wd, "plain"))
+        snap = stacks(opts, cores_in(os.path.join(wd, "snap"))[0], wd, "snap-report")
+        plain = stacks(opts, cores_in(os.path.join(wd, "plain"))[0], wd, "plain-report")
+        check(sorted(snap) == sorted(plain), "threads differ: %s vs %s" % (sorted(snap), sorted(plain)))
+        for tid in plain:
+            # The spinner moves between the dumps: its innermost frames
+            # differ (parse_row, scan_field inlined in it), not its thread.
+            a, b = ((snap[tid], plain[tid]) if tid != spinner else
+                    ("spinner" in snap[tid], "spinner" in plain[tid]))
+            check(a == b and any(a) if tid != spinner else a and b, "thread %d: the snapshot's stack %s, the plain one's %s"
+                  % (tid, snap[tid], plain[tid]))
+        left = children(p.pid)
+        check(not left, "the snapshot's child is left: %s" % left)
+        check(p.poll() is None, "the process did not survive the snapshot")
+        c0 = cpu_us(p.pid, spinner)
+        time.sleep(0.3)
+        check(cpu_us(p.pid, spinner) > c0, "the spinner does not run after the snapshot")
+        with open("/proc/%d/status" % p.pid) as f:
+            check(re.search(r"State:\s+S", f.read()),
+                  "the main thread left pause() (its system call was not restarted)")
+    finally:
+        p.kill()
+        p.wait()
+    print("snapshot: the stacks of all %d threads match a plain collection; no child left; "
+          "the process runs on" % len(plain))
+    # Where clone fails (EAGAIN: RLIMIT_NPROC reached), the collection goes
+    # on without the snapshot and says so.
+    if os.geteuid() != 0:
+        return
+    q = subprocess.Popen([sys.executable, "-c", NPROC_1], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, preexec_fn=as_nobody_nproc_1)
+    try:
+        L._wait_ready(q, "python3")
+        st, out, err = collect(opts, q.pid, os.path.join(wd, "nproc"), ["--snapshot"])
+        lines = L.stderr_lines(err)
+        check(len(lines) == 1 and "collecting without it" in lines[0] and
+              "Resource temporarily unavailable" in lines[0],
+              "one line saying the snapshot failed and why", err)
+        check(len(cores_in(os.path.join(wd, "nproc"))) == 1 and "(snapshot)" not in out,
+              "no plain core after the failed snapshot", out)
+        check(q.poll() is None and not children(q.pid), "the process after a failed snapshot")
+        print("snapshot: at RLIMIT_NPROC: %s" % lines[0])
+    finally:
+        q.kill()
+        q.wait()
+
+
+def from_kernel(opts, core, pid, outdir, expect):
+    with open(core, "rb") as f:
+        st, out, err = L.run_coroner(opts.coroner, ["collect", "--from-kernel", "-o", outdir,
+                                                    str(pid), "11", "1796083200", "null_deref"],
+                                     stdin=f)
+    check(st in expect, "--from-kernel: exit %d, expected %s" % (st, expect), out, err)
+    name = "null_deref.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid
+    path = os.path.join(outdir, name)
+    check(os.path.exists(path), "no %s: %s" % (name, os.listdir(outdir)), out, err)
+    no_temp_files(outdir)
+    rep = None
+    if os.path.exists(path + ".coroner.json"):
+        with open(path + ".coroner.json") as f:
+            rep = json.load(f)
+    return path, rep, err
+
+
+def case_fromkernel(opts, wd):
+    """The core_pattern pipe handler fed a kernel core on standard input, as
+    the kernel does (the machine's core_pattern is not changed)."""
+    core, pid = L.kernel_core(os.path.join(opts.bindir, "null_deref"), [], wd,
+                              expect_signal=11)
+    path, rep, _ = from_kernel(opts, core, pid, os.path.join(wd, "crashes"), (0,))
+    check(rep, "no report next to the compressed core")
+    z = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    with open(core, "rb") as f:
+        check(z == f.read(), "the compressed core does not decompress to the kernel's core")
+    L.check_crash(rep, rep["crash"]["class"], "SIGSEGV")
+    check(rep["process"]["pid"] == pid, "the report is not of the crashed process")
+    print("fromkernel: %d bytes of core -> %d compressed, report: %s"
+          % (len(z), os.path.getsize(path), rep["summary"][:80]))
+    # A full disk: what fits is kept (the reports do not fit either), and
+    # coroner reads it as cut off.
+    mnt = os.path.join(wd, "small")
+    L.small_tmpfs(mnt, "8k")
+    try:
+        path, _, err = from_kernel(opts, core, pid, mnt, (3,))
+        lines = L.stderr_lines(err)
+        check(any("partial core" in l and "No space" in l for l in lines),
+              "no line saying the core is partial (disk full)", err)
+        copy = os.path.join(wd, os.path.basename(path))
+        shutil.copy(path, copy)
+        rep, _, _, _ = L.analyze(opts.coroner, copy, os.path.join(wd, "cut-report"),
+                                 expect_status=(0, 1))
+        cut = [t for t in L.problem_texts(rep) if "cut off" in t or "ends early" in t
+               or "truncated" in t]
+        check(cut, "the report does not say the core is cut off", L.problem_texts(rep))
+        print("fromkernel: full disk: %s; report: %s" % (lines[0], cut[0]))
+    finally:
+        subprocess.run(["umount", mnt])
+    st, out, err = L.run_coroner(opts.coroner, ["collect", "--print-core-pattern", "-o", wd])
+    check(st == 0 and out == "|%s collect --from-kernel -o %s %%P %%s %%t %%e\n"
+          % (os.path.realpath(opts.coroner), os.path.realpath(wd)),
+          "--print-core-pattern printed %r" % out, err)
+
+
+CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
