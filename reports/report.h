@@ -21,7 +21,7 @@ enum cr_report_format {
 };
 
 /* The JSON report's "schema_version" (docs/report-schema.md). */
-#define CR_REPORT_SCHEMA_VERSION 6
+#define CR_REPORT_SCHEMA_VERSION 7
 
 /*
  * What the Markdown report may hold (reports/md_budget.c).  A ticket system

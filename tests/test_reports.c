@@ -264,7 +264,9 @@ static struct fixture *fixture_new(void)
 			.address_text = "page zero (no mapping)",
 			.abort_message = "assert `x` | <y> failed\n",
 			.thread = 0,
-			.signature = "SIGSEGV in " FN_TOP,
+			.signature = "SIGSEGV " FN_TOP " | main",
+			.code = "SIGSEGV",
+			.bucket = "0a1b2c3d4e5f",
 		},
 		.summary = "# Crash: *boom* in `foo<int>` | see [link](http://x)\n"
 			   "- " HOSTILE_NAME,
@@ -435,6 +437,8 @@ static void test_md_structure(void **state)
 	 * modules, annotations, process, dump */
 	assert_int_equal(st.tables, 9);
 	assert_true(st.rows_ok);
+	/* the crash's group, where the crash facts are */
+	assert_non_null(strstr(md, "| Bucket | 0a1b2c3d4e5f |"));
 	/* the focus stack and the second group's stack (the focus thread's
 	 * group refers to the stack above instead of repeating it) */
 	assert_int_equal(st.code_blocks, 2);
@@ -1336,7 +1340,7 @@ static void test_findings_json(void **state)
 	char *s = render(report_json_write, &x->a, &len);
 	json_t *root = json_loadb(s, len, 0, NULL);
 	assert_non_null(root);
-	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 6);
+	assert_int_equal(json_integer_value(json_object_get(root, "schema_version")), 7);
 	json_t *fs = json_object_get(root, "findings");
 	assert_int_equal(json_array_size(fs), 2);
 	json_t *f = json_array_get(fs, 0);
