@@ -217,6 +217,37 @@ static void test_machinery_dropped(void **state)
 			    "std::vector::~vector | release_row");
 }
 
+/* An uncaught C++ exception (libstdc++'s terminate chain) and a Windows
+ * one (SEH dispatch): only the thrower and its callers are left. */
+static void test_throw_machinery_dropped(void **state)
+{
+	static const struct raw_frame gnu[] = {
+		{ "libc.so.6", "raise", 0x10 },
+		{ "libc.so.6", "abort", 0x20 },
+		{ "libstdc++.so.6", "__gnu_cxx::__verbose_terminate_handler()", 0x30 },
+		{ "app", "__cxxabiv1::__terminate(void (*)())", 0x40 },
+		{ "app", "std::terminate()", 0x50 },
+		{ "app", "__cxa_throw", 0x60 },
+		{ "app", "Config::load(std::string const&)", 0x100 },
+		{ "app", "main", 0x200 },
+	};
+	static const struct raw_frame win[] = {
+		{ "KERNELBASE.dll", "RaiseException", 0x10 },
+		{ "app", "_CxxThrowException", 0x20 },
+		{ "app", "Config::load(std::basic_string<char> const&)", 0x100 },
+		{ "app", "main", 0x200 },
+		{ "app", "invoke_main", 0x300 },
+		{ "app", "__scrt_common_main_seh", 0x310 },
+		{ "kernel32.dll", "BaseThreadInitThunk", 0x320 },
+		{ "ntdll.dll", "RtlUserThreadStart", 0x330 },
+	};
+	(void)state;
+	push_all(gnu, LEN(gnu));
+	assert_string_equal(frames_of(5, false, false), "Config::load | main");
+	push_all(win, LEN(win));
+	assert_string_equal(frames_of(5, false, false), "Config::load | main");
+}
+
 /* A recursion of period 2 (walk -> visit -> walk ...) DEPTH frames deep,
  * entered at its frame START, with a helper on top and main below. */
 static void recursion_stack(size_t depth, size_t start, bool helper)
@@ -289,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_module_names),
 		cmocka_unit_test(test_own_modules),
 		cmocka_unit_test(test_machinery_dropped),
+		cmocka_unit_test(test_throw_machinery_dropped),
 		cmocka_unit_test(test_recursion_keyed_on_cycle),
 		cmocka_unit_test(test_no_recursion),
 	};
