@@ -174,6 +174,11 @@ static int teardown(void **state)
 	free(fx.a.crash.sender);
 	free(fx.a.crash.abort_message);
 	free(fx.a.crash.signature);
+	for (size_t i = 0; i < fx.a.crash.nsig_frames; i++)
+		free(fx.a.crash.sig_frames[i]);
+	free(fx.a.crash.sig_frames);
+	free(fx.a.crash.code);
+	free(fx.a.crash.bucket);
 	free(fx.a.summary);
 	return 0;
 }

@@ -87,6 +87,29 @@ static void test_function_names(void **state)
 	}
 }
 
+/* Names from a hostile symbol table: unbalanced, huge, all brackets.
+ * Each must give a bounded name quickly (the normalizer cuts at 4096). */
+static void test_hostile_names(void **state)
+{
+	static const char *const pieces[] = { "()", "<", ">", "{", "operator",
+					       " [clone ", "::h", "!" };
+	size_t n = 1 << 20;
+	char *big = malloc(n + 1);
+	(void)state;
+	assert_non_null(big);
+	for (size_t p = 0; p < LEN(pieces); p++) {
+		size_t len = strlen(pieces[p]);
+		for (size_t i = 0; i < n; i++)
+			big[i] = pieces[p][i % len];
+		big[n] = '\0';
+		char *got = cr_sig_function(big);
+		assert_non_null(got);
+		assert_true(strlen(got) <= 4096);
+		free(got);
+	}
+	free(big);
+}
+
 static void test_module_names(void **state)
 {
 	static const struct {
@@ -317,6 +340,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_function_names),
+		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_module_names),
 		cmocka_unit_test(test_own_modules),
 		cmocka_unit_test(test_machinery_dropped),

@@ -161,6 +161,7 @@ static bool starts_operator(const char *s, size_t i)
 static void strip_groups(const char *s, char *out)
 {
 	size_t o = 0;
+	int braces = 0;		/* inside "{lambda(int)#1}" */
 	for (size_t i = 0; s[i];) {
 		if (starts_operator(s, i)) {
 			size_t k = operator_len(s, i);
@@ -175,13 +176,10 @@ static void strip_groups(const char *s, char *out)
 			i = skip_group(s, i);
 		} else if (s[i] == '(') {
 			i = skip_group(s, i);
-			bool in_braces = false;
-			for (size_t k = 0; k < o; k++)
-				in_braces = out[k] == '{' ? true :
-					    out[k] == '}' ? false : in_braces;
-			if (!in_braces && strncmp(s + i, "::", 2))
+			if (!braces && strncmp(s + i, "::", 2))
 				break;		/* " const", " &&", "[clone]" */
 		} else {
+			braces += s[i] == '{' ? 1 : s[i] == '}' && braces ? -1 : 0;
 			out[o++] = s[i++];
 		}
 	}
@@ -209,10 +207,14 @@ static const char *cut_return_type(const char *s)
 	return name;
 }
 
+/* Longer names are cut: every step below is linear or close to it, and a
+ * key that long helps nobody (a hostile symbol table may hold megabytes). */
+#define MAX_NAME 4096
+
 /* See signature.h. */
 char *cr_sig_function(const char *function)
 {
-	char *copy = strdup(function ? function : "");
+	char *copy = strndup(function ? function : "", MAX_NAME);
 	char *out = copy ? malloc(strlen(copy) + 1) : NULL;
 	if (!out) {
 		free(copy);
