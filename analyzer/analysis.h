@@ -279,6 +279,8 @@ struct cr_options {
 	const char **symbol_dirs;	/* Breakpad symbol trees (--symbols) */
 	const char *executable;		/* the main executable's file */
 	size_t max_frames;		/* per thread, 0 = default */
+	size_t signature_frames;	/* frames in the crash signature
+					 * (--signature-frames), 0 = default */
 	uint64_t max_decompressed;	/* --max-decompressed, 0 = default
 					 * (for cr_dump_open_with) */
 	bool all_lines;			/* source lines in system libraries for

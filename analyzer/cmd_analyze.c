@@ -22,6 +22,7 @@
 #include "series.h"
 #include "cli.h"
 #include "pass.h"
+#include "passes/signature.h"
 #include "dump.h"
 #include "report.h"
 #include "term.h"
@@ -35,7 +36,8 @@ const char cr_cmd_analyze_synopsis[] =
 	"analyze DUMP... [-o DIR|-] [-f md,html,json]\n"
 	"                       [--sysroot DIR] [--debug-dir DIR]... [--image-dir DIR]...\n"
 	"                       [--symbols DIR]...\n"
-	"                       [-e EXECUTABLE] [--max-frames N] [--all-lines] [-q]\n"
+	"                       [-e EXECUTABLE] [--max-frames N] [--signature-frames N]\n"
+	"                       [--all-lines] [-q]\n"
 	"                       [--max-decompressed SIZE] [--md-budget N] [--brief]\n"
 	"                       [--interval SECONDS] [--cpu-threshold PERCENT]\n"
 	"                       [--heap | --no-heap]\n"
@@ -54,6 +56,8 @@ const char cr_cmd_analyze_options[] =
 	      "                       to, with a suffix K, M, G or T (default 32G; also\n"
 	      "                       bounded by the free space of $TMPDIR)\n"
 	      "      --max-frames N   stop unwinding a thread after N frames (default 1000000)\n"
+	      "      --signature-frames N  frames in the crash signature and bucket\n"
+	      "                       (default 5, at most 32; docs/signatures.md)\n"
 	      "      --all-lines      source lines in system libraries for every thread\n"
 	      "                       (default: only where the crash happened inside them)\n"
 	      "      --md-budget N    keep the Markdown report under N characters, leaving\n"
@@ -89,6 +93,7 @@ const struct option cr_cmd_analyze_longopts[] = {
 	{ "symbols", required_argument, NULL, 'Y' },
 	{ "executable", required_argument, NULL, 'e' },
 	{ "max-frames", required_argument, NULL, 'M' },
+	{ "signature-frames", required_argument, NULL, 'G' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "all-lines", no_argument, NULL, 'A' },
 	{ "max-decompressed", required_argument, NULL, 'Z' },
@@ -529,6 +534,16 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 			    v == 0 || v > SIZE_MAX)
 				return cr_cli_usage_error(prog, "--max-frames wants a positive number");
 			opts.max_frames = (size_t)v;
+			break;
+		}
+		case 'G': {
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || errno || optarg[0] == '-' ||
+			    v == 0 || v > CR_SIGNATURE_FRAMES_MAX)
+				return cr_cli_usage_error(prog, "--signature-frames wants a number from 1 to 32");
+			opts.signature_frames = (size_t)v;
 			break;
 		}
 		case 'Z':

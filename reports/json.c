@@ -150,6 +150,12 @@ static json_t *json_crash(struct jctx *j)
 					       : NULL;
 	set(j, o, "tid", t ? jid(t->tid) : json_null());
 	set(j, o, "signature", jstr(c->signature));
+	json_t *frames = json_array();
+	for (size_t i = 0; i < c->nsig_frames; i++)
+		push(j, frames, jstr(c->sig_frames[i]));
+	set(j, o, "signature_frames", frames);
+	set(j, o, "exit_code", jstr(c->code));
+	set(j, o, "bucket", jstr(c->bucket));
 	set(j, o, "exception", json_exception(j, ev));
 	return o;
 }

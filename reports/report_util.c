@@ -370,6 +370,9 @@ void report_crash_facts(const struct cr_analysis *a, struct report_facts *f)
 	}
 	if (c->signature)
 		report_facts_add(f, "Signature", "%s", c->signature);
+	/* the id the batch index groups by (docs/signatures.md) */
+	if (c->bucket)
+		report_facts_add(f, "Bucket", "%s", c->bucket);
 
 	/* The exception record as the dump has it, whatever the analysis
 	 * made of it (the numbers a Windows developer searches for). */

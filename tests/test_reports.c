@@ -264,7 +264,9 @@ static struct fixture *fixture_new(void)
 			.address_text = "page zero (no mapping)",
 			.abort_message = "assert `x` | <y> failed\n",
 			.thread = 0,
-			.signature = "SIGSEGV in " FN_TOP,
+			.signature = "SIGSEGV " FN_TOP " | main",
+			.code = "SIGSEGV",
+			.bucket = "0a1b2c3d4e5f",
 		},
 		.summary = "# Crash: *boom* in `foo<int>` | see [link](http://x)\n"
 			   "- " HOSTILE_NAME,
@@ -435,6 +437,8 @@ static void test_md_structure(void **state)
 	 * modules, annotations, process, dump */
 	assert_int_equal(st.tables, 9);
 	assert_true(st.rows_ok);
+	/* the crash's group, where the crash facts are */
+	assert_non_null(strstr(md, "| Bucket | 0a1b2c3d4e5f |"));
 	/* the focus stack and the second group's stack (the focus thread's
 	 * group refers to the stack above instead of repeating it) */
 	assert_int_equal(st.code_blocks, 2);

@@ -66,6 +66,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -220,6 +221,15 @@ EXPECT = {
     },
 }
 
+# Signatures (issue 11): never an absolute address ("crashme.exe+0xa6cd" is
+# a module offset, "0x7fffda9ce3b0" alone is not); and crashme's one code
+# site, read or written, null or not, is one bucket (the class refines the
+# title, not the bucket).
+ABSOLUTE = re.compile(r"(?<![+\w])0x[0-9a-fA-F]+")
+SAME_SITE = ("ascii_read_av.dmp", "ascii_write_av.dmp", "null_read_av.dmp",
+             "null_write_av.dmp")
+BUCKETS = {}
+
 FOLDERS = {"breakpad-windows": "breakpad", "breakpad-linux": "breakpad",
            "rust-minidump": "rust-minidump"}
 
@@ -289,6 +299,9 @@ def check_dump(coroner, path, exp, errors):
         return
     crash = rep["crash"]
     threads = rep["threads"]
+    if ABSOLUTE.search(crash["signature"] or ""):
+        fail("signature %r holds an absolute address" % crash["signature"])
+    BUCKETS[name] = crash["bucket"]
 
     if exp.get("problems"):
         if not rep["problems"]:
@@ -362,6 +375,10 @@ def run_family(family, coroner, corpus, errors):
     for name in table:
         if not os.path.exists(os.path.join(folder, name)):
             errors.append("%s: expected in %s, missing" % (name, folder))
+    site = {BUCKETS[n] for n in SAME_SITE if n in table and n in BUCKETS}
+    if len(site) > 1:
+        errors.append("crashme's one code site read and written gets buckets %s"
+                      % sorted(site))
     return len(table)
 
 

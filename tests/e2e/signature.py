@@ -1,0 +1,104 @@
+"""End-to-end test of crash signatures and buckets (issue 11, item 1): real
+kernel cores of corpus/sigbug.c from two builds (-O0 PIE, -O2 -no-pie),
+two bugs and a recursion that overflows the stack at two stack limits.
+
+  signature.py --coroner PATH --bindir DIR
+
+The same bug from the two builds must share its signature and bucket;
+reading and writing at the same code site too (the crash class does not
+make the bucket); the two bugs must not share a bucket; the two overflows,
+cut at different depths, must be keyed on the recursion's cycle; no
+signature may hold an absolute address.  Exit 0 pass, 1 fail, 77 skip.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as L  # noqa: E402
+from e2elib import check  # noqa: E402
+
+BUILDS = ("sigbug-O0", "sigbug-O2")
+# "0x7ffd...": an address not tied to a module ("app+0x1010" is fine)
+ABSOLUTE = re.compile(r"(?<![+\w])0x[0-9a-fA-F]+")
+
+
+def crash_of(opts, wd, build, mode, stack_bytes=None, extra=()):
+    name = "-".join([build, mode] + [str(x) for x in (stack_bytes,) + tuple(extra) if x])
+    d = os.path.join(wd, name)
+    os.makedirs(d)
+    core, _ = L.kernel_core(os.path.join(opts.bindir, build), [mode], d,
+                            stack_bytes=stack_bytes)
+    rep, _, _, _ = L.analyze(opts.coroner, core, os.path.join(d, "out"), extra)
+    c = rep["crash"]
+    check(not ABSOLUTE.search(c["signature"] or ""),
+          "%s: signature %r holds an absolute address" % (name, c["signature"]))
+    check(re.fullmatch(r"[0-9a-f]{12}", c["bucket"] or ""),
+          "%s: bucket %r is not 12 hex digits" % (name, c["bucket"]))
+    check(c["exit_code"] == "SIGSEGV", "%s: exit_code %r" % (name, c["exit_code"]))
+    print("%-28s %-26s %s  %s" % (name, c["class"], c["bucket"], c["signature"]))
+    return rep
+
+
+def run(opts):
+    wd = L.workdir("signature")
+    got = {}
+    for b in BUILDS:
+        for mode in ("read", "write", "other"):
+            got[b, mode] = crash_of(opts, wd, b, mode)["crash"]
+
+    want = "SIGSEGV parse_record | load_records | main"
+    for b in BUILDS:
+        check(got[b, "read"]["signature"] == want,
+              "%s read: signature %r, want %r" % (b, got[b, "read"]["signature"], want))
+        check(got[b, "read"]["signature_frames"] == ["parse_record", "load_records", "main"],
+              "%s read: frames %r" % (b, got[b, "read"]["signature_frames"]))
+    for mode in ("read", "write", "other"):
+        a, b = got[BUILDS[0], mode], got[BUILDS[1], mode]
+        check(a["bucket"] == b["bucket"],
+              "%s: the two builds do not share a bucket: %s %r / %s %r"
+              % (mode, a["bucket"], a["signature"], b["bucket"], b["signature"]))
+    for b in BUILDS:
+        r, w, o = got[b, "read"], got[b, "write"], got[b, "other"]
+        check(r["bucket"] == w["bucket"],
+              "%s: read (%s) and write (%s) at one site differ: %s / %s"
+              % (b, r["class"], w["class"], r["bucket"], w["bucket"]))
+        check(o["bucket"] != r["bucket"],
+              "%s: two bugs share bucket %s (%r, %r)"
+              % (b, r["bucket"], r["signature"], o["signature"]))
+        check(o["signature"] == "SIGSEGV checksum | verify_records | main",
+              "%s other: signature %r" % (b, o["signature"]))
+
+    # Overflows of one recursion, 1 MiB and 4 MiB stacks, two builds.
+    deep = {}
+    for b, stack in ((BUILDS[0], 1 << 20), (BUILDS[1], 4 << 20)):
+        rep = crash_of(opts, wd, b, "recurse", stack_bytes=stack)
+        t = L.crashed_thread(rep)
+        deep[b] = (rep["crash"], t["stack"]["frame_count"])
+    (a, na), (b, nb) = deep[BUILDS[0]], deep[BUILDS[1]]
+    check(na != nb, "the two overflows have the same depth (%d frames)" % na)
+    check(a["signature"] == "SIGSEGV recursion(visit | walk) | main",
+          "overflow: signature %r" % a["signature"])
+    check(a["bucket"] == b["bucket"] and a["signature"] == b["signature"],
+          "overflows at depths %d and %d differ: %r / %r" % (na, nb, a["signature"], b["signature"]))
+    check(a["bucket"] != got[BUILDS[0], "read"]["bucket"], "overflow shares the bug's bucket")
+
+    # --signature-frames: fewer frames, another bucket.
+    short = crash_of(opts, wd, BUILDS[0], "read", extra=("--signature-frames", "2"))["crash"]
+    check(short["signature_frames"] == ["parse_record", "load_records"],
+          "--signature-frames 2: %r" % short["signature_frames"])
+    print("read/write/other x 2 builds, overflows of %d and %d frames: buckets as expected" % (na, nb))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--coroner", required=True)
+    ap.add_argument("--bindir", required=True)
+    opts = ap.parse_args()
+    L.main_wrapper(lambda: run(opts))
+
+
+if __name__ == "__main__":
+    main()
