@@ -24,7 +24,8 @@
  * Magics: zstd frame 28 b5 2f fd; xz fd 37 7a 58 5a 00; lz4 frame 04 22 4d 18;
  * gzip 1f 8b 08; zip local file header 50 4b 03 04.
  *
- * gzip and zip are read through libarchive (Debian's libarchive-dev):
+ * gzip and zip are read through libarchive (Debian's libarchive-dev),
+ * opened with dlopen() on the first such file (dynlib.h):
  * zip's entries, its deflate and stored methods, data descriptors and
  * zip64 are libarchive's well-tested work, not ours to redo.  A zip is
  * searched entry by entry for the first whose content is a dump (Windows
@@ -57,6 +58,8 @@
 #ifdef CR_HAVE_ARCHIVE
 #include <archive.h>
 #include <archive_entry.h>
+
+#include "dynlib.h"
 #endif
 
 #define CHUNK (1u << 20)	/* decoder output buffer */
@@ -372,6 +375,20 @@ static struct cr_error *run_lz4(const uint8_t *buf, size_t len, struct sink *s,
 #endif
 
 #ifdef CR_HAVE_ARCHIVE
+/* libarchive, opened on the first .gz or .zip (dynlib.h: not every run
+ * should load it). */
+#define ARCHIVE_FUNCS(X) X(archive_read_new) X(archive_read_free)	\
+	X(archive_read_support_filter_gzip)				\
+	X(archive_read_support_format_raw)				\
+	X(archive_read_support_format_zip) X(archive_read_open_memory)	\
+	X(archive_read_next_header) X(archive_read_data)		\
+	X(archive_error_string) X(archive_entry_filetype)		\
+	X(archive_entry_pathname)
+static struct { ARCHIVE_FUNCS(CR_DYN_FIELD) } ar;
+#define AR_ENTRY(f) { #f, (void **)&ar.f },
+static const struct cr_dynsym ar_syms[] = { ARCHIVE_FUNCS(AR_ENTRY) };
+static struct cr_dynlib ar_lib;
+
 /* The most zip entries looked at for a dump (each costs its header). */
 #define ZIP_MAX_ENTRIES 4096
 
@@ -381,14 +398,14 @@ static struct cr_error *archive_entry_out(struct archive *a, struct sink *s,
 					  uint8_t *out, char **problem)
 {
 	for (;;) {
-		la_ssize_t n = archive_read_data(a, out, CHUNK);
+		la_ssize_t n = ar.archive_read_data(a, out, CHUNK);
 		if (n == 0)
 			return NULL;
 		if (n < 0) {
 			*problem = cr_strdup_printf("%s stream damaged or cut off after %llu bytes of output: %s",
 						    cr_compression_name(s->c),
 						    (unsigned long long)s->len,
-						    archive_error_string(a) ? archive_error_string(a) : "read error");
+						    ar.archive_error_string(a) ? ar.archive_error_string(a) : "read error");
 			return NULL;
 		}
 		struct cr_error *err = sink_write(s, out, (size_t)n);
@@ -405,7 +422,7 @@ static la_ssize_t entry_head(struct archive *a, uint8_t *head)
 {
 	size_t n = 0;
 	while (n < CR_SNIFF_LEN) {
-		la_ssize_t k = archive_read_data(a, head + n, CR_SNIFF_LEN - n);
+		la_ssize_t k = ar.archive_read_data(a, head + n, CR_SNIFF_LEN - n);
 		if (k < 0)
 			return -1;
 		if (k == 0)
@@ -418,7 +435,12 @@ static la_ssize_t entry_head(struct archive *a, uint8_t *head)
 static struct cr_error *run_archive(const uint8_t *buf, size_t len,
 				    struct sink *s, char **problem)
 {
-	struct archive *a = archive_read_new();
+	struct cr_error *lerr = cr_dynlib_load(&ar_lib, CR_SONAME_ARCHIVE, ar_syms,
+					       ARRAY_LEN(ar_syms), CR_ERR_FORMAT,
+					       "reading .gz and .zip files");
+	if (lerr)
+		return lerr;
+	struct archive *a = ar.archive_read_new();
 	uint8_t *out = malloc(CHUNK);
 	struct cr_error *err = NULL;
 	if (!a || !out) {
@@ -426,20 +448,20 @@ static struct cr_error *run_archive(const uint8_t *buf, size_t len,
 		goto out;
 	}
 	if (s->c == CR_COMP_GZIP) {
-		archive_read_support_filter_gzip(a);
-		archive_read_support_format_raw(a);
+		ar.archive_read_support_filter_gzip(a);
+		ar.archive_read_support_format_raw(a);
 	} else {
-		archive_read_support_format_zip(a);
+		ar.archive_read_support_format_zip(a);
 	}
-	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+	if (ar.archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
 		*problem = cr_strdup_printf("%s: %s", cr_compression_name(s->c),
-					    archive_error_string(a) ? archive_error_string(a) : "not readable");
+					    ar.archive_error_string(a) ? ar.archive_error_string(a) : "not readable");
 		goto out;
 	}
 	struct archive_entry *e;
 	size_t entries = 0;
 	int r;
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+	while ((r = ar.archive_read_next_header(a, &e)) == ARCHIVE_OK ||
 	       r == ARCHIVE_WARN) {
 		if (s->c == CR_COMP_GZIP) {
 			err = archive_entry_out(a, s, out, problem);
@@ -447,15 +469,15 @@ static struct cr_error *run_archive(const uint8_t *buf, size_t len,
 		}
 		if (++entries > ZIP_MAX_ENTRIES)
 			break;
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (ar.archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		uint8_t head[CR_SNIFF_LEN];
 		la_ssize_t n = entry_head(a, head);
 		const char *why;
 		if (n < 0) {
 			*problem = cr_strdup_printf("zip entry %s damaged: %s",
-						    archive_entry_pathname(e) ? archive_entry_pathname(e) : "(unnamed)",
-						    archive_error_string(a) ? archive_error_string(a) : "read error");
+						    ar.archive_entry_pathname(e) ? ar.archive_entry_pathname(e) : "(unnamed)",
+						    ar.archive_error_string(a) ? ar.archive_error_string(a) : "read error");
 			continue;
 		}
 		if (s->sniff && !s->sniff(head, (size_t)n, &why))
@@ -473,7 +495,7 @@ static struct cr_error *run_archive(const uint8_t *buf, size_t len,
 					    : "the zip archive is damaged after %zu entries", entries);
 out:
 	if (a)
-		archive_read_free(a);
+		ar.archive_read_free(a);
 	free(out);
 	return err;
 }

@@ -1,0 +1,57 @@
+/*
+ * dynlib.h - a library loaded when a run first needs it, not at start.
+ *
+ * Every library coroner links is mapped and relocated at every start, for
+ * every dump, whether the run uses it or not.  SQLite serves only `coroner
+ * batch` and libarchive only .gz and .zip inputs, so they are opened with
+ * dlopen() by the code that needs them (formats/decompress.c,
+ * analyzer/batch/store.c): linked, the two and their dependencies cost
+ * 2.4 M instructions of the dynamic loader on every analysis of a small
+ * core, 8% of it (tests/bench/README.md).  The function pointers keep
+ * the library's own prototypes (__typeof__ of the header's declarations),
+ * so a call is checked as a direct call would be.
+ *
+ *   #define FUNCS(X) X(archive_read_new) X(archive_read_free)
+ *   static struct { FUNCS(CR_DYN_FIELD) } ar;
+ *   #define AR_ENTRY(f) { #f, (void **)&ar.f },
+ *   static const struct cr_dynsym ar_syms[] = { FUNCS(AR_ENTRY) };
+ *   err = cr_dynlib_load(&lib, CR_SONAME_ARCHIVE, ar_syms, n, code, what);
+ *   ar.archive_read_new();
+ *
+ * The sonames come from the build (CMake reads them from the libraries it
+ * found: CR_SONAME_ARCHIVE, CR_SONAME_SQLITE3), so the program opens the
+ * version it was compiled against.
+ */
+#ifndef CR_DYNLIB_H
+#define CR_DYNLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct cr_dynsym {
+	const char *name;
+	void **slot;
+};
+
+/* One library's state: loaded once per process, or the error kept. */
+struct cr_dynlib {
+	bool tried;
+	void *handle;
+	char why[256];		/* why it could not be loaded */
+};
+
+#define CR_DYN_FIELD(f) __typeof__(f) *f;
+
+/*
+ * Open SONAME and resolve every symbol of SYMS into its slot, once per
+ * process (LIB remembers the outcome).  NULL on success; else an error of
+ * CODE that names WHAT needs it ("reading .zip files"), the library and
+ * what failed.
+ */
+struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
+				const struct cr_dynsym *syms, size_t n,
+				enum cr_errcode code, const char *what);
+
+#endif
