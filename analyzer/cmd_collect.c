@@ -213,6 +213,10 @@ static int handle_kernel_core(const char *prog, const char *dir, int argc,
 {
 	struct cr_kernel_core k = { 0 };
 	long long signo;
+	/* The kernel runs the handler as root with its umask (022): the
+	 * reports beside the 0600 core hold command lines and memory
+	 * strings, for their owner only. */
+	umask(077);
 	if (argc < 4 || !parse_ll(argv[0], 1, INT32_MAX, &k.pid) ||
 	    !parse_ll(argv[1], 1, 64, &signo) ||
 	    !parse_ll(argv[2], 0, INT64_MAX / 2, &k.time))

@@ -475,6 +475,7 @@ static struct cr_error *run_archive(const uint8_t *buf, size_t len,
 		la_ssize_t n = entry_head(a, head);
 		const char *why;
 		if (n < 0) {
+			free(*problem);
 			*problem = cr_strdup_printf("zip entry %s damaged: %s",
 						    ar.archive_entry_pathname(e) ? ar.archive_entry_pathname(e) : "(unnamed)",
 						    ar.archive_error_string(a) ? ar.archive_error_string(a) : "read error");

@@ -169,8 +169,9 @@ static int analyze(const struct cr_batch_job *job, int fd,
 		struct stat st;
 		in[i].path = job->paths[i];
 		in[i].mtime_known = stat(job->paths[i], &st) == 0;
-		in[i].mtime = (double)st.st_mtim.tv_sec +
-			      (double)st.st_mtim.tv_nsec / 1e9;
+		in[i].mtime = in[i].mtime_known
+			? (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9
+			: 0;
 	}
 	if (n > 1 && !cr_series_is_series((const struct cr_dump *const *)d, n))
 		return send_error(fd, cr_error_new(CR_ERR_CORRUPT,

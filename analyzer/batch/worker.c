@@ -63,6 +63,7 @@ static pid_t start(struct cr_batch_job *job, cr_batch_child_fn fn, void *ctx,
 	if (pipe(p) != 0)
 		return -1;
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		close(p[0]);
@@ -71,13 +72,20 @@ static pid_t start(struct cr_batch_job *job, cr_batch_child_fn fn, void *ctx,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		signal(SIGINT, SIG_DFL);
+		/* Ctrl-C goes to the whole process group: a worker must not
+		 * die of it, or its dump would be stored as failed ("died of
+		 * signal 2") and not retried; the parent stops the workers
+		 * itself (SIGKILL) when interrupted. */
+		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		/* Shown by ps and top: which process is a worker. */
 		prctl(PR_SET_NAME, "coroner-worker", 0, 0, 0);
-		/* Dies with the batch, whatever kills the parent. */
+		/* Dies with the batch, whatever kills the parent; and at once
+		 * when the parent died before the prctl. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != parent)
+			_exit(127);
 		int st = fn(job, p[1], ctx);
 		close(p[1]);
 		_exit(st);
@@ -165,6 +173,10 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 			continue;
 		int pr = poll(pfd, nrun, wait_ms);
 		if (pr < 0 && errno != EINTR)
+			break;
+		/* Interrupted: what ended now ended because of it; nothing
+		 * is recorded (the next run does these dumps again). */
+		if (interrupted)
 			break;
 		double t = now_s();
 		for (size_t i = 0; i < nrun;) {

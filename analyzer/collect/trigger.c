@@ -52,13 +52,21 @@ static void nap(double s)
  * measure without a value yet (cpu's baseline) leaves *V negative. */
 typedef bool measure_fn(pid_t pid, struct cr_trigger *t, double *v);
 
-static bool measure_cpu(pid_t pid, struct cr_trigger *t, double *v)
+/* The process is there and not a zombie (whose statm reads 0: a
+ * --memory trigger would wait for it forever).  ST: its stat, read. */
+static bool alive(pid_t pid, struct cr_proc_stat *st)
 {
 	char *text = cr_proc_read(pid, "stat", NULL);
-	struct cr_proc_stat st;
-	bool ok = text && cr_proc_parse_stat(text, &st) && st.state != 'Z' &&
-		  st.state != 'X';
+	bool ok = text && cr_proc_parse_stat(text, st) && st->state != 'Z' &&
+		  st->state != 'X';
 	free(text);
+	return ok;
+}
+
+static bool measure_cpu(pid_t pid, struct cr_trigger *t, double *v)
+{
+	struct cr_proc_stat st;
+	bool ok = alive(pid, &st);
 	if (!ok)
 		return false;
 	double now = mono_s();
@@ -93,6 +101,9 @@ static bool proc_number(pid_t pid, const char *rel, const char *key,
 static bool measure_memory(pid_t pid, struct cr_trigger *t, double *v)
 {
 	(void)t;
+	struct cr_proc_stat st;
+	if (!alive(pid, &st))
+		return false;
 	/* statm: size resident shared text lib data dt, in pages. */
 	char *text = cr_proc_read(pid, "statm", NULL);
 	unsigned long long size, resident;
@@ -106,7 +117,8 @@ static bool measure_memory(pid_t pid, struct cr_trigger *t, double *v)
 static bool measure_threads(pid_t pid, struct cr_trigger *t, double *v)
 {
 	(void)t;
-	return proc_number(pid, "status", "Threads:", v);
+	struct cr_proc_stat st;
+	return alive(pid, &st) && proc_number(pid, "status", "Threads:", v);
 }
 
 /* "12%", "40.0 MiB", "3" */

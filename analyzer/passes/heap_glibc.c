@@ -1358,6 +1358,21 @@ static uint64_t first_chunk(const struct walk *wk,
 	return 0;
 }
 
+/* Frame-0 functions of a thread blocked on a lock (glibc's low-level
+ * lock and futex waits). */
+static bool lock_wait(const char *fn)
+{
+	static const char *const waits[] = {
+		"__lll_lock_wait", "__lll_lock_wait_private",
+		"__lll_lock_wake", "futex_wait", "__futex_abstimed_wait_common",
+		"__futex_abstimed_wait_common64", "syscall",
+	};
+	for (size_t i = 0; fn && i < ARRAY_LEN(waits); i++)
+		if (!strcmp(fn, waits[i]))
+			return true;
+	return false;
+}
+
 /* The first thread, other than the crashing one, with an allocator
  * function among its top frames; -1 none.  The crashing thread is left
  * out: glibc checks a chunk before it changes anything, so its abort
@@ -1371,6 +1386,9 @@ static ssize_t busy_thread(const struct cr_analysis *a, size_t *frame)
 		    a->crash.cls != CR_CRASH_BREAKPOINT)
 			continue;
 		const struct cr_stack *s = &a->threads[t].stack;
+		/* A thread waiting for an arena's lock has changed nothing. */
+		if (s->nframes && lock_wait(s->frames[0].function))
+			continue;
 		for (size_t i = 0; i < s->nframes && i < CR_HEAP_BUSY_FRAMES; i++)
 			if (cr_heap_allocator_function(s->frames[i].function)) {
 				*frame = i;

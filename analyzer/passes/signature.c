@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "mach.h"
+#include "heap.h"
 #include "passes.h"
 #include "signature.h"
 #include "util.h"
@@ -64,8 +65,13 @@ struct token {
 	size_t raw;		/* index in the stack */
 };
 
+/* This table (C++ operators, the Windows heap, alias-prefixed names
+ * through cr_function_is) or the heap walk's glibc table (heap.c), so
+ * that the two never disagree on a glibc function. */
 static bool is_allocator(const char *fn)
 {
+	if (cr_heap_allocator_function(fn))
+		return true;
 	for (size_t i = 0; i < ARRAY_LEN(allocator_functions); i++)
 		if (cr_function_is(fn, allocator_functions[i]))
 			return true;
@@ -289,14 +295,21 @@ static const char *code_name(const struct cr_analysis *a)
 	return name ? name : a->crash.code ? a->crash.code : "unknown";
 }
 
+/* Decided from the crash alone, never from the heap walk's findings
+ * (which --heap, --no-heap, a cut core or a thread busy in malloc change):
+ * the same bug must keep its bucket.  glibc's own heap-corruption abort,
+ * or a crashing stack that runs through the allocator. */
 static bool is_heap_corruption(const struct cr_analysis *a)
 {
 	const struct cr_crash *c = &a->crash;
 
 	if (c->class_id && !strcmp(c->class_id, "heap-corruption"))
 		return true;
-	for (size_t i = 0; i < a->findings.n; i++)
-		if (a->findings.items[i].id == CR_FINDING_HEAP_CORRUPTION)
+	if (c->thread < 0 || (size_t)c->thread >= a->nthreads)
+		return false;
+	const struct cr_stack *s = &a->threads[c->thread].stack;
+	for (size_t i = 0; i < s->nframes; i++)
+		if (cr_heap_allocator_function(s->frames[i].function))
 			return true;
 	return false;
 }
