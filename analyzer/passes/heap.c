@@ -40,9 +40,11 @@ static const struct {
 static const char *const libc_names[] = { "libc.so.6", "libc-2." };
 
 /*
- * Functions of glibc's malloc (and the C++ operators over it) on a
- * crashing stack that make the heap worth walking for a crash: the crash
- * happened inside the allocator, the classic sign of a corrupt heap.
+ * Functions of glibc's malloc on a crashing stack that make the heap worth
+ * walking for a crash: the crash happened inside the allocator, the
+ * classic sign of a corrupt heap (a C++ operator new or delete reaches
+ * them too).  The signature pass adds its own entries (the C++ operators,
+ * the Windows heap) over this table (cr_heap_allocator_function).
  */
 static const char *const allocator_functions[] = {
 	"malloc", "free", "realloc", "calloc", "cfree", "memalign",
