@@ -526,6 +526,8 @@ static int write_index(struct batch *b)
 		err = report_batch_index_build(rows, nrows, &ix);
 	if (!err)
 		err = cr_batch_store_buckets(b->store, ix);
+	if (!err)
+		report_batch_check_reports(ix, b->out);
 	for (size_t i = 0; !err && i < ARRAY_LEN(writers); i++) {
 		if (!(b->formats & writers[i].bit))
 			continue;

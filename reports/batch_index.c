@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -60,11 +61,39 @@ static int item_kind(const struct report_batch_item *it)
 	return kind_of(it->first);
 }
 
+static const struct {
+	const char *ext;
+	unsigned bit;
+} report_exts[] = {
+	{ "md", REPORT_BATCH_MISSING_MD },
+	{ "html", REPORT_BATCH_MISSING_HTML },
+	{ "json", REPORT_BATCH_MISSING_JSON },
+};
+
+void report_batch_check_reports(struct report_batch_index *ix, const char *out)
+{
+	for (size_t i = 0; i < ix->nitems; i++) {
+		struct report_batch_item *it = &ix->items[i];
+		for (size_t k = 0; k < ARRAY_LEN(report_exts); k++) {
+			char *rel = report_batch_link(it, report_exts[k].ext);
+			char *path = rel ? cr_strdup_printf("%s/%s", out, rel) : NULL;
+			if (path && access(path, F_OK) != 0)
+				it->missing |= report_exts[k].bit;
+			free(path);
+			free(rel);
+		}
+	}
+}
+
 char *report_batch_link(const struct report_batch_item *it, const char *ext)
 {
 	const struct report_batch_entry *e = it ? it->first : NULL;
 	if (!e || !e->report_dir || !e->report_name)
 		return NULL;
+	for (size_t k = 0; k < ARRAY_LEN(report_exts); k++)
+		if (!strcmp(ext, report_exts[k].ext) &&
+		    (it->missing & report_exts[k].bit))
+			return NULL;
 	return cr_strdup_printf("%s/%s.coroner.%s", e->report_dir,
 				e->report_name, ext);
 }

@@ -54,7 +54,19 @@ struct report_batch_item {
 	const struct report_batch_entry *first;	/* the newest member */
 	size_t nmembers;
 	int64_t seen_first, seen_last;	/* dump times, else mtimes (s) */
+	/* Report files found missing (report_batch_check_reports), by
+	 * REPORT_BATCH_MISSING_*: a run with -f md writes no HTML, and rows
+	 * kept from an earlier run have what that run wrote. */
+	unsigned missing;
 };
+#define REPORT_BATCH_MISSING_MD 1u
+#define REPORT_BATCH_MISSING_HTML 2u
+#define REPORT_BATCH_MISSING_JSON 4u
+
+/* Mark each item's report files that are not under OUT, so that the index
+ * links only to reports that exist. */
+struct report_batch_index;
+void report_batch_check_reports(struct report_batch_index *ix, const char *out);
 
 struct report_batch_bucket {
 	const char *id, *code, *signature;
@@ -103,7 +115,7 @@ struct cr_error *report_batch_index_build(const struct report_batch_entry *e,
 void report_batch_index_free(struct report_batch_index *ix);
 
 /* The relative link to ITEM's report of extension EXT ("html"), NULL when
- * it has none; malloc'd. */
+ * it has none (or it was found missing); malloc'd. */
 char *report_batch_link(const struct report_batch_item *it, const char *ext);
 
 struct cr_error *report_batch_md_write(const struct report_batch_index *ix,

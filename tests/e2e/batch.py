@@ -27,6 +27,7 @@ Exit 0 pass, 1 fail, 77 skip.
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -197,6 +198,16 @@ def case_index(opts, wd):
         check(os.path.exists(os.path.join(out, item["reports"]["html"])),
               "the link to %r's report leads nowhere" % item["path"], item["reports"])
 
+    # -f md: no HTML is written, so no index links to HTML; every link of
+    # the Markdown index leads to a file.
+    mdout = os.path.join(wd, "mdonly")
+    batch(opts.coroner, [src, "-o", mdout, "-f", "md", "-q"], expect=(0, 8))
+    mdix = open(os.path.join(mdout, "index.md"), encoding="utf-8").read()
+    targets = re.findall(r"\]\(<([^>]*)>\)", mdix)
+    check(targets and all(os.path.exists(os.path.join(mdout, t)) for t in targets) and
+          not any(t.endswith(".html") for t in targets),
+          "-f md: the index links to reports that do not exist", targets[:5])
+
     # Hostile names do not change the index's structure.
     tags, _ = L.validate_markdown(os.path.join(out, "index.md"), min_tables=3)
     check(tags["b"] == 0, "a file name became <b> in the Markdown index")
@@ -348,6 +359,9 @@ def case_poison(opts, wd):
               "the run after SIGTERM did not complete the batch", o2)
         print("SIGTERM: status 130, no temporary file; the next run: %s"
               % [l for l in o2.splitlines() if l.startswith("coroner batch:")])
+    else:
+        print("SIGTERM: NOT EXERCISED (the slow dump's analysis ended before "
+              "the signal could be sent)")
 
     # A time limit no analysis meets.
     out = os.path.join(wd, "timeout")
