@@ -109,16 +109,9 @@ const struct option cr_cmd_collect_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
-	for (double left; (left = t - now_s()) > 0;) {
+	for (double left; (left = t - cr_mono_seconds()) > 0;) {
 		struct timespec ts = { (time_t)left,
 				       (long)((left - floor(left)) * 1e9) };
 		nanosleep(&ts, NULL);
@@ -363,7 +356,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	o.progress = !quiet && isatty(STDERR_FILENO);
 	o.trigger = cr_trigger_name(trig.kind);
 	trig.progress = o.progress;
-	trig.deadline = wait_timeout > 0 ? now_s() + wait_timeout : 0;
+	trig.deadline = wait_timeout > 0 ? cr_mono_seconds() + wait_timeout : 0;
 	if (name) {
 		struct cr_error *err = cr_find_by_name(name, trig.deadline,
 						       o.progress, &pid);
@@ -386,7 +379,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	for (unsigned i = 0; i < o.count; i++) {
 		if (i > 0) {
 			double next = stamp + seconds;
-			sleep_until(next > now_s() ? next : now_s() + seconds);
+			sleep_until(next > cr_mono_seconds() ? next : cr_mono_seconds() + seconds);
 		}
 		o.index = i + 1;
 		struct cr_collect_result r = { 0 };

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 const char *cr_basename(const char *path)
 {
@@ -33,4 +34,19 @@ void *cr_grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first
 		return NULL;
 	*cap = ncap;
 	return np;
+}
+
+uint64_t cr_fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+double cr_mono_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

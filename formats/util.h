@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Number of elements of a true array (not a pointer). */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,5 +49,16 @@ void *cr_grow_array(void *p, size_t *cap, size_t need, size_t size, size_t first
 		}							\
 	}								\
 	ok_; })
+
+/*
+ * 64-bit FNV-1a of P[0..N), continuing from H (CR_FNV1A_INIT to start):
+ * small and stable across builds and machines, for hash tables and for
+ * keys kept between runs (bucket ids, the batch store's content hash).
+ */
+#define CR_FNV1A_INIT 0xcbf29ce484222325ull
+uint64_t cr_fnv1a(uint64_t h, const void *p, size_t n);
+
+/* Seconds on CLOCK_MONOTONIC: for intervals and deadlines. */
+double cr_mono_seconds(void);
 
 #endif

@@ -3,6 +3,7 @@
  * Markdown and JSON files (batch_index.h; HTML in batch_index_html.c).
  */
 #include "batch_index.h"
+#include "signature.h"
 #include "report.h"
 #include "report_util.h"
 #include "strbuf.h"
@@ -16,14 +17,29 @@
 
 #include <jansson.h>
 
-const char *const report_batch_kind_ids[REPORT_BATCH_NKINDS] = {
-	"crash", "hang", "high-cpu", "high-memory", "unknown", "failed",
-	"skipped",
-};
-const char *const report_batch_kind_titles[REPORT_BATCH_NKINDS] = {
-	"Crashes", "Hangs", "High CPU", "High memory", "Unknown",
-	"Failed", "Skipped (not dumps)",
-};
+/* The kinds of dumps are the analysis's (passes/signature.h), in its
+ * order; the index adds two of its own. */
+_Static_assert((int)REPORT_BATCH_CRASH == (int)CR_DUMP_KIND_CRASH &&
+	       (int)REPORT_BATCH_HANG == (int)CR_DUMP_KIND_HANG &&
+	       (int)REPORT_BATCH_HIGH_CPU == (int)CR_DUMP_KIND_HIGH_CPU &&
+	       (int)REPORT_BATCH_HIGH_MEMORY == (int)CR_DUMP_KIND_HIGH_MEMORY &&
+	       (int)REPORT_BATCH_UNKNOWN == (int)CR_DUMP_KIND_UNKNOWN &&
+	       REPORT_BATCH_FAILED == CR_DUMP_KIND_COUNT,
+	       "the index's kinds follow enum cr_dump_kind");
+static const char *const extra_ids[] = { "failed", "skipped" };
+static const char *const extra_titles[] = { "Failed", "Skipped (not dumps)" };
+
+const char *report_batch_kind_id(int k)
+{
+	return k < CR_DUMP_KIND_COUNT ? cr_dump_kind_id((enum cr_dump_kind)k)
+				      : extra_ids[k - CR_DUMP_KIND_COUNT];
+}
+
+const char *report_batch_kind_title(int k)
+{
+	return k < CR_DUMP_KIND_COUNT ? cr_dump_kind_title((enum cr_dump_kind)k)
+				      : extra_titles[k - CR_DUMP_KIND_COUNT];
+}
 
 void report_batch_entry_clear(struct report_batch_entry *e)
 {
@@ -51,7 +67,7 @@ static int kind_of(const struct report_batch_entry *e)
 	if (e->status && !strcmp(e->status, "skipped"))
 		return REPORT_BATCH_SKIPPED;
 	for (int k = 0; k < REPORT_BATCH_FAILED; k++)
-		if (e->kind && !strcmp(e->kind, report_batch_kind_ids[k]))
+		if (e->kind && !strcmp(e->kind, report_batch_kind_id(k)))
 			return k;
 	return REPORT_BATCH_UNKNOWN;
 }
@@ -465,7 +481,7 @@ struct cr_error *report_batch_md_write(const struct report_batch_index *ix,
 	for (int k = 0; k < REPORT_BATCH_NKINDS; k++) {
 		if (!ix->nby_kind[k])
 			continue;
-		cr_buf_printf(&b, "## %s (%zu)\n\n", report_batch_kind_titles[k],
+		cr_buf_printf(&b, "## %s (%zu)\n\n", report_batch_kind_title(k),
 			      ix->nby_kind[k]);
 		if (k != REPORT_BATCH_CRASH) {
 			md_items(&b, ix, k);
@@ -588,14 +604,14 @@ struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
 	json_object_set_new(counts, "buckets", json_integer((json_int_t)ix->nbuckets));
 	json_t *groups = json_object();
 	for (int k = 0; k < REPORT_BATCH_NKINDS; k++) {
-		json_object_set_new(counts, report_batch_kind_ids[k],
+		json_object_set_new(counts, report_batch_kind_id(k),
 				    json_integer((json_int_t)ix->nby_kind[k]));
 		if (k == REPORT_BATCH_CRASH)
 			continue;
 		json_t *a = json_array();
 		for (size_t i = 0; i < ix->nby_kind[k]; i++)
 			json_array_append_new(a, json_item(ix->by_kind[k][i]));
-		json_object_set_new(groups, report_batch_kind_ids[k], a);
+		json_object_set_new(groups, report_batch_kind_id(k), a);
 	}
 	json_object_set_new(root, "counts", counts);
 	json_t *codes = json_array();

@@ -105,8 +105,8 @@ struct report_batch_index {
 };
 
 /* The kinds' ids and headings, by the enum above. */
-extern const char *const report_batch_kind_ids[REPORT_BATCH_NKINDS];
-extern const char *const report_batch_kind_titles[REPORT_BATCH_NKINDS];
+const char *report_batch_kind_id(int k);
+const char *report_batch_kind_title(int k);
 
 /* Group the N rows E (borrowed: they must outlive the index). */
 struct cr_error *report_batch_index_build(const struct report_batch_entry *e,

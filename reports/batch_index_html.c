@@ -201,10 +201,10 @@ static void build(struct page *p, const struct report_batch_index *ix)
 		if (!ix->nby_kind[k])
 			continue;
 		xmlNodePtr sec = el(p, body, "section");
-		attr(p, sec, "id", report_batch_kind_ids[k]);
+		attr(p, sec, "id", report_batch_kind_id(k));
 		char title[96];
 		snprintf(title, sizeof(title), "%s (%zu)",
-			 report_batch_kind_titles[k], ix->nby_kind[k]);
+			 report_batch_kind_title(k), ix->nby_kind[k]);
 		el_text(p, sec, "h2", title);
 		if (k != REPORT_BATCH_CRASH) {
 			items(p, sec, ix, k);

@@ -8,7 +8,8 @@
  *         reports into the job's directory, and send the keys the index
  *         groups by (passes/signature.h).
  * Either way the one JSON line sent is built from cleaned strings
- * (put_clean: one line, valid UTF-8), as jansson requires.  The exit status is
+ * (put_clean, through report_clean: one line, valid UTF-8), as jansson
+ * requires.  The exit status is
  * the analyze command's for the same dump.
  */
 #include "batch.h"
@@ -21,28 +22,18 @@
 
 #include "passes/signature.h"
 #include "report.h"
+#include "report_util.h"
 #include "series.h"
 #include "util.h"
 
 /*
- * Add KEY: S to O as one line (control characters become spaces); a
- * dump's bytes are not always UTF-8, which jansson refuses: then each
- * byte outside ASCII becomes '?'.  Nothing for NULL.
+ * Add KEY: S to O as one line of valid UTF-8 (report_clean: a dump's
+ * bytes are not always UTF-8, which jansson refuses).  Nothing for NULL.
  */
 static void put_clean(json_t *o, const char *key, const char *s)
 {
-	char *c = s ? strdup(s) : NULL;
-	if (!c)
-		return;
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = ' ';
-	json_t *v = json_string(c);
-	for (char *p = c; !v && *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	if (!v)
-		v = json_string(c);
+	char *c = s ? report_clean(s, REPORT_CLEAN_FLAT) : NULL;
+	json_t *v = c ? json_string(c) : NULL;
 	free(c);
 	if (v)
 		json_object_set_new(o, key, v);

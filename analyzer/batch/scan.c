@@ -24,11 +24,8 @@
 /* 64-bit FNV-1a: small, and collisions only cost a needless re-analysis. */
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17])
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n && i < CR_BATCH_HASH_BYTES; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
+	uint64_t h = cr_fnv1a(CR_FNV1A_INIT, p,
+			      n < CR_BATCH_HASH_BYTES ? n : CR_BATCH_HASH_BYTES);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 

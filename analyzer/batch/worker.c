@@ -40,13 +40,6 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct running {
 	struct cr_batch_job *job;
 	pid_t pid;
@@ -156,7 +149,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				r->job->done = true;
 				continue;
 			}
-			r->deadline = o->timeout > 0 ? now_s() + o->timeout : INFINITY;
+			r->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;
 			nrun++;
 		}
 		double soonest = INFINITY;
@@ -166,7 +159,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		}
 		int wait_ms = -1;
 		if (isfinite(soonest)) {
-			double left = soonest - now_s();
+			double left = soonest - cr_mono_seconds();
 			wait_ms = left <= 0 ? 0 : (int)ceil(left * 1000);
 		}
 		if (nrun == 0)
@@ -178,7 +171,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		 * is recorded (the next run does these dumps again). */
 		if (interrupted)
 			break;
-		double t = now_s();
+		double t = cr_mono_seconds();
 		for (size_t i = 0; i < nrun;) {
 			struct running *r = &run[i];
 			bool eof = false;

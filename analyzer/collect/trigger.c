@@ -35,13 +35,6 @@
 
 #define NAME_POLL_S 0.1			/* --name: /proc scanned this often */
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void nap(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
@@ -69,7 +62,7 @@ static bool measure_cpu(pid_t pid, struct cr_trigger *t, double *v)
 	bool ok = alive(pid, &st);
 	if (!ok)
 		return false;
-	double now = mono_s();
+	double now = cr_mono_seconds();
 	uint64_t cpu = st.utime_us + st.stime_us;
 	*v = -1;
 	if (t->last_time > 0 && now > t->last_time && cpu >= t->last_cpu_us)
@@ -178,8 +171,8 @@ struct cr_error *cr_trigger_wait(pid_t pid, struct cr_trigger *t)
 	unsigned needed = t->kind == CR_TRIGGER_CPU && t->needed ? t->needed : 1;
 	bool said = false;
 	t->last_time = 0;	/* a fresh baseline: the dump's pause is not use */
-	for (double next = mono_s();; next += kinds[t->kind].period) {
-		double now = mono_s();
+	for (double next = cr_mono_seconds();; next += kinds[t->kind].period) {
+		double now = cr_mono_seconds();
 		if (t->deadline > 0 && now >= t->deadline) {
 			if (said)
 				fputc('\n', stderr);
@@ -274,7 +267,7 @@ struct cr_error *cr_find_by_name(const char *name, double deadline,
 {
 	bool said = false;
 	while (!(*pid = newest_named(name))) {
-		if (deadline > 0 && mono_s() >= deadline) {
+		if (deadline > 0 && cr_mono_seconds() >= deadline) {
 			if (said)
 				fputc('\n', stderr);
 			return cr_error_new(CR_ERR_PROCESS, "no process named '%s' appeared (--wait-timeout)",

@@ -382,12 +382,10 @@ static char *make_signature(const struct cr_analysis *a)
 	return buf;
 }
 
-/* FNV-1a, 64 bits: stable across builds and machines. */
+/* FNV-1a of S and a 0xff separator (stable across builds and machines). */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL;	/* a separator */
+	return cr_fnv1a(cr_fnv1a(h, s, strlen(s)), "\xff", 1);
 }
 
 /* The bucket: code and frames for a crash, the signature otherwise (a
@@ -395,7 +393,7 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 static char *make_bucket(const struct cr_analysis *a)
 {
 	const struct cr_crash *c = &a->crash;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = CR_FNV1A_INIT;
 
 	h = fnv1a(h, c->code ? c->code : "");
 	if (c->nsig_frames && !cr_taken_on_demand(a))

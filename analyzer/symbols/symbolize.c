@@ -150,10 +150,7 @@ static bool provide(struct cr_symtab *st, struct cr_sym *s)
 
 static uint64_t hash_bytes(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return cr_fnv1a(CR_FNV1A_INIT, s, strlen(s));
 }
 
 static uint64_t hash_u64(uint64_t x)
