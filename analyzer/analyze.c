@@ -99,6 +99,8 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 	for (size_t i = 0; i < d->nthreads; i++)
 		a->threads[i].thread = &d->threads[i];
 
+	/* Libraries a pass will need load on another core meanwhile. */
+	cr_warm_passes(d, opts);
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
 	if (cr_symtab_unreported(p->st))

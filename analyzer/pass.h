@@ -73,6 +73,23 @@ struct cr_pass {
 /* The registry, in run order (registry.c). */
 extern const struct cr_pass cr_passes[];
 extern const size_t cr_npasses;
+
+/*
+ * A pass that will need something slow to get and independent of the
+ * analysis (a library loaded with dlopen(): formats/dynlib.h) can start
+ * getting it in the background as soon as the dump is read, before the
+ * stacks are unwound: its warm function looks at the dump alone, must be
+ * cheap, and must not touch the analysis.  Listed in registry.c beside
+ * the registry.
+ */
+struct cr_pass_warmer {
+	const char *pass;	/* the pass it prepares */
+	void (*warm)(const struct cr_dump *d);
+};
+extern const struct cr_pass_warmer cr_pass_warmers[];
+extern const size_t cr_npass_warmers;
+/* Call the warm function of every pass that will run (not skipped). */
+void cr_warm_passes(const struct cr_dump *d, const struct cr_options *opts);
 /* The registered pass named NAME, NULL none. */
 const struct cr_pass *cr_pass_named(const char *name);
 

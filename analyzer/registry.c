@@ -67,3 +67,13 @@ CR_PASS_TABLE(CR_PASS_DECLARE)
 	{ name, what, needs, adds, fn },
 const struct cr_pass cr_passes[] = { CR_PASS_TABLE(CR_PASS_ENTRY) };
 const size_t cr_npasses = sizeof(cr_passes) / sizeof(cr_passes[0]);
+
+/* Passes that start work before the stacks are unwound (pass.h). */
+#define CR_PASS_WARM_TABLE(X)						\
+	X("instruction", warm_instruction)	/* loads Capstone */
+
+#define CR_WARM_DECLARE(name, fn) void fn(const struct cr_dump *d);
+CR_PASS_WARM_TABLE(CR_WARM_DECLARE)
+#define CR_WARM_ENTRY(name, fn) { name, fn },
+const struct cr_pass_warmer cr_pass_warmers[] = { CR_PASS_WARM_TABLE(CR_WARM_ENTRY) };
+const size_t cr_npass_warmers = sizeof(cr_pass_warmers) / sizeof(cr_pass_warmers[0]);

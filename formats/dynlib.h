@@ -19,12 +19,21 @@
  *   ar.archive_read_new();
  *
  * The sonames come from the build (CMake reads them from the libraries it
- * found: CR_SONAME_ARCHIVE, CR_SONAME_SQLITE3), so the program opens the
- * version it was compiled against.
+ * found: CR_SONAME_ARCHIVE, CR_SONAME_SQLITE3, CR_SONAME_CAPSTONE), so the
+ * program opens the version it was compiled against.
+ *
+ * Loading is not free either: Capstone's tables make the dynamic loader
+ * apply 77,000 relocations, about 400 page faults and 8 ms of wall time
+ * on this project's VM, as much as analyzing a small core.  A run that
+ * will need a library can start loading it on a thread of its own while
+ * it unwinds the stacks (cr_dynlib_prefetch), and cr_dynlib_load then
+ * waits for that thread: the load costs no wall time when a second core
+ * is free.
  */
 #ifndef CR_DYNLIB_H
 #define CR_DYNLIB_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -40,6 +49,10 @@ struct cr_dynlib {
 	bool tried;
 	void *handle;
 	char why[256];		/* why it could not be loaded */
+	/* cr_dynlib_prefetch's thread, running dlopen() until joined */
+	bool loading;
+	pthread_t thread;
+	const char *soname;
 };
 
 #define CR_DYN_FIELD(f) __typeof__(f) *f;
@@ -53,5 +66,14 @@ struct cr_dynlib {
 struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
 				const struct cr_dynsym *syms, size_t n,
 				enum cr_errcode code, const char *what);
+
+/*
+ * Start opening SONAME on a thread of its own, so that a later
+ * cr_dynlib_load of LIB finds it loaded.  Does nothing when LIB was
+ * loaded or tried already, or when the thread cannot be started (the load
+ * then happens in cr_dynlib_load).  Call it from one thread, as
+ * cr_dynlib_load.
+ */
+void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname);
 
 #endif

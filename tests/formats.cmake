@@ -7,7 +7,7 @@ if(CMOCKA_FOUND)
   target_compile_options(elfcore_victim PRIVATE -O1 -g -pthread)
   target_link_options(elfcore_victim PRIVATE -pthread)
 
-  foreach(t test_dump test_elfcore test_elfcore_write)
+  foreach(t test_dump test_elfcore test_elfcore_write test_dynlib)
     add_executable(${t} ${CMAKE_CURRENT_SOURCE_DIR}/${t}.c)
     target_link_libraries(${t} PRIVATE cr_formats PkgConfig::CMOCKA cr_build_flags)
     add_test(NAME unit.formats.${t} COMMAND ${t})

@@ -18,8 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
+#include "sqlite_lib.h"
 #include "util.h"
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
@@ -70,6 +69,9 @@ static struct cr_error *exec(struct cr_batch_store *s, const char *sql)
 struct cr_error *cr_batch_store_open(const char *path,
 				     struct cr_batch_store **out)
 {
+	struct cr_error *lerr = cr_sqlite_load();
+	if (lerr)
+		return lerr;
 	struct cr_batch_store *s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
 		free(s);

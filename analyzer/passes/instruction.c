@@ -25,6 +25,11 @@
  * tables below map Capstone's register ids to them.  The pc comes from the
  * exception's own context when the dump has one (a minidump written from a
  * signal handler: the thread's context is the handler's).
+ *
+ * Capstone is opened with dlopen() (formats/dynlib.h): linked, its
+ * relocation at start-up cost every run 8 ms, as much as the analysis of
+ * a small core.  A dump whose crash is a fault starts loading it on a
+ * thread of its own before the stacks are unwound (warm_instruction).
  */
 #include <capstone/capstone.h>
 #include <fcntl.h>
@@ -35,11 +40,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "error.h"
 #include "instruction.h"
 #include "pass.h"
 #include "passes.h"
 #include "util.h"
+
+/* Capstone's functions, resolved when the library is loaded. */
+#define CS_FUNCS(X) X(cs_open) X(cs_option) X(cs_disasm) X(cs_free)	\
+	X(cs_close) X(cs_insn_group) X(cs_reg_name)
+static struct { CS_FUNCS(CR_DYN_FIELD) } capstone;
+#define CS_SYM(f) { #f, (void **)&capstone.f },
+static const struct cr_dynsym cs_syms[] = { CS_FUNCS(CS_SYM) };
+static struct cr_dynlib cs_lib;
+#define cs_open capstone.cs_open
+#define cs_option capstone.cs_option
+#define cs_disasm capstone.cs_disasm
+#define cs_free capstone.cs_free
+#define cs_close capstone.cs_close
+#define cs_insn_group capstone.cs_insn_group
+#define cs_reg_name capstone.cs_reg_name
 
 /* Instructions listed before and after the faulting one. */
 #define LIST_BEFORE 3
@@ -1242,6 +1263,21 @@ static bool execute_fault(const struct decoder *dc)
 	       (is_signal(a, SIG_SEGV) || is_signal(a, SIG_BUS));
 }
 
+/* The faults whose instruction the pass decodes: start loading Capstone
+ * while the stacks are unwound (dynlib.h). */
+void warm_instruction(const struct cr_dump *d);	/* registry.c */
+void warm_instruction(const struct cr_dump *d)
+{
+	static const int fault_signals[] = { SIG_ILL, SIG_TRAP, SIG_BUS, SIG_FPE,
+					     SIG_SEGV };
+	bool fault = d->event.kind == CR_EVENT_EXCEPTION;
+	for (size_t k = 0; k < ARRAY_LEN(fault_signals) && !fault; k++)
+		fault = d->event.kind == CR_EVENT_SIGNAL &&
+			d->event.signo == fault_signals[k];
+	if (fault)
+		cr_dynlib_prefetch(&cs_lib, CR_SONAME_CAPSTONE);
+}
+
 CR_PASS_RUN(run_instruction)
 {
 	struct cr_analysis *a = ctx->analysis;
@@ -1270,6 +1306,16 @@ CR_PASS_RUN(run_instruction)
 	if (d->process.big_endian && dc.arch != CS_ARCH_X86)
 		mode |= CS_MODE_BIG_ENDIAN;
 	dc.mode = mode;
+	struct cr_error *lerr = cr_dynlib_load(&cs_lib, CR_SONAME_CAPSTONE, cs_syms,
+					       ARRAY_LEN(cs_syms), CR_ERR_FORMAT,
+					       "decoding the faulting instruction");
+	if (lerr == &cr_enomem)
+		return lerr;
+	if (lerr) {
+		cr_analysis_problem(a, "instruction: %s", lerr->message);
+		cr_error_free(lerr);
+		return NULL;
+	}
 	if (cs_open(dc.arch, mode, &dc.cs) != CS_ERR_OK) {
 		cr_analysis_problem(a, "instruction: the disassembler does not "
 				    "support %s", cr_arch_name(d->process.arch));

@@ -1,0 +1,100 @@
+/*
+ * test_dynlib.c - libraries loaded on demand (formats/dynlib.c): a load on
+ * the spot and one started on a thread beforehand (cr_dynlib_prefetch)
+ * both resolve the functions; a library that is not there gives an error
+ * naming what needed it, the library and the loader's reason, the same on
+ * every later call, without a second attempt.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "dynlib.h"
+
+/* zlib: on every machine that runs coroner (libdw needs it). */
+#define ZLIB "libz.so.1"
+static const char *(*zversion)(void);
+static const struct cr_dynsym zsyms[] = { { "zlibVersion", (void **)&zversion } };
+
+static void check_zlib(struct cr_dynlib *lib)
+{
+	struct cr_error *err = cr_dynlib_load(lib, ZLIB, zsyms, 1, CR_ERR_IO,
+					      "testing");
+	assert_null(err);
+	assert_non_null(zversion);
+	assert_int_equal(zversion()[0], '1');	/* "1.2.13" */
+}
+
+static void test_load_now(void **state)
+{
+	struct cr_dynlib lib = { 0 };
+	zversion = NULL;
+	check_zlib(&lib);
+	check_zlib(&lib);	/* loaded once: the second call only says so */
+}
+
+static void test_load_prefetched(void **state)
+{
+	struct cr_dynlib lib = { 0 };
+	zversion = NULL;
+	cr_dynlib_prefetch(&lib, ZLIB);
+	assert_true(lib.loading);
+	check_zlib(&lib);
+	assert_false(lib.loading);	/* the thread was joined */
+	cr_dynlib_prefetch(&lib, ZLIB);	/* tried already: no thread */
+	assert_false(lib.loading);
+}
+
+static void check_missing(struct cr_dynlib *lib)
+{
+	static void *slot;
+	static const struct cr_dynsym syms[] = { { "f", &slot } };
+	struct cr_error *err = cr_dynlib_load(lib, "libcoroner-absent.so.9", syms,
+					      1, CR_ERR_FORMAT, "reading tests");
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_FORMAT);
+	assert_non_null(strstr(err->message, "reading tests needs libcoroner-absent.so.9"));
+	/* the loader's own words, kept from the thread that tried */
+	assert_non_null(strstr(err->message, "No such file"));
+	cr_error_free(err);
+}
+
+static void test_missing(void **state)
+{
+	struct cr_dynlib now = { 0 }, ahead = { 0 };
+	check_missing(&now);
+	check_missing(&now);
+	cr_dynlib_prefetch(&ahead, "libcoroner-absent.so.9");
+	check_missing(&ahead);
+	check_missing(&ahead);
+}
+
+/* A library that loads but lacks a function is refused as a whole. */
+static void test_missing_symbol(void **state)
+{
+	struct cr_dynlib lib = { 0 };
+	static void *slot;
+	static const struct cr_dynsym syms[] = {
+		{ "zlibVersion", (void **)&zversion }, { "no_such_function", &slot },
+	};
+	struct cr_error *err = cr_dynlib_load(&lib, ZLIB, syms, 2, CR_ERR_IO, "testing");
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "has no no_such_function"));
+	assert_null(lib.handle);
+	cr_error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_now),
+		cmocka_unit_test(test_load_prefetched),
+		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_missing_symbol),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
