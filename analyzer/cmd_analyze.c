@@ -276,6 +276,7 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 	struct cr_error *err = cr_dump_open_with(path, &oo, &d);
 	if (err)
 		return fail(prog, err, path);
+	report_prefetch(d, opts, formats);
 	err = cr_analyze(d, opts, &a);
 	if (err) {
 		cr_dump_free(d);
@@ -407,6 +408,7 @@ static int analyze_series(const char *prog, const struct dump_list *l,
 	}
 	status = 0;
 	size_t m = 0;
+	report_prefetch(d[0], opts, formats);
 	for (size_t i = 0; i < n; i++) {
 		struct cr_analysis *a = NULL;
 		struct cr_error *err = cr_analyze(d[i], opts, &a);

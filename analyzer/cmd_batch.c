@@ -398,6 +398,10 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	}
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "analyzed";
+	/* The libraries the analyses load (dynlib.h), loaded once here:
+	 * every worker forked from now on has them. */
+	if (njobs)
+		report_preload(b->ctx.opts, b->ctx.formats);
 	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
 	for (size_t i = 0; i < njobs; i++)
 		if (!jobs[i].done || jobs[i].failure)

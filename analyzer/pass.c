@@ -219,6 +219,15 @@ void cr_warm_passes(const struct cr_dump *d, const struct cr_options *opts)
 	}
 }
 
+void cr_load_passes(const struct cr_options *opts)
+{
+	for (size_t i = 0; i < cr_npass_warmers; i++) {
+		const struct cr_pass *p = cr_pass_named(cr_pass_warmers[i].pass);
+		if (p && !skipped(opts, p))
+			cr_pass_warmers[i].load();
+	}
+}
+
 struct cr_error *cr_run_passes(struct cr_analysis *a,
 			       const struct cr_options *opts,
 			       struct cr_symtab *st)

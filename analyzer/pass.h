@@ -85,11 +85,17 @@ extern const size_t cr_npasses;
 struct cr_pass_warmer {
 	const char *pass;	/* the pass it prepares */
 	void (*warm)(const struct cr_dump *d);
+	/* The same, for any dump, now: for a process about to fork the
+	 * workers that will analyze (`coroner batch`), so that each inherits
+	 * it instead of loading it again. */
+	void (*load)(void);
 };
 extern const struct cr_pass_warmer cr_pass_warmers[];
 extern const size_t cr_npass_warmers;
 /* Call the warm function of every pass that will run (not skipped). */
 void cr_warm_passes(const struct cr_dump *d, const struct cr_options *opts);
+/* Call the load function of every pass that will run (not skipped). */
+void cr_load_passes(const struct cr_options *opts);
 /* The registered pass named NAME, NULL none. */
 const struct cr_pass *cr_pass_named(const char *name);
 

@@ -70,10 +70,11 @@ const size_t cr_npasses = sizeof(cr_passes) / sizeof(cr_passes[0]);
 
 /* Passes that start work before the stacks are unwound (pass.h). */
 #define CR_PASS_WARM_TABLE(X)						\
-	X("instruction", warm_instruction)	/* loads Capstone */
+	X("instruction", warm_instruction, load_instruction) /* Capstone */
 
-#define CR_WARM_DECLARE(name, fn) void fn(const struct cr_dump *d);
+#define CR_WARM_DECLARE(name, warm, load)				\
+	void warm(const struct cr_dump *d); void load(void);
 CR_PASS_WARM_TABLE(CR_WARM_DECLARE)
-#define CR_WARM_ENTRY(name, fn) { name, fn },
+#define CR_WARM_ENTRY(name, warm, load) { name, warm, load },
 const struct cr_pass_warmer cr_pass_warmers[] = { CR_PASS_WARM_TABLE(CR_WARM_ENTRY) };
 const size_t cr_npass_warmers = sizeof(cr_pass_warmers) / sizeof(cr_pass_warmers[0]);

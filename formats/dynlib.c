@@ -4,32 +4,104 @@
 #include "dynlib.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 
-/* dlopen() and keep the reason of a failure (dlerror() is per thread). */
-static void open_lib(struct cr_dynlib *lib, const char *soname)
+/* dlopen() and dlsym() every symbol, keeping the reason of a failure
+ * (dlerror() is per thread).  The thread that opens also resolves: a
+ * dlsym() elsewhere would wait for the loader's next dlopen() to end. */
+static void open_lib(struct cr_dynlib *lib, const char *soname,
+		     const struct cr_dynsym *syms, size_t n)
 {
 	lib->handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (!lib->handle) {
 		const char *e = dlerror();
 		snprintf(lib->why, sizeof(lib->why), "%s", e ? e : "not found");
 	}
+	for (size_t i = 0; lib->handle && i < n; i++) {
+		*syms[i].slot = dlsym(lib->handle, syms[i].name);
+		if (!*syms[i].slot) {
+			snprintf(lib->why, sizeof(lib->why), "%s has no %s",
+				 soname, syms[i].name);
+			dlclose(lib->handle);
+			lib->handle = NULL;
+		}
+	}
 }
 
-static void *prefetch_thread(void *arg)
+/* The libraries asked for in the background, in the order asked (a run
+ * asks for three at most: Capstone, libxml2, cmark-gfm). */
+#define MAX_QUEUED 8
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t opened = PTHREAD_COND_INITIALIZER;
+static struct cr_dynlib *queue[MAX_QUEUED];
+static size_t qhead, qtail;
+static bool loader_running;
+
+/* The loader: opens what was asked for until the queue is empty.  A
+ * library cr_dynlib_load took over meanwhile is left to it. */
+static void *loader(void *arg)
 {
-	struct cr_dynlib *lib = arg;
-	open_lib(lib, lib->soname);
-	return NULL;
+	pthread_mutex_lock(&lock);
+	while (qhead < qtail) {
+		struct cr_dynlib *lib = queue[qhead++];
+		if (lib->state != CR_DYNLIB_QUEUED)
+			continue;
+		lib->state = CR_DYNLIB_OPENING;
+		pthread_mutex_unlock(&lock);
+		open_lib(lib, lib->soname, lib->syms, lib->nsyms);
+		pthread_mutex_lock(&lock);
+		lib->state = CR_DYNLIB_OPENED;
+		pthread_cond_broadcast(&opened);
+	}
+	loader_running = false;
+	pthread_mutex_unlock(&lock);
+	return arg;
 }
 
-void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname)
+void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
+			const struct cr_dynsym *syms, size_t n)
 {
-	if (lib->tried || lib->loading)
+	pthread_mutex_lock(&lock);
+	if (lib->tried || lib->state != CR_DYNLIB_IDLE || qtail == MAX_QUEUED) {
+		pthread_mutex_unlock(&lock);
 		return;
+	}
 	lib->soname = soname;
-	lib->loading = pthread_create(&lib->thread, NULL, prefetch_thread,
-				      lib) == 0;
+	lib->syms = syms;
+	lib->nsyms = n;
+	lib->state = CR_DYNLIB_QUEUED;
+	queue[qtail++] = lib;
+	if (!loader_running) {
+		pthread_attr_t attr;
+		pthread_t t;
+		/* Detached: nobody joins it; cr_dynlib_load waits on the
+		 * library, and exit() waits for a dlopen() in progress. */
+		loader_running = !pthread_attr_init(&attr) &&
+				 !pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) &&
+				 !pthread_create(&t, &attr, loader, NULL);
+		pthread_attr_destroy(&attr);
+		if (!loader_running)
+			lib->state = CR_DYNLIB_IDLE;	/* cr_dynlib_load opens it */
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* Open LIB here unless the loader has it: then wait for it. */
+static void open_or_wait(struct cr_dynlib *lib, const char *soname,
+			 const struct cr_dynsym *syms, size_t n)
+{
+	pthread_mutex_lock(&lock);
+	if (lib->state == CR_DYNLIB_IDLE || lib->state == CR_DYNLIB_QUEUED) {
+		lib->state = CR_DYNLIB_OPENING;
+		pthread_mutex_unlock(&lock);
+		open_lib(lib, soname, syms, n);
+		pthread_mutex_lock(&lock);
+		lib->state = CR_DYNLIB_OPENED;
+	}
+	while (lib->state != CR_DYNLIB_OPENED)
+		pthread_cond_wait(&opened, &lock);
+	pthread_mutex_unlock(&lock);
 }
 
 struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
@@ -38,21 +110,7 @@ struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
 {
 	if (!lib->tried) {
 		lib->tried = true;
-		if (lib->loading) {
-			pthread_join(lib->thread, NULL);
-			lib->loading = false;
-		} else {
-			open_lib(lib, soname);
-		}
-		for (size_t i = 0; lib->handle && i < n; i++) {
-			*syms[i].slot = dlsym(lib->handle, syms[i].name);
-			if (!*syms[i].slot) {
-				snprintf(lib->why, sizeof(lib->why),
-					 "%s has no %s", soname, syms[i].name);
-				dlclose(lib->handle);
-				lib->handle = NULL;
-			}
-		}
+		open_or_wait(lib, soname, syms, n);
 	}
 	if (lib->handle)
 		return NULL;

@@ -22,18 +22,21 @@
  * found: CR_SONAME_ARCHIVE, CR_SONAME_SQLITE3, CR_SONAME_CAPSTONE), so the
  * program opens the version it was compiled against.
  *
- * Loading is not free either: Capstone's tables make the dynamic loader
- * apply 77,000 relocations, about 400 page faults and 8 ms of wall time
- * on this project's VM, as much as analyzing a small core.  A run that
- * will need a library can start loading it on a thread of its own while
- * it unwinds the stacks (cr_dynlib_prefetch), and cr_dynlib_load then
- * waits for that thread: the load costs no wall time when a second core
- * is free.
+ * Loading is not free either: a page fault costs about 15 us on this
+ * project's VM, and Capstone's tables make the dynamic loader apply 77,000
+ * relocations (380 faults, 8 ms), libxml2 with ICU 9 ms, cmark-gfm 3 ms:
+ * as much as analyzing a small core.  A run that will need a library can
+ * have it loaded in the background (cr_dynlib_prefetch) while it reads the
+ * dump and unwinds the stacks: one loader thread opens the requested
+ * libraries in the order asked, and cr_dynlib_load waits for the one it
+ * needs, or opens it itself when the loader has not started on it yet.
+ * A process must not fork() while a prefetch may be running (the child
+ * would inherit the loader's lock held): `coroner batch` forks its workers
+ * before any analysis, and only analyses prefetch.
  */
 #ifndef CR_DYNLIB_H
 #define CR_DYNLIB_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -49,10 +52,13 @@ struct cr_dynlib {
 	bool tried;
 	void *handle;
 	char why[256];		/* why it could not be loaded */
-	/* cr_dynlib_prefetch's thread, running dlopen() until joined */
-	bool loading;
-	pthread_t thread;
+	/* The background load (dynlib.c; under its lock): requested, being
+	 * opened by the loader or by cr_dynlib_load, opened. */
+	enum { CR_DYNLIB_IDLE, CR_DYNLIB_QUEUED, CR_DYNLIB_OPENING,
+	       CR_DYNLIB_OPENED } state;
 	const char *soname;
+	const struct cr_dynsym *syms;
+	size_t nsyms;
 };
 
 #define CR_DYN_FIELD(f) __typeof__(f) *f;
@@ -68,12 +74,13 @@ struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
 				enum cr_errcode code, const char *what);
 
 /*
- * Start opening SONAME on a thread of its own, so that a later
- * cr_dynlib_load of LIB finds it loaded.  Does nothing when LIB was
- * loaded or tried already, or when the thread cannot be started (the load
- * then happens in cr_dynlib_load).  Call it from one thread, as
- * cr_dynlib_load.
+ * Have SONAME opened and SYMS resolved in the background (the same as
+ * cr_dynlib_load's), so that a later cr_dynlib_load of LIB finds it done.  Does nothing when LIB was asked for or tried
+ * already; when the loader thread cannot be started, the load happens in
+ * cr_dynlib_load as without a prefetch.  Call cr_dynlib_prefetch and
+ * cr_dynlib_load of one LIB from one thread.
  */
-void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname);
+void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
+			const struct cr_dynsym *syms, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "batch_index.h"
 #include "html_style.h"
+#include "html_libs.h"
 #include "report.h"
 #include "report_util.h"
 #include "util.h"
@@ -13,9 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLtree.h>
-#include <libxml/tree.h>
-#include <libxml/xmlIO.h>
 
 struct page {
 	xmlDocPtr doc;
@@ -232,6 +230,9 @@ struct cr_error *report_batch_html_write(const struct report_batch_index *ix,
 					 FILE *f)
 {
 	struct page p = { 0 };
+	struct cr_error *lerr = cr_html_libs_load(false, "writing the HTML index");
+	if (lerr)
+		return lerr;
 	p.doc = htmlNewDocNoDtD(NULL, NULL);
 	if (!p.doc)
 		return &cr_enomem;

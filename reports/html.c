@@ -26,6 +26,7 @@
  * p.label; div.finding error|warning|information, p.finding-title,
  * span.severity, code.finding-id, div.recommendation.
  */
+#include "html_libs.h"
 #include "report.h"
 #include "report_util.h"
 #include "document.h"
@@ -36,10 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/HTMLtree.h>
-#include <libxml/tree.h>
-#include <libxml/xmlIO.h>
-#include <libxml/xmlerror.h>
 
 #include "html_style.h"
 
@@ -491,6 +488,9 @@ struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
 struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)
 {
 	struct html h = { .d = d };
+	struct cr_error *lerr = cr_html_libs_load(true, "writing the HTML report");
+	if (lerr)
+		return lerr;
 	xmlSetGenericErrorFunc(NULL, quiet_xml_error);
 	h.doc = htmlNewDocNoDtD(NULL, NULL);
 	if (!h.doc)

@@ -9,13 +9,12 @@
  * table below; literal text becomes text nodes, escaped by the serializer.
  */
 #include "html_markdown.h"
+#include "html_libs.h"
 #include "report_util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmark-gfm.h>
-#include <cmark-gfm-core-extensions.h>
 
 /* cmark node type name -> element (NULL: text only, no element). */
 static const struct {

@@ -46,6 +46,19 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 				      const struct report_md_options *o,
 				      FILE *f);
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f);
+/* Have the HTML writer's libraries (libxml2, cmark-gfm) loaded in the
+ * background, for a run that will write HTML (html_libs.h says why). */
+void report_html_prefetch(void);
+/*
+ * Once dump D is open: have what its analysis and reports in FORMATS will
+ * load (formats/dynlib.h) loaded in the background meanwhile, the passes'
+ * libraries first (cr_warm_passes: they are needed first), then HTML's.
+ */
+void report_prefetch(const struct cr_dump *d, const struct cr_options *opts,
+		     unsigned formats);
+/* The same for any dump, now, in a process about to fork the workers that
+ * analyze (cr_load_passes), so that they inherit the libraries. */
+void report_preload(const struct cr_options *opts, unsigned formats);
 struct cr_error *report_json_write(const struct cr_analysis *a, FILE *f);
 
 /*

@@ -1,6 +1,6 @@
 /*
  * test_dynlib.c - libraries loaded on demand (formats/dynlib.c): a load on
- * the spot and one started on a thread beforehand (cr_dynlib_prefetch)
+ * the spot and one asked for beforehand (cr_dynlib_prefetch, in any order)
  * both resolve the functions; a library that is not there gives an error
  * naming what needed it, the library and the loader's reason, the same on
  * every later call, without a second attempt.
@@ -41,12 +41,12 @@ static void test_load_prefetched(void **state)
 {
 	struct cr_dynlib lib = { 0 };
 	zversion = NULL;
-	cr_dynlib_prefetch(&lib, ZLIB);
-	assert_true(lib.loading);
+	cr_dynlib_prefetch(&lib, ZLIB, zsyms, 1);
+	assert_int_not_equal(lib.state, CR_DYNLIB_IDLE);
 	check_zlib(&lib);
-	assert_false(lib.loading);	/* the thread was joined */
-	cr_dynlib_prefetch(&lib, ZLIB);	/* tried already: no thread */
-	assert_false(lib.loading);
+	assert_int_equal(lib.state, CR_DYNLIB_OPENED);
+	cr_dynlib_prefetch(&lib, ZLIB, zsyms, 1);	/* tried already: nothing asked */
+	assert_int_equal(lib.state, CR_DYNLIB_OPENED);
 }
 
 static void check_missing(struct cr_dynlib *lib)
@@ -68,7 +68,7 @@ static void test_missing(void **state)
 	struct cr_dynlib now = { 0 }, ahead = { 0 };
 	check_missing(&now);
 	check_missing(&now);
-	cr_dynlib_prefetch(&ahead, "libcoroner-absent.so.9");
+	cr_dynlib_prefetch(&ahead, "libcoroner-absent.so.9", NULL, 0);
 	check_missing(&ahead);
 	check_missing(&ahead);
 }
@@ -88,6 +88,28 @@ static void test_missing_symbol(void **state)
 	cr_error_free(err);
 }
 
+/* Three asked for in one order, needed in another: each load gets its
+ * library, whether the loader opened it, is opening it, or has not
+ * started on it (the load then opens it itself). */
+static void test_queue(void **state)
+{
+	struct cr_dynlib z = { 0 }, absent = { 0 }, bz = { 0 };
+	static const char *(*bzversion)(void);
+	static const struct cr_dynsym bzsyms[] = {
+		{ "BZ2_bzlibVersion", (void **)&bzversion },
+	};
+	zversion = NULL;
+	cr_dynlib_prefetch(&z, ZLIB, zsyms, 1);
+	cr_dynlib_prefetch(&absent, "libcoroner-absent.so.9", NULL, 0);
+	cr_dynlib_prefetch(&bz, "libbz2.so.1.0", bzsyms, 1);
+	struct cr_error *err = cr_dynlib_load(&bz, "libbz2.so.1.0", bzsyms, 1,
+					      CR_ERR_IO, "testing");
+	assert_null(err);
+	assert_non_null(strstr(bzversion(), "1.0"));
+	check_missing(&absent);
+	check_zlib(&z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +117,7 @@ int main(void)
 		cmocka_unit_test(test_load_prefetched),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_missing_symbol),
+		cmocka_unit_test(test_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -167,6 +167,7 @@ static int analyze(const struct cr_batch_job *job, int fd,
 	if (n > 1 && !cr_series_is_series((const struct cr_dump *const *)d, n))
 		return send_error(fd, cr_error_new(CR_ERR_CORRUPT,
 			"the dumps of one process differ in what identifies it"));
+	report_prefetch(d[0], c->opts, c->formats);
 	for (size_t i = 0; i < n; i++) {
 		struct cr_error *err = cr_analyze(d[i], c->opts, &in[i].analysis);
 		if (err)

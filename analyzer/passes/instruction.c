@@ -1263,6 +1263,13 @@ static bool execute_fault(const struct decoder *dc)
 	       (is_signal(a, SIG_SEGV) || is_signal(a, SIG_BUS));
 }
 
+static struct cr_error *load_capstone(void)
+{
+	return cr_dynlib_load(&cs_lib, CR_SONAME_CAPSTONE, cs_syms,
+			      ARRAY_LEN(cs_syms), CR_ERR_FORMAT,
+			      "decoding the faulting instruction");
+}
+
 /* The faults whose instruction the pass decodes: start loading Capstone
  * while the stacks are unwound (dynlib.h). */
 void warm_instruction(const struct cr_dump *d);	/* registry.c */
@@ -1275,7 +1282,15 @@ void warm_instruction(const struct cr_dump *d)
 		fault = d->event.kind == CR_EVENT_SIGNAL &&
 			d->event.signo == fault_signals[k];
 	if (fault)
-		cr_dynlib_prefetch(&cs_lib, CR_SONAME_CAPSTONE);
+		cr_dynlib_prefetch(&cs_lib, CR_SONAME_CAPSTONE, cs_syms,
+				   ARRAY_LEN(cs_syms));
+}
+
+void load_instruction(void);	/* registry.c */
+void load_instruction(void)
+{
+	/* A failure is said by the pass, in each report. */
+	cr_error_free(load_capstone());
 }
 
 CR_PASS_RUN(run_instruction)
@@ -1306,9 +1321,7 @@ CR_PASS_RUN(run_instruction)
 	if (d->process.big_endian && dc.arch != CS_ARCH_X86)
 		mode |= CS_MODE_BIG_ENDIAN;
 	dc.mode = mode;
-	struct cr_error *lerr = cr_dynlib_load(&cs_lib, CR_SONAME_CAPSTONE, cs_syms,
-					       ARRAY_LEN(cs_syms), CR_ERR_FORMAT,
-					       "decoding the faulting instruction");
+	struct cr_error *lerr = load_capstone();
 	if (lerr == &cr_enomem)
 		return lerr;
 	if (lerr) {
