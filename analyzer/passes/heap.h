@@ -115,6 +115,9 @@ struct cr_heap {
 	 * not overlapping. */
 	struct cr_heap_chunk *chunks;
 	size_t nchunks;
+	/* The bytes of the anonymous mapping chunks is (cr_heap_free
+	 * unmaps it; heap_glibc.c's chunk_space), 0 when malloc'd. */
+	size_t chunks_mapped;
 	/* The address ranges the heap occupies (brk heap, arena heaps,
 	 * mmapped chunks), sorted, for "is this word a heap pointer". */
 	struct { uint64_t start, end; } *ranges;

@@ -42,11 +42,13 @@
  * walk (tests/bench/bench_heap.sh).  What a scan reaches
  * behind the sweep goes on a bounded work stack (no recursion, no
  * unbounded growth; when it is full, to another sweep).
- * Memory is read through one cr_dump_ptr per segment; the dump's pages
- * this process mapped are dropped once at the end (cr_dump_trim), not
- * every few hundred MB: the heap walk before has mapped them already, and
- * dropping them midway only made the scan fault them in again (0.3 s of
- * system time on the benchmark's 2 GB heap).
+ * Memory is copied from the dump a window of 1 MiB at a time
+ * (cr_dump_read: pread() from the file), in address order: on a virtual
+ * machine the first touch of each page of the dump's mapping is a fault
+ * even when the page is in the page cache (the benchmark's 2 GB heap:
+ * 2 s of faults through the mapping).  Only a chunk from the work stack,
+ * out of order, is read in place; the pages that mapped are dropped at
+ * the end (cr_dump_trim).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -63,6 +65,9 @@
  * within these bounds. */
 #define STACK_MIN 256u
 #define STACK_MAX (1u << 20)
+/* Chunks behind the sweep one chunk's scan puts on the work stack; what
+ * more it reaches waits for the next sweep (mark_chunk). */
+#define FANOUT 64u
 /* The chunk index is 32 bits (the page index's entries). */
 #define MAX_CHUNKS UINT32_MAX
 /* The granule filter: 64 KiB granules the heap's ranges touch, at most
@@ -70,6 +75,8 @@
  * out, the page index alone answers). */
 #define GRANULE_SHIFT 16
 #define MAX_GRANULES (1u << 22)
+/* The bytes the scan copies from the dump at a time. */
+#define WINDOW (1u << 18)
 
 struct mark {
 	const struct cr_dump *d;
@@ -91,8 +98,10 @@ struct mark {
 	unsigned sweeps;
 	uint32_t *stack;
 	size_t nstack, cap;
-	uint64_t seg_start, seg_end;	/* the segment read last */
-	const uint8_t *seg_bytes;
+	unsigned pushed;	/* by the chunk being scanned */
+	/* The dump's bytes [win_lo, win_hi) copied into win (WINDOW bytes). */
+	uint8_t *win;
+	uint64_t win_lo, win_hi;
 	uint64_t roots_bytes;
 	struct cr_leaks_missing missing;
 };
@@ -242,8 +251,10 @@ static void mark_chunk(struct mark *m, size_t i)
 	if (m->marked[i / 64] & bit)
 		return;
 	m->marked[i / 64] |= bit;
-	if (m->sweeping && i <= m->cursor && m->nstack < m->cap) {
+	if (m->sweeping && i <= m->cursor && m->nstack < m->cap &&
+	    m->pushed < FANOUT) {
 		m->stack[m->nstack++] = (uint32_t)i;
+		m->pushed++;
 		return;
 	}
 	m->pending[i / 64] |= bit;
@@ -319,35 +330,27 @@ static void scan_bytes(struct mark *m, const uint8_t *p, size_t len,
 }
 
 
-/* Scan the captured bytes of [START, END); what the dump lacks is
- * skipped.  The last segment read is remembered (its bytes from one
- * cr_dump_ptr over the whole segment) for scan_chunk.  Returns the bytes
- * scanned. */
+/* Scan the captured bytes of [START, END), copied through the window
+ * (which is then empty); what the dump lacks is skipped.  Returns the
+ * bytes scanned. */
 static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 {
 	const struct cr_dump *d = m->d;
 	uint64_t done = 0;
+	m->win_lo = m->win_hi = 0;
 	for (size_t i = cr_dump_seg_from(d, start); i < d->nsegs && start < end; i++) {
 		const struct cr_memseg *s = &d->segs[i];
 		if (s->start >= end)
 			break;
 		uint64_t a = start > s->start ? start : s->start;
 		uint64_t b = s->start + s->size < end ? s->start + s->size : end;
-		if (a >= b)
-			continue;
-		const uint8_t *whole = s->size <= SIZE_MAX
-			? cr_dump_ptr(d, s->start, (size_t)s->size) : NULL;
-		if (whole) {
-			m->seg_start = s->start;
-			m->seg_end = s->start + s->size;
-			m->seg_bytes = whole;
-			scan_bytes(m, whole + (a - s->start), (size_t)(b - a), a);
-		} else if (b - a <= SIZE_MAX) {
-			/* NULL: the file shrank under the segment; its start
-			 * may still be there. */
-			const uint8_t *p = cr_dump_ptr(d, a, (size_t)(b - a));
-			if (p)
-				scan_bytes(m, p, (size_t)(b - a), a);
+		for (uint64_t at = a; at < b;) {
+			size_t want = b - at < WINDOW ? (size_t)(b - at) : WINDOW;
+			size_t got = cr_dump_read(d, at, m->win, want);
+			if (!got)
+				break;	/* the file shrank under the segment */
+			scan_bytes(m, m->win, got, at);
+			at += got;
 		}
 		done += b - a;
 		start = b;
@@ -355,18 +358,39 @@ static uint64_t scan_span(struct mark *m, uint64_t start, uint64_t end)
 	return done;
 }
 
-/* Scan chunk I's user bytes (it is marked): most chunks lie in the
- * segment the last one did. */
-static void scan_chunk(struct mark *m, size_t i)
+/*
+ * Scan chunk I's user bytes (it is marked).  IN_ORDER: the sweep's chunk,
+ * after the one before in address order: from the window, refilled from
+ * this chunk on when it is not there (each sweep reads the heap once,
+ * front to back, copied rather than through the mapping: see the top of
+ * the file).  A chunk from the work stack is anywhere: read in place.
+ */
+static void scan_chunk(struct mark *m, size_t i, bool in_order)
 {
 	const struct cr_heap_chunk *c = &m->h->chunks[i];
 	uint64_t end = user_end(c, m->word);
-	if (c->addr >= m->seg_start && end <= m->seg_end && c->addr < end) {
-		scan_bytes(m, m->seg_bytes + (c->addr - m->seg_start),
-			    (size_t)(end - c->addr), c->addr);
+	m->pushed = 0;
+	if (c->addr >= end)
+		return;
+	if (c->addr >= m->win_lo && end <= m->win_hi) {
+		scan_bytes(m, m->win + (c->addr - m->win_lo),
+			   (size_t)(end - c->addr), c->addr);
 		return;
 	}
-	scan_span(m, c->addr, end);
+	if (end - c->addr <= WINDOW && in_order) {
+		m->win_lo = c->addr;
+		m->win_hi = c->addr + cr_dump_read(m->d, c->addr, m->win, WINDOW);
+		if (end <= m->win_hi) {
+			scan_bytes(m, m->win, (size_t)(end - c->addr), c->addr);
+			return;
+		}
+	}
+	const uint8_t *p = end - c->addr <= WINDOW
+		? cr_dump_ptr(m->d, c->addr, (size_t)(end - c->addr)) : NULL;
+	if (p)
+		scan_bytes(m, p, (size_t)(end - c->addr), c->addr);
+	else
+		scan_span(m, c->addr, end);
 }
 
 /* Scan the marked chunks until nothing new is marked: sweeps in address
@@ -383,9 +407,10 @@ static void drain(struct mark *m)
 				unsigned b = (unsigned)__builtin_ctzll(m->pending[w]);
 				m->pending[w] &= m->pending[w] - 1;
 				m->cursor = w * 64 + b;
-				scan_chunk(m, m->cursor);
+				scan_chunk(m, m->cursor, true);
 				while (m->nstack)
-					scan_chunk(m, m->stack[--m->nstack]);
+					scan_chunk(m, m->stack[--m->nstack],
+						   false);
 			}
 		}
 	} while (m->again);
@@ -672,6 +697,7 @@ static void mark_free(struct mark *m)
 	free(m->marked);
 	free(m->pending);
 	free(m->stack);
+	free(m->win);
 }
 
 void cr_leaks_free(void *leaks)
@@ -704,7 +730,9 @@ static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 	m.marked = calloc(nwords, sizeof(uint64_t));
 	m.pending = calloc(nwords, sizeof(uint64_t));
 	m.stack = malloc(m.cap * sizeof(*m.stack));
-	if (!m.marked || !m.pending || !m.stack || !build_index(&m, &too_big)) {
+	m.win = malloc(WINDOW);
+	if (!m.marked || !m.pending || !m.stack || !m.win ||
+	    !build_index(&m, &too_big)) {
 		if (too_big) {
 			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
 					"the heap's ranges span more memory than the dump holds: leaks not searched");
