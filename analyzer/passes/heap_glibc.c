@@ -991,53 +991,72 @@ static bool holds_stack(const struct cr_dump *d, const struct cr_region *r)
 	return false;
 }
 
+/* The mmapped chunks in [START, END), part of a region without an arena
+ * heap (find_mmapped). */
+static void mmapped_in(struct walk *wk, uint64_t start, uint64_t end)
+{
+	const struct cr_dump *d = wk->d;
+	/* One segment lookup per captured stretch, not two per page (the
+	 * page starts of every anonymous mapping are read). */
+	for (uint64_t p = start; p + 2 * wk->w <= end;) {
+		uint64_t span = captured_span(d, p, end - p);
+		const uint8_t *b = span >= 2 * wk->w ? cr_dump_ptr(d, p, span)
+						     : NULL;
+		if (!b) {
+			p += PAGE;
+			continue;
+		}
+		uint64_t q = p;
+		while (q - p + 2 * wk->w <= span) {
+			uint64_t prev = word_at(wk, b + (q - p));
+			uint64_t size = word_at(wk, b + (q - p) + wk->w);
+			if (prev || (size & SIZE_BITS) != IS_MMAPPED ||
+			    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
+			    size % PAGE || size > end - q) {
+				q += PAGE;
+				continue;
+			}
+			add_span(wk, q, q + size, SIZE_MAX, q, 0);
+			q += size;
+		}
+		p = q;
+	}
+}
+
 /*
  * Mmapped chunks: at the page starts of anonymous writable captured
  * regions outside the arena heaps and the stacks, a header with
  * prev_size 0 and size a page multiple with only IS_MMAPPED set that fits
  * the region.  Such a header only comes from malloc's mmap path (zero
- * pages and pointers do not look like it).
+ * pages and pointers do not look like it).  A region may hold an arena
+ * heap and mmapped chunks beside it (a dump whose regions are not the
+ * kernel's mappings, or mappings the kernel merged): the parts outside
+ * the heaps are searched.
  */
 static void find_mmapped(struct walk *wk)
 {
 	const struct cr_dump *d = wk->d;
-	size_t nheap = wk->h->nranges;
+	const size_t nheap = wk->h->nranges;
 	for (size_t i = 0; i < d->nregions; i++) {
 		const struct cr_region *r = &d->regions[i];
 		if (r->path || !r->captured ||
 		    (r->prot_known && !(r->prot & CR_PROT_W)) ||
 		    holds_stack(d, r))
 			continue;
-		bool heap = false;
-		for (size_t k = 0; k < nheap && !heap; k++)
-			heap = r->start < wk->h->ranges[k].end &&
-			       wk->h->ranges[k].start < r->end;
-		if (heap)
-			continue;
-		/* One segment lookup per captured stretch, not two per page
-		 * (the page starts of every anonymous mapping are read). */
-		for (uint64_t p = r->start; p + 2 * wk->w <= r->end;) {
-			uint64_t span = captured_span(d, p, r->end - p);
-			const uint8_t *b = span >= 2 * wk->w ?
-					   cr_dump_ptr(d, p, span) : NULL;
-			if (!b) {
-				p += PAGE;
-				continue;
-			}
-			uint64_t q = p;
-			while (q - p + 2 * wk->w <= span) {
-				uint64_t prev = word_at(wk, b + (q - p));
-				uint64_t size = word_at(wk, b + (q - p) + wk->w);
-				if (prev || (size & SIZE_BITS) != IS_MMAPPED ||
-				    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
-				    size % PAGE || size > r->end - q) {
-					q += PAGE;
-					continue;
+		/* From the region's start, the gap before the lowest heap
+		 * still ahead, then past that heap (heaps are few). */
+		for (uint64_t at = r->start; at < r->end;) {
+			uint64_t hs = r->end, he = r->end;
+			for (size_t k = 0; k < nheap; k++) {
+				uint64_t s = wk->h->ranges[k].start;
+				if (wk->h->ranges[k].end > at && s < hs) {
+					hs = s;
+					he = wk->h->ranges[k].end;
 				}
-				add_span(wk, q, q + size, SIZE_MAX, q, 0);
-				q += size;
 			}
-			p = q;
+			if (hs > at)
+				mmapped_in(wk, at, hs < r->end ? hs : r->end);
+			at = he > at ? he : r->end;
 		}
 	}
 }
