@@ -716,7 +716,7 @@ const struct cr_leaks *cr_leaks_of(const struct cr_analysis *a)
 /* Mark from the roots and fill L, and MISSING with the roots the dump
  * lacks.  False when out of memory. */
 static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
-		       struct cr_leaks *l, struct cr_leaks_missing *missing)
+		       struct cr_leaks *l)
 {
 	struct mark m = {
 		.d = ctx->dump, .h = h,
@@ -747,7 +747,7 @@ static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 	cr_dump_trim(ctx->dump);
 	collect(&m, l);
 	l->roots_bytes = m.roots_bytes;
-	*missing = m.missing;
+	l->missing = m.missing;
 	l->done = true;
 	ok = true;
 out:
@@ -759,7 +759,6 @@ CR_PASS_RUN(run_leaks)
 {
 	const struct cr_heap *h = cr_heap_of(ctx->analysis);
 	struct cr_leaks *l = calloc(1, sizeof(*l));
-	struct cr_leaks_missing missing = { 0 };
 	if (!l)
 		return &cr_enomem;
 	if (h && h->walked && h->nchunks && h->nranges &&
@@ -768,9 +767,8 @@ CR_PASS_RUN(run_leaks)
 			cr_pass_problem(ctx, CR_AT(CR_SEVERITY_WARNING),
 					"%zu heap chunks: more than the leak search handles",
 					h->nchunks);
-		} else if (!find_leaks(ctx, h, l, &missing) ||
-			   (l->done &&
-			    !cr_leaks_report(ctx, h, l, &missing))) {
+		} else if (!find_leaks(ctx, h, l) ||
+			   (l->done && !cr_leaks_report(ctx, h, l))) {
 			cr_leaks_free(l);
 			return &cr_enomem;
 		}
