@@ -23,6 +23,9 @@ a tcache_perthread_struct, 8 chunks of 0x30, then the top chunk.
                  just below it, an mmapped chunk of 0x3000: the chunk is
                  found (it was missed: the whole mapping was taken as
                  the arena's), no finding
+  glibc-2.42     the sound heap in a libc named libc-2.42.so, a version
+                 whose tcache layout the walk does not know: it says so
+                 (a problem line), walks the chunks, claims no tcache
 Exit 0 pass, 1 fail, 77 skip.
 """
 
@@ -162,7 +165,7 @@ def core(case):
     c.thread(tid=4242, regs={"rip": EXE + 0x100, "rsp": STACK + 0x80}, signo=6)
     c.psinfo(pid=4242, fname="victim", args="victim")
     c.siginfo(signo=6, code=0, addr=0)
-    lib = "/nonexistent/libc.so.6"
+    lib = "/nonexistent/libc-2.42.so" if case == "glibc-2.42" else "/nonexistent/libc.so.6"
     c.nt_file([(EXE, EXE + 0x1000, 0, "/nonexistent/victim"),
                (LIBC, LIBC + 0x2000, 0, lib),
                (DATA, DATA + len(data), 0x10000, lib)])
@@ -185,7 +188,16 @@ def run(case, args):
           out, r.stderr.decode(errors="replace"))
     check("walked 1" in out, "%s: the arena was not found by its shape" % case, out)
     corrupt = [l for l in out.splitlines() if l.startswith("finding heap-corruption")]
-    if case == "mmapped-beside-arena":
+    if case == "glibc-2.42":
+        check(not corrupt, "a finding on a sound heap", out)
+        check("allocator glibc malloc 2.42\n" in out, "version not read", out)
+        check(any(l.startswith("problem") and "tcache layout is not known" in l
+                  for l in out.splitlines()),
+              "no problem line saying the tcache layout is unknown", out)
+        check("chunk in_use %d %d\n" % (CHUNK, NCHUNKS) in out,
+              "the 8 chunks of 0x30 not found in use", out)
+        check("chunk internal" not in out, "a tcache claimed", out)
+    elif case == "mmapped-beside-arena":
         check(not corrupt, "a finding on a sound heap", out)
         check("chunk mmapped %d 1\n" % MMAPPED in out,
               "the mmapped chunk beside the arena's heap not found", out)
