@@ -198,10 +198,19 @@ static bool writable_region(const struct cr_dump *d, uint64_t addr)
  * The window doubles while the reads go on from its end and shrinks to a
  * page after a jump: a heap of big chunks is read a header at a time.
  */
-static uint64_t heap_word(struct walk *wk, uint64_t addr, uint64_t end)
+static uint64_t heap_word_refill(struct walk *wk, uint64_t addr,
+				 uint64_t end);
+
+static inline uint64_t heap_word(struct walk *wk, uint64_t addr, uint64_t end)
 {
 	if (addr >= wk->win_lo && addr + wk->w <= wk->win_hi)
 		return word_at(wk, wk->win + (addr - wk->win_lo));
+	return heap_word_refill(wk, addr, end);
+}
+
+static __attribute__((noinline)) uint64_t
+heap_word_refill(struct walk *wk, uint64_t addr, uint64_t end)
+{
 	if (addr + wk->w > end)
 		return 0;
 	if (!wk->win && !(wk->win = malloc(WINDOW_MAX))) {

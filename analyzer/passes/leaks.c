@@ -277,11 +277,35 @@ static inline uint64_t load_word(const struct mark *m, const uint8_t *p)
 	return v;
 }
 
+/* The granule of the last word that passed the heap's bounds, and
+ * whether it is the heap's: pointers come in runs into one object area. */
+struct granule_memo {
+	uint64_t g;
+	bool in;
+};
+
+/* Mark what V, a word within the heap's bounds, points to. */
+static inline __attribute__((always_inline)) void
+scan_value(struct mark *m, uint64_t v, struct granule_memo *memo)
+{
+	if (v >> GRANULE_SHIFT != memo->g) {
+		memo->g = v >> GRANULE_SHIFT;
+		memo->in = maybe_heap(m, v);
+	}
+	if (!memo->in)
+		return;
+	ssize_t c = chunk_of(m, v);
+	if (c >= 0)
+		mark_chunk(m, (size_t)c);
+}
+
 /*
  * Mark what the words of [P, END) point to.  NATIVE (a constant at each
  * call: the function is inlined twice) reads 8-byte little-endian words
- * with one load.  Locals, not m's fields, in the loop: mark_chunk writes
- * through m, so the compiler would reload them for every word.
+ * with one load, four at a time with one branch for the four (most words
+ * are no heap address: 3 instructions a word instead of 8).  Locals, not
+ * m's fields, in the loop: mark_chunk writes through m, so the compiler
+ * would reload them for every word.
  */
 static inline __attribute__((always_inline)) void
 scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
@@ -289,10 +313,17 @@ scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
 {
 	const uint64_t lo = m->lo, span = m->hi - m->lo;
 	const unsigned w = native ? 8 : m->word;
-	/* The granule of the last word that passed the bounds, and whether
-	 * it is the heap's: pointers come in runs into one object area. */
-	uint64_t last_g = UINT64_MAX;
-	bool last_in = false;
+	struct granule_memo memo = { UINT64_MAX, false };
+	for (; native && end - p >= 32; p += 32) {
+		uint64_t v[4];
+		memcpy(v, p, 32);
+		if (((v[0] - lo < span) | (v[1] - lo < span) |
+		     (v[2] - lo < span) | (v[3] - lo < span)) == 0)
+			continue;
+		for (unsigned k = 0; k < 4; k++)
+			if (v[k] - lo < span)
+				scan_value(m, v[k], &memo);
+	}
 	for (; p < end; p += w) {
 		uint64_t v;
 		if (native)
@@ -301,15 +332,7 @@ scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
 			v = load_word(m, p);
 		if (v - lo >= span)	/* the common case: not a heap address */
 			continue;
-		if (v >> GRANULE_SHIFT != last_g) {
-			last_g = v >> GRANULE_SHIFT;
-			last_in = maybe_heap(m, v);
-		}
-		if (!last_in)
-			continue;
-		ssize_t c = chunk_of(m, v);
-		if (c >= 0)
-			mark_chunk(m, (size_t)c);
+		scan_value(m, v, &memo);
 	}
 }
 
