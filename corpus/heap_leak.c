@@ -10,7 +10,9 @@
  * a volatile local, through a linked list on the heap whose head is a
  * global, and from an anonymous mmap'd block.  MODE keepall: the same, but
  * the "dropped" ones are kept in a global too (nothing leaks).  MODE
- * freeall: everything is freed again (nothing leaks).
+ * freeall: everything is freed again (nothing leaks).  MODE hidden: as
+ * keepall, but the mmap'd block is left out of the core (MADV_DONTDUMP):
+ * a missing root, its allocations only look leaked.
  *
  * HOW abort: writes plan.txt and dies of SIGABRT (a kernel core); HOW
  * wait: writes plan.txt, prints "ready" and sleeps (for gcore).
@@ -19,6 +21,9 @@
  *   class CHUNK_SIZE COUNT   allocations dropped of that chunk size
  *   dropped COUNT BYTES      in all (chunk sizes summed)
  *   kept COUNT               allocations kept reachable
+ *   hidden COUNT BYTES MAP   (hidden) allocations only the block left out
+ *                            of the core holds, chunk sizes summed, and
+ *                            the block's size
  * A chunk's size is glibc's chunksize(): malloc_usable_size + 8.
  */
 #include <malloc.h>
@@ -44,6 +49,7 @@ static const struct {
 #define KEEP_STACK 50
 #define KEEP_LIST 300
 #define KEEP_MMAP 150
+#define MMAP_BYTES (1u << 16)
 
 struct node {
 	struct node *next;
@@ -117,7 +123,7 @@ static __attribute__((noinline)) void keep_list(void)
 
 static __attribute__((noinline)) void keep_mmap(void)
 {
-	mmap_block = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
+	mmap_block = mmap(NULL, MMAP_BYTES, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mmap_block == MAP_FAILED)
 		abort();
@@ -148,11 +154,12 @@ static __attribute__((noinline)) void free_all(void *on_stack[],
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: heap_leak leak|keepall|freeall abort|wait\n");
+		fprintf(stderr, "usage: heap_leak leak|keepall|freeall|hidden abort|wait\n");
 		return 2;
 	}
 	int leak = !strcmp(argv[1], "leak");
 	int freeall = !strcmp(argv[1], "freeall");
+	int hidden = !strcmp(argv[1], "hidden");
 	FILE *plan = fopen("plan.txt", "w");
 	if (!plan)
 		return 1;
@@ -175,6 +182,13 @@ int main(int argc, char **argv)
 	}
 	fprintf(plan, "dropped %u %zu\n", leak ? n : 0, leak ? bytes : 0);
 	fprintf(plan, "kept %u\n", kept);
+	if (hidden) {
+		if (madvise(mmap_block, MMAP_BYTES, MADV_DONTDUMP))
+			abort();
+		fprintf(plan, "hidden %u %zu %u\n", KEEP_MMAP,
+			KEEP_MMAP * (malloc_usable_size(mmap_block[0]) +
+				     sizeof(size_t)), MMAP_BYTES);
+	}
 	fclose(plan);
 	scrub_stack();
 	if (!strcmp(argv[2], "wait")) {

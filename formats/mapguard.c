@@ -173,6 +173,11 @@ void cr_map_guard_remove(struct cr_map_guard *g)
 	free(g);
 }
 
+int cr_map_guard_fd(const struct cr_map_guard *g)
+{
+	return g ? g->fd : -1;
+}
+
 size_t cr_map_guard_valid(const struct cr_map_guard *g)
 {
 	return g ? g->valid : SIZE_MAX;

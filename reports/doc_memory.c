@@ -2,8 +2,8 @@
  * doc_memory.c - the report's "Memory" section: the address space by
  * kind and protection and its largest regions (the "address-space"
  * pass), then the heap: its totals, fragmentation and leaks, the top size
- * classes with what they hold, the largest allocations and the arenas
- * (the "heap", "leaks" and "heapstats" passes).  The kinds and the top
+ * classes with what they hold, the largest allocations and, when there
+ * are several, the arenas (the "heap", "leaks" and "heapstats" passes).  The kinds and the top
  * classes by bytes are also bar charts (HTML; Markdown has the tables).
  *
  * Sizes are chunk sizes as the allocator counts them; the tables show the
@@ -161,7 +161,7 @@ static void class_table(struct doc *d, struct doc_blocks *in,
 }
 
 static void heap_facts(struct doc *d, struct doc_blocks *in,
-		       const struct cr_heap_stats *s)
+		       const struct cr_heap_stats *s, const struct cr_leaks *l)
 {
 	char a[2 * CR_FMT_LEN], n[CR_FMT_LEN];
 	struct doc_block *f = doc_facts(d, in);
@@ -182,14 +182,53 @@ static void heap_facts(struct doc *d, struct doc_blocks *in,
 			 (double)s->free_outside_top * 100 / (double)s->free_bytes,
 			 cr_fmt_bytes(s->largest_free, big, sizeof(big)));
 	}
-	if (s->leaks_known)
-		doc_fact(d, f, "Leaked", "%s in %s allocations nothing points to",
-			 size_text(s->leaked_bytes, a, sizeof(a)),
-			 cr_fmt_thousands(s->leaked_count, n, sizeof(n)));
+	if (!s->leaks_known)
+		return;
+	doc_fact(d, f, "Leaked", "%s in %s allocations nothing points to",
+		 size_text(s->leaked_bytes, a, sizeof(a)),
+		 cr_fmt_thousands(s->leaked_count, n, sizeof(n)));
+	/* What only the missing roots point to is among the leaked. */
+	if (l && (l->missing.stacks || l->missing.writable_bytes)) {
+		char roots[96];
+		doc_fact(d, f, "Roots missing", "%s not in the dump: what only "
+			 "they point to is counted as leaked",
+			 cr_leaks_missing_text(roots, sizeof(roots), &l->missing));
+	}
+}
+
+/* Each arena's totals, when there is more than one (one arena's are the
+ * heap's, in the facts above). */
+static void arenas(struct doc *d, struct doc_blocks *in, const struct cr_heap *h)
+{
+	if (h->narenas < 2)
+		return;
+	doc_para(d, in, "label", "Arenas");
+	static const char *const heads[] = { "Arena", "Heaps", "In use",
+		"In-use bytes", "Free", "Free bytes", "From the system" };
+	static const enum doc_col cols[] = { DOC_COL_ADDRESS, DOC_COL_NUMBER,
+		DOC_COL_NUMBER, DOC_COL_NUMBER, DOC_COL_NUMBER, DOC_COL_NUMBER,
+		DOC_COL_NUMBER };
+	struct doc_block *t = doc_table(d, in, NULL, 7, heads, cols);
+	for (size_t i = 0; i < h->narenas; i++) {
+		const struct cr_heap_arena *ar = &h->arenas[i];
+		char a[REPORT_NUM_LEN + 8], nh[CR_FMT_LEN], n[CR_FMT_LEN],
+		     b[CR_FMT_LEN], nf[CR_FMT_LEN], bf[CR_FMT_LEN],
+		     sys[CR_FMT_LEN];
+		report_fmt_hex(a, ar->addr, 0);
+		if (ar->main)
+			strcat(a, " (main)");
+		doc_row_texts(d, t, NULL, (const char *const[]){
+			a, cr_fmt_thousands(ar->nheaps, nh, sizeof(nh)),
+			cr_fmt_thousands(ar->in_use_count, n, sizeof(n)),
+			cr_fmt_bytes(ar->in_use_bytes, b, sizeof(b)),
+			cr_fmt_thousands(ar->free_count, nf, sizeof(nf)),
+			cr_fmt_bytes(ar->free_bytes, bf, sizeof(bf)),
+			cr_fmt_bytes(ar->system_mem, sys, sizeof(sys)) });
+	}
 }
 
 static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
-		 const struct cr_heap_stats *s)
+		 const struct cr_heap_stats *s, const struct cr_leaks *l)
 {
 	struct doc_block *p = doc_block(d, in, DOC_PARA, NULL);
 	const char *name = h->allocator_name ? h->allocator_name
@@ -211,6 +250,7 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 			  "and with --heap.", name, h->narenas,
 			  h->narenas == 1 ? "" : "s",
 			  h->complete ? " completely" : " in part", h->ncorrupt);
+		arenas(d, in, h);
 		return;
 	}
 	doc_spanf(d, p ? &p->text : NULL, DOC_SPAN_TEXT,
@@ -219,7 +259,7 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 		  h->allocator_name ? h->allocator_name : "allocator unnamed",
 		  h->narenas, h->narenas == 1 ? "" : "s",
 		  h->complete ? " completely" : " in part", s->header);
-	heap_facts(d, in, s);
+	heap_facts(d, in, s, l);
 
 	struct doc_block *chart = doc_chart(d, in, "Top size classes by bytes");
 	for (size_t k = 0; k < s->nby_bytes; k++) {
@@ -254,6 +294,7 @@ static void heap(struct doc *d, struct doc_blocks *in, const struct cr_heap *h,
 					 u, sizeof(u)),
 			mapped ? "own mapping" : "" });
 	}
+	arenas(d, in, h);
 }
 
 void doc_add_memory(struct doc *d, const struct cr_analysis *a)
@@ -270,5 +311,5 @@ void doc_add_memory(struct doc *d, const struct cr_analysis *a)
 	if (as)
 		address_space(d, &sec->blocks, as);
 	if (h)
-		heap(d, &sec->blocks, h, cr_heap_stats_of(a));
+		heap(d, &sec->blocks, h, cr_heap_stats_of(a), cr_leaks_of(a));
 }

@@ -5,12 +5,16 @@
  * of chunks too (a chunk size fits a JSON number); addresses are hex.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "address_space.h"
 #include "heap.h"
 #include "heap_stats.h"
 #include "json_util.h"
 #include "pass.h"
+
+/* Size classes the histogram lists at most (json_histogram). */
+#define HISTOGRAM_MAX 64
 
 static json_t *json_total(struct jctx *j, const char *key, const char *name,
 			  const struct cr_as_total *t)
@@ -124,13 +128,100 @@ static json_t *json_arena(struct jctx *j, const struct cr_heap_arena *ar)
 	return o;
 }
 
+/* A class's place in the histogram's choice: in-use bytes, then free. */
+struct ranked {
+	uint64_t bytes, free_bytes;
+	size_t i;
+};
+
+static int ranked_cmp(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+	if (a->bytes != b->bytes)
+		return a->bytes < b->bytes ? 1 : -1;
+	if (a->free_bytes != b->free_bytes)
+		return a->free_bytes < b->free_bytes ? 1 : -1;
+	return a->i > b->i ? 1 : a->i < b->i ? -1 : 0;
+}
+
+static int index_cmp(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	return a > b ? 1 : a < b ? -1 : 0;
+}
+
+/*
+ * "histogram": at most HISTOGRAM_MAX size classes, those holding the most
+ * bytes in use (then free), by chunk size ascending; "histogram_other"
+ * the rest summed, null when nothing is left out.  A heap of many sizes
+ * (every size up to megabytes is a class) made a report of megabytes.
+ */
+static void json_histogram(struct jctx *j, json_t *o,
+			   const struct cr_heap_stats *s)
+{
+	size_t n = s->nclasses, *keep = NULL;
+	struct ranked *r = NULL;
+	if (n > HISTOGRAM_MAX) {
+		r = malloc(n * sizeof(*r));
+		keep = malloc(HISTOGRAM_MAX * sizeof(*keep));
+		if (!r || !keep) {
+			free(r);
+			free(keep);
+			j->oom = true;
+			return;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct cr_heap_class *c = &s->classes[i];
+			uint64_t fb;
+			if (__builtin_mul_overflow(c->size, c->free_count, &fb))
+				fb = UINT64_MAX;
+			r[i] = (struct ranked){ c->bytes, fb, i };
+		}
+		qsort(r, n, sizeof(*r), ranked_cmp);
+		for (size_t k = 0; k < HISTOGRAM_MAX; k++)
+			keep[k] = r[k].i;
+		qsort(keep, HISTOGRAM_MAX, sizeof(*keep), index_cmp);
+	}
+	size_t shown = keep ? HISTOGRAM_MAX : n;
+	json_t *hist = json_array();
+	for (size_t k = 0; k < shown && !j->oom; k++) {
+		const struct cr_heap_class *c = &s->classes[keep ? keep[k] : k];
+		json_t *co = json_object();
+		set(j, co, "chunk_size", jbytes(c->size));
+		set(j, co, "count", json_integer((json_int_t)c->count));
+		set(j, co, "free_count", json_integer((json_int_t)c->free_count));
+		push(j, hist, co);
+	}
+	set(j, o, "histogram", hist);
+	json_t *other = json_null();
+	if (keep) {
+		size_t count = 0, free_count = 0;
+		uint64_t bytes = 0;
+		for (size_t k = HISTOGRAM_MAX; k < n; k++) {
+			const struct cr_heap_class *c = &s->classes[r[k].i];
+			count += c->count;
+			free_count += c->free_count;
+			bytes += c->bytes;
+		}
+		other = json_object();
+		set(j, other, "classes", json_integer((json_int_t)(n - HISTOGRAM_MAX)));
+		set(j, other, "count", json_integer((json_int_t)count));
+		set(j, other, "free_count", json_integer((json_int_t)free_count));
+		set(j, other, "bytes", jbytes(bytes));
+	}
+	set(j, o, "histogram_other", other);
+	free(r);
+	free(keep);
+}
+
 /* The statistics part of "heap" (null members when no statistics). */
 static void json_stats(struct jctx *j, json_t *o, const struct cr_heap *h,
 		       const struct cr_heap_stats *s)
 {
 	if (!s) {
 		static const char *const keys[] = {
-			"totals", "histogram", "top_by_bytes", "top_by_count",
+			"totals", "histogram", "histogram_other",
+			"top_by_bytes", "top_by_count",
 			"largest", "fragmentation", "leaks",
 		};
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -145,16 +236,7 @@ static void json_stats(struct jctx *j, json_t *o, const struct cr_heap *h,
 	set(j, t, "overhead_bytes", jbytes(s->overhead_bytes));
 	set(j, t, "header_bytes", json_integer(s->header));
 	set(j, o, "totals", t);
-	json_t *hist = json_array();
-	for (size_t i = 0; i < s->nclasses && !j->oom; i++) {
-		const struct cr_heap_class *c = &s->classes[i];
-		json_t *co = json_object();
-		set(j, co, "chunk_size", jbytes(c->size));
-		set(j, co, "count", json_integer((json_int_t)c->count));
-		set(j, co, "free_count", json_integer((json_int_t)c->free_count));
-		push(j, hist, co);
-	}
-	set(j, o, "histogram", hist);
+	json_histogram(j, o, s);
 	set(j, o, "top_by_bytes", json_top(j, s, s->by_bytes, s->nby_bytes));
 	set(j, o, "top_by_count", json_top(j, s, s->by_count, s->nby_count));
 	json_t *big = json_array();
@@ -176,10 +258,15 @@ static void json_stats(struct jctx *j, json_t *o, const struct cr_heap *h,
 		: json_null());
 	set(j, o, "fragmentation", fr);
 	json_t *lk = json_null();
-	if (s->leaks_known) {
+	const struct cr_leaks *l = cr_leaks_of(j->a);
+	if (s->leaks_known && l) {
 		lk = json_object();
 		set(j, lk, "count", json_integer((json_int_t)s->leaked_count));
 		set(j, lk, "bytes", jbytes(s->leaked_bytes));
+		json_t *mr = json_object();
+		set(j, mr, "stacks", json_integer((json_int_t)l->missing.stacks));
+		set(j, mr, "writable_bytes", jbytes(l->missing.writable_bytes));
+		set(j, lk, "missing_roots", mr);
 	}
 	set(j, o, "leaks", lk);
 }

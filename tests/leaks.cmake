@@ -16,7 +16,7 @@ add_executable(corpus_heap_leak ${PROJECT_SOURCE_DIR}/corpus/heap_leak.c)
 set_target_properties(corpus_heap_leak PROPERTIES
   OUTPUT_NAME heap_leak RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
 target_compile_options(corpus_heap_leak PRIVATE -O1 -g)
-foreach(case leak-kernel leak-gcore controls python-gcore)
+foreach(case leak-kernel leak-gcore controls hidden python-gcore)
   add_test(NAME e2e.leaks.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/leaks.py ${case}
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus)

@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #include "heap_glibc.h"
@@ -123,7 +124,10 @@ void cr_heap_free(void *p)
 	if (!h)
 		return;
 	free(h->arenas);
-	free(h->chunks);
+	if (h->chunks_mapped)
+		munmap(h->chunks, h->chunks_mapped);
+	else
+		free(h->chunks);
 	free(h->ranges);
 	free(h);
 }

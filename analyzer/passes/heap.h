@@ -115,6 +115,9 @@ struct cr_heap {
 	 * not overlapping. */
 	struct cr_heap_chunk *chunks;
 	size_t nchunks;
+	/* The bytes of the anonymous mapping chunks is (cr_heap_free
+	 * unmaps it; heap_glibc.c's chunk_space), 0 when malloc'd. */
+	size_t chunks_mapped;
 	/* The address ranges the heap occupies (brk heap, arena heaps,
 	 * mmapped chunks), sorted, for "is this word a heap pointer". */
 	struct { uint64_t start, end; } *ranges;
@@ -162,6 +165,18 @@ void cr_heap_free(void *heap);	/* the free function for cr_pass_keep */
  */
 ssize_t cr_heap_chunk_at(const struct cr_heap *h, uint64_t addr);
 
+/* The roots the dump lacks (the leaks pass): what only they point to is
+ * counted as leaked. */
+struct cr_leaks_missing {
+	size_t stacks;		/* threads whose live stack is not captured */
+	uint64_t writable_bytes; /* writable memory, neither stack nor heap */
+};
+
+/* "3 threads' stacks and 12 MiB of writable memory" (the roots M says
+ * the dump lacks) into BUF of LEN bytes (96 is enough); returns BUF. */
+const char *cr_leaks_missing_text(char *buf, size_t len,
+				  const struct cr_leaks_missing *m);
+
 /*
  * What the "leaks" pass keeps as "leaks": the in-use chunks nothing
  * reaches from the roots (registers, stacks from their stack pointers up,
@@ -175,6 +190,7 @@ struct cr_leaks {
 	size_t nleaked;
 	uint64_t leaked_bytes;	/* chunk sizes summed */
 	uint64_t roots_bytes;	/* bytes scanned as roots */
+	struct cr_leaks_missing missing;	/* roots not in the dump */
 };
 
 const struct cr_leaks *cr_leaks_of(const struct cr_analysis *a);

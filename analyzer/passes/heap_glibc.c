@@ -72,8 +72,11 @@
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
 #define TLS_SEARCH 0x4000u
-#define FS_BASE_REG 58
-#define PREFETCH_AHEAD 32	/* chunks (walk_heap) */		/* x86_64 DWARF number of fs_base */
+#define FS_BASE_REG 58		/* x86_64 DWARF number of fs_base */
+/* walk_heap reads a heap through a window of at most WINDOW_MAX bytes,
+ * starting with WINDOW_MIN after a jump (see heap_word). */
+#define WINDOW_MIN 4096u
+#define WINDOW_MAX (1u << 20)
 
 /* The layout of one glibc version range for one word size. */
 struct glibc_layout {
@@ -136,6 +139,11 @@ struct walk {
 	 * inconsistent is said as information, not as corruption. */
 	ssize_t busy_thread;
 	size_t busy_frame;
+	/* The window walk_heap reads through: [win_lo, win_hi) copied into
+	 * win (WINDOW_MAX bytes), win_len the length asked last. */
+	uint8_t *win;
+	uint64_t win_lo, win_hi;
+	size_t win_len;
 };
 
 /* ---- reading words from captured bytes ---- */
@@ -180,20 +188,47 @@ static bool writable_region(const struct cr_dump *d, uint64_t addr)
 }
 
 /*
- * Map the pages of [P, P + LEN) of the dump's mapping before the walk
- * touches them: the walk reads one header per chunk, so it would take a
- * page fault every few chunks; populating the range at once costs about
- * what reading it does (measured: 0.75 s of faults for 540 MB).  Only a
- * hint: an older kernel without MADV_POPULATE_READ refuses it.
+ * The word at ADDR of the heap being walked, which ends at END: from the
+ * window, refilled from the dump (0 for bytes the file no longer holds).
+ * The walk reads the dump from one end to the other, so it copies it with
+ * cr_dump_read (pread() from the file) instead of reading the mapping:
+ * on a virtual machine the first touch of each page of a mapping is a
+ * fault, even for a page in the page cache (the 2 GB heap of
+ * tests/bench/bench_heap.sh: 1.4 s through the mapping, 0.27 s copied).
+ * The window doubles while the reads go on from its end and shrinks to a
+ * page after a jump: a heap of big chunks is read a header at a time.
  */
-static void prefault(const uint8_t *p, uint64_t len)
+static uint64_t heap_word_refill(struct walk *wk, uint64_t addr,
+				 uint64_t end);
+
+static inline uint64_t heap_word(struct walk *wk, uint64_t addr, uint64_t end)
 {
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22	/* Linux 5.14 */
-#endif
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(PAGE - 1);
-	madvise((void *)a, (size_t)(len + ((uintptr_t)p - a)),
-		MADV_POPULATE_READ);
+	if (addr >= wk->win_lo && addr + wk->w <= wk->win_hi)
+		return word_at(wk, wk->win + (addr - wk->win_lo));
+	return heap_word_refill(wk, addr, end);
+}
+
+static __attribute__((noinline)) uint64_t
+heap_word_refill(struct walk *wk, uint64_t addr, uint64_t end)
+{
+	if (addr + wk->w > end)
+		return 0;
+	if (!wk->win && !(wk->win = malloc(WINDOW_MAX))) {
+		uint64_t v = 0;
+		cr_dump_read_word(wk->d, addr, &v);	/* slow, but right */
+		return v;
+	}
+	size_t len = WINDOW_MIN;
+	if (addr >= wk->win_lo && addr < wk->win_hi + wk->win_len)
+		len = wk->win_len < WINDOW_MAX / 2 ? wk->win_len * 2 : WINDOW_MAX;
+	if (len > end - addr)
+		len = (size_t)(end - addr);
+	wk->win_len = len;
+	wk->win_lo = addr;
+	wk->win_hi = addr + cr_dump_read(wk->d, addr, wk->win, len);
+	if (addr + wk->w > wk->win_hi)
+		return 0;
+	return word_at(wk, wk->win + (addr - wk->win_lo));
 }
 
 /* ---- chunks ---- */
@@ -201,6 +236,30 @@ static void prefault(const uint8_t *p, uint64_t len)
 static bool grow(struct walk *wk, void *arr, size_t *alloc, size_t n,
 		 size_t elem, size_t cap);
 static void account(struct walk *wk, size_t i, size_t arena, int sign);
+
+/*
+ * Reserve address space for the whole chunk array (wk->cap chunks) at
+ * once, so that it never moves: the pages are only backed as the walk
+ * writes them.  Grown by realloc, the array moved at each doubling
+ * (mremap), and on a virtual machine with shadow page tables the first
+ * read of each moved page after that faults again: 0.4 s in the leak
+ * pass's first pass over 10 M chunks.  Without the reservation (a
+ * 32-bit address space, overcommit refused) the array grows by realloc.
+ */
+static void chunk_space(struct walk *wk)
+{
+	size_t len;
+	if (__builtin_mul_overflow(wk->cap, sizeof(*wk->h->chunks), &len))
+		return;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	madvise(p, len, MADV_HUGEPAGE);
+	wk->h->chunks = p;
+	wk->h->chunks_mapped = len;
+	wk->alloc = wk->cap;
+}
 
 /* Append a chunk; false when the array is at its cap (the dump's bytes
  * / 16: a lying heap cannot make it larger) or memory ran out. */
@@ -667,10 +726,8 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 				start, have, len);
 		end = start + have;
 	}
-	const uint8_t *base = cr_dump_ptr(wk->d, start, (size_t)(end - start));
-	if (!base)
+	if (start >= end)
 		return true;
-	prefault(base, end - start);
 	uint64_t p = start;
 	size_t first = wk->h->nchunks;
 	while (p < end) {
@@ -678,8 +735,7 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 		size_t ctx0 = nb - first >= 2 ? nb - 2 : first;
 		if (end - p < 2 * w)
 			break;
-		const uint8_t *c = base + (p - start);
-		uint64_t field = word_at(wk, c + w);
+		uint64_t field = heap_word(wk, p + w, end);
 		uint64_t size = field & ~(uint64_t)SIZE_BITS;
 		if (p == top) {
 			if (size != end - p && have == len) {
@@ -694,8 +750,8 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 			return true;
 		}
 		/* Fenceposts end a heap its arena grew out of. */
-		if (size == 2 * w && end - p >= 3 * w &&
-		    (word_at(wk, c + 3 * w) & ~(uint64_t)SIZE_BITS) == 0)
+		if (size == 2 * w && end - p >= 4 * w &&
+		    (heap_word(wk, p + 3 * w, end) & ~(uint64_t)SIZE_BITS) == 0)
 			return true;
 		if (size < wk->minsize || size % wk->align ||
 		    size > end - p || (top > p && top < p + size)) {
@@ -709,17 +765,13 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 			return false;
 		}
 		uint64_t next = p + size;
-		/* Each header's address depends on the one before: the walk
-		 * waits on memory once per chunk.  Runs of one size are the
-		 * common case (and the big one), so fetching the header
-		 * PREFETCH_AHEAD chunks of this size ahead hides the wait. */
-		if (size * PREFETCH_AHEAD < end - p)
-			__builtin_prefetch(c + size * PREFETCH_AHEAD);
 		bool in_use = true;
 		if (next + 2 * w <= end) {
-			uint64_t nfield = word_at(wk, c + size + w);
+			/* In address order: the window only moves up. */
+			uint64_t prev_size = heap_word(wk, next, end);
+			uint64_t nfield = heap_word(wk, next + w, end);
 			in_use = nfield & PREV_INUSE;
-			if (!in_use && word_at(wk, c + size) != size) {
+			if (!in_use && prev_size != size) {
 				if (!add_chunk(wk, p + 2 * w, size,
 					       CR_CHUNK_FREE))
 					return false;
@@ -727,7 +779,7 @@ static bool walk_heap(struct walk *wk, uint64_t start, uint64_t end,
 					2, nfield,
 					"a free chunk of %" PRIu64 " bytes "
 					"is followed by a prev_size of %" PRIu64,
-					size, word_at(wk, c + size));
+					size, prev_size);
 				p = next;
 				continue;
 			}
@@ -948,53 +1000,72 @@ static bool holds_stack(const struct cr_dump *d, const struct cr_region *r)
 	return false;
 }
 
+/* The mmapped chunks in [START, END), part of a region without an arena
+ * heap (find_mmapped). */
+static void mmapped_in(struct walk *wk, uint64_t start, uint64_t end)
+{
+	const struct cr_dump *d = wk->d;
+	/* One segment lookup per captured stretch, not two per page (the
+	 * page starts of every anonymous mapping are read). */
+	for (uint64_t p = start; p + 2 * wk->w <= end;) {
+		uint64_t span = captured_span(d, p, end - p);
+		const uint8_t *b = span >= 2 * wk->w ? cr_dump_ptr(d, p, span)
+						     : NULL;
+		if (!b) {
+			p += PAGE;
+			continue;
+		}
+		uint64_t q = p;
+		while (q - p + 2 * wk->w <= span) {
+			uint64_t prev = word_at(wk, b + (q - p));
+			uint64_t size = word_at(wk, b + (q - p) + wk->w);
+			if (prev || (size & SIZE_BITS) != IS_MMAPPED ||
+			    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
+			    size % PAGE || size > end - q) {
+				q += PAGE;
+				continue;
+			}
+			add_span(wk, q, q + size, SIZE_MAX, q, 0);
+			q += size;
+		}
+		p = q;
+	}
+}
+
 /*
  * Mmapped chunks: at the page starts of anonymous writable captured
  * regions outside the arena heaps and the stacks, a header with
  * prev_size 0 and size a page multiple with only IS_MMAPPED set that fits
  * the region.  Such a header only comes from malloc's mmap path (zero
- * pages and pointers do not look like it).
+ * pages and pointers do not look like it).  A region may hold an arena
+ * heap and mmapped chunks beside it (a dump whose regions are not the
+ * kernel's mappings, or mappings the kernel merged): the parts outside
+ * the heaps are searched.
  */
 static void find_mmapped(struct walk *wk)
 {
 	const struct cr_dump *d = wk->d;
-	size_t nheap = wk->h->nranges;
+	const size_t nheap = wk->h->nranges;
 	for (size_t i = 0; i < d->nregions; i++) {
 		const struct cr_region *r = &d->regions[i];
 		if (r->path || !r->captured ||
 		    (r->prot_known && !(r->prot & CR_PROT_W)) ||
 		    holds_stack(d, r))
 			continue;
-		bool heap = false;
-		for (size_t k = 0; k < nheap && !heap; k++)
-			heap = r->start < wk->h->ranges[k].end &&
-			       wk->h->ranges[k].start < r->end;
-		if (heap)
-			continue;
-		/* One segment lookup per captured stretch, not two per page
-		 * (the page starts of every anonymous mapping are read). */
-		for (uint64_t p = r->start; p + 2 * wk->w <= r->end;) {
-			uint64_t span = captured_span(d, p, r->end - p);
-			const uint8_t *b = span >= 2 * wk->w ?
-					   cr_dump_ptr(d, p, span) : NULL;
-			if (!b) {
-				p += PAGE;
-				continue;
-			}
-			uint64_t q = p;
-			while (q - p + 2 * wk->w <= span) {
-				uint64_t prev = word_at(wk, b + (q - p));
-				uint64_t size = word_at(wk, b + (q - p) + wk->w);
-				if (prev || (size & SIZE_BITS) != IS_MMAPPED ||
-				    (size &= ~(uint64_t)SIZE_BITS) < 2 * PAGE ||
-				    size % PAGE || size > r->end - q) {
-					q += PAGE;
-					continue;
+		/* From the region's start, the gap before the lowest heap
+		 * still ahead, then past that heap (heaps are few). */
+		for (uint64_t at = r->start; at < r->end;) {
+			uint64_t hs = r->end, he = r->end;
+			for (size_t k = 0; k < nheap; k++) {
+				uint64_t s = wk->h->ranges[k].start;
+				if (wk->h->ranges[k].end > at && s < hs) {
+					hs = s;
+					he = wk->h->ranges[k].end;
 				}
-				add_span(wk, q, q + size, SIZE_MAX, q, 0);
-				q += size;
 			}
-			p = q;
+			if (hs > at)
+				mmapped_in(wk, at, hs < r->end ? hs : r->end);
+			at = he > at ? he : r->end;
 		}
 	}
 }
@@ -1461,6 +1532,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 		bytes += d->segs[i].size;
 	wk.cap = (size_t)(bytes / 16) + 1024;
 	wk.heaps_left = bytes / PAGE + 1;
+	chunk_space(&wk);
 
 	if (!collect_arenas(&wk, main))
 		goto oom;
@@ -1526,8 +1598,10 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 				  NULL);
 	}
 	free(wk.spans);
+	free(wk.win);
 	return NULL;
 oom:
 	free(wk.spans);
+	free(wk.win);
 	return &cr_enomem;
 }

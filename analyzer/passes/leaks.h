@@ -13,20 +13,12 @@
 #include "heap.h"
 #include "pass.h"
 
-/* The roots the dump lacks: what only they point to is counted as
- * leaked. */
-struct cr_leaks_missing {
-	size_t stacks;		/* threads whose live stack is not captured */
-	uint64_t writable_bytes; /* writable memory, neither stack nor heap */
-};
-
 /*
  * Add the probable-leak finding for the leaks L found in heap H (nothing
  * when they are few enough to be normal: see leaks_finding.c), with the
- * roots MISSING from the dump.  False when out of memory.
+ * roots missing from the dump (l->missing).  False when out of memory.
  */
 bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
-		     const struct cr_leaks *l,
-		     const struct cr_leaks_missing *missing);
+		     const struct cr_leaks *l);
 
 #endif

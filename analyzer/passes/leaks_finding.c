@@ -174,25 +174,25 @@ static bool first_bytes(struct cr_pass_ctx *ctx, struct cr_finding *f,
 	       cr_finding_code(f, "its first bytes", text);
 }
 
-/* "3 threads' stacks and 12 MiB of writable memory" into BUF (at least
- * 96 bytes): the roots M says the dump lacks. */
-static const char *missing_text(char *buf, const struct cr_leaks_missing *m)
+const char *cr_leaks_missing_text(char *buf, size_t len,
+				  const struct cr_leaks_missing *m)
 {
 	char count[CR_COUNT_LEN], bytes[32];
-	int len = 0;
+	int n = 0;
+	buf[0] = 0;
 	if (m->stacks)
-		len = snprintf(buf, 96, "%s thread%s", cr_fmt_count(count, m->stacks),
-			       m->stacks == 1 ? "'s stack" : "s' stacks");
-	if (m->writable_bytes)
-		snprintf(buf + len, 96 - (size_t)len, "%s%s of writable memory",
-			 len ? " and " : "", fmt_bytes(bytes, m->writable_bytes));
+		n = snprintf(buf, len, "%s thread%s", cr_fmt_count(count, m->stacks),
+			     m->stacks == 1 ? "'s stack" : "s' stacks");
+	if (m->writable_bytes && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%s%s of writable memory",
+			 n ? " and " : "", fmt_bytes(bytes, m->writable_bytes));
 	return buf;
 }
 
 bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
-		     const struct cr_leaks *l,
-		     const struct cr_leaks_missing *missing)
+		     const struct cr_leaks *l)
 {
+	const struct cr_leaks_missing *missing = &l->missing;
 	if (l->nleaked < QUIET_COUNT && l->leaked_bytes < QUIET_BYTES)
 		return true;
 	/* With roots missing, what they alone reach is counted too: not an
@@ -236,7 +236,7 @@ bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 		"be reachable from there.") &&
 		(!lacks || cr_finding_text(f, "roots missing from the dump",
 			"%s %s not in the dump: what %s point%s to is counted "
-			"as leaked.", missing_text(roots, missing),
+			"as leaked.", cr_leaks_missing_text(roots, sizeof(roots), missing),
 			many ? "are" : "is", many ? "they" : "it",
 			many ? "" : "s")) &&
 		cr_finding_number(f, "leaked allocations", (int64_t)l->nleaked,

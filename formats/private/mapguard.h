@@ -42,6 +42,8 @@ extern volatile sig_atomic_t cr_map_faults;
  * mapping then works as before; FD is closed).
  */
 struct cr_map_guard *cr_map_guard_add(void *base, size_t len, int fd);
+/* G's file descriptor (for pread()), -1 when G is NULL. */
+int cr_map_guard_fd(const struct cr_map_guard *g);
 /* Unregister and free G (NULL is fine), before the mapping is unmapped. */
 void cr_map_guard_remove(struct cr_map_guard *g);
 /* The leading bytes of the mapping the file still backs (its length

@@ -16,7 +16,9 @@ shape) or "onearena" (the kernel's core of a run with MALLOC_ARENA_MAX=1:
 the threads share the main arena, and the 7 chunks each freed into its
 own tcache are free only if the walk finds every thread's tcache through
 the TLS variable).  corrupt: a heap-corruption finding at the overwritten chunk; every
-other case: none.
+other case: none.  arenas-kernel also runs coroner analyze --heap: the
+Markdown and HTML reports have the arena table, a row per arena of JSON's
+heap.arenas with its in-use count.
 
 python-gcore: the real program nobody here wrote, Debian's python3 holding
 [bytearray(1000) for _ in range(530038)], dumped by gcore and walked with
@@ -241,7 +243,35 @@ def run(case, args):
     else:
         check(not corrupt and res.get("corrupt") == "0",
               "heap-corruption finding on a sound heap", out)
+    if mode == "arenas" and plan["arenas"] > 1:
+        arena_table(args, core, wd)
     print("%s: %s chunks, walk %s ms" % (case, res.get("chunks"), res.get("walk_ms")))
+
+
+def arena_table(args, core, wd):
+    """The reports show each arena's totals (JSON's heap.arenas) as a
+    table when there is more than one arena."""
+    rep, paths, status, err = L.analyze(args.coroner, core, os.path.join(wd, "out"),
+                                        ["--heap"])
+    L.validate_json(rep, paths["json"])
+    arenas = rep["heap"]["arenas"]
+    check(len(arenas) > 1, "JSON: %d arenas" % len(arenas))
+    with open(paths["md"], encoding="utf-8") as fh:
+        md = fh.read()
+    with open(paths["html"], encoding="utf-8") as fh:
+        html = fh.read()
+    check("Arenas" in md and "Arenas" in html, "no arena table in the reports")
+    rows = [l for l in md.splitlines() if l.startswith("| 0x")]
+    for a in arenas:
+        row = [r for r in rows if r.split("|")[1].split()[0] == a["address"]]
+        check(len(row) == 1, "arena %s: no row in the Markdown table" % a["address"],
+              rows)
+        cells = [c.strip() for c in row[0].strip("|").split("|")]
+        check(cells[2] == format(a["in_use_count"], ","),
+              "arena %s: %s in use in the table, %d in JSON"
+              % (a["address"], cells[2], a["in_use_count"]), row[0])
+        check(("(main)" in cells[0]) == a["main"], "arena %s: main %s" %
+              (a["address"], a["main"]), row[0])
 
 
 def main():

@@ -10,6 +10,10 @@ kernel (abort) and by gcore.  The probable-leak finding counts exactly the
 dropped ones, and its table gives each dropped class's count and bytes.
 controls: heap_leak keepall (kernel) and freeall (gcore): no probable-leak
 finding.
+hidden: heap_leak hidden (kernel): the 150 allocations only a block left
+out of the core (MADV_DONTDUMP) holds are counted as leaked, JSON's
+heap.leaks.missing_roots gives the block's 64 KiB, the finding is
+information and says the roots are missing, and so does the Markdown.
 python-gcore: Debian's python3 holding 530,038 bytearrays of 600 bytes in a
 list (their buffers are glibc chunks that only the objects in Python's
 obmalloc arenas point to): none of them leaked.
@@ -51,6 +55,8 @@ def read_plan(wd):
                 plan["dropped"] = (int(w[1]), int(w[2]))
             elif w[0] == "kept":
                 plan["kept"] = int(w[1])
+            elif w[0] == "hidden":
+                plan["hidden"] = tuple(int(x) for x in w[1:4])
     return plan
 
 
@@ -148,6 +154,39 @@ def case_controls(opts, wd):
     check(not problems, "probable-leak on healthy controls", problems)
 
 
+def case_hidden(opts, wd):
+    """A root left out of the core (MADV_DONTDUMP): what only it holds is
+    counted as leaked, and the report says the root is missing."""
+    L.need_heap_walk(opts.coroner, ("heap", "leaks"))
+    prog = os.path.join(opts.bindir, "heap_leak")
+    core, pid = dump(prog, ["hidden", "abort"], wd, "kernel")
+    plan = read_plan(wd)
+    n, nbytes, mapped = plan["hidden"]
+    rep, paths, status, err = L.analyze(opts.coroner, core, os.path.join(wd, "out"),
+                                        ["--heap"])
+    L.validate_json(rep, paths["json"])
+    leaks = rep["heap"]["leaks"]
+    check(leaks["count"] == n and leaks["bytes"] == nbytes,
+          "leaks: %d (%d bytes), the hidden block held %d (%d bytes)"
+          % (leaks["count"], leaks["bytes"], n, nbytes))
+    check(leaks["missing_roots"] == {"stacks": 0, "writable_bytes": mapped},
+          "missing roots: %r, the block left out is %d bytes"
+          % (leaks["missing_roots"], mapped))
+    fs = leak_findings(rep)
+    check(len(fs) == 1, "expected one probable-leak finding, got %d" % len(fs))
+    f = fs[0]
+    check(f["severity"] == "information",
+          "a leak with roots missing is a %s" % f["severity"])
+    e = evidence(f, "roots missing from the dump")
+    check("64 KiB of writable memory" in str(e), "evidence: %r" % e)
+    with open(paths["md"], encoding="utf-8") as fh:
+        md = fh.read()
+    check("Roots missing" in md and "64 KiB of writable memory" in md,
+          "the Memory section does not say the roots are missing")
+    print("hidden: %d leaked, missing roots %r" % (leaks["count"],
+                                                    leaks["missing_roots"]))
+
+
 def case_python(opts, wd):
     L.need_heap_walk(opts.coroner, ("heap", "leaks"))
     if not os.path.exists(PYTHON):
@@ -172,6 +211,7 @@ CASES = {
     "leak-kernel": lambda o, w: case_leak(o, w, "kernel"),
     "leak-gcore": lambda o, w: case_leak(o, w, "gcore"),
     "controls": case_controls,
+    "hidden": case_hidden,
     "python-gcore": case_python,
 }
 

@@ -19,6 +19,13 @@ a tcache_perthread_struct, 8 chunks of 0x30, then the top chunk.
   heap-loop      a second arena whose top heap's heap_info.prev points at
                  itself: one finding, the walk ends at once (it followed
                  the loop 4096 times per arena)
+  mmapped-beside-arena  a second arena's heap and, in the same mapping
+                 just below it, an mmapped chunk of 0x3000: the chunk is
+                 found (it was missed: the whole mapping was taken as
+                 the arena's), no finding
+  glibc-2.42     the sound heap in a libc named libc-2.42.so, a version
+                 whose tcache layout the walk does not know: it says so
+                 (a problem line), walks the chunks, claims no tcache
 Exit 0 pass, 1 fail, 77 skip.
 """
 
@@ -41,6 +48,7 @@ HEAP = 0x555555560000          # the brk heap
 HEAP_SIZE = 0x21000
 HEAP2 = 0x7e0004000000         # a non-main arena's heap (64 MiB aligned)
 HEAP3 = 0x7e0008000000         # its second heap (heap-loop)
+MMAPPED = 0x3000               # an mmapped chunk below HEAP2
 STACK = 0x7ffd0000
 EXE = 0x400000
 TIMEOUT = 20
@@ -116,6 +124,16 @@ def core(case):
         CW.poke(h3, 0, c.words(HEAP2 + 0x20, HEAP3, 0x21000, 0x21000))
         CW.poke(h2, 0x20, arena_bytes(c, HEAP2 + 0x20, top3, ARENA, 0x42000))
         extra += [(HEAP2, bytes(h2)), (HEAP3, bytes(h3))]
+    elif case == "mmapped-beside-arena":
+        nxt = HEAP2 + 0x20
+        h2, _, top2 = heap_bytes(c, HEAP2, 0x21000, first=0x20 + STATE_SIZE + 8)
+        CW.poke(h2, 0, c.words(HEAP2 + 0x20, 0, 0x21000, 0x21000))
+        CW.poke(h2, 0x20, arena_bytes(c, HEAP2 + 0x20, top2, ARENA, 0x21000))
+        # One mapping: the mmapped chunk (prev_size 0, size | IS_MMAPPED)
+        # right below the heap, as mmap places it.
+        m = bytearray(MMAPPED)
+        CW.poke(m, 0, c.words(0, MMAPPED | 2))
+        extra.append((HEAP2 - MMAPPED, bytes(m) + bytes(h2)))
     arena = arena_bytes(c, ARENA, top, nxt, HEAP_SIZE)
     safe = lambda pos, ptr: (pos >> 12) ^ ptr  # noqa: E731  PROTECT_PTR
     if case == "fastbin-loop":
@@ -147,7 +165,7 @@ def core(case):
     c.thread(tid=4242, regs={"rip": EXE + 0x100, "rsp": STACK + 0x80}, signo=6)
     c.psinfo(pid=4242, fname="victim", args="victim")
     c.siginfo(signo=6, code=0, addr=0)
-    lib = "/nonexistent/libc.so.6"
+    lib = "/nonexistent/libc-2.42.so" if case == "glibc-2.42" else "/nonexistent/libc.so.6"
     c.nt_file([(EXE, EXE + 0x1000, 0, "/nonexistent/victim"),
                (LIBC, LIBC + 0x2000, 0, lib),
                (DATA, DATA + len(data), 0x10000, lib)])
@@ -170,7 +188,21 @@ def run(case, args):
           out, r.stderr.decode(errors="replace"))
     check("walked 1" in out, "%s: the arena was not found by its shape" % case, out)
     corrupt = [l for l in out.splitlines() if l.startswith("finding heap-corruption")]
-    if case == "sound":
+    if case == "glibc-2.42":
+        check(not corrupt, "a finding on a sound heap", out)
+        check("allocator glibc malloc 2.42\n" in out, "version not read", out)
+        check(any(l.startswith("problem") and "tcache layout is not known" in l
+                  for l in out.splitlines()),
+              "no problem line saying the tcache layout is unknown", out)
+        check("chunk in_use %d %d\n" % (CHUNK, NCHUNKS) in out,
+              "the 8 chunks of 0x30 not found in use", out)
+        check("chunk internal" not in out, "a tcache claimed", out)
+    elif case == "mmapped-beside-arena":
+        check(not corrupt, "a finding on a sound heap", out)
+        check("chunk mmapped %d 1\n" % MMAPPED in out,
+              "the mmapped chunk beside the arena's heap not found", out)
+        check("arenas 2\n" in out, "the second arena not found", out)
+    elif case == "sound":
         check(not corrupt, "a finding on a sound heap", out)
         check("chunk in_use %d %d\n" % (CHUNK, NCHUNKS) in out,
               "the 8 chunks of 0x30 not found in use", out)
