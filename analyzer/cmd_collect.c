@@ -260,6 +260,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	uint64_t size;
 	bool kill_it = false, analyze_it = false, quiet = false;
 	bool from_kernel = false, print_pattern = false;
+	bool cpu_seconds_given = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:qhV", cr_cmd_collect_longopts,
@@ -300,6 +301,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 			if (!parse_number(optarg, 86400, &num) || num != (unsigned)num)
 				return cr_cli_usage_error(prog, "--cpu-seconds wants a whole number of seconds from 1 to 86400");
 			trig.needed = (unsigned)num;
+			cpu_seconds_given = true;
 			break;
 		case 'M':
 			if (cr_cli_parse_size(optarg, &size))
@@ -331,6 +333,9 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		}
 	}
 	optind++;	/* the command's name */
+	/* It would be ignored: the other triggers hold on one sample. */
+	if (cpu_seconds_given && trig.kind != CR_TRIGGER_CPU)
+		return cr_cli_usage_error(prog, "collect: --cpu-seconds is how long --cpu must hold: it needs --cpu");
 	if (print_pattern)
 		return core_pattern(prog, o.dir);
 	if (from_kernel)

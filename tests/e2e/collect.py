@@ -29,6 +29,9 @@ Cases:
   python     python3 with one busy thread among sleeping ones: `collect
              -n 2 -s 3 --analyze`: the top finding names the busy thread
              and its CPU share (issue 12's first Done-when).
+  signals    real-time signals sent all through four --snapshot
+             collections all reach the process (none swallowed by the
+             stops of the injected clone), and no child is left.
 
 Prints the situations found / planted and false findings / controls.
 """
@@ -39,8 +42,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -523,6 +528,70 @@ def case_snapshot(opts, wd):
         q.wait()
 
 
+# Counts the real-time signals it is delivered: Python's C handler writes
+# one byte per signal to the wakeup fd (the Python handler may run once for
+# several), a thread adds them up; a line on stdin asks for the count.
+COUNT_SIGNALS = """
+import os, signal, sys, threading
+r, w = os.pipe()
+os.set_blocking(w, False)
+signal.signal(signal.SIGRTMIN, lambda *a: None)
+signal.set_wakeup_fd(w)
+count = 0
+def reader():
+    global count
+    while True:
+        count += len(os.read(r, 4096))
+threading.Thread(target=reader, daemon=True).start()
+print("ready", flush=True)
+for line in sys.stdin:
+    print(count, flush=True)
+"""
+
+
+def case_signals(opts, wd):
+    """Signals that arrive while --snapshot drives the injected clone (the
+    thread runs then, and its stops swallow the signals it is sent) reach
+    the process all the same: real-time signals queue, so each counts."""
+    p = subprocess.Popen([sys.executable, "-c", COUNT_SIGNALS], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    sent = [0]
+    stop = []
+
+    def sender():
+        while not stop:
+            os.kill(p.pid, signal.SIGRTMIN)
+            sent[0] += 1
+            time.sleep(0.0005)
+    try:
+        L._wait_ready(p, "python3")
+        t = threading.Thread(target=sender)
+        t.start()
+        try:
+            for i in range(4):
+                st, out, err = collect(opts, p.pid, os.path.join(wd, "snap%d" % i), ["--snapshot"])
+                check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
+        finally:
+            stop.append(True)
+            t.join()
+        got = -1
+        for _ in range(50):     # until the last ones are counted
+            time.sleep(0.1)
+            p.stdin.write(b"?\n")
+            p.stdin.flush()
+            got = int(p.stdout.readline())
+            if got >= sent[0]:
+                break
+        check(got == sent[0], "%d signals sent during 4 snapshots, the process got %d"
+              % (sent[0], got))
+        check(not children(p.pid), "a snapshot's child is left")
+    finally:
+        p.kill()
+        p.wait()
+    print("signals: %d real-time signals sent during 4 --snapshot collections, all %d delivered"
+          % (sent[0], got))
+
+
 def from_kernel(opts, core, pid, outdir, expect):
     with open(core, "rb") as f:
         st, out, err = L.run_coroner(opts.coroner, ["collect", "--from-kernel", "-o", outdir,
@@ -579,7 +648,7 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
