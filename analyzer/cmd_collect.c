@@ -201,10 +201,10 @@ static bool parse_ll(const char *s, long long min, long long max,
 /* --from-kernel PID SIGNAL TIME NAME...: the core on standard input into
  * DIR, then its reports next to it.  The name (%e) may have been split at
  * its blanks by an older kernel: the rest of the operands are joined. */
-static int handle_kernel_core(const char *prog, const char *dir, int argc,
-			      char **argv)
+static int handle_kernel_core(const char *prog, const char *dir, bool no_env,
+			      int argc, char **argv)
 {
-	struct cr_kernel_core k = { 0 };
+	struct cr_kernel_core k = { .no_env = no_env };
 	long long signo;
 	/* The kernel runs the handler as root with its umask (022): the
 	 * reports beside the 0600 core hold command lines and memory
@@ -234,6 +234,10 @@ static int handle_kernel_core(const char *prog, const char *dir, int argc,
 	struct cr_error *err = cr_from_kernel(&k, STDIN_FILENO, dir, &path, &bytes);
 	free(exe);
 	int status = 0;
+	if (k.proc_error)
+		cr_term_printf(stderr, "%s: collect: %s: the core has the kernel's notes only",
+			       prog, k.proc_error);
+	free(k.proc_error);
 	if (err) {
 		cr_term_printf(stderr, "%s: collect: %s", prog, err->message);
 		status = err->code;
@@ -241,7 +245,8 @@ static int handle_kernel_core(const char *prog, const char *dir, int argc,
 	}
 	if (!path)
 		return status;
-	printf("%s: %llu bytes of core\n", path, (unsigned long long)bytes);
+	printf("%s: %llu bytes of core%s\n", path, (unsigned long long)bytes,
+	       k.noted ? ", with what /proc said of the process" : "");
 	fflush(stdout);
 	int st = analyze(prog, &path, 1, dir);
 	free(path);
@@ -339,7 +344,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	if (print_pattern)
 		return core_pattern(prog, o.dir);
 	if (from_kernel)
-		return handle_kernel_core(prog, o.dir, argc - optind, argv + optind);
+		return handle_kernel_core(prog, o.dir, o.no_env, argc - optind, argv + optind);
 	pid_t pid = 0;
 	if (optind >= argc && !name)
 		return cr_cli_usage_error(prog, "collect: no process id given (or --name)");

@@ -19,6 +19,7 @@
  */
 #include "collect.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
 #include "term.h"
 #include "util.h"
 
@@ -152,10 +154,10 @@ static struct cr_error *read_instant(pid_t pid, struct proc_info *p)
 	return read_threads(p);
 }
 
-/* The rest: PID's text files, and the memory's own (mappings, command
- * line, environment, auxiliary vector) from MEM_PID, the --snapshot
- * child when there is one: the same as the process's at the stop. */
-static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
+/* PID's text files, and those of the memory (command line, environment,
+ * auxiliary vector) from MEM_PID, the --snapshot child when there is one:
+ * the same as the process's at the stop. */
+static void read_text(pid_t pid, pid_t mem_pid, struct proc_info *p)
 {
 	struct cr_core_desc *d = &p->desc;
 	const struct cr_collect_options *o = p->o;
@@ -178,6 +180,14 @@ static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
 	}
 	p->auxv = cr_proc_read(mem_pid, "auxv", &d->auxv_len);
 	d->auxv = p->auxv;
+}
+
+/* The rest: the text files and the mappings (read_text's MEM_PID). */
+static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
+{
+	struct cr_core_desc *d = &p->desc;
+	const struct cr_collect_options *o = p->o;
+	read_text(pid, mem_pid, p);
 	uint64_t filter = o->filter_given ? o->filter : cr_proc_filter(pid);
 	p->maps = cr_proc_maps(mem_pid, filter, &d->nmaps);
 	if (!p->maps)
@@ -342,6 +352,55 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	if (made && !cr_snapshot_release(pid, made))
 		cr_term_printf(stderr, "coroner: collect: --snapshot: the child %d could not be reaped by process %d: a zombie may remain until it exits",
 			       (int)made, (int)pid);
+	return err;
+}
+
+/* The threads of PID as /proc/PID/task lists them, the leader first. */
+static struct cr_error *list_threads(pid_t pid, struct cr_stopped *s)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	if (!dir)
+		return cr_error_new(CR_ERR_PROCESS, "process %d: %s: %s", (int)pid,
+				    path, strerror(errno));
+	struct dirent *e;
+	while ((e = readdir(dir)) && s->n < CR_COLLECT_MAX_THREADS) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		if (!CR_GROW(s->t, s->cap, s->n + 1)) {
+			closedir(dir);
+			return cr_error_new(CR_ERR_NOMEM, "out of memory (threads)");
+		}
+		s->t[s->n] = (struct cr_stopped_thread){ .tid = (pid_t)tid };
+		if (tid == pid && s->n > 0) {
+			s->t[s->n] = s->t[0];
+			s->t[0].tid = (pid_t)tid;
+		}
+		s->n++;
+	}
+	closedir(dir);
+	return NULL;
+}
+
+struct cr_error *cr_collect_proc_notes(pid_t pid, bool no_env, struct cr_buf *b)
+{
+	struct cr_collect_options o = { .no_env = no_env };
+	struct cr_stopped s = { .pid = pid, .mem_pid = pid };
+	struct proc_info p = { .stopped = &s, .o = &o };
+	struct cr_error *err = list_threads(pid, &s);
+	if (!err)
+		err = read_instant(pid, &p);
+	if (!err) {
+		read_text(pid, pid, &p);
+		cr_core_coroner_notes(b, &p.desc);
+		if (b->oom)
+			err = cr_error_new(CR_ERR_NOMEM, "out of memory (notes)");
+	}
+	info_free(&p);
+	free(s.t);
 	return err;
 }
 

@@ -190,14 +190,20 @@ struct cr_kernel_core {
 	int signo;
 	long long time;			/* seconds since the epoch */
 	const char *exe;		/* the process's comm */
+	bool no_env;			/* --no-env */
+	/* Set by cr_from_kernel: coroner's notes from /proc/PID went into
+	 * the core; why /proc could not be read (malloc'd, NULL none). */
+	bool noted;
+	char *proc_error;
 };
 
 /* Built with libzstd: the kernel's core is written compressed. */
 extern const bool cr_from_kernel_compressed;
 
-/* Stream the core on IN into DIR under a name made of K; *PATH the file
- * written (also when partial), *BYTES the bytes of core read. */
-struct cr_error *cr_from_kernel(const struct cr_kernel_core *k, int in,
+/* Stream the core on IN into DIR under a name made of K, with coroner's
+ * notes of what /proc/PID still says in front; *PATH the file written
+ * (also when partial), *BYTES the bytes of core read. */
+struct cr_error *cr_from_kernel(struct cr_kernel_core *k, int in,
 				const char *dir, char **path, uint64_t *bytes);
 
 /* --- collect.c --- */
@@ -214,5 +220,11 @@ struct cr_error *cr_collect_create(const char *dir, const char *name,
 struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 				struct cr_collect_result *r);
 void cr_collect_result_free(struct cr_collect_result *r);
+/* What /proc says of PID as coroner's notes (cr_core_coroner_notes) into
+ * B, without stopping it: for --from-kernel, while the kernel holds the
+ * crashed process (its memory still there: the command line and the
+ * environment, left out with NO_ENV, can be read). */
+struct cr_buf;
+struct cr_error *cr_collect_proc_notes(pid_t pid, bool no_env, struct cr_buf *b);
 
 #endif

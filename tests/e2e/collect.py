@@ -29,6 +29,11 @@ Cases:
   python     python3 with one busy thread among sleeping ones: `collect
              -n 2 -s 3 --analyze`: the top finding names the busy thread
              and its CPU share (issue 12's first Done-when).
+  fromkernel_proc  a python3 crash fed to --from-kernel while the kernel
+             still writes its core (the process still there, as for a
+             pipe handler): the report has the whole command line, thread
+             names, cgroup and environment from /proc; the kernel's core
+             follows coroner's note unchanged; --no-env leaves it out.
   signals    real-time signals sent all through four --snapshot
              collections all reach the process (none swallowed by the
              stops of the injected clone), and no child is left.
@@ -609,6 +614,120 @@ def from_kernel(opts, core, pid, outdir, expect):
     return path, rep, err
 
 
+# Crashes with MB MiB resident (so that the kernel takes a while to write
+# its core) and a thread named "idler"; its arguments are longer than the
+# 80 bytes the kernel's NT_PRPSINFO keeps.
+CRASH_HELD = """
+import ctypes, os, signal, sys, threading, time
+big = bytearray(b"\\x01") * (int(sys.argv[1]) << 20)
+def idle():
+    ctypes.CDLL(None).prctl(15, b"idler", 0, 0, 0)
+    time.sleep(3600)
+threading.Thread(target=idle, daemon=True).start()
+time.sleep(0.2)
+os.kill(os.getpid(), signal.SIGSEGV)
+"""
+
+
+def held_crash(opts, wd, outdir, extra=()):
+    """A python3 crash whose kernel core is fed to --from-kernel while the
+    kernel still writes it (the process then still exists, as it does for a
+    pipe handler: the kernel holds it until its core is read).  Returns
+    (exit status, stdout, stderr, pid, core)."""
+    why = L.core_pattern_problem()
+    if why:
+        L.skip("kernel cores: " + why)
+    argv = [sys.executable, "-c", CRASH_HELD, "768", "--a-long-argument-to-pass-the-80-bytes-"
+            "of-pr_psargs=" + "x" * 40]
+    p = subprocess.Popen(argv, cwd=wd, preexec_fn=L._raise_core_limit(),
+                         env=dict(os.environ, CORONER_TEST_VAR="held"))
+    core = None
+    deadline = time.time() + 60
+    while core is None and time.time() < deadline:
+        for name in ("core", "core.%d" % p.pid):
+            if os.path.exists(os.path.join(wd, name)):
+                core = os.path.join(wd, name)
+        time.sleep(0.001)
+    if core is None:
+        p.kill()
+        p.wait()
+        L.skip("no kernel core appeared in %s" % wd)
+    cmd = [opts.coroner, "collect", "--from-kernel", "-o", outdir] + list(extra) + \
+          [str(p.pid), "11", "1796083200", "python3"]
+    c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=L.sanitizer_env())
+    with open(core, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if chunk:
+                c.stdin.write(chunk)
+            elif p.poll() is not None:      # dead: the core is complete
+                rest = f.read()
+                if not rest:
+                    break
+                c.stdin.write(rest)
+            else:
+                time.sleep(0.005)
+    c.stdin.close()
+    out, err = c.stdout.read(), c.stderr.read()
+    c.wait(timeout=300)
+    return c.returncode, out.decode(), err.decode(), p.pid, core
+
+
+def case_fromkernel_proc(opts, wd):
+    """--from-kernel adds what /proc/%P says while the kernel holds the
+    process: the full command line, thread names, the control group."""
+    outdir = os.path.join(wd, "crashes")
+    st, out, err, pid, core = held_crash(opts, wd, outdir)
+    check(st == 0 and "with what /proc said of the process" in out,
+          "--from-kernel: exit %d, /proc not recorded" % st, out, err)
+    name = "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid
+    path = os.path.join(outdir, name)
+    with open(path + ".coroner.json") as f:
+        rep = json.load(f)
+    cmdline = rep["process"]["command_line"] or ""
+    check("x" * 40 in cmdline, "the report's command line is not the whole of it "
+          "(the kernel's note keeps 80 bytes)", cmdline)
+    names = [t.get("name") for t in rep["threads"]]
+    check("idler" in names, "no thread named idler (thread names from /proc)", names)
+    facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
+    check("Control group" in facts and "Environment" in facts,
+          "no control group or environment recorded", facts)
+    # The rest of the file is the kernel's core, moved as a whole.
+    z = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    with open(core, "rb") as f:
+        kernel = f.read()
+    nph = int.from_bytes(kernel[56:58], "little")
+    head = 64 + 56 * nph
+    check(z.endswith(kernel[head:]) and (len(z) - len(kernel)) % 4096 == 0,
+          "the kernel's notes and memory are not in the file as the kernel wrote them")
+    # and the debuggers read it with coroner's PT_NOTE in front.
+    held = os.path.join(wd, "held.core")
+    with open(held, "wb") as f:
+        f.write(z)
+    if shutil.which("eu-stack"):
+        r = subprocess.run(["eu-stack", "--core", held, "-e", os.path.realpath(sys.executable)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        tids = re.findall(r"^TID (\d+):", r.stdout.decode(errors="replace"), re.M)
+        check(len(tids) == 2 and int(tids[0]) == pid, "eu-stack on the core: threads %s" % tids,
+              r.stdout.decode(errors="replace")[-2000:])
+    os.unlink(held)
+    print("fromkernel_proc: %d-byte core + %d bytes of coroner's note; command line %d bytes, "
+          "threads %s, %s" % (len(kernel), len(z) - len(kernel), len(cmdline), names,
+                              facts["Environment"]))
+    del z, kernel
+    # --no-env leaves the environment out.
+    os.unlink(core)
+    st, out, err, pid, core = held_crash(opts, wd, os.path.join(wd, "noenv"), ["--no-env"])
+    path = os.path.join(wd, "noenv", "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid)
+    with open(path + ".coroner.json") as f:
+        rep = json.load(f)
+    facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
+    check(st == 0 and "Environment" not in facts and "Control group" in facts,
+          "--no-env: exit %d, facts %s" % (st, facts), out, err)
+    print("fromkernel_proc: --no-env: no environment in the core")
+
+
 def case_fromkernel(opts, wd):
     """The core_pattern pipe handler fed a kernel core on standard input, as
     the kernel does (the machine's core_pattern is not changed)."""
@@ -648,7 +767,7 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+CASES = {"fromkernel": case_fromkernel, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
