@@ -18,8 +18,9 @@
  *
  * A full disk: what was written is kept under the final name (a zstd
  * stream cut off, which the reader decodes as far as it goes and reports
- * as cut off) and the error says so; the rest of standard input is not
- * read, so the kernel stops writing at once rather than being held.
+ * as cut off), less up to 1 MiB for the reports (make_room), and the
+ * error says so; the rest of standard input is not read, so the kernel
+ * stops writing at once rather than being held.
  */
 #include "collect.h"
 
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -232,6 +234,27 @@ static int copy(int in, const uint8_t *prefix, size_t prefix_len, int out,
 }
 #endif
 
+/*
+ * A full disk: the core is cut by up to ROOM bytes more, keeping at least
+ * its first KEEP (the headers and notes, the start of the memory), so
+ * that the reports and the store's row fit after it: a core without a
+ * report that says it is cut off would be worth less than the bytes
+ * given up (a cut zstd stream decodes as far as it goes).  The bytes
+ * freed, 0 none.
+ */
+#define ROOM (1u << 20)
+#define KEEP (64u << 10)
+
+static off_t make_room(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size <= (off_t)KEEP)
+		return 0;
+	off_t cut = st.st_size - (off_t)KEEP < (off_t)ROOM ? st.st_size - (off_t)KEEP
+							    : (off_t)ROOM;
+	return ftruncate(fd, st.st_size - cut) == 0 ? cut : 0;
+}
+
 struct cr_error *cr_from_kernel(struct cr_kernel_core *k, int in,
 				const char *dir, char **path, uint64_t *bytes)
 {
@@ -260,6 +283,7 @@ struct cr_error *cr_from_kernel(struct cr_kernel_core *k, int in,
 		k->proc_error = cr_strdup_printf("%s", proc->message);
 		cr_error_free(proc);
 	}
+	off_t freed = write_failed ? make_room(fd) : 0;
 	if (close(fd) != 0 && !e) {
 		e = errno;
 		write_failed = true;
@@ -272,9 +296,10 @@ struct cr_error *cr_from_kernel(struct cr_kernel_core *k, int in,
 	*path = final;
 	final = NULL;
 	if (e)
-		err = cr_error_new(CR_ERR_IO, "%s: partial core (%s %s) after %llu bytes of the kernel's core",
+		err = cr_error_new(CR_ERR_IO, "%s: partial core (%s %s) after %llu bytes of the kernel's core%s",
 				   *path, write_failed ? "writing:" : "reading standard input:",
-				   strerror(e), (unsigned long long)*bytes);
+				   strerror(e), (unsigned long long)*bytes,
+				   freed ? "; its end cut to leave room for the reports" : "");
 out:
 	free(final);
 	free(tmp);

@@ -607,11 +607,17 @@ def from_kernel(opts, core, pid, outdir, expect):
     path = os.path.join(outdir, name)
     check(os.path.exists(path), "no %s: %s" % (name, os.listdir(outdir)), out, err)
     no_temp_files(outdir)
-    rep = None
-    if os.path.exists(path + ".coroner.json"):
-        with open(path + ".coroner.json") as f:
-            rep = json.load(f)
-    return path, rep, err
+    return path, report_of(outdir, name), err
+
+
+def report_of(outdir, name):
+    """The JSON report --from-kernel filed for core NAME (batch's layout:
+    OUT/reports/NAME/NAME.coroner.json), None when there is none."""
+    rep = os.path.join(outdir, "reports", name, name + ".coroner.json")
+    if not os.path.exists(rep):
+        return None
+    with open(rep) as f:
+        return json.load(f)
 
 
 # Crashes with MB MiB resident (so that the kernel takes a while to write
@@ -637,7 +643,7 @@ def held_crash(opts, wd, outdir, extra=()):
     why = L.core_pattern_problem()
     if why:
         L.skip("kernel cores: " + why)
-    argv = [sys.executable, "-c", CRASH_HELD, "768", "--a-long-argument-to-pass-the-80-bytes-"
+    argv = [sys.executable, "-c", CRASH_HELD, "256", "--a-long-argument-to-pass-the-80-bytes-"
             "of-pr_psargs=" + "x" * 40]
     p = subprocess.Popen(argv, cwd=wd, preexec_fn=L._raise_core_limit(),
                          env=dict(os.environ, CORONER_TEST_VAR="held"))
@@ -683,8 +689,7 @@ def case_fromkernel_proc(opts, wd):
           "--from-kernel: exit %d, /proc not recorded" % st, out, err)
     name = "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid
     path = os.path.join(outdir, name)
-    with open(path + ".coroner.json") as f:
-        rep = json.load(f)
+    rep = report_of(outdir, name)
     cmdline = rep["process"]["command_line"] or ""
     check("x" * 40 in cmdline, "the report's command line is not the whole of it "
           "(the kernel's note keeps 80 bytes)", cmdline)
@@ -719,9 +724,8 @@ def case_fromkernel_proc(opts, wd):
     # --no-env leaves the environment out.
     os.unlink(core)
     st, out, err, pid, core = held_crash(opts, wd, os.path.join(wd, "noenv"), ["--no-env"])
-    path = os.path.join(wd, "noenv", "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid)
-    with open(path + ".coroner.json") as f:
-        rep = json.load(f)
+    rep = report_of(os.path.join(wd, "noenv"), "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst"
+                    % pid)
     facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
     check(st == 0 and "Environment" not in facts and "Control group" in facts,
           "--no-env: exit %d, facts %s" % (st, facts), out, err)
@@ -742,22 +746,38 @@ def case_fromkernel(opts, wd):
     check(rep["process"]["pid"] == pid, "the report is not of the crashed process")
     print("fromkernel: %d bytes of core -> %d compressed, report: %s"
           % (len(z), os.path.getsize(path), rep["summary"][:80]))
-    # A full disk: what fits is kept (the reports do not fit either), and
-    # coroner reads it as cut off.
+    # Filed in batch's store: `coroner batch DIR -o DIR` indexes it, in its
+    # bucket, without analyzing it again.
+    crashes = os.path.join(wd, "crashes")
+    st, out, err = L.run_coroner(opts.coroner, ["batch", crashes, "-o", crashes])
+    check(st == 0 and re.search(r"\b1 unchanged\b", out) and re.search(r"\b0 analyzed\b", out),
+          "coroner batch analyzed the filed crash again (or failed: exit %d)" % st, out, err)
+    with open(os.path.join(crashes, "index.json")) as f:
+        ix = json.load(f)
+    rows = [d for c in ix["crashes"] for b in c["buckets"] for d in b["dumps"]]
+    check(len(rows) == 1 and rows[0]["path"] == os.path.basename(path) and
+          rows[0]["code"] == "SIGSEGV" and rows[0]["bucket"] == rep["crash"]["bucket"],
+          "the batch index does not list the filed crash in its bucket", rows)
+    print("fromkernel: coroner batch lists it unchanged, in bucket %s" % rows[0]["bucket"])
+    # A full disk: what fits is kept, less 1 MiB that leaves room for the
+    # reports, which say the core is cut off.  The crash has 4 MiB of
+    # random bytes (zstd cannot shrink them) for a 2 MiB file system.
+    os.makedirs(os.path.join(wd, "big"))
+    big, bigpid = L.kernel_core(sys.executable, ["-c", "import os, signal; b = os.urandom(4 << 20); "
+                                                 "os.kill(os.getpid(), signal.SIGSEGV)"],
+                                os.path.join(wd, "big"), expect_signal=11)
     mnt = os.path.join(wd, "small")
-    L.small_tmpfs(mnt, "8k")
+    L.small_tmpfs(mnt, "2m")
     try:
-        path, _, err = from_kernel(opts, core, pid, mnt, (3,))
-        lines = L.stderr_lines(err)
-        check(any("partial core" in l and "No space" in l for l in lines),
+        path, rep, err = from_kernel(opts, big, bigpid, mnt, (3,))
+        lines = [l for l in L.stderr_lines(err) if "partial core" in l]
+        check(any("No space" in l and "room for the reports" in l for l in lines),
               "no line saying the core is partial (disk full)", err)
-        copy = os.path.join(wd, os.path.basename(path))
-        shutil.copy(path, copy)
-        rep, _, _, _ = L.analyze(opts.coroner, copy, os.path.join(wd, "cut-report"),
-                                 expect_status=(0, 1))
+        check(rep, "no report of the partial core on the full disk", os.listdir(mnt), err)
         cut = [t for t in L.problem_texts(rep) if "cut off" in t or "ends early" in t
                or "truncated" in t]
         check(cut, "the report does not say the core is cut off", L.problem_texts(rep))
+        check(os.path.exists(os.path.join(mnt, "coroner.db")), "not filed in the store")
         print("fromkernel: full disk: %s; report: %s" % (lines[0], cut[0]))
     finally:
         subprocess.run(["umount", mnt])
