@@ -212,30 +212,12 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 	};
 	char *shown = NULL;
 	if (r) {
-		e.kind = (char *)json_string_value(json_object_get(r, "kind"));
-		e.code = (char *)json_string_value(json_object_get(r, "code"));
-		e.bucket = (char *)json_string_value(json_object_get(r, "bucket"));
-		e.signature = (char *)json_string_value(json_object_get(r, "signature"));
-		e.executable = (char *)json_string_value(json_object_get(r, "executable"));
-		e.version = (char *)json_string_value(json_object_get(r, "version"));
-		if (!e.error)
-			e.error = (char *)json_string_value(json_object_get(r, "error"));
+		cr_batch_entry_from_result(&e, r);
 		/* The readers name the file by the path opened: the index
 		 * names it below DIR. */
 		size_t n = strlen(f->path);
 		if (e.error && !strncmp(e.error, f->path, n) && e.error[n] == ':')
 			e.error = shown = cr_strdup_printf("%s%s", f->rel, e.error + n);
-		json_t *v;
-		if ((v = json_object_get(r, "dump_time")) && json_is_integer(v))
-			e.dump_time = json_integer_value(v);
-		if ((v = json_object_get(r, "pid")) && json_is_integer(v))
-			e.pid = json_integer_value(v);
-		if ((v = json_object_get(r, "start_time")) && json_is_integer(v))
-			e.start_time = json_integer_value(v);
-		if ((v = json_object_get(r, "frames")) && json_is_integer(v))
-			e.frames = json_integer_value(v);
-		if ((v = json_object_get(r, "exit_status")) && json_is_integer(v))
-			e.exit_status = json_integer_value(v);
 	}
 	struct cr_error *err = cr_batch_store_put(b->store, &e);
 	free(shown);

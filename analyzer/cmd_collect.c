@@ -35,7 +35,9 @@
 #include <unistd.h>
 
 #include "analysis.h"
+#include "batch/batch.h"
 #include "cli.h"
+#include "report.h"
 #include "collect/collect.h"
 #include "term.h"
 #include "util.h"
@@ -198,13 +200,132 @@ static bool parse_ll(const char *s, long long min, long long max,
 	return !errno && !*end && end != s && *v >= min && *v <= max;
 }
 
+/*
+ * --from-kernel files the crash it wrote into coroner batch's result
+ * store, in the layout of `coroner batch DIR -o DIR` (docs/batch.md): the
+ * store DIR/coroner.db, the reports in DIR/reports/NAME/ where NAME is the
+ * core's file name (already made of [A-Za-z0-9._-]: cr_collect_name).
+ * The analysis is batch's own job (a forked worker under a time limit,
+ * batch/job.c) and the row carries the file's identity as batch's scan
+ * computes it, so that a later `coroner batch DIR -o DIR` finds the core
+ * unchanged and indexes it, grouped by crash bucket, without analyzing it
+ * again.  A batch run holds the store for all its run: the handler waits
+ * for it a few seconds, then gives up filing (the core and its reports
+ * are there; the next batch run analyzes it as a new dump).
+ */
+/* What filing a crash did. */
+struct cr_filed {
+	bool analyzed;			/* reports written */
+	bool filed;			/* its row is in DIR/coroner.db */
+	int exit_status;		/* the analysis', as `coroner analyze` */
+	char *report_dir;		/* DIR/reports/NAME */
+	char *bucket;			/* the crash's, NULL none */
+	char *error;			/* why not analyzed */
+};
+
+#define STORE_WAIT 10.0			/* seconds a batch run may hold it */
+#define ANALYZE_TIMEOUT 300		/* seconds, as batch's default */
+
+/* Open DIR's store, waiting while another run holds it. */
+static struct cr_error *open_store(const char *dir, struct cr_batch_store **s)
+{
+	char *db = cr_strdup_printf("%s/coroner.db", dir);
+	if (!db)
+		return &cr_enomem;
+	double deadline = cr_mono_seconds() + STORE_WAIT;
+	struct cr_error *err;
+	while ((err = cr_batch_store_open(db, s)) && cr_mono_seconds() < deadline) {
+		cr_error_free(err);
+		struct timespec ts = { 0, 100000000 };
+		nanosleep(&ts, NULL);
+	}
+	free(db);
+	return err;
+}
+
+static struct cr_error *file_crash(const char *dir, const char *path,
+				     struct cr_filed *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->exit_status = -1;
+	const char *rel = cr_basename(path);
+	struct cr_batch_files files = { 0 };
+	struct cr_error *err = cr_batch_file_add(&files, dir, rel);
+	char *reports = cr_strdup_printf("%s/reports", dir);
+	out->report_dir = cr_strdup_printf("%s/reports/%s", dir, rel);
+	char *report_rel = cr_strdup_printf("reports/%s", rel);
+	if (!err && (!reports || !out->report_dir || !report_rel))
+		err = &cr_enomem;
+	if (err)
+		goto out;
+	if (mkdir(reports, 0700) != 0 && errno != EEXIST) {
+		err = cr_error_new(CR_ERR_IO, "%s: cannot create: %s", reports,
+				   strerror(errno));
+		goto out;
+	}
+	const struct cr_batch_file *f = &files.v[0];
+	struct cr_options opts = { 0 };
+	struct cr_batch_analyze_ctx ctx = {
+		.opts = &opts,
+		.formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON,
+	};
+	const char *paths[] = { f->path };
+	struct cr_batch_job job = { .mode = CR_BATCH_ANALYZE, .paths = paths,
+				    .npaths = 1, .report_dir = out->report_dir,
+				    .report_name = rel };
+	struct cr_batch_run_options ro = { .workers = 1, .timeout = ANALYZE_TIMEOUT,
+					   .what = "analyzed" };
+	cr_batch_run(&job, 1, &ro, cr_batch_child, &ctx);
+	json_t *r = job.result;
+	const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
+	bool analyzed = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
+	out->exit_status = job.exit_status;
+	struct report_batch_entry e = {
+		.path = f->rel, .size = f->size, .mtime_ns = f->mtime_ns,
+		.header_hash = (char *)f->hash,
+		.status = (char *)(analyzed ? st : "failed"),
+		.report_dir = analyzed ? report_rel : NULL,
+		.report_name = analyzed ? (char *)rel : NULL,
+		.analyzed_at = (int64_t)time(NULL), .error = job.failure,
+		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
+		.exit_status = job.exit_status,
+	};
+	if (r)
+		cr_batch_entry_from_result(&e, r);
+	out->analyzed = analyzed;
+	if (e.bucket)
+		out->bucket = strdup(e.bucket);
+	if (!analyzed && e.error)
+		out->error = strdup(e.error);
+	struct cr_batch_store *store = NULL;
+	err = open_store(dir, &store);
+	if (!err)
+		err = cr_batch_store_put(store, &e);
+	cr_batch_store_close(store);
+	out->filed = !err;
+	json_decref(r);
+	free(job.failure);
+out:
+	cr_batch_files_free(&files);
+	free(reports);
+	free(report_rel);
+	return err;
+}
+
+static void filed_free(struct cr_filed *f)
+{
+	free(f->report_dir);
+	free(f->bucket);
+	free(f->error);
+}
+
 /* --from-kernel PID SIGNAL TIME NAME...: the core on standard input into
  * DIR, then its reports next to it.  The name (%e) may have been split at
  * its blanks by an older kernel: the rest of the operands are joined. */
-static int handle_kernel_core(const char *prog, const char *dir, int argc,
-			      char **argv)
+static int handle_kernel_core(const char *prog, const char *dir, bool no_env,
+			      int argc, char **argv)
 {
-	struct cr_kernel_core k = { 0 };
+	struct cr_kernel_core k = { .no_env = no_env };
 	long long signo;
 	/* The kernel runs the handler as root with its umask (022): the
 	 * reports beside the 0600 core hold command lines and memory
@@ -234,6 +355,10 @@ static int handle_kernel_core(const char *prog, const char *dir, int argc,
 	struct cr_error *err = cr_from_kernel(&k, STDIN_FILENO, dir, &path, &bytes);
 	free(exe);
 	int status = 0;
+	if (k.proc_error)
+		cr_term_printf(stderr, "%s: collect: %s: the core has the kernel's notes only",
+			       prog, k.proc_error);
+	free(k.proc_error);
 	if (err) {
 		cr_term_printf(stderr, "%s: collect: %s", prog, err->message);
 		status = err->code;
@@ -241,10 +366,26 @@ static int handle_kernel_core(const char *prog, const char *dir, int argc,
 	}
 	if (!path)
 		return status;
-	printf("%s: %llu bytes of core\n", path, (unsigned long long)bytes);
+	printf("%s: %llu bytes of core%s\n", path, (unsigned long long)bytes,
+	       k.noted ? ", with what /proc said of the process" : "");
 	fflush(stdout);
-	int st = analyze(prog, &path, 1, dir);
+	struct cr_filed filed;
+	err = file_crash(dir, path, &filed);
 	free(path);
+	if (filed.analyzed)
+		printf("%s: reports%s%s\n", filed.report_dir,
+		       filed.bucket ? ", crash bucket " : "", filed.bucket ? filed.bucket : "");
+	else
+		cr_term_printf(stderr, "%s: collect: not analyzed: %s", prog,
+			       filed.error ? filed.error : "the analysis failed");
+	if (err) {
+		cr_term_printf(stderr, "%s: collect: not filed in the result store: %s",
+			       prog, err->message);
+		status = status ? status : (int)err->code;
+		cr_error_free(err);
+	}
+	int st = filed.exit_status < 0 ? CR_ERR_IO : filed.exit_status;
+	filed_free(&filed);
 	return st > status ? st : status;
 }
 
@@ -260,6 +401,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 	uint64_t size;
 	bool kill_it = false, analyze_it = false, quiet = false;
 	bool from_kernel = false, print_pattern = false;
+	bool cpu_seconds_given = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:n:s:qhV", cr_cmd_collect_longopts,
@@ -300,6 +442,7 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 			if (!parse_number(optarg, 86400, &num) || num != (unsigned)num)
 				return cr_cli_usage_error(prog, "--cpu-seconds wants a whole number of seconds from 1 to 86400");
 			trig.needed = (unsigned)num;
+			cpu_seconds_given = true;
 			break;
 		case 'M':
 			if (cr_cli_parse_size(optarg, &size))
@@ -331,10 +474,13 @@ int cr_cmd_collect(const char *prog, int argc, char **argv)
 		}
 	}
 	optind++;	/* the command's name */
+	/* It would be ignored: the other triggers hold on one sample. */
+	if (cpu_seconds_given && trig.kind != CR_TRIGGER_CPU)
+		return cr_cli_usage_error(prog, "collect: --cpu-seconds is how long --cpu must hold: it needs --cpu");
 	if (print_pattern)
 		return core_pattern(prog, o.dir);
 	if (from_kernel)
-		return handle_kernel_core(prog, o.dir, argc - optind, argv + optind);
+		return handle_kernel_core(prog, o.dir, o.no_env, argc - optind, argv + optind);
 	pid_t pid = 0;
 	if (optind >= argc && !name)
 		return cr_cli_usage_error(prog, "collect: no process id given (or --name)");

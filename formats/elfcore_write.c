@@ -131,7 +131,7 @@ static void add_text(struct cr_buf *b, uint32_t type, const char *s)
 		add_note(b, CR_NOTE_OWNER, type, s, strlen(s));
 }
 
-static void add_coroner_notes(struct cr_buf *b, const struct cr_core_desc *d)
+void cr_core_coroner_notes(struct cr_buf *b, const struct cr_core_desc *d)
 {
 	uint64_t times[CR_NT_TIMES_SIZE / 8] = {
 		d->wall_ns, d->boot_ns, d->start_ns, d->user_us, d->sys_us, 0
@@ -174,7 +174,7 @@ static void build_notes(struct cr_buf *b, const struct cr_core_desc *d)
 		}
 		add_thread_regsets(b, &d->threads[i]);
 	}
-	add_coroner_notes(b, d);
+	cr_core_coroner_notes(b, d);
 }
 
 /* --- the file --------------------------------------------------------------- */

@@ -91,6 +91,15 @@ struct cr_core_stats {
 };
 
 /*
+ * Append coroner's notes of D alone (owner "CORONER": the times, each
+ * thread's name and state, status, limits, cgroup, command line,
+ * environment) to B, as the core written by cr_core_write has them:
+ * collect --from-kernel adds them to the kernel's core.
+ */
+struct cr_buf;
+void cr_core_coroner_notes(struct cr_buf *b, const struct cr_core_desc *d);
+
+/*
  * Write the core of D to FD from its current position.  On a write error
  * (a full disk) returns CR_ERR_IO with what was written in STATS: the file
  * then holds the headers, the notes and the first mappings, which the

@@ -53,6 +53,10 @@ struct cr_batch_files {
 struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 			       struct cr_batch_files *out);
 void cr_batch_files_free(struct cr_batch_files *f);
+/* Append DIR/REL with its identity to F, as the scan lists it (collect
+ * --from-kernel files the core it wrote). */
+struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
+				   const char *rel);
 /* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
 
@@ -143,6 +147,10 @@ struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
 /* Every row, ordered by path. */
 struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 				    struct report_batch_entry **out, size_t *n);
+/* The fields of E a worker's analysis result R says (kind, code, bucket,
+ * signature, executable, version, times, pid, frames, exit status; the
+ * error when E has none), borrowed from R. */
+void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r);
 /* Replace the buckets table by the index's buckets. */
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 					const struct report_batch_index *ix);

@@ -119,6 +119,12 @@ static struct cr_error *walk(const char *dir, const char *rel,
 	return err;
 }
 
+struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
+				   const char *rel)
+{
+	return add_file(f, dir, rel);
+}
+
 static int cmp_rel(const void *a, const void *b)
 {
 	return strcmp(((const struct cr_batch_file *)a)->rel,

@@ -15,6 +15,7 @@
  */
 #include "batch.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,37 @@ static void bind_int(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_int64(st, i, v);
+}
+
+void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} strs[] = {
+		{ "kind", offsetof(struct report_batch_entry, kind) },
+		{ "code", offsetof(struct report_batch_entry, code) },
+		{ "bucket", offsetof(struct report_batch_entry, bucket) },
+		{ "signature", offsetof(struct report_batch_entry, signature) },
+		{ "executable", offsetof(struct report_batch_entry, executable) },
+		{ "version", offsetof(struct report_batch_entry, version) },
+	}, ints[] = {
+		{ "dump_time", offsetof(struct report_batch_entry, dump_time) },
+		{ "pid", offsetof(struct report_batch_entry, pid) },
+		{ "start_time", offsetof(struct report_batch_entry, start_time) },
+		{ "frames", offsetof(struct report_batch_entry, frames) },
+		{ "exit_status", offsetof(struct report_batch_entry, exit_status) },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(strs); i++)
+		*(char **)((char *)e + strs[i].off) =
+			(char *)json_string_value(json_object_get(r, strs[i].key));
+	if (!e->error)
+		e->error = (char *)json_string_value(json_object_get(r, "error"));
+	for (size_t i = 0; i < ARRAY_LEN(ints); i++) {
+		json_t *v = json_object_get(r, ints[i].key);
+		if (v && json_is_integer(v))
+			*(int64_t *)((char *)e + ints[i].off) = json_integer_value(v);
+	}
 }
 
 struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,

@@ -85,10 +85,17 @@ uint64_t cr_proc_filter(pid_t pid);
 
 /* --- ptrace.c --- */
 
+/* Signals a thread's ptrace stops may swallow beyond the first, each
+ * given back (tgkill) after the detach: real-time signals queue, every
+ * one counts. */
+#define CR_KEPT_SIGNALS 64
+
 struct cr_stopped_thread {
 	pid_t tid;
 	int pending_sig;		/* a signal its stop swallowed, re-sent
 					 * on detach */
+	int more_sigs[CR_KEPT_SIGNALS];	/* those swallowed after it */
+	unsigned nmore;
 	uint8_t *regs, *fpregs, *xstate;
 	size_t regs_len, fpregs_len, xstate_len;
 };
@@ -102,6 +109,9 @@ struct cr_stopped {
 	pid_t mem_pid;			/* whose memory is read: PID, or the
 					 * --snapshot child */
 	bool detached;			/* the threads run again */
+	pid_t orphan;			/* a --snapshot child made, then not
+					 * used: its zombie is the process's
+					 * to reap (cr_snapshot_release) */
 	int mem_fd;			/* /proc/PID/mem, -1 until needed */
 	int pagemap_fd;			/* /proc/PID/pagemap, -1 until needed,
 					 * -2 unreadable */
@@ -115,6 +125,14 @@ struct cr_error *cr_ptrace_regs(struct cr_stopped *s);
 /* The read callback of cr_core_desc: CTX is a struct cr_stopped. */
 size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 		      uint64_t addr, void *buf, size_t len);
+/* Stop one thread of PID, the first of /proc/PID/task that can be (not
+ * the others: they run on); false when none could. */
+bool cr_ptrace_stop_any(pid_t pid, struct cr_stopped_thread *t);
+/* Keep SIG, which a stop of T swallowed, to give back when T is
+ * detached. */
+void cr_ptrace_keep_signal(struct cr_stopped_thread *t, int sig);
+/* Detach T of process PID and give back the signals its stops swallowed. */
+void cr_ptrace_detach_thread(pid_t pid, const struct cr_stopped_thread *t);
 /* Detach from every thread: they run again; their registers are kept. */
 void cr_ptrace_detach(struct cr_stopped *s);
 /* Detach (when not yet) and free S. */
@@ -128,7 +146,9 @@ void cr_ptrace_resume(struct cr_stopped *s);
  * why not (the caller collects without the snapshot). */
 struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child);
 /* Kill CHILD and have PID (running again) reap it, through a wait4
- * injected into one stopped thread; false when the zombie may remain. */
+ * injected into one of its threads (the first that can be stopped: the
+ * one the clone was injected into may be gone); false when the zombie
+ * may remain. */
 bool cr_snapshot_release(pid_t pid, pid_t child);
 
 /* --- trigger.c --- */
@@ -170,14 +190,20 @@ struct cr_kernel_core {
 	int signo;
 	long long time;			/* seconds since the epoch */
 	const char *exe;		/* the process's comm */
+	bool no_env;			/* --no-env */
+	/* Set by cr_from_kernel: coroner's notes from /proc/PID went into
+	 * the core; why /proc could not be read (malloc'd, NULL none). */
+	bool noted;
+	char *proc_error;
 };
 
 /* Built with libzstd: the kernel's core is written compressed. */
 extern const bool cr_from_kernel_compressed;
 
-/* Stream the core on IN into DIR under a name made of K; *PATH the file
- * written (also when partial), *BYTES the bytes of core read. */
-struct cr_error *cr_from_kernel(const struct cr_kernel_core *k, int in,
+/* Stream the core on IN into DIR under a name made of K, with coroner's
+ * notes of what /proc/PID still says in front; *PATH the file written
+ * (also when partial), *BYTES the bytes of core read. */
+struct cr_error *cr_from_kernel(struct cr_kernel_core *k, int in,
 				const char *dir, char **path, uint64_t *bytes);
 
 /* --- collect.c --- */
@@ -194,5 +220,11 @@ struct cr_error *cr_collect_create(const char *dir, const char *name,
 struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 				struct cr_collect_result *r);
 void cr_collect_result_free(struct cr_collect_result *r);
+/* What /proc says of PID as coroner's notes (cr_core_coroner_notes) into
+ * B, without stopping it: for --from-kernel, while the kernel holds the
+ * crashed process (its memory still there: the command line and the
+ * environment, left out with NO_ENV, can be read). */
+struct cr_buf;
+struct cr_error *cr_collect_proc_notes(pid_t pid, bool no_env, struct cr_buf *b);
 
 #endif

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,14 +95,26 @@ static bool wait_stop(struct cr_stopped_thread *t)
 		int sig = WSTOPSIG(status);
 		/* PTRACE_EVENT_STOP (status>>16) is our interrupt (or a
 		 * group-stop); anything else is a signal-delivery-stop. */
-		if ((status >> 16) == 0 && sig != SIGTRAP) {
-			t->pending_sig = sig;
-		}
+		if ((status >> 16) == 0 && sig != SIGTRAP)
+			cr_ptrace_keep_signal(t, sig);
 		return true;
 	}
 }
 
-/* Seize and stop TID; 0, or the errno of the failure. */
+/* Seize and stop TID into T; 0, or the errno of the failure. */
+static int seize(pid_t tid, struct cr_stopped_thread *t)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0)
+		return errno;
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 || !wait_stop(t)) {
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		return ESRCH;
+	}
+	return 0;
+}
+
 static int stop_one(struct cr_stopped *s, pid_t tid)
 {
 	if (s->n == s->cap) {
@@ -112,17 +125,27 @@ static int stop_one(struct cr_stopped *s, pid_t tid)
 		s->t = t;
 		s->cap = cap;
 	}
-	if (ptrace(PTRACE_SEIZE, tid, 0, 0) != 0)
-		return errno;
-	struct cr_stopped_thread *t = &s->t[s->n];
-	memset(t, 0, sizeof(*t));
-	t->tid = tid;
-	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) != 0 || !wait_stop(t)) {
-		ptrace(PTRACE_DETACH, tid, 0, 0);
-		return ESRCH;
+	int e = seize(tid, &s->t[s->n]);
+	if (e == 0)
+		s->n++;
+	return e;
+}
+
+bool cr_ptrace_stop_any(pid_t pid, struct cr_stopped_thread *t)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	bool stopped = false;
+	while (dir && !stopped && (e = readdir(dir))) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+		stopped = !*end && tid > 0 && seize((pid_t)tid, t) == 0;
 	}
-	s->n++;
-	return 0;
+	if (dir)
+		closedir(dir);
+	return stopped;
 }
 
 /* One scan of /proc/PID/task: stop the threads not held yet; *NEW how
@@ -343,11 +366,31 @@ size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 	return readable;
 }
 
+void cr_ptrace_keep_signal(struct cr_stopped_thread *t, int sig)
+{
+	if (!t->pending_sig)
+		t->pending_sig = sig;
+	else if (t->nmore < CR_KEPT_SIGNALS)
+		t->more_sigs[t->nmore++] = sig;
+}
+
+/*
+ * The first signal goes back through PTRACE_DETACH (with its siginfo);
+ * the others are sent again, to the thread they were for: they arrive
+ * with the sender's pid and uid replaced by coroner's (SI_TKILL), but
+ * they arrive, as many as were swallowed.
+ */
+void cr_ptrace_detach_thread(pid_t pid, const struct cr_stopped_thread *t)
+{
+	ptrace(PTRACE_DETACH, t->tid, 0, (void *)(uintptr_t)t->pending_sig);
+	for (unsigned i = 0; i < t->nmore; i++)
+		syscall(SYS_tgkill, pid, t->tid, t->more_sigs[i]);
+}
+
 void cr_ptrace_detach(struct cr_stopped *s)
 {
 	for (size_t i = 0; i < s->n && !s->detached; i++)
-		ptrace(PTRACE_DETACH, s->t[i].tid, 0,
-		       (void *)(uintptr_t)s->t[i].pending_sig);
+		cr_ptrace_detach_thread(s->pid, &s->t[i]);
 	s->detached = true;
 }
 

@@ -57,6 +57,7 @@
 #define NR_RESTART_SYSCALL 219
 #define SCAN_MAX (1u << 20)		/* bytes of one mapping searched */
 #define REAP_TRIES 50			/* wait4 WNOHANG attempts, 2 ms apart */
+#define CLONE_TRIES 100			/* clones failed by a pending signal */
 
 /* The kernel's restart codes (include/linux/errno.h, not for user
  * space). */
@@ -179,8 +180,8 @@ static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 		else if ((event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK) &&
 			 ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0)
 			*child = (pid_t)msg;
-		else if (event == 0 && sig != SIGTRAP && !t->pending_sig)
-			t->pending_sig = sig;	/* given back on detach */
+		else if (event == 0)
+			cr_ptrace_keep_signal(t, sig);	/* given back on detach */
 	}
 	bool ok = get_regs(t->tid, &r);
 	*ret = ok ? (long)r.rax : -EIO;
@@ -212,11 +213,21 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 		return fail("no syscall instruction found in an executable mapping");
 	const long args[4] = { 0, 0, 0, 0 };	/* flags 0: fork, no SIGCHLD */
 	long ret;
-	if (!inject(&s->t[0], insn, NR_CLONE, args, &ret, child)) {
-		/* A child made before the thread was lost must not run. */
+	bool ok;
+	/* A signal pending at the clone's entry fails it at once with
+	 * -ERESTARTNOINTR (the kernel's fork restarts after the handler):
+	 * the next attempt's return to user mode takes the signals first
+	 * (their stops keep them for the detach), then enters the clone. */
+	for (int i = 0; (ok = inject(&s->t[0], insn, NR_CLONE, args, &ret, child)) &&
+	     ret == -ERESTARTNOINTR_ && i < CLONE_TRIES; i++)
+		;
+	if (!ok) {
+		/* A child made before the thread was lost must not run, nor
+		 * stay a zombie: the caller has the process reap it once
+		 * its threads run again. */
 		if (*child > 0) {
 			kill(*child, SIGKILL);
-			waitpid(*child, NULL, __WALL);
+			s->orphan = *child;
 		}
 		*child = 0;
 		return fail("the thread chosen for the injected clone exited");
@@ -248,30 +259,24 @@ bool cr_snapshot_release(pid_t pid, pid_t child)
 			break;
 	}
 	/* Its zombie is PID's to reap: one thread stopped for a wait4. */
-	struct cr_stopped_thread t = { .tid = pid };
-	int status;
-	if (ptrace(PTRACE_SEIZE, pid, 0, 0) != 0)
+	struct cr_stopped_thread t;
+	if (!cr_ptrace_stop_any(pid, &t))
 		return false;
 	bool reaped = false;
-	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0 &&
-	    waitpid(pid, &status, __WALL) == pid && WIFSTOPPED(status)) {
-		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGTRAP)
-			t.pending_sig = WSTOPSIG(status);
-		uint64_t insn = find_syscall(pid);
-		const long args[4] = { child, 0, __WALL | WNOHANG, 0 };
-		for (int i = 0; insn && !reaped && i < REAP_TRIES; i++) {
-			long ret;
-			pid_t none;
-			if (!inject(&t, insn, NR_WAIT4, args, &ret, &none))
-				break;
-			reaped = ret == child || ret == -ECHILD;
-			if (ret == 0) {
-				struct timespec ts = { 0, 2000000 };
-				nanosleep(&ts, NULL);
-			}
+	uint64_t insn = find_syscall(pid);
+	const long args[4] = { child, 0, __WALL | WNOHANG, 0 };
+	for (int i = 0; insn && !reaped && i < REAP_TRIES; i++) {
+		long ret;
+		pid_t none;
+		if (!inject(&t, insn, NR_WAIT4, args, &ret, &none))
+			break;
+		reaped = ret == child || ret == -ECHILD;
+		if (ret == 0) {
+			struct timespec ts = { 0, 2000000 };
+			nanosleep(&ts, NULL);
 		}
 	}
-	ptrace(PTRACE_DETACH, pid, 0, (void *)(uintptr_t)t.pending_sig);
+	cr_ptrace_detach_thread(pid, &t);
 	return reaped;
 }
 

@@ -29,6 +29,14 @@ Cases:
   python     python3 with one busy thread among sleeping ones: `collect
              -n 2 -s 3 --analyze`: the top finding names the busy thread
              and its CPU share (issue 12's first Done-when).
+  fromkernel_proc  a python3 crash fed to --from-kernel while the kernel
+             still writes its core (the process still there, as for a
+             pipe handler): the report has the whole command line, thread
+             names, cgroup and environment from /proc; the kernel's core
+             follows coroner's note unchanged; --no-env leaves it out.
+  signals    real-time signals sent all through four --snapshot
+             collections all reach the process (none swallowed by the
+             stops of the injected clone), and no child is left.
 
 Prints the situations found / planted and false findings / controls.
 """
@@ -39,8 +47,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -523,6 +533,70 @@ def case_snapshot(opts, wd):
         q.wait()
 
 
+# Counts the real-time signals it is delivered: Python's C handler writes
+# one byte per signal to the wakeup fd (the Python handler may run once for
+# several), a thread adds them up; a line on stdin asks for the count.
+COUNT_SIGNALS = """
+import os, signal, sys, threading
+r, w = os.pipe()
+os.set_blocking(w, False)
+signal.signal(signal.SIGRTMIN, lambda *a: None)
+signal.set_wakeup_fd(w)
+count = 0
+def reader():
+    global count
+    while True:
+        count += len(os.read(r, 4096))
+threading.Thread(target=reader, daemon=True).start()
+print("ready", flush=True)
+for line in sys.stdin:
+    print(count, flush=True)
+"""
+
+
+def case_signals(opts, wd):
+    """Signals that arrive while --snapshot drives the injected clone (the
+    thread runs then, and its stops swallow the signals it is sent) reach
+    the process all the same: real-time signals queue, so each counts."""
+    p = subprocess.Popen([sys.executable, "-c", COUNT_SIGNALS], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    sent = [0]
+    stop = []
+
+    def sender():
+        while not stop:
+            os.kill(p.pid, signal.SIGRTMIN)
+            sent[0] += 1
+            time.sleep(0.0005)
+    try:
+        L._wait_ready(p, "python3")
+        t = threading.Thread(target=sender)
+        t.start()
+        try:
+            for i in range(4):
+                st, out, err = collect(opts, p.pid, os.path.join(wd, "snap%d" % i), ["--snapshot"])
+                check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
+        finally:
+            stop.append(True)
+            t.join()
+        got = -1
+        for _ in range(50):     # until the last ones are counted
+            time.sleep(0.1)
+            p.stdin.write(b"?\n")
+            p.stdin.flush()
+            got = int(p.stdout.readline())
+            if got >= sent[0]:
+                break
+        check(got == sent[0], "%d signals sent during 4 snapshots, the process got %d"
+              % (sent[0], got))
+        check(not children(p.pid), "a snapshot's child is left")
+    finally:
+        p.kill()
+        p.wait()
+    print("signals: %d real-time signals sent during 4 --snapshot collections, all %d delivered"
+          % (sent[0], got))
+
+
 def from_kernel(opts, core, pid, outdir, expect):
     with open(core, "rb") as f:
         st, out, err = L.run_coroner(opts.coroner, ["collect", "--from-kernel", "-o", outdir,
@@ -533,11 +607,129 @@ def from_kernel(opts, core, pid, outdir, expect):
     path = os.path.join(outdir, name)
     check(os.path.exists(path), "no %s: %s" % (name, os.listdir(outdir)), out, err)
     no_temp_files(outdir)
-    rep = None
-    if os.path.exists(path + ".coroner.json"):
-        with open(path + ".coroner.json") as f:
-            rep = json.load(f)
-    return path, rep, err
+    return path, report_of(outdir, name), err
+
+
+def report_of(outdir, name):
+    """The JSON report --from-kernel filed for core NAME (batch's layout:
+    OUT/reports/NAME/NAME.coroner.json), None when there is none."""
+    rep = os.path.join(outdir, "reports", name, name + ".coroner.json")
+    if not os.path.exists(rep):
+        return None
+    with open(rep) as f:
+        return json.load(f)
+
+
+# Crashes with MB MiB resident (so that the kernel takes a while to write
+# its core) and a thread named "idler"; its arguments are longer than the
+# 80 bytes the kernel's NT_PRPSINFO keeps.
+CRASH_HELD = """
+import ctypes, os, signal, sys, threading, time
+big = bytearray(b"\\x01") * (int(sys.argv[1]) << 20)
+def idle():
+    ctypes.CDLL(None).prctl(15, b"idler", 0, 0, 0)
+    time.sleep(3600)
+threading.Thread(target=idle, daemon=True).start()
+time.sleep(0.2)
+os.kill(os.getpid(), signal.SIGSEGV)
+"""
+
+
+def held_crash(opts, wd, outdir, extra=()):
+    """A python3 crash whose kernel core is fed to --from-kernel while the
+    kernel still writes it (the process then still exists, as it does for a
+    pipe handler: the kernel holds it until its core is read).  Returns
+    (exit status, stdout, stderr, pid, core)."""
+    why = L.core_pattern_problem()
+    if why:
+        L.skip("kernel cores: " + why)
+    argv = [sys.executable, "-c", CRASH_HELD, "256", "--a-long-argument-to-pass-the-80-bytes-"
+            "of-pr_psargs=" + "x" * 40]
+    p = subprocess.Popen(argv, cwd=wd, preexec_fn=L._raise_core_limit(),
+                         env=dict(os.environ, CORONER_TEST_VAR="held"))
+    core = None
+    deadline = time.time() + 60
+    while core is None and time.time() < deadline:
+        for name in ("core", "core.%d" % p.pid):
+            if os.path.exists(os.path.join(wd, name)):
+                core = os.path.join(wd, name)
+        time.sleep(0.001)
+    if core is None:
+        p.kill()
+        p.wait()
+        L.skip("no kernel core appeared in %s" % wd)
+    cmd = [opts.coroner, "collect", "--from-kernel", "-o", outdir] + list(extra) + \
+          [str(p.pid), "11", "1796083200", "python3"]
+    c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=L.sanitizer_env())
+    with open(core, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if chunk:
+                c.stdin.write(chunk)
+            elif p.poll() is not None:      # dead: the core is complete
+                rest = f.read()
+                if not rest:
+                    break
+                c.stdin.write(rest)
+            else:
+                time.sleep(0.005)
+    c.stdin.close()
+    out, err = c.stdout.read(), c.stderr.read()
+    c.wait(timeout=300)
+    return c.returncode, out.decode(), err.decode(), p.pid, core
+
+
+def case_fromkernel_proc(opts, wd):
+    """--from-kernel adds what /proc/%P says while the kernel holds the
+    process: the full command line, thread names, the control group."""
+    outdir = os.path.join(wd, "crashes")
+    st, out, err, pid, core = held_crash(opts, wd, outdir)
+    check(st == 0 and "with what /proc said of the process" in out,
+          "--from-kernel: exit %d, /proc not recorded" % st, out, err)
+    name = "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst" % pid
+    path = os.path.join(outdir, name)
+    rep = report_of(outdir, name)
+    cmdline = rep["process"]["command_line"] or ""
+    check("x" * 40 in cmdline, "the report's command line is not the whole of it "
+          "(the kernel's note keeps 80 bytes)", cmdline)
+    names = [t.get("name") for t in rep["threads"]]
+    check("idler" in names, "no thread named idler (thread names from /proc)", names)
+    facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
+    check("Control group" in facts and "Environment" in facts,
+          "no control group or environment recorded", facts)
+    # The rest of the file is the kernel's core, moved as a whole.
+    z = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    with open(core, "rb") as f:
+        kernel = f.read()
+    nph = int.from_bytes(kernel[56:58], "little")
+    head = 64 + 56 * nph
+    check(z.endswith(kernel[head:]) and (len(z) - len(kernel)) % 4096 == 0,
+          "the kernel's notes and memory are not in the file as the kernel wrote them")
+    # and the debuggers read it with coroner's PT_NOTE in front.
+    held = os.path.join(wd, "held.core")
+    with open(held, "wb") as f:
+        f.write(z)
+    if shutil.which("eu-stack"):
+        r = subprocess.run(["eu-stack", "--core", held, "-e", os.path.realpath(sys.executable)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        tids = re.findall(r"^TID (\d+):", r.stdout.decode(errors="replace"), re.M)
+        check(len(tids) == 2 and int(tids[0]) == pid, "eu-stack on the core: threads %s" % tids,
+              r.stdout.decode(errors="replace")[-2000:])
+    os.unlink(held)
+    print("fromkernel_proc: %d-byte core + %d bytes of coroner's note; command line %d bytes, "
+          "threads %s, %s" % (len(kernel), len(z) - len(kernel), len(cmdline), names,
+                              facts["Environment"]))
+    del z, kernel
+    # --no-env leaves the environment out.
+    os.unlink(core)
+    st, out, err, pid, core = held_crash(opts, wd, os.path.join(wd, "noenv"), ["--no-env"])
+    rep = report_of(os.path.join(wd, "noenv"), "python3.%d.SIGSEGV.20261201T000000.000Z.core.zst"
+                    % pid)
+    facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
+    check(st == 0 and "Environment" not in facts and "Control group" in facts,
+          "--no-env: exit %d, facts %s" % (st, facts), out, err)
+    print("fromkernel_proc: --no-env: no environment in the core")
 
 
 def case_fromkernel(opts, wd):
@@ -554,22 +746,38 @@ def case_fromkernel(opts, wd):
     check(rep["process"]["pid"] == pid, "the report is not of the crashed process")
     print("fromkernel: %d bytes of core -> %d compressed, report: %s"
           % (len(z), os.path.getsize(path), rep["summary"][:80]))
-    # A full disk: what fits is kept (the reports do not fit either), and
-    # coroner reads it as cut off.
+    # Filed in batch's store: `coroner batch DIR -o DIR` indexes it, in its
+    # bucket, without analyzing it again.
+    crashes = os.path.join(wd, "crashes")
+    st, out, err = L.run_coroner(opts.coroner, ["batch", crashes, "-o", crashes])
+    check(st == 0 and re.search(r"\b1 unchanged\b", out) and re.search(r"\b0 analyzed\b", out),
+          "coroner batch analyzed the filed crash again (or failed: exit %d)" % st, out, err)
+    with open(os.path.join(crashes, "index.json")) as f:
+        ix = json.load(f)
+    rows = [d for c in ix["crashes"] for b in c["buckets"] for d in b["dumps"]]
+    check(len(rows) == 1 and rows[0]["path"] == os.path.basename(path) and
+          rows[0]["code"] == "SIGSEGV" and rows[0]["bucket"] == rep["crash"]["bucket"],
+          "the batch index does not list the filed crash in its bucket", rows)
+    print("fromkernel: coroner batch lists it unchanged, in bucket %s" % rows[0]["bucket"])
+    # A full disk: what fits is kept, less 1 MiB that leaves room for the
+    # reports, which say the core is cut off.  The crash has 4 MiB of
+    # random bytes (zstd cannot shrink them) for a 2 MiB file system.
+    os.makedirs(os.path.join(wd, "big"))
+    big, bigpid = L.kernel_core(sys.executable, ["-c", "import os, signal; b = os.urandom(4 << 20); "
+                                                 "os.kill(os.getpid(), signal.SIGSEGV)"],
+                                os.path.join(wd, "big"), expect_signal=11)
     mnt = os.path.join(wd, "small")
-    L.small_tmpfs(mnt, "8k")
+    L.small_tmpfs(mnt, "2m")
     try:
-        path, _, err = from_kernel(opts, core, pid, mnt, (3,))
-        lines = L.stderr_lines(err)
-        check(any("partial core" in l and "No space" in l for l in lines),
+        path, rep, err = from_kernel(opts, big, bigpid, mnt, (3,))
+        lines = [l for l in L.stderr_lines(err) if "partial core" in l]
+        check(any("No space" in l and "room for the reports" in l for l in lines),
               "no line saying the core is partial (disk full)", err)
-        copy = os.path.join(wd, os.path.basename(path))
-        shutil.copy(path, copy)
-        rep, _, _, _ = L.analyze(opts.coroner, copy, os.path.join(wd, "cut-report"),
-                                 expect_status=(0, 1))
+        check(rep, "no report of the partial core on the full disk", os.listdir(mnt), err)
         cut = [t for t in L.problem_texts(rep) if "cut off" in t or "ends early" in t
                or "truncated" in t]
         check(cut, "the report does not say the core is cut off", L.problem_texts(rep))
+        check(os.path.exists(os.path.join(mnt, "coroner.db")), "not filed in the store")
         print("fromkernel: full disk: %s; report: %s" % (lines[0], cut[0]))
     finally:
         subprocess.run(["umount", mnt])
@@ -579,7 +787,7 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-CASES = {"fromkernel": case_fromkernel, "snapshot": case_snapshot, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+CASES = {"fromkernel": case_fromkernel, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 

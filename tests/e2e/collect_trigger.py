@@ -13,7 +13,8 @@ and it shows what the trigger waited for.
 Cases:
   cpu      --cpu 50 --cpu-seconds 1: the dump's thread used at least
            0.45 s of CPU (half a core for one second, less a tick);
-           skipped when /proc shows the machine never gave it half a core
+           skipped when /proc shows the machine never gave it half a core.
+           --cpu-seconds without --cpu is a usage error (status 2)
   memory   --memory 50M on a program that fills 100 MB: the core holds
            at least 40 MiB (the resident 50 MiB less python's file pages)
   threads  --threads 5 on a program that starts 6 threads: the core has
@@ -119,6 +120,17 @@ def proc_cpu_s(pid):
 
 
 def case_cpu(opts, wd):
+    # --cpu-seconds belongs to --cpu: alone or with another trigger it would
+    # be ignored (those hold on one sample), so it is refused, before any
+    # process is looked at.
+    for extra in ([], ["--memory", "1G"]):
+        st, out, err = L.run_coroner(opts.coroner, ["collect", str(os.getpid()), "-o", wd,
+                                                    "--cpu-seconds", "3"] + extra)
+        lines = L.stderr_lines(err)
+        check(st == 2 and len(lines) == 1 and "--cpu-seconds" in lines[0] and
+              "needs --cpu" in lines[0] and not glob.glob(os.path.join(wd, "*.core")),
+              "--cpu-seconds %s without --cpu: exit %d, expected 2 and one line" % (extra, st),
+              out, err)
     # The tests share two cores with four other engineers' builds, whose
     # cgroups nice cannot outweigh: when the spinner never got half a core
     # while collect waited (/proc says so), the machine decided, not the
