@@ -44,7 +44,7 @@
 
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
-	"                       [--timeout SECONDS] [-q]";
+	"                       [--timeout SECONDS] [--max-memory SIZE] [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -54,7 +54,9 @@ const char cr_cmd_batch_options[] =
 	"      --force          analyze every dump again, not only new or changed\n"
 	"                       ones\n"
 	"      --timeout S      a dump whose analysis takes more than S seconds\n"
-	"                       is stopped and listed as failed (default 300)\n";
+	"                       is stopped and listed as failed (default 300)\n"
+	"      --max-memory SIZE  a worker whose memory grows past SIZE (512M,\n"
+	"                       2G) is stopped and its dump listed as failed\n";
 
 const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
 
@@ -64,6 +66,7 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "timeout", required_argument, NULL, 'T' },
+	{ "max-memory", required_argument, NULL, 'M' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -667,6 +670,13 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 			b.run.timeout = v;
 			break;
 		}
+		case 'M':
+			if (cr_cli_parse_size(optarg, &b.run.max_memory))
+				return cr_cli_usage_error(prog, "--max-memory wants a positive size such as 512M or 2G");
+			b.run.max_memory_text = optarg;
+			/* A worker's file cache stays well inside the limit. */
+			b.ctx.cache_limit = b.run.max_memory / 4;
+			break;
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
