@@ -3,7 +3,7 @@
  * into an index of buckets, incrementally.
  *
  *   coroner batch DIR -o OUT [-j N] [--force] [-f md,html,json]
- *                 [--timeout SECONDS] [-q]
+ *                 [--timeout SECONDS] [--max-memory SIZE] [-q]
  *
  * 1. scan    every regular file under DIR with its identity (batch/scan.c)
  * 2. compare with the store OUT/coroner.db (batch/store.c): a file whose

@@ -309,10 +309,18 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 			t->hi = end - bias;
 		template_put(t, &t->moving[pass], &e);
 	}
-	for (int k = 0; k < 2; k++)
-		if (!sort_entries(t->moving[k].e, t->moving[k].n) ||
-		    !sort_entries(t->fixed[k].e, t->fixed[k].n))
-			goto fail;
+	for (int k = 0; k < 2; k++) {
+		struct symlist *l[2] = { &t->moving[k], &t->fixed[k] };
+		for (int j = 0; j < 2; j++) {
+			if (!sort_entries(l[j]->e, l[j]->n))
+				goto fail;
+			/* Kept across dumps: no room to spare. */
+			struct symentry *fit = realloc(l[j]->e, (l[j]->n ? l[j]->n : 1) *
+						       sizeof(*fit));
+			if (fit)
+				l[j]->e = fit;
+		}
+	}
 	return t;
 fail:
 	cr_symtemplate_free(t);
@@ -332,11 +340,7 @@ void cr_symtemplate_free(struct cr_symtemplate *t)
 
 size_t cr_symtemplate_memory(const struct cr_symtemplate *t)
 {
-	/* The lists are allocated for the whole table each. */
-	size_t cap = 0;
-	for (int k = 0; k < 2; k++)
-		cap += t->moving[k].n + t->fixed[k].n;
-	return sizeof(*t) + 4 * cap * sizeof(struct symentry);
+	return sizeof(*t) + t->n * sizeof(struct symentry);
 }
 
 static bool entry_before(const struct symentry *a, const struct symentry *b)
