@@ -296,7 +296,8 @@ struct cr_options {
 
 /*
  * Files parsed once for the analyses of many dumps in one process (a batch):
- * Breakpad .sym files and Windows PE files, by their identity on disk.  One
+ * Breakpad .sym files, Windows PE files and the sorted symbol tables of ELF
+ * files, by their identity on disk.  One
  * cache may be shared by analyses running on several threads
  * (analyzer/symbols/file_cache.h).  It must outlive every analysis given it
  * in cr_options.file_cache.  NULL when out of memory.
@@ -306,8 +307,19 @@ void cr_file_cache_free(struct cr_file_cache *c);
 struct cr_file_cache_stats {
 	size_t files;		/* parsed and kept */
 	size_t hits;		/* requests answered without reading */
+	size_t loads;		/* files parsed (symbol indexes built) */
+	size_t evicted;		/* entries dropped to stay within the limit */
+	size_t bytes;		/* memory the entries hold */
 };
 void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *out);
+/*
+ * Keep at most BYTES of parsed files between dumps (the default:
+ * CR_FILE_CACHE_LIMIT, 256 MiB); cr_file_cache_trim() drops the least
+ * recently used ones to that.  Trim only between analyses: an analysis
+ * borrows what it asked for until it is freed.
+ */
+void cr_file_cache_set_limit(struct cr_file_cache *c, size_t bytes);
+void cr_file_cache_trim(struct cr_file_cache *c);
 
 /* Analyze D.  On success *OUT owns the result; free it with cr_analysis_free. */
 struct cr_error *cr_analyze(const struct cr_dump *d,

@@ -3,7 +3,7 @@
  * into an index of buckets, incrementally.
  *
  *   coroner batch DIR -o OUT [-j N] [--force] [-f md,html,json]
- *                 [--timeout SECONDS] [-q]
+ *                 [--timeout SECONDS] [--max-memory SIZE] [-q]
  *
  * 1. scan    every regular file under DIR with its identity (batch/scan.c)
  * 2. compare with the store OUT/coroner.db (batch/store.c): a file whose
@@ -44,7 +44,7 @@
 
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
-	"                       [--timeout SECONDS] [-q]";
+	"                       [--timeout SECONDS] [--max-memory SIZE] [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -54,7 +54,9 @@ const char cr_cmd_batch_options[] =
 	"      --force          analyze every dump again, not only new or changed\n"
 	"                       ones\n"
 	"      --timeout S      a dump whose analysis takes more than S seconds\n"
-	"                       is stopped and listed as failed (default 300)\n";
+	"                       is stopped and listed as failed (default 300)\n"
+	"      --max-memory SIZE  a worker whose memory grows past SIZE (512M,\n"
+	"                       2G) is stopped and its dump listed as failed\n";
 
 const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
 
@@ -64,6 +66,7 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "force", no_argument, NULL, 'F' },
 	{ "timeout", required_argument, NULL, 'T' },
+	{ "max-memory", required_argument, NULL, 'M' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -81,9 +84,7 @@ struct batch {
 	struct cr_batch_analyze_ctx ctx;
 	struct cr_batch_store *store;
 	struct cr_batch_files files;
-	/* Report directory names taken (in the store or this run). */
-	char **names;
-	size_t nnames, capnames;
+	struct report_names names;	/* report directory names taken */
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
 };
 
@@ -100,21 +101,6 @@ static bool same_identity(const struct report_batch_entry *e,
 {
 	return e->size == f->size && e->mtime_ns == f->mtime_ns &&
 	       e->header_hash && !strcmp(e->header_hash, f->hash);
-}
-
-static bool name_taken(const struct batch *b, const char *name)
-{
-	for (size_t i = 0; i < b->nnames; i++)
-		if (!strcmp(b->names[i], name))
-			return true;
-	return false;
-}
-
-static bool take_name(struct batch *b, const char *name)
-{
-	if (!CR_GROW(b->names, b->capnames, b->nnames + 1))
-		return false;
-	return (b->names[b->nnames] = strdup(name)) && ++b->nnames;
 }
 
 /*
@@ -137,14 +123,21 @@ static char *new_name(struct batch *b, const char *rel)
 	clean[n] = '\0';
 	if (!n)
 		strcpy(clean, "dump");
-	for (unsigned k = 1; k < 100000; k++) {
+	/* Each suffix is tried once per base name: a fleet's dumps are often
+	 * all "core" or "memory.dmp" in 10,000 directories, and trying
+	 * "core", "core-2", ... from the start for each was quadratic in
+	 * lstat() calls and cubic in string compares (2,000 dumps named
+	 * "core.dmp" took 23 s where 10,000 distinct names took 44 s). */
+	for (unsigned tries = 0, k = 1; tries < 100000 && k; tries++) {
 		char *name = k == 1 ? strdup(clean) : cr_strdup_printf("%s-%u", clean, k);
 		char *path = name ? cr_strdup_printf("%s/reports/%s", b->out, name) : NULL;
 		struct stat st;
-		bool free_name = path && !name_taken(b, name) && lstat(path, &st) != 0;
+		bool free_name = path && !report_names_taken(&b->names, name) &&
+				 lstat(path, &st) != 0;
 		free(path);
-		if (free_name && take_name(b, name))
+		if (free_name && report_names_take(&b->names, name))
 			return name;
+		k = report_names_next(&b->names, clean);
 		free(name);
 		if (!path)
 			return NULL;
@@ -258,14 +251,63 @@ struct analysis_job {
 	char *name, *dir;	/* "reports/NAME" */
 };
 
+/* Candidates by process (pid, executable, start time), then position. */
+static int cmp_process(const void *x, const void *y)
+{
+	const struct cand *a = *(const struct cand *const *)x;
+	const struct cand *c = *(const struct cand *const *)y;
+	if (a->pid != c->pid)
+		return a->pid < c->pid ? -1 : 1;
+	int e = strcmp(a->exe ? a->exe : "", c->exe ? c->exe : "");
+	if (e)
+		return e;
+	if (a->start_time != c->start_time)
+		return a->start_time < c->start_time ? -1 : 1;
+	return (a > c) - (a < c);
+}
+
+/*
+ * For each of the N candidates C (in time order), the next one after it
+ * that may be of the same process (SIZE_MAX none): plan() walks these
+ * chains, not the whole list after each candidate, which was quadratic.
+ * NULL out of memory.
+ */
+static size_t *process_chains(const struct cand *c, size_t n)
+{
+	size_t *next = malloc((n ? n : 1) * sizeof(*next));
+	const struct cand **by = malloc((n ? n : 1) * sizeof(*by));
+	if (!next || !by) {
+		free(next);
+		free(by);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		next[i] = SIZE_MAX;
+		by[i] = &c[i];
+	}
+	qsort(by, n, sizeof(*by), cmp_process);
+	for (size_t i = 0; i + 1 < n; i++)
+		if (by[i]->pid >= 0 && by[i]->exe && by[i + 1]->exe &&
+		    by[i]->pid == by[i + 1]->pid &&
+		    !strcmp(by[i]->exe, by[i + 1]->exe) &&
+		    by[i]->start_time == by[i + 1]->start_time)
+			next[by[i] - c] = (size_t)(by[i + 1] - c);
+	free(by);
+	return next;
+}
+
 /* The candidates in jobs: series (in time order) or single dumps. */
 static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 				 size_t *njobs)
 {
 	qsort(c, n, sizeof(*c), cmp_cand);
 	struct analysis_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	if (!jobs)
+	size_t *chain = process_chains(c, n);
+	if (!jobs || !chain) {
+		free(jobs);
+		free(chain);
 		return NULL;
+	}
 	*njobs = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].grouped)
@@ -273,8 +315,9 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 		struct analysis_job *j = &jobs[(*njobs)++];
 		j->members = calloc(CR_SERIES_MAX_DUMPS, sizeof(*j->members));
 		if (!j->members)
-			return jobs;
-		for (size_t k = i; k < n && j->n < CR_SERIES_MAX_DUMPS; k++) {
+			break;
+		for (size_t k = i; k != SIZE_MAX && j->n < CR_SERIES_MAX_DUMPS;
+		     k = chain[k]) {
 			if (!c[k].grouped && (k == i || same_process(j->members[j->n - 1], &c[k]))) {
 				c[k].grouped = true;
 				j->members[j->n++] = &c[k];
@@ -305,6 +348,7 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 			j->dir = j->name ? cr_strdup_printf("reports/%s", j->name) : NULL;
 		}
 	}
+	free(chain);
 	return jobs;
 }
 
@@ -424,6 +468,11 @@ out:
 	return status;
 }
 
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 /* Compare the files with the store; drop vanished rows; list what is to
  * be looked at. */
 static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
@@ -450,7 +499,8 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
 		if (stored && same_identity(&rows[r], f) && !b->force) {
 			b->nunchanged++;
-			if (rows[r].report_dir && !take_name(b, cr_basename(rows[r].report_dir)))
+			if (rows[r].report_dir &&
+			    !report_names_take(&b->names, cr_basename(rows[r].report_dir)))
 				err = &cr_enomem;
 		} else if (f->size < 0) {
 			err = put_row(b, f, "failed", NULL, "cannot be read", NULL, NULL);
@@ -465,15 +515,24 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		r += stored;
 	}
 	/* A vanished dump's reports go with it, unless they are a series'
-	 * whose other dumps are still there. */
+	 * whose other dumps are still there (looked up in the sorted report
+	 * directories of the rows kept: a loop over all rows per vanished
+	 * one was quadratic). */
+	const char **kept = err ? NULL : malloc((nrows ? nrows : 1) * sizeof(*kept));
+	size_t nkept = 0;
+	if (!err && !kept)
+		err = &cr_enomem;
+	for (size_t k = 0; !err && k < nrows; k++)
+		if (!gone[k] && rows[k].report_dir)
+			kept[nkept++] = rows[k].report_dir;
+	if (!err)
+		qsort(kept, nkept, sizeof(*kept), cmp_str);
 	for (size_t k = 0; !err && k < nrows; k++) {
-		bool shared = false;
-		for (size_t m = 0; gone[k] && m < nrows && !shared; m++)
-			shared = !gone[m] && rows[k].report_dir && rows[m].report_dir &&
-				 !strcmp(rows[k].report_dir, rows[m].report_dir);
-		if (gone[k] && !shared)
+		const char *dir = rows[k].report_dir;
+		if (gone[k] && !(dir && bsearch(&dir, kept, nkept, sizeof(*kept), cmp_str)))
 			remove_reports(b, &rows[k]);
 	}
+	free(kept);
 	for (size_t k = 0; k < nrows; k++)
 		report_batch_entry_clear(&rows[k]);
 	free(rows);
@@ -653,6 +712,13 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 			b.run.timeout = v;
 			break;
 		}
+		case 'M':
+			if (cr_cli_parse_size(optarg, &b.run.max_memory))
+				return cr_cli_usage_error(prog, "--max-memory wants a positive size such as 512M or 2G");
+			b.run.max_memory_text = optarg;
+			/* A worker's file cache stays well inside the limit. */
+			b.ctx.cache_limit = b.run.max_memory / 4;
+			break;
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
@@ -685,8 +751,6 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 	int status = run(&b);
 	cr_batch_store_close(b.store);
 	cr_batch_files_free(&b.files);
-	for (size_t i = 0; i < b.nnames; i++)
-		free(b.names[i]);
-	free(b.names);
+	report_names_free(&b.names);
 	return status;
 }

@@ -108,6 +108,15 @@ struct report_names {
  */
 const char *report_name_claim(struct report_names *rn, const char *dump_path);
 void report_names_free(struct report_names *rn);
+/*
+ * The set itself, for names made by other rules (coroner batch's report
+ * directories): is NAME taken; take it (false out of memory); the next
+ * "-N" to try for names made from BASE (2, 3, ...: each once; BASE is
+ * taken too), 0 out of memory.
+ */
+bool report_names_taken(const struct report_names *rn, const char *name);
+bool report_names_take(struct report_names *rn, const char *name);
+unsigned report_names_next(struct report_names *rn, const char *base);
 
 /*
  * Write the report in FMT to PATH through a temporary file in the same

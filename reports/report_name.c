@@ -192,6 +192,26 @@ out:
 	return out;
 }
 
+bool report_names_taken(const struct report_names *rn, const char *name)
+{
+	return find(rn, name) != NULL;
+}
+
+bool report_names_take(struct report_names *rn, const char *name)
+{
+	if (find(rn, name))
+		return true;
+	char *c = strdup(name);
+	return c && add(rn, c);
+}
+
+unsigned report_names_next(struct report_names *rn, const char *base)
+{
+	if (!report_names_take(rn, base))
+		return 0;
+	return find(rn, base)->next++;
+}
+
 void report_names_free(struct report_names *rn)
 {
 	for (size_t i = 0; i < rn->cap; i++)

@@ -2,7 +2,7 @@
 # checks) on kernel cores of corpus/ programs made at test time; the index
 # case screenshots the HTML index with headless Chromium into
 # build/screens/batch-index.png when chromium is installed.
-foreach(case index poison)
+foreach(case index poison memory)
   add_test(NAME e2e.batch.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/batch.py ${case}
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus

@@ -155,10 +155,11 @@ static struct probes probes_of(Dwfl_Module *mod)
 	return p;
 }
 
-/* The index and libdwfl agree on every probe of MOD; returns how many. */
-static size_t compare(Dwfl_Module *mod)
+/* The index (from template T when given, as a batch worker makes it, else
+ * from MOD alone) and libdwfl agree on every probe of MOD; returns how many. */
+static size_t compare_with(Dwfl_Module *mod, const struct cr_symtemplate *t)
 {
-	struct cr_symindex *ix = cr_symindex_new(mod);
+	struct cr_symindex *ix = t ? cr_symindex_of(t, mod) : cr_symindex_new(mod);
 	assert_non_null(ix);
 	struct probes p = probes_of(mod);
 	size_t named = 0;
@@ -185,14 +186,19 @@ static size_t compare(Dwfl_Module *mod)
 	return p.n;
 }
 
-/* MOD of a session over FILE at BASE; NULL without the file. */
-static Dwfl *session(const char *file, const Dwfl_Callbacks *cb,
-		     Dwfl_Module **mod)
+static size_t compare(Dwfl_Module *mod)
+{
+	return compare_with(mod, NULL);
+}
+
+/* MOD of a session over FILE at BASE_AT; NULL without the file. */
+static Dwfl *session_at(const char *file, const Dwfl_Callbacks *cb,
+			GElf_Addr base_at, Dwfl_Module **mod)
 {
 	Dwfl *dwfl = dwfl_begin(cb);
 	assert_non_null(dwfl);
 	dwfl_report_begin(dwfl);
-	*mod = dwfl_report_elf(dwfl, "module", file, -1, BASE, false);
+	*mod = dwfl_report_elf(dwfl, "module", file, -1, base_at, false);
 	dwfl_report_end(dwfl, NULL, NULL);
 	if (!*mod) {
 		dwfl_end(dwfl);
@@ -203,6 +209,33 @@ static Dwfl *session(const char *file, const Dwfl_Callbacks *cb,
 
 /* glibc's file: gnu_get_libc_version is not intercepted by ASan's runtime
  * (printf is, and would name libasan). */
+static Dwfl *session(const char *file, const Dwfl_Callbacks *cb,
+		     Dwfl_Module **mod)
+{
+	return session_at(file, cb, BASE, mod);
+}
+
+/*
+ * A template read from FILE's module at BASE gives, for the same file
+ * loaded elsewhere (another dump: ASLR), the index libdwfl agrees with
+ * there (symindex.h; what a batch worker keeps across dumps).
+ */
+static void check_moved(const char *file, const Dwfl_Callbacks *cb)
+{
+	Dwfl_Module *mod, *moved;
+	Dwfl *dwfl = session(file, cb, &mod);
+	assert_non_null(dwfl);
+	struct cr_symtemplate *t = cr_symtemplate_new(mod);
+	assert_non_null(t);
+	compare_with(mod, t);
+	dwfl_end(dwfl);	/* the template outlives the session */
+	Dwfl *other = session_at(file, cb, BASE + 0x3a7000, &moved);
+	assert_non_null(other);
+	compare_with(moved, t);
+	dwfl_end(other);
+	cr_symtemplate_free(t);
+}
+
 static const char *libc_path(void)
 {
 	Dl_info info;
@@ -246,6 +279,7 @@ static void test_libc_dynsym(void **state)
 	assert_non_null(strstr(libc_path(), "libc.so"));
 	compare(mod);
 	dwfl_end(dwfl);
+	check_moved(libc_path(), &without_debug);
 }
 
 static void test_libc_debug_file(void **state)
@@ -263,6 +297,7 @@ static void test_libc_debug_file(void **state)
 	assert_true(dwfl_module_getsymtab_first_global(mod) > 1);
 	compare(mod);
 	dwfl_end(dwfl);
+	check_moved(libc_path(), &with_debug);
 }
 
 static void test_self(void **state)

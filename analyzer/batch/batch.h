@@ -81,25 +81,57 @@ struct cr_batch_job {
 struct cr_batch_run_options {
 	unsigned workers;	/* at least 1 */
 	double timeout;		/* seconds per job, 0 none */
-	bool progress;		/* one line per job done to stderr */
-	const char *what;	/* "probing" or "analyzing", for the lines */
+	uint64_t max_memory;	/* bytes of anonymous memory a worker may
+				 * hold, 0 no limit (--max-memory) */
+	const char *max_memory_text;	/* as the user wrote it, for the reason */
+	bool progress;		/* progress.c's lines to stderr */
+	const char *what;	/* "probing" or "analyzed", for the lines */
 };
 
-/* What the child runs: returns its exit status after writing its one JSON
- * line to FD. */
+/* What a worker runs for one job: writes exactly one line (the job's JSON
+ * result) to FD and returns the analyze command's exit status for it. */
 typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
 				 void *ctx);
 
 /*
- * Run the N jobs, O->workers at a time, each in a forked child running FN.
- * A job whose child exceeds the time limit is killed (SIGKILL) and fails
- * "timed out"; one that dies of a signal or exits without a result fails
- * with that.  True when the run was interrupted (SIGINT, SIGTERM): the
+ * Run the N jobs on O->workers worker processes (forked: they see JOBS),
+ * each doing one job at a time with FN, one job after the other.  A worker
+ * past its job's time limit or over O->max_memory is killed (SIGKILL) and
+ * its job fails "timed out" or "exceeded --max-memory"; one that dies of
+ * a signal or exits without a result fails with that.  The next job gets
+ * a new worker.  True when the run was interrupted (SIGINT, SIGTERM): the
  * jobs not done have done == false and must not be recorded.
  */
 bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		  const struct cr_batch_run_options *o, cr_batch_child_fn fn,
 		  void *ctx);
+
+/* --- progress.c ------------------------------------------------------------ */
+
+/*
+ * What cr_batch_run shows while it runs (O->progress): on a terminal one
+ * status line rewritten in place (done/total, dumps per second, the dump
+ * in hand, the time left) and a line per failed job; elsewhere (a log
+ * file, a pipe) one plain line per job done:
+ *   coroner batch: analyzed 12/200 (3.1/s, about 61 s left): DIR/core.12
+ */
+struct cr_batch_progress {
+	const struct cr_batch_run_options *o;
+	size_t n, done;
+	double t0, shown;	/* monotonic seconds: start, last status line */
+	const char *current;	/* the dump last started */
+	bool tty;		/* stderr is a terminal (and progress is on) */
+};
+
+void cr_batch_progress_begin(struct cr_batch_progress *p,
+			     const struct cr_batch_run_options *o, size_t n);
+void cr_batch_progress_start(struct cr_batch_progress *p,
+			     const struct cr_batch_job *job);
+void cr_batch_progress_done(struct cr_batch_progress *p,
+			    const struct cr_batch_job *job);
+/* Redraw the status line when a second went by (from the poll loop). */
+void cr_batch_progress_tick(struct cr_batch_progress *p);
+void cr_batch_progress_end(struct cr_batch_progress *p);
 
 /* --- job.c ----------------------------------------------------------------- */
 
@@ -108,6 +140,7 @@ struct cr_batch_analyze_ctx {
 	const struct cr_options *opts;
 	unsigned formats;	/* CR_REPORT_* bits */
 	uint64_t max_decompressed;
+	uint64_t cache_limit;	/* bytes of a worker's file cache, 0 default */
 };
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */

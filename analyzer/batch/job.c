@@ -39,21 +39,25 @@ static void put_clean(json_t *o, const char *key, const char *s)
 		json_object_set_new(o, key, v);
 }
 
+/*
+ * One line to FD: the worker's parent takes a job as done at its newline
+ * (worker.c), so an empty line is sent when the JSON cannot be made.
+ */
 static void send(int fd, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-	if (s) {
-		size_t n = strlen(s), off = 0;
-		while (off < n) {
-			ssize_t w = write(fd, s + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		(void)!write(fd, "\n", 1);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *line = cr_strdup_printf("%s\n", s ? s : "");
+	size_t n = line ? strlen(line) : 1, off = 0;
+	const char *p = line ? line : "\n";
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
 	}
+	free(line);
 	free(s);
 	json_decref(o);
 }
@@ -143,20 +147,30 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 	return err;
 }
 
-static int analyze(const struct cr_batch_job *job, int fd,
-		   const struct cr_batch_analyze_ctx *c)
+/* Everything an ANALYZE job opened: a worker goes on to the next job. */
+static void free_inputs(struct cr_dump **d, struct cr_series_input *in, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (in && in[i].analysis)
+			cr_analysis_free(in[i].analysis);
+		if (d)
+			cr_dump_free(d[i]);
+	}
+	free(d);
+	free(in);
+}
+
+static struct cr_error *analyze_inputs(const struct cr_batch_job *job,
+				       const struct cr_batch_analyze_ctx *c,
+				       struct cr_dump **d,
+				       struct cr_series_input *in, bool *dmg)
 {
 	size_t n = job->npaths;
 	struct cr_open_options oo = { .max_decompressed = c->max_decompressed };
-	struct cr_dump **d = calloc(n, sizeof(*d));
-	struct cr_series_input *in = calloc(n, sizeof(*in));
-	if (!d || !in)
-		return send_error(fd, &cr_enomem);
-	bool dmg = false;
 	for (size_t i = 0; i < n; i++) {
 		struct cr_error *err = cr_dump_open_with(job->paths[i], &oo, &d[i]);
 		if (err)
-			return send_error(fd, cr_error_wrap(err, "%s", job->paths[i]));
+			return cr_error_wrap(err, "%s", job->paths[i]);
 		struct stat st;
 		in[i].path = job->paths[i];
 		in[i].mtime_known = stat(job->paths[i], &st) == 0;
@@ -165,26 +179,36 @@ static int analyze(const struct cr_batch_job *job, int fd,
 			: 0;
 	}
 	if (n > 1 && !cr_series_is_series((const struct cr_dump *const *)d, n))
-		return send_error(fd, cr_error_new(CR_ERR_CORRUPT,
-			"the dumps of one process differ in what identifies it"));
+		return cr_error_new(CR_ERR_CORRUPT,
+			"the dumps of one process differ in what identifies it");
 	report_prefetch(d[0], c->opts, c->formats);
 	for (size_t i = 0; i < n; i++) {
 		struct cr_error *err = cr_analyze(d[i], c->opts, &in[i].analysis);
 		if (err)
-			return send_error(fd, cr_error_wrap(err, "%s", job->paths[i]));
+			return cr_error_wrap(err, "%s", job->paths[i]);
 		cr_dump_check_file(d[i]);
-		dmg |= damaged(d[i], in[i].analysis);
+		*dmg |= damaged(d[i], in[i].analysis);
 	}
 	struct cr_series_options so = { 0 };
 	struct cr_error *err = n > 1 ? cr_series_analyze(in, n, &so) : NULL;
-	if (err)
-		return send_error(fd, err);
 	/* The series' report is the last dump's analysis (series.h). */
-	const struct cr_analysis *a = in[n - 1].analysis;
-	err = write_reports(job, a, c->formats);
-	if (err)
-		return send_error(fd, err);
+	return err ? err : write_reports(job, in[n - 1].analysis, c->formats);
+}
 
+static int analyze(const struct cr_batch_job *job, int fd,
+		   const struct cr_batch_analyze_ctx *c)
+{
+	size_t n = job->npaths;
+	struct cr_dump **d = calloc(n, sizeof(*d));
+	struct cr_series_input *in = calloc(n, sizeof(*in));
+	bool dmg = false;
+	struct cr_error *err = d && in ? analyze_inputs(job, c, d, in, &dmg)
+				       : &cr_enomem;
+	if (err) {
+		free_inputs(d, in, n);
+		return send_error(fd, err);
+	}
+	const struct cr_analysis *a = in[n - 1].analysis;
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string(dmg ? "damaged" : "ok"));
 	enum cr_dump_kind k = cr_dump_kind_of(a);
@@ -198,13 +222,32 @@ static int analyze(const struct cr_batch_job *job, int fd,
 	json_object_set_new(o, "exit_status", json_integer(dmg ? 1 : 0));
 	put_process(o, a->dump);
 	send(fd, o);
-	/* The child ends here: what it allocated goes with it. */
+	free_inputs(d, in, n);
 	return dmg ? 1 : 0;
 }
 
 int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx)
 {
 	const struct cr_batch_analyze_ctx *c = ctx;
-	return job->mode == CR_BATCH_PROBE ? probe(job, fd, c) :
-		analyze(job, fd, c);
+	if (job->mode == CR_BATCH_PROBE)
+		return probe(job, fd, c);
+	/* This worker's file cache, kept across the dumps it analyzes
+	 * (worker.c: a worker is a process of its own, so this is its). */
+	static struct cr_batch_analyze_ctx kept;
+	static struct cr_options opts;
+	if (!kept.opts) {
+		opts = *c->opts;
+		if (!opts.file_cache) {
+			opts.file_cache = cr_file_cache_new();
+			if (opts.file_cache && c->cache_limit)
+				cr_file_cache_set_limit(opts.file_cache, c->cache_limit);
+		}
+		kept = *c;
+		kept.opts = &opts;
+	}
+	int status = analyze(job, fd, &kept);
+	/* Within its bound between dumps (file_cache.h). */
+	if (opts.file_cache)
+		cr_file_cache_trim(opts.file_cache);
+	return status;
 }

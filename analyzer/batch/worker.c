@@ -1,14 +1,24 @@
 /*
- * worker.c - jobs in forked children, N at a time (batch.h).
+ * worker.c - jobs in worker processes, N at a time (batch.h).
  *
- * Why a process per job: a dump is untrusted input, and one that makes the
- * analysis crash, loop or eat the machine must cost that dump only.  The
- * child does the job and writes one JSON line to a pipe; the parent waits
- * on all pipes with poll(), with the earliest deadline as its timeout,
- * and SIGKILLs a child past its deadline.  A job with no result line (the
- * child crashed, was killed, ran out of memory) fails with what waitpid
- * says.  The results are small (a few hundred bytes), so each is read
- * whole into memory.
+ * Why processes: a dump is untrusted input, and one that makes the
+ * analysis crash, loop or eat the machine must cost that dump only.  Why
+ * long-lived ones: a worker keeps its file cache (symbol tables of the
+ * programs and libraries, Breakpad and PE files: analyzer/symbols/
+ * file_cache.h) across the dumps it analyzes, so 200 dumps of one program
+ * read libc's symbols once per worker, and no process is started per dump.
+ *
+ * The parent writes a job's index (the child has the jobs: it was forked
+ * after they were made) to the worker's job pipe; the worker does the job
+ * and writes one JSON line to its result pipe; the newline ends the job.
+ * The parent waits on all result pipes with poll(), with the earliest
+ * deadline as its timeout, and SIGKILLs a worker past its job's deadline
+ * (--timeout) or over --max-memory (its anonymous resident memory, from
+ * /proc/PID/statm, looked at every MEMORY_POLL seconds; docs/batch.md says
+ * why not an rlimit).  A job with no result line (the worker crashed, was
+ * killed, ran out of memory) fails with what waitpid says, and the next job
+ * gets a new worker.  The results are small (a few hundred bytes), so each
+ * is read whole into memory.
  *
  * SIGINT and SIGTERM: the parent stops starting jobs, kills the running
  * ones and returns; their jobs stay not done, so the store does not record
@@ -21,15 +31,16 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "strbuf.h"
-#include "term.h"
 #include "util.h"
 
 static volatile sig_atomic_t interrupted;
@@ -40,31 +51,61 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-struct running {
-	struct cr_batch_job *job;
-	pid_t pid;
-	int fd;
+/* Seconds between two looks at the workers' memory (--max-memory). */
+#define MEMORY_POLL 0.05
+
+struct worker {
+	pid_t pid;		/* 0: none running */
+	int job_fd;		/* the parent writes job indexes here */
+	int res_fd;		/* and reads result lines here */
+	struct cr_batch_job *job;	/* in hand, NULL idle */
 	double deadline;	/* monotonic seconds, INFINITY none */
 	struct cr_buf out;
-	bool timed_out;
+	const char *killed;	/* why the parent killed it: "timeout", "memory" */
 };
 
-static pid_t start(struct cr_batch_job *job, cr_batch_child_fn fn, void *ctx,
-		   int *fd)
+/* The worker's loop: a job index in, a result line out, until EOF. */
+static void serve(struct cr_batch_job *jobs, size_t n, int job_fd, int res_fd,
+		  cr_batch_child_fn fn, void *ctx)
 {
-	int p[2];
-	if (pipe(p) != 0)
-		return -1;
+	for (;;) {
+		uint64_t i;
+		ssize_t got = read(job_fd, &i, sizeof(i));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)sizeof(i) || i >= n)
+			return;
+		fn(&jobs[i], res_fd, ctx);
+		/* What the job freed goes back to the system, so that the
+		 * next job is not measured with it (--max-memory). */
+		malloc_trim(0);
+	}
+}
+
+static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
+		  cr_batch_child_fn fn, void *ctx)
+{
+	int jp[2], rp[2];
+	if (pipe(jp) != 0)
+		return false;
+	if (pipe(rp) != 0) {
+		close(jp[0]);
+		close(jp[1]);
+		return false;
+	}
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
+		close(jp[0]);
+		close(jp[1]);
+		close(rp[0]);
+		close(rp[1]);
+		return false;
 	}
 	if (pid == 0) {
-		close(p[0]);
+		close(jp[1]);
+		close(rp[0]);
 		/* Ctrl-C goes to the whole process group: a worker must not
 		 * die of it, or its dump would be stored as failed ("died of
 		 * signal 2") and not retried; the parent stops the workers
@@ -79,42 +120,104 @@ static pid_t start(struct cr_batch_job *job, cr_batch_child_fn fn, void *ctx,
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (getppid() != parent)
 			_exit(127);
-		int st = fn(job, p[1], ctx);
-		close(p[1]);
-		_exit(st);
+		serve(jobs, n, jp[0], rp[1], fn, ctx);
+		_exit(0);
 	}
-	close(p[1]);
-	*fd = p[0];
-	return pid;
+	close(jp[0]);
+	close(rp[1]);
+	*w = (struct worker){ .pid = pid, .job_fd = jp[1], .res_fd = rp[0] };
+	return true;
 }
 
-/* Collect R's child and fill its job. */
-static void finish(struct running *r, double timeout)
+/*
+ * Stop W's process and reap it: SIGKILL, or for an idle worker the index
+ * past the last job, which ends its loop (not the EOF of its job pipe:
+ * workers forked later hold a copy of the pipe's end).
+ */
+static int stop(struct worker *w, bool kill_it)
 {
 	int ws = 0;
-	while (waitpid(r->pid, &ws, 0) < 0 && errno == EINTR)
+	if (!w->pid)
+		return 0;
+	uint64_t end = UINT64_MAX;
+	if (kill_it || write(w->job_fd, &end, sizeof(end)) != (ssize_t)sizeof(end))
+		kill(w->pid, SIGKILL);
+	close(w->job_fd);
+	while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	close(r->fd);
-	struct cr_batch_job *job = r->job;
-	job->exit_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-	const char *line = cr_buf_str(&r->out);
+	close(w->res_fd);
+	cr_buf_free(&w->out);
+	w->pid = 0;
+	return ws;
+}
+
+/* The job in W's hand ended: with its result line LINE, or without one
+ * (NULL: the worker died or was killed, WS its wait status). */
+static void finish(struct worker *w, const char *line, int ws,
+		   const struct cr_batch_run_options *o)
+{
+	struct cr_batch_job *job = w->job;
 	json_error_t je;
 	job->result = line && *line ? json_loads(line, 0, &je) : NULL;
-	if (r->timed_out)
+	json_t *st = json_object_get(job->result, "exit_status");
+	job->exit_status = json_is_integer(st) ? (int)json_integer_value(st) : -1;
+	if (w->killed && !strcmp(w->killed, "timeout"))
 		job->failure = cr_strdup_printf("timed out after %g s (killed)",
-						timeout);
-	else if (WIFSIGNALED(ws))
+						o->timeout);
+	else if (w->killed)
+		job->failure = cr_strdup_printf("exceeded --max-memory %s (killed)",
+						o->max_memory_text);
+	else if (!line && WIFSIGNALED(ws))
 		job->failure = cr_strdup_printf("the analysis died of signal %d (%s)",
 						WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-	else if (!job->result)
+	else if (!line)
 		job->failure = cr_strdup_printf("the analysis ended with status %d and no result",
-						job->exit_status);
+						WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+	else if (!job->result)
+		job->failure = strdup("the analysis sent no result");
 	if (job->failure) {
 		json_decref(job->result);
 		job->result = NULL;
 	}
 	job->done = true;
-	cr_buf_free(&r->out);
+	w->job = NULL;
+	w->killed = NULL;
+}
+
+/* W's anonymous resident memory in bytes (resident minus file-backed
+ * pages: the dump's mapped pages are the page cache's), 0 unknown. */
+static uint64_t anon_memory(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	FILE *f = fopen(path, "r");
+	unsigned long long size, resident, shared;
+	int got = f ? fscanf(f, "%llu %llu %llu", &size, &resident, &shared) : 0;
+	if (f)
+		fclose(f);
+	if (got != 3 || shared > resident)
+		return 0;
+	return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Give idle worker W the job NEXT, starting it first if need be. */
+static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
+		   size_t next, const struct cr_batch_run_options *o,
+		   cr_batch_child_fn fn, void *ctx)
+{
+	if (!w->pid && !start(w, jobs, n, fn, ctx))
+		return false;
+	uint64_t i = next;
+	ssize_t put;
+	while ((put = write(w->job_fd, &i, sizeof(i))) < 0 && errno == EINTR)
+		;
+	if (put != (ssize_t)sizeof(i)) {
+		stop(w, true);
+		return false;
+	}
+	w->job = &jobs[next];
+	w->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;
+	return true;
 }
 
 bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
@@ -122,97 +225,123 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		  void *ctx)
 {
 	unsigned nw = o->workers ? o->workers : 1;
-	struct running *run = calloc(nw, sizeof(*run));
+	if (nw > n)
+		nw = n ? (unsigned)n : 1;
+	struct worker *ws = calloc(nw, sizeof(*ws));
 	struct pollfd *pfd = calloc(nw, sizeof(*pfd));
-	if (!run || !pfd) {
-		free(run);
+	size_t *slot = calloc(nw, sizeof(*slot));
+	if (!ws || !pfd || !slot) {
+		free(ws);
 		free(pfd);
+		free(slot);
 		for (size_t i = 0; i < n; i++)
 			jobs[i].failure = strdup("out of memory");
 		return false;
 	}
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term,
+			 old_pipe;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	/* A worker that died before reading its job: write() says EPIPE. */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigaction(SIGPIPE, &ign, &old_pipe);
 	interrupted = 0;
 
-	size_t next = 0, nrun = 0, ndone = 0;
-	while ((next < n || nrun > 0) && !interrupted) {
-		while (next < n && nrun < nw && !interrupted) {
-			struct running *r = &run[nrun];
-			*r = (struct running){ .job = &jobs[next++] };
-			r->pid = start(r->job, fn, ctx, &r->fd);
-			if (r->pid < 0) {
-				r->job->failure = cr_strdup_printf("cannot start a worker: %s",
+	struct cr_batch_progress pr;
+	cr_batch_progress_begin(&pr, o, n);
+	size_t next = 0;
+	double next_poll = 0;
+	for (;;) {
+		size_t busy = 0;
+		for (unsigned k = 0; k < nw && !interrupted; k++) {
+			struct worker *w = &ws[k];
+			while (!w->job && next < n) {
+				size_t j = next++;
+				if (assign(w, jobs, n, j, o, fn, ctx)) {
+					cr_batch_progress_start(&pr, &jobs[j]);
+					break;
+				}
+				jobs[j].failure = cr_strdup_printf("cannot start a worker: %s",
 								   strerror(errno));
-				r->job->done = true;
-				continue;
+				jobs[j].done = true;
+				cr_batch_progress_done(&pr, &jobs[j]);
 			}
-			r->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;
-			nrun++;
+			if (w->job)
+				slot[busy++] = k;
 		}
-		double soonest = INFINITY;
-		for (size_t i = 0; i < nrun; i++) {
-			pfd[i] = (struct pollfd){ .fd = run[i].fd, .events = POLLIN };
-			soonest = fmin(soonest, run[i].deadline);
+		if (interrupted || busy == 0)
+			break;
+		double soonest = INFINITY, now = cr_mono_seconds();
+		for (size_t i = 0; i < busy; i++) {
+			pfd[i] = (struct pollfd){ .fd = ws[slot[i]].res_fd, .events = POLLIN };
+			soonest = fmin(soonest, ws[slot[i]].deadline);
 		}
+		if (o->max_memory)
+			soonest = fmin(soonest, fmax(next_poll, now));
+		if (pr.tty)
+			soonest = fmin(soonest, now + 1);	/* the clock ticks */
 		int wait_ms = -1;
 		if (isfinite(soonest)) {
-			double left = soonest - cr_mono_seconds();
+			double left = soonest - now;
 			wait_ms = left <= 0 ? 0 : (int)ceil(left * 1000);
 		}
-		if (nrun == 0)
-			continue;
-		int pr = poll(pfd, nrun, wait_ms);
-		if (pr < 0 && errno != EINTR)
+		int got = poll(pfd, busy, wait_ms);
+		if (got < 0 && errno != EINTR)
 			break;
 		/* Interrupted: what ended now ended because of it; nothing
 		 * is recorded (the next run does these dumps again). */
 		if (interrupted)
 			break;
+		cr_batch_progress_tick(&pr);
 		double t = cr_mono_seconds();
-		for (size_t i = 0; i < nrun;) {
-			struct running *r = &run[i];
+		bool look = o->max_memory && t >= next_poll;
+		if (look)
+			next_poll = t + MEMORY_POLL;
+		for (size_t i = 0; i < busy; i++) {
+			struct worker *w = &ws[slot[i]];
 			bool eof = false;
-			if (pr > 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+			if (got > 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
 				char buf[4096];
-				ssize_t got = read(r->fd, buf, sizeof(buf));
-				if (got > 0 && r->out.len < 65536)
-					cr_buf_add(&r->out, buf, (size_t)got);
-				eof = got == 0 || (got < 0 && errno != EINTR &&
-						   errno != EAGAIN);
+				ssize_t r = read(w->res_fd, buf, sizeof(buf));
+				if (r > 0 && w->out.len < 65536)
+					cr_buf_add(&w->out, buf, (size_t)r);
+				eof = r == 0 || (r < 0 && errno != EINTR &&
+						 errno != EAGAIN);
 			}
-			if (!eof && t >= r->deadline) {
-				kill(r->pid, SIGKILL);
-				r->timed_out = eof = true;
+			const char *s = cr_buf_str(&w->out);
+			const char *nl = s ? strchr(s, '\n') : NULL;
+			struct cr_batch_job *job = w->job;
+			if (nl) {
+				/* The line is the job's; the worker goes on. */
+				char *line = strndup(s, (size_t)(nl - s));
+				finish(w, line ? line : "", 0, o);
+				free(line);
+				cr_buf_free(&w->out);
+				w->out = (struct cr_buf){ 0 };
+			} else {
+				if (!eof && t >= w->deadline)
+					w->killed = "timeout";
+				else if (!eof && look &&
+					 anon_memory(w->pid) > o->max_memory)
+					w->killed = "memory";
+				if (!eof && !w->killed)
+					continue;
+				int st = stop(w, true);
+				finish(w, NULL, st, o);
 			}
-			if (!eof) {
-				i++;
-				continue;
-			}
-			finish(r, o->timeout);
-			ndone++;
-			if (o->progress)
-				cr_term_printf(stderr, "coroner batch: %s %zu/%zu: %s%s%s",
-					       o->what, ndone, n, r->job->paths[0],
-					       r->job->failure ? ": failed: " : "",
-					       r->job->failure ? r->job->failure : "");
-			run[i] = run[--nrun];
-			pfd[i] = pfd[nrun];
+			cr_batch_progress_done(&pr, job);
 		}
 	}
 	bool stopped = interrupted;
-	for (size_t i = 0; i < nrun; i++) {
-		kill(run[i].pid, SIGKILL);
-		while (waitpid(run[i].pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		close(run[i].fd);
-		cr_buf_free(&run[i].out);
-	}
+	for (unsigned k = 0; k < nw; k++)
+		stop(&ws[k], ws[k].job != NULL || stopped);
+	cr_batch_progress_end(&pr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	free(run);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	free(ws);
 	free(pfd);
+	free(slot);
 	return stopped;
 }

@@ -660,6 +660,21 @@ struct cr_error *bp_symfile_load_fd(int fd, const char *path,
 	return NULL;
 }
 
+size_t bp_symfile_memory(const struct bp_symfile *sf)
+{
+#define VEC_BYTES(x) ((x).cap * sizeof(*(x).v))
+	/* The text is a mapping of the file (page cache), not counted. */
+	size_t n = sizeof(*sf) + VEC_BYTES(sf->files) + VEC_BYTES(sf->origins) +
+		   VEC_BYTES(sf->funcs) + VEC_BYTES(sf->lines) +
+		   VEC_BYTES(sf->inlines) + VEC_BYTES(sf->publics) +
+		   VEC_BYTES(sf->cfi) + VEC_BYTES(sf->deltas) +
+		   VEC_BYTES(sf->win[0]) + VEC_BYTES(sf->win[1]);
+#undef VEC_BYTES
+	n += (sf->funcs.n + sf->cfi.n + sf->win[0].n + sf->win[1].n) *
+	     sizeof(uint64_t);
+	return n;
+}
+
 void bp_symfile_free(struct bp_symfile *sf)
 {
 	if (!sf)

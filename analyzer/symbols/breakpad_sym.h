@@ -68,6 +68,8 @@ struct cr_error *bp_symfile_load(const char *path, struct bp_symfile **out);
 struct cr_error *bp_symfile_load_fd(int fd, const char *path,
 				    struct bp_symfile **out);
 void bp_symfile_free(struct bp_symfile *sf);
+/* Bytes of memory SF holds besides its file's mapping (file_cache.c). */
+size_t bp_symfile_memory(const struct bp_symfile *sf);
 
 void bp_symfile_stats(const struct bp_symfile *sf, struct bp_stats *out);
 /* The MODULE record's debug id, NUL-terminated copy (NULL none). */

@@ -1,9 +1,15 @@
 /*
- * file_cache.c - parsed .sym and PE files kept across dumps (file_cache.h).
+ * file_cache.c - parsed .sym and PE files and ELF symbol indexes kept
+ * across dumps (file_cache.h).
  *
  * A list searched linearly: a batch reads tens to hundreds of distinct
  * files, and a lookup is a few integer compares next to opening the file
- * to learn its identity.
+ * to learn its identity.  The bound: each entry counts the memory its
+ * parse holds (not the file's mapping, which is the page cache's);
+ * cr_file_cache_trim() drops the least recently used entries until the
+ * sum is within the limit.  It runs between dumps only (entries are
+ * borrowed by the analysis that asked for them), so during one dump the
+ * cache may hold more: what that dump needs.
  */
 #include "file_cache.h"
 
@@ -15,19 +21,21 @@
 #include <unistd.h>
 
 #include "breakpad_sym.h"
+#include "symindex.h"
 #include "safe_open.h"
 #include "util.h"
 
-enum fc_kind { FC_SYM, FC_PE };
+enum fc_kind { FC_SYM, FC_PE, FC_SYMINDEX };
 
 struct fc_entry {
 	enum fc_kind kind;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
+	struct cr_file_id id;
+	struct cr_file_id symid;	/* FC_SYMINDEX: the symbol table's file */
+	uint64_t used;		/* the cache's clock at the last request */
+	size_t bytes;		/* memory held (the bound) */
 	struct bp_symfile *sym;	/* FC_SYM; NULL: did not parse (failed) */
 	struct pe_file pe;	/* FC_PE, when !failed */
+	struct cr_symtemplate *tmpl;	/* FC_SYMINDEX; NULL: not indexable */
 	char *why;		/* the parse error, kept: the same file fails
 				 * the same way for every dump */
 	bool failed;		/* did not parse (WHY may be NULL when even
@@ -38,7 +46,9 @@ struct cr_file_cache {
 	pthread_mutex_t lock;
 	struct fc_entry *v;
 	size_t n, cap;
-	size_t hits;
+	size_t hits, loads, evicted;
+	uint64_t clock;
+	size_t bytes, limit;
 };
 
 struct cr_file_cache *cr_file_cache_new(void)
@@ -48,21 +58,51 @@ struct cr_file_cache *cr_file_cache_new(void)
 		free(c);
 		return NULL;
 	}
+	if (c)
+		c->limit = CR_FILE_CACHE_LIMIT;
 	return c;
+}
+
+void cr_file_cache_set_limit(struct cr_file_cache *c, size_t bytes)
+{
+	pthread_mutex_lock(&c->lock);
+	c->limit = bytes;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void entry_free(struct fc_entry *e)
+{
+	if (e->kind == FC_SYM)
+		bp_symfile_free(e->sym);
+	else if (e->kind == FC_SYMINDEX)
+		cr_symtemplate_free(e->tmpl);
+	else if (!e->failed)
+		pe_file_close(&e->pe);
+	free(e->why);
+}
+
+void cr_file_cache_trim(struct cr_file_cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	while (c->bytes > c->limit && c->n > 0) {
+		size_t old = 0;
+		for (size_t i = 1; i < c->n; i++)
+			if (c->v[i].used < c->v[old].used)
+				old = i;
+		c->bytes -= c->v[old].bytes;
+		entry_free(&c->v[old]);
+		c->v[old] = c->v[--c->n];
+		c->evicted++;
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 void cr_file_cache_free(struct cr_file_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++) {
-		struct fc_entry *e = &c->v[i];
-		if (e->kind == FC_SYM)
-			bp_symfile_free(e->sym);
-		else if (!e->failed)
-			pe_file_close(&e->pe);
-		free(e->why);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		entry_free(&c->v[i]);
 	free(c->v);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -71,48 +111,103 @@ void cr_file_cache_free(struct cr_file_cache *c)
 void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *out)
 {
 	pthread_mutex_lock(&c->lock);
-	*out = (struct cr_file_cache_stats){ .files = c->n, .hits = c->hits };
+	*out = (struct cr_file_cache_stats){
+		.files = c->n, .hits = c->hits, .loads = c->loads,
+		.evicted = c->evicted, .bytes = c->bytes,
+	};
 	pthread_mutex_unlock(&c->lock);
 }
 
-static bool same_file(const struct fc_entry *e, enum fc_kind kind,
-		      const struct stat *st)
+bool cr_file_id_of(int fd, struct cr_file_id *out)
 {
-	return e->kind == kind && e->dev == st->st_dev && e->ino == st->st_ino &&
-	       e->size == st->st_size &&
-	       e->mtime.tv_sec == st->st_mtim.tv_sec &&
-	       e->mtime.tv_nsec == st->st_mtim.tv_nsec;
+	struct stat st;
+	memset(out, 0, sizeof(*out));
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return false;
+	*out = (struct cr_file_id){
+		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+		.mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
+		.known = true,
+	};
+	return true;
+}
+
+static bool same_id(const struct cr_file_id *a, const struct cr_file_id *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
+	       a->size == b->size && a->mtime_sec == b->mtime_sec &&
+	       a->mtime_nsec == b->mtime_nsec;
 }
 
 /*
- * The entry of the file open as FD for KIND, under the lock: the one kept
- * (*NEW false) or a new one to fill (*NEW true; NULL out of memory).
+ * The entry of KIND for the files ID (and SYMID), under the lock: the one
+ * kept (*NEW false) or a new one to fill (*NEW true; NULL out of memory).
  */
+static struct fc_entry *find_entry(struct cr_file_cache *c, enum fc_kind kind,
+				   const struct cr_file_id *id,
+				   const struct cr_file_id *symid, bool *is_new)
+{
+	static const struct cr_file_id none;
+	*is_new = false;
+	c->clock++;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].kind == kind && same_id(&c->v[i].id, id) &&
+		    same_id(&c->v[i].symid, symid ? symid : &none)) {
+			c->hits++;
+			c->v[i].used = c->clock;
+			return &c->v[i];
+		}
+	if (!CR_GROW(c->v, c->cap, c->n + 1))
+		return NULL;
+	struct fc_entry *e = &c->v[c->n++];
+	*e = (struct fc_entry){ .kind = kind, .id = *id, .used = c->clock };
+	if (symid)
+		e->symid = *symid;
+	c->loads++;
+	*is_new = true;
+	return e;
+}
+
+/* Count what the new entry E holds. */
+static void account(struct cr_file_cache *c, struct fc_entry *e, size_t bytes)
+{
+	e->bytes = bytes + sizeof(*e);
+	c->bytes += e->bytes;
+}
+
+/* The entry of the file open as FD for KIND, as find_entry(). */
 static struct fc_entry *entry_for(struct cr_file_cache *c, enum fc_kind kind,
 				  int fd, bool *is_new, int *err)
 {
-	struct stat st;
+	struct cr_file_id id;
 	*is_new = false;
-	if (fstat(fd, &st) != 0) {
+	if (!cr_file_id_of(fd, &id)) {
 		*err = errno;
 		return NULL;
 	}
-	for (size_t i = 0; i < c->n; i++)
-		if (same_file(&c->v[i], kind, &st)) {
-			c->hits++;
-			return &c->v[i];
-		}
-	if (!CR_GROW(c->v, c->cap, c->n + 1)) {
+	struct fc_entry *e = find_entry(c, kind, &id, NULL, is_new);
+	if (!e)
 		*err = ENOMEM;
-		return NULL;
-	}
-	struct fc_entry *e = &c->v[c->n++];
-	*e = (struct fc_entry){
-		.kind = kind, .dev = st.st_dev, .ino = st.st_ino,
-		.size = st.st_size, .mtime = st.st_mtim,
-	};
-	*is_new = true;
 	return e;
+}
+
+const struct cr_symtemplate *cr_file_cache_symtemplate(struct cr_file_cache *c,
+							const struct cr_file_id *file,
+							const struct cr_file_id *symfile,
+							Dwfl_Module *mod)
+{
+	if (!file->known)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	bool is_new;
+	struct fc_entry *e = find_entry(c, FC_SYMINDEX, file, symfile, &is_new);
+	if (e && is_new) {
+		e->tmpl = cr_symtemplate_new(mod);
+		account(c, e, e->tmpl ? cr_symtemplate_memory(e->tmpl) : 0);
+	}
+	const struct cr_symtemplate *t = e ? e->tmpl : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return t;
 }
 
 struct bp_symfile *cr_file_cache_symfile(struct cr_file_cache *c,
@@ -137,6 +232,7 @@ struct bp_symfile *cr_file_cache_symfile(struct cr_file_cache *c,
 			ent->why = strdup(err->message);
 			cr_error_free(err);
 		}
+		account(c, ent, ent->sym ? bp_symfile_memory(ent->sym) : 0);
 	}
 	struct bp_symfile *sf = ent ? ent->sym : NULL;
 	if (!ent)
@@ -170,6 +266,8 @@ struct cr_error *cr_file_cache_pe(struct cr_file_cache *c, int fd,
 			cr_error_free(err);
 			err = NULL;
 		}
+		account(c, ent, ent->failed ? 0 :
+			ent->pe.nsections * sizeof(*ent->pe.sections));
 	}
 	if (!ent)
 		err = e == ENOMEM ? &cr_enomem :

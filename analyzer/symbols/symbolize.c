@@ -35,6 +35,7 @@
 
 #include "cursor.h"
 #include "debuginfo.h"
+#include "file_cache.h"
 #include "dwarf_layout.h"
 #include "passes.h"
 #include "safe_open.h"
@@ -72,6 +73,9 @@ struct modslot {
 	void *mem_image;	/* owned copy for elf_memory() */
 	struct cr_symindex *symidx;	/* built on the first lookup */
 	bool symidx_tried;
+	struct cr_file_id file_id;	/* the module's file (find_elf) */
+	struct cr_file_id debug_id;	/* its debug file (find_debuginfo) */
+	bool debug_seen;
 };
 
 struct strpool {
@@ -341,6 +345,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 		}
 	}
 	if (fd >= 0) {
+		cr_file_id_of(fd, &ms->file_id);
 		ms->found = cr_rooted_path(ms->found_root, ms->found_name);
 		*file_name = ms->found ? strdup(ms->found) : NULL;
 		return fd;
@@ -359,10 +364,10 @@ memory:
  * allowing downloads, and libdwfl's client names its cache files by build
  * id (hex), not by anything else from the dump.
  */
-static int find_debuginfo(Dwfl_Module *mod, void **userdata,
-			  const char *modname, Dwarf_Addr base,
-			  const char *file_name, const char *debuglink_file,
-			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+static int find_debuginfo_fd(Dwfl_Module *mod, void **userdata,
+			     const char *modname, Dwarf_Addr base,
+			     const char *file_name, const char *debuglink_file,
+			     GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	struct modslot *ms = *userdata;
 	const struct cr_options *o = ms->st->opts;
@@ -390,6 +395,26 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 						  debuglink_crc,
 						  debuginfo_file_name);
 		*userdata = ms;
+	}
+	return fd;
+}
+
+/*
+ * The same, noting the identity of the module's debug file (its first
+ * search: a dwz file comes later) for the symbol index's key.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+			  const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink_file,
+			  GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	struct modslot *ms = *userdata;
+	int fd = find_debuginfo_fd(mod, userdata, modname, base, file_name,
+				   debuglink_file, debuglink_crc,
+				   debuginfo_file_name);
+	if (!ms->debug_seen) {
+		ms->debug_seen = true;
+		cr_file_id_of(fd, &ms->debug_id);
 	}
 	return fd;
 }
@@ -686,16 +711,32 @@ static bool is_system_module(const struct cr_module *m)
 }
 
 /*
+ * The module's symbol index, from the file cache's template when there is
+ * a cache (a batch worker reads and sorts libc's table once, not once per
+ * dump), keyed by the module's file and the file its symbol table comes
+ * from, which libdwfl has looked for once dwfl_module_getsymtab() returned.
+ */
+static struct cr_symindex *module_index(struct modslot *ms, Dwfl_Module *mod)
+{
+	struct cr_file_cache *fc = ms->st->opts->file_cache;
+	const struct cr_symtemplate *t = NULL;
+	if (fc && ms->file_id.known && dwfl_module_getsymtab(mod) > 0)
+		t = cr_file_cache_symtemplate(fc, &ms->file_id, &ms->debug_id, mod);
+	struct cr_symindex *ix = t ? cr_symindex_of(t, mod) : NULL;
+	return ix ? ix : cr_symindex_new(mod);
+}
+
+/*
  * dwfl_module_addrinfo(MOD, PC, ...) through the module's sorted index
  * (symindex.h), which saves libdwfl's scan of the whole symbol table on
- * every lookup; the index is built on the module's first lookup.
+ * every lookup; the index is made on the module's first lookup.
  */
 static const char *module_addrinfo(struct modslot *ms, Dwfl_Module *mod,
 				   uint64_t pc, GElf_Off *off, GElf_Sym *sym)
 {
 	if (ms && !ms->symidx_tried) {
 		ms->symidx_tried = true;
-		ms->symidx = cr_symindex_new(mod);
+		ms->symidx = module_index(ms, mod);
 	}
 	if (ms && ms->symidx)
 		return cr_symindex_addrinfo(ms->symidx, pc, off, sym);

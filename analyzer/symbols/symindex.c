@@ -137,22 +137,20 @@ static int cmp_sec(const void *a, const void *b)
 	return (x->ndx > y->ndx) - (x->ndx < y->ndx);
 }
 
-static bool pass_init(struct sympass *p, struct symentry *e, GElf_Addr *maxend,
+/* P over E[0..N), sorted by (value, ndx). */
+static void pass_init(struct sympass *p, struct symentry *e, GElf_Addr *maxend,
 		      size_t n)
 {
 	p->e = e;
 	p->maxend = maxend;
 	p->n = n;
-	if (!sort_entries(e, n))
-		return false;
 	GElf_Addr m = 0;
 	for (size_t i = 0; i < n; i++) {
 		GElf_Addr end = e[i].value + e[i].size;	/* checked at build */
 		m = end > m ? end : m;
 		maxend[i] = m;
 	}
-	return true;
-}
+	}
 
 /*
  * The main file's SHF_ALLOC sections at their run-time addresses, sorted as
@@ -217,7 +215,39 @@ static size_t section_of(const struct cr_symindex *ix, GElf_Addr a)
 	return SHN_UNDEF;
 }
 
-struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
+/*
+ * What one symbol table gives every module made of the same files, kept
+ * across dumps by file_cache.h: the symbols sorted, split by pass (locals,
+ * globals) and by how libdwfl places them.  Most values move with the
+ * module's load address (libdwfl adds the bias to st_value); SHN_ABS ones
+ * and those of sections not loaded do not.  Each list keeps its order when the module moves, so a module's
+ * index is a merge of two sorted lists per pass: linear, where reading
+ * and sorting the table is not (libc: 4.8 M instructions).
+ */
+struct symlist {
+	struct symentry *e;	/* sorted by (value, ndx) at BIAS */
+	size_t n;
+};
+
+struct cr_symtemplate {
+	struct symlist moving[2], fixed[2];	/* [0] locals, [1] globals */
+	GElf_Addr bias;		/* the values are at this bias */
+	GElf_Addr hi;		/* the largest end of a moving symbol,
+				 * minus BIAS */
+	bool any_bias;		/* moving ones are st_value + bias: any
+				 * bias will do, else only BIAS */
+	bool search_locals;
+	size_t n;
+};
+
+static void template_put(struct cr_symtemplate *t, struct symlist *l,
+			 const struct symentry *e)
+{
+	l->e[l->n++] = *e;
+	t->n++;
+}
+
+struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 {
 	int n = dwfl_module_getsymtab(mod);
 	if (n < 1)
@@ -231,19 +261,21 @@ struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
 	if (first_global < 0 || !elf || !gelf_getehdr(elf, &eh) ||
 	    eh.e_type == ET_REL || eh.e_machine == EM_PPC64)
 		return NULL;
-	struct cr_symindex *ix = calloc(1, sizeof(*ix));
-	if (!ix)
+	struct cr_symtemplate *t = calloc(1, sizeof(*t));
+	if (!t)
 		return NULL;
-	ix->mod = mod;
-	ix->entries = malloc((size_t)n * sizeof(*ix->entries));
-	ix->maxends = malloc((size_t)n * sizeof(*ix->maxends));
-	if (!ix->entries || !ix->maxends || !load_sections(ix, elf, bias))
-		goto fail;
+	*t = (struct cr_symtemplate){ .bias = bias, .any_bias = true,
+				      .search_locals = first_global > 1 };
+	for (int k = 0; k < 2; k++) {
+		t->moving[k].e = malloc((size_t)n * sizeof(struct symentry));
+		t->fixed[k].e = malloc((size_t)n * sizeof(struct symentry));
+		if (!t->moving[k].e || !t->fixed[k].e)
+			goto fail;
+	}
 	int global_start = first_global == 0 ? 1 : first_global;
-	size_t ne = 0, nlocal = 0;
 	for (int i = 1; i < n; i++) {
 		GElf_Sym s;
-		GElf_Addr value, end;
+		GElf_Addr value, end, moved;
 		const char *name = dwfl_module_getsym_info(mod, i, &s, &value,
 							   NULL, NULL, NULL);
 		if (!name || !name[0] || s.st_shndx == SHN_UNDEF)
@@ -254,22 +286,128 @@ struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
 		/* libdwfl's bound wraps with the end; ours would not. */
 		if (__builtin_add_overflow(value, s.st_size, &end))
 			goto fail;
-		ix->entries[ne++] = (struct symentry){
+		struct symentry e = {
 			.value = value, .size = s.st_size, .ndx = i,
 			.bind = GELF_ST_BIND(s.st_info),
 		};
-		if (i < global_start)
-			nlocal = ne;
+		int pass = i >= global_start;
+		/* libdwfl adds the bias to a value in an allocated section
+		 * and leaves SHN_ABS ones and those of other sections (shndx
+		 * -1) alone: told apart by what it did.  At bias 0 it cannot
+		 * be told, and a table whose values neither follow the bias
+		 * nor stay (a debug file placed otherwise) serves this bias
+		 * only. */
+		bool moves = !__builtin_add_overflow(s.st_value, bias, &moved) &&
+			     moved == value;
+		if (bias == 0 || (!moves && value != s.st_value))
+			t->any_bias = false;
+		if (!moves) {
+			template_put(t, &t->fixed[pass], &e);
+			continue;
+		}
+		if (end - bias > t->hi)
+			t->hi = end - bias;
+		template_put(t, &t->moving[pass], &e);
 	}
-	if (!pass_init(&ix->local, ix->entries, ix->maxends, nlocal) ||
-	    !pass_init(&ix->global, ix->entries + nlocal, ix->maxends + nlocal,
-		       ne - nlocal))
+	for (int k = 0; k < 2; k++) {
+		struct symlist *l[2] = { &t->moving[k], &t->fixed[k] };
+		for (int j = 0; j < 2; j++) {
+			if (!sort_entries(l[j]->e, l[j]->n))
+				goto fail;
+			/* Kept across dumps: no room to spare. */
+			struct symentry *fit = realloc(l[j]->e, (l[j]->n ? l[j]->n : 1) *
+						       sizeof(*fit));
+			if (fit)
+				l[j]->e = fit;
+		}
+	}
+	return t;
+fail:
+	cr_symtemplate_free(t);
+	return NULL;
+}
+
+void cr_symtemplate_free(struct cr_symtemplate *t)
+{
+	if (!t)
+		return;
+	for (int k = 0; k < 2; k++) {
+		free(t->moving[k].e);
+		free(t->fixed[k].e);
+	}
+	free(t);
+}
+
+size_t cr_symtemplate_memory(const struct cr_symtemplate *t)
+{
+	return sizeof(*t) + t->n * sizeof(struct symentry);
+}
+
+static bool entry_before(const struct symentry *a, const struct symentry *b)
+{
+	return a->value != b->value ? a->value < b->value : a->ndx < b->ndx;
+}
+
+/* Merge pass K of T, the moving values shifted by DELTA, into OUT. */
+static size_t merge_pass(const struct cr_symtemplate *t, int k, GElf_Addr delta,
+			 struct symentry *out)
+{
+	const struct symlist *m = &t->moving[k], *f = &t->fixed[k];
+	size_t i = 0, j = 0, o = 0;
+	while (i < m->n || j < f->n) {
+		struct symentry e;
+		if (i < m->n) {
+			e = m->e[i];
+			e.value += delta;
+		}
+		if (i < m->n && (j == f->n || entry_before(&e, &f->e[j]))) {
+			out[o++] = e;
+			i++;
+		} else {
+			out[o++] = f->e[j++];
+		}
+	}
+	return o;
+}
+
+struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
+				   Dwfl_Module *mod)
+{
+	GElf_Addr bias, top;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	if (!elf || (t->any_bias ? __builtin_add_overflow(t->hi, bias, &top)
+				 : bias != t->bias))
+		return NULL;
+	struct cr_symindex *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		return NULL;
+	ix->mod = mod;
+	size_t n = t->n ? t->n : 1;
+	ix->entries = malloc(n * sizeof(*ix->entries));
+	ix->maxends = malloc(n * sizeof(*ix->maxends));
+	if (!ix->entries || !ix->maxends || !load_sections(ix, elf, bias))
 		goto fail;
-	ix->search_locals = first_global > 1;
+	/* Unsigned: adding (bias - t->bias) moves st_value + t->bias to
+	 * st_value + bias, which TOP showed does not wrap. */
+	GElf_Addr delta = bias - t->bias;
+	size_t nlocal = merge_pass(t, 0, delta, ix->entries);
+	size_t nglobal = merge_pass(t, 1, delta, ix->entries + nlocal);
+	pass_init(&ix->local, ix->entries, ix->maxends, nlocal);
+	pass_init(&ix->global, ix->entries + nlocal, ix->maxends + nlocal,
+		  nglobal);
+	ix->search_locals = t->search_locals;
 	return ix;
 fail:
 	cr_symindex_free(ix);
 	return NULL;
+}
+
+struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
+{
+	struct cr_symtemplate *t = cr_symtemplate_new(mod);
+	struct cr_symindex *ix = t ? cr_symindex_of(t, mod) : NULL;
+	cr_symtemplate_free(t);
+	return ix;
 }
 
 void cr_symindex_free(struct cr_symindex *ix)

@@ -26,6 +26,22 @@ struct cr_symindex *cr_symindex_new(Dwfl_Module *mod);
 void cr_symindex_free(struct cr_symindex *ix);
 
 /*
+ * The same in two steps, for a batch (file_cache.h): the template, MOD's
+ * table read and sorted, serves every module of the same files wherever
+ * it is loaded (NULL when cr_symindex_new would give NULL); an index of
+ * module MOD (of those files) from it costs a merge.  cr_symindex_of()
+ * gives NULL when T cannot serve MOD's load address (a table whose values
+ * do not follow it, or would wrap): build one with cr_symindex_new then.
+ */
+struct cr_symtemplate;
+struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod);
+void cr_symtemplate_free(struct cr_symtemplate *t);
+struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
+				   Dwfl_Module *mod);
+/* Bytes T holds (the file cache's bound). */
+size_t cr_symtemplate_memory(const struct cr_symtemplate *t);
+
+/*
  * dwfl_module_addrinfo(MOD, ADDR, OFF, SYM, NULL, NULL, NULL) for the
  * index's module: the name of the symbol containing or closest below ADDR,
  * *OFF from its start, *SYM (left alone when the result is NULL).

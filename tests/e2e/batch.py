@@ -20,6 +20,12 @@ CASE:
           analyzed, the exit status is 8; a second batch on the same OUT
           while the store is held is refused with status 9, and so is a
           damaged store.
+  memory  --max-memory: a core whose analysis needs more memory than the
+          limit (deep_recursion: 600,000 frames) is listed as failed
+          "exceeded --max-memory SIZE", the other (null_deref) is analyzed;
+          the progress lines when stderr is not a terminal (one per dump,
+          done/total, rate, the dump), and on a terminal (script -qc) the
+          status line redrawn in place.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -383,7 +389,61 @@ def case_poison(opts, wd):
     check("damaged" in err, "a damaged store is not reported as damaged", err)
 
 
-CASES = {"index": case_index, "poison": case_poison}
+def case_memory(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i, (prog, args) in enumerate([("null_deref", []), ("deep_recursion", ["600000"])]):
+        os.makedirs(os.path.join(wd, "m%d" % i))
+        core, _ = L.kernel_core(os.path.join(opts.bindir, prog), args,
+                                os.path.join(wd, "m%d" % i))
+        shutil.copy(core, os.path.join(src, "%s.core" % prog))
+    # The limit: what a whole `coroner analyze` of the small core holds at
+    # its peak (its binaries and mapped core included), at least 8 MiB; the
+    # deep core's analysis (600,000 frames) needs 48 to 64 MiB.
+    p = subprocess.Popen([opts.coroner, "analyze", os.path.join(src, "null_deref.core"),
+                          "-o", os.path.join(wd, "single"), "-q"], env=L.sanitizer_env(),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, ws, ru = os.wait4(p.pid, 0)
+    p.returncode = 0
+    check(os.WIFEXITED(ws) and os.WEXITSTATUS(ws) == 0,
+          "coroner analyze of the small core failed (%#x)" % ws)
+    peak = ru.ru_maxrss   # KiB
+    limit = "%dM" % max(8, (peak + 1023) // 1024)
+    out = os.path.join(wd, "out")
+    o, e, _ = batch(opts.coroner, [src, "-o", out, "-j", "1", "--max-memory", limit],
+                    expect=(8,))
+    ix = load_index(out)
+    failed = {d["path"]: d["error"] for d in ix["failed"]}
+    check(list(failed) == ["deep_recursion.core"] and
+          failed["deep_recursion.core"] == "exceeded --max-memory %s (killed)" % limit,
+          "the deep core is not the one failure, for --max-memory %s" % limit, failed)
+    check(ix["counts"]["crash"] == 1, "the small core was not analyzed", ix["summary"])
+    # Not a terminal: a plain line per dump, the failure's reason on it.
+    lines = [l for l in e.splitlines() if l.startswith("coroner batch: analyzed ")]
+    check(len(lines) == 2 and all(re.match(r"coroner batch: analyzed [12]/2 \([0-9.]+/s"
+                                           r"(, about [0-9]+ s left)?\): ", l) for l in lines),
+          "not one progress line per dump (done/total, rate)", e)
+    check(sum("failed: exceeded --max-memory" in l for l in lines) == 1,
+          "the progress lines do not say which dump exceeded --max-memory", e)
+    print("--max-memory %s: %s; progress: %s" % (limit, failed, lines))
+
+    # On a terminal: the status line redrawn in place ("\r", erase line).
+    script = shutil.which("script")
+    if not script:
+        print("terminal progress: NOT EXERCISED (no script(1))")
+        return
+    cmd = " ".join("'%s'" % a for a in [opts.coroner, "batch", src, "-o",
+                                         os.path.join(wd, "tty"), "-j", "1"])
+    r = subprocess.run([script, "-qec", cmd, "/dev/null"], env=L.sanitizer_env(),
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120)
+    tty = r.stdout.decode(errors="replace")
+    check("\r\x1b[Kcoroner batch: analyzed 2/2" in tty,
+          "no status line redrawn in place on a terminal", tty[-2000:])
+    print("terminal progress: the status line is redrawn in place")
+
+
+CASES = {"index": case_index, "poison": case_poison, "memory": case_memory}
 
 
 if __name__ == "__main__":

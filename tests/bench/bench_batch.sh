@@ -1,0 +1,115 @@
+#!/bin/sh
+# bench_batch.sh - `coroner batch` on 200 kernel cores of one program.
+#
+# Goals (issue 11, "Performance"): `batch -j 2` at least 1.8x faster than
+# `-j 1`; the batch at least 3x faster than one `coroner analyze` per dump
+# (the same report formats); a re-run with nothing new under 5% of the
+# first run.
+#
+# The cores are N (default 200) real crashes of corpus/idle_threads (main
+# and 1 to 8 idle workers, main writes through NULL), made at run time, a
+# few at a time.  Each is a distinct process (its own pid, stack addresses,
+# load addresses): batch keys dumps by content, so copies of one core would
+# not be N dumps.  They all crash at one place (one bucket), as a fleet's
+# dumps of one bug do.
+#
+#   tests/bench/bench_batch.sh            (builds into build/ first)
+#   N=50 RUNS=1 KEEP=/tmp/bb tests/bench/bench_batch.sh   (KEEP keeps the cores)
+set -eu
+. "$(dirname "$0")/common.sh"
+need hyperfine hyperfine
+ensure_built corpus_idle_threads
+check_core_pattern
+
+n=${N:-200}
+runs=${RUNS:-3}
+formats=${FORMATS:-md,html,json}
+if [ -n "${KEEP:-}" ]; then
+	work=$KEEP
+	mkdir -p "$work"
+else
+	work=$(mktemp -d /tmp/coroner-bench-batch.XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+fi
+exe="$build/corpus/idle_threads"
+dumps="$work/dumps"
+
+# One crash in its own directory (the kernel writes "core" there).
+make_core() {	# make_core I
+	d="$work/mk/$1"
+	mkdir -p "$d"
+	( cd "$d" && ulimit -c unlimited && "$exe" $(($1 % 8 + 1)) crash >/dev/null 2>&1 ) || true
+	for f in "$d"/core "$d"/core.*; do
+		[ -f "$f" ] && { mv "$f" "$dumps/core.$1"; break; }
+	done
+	rmdir "$d" 2>/dev/null || true
+}
+
+mkdir -p "$dumps"
+have=$(find "$dumps" -name 'core.*' | wc -l)
+if [ "$have" -lt "$n" ]; then
+	echo "bench: making $n cores of idle_threads"
+	i=$have
+	while [ "$i" -lt "$n" ]; do
+		# Four at a time: each crash spins 50 ms and the kernel writes
+		# a few MB.
+		for k in 0 1 2 3; do
+			[ $((i + k)) -lt "$n" ] && make_core $((i + k)) &
+		done
+		wait
+		i=$((i + 4))
+	done
+fi
+got=$(find "$dumps" -name 'core.*' | wc -l)
+[ "$got" -ge "$n" ] || { echo "bench: only $got of $n cores were written" >&2; exit 1; }
+echo "cores: $got in $dumps, $(du -sm "$dumps" | cut -f1) MiB"
+
+out="$work/out"
+sep="$work/sep"
+mkdir -p "$sep"
+# 200 separate analyses, as a cron job calling `coroner analyze` would.
+cat >"$work/separate.sh" <<EOF
+#!/bin/sh
+for f in "$dumps"/core.*; do
+	"$coroner" analyze "\$f" -o "$sep" --format $formats -q
+done
+exit 0
+EOF
+chmod +x "$work/separate.sh"
+
+hyperfine -N --runs "$runs" --export-json "$work/h.json" \
+	--prepare "rm -rf $out" \
+	"$coroner batch $dumps -o $out -f $formats -q -j 1" \
+	"$coroner batch $dumps -o $out -f $formats -q -j 2" \
+	"$work/separate.sh" >/dev/null
+# The re-run: OUT holds the first run's store; nothing is new.
+"$coroner" batch "$dumps" -o "$out" -f "$formats" -q -j 2 || true
+hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
+	"$coroner batch $dumps -o $out -f $formats -q -j 2" >/dev/null
+
+j1=$(mean_of "$work/h.json" 0)
+j2=$(mean_of "$work/h.json" 1)
+sp=$(mean_of "$work/h.json" 2)
+re=$(mean_of "$work/r.json" 0)
+echo
+echo "batch -j 1:                      ${j1}s"
+echo "batch -j 2:                      ${j2}s"
+echo "$n separate coroner analyze:     ${sp}s"
+echo "re-run, nothing new (-j 2):      ${re}s"
+r12=$(ratio "$j1" "$j2")
+rsp=$(ratio "$sp" "$j1")
+rre=$(/usr/bin/python3 -c 'import sys; print("%.1f" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$re" "$j2")
+ok=0
+verdict() {	# verdict TEXT CONDITION
+	if /usr/bin/python3 -c "import sys; sys.exit(0 if $2 else 1)"; then
+		echo "$1: met"
+	else
+		echo "$1: NOT met"
+		ok=1
+	fi
+}
+verdict "-j 1 / -j 2 = ${r12}x (goal >= 1.8x)" "$r12 >= 1.8"
+# One core each: the separate runs are one after the other.
+verdict "separate / batch -j 1 = ${rsp}x (goal >= 3x; -j 2: $(ratio "$sp" "$j2")x)" "$rsp >= 3"
+verdict "re-run / first run = ${rre}% (goal < 5%)" "$rre < 5"
+exit $ok
