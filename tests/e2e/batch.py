@@ -20,6 +20,17 @@ CASE:
           analyzed, the exit status is 8; a second batch on the same OUT
           while the store is held is refused with status 9, and so is a
           damaged store.
+  shard   the index case's dumps (and a second "c.core" in another
+          directory) as three shards run by GNU parallel
+          (`batch --shard I/3`), then `coroner merge`: the shards are
+          disjoint, their union is the whole set, a series is in one
+          shard; the merged index.json equals the one of a single run over
+          the directory (every field: none differs legitimately, the index
+          records no run time), and so do the buckets table and the report
+          links; a re-run of a shard analyzes nothing, and a batch over the
+          merged OUT neither; merging into an OUT that is not empty, from a
+          missing OUT_i or from a store of another schema version fails
+          with its status and changes nothing; a bad --shard is refused.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -49,11 +60,19 @@ def crash_core(bindir, prog, wd, name):
     return core
 
 
-def batch(coroner, args, expect=(0,)):
-    st, out, err = L.run_coroner(coroner, ["batch"] + args, timeout=300)
-    check(st in expect, "coroner batch %s: status %d, expected %s"
-          % (" ".join(args), st, expect), out + err)
+def command(coroner, cmd, args, expect):
+    st, out, err = L.run_coroner(coroner, [cmd] + args, timeout=300)
+    check(st in expect, "coroner %s %s: status %d, expected %s"
+          % (cmd, " ".join(args), st, expect), out + err)
     return out, err, st
+
+
+def batch(coroner, args, expect=(0,)):
+    return command(coroner, "batch", args, expect)
+
+
+def merge(coroner, args, expect=(0,)):
+    return command(coroner, "merge", args, expect)
 
 
 def load_index(out):
@@ -383,7 +402,116 @@ def case_poison(opts, wd):
     check("damaged" in err, "a damaged store is not reported as damaged", err)
 
 
-CASES = {"index": case_index, "poison": case_poison}
+def buckets_table(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        return db.execute("SELECT id, kind, code, signature, count, first_seen, last_seen,"
+                          " example FROM buckets ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def tree(d):
+    return sorted(os.path.relpath(os.path.join(p, n), d) for p, _, fs in os.walk(d) for n in fs)
+
+
+def case_shard(opts, wd):
+    if not shutil.which("parallel"):
+        L.skip("GNU parallel is not installed (Debian package parallel)")
+    if not shutil.which("zstd"):
+        L.skip("zstd not installed")
+    src, series = make_dumps(opts.coroner, opts.bindir, wd)
+    # Another dump named c.core: one run calls its reports c.core-2 or
+    # the other's, the merge must too (the shards each have a "c.core").
+    os.makedirs(os.path.join(src, "sub2"))
+    shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub2", "c.core"))
+    one = os.path.join(wd, "one")
+    _, _, st = batch(opts.coroner, [src, "-o", one, "-j", "2", "-q"], expect=(0, 8))
+
+    shards = [os.path.join(wd, "shard%d" % i) for i in (1, 2, 3)]
+    t0 = time.time()
+    r = subprocess.run(["parallel", "--will-cite", "-j", "3",
+                        "%s batch %s -o %s/shard{} --shard {}/3 -j 1 -q; echo $? > %s/status{}"
+                        % (opts.coroner, src, wd, wd), ":::", "1", "2", "3"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    check(r.returncode == 0, "parallel failed", r.stderr.decode(errors="replace"))
+    print("3 shards under GNU parallel: %.2f s" % (time.time() - t0))
+    for i in (1, 2, 3):
+        with open(os.path.join(wd, "status%d" % i)) as f:
+            s = int(f.read())
+        check(s in (0, 8), "shard %d: status %d" % (i, s))
+    parts = [rows(d) for d in shards]
+    whole = rows(one)
+    for i in range(3):
+        for k in range(i + 1, 3):
+            both = set(parts[i]) & set(parts[k])
+            check(not both, "shards %d and %d share %s" % (i + 1, k + 1, sorted(both)))
+    union = set().union(*parts)
+    check(union == set(whole), "the shards' union is not the whole set",
+          sorted(union ^ set(whole)))
+    check(any(set(series) <= set(p) for p in parts), "the series is split between shards")
+    print("shard sizes: %s of %d files" % ([len(p) for p in parts], len(whole)))
+
+    # A re-run of a shard analyzes nothing and opens no other shard's file.
+    o, _, _ = batch(opts.coroner, [src, "-o", shards[0], "--shard", "1/3"], expect=(0, 8))
+    check(re.search(r"0 new, 0 changed, %d unchanged, 0 vanished; 0 analyzed, 0 failed; "
+                    r"%d in other shards" % (len(parts[0]), len(whole) - len(parts[0])), o),
+          "the re-run of shard 1 did not say it analyzed nothing", o)
+    check(rows(shards[0]) == parts[0], "the re-run of shard 1 changed its store")
+
+    merged = os.path.join(wd, "merged")
+    _, _, mst = merge(opts.coroner, shards + ["-o", merged, "-q"], expect=(0, 8))
+    check(mst == st, "merge: status %d, the single run %d" % (mst, st))
+    a, b = load_index(one), load_index(merged)
+    if a != b:
+        for key in a:
+            check(a[key] == b.get(key), "the merged index differs from one run's in %r" % key,
+                  json.dumps(a[key], indent=1)[:3000], json.dumps(b.get(key), indent=1)[:3000])
+    check(a == b, "the merged index has other fields", sorted(set(b) - set(a)))
+    check(buckets_table(one) == buckets_table(merged),
+          "the merged buckets table differs from one run's")
+    check(tree(os.path.join(one, "reports")) == tree(os.path.join(merged, "reports")),
+          "the merged report files are not named as one run names them",
+          tree(os.path.join(one, "reports")), tree(os.path.join(merged, "reports")))
+    print("merged index == single-run index (%d crashes in %d buckets)"
+          % (b["counts"]["crash"], b["counts"]["buckets"]))
+    # The merged OUT is an ordinary batch OUT: nothing to do in it.
+    o, _, _ = batch(opts.coroner, [src, "-o", merged], expect=(st,))
+    check(" 0 analyzed" in o and " 0 new" in o, "a batch over the merged OUT analyzed again", o)
+
+    # Refusals: nothing is changed.
+    before = tree(merged)
+    _, err, _ = merge(opts.coroner, shards + ["-o", merged], expect=(2,))
+    check("not empty" in err and tree(merged) == before,
+          "merging into an existing OUT was not refused cleanly", err)
+    _, err, _ = merge(opts.coroner, [shards[0], os.path.join(wd, "nowhere"), "-o",
+                                     os.path.join(wd, "merge-missing")], expect=(2,))
+    check("nowhere" in err and not os.path.exists(os.path.join(wd, "merge-missing")),
+          "a missing OUT_i was not refused cleanly", err)
+    old = os.path.join(wd, "old")
+    shutil.copytree(shards[1], old)
+    db = sqlite3.connect(os.path.join(old, "coroner.db"))
+    db.execute("PRAGMA user_version=99")
+    db.commit()
+    db.close()
+    _, err, _ = merge(opts.coroner, [shards[0], old, "-o", os.path.join(wd, "merge-old")],
+                      expect=(9,))
+    check("schema version 99" in err and not os.path.exists(os.path.join(wd, "merge-old")),
+          "a store of another schema version was not refused cleanly", err)
+    db = sqlite3.connect(os.path.join(old, "coroner.db"))
+    kept = db.execute("SELECT count(*) FROM dumps").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    check(kept == len(parts[1]) and version == 99, "merge changed an input store")
+    left = [n for n in os.listdir(wd) if ".merge-" in n]
+    check(not left, "a failed merge left %s" % left)
+    for bad in ("0/3", "4/3", "1/0", "x", "1/3/4", "-1/3"):
+        _, err, _ = batch(opts.coroner, [src, "-o", os.path.join(wd, "bad"), "--shard", bad],
+                          expect=(2,))
+        check("--shard" in err, "--shard %s: no message naming the option" % bad, err)
+
+
+CASES = {"index": case_index, "poison": case_poison, "shard": case_shard}
 
 
 if __name__ == "__main__":
