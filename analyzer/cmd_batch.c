@@ -48,7 +48,7 @@
 
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
-	"                       [--timeout SECONDS] [--shard I/N] [-q]";
+	"                       [--timeout SECONDS] [--ticket] [--shard I/N] [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -59,6 +59,8 @@ const char cr_cmd_batch_options[] =
 	"                       ones\n"
 	"      --timeout S      a dump whose analysis takes more than S seconds\n"
 	"                       is stopped and listed as failed (default 300)\n"
+	"      --ticket         per crash bucket, a Markdown ticket comment and the\n"
+	"                       HTML report to attach, in OUT/tickets\n"
 	"      --shard I/N      only the I-th of N shards of DIR (1 <= I <= N),\n"
 	"                       chosen by content, so that N machines share DIR;\n"
 	"                       join their OUTs with coroner merge\n";
@@ -72,6 +74,7 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "force", no_argument, NULL, 'F' },
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "shard", required_argument, NULL, 'S' },
+	{ "ticket", no_argument, NULL, 'K' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -161,7 +164,7 @@ static char *new_name(struct batch *b, const char *rel)
  * directory, if then empty. */
 static void remove_reports(struct batch *b, const struct report_batch_entry *e)
 {
-	static const char *const ext[] = { "md", "html", "json" };
+	static const char *const ext[] = { "md", "html", "json", "ticket.md" };
 	if (!e->report_dir || !e->report_name)
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(ext); i++) {
@@ -565,7 +568,8 @@ static struct cr_error *index_fill(const void *ctx, FILE *f)
 
 int cr_batch_write_index(const char *prog, const char *cmd,
 			 struct cr_batch_store *store, const char *out,
-			 const char *shown, unsigned formats, bool quiet)
+			 const char *shown, unsigned formats, bool tickets,
+			 bool quiet)
 {
 	static const struct {
 		unsigned bit;
@@ -586,6 +590,8 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 		err = cr_batch_store_buckets(store, ix);
 	if (!err)
 		report_batch_check_reports(ix, out);
+	if (!err && tickets)
+		err = report_batch_tickets_write(ix, out);
 	for (size_t i = 0; !err && i < ARRAY_LEN(writers); i++) {
 		if (!(formats & writers[i].bit))
 			continue;
@@ -655,7 +661,7 @@ static int run(struct batch *b)
 	if (status)
 		return status;
 	status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
-				      b->formats, b->quiet);
+				      b->formats, b->ctx.ticket, b->quiet);
 	if (stopped) {
 		cr_term_printf(stderr, "%s: batch: interrupted; the next run goes on from here",
 			       b->prog);
@@ -735,6 +741,7 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 				return cr_cli_usage_error(prog, "--shard wants I/N with 1 <= I <= N <= %d, not '%s'",
 							  CR_BATCH_SHARD_MAX, optarg);
 			break;
+		case 'K': b.ctx.ticket = true; break;
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;

@@ -47,7 +47,7 @@
 #include "util.h"
 
 const char cr_cmd_merge_synopsis[] =
-	"merge OUT1 OUT2... -o OUT [-f md,html,json] [-q]";
+	"merge OUT1 OUT2... -o OUT [-f md,html,json] [--ticket] [-q]";
 
 const char cr_cmd_merge_options[] =
 	"  -o, --output OUT     (merge) the joined reports, result store and\n"
@@ -59,6 +59,7 @@ const char cr_cmd_merge_shortopts[] = "o:f:qhV";
 const struct option cr_cmd_merge_longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "ticket", no_argument, NULL, 'K' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -86,7 +87,7 @@ struct merge {
 	const char *const *in;
 	size_t nin;
 	unsigned formats;
-	bool quiet;
+	bool tickets, quiet;
 	struct report_batch_entry **rows;	/* per input */
 	size_t *nrows;
 	struct mrow *all;
@@ -363,7 +364,7 @@ static struct cr_error *link_or_copy(const char *src, const char *dst)
 /* The group's reports into TMP/reports/NEW/NEW.coroner.EXT. */
 static struct cr_error *place_reports(struct merge *m, const struct mgroup *g)
 {
-	static const char *const ext[] = { "md", "html", "json" };
+	static const char *const ext[] = { "md", "html", "json", "ticket.md" };
 	char *dir = cr_strdup_printf("%s/reports/%s", m->tmp, g->new_name);
 	if (!dir)
 		return &cr_enomem;
@@ -419,7 +420,7 @@ static int build(struct merge *m)
 		return err ? fail(m, CR_ERR_IO, err) : 130;
 	}
 	int status = cr_batch_write_index(m->prog, "merge", s, m->tmp, m->out,
-					  m->formats, m->quiet);
+					  m->formats, m->tickets, m->quiet);
 	cr_batch_store_close(s);
 	return status;
 }
@@ -517,6 +518,7 @@ int cr_cmd_merge(const char *prog, int argc, char **argv)
 				return cr_cli_usage_error(prog, "unknown format in '%s' (use md, html, json)",
 							  optarg);
 			break;
+		case 'K': m.tickets = true; break;
 		case 'q': m.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;

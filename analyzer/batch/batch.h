@@ -110,6 +110,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 struct cr_batch_analyze_ctx {
 	const struct cr_options *opts;
 	unsigned formats;	/* CR_REPORT_* bits */
+	bool ticket;		/* also NAME.coroner.ticket.md (--ticket) */
 	uint64_t max_decompressed;
 };
 
@@ -122,14 +123,16 @@ struct cr_batch_store;
 
 /*
  * Write OUT/index.{md,html,json} (the FORMATS) from every row of STORE
- * and refresh its buckets table; print the paths as SHOWN/index.EXT and
+ * and refresh its buckets table, with TICKETS the buckets' tickets
+ * (report_batch_tickets_write); print the paths as SHOWN/index.EXT and
  * the summary unless QUIET; errors as "PROG: CMD: ...".  Returns 0, 8
  * (CR_BATCH_EXIT_FAILED) when the index lists failed dumps, or an error's
  * status.
  */
 int cr_batch_write_index(const char *prog, const char *cmd,
 			 struct cr_batch_store *store, const char *out,
-			 const char *shown, unsigned formats, bool quiet);
+			 const char *shown, unsigned formats, bool tickets,
+			 bool quiet);
 /* "md,html" -> CR_REPORT_* bits; false for an unknown name. */
 bool cr_batch_parse_formats(const char *s, unsigned *out);
 

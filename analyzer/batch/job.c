@@ -113,7 +113,7 @@ static bool damaged(const struct cr_dump *d, const struct cr_analysis *a)
 
 static struct cr_error *write_reports(const struct cr_batch_job *job,
 				      const struct cr_analysis *a,
-				      unsigned formats)
+				      unsigned formats, bool ticket)
 {
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
@@ -128,6 +128,18 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 		.html_name = formats & CR_REPORT_HTML ? html : NULL,
 	};
 	struct cr_error *err = rs && html ? NULL : &cr_enomem;
+	/* --ticket: the brief report a bucket's ticket quotes
+	 * (report_batch_tickets_write), in a ticket comment's budget. */
+	if (!err && ticket) {
+		struct report_md_options to = mo;
+		to.budget = REPORT_TICKET_BRIEF_BUDGET;
+		to.brief = true;
+		char *out = cr_strdup_printf("%s/%s.coroner.ticket.md",
+					     job->report_dir, job->report_name);
+		err = out ? report_set_write_file(rs, CR_REPORT_MD, out, &to) :
+			&cr_enomem;
+		free(out);
+	}
 	for (size_t i = 0; i < ARRAY_LEN(order) && !err; i++) {
 		if (!(formats & order[i]))
 			continue;
@@ -180,7 +192,7 @@ static int analyze(const struct cr_batch_job *job, int fd,
 		return send_error(fd, err);
 	/* The series' report is the last dump's analysis (series.h). */
 	const struct cr_analysis *a = in[n - 1].analysis;
-	err = write_reports(job, a, c->formats);
+	err = write_reports(job, a, c->formats, c->ticket);
 	if (err)
 		return send_error(fd, err);
 

@@ -415,6 +415,62 @@ def tree(d):
     return sorted(os.path.relpath(os.path.join(p, n), d) for p, _, fs in os.walk(d) for n in fs)
 
 
+def hostile_core():
+    """A crash (SIGSEGV) whose program name and command line hold Markdown
+    and HTML: a pipe, backticks, a <script>, emphasis, a link."""
+    sys.path.insert(0, os.path.join(L.source_dir(), "tests", "hostile"))
+    from corewriter import Core
+    c = Core("x86_64")
+    c.load(0x7ffd0000, b"\0" * 0x1000, flags="rw")
+    c.thread(tid=4242, regs={"rip": 0x401000, "rsp": 0x7ffd0100}, signo=11)
+    c.psinfo(pid=4242, fname="a|b`<script>", args="run | `x` <img src=x> **b** [l](j:x)")
+    c.siginfo(signo=11, code=1, addr=0x10)
+    return c.bytes()
+
+
+def check_tickets(out):
+    """--ticket: a ticket per bucket, under 60,000 characters, whose
+    Markdown (cmark-gfm) keeps its structure and says the signature and the
+    counts; the HTML report to attach is the example's."""
+    ix = load_index(out)
+    buckets = [bk for c in ix["crashes"] for bk in c["buckets"]]
+    check(buckets, "no buckets")
+    names = set()
+    for bk in buckets:
+        t = bk["ticket"]
+        check(t and t["md"] == "tickets/%s.md" % bk["id"] and t["html"],
+              "bucket %s has no ticket" % bk["id"], bk)
+        md = os.path.join(out, t["md"])
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        check(len(text) < 60000, "ticket %s has %d characters" % (t["md"], len(text)))
+        L.validate_markdown(md, min_tables=1)
+        tags, plain, html = L.render_markdown(md)
+        check(not re.search(r"<(script|img)\b|href=\"j:x\"", html),
+              "a string from a dump became markup in %s" % t["md"], html[:3000])
+        check(bk["signature"] in plain, "ticket %s lacks the signature %r"
+              % (t["md"], bk["signature"]), plain[:2000])
+        check(re.search(r"Dumps\s*\|?\s*%d\b" % bk["count"], plain) and
+              "Crash bucket %s: %d dump" % (bk["id"], bk["count"]) in plain,
+              "ticket %s lacks the count %d" % (t["md"], bk["count"]), plain[:2000])
+        for when in (bk["first_seen"], bk["last_seen"]):
+            check(when is None or when in plain, "ticket %s lacks the time %s" % (t["md"], when))
+        with open(os.path.join(out, t["html"]), "rb") as a, \
+                open(os.path.join(out, bk["example"]["reports"]["html"]), "rb") as b:
+            check(a.read() == b.read(), "ticket %s's attachment is not the example's report"
+                  % t["md"])
+        names |= {t["md"], t["html"]}
+    check(sorted(names) == ["tickets/" + n for n in tree(os.path.join(out, "tickets"))],
+          "OUT/tickets holds other files", tree(os.path.join(out, "tickets")))
+    hostile = [bk for bk in buckets if "a|b" in " ".join(bk["executables"])]
+    check(hostile, "the hostile core is in no bucket", [bk["executables"] for bk in buckets])
+    _, plain = L.validate_markdown(os.path.join(out, hostile[0]["ticket"]["md"]))
+    check("a|b`<script>" in plain, "the hostile program name is not shown as text", plain[:3000])
+    print("tickets: %d, the longest %d characters" % (
+        len(buckets), max(len(open(os.path.join(out, bk["ticket"]["md"]),
+                                   encoding="utf-8").read()) for bk in buckets)))
+
+
 def case_shard(opts, wd):
     if not shutil.which("parallel"):
         L.skip("GNU parallel is not installed (Debian package parallel)")
@@ -425,13 +481,19 @@ def case_shard(opts, wd):
     # the other's, the merge must too (the shards each have a "c.core").
     os.makedirs(os.path.join(src, "sub2"))
     shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub2", "c.core"))
+    # A crash whose program name and command line are hostile Markdown.
+    with open(os.path.join(src, "hostile.core"), "wb") as f:
+        f.write(hostile_core())
     one = os.path.join(wd, "one")
-    _, _, st = batch(opts.coroner, [src, "-o", one, "-j", "2", "-q"], expect=(0, 8))
+    _, _, st = batch(opts.coroner, [src, "-o", one, "-j", "2", "-q", "--ticket"],
+                     expect=(0, 8))
+    check_tickets(one)
 
     shards = [os.path.join(wd, "shard%d" % i) for i in (1, 2, 3)]
     t0 = time.time()
     r = subprocess.run(["parallel", "--will-cite", "-j", "3",
-                        "%s batch %s -o %s/shard{} --shard {}/3 -j 1 -q; echo $? > %s/status{}"
+                        "%s batch %s -o %s/shard{} --shard {}/3 -j 1 -q --ticket; "
+                        "echo $? > %s/status{}"
                         % (opts.coroner, src, wd, wd), ":::", "1", "2", "3"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
     check(r.returncode == 0, "parallel failed", r.stderr.decode(errors="replace"))
@@ -460,7 +522,7 @@ def case_shard(opts, wd):
     check(rows(shards[0]) == parts[0], "the re-run of shard 1 changed its store")
 
     merged = os.path.join(wd, "merged")
-    _, _, mst = merge(opts.coroner, shards + ["-o", merged, "-q"], expect=(0, 8))
+    _, _, mst = merge(opts.coroner, shards + ["-o", merged, "-q", "--ticket"], expect=(0, 8))
     check(mst == st, "merge: status %d, the single run %d" % (mst, st))
     a, b = load_index(one), load_index(merged)
     if a != b:
@@ -473,6 +535,8 @@ def case_shard(opts, wd):
     check(tree(os.path.join(one, "reports")) == tree(os.path.join(merged, "reports")),
           "the merged report files are not named as one run names them",
           tree(os.path.join(one, "reports")), tree(os.path.join(merged, "reports")))
+    check(tree(os.path.join(one, "tickets")) == tree(os.path.join(merged, "tickets")),
+          "the merge's tickets are not one run's")
     print("merged index == single-run index (%d crashes in %d buckets)"
           % (b["counts"]["crash"], b["counts"]["buckets"]))
     # The merged OUT is an ordinary batch OUT: nothing to do in it.
