@@ -372,8 +372,20 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 		bool mine = true;
 		if (b->shard.count && (err = place(b, todo[i], r, &mine)) != NULL)
 			return fail(b, err);
-		if (!mine)
+		if (!mine) {
+			/* Stored by a run without --shard: not this shard's. */
+			struct report_batch_entry *old = NULL;
+			err = cr_batch_store_get(b->store, todo[i]->rel, &old);
+			if (!err && old) {
+				err = cr_batch_store_delete(b->store, todo[i]->rel);
+				remove_reports(b, old);
+				report_batch_entry_clear(old);
+				free(old);
+			}
+			if (err)
+				return fail(b, err);
 			continue;
+		}
 		if (!r) {
 			err = put_row(b, todo[i], "failed", NULL, jobs[i].failure, NULL, NULL);
 			b->nfailed++;
@@ -470,9 +482,10 @@ out:
 
 /* With --shard: whether F is known to be another shard's (its shard key
  * is stored for its identity; a file that cannot be read is placed by its
- * empty hash). */
+ * empty hash), and whether its shard is unknown (*UNKNOWN: it must be
+ * probed, even when a run without --shard stored it). */
 static struct cr_error *elsewhere(struct batch *b, const struct cr_batch_file *f,
-				  bool *other)
+				  bool *other, bool *unknown)
 {
 	uint64_t key = 0;
 	bool found = f->size < 0;
@@ -482,6 +495,7 @@ static struct cr_error *elsewhere(struct batch *b, const struct cr_batch_file *f
 	else
 		err = cr_batch_store_shard_key(b->store, f, &key, &found);
 	*other = !err && found && !cr_batch_shard_mine(&b->shard, key);
+	*unknown = !err && !found;
 	b->nelsewhere += *other;
 	return err;
 }
@@ -510,9 +524,9 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		if (!f || err)
 			continue;
 		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
-		bool other = false;
+		bool other = false, unknown = false;
 		if (b->shard.count)
-			err = elsewhere(b, f, &other);
+			err = elsewhere(b, f, &other, &unknown);
 		if (err) {
 			continue;
 		} else if (other) {
@@ -522,7 +536,8 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 				err = cr_batch_store_delete(b->store, f->rel);
 				gone[r] = true;
 			}
-		} else if (stored && same_identity(&rows[r], f) && !b->force) {
+		} else if (stored && same_identity(&rows[r], f) && !b->force &&
+			   !unknown) {
 			b->nunchanged++;
 			if (rows[r].report_dir && !take_name(b, cr_basename(rows[r].report_dir)))
 				err = &cr_enomem;

@@ -569,6 +569,14 @@ def case_shard(opts, wd):
     check(kept == len(parts[1]) and version == 99, "merge changed an input store")
     left = [n for n in os.listdir(wd) if ".merge-" in n]
     check(not left, "a failed merge left %s" % left)
+    # The single run's OUT made a shard: it keeps shard 2's files alone.
+    batch(opts.coroner, [src, "-o", one, "--shard", "2/3", "-q"], expect=(0, 8))
+    now = rows(one)
+    check(set(now) == set(parts[1]), "an OUT made without --shard, run with --shard 2/3, "
+          "does not hold shard 2's files", sorted(set(now) ^ set(parts[1])))
+    dirs = {x["report_dir"] for x in now.values() if x["report_dir"]}
+    check({"reports/" + d for d in os.listdir(os.path.join(one, "reports"))} == dirs,
+          "reports of other shards' files were left in the OUT of shard 2")
     for bad in ("0/3", "4/3", "1/0", "x", "1/3/4", "-1/3"):
         _, err, _ = batch(opts.coroner, [src, "-o", os.path.join(wd, "bad"), "--shard", bad],
                           expect=(2,))
