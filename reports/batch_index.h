@@ -1,7 +1,7 @@
 /*
  * batch_index.h - the index of a `coroner batch` run: its rows, how they
  * are grouped, and its Markdown, HTML and JSON writers (batch_index.c,
- * batch_index_html.c).  docs/batch.md describes the files.
+ * batch_index_html.c); the tickets of --ticket (batch_ticket.c).  docs/batch.md describes the files.
  *
  * The rows are the result store's (analyzer/batch/store.c), one per file
  * found; every string in them may come from a dump or a file name and is
