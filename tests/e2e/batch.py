@@ -24,7 +24,11 @@ CASE:
           directory) as three shards run by GNU parallel
           (`batch --shard I/3`), then `coroner merge`: the shards are
           disjoint, their union is the whole set, a series is in one
-          shard; the merged index.json equals the one of a single run over
+          shard, a copy of the directory elsewhere with other times has
+          the same shard 1; with --ticket, a ticket per bucket under
+          60,000 characters with the signature and the counts, whose
+          Markdown keeps its structure (cmark-gfm) with a crafted crash
+          of a hostile program name and command line; the merged index.json equals the one of a single run over
           the directory (every field: none differs legitimately, the index
           records no run time), and so do the buckets table and the report
           links; a re-run of a shard analyzes nothing, and a batch over the
@@ -513,6 +517,15 @@ def case_shard(opts, wd):
           sorted(union ^ set(whole)))
     check(any(set(series) <= set(p) for p in parts), "the series is split between shards")
     print("shard sizes: %s of %d files" % ([len(p) for p in parts], len(whole)))
+
+    # Another machine: the same files under another root, with other
+    # modification times (a copy): the same shard.
+    elsewhere = os.path.join(wd, "machine2", "crash")
+    shutil.copytree(src, elsewhere, copy_function=shutil.copyfile)
+    batch(opts.coroner, [elsewhere, "-o", os.path.join(wd, "m2shard1"), "--shard", "1/3",
+                         "-j", "2", "-q"], expect=(0, 8))
+    check(set(rows(os.path.join(wd, "m2shard1"))) == set(parts[0]),
+          "shard 1/3 of a copy of the directory is not shard 1/3 of the original")
 
     # A re-run of a shard analyzes nothing and opens no other shard's file.
     o, _, _ = batch(opts.coroner, [src, "-o", shards[0], "--shard", "1/3"], expect=(0, 8))
