@@ -489,8 +489,10 @@ def case_shard(opts, wd):
     with open(os.path.join(src, "hostile.core"), "wb") as f:
         f.write(hostile_core())
     one = os.path.join(wd, "one")
+    t0 = time.time()
     _, _, st = batch(opts.coroner, [src, "-o", one, "-j", "2", "-q", "--ticket"],
                      expect=(0, 8))
+    print("one run, -j 2: %.2f s" % (time.time() - t0))
     check_tickets(one)
 
     shards = [os.path.join(wd, "shard%d" % i) for i in (1, 2, 3)]
@@ -535,7 +537,9 @@ def case_shard(opts, wd):
     check(rows(shards[0]) == parts[0], "the re-run of shard 1 changed its store")
 
     merged = os.path.join(wd, "merged")
+    t0 = time.time()
     _, _, mst = merge(opts.coroner, shards + ["-o", merged, "-q", "--ticket"], expect=(0, 8))
+    print("merge: %.2f s" % (time.time() - t0))
     check(mst == st, "merge: status %d, the single run %d" % (mst, st))
     a, b = load_index(one), load_index(merged)
     if a != b:
