@@ -348,7 +348,10 @@ static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
 	*mine = cr_batch_shard_mine(&b->shard, key);
 	if (!*mine)
 		b->nelsewhere++;
-	return cr_batch_store_put_shard_key(b->store, f, key);
+	/* A probe that died (its time limit on a busy machine) says nothing
+	 * of the file: another machine's may read the process, so it is
+	 * placed by its hash this time and probed again next time. */
+	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
 }
 
 /* Probe the new or changed files: store the ones that are no dumps (or
