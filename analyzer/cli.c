@@ -37,6 +37,11 @@ extern const char cr_cmd_batch_synopsis[], cr_cmd_batch_options[];
 extern const char cr_cmd_batch_shortopts[];
 extern const struct option cr_cmd_batch_longopts[];
 
+int cr_cmd_merge(const char *prog, int argc, char **argv);
+extern const char cr_cmd_merge_synopsis[], cr_cmd_merge_options[];
+extern const char cr_cmd_merge_shortopts[];
+extern const struct option cr_cmd_merge_longopts[];
+
 /* One line per command. */
 const struct cr_command cr_commands[] = {
 	{ "analyze", cr_cmd_analyze_synopsis, cr_cmd_analyze_options,
@@ -45,6 +50,8 @@ const struct cr_command cr_commands[] = {
 	  cr_cmd_collect_shortopts, cr_cmd_collect_longopts, cr_cmd_collect },
 	{ "batch", cr_cmd_batch_synopsis, cr_cmd_batch_options,
 	  cr_cmd_batch_shortopts, cr_cmd_batch_longopts, cr_cmd_batch },
+	{ "merge", cr_cmd_merge_synopsis, cr_cmd_merge_options,
+	  cr_cmd_merge_shortopts, cr_cmd_merge_longopts, cr_cmd_merge },
 };
 const size_t cr_ncommands = ARRAY_LEN(cr_commands);
 
@@ -68,8 +75,9 @@ void cr_cli_usage(FILE *f, const char *prog)
 	      "incomplete; 2 usage; 3 I/O error; 4 not a dump; 5 too damaged for a\n"
 	      "report; 6 out of memory; 7 (collect) the process cannot be collected:\n"
 	      "no such process, it exited, or it may not be traced; 8 (batch) some\n"
-	      "dumps failed, the rest were analyzed; 9 (batch) the result store is\n"
-	      "damaged or in use by another batch; 70 internal error.\n", f);
+	      "dumps failed, the rest were analyzed; 9 (batch, merge) a result store\n"
+	      "is damaged, of another version (merge) or in use by another batch;\n"
+	      "130 (batch, merge) interrupted; 70 internal error.\n", f);
 }
 
 void cr_cli_list_passes(FILE *f)

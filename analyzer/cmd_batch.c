@@ -3,7 +3,8 @@
  * into an index of buckets, incrementally.
  *
  *   coroner batch DIR -o OUT [-j N] [--force] [-f md,html,json]
- *                 [--timeout SECONDS] [--max-memory SIZE] [-q]
+ *                 [--timeout SECONDS] [--max-memory SIZE] [--ticket]
+ *                 [--shard I/N] [-q]
  *
  * 1. scan    every regular file under DIR with its identity (batch/scan.c)
  * 2. compare with the store OUT/coroner.db (batch/store.c): a file whose
@@ -18,6 +19,10 @@
  *            reports go to OUT/reports/NAME/
  * 5. index   from the whole store: OUT/index.{md,html,json}, each written
  *            to a temporary name and renamed.
+ * With --shard I/N only the files of shard I are kept (batch/shard.c: by
+ * content, a series in one shard): the others are probed once, their
+ * shard remembered in the store, and skipped; `coroner merge`
+ * (cmd_merge.c) joins the shards' OUTs.
  *
  * Exit status (docs/coroner.1.md): 0 every dump analyzed; 8 the index
  * lists dumps that failed (the rest are analyzed); 9 the result store
@@ -44,7 +49,8 @@
 
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
-	"                       [--timeout SECONDS] [--max-memory SIZE] [-q]";
+	"                       [--timeout SECONDS] [--max-memory SIZE] [--ticket]\n"
+	"                       [--shard I/N] [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -56,7 +62,12 @@ const char cr_cmd_batch_options[] =
 	"      --timeout S      a dump whose analysis takes more than S seconds\n"
 	"                       is stopped and listed as failed (default 300)\n"
 	"      --max-memory SIZE  a worker whose memory grows past SIZE (512M,\n"
-	"                       2G) is stopped and its dump listed as failed\n";
+	"                       2G) is stopped and its dump listed as failed\n"
+	"      --ticket         per crash bucket, a Markdown ticket comment and the\n"
+	"                       HTML report to attach, in OUT/tickets\n"
+	"      --shard I/N      only the I-th of N shards of DIR (1 <= I <= N),\n"
+	"                       chosen by content, so that N machines share DIR;\n"
+	"                       join their OUTs with coroner merge\n";
 
 const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
 
@@ -67,6 +78,8 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "force", no_argument, NULL, 'F' },
 	{ "timeout", required_argument, NULL, 'T' },
 	{ "max-memory", required_argument, NULL, 'M' },
+	{ "shard", required_argument, NULL, 'S' },
+	{ "ticket", no_argument, NULL, 'K' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -80,20 +93,27 @@ struct batch {
 	const char *prog, *dir, *out;
 	unsigned formats;
 	bool force, quiet;
+	struct cr_batch_shard shard;
 	struct cr_batch_run_options run;
 	struct cr_batch_analyze_ctx ctx;
 	struct cr_batch_store *store;
 	struct cr_batch_files files;
 	struct report_names names;	/* report directory names taken */
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
+	size_t nelsewhere;	/* files of other shards */
 };
+
+static int fail_as(const char *prog, const char *cmd, struct cr_error *err)
+{
+	int code = err->code;
+	cr_term_printf(stderr, "%s: %s: %s", prog, cmd, err->message);
+	cr_error_free(err);
+	return code;
+}
 
 static int fail(struct batch *b, struct cr_error *err)
 {
-	int code = err->code;
-	cr_term_printf(stderr, "%s: batch: %s", b->prog, err->message);
-	cr_error_free(err);
-	return code;
+	return fail_as(b->prog, "batch", err);
 }
 
 static bool same_identity(const struct report_batch_entry *e,
@@ -111,18 +131,8 @@ static bool same_identity(const struct report_batch_entry *e,
  */
 static char *new_name(struct batch *b, const char *rel)
 {
-	const char *base = cr_basename(rel);
-	char clean[101];
-	size_t n = 0;
-	for (const char *p = base; *p && n < sizeof(clean) - 1; p++) {
-		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			  (*p == '.' && n > 0);
-		clean[n++] = ok ? *p : '_';
-	}
-	clean[n] = '\0';
-	if (!n)
-		strcpy(clean, "dump");
+	char clean[CR_BATCH_NAME_MAX];
+	cr_batch_report_base(rel, clean);
 	/* Each suffix is tried once per base name: a fleet's dumps are often
 	 * all "core" or "memory.dmp" in 10,000 directories, and trying
 	 * "core", "core-2", ... from the start for each was quadratic in
@@ -149,7 +159,7 @@ static char *new_name(struct batch *b, const char *rel)
  * directory, if then empty. */
 static void remove_reports(struct batch *b, const struct report_batch_entry *e)
 {
-	static const char *const ext[] = { "md", "html", "json" };
+	static const char *const ext[] = { "md", "html", "json", "ticket.md" };
 	if (!e->report_dir || !e->report_name)
 		return;
 	for (size_t i = 0; i < ARRAY_LEN(ext); i++) {
@@ -352,6 +362,26 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 	return jobs;
 }
 
+/* With --shard: remember F's shard from its probe's result R (NULL when
+ * the probe failed) and say whether it is this run's. */
+static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
+			      json_t *r, bool *mine)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	json_t *pid = json_object_get(r, "pid"), *start = json_object_get(r, "start_time");
+	bool dump = st && !strcmp(st, "ok") && json_is_integer(pid);
+	uint64_t key = cr_batch_shard_key(dump ? json_integer_value(pid) : -1,
+		dump ? json_string_value(json_object_get(r, "executable")) : NULL,
+		json_is_integer(start) ? json_integer_value(start) : -1, f->hash);
+	*mine = cr_batch_shard_mine(&b->shard, key);
+	if (!*mine)
+		b->nelsewhere++;
+	/* A probe that died (its time limit on a busy machine) says nothing
+	 * of the file: another machine's may read the process, so it is
+	 * placed by its hash this time and probed again next time. */
+	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
+}
+
 /* Probe the new or changed files: store the ones that are no dumps (or
  * cannot be read), return the others as candidates. */
 static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
@@ -370,6 +400,23 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 		json_t *r = jobs[i].result;
 		const char *st = json_string_value(json_object_get(r, "status"));
 		struct cr_error *err = NULL;
+		bool mine = true;
+		if (b->shard.count && (err = place(b, todo[i], r, &mine)) != NULL)
+			return fail(b, err);
+		if (!mine) {
+			/* Stored by a run without --shard: not this shard's. */
+			struct report_batch_entry *old = NULL;
+			err = cr_batch_store_get(b->store, todo[i]->rel, &old);
+			if (!err && old) {
+				err = cr_batch_store_delete(b->store, todo[i]->rel);
+				remove_reports(b, old);
+				report_batch_entry_clear(old);
+				free(old);
+			}
+			if (err)
+				return fail(b, err);
+			continue;
+		}
 		if (!r) {
 			err = put_row(b, todo[i], "failed", NULL, jobs[i].failure, NULL, NULL);
 			b->nfailed++;
@@ -473,6 +520,26 @@ static int cmp_str(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
+/* With --shard: whether F is known to be another shard's (its shard key
+ * is stored for its identity; a file that cannot be read is placed by its
+ * empty hash), and whether its shard is unknown (*UNKNOWN: it must be
+ * probed, even when a run without --shard stored it). */
+static struct cr_error *elsewhere(struct batch *b, const struct cr_batch_file *f,
+				  bool *other, bool *unknown)
+{
+	uint64_t key = 0;
+	bool found = f->size < 0;
+	struct cr_error *err = NULL;
+	if (found)
+		key = cr_batch_shard_key(-1, NULL, -1, f->hash);
+	else
+		err = cr_batch_store_shard_key(b->store, f, &key, &found);
+	*other = !err && found && !cr_batch_shard_mine(&b->shard, key);
+	*unknown = !err && !found;
+	b->nelsewhere += *other;
+	return err;
+}
+
 /* Compare the files with the store; drop vanished rows; list what is to
  * be looked at. */
 static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
@@ -497,7 +564,20 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		if (!f || err)
 			continue;
 		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
-		if (stored && same_identity(&rows[r], f) && !b->force) {
+		bool other = false, unknown = false;
+		if (b->shard.count)
+			err = elsewhere(b, f, &other, &unknown);
+		if (err) {
+			continue;
+		} else if (other) {
+			/* Stored by a run with another shard count: another
+			 * shard's now. */
+			if (stored) {
+				err = cr_batch_store_delete(b->store, f->rel);
+				gone[r] = true;
+			}
+		} else if (stored && same_identity(&rows[r], f) && !b->force &&
+			   !unknown) {
 			b->nunchanged++;
 			if (rows[r].report_dir &&
 			    !report_names_take(&b->names, cr_basename(rows[r].report_dir)))
@@ -551,8 +631,10 @@ static struct cr_error *index_fill(const void *ctx, FILE *f)
 	return w->fn(w->ix, f);
 }
 
-/* The index from the whole store; its status: 8 when it lists failures. */
-static int write_index(struct batch *b)
+int cr_batch_write_index(const char *prog, const char *cmd,
+			 struct cr_batch_store *store, const char *out,
+			 const char *shown, unsigned formats, bool tickets,
+			 bool quiet)
 {
 	static const struct {
 		unsigned bit;
@@ -566,28 +648,30 @@ static int write_index(struct batch *b)
 	struct report_batch_entry *rows = NULL;
 	size_t nrows = 0;
 	struct report_batch_index *ix = NULL;
-	struct cr_error *err = cr_batch_store_all(b->store, &rows, &nrows);
+	struct cr_error *err = cr_batch_store_all(store, &rows, &nrows);
 	if (!err)
 		err = report_batch_index_build(rows, nrows, &ix);
 	if (!err)
-		err = cr_batch_store_buckets(b->store, ix);
+		err = cr_batch_store_buckets(store, ix);
 	if (!err)
-		report_batch_check_reports(ix, b->out);
+		report_batch_check_reports(ix, out);
+	if (!err && tickets)
+		err = report_batch_tickets_write(ix, out);
 	for (size_t i = 0; !err && i < ARRAY_LEN(writers); i++) {
-		if (!(b->formats & writers[i].bit))
+		if (!(formats & writers[i].bit))
 			continue;
-		char *path = cr_strdup_printf("%s/index.%s", b->out, writers[i].ext);
+		char *path = cr_strdup_printf("%s/index.%s", out, writers[i].ext);
 		struct index_write w = { ix, writers[i].fn };
 		err = path ? report_write_atomic(path, index_fill, &w) : &cr_enomem;
-		if (!err && !b->quiet)
-			cr_term_printf(stdout, "%s", path);
+		if (!err && !quiet)
+			cr_term_printf(stdout, "%s/index.%s", shown, writers[i].ext);
 		free(path);
 	}
 	int status = 0;
 	if (err)
-		status = fail(b, err);
+		status = fail_as(prog, cmd, err);
 	else {
-		if (!b->quiet)
+		if (!quiet)
 			cr_term_printf(stdout, "%s", ix->summary);
 		if (ix->nby_kind[REPORT_BATCH_FAILED])
 			status = CR_BATCH_EXIT_FAILED;
@@ -631,13 +715,18 @@ static int run(struct batch *b)
 	free(todo);
 	free(cands);
 	free(probes);
+	char shard[64] = "";
+	if (b->shard.count)
+		snprintf(shard, sizeof(shard), "; %zu in other shards than %u/%u",
+			 b->nelsewhere, b->shard.index, b->shard.count);
 	if (!b->quiet)
-		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed",
+		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s",
 			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
-			       b->nanalyzed, b->nfailed);
+			       b->nanalyzed, b->nfailed, shard);
 	if (status)
 		return status;
-	status = write_index(b);
+	status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
+				      b->formats, b->ctx.ticket, b->quiet);
 	if (stopped) {
 		cr_term_printf(stderr, "%s: batch: interrupted; the next run goes on from here",
 			       b->prog);
@@ -646,7 +735,7 @@ static int run(struct batch *b)
 	return status;
 }
 
-static bool parse_formats(const char *s, unsigned *out)
+bool cr_batch_parse_formats(const char *s, unsigned *out)
 {
 	static const struct { const char *name; unsigned bit; } names[] = {
 		{ "md", CR_REPORT_MD }, { "markdown", CR_REPORT_MD },
@@ -700,7 +789,7 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 			break;
 		}
 		case 'f':
-			if (!parse_formats(optarg, &b.formats))
+			if (!cr_batch_parse_formats(optarg, &b.formats))
 				return cr_cli_usage_error(prog, "unknown format in '%s' (use md, html, json)",
 							  optarg);
 			break;
@@ -719,6 +808,12 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 			/* A worker's file cache stays well inside the limit. */
 			b.ctx.cache_limit = b.run.max_memory / 4;
 			break;
+		case 'S':
+			if (!cr_batch_shard_parse(optarg, &b.shard))
+				return cr_cli_usage_error(prog, "--shard wants I/N with 1 <= I <= N <= %d, not '%s'",
+							  CR_BATCH_SHARD_MAX, optarg);
+			break;
+		case 'K': b.ctx.ticket = true; break;
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;

@@ -437,6 +437,12 @@ static void md_bucket(struct cr_buf *b, const struct report_batch_bucket *bk)
 	md_list(b, bk->versions, bk->nversions);
 	cr_buf_puts(b, "\n- Most telling report: ");
 	md_link(b, bk->example);
+	if (bk->ticket)
+		cr_buf_printf(b, "\n- Ticket: [tickets/%s.md](<tickets/%s.md>)",
+			      bk->id, bk->id);
+	if (bk->ticket_attachment)
+		cr_buf_printf(b, ", to attach: [tickets/%s.html](<tickets/%s.html>)",
+			      bk->id, bk->id);
 	cr_buf_puts(b, "\n\n| Dump | Seen |\n|---|---|\n");
 	for (size_t i = 0; i < bk->n; i++) {
 		cr_buf_puts(b, "| ");
@@ -582,6 +588,18 @@ static json_t *json_bucket(const struct report_batch_bucket *bk)
 	json_object_set_new(o, "executables", json_strings(bk->executables, bk->nexecutables));
 	json_object_set_new(o, "versions", json_strings(bk->versions, bk->nversions));
 	json_object_set_new(o, "example", json_item(bk->example));
+	json_t *ticket = json_null();
+	if (bk->ticket) {
+		char *md = cr_strdup_printf("tickets/%s.md", bk->id);
+		char *html = bk->ticket_attachment ?
+			cr_strdup_printf("tickets/%s.html", bk->id) : NULL;
+		ticket = json_object();
+		json_object_set_new(ticket, "md", jstr(md));
+		json_object_set_new(ticket, "html", jstr(html));
+		free(md);
+		free(html);
+	}
+	json_object_set_new(o, "ticket", ticket);
 	json_t *items = json_array();
 	for (size_t i = 0; i < bk->n; i++)
 		json_array_append_new(items, json_item(bk->items[i]));

@@ -1,7 +1,7 @@
 /*
  * batch_index.h - the index of a `coroner batch` run: its rows, how they
  * are grouped, and its Markdown, HTML and JSON writers (batch_index.c,
- * batch_index_html.c).  docs/batch.md describes the files.
+ * batch_index_html.c); the tickets of --ticket (batch_ticket.c).  docs/batch.md describes the files.
  *
  * The rows are the result store's (analyzer/batch/store.c), one per file
  * found; every string in them may come from a dump or a file name and is
@@ -76,6 +76,8 @@ struct report_batch_bucket {
 	int64_t first_seen, last_seen;
 	char **executables, **versions;	/* distinct, sorted */
 	size_t nexecutables, nversions;
+	/* report_batch_tickets_write wrote tickets/ID.md, and ID.html. */
+	bool ticket, ticket_attachment;
 };
 
 struct report_batch_code {
@@ -117,6 +119,20 @@ void report_batch_index_free(struct report_batch_index *ix);
 /* The relative link to ITEM's report of extension EXT ("html"), NULL when
  * it has none (or it was found missing); malloc'd. */
 char *report_batch_link(const struct report_batch_item *it, const char *ext);
+
+/*
+ * --ticket (batch_ticket.c): per crash bucket OUT/tickets/ID.md, under
+ * REPORT_TICKET_MAX characters (a ticket comment: GitHub's limit is
+ * 65,536), with the bucket's facts and the brief report of its example
+ * (EXAMPLE_DIR/NAME.coroner.ticket.md, which the batch worker writes with
+ * REPORT_TICKET_BRIEF_BUDGET), and OUT/tickets/ID.html, the example's HTML
+ * report to attach; tickets of buckets that are gone are removed.  Marks
+ * the buckets' ticket flags for the writers below.
+ */
+#define REPORT_TICKET_MAX 60000
+#define REPORT_TICKET_BRIEF_BUDGET 40000
+struct cr_error *report_batch_tickets_write(struct report_batch_index *ix,
+					    const char *out);
 
 struct cr_error *report_batch_md_write(const struct report_batch_index *ix,
 				       FILE *f);

@@ -142,6 +142,19 @@ static void bucket(struct page *p, xmlNodePtr parent,
 	tr = el(p, facts, "tr");
 	el_text(p, tr, "th", "Most telling report");
 	item_link(p, el(p, tr, "td"), bk->example);
+	if (bk->ticket) {
+		char md[128], html[128];
+		snprintf(md, sizeof(md), "tickets/%.64s.md", bk->id);
+		snprintf(html, sizeof(html), "tickets/%.64s.html", bk->id);
+		tr = el(p, facts, "tr");
+		el_text(p, tr, "th", "Ticket");
+		xmlNodePtr td = el(p, tr, "td");
+		attr(p, el_text(p, td, "a", md), "href", md);
+		if (bk->ticket_attachment) {
+			text(p, td, ", to attach: ");
+			attr(p, el_text(p, td, "a", html), "href", html);
+		}
+	}
 	static const char *const heads[] = { "Dump", "Seen" };
 	xmlNodePtr tb = table(p, sec, heads, ARRAY_LEN(heads));
 	for (size_t i = 0; i < bk->n; i++) {

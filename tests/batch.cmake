@@ -1,8 +1,9 @@
 # `coroner batch` (label "e2e"; tests/e2e/batch.py says what each case
 # checks) on kernel cores of corpus/ programs made at test time; the index
 # case screenshots the HTML index with headless Chromium into
-# build/screens/batch-index.png when chromium is installed.
-foreach(case index poison memory)
+# build/screens/batch-index.png when chromium is installed; the shard case
+# runs `batch --shard` under GNU parallel and `coroner merge`.
+foreach(case index poison memory shard)
   add_test(NAME e2e.batch.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/batch.py ${case}
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus

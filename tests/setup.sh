@@ -26,9 +26,10 @@ BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
 # mingw-w64 cross compiler and wine64 that make real Windows minidumps,
 # chromium and pdftotext (poppler-utils) that lay out and print the HTML
 # report (tests/screens/); man-db and groff-base to check the man page as
-# man renders it.
+# man renders it; GNU parallel runs the shards of `coroner batch --shard`
+# (e2e.batch.shard).
 TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils zstd lz4
-  gcc-mingw-w64-x86-64 wine64 chromium poppler-utils man-db groff-base"
+  gcc-mingw-w64-x86-64 wine64 chromium poppler-utils man-db groff-base parallel"
 
 install_missing() {
 	missing=

@@ -9,6 +9,7 @@
  *             process) or analyze one dump or one series and write its
  *             reports
  *   store.c   the result store OUT/coroner.db (SQLite), docs/batch.md
+ *   shard.c   --shard I/N: which shard a file belongs to, by its content
  *
  * The index itself is a report of the rows (reports/batch_index.h).
  */
@@ -57,6 +58,12 @@ void cr_batch_files_free(struct cr_batch_files *f);
  * --from-kernel files the core it wrote). */
 struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
 				   const char *rel);
+/* The report directory name of the dump at REL: its file name with every
+ * character outside [A-Za-z0-9._-] made '_' (it goes into links and the
+ * store unescaped), at most CR_BATCH_NAME_MAX - 1 bytes, "dump" for none.
+ * A run adds "-2", "-3"... when it is taken. */
+#define CR_BATCH_NAME_MAX 101
+void cr_batch_report_base(const char *rel, char out[CR_BATCH_NAME_MAX]);
 /* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
 
@@ -139,12 +146,53 @@ void cr_batch_progress_end(struct cr_batch_progress *p);
 struct cr_batch_analyze_ctx {
 	const struct cr_options *opts;
 	unsigned formats;	/* CR_REPORT_* bits */
+	bool ticket;		/* also NAME.coroner.ticket.md (--ticket) */
 	uint64_t max_decompressed;
 	uint64_t cache_limit;	/* bytes of a worker's file cache, 0 default */
 };
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
 int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+
+/* --- cmd_batch.c, shared with cmd_merge.c ------------------------------------ */
+
+struct cr_batch_store;
+
+/*
+ * Write OUT/index.{md,html,json} (the FORMATS) from every row of STORE
+ * and refresh its buckets table, with TICKETS the buckets' tickets
+ * (report_batch_tickets_write); print the paths as SHOWN/index.EXT and
+ * the summary unless QUIET; errors as "PROG: CMD: ...".  Returns 0, 8
+ * (CR_BATCH_EXIT_FAILED) when the index lists failed dumps, or an error's
+ * status.
+ */
+int cr_batch_write_index(const char *prog, const char *cmd,
+			 struct cr_batch_store *store, const char *out,
+			 const char *shown, unsigned formats, bool tickets,
+			 bool quiet);
+/* "md,html" -> CR_REPORT_* bits; false for an unknown name. */
+bool cr_batch_parse_formats(const char *s, unsigned *out);
+
+/* --- shard.c ---------------------------------------------------------------- */
+
+/* The I-th of N shards (1 <= index <= count); count 0: the whole
+ * directory. */
+struct cr_batch_shard {
+	unsigned index, count;
+};
+#define CR_BATCH_SHARD_MAX 100000
+
+/* "I/N" with 1 <= I <= N <= CR_BATCH_SHARD_MAX. */
+bool cr_batch_shard_parse(const char *s, struct cr_batch_shard *out);
+/*
+ * A file's shard key, from its content alone: of the process (PID >= 0 and
+ * EXE, with START_TIME, -1 unknown) for a dump that names one, so a
+ * series stays in one shard; else of HEADER_HASH (cr_batch_file.hash).
+ */
+uint64_t cr_batch_shard_key(int64_t pid, const char *exe, int64_t start_time,
+			    const char *header_hash);
+/* Whether the file of KEY is in shard S (always, with no shards). */
+bool cr_batch_shard_mine(const struct cr_batch_shard *s, uint64_t key);
 
 /* --- store.c --------------------------------------------------------------- */
 
@@ -163,6 +211,10 @@ struct cr_batch_store;
  */
 struct cr_error *cr_batch_store_open(const char *path,
 				     struct cr_batch_store **out);
+/* Open the store at PATH read-only (`coroner merge`'s inputs), refusing
+ * one of another schema version rather than rebuilding it. */
+struct cr_error *cr_batch_store_open_read(const char *path,
+					  struct cr_batch_store **out);
 void cr_batch_store_close(struct cr_batch_store *s);
 
 /* The stored row of REL (NULL none; the caller frees it with
@@ -184,6 +236,18 @@ struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
  * signature, executable, version, times, pid, frames, exit status; the
  * error when E has none), borrowed from R. */
 void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r);
+/*
+ * The shard key remembered for F (found false when none is stored for its
+ * path with its size, modification time and header hash): a sharded run
+ * probes a file once to know its shard, and skips the other shards' files
+ * on every later run without opening them.
+ */
+struct cr_error *cr_batch_store_shard_key(struct cr_batch_store *s,
+					  const struct cr_batch_file *f,
+					  uint64_t *key, bool *found);
+struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
+					      const struct cr_batch_file *f,
+					      uint64_t key);
 /* Replace the buckets table by the index's buckets. */
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 					const struct report_batch_index *ix);

@@ -117,7 +117,7 @@ static bool damaged(const struct cr_dump *d, const struct cr_analysis *a)
 
 static struct cr_error *write_reports(const struct cr_batch_job *job,
 				      const struct cr_analysis *a,
-				      unsigned formats)
+				      unsigned formats, bool ticket)
 {
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
@@ -132,6 +132,18 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 		.html_name = formats & CR_REPORT_HTML ? html : NULL,
 	};
 	struct cr_error *err = rs && html ? NULL : &cr_enomem;
+	/* --ticket: the brief report a bucket's ticket quotes
+	 * (report_batch_tickets_write), in a ticket comment's budget. */
+	if (!err && ticket) {
+		struct report_md_options to = mo;
+		to.budget = REPORT_TICKET_BRIEF_BUDGET;
+		to.brief = true;
+		char *out = cr_strdup_printf("%s/%s.coroner.ticket.md",
+					     job->report_dir, job->report_name);
+		err = out ? report_set_write_file(rs, CR_REPORT_MD, out, &to) :
+			&cr_enomem;
+		free(out);
+	}
 	for (size_t i = 0; i < ARRAY_LEN(order) && !err; i++) {
 		if (!(formats & order[i]))
 			continue;
@@ -192,7 +204,8 @@ static struct cr_error *analyze_inputs(const struct cr_batch_job *job,
 	struct cr_series_options so = { 0 };
 	struct cr_error *err = n > 1 ? cr_series_analyze(in, n, &so) : NULL;
 	/* The series' report is the last dump's analysis (series.h). */
-	return err ? err : write_reports(job, in[n - 1].analysis, c->formats);
+	return err ? err : write_reports(job, in[n - 1].analysis, c->formats,
+					 c->ticket);
 }
 
 static int analyze(const struct cr_batch_job *job, int fd,

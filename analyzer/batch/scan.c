@@ -146,6 +146,20 @@ struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 	return NULL;
 }
 
+void cr_batch_report_base(const char *rel, char out[CR_BATCH_NAME_MAX])
+{
+	size_t n = 0;
+	for (const char *p = cr_basename(rel); *p && n < CR_BATCH_NAME_MAX - 1; p++) {
+		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			  (*p == '.' && n > 0);
+		out[n++] = ok ? *p : '_';
+	}
+	out[n] = '\0';
+	if (!n)
+		strcpy(out, "dump");
+}
+
 void cr_batch_files_free(struct cr_batch_files *f)
 {
 	for (size_t i = 0; i < f->n; i++) {

@@ -35,7 +35,12 @@ static const char schema[] =
 	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
 	"CREATE TABLE IF NOT EXISTS buckets ("
 	" id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
-	" count INTEGER, first_seen INTEGER, last_seen INTEGER, example TEXT);";
+	" count INTEGER, first_seen INTEGER, last_seen INTEGER, example TEXT);"
+	/* --shard's memory of which shard each file is in (shard.c): not a
+	 * table of results, so `coroner merge` leaves it behind. */
+	"CREATE TABLE IF NOT EXISTS shard_keys ("
+	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, header_hash TEXT,"
+	" key TEXT);";
 
 /* The columns of dumps, in the order of struct report_batch_entry's
  * fields as get_row and put bind them. */
@@ -67,38 +72,56 @@ static struct cr_error *exec(struct cr_batch_store *s, const char *sql)
 	return rc == SQLITE_OK ? NULL : db_error(s, rc, "cannot update");
 }
 
-struct cr_error *cr_batch_store_open(const char *path,
-				     struct cr_batch_store **out)
+/* The store at PATH opened with FLAGS into *OUT (closed again on error). */
+static struct cr_error *open_db(const char *path, int flags,
+				struct cr_batch_store **out)
 {
+	*out = NULL;
 	struct cr_error *lerr = cr_sqlite_load();
 	if (lerr)
 		return lerr;
 	struct cr_batch_store *s = calloc(1, sizeof(*s));
+	*out = s;
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
+		*out = NULL;
 		return &cr_enomem;
 	}
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-				 SQLITE_OPEN_CREATE, NULL);
-	struct cr_error *err = rc != SQLITE_OK ? db_error(s, rc, "cannot open") : NULL;
+	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	return rc != SQLITE_OK ? db_error(s, rc, "cannot open") : NULL;
+}
+
+static struct cr_error *user_version(struct cr_batch_store *s, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	struct cr_error *err = NULL;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	else
+		err = db_error(s, rc == SQLITE_OK || rc == SQLITE_DONE ?
+			       sqlite3_errcode(s->db) : rc, "cannot read");
+	sqlite3_finalize(st);
+	return err;
+}
+
+struct cr_error *cr_batch_store_open(const char *path,
+				     struct cr_batch_store **out)
+{
+	struct cr_batch_store *s = NULL;
+	struct cr_error *err = open_db(path, SQLITE_OPEN_READWRITE |
+				       SQLITE_OPEN_CREATE, &s);
 	/* The exclusive lock is taken by the first write (BEGIN IMMEDIATE)
 	 * and kept until the store is closed. */
 	if (!err)
 		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
 			   " PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;");
-	sqlite3_stmt *st = NULL;
 	int version = 0;
-	if (!err) {
-		rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
-		if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
-		else
-			err = db_error(s, rc == SQLITE_OK ? sqlite3_errcode(s->db) : rc,
-				       "cannot read");
-		sqlite3_finalize(st);
-	}
+	if (!err)
+		err = user_version(s, &version);
 	if (!err && version != SCHEMA_VERSION && version != 0)
-		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;");
+		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;"
+			   " DROP TABLE IF EXISTS shard_keys;");
 	if (!err)
 		err = exec(s, schema);
 	if (!err) {
@@ -107,6 +130,25 @@ struct cr_error *cr_batch_store_open(const char *path,
 			 SCHEMA_VERSION);
 		err = exec(s, sql);
 	}
+	if (err) {
+		cr_batch_store_close(s);
+		return err;
+	}
+	*out = s;
+	return NULL;
+}
+
+struct cr_error *cr_batch_store_open_read(const char *path,
+					  struct cr_batch_store **out)
+{
+	struct cr_batch_store *s = NULL;
+	struct cr_error *err = open_db(path, SQLITE_OPEN_READONLY, &s);
+	int version = -1;
+	if (!err)
+		err = user_version(s, &version);
+	if (!err && version != SCHEMA_VERSION)
+		err = cr_error_new(CR_ERR_IO, "%s: the result store has schema version %d, this coroner %d: run that batch again with this coroner",
+				   path, version, SCHEMA_VERSION);
 	if (err) {
 		cr_batch_store_close(s);
 		return err;
@@ -312,6 +354,61 @@ struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 		err = db_error(s, rc, "cannot read");
 	sqlite3_finalize(st);
 	return err;
+}
+
+/* SQL prepared with F's identity bound to its first four parameters
+ * (path, size, mtime, header hash). */
+static int prepare_identity(struct cr_batch_store *s, const char *sql,
+			    const struct cr_batch_file *f, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	bind_str(*st, 1, f->rel);
+	sqlite3_bind_int64(*st, 2, f->size);
+	sqlite3_bind_int64(*st, 3, f->mtime_ns);
+	bind_str(*st, 4, f->hash);
+	return rc;
+}
+
+struct cr_error *cr_batch_store_shard_key(struct cr_batch_store *s,
+					  const struct cr_batch_file *f,
+					  uint64_t *key, bool *found)
+{
+	sqlite3_stmt *st = NULL;
+	*found = false;
+	int rc = prepare_identity(s, "SELECT key FROM shard_keys WHERE path = ?"
+				  " AND size = ? AND mtime = ? AND header_hash = ?",
+				  f, &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	rc = sqlite3_step(st);
+	const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	char *end = NULL;
+	if (t) {
+		*key = strtoull((const char *)t, &end, 16);
+		*found = end && !*end;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
+}
+
+struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
+					      const struct cr_batch_file *f,
+					      uint64_t key)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare_identity(s, "INSERT OR REPLACE INTO shard_keys (path,"
+				  " size, mtime, header_hash, key) VALUES (?,?,?,?,?)",
+				  f, &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)key);
+	bind_str(st, 5, hex);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
 }
 
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,

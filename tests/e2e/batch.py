@@ -26,6 +26,21 @@ CASE:
           the progress lines when stderr is not a terminal (one per dump,
           done/total, rate, the dump), and on a terminal (script -qc) the
           status line redrawn in place.
+  shard   the index case's dumps (and a second "c.core" in another
+          directory) as three shards run by GNU parallel
+          (`batch --shard I/3`), then `coroner merge`: the shards are
+          disjoint, their union is the whole set, a series is in one
+          shard, a copy of the directory elsewhere with other times has
+          the same shard 1; with --ticket, a ticket per bucket under
+          60,000 characters with the signature and the counts, whose
+          Markdown keeps its structure (cmark-gfm) with a crafted crash
+          of a hostile program name and command line; the merged index.json equals the one of a single run over
+          the directory (every field: none differs legitimately, the index
+          records no run time), and so do the buckets table and the report
+          links; a re-run of a shard analyzes nothing, and a batch over the
+          merged OUT neither; merging into an OUT that is not empty, from a
+          missing OUT_i or from a store of another schema version fails
+          with its status and changes nothing; a bad --shard is refused.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -55,11 +70,19 @@ def crash_core(bindir, prog, wd, name):
     return core
 
 
-def batch(coroner, args, expect=(0,)):
-    st, out, err = L.run_coroner(coroner, ["batch"] + args, timeout=300)
-    check(st in expect, "coroner batch %s: status %d, expected %s"
-          % (" ".join(args), st, expect), out + err)
+def command(coroner, cmd, args, expect):
+    st, out, err = L.run_coroner(coroner, [cmd] + args, timeout=300)
+    check(st in expect, "coroner %s %s: status %d, expected %s"
+          % (cmd, " ".join(args), st, expect), out + err)
     return out, err, st
+
+
+def batch(coroner, args, expect=(0,)):
+    return command(coroner, "batch", args, expect)
+
+
+def merge(coroner, args, expect=(0,)):
+    return command(coroner, "merge", args, expect)
 
 
 def load_index(out):
@@ -443,7 +466,201 @@ def case_memory(opts, wd):
     print("terminal progress: the status line is redrawn in place")
 
 
-CASES = {"index": case_index, "poison": case_poison, "memory": case_memory}
+def buckets_table(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        return db.execute("SELECT id, kind, code, signature, count, first_seen, last_seen,"
+                          " example FROM buckets ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def tree(d):
+    return sorted(os.path.relpath(os.path.join(p, n), d) for p, _, fs in os.walk(d) for n in fs)
+
+
+def hostile_core():
+    """A crash (SIGSEGV) whose program name and command line hold Markdown
+    and HTML: a pipe, backticks, a <script>, emphasis, a link."""
+    sys.path.insert(0, os.path.join(L.source_dir(), "tests", "hostile"))
+    from corewriter import Core
+    c = Core("x86_64")
+    c.load(0x7ffd0000, b"\0" * 0x1000, flags="rw")
+    c.thread(tid=4242, regs={"rip": 0x401000, "rsp": 0x7ffd0100}, signo=11)
+    c.psinfo(pid=4242, fname="a|b`<script>", args="run | `x` <img src=x> **b** [l](j:x)")
+    c.siginfo(signo=11, code=1, addr=0x10)
+    return c.bytes()
+
+
+def check_tickets(out):
+    """--ticket: a ticket per bucket, under 60,000 characters, whose
+    Markdown (cmark-gfm) keeps its structure and says the signature and the
+    counts; the HTML report to attach is the example's."""
+    ix = load_index(out)
+    buckets = [bk for c in ix["crashes"] for bk in c["buckets"]]
+    check(buckets, "no buckets")
+    names = set()
+    for bk in buckets:
+        t = bk["ticket"]
+        check(t and t["md"] == "tickets/%s.md" % bk["id"] and t["html"],
+              "bucket %s has no ticket" % bk["id"], bk)
+        md = os.path.join(out, t["md"])
+        with open(md, encoding="utf-8") as f:
+            text = f.read()
+        check(len(text) < 60000, "ticket %s has %d characters" % (t["md"], len(text)))
+        L.validate_markdown(md, min_tables=1)
+        tags, plain, html = L.render_markdown(md)
+        check(not re.search(r"<(script|img)\b|href=\"j:x\"", html),
+              "a string from a dump became markup in %s" % t["md"], html[:3000])
+        check(bk["signature"] in plain, "ticket %s lacks the signature %r"
+              % (t["md"], bk["signature"]), plain[:2000])
+        check(re.search(r"Dumps\s*\|?\s*%d\b" % bk["count"], plain) and
+              "Crash bucket %s: %d dump" % (bk["id"], bk["count"]) in plain,
+              "ticket %s lacks the count %d" % (t["md"], bk["count"]), plain[:2000])
+        for when in (bk["first_seen"], bk["last_seen"]):
+            check(when is None or when in plain, "ticket %s lacks the time %s" % (t["md"], when))
+        with open(os.path.join(out, t["html"]), "rb") as a, \
+                open(os.path.join(out, bk["example"]["reports"]["html"]), "rb") as b:
+            check(a.read() == b.read(), "ticket %s's attachment is not the example's report"
+                  % t["md"])
+        names |= {t["md"], t["html"]}
+    check(sorted(names) == ["tickets/" + n for n in tree(os.path.join(out, "tickets"))],
+          "OUT/tickets holds other files", tree(os.path.join(out, "tickets")))
+    hostile = [bk for bk in buckets if "a|b" in " ".join(bk["executables"])]
+    check(hostile, "the hostile core is in no bucket", [bk["executables"] for bk in buckets])
+    _, plain = L.validate_markdown(os.path.join(out, hostile[0]["ticket"]["md"]))
+    check("a|b`<script>" in plain, "the hostile program name is not shown as text", plain[:3000])
+    print("tickets: %d, the longest %d characters" % (
+        len(buckets), max(len(open(os.path.join(out, bk["ticket"]["md"]),
+                                   encoding="utf-8").read()) for bk in buckets)))
+
+
+def case_shard(opts, wd):
+    if not shutil.which("parallel"):
+        L.skip("GNU parallel is not installed (Debian package parallel)")
+    if not shutil.which("zstd"):
+        L.skip("zstd not installed")
+    src, series = make_dumps(opts.coroner, opts.bindir, wd)
+    # Another dump named c.core: one run calls its reports c.core-2 or
+    # the other's, the merge must too (the shards each have a "c.core").
+    os.makedirs(os.path.join(src, "sub2"))
+    shutil.copy(os.path.join(src, "sub", "b.core"), os.path.join(src, "sub2", "c.core"))
+    # A crash whose program name and command line are hostile Markdown.
+    with open(os.path.join(src, "hostile.core"), "wb") as f:
+        f.write(hostile_core())
+    one = os.path.join(wd, "one")
+    t0 = time.time()
+    _, _, st = batch(opts.coroner, [src, "-o", one, "-j", "2", "-q", "--ticket"],
+                     expect=(0, 8))
+    print("one run, -j 2: %.2f s" % (time.time() - t0))
+    check_tickets(one)
+
+    shards = [os.path.join(wd, "shard%d" % i) for i in (1, 2, 3)]
+    t0 = time.time()
+    r = subprocess.run(["parallel", "--will-cite", "-j", "3",
+                        "%s batch %s -o %s/shard{} --shard {}/3 -j 1 -q --ticket; "
+                        "echo $? > %s/status{}"
+                        % (opts.coroner, src, wd, wd), ":::", "1", "2", "3"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    check(r.returncode == 0, "parallel failed", r.stderr.decode(errors="replace"))
+    print("3 shards under GNU parallel: %.2f s" % (time.time() - t0))
+    for i in (1, 2, 3):
+        with open(os.path.join(wd, "status%d" % i)) as f:
+            s = int(f.read())
+        check(s in (0, 8), "shard %d: status %d" % (i, s))
+    parts = [rows(d) for d in shards]
+    whole = rows(one)
+    for i in range(3):
+        for k in range(i + 1, 3):
+            both = set(parts[i]) & set(parts[k])
+            check(not both, "shards %d and %d share %s" % (i + 1, k + 1, sorted(both)))
+    union = set().union(*parts)
+    check(union == set(whole), "the shards' union is not the whole set",
+          sorted(union ^ set(whole)))
+    check(any(set(series) <= set(p) for p in parts), "the series is split between shards")
+    print("shard sizes: %s of %d files" % ([len(p) for p in parts], len(whole)))
+
+    # Another machine: the same files under another root, with other
+    # modification times (a copy): the same shard.
+    elsewhere = os.path.join(wd, "machine2", "crash")
+    shutil.copytree(src, elsewhere, copy_function=shutil.copyfile)
+    batch(opts.coroner, [elsewhere, "-o", os.path.join(wd, "m2shard1"), "--shard", "1/3",
+                         "-j", "2", "-q"], expect=(0, 8))
+    check(set(rows(os.path.join(wd, "m2shard1"))) == set(parts[0]),
+          "shard 1/3 of a copy of the directory is not shard 1/3 of the original")
+
+    # A re-run of a shard analyzes nothing and opens no other shard's file.
+    o, _, _ = batch(opts.coroner, [src, "-o", shards[0], "--shard", "1/3"], expect=(0, 8))
+    check(re.search(r"0 new, 0 changed, %d unchanged, 0 vanished; 0 analyzed, 0 failed; "
+                    r"%d in other shards" % (len(parts[0]), len(whole) - len(parts[0])), o),
+          "the re-run of shard 1 did not say it analyzed nothing", o)
+    check(rows(shards[0]) == parts[0], "the re-run of shard 1 changed its store")
+
+    merged = os.path.join(wd, "merged")
+    t0 = time.time()
+    _, _, mst = merge(opts.coroner, shards + ["-o", merged, "-q", "--ticket"], expect=(0, 8))
+    print("merge: %.2f s" % (time.time() - t0))
+    check(mst == st, "merge: status %d, the single run %d" % (mst, st))
+    a, b = load_index(one), load_index(merged)
+    if a != b:
+        for key in a:
+            check(a[key] == b.get(key), "the merged index differs from one run's in %r" % key,
+                  json.dumps(a[key], indent=1)[:3000], json.dumps(b.get(key), indent=1)[:3000])
+    check(a == b, "the merged index has other fields", sorted(set(b) - set(a)))
+    check(buckets_table(one) == buckets_table(merged),
+          "the merged buckets table differs from one run's")
+    check(tree(os.path.join(one, "reports")) == tree(os.path.join(merged, "reports")),
+          "the merged report files are not named as one run names them",
+          tree(os.path.join(one, "reports")), tree(os.path.join(merged, "reports")))
+    check(tree(os.path.join(one, "tickets")) == tree(os.path.join(merged, "tickets")),
+          "the merge's tickets are not one run's")
+    print("merged index == single-run index (%d crashes in %d buckets)"
+          % (b["counts"]["crash"], b["counts"]["buckets"]))
+    # The merged OUT is an ordinary batch OUT: nothing to do in it.
+    o, _, _ = batch(opts.coroner, [src, "-o", merged], expect=(st,))
+    check(" 0 analyzed" in o and " 0 new" in o, "a batch over the merged OUT analyzed again", o)
+
+    # Refusals: nothing is changed.
+    before = tree(merged)
+    _, err, _ = merge(opts.coroner, shards + ["-o", merged], expect=(2,))
+    check("not empty" in err and tree(merged) == before,
+          "merging into an existing OUT was not refused cleanly", err)
+    _, err, _ = merge(opts.coroner, [shards[0], os.path.join(wd, "nowhere"), "-o",
+                                     os.path.join(wd, "merge-missing")], expect=(2,))
+    check("nowhere" in err and not os.path.exists(os.path.join(wd, "merge-missing")),
+          "a missing OUT_i was not refused cleanly", err)
+    old = os.path.join(wd, "old")
+    shutil.copytree(shards[1], old)
+    db = sqlite3.connect(os.path.join(old, "coroner.db"))
+    db.execute("PRAGMA user_version=99")
+    db.commit()
+    db.close()
+    _, err, _ = merge(opts.coroner, [shards[0], old, "-o", os.path.join(wd, "merge-old")],
+                      expect=(9,))
+    check("schema version 99" in err and not os.path.exists(os.path.join(wd, "merge-old")),
+          "a store of another schema version was not refused cleanly", err)
+    db = sqlite3.connect(os.path.join(old, "coroner.db"))
+    kept = db.execute("SELECT count(*) FROM dumps").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    db.close()
+    check(kept == len(parts[1]) and version == 99, "merge changed an input store")
+    left = [n for n in os.listdir(wd) if ".merge-" in n]
+    check(not left, "a failed merge left %s" % left)
+    # The single run's OUT made a shard: it keeps shard 2's files alone.
+    batch(opts.coroner, [src, "-o", one, "--shard", "2/3", "-q"], expect=(0, 8))
+    now = rows(one)
+    check(set(now) == set(parts[1]), "an OUT made without --shard, run with --shard 2/3, "
+          "does not hold shard 2's files", sorted(set(now) ^ set(parts[1])))
+    dirs = {x["report_dir"] for x in now.values() if x["report_dir"]}
+    check({"reports/" + d for d in os.listdir(os.path.join(one, "reports"))} == dirs,
+          "reports of other shards' files were left in the OUT of shard 2")
+    for bad in ("0/3", "4/3", "1/0", "x", "1/3/4", "-1/3"):
+        _, err, _ = batch(opts.coroner, [src, "-o", os.path.join(wd, "bad"), "--shard", bad],
+                          expect=(2,))
+        check("--shard" in err, "--shard %s: no message naming the option" % bad, err)
+
+
+CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard}
 
 
 if __name__ == "__main__":
