@@ -205,15 +205,20 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		   size_t next, const struct cr_batch_run_options *o,
 		   cr_batch_child_fn fn, void *ctx)
 {
-	if (!w->pid && !start(w, jobs, n, fn, ctx))
-		return false;
 	uint64_t i = next;
-	ssize_t put;
-	while ((put = write(w->job_fd, &i, sizeof(i))) < 0 && errno == EINTR)
-		;
-	if (put != (ssize_t)sizeof(i)) {
+	/* Twice: an idle worker may have died since its last job (killed
+	 * from outside); then a new one takes the job. */
+	for (int attempt = 0;; attempt++) {
+		if (!w->pid && !start(w, jobs, n, fn, ctx))
+			return false;
+		ssize_t put;
+		while ((put = write(w->job_fd, &i, sizeof(i))) < 0 && errno == EINTR)
+			;
+		if (put == (ssize_t)sizeof(i))
+			break;
 		stop(w, true);
-		return false;
+		if (attempt == 1)
+			return false;
 	}
 	w->job = &jobs[next];
 	w->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;

@@ -38,7 +38,7 @@ dumps="$work/dumps"
 make_core() {	# make_core I
 	d="$work/mk/$1"
 	mkdir -p "$d"
-	( cd "$d" && ulimit -c unlimited && "$exe" $(($1 % 8 + 1)) crash >/dev/null 2>&1 ) || true
+	( cd "$d" && ulimit -c unlimited && "$exe" $(($1 % 8 + 1)) crash >/dev/null 2>&1 ) 2>/dev/null || true
 	for f in "$d"/core "$d"/core.*; do
 		[ -f "$f" ] && { mv "$f" "$dumps/core.$1"; break; }
 	done
@@ -87,15 +87,26 @@ hyperfine -N --runs "$runs" --export-json "$work/h.json" \
 hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" >/dev/null
 
+# CPU seconds (user + system, the workers included): what the batch
+# saves, less blurred than wall time by the other load of a shared machine.
+cpu_of() {
+	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.3f" % (r["user"] + r["system"]))' "$1" "$2"
+}
 j1=$(mean_of "$work/h.json" 0)
 j2=$(mean_of "$work/h.json" 1)
 sp=$(mean_of "$work/h.json" 2)
 re=$(mean_of "$work/r.json" 0)
+c1=$(cpu_of "$work/h.json" 0)
+c2=$(cpu_of "$work/h.json" 1)
+cs=$(cpu_of "$work/h.json" 2)
+cr=$(cpu_of "$work/r.json" 0)
 echo
-echo "batch -j 1:                      ${j1}s"
-echo "batch -j 2:                      ${j2}s"
-echo "$n separate coroner analyze:     ${sp}s"
-echo "re-run, nothing new (-j 2):      ${re}s"
+echo "                                 wall      CPU (user+sys)"
+echo "batch -j 1:                      ${j1}s   ${c1}s"
+echo "batch -j 2:                      ${j2}s   ${c2}s"
+echo "$n separate coroner analyze:     ${sp}s   ${cs}s"
+echo "re-run, nothing new (-j 2):      ${re}s   ${cr}s"
+echo "CPU: separate / batch -j 1 = $(ratio "$cs" "$c1")x"
 r12=$(ratio "$j1" "$j2")
 rsp=$(ratio "$sp" "$j1")
 rre=$(/usr/bin/python3 -c 'import sys; print("%.1f" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$re" "$j2")
