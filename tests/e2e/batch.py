@@ -457,6 +457,11 @@ def check_tickets(out):
         check(re.search(r"Dumps\s*\|?\s*%d\b" % bk["count"], plain) and
               "Crash bucket %s: %d dump" % (bk["id"], bk["count"]) in plain,
               "ticket %s lacks the count %d" % (t["md"], bk["count"]), plain[:2000])
+        # The representative's brief report: its crashing stack (top
+        # frames) and its process (the environment).
+        check("Stack of the crashing thread" in plain and "\nProcess\n" in plain,
+              "ticket %s lacks the representative dump's stack or process" % t["md"],
+              plain[:3000])
         for when in (bk["first_seen"], bk["last_seen"]):
             check(when is None or when in plain, "ticket %s lacks the time %s" % (t["md"], when))
         with open(os.path.join(out, t["html"]), "rb") as a, \
