@@ -476,6 +476,13 @@ def check_tickets(out):
             check(a.read() == b.read(), "ticket %s's attachment is not the example's report"
                   % t["md"])
         names |= {t["md"], t["html"]}
+    # The Markdown and HTML indexes link every ticket.
+    with open(os.path.join(out, "index.md"), encoding="utf-8") as f:
+        mdix = f.read()
+    _, htext = L.validate_html(os.path.join(out, "index.html"))
+    for bk in buckets:
+        check("(<%s>)" % bk["ticket"]["md"] in mdix and bk["ticket"]["md"] in htext,
+              "the index does not link the ticket of bucket %s" % bk["id"])
     check(sorted(names) == ["tickets/" + n for n in tree(os.path.join(out, "tickets"))],
           "OUT/tickets holds other files", tree(os.path.join(out, "tickets")))
     hostile = [bk for bk in buckets if "a|b" in " ".join(bk["executables"])]
