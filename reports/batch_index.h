@@ -123,7 +123,7 @@ char *report_batch_link(const struct report_batch_item *it, const char *ext);
 /*
  * --ticket (batch_ticket.c): per crash bucket OUT/tickets/ID.md, under
  * REPORT_TICKET_MAX characters (a ticket comment: GitHub's limit is
- * 65,536), with the bucket's facts and the brief report of its example
+ * 65,536), with the bucket's facts and the short report of its example
  * (EXAMPLE_DIR/NAME.coroner.ticket.md, which the batch worker writes with
  * REPORT_TICKET_BRIEF_BUDGET), and OUT/tickets/ID.html, the example's HTML
  * report to attach; tickets of buckets that are gone are removed.  Marks

@@ -5,15 +5,17 @@
  *
  *   OUT/tickets/ID.md     what the bucket is (code, signature, counts,
  *                         first and last seen, executables, versions, its
- *                         dumps), then the representative dump's brief
- *                         report: the summary, what happened, the crashing
- *                         stack's top frames and the process and machine
- *                         facts, as the Markdown report's budget keeps them
+ *                         dumps), then the representative dump's short
+ *                         report: the summary, findings, what happened, the
+ *                         crashing stack's top frames, then the process and
+ *                         dump facts (the environment) and the thread
+ *                         groups while they fit, by the Markdown report's
+ *                         budget
  *   OUT/tickets/ID.html   the representative dump's HTML report
  *
- * The brief report is written by the worker that analyzed the dump
- * (NAME.coroner.ticket.md beside its reports: report_md_write_with, brief,
- * REPORT_TICKET_BRIEF_BUDGET characters), because only it has the
+ * The short ("brief" below) report is written by the worker that analyzed
+ * the dump (NAME.coroner.ticket.md beside its reports: report_md_write_with
+ * in REPORT_TICKET_BRIEF_BUDGET characters), because only it has the
  * analysis; here it is read back and put under the bucket's facts.  The
  * whole stays under REPORT_TICKET_MAX characters (GitHub's comment limit
  * is 65,536): the facts are bounded (strings cut, lists cut), the list of

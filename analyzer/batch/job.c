@@ -132,12 +132,15 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 		.html_name = formats & CR_REPORT_HTML ? html : NULL,
 	};
 	struct cr_error *err = rs && html ? NULL : &cr_enomem;
-	/* --ticket: the brief report a bucket's ticket quotes
-	 * (report_batch_tickets_write), in a ticket comment's budget. */
+	/* --ticket: the short report a bucket's ticket quotes
+	 * (report_batch_tickets_write), in a ticket comment's budget: not
+	 * --brief, which leaves out the process and the dump (the
+	 * environment a ticket must give); the budget keeps them before
+	 * the thread groups. */
 	if (!err && ticket) {
 		struct report_md_options to = mo;
 		to.budget = REPORT_TICKET_BRIEF_BUDGET;
-		to.brief = true;
+		to.brief = false;
 		char *out = cr_strdup_printf("%s/%s.coroner.ticket.md",
 					     job->report_dir, job->report_name);
 		err = out ? report_set_write_file(rs, CR_REPORT_MD, out, &to) :

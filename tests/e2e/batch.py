@@ -41,6 +41,9 @@ CASE:
           merged OUT neither; merging into an OUT that is not empty, from a
           missing OUT_i or from a store of another schema version fails
           with its status and changes nothing; a bad --shard is refused.
+  ticket  --ticket at its limits: a 1,500-thread crash whose report
+          exceeds the budget and a bucket of 35 dumps (the list cut to
+          30), under hostile names; a vanished bucket's ticket is removed.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -479,16 +482,20 @@ def tree(d):
     return sorted(os.path.relpath(os.path.join(p, n), d) for p, _, fs in os.walk(d) for n in fs)
 
 
-def hostile_core():
-    """A crash (SIGSEGV) whose program name and command line hold Markdown
-    and HTML: a pipe, backticks, a <script>, emphasis, a link."""
+def hostile_core(signo=11, threads=1, pid=4242):
+    """A crash (SIGNO) whose program name and command line hold Markdown
+    and HTML: a pipe, backticks, a <script>, emphasis, a link; THREADS
+    threads, each at its own pc (as many thread groups).  Cores of one PID
+    and different contents are a series."""
     sys.path.insert(0, os.path.join(L.source_dir(), "tests", "hostile"))
     from corewriter import Core
     c = Core("x86_64")
     c.load(0x7ffd0000, b"\0" * 0x1000, flags="rw")
-    c.thread(tid=4242, regs={"rip": 0x401000, "rsp": 0x7ffd0100}, signo=11)
-    c.psinfo(pid=4242, fname="a|b`<script>", args="run | `x` <img src=x> **b** [l](j:x)")
-    c.siginfo(signo=11, code=1, addr=0x10)
+    c.thread(tid=pid, regs={"rip": 0x401000, "rsp": 0x7ffd0100}, signo=signo)
+    c.psinfo(pid=pid, fname="a|b`<script>", args="run | `x` <img src=x> **b** [l](j:x)")
+    c.siginfo(signo=signo, code=1, addr=0x10)
+    for i in range(1, threads):
+        c.thread(tid=pid + i, regs={"rip": 0x500000 + 16 * i, "rsp": 0x7ffd0200})
     return c.bytes()
 
 
@@ -517,6 +524,11 @@ def check_tickets(out):
         check(re.search(r"Dumps\s*\|?\s*%d\b" % bk["count"], plain) and
               "Crash bucket %s: %d dump" % (bk["id"], bk["count"]) in plain,
               "ticket %s lacks the count %d" % (t["md"], bk["count"]), plain[:2000])
+        # The representative's brief report: its crashing stack (top
+        # frames) and its process (the environment).
+        check("Stack of the crashing thread" in plain and "\nProcess\n" in plain,
+              "ticket %s lacks the representative dump's stack or process" % t["md"],
+              plain[:3000])
         for when in (bk["first_seen"], bk["last_seen"]):
             check(when is None or when in plain, "ticket %s lacks the time %s" % (t["md"], when))
         with open(os.path.join(out, t["html"]), "rb") as a, \
@@ -524,6 +536,13 @@ def check_tickets(out):
             check(a.read() == b.read(), "ticket %s's attachment is not the example's report"
                   % t["md"])
         names |= {t["md"], t["html"]}
+    # The Markdown and HTML indexes link every ticket.
+    with open(os.path.join(out, "index.md"), encoding="utf-8") as f:
+        mdix = f.read()
+    _, htext = L.validate_html(os.path.join(out, "index.html"))
+    for bk in buckets:
+        check("(<%s>)" % bk["ticket"]["md"] in mdix and bk["ticket"]["md"] in htext,
+              "the index does not link the ticket of bucket %s" % bk["id"])
     check(sorted(names) == ["tickets/" + n for n in tree(os.path.join(out, "tickets"))],
           "OUT/tickets holds other files", tree(os.path.join(out, "tickets")))
     hostile = [bk for bk in buckets if "a|b" in " ".join(bk["executables"])]
@@ -660,7 +679,44 @@ def case_shard(opts, wd):
         check("--shard" in err, "--shard %s: no message naming the option" % bad, err)
 
 
-CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard}
+def case_ticket(opts, wd):
+    """--ticket at its limits: a crash of 1,500 threads (a Markdown report
+    over the budget) and a bucket of 35 dumps, all of a hostile program
+    name and command line; a bucket that is gone takes its ticket along."""
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    with open(os.path.join(src, "big.core"), "wb") as f:
+        f.write(hostile_core(threads=1500, pid=7000))
+    small = hostile_core(signo=7)
+    for i in range(35):
+        with open(os.path.join(src, "h|`<i>%02d.core" % i), "wb") as f:
+            f.write(small)
+    out = os.path.join(wd, "out")
+    batch(opts.coroner, [src, "-o", out, "--ticket", "-q"], expect=(0, 8))
+    check_tickets(out)
+    ix = load_index(out)
+    by_code = {c["code"]: c["buckets"][0] for c in ix["crashes"]}
+    check(set(by_code) == {"SIGSEGV", "SIGBUS"}, "buckets: %s" % sorted(by_code))
+    with open(os.path.join(out, by_code["SIGSEGV"]["ticket"]["md"]), encoding="utf-8") as f:
+        big = f.read()
+    check("left out to keep this report under 40,000 characters" in big and len(big) < 60000,
+          "the 1,500-thread crash's ticket does not keep to its budget (%d characters)"
+          % len(big))
+    with open(os.path.join(out, by_code["SIGBUS"]["ticket"]["md"]), encoding="utf-8") as f:
+        many = f.read()
+    listed = re.findall(r"^- h\\\|", many, re.M)
+    check(len(listed) == 30 and "and 5 more" in many,
+          "the ticket of 35 dumps lists %d of them" % len(listed), many[:3000])
+    # The 1,500-thread crash is gone: so is its ticket.
+    os.unlink(os.path.join(src, "big.core"))
+    batch(opts.coroner, [src, "-o", out, "--ticket", "-q"], expect=(0, 8))
+    left = sorted(os.listdir(os.path.join(out, "tickets")))
+    bus = by_code["SIGBUS"]["id"]
+    check(left == [bus + ".html", bus + ".md"], "tickets left: %s" % left)
+
+
+CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
+         "ticket": case_ticket}
 
 
 if __name__ == "__main__":
