@@ -72,10 +72,29 @@ static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,
 	return NULL;
 }
 
-/* Walk DIR/REL (REL "" for DIR itself). */
+/*
+ * What a batch writes into OUT, besides report files named *.coroner.*:
+ * left out when OUT is DIR itself (`coroner batch DIR -o DIR`, the layout
+ * `collect --from-kernel` files into), where they would be listed as
+ * files that are not dumps on every run.  A dump in DIR is still found.
+ */
+static const char *const out_names[] = {
+	"coroner.db", "coroner.db-wal", "coroner.db-shm", "coroner.db-journal",
+	"index.md", "index.html", "index.json", "reports", "tickets",
+};
+
+static bool out_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(out_names); i++)
+		if (!strcmp(name, out_names[i]))
+			return true;
+	return false;
+}
+
+/* Walk DIR/REL (REL "" for DIR itself); IS_OUT: it is OUT. */
 static struct cr_error *walk(const char *dir, const char *rel,
 			     const struct stat *skip, struct cr_batch_files *out,
-			     unsigned depth)
+			     unsigned depth, bool is_out)
 {
 	/* Deeper than any real dump tree; a bound on the recursion. */
 	if (depth > 64)
@@ -94,7 +113,8 @@ static struct cr_error *walk(const char *dir, const char *rel,
 	struct cr_error *err = NULL;
 	struct dirent *de;
 	while (!err && (de = readdir(dh))) {
-		if (de->d_name[0] == '.' || strstr(de->d_name, ".coroner."))
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".coroner.") ||
+		    (is_out && out_name(de->d_name)))
 			continue;
 		char *sub = *rel ? cr_strdup_printf("%s/%s", rel, de->d_name) :
 			strdup(de->d_name);
@@ -107,7 +127,7 @@ static struct cr_error *walk(const char *dir, const char *rel,
 		else if (S_ISDIR(st.st_mode)) {
 			if (!(skip && st.st_dev == skip->st_dev &&
 			      st.st_ino == skip->st_ino))
-				err = walk(dir, sub, skip, out, depth + 1);
+				err = walk(dir, sub, skip, out, depth + 1, false);
 		} else if (S_ISREG(st.st_mode)) {
 			err = add_file(out, dir, sub);
 		}
@@ -134,9 +154,12 @@ static int cmp_rel(const void *a, const void *b)
 struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 			       struct cr_batch_files *out)
 {
-	struct stat sk;
+	struct stat sk, top;
 	bool have_skip = skip && stat(skip, &sk) == 0;
-	struct cr_error *err = walk(dir, "", have_skip ? &sk : NULL, out, 0);
+	bool is_out = have_skip && stat(dir, &top) == 0 &&
+		      top.st_dev == sk.st_dev && top.st_ino == sk.st_ino;
+	struct cr_error *err = walk(dir, "", have_skip ? &sk : NULL, out, 0,
+				    is_out);
 	if (err) {
 		cr_batch_files_free(out);
 		return err;

@@ -759,6 +759,12 @@ def case_fromkernel(opts, wd):
           rows[0]["code"] == "SIGSEGV" and rows[0]["bucket"] == rep["crash"]["bucket"],
           "the batch index does not list the filed crash in its bucket", rows)
     print("fromkernel: coroner batch lists it unchanged, in bucket %s" % rows[0]["bucket"])
+    # DIR is OUT: the store, the index and the reports batch wrote there are
+    # not files to look at, on this run or the next.
+    st, out2, err = L.run_coroner(opts.coroner, ["batch", crashes, "-o", crashes])
+    for o in (out, out2):
+        check(st == 0 and re.search(r"\b0 new\b", o) and "skipped" not in o,
+              "coroner batch DIR -o DIR lists its own store or index as files", o)
     # A full disk: what fits is kept, less 1 MiB that leaves room for the
     # reports, which say the core is cut off.  The crash has 4 MiB of
     # random bytes (zstd cannot shrink them) for a 2 MiB file system.
