@@ -373,12 +373,15 @@ static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
 	uint64_t key = cr_batch_shard_key(dump ? json_integer_value(pid) : -1,
 		dump ? json_string_value(json_object_get(r, "executable")) : NULL,
 		json_is_integer(start) ? json_integer_value(start) : -1, f->hash);
-	*mine = cr_batch_shard_mine(&b->shard, key);
+	/* A probe that died (its time limit on a busy machine) says nothing
+	 * of the file: every shard takes it (and records its failure), so
+	 * that no shard leaves it out because another machine's probe read
+	 * its process and placed it elsewhere; `coroner merge` keeps one row
+	 * of a path, an analysis before a failure.  It is probed again next
+	 * time. */
+	*mine = !r || cr_batch_shard_mine(&b->shard, key);
 	if (!*mine)
 		b->nelsewhere++;
-	/* A probe that died (its time limit on a busy machine) says nothing
-	 * of the file: another machine's may read the process, so it is
-	 * placed by its hash this time and probed again next time. */
 	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
 }
 

@@ -125,6 +125,25 @@ static bool failed_row(const struct report_batch_entry *e)
 }
 
 /* Read every input's rows and join them by path. */
+/*
+ * Whether E's reports are where a batch puts them, reports/NAME/NAME.*
+ * with NAME a cleaned file name: the paths are joined to the input's and
+ * hard-linked into OUT, so a store edited to say "../x" must not take
+ * files from outside its directory.
+ */
+static bool report_place_ok(const struct report_batch_entry *e)
+{
+	if (!e->report_dir && !e->report_name)
+		return true;
+	if (!e->report_dir || !e->report_name)
+		return false;
+	char base[CR_BATCH_NAME_MAX];
+	cr_batch_report_base(e->report_name, base);
+	return !strcmp(base, e->report_name) &&
+	       !strncmp(e->report_dir, "reports/", 8) &&
+	       !strcmp(e->report_dir + 8, e->report_name);
+}
+
 static int read_inputs(struct merge *m)
 {
 	m->rows = calloc(m->nin, sizeof(*m->rows));
@@ -149,6 +168,12 @@ static int read_inputs(struct merge *m)
 		if (!err)
 			err = cr_batch_store_all(s, &m->rows[i], &m->nrows[i]);
 		cr_batch_store_close(s);
+		for (size_t k = 0; !err && k < m->nrows[i]; k++)
+			if (!report_place_ok(&m->rows[i][k]))
+				err = cr_error_new(CR_ERR_IO, "%s: the result store is damaged: the row of %s names reports at %s/%s, not where coroner batch writes them",
+						   m->in[i], m->rows[i][k].path,
+						   m->rows[i][k].report_dir,
+						   m->rows[i][k].report_name);
 		if (err)
 			return fail(m, CR_BATCH_EXIT_STORE, err);
 		total += m->nrows[i];

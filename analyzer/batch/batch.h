@@ -143,6 +143,9 @@ void cr_batch_progress_end(struct cr_batch_progress *p);
 /* --- job.c ----------------------------------------------------------------- */
 
 /* The analyze command's options a child uses. */
+/* The longest string a worker puts in its result line (job.c). */
+#define CR_BATCH_STRING_MAX 4096
+
 struct cr_batch_analyze_ctx {
 	const struct cr_options *opts;
 	unsigned formats;	/* CR_REPORT_* bits */

@@ -33,6 +33,16 @@
 static void put_clean(json_t *o, const char *key, const char *s)
 {
 	char *c = s ? report_clean(s, REPORT_CLEAN_FLAT) : NULL;
+	/* Strings from the dump (a signature of long demangled names, an
+	 * executable's path) are cut, at a character's start, so that the
+	 * result line stays within what the parent reads (worker.c). */
+	size_t n = c ? strlen(c) : 0;
+	if (n > CR_BATCH_STRING_MAX) {
+		n = CR_BATCH_STRING_MAX;
+		while (n > 0 && ((unsigned char)c[n] & 0xC0) == 0x80)
+			n--;
+		c[n] = '\0';
+	}
 	json_t *v = c ? json_string(c) : NULL;
 	free(c);
 	if (v)

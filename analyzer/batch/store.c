@@ -17,9 +17,12 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sqlite_lib.h"
+#include "strbuf.h"
 #include "util.h"
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
@@ -141,8 +144,42 @@ struct cr_error *cr_batch_store_open(const char *path,
 struct cr_error *cr_batch_store_open_read(const char *path,
 					  struct cr_batch_store **out)
 {
+	/* Read-only is not enough: SQLite makes the -wal and -shm files of
+	 * a WAL database to read it, in the input's directory.  A store a
+	 * batch closed has no -wal (the last connection checkpoints it), so
+	 * it is opened as immutable; one with a -wal is in use, or its run
+	 * was killed, and its last rows are in the -wal. */
+	char *wal = cr_strdup_printf("%s-wal", path);
+	bool in_use = wal && access(wal, F_OK) == 0;
+	free(wal);
+	if (in_use)
+		return cr_error_new(CR_ERR_IO, "%s: the result store is in use by a coroner batch, or its run was stopped before it closed it: run that batch again",
+				    path);
+	/* file: URI: '%', '?' and '#' of the path escaped. */
+	struct cr_buf uri = { 0 };
+	cr_buf_add(&uri, "file:", 5);
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#') {
+			char esc[4];
+			snprintf(esc, sizeof(esc), "%%%02x", (unsigned char)*p);
+			cr_buf_add(&uri, esc, 3);
+		} else {
+			cr_buf_add(&uri, p, 1);
+		}
+	}
+	cr_buf_add(&uri, "?immutable=1", 12);
+	const char *u = cr_buf_str(&uri);
 	struct cr_batch_store *s = NULL;
-	struct cr_error *err = open_db(path, SQLITE_OPEN_READONLY, &s);
+	struct cr_error *err = u ? open_db(u, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, &s)
+				 : &cr_enomem;
+	cr_buf_free(&uri);
+	if (!err) {
+		char *p = strdup(path);	/* for messages: the path, not the URI */
+		if (p) {
+			free(s->path);
+			s->path = p;
+		}
+	}
 	int version = -1;
 	if (!err)
 		err = user_version(s, &version);

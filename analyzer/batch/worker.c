@@ -54,6 +54,10 @@ static void on_signal(int sig)
 /* Seconds between two looks at the workers' memory (--max-memory). */
 #define MEMORY_POLL 0.05
 
+/* The longest result line a worker may send (job.c caps each string of
+ * it at CR_BATCH_STRING_MAX, so a real one is a few KiB). */
+#define RESULT_MAX 65536
+
 struct worker {
 	pid_t pid;		/* 0: none running */
 	int job_fd;		/* the parent writes job indexes here */
@@ -61,7 +65,8 @@ struct worker {
 	struct cr_batch_job *job;	/* in hand, NULL idle */
 	double deadline;	/* monotonic seconds, INFINITY none */
 	struct cr_buf out;
-	const char *killed;	/* why the parent killed it: "timeout", "memory" */
+	const char *killed;	/* why the parent killed it: "timeout", "memory",
+				 * "long" (a result line past RESULT_MAX) */
 };
 
 /* The worker's loop: a job index in, a result line out, until EOF. */
@@ -164,6 +169,9 @@ static void finish(struct worker *w, const char *line, int ws,
 	if (w->killed && !strcmp(w->killed, "timeout"))
 		job->failure = cr_strdup_printf("timed out after %g s (killed)",
 						o->timeout);
+	else if (w->killed && !strcmp(w->killed, "long"))
+		job->failure = cr_strdup_printf("the analysis sent a result longer than %d bytes (killed)",
+						RESULT_MAX);
 	else if (w->killed)
 		job->failure = cr_strdup_printf("exceeded --max-memory %s (killed)",
 						o->max_memory_text);
@@ -309,7 +317,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 			if (got > 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
 				char buf[4096];
 				ssize_t r = read(w->res_fd, buf, sizeof(buf));
-				if (r > 0 && w->out.len < 65536)
+				if (r > 0 && w->out.len < RESULT_MAX)
 					cr_buf_add(&w->out, buf, (size_t)r);
 				eof = r == 0 || (r < 0 && errno != EINTR &&
 						 errno != EAGAIN);
@@ -325,7 +333,12 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				cr_buf_free(&w->out);
 				w->out = (struct cr_buf){ 0 };
 			} else {
-				if (!eof && t >= w->deadline)
+				/* A long-lived worker sends no EOF: a line
+				 * that outgrew the buffer would wait for the
+				 * time limit. */
+				if (!eof && w->out.len >= RESULT_MAX)
+					w->killed = "long";
+				else if (!eof && t >= w->deadline)
 					w->killed = "timeout";
 				else if (!eof && look &&
 					 anon_memory(w->pid) > o->max_memory)

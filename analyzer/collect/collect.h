@@ -23,6 +23,7 @@
 #ifndef CR_COLLECT_H
 #define CR_COLLECT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,16 +87,18 @@ uint64_t cr_proc_filter(pid_t pid);
 /* --- ptrace.c --- */
 
 /* Signals a thread's ptrace stops may swallow beyond the first, each
- * given back (tgkill) after the detach: real-time signals queue, every
- * one counts. */
+ * given back with its siginfo after the detach: real-time signals queue,
+ * every one counts, and a sigqueue()'s or a timer's value is what its
+ * handler reads.  More are counted and said. */
 #define CR_KEPT_SIGNALS 64
 
 struct cr_stopped_thread {
 	pid_t tid;
 	int pending_sig;		/* a signal its stop swallowed, re-sent
 					 * on detach */
-	int more_sigs[CR_KEPT_SIGNALS];	/* those swallowed after it */
-	unsigned nmore;
+	siginfo_t *more;		/* those swallowed after it (NULL until
+					 * one is; CR_KEPT_SIGNALS of room) */
+	unsigned nmore, nlost;		/* kept; beyond the room */
 	uint8_t *regs, *fpregs, *xstate;
 	size_t regs_len, fpregs_len, xstate_len;
 };

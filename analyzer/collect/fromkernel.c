@@ -114,7 +114,7 @@ static size_t read_full(int in, void *buf, size_t len)
 static int make_prefix(int in, const struct cr_buf *notes, uint8_t **out,
 		       size_t *out_len, uint64_t *read, bool *added)
 {
-	Elf64_Ehdr eh;
+	Elf64_Ehdr eh = { 0 };
 	*added = false;
 	*read = read_full(in, &eh, sizeof(eh));
 	size_t n = eh.e_phnum, phlen = n * sizeof(Elf64_Phdr);

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "term.h"
 #include "util.h"
 
 #define MAX_SCANS 1000			/* rescans of /proc/PID/task */
@@ -368,23 +369,49 @@ size_t cr_ptrace_read(void *ctx, const struct cr_core_mapping *m,
 
 void cr_ptrace_keep_signal(struct cr_stopped_thread *t, int sig)
 {
-	if (!t->pending_sig)
-		t->pending_sig = sig;
-	else if (t->nmore < CR_KEPT_SIGNALS)
-		t->more_sigs[t->nmore++] = sig;
+	if (!t->pending_sig) {
+		t->pending_sig = sig;	/* PTRACE_DETACH gives its siginfo */
+		return;
+	}
+	if (!t->more)
+		t->more = calloc(CR_KEPT_SIGNALS, sizeof(*t->more));
+	if (!t->more || t->nmore == CR_KEPT_SIGNALS) {
+		t->nlost++;
+		return;
+	}
+	siginfo_t *si = &t->more[t->nmore++];
+	/* The thread is in this signal's delivery stop: its siginfo is the
+	 * kernel's, with the sender and the value.  Without it, the signal
+	 * alone (SI_TKILL). */
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) != 0 || si->si_signo != sig) {
+		memset(si, 0, sizeof(*si));
+		si->si_signo = sig;
+		si->si_code = SI_TKILL;
+	}
 }
 
 /*
  * The first signal goes back through PTRACE_DETACH (with its siginfo);
- * the others are sent again, to the thread they were for: they arrive
- * with the sender's pid and uid replaced by coroner's (SI_TKILL), but
- * they arrive, as many as were swallowed.
+ * the others are queued again to the thread they were for with the
+ * siginfo they had (rt_tgsigqueueinfo: a sigqueue()'s value, a timer's
+ * id and value, the sender's pid).  The kernel refuses a siginfo of a
+ * kernel source (si_code >= 0 other than SI_USER) from another process:
+ * such a signal is sent alone (tgkill), which its handler sees as
+ * SI_TKILL.
  */
 void cr_ptrace_detach_thread(pid_t pid, const struct cr_stopped_thread *t)
 {
 	ptrace(PTRACE_DETACH, t->tid, 0, (void *)(uintptr_t)t->pending_sig);
-	for (unsigned i = 0; i < t->nmore; i++)
-		syscall(SYS_tgkill, pid, t->tid, t->more_sigs[i]);
+	for (unsigned i = 0; i < t->nmore; i++) {
+		siginfo_t si = t->more[i];
+		if (syscall(SYS_rt_tgsigqueueinfo, pid, t->tid, si.si_signo, &si) != 0)
+			syscall(SYS_tgkill, pid, t->tid, si.si_signo);
+	}
+	if (t->nlost)
+		cr_term_printf(stderr, "coroner: collect: %u signals for thread %d "
+			       "arrived while it was stopped beyond the %d kept; "
+			       "they are lost", t->nlost, (int)t->tid,
+			       CR_KEPT_SIGNALS);
 }
 
 void cr_ptrace_detach(struct cr_stopped *s)
@@ -402,6 +429,7 @@ void cr_ptrace_resume(struct cr_stopped *s)
 		free(t->regs);
 		free(t->fpregs);
 		free(t->xstate);
+		free(t->more);
 	}
 	if (s->mem_fd >= 0)
 		close(s->mem_fd);

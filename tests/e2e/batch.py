@@ -663,6 +663,23 @@ def case_shard(opts, wd):
     version = db.execute("PRAGMA user_version").fetchone()[0]
     db.close()
     check(kept == len(parts[1]) and version == 99, "merge changed an input store")
+    # The inputs are only read: SQLite made no -wal or -shm beside them.
+    for sh in shards:
+        extra = [n for n in os.listdir(sh) if n.startswith("coroner.db-")]
+        check(not extra, "merge wrote %s into its input %s" % (extra, sh))
+    # A store whose row names reports outside its directory is refused.
+    evil = os.path.join(wd, "evil")
+    shutil.copytree(shards[1], evil)
+    db = sqlite3.connect(os.path.join(evil, "coroner.db"))
+    db.execute("UPDATE dumps SET report_dir = '../../outside', report_name = 'x'"
+               " WHERE rowid = (SELECT min(rowid) FROM dumps WHERE report_dir IS NOT NULL)")
+    db.commit()
+    db.close()
+    _, err, _ = merge(opts.coroner, [shards[0], evil, "-o", os.path.join(wd, "merge-evil")],
+                      expect=(9,))
+    check("not where coroner batch writes them" in err and
+          not os.path.exists(os.path.join(wd, "merge-evil")),
+          "a store naming reports outside its directory was not refused", err)
     left = [n for n in os.listdir(wd) if ".merge-" in n]
     check(not left, "a failed merge left %s" % left)
     # The single run's OUT made a shard: it keeps shard 2's files alone.
