@@ -83,6 +83,8 @@ struct cr_batch_job {
 	char *failure;
 	int exit_status;	/* the child's, -1: killed by a signal */
 	bool done;
+	bool retried;		/* its worker died on it after other jobs:
+				 * tried once more in a new one */
 };
 
 struct cr_batch_run_options {

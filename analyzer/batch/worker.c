@@ -60,6 +60,7 @@ static void on_signal(int sig)
 
 struct worker {
 	pid_t pid;		/* 0: none running */
+	unsigned njobs;		/* jobs given to this process so far */
 	int job_fd;		/* the parent writes job indexes here */
 	int res_fd;		/* and reads result lines here */
 	struct cr_batch_job *job;	/* in hand, NULL idle */
@@ -153,6 +154,7 @@ static int stop(struct worker *w, bool kill_it)
 	close(w->res_fd);
 	cr_buf_free(&w->out);
 	w->pid = 0;
+	w->njobs = 0;
 	return ws;
 }
 
@@ -229,6 +231,7 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 			return false;
 	}
 	w->job = &jobs[next];
+	w->njobs++;
 	w->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;
 	return true;
 }
@@ -243,10 +246,12 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 	struct worker *ws = calloc(nw, sizeof(*ws));
 	struct pollfd *pfd = calloc(nw, sizeof(*pfd));
 	size_t *slot = calloc(nw, sizeof(*slot));
-	if (!ws || !pfd || !slot) {
+	size_t *retry = calloc(n ? n : 1, sizeof(*retry)), nretry = 0;
+	if (!ws || !pfd || !slot || !retry) {
 		free(ws);
 		free(pfd);
 		free(slot);
+		free(retry);
 		for (size_t i = 0; i < n; i++)
 			jobs[i].failure = strdup("out of memory");
 		return false;
@@ -269,8 +274,8 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		size_t busy = 0;
 		for (unsigned k = 0; k < nw && !interrupted; k++) {
 			struct worker *w = &ws[k];
-			while (!w->job && next < n) {
-				size_t j = next++;
+			while (!w->job && (nretry || next < n)) {
+				size_t j = nretry ? retry[--nretry] : next++;
 				if (assign(w, jobs, n, j, o, fn, ctx)) {
 					cr_batch_progress_start(&pr, &jobs[j]);
 					break;
@@ -345,7 +350,22 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 					w->killed = "memory";
 				if (!eof && !w->killed)
 					continue;
+				/* A worker that dies on a job after others may
+				 * have been brought there by them (a heap an
+				 * earlier dump damaged, memory it kept): the
+				 * job gets one more try in a new worker before
+				 * it is failed.  Not after a time limit, which
+				 * would double the wait. */
+				bool again = w->njobs > 1 && !job->retried &&
+					     !(w->killed && !strcmp(w->killed, "timeout"));
 				int st = stop(w, true);
+				if (again) {
+					job->retried = true;
+					w->job = NULL;
+					w->killed = NULL;
+					retry[nretry++] = (size_t)(job - jobs);
+					continue;
+				}
 				finish(w, NULL, st, o);
 			}
 			cr_batch_progress_done(&pr, job);
@@ -361,5 +381,6 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 	free(ws);
 	free(pfd);
 	free(slot);
+	free(retry);
 	return stopped;
 }

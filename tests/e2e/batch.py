@@ -332,17 +332,14 @@ def worker_holding(batch_pid, name):
     return None
 
 
-def case_poison(opts, wd):
-    src = os.path.join(wd, "dumps")
-    os.makedirs(src)
-    for i, prog in enumerate(["null_deref", "fpe", "deep_recursion"]):
-        core = crash_core(opts.bindir, prog, os.path.join(wd, "m%d" % i), prog)
-        shutil.copy(core, os.path.join(src, "%s.core" % prog))
-    victim = "deep_recursion.core"
+def kill_worker_on(opts, src, out, victim):
+    """Run batch -j 1 over SRC and SIGKILL the worker once it holds VICTIM
+    (up to five runs, OUT0..OUT4): (process, stdout, stderr, the run's OUT,
+    the killed pid or None)."""
     killed = None
     for attempt in range(5):
-        out = os.path.join(wd, "out%d" % attempt)
-        p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1"],
+        run_out = "%s%d" % (out, attempt)
+        p = subprocess.Popen([opts.coroner, "batch", src, "-o", run_out, "-j", "1"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
         while p.poll() is None and time.time() < deadline and killed is None:
@@ -354,6 +351,17 @@ def case_poison(opts, wd):
         o, e = p.communicate(timeout=120)
         if killed:
             break
+    return p, o, e, run_out, killed
+
+
+def case_poison(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i, prog in enumerate(["null_deref", "fpe", "deep_recursion"]):
+        core = crash_core(opts.bindir, prog, os.path.join(wd, "m%d" % i), prog)
+        shutil.copy(core, os.path.join(src, "%s.core" % prog))
+    victim = "deep_recursion.core"
+    p, o, e, out, killed = kill_worker_on(opts, src, os.path.join(wd, "out"), victim)
     if not killed:
         L.skip("never caught the worker holding %s (the analysis was too fast)" % victim)
     check(p.returncode == 8, "status %d after a worker was killed, expected 8"
@@ -364,6 +372,25 @@ def case_poison(opts, wd):
           "the killed worker's dump is not the one failure, with the signal", failed)
     check(ix["counts"]["crash"] == 2, "the other dumps were not analyzed", ix["summary"])
     print("killed worker %d: %s" % (killed, failed[victim]))
+
+    # The same, on a worker's second dump: the dump is tried once more in
+    # a new worker (the first may have left the worker in a bad state),
+    # and this time it is analyzed.
+    src2 = os.path.join(wd, "second")
+    os.makedirs(src2)
+    for i, prog in enumerate(["fpe", "deep_recursion", "null_deref"]):
+        shutil.copy(os.path.join(src, "%s.core" % prog),
+                    os.path.join(src2, "%d-%s.core" % (i + 1, prog)))
+    victim2 = "2-deep_recursion.core"
+    p, o, e, out, killed = kill_worker_on(opts, src2, os.path.join(wd, "second-out"), victim2)
+    if not killed:
+        print("retry: NOT EXERCISED (never caught the worker holding %s)" % victim2)
+    else:
+        ix = load_index(out)
+        check(p.returncode == 0 and not ix["failed"] and ix["counts"]["crash"] == 3,
+              "a worker killed on its second dump: that dump was not tried again "
+              "(status %d)" % p.returncode, ix["failed"], ix["summary"])
+        print("killed worker %d on its second dump: tried again, all 3 analyzed" % killed)
 
     # SIGTERM to the batch while a worker holds the slow dump: status 130,
     # no temporary file left, and the next run does what was left.
