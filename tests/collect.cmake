@@ -2,7 +2,7 @@
 # says what each case checks).  corpus/spin_series.c is built with the other
 # corpus programs (e2e.cmake).  The cases ptrace their own children;
 # fulldisk mounts a 256 KiB tmpfs (skipped when mount is refused).
-foreach(case series debuggers churn eperm fulldisk python snapshot fromkernel fromkernel_proc signals)
+foreach(case series debuggers churn eperm fulldisk python snapshot wipeonfork fromkernel fromkernel_proc signals)
   add_test(NAME e2e.collect.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect.py
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus --case ${case})

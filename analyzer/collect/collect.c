@@ -189,7 +189,9 @@ static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
 	const struct cr_collect_options *o = p->o;
 	read_text(pid, mem_pid, p);
 	uint64_t filter = o->filter_given ? o->filter : cr_proc_filter(pid);
-	p->maps = cr_proc_maps(mem_pid, filter, &d->nmaps);
+	/* A snapshot's child (MEM_PID) lacks the MADV_DONTFORK mappings and
+	 * has zeros in the MADV_WIPEONFORK ones: those are left out. */
+	p->maps = cr_proc_maps(mem_pid, filter, mem_pid != pid, &d->nmaps);
 	if (!p->maps)
 		return cr_error_new(errno == E2BIG ? CR_ERR_NOMEM : CR_ERR_PROCESS,
 				    "process %d: /proc/%d/maps: %s", (int)pid, (int)mem_pid,

@@ -77,9 +77,11 @@ struct cr_proc_stat {
 bool cr_proc_parse_stat(const char *text, struct cr_proc_stat *st);
 
 /* The mappings of PID with coredump_filter FILTER applied; NULL with errno
- * when /proc/PID/maps cannot be read.  Paths are malloc'd. */
+ * when /proc/PID/maps cannot be read.  Paths are malloc'd.  FORK_CHILD:
+ * PID is a snapshot's fork child, whose MADV_WIPEONFORK mappings are
+ * zeros (written without contents, as not captured). */
 struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
-				     size_t *n);
+				     bool fork_child, size_t *n);
 void cr_proc_maps_free(struct cr_core_mapping *m, size_t n);
 /* The filter in /proc/PID/coredump_filter, CR_FILTER_DEFAULT unknown. */
 uint64_t cr_proc_filter(pid_t pid);

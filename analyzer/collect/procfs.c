@@ -150,18 +150,21 @@ struct smaps_extra {
 	bool written;			/* "Anonymous:" above 0: private copies
 					 * (the kernel's anon_vma test) */
 	bool dontdump;			/* VmFlags "dd" (MADV_DONTDUMP) */
+	bool wipeonfork;		/* VmFlags "wf" (MADV_WIPEONFORK) */
 	char *name;			/* as maps shows it, borrowed */
 };
 
 static uint64_t dump_len(const struct cr_core_mapping *m,
 			 const struct smaps_extra *x, uint64_t filter,
-			 uint64_t page)
+			 uint64_t page, bool fork_child)
 {
 	uint64_t size = m->end - m->start;
 	for (size_t i = 0; i < ARRAY_LEN(special); i++)
 		if (!strcmp(x->name, special[i].path))
 			return special[i].copy ? size : 0;
-	if (!m->r || x->dontdump)
+	/* A fork child's copy of a MADV_WIPEONFORK mapping is zeros, not
+	 * the process's memory (OpenSSL's random state): not captured. */
+	if (!m->r || x->dontdump || (fork_child && x->wipeonfork))
 		return 0;
 	/* A private file mapping the process wrote to (relocated data,
 	 * the GOT: what debuggers read the link map from) counts as
@@ -198,10 +201,20 @@ static bool parse_header(char *line, struct cr_core_mapping *m,
 	m->x = perms[2] == 'x';
 	x->shared = perms[3] == 's';
 	x->anon = inode == 0 || (x->shared && shmem_path(x->name));
-	x->written = x->dontdump = false;
+	x->written = x->dontdump = x->wipeonfork = false;
 	if (x->name[0] == '/' && inode != 0)
 		m->path = strdup(x->name);
 	return true;
+}
+
+/* Whether the VmFlags list FLAGS (" rd wr mr ...") has the two-letter
+ * flag F. */
+static bool vm_flag(const char *flags, const char *f)
+{
+	for (const char *p = flags; (p = strstr(p, f)); p += 2)
+		if (p > flags && p[-1] == ' ' && (p[2] == ' ' || p[2] == 0))
+			return true;
+	return false;
 }
 
 /* The other lines of a mapping in smaps that matter. */
@@ -210,13 +223,14 @@ static void parse_field(const char *line, struct smaps_extra *x)
 	unsigned long long kb;
 	if (sscanf(line, "Anonymous: %llu", &kb) == 1 && kb > 0)
 		x->written = true;
-	if (!strncmp(line, "VmFlags:", 8))
-		for (const char *f = line + 8; (f = strstr(f, " dd")); f += 3)
-			if (f[3] == ' ' || f[3] == 0)
-				x->dontdump = true;
+	if (!strncmp(line, "VmFlags:", 8)) {
+		x->dontdump = vm_flag(line + 8, "dd");
+		x->wipeonfork = vm_flag(line + 8, "wf");
+	}
 }
 
-struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter, size_t *n)
+struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
+				     bool fork_child, size_t *n)
 {
 	char *text = cr_proc_read(pid, "smaps", NULL);
 	if (!text)
@@ -253,7 +267,8 @@ struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter, size_t *n)
 			parse_field(line, &extra[k - 1]);
 	}
 	for (size_t i = 0; i < k; i++)
-		maps[i].dump_len = dump_len(&maps[i], &extra[i], filter, page);
+		maps[i].dump_len = dump_len(&maps[i], &extra[i], filter, page,
+					    fork_child);
 	free(extra);
 	free(text);
 	*n = k;

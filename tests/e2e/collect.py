@@ -48,6 +48,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -793,7 +794,65 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-CASES = {"fromkernel": case_fromkernel, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+# Python with a MADV_WIPEONFORK buffer of 'W' bytes, whose address it
+# prints: a fork child sees zeros there.
+WIPEONFORK = """
+import ctypes, mmap, sys
+m = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+m.write(b"W" * 65536)
+m.madvise(getattr(mmap, "MADV_WIPEONFORK", 18))   # 18: Linux's value
+print(ctypes.addressof(ctypes.c_char.from_buffer(m)), flush=True)
+sys.stdin.read()
+"""
+
+
+def core_segment(core, addr):
+    """(p_vaddr, p_memsz, p_offset, p_filesz) of the PT_LOAD of an ELF64
+    little-endian core that holds ADDR, None when none does."""
+    with open(core, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", ph, i * phentsize)
+        if ptype == 1 and vaddr <= addr < vaddr + memsz:
+            return vaddr, memsz, off, filesz
+    return None
+
+
+def case_wipeonfork(opts, wd):
+    """--snapshot reads memory from a fork child, which has zeros where
+    the process asked MADV_WIPEONFORK: such a mapping is written without
+    contents (not captured), never as zeros; a plain collection has it."""
+    p = subprocess.Popen([sys.executable, "-c", WIPEONFORK], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        addr = int(p.stdout.readline())
+        got = {}
+        for how, extra in (("snap", ["--snapshot"]), ("plain", [])):
+            st, out, err = collect(opts, p.pid, os.path.join(wd, how), extra)
+            if how == "snap":
+                check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
+            seg = core_segment(cores_in(os.path.join(wd, how))[0], addr)
+            check(seg, "%s: no PT_LOAD for the buffer at %#x" % (how, addr))
+            got[how] = seg
+        check(got["snap"][3] == 0, "--snapshot wrote the MADV_WIPEONFORK buffer (%d bytes: "
+              "the child's zeros)" % got["snap"][3])
+        vaddr, _, off, filesz = got["plain"]
+        with open(cores_in(os.path.join(wd, "plain"))[0], "rb") as f:
+            f.seek(off + addr - vaddr)
+            data = f.read(16)
+        check(filesz > 0 and data == b"W" * 16, "the plain collection lost the buffer: %r" % data)
+    finally:
+        p.kill()
+        p.wait()
+    print("wipeonfork: --snapshot leaves the buffer out, a plain collection has it")
+
+
+CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
 
 
