@@ -256,22 +256,6 @@ static bool named_after(const char *name, const char *base)
 	return true;
 }
 
-/* A set of names (open addressing; the table is sized for all groups). */
-struct names {
-	const char **slot;
-	size_t cap;
-};
-
-static bool names_add(struct names *t, const char *s)
-{
-	size_t i = (size_t)cr_fnv1a(CR_FNV1A_INIT, s, strlen(s)) & (t->cap - 1);
-	for (; t->slot[i]; i = (i + 1) & (t->cap - 1))
-		if (!strcmp(t->slot[i], s))
-			return false;
-	t->slot[i] = s;
-	return true;
-}
-
 /* The report directories of the rows, named again as one run names them. */
 static int name_groups(struct merge *m)
 {
@@ -317,30 +301,30 @@ static int name_groups(struct merge *m)
 		m->lookup[i] = &m->groups[i];
 	if (m->ngroups)
 		qsort(m->lookup, m->ngroups, sizeof(*m->lookup), cmp_group_key);
-	struct names taken = { .cap = 16 };
-	while (taken.cap < 2 * m->ngroups)
-		taken.cap *= 2;
-	taken.slot = calloc(taken.cap, sizeof(*taken.slot));
-	if (!taken.slot)
-		return fail(m, CR_ERR_NOMEM, &cr_enomem);
+	/* As a run names them (cmd_batch.c's new_name): the base name, then
+	 * "-2", "-3"... each tried once per base. */
+	struct report_names taken = { 0 };
 	for (size_t i = 0; i < m->ngroups; i++) {
 		struct mgroup *g = &m->groups[i];
-		for (unsigned k = 1; !g->new_name && k < 100000; k++) {
+		for (unsigned k = 1; k && !g->new_name;) {
 			char *name = k == 1 ? strdup(g->base) :
 				cr_strdup_printf("%s-%u", g->base, k);
 			if (!name)
 				break;
-			if (names_add(&taken, name))
+			if (!report_names_taken(&taken, name) &&
+			    report_names_take(&taken, name)) {
 				g->new_name = name;
-			else
+			} else {
 				free(name);
+				k = report_names_next(&taken, g->base);
+			}
 		}
 		if (!g->new_name) {
-			free(taken.slot);
+			report_names_free(&taken);
 			return fail(m, CR_ERR_NOMEM, &cr_enomem);
 		}
 	}
-	free(taken.slot);
+	report_names_free(&taken);
 	return 0;
 }
 
@@ -351,39 +335,6 @@ static const struct mgroup *group_of(const struct merge *m, size_t input,
 	struct mgroup **g = m->ngroups ? bsearch(&kp, m->lookup, m->ngroups,
 						 sizeof(*m->lookup), cmp_group_key) : NULL;
 	return g ? *g : NULL;
-}
-
-/* DST as a hard link to SRC, else a copy. */
-static struct cr_error *link_or_copy(const char *src, const char *dst)
-{
-	if (link(src, dst) == 0)
-		return NULL;
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	struct cr_error *err = NULL;
-	char buf[65536];
-	ssize_t r = 0;
-	while (in >= 0 && out >= 0 && (r = read(in, buf, sizeof(buf))) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		for (ssize_t off = 0, w; off < r; off += w)
-			if ((w = write(out, buf + off, (size_t)(r - off))) <= 0) {
-				r = -1;
-				break;
-			}
-		if (r < 0)
-			break;
-	}
-	if (in < 0 || out < 0 || r < 0)
-		err = cr_error_new(CR_ERR_IO, "%s: cannot copy to %s: %s", src, dst,
-				   strerror(errno));
-	if (out >= 0 && close(out) != 0 && !err)
-		err = cr_error_new(CR_ERR_IO, "%s: %s", dst, strerror(errno));
-	if (in >= 0)
-		close(in);
-	return err;
 }
 
 /* The group's reports into TMP/reports/NEW/NEW.coroner.EXT. */
@@ -404,7 +355,7 @@ static struct cr_error *place_reports(struct merge *m, const struct mgroup *g)
 		if (!src || !dst)
 			err = &cr_enomem;
 		else if (stat(src, &st) == 0)	/* a run with -f md wrote no HTML */
-			err = link_or_copy(src, dst);
+			err = report_link_or_copy(src, dst);
 		free(src);
 		free(dst);
 	}

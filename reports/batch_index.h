@@ -150,4 +150,12 @@ struct cr_error *report_write_atomic(const char *path,
 							       FILE *f),
 				     const void *ctx);
 
+/*
+ * DST as the same file as SRC: a hard link when both are on one file
+ * system, else a copy; either way through a temporary name and a rename,
+ * so DST is whole or as it was (batch tickets' attachments, coroner
+ * merge's reports).
+ */
+struct cr_error *report_link_or_copy(const char *src, const char *dst);
+
 #endif

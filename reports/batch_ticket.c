@@ -205,28 +205,6 @@ static char *ticket_text(const struct report_batch_bucket *bk, const char *brief
 	return cr_buf_steal(&b);
 }
 
-/* OUT/tickets/ID.html as a hard link to SRC (through a temporary name),
- * else a copy. */
-static struct cr_error *attach(const char *src, const char *dst)
-{
-	char *tmp = cr_strdup_printf("%s.link.tmp", dst);
-	if (!tmp)
-		return &cr_enomem;
-	unlink(tmp);
-	bool linked = link(src, tmp) == 0 && rename(tmp, dst) == 0;
-	unlink(tmp);
-	free(tmp);
-	if (linked)
-		return NULL;
-	char *text = slurp(src, (size_t)1 << 30);
-	if (!text)
-		return cr_error_new(CR_ERR_IO, "%s: cannot read", src);
-	struct ticket t = { text, strlen(text) };
-	struct cr_error *err = report_write_atomic(dst, put_text, &t);
-	free(text);
-	return err;
-}
-
 /* A bucket id is ours (hex), but the store is the user's: only names made
  * of [A-Za-z0-9_-] become file names. */
 static bool safe_id(const char *id)
@@ -253,7 +231,7 @@ static struct cr_error *one_ticket(struct report_batch_bucket *bk, const char *o
 	struct cr_error *err = md && html && attachment ? NULL : &cr_enomem;
 	bool attached = false;
 	if (!err && html_src && access(html_src, F_OK) == 0) {
-		err = attach(html_src, html);
+		err = report_link_or_copy(html_src, html);
 		attached = !err;
 	}
 	char *text = err ? NULL : ticket_text(bk, brief, attached ? attachment : NULL);

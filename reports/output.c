@@ -222,3 +222,37 @@ fail:
 	free(tmp);
 	return err;
 }
+
+/* report_link_or_copy's FILL: the bytes of the file open at *CTX. */
+static struct cr_error *copy_fd(const void *ctx, FILE *f)
+{
+	int in = *(const int *)ctx;
+	char buf[65536];
+	ssize_t r;
+	while ((r = read(in, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || fwrite(buf, 1, (size_t)r, f) != (size_t)r)
+			return cr_error_new(CR_ERR_IO, "cannot copy: %s", strerror(errno));
+	}
+	return NULL;
+}
+
+struct cr_error *report_link_or_copy(const char *src, const char *dst)
+{
+	char *tmp = cr_strdup_printf("%s.link.tmp", dst);
+	if (!tmp)
+		return &cr_enomem;
+	unlink(tmp);
+	bool linked = link(src, tmp) == 0 && rename(tmp, dst) == 0;
+	unlink(tmp);
+	free(tmp);
+	if (linked)
+		return NULL;
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return cr_error_new(CR_ERR_IO, "%s: cannot read: %s", src, strerror(errno));
+	struct cr_error *err = report_write_atomic(dst, copy_fd, &in);
+	close(in);
+	return err;
+}
