@@ -162,7 +162,7 @@ static bool first_bytes(struct cr_pass_ctx *ctx, struct cr_finding *f,
 	size_t want = size > 2u * h->word ? (size_t)(size - 2u * h->word) : 0;
 	if (want > sizeof(b))
 		want = sizeof(b);
-	size_t n = cr_dump_read(ctx->dump, c->addr, b, want);
+	size_t n = cr_dump_read_cold(ctx->dump, c->addr, b, want);
 	if (!n)
 		return true;	/* not captured: no evidence */
 	char text[SAMPLE_BYTES / 16 * 80 + 1];
