@@ -405,6 +405,10 @@ void cr_dump_finish(struct cr_dump *d);
  */
 size_t cr_dump_read(const struct cr_dump *d, uint64_t addr, void *buf,
 		    size_t len);
+/* The same for bytes read once, scattered over the dump: copied from the
+ * file without mapping their pages into the process (pread()). */
+size_t cr_dump_read_cold(const struct cr_dump *d, uint64_t addr, void *buf,
+			 size_t len);
 /* A pointer to LEN bytes at ADDR if they lie in one segment, else NULL. */
 const uint8_t *cr_dump_ptr(const struct cr_dump *d, uint64_t addr, size_t len);
 /* The index of the first segment ending above ADDR (d->nsegs: none), for

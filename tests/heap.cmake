@@ -26,10 +26,12 @@ endforeach()
 # Lying heaps on synthetic cores (tests/hostile/heap_lies.py): a size past
 # the heap, a size of 0, looping fastbin and bin lists, a heap_info naming
 # another arena, a heap_info.prev loop: a finding each, no crash, no hang; a sound
-# control, an mmapped chunk in the mapping of an arena heap (found), and a
-# glibc newer than the walk's tcache table (said, no tcache claimed).
+# control, an mmapped chunk in the mapping of an arena heap (found), glibc
+# 2.42's tcache (num_slots, large bins: its chunks free) with the version
+# known and not, and a glibc newer than the walk's tcache table (said, no
+# tcache claimed).
 foreach(case sound size-past size-zero fastbin-loop bin-loop arena-elsewhere heap-loop
-             mmapped-beside-arena glibc-2.42)
+             mmapped-beside-arena glibc-2.42 glibc-2.42-unnamed glibc-2.43)
   add_test(NAME hostile.heap_lies.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/heap_lies.py ${case}
             --heapwalk $<TARGET_FILE:heapwalk>)

@@ -1,7 +1,7 @@
 /*
  * heapwalk.c - test tool: the "heap" pass's walk of a dump, as counts.
  *
- *   heapwalk [--no-main-arena] DUMP
+ *   heapwalk [--no-main-arena] [--leaks] DUMP
  *
  * Analyzes DUMP without the heap pass, then runs the pass alone (so that
  * --no-main-arena can hide glibc's main_arena symbol from it and force the
@@ -11,6 +11,9 @@
  *   finding ID ADDRESS TITLE    (the pass's findings; ADDRESS: the
  *                               first address evidence, 0 none)
  *   walk_ms MS / chunks N / chunk_bytes N
+ * With --leaks it then runs the leaks pass and prints its time, wall and
+ * CPU (the benchmark's figure without the rest of an analysis):
+ *   leaks_ms MS / leaks_cpu_ms MS / leaked N
  * The end-to-end tests (tests/e2e/heap_walk.py) compare these with what
  * the planted programs allocated.
  */
@@ -37,22 +40,46 @@ static int size_cmp(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
-static double now_ms(void)
+static double now_ms(clockid_t clock)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Run pass NAME on A through a context; false (said) on an error. */
+static bool run_pass(const char *name, struct cr_analysis *a,
+		     const struct cr_options *opts, struct cr_symtab *st,
+		     const struct cr_symbol_override *extra)
+{
+	struct cr_pass_ctx ctx;
+	const struct cr_pass *p = cr_pass_named(name);
+	cr_pass_ctx_init(&ctx, p, a, opts, st);
+	ctx.extra_symbols = extra;
+	struct cr_error *err = p->run(&ctx);
+	if (err)
+		fprintf(stderr, "heapwalk: %s: %s\n", name, err->message);
+	return !err;
 }
 
 int main(int argc, char **argv)
 {
-	bool hide = argc > 2 && !strcmp(argv[1], "--no-main-arena");
-	if (argc != 2 + hide) {
-		fprintf(stderr, "usage: heapwalk [--no-main-arena] DUMP\n");
+	int arg = 1;
+	bool hide = false, leaks = false;
+	for (; arg < argc - 1; arg++) {
+		if (!strcmp(argv[arg], "--no-main-arena"))
+			hide = true;
+		else if (!strcmp(argv[arg], "--leaks"))
+			leaks = true;
+		else
+			break;
+	}
+	if (arg != argc - 1) {
+		fprintf(stderr, "usage: heapwalk [--no-main-arena] [--leaks] DUMP\n");
 		return 2;
 	}
 	struct cr_dump *d;
-	struct cr_error *err = cr_dump_open(argv[1 + hide], &d);
+	struct cr_error *err = cr_dump_open(argv[arg], &d);
 	if (err) {
 		fprintf(stderr, "heapwalk: %s\n", err->message);
 		return 1;
@@ -71,18 +98,11 @@ int main(int argc, char **argv)
 	static const struct cr_symbol_override hidden[] = {
 		{ NULL, "main_arena", 0 }, { NULL, NULL, 0 },
 	};
-	struct cr_pass_ctx ctx;
-	const struct cr_pass *p = cr_pass_named("heap");
-	cr_pass_ctx_init(&ctx, p, a, &opts, st);
-	if (hide)
-		ctx.extra_symbols = hidden;
 	size_t nf = a->findings.n;
-	double t0 = now_ms();
-	if ((err = p->run(&ctx))) {
-		fprintf(stderr, "heapwalk: %s\n", err->message);
+	double t0 = now_ms(CLOCK_MONOTONIC);
+	if (!run_pass("heap", a, &opts, st, hide ? hidden : NULL))
 		return 1;
-	}
-	double ms = now_ms() - t0;
+	double ms = now_ms(CLOCK_MONOTONIC) - t0;
 	const struct cr_heap *h = cr_heap_of(a);
 	if (!h) {
 		printf("allocator none\n");
@@ -124,6 +144,17 @@ int main(int argc, char **argv)
 			printf("problem %s\n", a->problems.items[i].text);
 	printf("walk_ms %.1f\nchunks %zu\nchunk_bytes %zu\n", ms, h->nchunks,
 	       h->nchunks * sizeof(struct cr_heap_chunk));
+	if (leaks) {
+		double w0 = now_ms(CLOCK_MONOTONIC);
+		double c0 = now_ms(CLOCK_PROCESS_CPUTIME_ID);
+		if (!run_pass("leaks", a, &opts, st, hide ? hidden : NULL))
+			return 1;
+		const struct cr_leaks *l = cr_leaks_of(a);
+		printf("leaks_ms %.1f\nleaks_cpu_ms %.1f\nleaked %zu\n",
+		       now_ms(CLOCK_MONOTONIC) - w0,
+		       now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0,
+		       l ? l->nleaked : 0);
+	}
 	cr_symtab_free(st);
 	cr_analysis_free(a);
 	cr_dump_free(d);

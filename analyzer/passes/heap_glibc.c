@@ -26,7 +26,14 @@
  *  - mmapped chunks (IS_MMAPPED) start a mapping of their own with
  *    prev_size 0 and a page-multiple size;
  *  - tcache_perthread_struct is counts[64] (char before 2.30, uint16_t
- *    since) and entries[64]; each thread's is the first chunk it takes
+ *    since) and entries[64]; since 2.42 num_slots[76] and entries[76]:
+ *    64 bins of one chunk size each and 12 "large" bins, bin
+ *    64 + clz32(MAX_TCACHE_SMALL_SIZE) - clz32(size) for the bigger sizes
+ *    (a power of two wide, kept sorted by size), and num_slots counts the
+ *    entries a bin may still take, not those it holds (tcache_init sets
+ *    every bin's to mp_.tcache_count, tcache_put_n decrements it,
+ *    tcache_get_n increments it: slots + entries is the same in every
+ *    bin); each thread's is the first chunk it takes
  *    from its arena, so the first chunk of the brk heap and of each arena
  *    heap; the other threads' are found through the TLS variable `tcache`
  *    (its offset from the thread pointer, learnt from a thread whose
@@ -43,6 +50,7 @@
  * as much as reading them once.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +71,11 @@
 
 #define NFASTBINS 10
 #define NBINS 128
-#define TCACHE_BINS 64
 #define MAX_ARENAS 1024		/* arena ring walked at most this far */
 #define MAX_HEAPS_PER_ARENA 4096
 #define PAGE 4096u
-#define LAST_TCACHE_MINOR 41	/* last glibc 2.x whose tcache layout is known */
+#define LAST_TCACHE_MINOR 42	/* last glibc 2.x whose tcache layout is known */
+#define MAX_TCACHE_COUNT 65535	/* glibc's bound of mp_.tcache_count */
 #define PROBE_LINKS 2048	/* links a safe-linking probe follows */
 /* The TLS variable `tcache` is searched this far below (x86_64: static
  * TLS lies below the thread pointer) the thread pointer. */
@@ -89,6 +97,22 @@ static const struct glibc_layout layouts[] = {
 	{ "glibc malloc 2.30 or later", true, 2 },
 	{ "glibc malloc 2.27 to 2.29", true, 1 },
 	{ "glibc malloc 2.26", false, 1 },
+};
+
+/* One tcache_perthread_struct layout, from glibc 2.first_minor on. */
+struct tcache_layout {
+	unsigned first_minor;
+	unsigned bins;		/* TCACHE_MAX_BINS */
+	unsigned small_bins;	/* of one chunk size each; the rest large */
+	unsigned counts_size;	/* bytes of a count */
+	bool slots;		/* the counts are slots left (num_slots) */
+};
+
+/* Newest first: the first entry at or below a version is its layout. */
+static const struct tcache_layout tcache_layouts[] = {
+	{ 42, 76, 64, 2, true },
+	{ 30, 64, 64, 2, false },
+	{ 26, 64, 64, 1, false },
 };
 
 /* Offsets of one struct malloc_state layout (computed from the word size
@@ -144,6 +168,7 @@ struct walk {
 	uint8_t *win;
 	uint64_t win_lo, win_hi;
 	size_t win_len;
+	unsigned minor;		/* glibc 2.minor, 0 unknown */
 };
 
 /* ---- reading words from captured bytes ---- */
@@ -1081,41 +1106,49 @@ static uint64_t reveal(const struct walk *wk, uint64_t pos, uint64_t v,
 	return safe ? (pos >> 12) ^ v : v;
 }
 
+/* What a free list must look like. */
+struct list_shape {
+	uint64_t size_lo, size_hi;	/* every chunk's size in between */
+	long count;		/* the entries it must hold; -1 unknown */
+	long max;		/* the entries it may hold at most */
+	bool user_links;	/* tcache: links hold user pointers */
+};
+
 /*
  * Follow a singly linked list (tcache: links at the user pointer; fastbin:
- * links at fd, the same place) from chunk header FIRST whose chunks must
- * all have size SIZE; with COUNT >= 0 it must hold COUNT entries.  With
+ * links at fd, the same place) from chunk header FIRST of shape SH.  With
  * MARK, the chunks are marked free (or the inconsistency reported);
- * without, only whether the list is valid under SAFE is returned.
+ * without, whether the list is valid under SAFE is all that is found out.
+ * Returns the entries followed, -1 when the list is not valid.  A probe
+ * (PROBE: learn_safe) only needs enough links to tell the two schemes
+ * apart (valid this far): it stops after PROBE_LINKS, so that it does not
+ * cost nchunks steps per list when lists loop in every arena.
  */
-static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
-			long count, int safe, bool mark, const char *what)
+static long follow_list(struct walk *wk, uint64_t first,
+			const struct list_shape *sh, int safe, bool mark,
+			bool probe, const char *what)
 {
-	/* tcache links hold user pointers, fastbin links chunk headers. */
-	bool user_links = count >= 0;
 	const uint64_t w = wk->w;
 	uint64_t p = first;
 	long n = 0;
 	size_t limit = wk->h->nchunks + 1;
 	while (p) {
-		/* A probe (learn_safe) only needs enough links to tell the
-		 * two schemes apart (valid this far under SAFE): it must not
-		 * cost nchunks steps per list when lists loop in every
-		 * arena. */
-		if (!mark && n >= PROBE_LINKS)
-			return true;
+		if (probe && n >= PROBE_LINKS)
+			return n;
 		ssize_t i = chunk_exact(wk, p);
 		const char *bad = NULL;
+		uint64_t size = i < 0 ? 0 : cr_chunk_size(&wk->h->chunks[i]);
 		if ((p + 2 * w) % wk->align)
 			bad = "fails the safe-linking alignment check";
 		else if (i < 0)
 			bad = "points at no chunk of the heap";
-		else if (cr_chunk_size(&wk->h->chunks[i]) != size)
+		else if (size < sh->size_lo || size > sh->size_hi)
 			bad = "points at a chunk of another size";
 		else if (cr_chunk_state(&wk->h->chunks[i]) == CR_CHUNK_FREE)
 			bad = "holds a free chunk twice (a loop or a double "
 			      "free)";
-		else if ((size_t)n >= limit || (count >= 0 && n >= count))
+		else if ((size_t)n >= limit || n >= sh->max ||
+			 (sh->count >= 0 && n >= sh->count))
 			bad = "is longer than its count";
 		if (bad) {
 			if (mark) {
@@ -1124,7 +1157,7 @@ static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
 					 bad);
 				corrupt_at(wk, i, p, t);
 			}
-			return false;
+			return -1;
 		}
 		if (mark)
 			set_state(wk, (size_t)i, CR_CHUNK_FREE);
@@ -1134,32 +1167,32 @@ static bool follow_list(struct walk *wk, uint64_t first, uint64_t size,
 			if (mark)
 				corrupt_at(wk, i, p, "a free list's link is "
 						     "not in the dump");
-			return false;
+			return -1;
 		}
 		p = reveal(wk, p + 2 * w, v, safe);
-		if (p && user_links)
+		if (p && sh->user_links)
 			p = p < 2 * w ? 1 : p - 2 * w;	/* 1: misaligned */
 	}
-	if (count >= 0 && n != count) {
+	if (sh->count >= 0 && n != sh->count) {
 		if (mark) {
 			char t[160];
 			snprintf(t, sizeof(t), "the %s list holds %ld chunks, "
-				 "its count says %ld", what, n, count);
+				 "its count says %ld", what, n, sh->count);
 			corrupt_at(wk, -1, first, t);
 		}
-		return false;
+		return -1;
 	}
-	return true;
+	return n;
 }
 
 /* Decide safe-linking from a list that validates under one scheme only. */
-static void learn_safe(struct walk *wk, uint64_t first, uint64_t size,
-		       long count)
+static void learn_safe(struct walk *wk, uint64_t first,
+		       const struct list_shape *sh)
 {
 	if (wk->safe >= 0)
 		return;
-	bool plain = follow_list(wk, first, size, count, 0, false, "");
-	bool prot = follow_list(wk, first, size, count, 1, false, "");
+	bool plain = follow_list(wk, first, sh, 0, false, true, "") >= 0;
+	bool prot = follow_list(wk, first, sh, 1, false, true, "") >= 0;
 	if (plain != prot)
 		wk->safe = prot;
 }
@@ -1178,8 +1211,9 @@ static void mark_fastbins(struct walk *wk, uint64_t arena)
 			continue;
 		/* fastbin_index(sz) = (sz >> (SIZE_SZ == 8 ? 4 : 3)) - 2 */
 		uint64_t size = (uint64_t)(i + 2) << (wk->w == 8 ? 4 : 3);
-		learn_safe(wk, p, size, -1);
-		follow_list(wk, p, size, -1, safe_or_guess(wk), true,
+		struct list_shape sh = { size, size, -1, LONG_MAX, false };
+		learn_safe(wk, p, &sh);
+		follow_list(wk, p, &sh, safe_or_guess(wk), true, false,
 			    "fastbin");
 	}
 }
@@ -1227,48 +1261,117 @@ static uint64_t request2size(const struct walk *wk, uint64_t req)
 	return s < wk->minsize ? wk->minsize : s;
 }
 
+/* The chunk sizes of bin B of a tcache of layout TL: one size for a small
+ * bin; for a large one the sizes whose highest bit is the bin's
+ * (large_csize2tidx), above the small bins' sizes. */
+static struct list_shape tcache_bin(const struct walk *wk,
+				    const struct tcache_layout *tl, unsigned b)
+{
+	struct list_shape sh = { 0, 0, -1, MAX_TCACHE_COUNT, true };
+	if (b < tl->small_bins) {
+		sh.size_lo = sh.size_hi = wk->minsize + b * wk->align;
+		return sh;
+	}
+	/* MAX_TCACHE_SMALL_SIZE: tidx2usize(small_bins - 1), a user size. */
+	uint64_t max_small = (tl->small_bins - 1) * wk->align + wk->minsize - wk->w;
+	unsigned bit = 63 - (unsigned)__builtin_clzll(max_small) + (b - tl->small_bins);
+	sh.size_lo = (uint64_t)1 << bit;
+	sh.size_hi = ((uint64_t)1 << (bit + 1)) - 1;
+	uint64_t above = wk->minsize + tl->small_bins * wk->align;
+	if (sh.size_lo < above)
+		sh.size_lo = above;
+	return sh;
+}
+
+/* Count C of bin B of the tcache at T (counts first, COUNTS_SIZE bytes
+ * each). */
+static long tcache_count(const struct walk *wk, const uint8_t *t,
+			 unsigned counts_size, unsigned b)
+{
+	if (counts_size == 1)
+		return t[b];
+	return (long)(uint16_t)(wk->be ? (t[2 * b] << 8 | t[2 * b + 1])
+				       : (t[2 * b] | t[2 * b + 1] << 8));
+}
+
 /*
- * The tcache_perthread_struct whose chunk is index I: every count matches
- * its list (validated first, then marked).  Returns true when it is one.
+ * Chunk I as a tcache_perthread_struct of layout TL: before 2.42 every
+ * count matches its list; with slots (2.42+) every bin's slots plus its
+ * entries are one number, mp_.tcache_count (not 0: an all-zero buffer of
+ * the right size would pass).  Validated first; with MARK, then marked.
+ * Returns true when it is one.
  */
-static bool take_tcache(struct walk *wk, size_t i, bool mark)
+static bool take_tcache_as(struct walk *wk, size_t i,
+			   const struct tcache_layout *tl, bool mark)
 {
 	const uint64_t w = wk->w;
-	unsigned cs = wk->lay->counts_size;
-	uint64_t want = request2size(wk, TCACHE_BINS * cs + TCACHE_BINS * w);
+	unsigned cs = tl->counts_size, nb = tl->bins;
+	uint64_t want = request2size(wk, nb * cs + nb * w);
 	struct cr_heap_chunk *c = &wk->h->chunks[i];
 	if (cr_chunk_size(c) != want || cr_chunk_state(c) != CR_CHUNK_IN_USE)
 		return false;
-	const uint8_t *t = cr_dump_ptr(wk->d, c->addr,
-				       TCACHE_BINS * (cs + w));
+	const uint8_t *t = cr_dump_ptr(wk->d, c->addr, nb * (cs + w));
 	if (!t)
 		return false;
+	long fill = -1;		/* slots: mp_.tcache_count */
 	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned b = 0; b < TCACHE_BINS; b++) {
-			long count = cs == 1 ? t[b] : (long)(uint16_t)
-				(wk->be ? (t[2 * b] << 8 | t[2 * b + 1])
-					: (t[2 * b] | t[2 * b + 1] << 8));
-			uint64_t e = word_at(wk, t + TCACHE_BINS * cs + b * w);
-			uint64_t size = wk->minsize + b * wk->align;
-			if (!e && !count)
+		for (unsigned b = 0; b < nb; b++) {
+			long count = tcache_count(wk, t, cs, b);
+			uint64_t e = word_at(wk, t + nb * cs + b * w);
+			struct list_shape sh = tcache_bin(wk, tl, b);
+			if (!tl->slots)
+				sh.count = count;
+			if (!e && (tl->slots || !count)) {
+				if (tl->slots && pass == 0 && fill < 0)
+					fill = count;
+				if (tl->slots && count != fill)
+					return false;
 				continue;
+			}
 			if (!e || e < 2 * w)
 				return false;
 			if (pass == 0) {
-				learn_safe(wk, e - 2 * w, size, count);
-				if (!follow_list(wk, e - 2 * w, size, count,
-						 safe_or_guess(wk), false, ""))
+				learn_safe(wk, e - 2 * w, &sh);
+				long n = follow_list(wk, e - 2 * w, &sh,
+						     safe_or_guess(wk), false,
+						     false, "");
+				if (n < 0)
+					return false;
+				if (tl->slots && fill < 0)
+					fill = count + n;
+				if (tl->slots && count + n != fill)
 					return false;
 			} else if (mark) {
-				follow_list(wk, e - 2 * w, size, count,
-					    safe_or_guess(wk), true, "tcache");
+				follow_list(wk, e - 2 * w, &sh,
+					    safe_or_guess(wk), true, false,
+					    "tcache");
 			}
 		}
+		if (tl->slots && fill <= 0)
+			return false;
 		if (!mark)
 			return true;
 	}
 	set_state(wk, i, CR_CHUNK_INTERNAL);
 	return true;
+}
+
+/* The tcache layouts chunk I may have: its version's, or with the
+ * version unknown each one whose counts the arena's shape allows (their
+ * sizes differ: the chunk's size picks one). */
+static bool take_tcache(struct walk *wk, size_t i, bool mark)
+{
+	for (size_t k = 0; k < ARRAY_LEN(tcache_layouts); k++) {
+		const struct tcache_layout *tl = &tcache_layouts[k];
+		if (wk->minor ? tl->first_minor > wk->minor
+			      : tl->counts_size != wk->lay->counts_size)
+			continue;
+		if (take_tcache_as(wk, i, tl, mark))
+			return true;
+		if (wk->minor)
+			return false;
+	}
+	return false;
 }
 
 /* The first chunk at or after heap start START, if it is a tcache. */
@@ -1510,6 +1613,7 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 		return NULL;
 	}
 	unsigned minor = glibc_minor(&wk, libc);
+	wk.minor = minor >= 26 && layout_of(minor) == wk.lay ? minor : 0;
 	/* libc's DWARF only for a version the table does not know: reading
 	 * it decompresses libc6-dbg's debug sections (290 M instructions,
 	 * twelve times a whole analysis of a small core), and the table,
@@ -1569,9 +1673,8 @@ struct cr_error *cr_heap_glibc_walk(struct cr_pass_ctx *ctx,
 
 	uint64_t known[64];
 	size_t nknown = 0;
-	/* glibc 2.42 reworked tcache_perthread_struct (num_slots, large
-	 * tcache bins): its layout is not the one take_tcache knows, so
-	 * its tcache is not claimed (cached chunks count as in use). */
+	/* A glibc newer than the tcache table: its tcache is not claimed
+	 * (cached chunks count as in use) rather than read wrong. */
 	if (minor > LAST_TCACHE_MINOR) {
 		cr_pass_problem(ctx, CR_AT(CR_SEVERITY_INFO),
 				"glibc 2.%u's tcache layout is not known to "

@@ -28,7 +28,7 @@
  * subobjects, intrusive lists point at the list node inside the struct,
  * std::string and arena allocators keep pointers into the middle of a
  * buffer.  (Except its last word, where the next chunk starts: see
- * ref_end.)  Counting only exact pointers would call all of those leaked;
+ * refers.)  Counting only exact pointers would call all of those leaked;
  * counting interior pointers may keep a few leaks alive by a stray integer
  * (a false negative), the right way to err for a finding.
  *
@@ -57,6 +57,7 @@
 #include "error.h"
 #include "leaks.h"
 #include "pass.h"
+#include "util.h"
 
 #define PAGE_SHIFT 12
 /* x86-64 System V: the red zone below sp a leaf function may use. */
@@ -75,14 +76,23 @@
  * out, the page index alone answers). */
 #define GRANULE_SHIFT 16
 #define MAX_GRANULES (1u << 22)
+/* chunk_of looks this many chunks on from the last one it found before
+ * it searches the index. */
+#define NEAR 8u
 /* The bytes the scan copies from the dump at a time. */
 #define WINDOW (1u << 18)
+
+/* A span of memory: one not to scan as a root, or a gap of the heap. */
+struct span {
+	uint64_t start, end;
+};
 
 struct mark {
 	const struct cr_dump *d;
 	const struct cr_heap *h;
 	unsigned word;
 	bool big_endian;
+	bool avx2;		/* skip_to_candidate may run */
 	uint64_t lo, hi;	/* the heap's bounds: [first range, last) */
 	/* The granules the ranges touch, a hash set (keys + 1, 0 empty) of
 	 * 1 << gbits slots; gbits 0: no filter. */
@@ -105,6 +115,9 @@ struct mark {
 	uint64_t win_lo, win_hi;
 	uint64_t roots_bytes;
 	struct cr_leaks_missing missing;
+	/* The parts of the heap's ranges no chunk covers (build_index). */
+	struct span *gaps;
+	size_t ngaps, gaps_cap;
 };
 
 /* Where chunk C's user bytes end: a chunk in an arena also owns the next
@@ -124,18 +137,21 @@ static uint64_t user_end(const struct cr_heap_chunk *c, unsigned word)
 }
 
 /*
- * Where the addresses that refer to chunk C end: one word before its user
- * bytes do.  The last word of an arena chunk in use is the next chunk's
- * prev_size field, where the next chunk starts: glibc's bins and free
- * chunks point there (at the header of a free chunk, mem - 2 words), and
- * those pointers must not keep the chunk before alive.
+ * Whether V, at or above chunk C's start, refers to C: V lies in its user
+ * bytes but their last word.  The last word of an arena chunk in use is
+ * the next chunk's prev_size field, where the next chunk starts: glibc's
+ * bins and free chunks point there (at the header of a free chunk, mem -
+ * 2 words), and those pointers must not keep the chunk before alive.  The
+ * user bytes of an arena chunk are size - one word (it owns the next
+ * chunk's prev_size while in use), of an mmapped chunk size - two words
+ * (a whole header of its own), so both refer up to size - 2 words: one
+ * compare, no overflow (V - addr is no more than the chunk's size).
  */
-static uint64_t ref_end(const struct cr_heap_chunk *c, unsigned word)
+static inline bool refers(const struct cr_heap_chunk *c, uint64_t v,
+			  unsigned word)
 {
-	uint64_t end = user_end(c, word);
-	if (cr_chunk_state(c) == CR_CHUNK_MMAPPED)
-		return end;
-	return end - c->addr > word ? end - word : c->addr;
+	uint64_t size = cr_chunk_size(c);
+	return size > 2u * word && v - c->addr < size - 2u * word;
 }
 
 static inline size_t granule_slot(const struct mark *m, uint64_t g)
@@ -201,25 +217,12 @@ static void build_granules(struct mark *m)
 	}
 }
 
-/* The in-use (or allocator-internal) chunk whose user bytes hold V, or
- * -1.  Free chunks are not referenced: a pointer into one is stale. */
-static ssize_t chunk_of(struct mark *m, uint64_t v)
+/* The chunk that may hold V by the page index (chunk_of's search), or -1:
+ * the last chunk starting at or below V. */
+static __attribute__((noinline)) ssize_t chunk_search(struct mark *m,
+						       uint64_t v)
 {
 	const struct cr_heap *h = m->h;
-	/* The chunk found last, or one of the two after it: pointers often
-	 * come in address order (an array of allocations made one after
-	 * another, a list built in order): no search (it took 130
-	 * instructions a pointer on tests/bench/bench_heap.sh's heap).
-	 * Chunks do not overlap, so a chunk holding V is the answer. */
-	for (size_t k = m->last_found; k < m->last_found + 3 && k < h->nchunks; k++) {
-		const struct cr_heap_chunk *c = &h->chunks[k];
-		if (c->addr > v)
-			break;
-		if (v < ref_end(c, m->word)) {
-			m->last_found = k;
-			return cr_chunk_state(c) == CR_CHUNK_FREE ? -1 : (ssize_t)k;
-		}
-	}
 	size_t lo = 0, hi = h->nranges;
 	while (hi - lo > 1) {	/* the last range starting at or below v */
 		size_t mid = lo + (hi - lo) / 2;
@@ -246,11 +249,43 @@ static ssize_t chunk_of(struct mark *m, uint64_t v)
 		else
 			b = mid - 1;
 	}
-	const struct cr_heap_chunk *c = &h->chunks[a];
-	m->last_found = a;
-	if (v >= ref_end(c, m->word) || cr_chunk_state(c) == CR_CHUNK_FREE)
-		return -1;
 	return (ssize_t)a;
+}
+
+/*
+ * The in-use (or allocator-internal) chunk whose user bytes hold V, or
+ * -1.  Free chunks are not referenced: a pointer into one is stale.
+ * Chunks are sorted and do not overlap: only the last one starting at or
+ * below V can hold it.  That one is looked for first among the NEAR
+ * chunks from the one found last: pointers often come in address order
+ * (an array of allocations made one after another, a list built in
+ * order) or point a few allocations on from the last one (the next
+ * element's link in an object made after it); then by the page index.
+ * Inline: it runs for every word that passes the heap's bounds (on
+ * tests/bench/bench_heap.sh's heap a search took 130 instructions a
+ * pointer, this path about 25).
+ */
+static inline __attribute__((always_inline)) ssize_t
+chunk_of(struct mark *m, uint64_t v)
+{
+	const struct cr_heap *h = m->h;
+	const struct cr_heap_chunk *chunks = h->chunks;
+	size_t k = m->last_found, n = h->nchunks;
+	ssize_t found = -1;
+	if (k < n && chunks[k].addr <= v) {
+		size_t stop = n - k > NEAR ? k + NEAR : n;
+		while (k + 1 < stop && chunks[k + 1].addr <= v)
+			k++;
+		if (k + 1 == n || chunks[k + 1].addr > v)
+			found = (ssize_t)k;
+	}
+	if (found < 0 && (found = chunk_search(m, v)) < 0)
+		return -1;
+	const struct cr_heap_chunk *c = &chunks[found];
+	m->last_found = (size_t)found;
+	if (!refers(c, v, m->word) || cr_chunk_state(c) == CR_CHUNK_FREE)
+		return -1;
+	return found;
 }
 
 /*
@@ -261,7 +296,8 @@ static ssize_t chunk_of(struct mark *m, uint64_t v)
  * a sweep per node), or, when the stack is full, is flagged pending for
  * another sweep.
  */
-static void mark_chunk(struct mark *m, size_t i)
+static inline __attribute__((always_inline)) void
+mark_chunk(struct mark *m, size_t i)
 {
 	uint64_t bit = 1ull << (i % 64);
 	if (m->marked[i / 64] & bit)
@@ -315,13 +351,66 @@ scan_value(struct mark *m, uint64_t v, struct granule_memo *memo)
 		mark_chunk(m, (size_t)c);
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/*
+ * The first 32-byte block from P on (P + 32k, below END - 31) that holds
+ * a word in [LO, LO + SPAN), else the first block past the last whole
+ * one: 4 words a compare, 8 a branch (AVX2), where the scalar test takes 4
+ * instructions a word and most words (data, zeros, sizes) are no heap
+ * address.  AVX2 has no unsigned compare: x < span unsigned is (x ^ 2^63)
+ * < (span ^ 2^63) signed, and (v - lo) ^ 2^63 = v - (lo ^ 2^63).
+ */
+__attribute__((target("avx2"))) static const uint8_t *
+skip_to_candidate(const uint8_t *p, const uint8_t *end, uint64_t lo,
+		  uint64_t span)
+{
+	const uint64_t sign = 1ull << 63;
+	const __m256i vlo = _mm256_set1_epi64x((long long)(lo ^ sign));
+	const __m256i vspan = _mm256_set1_epi64x((long long)(span ^ sign));
+	for (; end - p >= 64; p += 64) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)p);
+		__m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
+		__m256i ma = _mm256_cmpgt_epi64(vspan, _mm256_sub_epi64(a, vlo));
+		__m256i mb = _mm256_cmpgt_epi64(vspan, _mm256_sub_epi64(b, vlo));
+		if (!_mm256_testz_si256(ma, ma))
+			return p;
+		if (!_mm256_testz_si256(mb, mb))
+			return p + 32;
+	}
+	return p;
+}
+
+/* CORONER_NO_AVX2 in the environment forces the scalar scan (for its
+ * tests: tests/leaks.cmake runs unit.leaks both ways). */
+static bool have_avx2(void)
+{
+	const char *e = getenv("CORONER_NO_AVX2");
+	return (!e || !e[0]) && __builtin_cpu_supports("avx2");
+}
+#else
+static const uint8_t *skip_to_candidate(const uint8_t *p, const uint8_t *end,
+					uint64_t lo, uint64_t span)
+{
+	(void)end, (void)lo, (void)span;
+	return p;
+}
+
+static bool have_avx2(void)
+{
+	return false;
+}
+#endif
+
 /*
  * Mark what the words of [P, END) point to.  NATIVE (a constant at each
  * call: the function is inlined twice) reads 8-byte little-endian words
  * with one load, four at a time with one branch for the four (most words
- * are no heap address: 3 instructions a word instead of 8).  Locals, not
- * m's fields, in the loop: mark_chunk writes through m, so the compiler
- * would reload them for every word.
+ * are no heap address: 3 instructions a word instead of 8), and with
+ * AVX2 skips the blocks without a candidate eight words at a time.
+ * Locals, not m's fields, in the loop: mark_chunk writes through m, so
+ * the compiler would reload them for every word.
  */
 static inline __attribute__((always_inline)) void
 scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
@@ -329,10 +418,17 @@ scan_words(struct mark *m, const uint8_t *p, const uint8_t *end,
 {
 	const uint64_t lo = m->lo, span = m->hi - m->lo;
 	const unsigned w = native ? 8 : m->word;
+	const bool simd = native && m->avx2;
 	struct granule_memo memo = { UINT64_MAX, false };
-	for (; native && end - p >= 32; p += 32) {
+	while (native && end - p >= 32) {
+		if (simd) {
+			p = skip_to_candidate(p, end, lo, span);
+			if (end - p < 32)
+				break;
+		}
 		uint64_t v[4];
 		memcpy(v, p, 32);
+		p += 32;
 		if (((v[0] - lo < span) | (v[1] - lo < span) |
 		     (v[2] - lo < span) | (v[3] - lo < span)) == 0)
 			continue;
@@ -512,6 +608,33 @@ static size_t first_chunk(const struct mark *m, uint64_t start)
 	return lo;
 }
 
+static bool add_gap(struct mark *m, uint64_t start, uint64_t end)
+{
+	if (!CR_GROW(m->gaps, m->gaps_cap, m->ngaps + 1))
+		return false;
+	m->gaps[m->ngaps++] = (struct span){ start, end };
+	return true;
+}
+
+/* Chunk C, the next in address order within a range that ends at END:
+ * the gap before its header, if any, and COVERED moved past its user
+ * bytes.  False when out of memory. */
+static inline __attribute__((always_inline)) bool
+note_gap(struct mark *m, const struct cr_heap_chunk *c,
+		     uint64_t *covered, uint64_t end)
+{
+	if (*covered >= end)
+		return true;
+	/* The chunk's header belongs to it: the gap ends there. */
+	uint64_t cstart = c->addr >= 2 * m->word ? c->addr - 2 * m->word : 0;
+	if (cstart > *covered && !add_gap(m, *covered, cstart))
+		return false;
+	uint64_t ue = user_end(c, m->word);
+	if (ue > *covered)
+		*covered = ue;
+	return true;
+}
+
 /*
  * The page index: for page p of range r (range_page[r] + p), the first
  * chunk whose user bytes end above the page's start; after each range's
@@ -545,19 +668,31 @@ static bool build_index(struct mark *m, bool *too_big)
 		return false;
 	for (size_t r = 0; r < h->nranges; r++) {
 		size_t i;
-		uint64_t start = h->ranges[r].start;
+		uint64_t start = h->ranges[r].start, end = h->ranges[r].end;
+		uint64_t covered = start;	/* the gaps: up to here, none */
 		size_t first = m->range_page[r];
 		size_t n = m->range_page[r + 1] - first - 1;
 		i = first_chunk(m, start);
 		for (size_t p = 0; p <= n; p++) {
 			uint64_t at = start + ((uint64_t)p << PAGE_SHIFT);
 			if (p == n)
-				at = h->ranges[r].end;
-			while (i < h->nchunks &&
-			       user_end(&h->chunks[i], m->word) <= at)
-				i++;
+				at = end;
+			for (; i < h->nchunks &&
+			       user_end(&h->chunks[i], m->word) <= at; i++)
+				if (!note_gap(m, &h->chunks[i], &covered, end))
+					return false;
 			m->pages[first + p] = (uint32_t)i;
 		}
+		/* A chunk that runs past the range's end. */
+		for (size_t k = i; k < h->nchunks && covered < end; k++) {
+			const struct cr_heap_chunk *c = &h->chunks[k];
+			if ((c->addr >= 2 * m->word ? c->addr - 2 * m->word : 0) >= end)
+				break;
+			if (!note_gap(m, c, &covered, end))
+				return false;
+		}
+		if (covered < end && !add_gap(m, covered, end))
+			return false;
 	}
 	m->lo = h->ranges[0].start;
 	m->hi = h->ranges[h->nranges - 1].end;
@@ -566,11 +701,6 @@ static bool build_index(struct mark *m, bool *too_big)
 	build_granules(m);
 	return true;
 }
-
-/* One span of memory not to scan as a root. */
-struct span {
-	uint64_t start, end;
-};
 
 static int span_order(const void *x, const void *y)
 {
@@ -721,30 +851,12 @@ static bool scan_roots(struct mark *m)
 	return true;
 }
 
-/* The parts of the heap's ranges no chunk covers: arena headers and what
- * the walk did not reach. */
+/* The parts of the heap's ranges no chunk covers (found by build_index):
+ * arena headers and what the walk did not reach. */
 static void scan_heap_gaps(struct mark *m)
 {
-	const struct cr_heap *h = m->h;
-	for (size_t r = 0; r < h->nranges; r++) {
-		uint64_t at = h->ranges[r].start, end = h->ranges[r].end;
-		size_t i = m->pages[m->range_page[r]];
-		for (; i < h->nchunks && at < end; i++) {
-			const struct cr_heap_chunk *c = &h->chunks[i];
-			/* The chunk's header belongs to it: the gap ends there. */
-			uint64_t cstart = c->addr >= 2 * m->word
-				? c->addr - 2 * m->word : 0;
-			if (cstart >= end)
-				break;
-			if (cstart > at)
-				m->roots_bytes += scan_span(m, at, cstart);
-			uint64_t ue = user_end(c, m->word);
-			if (ue > at)
-				at = ue;
-		}
-		if (at < end)
-			m->roots_bytes += scan_span(m, at, end);
-	}
+	for (size_t k = 0; k < m->ngaps; k++)
+		m->roots_bytes += scan_span(m, m->gaps[k].start, m->gaps[k].end);
 }
 
 /* The leaked set from the marks: in use, not the allocator's own, not
@@ -752,15 +864,26 @@ static void scan_heap_gaps(struct mark *m)
 static void collect(struct mark *m, struct cr_leaks *l)
 {
 	const struct cr_heap *h = m->h;
-	for (size_t i = 0; i < h->nchunks; i++) {
-		const struct cr_heap_chunk *c = &h->chunks[i];
-		bool was = (m->marked[i / 64] >> (i % 64)) & 1;
-		bool leak = !was && cr_chunk_in_use(c);
-		m->marked[i / 64] ^= (uint64_t)(was ^ leak) << (i % 64);
-		if (leak) {
-			l->nleaked++;
-			l->leaked_bytes += cr_chunk_size(c);
+	size_t nwords = (h->nchunks + 63) / 64;
+	/* Word by word over the unmarked chunks only: nine in ten chunks are
+	 * usually marked, and reading a chunk's state is a load from the
+	 * chunk array (16 bytes a chunk: a pass over it costs as much as a
+	 * tenth of reading the heap). */
+	for (size_t w = 0; w < nwords; w++) {
+		uint64_t unmarked = ~m->marked[w], leaked = 0;
+		if (w == nwords - 1 && h->nchunks % 64)
+			unmarked &= (1ull << (h->nchunks % 64)) - 1;
+		while (unmarked) {
+			unsigned b = (unsigned)__builtin_ctzll(unmarked);
+			unmarked &= unmarked - 1;
+			const struct cr_heap_chunk *c = &h->chunks[w * 64 + b];
+			if (cr_chunk_in_use(c)) {
+				leaked |= 1ull << b;
+				l->nleaked++;
+				l->leaked_bytes += cr_chunk_size(c);
+			}
 		}
+		m->marked[w] = leaked;
 	}
 	l->leaked = m->marked;
 	m->marked = NULL;
@@ -771,6 +894,7 @@ static void mark_free(struct mark *m)
 	free(m->range_page);
 	free(m->pages);
 	free(m->granules);
+	free(m->gaps);
 	free(m->marked);
 	free(m->pending);
 	free(m->stack);
@@ -799,6 +923,7 @@ static bool find_leaks(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 		.d = ctx->dump, .h = h,
 		.word = h->word == 4 ? 4 : 8,
 		.big_endian = ctx->dump->process.big_endian,
+		.avx2 = have_avx2(),
 	};
 	size_t nwords = (h->nchunks + 63) / 64;
 	m.cap = h->nchunks / 16;

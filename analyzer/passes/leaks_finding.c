@@ -63,30 +63,39 @@ static const char *fmt_bytes(char *buf, uint64_t n)
 	return buf;
 }
 
+/* Count chunk I of SIZE into its class of CLASSES, or into OTHER. */
+static void count_one(struct size_class *classes, struct size_class *other,
+		      size_t i, uint64_t size)
+{
+	struct size_class *c = other;
+	uint64_t slot = (size >> 3) * 0x9e3779b97f4a7c15ull >> 51;
+	for (unsigned probe = 0; probe < 64 && size; probe++) {
+		struct size_class *s = &classes[(slot + probe) & (CLASS_SLOTS - 1)];
+		if (s->size == size || !s->size) {
+			c = s;
+			break;
+		}
+	}
+	if (!c->count)
+		c->first = i;
+	c->size = c == other ? 0 : size;
+	c->count++;
+	c->bytes += size;
+}
+
 /* Count the leaked chunks by size into CLASSES (CLASS_SLOTS entries) and
  * OTHER (the sizes that found no slot). */
 static void count_classes(const struct cr_heap *h, const struct cr_leaks *l,
 			  struct size_class *classes, struct size_class *other)
 {
-	for (size_t i = 0; i < h->nchunks; i++) {
-		if (!cr_leaks_has(l, i))
-			continue;
-		uint64_t size = cr_chunk_size(&h->chunks[i]);
-		struct size_class *c = other;
-		uint64_t slot = (size >> 3) * 0x9e3779b97f4a7c15ull >> 51;
-		for (unsigned probe = 0; probe < 64 && size; probe++) {
-			struct size_class *s =
-				&classes[(slot + probe) & (CLASS_SLOTS - 1)];
-			if (s->size == size || !s->size) {
-				c = s;
-				break;
-			}
+	size_t nwords = (h->nchunks + 63) / 64;
+	for (size_t w = 0; w < nwords; w++) {
+		/* Over the leaked bits only, a word at a time. */
+		for (uint64_t bits = l->leaked[w]; bits; bits &= bits - 1) {
+			size_t i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			count_one(classes, other, i,
+				  cr_chunk_size(&h->chunks[i]));
 		}
-		if (!c->count)
-			c->first = i;
-		c->size = c == other ? 0 : size;
-		c->count++;
-		c->bytes += size;
 	}
 }
 
@@ -153,7 +162,7 @@ static bool first_bytes(struct cr_pass_ctx *ctx, struct cr_finding *f,
 	size_t want = size > 2u * h->word ? (size_t)(size - 2u * h->word) : 0;
 	if (want > sizeof(b))
 		want = sizeof(b);
-	size_t n = cr_dump_read(ctx->dump, c->addr, b, want);
+	size_t n = cr_dump_read_cold(ctx->dump, c->addr, b, want);
 	if (!n)
 		return true;	/* not captured: no evidence */
 	char text[SAMPLE_BYTES / 16 * 80 + 1];

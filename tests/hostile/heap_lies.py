@@ -23,7 +23,14 @@ a tcache_perthread_struct, 8 chunks of 0x30, then the top chunk.
                  just below it, an mmapped chunk of 0x3000: the chunk is
                  found (it was missed: the whole mapping was taken as
                  the arena's), no finding
-  glibc-2.42     the sound heap in a libc named libc-2.42.so, a version
+  glibc-2.42     a heap of glibc 2.42 (libc-2.42.so): its tcache is 2.42's
+                 tcache_perthread_struct (num_slots[76], entries[76]: a
+                 chunk of 0x300) holding 3 of the 0x30 chunks in small
+                 bin 1 and two large chunks (0x500, 0x600) in large bin 64;
+                 those 5 are free, the tcache internal, no finding
+  glibc-2.42-unnamed  the same in a libc whose version is not known: the
+                 tcache's size picks 2.42's layout
+  glibc-2.43     the sound heap in a libc named libc-2.43.so, a version
                  whose tcache layout the walk does not know: it says so
                  (a problem line), walks the chunks, claims no tcache
 Exit 0 pass, 1 fail, 77 skip.
@@ -67,6 +74,12 @@ FASTBINS, TOP, BINS = 16, 96, 112
 NEXT, SYSTEM_MEM, STATE_SIZE = 2160, 2184, 2200
 TCACHE_CHUNK = 0x290
 NCHUNKS, CHUNK = 8, 0x30
+# glibc 2.42's tcache: num_slots[76] (uint16_t), entries[76]; 7 slots a bin
+# (TCACHE_FILL_COUNT); bin 1 holds 0x30, large bin 64 the chunks of
+# 0x420 to 0x7ff.
+TCACHE_242, TCACHE_BINS_242, FILL = 0x300, 76, 7
+CACHED = (1, 4, 6)             # the 0x30 chunks in tcache bin 1
+LARGE = (0x500, 0x600)         # the chunks in large bin 64, sorted
 
 
 def bin_at(arena, i):
@@ -84,25 +97,47 @@ def arena_bytes(c, arena, top, nxt, sysmem):
     return a
 
 
-def heap_bytes(c, base, size, first=0):
-    """tcache, NCHUNKS chunks of CHUNK in use, top; returns (bytes, chunk
-    addresses, top)."""
+def heap_bytes(c, base, size, first=0, tcache=TCACHE_CHUNK, large=()):
+    """tcache, NCHUNKS chunks of CHUNK in use, the LARGE chunks, top;
+    returns (bytes, chunk addresses, top)."""
     h = bytearray(size)
     p = first
-    CW.poke(h, p + 8, c.words(TCACHE_CHUNK | 1))
-    p += TCACHE_CHUNK
+    CW.poke(h, p + 8, c.words(tcache | 1))
+    p += tcache
     chunks = []
-    for _ in range(NCHUNKS):
-        CW.poke(h, p + 8, c.words(CHUNK | 1))
+    for n in [CHUNK] * NCHUNKS + list(large):
+        CW.poke(h, p + 8, c.words(n | 1))
         chunks.append(base + p)
-        p += CHUNK
+        p += n
     CW.poke(h, p + 8, c.words((size - p) | 1))
     return h, chunks, base + p
 
 
+def tcache_242(c, heap, chunks):
+    """Fill the 2.42 tcache at the heap's start: CACHED in bin 1, the
+    large chunks in bin 64, links safe-linked (PROTECT_PTR at the link's
+    own address), num_slots the fill count less the entries."""
+    t = 0x10                   # the tcache's user bytes in the heap
+    bins = {1: [chunks[i] for i in CACHED], 64: chunks[NCHUNKS:]}
+    for b in range(TCACHE_BINS_242):
+        held = bins.get(b, [])
+        CW.poke(heap, t + 2 * b, (FILL - len(held)).to_bytes(2, "little"))
+        if not held:
+            continue
+        CW.poke(heap, t + 2 * TCACHE_BINS_242 + 8 * b, c.words(held[0] + 16))
+        for x, nxt in zip(held, held[1:] + [None]):
+            link = x + 16
+            CW.poke(heap, link - HEAP, c.words((link >> 12) ^ (nxt + 16 if nxt else 0)))
+
+
 def core(case):
     c = CW.Core("x86_64")
-    heap, chunks, top = heap_bytes(c, HEAP, HEAP_SIZE)
+    if case.startswith("glibc-2.42"):
+        heap, chunks, top = heap_bytes(c, HEAP, HEAP_SIZE, tcache=TCACHE_242,
+                                       large=LARGE)
+        tcache_242(c, heap, chunks)
+    else:
+        heap, chunks, top = heap_bytes(c, HEAP, HEAP_SIZE)
     nxt = ARENA
     extra = []
     if case == "size-past":
@@ -165,7 +200,8 @@ def core(case):
     c.thread(tid=4242, regs={"rip": EXE + 0x100, "rsp": STACK + 0x80}, signo=6)
     c.psinfo(pid=4242, fname="victim", args="victim")
     c.siginfo(signo=6, code=0, addr=0)
-    lib = "/nonexistent/libc-2.42.so" if case == "glibc-2.42" else "/nonexistent/libc.so.6"
+    lib = {"glibc-2.42": "/nonexistent/libc-2.42.so",
+           "glibc-2.43": "/nonexistent/libc-2.43.so"}.get(case, "/nonexistent/libc.so.6")
     c.nt_file([(EXE, EXE + 0x1000, 0, "/nonexistent/victim"),
                (LIBC, LIBC + 0x2000, 0, lib),
                (DATA, DATA + len(data), 0x10000, lib)])
@@ -188,9 +224,25 @@ def run(case, args):
           out, r.stderr.decode(errors="replace"))
     check("walked 1" in out, "%s: the arena was not found by its shape" % case, out)
     corrupt = [l for l in out.splitlines() if l.startswith("finding heap-corruption")]
-    if case == "glibc-2.42":
+    if case.startswith("glibc-2.42"):
         check(not corrupt, "a finding on a sound heap", out)
-        check("allocator glibc malloc 2.42\n" in out, "version not read", out)
+        if case == "glibc-2.42":
+            check("allocator glibc malloc 2.42\n" in out, "version not read", out)
+        check(not any(l.startswith("problem") and "tcache" in l
+                      for l in out.splitlines()),
+              "a problem line about the tcache", out)
+        check("chunk internal %d 1\n" % TCACHE_242 in out,
+              "2.42's tcache not found", out)
+        check("chunk free %d %d\n" % (CHUNK, len(CACHED)) in out,
+              "the %d chunks of 0x30 in tcache bin 1 not free" % len(CACHED), out)
+        check("chunk in_use %d %d\n" % (CHUNK, NCHUNKS - len(CACHED)) in out,
+              "the other 0x30 chunks not in use", out)
+        for n in LARGE:
+            check("chunk free %d 1\n" % n in out,
+                  "the chunk of 0x%x in large tcache bin 64 not free" % n, out)
+    elif case == "glibc-2.43":
+        check(not corrupt, "a finding on a sound heap", out)
+        check("allocator glibc malloc 2.43\n" in out, "version not read", out)
         check(any(l.startswith("problem") and "tcache layout is not known" in l
                   for l in out.splitlines()),
               "no problem line saying the tcache layout is unknown", out)
