@@ -31,6 +31,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,6 +447,42 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 	return 0;
 }
 
+/* The jobs of analyze(), for cr_batch_commit's callbacks. */
+struct analysis_run {
+	struct batch *b;
+	struct analysis_job *aj;
+	struct cr_batch_job *jobs;
+	struct cr_batch_commit *commit;
+};
+
+/* cr_batch_store_fn: the rows of job I, durable now. */
+static struct cr_error *store_job(void *arg, size_t i)
+{
+	struct analysis_run *ar = arg;
+	struct batch *b = ar->b;
+	struct cr_batch_job *job = &ar->jobs[i];
+	struct analysis_job *aj = &ar->aj[i];
+	json_t *r = job->result;
+	const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
+	bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
+	struct cr_error *err = NULL;
+	b->nanalyzed += aj->n;
+	if (!ok)
+		b->nfailed += aj->n;
+	for (size_t k = 0; k < aj->n && !err; k++)
+		err = put_row(b, aj->members[k]->f, ok ? st : "failed", r,
+			      job->failure, ok ? aj->dir : NULL, ok ? aj->name : NULL);
+	return err;
+}
+
+/* cr_batch_run's on_done: the job joins the group commit. */
+static void job_done(struct cr_batch_job *job, void *arg)
+{
+	struct analysis_run *ar = arg;
+	size_t i = (size_t)(job - ar->jobs);
+	cr_batch_commit_add(ar->commit, i, ar->aj[i].n);
+}
+
 static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 		   bool *stopped)
 {
@@ -454,9 +491,16 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	struct cr_batch_job *jobs = calloc(njobs ? njobs : 1, sizeof(*jobs));
 	const char ***paths = calloc(njobs ? njobs : 1, sizeof(*paths));
 	char **dirs = calloc(njobs ? njobs : 1, sizeof(*dirs));
-	int status = 0;
+	struct analysis_run ar = { .b = b, .aj = aj, .jobs = jobs };
+	int status = 0, out_fd = -1;
 	if (!aj || !jobs || !paths || !dirs) {
 		status = fail(b, &cr_enomem);
+		goto out;
+	}
+	out_fd = open(b->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (out_fd < 0) {
+		status = fail(b, cr_error_new(CR_ERR_IO, "%s: %s", b->out,
+					      strerror(errno)));
 		goto out;
 	}
 	for (size_t i = 0; i < njobs; i++) {
@@ -474,34 +518,31 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	}
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "analyzed";
+	ar.commit = cr_batch_commit_new(out_fd, njobs, store_job, &ar);
+	if (!ar.commit) {
+		status = fail(b, &cr_enomem);
+		goto out;
+	}
+	ro.on_done = job_done;
+	ro.on_done_arg = &ar;
 	/* The libraries the analyses load (dynlib.h), loaded once here:
 	 * every worker forked from now on has them. */
 	if (njobs)
 		report_preload(b->ctx.opts, b->ctx.formats);
 	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
-	for (size_t i = 0; i < njobs; i++)
+	struct cr_error *err = cr_batch_commit_end(ar.commit);
+	if (err)
+		status = fail(b, err);
+	for (size_t i = 0; i < njobs; i++) {
 		if (!jobs[i].done || jobs[i].failure)
 			remove_temporaries(dirs[i]);
-	for (size_t i = 0; i < njobs && !status; i++) {
-		if (!jobs[i].done)
-			continue;
-		json_t *r = jobs[i].result;
-		const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
-		bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
-		b->nanalyzed += aj[i].n;
-		if (!ok)
-			b->nfailed += aj[i].n;
-		for (size_t k = 0; k < aj[i].n && !status; k++) {
-			struct cr_error *err = put_row(b, aj[i].members[k]->f,
-				ok ? st : "failed", r, jobs[i].failure,
-				ok ? aj[i].dir : NULL, ok ? aj[i].name : NULL);
-			if (err)
-				status = fail(b, err);
-		}
-		json_decref(r);
+		json_decref(jobs[i].result);
 		free(jobs[i].failure);
 	}
 out:
+	cr_batch_commit_free(ar.commit);
+	if (out_fd >= 0)
+		close(out_fd);
 	for (size_t i = 0; aj && i < njobs; i++) {
 		free(aj[i].members);
 		free(aj[i].name);

@@ -9,6 +9,8 @@
  *             process) or analyze one dump or one series and write its
  *             reports
  *   store.c   the result store OUT/coroner.db (SQLite), docs/batch.md
+ *   commit.c  group commit: rows stored a group of dumps at a time, after
+ *             one syncfs() made their reports durable
  *   shard.c   --shard I/N: which shard a file belongs to, by its content
  *
  * The index itself is a report of the rows (reports/batch_index.h).
@@ -95,6 +97,11 @@ struct cr_batch_run_options {
 	const char *max_memory_text;	/* as the user wrote it, for the reason */
 	bool progress;		/* progress.c's lines to stderr */
 	const char *what;	/* "probing" or "analyzed", for the lines */
+	/* Called in the parent as each job is done (done == true), in the
+	 * order they end; NULL none.  cmd_batch.c stores its dumps' rows in
+	 * groups from here (docs/batch.md "Durability"). */
+	void (*on_done)(struct cr_batch_job *job, void *arg);
+	void *on_done_arg;
 };
 
 /* What a worker runs for one job: writes exactly one line (the job's JSON
@@ -158,6 +165,30 @@ struct cr_batch_analyze_ctx {
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
 int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+
+/* --- commit.c -------------------------------------------------------------- */
+
+/*
+ * Group commit: the rows of finished dumps are stored a group at a time,
+ * each group after one syncfs() of the reports' file system (docs/batch.md
+ * "Durability").  STORE(ARG, JOB) stores job JOB's rows.
+ */
+#define CR_BATCH_GROUP_DUMPS 64
+#define CR_BATCH_GROUP_SECONDS 5.0
+
+typedef struct cr_error *(*cr_batch_store_fn)(void *arg, size_t job);
+struct cr_batch_commit;
+
+/* DIR_FD: a directory on the reports' file system; NJOBS: the job
+ * indexes are below it.  NULL out of memory. */
+struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
+					    cr_batch_store_fn store, void *arg);
+/* Job JOB (of NDUMPS dumps) is done and its reports written. */
+void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
+/* Sync and store everything added; the first error (then the rows after
+ * it are not stored). */
+struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c);
+void cr_batch_commit_free(struct cr_batch_commit *c);
 
 /* --- cmd_batch.c, shared with cmd_merge.c ------------------------------------ */
 

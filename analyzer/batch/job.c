@@ -270,6 +270,9 @@ int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx)
 		}
 		kept = *c;
 		kept.opts = &opts;
+		/* The parent makes the reports durable a group of dumps at a
+		 * time (cmd_batch.c), not each file as analyze does. */
+		report_defer_sync(true);
 	}
 	int status = analyze(job, fd, &kept);
 	/* Within its bound between dumps (file_cache.h). */

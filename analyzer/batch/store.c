@@ -5,11 +5,11 @@
  * SQLite, because the user queries it too ("which dumps of version 2.3
  * crashed in bucket X?") and because a re-run must know what it analyzed
  * before without reading any report.  The parent process alone writes it
- * (workers send their results through pipes), one row per file as it is
- * done, each in its own transaction: a run that is killed keeps what it
- * finished; WAL with synchronous=NORMAL, so such a commit costs no fsync
- * (the reports are fsync'ed already; a lost last row only means that dump
- * is analyzed again).  The run takes the database with
+ * (workers send their results through pipes), each row in its own
+ * transaction, an analyzed dump's after a syncfs made its reports durable
+ * (commit.c): a run that is killed keeps what it finished; WAL with
+ * synchronous=NORMAL, so such a commit costs no fsync (a lost last row
+ * only means that dump is analyzed again).  The run takes the database with
  * locking_mode=EXCLUSIVE, so a second batch on the same OUT is refused at
  * once rather than interleaving its rows.
  */

@@ -210,6 +210,16 @@ static uint64_t anon_memory(pid_t pid)
 	return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* JOB is done: shown, and given to the caller's on_done. */
+static void job_done(struct cr_batch_progress *pr,
+		     const struct cr_batch_run_options *o,
+		     struct cr_batch_job *job)
+{
+	cr_batch_progress_done(pr, job);
+	if (o->on_done)
+		o->on_done(job, o->on_done_arg);
+}
+
 /* Give idle worker W the job NEXT, starting it first if need be. */
 static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		   size_t next, const struct cr_batch_run_options *o,
@@ -283,7 +293,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				jobs[j].failure = cr_strdup_printf("cannot start a worker: %s",
 								   strerror(errno));
 				jobs[j].done = true;
-				cr_batch_progress_done(&pr, &jobs[j]);
+				job_done(&pr, o, &jobs[j]);
 			}
 			if (w->job)
 				slot[busy++] = k;
@@ -368,7 +378,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				}
 				finish(w, NULL, st, o);
 			}
-			cr_batch_progress_done(&pr, job);
+			job_done(&pr, o, job);
 		}
 	}
 	bool stopped = interrupted;

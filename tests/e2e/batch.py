@@ -44,6 +44,11 @@ CASE:
   ticket  --ticket at its limits: a 1,500-thread crash whose report
           exceeds the budget and a bucket of 35 dumps (the list cut to
           30), under hostile names; a vanished bucket's ticket is removed.
+  durable the group commit, under strace: 70 crafted crashes; no report
+          file is fsync'ed one by one, and each dump's row reaches the
+          store's WAL only after a syncfs() that began after its reports
+          were renamed (a power cut cannot leave a row whose reports are
+          lost); two groups (64 dumps, then the rest), not one per dump.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -759,8 +764,72 @@ def case_ticket(opts, wd):
     check(left == [bus + ".html", bus + ".md"], "tickets left: %s" % left)
 
 
+def syscalls(log):
+    """[(start line, end line, name, text)] of an `strace -f` log: a
+    call cut by another process's (<unfinished ...>, <... resumed>) is
+    joined, so that the order of two calls is that of their lines."""
+    calls, open_ = [], {}
+    for i, line in enumerate(log.splitlines()):
+        m = re.match(r"(\d+) +(.*)$", line)
+        if not m:
+            continue
+        pid, rest = m.groups()
+        r = re.match(r"<\.\.\. (\w+) resumed>(.*)$", rest)
+        if r and pid in open_:
+            start, name, text = open_.pop(pid)
+            calls.append((start, i, name, text + r.group(2)))
+            continue
+        c = re.match(r"(\w+)\((.*)$", rest)
+        if not c:
+            continue
+        if rest.endswith("<unfinished ...>"):
+            open_[pid] = (i, c.group(1), c.group(2))
+        else:
+            calls.append((i, i, c.group(1), c.group(2)))
+    return calls
+
+
+def case_durable(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    n = 70
+    for i in range(n):
+        with open(os.path.join(src, "d%02d.core" % i), "wb") as f:
+            f.write(hostile_core(pid=5000 + 10 * i))
+    out = os.path.join(wd, "out")
+    log = os.path.join(wd, "strace.log")
+    p = subprocess.run(["strace", "-f", "-qq", "-y", "-s", "8192", "-o", log, "-e",
+                        "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2,pwrite64",
+                        opts.coroner, "batch", src, "-o", out, "-j", "2", "-q",
+                        "-f", "md,json"],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0 and "ptrace" in p.stderr:
+        L.skip("strace cannot trace here: " + p.stderr)
+    check(p.returncode == 0, "batch under strace: status %d" % p.returncode, p.stderr)
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    synced = [c for c in calls if c[2] in ("fsync", "fdatasync") and ".coroner." in c[3]]
+    check(not synced, "report files are still fsync'ed one by one", synced[:3])
+    syncs = [c for c in calls if c[2] == "syncfs"]
+    check(2 <= len(syncs) <= 6, "%d syncfs() calls for %d dumps, expected a few groups"
+          % (len(syncs), n))
+    for i in range(n):
+        d = "reports/d%02d.core" % i
+        renamed = [c[1] for c in calls if c[2].startswith("rename") and d + "/" in c[3]]
+        stored = [c[0] for c in calls if c[2] == "pwrite64" and "-wal>" in c[3] and d in c[3]]
+        check(len(renamed) == 2 and stored, "%s: %d reports renamed, %d writes of its row"
+              % (d, len(renamed), len(stored)))
+        check(any(max(renamed) < s[0] and s[1] < min(stored) for s in syncs),
+              "%s: its row reached the store without a syncfs() after its reports" % d)
+    ix = load_index(out)
+    check(ix["counts"]["dumps"] == n and ix["counts"]["failed"] == 0,
+          "the index counts %s" % json.dumps(ix["counts"]))
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
-         "ticket": case_ticket}
+         "ticket": case_ticket, "durable": case_durable}
 
 
 if __name__ == "__main__":
