@@ -51,7 +51,8 @@
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
 	"                       [--timeout SECONDS] [--max-memory SIZE] [--ticket]\n"
-	"                       [--shard I/N] [-q]";
+	"                       [--shard I/N] [--sysroot DIR] [--debug-dir DIR]...\n"
+	"                       [--image-dir DIR]... [--symbols DIR]... [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -68,7 +69,9 @@ const char cr_cmd_batch_options[] =
 	"                       HTML report to attach, in OUT/tickets\n"
 	"      --shard I/N      only the I-th of N shards of DIR (1 <= I <= N),\n"
 	"                       chosen by content, so that N machines share DIR;\n"
-	"                       join their OUTs with coroner merge\n";
+	"                       join their OUTs with coroner merge\n"
+	"      --sysroot, --debug-dir, --image-dir, --symbols DIR  where the\n"
+	"                       workers find binaries and symbols, as for analyze\n";
 
 const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
 
@@ -81,6 +84,10 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "max-memory", required_argument, NULL, 'M' },
 	{ "shard", required_argument, NULL, 'S' },
 	{ "ticket", no_argument, NULL, 'K' },
+	{ "sysroot", required_argument, NULL, 'R' },
+	{ "debug-dir", required_argument, NULL, 'D' },
+	{ "image-dir", required_argument, NULL, 'I' },
+	{ "symbols", required_argument, NULL, 'Y' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -806,7 +813,9 @@ int cr_cmd_batch(const char *prog, int argc, char **argv);
 
 int cr_cmd_batch(const char *prog, int argc, char **argv)
 {
-	struct cr_options opts = { 0 };
+	struct cr_cli_symbol_dirs dirs = { 0 };
+	struct cr_options opts = { .debug_dirs = dirs.debug, .image_dirs = dirs.image,
+				   .symbol_dirs = dirs.symbols };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct batch b = {
 		.prog = prog,
@@ -858,6 +867,20 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 							  CR_BATCH_SHARD_MAX, optarg);
 			break;
 		case 'K': b.ctx.ticket = true; break;
+		case 'R':
+		case 'D':
+		case 'I':
+		case 'Y': {
+			/* Kept in the workers' options (forked: these
+			 * arrays and argv are theirs too). */
+			const struct option *o = cr_cmd_batch_longopts;
+			while (o->val != c)
+				o++;
+			int st = cr_cli_symbol_option(prog, o->name, optarg, &dirs, &opts);
+			if (st)
+				return st;
+			break;
+		}
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;

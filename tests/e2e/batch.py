@@ -44,6 +44,10 @@ CASE:
   ticket  --ticket at its limits: a 1,500-thread crash whose report
           exceeds the budget and a bucket of 35 dumps (the list cut to
           30), under hostile names; a vanished bucket's ticket is removed.
+  symbols analyze's symbol options reach the workers: a crash of a
+          program moved away after it crashed is named (crash_null in
+          its signature) with --sysroot, and not without it; --debug-dir
+          naming no directory is refused (status 2).
   durable the group commit, under strace: 70 crafted crashes; no report
           file is fsync'ed one by one, and each dump's row reaches the
           store's WAL only after a syncfs() that began after its reports
@@ -764,6 +768,42 @@ def case_ticket(opts, wd):
     check(left == [bus + ".html", bus + ".md"], "tickets left: %s" % left)
 
 
+def case_symbols(opts, wd):
+    bindir = os.path.join(wd, "bin")
+    os.makedirs(bindir)
+    exe = os.path.join(bindir, "nd")
+    shutil.copy(os.path.join(opts.bindir, "null_deref"), exe)
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    core, _ = L.kernel_core(exe, [], src)
+    root = os.path.join(wd, "root")
+    os.makedirs(root + bindir)
+    os.rename(exe, root + exe)
+
+    def signature(args):
+        out = os.path.join(wd, "out%d" % len(args))
+        batch(opts.coroner, [src, "-o", out, "-q"] + args)
+        return [r for r in rows_signature(out) if r]
+
+    without = signature([])
+    check(without and not any("crash_null" in s for s in without),
+          "without --sysroot the moved program's frames are named", without)
+    named = signature(["--sysroot", root, "--debug-dir", wd])
+    check(len(named) == 1 and "crash_null | main" in named[0],
+          "--sysroot did not reach the workers: signature %s" % named)
+    _, err, _ = batch(opts.coroner, [src, "-o", os.path.join(wd, "o3"), "--debug-dir",
+                                     os.path.join(wd, "none")], expect=(2,))
+    check("--debug-dir" in err, "a --debug-dir naming nothing is not refused", err)
+
+
+def rows_signature(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        return [r[0] for r in db.execute("SELECT signature FROM dumps")]
+    finally:
+        db.close()
+
+
 def syscalls(log):
     """[(start line, end line, name, text)] of an `strace -f` log: a
     call cut by another process's (<unfinished ...>, <... resumed>) is
@@ -829,7 +869,7 @@ def case_durable(opts, wd):
 
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
-         "ticket": case_ticket, "durable": case_durable}
+         "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols}
 
 
 if __name__ == "__main__":
