@@ -109,6 +109,7 @@ struct batch {
 	struct report_names names;	/* report directory names taken */
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
 	size_t nelsewhere;	/* files of other shards */
+	size_t ncopies;		/* dumps skipped as copies of others */
 };
 
 static int fail_as(const char *prog, const char *cmd, struct cr_error *err)
@@ -240,7 +241,8 @@ struct cand {
 	struct cr_batch_file *f;
 	int64_t pid, start_time, dump_time;
 	const char *exe;	/* in the probe's result */
-	const char *content;	/* hash of the decompressed start */
+	const char *content;	/* identity of the decompressed content */
+	bool plain;		/* not compressed (its size is the content's) */
 	bool grouped;
 };
 
@@ -393,6 +395,65 @@ static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
 	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
 }
 
+/* Copies first by content, then the plain file before a compressed one,
+ * then by path: the first of each content is the one analyzed. */
+static int cmp_copies(const void *x, const void *y)
+{
+	const struct cand *a = x, *c = y;
+	int k = strcmp(a->content ? a->content : "", c->content ? c->content : "");
+	if (k)
+		return k;
+	if (a->plain != c->plain)
+		return a->plain ? -1 : 1;
+	return strcmp(a->f->rel, c->f->rel);
+}
+
+/*
+ * A dump and its copies (the same content decompressed: core and core.zst,
+ * or two copies of one file) are one dump: the first (cmp_copies) stays a
+ * candidate, the others are stored as skipped copies of it, which the
+ * index lists.  Only among this run's candidates: a copy of a dump stored
+ * by an earlier run is analyzed (the store keeps no content identity).
+ */
+static struct cr_error *drop_copies(struct batch *b, struct cand *c, size_t *n)
+{
+	qsort(c, *n, sizeof(*c), cmp_copies);
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct cand *first = kept ? &c[kept - 1] : NULL;
+		if (!first || !c[i].content || !first->content ||
+		    strcmp(c[i].content, first->content)) {
+			c[kept++] = c[i];
+			continue;
+		}
+		/* Analyzed alone by an earlier run: its reports go. */
+		struct report_batch_entry *old = NULL;
+		size_t sharers = 0;
+		struct cr_error *err = cr_batch_store_get(b->store, c[i].f->rel, &old);
+		if (!err && old && old->report_dir)
+			err = cr_batch_store_sharers(b->store, old->report_dir, &sharers);
+		if (!err && old && sharers <= 1)
+			remove_reports(b, old);
+		if (old) {
+			report_batch_entry_clear(old);
+			free(old);
+		}
+		if (err)
+			return err;
+		char *why = cr_strdup_printf("a copy of %s (the same dump%s)",
+					     first->f->rel,
+					     c[i].plain ? "" : ", compressed");
+		err = why ? put_row(b, c[i].f, "skipped", NULL, why, NULL, NULL) :
+			&cr_enomem;
+		free(why);
+		if (err)
+			return err;
+		b->ncopies++;
+	}
+	*n = kept;
+	return NULL;
+}
+
 /* Probe the new or changed files: store the ones that are no dumps (or
  * cannot be read), return the others as candidates. */
 static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
@@ -447,11 +508,14 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 				c->dump_time = json_integer_value(v);
 			c->exe = json_string_value(json_object_get(r, "executable"));
 			c->content = json_string_value(json_object_get(r, "content_hash"));
+			v = json_object_get(r, "content_size");
+			c->plain = json_is_integer(v) && json_integer_value(v) == todo[i]->size;
 		}
 		if (err)
 			return fail(b, err);
 	}
-	return 0;
+	struct cr_error *err = *stopped ? NULL : drop_copies(b, cands, ncands);
+	return err ? fail(b, err) : 0;
 }
 
 /* The jobs of analyze(), for cr_batch_commit's callbacks. */
@@ -766,14 +830,17 @@ static int run(struct batch *b)
 	free(todo);
 	free(cands);
 	free(probes);
-	char shard[64] = "";
+	char shard[64] = "", copies[64] = "";
+	if (b->ncopies)
+		snprintf(copies, sizeof(copies), ", %zu cop%s of others skipped",
+			 b->ncopies, b->ncopies == 1 ? "y" : "ies");
 	if (b->shard.count)
 		snprintf(shard, sizeof(shard), "; %zu in other shards than %u/%u",
 			 b->nelsewhere, b->shard.index, b->shard.count);
 	if (!b->quiet)
-		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s",
+		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s%s",
 			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
-			       b->nanalyzed, b->nfailed, shard);
+			       b->nanalyzed, b->nfailed, copies, shard);
 	if (status)
 		return status;
 	status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,

@@ -27,7 +27,7 @@ _Static_assert((int)REPORT_BATCH_CRASH == (int)CR_DUMP_KIND_CRASH &&
 	       REPORT_BATCH_FAILED == CR_DUMP_KIND_COUNT,
 	       "the index's kinds follow enum cr_dump_kind");
 static const char *const extra_ids[] = { "failed", "skipped" };
-static const char *const extra_titles[] = { "Failed", "Skipped (not dumps)" };
+static const char *const extra_titles[] = { "Failed", "Skipped (not dumps, or copies)" };
 
 const char *report_batch_kind_id(int k)
 {
@@ -278,7 +278,7 @@ static char *make_summary(const struct report_batch_index *ix)
 				      words[k][ix->nby_kind[k] != 1]);
 	size_t skipped = ix->nby_kind[REPORT_BATCH_SKIPPED];
 	if (skipped)
-		cr_buf_printf(&b, "; %zu file%s skipped (not dumps)", skipped,
+		cr_buf_printf(&b, "; %zu file%s skipped (not dumps, or copies)", skipped,
 			      skipped == 1 ? "" : "s");
 	cr_buf_putc(&b, '.');
 	return cr_buf_steal(&b);

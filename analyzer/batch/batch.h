@@ -68,6 +68,12 @@ struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
 void cr_batch_report_base(const char *rel, char out[CR_BATCH_NAME_MAX]);
 /* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
+/* What makes two files one dump: their content P[0..N) decompressed, by
+ * its length and hashes of its first and last 64 KiB (32 hex digits).  A
+ * core's first pages hold its notes (pids, registers, times), so two
+ * crashes differ there, and a copy cut short differs in length. */
+#define CR_BATCH_CONTENT_ID 33
+void cr_batch_content_id(const uint8_t *p, size_t n, char out[CR_BATCH_CONTENT_ID]);
 
 /* --- worker.c -------------------------------------------------------------- */
 

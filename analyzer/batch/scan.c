@@ -29,6 +29,17 @@ void cr_batch_hash(const uint8_t *p, size_t n, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+void cr_batch_content_id(const uint8_t *p, size_t n, char out[CR_BATCH_CONTENT_ID])
+{
+	size_t k = n < CR_BATCH_HASH_BYTES ? n : CR_BATCH_HASH_BYTES;
+	uint64_t head = cr_fnv1a(CR_FNV1A_INIT, p, k);
+	uint64_t len = n;
+	uint64_t tail = cr_fnv1a(CR_FNV1A_INIT, &len, sizeof(len));
+	tail = cr_fnv1a(tail, p + n - k, k);
+	snprintf(out, CR_BATCH_CONTENT_ID, "%016llx%016llx",
+		 (unsigned long long)head, (unsigned long long)tail);
+}
+
 static void hash_head(int fd, char out[17])
 {
 	static unsigned char buf[CR_BATCH_HASH_BYTES];

@@ -5,11 +5,12 @@ cores made at test time from corpus/ programs.
 
 CASE:
   index   a directory of dumps: crashes at one site (null_deref, one in a
-          subdirectory, one zipped), three at another (fpe, zstd- and
-          gzip-compressed), a series of two (coroner collect),
-          a hang (deadlock, taken on demand with SIGQUIT), a truncated core,
-          a text file, and a copy of a crash under a hostile name (spaces,
-          "<b>", "|", a newline).  Checks the index's counts and groups in
+          subdirectory, one zipped), two at another (fpe, one
+          zstd-compressed) and a gzip-compressed copy of one of them, a
+          series of two (coroner collect), a hang (deadlock, taken on
+          demand with SIGQUIT), a truncated core, a text file, and a copy
+          of a crash under a hostile name (spaces, "<b>", "|", a newline):
+          the copies are skipped as copies, each dump counts once.  Checks the index's counts and groups in
           JSON, that the Markdown and HTML index keep their structure, the
           store's rows (python's sqlite3), that a second run analyzes
           nothing, that touching one dump and adding one analyzes those
@@ -146,6 +147,7 @@ def make_dumps(coroner, bindir, wd):
     c = crash_core(bindir, "fpe", os.path.join(wd, "m3"), "c")
     d = crash_core(bindir, "fpe", os.path.join(wd, "m4"), "d")
     t = crash_core(bindir, "null_deref", os.path.join(wd, "m5"), "t")
+    zc = crash_core(bindir, "null_deref", os.path.join(wd, "m7"), "zc")
     os.makedirs(os.path.join(wd, "m6"))
     h, _ = L.kernel_core_on_demand(os.path.join(bindir, "deadlock"), [],
                                    os.path.join(wd, "m6"))
@@ -156,11 +158,11 @@ def make_dumps(coroner, bindir, wd):
                    check=True)
     shutil.copy(h, os.path.join(src, "hang.core"))
     # gzip and zip (libarchive); the gzip is of c: a compressed copy of a
-    # dump is that dump again, not a series with it.
+    # dump is that dump again, not a series with it, and counts once.
     with open(c, "rb") as f, gzip.open(os.path.join(src, "e.core.gz"), "wb") as g:
         g.write(f.read())
     with zipfile.ZipFile(os.path.join(src, "f.zip"), "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(b, "core")
+        z.write(zc, "core")
     with open(t, "rb") as f:
         data = f.read()
     with open(os.path.join(src, "trunc.core"), "wb") as f:
@@ -186,9 +188,9 @@ def case_index(opts, wd):
                     os.path.join(L.source_dir(), "docs", "batch-index.schema.json"))
     n = ix["counts"]
     # Twelve files: nine dumps (the truncated one analyzed or failed), a
-    # series of two (one entry) and the text file.
-    check(n["files"] == 12 and n["dumps"] == 10,
-          "index counts %d files and %d dumps, expected 12 and 10" % (n["files"], n["dumps"]),
+    # series of two (one entry), two copies and the text file.
+    check(n["files"] == 12 and n["dumps"] == 8,
+          "index counts %d files and %d dumps, expected 12 and 8" % (n["files"], n["dumps"]),
           json.dumps(n))
     entries = [d for k in ("hang", "high-cpu", "high-memory", "unknown") for d in ix[k]]
     ser = [d for d in entries if d["path"].startswith("series/")]
@@ -198,17 +200,22 @@ def case_index(opts, wd):
         srep = json.load(f)
     check(len(srep.get("series", {}).get("dumps", [])) == 2,
           "the series' report is not the analysis of both dumps", srep.get("series"))
-    check(n["skipped"] == 1 and ix["skipped"][0]["path"] == "notes.txt",
-          "the text file is not the one skipped file", json.dumps(ix["skipped"]))
+    skipped = {d["path"]: d.get("error") for d in ix["skipped"]}
+    check(set(skipped) == {"notes.txt", "e.core.gz", HOSTILE.replace("\n", " ")},
+          "the skipped files are not the text file and the two copies", skipped)
+    check(skipped["e.core.gz"] == "a copy of c.core (the same dump, compressed)" and
+          skipped[HOSTILE.replace("\n", " ")] == "a copy of a.core (the same dump)",
+          "the index does not say of which dump the copies are", skipped)
+    check("2 copies of others skipped" in o1, "the run does not count the copies", o1)
     check(n["hang"] == 1 and ix["hang"][0]["path"] == "hang.core",
           "the deadlock's core is not the one hang", json.dumps(ix["hang"]))
     segv = bucket_paths(ix, "SIGSEGV")
     fpe = bucket_paths(ix, "SIGFPE")
-    same = {"a.core", "sub/b.core", "f.zip", HOSTILE.replace("\n", " ")}
+    same = {"a.core", "sub/b.core", "f.zip"}
     check(any(same <= p for p in segv.values()),
           "the three dumps of null_deref's crash site are not one bucket", repr(segv))
-    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst", "e.core.gz"},
-          "the fpe dumps (zstd, gzip) are not one SIGFPE bucket", repr(fpe))
+    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst"},
+          "the fpe dumps (zstd; the gzip a copy) are not one SIGFPE bucket", repr(fpe))
     segv_bucket = [k for k, p in segv.items() if same <= p][0]
     check(segv_bucket not in fpe, "two crash sites share a bucket")
     trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
@@ -233,7 +240,7 @@ def case_index(opts, wd):
     bcount = dict(db.execute("SELECT id, count FROM buckets").fetchall())
     db.close()
     check(bcount.get(segv_bucket) == len(segv[segv_bucket]) and
-          bcount.get(list(fpe)[0]) == 3, "buckets table counts wrong", bcount)
+          bcount.get(list(fpe)[0]) == 2, "buckets table counts wrong", bcount)
     for item in [ix["hang"][0]] + [d for b in ix["crashes"] for bk in b["buckets"]
                                    for d in bk["dumps"]]:
         check(os.path.exists(os.path.join(out, item["reports"]["html"])),
@@ -740,10 +747,11 @@ def case_ticket(opts, wd):
     os.makedirs(src)
     with open(os.path.join(src, "big.core"), "wb") as f:
         f.write(hostile_core(threads=1500, pid=7000))
-    small = hostile_core(signo=7)
+    # 35 crashes of one bug (each its own process: copies of one core
+    # would count once).
     for i in range(35):
         with open(os.path.join(src, "h|`<i>%02d.core" % i), "wb") as f:
-            f.write(small)
+            f.write(hostile_core(signo=7, pid=6000 + 10 * i))
     out = os.path.join(wd, "out")
     batch(opts.coroner, [src, "-o", out, "--ticket", "-q"], expect=(0, 8))
     check_tickets(out)
