@@ -110,6 +110,10 @@ struct batch {
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
 	size_t nelsewhere;	/* files of other shards */
 	size_t ncopies;		/* dumps skipped as copies of others */
+	/* Stored rows of dumps joined to new ones of their process
+	 * (join_stored): the candidates made of them point into these. */
+	struct report_batch_entry *stored;
+	size_t nstored, stored_cap;
 };
 
 static int fail_as(const char *prog, const char *cmd, struct cr_error *err)
@@ -262,7 +266,8 @@ static bool same_process(const struct cand *a, const struct cand *c)
 {
 	return a->pid >= 0 && a->exe && c->exe && a->pid == c->pid &&
 	       !strcmp(a->exe, c->exe) && a->start_time == c->start_time &&
-	       a->content && c->content && strcmp(a->content, c->content) != 0;
+	       a->content && c->content && strcmp(a->content, c->content) != 0 &&
+	       strcmp(a->f->hash, c->f->hash) != 0;
 }
 
 struct analysis_job {
@@ -347,19 +352,23 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 		 * directory: its old report is replaced, links to it stay
 		 * valid, --force leaves no orphans.  Not a lone dump of a
 		 * stored series: the others' rows still name that report. */
-		struct report_batch_entry *old = NULL;
+		/* A series a new dump joined (join_stored) keeps the
+		 * directory of its stored dumps: its last one that has one. */
 		const char *last = j->members[j->n - 1]->f->rel;
-		size_t sharers = 0;
-		if (cr_batch_store_get(b->store, last, &old) == NULL && old &&
-		    old->report_name && old->report_dir &&
-		    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
-		    (sharers <= 1 || j->n > 1)) {
-			j->name = strdup(old->report_name);
-			j->dir = old->report_dir ? strdup(old->report_dir) : NULL;
-		}
-		if (old) {
-			report_batch_entry_clear(old);
-			free(old);
+		for (size_t k = j->n; k-- > 0 && !j->name;) {
+			struct report_batch_entry *old = NULL;
+			size_t sharers = 0;
+			if (cr_batch_store_get(b->store, j->members[k]->f->rel, &old) == NULL &&
+			    old && old->report_name && old->report_dir &&
+			    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
+			    (sharers <= 1 || j->n > 1)) {
+				j->name = strdup(old->report_name);
+				j->dir = strdup(old->report_dir);
+			}
+			if (old) {
+				report_batch_entry_clear(old);
+				free(old);
+			}
 		}
 		if (!j->name || !j->dir) {
 			free(j->name);
@@ -393,6 +402,59 @@ static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
 	if (!*mine)
 		b->nelsewhere++;
 	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
+}
+
+static int cmp_file_rel(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cr_batch_file *)elem)->rel);
+}
+
+/*
+ * A new dump of a process whose earlier dumps are stored (analyzed, and
+ * their files unchanged) joins them: those dumps become candidates again,
+ * and plan() makes the whole series one job, whose report replaces the
+ * stored series' (as `coroner analyze A B C` after `coroner analyze A B`).
+ */
+static struct cr_error *join_stored(struct batch *b, struct cand *c, size_t *n)
+{
+	size_t n0 = *n;
+	bool *taken = calloc(b->files.n ? b->files.n : 1, sizeof(*taken));
+	if (!taken)
+		return &cr_enomem;
+	for (size_t i = 0; i < n0; i++)
+		taken[c[i].f - b->files.v] = true;
+	struct cr_error *err = NULL;
+	for (size_t i = 0; i < n0 && !err; i++) {
+		struct report_batch_entry *rows = NULL;
+		size_t nrows = 0;
+		if (c[i].pid < 0 || !c[i].exe)
+			continue;
+		err = cr_batch_store_process(b->store, c[i].pid, c[i].exe,
+					     c[i].start_time, &rows, &nrows);
+		if (!err && !CR_GROW(b->stored, b->stored_cap, b->nstored + nrows))
+			err = &cr_enomem;
+		for (size_t k = 0; k < nrows; k++) {
+			struct cr_batch_file *f = bsearch(rows[k].path, b->files.v,
+				b->files.n, sizeof(*f), cmp_file_rel);
+			/* Not a copy of the new dump (the same start): a
+			 * copy is no second dump of a series. */
+			if (err || !f || taken[f - b->files.v] ||
+			    !same_identity(&rows[k], f) ||
+			    !strcmp(f->hash, c[i].f->hash)) {
+				report_batch_entry_clear(&rows[k]);
+				continue;
+			}
+			taken[f - b->files.v] = true;
+			struct report_batch_entry *e = &b->stored[b->nstored++];
+			*e = rows[k];
+			c[(*n)++] = (struct cand){ .f = f, .pid = e->pid,
+				.start_time = e->start_time, .dump_time = e->dump_time,
+				.exe = e->executable, .content = f->hash, .plain = true };
+		}
+		free(rows);
+	}
+	free(taken);
+	return err;
 }
 
 /* Copies first by content, then the plain file before a compressed one,
@@ -515,6 +577,8 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 			return fail(b, err);
 	}
 	struct cr_error *err = *stopped ? NULL : drop_copies(b, cands, ncands);
+	if (!err && !*stopped)
+		err = join_stored(b, cands, ncands);
 	return err ? fail(b, err) : 0;
 }
 
@@ -981,5 +1045,8 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 	cr_batch_store_close(b.store);
 	cr_batch_files_free(&b.files);
 	report_names_free(&b.names);
+	for (size_t i = 0; i < b.nstored; i++)
+		report_batch_entry_clear(&b.stored[i]);
+	free(b.stored);
 	return status;
 }

@@ -274,6 +274,11 @@ struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
 /* Every row, ordered by path. */
 struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 				    struct report_batch_entry **out, size_t *n);
+/* The analyzed rows (ok, damaged) of the process PID, EXE, START_TIME (-1
+ * unknown), ordered by path: the stored dumps a new one of it joins. */
+struct cr_error *cr_batch_store_process(struct cr_batch_store *s, int64_t pid,
+					const char *exe, int64_t start_time,
+					struct report_batch_entry **out, size_t *n);
 /* The fields of E a worker's analysis result R says (kind, code, bucket,
  * signature, executable, version, times, pid, frames, exit status; the
  * error when E has none), borrowed from R. */

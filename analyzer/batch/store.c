@@ -369,17 +369,12 @@ struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
 	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
 }
 
-struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
-				    struct report_batch_entry **out, size_t *n)
+/* The rows of the prepared statement ST (finalized here). */
+static struct cr_error *all_rows(struct cr_batch_store *s, sqlite3_stmt *st,
+				 struct report_batch_entry **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	*out = NULL;
-	*n = 0;
 	size_t cap = 0;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
-				    " FROM dumps ORDER BY path", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_error(s, rc, "cannot read");
+	int rc = SQLITE_OK;
 	struct cr_error *err = NULL;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!CR_GROW(*out, cap, *n + 1))
@@ -391,6 +386,38 @@ struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 		err = db_error(s, rc, "cannot read");
 	sqlite3_finalize(st);
 	return err;
+}
+
+struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
+				    struct report_batch_entry **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
+				    " FROM dumps ORDER BY path", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	return all_rows(s, st, out, n);
+}
+
+struct cr_error *cr_batch_store_process(struct cr_batch_store *s, int64_t pid,
+					const char *exe, int64_t start_time,
+					struct report_batch_entry **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS " FROM dumps"
+				    " WHERE pid = ? AND executable = ? AND start_time IS ?"
+				    " AND status IN ('ok', 'damaged') ORDER BY path",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_int(st, 1, pid);
+	bind_str(st, 2, exe);
+	bind_int(st, 3, start_time);
+	return all_rows(s, st, out, n);
 }
 
 /* SQL prepared with F's identity bound to its first four parameters

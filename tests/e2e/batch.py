@@ -49,6 +49,11 @@ CASE:
           program moved away after it crashed is named (crash_null in
           its signature) with --sysroot, and not without it; --debug-dir
           naming no directory is refused (status 2).
+  series  a new dump of a process whose earlier dumps are stored joins
+          them: two crafted dumps of one pid are one series; a third,
+          added later, makes the next run analyze the three as one series
+          in the same report directory (one entry of 3 dumps, every row
+          naming it, the report's series of 3).
   durable the group commit, under strace: 70 crafted crashes; no report
           file is fsync'ed one by one, and each dump's row reaches the
           store's WAL only after a syncfs() that began after its reports
@@ -804,6 +809,42 @@ def case_symbols(opts, wd):
     check("--debug-dir" in err, "a --debug-dir naming nothing is not refused", err)
 
 
+def case_series(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i in (1, 2):
+        with open(os.path.join(src, "s%d.core" % i), "wb") as f:
+            f.write(hostile_core(threads=i, pid=4242))
+    out = os.path.join(wd, "out")
+
+    def entries():
+        ix = load_index(out)
+        return [d for k in ("crashes", "hang", "high-cpu", "high-memory", "unknown")
+                for d in (ix[k] if k != "crashes" else
+                          [x for c in ix[k] for bk in c["buckets"] for x in bk["dumps"]])]
+
+    batch(opts.coroner, [src, "-o", out, "-q"], expect=(0, 8))
+    first = entries()
+    check(len(first) == 1 and first[0]["dumps"] == 2, "two dumps of one pid are not one series",
+          first)
+    with open(os.path.join(src, "s3.core"), "wb") as f:
+        f.write(hostile_core(threads=3, pid=4242))
+    o, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0, 8))
+    check("1 new, 0 changed, 2 unchanged, 0 vanished; 3 analyzed" in o,
+          "the new dump of a stored series did not make the series analyzed again", o)
+    now = entries()
+    check(len(now) == 1 and now[0]["dumps"] == 3 and now[0]["path"] == "s3.core",
+          "the new dump did not join its process's stored series", now)
+    r = rows(out)
+    check(len({x["report_dir"] for x in r.values()}) == 1 and
+          r["s1.core"]["report_dir"] == first[0]["reports"]["json"].rsplit("/", 1)[0],
+          "the series' rows do not share the stored series' report directory", r)
+    with open(os.path.join(out, now[0]["reports"]["json"])) as f:
+        rep = json.load(f)
+    check(len(rep.get("series", {}).get("dumps", [])) == 3,
+          "the report is not the series of three", rep.get("series"))
+
+
 def rows_signature(out):
     db = sqlite3.connect(os.path.join(out, "coroner.db"))
     try:
@@ -877,7 +918,8 @@ def case_durable(opts, wd):
 
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
-         "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols}
+         "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
+         "series": case_series}
 
 
 if __name__ == "__main__":
