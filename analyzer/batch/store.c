@@ -36,6 +36,10 @@ static const char schema[] =
 	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
 	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
 	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
+	/* A new dump's stored series (cr_batch_store_process), without a
+	 * scan of every row per new dump. */
+	"CREATE INDEX IF NOT EXISTS dumps_process ON dumps"
+	" (pid, executable, start_time);"
 	"CREATE TABLE IF NOT EXISTS buckets ("
 	" id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
 	" count INTEGER, first_seen INTEGER, last_seen INTEGER, example TEXT);"
