@@ -195,6 +195,9 @@ void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
  * it are not stored). */
 struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c);
 void cr_batch_commit_free(struct cr_batch_commit *c);
+/* One syncfs() of DIR's file system, for one dump's reports written by a
+ * worker (collect --from-kernel files one crash). */
+struct cr_error *cr_batch_sync_dir(const char *dir);
 
 /* --- cmd_batch.c, shared with cmd_merge.c ------------------------------------ */
 

@@ -23,6 +23,7 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,16 @@ static void close_group(struct cr_batch_commit *c)
 		sync_thread(c);
 		store_synced(c);
 	}
+}
+
+struct cr_error *cr_batch_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = fd < 0 || syncfs(fd) != 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	return e ? cr_error_new(CR_ERR_IO, "%s: cannot make the reports durable (syncfs): %s",
+				dir, strerror(e)) : NULL;
 }
 
 struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
