@@ -14,7 +14,9 @@
  * insertion order (jansson keeps it since 2.8; JSON_PRESERVE_ORDER asks
  * for nothing more), reals as jansson's jsonp_dtostr writes them.
  */
-#include "json_util.h"
+#include "json_text.h"
+
+#include <stdbool.h>
 
 #include <stdio.h>
 #include <string.h>
