@@ -175,6 +175,41 @@ bool cr_cli_check_dir(const char *prog, const char *option, const char *dir)
 	return true;
 }
 
+int cr_cli_symbol_option(const char *prog, const char *name, const char *dir,
+			 struct cr_cli_symbol_dirs *d, struct cr_options *opts)
+{
+	const struct {
+		const char *name;
+		const char **list;
+		size_t *n;
+	} lists[] = {
+		{ "debug-dir", d->debug, &d->ndebug },
+		{ "image-dir", d->image, &d->nimage },
+		{ "symbols", d->symbols, &d->nsymbols },
+	};
+	char option[32];
+	snprintf(option, sizeof(option), "--%s", name);
+	if (!cr_cli_check_dir(prog, option, dir))
+		return CR_ERR_USAGE;
+	opts->debug_dirs = d->debug;
+	opts->image_dirs = d->image;
+	opts->symbol_dirs = d->symbols;
+	if (!strcmp(name, "sysroot")) {
+		opts->sysroot = dir;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(lists); i++) {
+		if (strcmp(name, lists[i].name))
+			continue;
+		if (*lists[i].n >= CR_CLI_MAX_DIRS)
+			return cr_cli_usage_error(prog, "at most %d of each directory option",
+						  CR_CLI_MAX_DIRS);
+		lists[i].list[(*lists[i].n)++] = dir;
+		return 0;
+	}
+	return cr_cli_usage_error(prog, "unknown option --%s", name);
+}
+
 /* The first operand of ARGV when C's options are parsed, or NULL. */
 static const char *first_operand(const struct cr_command *c, int argc,
 				 char **argv, char **copy)

@@ -68,4 +68,23 @@ int cr_cli_usage_error(const char *prog, const char *fmt, ...)
  * in one line. */
 bool cr_cli_check_dir(const char *prog, const char *option, const char *dir);
 
+/*
+ * The symbol options analyze and batch share: --sysroot DIR, --debug-dir,
+ * --image-dir and --symbols DIR (each up to CR_CLI_MAX_DIRS times).
+ * cr_cli_symbol_option() takes one, by its long NAME, into D and OPTS
+ * (whose dir lists then point into D, which must outlive OPTS); it
+ * refuses a directory that is not there (it would be searched in vain,
+ * silently).  Returns 0 or CR_ERR_USAGE (said on stderr).
+ */
+#define CR_CLI_MAX_DIRS 32
+struct cr_cli_symbol_dirs {
+	const char *debug[CR_CLI_MAX_DIRS + 1];
+	const char *image[CR_CLI_MAX_DIRS + 1];
+	const char *symbols[CR_CLI_MAX_DIRS + 1];
+	size_t ndebug, nimage, nsymbols;
+};
+struct cr_options;
+int cr_cli_symbol_option(const char *prog, const char *name, const char *dir,
+			 struct cr_cli_symbol_dirs *d, struct cr_options *opts);
+
 #endif

@@ -28,7 +28,6 @@
 #include "term.h"
 #include "util.h"
 
-#define MAX_DIR_OPTIONS 32
 /* At most this many --skip-pass names (the registry has about ten). */
 #define MAX_SKIP_PASSES 64
 
@@ -478,13 +477,11 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv);
 
 int cr_cmd_analyze(const char *prog, int argc, char **argv)
 {
-	const char *debug_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
-	const char *image_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
-	const char *symbol_dirs[MAX_DIR_OPTIONS + 1] = { 0 };
+	struct cr_cli_symbol_dirs dirs = { 0 };
 	const char *skip[MAX_SKIP_PASSES + 1] = { 0 };
-	size_t ndebug = 0, nimage = 0, nsymbols = 0, nskip = 0;
-	struct cr_options opts = { .debug_dirs = debug_dirs, .image_dirs = image_dirs,
-				   .symbol_dirs = symbol_dirs, .skip_passes = skip };
+	size_t nskip = 0;
+	struct cr_options opts = { .debug_dirs = dirs.debug, .image_dirs = dirs.image,
+				   .symbol_dirs = dirs.symbols, .skip_passes = skip };
 	const char *outdir = ".";
 	unsigned formats = CR_REPORT_MD | CR_REPORT_HTML | CR_REPORT_JSON;
 	struct report_md_options md_opts = { .budget = REPORT_MD_BUDGET_DEFAULT };
@@ -505,26 +502,13 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 							  optarg);
 			break;
 		case 'S':
-			if (!cr_cli_check_dir(prog, "--sysroot", optarg))
-				return CR_ERR_USAGE;
-			opts.sysroot = optarg;
-			break;
 		case 'D':
 		case 'I':
 		case 'Y': {
-			/* A directory that is not there would be searched in
-			 * vain, silently: refuse it. */
-			char option[32];
-			snprintf(option, sizeof(option), "--%s", long_name(c));
-			if (!cr_cli_check_dir(prog, option, optarg))
-				return CR_ERR_USAGE;
-			const char **list = c == 'D' ? debug_dirs : c == 'I' ? image_dirs : symbol_dirs;
-			size_t *n = c == 'D' ? &ndebug : c == 'I' ? &nimage : &nsymbols;
-			if (*n >= MAX_DIR_OPTIONS) {
-				return cr_cli_usage_error(prog, "at most %d of each directory option",
-							  MAX_DIR_OPTIONS);
-			}
-			list[(*n)++] = optarg;
+			int st = cr_cli_symbol_option(prog, long_name(c), optarg,
+						      &dirs, &opts);
+			if (st)
+				return st;
 			break;
 		}
 		case 'e': opts.executable = optarg; break;

@@ -31,6 +31,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +51,8 @@
 const char cr_cmd_batch_synopsis[] =
 	"batch DIR -o OUT [-j N] [--force] [-f md,html,json]\n"
 	"                       [--timeout SECONDS] [--max-memory SIZE] [--ticket]\n"
-	"                       [--shard I/N] [-q]";
+	"                       [--shard I/N] [--sysroot DIR] [--debug-dir DIR]...\n"
+	"                       [--image-dir DIR]... [--symbols DIR]... [-q]";
 
 const char cr_cmd_batch_options[] =
 	"  -o, --output OUT     (batch) the reports, the index and the result\n"
@@ -67,7 +69,9 @@ const char cr_cmd_batch_options[] =
 	"                       HTML report to attach, in OUT/tickets\n"
 	"      --shard I/N      only the I-th of N shards of DIR (1 <= I <= N),\n"
 	"                       chosen by content, so that N machines share DIR;\n"
-	"                       join their OUTs with coroner merge\n";
+	"                       join their OUTs with coroner merge\n"
+	"      --sysroot, --debug-dir, --image-dir, --symbols DIR  where the\n"
+	"                       workers find binaries and symbols, as for analyze\n";
 
 const char cr_cmd_batch_shortopts[] = "o:j:f:qhV";
 
@@ -80,6 +84,10 @@ const struct option cr_cmd_batch_longopts[] = {
 	{ "max-memory", required_argument, NULL, 'M' },
 	{ "shard", required_argument, NULL, 'S' },
 	{ "ticket", no_argument, NULL, 'K' },
+	{ "sysroot", required_argument, NULL, 'R' },
+	{ "debug-dir", required_argument, NULL, 'D' },
+	{ "image-dir", required_argument, NULL, 'I' },
+	{ "symbols", required_argument, NULL, 'Y' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -101,6 +109,11 @@ struct batch {
 	struct report_names names;	/* report directory names taken */
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
 	size_t nelsewhere;	/* files of other shards */
+	size_t ncopies;		/* dumps skipped as copies of others */
+	/* Stored rows of dumps joined to new ones of their process
+	 * (join_stored): the candidates made of them point into these. */
+	struct report_batch_entry *stored;
+	size_t nstored, stored_cap;
 };
 
 static int fail_as(const char *prog, const char *cmd, struct cr_error *err)
@@ -232,7 +245,8 @@ struct cand {
 	struct cr_batch_file *f;
 	int64_t pid, start_time, dump_time;
 	const char *exe;	/* in the probe's result */
-	const char *content;	/* hash of the decompressed start */
+	const char *content;	/* identity of the decompressed content */
+	bool plain;		/* not compressed (its size is the content's) */
 	bool grouped;
 };
 
@@ -252,7 +266,8 @@ static bool same_process(const struct cand *a, const struct cand *c)
 {
 	return a->pid >= 0 && a->exe && c->exe && a->pid == c->pid &&
 	       !strcmp(a->exe, c->exe) && a->start_time == c->start_time &&
-	       a->content && c->content && strcmp(a->content, c->content) != 0;
+	       a->content && c->content && strcmp(a->content, c->content) != 0 &&
+	       strcmp(a->f->hash, c->f->hash) != 0;
 }
 
 struct analysis_job {
@@ -337,19 +352,23 @@ static struct analysis_job *plan(struct batch *b, struct cand *c, size_t n,
 		 * directory: its old report is replaced, links to it stay
 		 * valid, --force leaves no orphans.  Not a lone dump of a
 		 * stored series: the others' rows still name that report. */
-		struct report_batch_entry *old = NULL;
+		/* A series a new dump joined (join_stored) keeps the
+		 * directory of its stored dumps: its last one that has one. */
 		const char *last = j->members[j->n - 1]->f->rel;
-		size_t sharers = 0;
-		if (cr_batch_store_get(b->store, last, &old) == NULL && old &&
-		    old->report_name && old->report_dir &&
-		    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
-		    (sharers <= 1 || j->n > 1)) {
-			j->name = strdup(old->report_name);
-			j->dir = old->report_dir ? strdup(old->report_dir) : NULL;
-		}
-		if (old) {
-			report_batch_entry_clear(old);
-			free(old);
+		for (size_t k = j->n; k-- > 0 && !j->name;) {
+			struct report_batch_entry *old = NULL;
+			size_t sharers = 0;
+			if (cr_batch_store_get(b->store, j->members[k]->f->rel, &old) == NULL &&
+			    old && old->report_name && old->report_dir &&
+			    cr_batch_store_sharers(b->store, old->report_dir, &sharers) == NULL &&
+			    (sharers <= 1 || j->n > 1)) {
+				j->name = strdup(old->report_name);
+				j->dir = strdup(old->report_dir);
+			}
+			if (old) {
+				report_batch_entry_clear(old);
+				free(old);
+			}
 		}
 		if (!j->name || !j->dir) {
 			free(j->name);
@@ -383,6 +402,118 @@ static struct cr_error *place(struct batch *b, const struct cr_batch_file *f,
 	if (!*mine)
 		b->nelsewhere++;
 	return r ? cr_batch_store_put_shard_key(b->store, f, key) : NULL;
+}
+
+static int cmp_file_rel(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct cr_batch_file *)elem)->rel);
+}
+
+/*
+ * A new dump of a process whose earlier dumps are stored (analyzed, and
+ * their files unchanged) joins them: those dumps become candidates again,
+ * and plan() makes the whole series one job, whose report replaces the
+ * stored series' (as `coroner analyze A B C` after `coroner analyze A B`).
+ */
+static struct cr_error *join_stored(struct batch *b, struct cand *c, size_t *n)
+{
+	size_t n0 = *n;
+	bool *taken = calloc(b->files.n ? b->files.n : 1, sizeof(*taken));
+	if (!taken)
+		return &cr_enomem;
+	for (size_t i = 0; i < n0; i++)
+		taken[c[i].f - b->files.v] = true;
+	struct cr_error *err = NULL;
+	for (size_t i = 0; i < n0 && !err; i++) {
+		struct report_batch_entry *rows = NULL;
+		size_t nrows = 0;
+		if (c[i].pid < 0 || !c[i].exe)
+			continue;
+		err = cr_batch_store_process(b->store, c[i].pid, c[i].exe,
+					     c[i].start_time, &rows, &nrows);
+		if (!err && !CR_GROW(b->stored, b->stored_cap, b->nstored + nrows))
+			err = &cr_enomem;
+		for (size_t k = 0; k < nrows; k++) {
+			struct cr_batch_file *f = bsearch(rows[k].path, b->files.v,
+				b->files.n, sizeof(*f), cmp_file_rel);
+			/* Not a copy of the new dump (the same start): a
+			 * copy is no second dump of a series. */
+			if (err || !f || taken[f - b->files.v] ||
+			    !same_identity(&rows[k], f) ||
+			    !strcmp(f->hash, c[i].f->hash)) {
+				report_batch_entry_clear(&rows[k]);
+				continue;
+			}
+			taken[f - b->files.v] = true;
+			struct report_batch_entry *e = &b->stored[b->nstored++];
+			*e = rows[k];
+			c[(*n)++] = (struct cand){ .f = f, .pid = e->pid,
+				.start_time = e->start_time, .dump_time = e->dump_time,
+				.exe = e->executable, .content = f->hash, .plain = true };
+		}
+		free(rows);
+	}
+	free(taken);
+	return err;
+}
+
+/* Copies first by content, then the plain file before a compressed one,
+ * then by path: the first of each content is the one analyzed. */
+static int cmp_copies(const void *x, const void *y)
+{
+	const struct cand *a = x, *c = y;
+	int k = strcmp(a->content ? a->content : "", c->content ? c->content : "");
+	if (k)
+		return k;
+	if (a->plain != c->plain)
+		return a->plain ? -1 : 1;
+	return strcmp(a->f->rel, c->f->rel);
+}
+
+/*
+ * A dump and its copies (the same content decompressed: core and core.zst,
+ * or two copies of one file) are one dump: the first (cmp_copies) stays a
+ * candidate, the others are stored as skipped copies of it, which the
+ * index lists.  Only among this run's candidates: a copy of a dump stored
+ * by an earlier run is analyzed (the store keeps no content identity).
+ */
+static struct cr_error *drop_copies(struct batch *b, struct cand *c, size_t *n)
+{
+	qsort(c, *n, sizeof(*c), cmp_copies);
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++) {
+		struct cand *first = kept ? &c[kept - 1] : NULL;
+		if (!first || !c[i].content || !first->content ||
+		    strcmp(c[i].content, first->content)) {
+			c[kept++] = c[i];
+			continue;
+		}
+		/* Analyzed alone by an earlier run: its reports go. */
+		struct report_batch_entry *old = NULL;
+		size_t sharers = 0;
+		struct cr_error *err = cr_batch_store_get(b->store, c[i].f->rel, &old);
+		if (!err && old && old->report_dir)
+			err = cr_batch_store_sharers(b->store, old->report_dir, &sharers);
+		if (!err && old && sharers <= 1)
+			remove_reports(b, old);
+		if (old) {
+			report_batch_entry_clear(old);
+			free(old);
+		}
+		if (err)
+			return err;
+		char *why = cr_strdup_printf("a copy of %s (the same dump%s)",
+					     first->f->rel,
+					     c[i].plain ? "" : ", compressed");
+		err = why ? put_row(b, c[i].f, "skipped", NULL, why, NULL, NULL) :
+			&cr_enomem;
+		free(why);
+		if (err)
+			return err;
+		b->ncopies++;
+	}
+	*n = kept;
+	return NULL;
 }
 
 /* Probe the new or changed files: store the ones that are no dumps (or
@@ -439,11 +570,52 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 				c->dump_time = json_integer_value(v);
 			c->exe = json_string_value(json_object_get(r, "executable"));
 			c->content = json_string_value(json_object_get(r, "content_hash"));
+			v = json_object_get(r, "content_size");
+			c->plain = json_is_integer(v) && json_integer_value(v) == todo[i]->size;
 		}
 		if (err)
 			return fail(b, err);
 	}
-	return 0;
+	struct cr_error *err = *stopped ? NULL : drop_copies(b, cands, ncands);
+	if (!err && !*stopped)
+		err = join_stored(b, cands, ncands);
+	return err ? fail(b, err) : 0;
+}
+
+/* The jobs of analyze(), for cr_batch_commit's callbacks. */
+struct analysis_run {
+	struct batch *b;
+	struct analysis_job *aj;
+	struct cr_batch_job *jobs;
+	struct cr_batch_commit *commit;
+};
+
+/* cr_batch_store_fn: the rows of job I, durable now. */
+static struct cr_error *store_job(void *arg, size_t i)
+{
+	struct analysis_run *ar = arg;
+	struct batch *b = ar->b;
+	struct cr_batch_job *job = &ar->jobs[i];
+	struct analysis_job *aj = &ar->aj[i];
+	json_t *r = job->result;
+	const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
+	bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
+	struct cr_error *err = NULL;
+	b->nanalyzed += aj->n;
+	if (!ok)
+		b->nfailed += aj->n;
+	for (size_t k = 0; k < aj->n && !err; k++)
+		err = put_row(b, aj->members[k]->f, ok ? st : "failed", r,
+			      job->failure, ok ? aj->dir : NULL, ok ? aj->name : NULL);
+	return err;
+}
+
+/* cr_batch_run's on_done: the job joins the group commit. */
+static void job_done(struct cr_batch_job *job, void *arg)
+{
+	struct analysis_run *ar = arg;
+	size_t i = (size_t)(job - ar->jobs);
+	cr_batch_commit_add(ar->commit, i, ar->aj[i].n);
 }
 
 static int analyze(struct batch *b, struct cand *cands, size_t ncands,
@@ -454,9 +626,16 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	struct cr_batch_job *jobs = calloc(njobs ? njobs : 1, sizeof(*jobs));
 	const char ***paths = calloc(njobs ? njobs : 1, sizeof(*paths));
 	char **dirs = calloc(njobs ? njobs : 1, sizeof(*dirs));
-	int status = 0;
+	struct analysis_run ar = { .b = b, .aj = aj, .jobs = jobs };
+	int status = 0, out_fd = -1;
 	if (!aj || !jobs || !paths || !dirs) {
 		status = fail(b, &cr_enomem);
+		goto out;
+	}
+	out_fd = open(b->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (out_fd < 0) {
+		status = fail(b, cr_error_new(CR_ERR_IO, "%s: %s", b->out,
+					      strerror(errno)));
 		goto out;
 	}
 	for (size_t i = 0; i < njobs; i++) {
@@ -474,34 +653,31 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	}
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "analyzed";
+	ar.commit = cr_batch_commit_new(out_fd, njobs, store_job, &ar);
+	if (!ar.commit) {
+		status = fail(b, &cr_enomem);
+		goto out;
+	}
+	ro.on_done = job_done;
+	ro.on_done_arg = &ar;
 	/* The libraries the analyses load (dynlib.h), loaded once here:
 	 * every worker forked from now on has them. */
 	if (njobs)
 		report_preload(b->ctx.opts, b->ctx.formats);
 	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
-	for (size_t i = 0; i < njobs; i++)
+	struct cr_error *err = cr_batch_commit_end(ar.commit);
+	if (err)
+		status = fail(b, err);
+	for (size_t i = 0; i < njobs; i++) {
 		if (!jobs[i].done || jobs[i].failure)
 			remove_temporaries(dirs[i]);
-	for (size_t i = 0; i < njobs && !status; i++) {
-		if (!jobs[i].done)
-			continue;
-		json_t *r = jobs[i].result;
-		const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
-		bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
-		b->nanalyzed += aj[i].n;
-		if (!ok)
-			b->nfailed += aj[i].n;
-		for (size_t k = 0; k < aj[i].n && !status; k++) {
-			struct cr_error *err = put_row(b, aj[i].members[k]->f,
-				ok ? st : "failed", r, jobs[i].failure,
-				ok ? aj[i].dir : NULL, ok ? aj[i].name : NULL);
-			if (err)
-				status = fail(b, err);
-		}
-		json_decref(r);
+		json_decref(jobs[i].result);
 		free(jobs[i].failure);
 	}
 out:
+	cr_batch_commit_free(ar.commit);
+	if (out_fd >= 0)
+		close(out_fd);
 	for (size_t i = 0; aj && i < njobs; i++) {
 		free(aj[i].members);
 		free(aj[i].name);
@@ -718,14 +894,17 @@ static int run(struct batch *b)
 	free(todo);
 	free(cands);
 	free(probes);
-	char shard[64] = "";
+	char shard[64] = "", copies[64] = "";
+	if (b->ncopies)
+		snprintf(copies, sizeof(copies), ", %zu cop%s of others skipped",
+			 b->ncopies, b->ncopies == 1 ? "y" : "ies");
 	if (b->shard.count)
 		snprintf(shard, sizeof(shard), "; %zu in other shards than %u/%u",
 			 b->nelsewhere, b->shard.index, b->shard.count);
 	if (!b->quiet)
-		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s",
+		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s%s",
 			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
-			       b->nanalyzed, b->nfailed, shard);
+			       b->nanalyzed, b->nfailed, copies, shard);
 	if (status)
 		return status;
 	status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
@@ -765,7 +944,9 @@ int cr_cmd_batch(const char *prog, int argc, char **argv);
 
 int cr_cmd_batch(const char *prog, int argc, char **argv)
 {
-	struct cr_options opts = { 0 };
+	struct cr_cli_symbol_dirs dirs = { 0 };
+	struct cr_options opts = { .debug_dirs = dirs.debug, .image_dirs = dirs.image,
+				   .symbol_dirs = dirs.symbols };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	struct batch b = {
 		.prog = prog,
@@ -817,6 +998,20 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 							  CR_BATCH_SHARD_MAX, optarg);
 			break;
 		case 'K': b.ctx.ticket = true; break;
+		case 'R':
+		case 'D':
+		case 'I':
+		case 'Y': {
+			/* Kept in the workers' options (forked: these
+			 * arrays and argv are theirs too). */
+			const struct option *o = cr_cmd_batch_longopts;
+			while (o->val != c)
+				o++;
+			int st = cr_cli_symbol_option(prog, o->name, optarg, &dirs, &opts);
+			if (st)
+				return st;
+			break;
+		}
 		case 'q': b.quiet = true; break;
 		case 'h': cr_cli_usage(stdout, prog); return 0;
 		case 'V': printf("coroner %s\n", CR_VERSION); return 0;
@@ -850,5 +1045,8 @@ int cr_cmd_batch(const char *prog, int argc, char **argv)
 	cr_batch_store_close(b.store);
 	cr_batch_files_free(&b.files);
 	report_names_free(&b.names);
+	for (size_t i = 0; i < b.nstored; i++)
+		report_batch_entry_clear(&b.stored[i]);
+	free(b.stored);
 	return status;
 }

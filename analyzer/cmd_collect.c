@@ -298,7 +298,11 @@ static struct cr_error *file_crash(const char *dir, const char *path,
 	if (!analyzed && e.error)
 		out->error = strdup(e.error);
 	struct cr_batch_store *store = NULL;
-	err = open_store(dir, &store);
+	/* The worker renamed the reports without fsync (batch's group
+	 * commit): durable before the row says they are there. */
+	err = analyzed ? cr_batch_sync_dir(dir) : NULL;
+	if (!err)
+		err = open_store(dir, &store);
 	if (!err)
 		err = cr_batch_store_put(store, &e);
 	cr_batch_store_close(store);

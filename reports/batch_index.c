@@ -3,6 +3,7 @@
  * Markdown and JSON files (batch_index.h; HTML in batch_index_html.c).
  */
 #include "batch_index.h"
+#include "json_text.h"
 #include "signature.h"
 #include "report.h"
 #include "report_util.h"
@@ -27,7 +28,7 @@ _Static_assert((int)REPORT_BATCH_CRASH == (int)CR_DUMP_KIND_CRASH &&
 	       REPORT_BATCH_FAILED == CR_DUMP_KIND_COUNT,
 	       "the index's kinds follow enum cr_dump_kind");
 static const char *const extra_ids[] = { "failed", "skipped" };
-static const char *const extra_titles[] = { "Failed", "Skipped (not dumps)" };
+static const char *const extra_titles[] = { "Failed", "Skipped (not dumps, or copies)" };
 
 const char *report_batch_kind_id(int k)
 {
@@ -278,7 +279,7 @@ static char *make_summary(const struct report_batch_index *ix)
 				      words[k][ix->nby_kind[k] != 1]);
 	size_t skipped = ix->nby_kind[REPORT_BATCH_SKIPPED];
 	if (skipped)
-		cr_buf_printf(&b, "; %zu file%s skipped (not dumps)", skipped,
+		cr_buf_printf(&b, "; %zu file%s skipped (not dumps, or copies)", skipped,
 			      skipped == 1 ? "" : "s");
 	cr_buf_putc(&b, '.');
 	return cr_buf_steal(&b);
@@ -646,9 +647,13 @@ struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
 	json_object_set_new(root, "crashes", codes);
 	json_object_update(root, groups);
 	json_decref(groups);
-	int rc = json_dumpf(root, f, JSON_INDENT(2));
+	struct cr_buf b = { 0 };
+	report_json_text(&b, root, 0);
 	json_decref(root);
-	if (rc != 0 || fputc('\n', f) == EOF)
+	const char *text = cr_buf_str(&b);
+	bool ok = text && fwrite(text, 1, b.len, f) == b.len;
+	cr_buf_free(&b);
+	if (!ok || fputc('\n', f) == EOF)
 		return cr_error_new(CR_ERR_IO, "writing the index failed");
 	return NULL;
 }

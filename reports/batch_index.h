@@ -151,6 +151,15 @@ struct cr_error *report_write_atomic(const char *path,
 				     const void *ctx);
 
 /*
+ * DEFER: report_write_atomic no longer fsyncs each file before its rename,
+ * for the rest of this process: a caller that makes many files durable in
+ * one go (coroner batch's workers: syncfs() in the parent before a group of
+ * dumps is stored as done, docs/batch.md "Durability").  A file renamed
+ * without its fsync may be empty after a power cut.
+ */
+void report_defer_sync(bool defer);
+
+/*
  * DST as the same file as SRC: a hard link when both are on one file
  * system, else a copy; either way through a temporary name and a rename,
  * so DST is whole or as it was (batch tickets' attachments, coroner

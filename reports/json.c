@@ -20,6 +20,7 @@
 #include "report.h"
 #include "report_util.h"
 #include "series.h"
+#include "strbuf.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -635,24 +636,15 @@ static json_t *json_report(const struct cr_analysis *a)
 	return root;
 }
 
-#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-
-/* Write V as jansson writes a value nested at depth 2 (every line after
- * the first indented by 4 more spaces; strings hold no raw newline), a
- * line at a time rather than a character at a time. */
+/* Write V as jansson writes a value nested at depth 2. */
 static bool write_nested(json_t *v, FILE *f)
 {
-	char *text = json_dumps(v, JSON_FLAGS);
-	if (!text)
-		return false;
-	const char *p = text;
-	for (const char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
-		fwrite(p, 1, (size_t)(nl - p) + 1, f);
-		fputs("    ", f);
-	}
-	fputs(p, f);
-	free(text);
-	return true;
+	struct cr_buf b = { 0 };
+	report_json_text(&b, v, 2);
+	const char *s = cr_buf_str(&b);
+	bool ok = s && fwrite(s, 1, b.len, f) == b.len;
+	cr_buf_free(&b);
+	return ok;
 }
 
 /*
@@ -668,7 +660,9 @@ struct cr_error *report_json_write(const struct cr_analysis *a, FILE *f)
 	json_t *root = json_report(a);
 	if (!root)
 		return &cr_enomem;
-	char *text = json_dumps(root, JSON_FLAGS);
+	struct cr_buf b = { 0 };
+	report_json_text(&b, root, 0);
+	char *text = cr_buf_steal(&b);
 	json_decref(root);
 	char *at = text ? strstr(text, key) : NULL;
 	if (!at) {

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "json_text.h"
 #include "report_util.h"
 
 struct jctx {

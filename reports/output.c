@@ -6,6 +6,8 @@
  * fsync'ed, and only then renamed over PATH.  A reader of PATH therefore
  * sees the old file or the complete new one, never half a report; on any
  * failure the temporary file is removed and PATH is left as it was.
+ * coroner batch's workers skip the fsync (report_defer_sync): the batch
+ * makes its reports durable in groups, before it stores them as done.
  * The reports of one analysis share a struct report_set, which builds the
  * document of the Markdown and HTML writers once.
  */
@@ -171,6 +173,14 @@ struct cr_error *report_set_write_file(struct report_set *rs,
 	return report_write_atomic(path, set_write, &w);
 }
 
+/* Whether report_write_atomic leaves the fsync to its caller. */
+static bool sync_deferred;
+
+void report_defer_sync(bool defer)
+{
+	sync_deferred = defer;
+}
+
 struct cr_error *report_write_atomic(const char *path,
 				     struct cr_error *(*fill)(const void *ctx,
 							       FILE *f),
@@ -201,7 +211,7 @@ struct cr_error *report_write_atomic(const char *path,
 		fclose(f);
 		goto fail;
 	}
-	if (fflush(f) != 0 || ferror(f) || fsync(fd) != 0) {
+	if (fflush(f) != 0 || ferror(f) || (!sync_deferred && fsync(fd) != 0)) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, io_error_text());
 		fclose(f);
 		goto fail;

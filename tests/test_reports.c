@@ -37,6 +37,8 @@
 #include <libxml/tree.h>
 
 #include "html_markdown.h"
+#include "json_util.h"
+#include "strbuf.h"
 #include "html_style.h"
 #include "md_budget.h"
 #include "report.h"
@@ -1742,11 +1744,46 @@ static void test_md_budget(void **state)
 	md_parts_free(&p);
 }
 
+/* The JSON report's own serializer writes what jansson's json_dumps
+ * writes (json_text.c), at the top and nested two levels deep, on every
+ * kind of value and every character it escapes. */
+static void test_json_text_as_jansson(void **state)
+{
+	(void)state;
+	json_t *v = json_pack("{s:s, s:I, s:I, s:[f,f,f,f,f,f,f,f,f], s:{}, s:[], s:n, s:b, s:b,"
+			      " s:{s:[i,{s:[]}], s:s}}",
+			      "s", "a\"b\\c\n\t\b\f\r\x01\x1f\x7f/\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+			      "i", (json_int_t)-42, "big", (json_int_t)INT64_MAX,
+			      "r", 0.1, 1e-7, 100.0, 1e300, -0.0, 123456789.125, 5e22, 2.5e-300, 3.0,
+			      "empty", "none", "null", "t", 1, "f", 0,
+			      "nested", "x", 1, "y", "k", "");
+	assert_non_null(v);
+	char *want = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	struct cr_buf b = { 0 };
+	report_json_text(&b, v, 0);
+	assert_string_equal(cr_buf_str(&b), want);
+	cr_buf_free(&b);
+	/* Nested at depth 2: every line after the first 4 spaces further. */
+	struct cr_buf n = { 0 };
+	for (const char *p = want; *p; p++) {
+		cr_buf_putc(&n, *p);
+		if (*p == '\n')
+			cr_buf_puts(&n, "    ");
+	}
+	report_json_text(&b, v, 2);
+	assert_string_equal(cr_buf_str(&b), cr_buf_str(&n));
+	cr_buf_free(&b);
+	cr_buf_free(&n);
+	free(want);
+	json_decref(v);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		json_out_dir = argv[1];
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_text_as_jansson),
 		cmocka_unit_test(test_md_structure),
 		cmocka_unit_test(test_md_minidump_facts),
 		cmocka_unit_test(test_exception_record),

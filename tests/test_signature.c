@@ -318,6 +318,45 @@ static void test_recursion_keyed_on_cycle(void **state)
 	assert_string_equal(frames_of(5, true, false), "recursion(app+0x777) | main");
 }
 
+/* A recursion of period P over f0 ... f(P-1) (a parser's chain of rules),
+ * DEPTH frames deep from its frame START, main below. */
+static void long_cycle_stack(size_t p, size_t depth, size_t start)
+{
+	static const char *const rules[] = {
+		"expr", "assign", "ternary", "logical_or", "logical_and",
+		"equality", "relational", "additive", "term", "unary",
+		"postfix", "primary", "call", "args", "group", "block",
+		"stmt", "decl", "init", "member", "index", "cast",
+		"sizeof_expr", "literal", "ident", "lambda", "closure",
+		"capture", "bind", "apply", "eval", "reduce",
+	};
+	fx_reset();
+	for (size_t i = 0; i < depth; i++)
+		push("app", rules[(start + i) % p], 0x100 + 0x10 * ((start + i) % p));
+	push("app", "main", 0x800);
+}
+
+static void test_long_cycle(void **state)
+{
+	(void)state;
+	/* Twelve frames to a cycle, overflowed at different depths and
+	 * points of the cycle: one key. */
+	long_cycle_stack(12, 4000, 0);
+	char *key = strdup(frames_of(5, true, false));
+	assert_string_equal(key, "recursion(additive | term | unary | postfix | "
+			    "primary | expr | assign | ternary | logical_or | "
+			    "logical_and | equality | relational) | main");
+	long_cycle_stack(12, 61, 7);
+	assert_string_equal(frames_of(5, true, false), key);
+	free(key);
+	/* The longest cycle recognised, 32 frames, seen twice. */
+	long_cycle_stack(32, 64, 3);
+	assert_true(strncmp(frames_of(5, true, false), "recursion(", 10) == 0);
+	/* A chain of 12 called once, not twice: frame by frame. */
+	long_cycle_stack(12, 12, 0);
+	assert_string_equal(frames_of(3, true, false), "expr | assign | ternary");
+}
+
 static void test_no_recursion(void **state)
 {
 	/* one frame called once by the same function is not a cycle twice */
@@ -346,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_machinery_dropped),
 		cmocka_unit_test(test_throw_machinery_dropped),
 		cmocka_unit_test(test_recursion_keyed_on_cycle),
+		cmocka_unit_test(test_long_cycle),
 		cmocka_unit_test(test_no_recursion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,8 @@
  *             process) or analyze one dump or one series and write its
  *             reports
  *   store.c   the result store OUT/coroner.db (SQLite), docs/batch.md
+ *   commit.c  group commit: rows stored a group of dumps at a time, after
+ *             one syncfs() made their reports durable
  *   shard.c   --shard I/N: which shard a file belongs to, by its content
  *
  * The index itself is a report of the rows (reports/batch_index.h).
@@ -66,6 +68,12 @@ struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
 void cr_batch_report_base(const char *rel, char out[CR_BATCH_NAME_MAX]);
 /* The identity hash (FNV-1a 64, hex) of the first 64 KiB of P[0..N). */
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
+/* What makes two files one dump: their content P[0..N) decompressed, by
+ * its length and hashes of its first and last 64 KiB (32 hex digits).  A
+ * core's first pages hold its notes (pids, registers, times), so two
+ * crashes differ there, and a copy cut short differs in length. */
+#define CR_BATCH_CONTENT_ID 33
+void cr_batch_content_id(const uint8_t *p, size_t n, char out[CR_BATCH_CONTENT_ID]);
 
 /* --- worker.c -------------------------------------------------------------- */
 
@@ -95,6 +103,11 @@ struct cr_batch_run_options {
 	const char *max_memory_text;	/* as the user wrote it, for the reason */
 	bool progress;		/* progress.c's lines to stderr */
 	const char *what;	/* "probing" or "analyzed", for the lines */
+	/* Called in the parent as each job is done (done == true), in the
+	 * order they end; NULL none.  cmd_batch.c stores its dumps' rows in
+	 * groups from here (docs/batch.md "Durability"). */
+	void (*on_done)(struct cr_batch_job *job, void *arg);
+	void *on_done_arg;
 };
 
 /* What a worker runs for one job: writes exactly one line (the job's JSON
@@ -158,6 +171,33 @@ struct cr_batch_analyze_ctx {
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
 int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+
+/* --- commit.c -------------------------------------------------------------- */
+
+/*
+ * Group commit: the rows of finished dumps are stored a group at a time,
+ * each group after one syncfs() of the reports' file system (docs/batch.md
+ * "Durability").  STORE(ARG, JOB) stores job JOB's rows.
+ */
+#define CR_BATCH_GROUP_DUMPS 64
+#define CR_BATCH_GROUP_SECONDS 5.0
+
+typedef struct cr_error *(*cr_batch_store_fn)(void *arg, size_t job);
+struct cr_batch_commit;
+
+/* DIR_FD: a directory on the reports' file system; NJOBS: the job
+ * indexes are below it.  NULL out of memory. */
+struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
+					    cr_batch_store_fn store, void *arg);
+/* Job JOB (of NDUMPS dumps) is done and its reports written. */
+void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
+/* Sync and store everything added; the first error (then the rows after
+ * it are not stored). */
+struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c);
+void cr_batch_commit_free(struct cr_batch_commit *c);
+/* One syncfs() of DIR's file system, for one dump's reports written by a
+ * worker (collect --from-kernel files one crash). */
+struct cr_error *cr_batch_sync_dir(const char *dir);
 
 /* --- cmd_batch.c, shared with cmd_merge.c ------------------------------------ */
 
@@ -237,6 +277,11 @@ struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
 /* Every row, ordered by path. */
 struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 				    struct report_batch_entry **out, size_t *n);
+/* The analyzed rows (ok, damaged) of the process PID, EXE, START_TIME (-1
+ * unknown), ordered by path: the stored dumps a new one of it joins. */
+struct cr_error *cr_batch_store_process(struct cr_batch_store *s, int64_t pid,
+					const char *exe, int64_t start_time,
+					struct report_batch_entry **out, size_t *n);
 /* The fields of E a worker's analysis result R says (kind, code, bucket,
  * signature, executable, version, times, pid, frames, exit status; the
  * error when E has none), borrowed from R. */

@@ -110,10 +110,11 @@ static int probe(const struct cr_batch_job *job, int fd,
 	json_object_set_new(o, "status", json_string("ok"));
 	put_process(o, d);
 	/* Of the content, decompressed: a compressed copy of a dump is the
-	 * same dump, not the next of a series. */
-	char hash[17];
-	cr_batch_hash(d->map, d->map_len, hash);
-	json_object_set_new(o, "content_hash", json_string(hash));
+	 * same dump, not the next of a series, and counts once. */
+	char id[CR_BATCH_CONTENT_ID];
+	cr_batch_content_id(d->map, d->map_len, id);
+	json_object_set_new(o, "content_hash", json_string(id));
+	json_object_set_new(o, "content_size", json_integer((json_int_t)d->map_len));
 	cr_dump_free(d);
 	send(fd, o);
 	return 0;
@@ -270,6 +271,9 @@ int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx)
 		}
 		kept = *c;
 		kept.opts = &opts;
+		/* The parent makes the reports durable a group of dumps at a
+		 * time (cmd_batch.c), not each file as analyze does. */
+		report_defer_sync(true);
 	}
 	int status = analyze(job, fd, &kept);
 	/* Within its bound between dumps (file_cache.h). */

@@ -7,7 +7,9 @@
  * 64 KiB (a core's notes and a minidump's directory are there; copying a
  * file keeps it, and a dump rewritten in place with the same size and
  * time almost never keeps its header).  Hashing the whole file would read
- * gigabytes on every re-run for nothing.
+ * gigabytes on every re-run for nothing.  (The hash changed once, from
+ * byte-wise FNV-1a to ident_hash: a store of an earlier coroner sees every
+ * file as changed, once.)
  */
 #include "batch.h"
 
@@ -21,12 +23,51 @@
 
 #include "util.h"
 
-/* 64-bit FNV-1a: small, and collisions only cost a needless re-analysis. */
+/*
+ * FNV-1a over 64-bit words (the last bytes one at a time), then mixed:
+ * collisions only cost a needless re-analysis.  Not byte-wise FNV-1a,
+ * whose one multiply per byte, each waiting on the last, made hashing a
+ * re-run's 64 KiB per file two thirds of its instructions (200 cores: 79M
+ * of 120M); this is an eighth of them.  Any one word changed changes the
+ * result (each step is a bijection of the state).
+ */
+static uint64_t ident_hash(uint64_t h, const uint8_t *p, size_t n)
+{
+	const uint64_t prime = 0x100000001b3ULL;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		w = __builtin_bswap64(w);	/* one value on every machine */
+#endif
+		h = (h ^ w) * prime;
+	}
+	for (; i < n; i++)
+		h = (h ^ p[i]) * prime;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
 void cr_batch_hash(const uint8_t *p, size_t n, char out[17])
 {
-	uint64_t h = cr_fnv1a(CR_FNV1A_INIT, p,
-			      n < CR_BATCH_HASH_BYTES ? n : CR_BATCH_HASH_BYTES);
+	uint64_t h = ident_hash(CR_FNV1A_INIT, p,
+				n < CR_BATCH_HASH_BYTES ? n : CR_BATCH_HASH_BYTES);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void cr_batch_content_id(const uint8_t *p, size_t n, char out[CR_BATCH_CONTENT_ID])
+{
+	size_t k = n < CR_BATCH_HASH_BYTES ? n : CR_BATCH_HASH_BYTES;
+	uint64_t head = ident_hash(CR_FNV1A_INIT, p, k);
+	uint8_t len[8];
+	for (size_t i = 0; i < sizeof(len); i++)
+		len[i] = (uint8_t)((uint64_t)n >> (8 * i));
+	uint64_t tail = ident_hash(CR_FNV1A_INIT, len, sizeof(len));
+	tail = ident_hash(tail, p + n - k, k);
+	snprintf(out, CR_BATCH_CONTENT_ID, "%016llx%016llx",
+		 (unsigned long long)head, (unsigned long long)tail);
 }
 
 static void hash_head(int fd, char out[17])

@@ -5,11 +5,11 @@
  * SQLite, because the user queries it too ("which dumps of version 2.3
  * crashed in bucket X?") and because a re-run must know what it analyzed
  * before without reading any report.  The parent process alone writes it
- * (workers send their results through pipes), one row per file as it is
- * done, each in its own transaction: a run that is killed keeps what it
- * finished; WAL with synchronous=NORMAL, so such a commit costs no fsync
- * (the reports are fsync'ed already; a lost last row only means that dump
- * is analyzed again).  The run takes the database with
+ * (workers send their results through pipes), each row in its own
+ * transaction, an analyzed dump's after a syncfs made its reports durable
+ * (commit.c): a run that is killed keeps what it finished; WAL with
+ * synchronous=NORMAL, so such a commit costs no fsync (a lost last row
+ * only means that dump is analyzed again).  The run takes the database with
  * locking_mode=EXCLUSIVE, so a second batch on the same OUT is refused at
  * once rather than interleaving its rows.
  */
@@ -36,6 +36,10 @@ static const char schema[] =
 	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
 	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
 	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
+	/* A new dump's stored series (cr_batch_store_process), without a
+	 * scan of every row per new dump. */
+	"CREATE INDEX IF NOT EXISTS dumps_process ON dumps"
+	" (pid, executable, start_time);"
 	"CREATE TABLE IF NOT EXISTS buckets ("
 	" id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
 	" count INTEGER, first_seen INTEGER, last_seen INTEGER, example TEXT);"
@@ -369,17 +373,12 @@ struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
 	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
 }
 
-struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
-				    struct report_batch_entry **out, size_t *n)
+/* The rows of the prepared statement ST (finalized here). */
+static struct cr_error *all_rows(struct cr_batch_store *s, sqlite3_stmt *st,
+				 struct report_batch_entry **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	*out = NULL;
-	*n = 0;
 	size_t cap = 0;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
-				    " FROM dumps ORDER BY path", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_error(s, rc, "cannot read");
+	int rc = SQLITE_OK;
 	struct cr_error *err = NULL;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!CR_GROW(*out, cap, *n + 1))
@@ -391,6 +390,38 @@ struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
 		err = db_error(s, rc, "cannot read");
 	sqlite3_finalize(st);
 	return err;
+}
+
+struct cr_error *cr_batch_store_all(struct cr_batch_store *s,
+				    struct report_batch_entry **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS
+				    " FROM dumps ORDER BY path", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	return all_rows(s, st, out, n);
+}
+
+struct cr_error *cr_batch_store_process(struct cr_batch_store *s, int64_t pid,
+					const char *exe, int64_t start_time,
+					struct report_batch_entry **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT " DUMP_COLUMNS " FROM dumps"
+				    " WHERE pid = ? AND executable = ? AND start_time IS ?"
+				    " AND status IN ('ok', 'damaged') ORDER BY path",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_int(st, 1, pid);
+	bind_str(st, 2, exe);
+	bind_int(st, 3, start_time);
+	return all_rows(s, st, out, n);
 }
 
 /* SQL prepared with F's identity bound to its first four parameters

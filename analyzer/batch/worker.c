@@ -70,9 +70,10 @@ struct worker {
 				 * "long" (a result line past RESULT_MAX) */
 };
 
-/* The worker's loop: a job index in, a result line out, until EOF. */
+/* The worker's loop: a job index in, a result line out, until EOF.
+ * TRIM: hand freed memory back after each job (--max-memory). */
 static void serve(struct cr_batch_job *jobs, size_t n, int job_fd, int res_fd,
-		  cr_batch_child_fn fn, void *ctx)
+		  cr_batch_child_fn fn, void *ctx, bool trim)
 {
 	for (;;) {
 		uint64_t i;
@@ -83,13 +84,19 @@ static void serve(struct cr_batch_job *jobs, size_t n, int job_fd, int res_fd,
 			return;
 		fn(&jobs[i], res_fd, ctx);
 		/* What the job freed goes back to the system, so that the
-		 * next job is not measured with it (--max-memory). */
-		malloc_trim(0);
+		 * next job is not measured with it (--max-memory).  Only
+		 * then: trimming is about 30 madvise() calls per job, and the
+		 * next job faults the pages in again (on a VM each fault is
+		 * some 17 us): with it, the kernel's share of a worker was
+		 * larger than the analysis of a small core. */
+		if (trim)
+			malloc_trim(0);
 	}
 }
 
 static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
-		  cr_batch_child_fn fn, void *ctx)
+		  const struct cr_batch_run_options *o, cr_batch_child_fn fn,
+		  void *ctx)
 {
 	int jp[2], rp[2];
 	if (pipe(jp) != 0)
@@ -126,7 +133,7 @@ static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (getppid() != parent)
 			_exit(127);
-		serve(jobs, n, jp[0], rp[1], fn, ctx);
+		serve(jobs, n, jp[0], rp[1], fn, ctx, o->max_memory != 0);
 		_exit(0);
 	}
 	close(jp[0]);
@@ -210,6 +217,16 @@ static uint64_t anon_memory(pid_t pid)
 	return (uint64_t)(resident - shared) * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+/* JOB is done: shown, and given to the caller's on_done. */
+static void job_done(struct cr_batch_progress *pr,
+		     const struct cr_batch_run_options *o,
+		     struct cr_batch_job *job)
+{
+	cr_batch_progress_done(pr, job);
+	if (o->on_done)
+		o->on_done(job, o->on_done_arg);
+}
+
 /* Give idle worker W the job NEXT, starting it first if need be. */
 static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		   size_t next, const struct cr_batch_run_options *o,
@@ -219,7 +236,7 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 	/* Twice: an idle worker may have died since its last job (killed
 	 * from outside); then a new one takes the job. */
 	for (int attempt = 0;; attempt++) {
-		if (!w->pid && !start(w, jobs, n, fn, ctx))
+		if (!w->pid && !start(w, jobs, n, o, fn, ctx))
 			return false;
 		ssize_t put;
 		while ((put = write(w->job_fd, &i, sizeof(i))) < 0 && errno == EINTR)
@@ -283,7 +300,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				jobs[j].failure = cr_strdup_printf("cannot start a worker: %s",
 								   strerror(errno));
 				jobs[j].done = true;
-				cr_batch_progress_done(&pr, &jobs[j]);
+				job_done(&pr, o, &jobs[j]);
 			}
 			if (w->job)
 				slot[busy++] = k;
@@ -368,7 +385,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				}
 				finish(w, NULL, st, o);
 			}
-			cr_batch_progress_done(&pr, job);
+			job_done(&pr, o, job);
 		}
 	}
 	bool stopped = interrupted;

@@ -53,8 +53,11 @@ static const char *const allocator_functions[] = {
 };
 
 /* A recursion: a cycle of at most MAX_PERIOD frames repeated at least
- * twice, starting within MAX_PREFIX meaningful frames of the top. */
-#define MAX_PERIOD 8
+ * twice, starting within MAX_PREFIX meaningful frames of the top.  Real
+ * cycles run long (a parser's expression -> term -> factor -> primary ->
+ * ... -> expression chain is a dozen frames); the cost is a few string
+ * compares per period tried, on the crashing stack only. */
+#define MAX_PERIOD 32
 #define MAX_PREFIX 2
 /* Meaningful frames normalized from the top: enough for the prefix, two
  * cycles and the signature. */

@@ -15,6 +15,9 @@
 #
 #   tests/bench/bench_batch.sh            (builds into build/ first)
 #   N=50 RUNS=1 KEEP=/tmp/bb tests/bench/bench_batch.sh   (KEEP keeps the cores)
+#   RT=1 tests/bench/bench_batch.sh       (timings under chrt -f 50: on a
+#                                          machine shared with other work,
+#                                          the measured runs are not preempted)
 set -eu
 . "$(dirname "$0")/common.sh"
 need hyperfine hyperfine
@@ -32,6 +35,8 @@ else
 	trap 'rm -rf "$work"' EXIT
 fi
 exe="$build/corpus/idle_threads"
+rt=
+[ "${RT:-0}" = 1 ] && rt="chrt -f 50"
 dumps="$work/dumps"
 
 # One crash in its own directory (the kernel writes "core" there).
@@ -77,14 +82,14 @@ exit 0
 EOF
 chmod +x "$work/separate.sh"
 
-hyperfine -N --runs "$runs" --export-json "$work/h.json" \
+$rt hyperfine -N --runs "$runs" --export-json "$work/h.json" \
 	--prepare "rm -rf $out" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 1" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" \
 	"$work/separate.sh" >/dev/null
 # The re-run: OUT holds the first run's store; nothing is new.
 "$coroner" batch "$dumps" -o "$out" -f "$formats" -q -j 2 || true
-hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
+$rt hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" >/dev/null
 
 # CPU seconds (user + system, the workers included): what the batch
@@ -92,16 +97,20 @@ hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
 cpu_of() {
 	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.3f" % (r["user"] + r["system"]))' "$1" "$2"
 }
-j1=$(mean_of "$work/h.json" 0)
-j2=$(mean_of "$work/h.json" 1)
-sp=$(mean_of "$work/h.json" 2)
-re=$(mean_of "$work/r.json" 0)
+# Medians: a shared machine's other work makes a run now and then slow.
+median_of() {
+	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["median"])' "$1" "$2"
+}
+j1=$(median_of "$work/h.json" 0)
+j2=$(median_of "$work/h.json" 1)
+sp=$(median_of "$work/h.json" 2)
+re=$(median_of "$work/r.json" 0)
 c1=$(cpu_of "$work/h.json" 0)
 c2=$(cpu_of "$work/h.json" 1)
 cs=$(cpu_of "$work/h.json" 2)
 cr=$(cpu_of "$work/r.json" 0)
 echo
-echo "                                 wall      CPU (user+sys)"
+echo "                                 wall (median)  CPU (user+sys, mean)"
 echo "batch -j 1:                      ${j1}s   ${c1}s"
 echo "batch -j 2:                      ${j2}s   ${c2}s"
 echo "$n separate coroner analyze:     ${sp}s   ${cs}s"

@@ -5,11 +5,12 @@ cores made at test time from corpus/ programs.
 
 CASE:
   index   a directory of dumps: crashes at one site (null_deref, one in a
-          subdirectory, one zipped), three at another (fpe, zstd- and
-          gzip-compressed), a series of two (coroner collect),
-          a hang (deadlock, taken on demand with SIGQUIT), a truncated core,
-          a text file, and a copy of a crash under a hostile name (spaces,
-          "<b>", "|", a newline).  Checks the index's counts and groups in
+          subdirectory, one zipped), two at another (fpe, one
+          zstd-compressed) and a gzip-compressed copy of one of them, a
+          series of two (coroner collect), a hang (deadlock, taken on
+          demand with SIGQUIT), a truncated core, a text file, and a copy
+          of a crash under a hostile name (spaces, "<b>", "|", a newline):
+          the copies are skipped as copies, each dump counts once.  Checks the index's counts and groups in
           JSON, that the Markdown and HTML index keep their structure, the
           store's rows (python's sqlite3), that a second run analyzes
           nothing, that touching one dump and adding one analyzes those
@@ -44,6 +45,20 @@ CASE:
   ticket  --ticket at its limits: a 1,500-thread crash whose report
           exceeds the budget and a bucket of 35 dumps (the list cut to
           30), under hostile names; a vanished bucket's ticket is removed.
+  symbols analyze's symbol options reach the workers: a crash of a
+          program moved away after it crashed is named (crash_null in
+          its signature) with --sysroot, and not without it; --debug-dir
+          naming no directory is refused (status 2).
+  series  a new dump of a process whose earlier dumps are stored joins
+          them: two crafted dumps of one pid are one series; a third,
+          added later, makes the next run analyze the three as one series
+          in the same report directory (one entry of 3 dumps, every row
+          naming it, the report's series of 3).
+  durable the group commit, under strace: 70 crafted crashes; no report
+          file is fsync'ed one by one, and each dump's row reaches the
+          store's WAL only after a syncfs() that began after its reports
+          were renamed (a power cut cannot leave a row whose reports are
+          lost); two groups (64 dumps, then the rest), not one per dump.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -137,6 +152,7 @@ def make_dumps(coroner, bindir, wd):
     c = crash_core(bindir, "fpe", os.path.join(wd, "m3"), "c")
     d = crash_core(bindir, "fpe", os.path.join(wd, "m4"), "d")
     t = crash_core(bindir, "null_deref", os.path.join(wd, "m5"), "t")
+    zc = crash_core(bindir, "null_deref", os.path.join(wd, "m7"), "zc")
     os.makedirs(os.path.join(wd, "m6"))
     h, _ = L.kernel_core_on_demand(os.path.join(bindir, "deadlock"), [],
                                    os.path.join(wd, "m6"))
@@ -147,11 +163,11 @@ def make_dumps(coroner, bindir, wd):
                    check=True)
     shutil.copy(h, os.path.join(src, "hang.core"))
     # gzip and zip (libarchive); the gzip is of c: a compressed copy of a
-    # dump is that dump again, not a series with it.
+    # dump is that dump again, not a series with it, and counts once.
     with open(c, "rb") as f, gzip.open(os.path.join(src, "e.core.gz"), "wb") as g:
         g.write(f.read())
     with zipfile.ZipFile(os.path.join(src, "f.zip"), "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(b, "core")
+        z.write(zc, "core")
     with open(t, "rb") as f:
         data = f.read()
     with open(os.path.join(src, "trunc.core"), "wb") as f:
@@ -177,9 +193,9 @@ def case_index(opts, wd):
                     os.path.join(L.source_dir(), "docs", "batch-index.schema.json"))
     n = ix["counts"]
     # Twelve files: nine dumps (the truncated one analyzed or failed), a
-    # series of two (one entry) and the text file.
-    check(n["files"] == 12 and n["dumps"] == 10,
-          "index counts %d files and %d dumps, expected 12 and 10" % (n["files"], n["dumps"]),
+    # series of two (one entry), two copies and the text file.
+    check(n["files"] == 12 and n["dumps"] == 8,
+          "index counts %d files and %d dumps, expected 12 and 8" % (n["files"], n["dumps"]),
           json.dumps(n))
     entries = [d for k in ("hang", "high-cpu", "high-memory", "unknown") for d in ix[k]]
     ser = [d for d in entries if d["path"].startswith("series/")]
@@ -189,17 +205,22 @@ def case_index(opts, wd):
         srep = json.load(f)
     check(len(srep.get("series", {}).get("dumps", [])) == 2,
           "the series' report is not the analysis of both dumps", srep.get("series"))
-    check(n["skipped"] == 1 and ix["skipped"][0]["path"] == "notes.txt",
-          "the text file is not the one skipped file", json.dumps(ix["skipped"]))
+    skipped = {d["path"]: d.get("error") for d in ix["skipped"]}
+    check(set(skipped) == {"notes.txt", "e.core.gz", HOSTILE.replace("\n", " ")},
+          "the skipped files are not the text file and the two copies", skipped)
+    check(skipped["e.core.gz"] == "a copy of c.core (the same dump, compressed)" and
+          skipped[HOSTILE.replace("\n", " ")] == "a copy of a.core (the same dump)",
+          "the index does not say of which dump the copies are", skipped)
+    check("2 copies of others skipped" in o1, "the run does not count the copies", o1)
     check(n["hang"] == 1 and ix["hang"][0]["path"] == "hang.core",
           "the deadlock's core is not the one hang", json.dumps(ix["hang"]))
     segv = bucket_paths(ix, "SIGSEGV")
     fpe = bucket_paths(ix, "SIGFPE")
-    same = {"a.core", "sub/b.core", "f.zip", HOSTILE.replace("\n", " ")}
+    same = {"a.core", "sub/b.core", "f.zip"}
     check(any(same <= p for p in segv.values()),
           "the three dumps of null_deref's crash site are not one bucket", repr(segv))
-    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst", "e.core.gz"},
-          "the fpe dumps (zstd, gzip) are not one SIGFPE bucket", repr(fpe))
+    check(len(fpe) == 1 and list(fpe.values())[0] == {"c.core", "d.core.zst"},
+          "the fpe dumps (zstd; the gzip a copy) are not one SIGFPE bucket", repr(fpe))
     segv_bucket = [k for k, p in segv.items() if same <= p][0]
     check(segv_bucket not in fpe, "two crash sites share a bucket")
     trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
@@ -224,7 +245,7 @@ def case_index(opts, wd):
     bcount = dict(db.execute("SELECT id, count FROM buckets").fetchall())
     db.close()
     check(bcount.get(segv_bucket) == len(segv[segv_bucket]) and
-          bcount.get(list(fpe)[0]) == 3, "buckets table counts wrong", bcount)
+          bcount.get(list(fpe)[0]) == 2, "buckets table counts wrong", bcount)
     for item in [ix["hang"][0]] + [d for b in ix["crashes"] for bk in b["buckets"]
                                    for d in bk["dumps"]]:
         check(os.path.exists(os.path.join(out, item["reports"]["html"])),
@@ -731,10 +752,11 @@ def case_ticket(opts, wd):
     os.makedirs(src)
     with open(os.path.join(src, "big.core"), "wb") as f:
         f.write(hostile_core(threads=1500, pid=7000))
-    small = hostile_core(signo=7)
+    # 35 crashes of one bug (each its own process: copies of one core
+    # would count once).
     for i in range(35):
         with open(os.path.join(src, "h|`<i>%02d.core" % i), "wb") as f:
-            f.write(small)
+            f.write(hostile_core(signo=7, pid=6000 + 10 * i))
     out = os.path.join(wd, "out")
     batch(opts.coroner, [src, "-o", out, "--ticket", "-q"], expect=(0, 8))
     check_tickets(out)
@@ -759,8 +781,149 @@ def case_ticket(opts, wd):
     check(left == [bus + ".html", bus + ".md"], "tickets left: %s" % left)
 
 
+def case_symbols(opts, wd):
+    bindir = os.path.join(wd, "bin")
+    os.makedirs(bindir)
+    exe = os.path.join(bindir, "nd")
+    shutil.copy(os.path.join(opts.bindir, "null_deref"), exe)
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    core, _ = L.kernel_core(exe, [], src)
+    root = os.path.join(wd, "root")
+    os.makedirs(root + bindir)
+    os.rename(exe, root + exe)
+
+    def signature(args):
+        out = os.path.join(wd, "out%d" % len(args))
+        batch(opts.coroner, [src, "-o", out, "-q"] + args)
+        return [r for r in rows_signature(out) if r]
+
+    without = signature([])
+    check(without and not any("crash_null" in s for s in without),
+          "without --sysroot the moved program's frames are named", without)
+    named = signature(["--sysroot", root, "--debug-dir", wd])
+    check(len(named) == 1 and "crash_null | main" in named[0],
+          "--sysroot did not reach the workers: signature %s" % named)
+    _, err, _ = batch(opts.coroner, [src, "-o", os.path.join(wd, "o3"), "--debug-dir",
+                                     os.path.join(wd, "none")], expect=(2,))
+    check("--debug-dir" in err, "a --debug-dir naming nothing is not refused", err)
+
+
+def case_series(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i in (1, 2):
+        with open(os.path.join(src, "s%d.core" % i), "wb") as f:
+            f.write(hostile_core(threads=i, pid=4242))
+    out = os.path.join(wd, "out")
+
+    def entries():
+        ix = load_index(out)
+        return [d for k in ("crashes", "hang", "high-cpu", "high-memory", "unknown")
+                for d in (ix[k] if k != "crashes" else
+                          [x for c in ix[k] for bk in c["buckets"] for x in bk["dumps"]])]
+
+    batch(opts.coroner, [src, "-o", out, "-q"], expect=(0, 8))
+    first = entries()
+    check(len(first) == 1 and first[0]["dumps"] == 2, "two dumps of one pid are not one series",
+          first)
+    with open(os.path.join(src, "s3.core"), "wb") as f:
+        f.write(hostile_core(threads=3, pid=4242))
+    o, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0, 8))
+    check("1 new, 0 changed, 2 unchanged, 0 vanished; 3 analyzed" in o,
+          "the new dump of a stored series did not make the series analyzed again", o)
+    now = entries()
+    check(len(now) == 1 and now[0]["dumps"] == 3 and now[0]["path"] == "s3.core",
+          "the new dump did not join its process's stored series", now)
+    r = rows(out)
+    check(len({x["report_dir"] for x in r.values()}) == 1 and
+          r["s1.core"]["report_dir"] == first[0]["reports"]["json"].rsplit("/", 1)[0],
+          "the series' rows do not share the stored series' report directory", r)
+    with open(os.path.join(out, now[0]["reports"]["json"])) as f:
+        rep = json.load(f)
+    check(len(rep.get("series", {}).get("dumps", [])) == 3,
+          "the report is not the series of three", rep.get("series"))
+
+
+def rows_signature(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        return [r[0] for r in db.execute("SELECT signature FROM dumps")]
+    finally:
+        db.close()
+
+
+def syscalls(log):
+    """[(start line, end line, name, text)] of an `strace -f` log: a
+    call cut by another process's (<unfinished ...>, <... resumed>) is
+    joined, so that the order of two calls is that of their lines."""
+    calls, open_ = [], {}
+    for i, line in enumerate(log.splitlines()):
+        m = re.match(r"(\d+) +(.*)$", line)
+        if not m:
+            continue
+        pid, rest = m.groups()
+        r = re.match(r"<\.\.\. (\w+) resumed>(.*)$", rest)
+        if r and pid in open_:
+            start, name, text = open_.pop(pid)
+            calls.append((start, i, name, text + r.group(2)))
+            continue
+        c = re.match(r"(\w+)\((.*)$", rest)
+        if not c:
+            continue
+        if rest.endswith("<unfinished ...>"):
+            open_[pid] = (i, c.group(1), c.group(2))
+        else:
+            calls.append((i, i, c.group(1), c.group(2)))
+    return calls
+
+
+def case_durable(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    n = 70
+    for i in range(n):
+        with open(os.path.join(src, "d%02d.core" % i), "wb") as f:
+            f.write(hostile_core(pid=5000 + 10 * i))
+    out = os.path.join(wd, "out")
+    log = os.path.join(wd, "strace.log")
+    p = subprocess.run(["strace", "-f", "-qq", "-y", "-s", "8192", "-o", log, "-e",
+                        "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2,pwrite64",
+                        opts.coroner, "batch", src, "-o", out, "-j", "2", "-q",
+                        "-f", "md,json"],
+                       capture_output=True, text=True, timeout=300,
+                       # LeakSanitizer cannot run under ptrace (a sanitizer
+                       # build still checks everything else).
+                       env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                                ":detect_leaks=0"))
+    if p.returncode != 0 and "ptrace" in p.stderr:
+        L.skip("strace cannot trace here: " + p.stderr)
+    check(p.returncode == 0, "batch under strace: status %d" % p.returncode, p.stderr)
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    synced = [c for c in calls if c[2] in ("fsync", "fdatasync") and ".coroner." in c[3]]
+    check(not synced, "report files are still fsync'ed one by one", synced[:3])
+    syncs = [c for c in calls if c[2] == "syncfs"]
+    check(2 <= len(syncs) <= 6, "%d syncfs() calls for %d dumps, expected a few groups"
+          % (len(syncs), n))
+    for i in range(n):
+        d = "reports/d%02d.core" % i
+        renamed = [c[1] for c in calls if c[2].startswith("rename") and d + "/" in c[3]]
+        stored = [c[0] for c in calls if c[2] == "pwrite64" and "-wal>" in c[3] and d in c[3]]
+        check(len(renamed) == 2 and stored, "%s: %d reports renamed, %d writes of its row"
+              % (d, len(renamed), len(stored)))
+        check(any(max(renamed) < s[0] and s[1] < min(stored) for s in syncs),
+              "%s: its row reached the store without a syncfs() after its reports" % d)
+    ix = load_index(out)
+    check(ix["counts"]["dumps"] == n and ix["counts"]["failed"] == 0,
+          "the index counts %s" % json.dumps(ix["counts"]))
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
-         "ticket": case_ticket}
+         "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
+         "series": case_series}
 
 
 if __name__ == "__main__":
