@@ -190,13 +190,19 @@ static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
 	read_text(pid, mem_pid, p);
 	uint64_t filter = o->filter_given ? o->filter : cr_proc_filter(pid);
 	/* A snapshot's child (MEM_PID) lacks the MADV_DONTFORK mappings and
-	 * has zeros in the MADV_WIPEONFORK ones: those are left out. */
+	 * has zeros in the MADV_WIPEONFORK ones: both are written without
+	 * contents (not captured). */
 	p->maps = cr_proc_maps(mem_pid, filter, mem_pid != pid, &d->nmaps);
 	if (!p->maps)
 		return cr_error_new(errno == E2BIG ? CR_ERR_NOMEM : CR_ERR_PROCESS,
 				    "process %d: /proc/%d/maps: %s", (int)pid, (int)mem_pid,
 				    errno == E2BIG ? "more mappings than a core can describe" :
 				    errno == ENOENT ? "it exited during the collection" : strerror(errno));
+	if (mem_pid != pid) {
+		struct cr_error *err = cr_proc_maps_add_dontfork(pid, &p->maps, &d->nmaps);
+		if (err)
+			return err;
+	}
 	d->maps = p->maps;
 	return NULL;
 }

@@ -82,6 +82,12 @@ bool cr_proc_parse_stat(const char *text, struct cr_proc_stat *st);
  * zeros (written without contents, as not captured). */
 struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
 				     bool fork_child, size_t *n);
+/* Add to the fork child's mappings *MAPS (*N of them) its PARENT's
+ * MADV_DONTFORK ones, which the child lacks, without contents (not
+ * captured). */
+struct cr_error *cr_proc_maps_add_dontfork(pid_t parent,
+					   struct cr_core_mapping **maps,
+					   size_t *n);
 void cr_proc_maps_free(struct cr_core_mapping *m, size_t n);
 /* The filter in /proc/PID/coredump_filter, CR_FILTER_DEFAULT unknown. */
 uint64_t cr_proc_filter(pid_t pid);

@@ -32,8 +32,9 @@
  * "Seccomp: 2"), RLIMIT_NPROC or a cgroup's pids.max reached (clone fails:
  * EAGAIN, the collection goes on without), huge page tables (fork copies
  * them: slower), pthread_atfork handlers (not run: this is the raw system
- * call), MADV_DONTFORK mappings (absent from the child: zeros in the
- * core).
+ * call), MADV_DONTFORK mappings (absent from the child: written without
+ * contents, from the parent's smaps) and MADV_WIPEONFORK ones (zeros in
+ * the child: written without contents).
  */
 #include "collect.h"
 

@@ -794,14 +794,19 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-# Python with a MADV_WIPEONFORK buffer of 'W' bytes, whose address it
-# prints: a fork child sees zeros there.
-WIPEONFORK = """
+# Python with a MADV_WIPEONFORK buffer of 'W' bytes and a MADV_DONTFORK one
+# of 'D' bytes, whose addresses it prints: a fork child sees zeros in the
+# first and has no mapping at the second.
+FORK_ADVICE = """
 import ctypes, mmap, sys
-m = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-m.write(b"W" * 65536)
-m.madvise(getattr(mmap, "MADV_WIPEONFORK", 18))   # 18: Linux's value
-print(ctypes.addressof(ctypes.c_char.from_buffer(m)), flush=True)
+def buffer(byte, advice):
+    m = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.write(byte * 65536)
+    m.madvise(advice)
+    return m, ctypes.addressof(ctypes.c_char.from_buffer(m))
+w, wa = buffer(b"W", getattr(mmap, "MADV_WIPEONFORK", 18))   # Linux's values
+d, da = buffer(b"D", getattr(mmap, "MADV_DONTFORK", 10))
+print(wa, da, flush=True)
 sys.stdin.read()
 """
 
@@ -825,31 +830,37 @@ def core_segment(core, addr):
 
 def case_wipeonfork(opts, wd):
     """--snapshot reads memory from a fork child, which has zeros where
-    the process asked MADV_WIPEONFORK: such a mapping is written without
-    contents (not captured), never as zeros; a plain collection has it."""
-    p = subprocess.Popen([sys.executable, "-c", WIPEONFORK], stdin=subprocess.PIPE,
+    the process asked MADV_WIPEONFORK and no mapping where it asked
+    MADV_DONTFORK: both are written without contents (not captured),
+    never as zeros nor left out without a word; a plain collection has
+    their bytes."""
+    p = subprocess.Popen([sys.executable, "-c", FORK_ADVICE], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        addr = int(p.stdout.readline())
+        addrs = dict(zip((b"W", b"D"), map(int, p.stdout.readline().split())))
         got = {}
         for how, extra in (("snap", ["--snapshot"]), ("plain", [])):
             st, out, err = collect(opts, p.pid, os.path.join(wd, how), extra)
             if how == "snap":
                 check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
-            seg = core_segment(cores_in(os.path.join(wd, how))[0], addr)
-            check(seg, "%s: no PT_LOAD for the buffer at %#x" % (how, addr))
-            got[how] = seg
-        check(got["snap"][3] == 0, "--snapshot wrote the MADV_WIPEONFORK buffer (%d bytes: "
-              "the child's zeros)" % got["snap"][3])
-        vaddr, _, off, filesz = got["plain"]
-        with open(cores_in(os.path.join(wd, "plain"))[0], "rb") as f:
-            f.seek(off + addr - vaddr)
-            data = f.read(16)
-        check(filesz > 0 and data == b"W" * 16, "the plain collection lost the buffer: %r" % data)
+            for byte, addr in addrs.items():
+                seg = core_segment(cores_in(os.path.join(wd, how))[0], addr)
+                check(seg, "%s: no PT_LOAD for the %r buffer at %#x" % (how, byte, addr))
+                got[how, byte] = seg
+        for byte, addr in addrs.items():
+            check(got["snap", byte][3] == 0, "--snapshot wrote the %r buffer (%d bytes: "
+                  "the child's zeros)" % (byte, got["snap", byte][3]))
+            vaddr, _, off, filesz = got["plain", byte]
+            with open(cores_in(os.path.join(wd, "plain"))[0], "rb") as f:
+                f.seek(off + addr - vaddr)
+                data = f.read(16)
+            check(filesz > 0 and data == byte * 16,
+                  "the plain collection lost the %r buffer: %r" % (byte, data))
     finally:
         p.kill()
         p.wait()
-    print("wipeonfork: --snapshot leaves the buffer out, a plain collection has it")
+    print("wipeonfork: --snapshot writes the MADV_WIPEONFORK and MADV_DONTFORK buffers "
+          "without contents, a plain collection has them")
 
 
 CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
