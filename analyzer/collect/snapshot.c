@@ -243,8 +243,18 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 	 * the kernel kills it should coroner die before it does: a copy of
 	 * the process left running would do the process's work twice. */
 	int status;
-	while (waitpid(*child, &status, __WALL) < 0 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(*child, &status, __WALL)) < 0 && errno == EINTR)
 		;
+	if (w != *child || !WIFSTOPPED(status)) {
+		/* Killed before that stop (someone's kill -9, the OOM
+		 * killer): no memory to read.  Its zombie is the process's
+		 * to reap, once its threads run again, as for a child made
+		 * and then lost with its thread. */
+		s->orphan = *child;
+		*child = 0;
+		return fail("the child of the injected clone was killed before it could be copied");
+	}
 	ptrace(PTRACE_SETOPTIONS, *child, 0, (void *)PTRACE_O_EXITKILL);
 	return NULL;
 }

@@ -37,6 +37,16 @@ Cases:
   signals    real-time signals sent all through four --snapshot
              collections all reach the process (none swallowed by the
              stops of the injected clone), and no child is left.
+  wipeonfork --snapshot writes MADV_WIPEONFORK and MADV_DONTFORK
+             mappings without contents (not captured); a plain
+             collection has their bytes.
+  seccomp    a process whose seccomp filter refuses clone: --snapshot
+             says so in one line and collects without (plain core).
+  lost_child the injected clone's child killed before its first stop
+             (tests/e2e/collect_shim.c, LD_PRELOAD'ed into coroner):
+             plain fallback, no zombie left with the process.
+  stop_in_inject  SIGSTOP sent during the injected clone (the shim): the
+             process ends up stopped, and SIGCONT resumes it.
 
 Prints the situations found / planted and false findings / controls.
 """
@@ -863,8 +873,105 @@ def case_wipeonfork(opts, wd):
           "without contents, a plain collection has them")
 
 
+def with_shim(opts, mode, pid):
+    """os.environ for coroner with tests/e2e/collect_shim.c preloaded in
+    MODE against process PID (restored by the caller)."""
+    saved = dict(os.environ)
+    os.environ.update(LD_PRELOAD=os.path.join(opts.bindir, "libcollect_shim.so"),
+                      CORONER_SHIM=mode, CORONER_SHIM_TARGET=str(pid))
+    # A sanitizer build's runtime must come first; the shim is first.
+    os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "exitcode=86:detect_leaks=1") + \
+        ":verify_asan_link_order=0"
+    return saved
+
+
+def state_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    return s[s.rindex(")") + 2]
+
+
+def fell_back(opts, wd, pid, name, why):
+    """collect --snapshot of PID: status 0, one line saying the snapshot
+    was not taken because WHY and that it collects without, a plain core,
+    no child (nor zombie) of PID left; that line."""
+    st, out, err = collect(opts, pid, os.path.join(wd, name), ["--snapshot"])
+    lines = L.stderr_lines(err)
+    check(len(lines) == 1 and "collecting without it" in lines[0] and why in lines[0],
+          "%s: not one line saying the snapshot failed (%s) and the collection went on" % (name, why),
+          err)
+    check(len(cores_in(os.path.join(wd, name))) == 1 and "(snapshot)" not in out,
+          "%s: no plain core after the failed snapshot" % name, out)
+    check(not children(pid), "%s: a child of the process is left: %s" % (name, children(pid)))
+    return lines[0]
+
+
+def case_seccomp(opts, wd):
+    """A process whose seccomp filter refuses clone (EPERM): --snapshot
+    does not inject it, says why, and collects without; the process runs
+    on."""
+    p = start([os.path.join(opts.bindir, "seccomp_nofork")])
+    try:
+        line = fell_back(opts, wd, p.pid, "seccomp", "seccomp filter")
+        check(p.poll() is None, "the process did not survive")
+    finally:
+        p.kill()
+        p.wait()
+    print("seccomp: %s" % line)
+
+
+def case_lost_child(opts, wd):
+    """The injected clone's child killed before its first stop is seen
+    (collect_shim.c lose-child): the collection goes on without the
+    snapshot, and the child's zombie does not stay with the process."""
+    p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
+    saved = with_shim(opts, "lose-child", p.pid)
+    try:
+        line = fell_back(opts, wd, p.pid, "lost", "child")
+        check(p.poll() is None, "the process did not survive")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        p.kill()
+        p.wait()
+    print("lost_child: %s" % line)
+
+
+def case_stop_in_inject(opts, wd):
+    """SIGSTOP sent to the process while --snapshot injects its clone
+    (collect_shim.c stop-in-inject): the stop is not swallowed, the
+    process ends up stopped as the sender wanted, and runs again on
+    SIGCONT."""
+    p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
+    saved = with_shim(opts, "stop-in-inject", p.pid)
+    try:
+        st, out, err = collect(opts, p.pid, os.path.join(wd, "stop"), ["--snapshot"])
+        os.environ.clear()
+        os.environ.update(saved)
+        check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
+        deadline = time.time() + 5
+        while state_of(p.pid) != "T" and time.time() < deadline:
+            time.sleep(0.05)
+        check(state_of(p.pid) == "T", "the process is not stopped after a SIGSTOP sent during "
+              "the injection (state %s)" % state_of(p.pid), err)
+        check(not children(p.pid), "a child of the process is left: %s" % children(p.pid))
+        os.kill(p.pid, signal.SIGCONT)
+        deadline = time.time() + 5
+        while state_of(p.pid) == "T" and time.time() < deadline:
+            time.sleep(0.05)
+        check(state_of(p.pid) != "T", "the process stays stopped after SIGCONT")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        p.kill()
+        p.wait()
+    print("stop_in_inject: the SIGSTOP sent during the injected clone stopped the process; "
+          "SIGCONT resumed it")
+
+
 CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
-         "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
+         "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python,
+         "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject}
 
 
 def main():
