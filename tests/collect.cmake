@@ -22,13 +22,13 @@ foreach(case cpu memory threads name)
 endforeach()
 
 # --snapshot's rare moments on cue (tests/e2e/collect_shim.c, LD_PRELOAD'ed
-# into coroner by the lost_child and stop_in_inject cases above) and a
-# process whose seccomp filter refuses clone (corpus/seccomp_nofork.c, the
-# seccomp case), both beside the corpus programs.
+# into coroner by the lost_child and stop_in_inject cases above) and
+# processes with seccomp filters (corpus/seccomp_filter.c, the seccomp
+# case), both beside the corpus programs.
 add_library(collect_shim SHARED ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect_shim.c)
 set_target_properties(collect_shim PROPERTIES
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
 target_link_libraries(collect_shim PRIVATE ${CMAKE_DL_LIBS})
-add_executable(corpus_seccomp_nofork ${PROJECT_SOURCE_DIR}/corpus/seccomp_nofork.c)
-set_target_properties(corpus_seccomp_nofork PROPERTIES
-  OUTPUT_NAME seccomp_nofork RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
+add_executable(corpus_seccomp_filter ${PROJECT_SOURCE_DIR}/corpus/seccomp_filter.c)
+set_target_properties(corpus_seccomp_filter PROPERTIES
+  OUTPUT_NAME seccomp_filter RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)

@@ -12,6 +12,7 @@
  *              process (--name)
  *   snapshot.c --snapshot: a copy-on-write child forked by an injected
  *              system call, so the process is paused for milliseconds
+ *   seccomp.c  whether the process's seccomp filters let that call through
  *   fromkernel.c  --from-kernel: the core_pattern pipe handler
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
@@ -161,6 +162,14 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child);
  * one the clone was injected into may be gone); false when the zombie
  * may remain. */
 bool cr_snapshot_release(pid_t pid, pid_t child);
+
+/* --- seccomp.c --- */
+
+/* Whether the seccomp filters of the stopped thread TID let system call
+ * NR(ARGS) made at INSN through (ALLOW or LOG); when not, or when they
+ * cannot be read or run, false with WHY (LEN bytes) saying so. */
+bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
+		       char *why, size_t len);
 
 /* --- trigger.c --- */
 

@@ -40,8 +40,10 @@ Cases:
   wipeonfork --snapshot writes MADV_WIPEONFORK and MADV_DONTFORK
              mappings without contents (not captured); a plain
              collection has their bytes.
-  seccomp    a process whose seccomp filter refuses clone: --snapshot
-             says so in one line and collects without (plain core).
+  seccomp    processes whose seccomp filter refuses clone, kills for it,
+             or lets it through: --snapshot says why not in one line and
+             collects without (plain core, the process alive), or takes
+             the snapshot.
   lost_child the injected clone's child killed before its first stop
              (tests/e2e/collect_shim.c, LD_PRELOAD'ed into coroner):
              plain fallback, no zombie left with the process.
@@ -919,17 +921,33 @@ def fell_back(opts, wd, pid, name, why):
 
 
 def case_seccomp(opts, wd):
-    """A process whose seccomp filter refuses clone (EPERM): --snapshot
-    does not inject it, says why, and collects without; the process runs
-    on."""
-    p = start([os.path.join(opts.bindir, "seccomp_nofork")])
-    try:
-        line = fell_back(opts, wd, p.pid, "seccomp", "seccomp filter")
-        check(p.poll() is None, "the process did not survive")
-    finally:
-        p.kill()
-        p.wait()
-    print("seccomp: %s" % line)
+    """Processes with seccomp filters (corpus/seccomp_filter.c): --snapshot
+    runs the filter on the clone it would inject.  One that refuses clone
+    (EPERM) or kills the process for it: not injected, one line says why,
+    a plain core, the process alive (a blind injection would have killed
+    the second).  One that lets clone through: the snapshot is taken.
+    Reading a filter needs CAP_SYS_ADMIN: without it every filtered
+    process is refused."""
+    root = os.geteuid() == 0
+    for mode, why in (("deny-clone", "refuses a clone (errno 1"), ("kill-clone", "kills it"),
+                      ("allow-clone", None)):
+        p = start([os.path.join(opts.bindir, "seccomp_filter"), mode])
+        try:
+            if not root:
+                why = "cannot be read"
+            if why:
+                line = fell_back(opts, wd, p.pid, mode, why)
+            else:
+                st, out, err = collect(opts, p.pid, os.path.join(wd, mode), ["--snapshot"])
+                check("(snapshot)" in out and not err.strip(),
+                      "allow-clone: the filter lets clone through, yet no snapshot", out, err)
+                check(not children(p.pid), "allow-clone: a child is left: %s" % children(p.pid))
+                line = "snapshot taken"
+            check(p.poll() is None, "%s: the process did not survive" % mode)
+        finally:
+            p.kill()
+            p.wait()
+        print("seccomp: %s: %s" % (mode, line))
 
 
 def case_lost_child(opts, wd):
