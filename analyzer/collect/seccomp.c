@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
@@ -139,25 +140,27 @@ static int32_t severity(uint32_t ret)
 	return (int32_t)(ret & SECCOMP_RET_ACTION_FULL);
 }
 
-static void describe(uint32_t ret, char *why, size_t len)
+/* Why the answer RET to the system call NR is a refusal. */
+static void describe(uint32_t ret, long nr, char *why, size_t len)
 {
+	const char *call = nr == SYS_clone ? "clone" : nr == SYS_wait4 ? "wait4" : "system call";
 	uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
 	int data = (int)(ret & SECCOMP_RET_DATA);
 	switch (action) {
 	case SECCOMP_RET_KILL_PROCESS:
 	case SECCOMP_RET_KILL_THREAD:
-		snprintf(why, len, "its seccomp filter kills it for a clone");
+		snprintf(why, len, "its seccomp filter kills it for a %s", call);
 		break;
 	case SECCOMP_RET_TRAP:
-		snprintf(why, len, "its seccomp filter answers a clone with SIGSYS");
+		snprintf(why, len, "its seccomp filter answers a %s with SIGSYS", call);
 		break;
 	case SECCOMP_RET_ERRNO:
-		snprintf(why, len, "its seccomp filter refuses a clone (errno %d, %s)",
-			 data, strerror(data));
+		snprintf(why, len, "its seccomp filter refuses a %s (errno %d, %s)",
+			 call, data, strerror(data));
 		break;
 	default:
-		snprintf(why, len, "its seccomp filter hands a clone to a tracer or supervisor (action %#x)",
-			 action);
+		snprintf(why, len, "its seccomp filter hands a %s to a tracer or supervisor (action %#x)",
+			 call, action);
 		break;
 	}
 }
@@ -177,7 +180,7 @@ bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
 		if (n < 0 && errno == ENOENT && i > 0)
 			break;		/* past the oldest filter */
 		if (n <= 0 || n > BPF_MAXINSNS) {
-			snprintf(why, len, "the process has a seccomp filter, which may kill it for the injected clone, and it cannot be read (%s)",
+			snprintf(why, len, "the process has a seccomp filter, which may kill it for the injected system calls, and it cannot be read (%s)",
 				 n < 0 ? (errno == EACCES || errno == EPERM ? "coroner needs CAP_SYS_ADMIN" : strerror(errno))
 				       : "empty or too long");
 			return false;
@@ -201,7 +204,7 @@ bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
 	uint32_t action = verdict & SECCOMP_RET_ACTION_FULL;
 	if (action == SECCOMP_RET_ALLOW || action == SECCOMP_RET_LOG)
 		return true;
-	describe(verdict, why, len);
+	describe(verdict, nr, why, len);
 	return false;
 #else
 	(void)tid;

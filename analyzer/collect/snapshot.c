@@ -214,9 +214,13 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 	if (!insn)
 		return fail("no syscall instruction found in an executable mapping");
 	const long args[6] = { 0, 0, 0, 0, 0, 0 };	/* flags 0: fork, no SIGCHLD */
+	/* The wait4 that reaps the child must get through too (its pid is
+	 * not known yet: any child): else the child's zombie would stay. */
+	const long reap[6] = { -1, 0, __WALL | WNOHANG, 0, 0, 0 };
 	char why[256];
 	if (seccomp_filtered(s->pid) &&
-	    !cr_seccomp_allows(s->t[0].tid, NR_CLONE, insn, args, why, sizeof(why)))
+	    (!cr_seccomp_allows(s->t[0].tid, NR_CLONE, insn, args, why, sizeof(why)) ||
+	     !cr_seccomp_allows(s->t[0].tid, NR_WAIT4, insn, reap, why, sizeof(why))))
 		return fail(why);
 	long ret;
 	bool ok;
@@ -280,7 +284,11 @@ bool cr_snapshot_release(pid_t pid, pid_t child)
 		return false;
 	bool reaped = false;
 	uint64_t insn = find_syscall(pid);
-	const long args[4] = { child, 0, __WALL | WNOHANG, 0 };
+	const long args[6] = { child, 0, __WALL | WNOHANG, 0, 0, 0 };
+	char why[256];
+	if (insn && seccomp_filtered(pid) &&
+	    !cr_seccomp_allows(t.tid, NR_WAIT4, insn, args, why, sizeof(why)))
+		insn = 0;	/* its filter would not let it: the zombie stays */
 	for (int i = 0; insn && !reaped && i < REAP_TRIES; i++) {
 		long ret;
 		pid_t none;
