@@ -352,6 +352,7 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	r->stamp = (double)p.stamp_ns / 1e9;
 	info_free(&p);
 	pid_t orphan = s.orphan;
+	bool lost = child && s.mem_gone;
 	cr_ptrace_resume(&s);
 	if (!resumed)
 		resumed = clock_ns(CLOCK_MONOTONIC);
@@ -363,6 +364,19 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	if (made && !cr_snapshot_release(pid, made))
 		cr_term_printf(stderr, "coroner: collect: --snapshot: the child %d could not be reaped by process %d: a zombie may remain until it exits",
 			       (int)made, (int)pid);
+	if (lost) {
+		/* Killed during the copy (someone's kill -9, the OOM
+		 * killer): the rest of the core would be zeros, not the
+		 * process's memory.  Not kept: a plain collection instead. */
+		if (r->path)
+			unlink(r->path);
+		cr_collect_result_free(r);
+		cr_error_free(err);
+		cr_term_printf(stderr, "coroner: collect: --snapshot: the child of the injected clone was killed during the copy; collecting without it");
+		struct cr_collect_options plain = *o;
+		plain.snapshot = false;
+		return cr_collect_one(pid, &plain, r);
+	}
 	return err;
 }
 

@@ -47,6 +47,8 @@ Cases:
   lost_child the injected clone's child killed before its first stop
              (tests/e2e/collect_shim.c, LD_PRELOAD'ed into coroner):
              plain fallback, no zombie left with the process.
+  lost_in_copy  the child killed during the copy (the shim): that core is
+             not kept, a plain collection follows, no zombie.
   stop_in_inject  SIGSTOP sent during the injected clone (the shim): the
              process ends up stopped, and SIGCONT resumes it.
 
@@ -950,21 +952,36 @@ def case_seccomp(opts, wd):
         print("seccomp: %s: %s" % (mode, line))
 
 
-def case_lost_child(opts, wd):
-    """The injected clone's child killed before its first stop is seen
-    (collect_shim.c lose-child): the collection goes on without the
-    snapshot, and the child's zombie does not stay with the process."""
+def lost(opts, wd, mode, name, why):
+    """--snapshot of idle_threads with collect_shim.c in MODE, which kills
+    the snapshot's child at some moment: the collection falls back
+    (fell_back: WHY in its line, a plain core, no zombie) and the process
+    lives."""
     p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
-    saved = with_shim(opts, "lose-child", p.pid)
+    saved = with_shim(opts, mode, p.pid)
     try:
-        line = fell_back(opts, wd, p.pid, "lost", "child")
+        line = fell_back(opts, wd, p.pid, name, why)
         check(p.poll() is None, "the process did not survive")
     finally:
         os.environ.clear()
         os.environ.update(saved)
         p.kill()
         p.wait()
-    print("lost_child: %s" % line)
+    print("%s: %s" % (name, line))
+
+
+def case_lost_child(opts, wd):
+    """The injected clone's child killed before its first stop is seen
+    (collect_shim.c lose-child): the collection goes on without the
+    snapshot, and the child's zombie does not stay with the process."""
+    lost(opts, wd, "lose-child", "lost_child", "child")
+
+
+def case_lost_in_copy(opts, wd):
+    """The snapshot's child killed during the copy (collect_shim.c
+    kill-in-copy): the core would have zeros for the process's memory, so
+    it is not kept; a plain collection follows, saying why; no zombie."""
+    lost(opts, wd, "kill-in-copy", "lost_in_copy", "during the copy")
 
 
 def case_stop_in_inject(opts, wd):
@@ -1001,7 +1018,8 @@ def case_stop_in_inject(opts, wd):
 
 CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python,
-         "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject}
+         "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject,
+         "lost_in_copy": case_lost_in_copy}
 
 
 def main():

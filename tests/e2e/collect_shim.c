@@ -9,6 +9,11 @@
  *                               stop is seen) is killed with SIGKILL
  *                               first: a child lost between the clone and
  *                               its stop
+ *   CORONER_SHIM=kill-in-copy   the first process_vm_readv of a process
+ *                               whose parent is CORONER_SHIM_TARGET (the
+ *                               copy of the snapshot's child) kills it
+ *                               with SIGKILL first: a child lost during
+ *                               the copy
  *   CORONER_SHIM=stop-in-inject SIGSTOP is sent to CORONER_SHIM_TARGET
  *                               just before coroner's first PTRACE_SYSCALL
  *                               (the injected clone's run): a job-control
@@ -24,6 +29,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,8 +47,9 @@ static pid_t target(void)
 	return e ? (pid_t)atoi(e) : 0;
 }
 
-/* PID's parent as /proc/PID/stat says, 0 unknown. */
-static pid_t parent_of(pid_t pid)
+/* PID's state letter and parent as /proc/PID/stat says ('X' and 0 when
+ * it is gone). */
+static char stat_of(pid_t pid, pid_t *ppid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -52,10 +59,28 @@ static pid_t parent_of(pid_t pid)
 		fclose(f);
 	buf[n] = 0;
 	const char *p = strrchr(buf, ')');
-	int ppid = 0;
-	if (p && sscanf(p + 1, " %*c %d", &ppid) != 1)
-		ppid = 0;
-	return (pid_t)ppid;
+	char state = 'X';
+	int parent = 0;
+	if (!p || sscanf(p + 1, " %c %d", &state, &parent) != 2) {
+		state = 'X';
+		parent = 0;
+	}
+	*ppid = (pid_t)parent;
+	return state;
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	pid_t ppid;
+	stat_of(pid, &ppid);
+	return ppid;
+}
+
+static bool zombie(pid_t pid)
+{
+	pid_t ppid;
+	char state = stat_of(pid, &ppid);
+	return state == 'Z' || state == 'X';
 }
 
 pid_t waitpid(pid_t pid, int *status, int options)
@@ -69,6 +94,27 @@ pid_t waitpid(pid_t pid, int *status, int options)
 		kill(pid, SIGKILL);
 	}
 	return real(pid, status, options);
+}
+
+ssize_t process_vm_readv(pid_t pid, const struct iovec *local,
+			 unsigned long nlocal, const struct iovec *remote,
+			 unsigned long nremote, unsigned long flags)
+{
+	static ssize_t (*real)(pid_t, const struct iovec *, unsigned long,
+			       const struct iovec *, unsigned long, unsigned long);
+	if (!real)
+		real = (ssize_t (*)(pid_t, const struct iovec *, unsigned long,
+				    const struct iovec *, unsigned long, unsigned long))
+			dlsym(RTLD_NEXT, "process_vm_readv");
+	if (mode("kill-in-copy") && target() > 0 && parent_of(pid) == target()) {
+		fired = true;
+		kill(pid, SIGKILL);
+		/* dead once a wait could see it: its memory is gone */
+		for (int i = 0; i < 1000 && parent_of(pid) == target() &&
+		     kill(pid, 0) == 0 && !zombie(pid); i++)
+			usleep(1000);
+	}
+	return real(pid, local, nlocal, remote, nremote, flags);
 }
 
 long ptrace(enum __ptrace_request req, ...)
