@@ -660,7 +660,9 @@ def held_crash(opts, wd, outdir, extra=()):
         L.skip("kernel cores: " + why)
     argv = [sys.executable, "-c", CRASH_HELD, "256", "--a-long-argument-to-pass-the-80-bytes-"
             "of-pr_psargs=" + "x" * 40]
-    where = tmpfs_dir(wd)
+    # On the disk, not a tmpfs: the kernel's slower write holds the process
+    # longer, and the handler must read /proc/PID before it is gone.
+    where = wd
     p = subprocess.Popen(argv, cwd=where, preexec_fn=L._raise_core_limit(),
                          env=dict(os.environ, CORONER_TEST_VAR="held"))
     core = None
