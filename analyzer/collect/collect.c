@@ -190,13 +190,22 @@ static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
 	read_text(pid, mem_pid, p);
 	uint64_t filter = o->filter_given ? o->filter : cr_proc_filter(pid);
 	/* A snapshot's child (MEM_PID) lacks the MADV_DONTFORK mappings and
-	 * has zeros in the MADV_WIPEONFORK ones: those are left out. */
+	 * has zeros in the MADV_WIPEONFORK ones: both are written without
+	 * contents (not captured). */
 	p->maps = cr_proc_maps(mem_pid, filter, mem_pid != pid, &d->nmaps);
+	if (!p->maps && errno != E2BIG && mem_pid != pid)
+		return cr_error_new(CR_ERR_PROCESS, "process %d: the --snapshot child %d was killed before it could be copied",
+				    (int)pid, (int)mem_pid);
 	if (!p->maps)
 		return cr_error_new(errno == E2BIG ? CR_ERR_NOMEM : CR_ERR_PROCESS,
 				    "process %d: /proc/%d/maps: %s", (int)pid, (int)mem_pid,
 				    errno == E2BIG ? "more mappings than a core can describe" :
 				    errno == ENOENT ? "it exited during the collection" : strerror(errno));
+	if (mem_pid != pid) {
+		struct cr_error *err = cr_proc_maps_add_dontfork(pid, &p->maps, &d->nmaps);
+		if (err)
+			return err;
+	}
 	d->maps = p->maps;
 	return NULL;
 }
@@ -343,6 +352,7 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	r->stamp = (double)p.stamp_ns / 1e9;
 	info_free(&p);
 	pid_t orphan = s.orphan;
+	bool lost = child && s.mem_gone;
 	cr_ptrace_resume(&s);
 	if (!resumed)
 		resumed = clock_ns(CLOCK_MONOTONIC);
@@ -354,6 +364,19 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	if (made && !cr_snapshot_release(pid, made))
 		cr_term_printf(stderr, "coroner: collect: --snapshot: the child %d could not be reaped by process %d: a zombie may remain until it exits",
 			       (int)made, (int)pid);
+	if (lost) {
+		/* Killed during the copy (someone's kill -9, the OOM
+		 * killer): the rest of the core would be zeros, not the
+		 * process's memory.  Not kept: a plain collection instead. */
+		if (r->path)
+			unlink(r->path);
+		cr_collect_result_free(r);
+		cr_error_free(err);
+		cr_term_printf(stderr, "coroner: collect: --snapshot: the child of the injected clone was killed during the copy; collecting without it");
+		struct cr_collect_options plain = *o;
+		plain.snapshot = false;
+		return cr_collect_one(pid, &plain, r);
+	}
 	return err;
 }
 

@@ -12,6 +12,7 @@
  *              process (--name)
  *   snapshot.c --snapshot: a copy-on-write child forked by an injected
  *              system call, so the process is paused for milliseconds
+ *   seccomp.c  whether the process's seccomp filters let that call through
  *   fromkernel.c  --from-kernel: the core_pattern pipe handler
  *   collect.c  one dump: the above into a core under a temporary name,
  *              renamed when complete
@@ -82,6 +83,12 @@ bool cr_proc_parse_stat(const char *text, struct cr_proc_stat *st);
  * zeros (written without contents, as not captured). */
 struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
 				     bool fork_child, size_t *n);
+/* Add to the fork child's mappings *MAPS (*N of them) its PARENT's
+ * MADV_DONTFORK ones, which the child lacks, without contents (not
+ * captured). */
+struct cr_error *cr_proc_maps_add_dontfork(pid_t parent,
+					   struct cr_core_mapping **maps,
+					   size_t *n);
 void cr_proc_maps_free(struct cr_core_mapping *m, size_t n);
 /* The filter in /proc/PID/coredump_filter, CR_FILTER_DEFAULT unknown. */
 uint64_t cr_proc_filter(pid_t pid);
@@ -114,6 +121,8 @@ struct cr_stopped {
 	pid_t mem_pid;			/* whose memory is read: PID, or the
 					 * --snapshot child */
 	bool detached;			/* the threads run again */
+	bool mem_gone;			/* MEM_PID died during the copy: what
+					 * followed is zeros */
 	pid_t orphan;			/* a --snapshot child made, then not
 					 * used: its zombie is the process's
 					 * to reap (cr_snapshot_release) */
@@ -155,6 +164,14 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child);
  * one the clone was injected into may be gone); false when the zombie
  * may remain. */
 bool cr_snapshot_release(pid_t pid, pid_t child);
+
+/* --- seccomp.c --- */
+
+/* Whether the seccomp filters of the stopped thread TID let system call
+ * NR(ARGS) made at INSN through (ALLOW or LOG); when not, or when they
+ * cannot be read or run, false with WHY (LEN bytes) saying so. */
+bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
+		       char *why, size_t len);
 
 /* --- trigger.c --- */
 

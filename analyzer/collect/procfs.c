@@ -151,6 +151,7 @@ struct smaps_extra {
 					 * (the kernel's anon_vma test) */
 	bool dontdump;			/* VmFlags "dd" (MADV_DONTDUMP) */
 	bool wipeonfork;		/* VmFlags "wf" (MADV_WIPEONFORK) */
+	bool dontfork;			/* VmFlags "dc" (MADV_DONTFORK) */
 	char *name;			/* as maps shows it, borrowed */
 };
 
@@ -201,7 +202,7 @@ static bool parse_header(char *line, struct cr_core_mapping *m,
 	m->x = perms[2] == 'x';
 	x->shared = perms[3] == 's';
 	x->anon = inode == 0 || (x->shared && shmem_path(x->name));
-	x->written = x->dontdump = x->wipeonfork = false;
+	x->written = x->dontdump = x->wipeonfork = x->dontfork = false;
 	if (x->name[0] == '/' && inode != 0)
 		m->path = strdup(x->name);
 	return true;
@@ -226,11 +227,15 @@ static void parse_field(const char *line, struct smaps_extra *x)
 	if (!strncmp(line, "VmFlags:", 8)) {
 		x->dontdump = vm_flag(line + 8, "dd");
 		x->wipeonfork = vm_flag(line + 8, "wf");
+		x->dontfork = vm_flag(line + 8, "dc");
 	}
 }
 
-struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
-				     bool fork_child, size_t *n)
+/* PID's mappings from smaps with FILTER applied; DONTFORK_ONLY: only its
+ * MADV_DONTFORK ones, without contents. */
+static struct cr_core_mapping *read_maps(pid_t pid, uint64_t filter,
+					 bool fork_child, bool dontfork_only,
+					 size_t *n)
 {
 	char *text = cr_proc_read(pid, "smaps", NULL);
 	if (!text)
@@ -266,9 +271,17 @@ struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
 		else if (k > 0)
 			parse_field(line, &extra[k - 1]);
 	}
-	for (size_t i = 0; i < k; i++)
-		maps[i].dump_len = dump_len(&maps[i], &extra[i], filter, page,
-					    fork_child);
+	size_t kept = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (dontfork_only && !extra[i].dontfork) {
+			free((char *)maps[i].path);
+			continue;
+		}
+		maps[kept] = maps[i];
+		maps[kept++].dump_len = dontfork_only ? 0 :
+			dump_len(&maps[i], &extra[i], filter, page, fork_child);
+	}
+	k = kept;
 	free(extra);
 	free(text);
 	*n = k;
@@ -277,6 +290,59 @@ fail:
 	cr_proc_maps_free(maps, k);
 	free(extra);
 	free(text);
+	return NULL;
+}
+
+struct cr_core_mapping *cr_proc_maps(pid_t pid, uint64_t filter,
+				     bool fork_child, size_t *n)
+{
+	return read_maps(pid, filter, fork_child, false, n);
+}
+
+/*
+ * A fork child has no copy of its parent's MADV_DONTFORK mappings (RDMA
+ * and device buffers, some allocators' arenas); without a word the core
+ * would look as if the process had none there.  They are added from the
+ * parent's smaps, read after the fork (the parent runs by then: one
+ * mapped or unmapped since is taken as it is now), as mappings without
+ * contents, like the MADV_WIPEONFORK ones: the reader says their memory
+ * was not captured.  One that overlaps the child's mappings is not added.
+ */
+struct cr_error *cr_proc_maps_add_dontfork(pid_t parent,
+					   struct cr_core_mapping **maps,
+					   size_t *n)
+{
+	size_t nd = 0;
+	struct cr_core_mapping *d = read_maps(parent, 0, false, true, &nd);
+	if (!d)
+		return errno == ENOMEM ? cr_error_new(CR_ERR_NOMEM, "out of memory (mappings)")
+				       : NULL;	/* gone: nothing to add */
+	struct cr_core_mapping *all = nd ? malloc((*n + nd) * sizeof(*all)) : NULL;
+	if (nd && !all) {
+		cr_proc_maps_free(d, nd);
+		return cr_error_new(CR_ERR_NOMEM, "out of memory (mappings)");
+	}
+	/* Both lists are in address order: merge them. */
+	size_t i = 0, j = 0, k = 0;
+	while (nd && (i < *n || j < nd)) {
+		if (j == nd || (i < *n && (*maps)[i].start < d[j].start)) {
+			all[k++] = (*maps)[i++];
+			continue;
+		}
+		bool overlaps = (i < *n && (*maps)[i].start < d[j].end) ||
+				(k > 0 && all[k - 1].end > d[j].start);
+		if (overlaps || *n + nd > CR_COLLECT_MAX_MAPS)
+			free((char *)d[j].path);
+		else
+			all[k++] = d[j];
+		j++;
+	}
+	if (nd) {
+		free(*maps);
+		*maps = all;
+		*n = k;
+	}
+	free(d);
 	return NULL;
 }
 

@@ -282,6 +282,8 @@ static size_t read_range(struct cr_stopped *s, uint64_t addr, char *buf,
 		struct iovec local = { (char *)buf + done, len - done };
 		struct iovec remote = { (void *)(uintptr_t)(addr + done), len - done };
 		ssize_t r = process_vm_readv(s->mem_pid, &local, 1, &remote, 1, 0);
+		if (r < 0 && errno == ESRCH)
+			s->mem_gone = true;
 		if (r <= 0 && s->mem_fd < 0 && errno != ESRCH) {
 			/* Not allowed (no CAP_SYS_PTRACE in this namespace,
 			 * old kernel): /proc/PID/mem, which ptrace opens. */

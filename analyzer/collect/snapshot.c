@@ -28,12 +28,14 @@
  *
  * Not done: aarch64 (`svc #0`, x8 = 220): --snapshot says so and the
  * collection goes on without it.  Unsafe cases (docs/coroner.1.md): a
- * seccomp filter (clone may kill the process: refused when /proc says
- * "Seccomp: 2"), RLIMIT_NPROC or a cgroup's pids.max reached (clone fails:
+ * seccomp filter (clone may kill the process: when /proc says "Seccomp:
+ * 2", the filters are run on the clone, seccomp.c, and anything but an
+ * ALLOW is a refusal), RLIMIT_NPROC or a cgroup's pids.max reached (clone fails:
  * EAGAIN, the collection goes on without), huge page tables (fork copies
  * them: slower), pthread_atfork handlers (not run: this is the raw system
- * call), MADV_DONTFORK mappings (absent from the child: zeros in the
- * core).
+ * call), MADV_DONTFORK mappings (absent from the child: written without
+ * contents, from the parent's smaps) and MADV_WIPEONFORK ones (zeros in
+ * the child: written without contents).
  */
 #include "collect.h"
 
@@ -158,6 +160,7 @@ static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 	r.rsi = (unsigned long long)a[1];
 	r.rdx = (unsigned long long)a[2];
 	r.r10 = (unsigned long long)a[3];
+	r.r8 = r.r9 = 0;	/* what cr_seccomp_allows is asked about */
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 		    PTRACE_O_TRACECLONE;
 	if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)opts) != 0 ||
@@ -190,7 +193,8 @@ static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 	return set_regs(t->tid, &r) && ok;
 }
 
-/* "Seccomp: 2" in /proc/PID/status: a filter, which may kill on clone. */
+/* "Seccomp: 2" in /proc/PID/status: a filter, which may kill on clone
+ * (seccomp.c runs it to see). */
 static bool seccomp_filtered(pid_t pid)
 {
 	char *st = cr_proc_read(pid, "status", NULL);
@@ -206,12 +210,18 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 	*child = 0;
 	if (s->n == 0 || s->t[0].regs_len != sizeof(struct user_regs_struct))
 		return fail("the first thread's registers are not x86_64's");
-	if (seccomp_filtered(s->pid))
-		return fail("the process has a seccomp filter, which may kill it for the injected clone");
 	uint64_t insn = find_syscall(s->pid);
 	if (!insn)
 		return fail("no syscall instruction found in an executable mapping");
-	const long args[4] = { 0, 0, 0, 0 };	/* flags 0: fork, no SIGCHLD */
+	const long args[6] = { 0, 0, 0, 0, 0, 0 };	/* flags 0: fork, no SIGCHLD */
+	/* The wait4 that reaps the child must get through too (its pid is
+	 * not known yet: any child): else the child's zombie would stay. */
+	const long reap[6] = { -1, 0, __WALL | WNOHANG, 0, 0, 0 };
+	char why[256];
+	if (seccomp_filtered(s->pid) &&
+	    (!cr_seccomp_allows(s->t[0].tid, NR_CLONE, insn, args, why, sizeof(why)) ||
+	     !cr_seccomp_allows(s->t[0].tid, NR_WAIT4, insn, reap, why, sizeof(why))))
+		return fail(why);
 	long ret;
 	bool ok;
 	/* A signal pending at the clone's entry fails it at once with
@@ -242,8 +252,18 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 	 * the kernel kills it should coroner die before it does: a copy of
 	 * the process left running would do the process's work twice. */
 	int status;
-	while (waitpid(*child, &status, __WALL) < 0 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(*child, &status, __WALL)) < 0 && errno == EINTR)
 		;
+	if (w != *child || !WIFSTOPPED(status)) {
+		/* Killed before that stop (someone's kill -9, the OOM
+		 * killer): no memory to read.  Its zombie is the process's
+		 * to reap, once its threads run again, as for a child made
+		 * and then lost with its thread. */
+		s->orphan = *child;
+		*child = 0;
+		return fail("the child of the injected clone was killed before it could be copied");
+	}
 	ptrace(PTRACE_SETOPTIONS, *child, 0, (void *)PTRACE_O_EXITKILL);
 	return NULL;
 }
@@ -264,7 +284,11 @@ bool cr_snapshot_release(pid_t pid, pid_t child)
 		return false;
 	bool reaped = false;
 	uint64_t insn = find_syscall(pid);
-	const long args[4] = { child, 0, __WALL | WNOHANG, 0 };
+	const long args[6] = { child, 0, __WALL | WNOHANG, 0, 0, 0 };
+	char why[256];
+	if (insn && seccomp_filtered(pid) &&
+	    !cr_seccomp_allows(t.tid, NR_WAIT4, insn, args, why, sizeof(why)))
+		insn = 0;	/* its filter would not let it: the zombie stays */
 	for (int i = 0; insn && !reaped && i < REAP_TRIES; i++) {
 		long ret;
 		pid_t none;

@@ -16,6 +16,15 @@
 # The cores go to OUT (default a directory in /dev/shm, a tmpfs) so that the
 # tools are timed, not the disk: on a disk both wait for its write-back.
 #
+# Beside them, the floor (resident.c --floor, on a second process with the
+# same memory, the first one stopped meanwhile): the kernel's own core of
+# it (a fork child aborted in OUT: one copy of the memory, by the kernel),
+# reading its memory out with process_vm_readv and writing nothing (what
+# any collector pays before its first byte: 5x gcore below this cannot be
+# met by one here), the process's own pwrite of its memory into OUT (one
+# copy, the best a --snapshot child writing itself could do), and a plain
+# `cat` of a core within OUT.
+#
 #   tests/bench/bench_collect.sh        (builds into build/ first)
 #   MB=2048 RUNS=5 CORONER=path BUILD_DIR=dir tests/bench/bench_collect.sh
 set -eu
@@ -75,15 +84,42 @@ find "$work/g" -mindepth 1 -delete
 gcore -o "$work/g/core" $pid >/dev/null 2>&1
 gcore_file=$(ls "$work"/g/core*)
 echo "gcore core:   $(du -k "$gcore_file" | cut -f1) KiB on disk, $(stat -c %s "$gcore_file") bytes"
+# The floor.  The kernel: RUNS aborted children of a second resident
+# process (its own memory, filled the same way).  The first one is stopped
+# meanwhile, as it is under a collector: its clock loop takes a core.
+check_core_pattern
+mkdir -p "$work/k"
+"$resident" "$MB" "$work/gap.k" --floor "$work/k" "$RUNS" >"$work/kernel.out" &
+kpid=$!
+while ! grep -q ready "$work/kernel.out" 2>/dev/null; do sleep 0.2; done
+kill -STOP $pid
+wait $kpid
+floor() {	# floor WHAT: the mean of resident --floor's WHAT lines
+	/usr/bin/python3 -c 'import sys; t=[float(l.split()[1]) for l in open(sys.argv[1]) if l.split()[0] == sys.argv[2]]; print("%.4f" % (sum(t) / len(t)))' "$work/kernel.out" "$1"
+}
+k=$(floor kernel)
+rd=$(floor read)
+pw=$(floor pwrite)
+set -- $(grep '^size' "$work/kernel.out")
+echo "kernel core:  $(($4 / 1024)) KiB on disk, $2 bytes"
+# cat: one core read from the page cache and written again in OUT.
+hyperfine -N --warmup 1 --runs "$RUNS" --prepare "rm -f $work/cat.out" --export-json "$work/hk.json" \
+	"sh -c 'cat $core >$work/cat.out'" >/dev/null
+cat_t=$(mean_of "$work/hk.json" 0)
+rm -f "$work/cat.out"
+kill -CONT $pid
 echo
 echo "coroner collect: ${c}s (CPU ${cc}s), longest pause ${cp}s (goal: no longer than the copy, ${c}s)"
 s=$(mean_of "$work/hs.json" 0)
 echo "with --snapshot: ${s}s, longest pause ${sp}s (goal < 0.1 s)"
 echo "gcore:           ${g}s (CPU ${gc}s), longest pause ${gp}s"
 echo "no collection:   longest pause ${idle}s in 3 s (the scheduler's share)"
+echo "the floor: the kernel's own core ${k}s, reading the memory only ${rd}s,"
+echo "           the process's pwrite of its memory ${pw}s, cat of a core ${cat_t}s"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 r=$(ratio "$g" "$c")
-echo "gcore / coroner: ${r}x (goal >= 5x)"
+echo "gcore / coroner: ${r}x (goal >= 5x); gcore / the kernel's core: $(ratio "$g" "$k")x;"
+echo "gcore / reading the memory only: $(ratio "$g" "$rd")x (more is out of reach for a collector here)"
 /usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 5 else 1)' "$r" ||
 	{ echo "bench: goal missed: coroner collect is not 5x faster than gcore" >&2; exit 1; }
 /usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 0.1 else 1)' "$sp" ||

@@ -37,6 +37,20 @@ Cases:
   signals    real-time signals sent all through four --snapshot
              collections all reach the process (none swallowed by the
              stops of the injected clone), and no child is left.
+  wipeonfork --snapshot writes MADV_WIPEONFORK and MADV_DONTFORK
+             mappings without contents (not captured); a plain
+             collection has their bytes.
+  seccomp    processes whose seccomp filter refuses clone, kills for it,
+             or lets it through: --snapshot says why not in one line and
+             collects without (plain core, the process alive), or takes
+             the snapshot.
+  lost_child the injected clone's child killed before its first stop
+             (tests/e2e/collect_shim.c, LD_PRELOAD'ed into coroner):
+             plain fallback, no zombie left with the process.
+  lost_in_copy  the child killed during the copy (the shim): that core is
+             not kept, a plain collection follows, no zombie.
+  stop_in_inject  SIGSTOP sent during the injected clone (the shim): the
+             process ends up stopped, and SIGCONT resumes it.
 
 Prints the situations found / planted and false findings / controls.
 """
@@ -646,19 +660,22 @@ def held_crash(opts, wd, outdir, extra=()):
         L.skip("kernel cores: " + why)
     argv = [sys.executable, "-c", CRASH_HELD, "256", "--a-long-argument-to-pass-the-80-bytes-"
             "of-pr_psargs=" + "x" * 40]
-    p = subprocess.Popen(argv, cwd=wd, preexec_fn=L._raise_core_limit(),
+    # On the disk, not a tmpfs: the kernel's slower write holds the process
+    # longer, and the handler must read /proc/PID before it is gone.
+    where = wd
+    p = subprocess.Popen(argv, cwd=where, preexec_fn=L._raise_core_limit(),
                          env=dict(os.environ, CORONER_TEST_VAR="held"))
     core = None
     deadline = time.time() + 60
     while core is None and time.time() < deadline:
         for name in ("core", "core.%d" % p.pid):
-            if os.path.exists(os.path.join(wd, name)):
-                core = os.path.join(wd, name)
+            if os.path.exists(os.path.join(where, name)):
+                core = os.path.join(where, name)
         time.sleep(0.001)
     if core is None:
         p.kill()
         p.wait()
-        L.skip("no kernel core appeared in %s" % wd)
+        L.skip("no kernel core appeared in %s" % where)
     cmd = [opts.coroner, "collect", "--from-kernel", "-o", outdir] + list(extra) + \
           [str(p.pid), "11", "1796083200", "python3"]
     c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -681,6 +698,18 @@ def held_crash(opts, wd, outdir, extra=()):
     return c.returncode, out.decode(), err.decode(), p.pid, core
 
 
+def tmpfs_dir(wd):
+    """A directory of WD's test in /dev/shm when there is one (big
+    temporary files cost seconds on a disk), else WD."""
+    if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
+        return wd
+    d = os.path.join("/dev/shm", os.path.basename(wd))
+    os.makedirs(d, exist_ok=True)
+    import atexit
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
 def case_fromkernel_proc(opts, wd):
     """--from-kernel adds what /proc/%P says while the kernel holds the
     process: the full command line, thread names, the control group."""
@@ -699,18 +728,19 @@ def case_fromkernel_proc(opts, wd):
     facts = {f["name"]: f["value"] for f in rep["dump"]["facts"]}
     check("Control group" in facts and "Environment" in facts,
           "no control group or environment recorded", facts)
-    # The rest of the file is the kernel's core, moved as a whole.
-    z = subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
-    with open(core, "rb") as f:
-        kernel = f.read()
-    nph = int.from_bytes(kernel[56:58], "little")
-    head = 64 + 56 * nph
-    check(z.endswith(kernel[head:]) and (len(z) - len(kernel)) % 4096 == 0,
-          "the kernel's notes and memory are not in the file as the kernel wrote them")
+    # The rest of the file is the kernel's core, moved as a whole (compared
+    # by cmp, in a tmpfs when there is one: 270 MB through Python's memory
+    # and the disk took 10 s).
+    held = os.path.join(tmpfs_dir(wd), "held.core")
+    subprocess.run(["zstd", "-q", "-d", "-f", path, "-o", held], check=True)
+    zlen, klen = os.path.getsize(held), os.path.getsize(core)
+    with open(core, "rb") as k:
+        head = 64 + 56 * int.from_bytes(k.read(64)[56:58], "little")
+    same = (zlen - klen) % 4096 == 0 and zlen > klen and subprocess.run(
+        ["cmp", "-s", "--ignore-initial=%d:%d" % (head, zlen - klen + head), core, held]
+    ).returncode == 0
+    check(same, "the kernel's notes and memory are not in the file as the kernel wrote them")
     # and the debuggers read it with coroner's PT_NOTE in front.
-    held = os.path.join(wd, "held.core")
-    with open(held, "wb") as f:
-        f.write(z)
     if shutil.which("eu-stack"):
         r = subprocess.run(["eu-stack", "--core", held, "-e", os.path.realpath(sys.executable)],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -719,9 +749,7 @@ def case_fromkernel_proc(opts, wd):
               r.stdout.decode(errors="replace")[-2000:])
     os.unlink(held)
     print("fromkernel_proc: %d-byte core + %d bytes of coroner's note; command line %d bytes, "
-          "threads %s, %s" % (len(kernel), len(z) - len(kernel), len(cmdline), names,
-                              facts["Environment"]))
-    del z, kernel
+          "threads %s, %s" % (klen, zlen - klen, len(cmdline), names, facts["Environment"]))
     # --no-env leaves the environment out.
     os.unlink(core)
     st, out, err, pid, core = held_crash(opts, wd, os.path.join(wd, "noenv"), ["--no-env"])
@@ -794,14 +822,19 @@ def case_fromkernel(opts, wd):
           "--print-core-pattern printed %r" % out, err)
 
 
-# Python with a MADV_WIPEONFORK buffer of 'W' bytes, whose address it
-# prints: a fork child sees zeros there.
-WIPEONFORK = """
+# Python with a MADV_WIPEONFORK buffer of 'W' bytes and a MADV_DONTFORK one
+# of 'D' bytes, whose addresses it prints: a fork child sees zeros in the
+# first and has no mapping at the second.
+FORK_ADVICE = """
 import ctypes, mmap, sys
-m = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-m.write(b"W" * 65536)
-m.madvise(getattr(mmap, "MADV_WIPEONFORK", 18))   # 18: Linux's value
-print(ctypes.addressof(ctypes.c_char.from_buffer(m)), flush=True)
+def buffer(byte, advice):
+    m = mmap.mmap(-1, 65536, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.write(byte * 65536)
+    m.madvise(advice)
+    return m, ctypes.addressof(ctypes.c_char.from_buffer(m))
+w, wa = buffer(b"W", getattr(mmap, "MADV_WIPEONFORK", 18))   # Linux's values
+d, da = buffer(b"D", getattr(mmap, "MADV_DONTFORK", 10))
+print(wa, da, flush=True)
 sys.stdin.read()
 """
 
@@ -825,35 +858,170 @@ def core_segment(core, addr):
 
 def case_wipeonfork(opts, wd):
     """--snapshot reads memory from a fork child, which has zeros where
-    the process asked MADV_WIPEONFORK: such a mapping is written without
-    contents (not captured), never as zeros; a plain collection has it."""
-    p = subprocess.Popen([sys.executable, "-c", WIPEONFORK], stdin=subprocess.PIPE,
+    the process asked MADV_WIPEONFORK and no mapping where it asked
+    MADV_DONTFORK: both are written without contents (not captured),
+    never as zeros nor left out without a word; a plain collection has
+    their bytes."""
+    p = subprocess.Popen([sys.executable, "-c", FORK_ADVICE], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        addr = int(p.stdout.readline())
+        addrs = dict(zip((b"W", b"D"), map(int, p.stdout.readline().split())))
         got = {}
         for how, extra in (("snap", ["--snapshot"]), ("plain", [])):
             st, out, err = collect(opts, p.pid, os.path.join(wd, how), extra)
             if how == "snap":
                 check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
-            seg = core_segment(cores_in(os.path.join(wd, how))[0], addr)
-            check(seg, "%s: no PT_LOAD for the buffer at %#x" % (how, addr))
-            got[how] = seg
-        check(got["snap"][3] == 0, "--snapshot wrote the MADV_WIPEONFORK buffer (%d bytes: "
-              "the child's zeros)" % got["snap"][3])
-        vaddr, _, off, filesz = got["plain"]
-        with open(cores_in(os.path.join(wd, "plain"))[0], "rb") as f:
-            f.seek(off + addr - vaddr)
-            data = f.read(16)
-        check(filesz > 0 and data == b"W" * 16, "the plain collection lost the buffer: %r" % data)
+            for byte, addr in addrs.items():
+                seg = core_segment(cores_in(os.path.join(wd, how))[0], addr)
+                check(seg, "%s: no PT_LOAD for the %r buffer at %#x" % (how, byte, addr))
+                got[how, byte] = seg
+        for byte, addr in addrs.items():
+            check(got["snap", byte][3] == 0, "--snapshot wrote the %r buffer (%d bytes: "
+                  "the child's zeros)" % (byte, got["snap", byte][3]))
+            vaddr, _, off, filesz = got["plain", byte]
+            with open(cores_in(os.path.join(wd, "plain"))[0], "rb") as f:
+                f.seek(off + addr - vaddr)
+                data = f.read(16)
+            check(filesz > 0 and data == byte * 16,
+                  "the plain collection lost the %r buffer: %r" % (byte, data))
     finally:
         p.kill()
         p.wait()
-    print("wipeonfork: --snapshot leaves the buffer out, a plain collection has it")
+    print("wipeonfork: --snapshot writes the MADV_WIPEONFORK and MADV_DONTFORK buffers "
+          "without contents, a plain collection has them")
+
+
+def with_shim(opts, mode, pid):
+    """os.environ for coroner with tests/e2e/collect_shim.c preloaded in
+    MODE against process PID (restored by the caller)."""
+    saved = dict(os.environ)
+    os.environ.update(LD_PRELOAD=os.path.join(opts.bindir, "libcollect_shim.so"),
+                      CORONER_SHIM=mode, CORONER_SHIM_TARGET=str(pid))
+    # A sanitizer build's runtime must come first; the shim is first.
+    os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "exitcode=86:detect_leaks=1") + \
+        ":verify_asan_link_order=0"
+    return saved
+
+
+def state_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        s = f.read()
+    return s[s.rindex(")") + 2]
+
+
+def fell_back(opts, wd, pid, name, why):
+    """collect --snapshot of PID: status 0, one line saying the snapshot
+    was not taken because WHY and that it collects without, a plain core,
+    no child (nor zombie) of PID left; that line."""
+    st, out, err = collect(opts, pid, os.path.join(wd, name), ["--snapshot"])
+    lines = L.stderr_lines(err)
+    check(len(lines) == 1 and "collecting without it" in lines[0] and why in lines[0],
+          "%s: not one line saying the snapshot failed (%s) and the collection went on" % (name, why),
+          err)
+    check(len(cores_in(os.path.join(wd, name))) == 1 and "(snapshot)" not in out,
+          "%s: no plain core after the failed snapshot" % name, out)
+    check(not children(pid), "%s: a child of the process is left: %s" % (name, children(pid)))
+    return lines[0]
+
+
+def case_seccomp(opts, wd):
+    """Processes with seccomp filters (corpus/seccomp_filter.c): --snapshot
+    runs the filter on the clone it would inject.  One that refuses clone
+    (EPERM) or kills the process for it: not injected, one line says why,
+    a plain core, the process alive (a blind injection would have killed
+    the second).  One that lets clone through: the snapshot is taken.
+    Reading a filter needs CAP_SYS_ADMIN: without it every filtered
+    process is refused."""
+    root = os.geteuid() == 0
+    for mode, why in (("deny-clone", "refuses a clone (errno 1"), ("kill-clone", "kills it"),
+                      ("allow-clone", None)):
+        p = start([os.path.join(opts.bindir, "seccomp_filter"), mode])
+        try:
+            if not root:
+                why = "cannot be read"
+            if why:
+                line = fell_back(opts, wd, p.pid, mode, why)
+            else:
+                st, out, err = collect(opts, p.pid, os.path.join(wd, mode), ["--snapshot"])
+                check("(snapshot)" in out and not err.strip(),
+                      "allow-clone: the filter lets clone through, yet no snapshot", out, err)
+                check(not children(p.pid), "allow-clone: a child is left: %s" % children(p.pid))
+                line = "snapshot taken"
+            check(p.poll() is None, "%s: the process did not survive" % mode)
+        finally:
+            p.kill()
+            p.wait()
+        print("seccomp: %s: %s" % (mode, line))
+
+
+def lost(opts, wd, mode, name, why):
+    """--snapshot of idle_threads with collect_shim.c in MODE, which kills
+    the snapshot's child at some moment: the collection falls back
+    (fell_back: WHY in its line, a plain core, no zombie) and the process
+    lives."""
+    p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
+    saved = with_shim(opts, mode, p.pid)
+    try:
+        line = fell_back(opts, wd, p.pid, name, why)
+        check(p.poll() is None, "the process did not survive")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        p.kill()
+        p.wait()
+    print("%s: %s" % (name, line))
+
+
+def case_lost_child(opts, wd):
+    """The injected clone's child killed before its first stop is seen
+    (collect_shim.c lose-child): the collection goes on without the
+    snapshot, and the child's zombie does not stay with the process."""
+    lost(opts, wd, "lose-child", "lost_child", "child")
+
+
+def case_lost_in_copy(opts, wd):
+    """The snapshot's child killed during the copy (collect_shim.c
+    kill-in-copy): the core would have zeros for the process's memory, so
+    it is not kept; a plain collection follows, saying why; no zombie."""
+    lost(opts, wd, "kill-in-copy", "lost_in_copy", "during the copy")
+
+
+def case_stop_in_inject(opts, wd):
+    """SIGSTOP sent to the process while --snapshot injects its clone
+    (collect_shim.c stop-in-inject): the stop is not swallowed, the
+    process ends up stopped as the sender wanted, and runs again on
+    SIGCONT."""
+    p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
+    saved = with_shim(opts, "stop-in-inject", p.pid)
+    try:
+        st, out, err = collect(opts, p.pid, os.path.join(wd, "stop"), ["--snapshot"])
+        os.environ.clear()
+        os.environ.update(saved)
+        check("(snapshot)" in out, "--snapshot did not copy a snapshot", out, err)
+        deadline = time.time() + 5
+        while state_of(p.pid) != "T" and time.time() < deadline:
+            time.sleep(0.05)
+        check(state_of(p.pid) == "T", "the process is not stopped after a SIGSTOP sent during "
+              "the injection (state %s)" % state_of(p.pid), err)
+        check(not children(p.pid), "a child of the process is left: %s" % children(p.pid))
+        os.kill(p.pid, signal.SIGCONT)
+        deadline = time.time() + 5
+        while state_of(p.pid) == "T" and time.time() < deadline:
+            time.sleep(0.05)
+        check(state_of(p.pid) != "T", "the process stays stopped after SIGCONT")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        p.kill()
+        p.wait()
+    print("stop_in_inject: the SIGSTOP sent during the injected clone stopped the process; "
+          "SIGCONT resumed it")
 
 
 CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
-         "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python}
+         "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python,
+         "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject,
+         "lost_in_copy": case_lost_in_copy}
 
 
 def main():
