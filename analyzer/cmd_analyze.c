@@ -215,8 +215,10 @@ static int write_reports(const char *prog, const char *path,
 			 const char *outdir, unsigned formats, bool quiet,
 			 struct report_names *names, const struct dump_ids *ids)
 {
+	/* HTML last: its libraries load in the background meanwhile
+	 * (report_prefetch), behind Capstone on the one loader thread. */
 	static const enum cr_report_format order[] = {
-		CR_REPORT_MD, CR_REPORT_HTML, CR_REPORT_JSON,
+		CR_REPORT_MD, CR_REPORT_JSON, CR_REPORT_HTML,
 	};
 	/* Named only once the dump could be analyzed: a dump that is not
 	 * one takes no name from the next dump of the same name. */
