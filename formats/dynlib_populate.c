@@ -17,9 +17,11 @@
  * offset other than 0: a library's data segment never starts its file,
  * while libdw's whole-file mappings of debug files do, and those must
  * not be copied).  Mapping comes first (all the dependencies), then the
- * relocation, which then finds its pages present.  The ticks stop when two
- * in a row find nothing new after something was found, or after
- * MAX_TICKS.
+ * relocation, which then finds its pages present.  The ticks stop when one
+ * finds nothing new after something was found, or after MAX_TICKS (each
+ * reads the whole map: under valgrind, where a tick comes every few
+ * hundred instructions of the loader, an unbounded number of them cost
+ * more than the load).
  *
  * Only speed: populating is a write fault without a write (the data stay
  * the file's), so a page the loader wrote already is left as it is, and a
@@ -48,7 +50,7 @@
 
 #define FIRST_US 60		/* the first tick: mapping starts at once */
 #define TICK_US 150
-#define MAX_TICKS 100		/* 15 ms: longer than any of our loads */
+#define MAX_TICKS 40		/* 6 ms: the mapping is done in the first */
 #define MAX_DONE 64		/* segments seen before and during a load */
 
 /* One thread's load; the timer's signal is for this thread alone. */
@@ -162,7 +164,7 @@ static void tick(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	p->quiet = p->quiet < 0 ? 0 : p->quiet + 1;
 	scan_maps(p);
-	if (++p->ticks >= MAX_TICKS || (p->found && p->quiet >= 2))
+	if (++p->ticks >= MAX_TICKS || (p->found && p->quiet >= 1))
 		disarm(p);
 	errno = saved;
 }
