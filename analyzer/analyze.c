@@ -117,14 +117,15 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 		cr_symtab_module_info(p->st, i, &a->modules[i]);
 	if ((err = cr_unwind_all(a, p->st, opts)))
 		goto fail;
+	if ((err = cr_run_passes(a, opts, p->st)))
+		goto fail;
+	/* Names are looked up by the unwinding and the passes. */
 	if (cr_demangle_error())
 		cr_analysis_problem_at(a, &(struct cr_diag_at){
 					       .severity = CR_SEVERITY_WARNING,
 					       .source = CR_SOURCE_SYMBOLIZER },
 				       "C++ names are left mangled: %s",
 				       cr_demangle_error());
-	if ((err = cr_run_passes(a, opts, p->st)))
-		goto fail;
 	*out = a;
 	return NULL;
 fail:
