@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "passes.h"
+#include "demangle.h"
 #include "symtab.h"
 #include "util.h"
 
@@ -101,6 +102,7 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 
 	/* Libraries a pass will need load on another core meanwhile. */
 	cr_warm_passes(d, opts);
+	cr_demangle_prefetch(d);
 	if ((err = cr_symtab_new(d, opts, &p->st)))
 		goto fail;
 	if (cr_symtab_unreported(p->st))
@@ -117,6 +119,13 @@ struct cr_error *cr_analyze(const struct cr_dump *d,
 		goto fail;
 	if ((err = cr_run_passes(a, opts, p->st)))
 		goto fail;
+	/* Names are looked up by the unwinding and the passes. */
+	if (cr_demangle_error())
+		cr_analysis_problem_at(a, &(struct cr_diag_at){
+					       .severity = CR_SEVERITY_WARNING,
+					       .source = CR_SOURCE_SYMBOLIZER },
+				       "C++ names are left mangled: %s",
+				       cr_demangle_error());
 	*out = a;
 	return NULL;
 fail:

@@ -80,7 +80,10 @@ extern const size_t cr_npasses;
  * getting it in the background as soon as the dump is read, before the
  * stacks are unwound: its warm function looks at the dump alone, must be
  * cheap, and must not touch the analysis.  Listed in registry.c beside
- * the registry.
+ * the registry.  D is NULL before any dump is read (`coroner analyze`
+ * calls it right after its command line): a warm function then starts
+ * what most dumps need (Capstone: most dumps are crashes), since the
+ * reading of the dump is time the load can overlap too.
  */
 struct cr_pass_warmer {
 	const char *pass;	/* the pass it prepares */

@@ -53,6 +53,7 @@ void report_html_prefetch(void);
  * Once dump D is open: have what its analysis and reports in FORMATS will
  * load (formats/dynlib.h) loaded in the background meanwhile, the passes'
  * libraries first (cr_warm_passes: they are needed first), then HTML's.
+ * D NULL: before any dump is read, what most dumps will need (pass.h).
  */
 void report_prefetch(const struct cr_dump *d, const struct cr_options *opts,
 		     unsigned formats);

@@ -1271,13 +1271,15 @@ static struct cr_error *load_capstone(void)
 }
 
 /* The faults whose instruction the pass decodes: start loading Capstone
- * while the stacks are unwound (dynlib.h). */
+ * while the stacks are unwound (dynlib.h); before the dump is read (D
+ * NULL), at once: its relocation (8 ms of page faults) is longer than
+ * what a small core's analysis leaves to overlap once the dump is open. */
 void warm_instruction(const struct cr_dump *d);	/* registry.c */
 void warm_instruction(const struct cr_dump *d)
 {
 	static const int fault_signals[] = { SIG_ILL, SIG_TRAP, SIG_BUS, SIG_FPE,
 					     SIG_SEGV };
-	bool fault = d->event.kind == CR_EVENT_EXCEPTION;
+	bool fault = !d || d->event.kind == CR_EVENT_EXCEPTION;
 	for (size_t k = 0; k < ARRAY_LEN(fault_signals) && !fault; k++)
 		fault = d->event.kind == CR_EVENT_SIGNAL &&
 			d->event.signo == fault_signals[k];

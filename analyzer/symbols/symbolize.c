@@ -35,6 +35,7 @@
 
 #include "cursor.h"
 #include "debuginfo.h"
+#include "demangle.h"
 #include "file_cache.h"
 #include "dwarf_layout.h"
 #include "passes.h"
@@ -42,10 +43,6 @@
 #include "symindex.h"
 #include "walk.h"
 #include "util.h"
-
-/* libstdc++'s demangler (C++ ABI); linked from libstdc++. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-			    int *status);
 
 #define MAX_INLINE_DEPTH 64	/* inlined calls kept per pc */
 /* libdwfl's search path: one absolute directory that is not there (see
@@ -626,15 +623,11 @@ static const char *demangled(struct cr_symtab *st, const char *name)
 {
 	if (!name)
 		return NULL;
-	if (name[0] == '_' && name[1] == 'Z') {
-		int status = -1;
-		char *dm = __cxa_demangle(name, NULL, NULL, &status);
-		if (dm && status == 0) {
-			const char *r = cr_symtab_intern(st, dm);
-			free(dm);
-			return r;
-		}
+	char *dm = cr_demangle(name);
+	if (dm) {
+		const char *r = cr_symtab_intern(st, dm);
 		free(dm);
+		return r;
 	}
 	/* "__libc_start_main@@GLIBC_2.34": the symbol version is noise in a
 	 * stack (and differs between machines), so drop it. */

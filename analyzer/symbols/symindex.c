@@ -90,18 +90,15 @@ static const int BINDING_RANK[16] = {
  * bits in which the values differ: qsort's comparison callbacks cost about
  * five times as much on libc's 10,000 symbols, more than the lookups saved.
  */
-static bool sort_entries(struct symentry *e, size_t n)
+static void sort_entries_with(struct symentry *e, size_t n, struct symentry *tmp)
 {
 	if (n < 2)
-		return true;
+		return;
 	GElf_Addr lo = e[0].value, hi = e[0].value;
 	for (size_t i = 1; i < n; i++) {
 		lo = e[i].value < lo ? e[i].value : lo;
 		hi = e[i].value > hi ? e[i].value : hi;
 	}
-	struct symentry *tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return false;
 	struct symentry *src = e, *dst = tmp;
 	size_t pos[1u << RADIX_BITS];
 	for (unsigned shift = 0; shift < 64 && ((hi - lo) >> shift) != 0;
@@ -123,6 +120,14 @@ static bool sort_entries(struct symentry *e, size_t n)
 	}
 	if (src != e)
 		memcpy(e, src, n * sizeof(*e));
+}
+
+static bool sort_entries(struct symentry *e, size_t n)
+{
+	struct symentry *tmp = n < 2 ? NULL : malloc(n * sizeof(*tmp));
+	if (n >= 2 && !tmp)
+		return false;
+	sort_entries_with(e, n, tmp);
 	free(tmp);
 	return true;
 }
@@ -247,20 +252,58 @@ static void template_put(struct cr_symtemplate *t, struct symlist *l,
 	t->n++;
 }
 
-struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
-{
-	int n = dwfl_module_getsymtab(mod);
-	if (n < 1)
-		return NULL;
-	int first_global = dwfl_module_getsymtab_first_global(mod);
+/* A module's symbol table as libdwfl gives it. */
+struct symtable {
+	int n;			/* entries, 0 the null symbol */
+	int first_global;	/* libdwfl's */
 	GElf_Addr bias;
-	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf *elf;		/* the main file */
+};
+
+/* Whether MOD's table is one the index models (symindex.h), into *T. */
+static bool table_usable(Dwfl_Module *mod, struct symtable *t)
+{
+	t->n = dwfl_module_getsymtab(mod);
+	if (t->n < 1)
+		return false;
+	t->first_global = dwfl_module_getsymtab_first_global(mod);
+	t->elf = dwfl_module_getelf(mod, &t->bias);
 	GElf_Ehdr eh;
 	/* ET_REL values are relocated per section; ppc64 function
 	 * descriptors are tried at two addresses: not modelled here. */
-	if (first_global < 0 || !elf || !gelf_getehdr(elf, &eh) ||
-	    eh.e_type == ET_REL || eh.e_machine == EM_PPC64)
+	return t->first_global >= 0 && t->elf && gelf_getehdr(t->elf, &eh) &&
+	       eh.e_type != ET_REL && eh.e_machine != EM_PPC64;
+}
+
+/*
+ * Symbol I of MOD as libdwfl's lookup sees it, into *E and *S: 1, 0 when
+ * the lookup skips it, -1 when its end wraps (libdwfl's bound wraps with
+ * it; ours would not).
+ */
+static int read_entry(Dwfl_Module *mod, int i, struct symentry *e, GElf_Sym *s)
+{
+	GElf_Addr value, end;
+	const char *name = dwfl_module_getsym_info(mod, i, s, &value, NULL,
+						   NULL, NULL);
+	if (!name || !name[0] || s->st_shndx == SHN_UNDEF)
+		return 0;
+	unsigned type = GELF_ST_TYPE(s->st_info);
+	if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+		return 0;
+	if (__builtin_add_overflow(value, s->st_size, &end))
+		return -1;
+	*e = (struct symentry){ .value = value, .size = s->st_size, .ndx = i,
+				.bind = GELF_ST_BIND(s->st_info) };
+	return 1;
+}
+
+struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
+{
+	struct symtable tb;
+	if (!table_usable(mod, &tb))
 		return NULL;
+	int n = tb.n, first_global = tb.first_global;
+	GElf_Addr bias = tb.bias;
 	struct cr_symtemplate *t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -275,21 +318,13 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 	int global_start = first_global == 0 ? 1 : first_global;
 	for (int i = 1; i < n; i++) {
 		GElf_Sym s;
-		GElf_Addr value, end, moved;
-		const char *name = dwfl_module_getsym_info(mod, i, &s, &value,
-							   NULL, NULL, NULL);
-		if (!name || !name[0] || s.st_shndx == SHN_UNDEF)
-			continue;
-		unsigned type = GELF_ST_TYPE(s.st_info);
-		if (type == STT_SECTION || type == STT_FILE || type == STT_TLS)
-			continue;
-		/* libdwfl's bound wraps with the end; ours would not. */
-		if (__builtin_add_overflow(value, s.st_size, &end))
+		GElf_Addr moved;
+		struct symentry e;
+		int r = read_entry(mod, i, &e, &s);
+		if (r < 0)
 			goto fail;
-		struct symentry e = {
-			.value = value, .size = s.st_size, .ndx = i,
-			.bind = GELF_ST_BIND(s.st_info),
-		};
+		if (r == 0)
+			continue;
 		int pass = i >= global_start;
 		/* libdwfl adds the bias to a value in an allocated section
 		 * and leaves SHN_ABS ones and those of other sections (shndx
@@ -298,15 +333,15 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 		 * nor stay (a debug file placed otherwise) serves this bias
 		 * only. */
 		bool moves = !__builtin_add_overflow(s.st_value, bias, &moved) &&
-			     moved == value;
-		if (bias == 0 || (!moves && value != s.st_value))
+			     moved == e.value;
+		if (bias == 0 || (!moves && e.value != s.st_value))
 			t->any_bias = false;
 		if (!moves) {
 			template_put(t, &t->fixed[pass], &e);
 			continue;
 		}
-		if (end - bias > t->hi)
-			t->hi = end - bias;
+		if (e.value + e.size - bias > t->hi)
+			t->hi = e.value + e.size - bias;
 		template_put(t, &t->moving[pass], &e);
 	}
 	for (int k = 0; k < 2; k++) {
@@ -402,12 +437,55 @@ fail:
 	return NULL;
 }
 
+/*
+ * Without a template to keep (no file cache): the table read straight into
+ * the index's two passes and each sorted once, at the module's own bias.
+ * Building and merging a template first cost a plain analysis twice the
+ * memory touched (libc's table: 240 KB per copy, each page a fault:
+ * tests/bench/README.md) and the merge.
+ */
 struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
 {
-	struct cr_symtemplate *t = cr_symtemplate_new(mod);
-	struct cr_symindex *ix = t ? cr_symindex_of(t, mod) : NULL;
-	cr_symtemplate_free(t);
+	struct symtable tb;
+	if (!table_usable(mod, &tb))
+		return NULL;
+	struct symentry *tmp = malloc((size_t)tb.n * sizeof(*tmp));
+	struct cr_symindex *ix = calloc(1, sizeof(*ix));
+	if (!ix || !tmp)
+		goto fail;
+	ix->mod = mod;
+	ix->entries = malloc((size_t)tb.n * sizeof(*ix->entries));
+	ix->maxends = malloc((size_t)tb.n * sizeof(*ix->maxends));
+	if (!ix->entries || !ix->maxends || !load_sections(ix, tb.elf, tb.bias))
+		goto fail;
+	/* Locals are table entries 1 .. first_global - 1, globals the rest:
+	 * each pass has its own part of the arrays. */
+	int global_start = tb.first_global == 0 ? 1 :
+			   tb.first_global > tb.n ? tb.n : tb.first_global;
+	struct symentry *globals = ix->entries + (global_start - 1);
+	size_t nlocal = 0, nglobal = 0;
+	for (int i = 1; i < tb.n; i++) {
+		GElf_Sym s;
+		struct symentry e;
+		int r = read_entry(mod, i, &e, &s);
+		if (r < 0)
+			goto fail;
+		if (r > 0 && i >= global_start)
+			globals[nglobal++] = e;
+		else if (r > 0)
+			ix->entries[nlocal++] = e;
+	}
+	sort_entries_with(ix->entries, nlocal, tmp);
+	sort_entries_with(globals, nglobal, tmp);
+	free(tmp);
+	pass_init(&ix->local, ix->entries, ix->maxends, nlocal);
+	pass_init(&ix->global, globals, ix->maxends + (global_start - 1), nglobal);
+	ix->search_locals = tb.first_global > 1;
 	return ix;
+fail:
+	free(tmp);
+	cr_symindex_free(ix);
+	return NULL;
 }
 
 void cr_symindex_free(struct cr_symindex *ix)

@@ -12,10 +12,17 @@
 #   BASELINE=/path/to/old/coroner tests/bench/bench_regress.sh
 #   BASELINE=old CORONER=new BUILD_DIR=dir tests/bench/bench_regress.sh
 #
-# Wall time (hyperfine) is only meaningful on a quiet machine; with
-# INSTR=1 (the default) each build is also run once under valgrind's
-# callgrind and the verdict is on the instructions executed, which do not
-# depend on what else the machine is doing.  INSTR=0 judges by time.
+# Each input gets two verdicts, each against LIMIT (default 1.05): wall
+# time, the median of RUNS (default 30) hyperfine runs of each build, run
+# under `chrt -f 50` when root (the real-time class keeps the machine's
+# other processes off the CPUs while coroner runs; wall time is still only
+# meaningful on a quiet machine: see the load average printed); and with
+# INSTR=1 (the default) the instructions executed, each build run once
+# under valgrind's callgrind, which do not depend on the machine's load
+# but count none of the page faults and library loading that dominate a
+# small core's wall time (tests/bench/README.md).  FORMATS (default
+# "md,html,json") is a space-separated list of --format values, each
+# timed on every input.  The exit status is 1 when any verdict misses.
 #
 # A baseline is any older build: `git worktree add /tmp/old REV` and build
 # it there, or keep a copy of build/coroner before a change.
@@ -26,18 +33,32 @@ need hyperfine hyperfine
 	{ echo "bench: set BASELINE to the older coroner binary" >&2; exit 2; }
 ensure_built corpus_idle_threads make_big_minidump
 check_core_pattern
-runs=${RUNS:-10}
+runs=${RUNS:-30}
 size_mb=${SIZE_MB:-512}
 limit=${LIMIT:-1.05}
 instr=${INSTR:-1}
 [ "$instr" = 0 ] || need valgrind valgrind
 
-# instructions DUMP BINARY OUTDIR: user-space instructions of one analysis
+# instructions DUMP BINARY OUTDIR FORMAT: user-space instructions of one analysis
 instructions() {
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$2" analyze "$1" \
-		-o "$3" --format md,html,json -q 2>&1 >/dev/null |
+		-o "$3" --format "$4" -q 2>&1 >/dev/null |
 		sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
 }
+
+# verdict RATIO: ok, or SLOWER (and the run fails)
+verdict() {
+	if /usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$limit"; then
+		echo ok
+	else
+		echo "SLOWER than ${limit}x"
+	fi
+}
+
+rt=
+[ "$(id -u)" -eq 0 ] && command -v chrt >/dev/null 2>&1 && rt="chrt -f 50"
+formats=${FORMATS:-md,html,json}
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)${rt:+; hyperfine under $rt}"
 
 work=$(mktemp -d /tmp/coroner-bench-regress.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -60,23 +81,25 @@ deep_core=$(find_core "$work/deep")
 status=0
 for input in threads:"$threads_core" deep:"$deep_core" minidump:"$work/big.dmp"; do
 	name=${input%%:*} dump=${input#*:}
-	hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/$name.json" \
-		"$BASELINE analyze $dump -o $work/out-a --format md,html,json -q" \
-		"$coroner analyze $dump -o $work/out-b --format md,html,json -q" >/dev/null 2>&1 || true
-	old=$(mean_of "$work/$name.json" 0)
-	new=$(mean_of "$work/$name.json" 1)
-	r=$(ratio "$new" "$old")
-	judged=$r
-	line=$(printf 'baseline %ss  new %ss  ratio %sx' "$old" "$new" "$r")
-	if [ "$instr" != 0 ]; then
-		io=$(instructions "$dump" "$BASELINE" "$work/out-a")
-		in=$(instructions "$dump" "$coroner" "$work/out-b")
-		judged=$(ratio "$in" "$io")
-		line="$line; instructions baseline $io  new $in  ratio ${judged}x"
-	fi
-	verdict=ok
-	/usr/bin/python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$judged" "$limit" ||
-		{ verdict="SLOWER than ${limit}x"; status=1; }
-	printf '%-9s %s  %s\n' "$name" "$line" "$verdict"
+	for fmt in $formats; do
+		$rt hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/$name.json" \
+			"$BASELINE analyze $dump -o $work/out-a --format $fmt -q" \
+			"$coroner analyze $dump -o $work/out-b --format $fmt -q" >/dev/null 2>&1 || true
+		old=$(median_of "$work/$name.json" 0)
+		new=$(median_of "$work/$name.json" 1)
+		r=$(ratio "$new" "$old")
+		v=$(verdict "$r")
+		[ "$v" = ok ] || status=1
+		printf '%-9s %-13s wall median baseline %ss  new %ss  ratio %sx  %s\n' \
+			"$name" "$fmt" "$old" "$new" "$r" "$v"
+		[ "$instr" != 0 ] || continue
+		io=$(instructions "$dump" "$BASELINE" "$work/out-a" "$fmt")
+		in=$(instructions "$dump" "$coroner" "$work/out-b" "$fmt")
+		r=$(ratio "$in" "$io")
+		v=$(verdict "$r")
+		[ "$v" = ok ] || status=1
+		printf '%-9s %-13s instructions baseline %s  new %s  ratio %sx  %s\n' \
+			"$name" "$fmt" "$io" "$in" "$r" "$v"
+	done
 done
 exit $status

@@ -46,4 +46,9 @@ mean_of() {
 	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["mean"])' "$1" "$2"
 }
 
+# median_of JSON N: the median time in seconds of hyperfine's command N
+median_of() {
+	/usr/bin/python3 -c 'import json,sys,statistics; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % statistics.median(r[int(sys.argv[2])]["times"]))' "$1" "$2"
+}
+
 ratio() { /usr/bin/python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }

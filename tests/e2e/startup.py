@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""End-to-end tests of the libraries coroner loads when a run needs them
+(formats/dynlib.h): `coroner analyze` starts loading Capstone before it
+reads the dump, speculatively, and libstdc++'s demangler when a dump
+shows a C++ runtime.  A library that is not there must say so only where
+it is really needed.  The library is hidden by a bind mount of an empty
+file over it in a mount namespace of the test's own (unshare -m, as
+root; the test is skipped elsewhere).
+
+  missing-capstone: a fault (idle_threads crash, SIGSEGV) names the
+    missing Capstone once, in the instruction pass's problem, and still
+    gets its report; a core taken on demand (SIGQUIT) says nothing of it
+    and exits 0.
+  missing-stdcxx: a C++ program's crash (elfutils' backtrace-demangle
+    core of the shared corpus, cxxfunc(int) on its stack) keeps its
+    mangled name and says why in one warning; a C program's core says
+    nothing of it.
+
+  startup.py CASE --coroner PATH --bindir DIR --corpus SHARED/elfutils
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2elib as L  # noqa: E402
+
+
+def library_file(prefix):
+    """The file the dynamic loader opens for PREFIX ("libcapstone.so")."""
+    out = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode(errors="replace")
+    for line in out.splitlines():
+        name, _, path = line.strip().partition(" => ")
+        if name.startswith(prefix) and os.path.exists(path.strip()):
+            return os.path.realpath(path.strip())
+    L.skip("no %s in the loader's cache" % prefix)
+
+
+def analyze_without(opts, wd, lib, core, tag, expect_status=(0, 1), extra=()):
+    """coroner analyze CORE (json) with LIB hidden; (report, status, stderr)."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        L.skip("hiding a library needs unshare -m as root")
+    empty = os.path.join(wd, "empty.so")
+    open(empty, "w").close()
+    out = os.path.join(wd, "out-" + tag)
+    os.makedirs(out, exist_ok=True)
+    script = 'mount --bind "$0" "$1" || exit 77; shift; exec "$@"'
+    # A build whose start needs LIB (a sanitizer runtime needs libstdc++)
+    # cannot run without it: nothing to test.
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, empty, lib, opts.coroner,
+                        "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        L.skip("this coroner needs %s to start: %s"
+               % (lib, r.stderr.decode(errors="replace").strip()[-200:]))
+    status, _, err = L.run_coroner("unshare", ["-m", "sh", "-c", script, empty, lib,
+                                               opts.coroner, "analyze", core, "-o", out,
+                                               "--format", "json"] + list(extra))
+    if status == 77:
+        L.skip("cannot bind-mount over %s here" % lib)
+    L.check(status in expect_status, "%s: exit %d" % (tag, status), err)
+    path = os.path.join(out, os.path.basename(core) + ".coroner.json")
+    with open(path) as f:
+        return json.load(f), status, err
+
+
+def mentions(rep, err, needle):
+    texts = L.problem_texts(rep) + [err]
+    return sum(t.count(needle) for t in texts)
+
+
+def case_missing_capstone(opts, wd):
+    lib = library_file("libcapstone.so")
+    soname = os.path.basename(lib)
+    prog = os.path.join(opts.bindir, "idle_threads")
+    os.makedirs(os.path.join(wd, "crash"))
+    crash, _ = L.kernel_core(prog, ["3", "crash"], os.path.join(wd, "crash"),
+                             expect_signal=signal.SIGSEGV)
+    rep, status, err = analyze_without(opts, wd, lib, crash, "crash")
+    # The instruction pass names the loader's reason once; soname may be a
+    # shorter name of the same file (libcapstone.so.4 for .so.4.0.2).
+    n = mentions(rep, err, "decoding the faulting instruction needs libcapstone")
+    L.check(n == 1, "the missing Capstone is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
+    L.check(rep.get("threads"), "no threads in the crash's report")
+    os.makedirs(os.path.join(wd, "quit"))
+    quit_core, _ = L.signal_core(prog, ["3"], os.path.join(wd, "quit"))
+    rep, status, err = analyze_without(opts, wd, lib, quit_core, "quit")
+    L.check(mentions(rep, err, "libcapstone") == 0 and mentions(rep, err, soname) == 0,
+            "a dump that needs no Capstone mentions it", L.problem_texts(rep), err)
+    L.check(status == 0, "the core taken on demand exits %d, expected 0" % status, err)
+
+
+def case_missing_stdcxx(opts, wd):
+    lib = library_file("libstdc++.so")
+    os.makedirs(os.path.join(wd, "c"))
+    core, _ = L.signal_core(os.path.join(opts.bindir, "idle_threads"), ["3"],
+                            os.path.join(wd, "c"))
+    rep, status, err = analyze_without(opts, wd, lib, core, "c")
+    L.check(mentions(rep, err, "mangled") == 0,
+            "a C program's dump says its C++ names are mangled", L.problem_texts(rep), err)
+    L.check(status == 0, "the C core exits %d, expected 0" % status, err)
+    core = os.path.join(opts.corpus, "testfile-backtrace-demangle.core.bz2")
+    if not os.path.exists(core):
+        L.skip("no %s (the shared corpus)" % core)
+    import conformance as C
+    os.makedirs(os.path.join(wd, "cxx"))
+    core = C.unpack(core, os.path.join(wd, "cxx", "demangle.core"))
+    exe = C.unpack(os.path.join(opts.corpus, "testfile-backtrace-demangle.bz2"),
+                   os.path.join(wd, "cxx", "testfile-backtrace-demangle"))
+    root = C.make_sysroot(os.path.join(wd, "cxx"), core, [exe])
+    rep, status, err = analyze_without(opts, wd, lib, core, "cxx", extra=["--sysroot", root])
+    n = mentions(rep, err, "C++ names are left mangled: demangling C++ names needs libstdc++")
+    L.check(n == 1, "the missing demangler is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
+    names = [f.get("function") or "" for t in rep.get("threads", []) for f in L.frames(t)]
+    L.check("_Z7cxxfunci" in names, "cxxfunc(int) is not left mangled", names[:20])
+
+if __name__ == "__main__":
+    L.case_main({"missing-capstone": case_missing_capstone,
+                 "missing-stdcxx": case_missing_stdcxx}, "startup",
+                [("--bindir", {"required": True}), ("--corpus", {"default": ""})])
