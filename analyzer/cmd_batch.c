@@ -248,6 +248,7 @@ struct cand {
 	const char *content;	/* identity of the decompressed content */
 	bool plain;		/* not compressed (its size is the content's) */
 	bool grouped;
+	bool stored;		/* analyzed before, joined by join_stored */
 };
 
 static int cmp_cand(const void *x, const void *y)
@@ -449,7 +450,8 @@ static struct cr_error *join_stored(struct batch *b, struct cand *c, size_t *n)
 			*e = rows[k];
 			c[(*n)++] = (struct cand){ .f = f, .pid = e->pid,
 				.start_time = e->start_time, .dump_time = e->dump_time,
-				.exe = e->executable, .content = f->hash, .plain = true };
+				.exe = e->executable, .content = f->hash, .plain = true,
+				.stored = true };
 		}
 		free(rows);
 	}
@@ -601,12 +603,21 @@ static struct cr_error *store_job(void *arg, size_t i)
 	const char *st = r ? json_string_value(json_object_get(r, "status")) : NULL;
 	bool ok = st && (!strcmp(st, "ok") || !strcmp(st, "damaged"));
 	struct cr_error *err = NULL;
-	b->nanalyzed += aj->n;
-	if (!ok)
-		b->nfailed += aj->n;
-	for (size_t k = 0; k < aj->n && !err; k++)
+	/* The dumps of a stored series a new one joined (join_stored) were
+	 * analyzed by an earlier run: they count there.  When the joined job
+	 * fails, their rows and report stay as stored (the report is replaced
+	 * only on success); a failed row would drop them from the index for
+	 * good, as an unchanged file is not analyzed again. */
+	for (size_t k = 0; k < aj->n && !err; k++) {
+		if (aj->members[k]->stored && !ok)
+			continue;
+		if (!aj->members[k]->stored) {
+			b->nanalyzed++;
+			b->nfailed += !ok;
+		}
 		err = put_row(b, aj->members[k]->f, ok ? st : "failed", r,
 			      job->failure, ok ? aj->dir : NULL, ok ? aj->name : NULL);
+	}
 	return err;
 }
 

@@ -830,7 +830,7 @@ def case_series(opts, wd):
     with open(os.path.join(src, "s3.core"), "wb") as f:
         f.write(hostile_core(threads=3, pid=4242))
     o, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0, 8))
-    check("1 new, 0 changed, 2 unchanged, 0 vanished; 3 analyzed" in o,
+    check("1 new, 0 changed, 2 unchanged, 0 vanished; 1 analyzed" in o,
           "the new dump of a stored series did not make the series analyzed again", o)
     now = entries()
     check(len(now) == 1 and now[0]["dumps"] == 3 and now[0]["path"] == "s3.core",
@@ -843,6 +843,33 @@ def case_series(opts, wd):
         rep = json.load(f)
     check(len(rep.get("series", {}).get("dumps", [])) == 3,
           "the report is not the series of three", rep.get("series"))
+
+    # A new dump joins the stored series and the joined job fails (its
+    # report directory cannot be written: a file stands in its place):
+    # the stored dumps keep their ok rows and report directory, only the
+    # new dump is failed and counted.
+    rdir = os.path.join(out, r["s1.core"]["report_dir"])
+    shutil.move(rdir, rdir + ".aside")
+    with open(rdir, "w") as f:
+        f.write("in the way\n")
+    with open(os.path.join(src, "s4.core"), "wb") as f:
+        f.write(hostile_core(threads=4, pid=4242))
+    o, _, _ = batch(opts.coroner, [src, "-o", out], expect=(8,))
+    os.unlink(rdir)
+    shutil.move(rdir + ".aside", rdir)
+    check("1 analyzed" in o and "1 failed" in o,
+          "the run counts the stored dumps of a failed joined job", o)
+    r2 = rows(out)
+    check(r2["s4.core"]["status"] == "failed" and
+          all(r2["s%d.core" % i]["status"] == r["s%d.core" % i]["status"] and
+              r2["s%d.core" % i]["report_dir"] == r["s1.core"]["report_dir"]
+              for i in (1, 2, 3)),
+          "a failed joined job changed the stored dumps' rows", r2)
+    batch(opts.coroner, [src, "-o", out, "-q"], expect=(0, 8))  # the index again
+    now = entries()
+    check(len(now) == 1 and now[0]["dumps"] == 3 and now[0]["reports"]["json"] and
+          os.path.exists(os.path.join(out, now[0]["reports"]["json"])),
+          "the stored series left the index after a failed joined job", now)
 
 
 def rows_signature(out):
