@@ -416,6 +416,21 @@ static int cmp_file_rel(const void *key, const void *elem)
  * and plan() makes the whole series one job, whose report replaces the
  * stored series' (as `coroner analyze A B C` after `coroner analyze A B`).
  */
+/* The file of stored row E when it may join new dump C's series: the
+ * file is unchanged, not taken yet and no copy of C (the same start): a
+ * copy is no second dump of a series.  Else NULL. */
+static struct cr_batch_file *joinable(struct batch *b, const bool *taken,
+				      const struct report_batch_entry *e,
+				      const struct cand *c)
+{
+	struct cr_batch_file *f = bsearch(e->path, b->files.v, b->files.n,
+					  sizeof(*f), cmp_file_rel);
+	if (!f || taken[f - b->files.v] || !same_identity(e, f) ||
+	    !strcmp(f->hash, c->f->hash))
+		return NULL;
+	return f;
+}
+
 static struct cr_error *join_stored(struct batch *b, struct cand *c, size_t *n)
 {
 	size_t n0 = *n;
@@ -434,14 +449,19 @@ static struct cr_error *join_stored(struct batch *b, struct cand *c, size_t *n)
 					     c[i].start_time, &rows, &nrows);
 		if (!err && !CR_GROW(b->stored, b->stored_cap, b->nstored + nrows))
 			err = &cr_enomem;
+		/* A series is at most CR_SERIES_MAX_DUMPS dumps (plan()):
+		 * past it the new dumps start their own series, rather than
+		 * have the full stored one analyzed again for nothing. */
+		size_t joined = 0;
+		for (size_t k = 0; k < nrows && !err; k++)
+			joined += joinable(b, taken, &rows[k], &c[i]) != NULL;
+		for (size_t k = 0; k < n0 && joined; k++)
+			joined += c[k].pid == c[i].pid && c[k].exe &&
+				  !strcmp(c[k].exe, c[i].exe) &&
+				  c[k].start_time == c[i].start_time;
 		for (size_t k = 0; k < nrows; k++) {
-			struct cr_batch_file *f = bsearch(rows[k].path, b->files.v,
-				b->files.n, sizeof(*f), cmp_file_rel);
-			/* Not a copy of the new dump (the same start): a
-			 * copy is no second dump of a series. */
-			if (err || !f || taken[f - b->files.v] ||
-			    !same_identity(&rows[k], f) ||
-			    !strcmp(f->hash, c[i].f->hash)) {
+			struct cr_batch_file *f = joinable(b, taken, &rows[k], &c[i]);
+			if (err || !f || joined > CR_SERIES_MAX_DUMPS) {
 				report_batch_entry_clear(&rows[k]);
 				continue;
 			}

@@ -871,6 +871,26 @@ def case_series(opts, wd):
           os.path.exists(os.path.join(out, now[0]["reports"]["json"])),
           "the stored series left the index after a failed joined job", now)
 
+    # A full stored series (CR_SERIES_MAX_DUMPS, 32) is not analyzed again
+    # for a new dump of its process: that dump starts its own series.
+    full = os.path.join(wd, "full")
+    os.makedirs(full)
+    for i in range(1, 33):
+        with open(os.path.join(full, "f%02d.core" % i), "wb") as f:
+            f.write(hostile_core(threads=i, pid=4343))
+    fout = os.path.join(wd, "full-out")
+    batch(opts.coroner, [full, "-o", fout, "-q"], expect=(0, 8))
+    stored = rows(fout)
+    rep = os.path.join(fout, stored["f01.core"]["report_dir"])
+    before = {n: os.stat(os.path.join(rep, n)).st_mtime_ns for n in os.listdir(rep)}
+    with open(os.path.join(full, "f33.core"), "wb") as f:
+        f.write(hostile_core(threads=33, pid=4343))
+    o, _, _ = batch(opts.coroner, [full, "-o", fout], expect=(0, 8))
+    after = {n: os.stat(os.path.join(rep, n)).st_mtime_ns for n in os.listdir(rep)}
+    r3 = rows(fout)
+    check(before == after and r3["f33.core"]["report_dir"] != stored["f01.core"]["report_dir"],
+          "a new dump made a full stored series be analyzed again", o, before, after)
+
 
 def rows_signature(out):
     db = sqlite3.connect(os.path.join(out, "coroner.db"))
