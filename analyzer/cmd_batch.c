@@ -492,6 +492,21 @@ static int cmp_copies(const void *x, const void *y)
 	return strcmp(a->f->rel, c->f->rel);
 }
 
+/* The kept candidate C[0..KEPT) that D is a copy of, or NULL: the same
+ * content id, confirmed byte for byte (ids of two dumps can collide). */
+static struct cand *copy_of(struct batch *b, struct cand *c, size_t kept,
+			    const struct cand *d)
+{
+	for (size_t j = kept; j-- > 0;) {
+		if (!d->content || !c[j].content || strcmp(d->content, c[j].content))
+			return NULL;	/* sorted by content: no more of D's */
+		if (cr_batch_same_content(c[j].f->path, d->f->path,
+					  b->ctx.max_decompressed, b->run.timeout))
+			return &c[j];
+	}
+	return NULL;
+}
+
 /*
  * A dump and its copies (the same content decompressed: core and core.zst,
  * or two copies of one file) are one dump: the first (cmp_copies) stays a
@@ -504,9 +519,8 @@ static struct cr_error *drop_copies(struct batch *b, struct cand *c, size_t *n)
 	qsort(c, *n, sizeof(*c), cmp_copies);
 	size_t kept = 0;
 	for (size_t i = 0; i < *n; i++) {
-		struct cand *first = kept ? &c[kept - 1] : NULL;
-		if (!first || !c[i].content || !first->content ||
-		    strcmp(c[i].content, first->content)) {
+		struct cand *first = copy_of(b, c, kept, &c[i]);
+		if (!first) {
 			c[kept++] = c[i];
 			continue;
 		}

@@ -74,6 +74,10 @@ void cr_batch_hash(const uint8_t *p, size_t n, char out[17]);
  * crashes differ there, and a copy cut short differs in length. */
 #define CR_BATCH_CONTENT_ID 33
 void cr_batch_content_id(const uint8_t *p, size_t n, char out[CR_BATCH_CONTENT_ID]);
+/* When two ids are equal: true when the dumps at A and B have the same
+ * content, decompressed, byte for byte (job.c, in a child process). */
+bool cr_batch_same_content(const char *a, const char *b,
+			   uint64_t max_decompressed, double timeout);
 
 /* --- worker.c -------------------------------------------------------------- */
 

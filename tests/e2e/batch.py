@@ -54,6 +54,10 @@ CASE:
           added later, makes the next run analyze the three as one series
           in the same report directory (one entry of 3 dumps, every row
           naming it, the report's series of 3).
+  copies  a kernel core, a gzip copy of it and a "dump" that differs from
+          it in one byte in the middle only (the same length and first and
+          last 64 KiB: the same content id): the two plain ones are both
+          analyzed, the gzip one is skipped as a copy of the first.
   durable the group commit, under strace: 70 crafted crashes; no report
           file is fsync'ed one by one, and each dump's row reaches the
           store's WAL only after a syncfs() that began after its reports
@@ -892,6 +896,35 @@ def case_series(opts, wd):
           "a new dump made a full stored series be analyzed again", o, before, after)
 
 
+def case_copies(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    a = crash_core(opts.bindir, "null_deref", os.path.join(wd, "m1"), "a")
+    with open(a, "rb") as f:
+        data = bytearray(f.read())
+    check(len(data) > 4 * 65536, "the core is too small to differ in its middle only",
+          len(data))
+    with open(os.path.join(src, "a.core"), "wb") as f:
+        f.write(data)
+    with gzip.open(os.path.join(src, "c.core.gz"), "wb") as g:
+        g.write(data)
+    # Another "dump" of the same length, first and last 64 KiB: its content
+    # id is a's (as two dumps of an idle process can be), its bytes are not.
+    data[len(data) // 2] ^= 0xff
+    with open(os.path.join(src, "b.core"), "wb") as f:
+        f.write(data)
+    out = os.path.join(wd, "out")
+    o, _, _ = batch(opts.coroner, [src, "-o", out], expect=(0, 8))
+    r = rows(out)
+    check(r["a.core"]["status"] != "skipped" and r["b.core"]["status"] != "skipped",
+          "a dump whose content id equals another's but whose bytes differ was "
+          "skipped as a copy", r)
+    check(r["c.core.gz"]["status"] == "skipped" and "a copy of a.core" in
+          (r["c.core.gz"]["error"] or ""),
+          "the compressed copy of a dump is not skipped as its copy", r["c.core.gz"])
+    print(o.strip().splitlines()[0])
+
+
 def rows_signature(out):
     db = sqlite3.connect(os.path.join(out, "coroner.db"))
     try:
@@ -972,7 +1005,7 @@ def case_durable(opts, wd):
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
-         "series": case_series}
+         "series": case_series, "copies": case_copies}
 
 
 if __name__ == "__main__":
