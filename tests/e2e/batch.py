@@ -53,7 +53,11 @@ CASE:
           them: two crafted dumps of one pid are one series; a third,
           added later, makes the next run analyze the three as one series
           in the same report directory (one entry of 3 dumps, every row
-          naming it, the report's series of 3).
+          naming it, the report's series of 3, the run counting 1
+          analyzed); a fourth whose joined job fails (a file in place of
+          the report directory) leaves the three stored rows ok with their
+          report; a 33rd dump of a stored series of 32 starts its own
+          series, the stored report is not rewritten.
   copies  a kernel core, a gzip copy of it and a "dump" that differs from
           it in one byte in the middle only (the same length and first and
           last 64 KiB: the same content id): the two plain ones are both
