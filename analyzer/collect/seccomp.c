@@ -10,7 +10,7 @@
  * read (PTRACE_SECCOMP_GET_FILTER: the thread must be ptrace-stopped and
  * coroner needs CAP_SYS_ADMIN) and run here on the very seccomp_data the
  * kernel will build for the injected call: its number, the architecture,
- * the address of the syscall instruction and the six arguments.  Every
+ * the address after the syscall instruction and the six arguments.  Every
  * filter runs, as in the kernel, and the most restrictive answer wins;
  * only ALLOW and LOG let the clone through.  A filter that cannot be read
  * or run is a refusal.
@@ -39,10 +39,15 @@
 #endif
 #define MAX_FILTERS 512			/* stacked filters read at most */
 
+/* The system call instruction's length: the kernel's
+ * seccomp_data.instruction_pointer is the user pc at the entry
+ * (KSTK_EIP), which is already past it (`syscall` 0f 05, `svc #0`). */
 #ifdef __x86_64__
 #define THIS_ARCH AUDIT_ARCH_X86_64
+#define SYSCALL_LEN 2
 #elif defined(__aarch64__)
 #define THIS_ARCH AUDIT_ARCH_AARCH64
+#define SYSCALL_LEN 4
 #endif
 
 /* Run PROG (N instructions) on DATA; *RET its return value.  False when
@@ -170,7 +175,7 @@ bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
 {
 #ifdef THIS_ARCH
 	struct seccomp_data data = { .nr = (int)nr, .arch = THIS_ARCH,
-				     .instruction_pointer = insn };
+				     .instruction_pointer = insn + SYSCALL_LEN };
 	for (int i = 0; i < 6; i++)
 		data.args[i] = (uint64_t)args[i];
 	uint32_t verdict = SECCOMP_RET_ALLOW;

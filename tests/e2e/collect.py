@@ -931,12 +931,14 @@ def case_seccomp(opts, wd):
     runs the filter on the clone it would inject.  One that refuses clone
     (EPERM) or kills the process for it: not injected, one line says why,
     a plain core, the process alive (a blind injection would have killed
-    the second).  One that lets clone through: the snapshot is taken.
+    the second).  One that lets clone through: the snapshot is taken; so
+    too one that lets it through only from the address the kernel gives
+    as seccomp_data.instruction_pointer, the one after the `syscall`.
     Reading a filter needs CAP_SYS_ADMIN: without it every filtered
     process is refused."""
     root = os.geteuid() == 0
     for mode, why in (("deny-clone", "refuses a clone (errno 1"), ("kill-clone", "kills it"),
-                      ("allow-clone", None)):
+                      ("allow-clone", None), ("ip-clone", None)):
         p = start([os.path.join(opts.bindir, "seccomp_filter"), mode])
         try:
             if not root:
@@ -946,8 +948,8 @@ def case_seccomp(opts, wd):
             else:
                 st, out, err = collect(opts, p.pid, os.path.join(wd, mode), ["--snapshot"])
                 check("(snapshot)" in out and not err.strip(),
-                      "allow-clone: the filter lets clone through, yet no snapshot", out, err)
-                check(not children(p.pid), "allow-clone: a child is left: %s" % children(p.pid))
+                      "%s: the filter lets clone through, yet no snapshot" % mode, out, err)
+                check(not children(p.pid), "%s: a child is left: %s" % (mode, children(p.pid)))
                 line = "snapshot taken"
             check(p.poll() is None, "%s: the process did not survive" % mode)
         finally:
