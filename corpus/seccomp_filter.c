@@ -3,7 +3,7 @@
  * --snapshot`, which runs the filter on the clone it would inject and
  * injects it only when the filter lets it through.
  *
- *   seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone
+ *   seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone
  *
  * The filter checks the architecture first (any other: killed), as real
  * ones do, then: deny-clone answers every way of making a process or
@@ -14,7 +14,10 @@
  * `syscall` coroner injects them at (the first in the [vdso], else in
  * the other executable mappings: snapshot.c's find_syscall), which is
  * what the kernel puts in seccomp_data.instruction_pointer, and kills
- * the process for them from anywhere else.  Everything else
+ * the process for them from anywhere else; shift-clone answers clone by
+ * 1 << X with X = 32 (undefined in C, masked or not by the kernel's
+ * conversion to eBPF): 0 lets it through, anything else kills the
+ * process.  Everything else
  * is allowed.  no_new_privs first, so that it needs no privilege.  Prints
  * "ready" and sleeps until it is killed.
  */
@@ -113,15 +116,30 @@ static size_t ip_filter(struct sock_filter *code)
 	return k;
 }
 
+/* shift-clone's filter into CODE (room for 16); its length. */
+static size_t shift_filter(struct sock_filter *code)
+{
+	size_t k = prologue(code);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 1, 0);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 32);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 1);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	return k;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc == 2 ? argv[1] : "";
 	bool allow = !strcmp(mode, "allow-clone");
 	uint32_t action = !strcmp(mode, "kill-clone") ? SECCOMP_RET_KILL_PROCESS
 			  : SECCOMP_RET_ERRNO | EPERM;
-	bool ip = !strcmp(mode, "ip-clone");
-	if (!allow && !ip && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) {
-		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone\n");
+	bool ip = !strcmp(mode, "ip-clone"), shift = !strcmp(mode, "shift-clone");
+	if (!allow && !ip && !shift && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) {
+		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone\n");
 		return 2;
 	}
 	const long *nrs = allow ? others : clones;
@@ -137,6 +155,8 @@ int main(int argc, char **argv)
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	if (ip)
 		k = ip_filter(code);
+	if (shift)
+		k = shift_filter(code);
 	struct sock_fprog prog = { (unsigned short)k, code };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {

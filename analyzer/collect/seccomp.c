@@ -95,8 +95,12 @@ static bool run(const struct sock_filter *prog, size_t n,
 			case BPF_OR: a |= src; break;
 			case BPF_AND: a &= src; break;
 			case BPF_XOR: a ^= src; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			/* By 32 or more: the kernel refuses such a K, and
+			 * by X the result is the eBPF runtime's (1 << 32
+			 * came out non-zero on x86_64, where C says nothing):
+			 * no answer to rely on, a refusal. */
+			case BPF_LSH: if (src >= 32) return false; a <<= src; break;
+			case BPF_RSH: if (src >= 32) return false; a >>= src; break;
 			case BPF_NEG: a = -a; break;
 			default: return false;
 			}
