@@ -183,29 +183,37 @@ bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
 	for (int i = 0; i < 6; i++)
 		data.args[i] = (uint64_t)args[i];
 	uint32_t verdict = SECCOMP_RET_ALLOW;
+	/* PTRACE_SECCOMP_GET_FILTER takes no size: it copies the whole
+	 * filter, which the kernel caps at BPF_MAXINSNS.  A buffer sized by
+	 * a first call could be overrun by the second (another thread's
+	 * SECCOMP_FILTER_FLAG_TSYNC in between shifts the indexes). */
+	struct sock_filter *prog = calloc(BPF_MAXINSNS, sizeof(*prog));
+	if (!prog) {
+		snprintf(why, len, "out of memory (seccomp filter)");
+		return false;
+	}
 	int i = 0;
 	for (; i < MAX_FILTERS; i++) {
-		long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, NULL);
+		long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, prog);
 		if (n < 0 && errno == ENOENT && i > 0)
 			break;		/* past the oldest filter */
 		if (n <= 0 || n > BPF_MAXINSNS) {
 			snprintf(why, len, "the process has a seccomp filter, which may kill it for the injected system calls, and it cannot be read (%s)",
 				 n < 0 ? (errno == EACCES || errno == EPERM ? "coroner needs CAP_SYS_ADMIN" : strerror(errno))
 				       : "empty or too long");
+			free(prog);
 			return false;
 		}
-		struct sock_filter *prog = calloc((size_t)n, sizeof(*prog));
 		uint32_t ret = 0;
-		bool ok = prog && ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, prog) == n &&
-			  run(prog, (size_t)n, &data, &ret);
-		free(prog);
-		if (!ok) {
+		if (!run(prog, (size_t)n, &data, &ret)) {
 			snprintf(why, len, "the process has a seccomp filter that coroner could not evaluate");
+			free(prog);
 			return false;
 		}
 		if (severity(ret) < severity(verdict))
 			verdict = ret;
 	}
+	free(prog);
 	if (i == MAX_FILTERS) {
 		snprintf(why, len, "the process has more than %d seccomp filters", MAX_FILTERS);
 		return false;
