@@ -3,13 +3,21 @@
  * --snapshot`, which runs the filter on the clone it would inject and
  * injects it only when the filter lets it through.
  *
- *   seccomp_filter deny-clone|kill-clone|allow-clone
+ *   seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone
  *
  * The filter checks the architecture first (any other: killed), as real
  * ones do, then: deny-clone answers every way of making a process or
  * thread (clone, clone3, fork, vfork) with EPERM (and checks that fork()
  * now fails so); kill-clone kills the process for them; allow-clone lets
- * them through and refuses mount and reboot with EPERM.  Everything else
+ * them through and refuses mount and reboot with EPERM; ip-clone (x86_64)
+ * lets clone and wait4 through only from the instruction right after the
+ * `syscall` coroner injects them at (the first in the [vdso], else in
+ * the other executable mappings: snapshot.c's find_syscall), which is
+ * what the kernel puts in seccomp_data.instruction_pointer, and kills
+ * the process for them from anywhere else; shift-clone answers clone by
+ * 1 << X with X = 32 (undefined in C, masked or not by the kernel's
+ * conversion to eBPF): 0 lets it through, anything else kills the
+ * process.  Everything else
  * is allowed.  no_new_privs first, so that it needs no privilege.  Prints
  * "ready" and sleeps until it is killed.
  */
@@ -47,20 +55,10 @@ static const long clones[] = {
 };
 static const long others[] = { __NR_mount, __NR_reboot };
 
-int main(int argc, char **argv)
+/* The start of every filter here: any other architecture is killed,
+ * then the system call's number is loaded; its length. */
+static size_t prologue(struct sock_filter *code)
 {
-	const char *mode = argc == 2 ? argv[1] : "";
-	bool allow = !strcmp(mode, "allow-clone");
-	uint32_t action = !strcmp(mode, "kill-clone") ? SECCOMP_RET_KILL_PROCESS
-			  : SECCOMP_RET_ERRNO | EPERM;
-	if (!allow && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) {
-		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone\n");
-		return 2;
-	}
-	const long *nrs = allow ? others : clones;
-	size_t n = allow ? sizeof(others) / sizeof(others[0])
-			 : sizeof(clones) / sizeof(clones[0]);
-	struct sock_filter code[32];
 	size_t k = 0;
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						 offsetof(struct seccomp_data, arch));
@@ -68,12 +66,97 @@ int main(int argc, char **argv)
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						 offsetof(struct seccomp_data, nr));
+	return k;
+}
+
+/* The address of the first `syscall` (0f 05) in the readable executable
+ * mappings, the [vdso] first, as snapshot.c's find_syscall looks; 0 when
+ * none. */
+static uint64_t first_syscall(void)
+{
+	uint64_t found = 0;
+	for (int pass = 0; pass < 2 && !found; pass++) {
+		FILE *f = fopen("/proc/self/maps", "r");
+		char line[512];
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			unsigned long long lo, hi;
+			char perms[8];
+			bool vdso = strstr(line, "[vdso]") != NULL;
+			if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 ||
+			    perms[0] != 'r' || perms[2] != 'x' || vdso != (pass == 0))
+				continue;
+			size_t len = hi - lo > (1u << 20) ? (1u << 20) : (size_t)(hi - lo);
+			const uint8_t *p = (const uint8_t *)(uintptr_t)lo;
+			for (size_t i = 0; i + 1 < len; i++)
+				if (p[i] == 0x0f && p[i + 1] == 0x05) {
+					found = lo + i;
+					break;
+				}
+		}
+		if (f)
+			fclose(f);
+	}
+	return found;
+}
+
+/* ip-clone's filter into CODE (room for 16); its length. */
+static size_t ip_filter(struct sock_filter *code)
+{
+	uint32_t after = (uint32_t)(first_syscall() + 2);	/* `0f 05` */
+	size_t k = prologue(code);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 2, 0);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_wait4, 1, 0);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* the low word: little-endian */
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						 offsetof(struct seccomp_data, instruction_pointer));
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, after, 0, 1);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	return k;
+}
+
+/* shift-clone's filter into CODE (room for 16); its length. */
+static size_t shift_filter(struct sock_filter *code)
+{
+	size_t k = prologue(code);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 1, 0);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 32);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 1);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0);
+	code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	return k;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc == 2 ? argv[1] : "";
+	bool allow = !strcmp(mode, "allow-clone");
+	uint32_t action = !strcmp(mode, "kill-clone") ? SECCOMP_RET_KILL_PROCESS
+			  : SECCOMP_RET_ERRNO | EPERM;
+	bool ip = !strcmp(mode, "ip-clone"), shift = !strcmp(mode, "shift-clone");
+	if (!allow && !ip && !shift && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) {
+		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone\n");
+		return 2;
+	}
+	const long *nrs = allow ? others : clones;
+	size_t n = allow ? sizeof(others) / sizeof(others[0])
+			 : sizeof(clones) / sizeof(clones[0]);
+	struct sock_filter code[32];
+	size_t k = prologue(code);
 	for (size_t i = 0; i < n; i++) {
 		code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 							 (uint32_t)nrs[i], 0, 1);
 		code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action);
 	}
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	if (ip)
+		k = ip_filter(code);
+	if (shift)
+		k = shift_filter(code);
 	struct sock_fprog prog = { (unsigned short)k, code };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {

@@ -299,7 +299,7 @@ static bool fill_next(struct copier *cp, struct chunk *ch)
 						    : COPY_CHUNK;
 		ch->got = d->read(d->read_ctx, m, cp->addr, ch->buf, ch->n);
 		cp->addr += ch->n;
-		return true;
+		return !(d->stop && *d->stop);
 	}
 	return false;
 }
@@ -393,6 +393,9 @@ static struct cr_error *copy_memory(int fd, const struct cr_core_desc *d,
 		pthread_cond_destroy(&cp.cv);
 		pthread_mutex_destroy(&cp.mu);
 	}
+	/* Read on this thread, or joined: no race on it. */
+	if (!err && d->stop && *d->stop)
+		err = cr_error_new(CR_ERR_PROCESS, "the memory went away during the copy");
 	/* A hole at the end: the file's size says where it ends. */
 	off_t size = lseek(fd, 0, SEEK_CUR);
 	if (!err && hole && (size == (off_t)-1 || ftruncate(fd, size) != 0))

@@ -79,6 +79,10 @@ struct cr_core_desc {
 	uint64_t user_us, sys_us;		/* the process's totals */
 	cr_core_read_fn read;
 	void *read_ctx;
+	/* May be NULL; set by READ (on the thread that calls it) when the
+	 * rest is not worth copying (the memory is gone): the copy ends at
+	 * once with an error instead of writing zeros to the end. */
+	const bool *stop;
 	/* Called after each chunk of memory written, may be NULL. */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;

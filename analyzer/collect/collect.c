@@ -193,9 +193,13 @@ static struct cr_error *read_rest(pid_t pid, pid_t mem_pid, struct proc_info *p)
 	 * has zeros in the MADV_WIPEONFORK ones: both are written without
 	 * contents (not captured). */
 	p->maps = cr_proc_maps(mem_pid, filter, mem_pid != pid, &d->nmaps);
-	if (!p->maps && errno != E2BIG && mem_pid != pid)
+	if (!p->maps && errno != E2BIG && mem_pid != pid) {
+		/* Killed after its stop: the plain collection's fallback
+		 * (cr_collect_one), not a failure. */
+		p->stopped->mem_gone = true;
 		return cr_error_new(CR_ERR_PROCESS, "process %d: the --snapshot child %d was killed before it could be copied",
 				    (int)pid, (int)mem_pid);
+	}
 	if (!p->maps)
 		return cr_error_new(errno == E2BIG ? CR_ERR_NOMEM : CR_ERR_PROCESS,
 				    "process %d: /proc/%d/maps: %s", (int)pid, (int)mem_pid,
@@ -342,6 +346,8 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	if (!err) {
 		p.desc.read = cr_ptrace_read;
 		p.desc.read_ctx = &s;
+		if (child)
+			p.desc.stop = &s.mem_gone;
 		if (o->progress) {
 			p.desc.progress = progress;
 			p.desc.progress_ctx = &p;

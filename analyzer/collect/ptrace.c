@@ -279,6 +279,13 @@ static size_t read_range(struct cr_stopped *s, uint64_t addr, char *buf,
 	size_t done = 0, readable = 0;
 	long page = sysconf(_SC_PAGESIZE);
 	while (done < len) {
+		if (s->mem_gone) {
+			/* The snapshot's child is dead: every page would
+			 * fail alike, one system call each; the copy is
+			 * thrown away (collect.c), so no more tries. */
+			memset((char *)buf + done, 0, len - done);
+			break;
+		}
 		struct iovec local = { (char *)buf + done, len - done };
 		struct iovec remote = { (void *)(uintptr_t)(addr + done), len - done };
 		ssize_t r = process_vm_readv(s->mem_pid, &local, 1, &remote, 1, 0);

@@ -10,7 +10,7 @@
  * read (PTRACE_SECCOMP_GET_FILTER: the thread must be ptrace-stopped and
  * coroner needs CAP_SYS_ADMIN) and run here on the very seccomp_data the
  * kernel will build for the injected call: its number, the architecture,
- * the address of the syscall instruction and the six arguments.  Every
+ * the address after the syscall instruction and the six arguments.  Every
  * filter runs, as in the kernel, and the most restrictive answer wins;
  * only ALLOW and LOG let the clone through.  A filter that cannot be read
  * or run is a refusal.
@@ -39,10 +39,15 @@
 #endif
 #define MAX_FILTERS 512			/* stacked filters read at most */
 
+/* The system call instruction's length: the kernel's
+ * seccomp_data.instruction_pointer is the user pc at the entry
+ * (KSTK_EIP), which is already past it (`syscall` 0f 05, `svc #0`). */
 #ifdef __x86_64__
 #define THIS_ARCH AUDIT_ARCH_X86_64
+#define SYSCALL_LEN 2
 #elif defined(__aarch64__)
 #define THIS_ARCH AUDIT_ARCH_AARCH64
+#define SYSCALL_LEN 4
 #endif
 
 /* Run PROG (N instructions) on DATA; *RET its return value.  False when
@@ -90,8 +95,12 @@ static bool run(const struct sock_filter *prog, size_t n,
 			case BPF_OR: a |= src; break;
 			case BPF_AND: a &= src; break;
 			case BPF_XOR: a ^= src; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			/* By 32 or more: the kernel refuses such a K, and
+			 * by X the result is the eBPF runtime's (1 << 32
+			 * came out non-zero on x86_64, where C says nothing):
+			 * no answer to rely on, a refusal. */
+			case BPF_LSH: if (src >= 32) return false; a <<= src; break;
+			case BPF_RSH: if (src >= 32) return false; a >>= src; break;
 			case BPF_NEG: a = -a; break;
 			default: return false;
 			}
@@ -170,33 +179,41 @@ bool cr_seccomp_allows(pid_t tid, long nr, uint64_t insn, const long args[6],
 {
 #ifdef THIS_ARCH
 	struct seccomp_data data = { .nr = (int)nr, .arch = THIS_ARCH,
-				     .instruction_pointer = insn };
+				     .instruction_pointer = insn + SYSCALL_LEN };
 	for (int i = 0; i < 6; i++)
 		data.args[i] = (uint64_t)args[i];
 	uint32_t verdict = SECCOMP_RET_ALLOW;
+	/* PTRACE_SECCOMP_GET_FILTER takes no size: it copies the whole
+	 * filter, which the kernel caps at BPF_MAXINSNS.  A buffer sized by
+	 * a first call could be overrun by the second (another thread's
+	 * SECCOMP_FILTER_FLAG_TSYNC in between shifts the indexes). */
+	struct sock_filter *prog = calloc(BPF_MAXINSNS, sizeof(*prog));
+	if (!prog) {
+		snprintf(why, len, "out of memory (seccomp filter)");
+		return false;
+	}
 	int i = 0;
 	for (; i < MAX_FILTERS; i++) {
-		long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, NULL);
+		long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, prog);
 		if (n < 0 && errno == ENOENT && i > 0)
 			break;		/* past the oldest filter */
 		if (n <= 0 || n > BPF_MAXINSNS) {
 			snprintf(why, len, "the process has a seccomp filter, which may kill it for the injected system calls, and it cannot be read (%s)",
 				 n < 0 ? (errno == EACCES || errno == EPERM ? "coroner needs CAP_SYS_ADMIN" : strerror(errno))
 				       : "empty or too long");
+			free(prog);
 			return false;
 		}
-		struct sock_filter *prog = calloc((size_t)n, sizeof(*prog));
 		uint32_t ret = 0;
-		bool ok = prog && ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)(long)i, prog) == n &&
-			  run(prog, (size_t)n, &data, &ret);
-		free(prog);
-		if (!ok) {
+		if (!run(prog, (size_t)n, &data, &ret)) {
 			snprintf(why, len, "the process has a seccomp filter that coroner could not evaluate");
+			free(prog);
 			return false;
 		}
 		if (severity(ret) < severity(verdict))
 			verdict = ret;
 	}
+	free(prog);
 	if (i == MAX_FILTERS) {
 		snprintf(why, len, "the process has more than %d seccomp filters", MAX_FILTERS);
 		return false;

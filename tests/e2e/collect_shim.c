@@ -14,6 +14,14 @@
  *                               copy of the snapshot's child) kills it
  *                               with SIGKILL first: a child lost during
  *                               the copy
+ *                               (CORONER_SHIM_COUNT: a file that gets
+ *                               how many process_vm_readv calls were
+ *                               made on the child once it was killed)
+ *   CORONER_SHIM=kill-before-maps  the first open of /proc/PID/smaps of
+ *                               a process whose parent is
+ *                               CORONER_SHIM_TARGET kills it first: a
+ *                               child lost after its stop, before its
+ *                               mappings are read
  *   CORONER_SHIM=stop-in-inject SIGSTOP is sent to CORONER_SHIM_TARGET
  *                               just before coroner's first PTRACE_SYSCALL
  *                               (the injected clone's run): a job-control
@@ -21,6 +29,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,6 +43,8 @@
 #include <unistd.h>
 
 static bool fired;
+static pid_t killed;			/* kill-in-copy's child */
+static long reads_after;		/* process_vm_readv calls on it */
 
 static bool mode(const char *m)
 {
@@ -83,6 +94,16 @@ static bool zombie(pid_t pid)
 	return state == 'Z' || state == 'X';
 }
 
+/* SIGKILL to PID, then wait until it is dead (a zombie, or gone): its
+ * memory is gone. */
+static void kill_and_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 1000 && parent_of(pid) == target() &&
+	     kill(pid, 0) == 0 && !zombie(pid); i++)
+		usleep(1000);
+}
+
 pid_t waitpid(pid_t pid, int *status, int options)
 {
 	static pid_t (*real)(pid_t, int *, int);
@@ -108,14 +129,55 @@ ssize_t process_vm_readv(pid_t pid, const struct iovec *local,
 			dlsym(RTLD_NEXT, "process_vm_readv");
 	if (mode("kill-in-copy") && target() > 0 && parent_of(pid) == target()) {
 		fired = true;
-		kill(pid, SIGKILL);
-		/* dead once a wait could see it: its memory is gone */
-		for (int i = 0; i < 1000 && parent_of(pid) == target() &&
-		     kill(pid, 0) == 0 && !zombie(pid); i++)
-			usleep(1000);
+		killed = pid;
+		kill_and_wait(pid);
 	}
+	if (killed && pid == killed)
+		reads_after++;
 	return real(pid, local, nlocal, remote, nremote, flags);
 }
+
+__attribute__((destructor)) static void report_count(void)
+{
+	const char *path = getenv("CORONER_SHIM_COUNT");
+	FILE *f = killed && path ? fopen(path, "w") : NULL;
+	if (f) {
+		fprintf(f, "%ld\n", reads_after);
+		fclose(f);
+	}
+}
+
+/* kill-before-maps: PATH is /proc/PID/smaps of the target's child. */
+static void maybe_kill_before_maps(const char *path)
+{
+	int pid;
+	char rest[16];
+	if (mode("kill-before-maps") && target() > 0 &&
+	    sscanf(path, "/proc/%d/%15s", &pid, rest) == 2 &&
+	    !strcmp(rest, "smaps") && parent_of(pid) == target()) {
+		fired = true;
+		kill_and_wait(pid);
+	}
+}
+
+/* open and open64 alike (which one coroner calls depends on
+ * _FILE_OFFSET_BITS). */
+#define SHIM_OPEN(name)							\
+	int name(const char *path, int flags, ...)			\
+	{								\
+		static int (*real)(const char *, int, ...);		\
+		if (!real)						\
+			real = (int (*)(const char *, int, ...))	\
+				dlsym(RTLD_NEXT, #name);		\
+		va_list ap;						\
+		va_start(ap, flags);					\
+		mode_t m = (mode_t)va_arg(ap, int);			\
+		va_end(ap);						\
+		maybe_kill_before_maps(path);				\
+		return real(path, flags, m);				\
+	}
+SHIM_OPEN(open)
+SHIM_OPEN(open64)
 
 long ptrace(enum __ptrace_request req, ...)
 {
