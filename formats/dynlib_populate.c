@@ -114,8 +114,11 @@ static void consider(struct populate *p, const char *line, const char *end)
 	for (size_t i = 0; i < p->ndone; i++)
 		if (p->done[i] == start)
 			return;
-	if (p->ndone < MAX_DONE)
-		p->done[p->ndone++] = start;
+	/* Past the table a segment cannot be remembered: populating it
+	 * would make every tick find it again, so it is left to the faults. */
+	if (p->ndone == MAX_DONE)
+		return;
+	p->done[p->ndone++] = start;
 	if (p->noting)
 		return;
 	p->found = true;
@@ -124,13 +127,11 @@ static void consider(struct populate *p, const char *line, const char *end)
 		p->pages += (stop - start) / 4096;
 }
 
-static void scan_maps(struct populate *p)
+static void scan_fd(struct populate *p, int fd)
 {
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	char buf[4096];
 	size_t have = 0;
+	bool dropping = false;	/* inside a line too long for buf */
 	for (;;) {
 		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
 		if (r <= 0)
@@ -138,14 +139,38 @@ static void scan_maps(struct populate *p)
 		have += (size_t)r;
 		char *line = buf, *nl;
 		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-			consider(p, line, nl);
+			if (!dropping)
+				consider(p, line, nl);
+			dropping = false;
 			line = nl + 1;
 		}
-		/* A line longer than the buffer is dropped (a path of 4 KB). */
-		have = line == buf ? 0 : have - (size_t)(line - buf);
+		/* A line longer than the buffer (a path of 4 KB) is dropped
+		 * to its end: its tail, a path anybody can choose (the
+		 * dump's), must not be read as a line of its own. */
+		if (line == buf && have == sizeof(buf)) {
+			dropping = true;
+			have = 0;
+			continue;
+		}
+		have -= (size_t)(line - buf);
 		memmove(buf, line, have);
 	}
+}
+
+static void scan_maps(struct populate *p)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	scan_fd(p, fd);
 	close(fd);
+}
+
+size_t cr_dynlib_populate_scan(int fd)
+{
+	struct populate p = { 0 };
+	scan_fd(&p, fd);
+	return p.pages;
 }
 
 static void disarm(struct populate *p)
@@ -176,6 +201,10 @@ void cr_dynlib_populate_start(void)
 	/* The libraries there already are not the load's. */
 	scan_maps(p);
 	p->noting = false;
+	/* Bind madvise() now: the handler must not be the first caller, or
+	 * the lazy binding would run inside a signal handler, in dlopen(). */
+	if (madvise(NULL, 0, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
+		return;		/* a kernel before 5.14: nothing to do */
 	/* The handler stays: only our timers send this signal. */
 	struct sigaction sa = { .sa_sigaction = tick,
 				.sa_flags = SA_SIGINFO | SA_RESTART };
