@@ -371,8 +371,13 @@ def kill_worker_on(opts, src, out, victim):
         p = subprocess.Popen([opts.coroner, "batch", src, "-o", run_out, "-j", "1"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
+        reports = os.path.join(run_out, "reports")
         while p.poll() is None and time.time() < deadline and killed is None:
-            k = worker_holding(p.pid, victim)
+            # In the analysis (its report directory is made), not the
+            # probe: a worker that dies in a probe after other probes has
+            # done other jobs, and its dump is tried again by design.
+            k = os.path.isdir(reports) and os.listdir(reports) and \
+                worker_holding(p.pid, victim)
             if k:
                 os.kill(k, signal.SIGKILL)
                 killed = k
