@@ -253,6 +253,24 @@ def case_host_fallback(opts, wd):
     check("this machine's file" in md, "the Markdown report does not say a host file was used")
 
 
+def strace_calls(lines):
+    """strace -f's lines with each call that another thread interrupted
+    ("... <unfinished ...>", later "<... openat resumed>) = -1 ENOENT")
+    joined into one line, so that a call's result is on its line."""
+    calls, pending = [], {}
+    for line in lines:
+        pid = line.split(" ", 1)[0]
+        if line.endswith("<unfinished ...>"):
+            pending[pid] = len(calls)
+            calls.append(line[:-len("<unfinished ...>")])
+        elif "resumed>" in line and pid in pending:
+            i = pending.pop(pid)
+            calls[i] += line.split("resumed>", 1)[1]
+        else:
+            calls.append(line)
+    return calls
+
+
 def case_debuginfod(opts, wd):
     """With DEBUGINFOD_URLS set, a module without debug information is
     looked up through the debuginfod client (a connection to the URL), and
@@ -268,7 +286,7 @@ def case_debuginfod(opts, wd):
     env = {"DEBUGINFOD_URLS": "http://127.0.0.1:9", "DEBUGINFOD_TIMEOUT": "5",
            "DEBUGINFOD_CACHE_PATH": os.path.join(wd, "cache")}
     analyze(opts, core, wd, extra=["-e", exe], env=env, strace=log)
-    lines = open(log).read().splitlines()
+    lines = strace_calls(open(log).read().splitlines())
     asked = [l for l in lines if "connect(" in l and "127.0.0.1" in l]
     plain = [l for l in lines if ("openat(" in l or "open(" in l) and "/.build-id/" in l
              and "O_PATH" not in l and "O_NONBLOCK" not in l and "ENOENT" not in l]
