@@ -139,11 +139,25 @@ static struct user_regs_struct restartable(const struct user_regs_struct *saved)
 	return r;
 }
 
+/* PTRACE_GETSIGMASK/SETSIGMASK's set: the kernel's sigset_t, 64 bits on
+ * x86_64 (the request refuses any other size). */
+typedef uint64_t kernel_sigset;
+
 /*
  * Run system call NR(A0..A3) in the stopped thread T at the instruction
  * INSN; *RET its result (-errno on failure), *CHILD the pid of a clone
  * event (0 none).  T's registers are restored (restartable) in any case
  * but its exit.  False when the thread could not be driven (it exited).
+ *
+ * While it runs, T blocks every signal (PTRACE_SETSIGMASK; SIGKILL and
+ * SIGSTOP cannot be): a signal sent meanwhile, or pending since the
+ * stop, stays queued in the kernel for whichever thread takes it once
+ * the process runs again, instead of being taken by T here, where each
+ * would stop T and have to be kept and sent again (CR_KEPT_SIGNALS of
+ * room: a burst of real-time signals was lost).  The mask T gets back is
+ * the one PTRACE_GETSIGMASK gives: the mask it returns to user space
+ * with, its saved one when stopped in ppoll() or sigsuspend() (whose
+ * restart sets their own again).
  */
 static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 		   const long a[4], long *ret, pid_t *child)
@@ -163,19 +177,24 @@ static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 	r.r8 = r.r9 = 0;	/* what cr_seccomp_allows is asked about */
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 		    PTRACE_O_TRACECLONE;
-	if (ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)opts) != 0 ||
-	    !set_regs(t->tid, &r))
-		return false;
-	int syscall_stops = 0;
-	while (syscall_stops < 2) {
+	kernel_sigset mask, all = ~(kernel_sigset)0;
+	bool masked = ptrace(PTRACE_GETSIGMASK, t->tid, (void *)sizeof(mask), &mask) == 0 &&
+		      ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(all), &all) == 0;
+	bool driven = ptrace(PTRACE_SETOPTIONS, t->tid, 0, (void *)opts) == 0 &&
+		      set_regs(t->tid, &r);
+	for (int syscall_stops = 0; driven && syscall_stops < 2;) {
 		int status;
-		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) != 0)
-			return false;
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) != 0) {
+			driven = false;
+			break;
+		}
 		pid_t w;
 		while ((w = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
 			;
-		if (w < 0 || !WIFSTOPPED(status))
-			return false;
+		if (w < 0 || !WIFSTOPPED(status)) {
+			driven = false;
+			break;
+		}
 		int sig = WSTOPSIG(status), event = status >> 16;
 		unsigned long msg;
 		if (sig == (SIGTRAP | 0x80))
@@ -186,11 +205,16 @@ static bool inject(struct cr_stopped_thread *t, uint64_t insn, long nr,
 		else if (event == 0)
 			cr_ptrace_keep_signal(t, sig);	/* given back on detach */
 	}
-	bool ok = get_regs(t->tid, &r);
+	bool ok = driven && get_regs(t->tid, &r);
 	*ret = ok ? (long)r.rax : -EIO;
-	r = restartable(&saved);
-	ptrace(PTRACE_SETOPTIONS, t->tid, 0, 0);
-	return set_regs(t->tid, &r) && ok;
+	if (driven) {
+		r = restartable(&saved);
+		ptrace(PTRACE_SETOPTIONS, t->tid, 0, 0);
+		ok = set_regs(t->tid, &r) && ok;
+	}
+	if (masked)
+		ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(mask), &mask);
+	return ok;
 }
 
 /* "Seccomp: 2" in /proc/PID/status: a filter, which may kill on clone
@@ -225,9 +249,11 @@ struct cr_error *cr_snapshot_fork(struct cr_stopped *s, pid_t *child)
 	long ret;
 	bool ok;
 	/* A signal pending at the clone's entry fails it at once with
-	 * -ERESTARTNOINTR (the kernel's fork restarts after the handler):
-	 * the next attempt's return to user mode takes the signals first
-	 * (their stops keep them for the detach), then enters the clone. */
+	 * -ERESTARTNOINTR (the kernel's fork restarts after the handler).
+	 * inject() blocks them all, so only one that cannot be blocked
+	 * (SIGSTOP) still does: the next attempt's return to user mode
+	 * takes it first (its stop keeps it for the detach), then enters
+	 * the clone. */
 	for (int i = 0; (ok = inject(&s->t[0], insn, NR_CLONE, args, &ret, child)) &&
 	     ret == -ERESTARTNOINTR_ && i < CLONE_TRIES; i++)
 		;

@@ -26,6 +26,13 @@
  *                               just before coroner's first PTRACE_SYSCALL
  *                               (the injected clone's run): a job-control
  *                               stop that arrives during the injection
+ *   CORONER_SHIM=signals-in-inject  SHIM_SIGNALS real-time signals
+ *                               (SIGRTMIN, kill(): queued, process-wide)
+ *                               are sent to CORONER_SHIM_TARGET just
+ *                               before coroner's first PTRACE_SYSCALL:
+ *                               more than coroner keeps per thread
+ *                               (CR_KEPT_SIGNALS), should the injected
+ *                               thread take them
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -41,6 +48,8 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define SHIM_SIGNALS 200
 
 static bool fired;
 static pid_t killed;			/* kill-in-copy's child */
@@ -194,6 +203,11 @@ long ptrace(enum __ptrace_request req, ...)
 	if (mode("stop-in-inject") && req == PTRACE_SYSCALL && target() > 0) {
 		fired = true;
 		kill(target(), SIGSTOP);
+	}
+	if (mode("signals-in-inject") && req == PTRACE_SYSCALL && target() > 0) {
+		fired = true;
+		for (int i = 0; i < SHIM_SIGNALS; i++)
+			kill(target(), SIGRTMIN);
 	}
 	return real(req, pid, addr, data);
 }
