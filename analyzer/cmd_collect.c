@@ -20,6 +20,7 @@
  * Exit status: 0 every dump written (and analyzed); 3 I/O error (a full
  * disk leaves the part that fit as a core cut off, named as such); 7 the
  * process cannot be collected (no such process, it exited, not permitted,
+ * killed during the copy: the part read is kept as a core cut off,
  * --wait-timeout passed before the process appeared or a trigger held);
  * with --analyze, the analysis' status when it is worse.
  */

@@ -280,6 +280,8 @@ struct copier {
 	pthread_cond_t cv;
 	uint64_t filled, written;	/* chunks so far */
 	bool reader_done, writer_stop;
+	uint64_t stopped_at;		/* the chunk D->stop dropped: its
+					 * address (the reader's) */
 };
 
 /* Fill CH with the next chunk of memory; false when all is copied. */
@@ -298,8 +300,14 @@ static bool fill_next(struct copier *cp, struct chunk *ch)
 		ch->n = end - cp->addr < COPY_CHUNK ? (size_t)(end - cp->addr)
 						    : COPY_CHUNK;
 		ch->got = d->read(d->read_ctx, m, cp->addr, ch->buf, ch->n);
+		if (d->stop && *d->stop) {
+			/* Not all of it was read: none of it is written,
+			 * and the copy ends before it. */
+			cp->stopped_at = cp->addr;
+			return false;
+		}
 		cp->addr += ch->n;
-		return !(d->stop && *d->stop);
+		return true;
 	}
 	return false;
 }
@@ -381,6 +389,7 @@ static struct cr_error *copy_memory(int fd, const struct cr_core_desc *d,
 			st->unreadable += ch->n - ch->got;
 		err = write_sparse(fd, ch->buf, ch->n, &hole, st);
 		done += ch->n;
+		st->copied = done;
 		if (threaded)
 			release(&cp, err != NULL);
 		if (err)
@@ -393,14 +402,17 @@ static struct cr_error *copy_memory(int fd, const struct cr_core_desc *d,
 		pthread_cond_destroy(&cp.cv);
 		pthread_mutex_destroy(&cp.mu);
 	}
-	/* Read on this thread, or joined: no race on it. */
-	if (!err && d->stop && *d->stop)
-		err = cr_error_new(CR_ERR_PROCESS, "the memory went away during the copy");
-	/* A hole at the end: the file's size says where it ends. */
+	/* A hole at the end: the file's size says where it ends (also when
+	 * D->stop ended the copy: the zeros read before are the memory's). */
 	off_t size = lseek(fd, 0, SEEK_CUR);
 	if (!err && hole && (size == (off_t)-1 || ftruncate(fd, size) != 0))
 		err = cr_error_new(CR_ERR_IO, "writing the core: %s",
 				   strerror(errno));
+	/* Read on this thread, or joined: no race on it. */
+	if (!err && d->stop && *d->stop) {
+		st->stopped_at = cp.stopped_at;
+		err = cr_error_new(CR_ERR_PROCESS, "the memory went away during the copy");
+	}
 	for (size_t i = 0; i < nbuf; i++)
 		free(cp.c[i].buf);
 	return err;

@@ -81,7 +81,9 @@ struct cr_core_desc {
 	void *read_ctx;
 	/* May be NULL; set by READ (on the thread that calls it) when the
 	 * rest is not worth copying (the memory is gone): the copy ends at
-	 * once with an error instead of writing zeros to the end. */
+	 * once with an error (CR_ERR_PROCESS) instead of writing zeros to
+	 * the end, and the file ends where the memory written ends
+	 * (cr_core_stats.stopped_at). */
 	const bool *stop;
 	/* Called after each chunk of memory written, may be NULL. */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
@@ -92,6 +94,11 @@ struct cr_core_stats {
 	uint64_t bytes;			/* written to FD */
 	uint64_t memory;		/* bytes of memory the core should hold */
 	uint64_t unreadable;		/* of them, written as zeros */
+	uint64_t copied;		/* of them, written before the copy
+					 * ended */
+	uint64_t stopped_at;		/* when STOP ended the copy: the
+					 * address of the first byte of memory
+					 * not written (all before it was) */
 };
 
 /*

@@ -15,7 +15,10 @@
  * The core is written under a hidden temporary name in the same directory
  * and renamed when complete, so a reader never sees half a core under the
  * final name.  A full disk is the exception: what fits is renamed to the
- * final name (the reader reads it as cut off) and the error says so.
+ * final name (the reader reads it as cut off) and the error says so; so
+ * is a process killed during the copy (only SIGKILL ends a stopped one):
+ * the copy stops at the first read that finds its memory gone, and the
+ * error says from which address the core lacks it.
  */
 #include "collect.h"
 
@@ -299,10 +302,19 @@ static struct cr_error *write_file(struct proc_info *p, struct cr_collect_result
 	final = NULL;
 	if (err) {
 		r->partial = true;
-		struct cr_error *e = cr_error_new(CR_ERR_IO, "%s: partial core (%s): %llu of %llu bytes of memory written",
-						  r->path, err->message,
-						  (unsigned long long)(st.bytes > st.memory ? st.memory : st.bytes),
-						  (unsigned long long)st.memory);
+		struct cr_error *e;
+		if (err->code == CR_ERR_PROCESS)
+			/* Only SIGKILL ends a stopped process: someone's
+			 * kill -9, the OOM killer. */
+			e = cr_error_new(CR_ERR_PROCESS, "%s: partial core: process %lld was killed during the copy; "
+					 "its memory from 0x%llx on is missing (%llu of %llu bytes of memory written)",
+					 r->path, (long long)d->pid, (unsigned long long)st.stopped_at,
+					 (unsigned long long)st.copied, (unsigned long long)st.memory);
+		else
+			e = cr_error_new(CR_ERR_IO, "%s: partial core (%s): %llu of %llu bytes of memory written",
+					 r->path, err->message,
+					 (unsigned long long)(st.bytes > st.memory ? st.memory : st.bytes),
+					 (unsigned long long)st.memory);
 		cr_error_free(err);
 		err = e;
 	}
@@ -346,8 +358,7 @@ struct cr_error *cr_collect_one(pid_t pid, const struct cr_collect_options *o,
 	if (!err) {
 		p.desc.read = cr_ptrace_read;
 		p.desc.read_ctx = &s;
-		if (child)
-			p.desc.stop = &s.mem_gone;
+		p.desc.stop = &s.mem_gone;
 		if (o->progress) {
 			p.desc.progress = progress;
 			p.desc.progress_ctx = &p;

@@ -121,8 +121,8 @@ struct cr_stopped {
 	pid_t mem_pid;			/* whose memory is read: PID, or the
 					 * --snapshot child */
 	bool detached;			/* the threads run again */
-	bool mem_gone;			/* MEM_PID died during the copy: what
-					 * followed is zeros */
+	bool mem_gone;			/* MEM_PID died during the copy: the
+					 * copy ends (cr_core_desc.stop) */
 	pid_t orphan;			/* a --snapshot child made, then not
 					 * used: its zombie is the process's
 					 * to reap (cr_snapshot_release) */

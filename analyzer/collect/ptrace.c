@@ -280,9 +280,9 @@ static size_t read_range(struct cr_stopped *s, uint64_t addr, char *buf,
 	long page = sysconf(_SC_PAGESIZE);
 	while (done < len) {
 		if (s->mem_gone) {
-			/* The snapshot's child is dead: every page would
-			 * fail alike, one system call each; the copy is
-			 * thrown away (collect.c), so no more tries. */
+			/* MEM_PID is dead: every page would fail alike, one
+			 * system call each; the copy ends (the writer's
+			 * stop), so no more tries. */
 			memset((char *)buf + done, 0, len - done);
 			break;
 		}
@@ -298,9 +298,14 @@ static size_t read_range(struct cr_stopped *s, uint64_t addr, char *buf,
 			snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->mem_pid);
 			s->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
 		}
-		if (r <= 0 && s->mem_fd >= 0)
+		if (r <= 0 && s->mem_fd >= 0) {
 			r = pread(s->mem_fd, (char *)buf + done, len - done,
 				  (off_t)(addr + done));
+			/* 0, not an error: the memory is gone (fs/proc's
+			 * mem_rw once the last user of the mm left). */
+			if (r == 0)
+				s->mem_gone = true;
+		}
 		if (r > 0) {
 			done += (size_t)r;
 			readable += (size_t)r;

@@ -55,6 +55,11 @@ Cases:
              are read (the shim): a plain collection follows.
   stop_in_inject  SIGSTOP sent during the injected clone (the shim): the
              process ends up stopped, and SIGCONT resumes it.
+  killed_in_copy  a plain collection whose process is killed part way
+             through the copy of its memory (the shim): the copy stops at
+             once, the core holds what was read and ends where it stops,
+             one line says so and from which address memory is missing
+             (status 7); analyze reads the core as cut off.
 
 Prints the situations found / planted and false findings / controls.
 """
@@ -858,20 +863,30 @@ sys.stdin.read()
 """
 
 
-def core_segment(core, addr):
-    """(p_vaddr, p_memsz, p_offset, p_filesz) of the PT_LOAD of an ELF64
-    little-endian core that holds ADDR, None when none does."""
+def core_segments(core):
+    """[(p_vaddr, p_memsz, p_offset, p_filesz)] of the PT_LOADs of an
+    ELF64 little-endian core, in their order."""
     with open(core, "rb") as f:
         eh = f.read(64)
         phoff, = struct.unpack_from("<Q", eh, 32)
         phentsize, phnum = struct.unpack_from("<HH", eh, 54)
         f.seek(phoff)
         ph = f.read(phentsize * phnum)
+    segs = []
     for i in range(phnum):
         ptype, _, off, vaddr, _, filesz, memsz, _ = struct.unpack_from(
             "<IIQQQQQQ", ph, i * phentsize)
-        if ptype == 1 and vaddr <= addr < vaddr + memsz:
-            return vaddr, memsz, off, filesz
+        if ptype == 1:
+            segs.append((vaddr, memsz, off, filesz))
+    return segs
+
+
+def core_segment(core, addr):
+    """The PT_LOAD (core_segments) of CORE that holds ADDR, None when none
+    does."""
+    for seg in core_segments(core):
+        if seg[0] <= addr < seg[0] + seg[1]:
+            return seg
     return None
 
 
@@ -1058,7 +1073,59 @@ def case_stop_in_inject(opts, wd):
           "SIGCONT resumed it")
 
 
-CASES = {"fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+def case_killed_in_copy(opts, wd):
+    """The process itself killed during a plain collection's copy
+    (collect_shim.c kill-target-in-copy, at its 8th read of memory): no
+    core of zeros from there on; the part read is kept under the core's
+    name and ends exactly at the address the error line names."""
+    p = start([os.path.join(opts.bindir, "idle_threads"), "2"])
+    saved = with_shim(opts, "kill-target-in-copy", p.pid)
+    count = os.path.join(wd, "killed.reads")
+    os.environ["CORONER_SHIM_COUNT"] = count
+    out_dir = os.path.join(wd, "killed")
+    try:
+        st, out, err = collect(opts, p.pid, out_dir, expect=(7,))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        p.kill()
+        p.wait()
+    check(p.returncode == -signal.SIGKILL, "the process was not killed (%s)" % p.returncode)
+    lines = L.stderr_lines(err)
+    m = re.search(r"process %d was killed during the copy; its memory from (0x[0-9a-f]+) on is "
+                  r"missing \((\d+) of (\d+) bytes" % p.pid, lines[0] if lines else "")
+    check(len(lines) == 1 and "partial core" in lines[0] and m,
+          "not one line saying the process was killed during the copy and from where", err)
+    addr, copied, total = int(m.group(1), 16), int(m.group(2)), int(m.group(3))
+    check(0 < copied < total, "%d of %d bytes of memory copied: not part of it" % (copied, total))
+    reads = int(open(count).read())
+    check(reads <= 2, "%d reads of the dead process's memory (at most 2 expected)" % reads)
+    cores = cores_in(out_dir)
+    check(len(cores) == 1, "the part read is not kept under the core's name: %s"
+          % os.listdir(out_dir))
+    no_temp_files(out_dir)
+    seg = core_segment(cores[0], addr)
+    check(seg, "no PT_LOAD holds %#x" % addr)
+    size = os.path.getsize(cores[0])
+    check(seg[2] + addr - seg[0] == size, "the core ends at offset %d, not where the memory from "
+          "%#x would start (%d)" % (size, addr, seg[2] + addr - seg[0]))
+    # What was read is the process's: its executable's ELF header first.
+    first = core_segments(cores[0])[0]
+    with open(cores[0], "rb") as f:
+        f.seek(first[2])
+        check(f.read(4) == b"\x7fELF", "the first mapping in the core is not the executable's "
+              "ELF header")
+    rep, _, ast, _ = L.analyze(opts.coroner, cores[0], os.path.join(wd, "killed-report"),
+                               expect_status=(1,))
+    cut = [t for t in L.problem_texts(rep) if "cut off" in t]
+    check(cut, "the report does not say the core is cut off", L.problem_texts(rep))
+    check(len(rep["threads"]) == 3, "%d threads read from the partial core, expected 3"
+          % len(rep["threads"]))
+    print("killed_in_copy: %s; %d read(s) after the kill; analyze exit %d: %s"
+          % (lines[0], reads, ast, cut[0]))
+
+
+CASES = {"killed_in_copy": case_killed_in_copy, "fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python,
          "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject,
          "lost_in_copy": case_lost_in_copy, "lost_before_maps": case_lost_before_maps}

@@ -17,6 +17,11 @@
  *                               (CORONER_SHIM_COUNT: a file that gets
  *                               how many process_vm_readv calls were
  *                               made on the child once it was killed)
+ *   CORONER_SHIM=kill-target-in-copy  the process CORONER_SHIM_TARGET
+ *                               itself is killed with SIGKILL before the
+ *                               SHIM_KILL_AT-th process_vm_readv of its
+ *                               memory (a plain collection's copy, some
+ *                               of it read); CORONER_SHIM_COUNT as above
  *   CORONER_SHIM=kill-before-maps  the first open of /proc/PID/smaps of
  *                               a process whose parent is
  *                               CORONER_SHIM_TARGET kills it first: a
@@ -50,6 +55,7 @@
 #include <unistd.h>
 
 #define SHIM_SIGNALS 200
+#define SHIM_KILL_AT 8
 
 static bool fired;
 static pid_t killed;			/* kill-in-copy's child */
@@ -103,12 +109,12 @@ static bool zombie(pid_t pid)
 	return state == 'Z' || state == 'X';
 }
 
-/* SIGKILL to PID, then wait until it is dead (a zombie, or gone): its
- * memory is gone. */
+/* SIGKILL to PID (the target or its child), then wait until it is dead
+ * (a zombie, or gone): its memory is gone. */
 static void kill_and_wait(pid_t pid)
 {
 	kill(pid, SIGKILL);
-	for (int i = 0; i < 1000 && parent_of(pid) == target() &&
+	for (int i = 0; i < 1000 && (pid == target() || parent_of(pid) == target()) &&
 	     kill(pid, 0) == 0 && !zombie(pid); i++)
 		usleep(1000);
 }
@@ -137,6 +143,13 @@ ssize_t process_vm_readv(pid_t pid, const struct iovec *local,
 				    const struct iovec *, unsigned long, unsigned long))
 			dlsym(RTLD_NEXT, "process_vm_readv");
 	if (mode("kill-in-copy") && target() > 0 && parent_of(pid) == target()) {
+		fired = true;
+		killed = pid;
+		kill_and_wait(pid);
+	}
+	static int target_reads;
+	if (mode("kill-target-in-copy") && target() > 0 && pid == target() &&
+	    ++target_reads == SHIM_KILL_AT) {
 		fired = true;
 		killed = pid;
 		kill_and_wait(pid);
