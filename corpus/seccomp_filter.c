@@ -4,6 +4,7 @@
  * injects it only when the filter lets it through.
  *
  *   seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone
+ *                  |long-deny-clone|long-allow-clone
  *
  * The filter checks the architecture first (any other: killed), as real
  * ones do, then: deny-clone answers every way of making a process or
@@ -17,7 +18,10 @@
  * the process for them from anywhere else; shift-clone answers clone by
  * 1 << X with X = 32 (undefined in C, masked or not by the kernel's
  * conversion to eBPF): 0 lets it through, anything else kills the
- * process.  Everything else
+ * process.  long-deny-clone and long-allow-clone are deny-clone and
+ * allow-clone with rules for other (unused) system call numbers in front,
+ * to BPF_MAXINSNS instructions in all: the rules that decide clone and
+ * wait4 are the filter's last ones.  Everything else
  * is allowed.  no_new_privs first, so that it needs no privilege.  Prints
  * "ready" and sleeps until it is killed.
  */
@@ -66,6 +70,20 @@ static size_t prologue(struct sock_filter *code)
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
 	code[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 						 offsetof(struct seccomp_data, nr));
+	return k;
+}
+
+/* Rules for system call numbers no kernel has (10000 and up, refused
+ * with EACCES) from CODE[K] on, until TAIL instructions are left of
+ * BPF_MAXINSNS; the new length. */
+static size_t filler(struct sock_filter *code, size_t k, size_t tail)
+{
+	for (uint32_t nr = 10000; k + 2 + tail <= BPF_MAXINSNS; nr++) {
+		code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
+		code[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES);
+	}
+	if (k + tail < BPF_MAXINSNS)	/* odd: a jump to the next one */
+		code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0);
 	return k;
 }
 
@@ -134,19 +152,26 @@ static size_t shift_filter(struct sock_filter *code)
 int main(int argc, char **argv)
 {
 	const char *mode = argc == 2 ? argv[1] : "";
+	bool filled = !strncmp(mode, "long-", 5);
+	if (filled)
+		mode += 5;
 	bool allow = !strcmp(mode, "allow-clone");
 	uint32_t action = !strcmp(mode, "kill-clone") ? SECCOMP_RET_KILL_PROCESS
 			  : SECCOMP_RET_ERRNO | EPERM;
 	bool ip = !strcmp(mode, "ip-clone"), shift = !strcmp(mode, "shift-clone");
-	if (!allow && !ip && !shift && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) {
-		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone\n");
+	if ((!allow && !ip && !shift && action != SECCOMP_RET_KILL_PROCESS && strcmp(mode, "deny-clone")) ||
+	    (filled && !allow && strcmp(mode, "deny-clone"))) {
+		fprintf(stderr, "usage: seccomp_filter deny-clone|kill-clone|allow-clone|ip-clone|shift-clone"
+			"|long-deny-clone|long-allow-clone\n");
 		return 2;
 	}
 	const long *nrs = allow ? others : clones;
 	size_t n = allow ? sizeof(others) / sizeof(others[0])
 			 : sizeof(clones) / sizeof(clones[0]);
-	struct sock_filter code[32];
+	static struct sock_filter code[BPF_MAXINSNS];
 	size_t k = prologue(code);
+	if (filled)
+		k = filler(code, k, 2 * n + 1);
 	for (size_t i = 0; i < n; i++) {
 		code[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 							 (uint32_t)nrs[i], 0, 1);

@@ -967,13 +967,15 @@ def case_seccomp(opts, wd):
     too one that lets it through only from the address the kernel gives
     as seccomp_data.instruction_pointer, the one after the `syscall`.  One
     whose answer depends on a shift by 32 (no defined result): refused,
-    not guessed.
+    not guessed.  The refusing and the allowing filters again at
+    BPF_MAXINSNS instructions, decided by their last rules: read whole.
     Reading a filter needs CAP_SYS_ADMIN: without it every filtered
     process is refused."""
     root = os.geteuid() == 0
     for mode, why in (("deny-clone", "refuses a clone (errno 1"), ("kill-clone", "kills it"),
                       ("shift-clone", "could not evaluate"),
-                      ("allow-clone", None), ("ip-clone", None)):
+                      ("allow-clone", None), ("ip-clone", None),
+                      ("long-deny-clone", "refuses a clone (errno 1"), ("long-allow-clone", None)):
         p = start([os.path.join(opts.bindir, "seccomp_filter"), mode])
         try:
             if not root:
