@@ -2,7 +2,9 @@
  * test_elfcore_write.c - the core writer (formats/elfcore_write.c) and the
  * reader (formats/elfcore.c) agree: a core written from a described
  * process reads back with every field the description gave, and a core
- * cut off part way (a full disk) reads as partial.
+ * cut off part way (a full disk) reads as partial; a copy that the
+ * reader stops (the process died) ends the file where the memory
+ * written ends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -235,12 +237,78 @@ static void test_short_times_note(void **state)
 	free(w.buf);
 }
 
+#define CHUNK (4u << 20)	/* elfcore_write.c's COPY_CHUNK */
+#define BIG 0x20000000ull
+
+static bool gone;
+
+/* BIG's memory: a chunk of bytes, a chunk of zeros (a hole in the file),
+ * then the process is gone: STOP is set, and the rest reads as zeros. */
+static size_t read_dying(void *ctx, const struct cr_core_mapping *m,
+			 uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)m;
+	memset(buf, 0, len);
+	if (addr >= BIG + 2 * CHUNK) {
+		gone = true;
+		return 0;
+	}
+	if (addr < BIG + CHUNK)
+		memset(buf, 0x5a, len);
+	return len;
+}
+
+/* The reader sets STOP in the third of four chunks: the copy ends with
+ * CR_ERR_PROCESS, the chunk is not written, stopped_at is its address,
+ * and the file ends exactly there, the chunk of zeros before it (a hole
+ * while written) included. */
+static void test_stopped(void **state)
+{
+	(void)state;
+	static uint64_t regs[NREGS];
+	struct cr_core_thread th = { .tid = 77, .name = "dying", .state = 'S',
+				     .regs = regs, .regs_len = sizeof(regs) };
+	struct cr_core_mapping map = { BIG, BIG + 4 * CHUNK, 0, true, true, false,
+				       NULL, 4 * CHUNK };
+	struct cr_core_desc d = {
+		.machine = EM_X86_64, .pid = 77, .fname = "dying", .state = 'S',
+		.threads = &th, .nthreads = 1, .maps = &map, .nmaps = 1,
+		.page_size = PAGE, .read = read_dying, .stop = &gone,
+	};
+	gone = false;
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	struct cr_core_stats st;
+	struct cr_error *err = cr_core_write(fileno(f), &d, &st);
+	assert_non_null(err);
+	assert_int_equal(err->code, CR_ERR_PROCESS);
+	cr_error_free(err);
+	assert_int_equal(st.stopped_at, BIG + 2 * CHUNK);
+	assert_int_equal(st.copied, 2 * CHUNK);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[2];
+	assert_int_equal(pread(fileno(f), &eh, sizeof(eh), 0), (ssize_t)sizeof(eh));
+	assert_int_equal(eh.e_phnum, 2);
+	assert_int_equal(pread(fileno(f), ph, sizeof(ph), (off_t)eh.e_phoff), (ssize_t)sizeof(ph));
+	assert_int_equal(ph[1].p_type, PT_LOAD);
+	assert_int_equal(lseek(fileno(f), 0, SEEK_END),
+			 (off_t)(ph[1].p_offset + 2 * CHUNK));
+	uint8_t b[2];
+	assert_int_equal(pread(fileno(f), b, 1, (off_t)ph[1].p_offset + CHUNK - 1), 1);
+	assert_int_equal(pread(fileno(f), b + 1, 1, (off_t)ph[1].p_offset + 2 * CHUNK - 1), 1);
+	assert_int_equal(b[0], 0x5a);
+	assert_int_equal(b[1], 0);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_cut_off),
 		cmocka_unit_test(test_short_times_note),
+		cmocka_unit_test(test_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
