@@ -3,7 +3,7 @@
 # corpus programs (e2e.cmake).  The cases ptrace their own children;
 # fulldisk mounts a 256 KiB tmpfs (skipped when mount is refused).
 foreach(case series debuggers churn eperm fulldisk python snapshot wipeonfork fromkernel fromkernel_proc signals
-    seccomp lost_child lost_in_copy lost_before_maps stop_in_inject killed_in_copy)
+    seccomp lost_child lost_in_copy lost_before_maps stop_in_inject killed_in_copy sigmask)
   add_test(NAME e2e.collect.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/collect.py
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus --case ${case})

@@ -39,6 +39,9 @@ Cases:
              clone is injected (the shim), all reach the process (none
              swallowed by the stops of the injected clone), and no child
              is left.
+  sigmask    a thread in sigsuspend() (a mask of its own while it waits)
+             is the injected clone's: after two snapshots its signal mask
+             is still the one it had before the wait.
   wipeonfork --snapshot writes MADV_WIPEONFORK and MADV_DONTFORK
              mappings without contents (not captured); a plain
              collection has their bytes.
@@ -576,6 +579,59 @@ print("ready", flush=True)
 for line in sys.stdin:
     print(count, flush=True)
 """
+
+
+# Waits in sigsuspend() with SIGUSR1 let through, SIGUSR1 and SIGUSR2
+# blocked before and after: the kernel keeps that mask aside during the
+# wait (saved_sigmask), and says which of the two are blocked once a
+# SIGUSR1 ended the wait.
+SIGSUSPEND = """
+import ctypes, signal
+libc = ctypes.CDLL(None, use_errno=True)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGUSR2])
+wait = ctypes.create_string_buffer(128)
+libc.sigemptyset(wait)
+libc.sigaddset(wait, int(signal.SIGUSR2))
+print("ready", flush=True)
+libc.sigsuspend(wait)
+blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+print(" ".join(sorted(s.name for s in blocked if s in (signal.SIGUSR1, signal.SIGUSR2))) or "none",
+      flush=True)
+"""
+
+
+def case_sigmask(opts, wd):
+    """--snapshot blocks every signal in the thread it injects the clone
+    into and gives its mask back after: for a thread in sigsuspend(),
+    whose mask during the wait is not its own, the one given back must be
+    the one it returns to (the kernel's saved_sigmask), or the thread
+    would keep the wait's mask for good."""
+    p = start([sys.executable, "-c", SIGSUSPEND])
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:      # in rt_sigsuspend (x86_64: 130)
+            with open("/proc/%d/syscall" % p.pid) as f:
+                if f.read().split()[0] == "130":
+                    break
+            time.sleep(0.01)
+        else:
+            check(False, "the process did not reach sigsuspend()")
+        for i in range(2):
+            st, out, err = collect(opts, p.pid, os.path.join(wd, "snap%d" % i), ["--snapshot"])
+            check("(snapshot)" in out and not err.strip(), "--snapshot did not copy a snapshot",
+                  out, err)
+        os.kill(p.pid, signal.SIGUSR1)
+        line = p.stdout.readline().decode().strip()
+        check(line == "SIGUSR1 SIGUSR2", "after the wait the thread blocks %r, expected SIGUSR1 "
+              "SIGUSR2 as before it" % line)
+        check(p.wait(timeout=30) == 0, "the process did not end")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    print("sigmask: a thread in sigsuspend() blocks %s after two snapshots, as before the wait"
+          % line)
 
 
 SHIM_SIGNALS = 200      # collect_shim.c signals-in-inject's burst
@@ -1127,7 +1183,7 @@ def case_killed_in_copy(opts, wd):
           % (lines[0], reads, ast, cut[0]))
 
 
-CASES = {"killed_in_copy": case_killed_in_copy, "fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
+CASES = {"sigmask": case_sigmask, "killed_in_copy": case_killed_in_copy, "fromkernel": case_fromkernel, "wipeonfork": case_wipeonfork, "fromkernel_proc": case_fromkernel_proc, "snapshot": case_snapshot, "signals": case_signals, "series": case_series, "debuggers": case_debuggers, "churn": case_churn,
          "eperm": case_eperm, "fulldisk": case_fulldisk, "python": case_python,
          "seccomp": case_seccomp, "lost_child": case_lost_child, "stop_in_inject": case_stop_in_inject,
          "lost_in_copy": case_lost_in_copy, "lost_before_maps": case_lost_before_maps}
