@@ -105,6 +105,9 @@ struct cr_batch_run_options {
 	uint64_t max_memory;	/* bytes of anonymous memory a worker may
 				 * hold, 0 no limit (--max-memory) */
 	const char *max_memory_text;	/* as the user wrote it, for the reason */
+	unsigned queue;		/* jobs a worker holds at a time (up to 8; 0
+				 * is 1): it begins the next without waiting
+				 * for the parent (worker.c) */
 	bool progress;		/* progress.c's lines to stderr */
 	const char *what;	/* "probing" or "analyzed", for the lines */
 	/* Called in the parent as each job is done (done == true), in the
@@ -121,7 +124,8 @@ typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
 
 /*
  * Run the N jobs on O->workers worker processes (forked: they see JOBS),
- * each doing one job at a time with FN, one job after the other.  A worker
+ * each doing one job at a time with FN, one job after the other, and
+ * holding up to O->queue of them.  A worker
  * past its job's time limit or over O->max_memory is killed (SIGKILL) and
  * its job fails "timed out" or "exceeded --max-memory"; one that dies of
  * a signal or exits without a result fails with that.  The next job gets
