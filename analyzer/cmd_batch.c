@@ -703,7 +703,7 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	ro.what = "analyzed";
 	/* The next dump in each worker's hands (worker.c). */
 	ro.queue = 2;
-	ar.commit = cr_batch_commit_new(out_fd, njobs, store_job, &ar);
+	ar.commit = cr_batch_commit_new(out_fd, njobs, b->store, store_job, &ar);
 	if (!ar.commit) {
 		status = fail(b, &cr_enomem);
 		goto out;

@@ -192,10 +192,13 @@ int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
 
 typedef struct cr_error *(*cr_batch_store_fn)(void *arg, size_t job);
 struct cr_batch_commit;
+struct cr_batch_store;
 
 /* DIR_FD: a directory on the reports' file system; NJOBS: the job
- * indexes are below it.  NULL out of memory. */
+ * indexes are below it; DB: the store STORE writes, one transaction per
+ * group.  NULL out of memory. */
 struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
+					    struct cr_batch_store *db,
 					    cr_batch_store_fn store, void *arg);
 /* Job JOB (of NDUMPS dumps) is done and its reports written. */
 void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
@@ -277,6 +280,9 @@ struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,
 /* Insert or replace E (keyed by E->path). */
 struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 				    const struct report_batch_entry *e);
+/* Begin (END false) or commit (END true) one transaction of several
+ * rows: a group commit's rows (commit.c), each otherwise its own. */
+struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end);
 struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 				       const char *rel);
 /* How many rows name REPORT_DIR (a series' dumps share one). */
