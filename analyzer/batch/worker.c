@@ -82,7 +82,8 @@ struct worker {
 	double deadline;	/* of q[0], monotonic seconds, INFINITY none */
 	struct cr_buf out;
 	const char *killed;	/* why the parent killed it: "timeout", "memory",
-				 * "long" (a result line past RESULT_MAX) */
+				 * "long" (a result line past RESULT_MAX); or
+				 * "late": a result read past its deadline */
 };
 
 /* The worker's loop: a job index in, a result line out, until EOF.
@@ -209,6 +210,8 @@ static void finish(struct worker *w, const char *line, int ws,
 	if (w->killed && !strcmp(w->killed, "timeout"))
 		job->failure = cr_strdup_printf("timed out after %g s (killed)",
 						o->timeout);
+	else if (w->killed && !strcmp(w->killed, "late"))
+		job->failure = cr_strdup_printf("timed out after %g s", o->timeout);
 	else if (w->killed && !strcmp(w->killed, "long"))
 		job->failure = cr_strdup_printf("the analysis sent a result longer than %d bytes (killed)",
 						RESULT_MAX);
@@ -406,6 +409,12 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				/* The line is the job's; the worker goes on. */
 				struct cr_batch_job *job = w->q[0];
 				char *line = strndup(s, (size_t)(nl - s));
+				/* The time limit holds for a result read
+				 * late too: the worker may have sent it,
+				 * and the next one, while the parent was
+				 * busy elsewhere.  The worker goes on. */
+				if (t >= w->deadline)
+					w->killed = "late";
 				finish(w, line ? line : "", 0, o);
 				free(line);
 				w->ndone++;
