@@ -42,6 +42,7 @@
 
 #include "analysis.h"
 #include "batch/batch.h"
+#include "batch/sqlite_lib.h"
 #include "cli.h"
 #include "dynlib.h"
 #include "report.h"
@@ -915,23 +916,25 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 
 static int run(struct batch *b)
 {
+	/* SQLite and the index's HTML libraries (libxml2 with ICU,
+	 * cmark-gfm: 2 to 3 and 4 to 7 ms of the dynamic loader) load on
+	 * the loader thread, in that order, while the directory is read:
+	 * they were half of a re-run with nothing new (dynlib.h). */
+	cr_sqlite_prefetch();
+	if (b->formats & CR_REPORT_HTML)
+		report_html_prefetch();
+	struct cr_error *err = cr_batch_scan(b->dir, b->out, &b->files);
+	if (err) {
+		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
+		return fail(b, err);
+	}
 	char *db = cr_strdup_printf("%s/coroner.db", b->out);
-	struct cr_error *err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
+	err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
 	free(db);
 	if (err) {
 		fail(b, err);
 		return CR_BATCH_EXIT_STORE;
 	}
-	/* The index's HTML libraries (libxml2 with ICU, cmark-gfm: 4 to 7
-	 * ms of the dynamic loader) load on the loader thread while the
-	 * directory is read: they were a third of a re-run with nothing new
-	 * (dynlib.h).  SQLite is loaded first (the store above): two
-	 * dlopen() calls take turns. */
-	if (b->formats & CR_REPORT_HTML)
-		report_html_prefetch();
-	err = cr_batch_scan(b->dir, b->out, &b->files);
-	if (err)
-		return fail(b, err);
 	size_t n = b->files.n ? b->files.n : 1, ntodo = 0, ncands = 0;
 	struct cr_batch_file **todo = calloc(n, sizeof(*todo));
 	struct cand *cands = calloc(n, sizeof(*cands));
