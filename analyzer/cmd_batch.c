@@ -42,7 +42,9 @@
 
 #include "analysis.h"
 #include "batch/batch.h"
+#include "batch/sqlite_lib.h"
 #include "cli.h"
+#include "dynlib.h"
 #include "report.h"
 #include "series.h"
 #include "term.h"
@@ -564,6 +566,9 @@ static int probe(struct batch *b, struct cr_batch_file **todo, size_t n,
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "probing";
 	ro.progress = false;
+	/* A probe is about 0.2 ms (a core's headers): a few in each worker's
+	 * hands, so that none waits for the parent between them. */
+	ro.queue = 4;
 	*stopped = cr_batch_run(jobs, n, &ro, cr_batch_child, &b->ctx);
 	*ncands = 0;
 	for (size_t i = 0; i < n && !*stopped; i++) {
@@ -698,7 +703,9 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	}
 	struct cr_batch_run_options ro = b->run;
 	ro.what = "analyzed";
-	ar.commit = cr_batch_commit_new(out_fd, njobs, store_job, &ar);
+	/* The next dump in each worker's hands (worker.c). */
+	ro.queue = 2;
+	ar.commit = cr_batch_commit_new(out_fd, njobs, b->store, store_job, &ar);
 	if (!ar.commit) {
 		status = fail(b, &cr_enomem);
 		goto out;
@@ -909,16 +916,25 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 
 static int run(struct batch *b)
 {
+	/* SQLite and the index's HTML libraries (libxml2 with ICU,
+	 * cmark-gfm: 2 to 3 and 4 to 7 ms of the dynamic loader) load on
+	 * the loader thread, in that order, while the directory is read:
+	 * they were half of a re-run with nothing new (dynlib.h). */
+	cr_sqlite_prefetch();
+	if (b->formats & CR_REPORT_HTML)
+		report_html_prefetch();
+	struct cr_error *err = cr_batch_scan(b->dir, b->out, &b->files);
+	if (err) {
+		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
+		return fail(b, err);
+	}
 	char *db = cr_strdup_printf("%s/coroner.db", b->out);
-	struct cr_error *err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
+	err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
 	free(db);
 	if (err) {
 		fail(b, err);
 		return CR_BATCH_EXIT_STORE;
 	}
-	err = cr_batch_scan(b->dir, b->out, &b->files);
-	if (err)
-		return fail(b, err);
 	size_t n = b->files.n ? b->files.n : 1, ntodo = 0, ncands = 0;
 	struct cr_batch_file **todo = calloc(n, sizeof(*todo));
 	struct cand *cands = calloc(n, sizeof(*cands));
@@ -927,6 +943,8 @@ static int run(struct batch *b)
 	int status = !todo || !cands || !probes ? fail(b, &cr_enomem) : 0;
 	if (!status)
 		status = compare(b, todo, &ntodo);
+	/* No worker is forked while the loader may hold its lock. */
+	cr_dynlib_settle();
 	if (!status)
 		status = probe(b, todo, ntodo, cands, &ncands, probes, &stopped);
 	if (!status && !stopped)

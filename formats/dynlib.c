@@ -58,8 +58,17 @@ static void *loader(void *arg)
 		pthread_cond_broadcast(&opened);
 	}
 	loader_running = false;
+	pthread_cond_broadcast(&opened);	/* cr_dynlib_settle */
 	pthread_mutex_unlock(&lock);
 	return arg;
+}
+
+void cr_dynlib_settle(void)
+{
+	pthread_mutex_lock(&lock);
+	while (loader_running)
+		pthread_cond_wait(&opened, &lock);
+	pthread_mutex_unlock(&lock);
 }
 
 void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,

@@ -31,8 +31,9 @@
  * libraries in the order asked, and cr_dynlib_load waits for the one it
  * needs, or opens it itself when the loader has not started on it yet.
  * A process must not fork() while a prefetch may be running (the child
- * would inherit the loader's lock held): `coroner batch` forks its workers
- * before any analysis, and only analyses prefetch.
+ * would inherit the loader's lock held): `coroner batch` has the HTML
+ * libraries of its index loaded while it reads the directory, and waits
+ * for the loader (cr_dynlib_settle) before it forks its first worker.
  */
 #ifndef CR_DYNLIB_H
 #define CR_DYNLIB_H
@@ -82,5 +83,8 @@ struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
  */
 void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 			const struct cr_dynsym *syms, size_t n);
+/* Wait until the loader thread opened everything asked for and stopped
+ * (at once when it is not running): then this process may fork(). */
+void cr_dynlib_settle(void);
 
 #endif

@@ -105,6 +105,9 @@ struct cr_batch_run_options {
 	uint64_t max_memory;	/* bytes of anonymous memory a worker may
 				 * hold, 0 no limit (--max-memory) */
 	const char *max_memory_text;	/* as the user wrote it, for the reason */
+	unsigned queue;		/* jobs a worker holds at a time (up to 8; 0
+				 * is 1): it begins the next without waiting
+				 * for the parent (worker.c) */
 	bool progress;		/* progress.c's lines to stderr */
 	const char *what;	/* "probing" or "analyzed", for the lines */
 	/* Called in the parent as each job is done (done == true), in the
@@ -121,7 +124,8 @@ typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
 
 /*
  * Run the N jobs on O->workers worker processes (forked: they see JOBS),
- * each doing one job at a time with FN, one job after the other.  A worker
+ * each doing one job at a time with FN, one job after the other, and
+ * holding up to O->queue of them.  A worker
  * past its job's time limit or over O->max_memory is killed (SIGKILL) and
  * its job fails "timed out" or "exceeded --max-memory"; one that dies of
  * a signal or exits without a result fails with that.  The next job gets
@@ -188,10 +192,13 @@ int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
 
 typedef struct cr_error *(*cr_batch_store_fn)(void *arg, size_t job);
 struct cr_batch_commit;
+struct cr_batch_store;
 
 /* DIR_FD: a directory on the reports' file system; NJOBS: the job
- * indexes are below it.  NULL out of memory. */
+ * indexes are below it; DB: the store STORE writes, one transaction per
+ * group.  NULL out of memory. */
 struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
+					    struct cr_batch_store *db,
 					    cr_batch_store_fn store, void *arg);
 /* Job JOB (of NDUMPS dumps) is done and its reports written. */
 void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
@@ -273,6 +280,9 @@ struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,
 /* Insert or replace E (keyed by E->path). */
 struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 				    const struct report_batch_entry *e);
+/* Begin (END false) or commit (END true) one transaction of several
+ * rows: a group commit's rows (commit.c), each otherwise its own. */
+struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end);
 struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 				       const char *rel);
 /* How many rows name REPORT_DIR (a series' dumps share one). */

@@ -33,6 +33,7 @@
 
 struct cr_batch_commit {
 	int dir_fd;
+	struct cr_batch_store *db;
 	cr_batch_store_fn store;
 	void *arg;
 	size_t *open, nopen, ndumps;	/* jobs done, in no group yet */
@@ -57,8 +58,21 @@ static void store_synced(struct cr_batch_commit *c)
 	if (!c->err && c->sync_errno)
 		c->err = cr_error_new(CR_ERR_IO, "cannot make the reports durable (syncfs): %s",
 				      strerror(c->sync_errno));
+	/* One transaction: a row of its own was a commit, a WAL append of
+	 * the table's and the index's pages, per dump. */
+	bool group = !c->err && c->nsyncing > 1;
+	if (group)
+		c->err = cr_batch_store_group(c->db, false);
 	for (size_t i = 0; i < c->nsyncing && !c->err; i++)
 		c->err = c->store(c->arg, c->syncing[i]);
+	if (group) {
+		/* The rows before an error are kept, as without it. */
+		struct cr_error *err = cr_batch_store_group(c->db, true);
+		if (c->err && err)
+			cr_error_free(err);
+		else if (err)
+			c->err = err;
+	}
 	c->nsyncing = 0;
 }
 
@@ -104,12 +118,14 @@ struct cr_error *cr_batch_sync_dir(const char *dir)
 }
 
 struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
+					    struct cr_batch_store *db,
 					    cr_batch_store_fn store, void *arg)
 {
 	struct cr_batch_commit *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	*c = (struct cr_batch_commit){ .dir_fd = dir_fd, .store = store, .arg = arg };
+	*c = (struct cr_batch_commit){ .dir_fd = dir_fd, .db = db, .store = store,
+				       .arg = arg };
 	c->open = calloc(njobs ? njobs : 1, sizeof(*c->open));
 	c->syncing = calloc(njobs ? njobs : 1, sizeof(*c->syncing));
 	if (!c->open || !c->syncing) {

@@ -17,3 +17,8 @@ struct cr_error *cr_sqlite_load(void)
 	return cr_dynlib_load(&lib, CR_SONAME_SQLITE3, syms, ARRAY_LEN(syms),
 			      CR_ERR_IO, "the batch result store");
 }
+
+void cr_sqlite_prefetch(void)
+{
+	cr_dynlib_prefetch(&lib, CR_SONAME_SQLITE3, syms, ARRAY_LEN(syms));
+}

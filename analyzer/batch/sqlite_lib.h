@@ -31,6 +31,9 @@ extern struct cr_sqlite_api cr_sqlite;
 
 /* Load SQLite once per process; NULL, or why it cannot be loaded. */
 struct cr_error *cr_sqlite_load(void);
+/* Have it loaded on the loader thread meanwhile (cr_dynlib_prefetch):
+ * cr_sqlite_load then waits for it.  From the thread that loads it. */
+void cr_sqlite_prefetch(void);
 
 #ifndef CR_SQLITE_NO_MACROS	/* sqlite_lib.c names the functions */
 #define sqlite3_bind_int64 cr_sqlite.sqlite3_bind_int64

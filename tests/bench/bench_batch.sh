@@ -18,6 +18,18 @@
 #   RT=1 tests/bench/bench_batch.sh       (timings under chrt -f 50: on a
 #                                          machine shared with other work,
 #                                          the measured runs are not preempted)
+#
+# What is measured: a first run into an empty OUT, with the cores in the
+# page cache (one untimed batch reads them first, and hyperfine warms up
+# each command once).  The OUT of the run before is moved aside, not
+# removed, before each run, and removed at the end: on ext4 without a
+# journal (this machine's), a new inode is looked for past every inode
+# freed in the last 5 to 10 s (ext4's recently_deleted()), and with the
+# 800 files of the last run just removed that was a quarter of a batch's
+# CPU.  The first run after making the cores is not one to time either:
+# it paid 24 s of system time once (the kernel's readahead zeroing the
+# holes of these sparse cores: 200 of them are 39 MB on disk, 7.2 GB
+# long).
 set -eu
 . "$(dirname "$0")/common.sh"
 need hyperfine hyperfine
@@ -71,7 +83,21 @@ echo "cores: $got in $dumps, $(du -sm "$dumps" | cut -f1) MiB"
 
 out="$work/out"
 sep="$work/sep"
+old="$work/old"
+mkdir -p "$sep" "$old"
+# Every run's OUT (and the separate runs' directory) moved aside, removed
+# after the timings (see the header).
+cat >"$work/aside.sh" <<EOF
+#!/bin/sh
+[ -d "$out" ] && mv "$out" "$old/out.\$\$"
+[ -d "$sep" ] && mv "$sep" "$old/sep.\$\$"
 mkdir -p "$sep"
+exit 0
+EOF
+chmod +x "$work/aside.sh"
+# The cores into the page cache, holes included, and written back.
+sync
+"$coroner" batch "$dumps" -o "$old/warm" -f "$formats" -q -j 2 >/dev/null 2>&1 || true
 # 200 separate analyses, as a cron job calling `coroner analyze` would.
 cat >"$work/separate.sh" <<EOF
 #!/bin/sh
@@ -82,8 +108,9 @@ exit 0
 EOF
 chmod +x "$work/separate.sh"
 
-$rt hyperfine -N --runs "$runs" --export-json "$work/h.json" \
-	--prepare "rm -rf $out" \
+echo "load average before the timings: $(cut -d' ' -f1-3 /proc/loadavg)"
+$rt hyperfine -N --runs "$runs" --warmup 1 --export-json "$work/h.json" \
+	--prepare "$work/aside.sh" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 1" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" \
 	"$work/separate.sh" >/dev/null
@@ -91,6 +118,7 @@ $rt hyperfine -N --runs "$runs" --export-json "$work/h.json" \
 "$coroner" batch "$dumps" -o "$out" -f "$formats" -q -j 2 || true
 $rt hyperfine -N --runs "$((runs * 3))" --warmup 1 --export-json "$work/r.json" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" >/dev/null
+rm -rf "$old"
 
 # CPU seconds (user + system, the workers included): what the batch
 # saves, less blurred than wall time by the other load of a shared machine.
@@ -110,6 +138,7 @@ c2=$(cpu_of "$work/h.json" 1)
 cs=$(cpu_of "$work/h.json" 2)
 cr=$(cpu_of "$work/r.json" 0)
 echo
+echo "load average after the timings: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "                                 wall (median)  CPU (user+sys, mean)"
 echo "batch -j 1:                      ${j1}s   ${c1}s"
 echo "batch -j 2:                      ${j2}s   ${c2}s"

@@ -67,6 +67,12 @@ CASE:
           store's WAL only after a syncfs() that began after its reports
           were renamed (a power cut cannot leave a row whose reports are
           lost); two groups (64 dumps, then the rest), not one per dump.
+  queue   a worker holds its next dump: with the parent stopped (SIGSTOP)
+          while its one worker analyzes the first of four dumps, the
+          worker goes on to the second without the parent (two report
+          directories finished meanwhile, where a worker given one dump
+          at a time waits for the parent after each); after SIGCONT the
+          run ends with all four analyzed.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1012,9 +1018,60 @@ def case_durable(opts, wd):
           "the index counts %s" % json.dumps(ix["counts"]))
 
 
+def finished_reports(out):
+    """The report directories of OUT whose JSON report is renamed in place."""
+    reports = os.path.join(out, "reports")
+    try:
+        return sum(any(n.endswith(".coroner.json") for n in os.listdir(os.path.join(reports, d)))
+                   for d in os.listdir(reports))
+    except OSError:
+        return 0
+
+
+def case_queue(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    # In time order (a dump's time, then its path): the slow one first.
+    for i, prog in enumerate(["deep_recursion", "null_deref", "fpe", "null_deref"]):
+        core = crash_core(opts.bindir, prog, os.path.join(wd, "m%d" % i), prog)
+        shutil.copy(core, os.path.join(src, "%d-%s.core" % (i, prog)))
+    out = os.path.join(wd, "out")
+    reports = os.path.join(out, "reports")
+    p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1", "-q"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stopped = False
+    deadline = time.time() + 60
+    # No sleep: the parent is stopped while the worker still holds the
+    # first dump (its report directory is made before its reports).
+    while p.poll() is None and time.time() < deadline:
+        if os.path.isdir(reports) and os.listdir(reports):
+            os.kill(p.pid, signal.SIGSTOP)
+            stopped = True
+            break
+    if not stopped:
+        p.communicate(timeout=120)
+        L.skip("the batch ended before its first report directory was seen")
+    done = finished_reports(out)
+    deadline = time.time() + 20
+    while done < 2 and time.time() < deadline:
+        time.sleep(0.01)
+        done = finished_reports(out)
+    os.kill(p.pid, signal.SIGCONT)
+    o, e = p.communicate(timeout=120)
+    check(done >= 2, "with the parent stopped, its worker finished %d dump(s): "
+          "it did not go on to the next one it holds" % done)
+    check(p.returncode == 0, "status %d after SIGSTOP/SIGCONT" % p.returncode,
+          o.decode(errors="replace") + e.decode(errors="replace"))
+    ix = load_index(out)
+    check(ix["counts"]["crash"] == 4 and not ix["failed"],
+          "not all four dumps analyzed", ix["summary"])
+    print("parent stopped: its worker finished %d dumps meanwhile; then: %s"
+          % (done, ix["summary"]))
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
-         "series": case_series, "copies": case_copies}
+         "series": case_series, "copies": case_copies, "queue": case_queue}
 
 
 if __name__ == "__main__":
