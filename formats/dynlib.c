@@ -33,7 +33,7 @@ static void open_lib(struct cr_dynlib *lib, const char *soname,
 }
 
 /* The libraries asked for in the background, in the order asked (a run
- * asks for three at most: Zydis or Capstone, libxml2, cmark-gfm). */
+ * asks for two at most: Zydis or Capstone, and libxml2). */
 #define MAX_QUEUED 8
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t opened = PTHREAD_COND_INITIALIZER;

@@ -25,8 +25,7 @@
  * Loading is not free either: a page fault costs about 15 us on this
  * project's VM, and Capstone's tables make the dynamic loader apply 77,000
  * relocations (380 faults, 8 ms: x86 is decoded with Zydis, about 100),
- * libxml2 with ICU 9 ms, cmark-gfm 3 ms: as much as analyzing a small
- * core.  A run that will need a library can
+ * libxml2 with ICU 9 ms: as much as analyzing a small core.  A run that will need a library can
  * have it loaded in the background (cr_dynlib_prefetch) while it reads the
  * dump and unwinds the stacks: one loader thread opens the requested
  * libraries in the order asked, and cr_dynlib_load waits for the one it

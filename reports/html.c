@@ -30,7 +30,7 @@
 #include "report.h"
 #include "report_util.h"
 #include "document.h"
-#include "html_markdown.h"
+#include "html_md_replay.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -326,6 +326,20 @@ static void raw_text(struct html *h, xmlNodePtr parent, const char *txt)
 	}
 }
 
+/* A recommendation (a DOC_MARKDOWN block): the elements the build
+ * compiled for its finding id; false when out of memory.  A text the
+ * build did not compile (none is: every DOC_MARKDOWN block is a finding's
+ * recommendation) is shown as the Markdown it is. */
+static bool html_recommendation(struct html *h, xmlNodePtr e,
+				const struct doc_block *b)
+{
+	enum cr_finding_id id;
+	if (b->finding_id && cr_finding_id_lookup(b->finding_id, &id))
+		return html_md_replay(h->doc, e, &html_md_recommendations[id]);
+	text(h, el(h, e, "p"), b->code);
+	return !h->oom;
+}
+
 static void html_block(struct html *h, xmlNodePtr parent,
 		       const struct doc_block *b)
 {
@@ -359,7 +373,7 @@ static void html_block(struct html *h, xmlNodePtr parent,
 	case DOC_MARKDOWN:
 		e = el(h, parent, "div");
 		attr(h, e, "class", "recommendation");
-		if (e && !html_markdown(h->doc, e, b->code ? b->code : ""))
+		if (e && !html_recommendation(h, e, b))
 			h->oom = true;
 		break;
 	case DOC_FINDING: {

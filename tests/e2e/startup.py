@@ -15,8 +15,10 @@ root; the test is skipped elsewhere).
     and says nothing of Capstone; an aarch64 fault (a synthetic core,
     tests/hostile/corewriter.py) names the missing Capstone once.
   loads: what the dynamic loader opens (LD_DEBUG=files): an x86_64 fault
-    analyzed to every format opens Zydis and never Capstone; the aarch64
-    fault opens Capstone (so that the check can see it).  Needs no root.
+    analyzed to every format opens Zydis and libxml2, and never Capstone
+    nor cmark-gfm (the recommendations' Markdown is compiled by the build);
+    the aarch64 fault opens Capstone (so that the check can see it).  Needs
+    no root.
   missing-stdcxx: a C++ program's crash (elfutils' backtrace-demangle
     core of the shared corpus, cxxfunc(int) on its stack) keeps its
     mangled name and says why in one warning; a C program's core says
@@ -174,8 +176,10 @@ def opened_libraries(opts, wd, core, tag):
 def case_loads(opts, wd):
     text = opened_libraries(opts, wd, x86_crash(opts, wd), "x86")
     L.check("libZydis" in text, "the x86_64 crash did not open Zydis")
-    L.check("libcapstone" not in text, "the x86_64 crash opened Capstone",
-            [l for l in text.splitlines() if "libcapstone" in l][:5])
+    L.check("libxml2" in text, "the HTML report did not open libxml2")
+    for lib in ("libcapstone", "libcmark"):
+        L.check(lib not in text, "the x86_64 crash opened %s" % lib,
+                [l for l in text.splitlines() if lib in l][:5])
     text = opened_libraries(opts, wd, aarch64_crash(wd), "arm")
     L.check("libcapstone" in text, "the aarch64 crash did not open Capstone")
 
