@@ -14,9 +14,11 @@
 static void open_lib(struct cr_dynlib *lib, const char *soname,
 		     const struct cr_dynsym *syms, size_t n)
 {
-	cr_dynlib_populate_start();
+	if (lib->populate)
+		cr_dynlib_populate_start();
 	lib->handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-	cr_dynlib_populate_stop();
+	if (lib->populate)
+		cr_dynlib_populate_stop();
 	if (!lib->handle) {
 		const char *e = dlerror();
 		snprintf(lib->why, sizeof(lib->why), "%s", e ? e : "not found");

