@@ -116,28 +116,17 @@ static const char *reg_name(const struct decoder *dc, unsigned reg)
 	return s ? s : "?";
 }
 
-/* The value of address register REG in *V; false, with WHY kept as the
- * reason the address is unknown, when it is not recorded. */
-static bool operand_reg(struct decoder *dc, unsigned reg, const char *why,
-			uint64_t *v)
-{
-	if (reg_value(dc, reg, v))
-		return true;
-	dc->address_why = why;
-	return false;
-}
-
 static bool arm64_address(struct decoder *dc, const cs_arm64_op *op,
 			  uint64_t *out)
 {
 	uint64_t a = (uint64_t)(int64_t)op->mem.disp, v;
 	if (op->mem.base != ARM64_REG_INVALID) {
-		if (!operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
+		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
 			return false;
 		a += v;
 	}
 	if (op->mem.index != ARM64_REG_INVALID) {
-		if (!operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
+		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
 			return false;
 		if (op->ext == ARM64_EXT_SXTW)
 			v = (uint64_t)(int64_t)(int32_t)v;
@@ -243,18 +232,6 @@ static bool arm_try_thumb(struct decoder *dc)
 	dc->align = 0;
 	dc->step = 2;
 	return true;
-}
-
-static struct cr_error *cs_load(void)
-{
-	return cr_dynlib_load(&cs_lib, CR_SONAME_CAPSTONE, cs_syms,
-			      ARRAY_LEN(cs_syms), CR_ERR_FORMAT,
-			      "decoding the faulting instruction");
-}
-
-static void cs_prefetch(void)
-{
-	cr_dynlib_prefetch(&cs_lib, CR_SONAME_CAPSTONE, cs_syms, ARRAY_LEN(cs_syms));
 }
 
 static bool cs_open_run(struct decoder *dc, struct cr_error **err)
@@ -372,6 +349,7 @@ static enum insn_result cs_facts(struct decoder *dc, const uint8_t *code,
 }
 
 const struct insn_backend insn_capstone = {
-	.load = cs_load, .prefetch = cs_prefetch, .open = cs_open_run,
+	.lib = &cs_lib, .soname = CR_SONAME_CAPSTONE, .syms = cs_syms,
+	.nsyms = ARRAY_LEN(cs_syms), .open = cs_open_run, .reg = reg_value,
 	.close = cs_close_run, .one = cs_one, .facts = cs_facts,
 };

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dynlib.h"
 #include "error.h"
 #include "instruction.h"
 #include "pass.h"
@@ -62,14 +63,18 @@ enum insn_result {
 };
 
 struct insn_backend {
-	/* Open the library (once per process): NULL, or why not. */
-	struct cr_error *(*load)(void);
-	/* Have the library opened in the background (dynlib.h). */
-	void (*prefetch)(void);
+	/* The library, opened with dlopen() when first needed (dynlib.h). */
+	struct cr_dynlib *lib;
+	const char *soname;
+	const struct cr_dynsym *syms;
+	size_t nsyms;
 	/* Ready DC->state for the dump's architecture; false when the
 	 * library cannot decode it (an ENOMEM sets *ERR). */
 	bool (*open)(struct decoder *dc, struct cr_error **err);
 	void (*close)(struct decoder *dc);
+	/* The value of register REG (the library's id) in *OUT; false when
+	 * the dump does not record it or it is no general register. */
+	bool (*reg)(const struct decoder *dc, unsigned reg, uint64_t *out);
 	/* The length of the instruction at CODE (N bytes, at ADDR), and
 	 * its text in TEXT when TEXT is not NULL; 0: no instruction. */
 	unsigned (*one)(struct decoder *dc, const uint8_t *code, size_t n,
@@ -88,6 +93,10 @@ size_t insn_read_code(struct decoder *dc, uint64_t addr, uint8_t *buf,
 		      size_t n, bool faulting);
 bool insn_memory_fault(const struct decoder *dc);
 bool insn_crash_address(const struct cr_analysis *a, uint64_t *out);
+/* The value of address register REG in *V; false, with WHY kept as the
+ * reason the address is unknown, when it is not recorded. */
+bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
+		      uint64_t *v);
 /* The DWARF register DWARF of BITS bits at SHIFT into *OUT. */
 bool insn_dwarf_reg(const struct decoder *dc, unsigned dwarf, unsigned bits,
 		    unsigned shift, uint64_t *out);

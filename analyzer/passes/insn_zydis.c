@@ -161,8 +161,9 @@ static bool in_list(const ZydisMnemonic *ids, size_t n, ZydisMnemonic id)
 
 /* Zydis register REG in the dump's registers; false when not recorded
  * or not a general register. */
-static bool reg_value(const struct decoder *dc, ZydisRegister reg, uint64_t *out)
+static bool reg_value(const struct decoder *dc, unsigned id, uint64_t *out)
 {
+	ZydisRegister reg = (ZydisRegister)id;
 	ZydisMachineMode mode = st(dc)->mode;
 	ZydisRegister big = zydis.ZydisRegisterGetLargestEnclosing(mode, reg);
 	unsigned bits = zydis.ZydisRegisterGetWidth(mode, reg), shift = 0;
@@ -178,15 +179,6 @@ static bool reg_value(const struct decoder *dc, ZydisRegister reg, uint64_t *out
 			return insn_dwarf_reg(dc, is64 ? x86_64_regs[k].dwarf :
 					      i386_regs[k].dwarf, bits, shift, out);
 	}
-	return false;
-}
-
-static bool operand_reg(struct decoder *dc, ZydisRegister reg, const char *why,
-			uint64_t *v)
-{
-	if (reg_value(dc, reg, v))
-		return true;
-	dc->address_why = why;
 	return false;
 }
 
@@ -324,12 +316,12 @@ static bool x86_address(struct decoder *dc, const struct zy_insn *z,
 	if (op->mem.base == ZYDIS_REGISTER_RIP || op->mem.base == ZYDIS_REGISTER_EIP) {
 		a += z->address + z->i.length;	/* relative to the next one */
 	} else if (op->mem.base != ZYDIS_REGISTER_NONE) {
-		if (!operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
+		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
 			return false;
 		a += v;
 	}
 	if (op->mem.index != ZYDIS_REGISTER_NONE) {
-		if (!operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
+		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
 			return false;
 		a += v * op->mem.scale;
 	}
@@ -489,18 +481,6 @@ static void x86_divide(struct decoder *dc, const struct zy_insn *z)
 
 /* ---- the backend -------------------------------------------------------- */
 
-static struct cr_error *zy_load(void)
-{
-	return cr_dynlib_load(&zy_lib, CR_SONAME_ZYDIS, zy_syms,
-			      ARRAY_LEN(zy_syms), CR_ERR_FORMAT,
-			      "decoding the faulting instruction");
-}
-
-static void zy_prefetch(void)
-{
-	cr_dynlib_prefetch(&zy_lib, CR_SONAME_ZYDIS, zy_syms, ARRAY_LEN(zy_syms));
-}
-
 static bool zy_open(struct decoder *dc, struct cr_error **err)
 {
 	bool is64 = dc->d->process.arch == CR_ARCH_X86_64;
@@ -580,6 +560,7 @@ static enum insn_result zy_facts(struct decoder *dc, const uint8_t *code,
 }
 
 const struct insn_backend insn_zydis = {
-	.load = zy_load, .prefetch = zy_prefetch, .open = zy_open,
+	.lib = &zy_lib, .soname = CR_SONAME_ZYDIS, .syms = zy_syms,
+	.nsyms = ARRAY_LEN(zy_syms), .open = zy_open, .reg = reg_value,
 	.close = zy_close, .one = zy_one, .facts = zy_facts,
 };

@@ -256,6 +256,15 @@ bool insn_dwarf_reg(const struct decoder *dc, unsigned dwarf, unsigned bits,
 	return true;
 }
 
+bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
+		      uint64_t *v)
+{
+	if (dc->be->reg(dc, reg, v))
+		return true;
+	dc->address_why = why;
+	return false;
+}
+
 bool insn_x86_non_canonical(uint64_t a)
 {
 	uint64_t top = a >> 47;
@@ -766,6 +775,18 @@ static const struct insn_backend *arch_backend(enum cr_arch arch, unsigned *alig
 	return NULL;
 }
 
+/* Open BE's library (once per process): NULL, or why not. */
+static struct cr_error *load_backend(const struct insn_backend *be)
+{
+	return cr_dynlib_load(be->lib, be->soname, be->syms, be->nsyms,
+			      CR_ERR_FORMAT, "decoding the faulting instruction");
+}
+
+static void prefetch_backend(const struct insn_backend *be)
+{
+	cr_dynlib_prefetch(be->lib, be->soname, be->syms, be->nsyms);
+}
+
 /* The faults whose instruction the pass decodes: start loading the
  * dump's decoder while the stacks are unwound (dynlib.h).  Before the
  * dump is read (D NULL), Zydis at once: x86_64 is what most dumps are,
@@ -777,7 +798,7 @@ void warm_instruction(const struct cr_dump *d)
 	static const int fault_signals[] = { SIG_ILL, SIG_TRAP, SIG_BUS, SIG_FPE,
 					     SIG_SEGV };
 	if (!d) {
-		insn_zydis.prefetch();
+		prefetch_backend(&insn_zydis);
 		return;
 	}
 	bool fault = d->event.kind == CR_EVENT_EXCEPTION;
@@ -786,7 +807,7 @@ void warm_instruction(const struct cr_dump *d)
 			d->event.signo == fault_signals[k];
 	const struct insn_backend *be = arch_backend(d->process.arch, NULL);
 	if (fault && be)
-		be->prefetch();
+		prefetch_backend(be);
 }
 
 /* Before `coroner batch` forks its workers: Zydis, which x86 dumps need
@@ -795,7 +816,7 @@ void load_instruction(void);	/* registry.c */
 void load_instruction(void)
 {
 	/* A failure is said by the pass, in each report. */
-	cr_error_free(insn_zydis.load());
+	cr_error_free(load_backend(&insn_zydis));
 }
 
 /* The pass proper, once DC is open. */
@@ -868,7 +889,7 @@ CR_PASS_RUN(run_instruction)
 	uint64_t pc;
 	if (!cr_regs_get(dc.regs, cr_arch_pc_reg(d->process.arch), &pc))
 		return NULL;
-	struct cr_error *err = be->load();
+	struct cr_error *err = load_backend(be);
 	if (err == &cr_enomem)
 		return err;
 	if (err) {
