@@ -34,6 +34,7 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -499,6 +500,22 @@ struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
 	return err;
 }
 
+/*
+ * Free the HTML tree: a few hundred thousand small blocks at once for a
+ * big report.  In glibc's fastbins they would wait, and the next free of
+ * a large block (the report document's arena) would merge them all in one
+ * pass, touching them again (malloc_consolidate: 20% of the HTML run of a
+ * 200-thread minidump, `perf record`).  With fastbins off while the tree
+ * is freed, each block is merged as it is freed, while it is in the
+ * cache; then they are back at glibc's default (mallopt(3)).
+ */
+static void free_tree(xmlDocPtr doc)
+{
+	mallopt(M_MXFAST, 0);
+	xmlFreeDoc(doc);
+	mallopt(M_MXFAST, (int)(64 * sizeof(size_t) / 4));
+}
+
 struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)
 {
 	struct html h = { .d = d };
@@ -515,19 +532,19 @@ struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)
 	if (!h.oom)
 		html_build(&h);
 	if (h.oom) {
-		xmlFreeDoc(h.doc);
+		free_tree(h.doc);
 		return &cr_enomem;
 	}
 
 	/* No encoder: libxml2 writes the UTF-8 text nodes as they are. */
 	xmlOutputBufferPtr out = xmlOutputBufferCreateFile(f, NULL);
 	if (!out) {
-		xmlFreeDoc(h.doc);
+		free_tree(h.doc);
 		return &cr_enomem;
 	}
 	htmlDocContentDumpFormatOutput(out, h.doc, "UTF-8", 1);
 	int rc = xmlOutputBufferClose(out);
-	xmlFreeDoc(h.doc);
+	free_tree(h.doc);
 	if (rc < 0 || ferror(f))
 		return cr_error_new(CR_ERR_IO, "writing the HTML report failed");
 	return NULL;
