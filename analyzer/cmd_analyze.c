@@ -215,7 +215,7 @@ static int write_reports(const char *prog, const char *path,
 			 struct report_names *names, const struct dump_ids *ids)
 {
 	/* HTML last: its libraries load in the background meanwhile
-	 * (report_prefetch), behind Capstone on the one loader thread. */
+	 * (report_prefetch), behind Zydis on the one loader thread. */
 	static const enum cr_report_format order[] = {
 		CR_REPORT_MD, CR_REPORT_JSON, CR_REPORT_HTML,
 	};

@@ -916,8 +916,8 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 
 static int run(struct batch *b)
 {
-	/* SQLite and the index's HTML libraries (libxml2 with ICU,
-	 * cmark-gfm: 2 to 3 and 4 to 7 ms of the dynamic loader) load on
+	/* SQLite and the index's HTML library (libxml2 with ICU: 2 to 3
+	 * and 4 to 7 ms of the dynamic loader) load on
 	 * the loader thread, in that order, while the directory is read:
 	 * they were half of a re-run with nothing new (dynlib.h). */
 	cr_sqlite_prefetch();

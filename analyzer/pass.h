@@ -82,7 +82,7 @@ extern const size_t cr_npasses;
  * cheap, and must not touch the analysis.  Listed in registry.c beside
  * the registry.  D is NULL before any dump is read (`coroner analyze`
  * calls it right after its command line): a warm function then starts
- * what most dumps need (Capstone: most dumps are crashes), since the
+ * what most dumps need (Zydis: most dumps are x86_64 crashes), since the
  * reading of the dump is time the load can overlap too.
  */
 struct cr_pass_warmer {

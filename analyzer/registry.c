@@ -70,7 +70,7 @@ const size_t cr_npasses = sizeof(cr_passes) / sizeof(cr_passes[0]);
 
 /* Passes that start work before the stacks are unwound (pass.h). */
 #define CR_PASS_WARM_TABLE(X)						\
-	X("instruction", warm_instruction, load_instruction) /* Capstone */
+	X("instruction", warm_instruction, load_instruction) /* Zydis, Capstone */
 
 #define CR_WARM_DECLARE(name, warm, load)				\
 	void warm(const struct cr_dump *d); void load(void);

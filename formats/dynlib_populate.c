@@ -8,7 +8,9 @@
  * project's VM a fault costs about 30 us (15 us on a quiet machine) where
  * MADV_POPULATE_WRITE makes the same page present for about 2 us: Capstone
  * has 77,000 relocations over 340 pages, libxml2 with ICU and libstdc++
- * about 60 more (tests/bench/README.md).  The loader offers no hook between
+ * about 60 more (tests/bench/README.md).  Only a library whose owner sets
+ * cr_dynlib.populate is loaded this way (Capstone): for a small one the
+ * scans below cost more than the faults they save.  The loader offers no hook between
  * mapping and relocating (an LD_AUDIT module could, at the price of a
  * second namespace and a path fixed at build time).  So while this thread
  * is in dlopen(), a timer of its own interrupts it every TICK_US: the

@@ -243,7 +243,7 @@ struct cr_error *report_batch_html_write(const struct report_batch_index *ix,
 					 FILE *f)
 {
 	struct page p = { 0 };
-	struct cr_error *lerr = cr_html_libs_load(false, "writing the HTML index");
+	struct cr_error *lerr = cr_html_libs_load("writing the HTML index");
 	if (lerr)
 		return lerr;
 	p.doc = htmlNewDocNoDtD(NULL, NULL);

@@ -320,8 +320,10 @@ static void add_findings(struct builder *bd)
 							"label");
 			doc_span(d, p ? &p->text : NULL, DOC_SPAN_STRONG,
 				 "What to do next");
-			doc_text_block(d, &fb->body, DOC_MARKDOWN,
-				       info->recommendation);
+			struct doc_block *md = doc_text_block(
+				d, &fb->body, DOC_MARKDOWN, info->recommendation);
+			if (md)
+				md->finding_id = info->id;
 		}
 	}
 	free(order);

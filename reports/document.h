@@ -15,8 +15,9 @@
  * characters, on one line except the text of a DOC_CODE or DOC_MARKDOWN
  * block.  Renderers escape it for their syntax and need not clean it.  The one exception is a
  * DOC_MARKDOWN block, Markdown we wrote (analyzer/recommendations/), that
- * the Markdown renderer inserts as it is and the HTML renderer parses with
- * cmark-gfm into elements (never pasted as HTML).
+ * the Markdown renderer inserts as it is and the HTML renderer builds as
+ * elements from the tree the build compiled for its finding id
+ * (html_md_tree.h; never pasted as HTML).
  *
  * Everything is allocated in the document's arena and freed at once by
  * doc_free().  Allocation failures set `oom` on the document; later calls then do
@@ -129,7 +130,8 @@ struct doc_block {
 	size_t nitems, itemcap;
 	/* FINDING */
 	const char *severity;		/* static: "error" */
-	const char *finding_id;		/* static: "divide-by-zero" */
+	const char *finding_id;		/* static: "divide-by-zero"; also
+					 * MARKDOWN's, the recommendation's */
 	struct doc_blocks body;
 	/* CHART: one value per table row */
 	uint64_t *values;

@@ -1,6 +1,6 @@
 /*
- * html_libs.c - libxml2 and cmark-gfm loaded on first use (html_libs.h
- * says why), and asked for in the background by report_html_prefetch.
+ * html_libs.c - libxml2 loaded on first use (html_libs.h says why), and
+ * asked for in the background by report_html_prefetch.
  */
 #define CR_HTML_LIBS_NO_MACROS
 #include "html_libs.h"
@@ -13,14 +13,11 @@ struct cr_html_api cr_html_api;
 
 #define CR_HTML_SYM(f) { #f, (void **)&cr_html_api.f },
 static const struct cr_dynsym xml_syms[] = { CR_XML_FUNCS(CR_HTML_SYM) };
-static const struct cr_dynsym cmark_syms[] = { CR_CMARK_FUNCS(CR_HTML_SYM) };
-static struct cr_dynlib xml_lib, cmark_lib;
+static struct cr_dynlib xml_lib;
 
 void report_html_prefetch(void)
 {
 	cr_dynlib_prefetch(&xml_lib, CR_SONAME_XML2, xml_syms, ARRAY_LEN(xml_syms));
-	cr_dynlib_prefetch(&cmark_lib, CR_SONAME_CMARK_EXT, cmark_syms,
-			   ARRAY_LEN(cmark_syms));
 }
 
 void report_prefetch(const struct cr_dump *d, const struct cr_options *opts,
@@ -31,16 +28,10 @@ void report_prefetch(const struct cr_dump *d, const struct cr_options *opts,
 		report_html_prefetch();
 }
 
-struct cr_error *cr_html_libs_load(bool markdown, const char *what)
+struct cr_error *cr_html_libs_load(const char *what)
 {
-	struct cr_error *err = cr_dynlib_load(&xml_lib, CR_SONAME_XML2, xml_syms,
-					      ARRAY_LEN(xml_syms), CR_ERR_IO, what);
-	/* The extensions' library brings cmark-gfm's own: dlsym() finds
-	 * the core functions through it. */
-	if (!err && markdown)
-		err = cr_dynlib_load(&cmark_lib, CR_SONAME_CMARK_EXT, cmark_syms,
-				     ARRAY_LEN(cmark_syms), CR_ERR_IO, what);
-	return err;
+	return cr_dynlib_load(&xml_lib, CR_SONAME_XML2, xml_syms,
+			      ARRAY_LEN(xml_syms), CR_ERR_IO, what);
 }
 
 void report_preload(const struct cr_options *opts, unsigned formats)
@@ -48,5 +39,5 @@ void report_preload(const struct cr_options *opts, unsigned formats)
 	cr_load_passes(opts);
 	/* A failure is said by the writer, in each worker. */
 	if (formats & CR_REPORT_HTML)
-		cr_error_free(cr_html_libs_load(true, "writing the HTML report"));
+		cr_error_free(cr_html_libs_load("writing the HTML report"));
 }

@@ -46,7 +46,7 @@ struct cr_error *report_md_write_with(const struct cr_analysis *a,
 				      const struct report_md_options *o,
 				      FILE *f);
 struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f);
-/* Have the HTML writer's libraries (libxml2, cmark-gfm) loaded in the
+/* Have the HTML writer's library (libxml2) loaded in the
  * background, for a run that will write HTML (html_libs.h says why). */
 void report_html_prefetch(void);
 /*

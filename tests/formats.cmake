@@ -13,8 +13,10 @@ if(CMOCKA_FOUND)
     add_test(NAME unit.formats.${t} COMMAND ${t})
     set_tests_properties(unit.formats.${t} PROPERTIES LABELS unit)
   endforeach()
-  # test_dynlib loads Capstone to count the faults of its relocation.
+  # test_dynlib loads Capstone to count the faults of its relocation, and
+  # Zydis to see that it is loaded without populating.
   cr_dynlib_required(test_dynlib CAPSTONE CR_SONAME_CAPSTONE)
+  cr_dynlib_required(test_dynlib ZYDIS CR_SONAME_ZYDIS)
   target_link_libraries(test_dynlib PRIVATE cr_formats_private)
   add_dependencies(test_elfcore elfcore_victim)
   set(CR_ELFCORE_WORK ${CMAKE_CURRENT_BINARY_DIR}/elfcore-work)

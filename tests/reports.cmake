@@ -3,7 +3,7 @@
 # reports validated against docs/report-schema.json.
 if(CMOCKA_FOUND)
   add_executable(test_reports ${CMAKE_CURRENT_SOURCE_DIR}/test_reports.c)
-  target_link_libraries(test_reports PRIVATE cr_reports PkgConfig::CMOCKA
+  target_link_libraries(test_reports PRIVATE cr_reports cr_md_compile PkgConfig::CMOCKA
     PkgConfig::CMARK_GFM PkgConfig::JANSSON LibXml2::LibXml2 cr_build_flags)
   set(CR_REPORTS_TEST_OUT ${CMAKE_CURRENT_BINARY_DIR}/reports-out)
   file(MAKE_DIRECTORY ${CR_REPORTS_TEST_OUT})

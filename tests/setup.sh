@@ -19,7 +19,7 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # To build: compiler, CMake, the libraries coroner links.
 BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev cmark-gfm libjansson-dev
-  libcmocka-dev libzstd-dev liblzma-dev liblz4-dev libcapstone-dev
+  libcmocka-dev libzstd-dev liblzma-dev liblz4-dev libcapstone-dev libzydis-dev
   libsqlite3-dev libarchive-dev"
 # To run the tests: dumps from gdb, elfutils for the conformance tests, the
 # report validators (xmllint, cmark-gfm, jsonschema), bunzip2 and xz, and the

@@ -125,7 +125,7 @@ static void test_queue(void **state)
  */
 static void test_populated(void **state)
 {
-	struct cr_dynlib lib = { 0 };
+	struct cr_dynlib lib = { .populate = true };
 	static void *slot;
 	static const struct cr_dynsym syms[] = { { "cs_version", &slot } };
 	struct rusage before, after;
@@ -142,6 +142,23 @@ static void test_populated(void **state)
 	       CR_SONAME_CAPSTONE, faults, populated);
 	assert_true(populated >= 300);
 	assert_true(faults - populated < 120);
+}
+
+/*
+ * A library not marked for it is loaded without the populating timer:
+ * Zydis (a hundred relocations) after Capstone leaves the count of the
+ * last populated load as it was.
+ */
+static void test_not_populated(void **state)
+{
+	struct cr_dynlib lib = { 0 };
+	static void *slot;
+	static const struct cr_dynsym syms[] = { { "ZydisDecoderInit", &slot } };
+	size_t before = cr_dynlib_populate_pages();
+	struct cr_error *err = cr_dynlib_load(&lib, CR_SONAME_ZYDIS, syms, 1,
+					      CR_ERR_IO, "testing");
+	assert_null(err);
+	assert_int_equal(cr_dynlib_populate_pages(), before);
 }
 
 /*
@@ -187,6 +204,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_populated),
+		cmocka_unit_test(test_not_populated),
 		cmocka_unit_test(test_long_maps_line),
 		cmocka_unit_test(test_load_now),
 		cmocka_unit_test(test_load_prefetched),

@@ -36,7 +36,9 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
-#include "html_markdown.h"
+#include "findings.h"
+#include "html_md_compile.h"
+#include "html_md_replay.h"
 #include "json_util.h"
 #include "strbuf.h"
 #include "html_style.h"
@@ -1363,7 +1365,10 @@ static void test_findings_json(void **state)
 	fixture_free(x);
 }
 
-/* Markdown of ours in the HTML tree: elements, never pasted HTML. */
+/* Markdown of ours in the HTML tree: elements, never pasted HTML.  The
+ * build compiles the recommendations (html_md_tree.h); the same compiler
+ * and replay here, on hostile Markdown.  (Run after the HTML tests, which
+ * load libxml2: the replay calls it through html_libs.h.) */
 static void test_html_markdown_import(void **state)
 {
 	static const char md[] =
@@ -1375,7 +1380,11 @@ static void test_html_markdown_import(void **state)
 	htmlDocPtr doc = htmlNewDocNoDtD(NULL, NULL);
 	xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "div", NULL);
 	xmlDocSetRootElement(doc, root);
-	assert_true(html_markdown(doc, root, md));
+	struct html_md_ops ops = { 0 };
+	assert_true(html_md_compile(md, strlen(md), &ops));
+	struct html_md_tree tree = { ops.v, ops.n };
+	assert_true(html_md_replay(doc, root, &tree));
+	html_md_ops_free(&ops);
 	struct html_stats st = { 0 };
 	html_walk(root, &st);
 	assert_int_equal(st.script, 0);
@@ -1393,6 +1402,34 @@ static void test_html_markdown_import(void **state)
 	assert_non_null(strstr(out, "<li>one</li>"));
 	xmlBufferFree(buf);
 	xmlFreeDoc(doc);
+}
+
+/* Every recommendation's tree, compiled by the build, is what the
+ * compiler makes of the text the reports carry (cr_finding_infos, which
+ * recommendations.cmake strips as html_md_gen.c does). */
+static void test_html_markdown_build(void **state)
+{
+	(void)state;
+	for (int id = 0; id < CR_FINDING_COUNT; id++) {
+		const struct cr_finding_info *info = cr_finding_info(id);
+		assert_non_null(info);
+		struct html_md_ops ops = { 0 };
+		assert_true(html_md_compile(info->recommendation,
+					    strlen(info->recommendation), &ops));
+		const struct html_md_tree *t = &html_md_recommendations[id];
+		if (t->n != ops.n)
+			fail_msg("%s: %zu operations built, %zu compiled", info->id,
+				 t->n, ops.n);
+		for (size_t k = 0; k < ops.n; k++) {
+			assert_int_equal(t->ops[k].kind, ops.v[k].kind);
+			assert_int_equal(t->ops[k].element, ops.v[k].element);
+			if (!t->ops[k].text || !ops.v[k].text)
+				assert_ptr_equal(t->ops[k].text, ops.v[k].text);
+			else
+				assert_string_equal(t->ops[k].text, ops.v[k].text);
+		}
+		html_md_ops_free(&ops);
+	}
 }
 
 /* Folds the analyzer got wrong (out of range, overlapping, unsorted) are
@@ -1800,6 +1837,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_findings_html),
 		cmocka_unit_test(test_findings_json),
 		cmocka_unit_test(test_html_markdown_import),
+		cmocka_unit_test(test_html_markdown_build),
 		cmocka_unit_test(test_bad_folds),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_report_set),

@@ -7,10 +7,18 @@ it is really needed.  The library is hidden by a bind mount of an empty
 file over it in a mount namespace of the test's own (unshare -m, as
 root; the test is skipped elsewhere).
 
-  missing-capstone: a fault (idle_threads crash, SIGSEGV) names the
-    missing Capstone once, in the instruction pass's problem, and still
-    gets its report; a core taken on demand (SIGQUIT) says nothing of it
-    and exits 0.
+  missing-zydis: an x86_64 fault (idle_threads crash, SIGSEGV) names the
+    missing Zydis once, in the instruction pass's problem, and still gets
+    its report; a core taken on demand (SIGQUIT) says nothing of it and
+    exits 0.
+  missing-capstone: the same x86_64 fault decodes its instruction (Zydis)
+    and says nothing of Capstone; an aarch64 fault (a synthetic core,
+    tests/hostile/corewriter.py) names the missing Capstone once.
+  loads: what the dynamic loader opens (LD_DEBUG=files): an x86_64 fault
+    analyzed to every format opens Zydis and libxml2, and never Capstone
+    nor cmark-gfm (the recommendations' Markdown is compiled by the build);
+    the aarch64 fault opens Capstone (so that the check can see it).  Needs
+    no root.
   missing-stdcxx: a C++ program's crash (elfutils' backtrace-demangle
     core of the shared corpus, cxxfunc(int) on its stack) keeps its
     mangled name and says why in one warning; a C program's core says
@@ -19,6 +27,7 @@ root; the test is skipped elsewhere).
   startup.py CASE --coroner PATH --bindir DIR --corpus SHARED/elfutils
 """
 import glob
+import struct
 import json
 import os
 import shutil
@@ -73,26 +82,106 @@ def mentions(rep, err, needle):
     return sum(t.count(needle) for t in texts)
 
 
-def case_missing_capstone(opts, wd):
-    lib = library_file("libcapstone.so")
+def x86_crash(opts, wd):
+    """A kernel core of idle_threads crashing (SIGSEGV on x86_64)."""
+    os.makedirs(os.path.join(wd, "crash"), exist_ok=True)
+    crash, _ = L.kernel_core(os.path.join(opts.bindir, "idle_threads"), ["3", "crash"],
+                             os.path.join(wd, "crash"), expect_signal=signal.SIGSEGV)
+    return crash
+
+
+def aarch64_crash(wd):
+    """A synthetic aarch64 core faulting on `str w1, [x0]` with x0 = 0x10."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "hostile"))
+    import corewriter
+    base, stack = 0x400000, 0x7ff0000
+    c = corewriter.Core("aarch64")
+    c.thread(tid=300, regs={"pc": base + 0x10, "sp": stack + 0x800, "x0": 0x10, "x1": 7},
+             signo=11)
+    c.psinfo(pid=300, fname="armapp", args="armapp")
+    c.siginfo(signo=11, code=1, addr=0x10)
+    c.nt_file([(base, base + 0x1000, 0, "/opt/armapp")])
+    text = bytearray(0x1000)
+    text[0x10:0x14] = struct.pack("<I", 0xb9000001)     # str w1, [x0]
+    c.load(base, bytes(text), flags="rx")
+    c.load(stack, bytes(0x1000), flags="rw")
+    path = os.path.join(wd, "arm.core")
+    with open(path, "wb") as f:
+        f.write(c.bytes())
+    return path
+
+
+def insn_texts(rep):
+    return [e.get("text") for f in rep.get("findings", [])
+            if f.get("id") == "faulting-instruction"
+            for e in f.get("evidence", []) if e.get("label") == "instruction"]
+
+
+def case_missing_zydis(opts, wd):
+    lib = library_file("libZydis.so")
     soname = os.path.basename(lib)
-    prog = os.path.join(opts.bindir, "idle_threads")
-    os.makedirs(os.path.join(wd, "crash"))
-    crash, _ = L.kernel_core(prog, ["3", "crash"], os.path.join(wd, "crash"),
-                             expect_signal=signal.SIGSEGV)
+    crash = x86_crash(opts, wd)
     rep, status, err = analyze_without(opts, wd, lib, crash, "crash")
-    # The instruction pass names the loader's reason once; soname may be a
-    # shorter name of the same file (libcapstone.so.4 for .so.4.0.2).
-    n = mentions(rep, err, "decoding the faulting instruction needs libcapstone")
-    L.check(n == 1, "the missing Capstone is said %d times, expected once" % n,
+    # The instruction pass names the loader's reason once.
+    n = mentions(rep, err, "decoding the faulting instruction needs libZydis")
+    L.check(n == 1, "the missing Zydis is said %d times, expected once" % n,
             L.problem_texts(rep), err)
     L.check(rep.get("threads"), "no threads in the crash's report")
     os.makedirs(os.path.join(wd, "quit"))
-    quit_core, _ = L.signal_core(prog, ["3"], os.path.join(wd, "quit"))
+    quit_core, _ = L.signal_core(os.path.join(opts.bindir, "idle_threads"), ["3"],
+                                 os.path.join(wd, "quit"))
     rep, status, err = analyze_without(opts, wd, lib, quit_core, "quit")
-    L.check(mentions(rep, err, "libcapstone") == 0 and mentions(rep, err, soname) == 0,
-            "a dump that needs no Capstone mentions it", L.problem_texts(rep), err)
+    L.check(mentions(rep, err, "libZydis") == 0 and mentions(rep, err, soname) == 0,
+            "a dump that needs no Zydis mentions it", L.problem_texts(rep), err)
     L.check(status == 0, "the core taken on demand exits %d, expected 0" % status, err)
+
+
+def case_missing_capstone(opts, wd):
+    lib = library_file("libcapstone.so")
+    soname = os.path.basename(lib)
+    rep, status, err = analyze_without(opts, wd, lib, x86_crash(opts, wd), "crash")
+    L.check(mentions(rep, err, "libcapstone") == 0 and mentions(rep, err, soname) == 0,
+            "an x86_64 dump mentions Capstone", L.problem_texts(rep), err)
+    L.check(insn_texts(rep), "the x86_64 crash's instruction is not decoded",
+            L.problem_texts(rep), err)
+    rep, status, err = analyze_without(opts, wd, lib, aarch64_crash(wd), "arm")
+    # soname may be a shorter name of the same file (libcapstone.so.4 for
+    # .so.4.0.2).
+    n = mentions(rep, err, "decoding the faulting instruction needs libcapstone")
+    L.check(n == 1, "the missing Capstone is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
+
+
+def opened_libraries(opts, wd, core, tag):
+    """The files the dynamic loader opened while coroner analyzed CORE to
+    every format (LD_DEBUG=files, written to files of their own)."""
+    out = os.path.join(wd, "out-" + tag)
+    log = os.path.join(wd, "ld-" + tag)
+    os.makedirs(out, exist_ok=True)
+    env = dict(L.sanitizer_env(), LD_DEBUG="files", LD_DEBUG_OUTPUT=log)
+    r = subprocess.run([opts.coroner, "analyze", core, "-o", out,
+                        "--format", "md,html,json"], env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    L.check(r.returncode in (0, 1), "%s: exit %d" % (tag, r.returncode),
+            r.stderr.decode(errors="replace")[-3000:])
+    text = ""
+    for path in glob.glob(log + ".*"):
+        with open(path, errors="replace") as f:
+            text += f.read()
+    L.check("file=" in text, "%s: LD_DEBUG=files logged nothing" % tag)
+    return text
+
+
+def case_loads(opts, wd):
+    text = opened_libraries(opts, wd, x86_crash(opts, wd), "x86")
+    L.check("libZydis" in text, "the x86_64 crash did not open Zydis")
+    L.check("libxml2" in text, "the HTML report did not open libxml2")
+    for lib in ("libcapstone", "libcmark"):
+        L.check(lib not in text, "the x86_64 crash opened %s" % lib,
+                [l for l in text.splitlines() if lib in l][:5])
+    text = opened_libraries(opts, wd, aarch64_crash(wd), "arm")
+    L.check("libcapstone" in text, "the aarch64 crash did not open Capstone")
 
 
 def case_missing_stdcxx(opts, wd):
@@ -121,6 +210,8 @@ def case_missing_stdcxx(opts, wd):
     L.check("_Z7cxxfunci" in names, "cxxfunc(int) is not left mangled", names[:20])
 
 if __name__ == "__main__":
-    L.case_main({"missing-capstone": case_missing_capstone,
+    L.case_main({"missing-zydis": case_missing_zydis,
+                 "missing-capstone": case_missing_capstone,
+                 "loads": case_loads,
                  "missing-stdcxx": case_missing_stdcxx}, "startup",
                 [("--bindir", {"required": True}), ("--corpus", {"default": ""})])
