@@ -24,6 +24,13 @@
 # "md,html,json") is a space-separated list of --format values, each
 # timed on every input.  The exit status is 1 when any verdict misses.
 #
+# ROUNDS (default 5) splits each input's RUNS into that many hyperfine runs
+# that alternate which build goes first, and the medians are taken over
+# all of them: a load that drifts during the minute (another process
+# starting, the page cache filling) then falls on both builds alike,
+# where one hyperfine run times every run of the first before the second.
+# KEEP=dir keeps the three inputs there and reuses them on the next run.
+#
 # A baseline is any older build: `git worktree add /tmp/old REV` and build
 # it there, or keep a copy of build/coroner before a change.
 set -eu
@@ -60,13 +67,18 @@ rt=
 formats=${FORMATS:-md,html,json}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)${rt:+; hyperfine under $rt}"
 
+rounds=${ROUNDS:-5}
+[ "$rounds" -ge 1 ] && [ "$rounds" -le "$runs" ] || rounds=1
 work=$(mktemp -d /tmp/coroner-bench-regress.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/threads" "$work/deep" "$work/out-a" "$work/out-b"
+inputs=${KEEP:-$work}
+mkdir -p "$inputs/threads" "$inputs/deep" "$work/out-a" "$work/out-b"
 
-( cd "$work/threads" && ulimit -c unlimited && "$build/corpus/idle_threads" 9 crash >/dev/null 2>&1 || true ) 2>/dev/null || true
-threads_core=$(find_core "$work/threads")
-( cd "$work/deep" && ulimit -c unlimited && ulimit -s 32768 &&
+[ -n "$(find_core "$inputs/threads" 2>/dev/null)" ] ||
+( cd "$inputs/threads" && ulimit -c unlimited && "$build/corpus/idle_threads" 9 crash >/dev/null 2>&1 || true ) 2>/dev/null || true
+threads_core=$(find_core "$inputs/threads")
+[ -n "$(find_core "$inputs/deep" 2>/dev/null)" ] ||
+( cd "$inputs/deep" && ulimit -c unlimited && ulimit -s 32768 &&
   /usr/bin/python3 -c '
 import sys
 sys.setrecursionlimit(10**8)
@@ -75,18 +87,40 @@ for _ in range(3_000_000):
     l = [l]
 repr(l)
 ' >/dev/null 2>&1 || true ) 2>/dev/null || true
-deep_core=$(find_core "$work/deep")
-"$build/tests/make_big_minidump" "$work/big.dmp" "$size_mb" 200 >/dev/null
+deep_core=$(find_core "$inputs/deep")
+[ -s "$inputs/big.dmp" ] ||
+	"$build/tests/make_big_minidump" "$inputs/big.dmp" "$size_mb" 200 >/dev/null
+[ -n "$threads_core" ] && [ -n "$deep_core" ] ||
+	{ echo "bench: no core was written (core_pattern?)" >&2; exit 2; }
+
+# pooled_median NAME JSON...: the median of command NAME's times in all
+pooled_median() {
+	/usr/bin/python3 -c 'import json,sys,statistics
+t = [x for f in sys.argv[2:] for r in json.load(open(f))["results"]
+     if r["command"] == sys.argv[1] for x in r["times"]]
+print("%.4f" % statistics.median(t))' "$@"
+}
 
 status=0
-for input in threads:"$threads_core" deep:"$deep_core" minidump:"$work/big.dmp"; do
+for input in threads:"$threads_core" deep:"$deep_core" minidump:"$inputs/big.dmp"; do
 	name=${input%%:*} dump=${input#*:}
 	for fmt in $formats; do
-		$rt hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/$name.json" \
-			"$BASELINE analyze $dump -o $work/out-a --format $fmt -q" \
-			"$coroner analyze $dump -o $work/out-b --format $fmt -q" >/dev/null 2>&1 || true
-		old=$(median_of "$work/$name.json" 0)
-		new=$(median_of "$work/$name.json" 1)
+		a="$BASELINE analyze $dump -o $work/out-a --format $fmt -q"
+		b="$coroner analyze $dump -o $work/out-b --format $fmt -q"
+		r=1
+		while [ "$r" -le "$rounds" ]; do
+			if [ $((r % 2)) -eq 1 ]; then
+				set -- -n baseline "$a" -n new "$b"
+			else
+				set -- -n new "$b" -n baseline "$a"
+			fi
+			$rt hyperfine -N --warmup 2 --runs $((runs / rounds)) \
+				--export-json "$work/$name.$r.json" "$@" >/dev/null 2>&1 || true
+			r=$((r + 1))
+		done
+		old=$(pooled_median baseline "$work/$name".*.json)
+		new=$(pooled_median new "$work/$name".*.json)
+		rm -f "$work/$name".*.json
 		r=$(ratio "$new" "$old")
 		v=$(verdict "$r")
 		[ "$v" = ok ] || status=1

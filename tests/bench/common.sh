@@ -4,6 +4,9 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$top/build}
 coroner=${CORONER:-$build/coroner}
+# Absolute, since the benchmarks cd into the directories cores are made in.
+case $build in /*) ;; *) build=$PWD/$build ;; esac
+case $coroner in /* | "") ;; */*) coroner=$PWD/$coroner ;; esac
 [ -n "${CORONER:-}" ] || [ -x "$coroner" ] || ! [ -x "$build/analyzer/coroner" ] ||
 	coroner=$build/analyzer/coroner
 
