@@ -228,6 +228,7 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
 		.exit_status = -1,
 	};
+	cr_batch_entry_stat(&e, f);
 	char *shown = NULL;
 	if (r) {
 		cr_batch_entry_from_result(&e, r);
@@ -785,7 +786,7 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 	size_t r = 0;
 	/* Both lists are sorted by path (strcmp: SQLite's BINARY order). */
 	for (size_t i = 0; !err && i <= b->files.n; i++) {
-		const struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
+		struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
 		while (!err && r < nrows && (!f || strcmp(rows[r].path, f->rel) < 0)) {
 			err = cr_batch_store_delete(b->store, rows[r].path);
 			gone[r] = true;
@@ -796,7 +797,15 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 			continue;
 		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
 		bool other = false, unknown = false;
-		if (b->shard.count)
+		/* The stored row vouches for the file by its stat identity,
+		 * else its header is read. */
+		bool vouched = stored && !b->force &&
+			       cr_batch_entry_vouches(&rows[r], f);
+		if (vouched)
+			memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
+		else
+			err = cr_batch_file_identify(f);
+		if (!err && b->shard.count)
 			err = elsewhere(b, f, &other, &unknown);
 		if (err) {
 			continue;
@@ -810,7 +819,11 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		} else if (stored && same_identity(&rows[r], f) && !b->force &&
 			   !unknown) {
 			b->nunchanged++;
-			if (rows[r].report_dir &&
+			/* Read and found unchanged: next time its stat
+			 * identity may vouch for it. */
+			if (!vouched)
+				err = cr_batch_store_stat(b->store, f);
+			if (!err && rows[r].report_dir &&
 			    !report_names_take(&b->names, cr_basename(rows[r].report_dir)))
 				err = &cr_enomem;
 		} else if (f->size < 0) {

@@ -45,6 +45,11 @@ struct report_batch_entry {
 	int64_t pid, start_time;	/* -1 unknown (series are keyed on them) */
 	int64_t frames;		/* signature frames: how telling it is */
 	int64_t exit_status;
+	/* The file's stat identity when its header was last read, -1
+	 * unknown: a file that still has these (and size and mtime) is not
+	 * read again (docs/batch.md "What is analyzed again").  ctime_ns is
+	 * -1 when the file had changed in the second it was read. */
+	int64_t dev, inode, ctime_ns;
 };
 
 void report_batch_entry_clear(struct report_batch_entry *e);

@@ -27,8 +27,8 @@
 #include "util.h"
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
- * only a cache of the analysis). */
-#define SCHEMA_VERSION 1
+ * only a cache of the analysis), but for the steps of upgrades[]. */
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dumps ("
@@ -36,7 +36,8 @@ static const char schema[] =
 	" header_hash TEXT, status TEXT, kind TEXT, code TEXT, bucket TEXT,"
 	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
 	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
-	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
+	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER,"
+	" dev INTEGER, inode INTEGER, ctime INTEGER);"
 	/* A new dump's stored series (cr_batch_store_process), without a
 	 * scan of every row per new dump. */
 	"CREATE INDEX IF NOT EXISTS dumps_process ON dumps"
@@ -50,17 +51,26 @@ static const char schema[] =
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, header_hash TEXT,"
 	" key TEXT);";
 
+/* What makes a store of version I + 1 (of the tables above) from one of
+ * version I, keeping its rows. */
+static const char *const upgrades[] = {
+	[1] = "ALTER TABLE dumps ADD COLUMN dev INTEGER;"
+	      " ALTER TABLE dumps ADD COLUMN inode INTEGER;"
+	      " ALTER TABLE dumps ADD COLUMN ctime INTEGER;",
+};
+
 /* The columns of dumps, in the order of struct report_batch_entry's
  * fields as get_row and put bind them. */
 #define DUMP_COLUMNS "path, size, mtime, header_hash, status, kind, code," \
 	" bucket, signature, executable, version, dump_time, report_dir," \
-	" report_name, analyzed_at, error, pid, start_time, frames, exit_status"
+	" report_name, analyzed_at, error, pid, start_time, frames, exit_status," \
+	" dev, inode, ctime"
 
 /* The statements a run executes once or more per file, prepared once
  * (kept()). */
 enum kept_stmt {
 	KEPT_GET, KEPT_PUT, KEPT_DELETE, KEPT_SHARERS, KEPT_ALL, KEPT_PROCESS,
-	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_N
+	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_STAT, KEPT_N
 };
 
 struct cr_batch_store {
@@ -151,6 +161,11 @@ struct cr_error *cr_batch_store_open(const char *path,
 	int version = 0;
 	if (!err)
 		err = user_version(s, &version);
+	/* A store of a version upgrades[] knows is brought up to this one
+	 * step by step; one of another version is emptied. */
+	while (!err && version > 0 && version < SCHEMA_VERSION &&
+	       (size_t)version < ARRAY_LEN(upgrades) && upgrades[version])
+		err = exec(s, upgrades[version++]);
 	if (!err && version != SCHEMA_VERSION && version != 0)
 		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;"
 			   " DROP TABLE IF EXISTS shard_keys;");
@@ -259,6 +274,8 @@ static void get_row(sqlite3_stmt *st, struct report_batch_entry *e)
 		.analyzed_at = col_int(st, 14), .error = col_str(st, 15),
 		.pid = col_int(st, 16), .start_time = col_int(st, 17),
 		.frames = col_int(st, 18), .exit_status = col_int(st, 19),
+		.dev = col_int(st, 20), .inode = col_int(st, 21),
+		.ctime_ns = col_int(st, 22),
 	};
 }
 
@@ -341,7 +358,7 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	sqlite3_stmt *st = NULL;
 	int rc = kept(s, KEPT_PUT, "INSERT OR REPLACE INTO dumps ("
 				    DUMP_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,"
-				    "?,?,?,?,?,?,?,?,?,?)", &st);
+				    "?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	bind_str(st, 1, e->path);
@@ -364,9 +381,50 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	bind_int(st, 18, e->start_time);
 	bind_int(st, 19, e->frames);
 	bind_int(st, 20, e->exit_status);
+	bind_int(st, 21, e->dev);
+	bind_int(st, 22, e->inode);
+	bind_int(st, 23, e->ctime_ns);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+}
+
+struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
+				     const struct cr_batch_file *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = kept(s, KEPT_STAT, "UPDATE dumps SET dev = ?, inode = ?, ctime = ?"
+				     " WHERE path = ?", &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	struct report_batch_entry e = { 0 };
+	cr_batch_entry_stat(&e, f);
+	bind_int(st, 1, e.dev);
+	bind_int(st, 2, e.inode);
+	bind_int(st, 3, e.ctime_ns);
+	bind_str(st, 4, f->rel);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+}
+
+void cr_batch_entry_stat(struct report_batch_entry *e,
+			 const struct cr_batch_file *f)
+{
+	bool ok = f->identified && f->settled && f->size >= 0;
+	e->dev = ok ? f->dev : -1;
+	e->inode = ok ? f->ino : -1;
+	e->ctime_ns = ok ? f->ctime_ns : -1;
+}
+
+bool cr_batch_entry_vouches(const struct report_batch_entry *e,
+			    const struct cr_batch_file *f)
+{
+	return e->ctime_ns >= 0 && e->dev >= 0 && e->inode >= 0 &&
+	       e->header_hash && strlen(e->header_hash) == 16 &&
+	       e->size == f->size && e->mtime_ns == f->mtime_ns &&
+	       e->ctime_ns == f->ctime_ns && e->dev == f->dev &&
+	       e->inode == f->ino;
 }
 
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end)
