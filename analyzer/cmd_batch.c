@@ -906,7 +906,9 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 			continue;
 		char *path = cr_strdup_printf("%s/index.%s", out, writers[i].ext);
 		struct index_write w = { ix, writers[i].fn };
-		err = path ? report_write_atomic(path, index_fill, &w) : &cr_enomem;
+		/* Not written again when it would not change (a re-run
+		 * with nothing new): no new inode, fsync or rename. */
+		err = path ? report_write_changed(path, index_fill, &w, NULL) : &cr_enomem;
 		if (!err && !quiet)
 			cr_term_printf(stdout, "%s/index.%s", shown, writers[i].ext);
 		free(path);

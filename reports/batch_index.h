@@ -156,6 +156,17 @@ struct cr_error *report_write_atomic(const char *path,
 				     const void *ctx);
 
 /*
+ * report_write_atomic, but only when what FILL writes differs from what
+ * PATH holds: a re-run of coroner batch with nothing new makes the same
+ * index, and writing it again cost a new inode, an fsync and a rename per
+ * file.  *WRITTEN (may be NULL) says whether PATH was written.
+ */
+struct cr_error *report_write_changed(const char *path,
+				      struct cr_error *(*fill)(const void *ctx,
+								FILE *f),
+				      const void *ctx, bool *written);
+
+/*
  * DEFER: report_write_atomic no longer fsyncs each file before its rename,
  * for the rest of this process: a caller that makes many files durable in
  * one go (coroner batch's workers: syncfs() in the parent before a group of

@@ -84,7 +84,9 @@ CASE:
           changed is stored with no ctime (git's racy rule) and read again
           by the next run, which stores it; a store of schema version 1
           (no dev, inode, ctime) keeps its rows: every file is read once,
-          none analyzed again.
+          none analyzed again.  A run with nothing new does not write
+          the index again (same inode); one with a dump gone does, and an
+          index file edited by hand is written again.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1200,6 +1202,27 @@ def case_identity(opts, wd):
     check(all(r3[n][2] is not None for n in names), "the schema step stored no ctime", r3)
     opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged")
     check(not opened, "after the schema step, a re-run read %s" % opened)
+
+    # The index is written only when it changes: a run with nothing new
+    # leaves the files as they are (the same inode, no rename); one whose
+    # index differs (a file edited by hand, a dump gone) writes it.
+    ixs = {e: os.path.join(out, "index." + e) for e in ("md", "json")}
+    before = {e: os.stat(p) for e, p in ixs.items()}
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    after = {e: os.stat(p) for e, p in ixs.items()}
+    check(all((before[e].st_ino, before[e].st_mtime_ns) == (after[e].st_ino, after[e].st_mtime_ns)
+              for e in ixs), "a run with nothing new wrote the index again")
+    good = open(ixs["md"], "rb").read()
+    with open(ixs["md"], "wb") as f:
+        f.write(good[:-1] + b"X")
+    os.unlink(os.path.join(src, "b.core"))
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    check(load_index(out)["counts"]["dumps"] == 2 and
+          os.stat(ixs["json"]).st_ino != after["json"].st_ino,
+          "the index was not written again when a dump vanished")
+    md = open(ixs["md"], "rb").read()
+    check(md != good[:-1] + b"X" and b"b.core" not in md,
+          "an index edited by hand was not written again")
 
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
