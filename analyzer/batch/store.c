@@ -157,10 +157,12 @@ struct cr_error *cr_batch_store_open(const char *path,
 	 * and kept until the store is closed. */
 	if (!err)
 		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
-			   " PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;");
-	int version = 0;
+			   " PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+			   " BEGIN IMMEDIATE;");
+	int version = 0, stored;
 	if (!err)
 		err = user_version(s, &version);
+	stored = version;
 	/* A store of a version upgrades[] knows is brought up to this one
 	 * step by step; one of another version is emptied. */
 	while (!err && version > 0 && version < SCHEMA_VERSION &&
@@ -171,11 +173,13 @@ struct cr_error *cr_batch_store_open(const char *path,
 			   " DROP TABLE IF EXISTS shard_keys;");
 	if (!err)
 		err = exec(s, schema);
+	/* A store of this version is not written here: a re-run that finds
+	 * nothing new then writes no page, and closing it syncs nothing. */
 	if (!err) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; COMMIT;",
 			 SCHEMA_VERSION);
-		err = exec(s, sql);
+		err = exec(s, stored == SCHEMA_VERSION ? "COMMIT;" : sql);
 	}
 	if (err) {
 		cr_batch_store_close(s);
@@ -567,15 +571,40 @@ struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
 	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
 }
 
+/* The rows of the table `buckets` (rows_into: one table's rows into
+ * another of its columns). */
+#define BUCKET_COLUMNS "id, kind, code, signature, count, first_seen, last_seen, example"
+
+/* Whether the query SQL (one count) gives 0. */
+static struct cr_error *count_is_zero(struct cr_batch_store *s, const char *sql,
+				      bool *zero)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	*zero = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
+}
+
+/*
+ * The index's buckets go into a temporary table first (SQLite's temporary
+ * store: not the database or its WAL) and replace the table's rows only
+ * when they differ: a re-run with nothing new then writes no page.
+ */
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 					const struct report_batch_index *ix)
 {
-	struct cr_error *err = exec(s, "BEGIN; DELETE FROM buckets;");
+	struct cr_error *err = exec(s, "CREATE TEMP TABLE IF NOT EXISTS new_buckets ("
+				    " id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
+				    " count INTEGER, first_seen INTEGER, last_seen INTEGER,"
+				    " example TEXT);"
+				    " DELETE FROM temp.new_buckets;");
 	sqlite3_stmt *st = NULL;
 	int rc = err ? SQLITE_OK :
-		sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO buckets (id, kind,"
-				   " code, signature, count, first_seen, last_seen,"
-				   " example) VALUES (?,'crash',?,?,?,?,?,?)",
+		sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO temp.new_buckets ("
+				   BUCKET_COLUMNS ") VALUES (?,'crash',?,?,?,?,?,?)",
 				   -1, &st, NULL);
 	if (!err && rc != SQLITE_OK)
 		err = db_error(s, rc, "cannot update");
@@ -598,9 +627,18 @@ struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 		}
 	}
 	sqlite3_finalize(st);
-	if (err) {
+	bool same = false, same_back = false;
+	if (!err)
+		err = count_is_zero(s, "SELECT count(*) FROM (SELECT * FROM buckets"
+				    " EXCEPT SELECT * FROM temp.new_buckets)", &same);
+	if (!err && same)
+		err = count_is_zero(s, "SELECT count(*) FROM (SELECT * FROM temp.new_buckets"
+				    " EXCEPT SELECT * FROM buckets)", &same_back);
+	if (!err && !(same && same_back))
+		err = exec(s, "BEGIN; DELETE FROM buckets; INSERT INTO buckets ("
+			   BUCKET_COLUMNS ") SELECT " BUCKET_COLUMNS
+			   " FROM temp.new_buckets; COMMIT;");
+	if (err)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return err;
-	}
-	return exec(s, "COMMIT");
+	return err;
 }

@@ -84,9 +84,10 @@ CASE:
           changed is stored with no ctime (git's racy rule) and read again
           by the next run, which stores it; a store of schema version 1
           (no dev, inode, ctime) keeps its rows: every file is read once,
-          none analyzed again.  A run with nothing new does not write
-          the index again (same inode); one with a dump gone does, and an
-          index file edited by hand is written again.
+          none analyzed again.  A run with nothing new writes nothing
+          into OUT (no index file, no page of the store, no fsync: strace);
+          one with a dump gone writes the index, and an index file edited
+          by hand is written again.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1208,10 +1209,16 @@ def case_identity(opts, wd):
     # index differs (a file edited by hand, a dump gone) writes it.
     ixs = {e: os.path.join(out, "index." + e) for e in ("md", "json")}
     before = {e: os.stat(p) for e, p in ixs.items()}
-    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    log = os.path.join(wd, "write.log")
+    strace_batch(opts, log, ["-y", "-e", "trace=write,pwrite64,fsync,fdatasync,rename"],
+                 [src, "-o", out, "-q", "-f", "md,json"])
     after = {e: os.stat(p) for e, p in ixs.items()}
     check(all((before[e].st_ino, before[e].st_mtime_ns) == (after[e].st_ino, after[e].st_mtime_ns)
               for e in ixs), "a run with nothing new wrote the index again")
+    with open(log, errors="replace") as f:
+        wrote = [c for c in syscalls(f.read()) if out in c[3]]
+    check(not wrote, "a run with nothing new wrote into OUT (the store's WAL, a sync, "
+          "an index file)", wrote[:4])
     good = open(ixs["md"], "rb").read()
     with open(ixs["md"], "wb") as f:
         f.write(good[:-1] + b"X")
