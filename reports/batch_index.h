@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -155,16 +157,24 @@ struct cr_error *report_write_atomic(const char *path,
 							       FILE *f),
 				     const void *ctx);
 
+/* What report_write_changed found at PATH. */
+struct report_held {
+	bool same;		/* PATH held those bytes: it was not written */
+	struct stat st;		/* then PATH's fstat as it was read */
+	struct timespec read_at;	/* CLOCK_REALTIME_COARSE before it
+					 * was opened */
+};
+
 /*
  * report_write_atomic, but only when what FILL writes differs from what
  * PATH holds: a re-run of coroner batch with nothing new makes the same
  * index, and writing it again cost a new inode, an fsync and a rename per
- * file.  *WRITTEN (may be NULL) says whether PATH was written.
+ * file.  *HELD (may be NULL) says what PATH held.
  */
 struct cr_error *report_write_changed(const char *path,
 				      struct cr_error *(*fill)(const void *ctx,
 								FILE *f),
-				      const void *ctx, bool *written);
+				      const void *ctx, struct report_held *held);
 
 /*
  * DEFER: report_write_atomic no longer fsyncs each file before its rename,

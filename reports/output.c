@@ -247,13 +247,13 @@ static struct cr_error *put_held(const void *ctx, FILE *f)
 	return NULL;
 }
 
-/* Whether the regular file at PATH holds exactly P[0..N). */
-static bool holds(const char *path, const char *p, size_t n)
+/* Whether the regular file at PATH holds exactly P[0..N); *ST its fstat
+ * then. */
+static bool holds(const char *path, const char *p, size_t n, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	bool same = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_size >= 0 && (uint64_t)st.st_size == n;
+	bool same = fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+		    st->st_size >= 0 && (uint64_t)st->st_size == n;
 	char buf[65536];
 	size_t at = 0;
 	while (same && at < n) {
@@ -271,12 +271,11 @@ static bool holds(const char *path, const char *p, size_t n)
 struct cr_error *report_write_changed(const char *path,
 				      struct cr_error *(*fill)(const void *ctx,
 								FILE *f),
-				      const void *ctx, bool *written)
+				      const void *ctx, struct report_held *held)
 {
+	struct report_held h = { 0 };
 	char *buf = NULL;
 	size_t n = 0;
-	if (written)
-		*written = false;
 	FILE *m = open_memstream(&buf, &n);
 	if (!m)
 		return &cr_enomem;
@@ -287,13 +286,15 @@ struct cr_error *report_write_changed(const char *path,
 		free(buf);
 		return cr_error_wrap(err, "%s", path);
 	}
-	if (!holds(path, buf, n)) {
-		struct held_bytes h = { buf, n };
-		err = report_write_atomic(path, put_held, &h);
-		if (written)
-			*written = !err;
+	clock_gettime(CLOCK_REALTIME_COARSE, &h.read_at);
+	h.same = holds(path, buf, n, &h.st);
+	if (!h.same) {
+		struct held_bytes hb = { buf, n };
+		err = report_write_atomic(path, put_held, &hb);
 	}
 	free(buf);
+	if (held)
+		*held = h;
 	return err;
 }
 

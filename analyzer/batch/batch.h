@@ -70,6 +70,17 @@ void cr_batch_files_free(struct cr_batch_files *f);
  * opened (fstat), F->identified and F->settled.  A file that cannot be
  * opened gets size -1 (reported, not analyzed).  Returns NULL. */
 struct cr_error *cr_batch_file_identify(struct cr_batch_file *f);
+/* F's stat identity (size, mtime, ctime, dev, ino) from ST. */
+struct stat;
+struct timespec;
+void cr_batch_file_stat(struct cr_batch_file *f, const struct stat *st);
+/* Whether a file of ST, read from READ_AT (CLOCK_REALTIME_COARSE) on, can
+ * be vouched for by ST later: its mtime and ctime are of an earlier
+ * second (git's racy rule, docs/batch.md). */
+bool cr_batch_settled(const struct stat *st, const struct timespec *read_at);
+/* Whether A's stat identity is known (ctime_ns, dev, ino not -1) and is
+ * B's. */
+bool cr_batch_same_stat(const struct cr_batch_file *a, const struct cr_batch_file *b);
 /* Append DIR/REL with its whole identity (identified) to F (collect
  * --from-kernel files the core it wrote). */
 struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
@@ -311,6 +322,17 @@ void cr_batch_entry_stat(struct report_batch_entry *e,
  * with its size and mtime restored is still read. */
 bool cr_batch_entry_vouches(const struct report_batch_entry *e,
 			    const struct cr_batch_file *f);
+/*
+ * What the store remembers of the index file NAME ("index.md") when a run
+ * found it holding the index of the inputs hash INPUTS (in F->hash; the
+ * stat identity in F's fields, -1 none): F->rel is NAME.  *FOUND false
+ * when there is no record.
+ */
+struct cr_error *cr_batch_store_index_file(struct cr_batch_store *s,
+					   const char *name,
+					   struct cr_batch_file *f, bool *found);
+struct cr_error *cr_batch_store_put_index_file(struct cr_batch_store *s,
+					       const struct cr_batch_file *f);
 /* Begin (END false) or commit (END true) one transaction of several
  * rows: a group commit's rows (commit.c), each otherwise its own. */
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end);

@@ -89,8 +89,7 @@ static void hash_head(int fd, char out[17])
 	cr_batch_hash(buf, got, out);
 }
 
-/* F's stat identity from ST. */
-static void take_stat(struct cr_batch_file *f, const struct stat *st)
+void cr_batch_file_stat(struct cr_batch_file *f, const struct stat *st)
 {
 	f->size = st->st_size;
 	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
@@ -116,14 +115,27 @@ struct cr_error *cr_batch_file_identify(struct cr_batch_file *f)
 		f->hash[0] = '\0';
 		return NULL;
 	}
-	take_stat(f, &st);
+	cr_batch_file_stat(f, &st);
 	hash_head(fd, f->hash);
 	close(fd);
-	/* Git's racy-timestamp rule: a file changed in the second it was
-	 * read may change again within that second and keep its times, so
-	 * only times of an earlier second vouch for what was read. */
-	f->settled = st.st_ctim.tv_sec < now.tv_sec && st.st_mtim.tv_sec < now.tv_sec;
+	f->settled = cr_batch_settled(&st, &now);
 	return NULL;
+}
+
+/* Git's racy-timestamp rule: a file changed in the second it was read
+ * may change again within that second and keep its times, so only times
+ * of an earlier second vouch for what was read. */
+bool cr_batch_settled(const struct stat *st, const struct timespec *read_at)
+{
+	return st->st_ctim.tv_sec < read_at->tv_sec &&
+	       st->st_mtim.tv_sec < read_at->tv_sec;
+}
+
+bool cr_batch_same_stat(const struct cr_batch_file *a, const struct cr_batch_file *b)
+{
+	return a->ctime_ns >= 0 && a->dev >= 0 && a->ino >= 0 &&
+	       a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_ns == b->ctime_ns && a->dev == b->dev && a->ino == b->ino;
 }
 
 /* Append DIR/REL with the stat identity ST (lstat's: the file is not
@@ -142,7 +154,7 @@ static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,
 		return &cr_enomem;
 	}
 	f->n++;
-	take_stat(e, st);
+	cr_batch_file_stat(e, st);
 	return NULL;
 }
 

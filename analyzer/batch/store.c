@@ -49,7 +49,13 @@ static const char schema[] =
 	 * table of results, so `coroner merge` leaves it behind. */
 	"CREATE TABLE IF NOT EXISTS shard_keys ("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, header_hash TEXT,"
-	" key TEXT);";
+	" key TEXT);"
+	/* The index files as a run last found them holding the index of
+	 * the inputs hash `inputs` (cmd_batch.c): a later run whose inputs
+	 * and files' stat identities are these does not make them again. */
+	"CREATE TABLE IF NOT EXISTS index_files ("
+	" name TEXT PRIMARY KEY, inputs TEXT, dev INTEGER, inode INTEGER,"
+	" size INTEGER, mtime INTEGER, ctime INTEGER);";
 
 /* What makes a store of version I + 1 (of the tables above) from one of
  * version I, keeping its rows. */
@@ -70,7 +76,8 @@ static const char *const upgrades[] = {
  * (kept()). */
 enum kept_stmt {
 	KEPT_GET, KEPT_PUT, KEPT_DELETE, KEPT_SHARERS, KEPT_ALL, KEPT_PROCESS,
-	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_STAT, KEPT_N
+	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_STAT, KEPT_INDEX_GET, KEPT_INDEX_PUT,
+	KEPT_N
 };
 
 struct cr_batch_store {
@@ -170,7 +177,7 @@ struct cr_error *cr_batch_store_open(const char *path,
 		err = exec(s, upgrades[version++]);
 	if (!err && version != SCHEMA_VERSION && version != 0)
 		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;"
-			   " DROP TABLE IF EXISTS shard_keys;");
+			   " DROP TABLE IF EXISTS shard_keys; DROP TABLE IF EXISTS index_files;");
 	if (!err)
 		err = exec(s, schema);
 	/* A store of this version is not written here: a re-run that finds
@@ -300,6 +307,14 @@ static void bind_int(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_int64(st, i, v);
 }
 
+/* Run the kept statement ST, which changes rows, and reset it. */
+static struct cr_error *step_update(struct cr_batch_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+}
+
 void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r)
 {
 	static const struct {
@@ -388,9 +403,7 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	bind_int(st, 21, e->dev);
 	bind_int(st, 22, e->inode);
 	bind_int(st, 23, e->ctime_ns);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
 struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
@@ -407,9 +420,7 @@ struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
 	bind_int(st, 2, e.inode);
 	bind_int(st, 3, e.ctime_ns);
 	bind_str(st, 4, f->rel);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
 void cr_batch_entry_stat(struct report_batch_entry *e,
@@ -424,11 +435,53 @@ void cr_batch_entry_stat(struct report_batch_entry *e,
 bool cr_batch_entry_vouches(const struct report_batch_entry *e,
 			    const struct cr_batch_file *f)
 {
-	return e->ctime_ns >= 0 && e->dev >= 0 && e->inode >= 0 &&
-	       e->header_hash && strlen(e->header_hash) == 16 &&
-	       e->size == f->size && e->mtime_ns == f->mtime_ns &&
-	       e->ctime_ns == f->ctime_ns && e->dev == f->dev &&
-	       e->inode == f->ino;
+	struct cr_batch_file stored = { .size = e->size, .mtime_ns = e->mtime_ns,
+		.ctime_ns = e->ctime_ns, .dev = e->dev, .ino = e->inode };
+	return e->header_hash && strlen(e->header_hash) == 16 &&
+	       cr_batch_same_stat(&stored, f);
+}
+
+struct cr_error *cr_batch_store_index_file(struct cr_batch_store *s,
+					   const char *name,
+					   struct cr_batch_file *f, bool *found)
+{
+	sqlite3_stmt *st = NULL;
+	*found = false;
+	int rc = kept(s, KEPT_INDEX_GET, "SELECT inputs, dev, inode, size, mtime,"
+		      " ctime FROM index_files WHERE name = ?", &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, name);
+	rc = sqlite3_step(st);
+	const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (t && strlen((const char *)t) == sizeof(f->hash) - 1) {
+		*found = true;
+		memcpy(f->hash, t, sizeof(f->hash));
+		f->dev = col_int(st, 1);
+		f->ino = col_int(st, 2);
+		f->size = col_int(st, 3);
+		f->mtime_ns = col_int(st, 4);
+		f->ctime_ns = col_int(st, 5);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
+}
+
+struct cr_error *cr_batch_store_put_index_file(struct cr_batch_store *s,
+					       const struct cr_batch_file *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = kept(s, KEPT_INDEX_PUT, "INSERT OR REPLACE INTO index_files (name,"
+		      " inputs, dev, inode, size, mtime, ctime) VALUES (?,?,?,?,?,?,?)",
+		      &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	bind_str(st, 1, f->rel);
+	bind_str(st, 2, f->hash);
+	const int64_t v[] = { f->dev, f->ino, f->size, f->mtime_ns, f->ctime_ns };
+	for (size_t i = 0; i < ARRAY_LEN(v); i++)
+		bind_int(st, 3 + (int)i, v[i]);
+	return step_update(s, st);
 }
 
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end)
@@ -444,9 +497,7 @@ struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	bind_str(st, 1, rel);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
 struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
@@ -566,9 +617,7 @@ struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
 	char hex[17];
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)key);
 	bind_str(st, 5, hex);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
 /* The rows of the table `buckets` (rows_into: one table's rows into

@@ -85,9 +85,10 @@ CASE:
           by the next run, which stores it; a store of schema version 1
           (no dev, inode, ctime) keeps its rows: every file is read once,
           none analyzed again.  A run with nothing new writes nothing
-          into OUT (no index file, no page of the store, no fsync: strace);
-          one with a dump gone writes the index, and an index file edited
-          by hand is written again.
+          into OUT (no index file, no page of the store, no fsync: strace)
+          and does not even make the index (the store vouches for its files);
+          one with a report file gone, or a dump gone, writes the index, and
+          an index file edited by hand is written again.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1208,17 +1209,35 @@ def case_identity(opts, wd):
     # leaves the files as they are (the same inode, no rename); one whose
     # index differs (a file edited by hand, a dump gone) writes it.
     ixs = {e: os.path.join(out, "index." + e) for e in ("md", "json")}
+    # The store remembers the index files once their times are of an
+    # earlier second than a run that finds them holding the index.
+    time.sleep(1.1)
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
     before = {e: os.stat(p) for e, p in ixs.items()}
     log = os.path.join(wd, "write.log")
-    strace_batch(opts, log, ["-y", "-e", "trace=write,pwrite64,fsync,fdatasync,rename"],
+    strace_batch(opts, log, ["-y", "-e", "trace=write,pwrite64,fsync,fdatasync,rename,openat"],
                  [src, "-o", out, "-q", "-f", "md,json"])
     after = {e: os.stat(p) for e, p in ixs.items()}
     check(all((before[e].st_ino, before[e].st_mtime_ns) == (after[e].st_ino, after[e].st_mtime_ns)
               for e in ixs), "a run with nothing new wrote the index again")
     with open(log, errors="replace") as f:
-        wrote = [c for c in syscalls(f.read()) if out in c[3]]
+        calls = syscalls(f.read())
+    wrote = [c for c in calls if out in c[3] and c[2] != "openat"]
     check(not wrote, "a run with nothing new wrote into OUT (the store's WAL, a sync, "
           "an index file)", wrote[:4])
+    # Nor made the index again: the store vouched for its files.
+    made = [c for c in calls if c[2] == "openat" and "/index." in c[3]]
+    check(not made, "a run with nothing new read or made the index again", made[:2])
+    # A report file gone: the index, which the store vouched for, is made
+    # again and no longer links it.
+    rep = [d for d in load_index(out)["crashes"][0]["buckets"][0]["dumps"]
+           if d["path"] == "c.core"][0]["reports"]["json"]
+    os.unlink(os.path.join(out, rep))
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    item = [d for d in load_index(out)["crashes"][0]["buckets"][0]["dumps"]
+            if d["path"] == "c.core"][0]
+    check(item["reports"]["json"] is None and item["reports"]["md"],
+          "the index still links a report file that is gone", item)
     good = open(ixs["md"], "rb").read()
     with open(ixs["md"], "wb") as f:
         f.write(good[:-1] + b"X")
