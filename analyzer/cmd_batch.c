@@ -806,7 +806,7 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 			       cr_batch_entry_vouches(&rows[r], f);
 		if (vouched) {
 			memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
-		} else {
+		} else if (!f->identified) {
 			/* A file to read may be a dump to analyze: the
 			 * HTML libraries load meanwhile.  A run where the
 			 * store vouches for every file may need none. */
@@ -1044,12 +1044,20 @@ static int run(struct batch *b)
 	 * file it must read: a re-run where the store vouches for every
 	 * file and for the index loads none (dynlib.h). */
 	cr_sqlite_prefetch();
-	struct cr_error *err = cr_batch_scan(b->dir, b->out, &b->files);
+	/* With no store yet (a first run) or --force, every file is read:
+	 * then during the scan, while SQLite loads, and the HTML libraries
+	 * are asked for at once. */
+	char *db = cr_strdup_printf("%s/coroner.db", b->out);
+	bool read_all = b->force || !db || access(db, F_OK) != 0;
+	if (read_all && (b->formats & CR_REPORT_HTML))
+		report_html_prefetch();
+	b->html_asked = read_all;
+	struct cr_error *err = cr_batch_scan(b->dir, b->out, read_all, &b->files);
 	if (err) {
 		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
+		free(db);
 		return fail(b, err);
 	}
-	char *db = cr_strdup_printf("%s/coroner.db", b->out);
 	err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
 	free(db);
 	if (err) {

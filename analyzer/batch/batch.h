@@ -60,10 +60,12 @@ struct cr_batch_files {
  * The regular files under DIR, recursively, sorted by rel: not hidden ones
  * (a leading '.'), not coroner's reports ("x.coroner.md") and nothing
  * under SKIP (the output directory when it lies inside DIR; NULL none),
- * with their stat identity (lstat's; not opened: no hash yet).  Symbolic
- * links are not followed (a loop, or a dump twice).
+ * with their stat identity (lstat's; not opened: no hash yet), or READ
+ * (cr_batch_file_identify) when no stored row can vouch for them (a first
+ * run, --force).  Symbolic links are not followed (a loop, or a dump
+ * twice).
  */
-struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+struct cr_error *cr_batch_scan(const char *dir, const char *skip, bool read,
 			       struct cr_batch_files *out);
 void cr_batch_files_free(struct cr_batch_files *f);
 /* Read F's header: its hash, and its stat identity again from the file

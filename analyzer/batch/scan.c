@@ -180,7 +180,7 @@ static bool out_name(const char *name)
 /* Walk DIR/REL (REL "" for DIR itself); IS_OUT: it is OUT. */
 static struct cr_error *walk(const char *dir, const char *rel,
 			     const struct stat *skip, struct cr_batch_files *out,
-			     unsigned depth, bool is_out)
+			     unsigned depth, bool is_out, bool read)
 {
 	/* Deeper than any real dump tree; a bound on the recursion. */
 	if (depth > 64)
@@ -213,9 +213,11 @@ static struct cr_error *walk(const char *dir, const char *rel,
 		else if (S_ISDIR(st.st_mode)) {
 			if (!(skip && st.st_dev == skip->st_dev &&
 			      st.st_ino == skip->st_ino))
-				err = walk(dir, sub, skip, out, depth + 1, false);
+				err = walk(dir, sub, skip, out, depth + 1, false, read);
 		} else if (S_ISREG(st.st_mode)) {
 			err = add_file(out, dir, sub, &st);
+			if (!err && read)
+				err = cr_batch_file_identify(&out->v[out->n - 1]);
 		}
 		free(sub);
 		free(full);
@@ -239,7 +241,7 @@ static int cmp_rel(const void *a, const void *b)
 		      ((const struct cr_batch_file *)b)->rel);
 }
 
-struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+struct cr_error *cr_batch_scan(const char *dir, const char *skip, bool read,
 			       struct cr_batch_files *out)
 {
 	struct stat sk, top;
@@ -247,7 +249,7 @@ struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 	bool is_out = have_skip && stat(dir, &top) == 0 &&
 		      top.st_dev == sk.st_dev && top.st_ino == sk.st_ino;
 	struct cr_error *err = walk(dir, "", have_skip ? &sk : NULL, out, 0,
-				    is_out);
+				    is_out, read);
 	if (err) {
 		cr_batch_files_free(out);
 		return err;
