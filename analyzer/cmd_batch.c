@@ -806,6 +806,7 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 			       cr_batch_entry_vouches(&rows[r], f);
 		if (vouched) {
 			memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
+			f->vouched = true;
 		} else if (!f->identified) {
 			/* A file to read may be a dump to analyze: the
 			 * HTML libraries load meanwhile.  A run where the

@@ -45,6 +45,8 @@ struct cr_batch_file {
 	 * store's row when its stat identity is the file's). */
 	char hash[17];
 	bool identified;	/* its header was read in this run */
+	bool vouched;		/* not read: its stored row vouched for it
+				 * (its stat identity is the stored one) */
 	bool settled;		/* identified, and its mtime and ctime are of
 				 * a second before it was read: a later
 				 * write would change them (git's racy
@@ -314,7 +316,8 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
 				     const struct cr_batch_file *f);
 /* E's stat identity (dev, inode, ctime_ns) from F: F's when F was read
- * (identified) and settled, else -1 (unknown: not vouched for). */
+ * (identified) and settled, or vouched for by its row, else -1 (unknown:
+ * not vouched for next time). */
 void cr_batch_entry_stat(struct report_batch_entry *e,
 			 const struct cr_batch_file *f);
 /* Whether stored row E vouches for F without reading it: E has a stat

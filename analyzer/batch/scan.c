@@ -10,9 +10,9 @@
  * gigabytes on every re-run for nothing.  The scan itself only lists
  * the files with what lstat() says; a file's header is read
  * (cr_batch_file_identify) only when the store does not vouch for it by
- * its device, inode, size, mtime and ctime (docs/batch.md).  (The hash changed once, from
- * byte-wise FNV-1a to ident_hash: a store of an earlier coroner sees every
- * file as changed, once.)
+ * its device, inode, size, mtime and ctime (docs/batch.md).  (The hash
+ * changed once, from byte-wise FNV-1a to ident_hash: a store of an
+ * earlier coroner sees every file as changed, once.)
  */
 #include "batch.h"
 

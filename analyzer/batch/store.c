@@ -426,7 +426,7 @@ struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
 void cr_batch_entry_stat(struct report_batch_entry *e,
 			 const struct cr_batch_file *f)
 {
-	bool ok = f->identified && f->settled && f->size >= 0;
+	bool ok = ((f->identified && f->settled) || f->vouched) && f->size >= 0;
 	e->dev = ok ? f->dev : -1;
 	e->inode = ok ? f->ino : -1;
 	e->ctime_ns = ok ? f->ctime_ns : -1;

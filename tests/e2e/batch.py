@@ -88,7 +88,8 @@ CASE:
           into OUT (no index file, no page of the store, no fsync: strace)
           and does not even make the index (the store vouches for its files);
           one with a report file gone, or a dump gone, writes the index, and
-          an index file edited by hand is written again.
+          an index file edited by hand is written again.  A stored dump
+          joined by a new dump of its process keeps its stat identity.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1249,6 +1250,27 @@ def case_identity(opts, wd):
     md = open(ixs["md"], "rb").read()
     check(md != good[:-1] + b"X" and b"b.core" not in md,
           "an index edited by hand was not written again")
+
+    # A stored dump that a new one of its process joins is stored again
+    # with the series; its row keeps the stat identity that vouched for it.
+    src2, out2 = os.path.join(wd, "dumps2"), os.path.join(wd, "out2")
+    os.makedirs(src2)
+    s1 = os.path.join(src2, "s1.core")
+    with open(s1, "wb") as f:
+        f.write(hostile_core(pid=7000))
+    os.utime(s1, (past, past))
+    time.sleep(1.1)
+    batch(opts.coroner, [src2, "-o", out2, "-q"])
+    with open(os.path.join(src2, "s2.core"), "wb") as f:
+        f.write(hostile_core(pid=7000, threads=2))
+    o, _, _ = batch(opts.coroner, [src2, "-o", out2])
+    check("1 new, 0 changed, 1 unchanged, 0 vanished; 1 analyzed" in o,
+          "the second dump of a process was not analyzed with the first", o)
+    r = rows(out2)
+    check(r["s1.core"]["report_dir"] == r["s2.core"]["report_dir"],
+          "the two dumps of one process are not one series", r)
+    check(stat_rows(out2)["s1.core"][2] is not None,
+          "a stored dump joined by a new one lost the stat identity that vouched for it")
 
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
