@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@
 #include "dynlib.h"
 #include "report.h"
 #include "series.h"
+#include "strbuf.h"
 #include "term.h"
 #include "util.h"
 
@@ -112,6 +114,7 @@ struct batch {
 	size_t nnew, nchanged, nunchanged, nvanished, nanalyzed, nfailed;
 	size_t nelsewhere;	/* files of other shards */
 	size_t ncopies;		/* dumps skipped as copies of others */
+	bool html_asked;	/* report_html_prefetch called */
 	/* Stored rows of dumps joined to new ones of their process
 	 * (join_stored): the candidates made of them point into these. */
 	struct report_batch_entry *stored;
@@ -228,6 +231,7 @@ static struct cr_error *put_row(struct batch *b, const struct cr_batch_file *f,
 		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
 		.exit_status = -1,
 	};
+	cr_batch_entry_stat(&e, f);
 	char *shown = NULL;
 	if (r) {
 		cr_batch_entry_from_result(&e, r);
@@ -785,7 +789,7 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 	size_t r = 0;
 	/* Both lists are sorted by path (strcmp: SQLite's BINARY order). */
 	for (size_t i = 0; !err && i <= b->files.n; i++) {
-		const struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
+		struct cr_batch_file *f = i < b->files.n ? &b->files.v[i] : NULL;
 		while (!err && r < nrows && (!f || strcmp(rows[r].path, f->rel) < 0)) {
 			err = cr_batch_store_delete(b->store, rows[r].path);
 			gone[r] = true;
@@ -796,7 +800,23 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 			continue;
 		bool stored = r < nrows && !strcmp(rows[r].path, f->rel);
 		bool other = false, unknown = false;
-		if (b->shard.count)
+		/* The stored row vouches for the file by its stat identity,
+		 * else its header is read. */
+		bool vouched = stored && !b->force &&
+			       cr_batch_entry_vouches(&rows[r], f);
+		if (vouched) {
+			memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
+			f->vouched = true;
+		} else if (!f->identified) {
+			/* A file to read may be a dump to analyze: the
+			 * HTML libraries load meanwhile.  A run where the
+			 * store vouches for every file may need none. */
+			if (!b->html_asked && (b->formats & CR_REPORT_HTML))
+				report_html_prefetch();
+			b->html_asked = true;
+			err = cr_batch_file_identify(f);
+		}
+		if (!err && b->shard.count)
 			err = elsewhere(b, f, &other, &unknown);
 		if (err) {
 			continue;
@@ -810,7 +830,11 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		} else if (stored && same_identity(&rows[r], f) && !b->force &&
 			   !unknown) {
 			b->nunchanged++;
-			if (rows[r].report_dir &&
+			/* Read and found unchanged: next time its stat
+			 * identity may vouch for it. */
+			if (!vouched)
+				err = cr_batch_store_stat(b->store, f);
+			if (!err && rows[r].report_dir &&
 			    !report_names_take(&b->names, cr_basename(rows[r].report_dir)))
 				err = &cr_enomem;
 		} else if (f->size < 0) {
@@ -856,6 +880,89 @@ struct index_write {
 	struct cr_error *(*fn)(const struct report_batch_index *, FILE *);
 };
 
+/*
+ * The hash of everything the index files are made of: the store's rows,
+ * every column, which report files are missing, --ticket and which
+ * tickets were written, and this coroner's version.  The index writers are functions of these
+ * alone (batch_index.h: the index records no run time).
+ */
+static bool index_inputs(const struct report_batch_entry *rows, size_t n,
+			 const struct report_batch_index *ix, bool tickets,
+			 char out[17])
+{
+	struct cr_buf b = { 0 };
+	cr_buf_printf(&b, "coroner %s\n%d\n", CR_VERSION, tickets);
+	for (size_t i = 0; i < n; i++) {
+		const struct report_batch_entry *e = &rows[i];
+		const char *strs[] = { e->path, e->header_hash, e->status, e->kind,
+			e->code, e->bucket, e->signature, e->executable, e->version,
+			e->report_dir, e->report_name, e->error };
+		for (size_t k = 0; k < ARRAY_LEN(strs); k++) {
+			/* NULL and "" differ; the length keeps fields apart. */
+			cr_buf_printf(&b, strs[k] ? "%zu:" : "-:", strs[k] ? strlen(strs[k]) : 0);
+			cr_buf_puts(&b, strs[k]);
+		}
+		cr_buf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
+			      " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+			      e->size, e->mtime_ns, e->dump_time, e->analyzed_at, e->pid,
+			      e->start_time, e->frames, e->exit_status, e->ctime_ns);
+	}
+	for (size_t i = 0; i < ix->nitems; i++)
+		cr_buf_printf(&b, "%u,", ix->items[i].missing);
+	for (size_t c = 0; c < ix->ncodes; c++)
+		for (size_t k = 0; k < ix->codes[c].n; k++)
+			cr_buf_printf(&b, "%d%d,", ix->codes[c].buckets[k].ticket,
+				      ix->codes[c].buckets[k].ticket_attachment);
+	const char *t = cr_buf_str(&b);
+	if (t)
+		cr_batch_hash((const uint8_t *)t, b.len, out);
+	cr_buf_free(&b);
+	return t != NULL;
+}
+
+/*
+ * Whether the index file PATH (NAME in the store) still holds the index
+ * of INPUTS: the store remembers it holding that index, with a stat
+ * identity that is still the file's (the same rule as for dumps).
+ */
+static bool index_fresh(struct cr_batch_store *store, const char *name,
+			const char *path, const char *inputs)
+{
+	struct cr_batch_file rec = { 0 }, now = { 0 };
+	bool found = false;
+	struct stat st;
+	struct cr_error *err = cr_batch_store_index_file(store, name, &rec, &found);
+	if (err) {
+		cr_error_free(err);
+		return false;
+	}
+	if (!found || strcmp(rec.hash, inputs) || lstat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	cr_batch_file_stat(&now, &st);
+	return cr_batch_same_stat(&rec, &now);
+}
+
+/* Remember what the index file NAME held (HELD) for INPUTS: its stat
+ * identity when it held that index and its times were settled, else
+ * none.  Nothing is written when the record is already that. */
+static struct cr_error *index_remember(struct cr_batch_store *store, const char *name,
+				       const char *inputs, const struct report_held *held)
+{
+	struct cr_batch_file rec = { 0 }, now = { .rel = (char *)name,
+		.size = -1, .mtime_ns = -1, .ctime_ns = -1, .dev = -1, .ino = -1 };
+	bool found = false;
+	snprintf(now.hash, sizeof(now.hash), "%s", inputs);
+	if (held->same && cr_batch_settled(&held->st, &held->read_at))
+		cr_batch_file_stat(&now, &held->st);
+	struct cr_error *err = cr_batch_store_index_file(store, name, &rec, &found);
+	if (err || (found && !strcmp(rec.hash, now.hash) && rec.size == now.size &&
+		    rec.mtime_ns == now.mtime_ns && rec.ctime_ns == now.ctime_ns &&
+		    rec.dev == now.dev && rec.ino == now.ino))
+		return err;
+	return cr_batch_store_put_index_file(store, &now);
+}
+
 static struct cr_error *index_fill(const void *ctx, FILE *f)
 {
 	const struct index_write *w = ctx;
@@ -888,12 +995,28 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 		report_batch_check_reports(ix, out);
 	if (!err && tickets)
 		err = report_batch_tickets_write(ix, out);
+	char inputs[17];
+	if (!err && !index_inputs(rows, nrows, ix, tickets, inputs))
+		err = &cr_enomem;
 	for (size_t i = 0; !err && i < ARRAY_LEN(writers); i++) {
 		if (!(formats & writers[i].bit))
 			continue;
-		char *path = cr_strdup_printf("%s/index.%s", out, writers[i].ext);
+		char name[16];
+		snprintf(name, sizeof(name), "index.%s", writers[i].ext);
+		char *path = cr_strdup_printf("%s/%s", out, name);
 		struct index_write w = { ix, writers[i].fn };
-		err = path ? report_write_atomic(path, index_fill, &w) : &cr_enomem;
+		/* Not made again when the store vouches that it holds this
+		 * index (a re-run with nothing new: the HTML one needs
+		 * libxml2, not loaded then); else not written again when it
+		 * would not change: no new inode, fsync or rename. */
+		struct report_held held;
+		if (!path)
+			err = &cr_enomem;
+		else if (!index_fresh(store, name, path, inputs)) {
+			err = report_write_changed(path, index_fill, &w, &held);
+			if (!err)
+				err = index_remember(store, name, inputs, &held);
+		}
 		if (!err && !quiet)
 			cr_term_printf(stdout, "%s/index.%s", shown, writers[i].ext);
 		free(path);
@@ -916,19 +1039,26 @@ int cr_batch_write_index(const char *prog, const char *cmd,
 
 static int run(struct batch *b)
 {
-	/* SQLite and the index's HTML library (libxml2 with ICU: 2 to 3
-	 * and 4 to 7 ms of the dynamic loader) load on
-	 * the loader thread, in that order, while the directory is read:
-	 * they were half of a re-run with nothing new (dynlib.h). */
+	/* SQLite (2 to 3 ms of the dynamic loader) loads on the loader
+	 * thread while the directory is read; the index's HTML library
+	 * (libxml2 with ICU: 4 to 7 ms) once compare() meets a file it must
+	 * read: a re-run where the store vouches for every file and for the
+	 * index loads none (dynlib.h). */
 	cr_sqlite_prefetch();
-	if (b->formats & CR_REPORT_HTML)
+	/* With no store yet (a first run) or --force, every file is read:
+	 * then during the scan, while SQLite loads, and the HTML libraries
+	 * are asked for at once. */
+	char *db = cr_strdup_printf("%s/coroner.db", b->out);
+	bool read_all = b->force || !db || access(db, F_OK) != 0;
+	if (read_all && (b->formats & CR_REPORT_HTML))
 		report_html_prefetch();
-	struct cr_error *err = cr_batch_scan(b->dir, b->out, &b->files);
+	b->html_asked = read_all;
+	struct cr_error *err = cr_batch_scan(b->dir, b->out, read_all, &b->files);
 	if (err) {
 		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
+		free(db);
 		return fail(b, err);
 	}
-	char *db = cr_strdup_printf("%s/coroner.db", b->out);
 	err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
 	free(db);
 	if (err) {

@@ -291,6 +291,7 @@ static struct cr_error *file_crash(const char *dir, const char *path,
 		.dump_time = -1, .pid = -1, .start_time = -1, .frames = -1,
 		.exit_status = job.exit_status,
 	};
+	cr_batch_entry_stat(&e, f);
 	if (r)
 		cr_batch_entry_from_result(&e, r);
 	out->analyzed = analyzed;

@@ -388,6 +388,9 @@ static int build(struct merge *m)
 		}
 		e.report_dir = dir;
 		e.report_name = g ? g->new_name : NULL;
+		/* Another machine's devices and inodes vouch for nothing
+		 * here: a batch on the merged OUT reads every file. */
+		e.dev = e.inode = e.ctime_ns = -1;
 		err = cr_batch_store_put(s, &e);
 		free(dir);
 	}

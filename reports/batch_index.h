@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "error.h"
 
@@ -45,6 +47,11 @@ struct report_batch_entry {
 	int64_t pid, start_time;	/* -1 unknown (series are keyed on them) */
 	int64_t frames;		/* signature frames: how telling it is */
 	int64_t exit_status;
+	/* The file's stat identity when its header was last read, -1
+	 * unknown: a file that still has these (and size and mtime) is not
+	 * read again (docs/batch.md "What is analyzed again").  ctime_ns is
+	 * -1 when the file had changed in the second it was read. */
+	int64_t dev, inode, ctime_ns;
 };
 
 void report_batch_entry_clear(struct report_batch_entry *e);
@@ -149,6 +156,25 @@ struct cr_error *report_write_atomic(const char *path,
 				     struct cr_error *(*fill)(const void *ctx,
 							       FILE *f),
 				     const void *ctx);
+
+/* What report_write_changed found at PATH. */
+struct report_held {
+	bool same;		/* PATH held those bytes: it was not written */
+	struct stat st;		/* then PATH's fstat as it was read */
+	struct timespec read_at;	/* CLOCK_REALTIME_COARSE before it
+					 * was opened */
+};
+
+/*
+ * report_write_atomic, but only when what FILL writes differs from what
+ * PATH holds: a re-run of coroner batch with nothing new makes the same
+ * index, and writing it again cost a new inode, an fsync and a rename per
+ * file.  *HELD (may be NULL) says what PATH held.
+ */
+struct cr_error *report_write_changed(const char *path,
+				      struct cr_error *(*fill)(const void *ctx,
+								FILE *f),
+				      const void *ctx, struct report_held *held);
 
 /*
  * DEFER: report_write_atomic no longer fsyncs each file before its rename,

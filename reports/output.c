@@ -233,6 +233,71 @@ fail:
 	return err;
 }
 
+struct held_bytes {
+	const char *p;
+	size_t n;
+};
+
+/* report_write_changed's FILL: the bytes made before. */
+static struct cr_error *put_held(const void *ctx, FILE *f)
+{
+	const struct held_bytes *h = ctx;
+	if (h->n && fwrite(h->p, 1, h->n, f) != h->n)
+		return cr_error_new(CR_ERR_IO, "%s", io_error_text());
+	return NULL;
+}
+
+/* Whether the regular file at PATH holds exactly P[0..N); *ST its fstat
+ * then. */
+static bool holds(const char *path, const char *p, size_t n, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	bool same = fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) &&
+		    st->st_size >= 0 && (uint64_t)st->st_size == n;
+	char buf[65536];
+	size_t at = 0;
+	while (same && at < n) {
+		ssize_t r = read(fd, buf, n - at < sizeof(buf) ? n - at : sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		same = r > 0 && !memcmp(buf, p + at, (size_t)r);
+		at += r > 0 ? (size_t)r : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
+struct cr_error *report_write_changed(const char *path,
+				      struct cr_error *(*fill)(const void *ctx,
+								FILE *f),
+				      const void *ctx, struct report_held *held)
+{
+	struct report_held h = { 0 };
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	if (!m)
+		return &cr_enomem;
+	struct cr_error *err = fill(ctx, m);
+	if (fclose(m) != 0 && !err)
+		err = &cr_enomem;
+	if (err) {
+		free(buf);
+		return cr_error_wrap(err, "%s", path);
+	}
+	clock_gettime(CLOCK_REALTIME_COARSE, &h.read_at);
+	h.same = holds(path, buf, n, &h.st);
+	if (!h.same) {
+		struct held_bytes hb = { buf, n };
+		err = report_write_atomic(path, put_held, &hb);
+	}
+	free(buf);
+	if (held)
+		*held = h;
+	return err;
+}
+
 /* report_link_or_copy's FILL: the bytes of the file open at *CTX. */
 static struct cr_error *copy_fd(const void *ctx, FILE *f)
 {

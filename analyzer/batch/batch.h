@@ -38,7 +38,19 @@ struct cr_batch_file {
 	char *path;		/* DIR/rel, to open */
 	int64_t size;
 	int64_t mtime_ns;	/* nanoseconds since the epoch */
-	char hash[17];		/* 64-bit FNV-1a of the first 64 KiB, hex */
+	int64_t ctime_ns;	/* status change time, nanoseconds */
+	int64_t dev, ino;	/* st_dev, st_ino */
+	/* The hash of the first 64 KiB (ident_hash, hex): "" until
+	 * identified (read by cr_batch_file_identify, or taken from the
+	 * store's row when its stat identity is the file's). */
+	char hash[17];
+	bool identified;	/* its header was read in this run */
+	bool vouched;		/* not read: its stored row vouched for it
+				 * (its stat identity is the stored one) */
+	bool settled;		/* identified, and its mtime and ctime are of
+				 * a second before it was read: a later
+				 * write would change them (git's racy
+				 * rule), so the store may vouch for it */
 };
 
 struct cr_batch_files {
@@ -49,14 +61,31 @@ struct cr_batch_files {
 /*
  * The regular files under DIR, recursively, sorted by rel: not hidden ones
  * (a leading '.'), not coroner's reports ("x.coroner.md") and nothing
- * under SKIP (the output directory when it lies inside DIR; NULL none).
- * A file that cannot be read is listed with size -1 (reported, not
- * analyzed).  Symbolic links are not followed (a loop, or a dump twice).
+ * under SKIP (the output directory when it lies inside DIR; NULL none),
+ * with their stat identity (lstat's; not opened: no hash yet), or READ
+ * (cr_batch_file_identify) when no stored row can vouch for them (a first
+ * run, --force).  Symbolic links are not followed (a loop, or a dump
+ * twice).
  */
-struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+struct cr_error *cr_batch_scan(const char *dir, const char *skip, bool read,
 			       struct cr_batch_files *out);
 void cr_batch_files_free(struct cr_batch_files *f);
-/* Append DIR/REL with its identity to F, as the scan lists it (collect
+/* Read F's header: its hash, and its stat identity again from the file
+ * opened (fstat), F->identified and F->settled.  A file that cannot be
+ * opened gets size -1 (reported, not analyzed).  Returns NULL. */
+struct cr_error *cr_batch_file_identify(struct cr_batch_file *f);
+/* F's stat identity (size, mtime, ctime, dev, ino) from ST. */
+struct stat;
+struct timespec;
+void cr_batch_file_stat(struct cr_batch_file *f, const struct stat *st);
+/* Whether a file of ST, read from READ_AT (CLOCK_REALTIME_COARSE) on, can
+ * be vouched for by ST later: its mtime and ctime are of an earlier
+ * second (git's racy rule, docs/batch.md). */
+bool cr_batch_settled(const struct stat *st, const struct timespec *read_at);
+/* Whether A's stat identity is known (ctime_ns, dev, ino not -1) and is
+ * B's. */
+bool cr_batch_same_stat(const struct cr_batch_file *a, const struct cr_batch_file *b);
+/* Append DIR/REL with its whole identity (identified) to F (collect
  * --from-kernel files the core it wrote). */
 struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
 				   const char *rel);
@@ -280,6 +309,35 @@ struct cr_error *cr_batch_store_get(struct cr_batch_store *s, const char *rel,
 /* Insert or replace E (keyed by E->path). */
 struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 				    const struct report_batch_entry *e);
+/* Store F's stat identity in its row (cr_batch_entry_stat): a file found
+ * unchanged by its header whose stat identity was not the stored one (a
+ * store of an older coroner, a file copied back, one read in the second
+ * it changed). */
+struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
+				     const struct cr_batch_file *f);
+/* E's stat identity (dev, inode, ctime_ns) from F: F's when F was read
+ * (identified) and settled, or vouched for by its row, else -1 (unknown:
+ * not vouched for next time). */
+void cr_batch_entry_stat(struct report_batch_entry *e,
+			 const struct cr_batch_file *f);
+/* Whether stored row E vouches for F without reading it: E has a stat
+ * identity and F's device, inode, size, mtime and ctime are E's.  ctime
+ * changes with every write, rename or chmod and no user can set it
+ * (touch -d, utimensat and rsync set mtime only), so a file rewritten
+ * with its size and mtime restored is still read. */
+bool cr_batch_entry_vouches(const struct report_batch_entry *e,
+			    const struct cr_batch_file *f);
+/*
+ * What the store remembers of the index file NAME ("index.md") when a run
+ * found it holding the index of the inputs hash INPUTS (in F->hash; the
+ * stat identity in F's fields, -1 none): F->rel is NAME.  *FOUND false
+ * when there is no record.
+ */
+struct cr_error *cr_batch_store_index_file(struct cr_batch_store *s,
+					   const char *name,
+					   struct cr_batch_file *f, bool *found);
+struct cr_error *cr_batch_store_put_index_file(struct cr_batch_store *s,
+					       const struct cr_batch_file *f);
 /* Begin (END false) or commit (END true) one transaction of several
  * rows: a group commit's rows (commit.c), each otherwise its own. */
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end);

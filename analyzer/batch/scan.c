@@ -7,9 +7,12 @@
  * 64 KiB (a core's notes and a minidump's directory are there; copying a
  * file keeps it, and a dump rewritten in place with the same size and
  * time almost never keeps its header).  Hashing the whole file would read
- * gigabytes on every re-run for nothing.  (The hash changed once, from
- * byte-wise FNV-1a to ident_hash: a store of an earlier coroner sees every
- * file as changed, once.)
+ * gigabytes on every re-run for nothing.  The scan itself only lists
+ * the files with what lstat() says; a file's header is read
+ * (cr_batch_file_identify) only when the store does not vouch for it by
+ * its device, inode, size, mtime and ctime (docs/batch.md).  (The hash
+ * changed once, from byte-wise FNV-1a to ident_hash: a store of an
+ * earlier coroner sees every file as changed, once.)
  */
 #include "batch.h"
 
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -85,13 +89,64 @@ static void hash_head(int fd, char out[17])
 	cr_batch_hash(buf, got, out);
 }
 
+void cr_batch_file_stat(struct cr_batch_file *f, const struct stat *st)
+{
+	f->size = st->st_size;
+	f->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	f->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+	f->dev = (int64_t)st->st_dev;
+	f->ino = (int64_t)st->st_ino;
+}
+
+struct cr_error *cr_batch_file_identify(struct cr_batch_file *f)
+{
+	/* The clock the kernel stamps files with (a coarse one): a write
+	 * after this instant gets a ctime of this second or later. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	f->identified = true;
+	f->settled = false;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		f->size = -1;	/* cannot be read: reported, not analyzed */
+		f->hash[0] = '\0';
+		return NULL;
+	}
+	cr_batch_file_stat(f, &st);
+	hash_head(fd, f->hash);
+	close(fd);
+	f->settled = cr_batch_settled(&st, &now);
+	return NULL;
+}
+
+/* Git's racy-timestamp rule: a file changed in the second it was read
+ * may change again within that second and keep its times, so only times
+ * of an earlier second vouch for what was read. */
+bool cr_batch_settled(const struct stat *st, const struct timespec *read_at)
+{
+	return st->st_ctim.tv_sec < read_at->tv_sec &&
+	       st->st_mtim.tv_sec < read_at->tv_sec;
+}
+
+bool cr_batch_same_stat(const struct cr_batch_file *a, const struct cr_batch_file *b)
+{
+	return a->ctime_ns >= 0 && a->dev >= 0 && a->ino >= 0 &&
+	       a->size == b->size && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_ns == b->ctime_ns && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* Append DIR/REL with the stat identity ST (lstat's: the file is not
+ * opened; cr_batch_file_identify completes it). */
 static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,
-				 const char *rel)
+				 const char *rel, const struct stat *st)
 {
 	if (!CR_GROW(f->v, f->cap, f->n + 1))
 		return &cr_enomem;
 	struct cr_batch_file *e = &f->v[f->n];
-	*e = (struct cr_batch_file){ .rel = strdup(rel), .size = -1 };
+	*e = (struct cr_batch_file){ .rel = strdup(rel) };
 	e->path = cr_strdup_printf("%s/%s", dir, rel);
 	if (!e->rel || !e->path) {
 		free(e->rel);
@@ -99,17 +154,7 @@ static struct cr_error *add_file(struct cr_batch_files *f, const char *dir,
 		return &cr_enomem;
 	}
 	f->n++;
-	int fd = open(e->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;	/* listed, size -1: cannot be read */
-	}
-	e->size = st.st_size;
-	e->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	hash_head(fd, e->hash);
-	close(fd);
+	cr_batch_file_stat(e, st);
 	return NULL;
 }
 
@@ -135,7 +180,7 @@ static bool out_name(const char *name)
 /* Walk DIR/REL (REL "" for DIR itself); IS_OUT: it is OUT. */
 static struct cr_error *walk(const char *dir, const char *rel,
 			     const struct stat *skip, struct cr_batch_files *out,
-			     unsigned depth, bool is_out)
+			     unsigned depth, bool is_out, bool read)
 {
 	/* Deeper than any real dump tree; a bound on the recursion. */
 	if (depth > 64)
@@ -168,9 +213,11 @@ static struct cr_error *walk(const char *dir, const char *rel,
 		else if (S_ISDIR(st.st_mode)) {
 			if (!(skip && st.st_dev == skip->st_dev &&
 			      st.st_ino == skip->st_ino))
-				err = walk(dir, sub, skip, out, depth + 1, false);
+				err = walk(dir, sub, skip, out, depth + 1, false, read);
 		} else if (S_ISREG(st.st_mode)) {
-			err = add_file(out, dir, sub);
+			err = add_file(out, dir, sub, &st);
+			if (!err && read)
+				err = cr_batch_file_identify(&out->v[out->n - 1]);
 		}
 		free(sub);
 		free(full);
@@ -183,7 +230,9 @@ static struct cr_error *walk(const char *dir, const char *rel,
 struct cr_error *cr_batch_file_add(struct cr_batch_files *f, const char *dir,
 				   const char *rel)
 {
-	return add_file(f, dir, rel);
+	struct stat st = { 0 };
+	struct cr_error *err = add_file(f, dir, rel, &st);
+	return err ? err : cr_batch_file_identify(&f->v[f->n - 1]);
 }
 
 static int cmp_rel(const void *a, const void *b)
@@ -192,7 +241,7 @@ static int cmp_rel(const void *a, const void *b)
 		      ((const struct cr_batch_file *)b)->rel);
 }
 
-struct cr_error *cr_batch_scan(const char *dir, const char *skip,
+struct cr_error *cr_batch_scan(const char *dir, const char *skip, bool read,
 			       struct cr_batch_files *out)
 {
 	struct stat sk, top;
@@ -200,7 +249,7 @@ struct cr_error *cr_batch_scan(const char *dir, const char *skip,
 	bool is_out = have_skip && stat(dir, &top) == 0 &&
 		      top.st_dev == sk.st_dev && top.st_ino == sk.st_ino;
 	struct cr_error *err = walk(dir, "", have_skip ? &sk : NULL, out, 0,
-				    is_out);
+				    is_out, read);
 	if (err) {
 		cr_batch_files_free(out);
 		return err;

@@ -27,8 +27,8 @@
 #include "util.h"
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
- * only a cache of the analysis). */
-#define SCHEMA_VERSION 1
+ * only a cache of the analysis), but for the steps of upgrades[]. */
+#define SCHEMA_VERSION 2
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dumps ("
@@ -36,7 +36,8 @@ static const char schema[] =
 	" header_hash TEXT, status TEXT, kind TEXT, code TEXT, bucket TEXT,"
 	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
 	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
-	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER);"
+	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER,"
+	" dev INTEGER, inode INTEGER, ctime INTEGER);"
 	/* A new dump's stored series (cr_batch_store_process), without a
 	 * scan of every row per new dump. */
 	"CREATE INDEX IF NOT EXISTS dumps_process ON dumps"
@@ -48,19 +49,35 @@ static const char schema[] =
 	 * table of results, so `coroner merge` leaves it behind. */
 	"CREATE TABLE IF NOT EXISTS shard_keys ("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, header_hash TEXT,"
-	" key TEXT);";
+	" key TEXT);"
+	/* The index files as a run last found them holding the index of
+	 * the inputs hash `inputs` (cmd_batch.c): a later run whose inputs
+	 * and files' stat identities are these does not make them again. */
+	"CREATE TABLE IF NOT EXISTS index_files ("
+	" name TEXT PRIMARY KEY, inputs TEXT, dev INTEGER, inode INTEGER,"
+	" size INTEGER, mtime INTEGER, ctime INTEGER);";
+
+/* What makes a store of version I + 1 (of the tables above) from one of
+ * version I, keeping its rows. */
+static const char *const upgrades[] = {
+	[1] = "ALTER TABLE dumps ADD COLUMN dev INTEGER;"
+	      " ALTER TABLE dumps ADD COLUMN inode INTEGER;"
+	      " ALTER TABLE dumps ADD COLUMN ctime INTEGER;",
+};
 
 /* The columns of dumps, in the order of struct report_batch_entry's
  * fields as get_row and put bind them. */
 #define DUMP_COLUMNS "path, size, mtime, header_hash, status, kind, code," \
 	" bucket, signature, executable, version, dump_time, report_dir," \
-	" report_name, analyzed_at, error, pid, start_time, frames, exit_status"
+	" report_name, analyzed_at, error, pid, start_time, frames, exit_status," \
+	" dev, inode, ctime"
 
 /* The statements a run executes once or more per file, prepared once
  * (kept()). */
 enum kept_stmt {
 	KEPT_GET, KEPT_PUT, KEPT_DELETE, KEPT_SHARERS, KEPT_ALL, KEPT_PROCESS,
-	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_N
+	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_STAT, KEPT_INDEX_GET, KEPT_INDEX_PUT,
+	KEPT_N
 };
 
 struct cr_batch_store {
@@ -147,20 +164,29 @@ struct cr_error *cr_batch_store_open(const char *path,
 	 * and kept until the store is closed. */
 	if (!err)
 		err = exec(s, "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL;"
-			   " PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;");
-	int version = 0;
+			   " PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+			   " BEGIN IMMEDIATE;");
+	int version = 0, stored;
 	if (!err)
 		err = user_version(s, &version);
+	stored = version;
+	/* A store of a version upgrades[] knows is brought up to this one
+	 * step by step; one of another version is emptied. */
+	while (!err && version > 0 && version < SCHEMA_VERSION &&
+	       (size_t)version < ARRAY_LEN(upgrades) && upgrades[version])
+		err = exec(s, upgrades[version++]);
 	if (!err && version != SCHEMA_VERSION && version != 0)
 		err = exec(s, "DROP TABLE IF EXISTS dumps; DROP TABLE IF EXISTS buckets;"
-			   " DROP TABLE IF EXISTS shard_keys;");
+			   " DROP TABLE IF EXISTS shard_keys; DROP TABLE IF EXISTS index_files;");
 	if (!err)
 		err = exec(s, schema);
+	/* A store of this version is not written here: a re-run that finds
+	 * nothing new then writes no page, and closing it syncs nothing. */
 	if (!err) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; COMMIT;",
 			 SCHEMA_VERSION);
-		err = exec(s, sql);
+		err = exec(s, stored == SCHEMA_VERSION ? "COMMIT;" : sql);
 	}
 	if (err) {
 		cr_batch_store_close(s);
@@ -259,6 +285,8 @@ static void get_row(sqlite3_stmt *st, struct report_batch_entry *e)
 		.analyzed_at = col_int(st, 14), .error = col_str(st, 15),
 		.pid = col_int(st, 16), .start_time = col_int(st, 17),
 		.frames = col_int(st, 18), .exit_status = col_int(st, 19),
+		.dev = col_int(st, 20), .inode = col_int(st, 21),
+		.ctime_ns = col_int(st, 22),
 	};
 }
 
@@ -277,6 +305,14 @@ static void bind_int(sqlite3_stmt *st, int i, int64_t v)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_int64(st, i, v);
+}
+
+/* Run the kept statement ST, which changes rows, and reset it. */
+static struct cr_error *step_update(struct cr_batch_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
 }
 
 void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r)
@@ -341,7 +377,7 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	sqlite3_stmt *st = NULL;
 	int rc = kept(s, KEPT_PUT, "INSERT OR REPLACE INTO dumps ("
 				    DUMP_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,"
-				    "?,?,?,?,?,?,?,?,?,?)", &st);
+				    "?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	bind_str(st, 1, e->path);
@@ -364,9 +400,88 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	bind_int(st, 18, e->start_time);
 	bind_int(st, 19, e->frames);
 	bind_int(st, 20, e->exit_status);
+	bind_int(st, 21, e->dev);
+	bind_int(st, 22, e->inode);
+	bind_int(st, 23, e->ctime_ns);
+	return step_update(s, st);
+}
+
+struct cr_error *cr_batch_store_stat(struct cr_batch_store *s,
+				     const struct cr_batch_file *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = kept(s, KEPT_STAT, "UPDATE dumps SET dev = ?, inode = ?, ctime = ?"
+				     " WHERE path = ?", &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	struct report_batch_entry e = { 0 };
+	cr_batch_entry_stat(&e, f);
+	bind_int(st, 1, e.dev);
+	bind_int(st, 2, e.inode);
+	bind_int(st, 3, e.ctime_ns);
+	bind_str(st, 4, f->rel);
+	return step_update(s, st);
+}
+
+void cr_batch_entry_stat(struct report_batch_entry *e,
+			 const struct cr_batch_file *f)
+{
+	bool ok = ((f->identified && f->settled) || f->vouched) && f->size >= 0;
+	e->dev = ok ? f->dev : -1;
+	e->inode = ok ? f->ino : -1;
+	e->ctime_ns = ok ? f->ctime_ns : -1;
+}
+
+bool cr_batch_entry_vouches(const struct report_batch_entry *e,
+			    const struct cr_batch_file *f)
+{
+	struct cr_batch_file stored = { .size = e->size, .mtime_ns = e->mtime_ns,
+		.ctime_ns = e->ctime_ns, .dev = e->dev, .ino = e->inode };
+	return e->header_hash && strlen(e->header_hash) == 16 &&
+	       cr_batch_same_stat(&stored, f);
+}
+
+struct cr_error *cr_batch_store_index_file(struct cr_batch_store *s,
+					   const char *name,
+					   struct cr_batch_file *f, bool *found)
+{
+	sqlite3_stmt *st = NULL;
+	*found = false;
+	int rc = kept(s, KEPT_INDEX_GET, "SELECT inputs, dev, inode, size, mtime,"
+		      " ctime FROM index_files WHERE name = ?", &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, name);
 	rc = sqlite3_step(st);
+	const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (t && strlen((const char *)t) == sizeof(f->hash) - 1) {
+		*found = true;
+		memcpy(f->hash, t, sizeof(f->hash));
+		f->dev = col_int(st, 1);
+		f->ino = col_int(st, 2);
+		f->size = col_int(st, 3);
+		f->mtime_ns = col_int(st, 4);
+		f->ctime_ns = col_int(st, 5);
+	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
+}
+
+struct cr_error *cr_batch_store_put_index_file(struct cr_batch_store *s,
+					       const struct cr_batch_file *f)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = kept(s, KEPT_INDEX_PUT, "INSERT OR REPLACE INTO index_files (name,"
+		      " inputs, dev, inode, size, mtime, ctime) VALUES (?,?,?,?,?,?,?)",
+		      &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot update");
+	bind_str(st, 1, f->rel);
+	bind_str(st, 2, f->hash);
+	const int64_t v[] = { f->dev, f->ino, f->size, f->mtime_ns, f->ctime_ns };
+	for (size_t i = 0; i < ARRAY_LEN(v); i++)
+		bind_int(st, 3 + (int)i, v[i]);
+	return step_update(s, st);
 }
 
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end)
@@ -382,9 +497,7 @@ struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	bind_str(st, 1, rel);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
 struct cr_error *cr_batch_store_sharers(struct cr_batch_store *s,
@@ -504,20 +617,43 @@ struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
 	char hex[17];
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)key);
 	bind_str(st, 5, hex);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot update");
+	return step_update(s, st);
 }
 
+/* The rows of the table `buckets` (rows_into: one table's rows into
+ * another of its columns). */
+#define BUCKET_COLUMNS "id, kind, code, signature, count, first_seen, last_seen, example"
+
+/* Whether the query SQL (one count) gives 0. */
+static struct cr_error *count_is_zero(struct cr_batch_store *s, const char *sql,
+				      bool *zero)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	*zero = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) == 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? NULL : db_error(s, rc, "cannot read");
+}
+
+/*
+ * The index's buckets go into a temporary table first (SQLite's temporary
+ * store: not the database or its WAL) and replace the table's rows only
+ * when they differ: a re-run with nothing new then writes no page.
+ */
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 					const struct report_batch_index *ix)
 {
-	struct cr_error *err = exec(s, "BEGIN; DELETE FROM buckets;");
+	struct cr_error *err = exec(s, "CREATE TEMP TABLE IF NOT EXISTS new_buckets ("
+				    " id TEXT PRIMARY KEY, kind TEXT, code TEXT, signature TEXT,"
+				    " count INTEGER, first_seen INTEGER, last_seen INTEGER,"
+				    " example TEXT);"
+				    " DELETE FROM temp.new_buckets;");
 	sqlite3_stmt *st = NULL;
 	int rc = err ? SQLITE_OK :
-		sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO buckets (id, kind,"
-				   " code, signature, count, first_seen, last_seen,"
-				   " example) VALUES (?,'crash',?,?,?,?,?,?)",
+		sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO temp.new_buckets ("
+				   BUCKET_COLUMNS ") VALUES (?,'crash',?,?,?,?,?,?)",
 				   -1, &st, NULL);
 	if (!err && rc != SQLITE_OK)
 		err = db_error(s, rc, "cannot update");
@@ -540,9 +676,18 @@ struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 		}
 	}
 	sqlite3_finalize(st);
-	if (err) {
+	bool same = false, same_back = false;
+	if (!err)
+		err = count_is_zero(s, "SELECT count(*) FROM (SELECT * FROM buckets"
+				    " EXCEPT SELECT * FROM temp.new_buckets)", &same);
+	if (!err && same)
+		err = count_is_zero(s, "SELECT count(*) FROM (SELECT * FROM temp.new_buckets"
+				    " EXCEPT SELECT * FROM buckets)", &same_back);
+	if (!err && !(same && same_back))
+		err = exec(s, "BEGIN; DELETE FROM buckets; INSERT INTO buckets ("
+			   BUCKET_COLUMNS ") SELECT " BUCKET_COLUMNS
+			   " FROM temp.new_buckets; COMMIT;");
+	if (err)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return err;
-	}
-	return exec(s, "COMMIT");
+	return err;
 }

@@ -74,6 +74,23 @@ CASE:
           at a time waits for the parent after each); after SIGCONT the
           run ends with all four analyzed.
 
+  identity what a re-run trusts without reading a file (its device, inode,
+          size, mtime and ctime as stored): a re-run with nothing new
+          opens no dump; a dump rewritten in its first 64 KiB with its
+          size and mtime put back (os.utime, as touch -d) is read and
+          analyzed again (its ctime changed: trusting size and mtime alone
+          would miss it); a touched dump (mtime changed, the same content)
+          is analyzed again, as documented; a dump read in the second it
+          changed is stored with no ctime (git's racy rule) and read again
+          by the next run, which stores it; a store of schema version 1
+          (no dev, inode, ctime) keeps its rows: every file is read once,
+          none analyzed again.  A run with nothing new writes nothing
+          into OUT (no index file, no page of the store, no fsync: strace)
+          and does not even make the index (the store vouches for its files);
+          one with a report file gone, or a dump gone, writes the index, and
+          an index file edited by hand is written again.  A stored dump
+          joined by a new dump of its process keeps its stat identity.
+
 Exit 0 pass, 1 fail, 77 skip.
 """
 
@@ -973,6 +990,22 @@ def syscalls(log):
     return calls
 
 
+def strace_batch(opts, log, strace_args, args):
+    """coroner batch ARGS under strace STRACE_ARGS into LOG (skipped
+    where strace cannot trace); its completed process, checked to end 0."""
+    p = subprocess.run(["strace", "-f", "-qq", "-o", log] + strace_args +
+                       [opts.coroner, "batch"] + args,
+                       capture_output=True, text=True, timeout=300,
+                       # LeakSanitizer cannot run under ptrace (a sanitizer
+                       # build still checks everything else).
+                       env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                                ":detect_leaks=0"))
+    if p.returncode != 0 and "ptrace" in p.stderr:
+        L.skip("strace cannot trace here: " + p.stderr)
+    check(p.returncode == 0, "batch under strace: status %d" % p.returncode, p.stderr)
+    return p
+
+
 def case_durable(opts, wd):
     if not shutil.which("strace"):
         L.skip("strace not installed")
@@ -984,18 +1017,9 @@ def case_durable(opts, wd):
             f.write(hostile_core(pid=5000 + 10 * i))
     out = os.path.join(wd, "out")
     log = os.path.join(wd, "strace.log")
-    p = subprocess.run(["strace", "-f", "-qq", "-y", "-s", "8192", "-o", log, "-e",
-                        "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2,pwrite64",
-                        opts.coroner, "batch", src, "-o", out, "-j", "2", "-q",
-                        "-f", "md,json"],
-                       capture_output=True, text=True, timeout=300,
-                       # LeakSanitizer cannot run under ptrace (a sanitizer
-                       # build still checks everything else).
-                       env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
-                                ":detect_leaks=0"))
-    if p.returncode != 0 and "ptrace" in p.stderr:
-        L.skip("strace cannot trace here: " + p.stderr)
-    check(p.returncode == 0, "batch under strace: status %d" % p.returncode, p.stderr)
+    strace_batch(opts, log, ["-y", "-s", "8192", "-e",
+                             "trace=fsync,fdatasync,syncfs,rename,renameat,renameat2,pwrite64"],
+                 [src, "-o", out, "-j", "2", "-q", "-f", "md,json"])
     with open(log, errors="replace") as f:
         calls = syscalls(f.read())
     synced = [c for c in calls if c[2] in ("fsync", "fdatasync") and ".coroner." in c[3]]
@@ -1069,9 +1093,190 @@ def case_queue(opts, wd):
           % (done, ix["summary"]))
 
 
+def opened_dumps(opts, src, out, wd, expect_line):
+    """Run batch SRC -o OUT under strace; the dumps it opened (by name),
+    checking that its summary line has EXPECT_LINE."""
+    log = os.path.join(wd, "open.log")
+    p = strace_batch(opts, log, ["-e", "trace=open,openat"],
+                     [src, "-o", out, "-j", "1", "-f", "md,json"])
+    check(expect_line in p.stdout, "the run did not say %r" % expect_line, p.stdout)
+    with open(log, errors="replace") as f:
+        return sorted(set(re.findall(re.escape(src) + r'/([^"]+)"', f.read())))
+
+
+def stat_rows(out):
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    try:
+        return {r[0]: r[1:] for r in db.execute(
+            "SELECT path, dev, inode, ctime, analyzed_at, header_hash FROM dumps")}
+    finally:
+        db.close()
+
+
+def case_identity(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    names = ["a.core", "b.core", "c.core"]
+    for i, n in enumerate(names):
+        with open(os.path.join(src, n), "wb") as f:
+            f.write(hostile_core(pid=6000 + i))
+    # Times of an earlier second than the run: their stat identity is
+    # stored (no racy case yet).
+    past = time.time() - 100
+    for n in names:
+        os.utime(os.path.join(src, n), (past, past))
+    time.sleep(1.1)
+    out = os.path.join(wd, "out")
+    batch(opts.coroner, [src, "-o", out, "-q"])
+    r1 = stat_rows(out)
+    check(all(r1[n][2] is not None for n in names),
+          "the stat identity of settled files is not stored", r1)
+    opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged")
+    check(not opened, "a re-run with nothing new read %s" % opened)
+
+    # Rewritten in its header, the same size, mtime put back: only the
+    # ctime tells.
+    a = os.path.join(src, "a.core")
+    st = os.stat(a)
+    with open(a, "r+b") as f:
+        f.seek(100)
+        b = f.read(1)
+        f.seek(100)
+        f.write(bytes([b[0] ^ 0xff]))
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))
+    st2 = os.stat(a)
+    check(st2.st_size == st.st_size and st2.st_mtime_ns == st.st_mtime_ns and
+          st2.st_ctime_ns != st.st_ctime_ns, "the rewrite did not keep size and mtime")
+    # Touched: a new mtime, the same content.
+    t = time.time() - 50
+    os.utime(os.path.join(src, "b.core"), (t, t))
+    time.sleep(1.1)
+    opened = opened_dumps(opts, src, out, wd, "0 new, 2 changed, 1 unchanged, 0 vanished; 2 analyzed")
+    check("a.core" in opened and "b.core" in opened and "c.core" not in opened,
+          "the rewritten and the touched dump were not read again, or the other was: %s"
+          % opened)
+    r2 = stat_rows(out)
+    check(r2["a.core"][4] != r1["a.core"][4] or r2["a.core"][5] != r1["a.core"][5],
+          "the rewritten dump's row was not replaced", r1["a.core"], r2["a.core"])
+
+    # Racy: changed in the second it is read.  Rewritten just after a
+    # second began, then the run at once; checked when the run began and
+    # ended within the second of the file's ctime.
+    c = os.path.join(src, "c.core")
+    for _ in range(20):
+        while time.time() % 1 > 0.1:
+            time.sleep(0.01)
+        with open(c, "r+b") as f:
+            f.seek(200)
+            b = f.read(1)
+            f.seek(200)
+            f.write(bytes([b[0] ^ 0xff]))
+        t0 = time.time()
+        batch(opts.coroner, [src, "-o", out, "-q", "-f", "json"])
+        t1 = time.time()
+        ct = os.stat(c).st_ctime
+        if int(ct) == int(t0) == int(t1):
+            break
+    else:
+        L.skip("no run began and ended within the second of a change")
+    check(stat_rows(out)["c.core"][2] is None,
+          "a dump read in the second it changed was stored with its ctime")
+    time.sleep(1.1)
+    opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged")
+    check(opened == ["c.core"], "the racy dump was not read again (or others were): %s"
+          % opened)
+    check(stat_rows(out)["c.core"][2] is not None,
+          "the racy dump, read again and unchanged, did not get its ctime stored")
+    opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged")
+    check(not opened, "a settled dump was read again: %s" % opened)
+
+    # A store of schema version 1: its rows stay; every file is read once.
+    db = sqlite3.connect(os.path.join(out, "coroner.db"))
+    for col in ("dev", "inode", "ctime"):
+        db.execute("ALTER TABLE dumps DROP COLUMN " + col)
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged, 0 vanished; 0 analyzed")
+    check(opened == names, "after the schema step, the files read were %s" % opened)
+    r3 = stat_rows(out)
+    check(all(r3[n][2] is not None for n in names), "the schema step stored no ctime", r3)
+    opened = opened_dumps(opts, src, out, wd, "0 new, 0 changed, 3 unchanged")
+    check(not opened, "after the schema step, a re-run read %s" % opened)
+
+    # The index is written only when it changes: a run with nothing new
+    # leaves the files as they are (the same inode, no rename); one whose
+    # index differs (a file edited by hand, a dump gone) writes it.
+    ixs = {e: os.path.join(out, "index." + e) for e in ("md", "json")}
+    # The store remembers the index files once their times are of an
+    # earlier second than a run that finds them holding the index.
+    time.sleep(1.1)
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    before = {e: os.stat(p) for e, p in ixs.items()}
+    log = os.path.join(wd, "write.log")
+    strace_batch(opts, log, ["-y", "-e", "trace=write,pwrite64,fsync,fdatasync,rename,openat"],
+                 [src, "-o", out, "-q", "-f", "md,json"])
+    after = {e: os.stat(p) for e, p in ixs.items()}
+    check(all((before[e].st_ino, before[e].st_mtime_ns) == (after[e].st_ino, after[e].st_mtime_ns)
+              for e in ixs), "a run with nothing new wrote the index again")
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    wrote = [c for c in calls if out in c[3] and c[2] != "openat"]
+    check(not wrote, "a run with nothing new wrote into OUT (the store's WAL, a sync, "
+          "an index file)", wrote[:4])
+    # Nor made the index again: the store vouched for its files.
+    made = [c for c in calls if c[2] == "openat" and "/index." in c[3]]
+    check(not made, "a run with nothing new read or made the index again", made[:2])
+    # A report file gone: the index, which the store vouched for, is made
+    # again and no longer links it.
+    rep = [d for d in load_index(out)["crashes"][0]["buckets"][0]["dumps"]
+           if d["path"] == "c.core"][0]["reports"]["json"]
+    os.unlink(os.path.join(out, rep))
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    item = [d for d in load_index(out)["crashes"][0]["buckets"][0]["dumps"]
+            if d["path"] == "c.core"][0]
+    check(item["reports"]["json"] is None and item["reports"]["md"],
+          "the index still links a report file that is gone", item)
+    good = open(ixs["md"], "rb").read()
+    with open(ixs["md"], "wb") as f:
+        f.write(good[:-1] + b"X")
+    os.unlink(os.path.join(src, "b.core"))
+    batch(opts.coroner, [src, "-o", out, "-q", "-f", "md,json"])
+    check(load_index(out)["counts"]["dumps"] == 2 and
+          os.stat(ixs["json"]).st_ino != after["json"].st_ino,
+          "the index was not written again when a dump vanished")
+    md = open(ixs["md"], "rb").read()
+    check(md != good[:-1] + b"X" and b"b.core" not in md,
+          "an index edited by hand was not written again")
+
+    # A stored dump that a new one of its process joins is stored again
+    # with the series; its row keeps the stat identity that vouched for it.
+    src2, out2 = os.path.join(wd, "dumps2"), os.path.join(wd, "out2")
+    os.makedirs(src2)
+    s1 = os.path.join(src2, "s1.core")
+    with open(s1, "wb") as f:
+        f.write(hostile_core(pid=7000))
+    os.utime(s1, (past, past))
+    time.sleep(1.1)
+    batch(opts.coroner, [src2, "-o", out2, "-q"])
+    with open(os.path.join(src2, "s2.core"), "wb") as f:
+        f.write(hostile_core(pid=7000, threads=2))
+    o, _, _ = batch(opts.coroner, [src2, "-o", out2])
+    check("1 new, 0 changed, 1 unchanged, 0 vanished; 1 analyzed" in o,
+          "the second dump of a process was not analyzed with the first", o)
+    r = rows(out2)
+    check(r["s1.core"]["report_dir"] == r["s2.core"]["report_dir"],
+          "the two dumps of one process are not one series", r)
+    check(stat_rows(out2)["s1.core"][2] is not None,
+          "a stored dump joined by a new one lost the stat identity that vouched for it")
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
-         "series": case_series, "copies": case_copies, "queue": case_queue}
+         "series": case_series, "copies": case_copies, "queue": case_queue,
+         "identity": case_identity}
 
 
 if __name__ == "__main__":
