@@ -119,15 +119,11 @@ static const char *reg_name(const struct decoder *dc, unsigned reg)
 static bool arm64_address(struct decoder *dc, const cs_arm64_op *op,
 			  uint64_t *out)
 {
-	uint64_t a = (uint64_t)(int64_t)op->mem.disp, v;
-	if (op->mem.base != ARM64_REG_INVALID) {
-		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
-			return false;
-		a += v;
-	}
+	uint64_t a = (uint64_t)(int64_t)op->mem.disp, b, v;
+	if (!insn_base_index(dc, op->mem.base, op->mem.index, ARM64_REG_INVALID, &b, &v))
+		return false;
+	a += b;
 	if (op->mem.index != ARM64_REG_INVALID) {
-		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
-			return false;
 		if (op->ext == ARM64_EXT_SXTW)
 			v = (uint64_t)(int64_t)(int32_t)v;
 		else if (op->ext == ARM64_EXT_UXTW)

@@ -97,6 +97,11 @@ bool insn_crash_address(const struct cr_analysis *a, uint64_t *out);
  * reason the address is unknown, when it is not recorded. */
 bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
 		      uint64_t *v);
+/* The values of a memory operand's address registers BASE and INDEX
+ * (the backend's ids; NONE: the operand has none, 0) in *B and *I; false,
+ * with the reason kept (insn_operand_reg), when one is not recorded. */
+bool insn_base_index(struct decoder *dc, unsigned base, unsigned index,
+		     unsigned none, uint64_t *b, uint64_t *i);
 /* The DWARF register DWARF of BITS bits at SHIFT into *OUT. */
 bool insn_dwarf_reg(const struct decoder *dc, unsigned dwarf, unsigned bits,
 		    unsigned shift, uint64_t *out);

@@ -494,19 +494,13 @@ static void operand_text(struct decoder *dc, const struct zy_insn *z,
 static bool x86_address(struct decoder *dc, const struct zy_insn *z,
 			const ZydisDecodedOperand *op, uint64_t *out)
 {
-	uint64_t a = op->mem.disp.has_displacement ? (uint64_t)op->mem.disp.value : 0, v;
-	if (op->mem.base == ZYDIS_REGISTER_RIP || op->mem.base == ZYDIS_REGISTER_EIP) {
-		a += z->address + z->i.length;	/* relative to the next one */
-	} else if (op->mem.base != ZYDIS_REGISTER_NONE) {
-		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
-			return false;
-		a += v;
-	}
-	if (op->mem.index != ZYDIS_REGISTER_NONE) {
-		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
-			return false;
-		a += v * op->mem.scale;
-	}
+	uint64_t a = op->mem.disp.has_displacement ? (uint64_t)op->mem.disp.value : 0, b, v;
+	bool rip = op->mem.base == ZYDIS_REGISTER_RIP || op->mem.base == ZYDIS_REGISTER_EIP;
+	if (!insn_base_index(dc, rip ? ZYDIS_REGISTER_NONE : op->mem.base,
+			     op->mem.index, ZYDIS_REGISTER_NONE, &b, &v))
+		return false;
+	/* rip: relative to the next instruction. */
+	a += (rip ? z->address + z->i.length : b) + v * op->mem.scale;
 	if (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS) {
 		/* Thread-local storage: the segment base is the fs.base /
 		 * gs.base register, which only x86_64 cores record. */

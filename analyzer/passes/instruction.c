@@ -265,6 +265,16 @@ bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
 	return false;
 }
 
+bool insn_base_index(struct decoder *dc, unsigned base, unsigned index,
+		     unsigned none, uint64_t *b, uint64_t *i)
+{
+	*b = *i = 0;
+	return (base == none ||
+		insn_operand_reg(dc, base, "its base register is not recorded", b)) &&
+	       (index == none ||
+		insn_operand_reg(dc, index, "its index register is not recorded", i));
+}
+
 bool insn_x86_non_canonical(uint64_t a)
 {
 	uint64_t top = a >> 47;
