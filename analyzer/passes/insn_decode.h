@@ -108,6 +108,22 @@ bool insn_dwarf_reg(const struct decoder *dc, unsigned dwarf, unsigned bits,
 bool insn_listing_cells(struct cr_table *t, uint64_t address,
 			const uint8_t *b, size_t n, const char *text);
 void insn_hex_bytes(const uint8_t *b, size_t n, char *out, size_t size);
+/* x86, for both of its decoders (insn_x86.c). */
+/* The fs (FS) or gs segment base in *V; false, with the reason kept,
+ * when the dump does not record it. */
+bool insn_x86_segment_base(struct decoder *dc, bool fs, uint64_t *v);
+/* Is a memory operand at EA (KNOWN), written or not (WRITES), the access
+ * rather than the one picked so far (none yet: FIRST)? */
+bool insn_x86_prefer(const struct decoder *dc, bool first, bool known,
+		     uint64_t ea, bool writes);
+/* The implicit stack slot of a push, call, pop or ret as the access. */
+void insn_x86_stack_access(struct decoder *dc, enum cr_insn_access access);
+/* SIZE (at most 8) bytes of memory at EA, little-endian, in *V. */
+bool insn_x86_read(struct decoder *dc, uint64_t ea, unsigned size, uint64_t *v);
+/* A div (IS_DIV) or idiv of SIZE bytes by DIVISOR: zero, or overflowing
+ * with the dividend in (e/r)dx:(e/r)ax. */
+void insn_x86_divide(struct decoder *dc, bool is_div, unsigned size,
+		     uint64_t divisor);
 /* Is A not a canonical x86_64 address? */
 bool insn_x86_non_canonical(uint64_t a);
 

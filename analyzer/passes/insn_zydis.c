@@ -502,15 +502,8 @@ static bool x86_address(struct decoder *dc, const struct zy_insn *z,
 	/* rip: relative to the next instruction. */
 	a += (rip ? z->address + z->i.length : b) + v * op->mem.scale;
 	if (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS) {
-		/* Thread-local storage: the segment base is the fs.base /
-		 * gs.base register, which only x86_64 cores record. */
-		unsigned n = op->mem.segment == ZYDIS_REGISTER_FS ? 58 : 59;
-		if (dc->ptr_bits != 64 || !cr_regs_get(dc->regs, n, &v)) {
-			dc->address_why = op->mem.segment == ZYDIS_REGISTER_FS ?
-				"the fs segment base is not recorded" :
-				"the gs segment base is not recorded";
+		if (!insn_x86_segment_base(dc, op->mem.segment == ZYDIS_REGISTER_FS, &v))
 			return false;
-		}
 		a += v;
 	}
 	*out = dc->ptr_bits == 64 ? a : (uint32_t)a;
@@ -534,8 +527,6 @@ static bool data_operand(const struct zy_insn *z, const ZydisDecodedOperand *op)
 static void x86_access(struct decoder *dc, const struct zy_insn *z)
 {
 	struct cr_insn_facts *f = dc->f;
-	uint64_t fault = 0;
-	bool fault_known = insn_crash_address(dc->ctx->analysis, &fault);
 	int pick = -1;
 	for (int k = 0; k < z->i.operand_count; k++) {
 		const ZydisDecodedOperand *op = &z->ops[k];
@@ -543,11 +534,8 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 			continue;
 		uint64_t ea;
 		bool known = x86_address(dc, z, op, &ea);
-		/* Two memory operands (movs, cmps): the one at the fault
-		 * address, else the one written. */
-		if (pick < 0 || (known && fault_known && ea == fault) ||
-		    ((op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-		     !(fault_known && f->address == fault))) {
+		if (insn_x86_prefer(dc, pick < 0, known, ea,
+				    op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
 			pick = k;
 			f->address_known = known;
 			f->address = known ? ea : 0;
@@ -563,22 +551,9 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 		f->access_size = op->size / 8;
 		operand_text(dc, z, op);
 	} else {
-		for (size_t k = 0; k < ARRAY_LEN(stack_ops); k++) {
-			if (stack_ops[k].id != z->i.mnemonic)
-				continue;
-			uint64_t sp;
-			f->access = stack_ops[k].access;
-			f->access_size = dc->ptr_bits / 8;
-			dc->operand_text = "the stack (implicit)";
-			if (reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RSP :
-				      ZYDIS_REGISTER_ESP, &sp)) {
-				f->address_known = true;
-				f->address = f->access == CR_ACCESS_WRITE ?
-					sp - dc->ptr_bits / 8 : sp;
-				if (dc->ptr_bits == 32)
-					f->address = (uint32_t)f->address;
-			}
-		}
+		for (size_t k = 0; k < ARRAY_LEN(stack_ops); k++)
+			if (stack_ops[k].id == z->i.mnemonic)
+				insn_x86_stack_access(dc, stack_ops[k].access);
 	}
 	if (f->address_known && dc->ptr_bits == 64)
 		f->non_canonical = insn_x86_non_canonical(f->address);
@@ -589,12 +564,11 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 /* div/idiv: read the divisor (register or memory) and judge. */
 static void x86_divide(struct decoder *dc, const struct zy_insn *z)
 {
-	struct cr_insn_facts *f = dc->f;
 	bool is_div = z->i.mnemonic == ZYDIS_MNEMONIC_DIV;
 	if ((!is_div && z->i.mnemonic != ZYDIS_MNEMONIC_IDIV) ||
 	    z->i.operand_count_visible < 1)
 		return;
-	f->divide = true;
+	dc->f->divide = true;
 	const ZydisDecodedOperand *op = &z->ops[0];
 	unsigned size = op->size / 8;
 	uint64_t divisor = 0;
@@ -605,54 +579,12 @@ static void x86_divide(struct decoder *dc, const struct zy_insn *z)
 			return;
 	} else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 		uint64_t ea;
-		uint8_t b[8] = { 0 };
-		if (!x86_address(dc, z, op, &ea) ||
-		    !cr_target_read(&dc->ctx->target, ea, b, size))
+		if (!x86_address(dc, z, op, &ea) || !insn_x86_read(dc, ea, size, &divisor))
 			return;
-		for (unsigned k = size; k-- > 0;)
-			divisor = divisor << 8 | b[k];
 	} else {
 		return;
 	}
-	f->divisor_known = true;
-	if (divisor == 0) {
-		f->divisor_zero = true;
-		return;
-	}
-	/* The dividend is twice the operand: ax, dx:ax, edx:eax, rdx:rax;
-	 * the quotient must fit in the operand size. */
-	uint64_t lo, hi = 0;
-	unsigned bits = size * 8;
-	if (!reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RAX : ZYDIS_REGISTER_EAX, &lo) ||
-	    (size > 1 && !reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RDX :
-				    ZYDIS_REGISTER_EDX, &hi)))
-		return;
-	unsigned __int128 dividend;
-	if (size == 1) {
-		dividend = lo & 0xffff;
-	} else {
-		uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
-		dividend = ((unsigned __int128)(hi & mask) << bits) | (lo & mask);
-	}
-	unsigned dbits = bits * 2;
-	if (is_div) {
-		f->division_overflow = dividend / divisor >> bits != 0;
-		return;
-	}
-	/* Signed: sign-extend both; the quotient must lie in
-	 * [-2^(bits-1), 2^(bits-1) - 1].  A divisor of -1 is judged without
-	 * dividing (-2^127 / -1 would overflow the 128-bit division). */
-	__int128 sd = dbits == 128 ? (__int128)dividend :
-		(__int128)(dividend << (128 - dbits)) >> (128 - dbits);
-	int64_t sv = bits == 64 ? (int64_t)divisor :
-		(int64_t)(divisor << (64 - bits)) >> (64 - bits);
-	__int128 max = ((__int128)1 << (bits - 1)) - 1, min = -max - 1;
-	if (sv == -1) {
-		f->division_overflow = sd < -max || sd > max + 1;
-		return;
-	}
-	__int128 q = sd / sv;
-	f->division_overflow = q > max || q < min;
+	insn_x86_divide(dc, is_div, size, divisor);
 }
 
 /* ---- the backend -------------------------------------------------------- */
