@@ -7,7 +7,10 @@
  * dynamic loader apply 77,000 relocations when it is opened (8-10 ms of
  * page faults, as much as the analysis of a small core); libZydis applies
  * about a hundred.  Most dumps are x86_64, so an x86 dump loads Zydis
- * only, and Capstone is opened only for a dump of another architecture.
+ * only, and Capstone is opened only for a dump of another architecture,
+ * or for x86 when libZydis cannot be loaded (instruction.c: Capstone
+ * decodes x86 too; the facts of both x86 decoders are judged by
+ * insn_x86.c).
  *
  * The pass does what does not depend on the instruction set (reading the
  * code bytes, the listing and its backwards re-synchronisation, where the

@@ -8,9 +8,9 @@ file over it in a mount namespace of the test's own (unshare -m, as
 root; the test is skipped elsewhere).
 
   missing-zydis: an x86_64 fault (idle_threads crash, SIGSEGV) names the
-    missing Zydis once, in the instruction pass's problem, and still gets
-    its report; a core taken on demand (SIGQUIT) says nothing of it and
-    exits 0.
+    missing Zydis once, in the instruction pass's problem, which says the
+    instruction was decoded with Capstone instead, and it is; a core taken
+    on demand (SIGQUIT) says nothing of it and exits 0.
   missing-capstone: the same x86_64 fault decodes its instruction (Zydis)
     and says nothing of Capstone; an aarch64 fault (a synthetic core,
     tests/hostile/corewriter.py) names the missing Capstone once.
@@ -135,6 +135,12 @@ def case_missing_zydis(opts, wd):
     L.check(n == 1, "the missing Zydis is said %d times, expected once" % n,
             L.problem_texts(rep), err)
     L.check(rep.get("threads"), "no threads in the crash's report")
+    # Capstone decodes it instead, and the problem says so.
+    L.check(insn_texts(rep), "the x86_64 crash's instruction is not decoded without Zydis",
+            L.problem_texts(rep), err)
+    n = mentions(rep, err, "decoded with libcapstone")
+    L.check(n == 1, "the fallback to Capstone is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
     os.makedirs(os.path.join(wd, "quit"))
     quit_core, _ = L.signal_core(os.path.join(opts.bindir, "idle_threads"), ["3"],
                                  os.path.join(wd, "quit"))
