@@ -231,6 +231,7 @@ static const struct cr_insn_facts *insn_of(const struct cr_analysis *a)
 static void synth_free(struct synth *s)
 {
 	cr_findings_free(&s->a->findings);
+	cr_problems_free(&s->a->problems);	/* capstone-x86: the fallback's */
 	cr_pass_kept_free(s->a);
 	free(s->a->threads);
 	free(s->a);
