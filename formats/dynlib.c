@@ -16,12 +16,14 @@ static void open_lib(struct cr_dynlib *lib, const char *soname,
 {
 	if (lib->populate)
 		cr_dynlib_populate_start();
-	/* Lazy: a library's (and its dependencies') calls between each
-	 * other are bound when first made, as a linked library's are; the
-	 * functions we call are resolved here by dlsym().  RTLD_NOW bound
-	 * every symbol of libxml2, ICU and libstdc++ at load, 1.7 M
-	 * instructions of which an HTML report uses a few. */
-	lib->handle = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
+	/* RTLD_NOW: a symbol missing from the library or its dependencies
+	 * (a mismatched version installed) fails dlopen() here, and the
+	 * report says which library could not be loaded; lazily bound, the
+	 * first call to it would kill the process mid-report ("symbol
+	 * lookup error").  libxml2, ICU, Zydis, Capstone and SQLite are
+	 * linked with -z now anyway; libstdc++'s binding costs the HTML run
+	 * about 0.5 M instructions (docs/ARCHITECTURE.md). */
+	lib->handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (lib->populate)
 		cr_dynlib_populate_stop();
 	if (!lib->handle) {

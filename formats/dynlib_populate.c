@@ -196,9 +196,13 @@ static void tick(int sig, siginfo_t *si, void *uc)
 	errno = saved;
 }
 
+/* Calls of cr_dynlib_populate_start, by any thread (tests). */
+static unsigned long starts;
+
 void cr_dynlib_populate_start(void)
 {
 	struct populate *p = &cur;
+	__atomic_fetch_add(&starts, 1, __ATOMIC_RELAXED);
 	*p = (struct populate){ .noting = true };
 	/* The libraries there already are not the load's. */
 	scan_maps(p);
@@ -239,4 +243,9 @@ void cr_dynlib_populate_stop(void)
 size_t cr_dynlib_populate_pages(void)
 {
 	return cur.pages;
+}
+
+unsigned long cr_dynlib_populate_starts(void)
+{
+	return __atomic_load_n(&starts, __ATOMIC_RELAXED);
 }

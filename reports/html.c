@@ -500,6 +500,47 @@ struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
 	return err;
 }
 
+/* glibc's fastbin limit (M_MXFAST) as its own tunable set it: the last
+ * valid glibc.malloc.mxfast=N of TUNABLES (GLIBC_TUNABLES), read as
+ * glibc 2.36 reads it (elf/dl-tunables.c: "name=value" pairs separated by
+ * ':', a value in decimal, 0x hex or 0 octal up to its first non-digit,
+ * a negative one a huge unsigned,
+ * one above MAX_FAST_SIZE ignored by malloc's do_set_mxfast); else glibc's
+ * default (DEFAULT_MXFAST).  glibc has no getter for it. */
+size_t report_malloc_mxfast(const char *tunables)
+{
+	static const char name[] = "glibc.malloc.mxfast=";
+	size_t mxfast = 64 * sizeof(size_t) / 4;
+	for (const char *p = tunables; p && *p;) {
+		size_t len = strcspn(p, ":");
+		if (!strncmp(p, name, sizeof(name) - 1) && len >= sizeof(name) - 1) {
+			const char *v = p + sizeof(name) - 1;
+			unsigned base = 10;
+			unsigned long long x = 0;
+			if (*v == '+')
+				v++;
+			if (*v == '-')	/* huge unsigned: ignored */
+				x = ~0ull;
+			else if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+				base = 16, v += 2;
+			else if (v[0] == '0')
+				base = 8;
+			for (; v < p + len; v++) {
+				unsigned d = *v >= '0' && *v <= '9' ? (unsigned)(*v - '0') :
+					     *v >= 'a' && *v <= 'f' ? (unsigned)(*v - 'a' + 10) :
+					     *v >= 'A' && *v <= 'F' ? (unsigned)(*v - 'A' + 10) : 99;
+				if (d >= base || x > (1ull << 32))
+					break;
+				x = x * base + d;
+			}
+			if (x <= 80 * sizeof(size_t) / 4)	/* MAX_FAST_SIZE */
+				mxfast = (size_t)x;
+		}
+		p += len + (p[len] == ':');
+	}
+	return mxfast;
+}
+
 /*
  * Free the HTML tree: a few hundred thousand small blocks at once for a
  * big report.  In glibc's fastbins they would wait, and the next free of
@@ -507,13 +548,16 @@ struct cr_error *report_html_write(const struct cr_analysis *a, FILE *f)
  * pass, touching them again (malloc_consolidate: 20% of the HTML run of a
  * 200-thread minidump, `perf record`).  With fastbins off while the tree
  * is freed, each block is merged as it is freed, while it is in the
- * cache; then they are back at glibc's default (mallopt(3)).
+ * cache; then the limit is put back as it was: coroner sets M_MXFAST
+ * nowhere else, so it is what the user's GLIBC_TUNABLES made it, or
+ * glibc's default (report_malloc_mxfast; secure_getenv, as glibc ignores
+ * the tunable in a setuid program).
  */
 static void free_tree(xmlDocPtr doc)
 {
 	mallopt(M_MXFAST, 0);
 	xmlFreeDoc(doc);
-	mallopt(M_MXFAST, (int)(64 * sizeof(size_t) / 4));
+	mallopt(M_MXFAST, (int)report_malloc_mxfast(secure_getenv("GLIBC_TUNABLES")));
 }
 
 struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)

@@ -23,6 +23,10 @@
 #include "strbuf.h"
 #include "util.h"
 
+/* glibc's fastbin limit as GLIBC_TUNABLES (TUNABLES, NULL unset) sets
+ * it, else its default (html.c). */
+size_t report_malloc_mxfast(const char *tunables);
+
 /* --- cleaning dump strings ------------------------------------------------ */
 
 #define REPORT_CLEAN_FLAT 1u	/* \n \r \t -> space, other controls -> U+FFFD */

@@ -9,6 +9,9 @@ if(CMOCKA_FOUND)
   target_link_libraries(test_instruction PRIVATE cr_analyzer cr_analyzer_private PkgConfig::CMOCKA cr_build_flags)
   add_test(NAME unit.instruction COMMAND test_instruction)
   set_tests_properties(unit.instruction PROPERTIES LABELS unit)
+  # The same with Zydis taken for missing: x86 decoded by Capstone.
+  add_test(NAME unit.instruction.capstone-x86 COMMAND test_instruction capstone-x86)
+  set_tests_properties(unit.instruction.capstone-x86 PROPERTIES LABELS unit)
 endif()
 if(CMOCKA_FOUND)
   add_test(NAME conformance.instruction

@@ -189,20 +189,24 @@ static void test_populated(void **state)
 }
 
 /*
- * A library not marked for it is loaded without the populating timer:
- * Zydis (a hundred relocations) after Capstone leaves the count of the
- * last populated load as it was.
+ * A library not marked for it is loaded without the populating timer
+ * (Zydis: a hundred relocations), one marked is loaded with it: the
+ * count of starts says so whether or not a tick came during the load.
  */
 static void test_not_populated(void **state)
 {
-	struct cr_dynlib lib = { 0 };
+	(void)state;
+	struct cr_dynlib lib = { 0 }, marked = { .populate = true };
 	static void *slot;
 	static const struct cr_dynsym syms[] = { { "ZydisDecoderInit", &slot } };
-	size_t before = cr_dynlib_populate_pages();
+	unsigned long before = cr_dynlib_populate_starts();
 	struct cr_error *err = cr_dynlib_load(&lib, CR_SONAME_ZYDIS, syms, 1,
 					      CR_ERR_IO, "testing");
 	assert_null(err);
-	assert_int_equal(cr_dynlib_populate_pages(), before);
+	assert_int_equal(cr_dynlib_populate_starts(), before);
+	zversion = NULL;
+	check_zlib(&marked);
+	assert_int_equal(cr_dynlib_populate_starts(), before + 1);
 }
 
 /*

@@ -44,6 +44,7 @@
 #include "html_style.h"
 #include "md_budget.h"
 #include "report.h"
+#include "report_util.h"
 #include "term.h"
 #include "util.h"
 
@@ -1016,6 +1017,31 @@ static void test_html_minidump_facts(void **state)
 	fixture_free(x);
 }
 
+/* The fastbin limit the HTML writer restores after freeing its tree:
+ * the user's glibc.malloc.mxfast as glibc 2.36 reads GLIBC_TUNABLES (the
+ * last valid one; decimal, 0x hex, 0 octal; above MAX_FAST_SIZE
+ * ignored), else glibc's default 64 * sizeof(size_t) / 4. */
+static void test_malloc_mxfast(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *tunables;
+		size_t mxfast;
+	} cases[] = {
+		{ NULL, 64 * sizeof(size_t) / 4 },
+		{ "", 64 * sizeof(size_t) / 4 },
+		{ "glibc.malloc.mxfast=0", 0 },
+		{ "glibc.malloc.check=1:glibc.malloc.mxfast=0x40", 64 },
+		{ "glibc.malloc.mxfast=010:glibc.malloc.tcache_count=0", 8 },
+		{ "glibc.malloc.mxfast=32:glibc.malloc.mxfast=100000", 32 },
+		{ "xglibc.malloc.mxfast=5", 64 * sizeof(size_t) / 4 },
+		{ "glibc.malloc.mxfast:glibc.malloc.mxfast=16", 16 },
+		{ "glibc.malloc.mxfast=24:glibc.malloc.mxfast=-1", 24 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		assert_int_equal(report_malloc_mxfast(cases[k].tunables), cases[k].mxfast);
+}
+
 static void test_html_no_crash(void **state)
 {
 	struct empty e;
@@ -1829,6 +1855,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_html_structure),
 		cmocka_unit_test(test_html_minidump_facts),
 		cmocka_unit_test(test_html_no_crash),
+		cmocka_unit_test(test_malloc_mxfast),
 		cmocka_unit_test(test_md_budget),
 		cmocka_unit_test(test_json_content),
 		cmocka_unit_test(test_json_empty),

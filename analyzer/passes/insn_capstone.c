@@ -1,12 +1,13 @@
 /*
  * insn_capstone.c - the instruction pass's decoder for ARM, AArch64,
- * PowerPC and s390x: Capstone, in detail mode (insn_decode.h says why x86
- * is decoded by Zydis instead).
+ * PowerPC and s390x: Capstone, in detail mode; and for x86 and x86_64
+ * when libZydis, their usual decoder (insn_decode.h says why), cannot be
+ * loaded (instruction.c).
  *
  * Capstone is opened with dlopen() (formats/dynlib.h) only when a dump of
  * one of these architectures crashed: its relocation costs 8 ms.  Its
  * register ids are mapped to the DWARF numbers the dump model keeps
- * (formats/dump.h).
+ * (formats/dump.h); x86's facts are judged by insn_x86.c, as Zydis' are.
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -41,6 +42,62 @@ static const struct {
 	{ CR_ARCH_PPC, CS_ARCH_PPC, CS_MODE_32 },
 	{ CR_ARCH_PPC64, CS_ARCH_PPC, CS_MODE_64 },
 	{ CR_ARCH_S390X, CS_ARCH_SYSZ, CS_MODE_BIG_ENDIAN },
+	{ CR_ARCH_X86_64, CS_ARCH_X86, CS_MODE_64 },
+	{ CR_ARCH_X86, CS_ARCH_X86, CS_MODE_32 },
+};
+
+/* x86's general registers: DWARF number, width in bits, shift (ah is
+ * bits 8-15 of rax).  x86_64 psABI and i386 SysV numbering. */
+static const struct {
+	unsigned cs, dwarf, bits, shift;
+} x86_64_regs[] = {
+#define X86_FAMILY(q, d, w, b, n) \
+	{ X86_REG_##q, n, 64, 0 }, { X86_REG_##d, n, 32, 0 }, \
+	{ X86_REG_##w, n, 16, 0 }, { X86_REG_##b, n, 8, 0 }
+	X86_FAMILY(RAX, EAX, AX, AL, 0), X86_FAMILY(RDX, EDX, DX, DL, 1),
+	X86_FAMILY(RCX, ECX, CX, CL, 2), X86_FAMILY(RBX, EBX, BX, BL, 3),
+	X86_FAMILY(RSI, ESI, SI, SIL, 4), X86_FAMILY(RDI, EDI, DI, DIL, 5),
+	X86_FAMILY(RBP, EBP, BP, BPL, 6), X86_FAMILY(RSP, ESP, SP, SPL, 7),
+	X86_FAMILY(R8, R8D, R8W, R8B, 8), X86_FAMILY(R9, R9D, R9W, R9B, 9),
+	X86_FAMILY(R10, R10D, R10W, R10B, 10), X86_FAMILY(R11, R11D, R11W, R11B, 11),
+	X86_FAMILY(R12, R12D, R12W, R12B, 12), X86_FAMILY(R13, R13D, R13W, R13B, 13),
+	X86_FAMILY(R14, R14D, R14W, R14B, 14), X86_FAMILY(R15, R15D, R15W, R15B, 15),
+	{ X86_REG_AH, 0, 8, 8 }, { X86_REG_DH, 1, 8, 8 },
+	{ X86_REG_CH, 2, 8, 8 }, { X86_REG_BH, 3, 8, 8 },
+#undef X86_FAMILY
+}, i386_regs[] = {
+#define X86_FAMILY(d, w, b, h, n) \
+	{ X86_REG_##d, n, 32, 0 }, { X86_REG_##w, n, 16, 0 }, \
+	{ X86_REG_##b, n, 8, 0 }, { X86_REG_##h, n, 8, 8 }
+	X86_FAMILY(EAX, AX, AL, AH, 0), X86_FAMILY(ECX, CX, CL, CH, 1),
+	X86_FAMILY(EDX, DX, DL, DH, 2), X86_FAMILY(EBX, BX, BL, BH, 3),
+#undef X86_FAMILY
+	{ X86_REG_ESP, 4, 32, 0 }, { X86_REG_SP, 4, 16, 0 },
+	{ X86_REG_EBP, 5, 32, 0 }, { X86_REG_BP, 5, 16, 0 },
+	{ X86_REG_ESI, 6, 32, 0 }, { X86_REG_SI, 6, 16, 0 },
+	{ X86_REG_EDI, 7, 32, 0 }, { X86_REG_DI, 7, 16, 0 },
+};
+
+/* x86 instructions that touch the stack without a memory operand. */
+static const struct {
+	unsigned id;
+	enum cr_insn_access access;
+} x86_stack_ops[] = {
+	{ X86_INS_PUSH, CR_ACCESS_WRITE }, { X86_INS_CALL, CR_ACCESS_WRITE },
+	{ X86_INS_PUSHF, CR_ACCESS_WRITE }, { X86_INS_PUSHFD, CR_ACCESS_WRITE },
+	{ X86_INS_PUSHFQ, CR_ACCESS_WRITE }, { X86_INS_POP, CR_ACCESS_READ },
+	{ X86_INS_RET, CR_ACCESS_READ }, { X86_INS_POPF, CR_ACCESS_READ },
+	{ X86_INS_POPFD, CR_ACCESS_READ }, { X86_INS_POPFQ, CR_ACCESS_READ },
+};
+
+/* x86 string (block) instructions (movsd is also SSE's: a rep prefix
+ * says it). */
+static const unsigned x86_block_ops[] = {
+	X86_INS_MOVSB, X86_INS_MOVSW, X86_INS_MOVSQ, X86_INS_STOSB,
+	X86_INS_STOSW, X86_INS_STOSD, X86_INS_STOSQ, X86_INS_LODSB,
+	X86_INS_LODSW, X86_INS_LODSD, X86_INS_LODSQ, X86_INS_CMPSB,
+	X86_INS_CMPSW, X86_INS_CMPSQ, X86_INS_SCASB, X86_INS_SCASW,
+	X86_INS_SCASD, X86_INS_SCASQ,
 };
 
 /* Intentional traps: what compilers emit for __builtin_trap, unreachable
@@ -62,6 +119,10 @@ static const struct {
 	{ CS_ARCH_PPC, PPC_INS_TD, "a conditional trap (td)" },
 	{ CS_ARCH_PPC, PPC_INS_TWI, "a conditional trap (twi)" },
 	{ CS_ARCH_PPC, PPC_INS_TDI, "a conditional trap (tdi)" },
+	{ CS_ARCH_X86, X86_INS_UD2, "__builtin_trap or a compiler-inserted check" },
+	{ CS_ARCH_X86, X86_INS_UD2B, "an undefined-instruction trap" },
+	{ CS_ARCH_X86, X86_INS_UD0, "an undefined-instruction trap" },
+	{ CS_ARCH_X86, X86_INS_INT3, "a breakpoint (int3, __debugbreak)" },
 };
 
 /* One run's decoder. */
@@ -81,6 +142,17 @@ static struct cs_state *st(const struct decoder *dc)
 static bool reg_value(const struct decoder *dc, unsigned reg, uint64_t *out)
 {
 	unsigned dwarf, bits = 64;
+	if (st(dc)->arch == CS_ARCH_X86) {
+		bool is64 = dc->ptr_bits == 64;
+		size_t n = is64 ? ARRAY_LEN(x86_64_regs) : ARRAY_LEN(i386_regs);
+		for (size_t k = 0; k < n; k++) {
+			if ((is64 ? x86_64_regs[k].cs : i386_regs[k].cs) == reg)
+				return insn_dwarf_reg(dc, is64 ? x86_64_regs[k].dwarf : i386_regs[k].dwarf,
+						      is64 ? x86_64_regs[k].bits : i386_regs[k].bits,
+						      is64 ? x86_64_regs[k].shift : i386_regs[k].shift, out);
+		}
+		return false;
+	}
 	if (st(dc)->arch == CS_ARCH_ARM64) {
 		if (reg == ARM64_REG_XZR || reg == ARM64_REG_WZR) {
 			*out = 0;
@@ -119,15 +191,11 @@ static const char *reg_name(const struct decoder *dc, unsigned reg)
 static bool arm64_address(struct decoder *dc, const cs_arm64_op *op,
 			  uint64_t *out)
 {
-	uint64_t a = (uint64_t)(int64_t)op->mem.disp, v;
-	if (op->mem.base != ARM64_REG_INVALID) {
-		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
-			return false;
-		a += v;
-	}
+	uint64_t a = (uint64_t)(int64_t)op->mem.disp, b, v;
+	if (!insn_base_index(dc, op->mem.base, op->mem.index, ARM64_REG_INVALID, &b, &v))
+		return false;
+	a += b;
 	if (op->mem.index != ARM64_REG_INVALID) {
-		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
-			return false;
 		if (op->ext == ARM64_EXT_SXTW)
 			v = (uint64_t)(int64_t)(int32_t)v;
 		else if (op->ext == ARM64_EXT_UXTW)
@@ -198,6 +266,102 @@ static void arm64_access(struct decoder *dc, const cs_insn *i)
 		}
 		return;
 	}
+}
+
+/* ---- x86, when Zydis cannot be loaded ------------------------------------ */
+
+static bool in_ids(const unsigned *ids, size_t n, unsigned id)
+{
+	for (size_t k = 0; k < n; k++)
+		if (ids[k] == id)
+			return true;
+	return false;
+}
+
+/* base + index * scale + disp (+ fs/gs base) of x86 memory operand OP of
+ * I; false (and dc->address_why) when a part is not known. */
+static bool x86_address(struct decoder *dc, const cs_insn *i,
+			const cs_x86_op *op, uint64_t *out)
+{
+	uint64_t a = (uint64_t)op->mem.disp, b, v;
+	bool rip = op->mem.base == X86_REG_RIP || op->mem.base == X86_REG_EIP;
+	if (!insn_base_index(dc, rip ? X86_REG_INVALID : op->mem.base, op->mem.index,
+			     X86_REG_INVALID, &b, &v))
+		return false;
+	/* rip: relative to the next instruction. */
+	a += (rip ? i->address + i->size : b) + v * (uint64_t)(int64_t)op->mem.scale;
+	if (op->mem.segment == X86_REG_FS || op->mem.segment == X86_REG_GS) {
+		if (!insn_x86_segment_base(dc, op->mem.segment == X86_REG_FS, &v))
+			return false;
+		a += v;
+	}
+	*out = dc->ptr_bits == 64 ? a : (uint32_t)a;
+	return true;
+}
+
+/* The memory operand (or implicit stack slot) of I. */
+static void x86_access(struct decoder *dc, const cs_insn *i)
+{
+	const cs_x86 *x = &i->detail->x86;
+	struct cr_insn_facts *f = dc->f;
+	int pick = -1;
+	for (int k = 0; k < x->op_count; k++) {
+		const cs_x86_op *op = &x->operands[k];
+		if (op->type != X86_OP_MEM || i->id == X86_INS_LEA || i->id == X86_INS_NOP)
+			continue;
+		uint64_t ea;
+		bool known = x86_address(dc, i, op, &ea);
+		if (insn_x86_prefer(dc, pick < 0, known, ea, op->access & CS_AC_WRITE)) {
+			pick = k;
+			f->address_known = known;
+			f->address = known ? ea : 0;
+		}
+	}
+	f->block = in_ids(x86_block_ops, ARRAY_LEN(x86_block_ops), i->id) ||
+		   x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
+	if (pick >= 0) {
+		const cs_x86_op *op = &x->operands[pick];
+		f->access = op->access & CS_AC_WRITE ? CR_ACCESS_WRITE : CR_ACCESS_READ;
+		f->access_size = op->size;
+		/* The operand as people read it: the pick-th of the
+		 * comma-separated operand text (operands hold no commas). */
+		const char *s = i->op_str;
+		for (int k = 0; k < pick && s; k++) {
+			s = strchr(s, ',');
+			if (s)
+				s += 2;
+		}
+		if (s) {
+			snprintf(dc->operand_buf, sizeof(dc->operand_buf), "%.*s",
+				 (int)strcspn(s, ","), s);
+			dc->operand_text = dc->operand_buf;
+		}
+	} else {
+		for (size_t k = 0; k < ARRAY_LEN(x86_stack_ops); k++)
+			if (x86_stack_ops[k].id == i->id)
+				insn_x86_stack_access(dc, x86_stack_ops[k].access);
+	}
+	if (f->address_known && dc->ptr_bits == 64)
+		f->non_canonical = insn_x86_non_canonical(f->address);
+}
+
+/* div/idiv: read the divisor (register or memory) and judge. */
+static void x86_divide(struct decoder *dc, const cs_insn *i)
+{
+	const cs_x86 *x = &i->detail->x86;
+	bool is_div = i->id == X86_INS_DIV;
+	if ((!is_div && i->id != X86_INS_IDIV) || x->op_count < 1)
+		return;
+	dc->f->divide = true;
+	const cs_x86_op *op = &x->operands[0];
+	unsigned size = op->size;
+	uint64_t divisor, ea;
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return;
+	if (op->type == X86_OP_REG ? reg_value(dc, op->reg, &divisor) :
+	    op->type == X86_OP_MEM && x86_address(dc, i, op, &ea) &&
+	    insn_x86_read(dc, ea, size, &divisor))
+		insn_x86_divide(dc, is_div, size, divisor);
 }
 
 /* ARM code runs in ARM or Thumb state (Debian's armhf is Thumb-2): cpsr's
@@ -344,6 +508,11 @@ static enum insn_result cs_facts(struct decoder *dc, const uint8_t *code,
 	/* The access facts only for a fault on a memory access. */
 	if (s->arch == CS_ARCH_ARM64 && insn_memory_fault(dc))
 		arm64_access(dc, i);
+	if (s->arch == CS_ARCH_X86) {
+		if (insn_memory_fault(dc))
+			x86_access(dc, i);
+		x86_divide(dc, i);
+	}
 	capstone.cs_free(i, 1);
 	return INSN_DECODED;
 }

@@ -7,7 +7,10 @@
  * dynamic loader apply 77,000 relocations when it is opened (8-10 ms of
  * page faults, as much as the analysis of a small core); libZydis applies
  * about a hundred.  Most dumps are x86_64, so an x86 dump loads Zydis
- * only, and Capstone is opened only for a dump of another architecture.
+ * only, and Capstone is opened only for a dump of another architecture,
+ * or for x86 when libZydis cannot be loaded (instruction.c: Capstone
+ * decodes x86 too; the facts of both x86 decoders are judged by
+ * insn_x86.c).
  *
  * The pass does what does not depend on the instruction set (reading the
  * code bytes, the listing and its backwards re-synchronisation, where the
@@ -97,12 +100,33 @@ bool insn_crash_address(const struct cr_analysis *a, uint64_t *out);
  * reason the address is unknown, when it is not recorded. */
 bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
 		      uint64_t *v);
+/* The values of a memory operand's address registers BASE and INDEX
+ * (the backend's ids; NONE: the operand has none, 0) in *B and *I; false,
+ * with the reason kept (insn_operand_reg), when one is not recorded. */
+bool insn_base_index(struct decoder *dc, unsigned base, unsigned index,
+		     unsigned none, uint64_t *b, uint64_t *i);
 /* The DWARF register DWARF of BITS bits at SHIFT into *OUT. */
 bool insn_dwarf_reg(const struct decoder *dc, unsigned dwarf, unsigned bits,
 		    unsigned shift, uint64_t *out);
 bool insn_listing_cells(struct cr_table *t, uint64_t address,
 			const uint8_t *b, size_t n, const char *text);
 void insn_hex_bytes(const uint8_t *b, size_t n, char *out, size_t size);
+/* x86, for both of its decoders (insn_x86.c). */
+/* The fs (FS) or gs segment base in *V; false, with the reason kept,
+ * when the dump does not record it. */
+bool insn_x86_segment_base(struct decoder *dc, bool fs, uint64_t *v);
+/* Is a memory operand at EA (KNOWN), written or not (WRITES), the access
+ * rather than the one picked so far (none yet: FIRST)? */
+bool insn_x86_prefer(const struct decoder *dc, bool first, bool known,
+		     uint64_t ea, bool writes);
+/* The implicit stack slot of a push, call, pop or ret as the access. */
+void insn_x86_stack_access(struct decoder *dc, enum cr_insn_access access);
+/* SIZE (at most 8) bytes of memory at EA, little-endian, in *V. */
+bool insn_x86_read(struct decoder *dc, uint64_t ea, unsigned size, uint64_t *v);
+/* A div (IS_DIV) or idiv of SIZE bytes by DIVISOR: zero, or overflowing
+ * with the dividend in (e/r)dx:(e/r)ax. */
+void insn_x86_divide(struct decoder *dc, bool is_div, unsigned size,
+		     uint64_t divisor);
 /* Is A not a canonical x86_64 address? */
 bool insn_x86_non_canonical(uint64_t a);
 

@@ -3,13 +3,21 @@
  * (insn_decode.h says why not Capstone: 100 relocations against 77,000).
  *
  * Zydis is opened with dlopen() (formats/dynlib.h).  Its Intel formatter
- * is tokenized and the tokens rewritten so that the text reads as the
- * reports always printed it (Capstone's Intel syntax, what the goldens and
- * people's searches hold): `dword ptr [rcx + 8]` with spaces around + and
- * -, numbers up to 9 in decimal and others in lower-case hex, je/jne/ja
- * rather than jz/jnz/jnbe, st(1), movabs, and the immediate of a logical
+ * is tokenized and the tokens rewritten so that the text reads as
+ * Capstone 4's Intel syntax did (what the goldens and people's searches
+ * hold): `dword ptr [rcx + 8]` with spaces around + and -, numbers up to 9
+ * in decimal and others in lower-case hex, je/jne/ja rather than
+ * jz/jnz/jnbe, st(1), movabs, retf, sal, the immediate of a logical
  * operation or of a full-width one unsigned (`and eax, 0xffffffef`) while
- * a sign-extended one is signed (`cmp eax, -1`).
+ * a sign-extended one is signed (`cmp eax, -1`, and test's with 64-bit
+ * operands: `test rsi, -0x40`), a string instruction's implicit operands
+ * (`rep stosb byte ptr [rdi], al`), a segment only after a segment prefix
+ * (`nop word ptr cs:[rax + rax]`, but `[rdi]`, not Zydis' `es:[rdi]`), no
+ * notrack prefix, xchg's accumulator first, and x87's implicit st(0) left
+ * out (`fmul st(1)`).  What still differs, over libc's .text (1,834 of
+ * 335,736 instructions, docs/ARCHITECTURE.md): AVX-512 only, which
+ * Capstone 4 did not decode or printed with a stray space, and the
+ * vpcmp predicates it named as pseudo-ops (vpcmpltub).
  *
  * Registers: Zydis' register ids are mapped to the DWARF numbers the dump
  * model keeps (formats/dump.h) through their 64-bit (32-bit on i386)
@@ -105,6 +113,34 @@ static const ZydisMnemonic mask_ops[] = {
 	ZYDIS_MNEMONIC_TEST,
 };
 
+/* Instructions whose immediate Capstone prints signed whatever its
+ * width (`enter -0x100, 0`, `xabort -1`); and test with 64-bit operands
+ * (`test rsi, -0x40`), below. */
+static const ZydisMnemonic signed_ops[] = {
+	ZYDIS_MNEMONIC_ENTER, ZYDIS_MNEMONIC_XABORT,
+};
+
+/* Mnemonics Capstone spells otherwise. */
+static const struct {
+	const char *zydis, *name;
+} mnemonic_names[] = {
+	{ "fwait", "wait" },
+};
+
+/* Segment override prefixes: Capstone prints the segment of a memory
+ * operand only after one (`nop word ptr cs:[rax + rax]`), even where
+ * 64-bit mode ignores it; Zydis then prints none, and the default es: of
+ * a string instruction's [rdi] without one.  (Zydis sets no
+ * ZYDIS_ATTRIB_HAS_SEGMENT_* for an ignored prefix: the raw bytes say.) */
+static const struct {
+	uint8_t prefix;
+	ZydisRegister reg;
+} segment_prefixes[] = {
+	{ 0x2e, ZYDIS_REGISTER_CS }, { 0x36, ZYDIS_REGISTER_SS },
+	{ 0x3e, ZYDIS_REGISTER_DS }, { 0x26, ZYDIS_REGISTER_ES },
+	{ 0x64, ZYDIS_REGISTER_FS }, { 0x65, ZYDIS_REGISTER_GS },
+};
+
 /* Condition codes as Capstone and objdump name them (jz -> je), after
  * the prefixes that take one. */
 static const char *const cc_prefixes[] = { "j", "set", "cmov" };
@@ -120,6 +156,8 @@ static const struct {
 	ZyanUPointer value;
 } format_props[] = {
 	{ ZYDIS_FORMATTER_PROP_FORCE_SIZE, ZYAN_TRUE },	/* dword ptr */
+	/* Every segment, filtered by explicit_segment(). */
+	{ ZYDIS_FORMATTER_PROP_FORCE_SEGMENT, ZYAN_TRUE },
 	{ ZYDIS_FORMATTER_PROP_FORCE_SCALE_ONE, ZYAN_FALSE },	/* [rax + rcx] */
 	{ ZYDIS_FORMATTER_PROP_FORCE_RELATIVE_RIPREL, ZYAN_TRUE },	/* [rip + 8] */
 	{ ZYDIS_FORMATTER_PROP_HEX_UPPERCASE, ZYAN_FALSE },
@@ -185,12 +223,17 @@ static bool reg_value(const struct decoder *dc, unsigned id, uint64_t *out)
 /* ---- text ---------------------------------------------------------------- */
 
 /* A number token as Capstone prints it: up to 9 in decimal, else hex;
- * AS_UNSIGNED: a negative one as its two's complement in BITS. */
-static void number(const char *v, bool as_unsigned, unsigned bits, char *out,
-		   size_t size)
+ * AS_UNSIGNED: a negative one as its two's complement in BITS;
+ * AS_SIGNED: one with bit BITS - 1 set as a negative. */
+static void number(const char *v, bool as_unsigned, bool as_signed,
+		   unsigned bits, char *out, size_t size)
 {
 	bool neg = v[0] == '-';
 	uint64_t x = strtoull(v + neg, NULL, 0);
+	if (!neg && as_signed && bits && bits < 64 && (x >> (bits - 1)) & 1) {
+		x = ((1ull << bits) - x) & ((1ull << bits) - 1);
+		neg = true;
+	}
 	if (neg && as_unsigned) {
 		x = -x;
 		if (bits && bits < 64)
@@ -210,6 +253,23 @@ static void mnemonic(const struct zy_insn *z, const char *v, char *out,
 		snprintf(out, size, "movabs");
 		return;
 	}
+	/* Zydis' `ret far` (its "far" token is dropped) and the shift
+	 * group's /6, an alias of shl that Capstone names sal. */
+	if (z->i.mnemonic == ZYDIS_MNEMONIC_RET &&
+	    z->i.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
+		snprintf(out, size, z->i.operand_width == 64 ? "retfq" : "retf");
+		return;
+	}
+	if (z->i.mnemonic == ZYDIS_MNEMONIC_SHL && z->i.raw.modrm.reg == 6) {
+		snprintf(out, size, "sal");
+		return;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(mnemonic_names); k++) {
+		if (!strcmp(v, mnemonic_names[k].zydis)) {
+			snprintf(out, size, "%s", mnemonic_names[k].name);
+			return;
+		}
+	}
 	for (size_t p = 0; p < ARRAY_LEN(cc_prefixes); p++) {
 		size_t len = strlen(cc_prefixes[p]);
 		if (strncmp(v, cc_prefixes[p], len))
@@ -225,15 +285,64 @@ static void mnemonic(const struct zy_insn *z, const char *v, char *out,
 	snprintf(out, size, "%s", v);
 }
 
+/* The segment of Z's last segment prefix, ZYDIS_REGISTER_NONE none. */
+static ZydisRegister prefix_segment(const struct zy_insn *z)
+{
+	ZydisRegister seg = ZYDIS_REGISTER_NONE;
+	for (ZyanU8 p = 0; p < z->i.raw.prefix_count && p < ZYDIS_MAX_INSTRUCTION_LENGTH; p++)
+		for (size_t k = 0; k < ARRAY_LEN(segment_prefixes); k++)
+			if (z->i.raw.prefixes[p].value == segment_prefixes[k].prefix)
+				seg = segment_prefixes[k].reg;
+	return seg;
+}
+
+/* OP as Capstone prints it: a memory operand in the prefix's segment
+ * (Zydis prints every segment, ZYDIS_FORMATTER_PROP_FORCE_SEGMENT, and
+ * tokens_text drops it when there is no prefix). */
+static ZydisDecodedOperand printed_operand(const struct zy_insn *z,
+					   const ZydisDecodedOperand *op)
+{
+	ZydisDecodedOperand o = *op;
+	ZydisRegister seg = prefix_segment(z);
+	if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && seg != ZYDIS_REGISTER_NONE)
+		o.mem.segment = seg;
+	o.visibility = ZYDIS_OPERAND_VISIBILITY_EXPLICIT;
+	return o;
+}
+
+/* Is the register token at TOK followed by ':' (a segment) in an
+ * instruction without a segment prefix? */
+static bool implied_segment(const struct zy_insn *z, const ZydisFormatterToken *tok)
+{
+	ZydisTokenType type;
+	ZyanConstCharPointer next;
+	return ZYAN_SUCCESS(zydis.ZydisFormatterTokenNext(&tok)) &&
+	       ZYAN_SUCCESS(zydis.ZydisFormatterTokenGetValue(tok, &type, &next)) &&
+	       type == ZYDIS_TOKEN_DELIMITER && !strcmp(next, ":") &&
+	       prefix_segment(z) == ZYDIS_REGISTER_NONE;
+}
+
+/* Tokens Capstone does not print: the notrack prefix (CET's 3e on an
+ * indirect jump or call) and `ret far`'s "far" (mnemonic() says retf). */
+static bool dropped_token(ZydisTokenType type, const char *v)
+{
+	return (type == ZYDIS_TOKEN_PREFIX && !strncmp(v, "notrack", 7)) ||
+	       !strcmp(v, "far");
+}
+
 /* The tokens from TOK on, rewritten (the file's header says how). */
 static void tokens_text(const struct zy_insn *z, const ZydisFormatterToken *tok,
 			char *text, size_t size)
 {
 	/* A sign-extended immediate is signed unless it is a mask. */
-	bool imm_unsigned = in_list(mask_ops, ARRAY_LEN(mask_ops), z->i.mnemonic) ||
-			    z->i.raw.imm[0].size >= z->i.operand_width;
+	bool imm_signed = in_list(signed_ops, ARRAY_LEN(signed_ops), z->i.mnemonic) ||
+			  (z->i.mnemonic == ZYDIS_MNEMONIC_TEST && z->i.operand_width == 64);
+	bool imm_unsigned = !imm_signed &&
+			    (in_list(mask_ops, ARRAY_LEN(mask_ops), z->i.mnemonic) ||
+			     z->i.raw.imm[0].size >= z->i.operand_width);
 	size_t len = 0;
 	int depth = 0;
+	bool skip_space = false;
 	text[0] = '\0';
 	do {
 		ZydisTokenType type;
@@ -241,6 +350,19 @@ static void tokens_text(const struct zy_insn *z, const ZydisFormatterToken *tok,
 		char buf[64];
 		if (!ZYAN_SUCCESS(zydis.ZydisFormatterTokenGetValue(tok, &type, &v)))
 			break;
+		if (skip_space && type == ZYDIS_TOKEN_WHITESPACE) {
+			skip_space = false;
+			continue;
+		}
+		skip_space = false;
+		if (dropped_token(type, v)) {
+			skip_space = true;
+			continue;
+		}
+		if (type == ZYDIS_TOKEN_REGISTER && implied_segment(z, tok)) {
+			zydis.ZydisFormatterTokenNext(&tok);	/* its ':' */
+			continue;
+		}
 		if (type == ZYDIS_TOKEN_PARENTHESIS_OPEN)
 			depth++;
 		else if (type == ZYDIS_TOKEN_PARENTHESIS_CLOSE)
@@ -260,12 +382,13 @@ static void tokens_text(const struct zy_insn *z, const ZydisFormatterToken *tok,
 			snprintf(buf, sizeof(buf), "xword%s", v + 5);
 			v = buf;
 		} else if (type == ZYDIS_TOKEN_IMMEDIATE) {
-			number(v, imm_unsigned, z->i.operand_width, buf, sizeof(buf));
+			number(v, imm_unsigned, imm_signed, imm_signed ? z->i.raw.imm[0].size :
+			       z->i.operand_width, buf, sizeof(buf));
 			v = buf;
 		} else if (type == ZYDIS_TOKEN_DISPLACEMENT ||
 			   type == ZYDIS_TOKEN_ADDRESS_ABS ||
 			   type == ZYDIS_TOKEN_ADDRESS_REL) {
-			number(v, false, 64, buf, sizeof(buf));
+			number(v, false, false, 64, buf, sizeof(buf));
 			v = buf;
 		}
 		int w = snprintf(text + len, size - len, "%s", v);
@@ -273,20 +396,78 @@ static void tokens_text(const struct zy_insn *z, const ZydisFormatterToken *tok,
 			break;
 		len += (size_t)w;
 	} while (ZYAN_SUCCESS(zydis.ZydisFormatterTokenNext(&tok)));
+	/* A dropped last token leaves its space (`retf`). */
+	while (len > 0 && text[len - 1] == ' ')
+		text[--len] = '\0';
 }
 
-static void insn_text(const struct decoder *dc, struct zy_insn *z, char *text,
-		      size_t size)
+/* A string instruction's operands Capstone prints (Zydis marks them all
+ * hidden): its memory ones and the accumulator or dx, in Zydis' order,
+ * which is Capstone's (`stosb byte ptr [rdi], al`, `lodsb al, byte ptr
+ * [rsi]`); not the address, count and flags registers. */
+static const ZydisRegister string_regs[] = {
+	ZYDIS_REGISTER_AL, ZYDIS_REGISTER_AX, ZYDIS_REGISTER_EAX,
+	ZYDIS_REGISTER_RAX, ZYDIS_REGISTER_DX,
+};
+
+static bool string_operand(const ZydisDecodedOperand *op)
+{
+	if (op->type == ZYDIS_OPERAND_TYPE_MEMORY)
+		return true;
+	for (size_t k = 0; op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	     k < ARRAY_LEN(string_regs); k++)
+		if (op->reg.value == string_regs[k])
+			return true;
+	return false;
+}
+
+/* The operands Capstone prints, into OPS (their count returned): the
+ * visible ones, and a string instruction's (string_operand); not a
+ * multi-byte nop's register, which is no information; the accumulator
+ * first in xchg's short form (90+r); x87's implicit st(0) left out as
+ * Capstone does but in the dc group (`fmul st(1)`, `fadd st(2), st(0)`). */
+static ZyanU8 printed_operands(const struct zy_insn *z, ZydisDecodedOperand *ops)
+{
+	ZyanU8 n = 0;
+	bool string = z->i.meta.category == ZYDIS_CATEGORY_STRINGOP ||
+		      z->i.meta.category == ZYDIS_CATEGORY_IOSTRINGOP;
+	bool x87 = z->i.meta.isa_ext == ZYDIS_ISA_EXT_X87 &&
+		   z->i.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && z->i.opcode != 0xdc &&
+		   z->i.operand_count_visible == 2;
+	for (int k = 0; k < z->i.operand_count; k++) {
+		const ZydisDecodedOperand *op = &z->ops[k];
+		if (string ? !string_operand(op) : k >= z->i.operand_count_visible)
+			continue;
+		if (x87 && op->visibility == ZYDIS_OPERAND_VISIBILITY_IMPLICIT &&
+		    op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    op->reg.value == ZYDIS_REGISTER_ST0)
+			continue;
+		ops[n++] = printed_operand(z, op);
+	}
+	if (z->i.mnemonic == ZYDIS_MNEMONIC_NOP && n > 1)
+		n = 1;
+	if (z->i.mnemonic == ZYDIS_MNEMONIC_XCHG && z->i.opcode >= 0x91 &&
+	    z->i.opcode <= 0x97 && z->i.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT && n == 2) {
+		ZydisDecodedOperand t = ops[0];
+		ops[0] = ops[1];
+		ops[1] = t;
+	}
+	return n;
+}
+
+static void insn_text(const struct decoder *dc, const struct zy_insn *z,
+		      char *text, size_t size)
 {
 	char buf[256];
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	const ZydisFormatterToken *tok;
-	/* A multi-byte nop's register operand is no information (Capstone
-	 * and objdump leave it out). */
-	if (z->i.mnemonic == ZYDIS_MNEMONIC_NOP && z->i.operand_count_visible > 1)
-		z->i.operand_count_visible = 1;
+	/* The formatter prints the instruction's visible operands: a
+	 * copy says how many of OPS these are. */
+	ZydisDecodedInstruction i = z->i;
+	i.operand_count_visible = printed_operands(z, ops);
 	text[0] = '\0';
 	if (ZYAN_SUCCESS(zydis.ZydisFormatterTokenizeInstruction(
-		    &st(dc)->fmt, &z->i, z->ops, z->i.operand_count_visible,
+		    &st(dc)->fmt, &i, ops, i.operand_count_visible,
 		    buf, sizeof(buf), z->address, &tok, NULL)))
 		tokens_text(z, tok, text, size);
 }
@@ -297,8 +478,9 @@ static void operand_text(struct decoder *dc, const struct zy_insn *z,
 {
 	char buf[256];
 	const ZydisFormatterToken *tok;
+	ZydisDecodedOperand o = printed_operand(z, op);
 	if (ZYAN_SUCCESS(zydis.ZydisFormatterTokenizeOperand(
-		    &st(dc)->fmt, &z->i, op, buf, sizeof(buf), z->address,
+		    &st(dc)->fmt, &z->i, &o, buf, sizeof(buf), z->address,
 		    &tok, NULL))) {
 		tokens_text(z, tok, dc->operand_buf, sizeof(dc->operand_buf));
 		dc->operand_text = dc->operand_buf;
@@ -312,29 +494,16 @@ static void operand_text(struct decoder *dc, const struct zy_insn *z,
 static bool x86_address(struct decoder *dc, const struct zy_insn *z,
 			const ZydisDecodedOperand *op, uint64_t *out)
 {
-	uint64_t a = op->mem.disp.has_displacement ? (uint64_t)op->mem.disp.value : 0, v;
-	if (op->mem.base == ZYDIS_REGISTER_RIP || op->mem.base == ZYDIS_REGISTER_EIP) {
-		a += z->address + z->i.length;	/* relative to the next one */
-	} else if (op->mem.base != ZYDIS_REGISTER_NONE) {
-		if (!insn_operand_reg(dc, op->mem.base, "its base register is not recorded", &v))
-			return false;
-		a += v;
-	}
-	if (op->mem.index != ZYDIS_REGISTER_NONE) {
-		if (!insn_operand_reg(dc, op->mem.index, "its index register is not recorded", &v))
-			return false;
-		a += v * op->mem.scale;
-	}
+	uint64_t a = op->mem.disp.has_displacement ? (uint64_t)op->mem.disp.value : 0, b, v;
+	bool rip = op->mem.base == ZYDIS_REGISTER_RIP || op->mem.base == ZYDIS_REGISTER_EIP;
+	if (!insn_base_index(dc, rip ? ZYDIS_REGISTER_NONE : op->mem.base,
+			     op->mem.index, ZYDIS_REGISTER_NONE, &b, &v))
+		return false;
+	/* rip: relative to the next instruction. */
+	a += (rip ? z->address + z->i.length : b) + v * op->mem.scale;
 	if (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS) {
-		/* Thread-local storage: the segment base is the fs.base /
-		 * gs.base register, which only x86_64 cores record. */
-		unsigned n = op->mem.segment == ZYDIS_REGISTER_FS ? 58 : 59;
-		if (dc->ptr_bits != 64 || !cr_regs_get(dc->regs, n, &v)) {
-			dc->address_why = op->mem.segment == ZYDIS_REGISTER_FS ?
-				"the fs segment base is not recorded" :
-				"the gs segment base is not recorded";
+		if (!insn_x86_segment_base(dc, op->mem.segment == ZYDIS_REGISTER_FS, &v))
 			return false;
-		}
 		a += v;
 	}
 	*out = dc->ptr_bits == 64 ? a : (uint32_t)a;
@@ -358,8 +527,6 @@ static bool data_operand(const struct zy_insn *z, const ZydisDecodedOperand *op)
 static void x86_access(struct decoder *dc, const struct zy_insn *z)
 {
 	struct cr_insn_facts *f = dc->f;
-	uint64_t fault = 0;
-	bool fault_known = insn_crash_address(dc->ctx->analysis, &fault);
 	int pick = -1;
 	for (int k = 0; k < z->i.operand_count; k++) {
 		const ZydisDecodedOperand *op = &z->ops[k];
@@ -367,11 +534,8 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 			continue;
 		uint64_t ea;
 		bool known = x86_address(dc, z, op, &ea);
-		/* Two memory operands (movs, cmps): the one at the fault
-		 * address, else the one written. */
-		if (pick < 0 || (known && fault_known && ea == fault) ||
-		    ((op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-		     !(fault_known && f->address == fault))) {
+		if (insn_x86_prefer(dc, pick < 0, known, ea,
+				    op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
 			pick = k;
 			f->address_known = known;
 			f->address = known ? ea : 0;
@@ -387,22 +551,9 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 		f->access_size = op->size / 8;
 		operand_text(dc, z, op);
 	} else {
-		for (size_t k = 0; k < ARRAY_LEN(stack_ops); k++) {
-			if (stack_ops[k].id != z->i.mnemonic)
-				continue;
-			uint64_t sp;
-			f->access = stack_ops[k].access;
-			f->access_size = dc->ptr_bits / 8;
-			dc->operand_text = "the stack (implicit)";
-			if (reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RSP :
-				      ZYDIS_REGISTER_ESP, &sp)) {
-				f->address_known = true;
-				f->address = f->access == CR_ACCESS_WRITE ?
-					sp - dc->ptr_bits / 8 : sp;
-				if (dc->ptr_bits == 32)
-					f->address = (uint32_t)f->address;
-			}
-		}
+		for (size_t k = 0; k < ARRAY_LEN(stack_ops); k++)
+			if (stack_ops[k].id == z->i.mnemonic)
+				insn_x86_stack_access(dc, stack_ops[k].access);
 	}
 	if (f->address_known && dc->ptr_bits == 64)
 		f->non_canonical = insn_x86_non_canonical(f->address);
@@ -413,12 +564,11 @@ static void x86_access(struct decoder *dc, const struct zy_insn *z)
 /* div/idiv: read the divisor (register or memory) and judge. */
 static void x86_divide(struct decoder *dc, const struct zy_insn *z)
 {
-	struct cr_insn_facts *f = dc->f;
 	bool is_div = z->i.mnemonic == ZYDIS_MNEMONIC_DIV;
 	if ((!is_div && z->i.mnemonic != ZYDIS_MNEMONIC_IDIV) ||
 	    z->i.operand_count_visible < 1)
 		return;
-	f->divide = true;
+	dc->f->divide = true;
 	const ZydisDecodedOperand *op = &z->ops[0];
 	unsigned size = op->size / 8;
 	uint64_t divisor = 0;
@@ -429,54 +579,12 @@ static void x86_divide(struct decoder *dc, const struct zy_insn *z)
 			return;
 	} else if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 		uint64_t ea;
-		uint8_t b[8] = { 0 };
-		if (!x86_address(dc, z, op, &ea) ||
-		    !cr_target_read(&dc->ctx->target, ea, b, size))
+		if (!x86_address(dc, z, op, &ea) || !insn_x86_read(dc, ea, size, &divisor))
 			return;
-		for (unsigned k = size; k-- > 0;)
-			divisor = divisor << 8 | b[k];
 	} else {
 		return;
 	}
-	f->divisor_known = true;
-	if (divisor == 0) {
-		f->divisor_zero = true;
-		return;
-	}
-	/* The dividend is twice the operand: ax, dx:ax, edx:eax, rdx:rax;
-	 * the quotient must fit in the operand size. */
-	uint64_t lo, hi = 0;
-	unsigned bits = size * 8;
-	if (!reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RAX : ZYDIS_REGISTER_EAX, &lo) ||
-	    (size > 1 && !reg_value(dc, dc->ptr_bits == 64 ? ZYDIS_REGISTER_RDX :
-				    ZYDIS_REGISTER_EDX, &hi)))
-		return;
-	unsigned __int128 dividend;
-	if (size == 1) {
-		dividend = lo & 0xffff;
-	} else {
-		uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
-		dividend = ((unsigned __int128)(hi & mask) << bits) | (lo & mask);
-	}
-	unsigned dbits = bits * 2;
-	if (is_div) {
-		f->division_overflow = dividend / divisor >> bits != 0;
-		return;
-	}
-	/* Signed: sign-extend both; the quotient must lie in
-	 * [-2^(bits-1), 2^(bits-1) - 1].  A divisor of -1 is judged without
-	 * dividing (-2^127 / -1 would overflow the 128-bit division). */
-	__int128 sd = dbits == 128 ? (__int128)dividend :
-		(__int128)(dividend << (128 - dbits)) >> (128 - dbits);
-	int64_t sv = bits == 64 ? (int64_t)divisor :
-		(int64_t)(divisor << (64 - bits)) >> (64 - bits);
-	__int128 max = ((__int128)1 << (bits - 1)) - 1, min = -max - 1;
-	if (sv == -1) {
-		f->division_overflow = sd < -max || sd > max + 1;
-		return;
-	}
-	__int128 q = sd / sv;
-	f->division_overflow = q > max || q < min;
+	insn_x86_divide(dc, is_div, size, divisor);
 }
 
 /* ---- the backend -------------------------------------------------------- */

@@ -265,6 +265,16 @@ bool insn_operand_reg(struct decoder *dc, unsigned reg, const char *why,
 	return false;
 }
 
+bool insn_base_index(struct decoder *dc, unsigned base, unsigned index,
+		     unsigned none, uint64_t *b, uint64_t *i)
+{
+	*b = *i = 0;
+	return (base == none ||
+		insn_operand_reg(dc, base, "its base register is not recorded", b)) &&
+	       (index == none ||
+		insn_operand_reg(dc, index, "its index register is not recorded", i));
+}
+
 bool insn_x86_non_canonical(uint64_t a)
 {
 	uint64_t top = a >> 47;
@@ -890,6 +900,24 @@ CR_PASS_RUN(run_instruction)
 	if (!cr_regs_get(dc.regs, cr_arch_pc_reg(d->process.arch), &pc))
 		return NULL;
 	struct cr_error *err = load_backend(be);
+	if (err && err != &cr_enomem && be == &insn_zydis) {
+		/* Capstone decodes x86 too, only slower to load (insn_decode.h):
+		 * the instruction is still decoded, and the problem says
+		 * Zydis is missing (its text may differ a little). */
+		struct cr_error *cs_err = load_backend(&insn_capstone);
+		if (cs_err == &cr_enomem) {
+			cr_error_free(err);
+			return cs_err;
+		}
+		if (!cs_err) {
+			cr_analysis_problem(a, "instruction: %s; decoded with %s instead",
+					    err->message, insn_capstone.soname);
+			cr_error_free(err);
+			err = NULL;
+			dc.be = be = &insn_capstone;
+		}
+		cr_error_free(cs_err);
+	}
 	if (err == &cr_enomem)
 		return err;
 	if (err) {

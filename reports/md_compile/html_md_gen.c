@@ -153,13 +153,25 @@ int main(int argc, char **argv)
 	char *prev = old ? (fclose(old), slurp(argv[1], &oldlen)) : NULL;
 	bool same = prev && oldlen == o.len && !memcmp(prev, o.buf, o.len);
 	free(prev);
+	/* Into OUT.tmp, renamed over OUT once complete: an interrupted
+	 * build cannot leave a truncated OUT newer than its inputs, which
+	 * make would then not rebuild. */
+	int status = 0;
 	if (!same) {
-		FILE *f = fopen(argv[1], "wb");
-		if (!f || fwrite(o.buf, 1, o.len, f) != o.len || fclose(f)) {
-			perror(argv[1]);
-			return 1;
+		size_t n = strlen(argv[1]) + sizeof(".tmp");
+		char *tmp = malloc(n);
+		FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", argv[1]), fopen(tmp, "wb")) : NULL;
+		bool ok = f && fwrite(o.buf, 1, o.len, f) == o.len;
+		if (f && fclose(f))
+			ok = false;
+		if (!ok || rename(tmp, argv[1])) {
+			perror(tmp ? tmp : argv[1]);
+			if (tmp)
+				remove(tmp);
+			status = 1;
 		}
+		free(tmp);
 	}
 	free(o.buf);
-	return 0;
+	return status;
 }

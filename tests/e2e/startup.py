@@ -8,12 +8,15 @@ file over it in a mount namespace of the test's own (unshare -m, as
 root; the test is skipped elsewhere).
 
   missing-zydis: an x86_64 fault (idle_threads crash, SIGSEGV) names the
-    missing Zydis once, in the instruction pass's problem, and still gets
-    its report; a core taken on demand (SIGQUIT) says nothing of it and
-    exits 0.
+    missing Zydis once, in the instruction pass's problem, which says the
+    instruction was decoded with Capstone instead, and it is; a core taken
+    on demand (SIGQUIT) says nothing of it and exits 0.
   missing-capstone: the same x86_64 fault decodes its instruction (Zydis)
     and says nothing of Capstone; an aarch64 fault (a synthetic core,
     tests/hostile/corewriter.py) names the missing Capstone once.
+  unresolved-zydis: Zydis replaced by a library whose functions call one
+    that no library defines: dlopen() refuses it (RTLD_NOW), the report
+    names the symbol once, instead of coroner dying at the first call.
   loads: what the dynamic loader opens (LD_DEBUG=files): an x86_64 fault
     analyzed to every format opens Zydis and libxml2, and never Capstone
     nor cmark-gfm (the recommendations' Markdown is compiled by the build);
@@ -30,6 +33,7 @@ import glob
 import struct
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,12 +54,15 @@ def library_file(prefix):
     L.skip("no %s in the loader's cache" % prefix)
 
 
-def analyze_without(opts, wd, lib, core, tag, expect_status=(0, 1), extra=()):
-    """coroner analyze CORE (json) with LIB hidden; (report, status, stderr)."""
+def analyze_without(opts, wd, lib, core, tag, expect_status=(0, 1), extra=(),
+                    over=None):
+    """coroner analyze CORE (json) with LIB hidden (OVER, a file, put in
+    its place; default an empty one); (report, status, stderr)."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         L.skip("hiding a library needs unshare -m as root")
-    empty = os.path.join(wd, "empty.so")
-    open(empty, "w").close()
+    empty = over or os.path.join(wd, "empty.so")
+    if not over:
+        open(empty, "w").close()
     out = os.path.join(wd, "out-" + tag)
     os.makedirs(out, exist_ok=True)
     script = 'mount --bind "$0" "$1" || exit 77; shift; exec "$@"'
@@ -128,6 +135,12 @@ def case_missing_zydis(opts, wd):
     L.check(n == 1, "the missing Zydis is said %d times, expected once" % n,
             L.problem_texts(rep), err)
     L.check(rep.get("threads"), "no threads in the crash's report")
+    # Capstone decodes it instead, and the problem says so.
+    L.check(insn_texts(rep), "the x86_64 crash's instruction is not decoded without Zydis",
+            L.problem_texts(rep), err)
+    n = mentions(rep, err, "decoded with libcapstone")
+    L.check(n == 1, "the fallback to Capstone is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
     os.makedirs(os.path.join(wd, "quit"))
     quit_core, _ = L.signal_core(os.path.join(opts.bindir, "idle_threads"), ["3"],
                                  os.path.join(wd, "quit"))
@@ -151,6 +164,39 @@ def case_missing_capstone(opts, wd):
     n = mentions(rep, err, "decoding the faulting instruction needs libcapstone")
     L.check(n == 1, "the missing Capstone is said %d times, expected once" % n,
             L.problem_texts(rep), err)
+
+
+def case_unresolved_zydis(opts, wd):
+    lib = library_file("libZydis.so")
+    cc = shutil.which("cc")
+    if not cc:
+        L.skip("no C compiler to build the stand-in library")
+    # A stand-in with every function the decoder resolves, each calling a
+    # function no library defines: dlopen() must refuse it (RTLD_NOW), not
+    # leave the first call to kill coroner ("symbol lookup error").
+    src_c = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                         "analyzer", "passes", "insn_zydis.c")
+    with open(src_c) as f:
+        text = f.read()
+    macro = text[text.index("#define ZY_FUNCS"):]
+    macro = macro[:macro.index("static struct")]
+    funcs = re.findall(r"X\((\w+)\)", macro)
+    L.check(funcs, "no ZY_FUNCS in %s" % src_c)
+    src = os.path.join(wd, "standin.c")
+    with open(src, "w") as f:
+        f.write("int cr_test_no_such_function(void);\n")
+        for fn in funcs:
+            f.write("int %s(void) { return cr_test_no_such_function(); }\n" % fn)
+    so = os.path.join(wd, "standin.so")
+    r = subprocess.run([cc, "-shared", "-fPIC", "-o", so, src],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    L.check(r.returncode == 0, "cc failed", r.stdout.decode(errors="replace"))
+    rep, status, err = analyze_without(opts, wd, lib, x86_crash(opts, wd), "unresolved",
+                                       over=so)
+    n = mentions(rep, err, "cr_test_no_such_function")
+    L.check(n == 1, "the unresolved symbol is said %d times, expected once" % n,
+            L.problem_texts(rep), err)
+    L.check(rep.get("threads"), "no threads in the crash's report")
 
 
 def opened_libraries(opts, wd, core, tag):
@@ -212,6 +258,7 @@ def case_missing_stdcxx(opts, wd):
 if __name__ == "__main__":
     L.case_main({"missing-zydis": case_missing_zydis,
                  "missing-capstone": case_missing_capstone,
+                 "unresolved-zydis": case_unresolved_zydis,
                  "loads": case_loads,
                  "missing-stdcxx": case_missing_stdcxx}, "startup",
                 [("--bindir", {"required": True}), ("--corpus", {"default": ""})])
