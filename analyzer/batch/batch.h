@@ -97,6 +97,11 @@ struct cr_batch_job {
 	bool done;
 	bool retried;		/* its worker died on it after other jobs:
 				 * tried once more in a new one */
+	/* In the worker's copy only (worker.c): its time limit (0 none),
+	 * when it began as the parent counts it and when it ended
+	 * (CLOCK_MONOTONIC seconds, the same in every process).  The
+	 * result line says "started" and "elapsed" (ended - started). */
+	double limit, started, ended;
 };
 
 struct cr_batch_run_options {
@@ -118,9 +123,13 @@ struct cr_batch_run_options {
 };
 
 /* What a worker runs for one job: writes exactly one line (the job's JSON
- * result) to FD and returns the analyze command's exit status for it. */
-typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
+ * result, with cr_batch_send) to FD and returns the analyze command's exit
+ * status for it.  A job that writes files checks cr_batch_late() before it
+ * renames them into place. */
+typedef int (*cr_batch_child_fn)(struct cr_batch_job *job, int fd,
 				 void *ctx);
+/* In the worker: whether JOB is past its time limit now; sets its end. */
+bool cr_batch_late(struct cr_batch_job *job);
 
 /*
  * Run the N jobs on O->workers worker processes (forked: they see JOBS),
@@ -178,7 +187,7 @@ struct cr_batch_analyze_ctx {
 };
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
-int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+int cr_batch_child(struct cr_batch_job *job, int fd, void *ctx);
 
 /* --- commit.c -------------------------------------------------------------- */
 

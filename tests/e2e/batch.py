@@ -73,6 +73,13 @@ CASE:
           directories finished meanwhile, where a worker given one dump
           at a time waits for the parent after each); after SIGCONT the
           run ends with all four analyzed.
+  late    --timeout judged by the worker's own clock: with the parent
+          stopped (SIGSTOP) while its one worker analyzes two slow dumps
+          it holds (deep_recursion, 600,000 frames: longer than the
+          limit), both finish while the parent sleeps and their results
+          are read at once after SIGCONT; both fail as timed out ("took"),
+          and neither replaced the reports an earlier run stored for it
+          (--force), nor left a temporary file.
 
 Exit 0 pass, 1 fail, 77 skip.
 """
@@ -1069,9 +1076,101 @@ def case_queue(opts, wd):
           % (done, ix["summary"]))
 
 
+def proc_state(pid):
+    """The state letter of PID ("R", "S", "T", "Z"...), None when gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def waits_on_pipe(pid):
+    """Whether PID is blocked in read(2) on a pipe (a worker waiting for
+    its next job)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            sc = f.read().split()
+        return sc[0] == "0" and os.readlink("/proc/%d/fd/%d"
+                                            % (pid, int(sc[1], 16))).startswith("pipe:")
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def report_files(out):
+    """Every file under OUT/reports: (inode, mtime_ns, size)."""
+    reports = os.path.join(out, "reports")
+    return {os.path.relpath(os.path.join(d, n), reports):
+            (os.stat(os.path.join(d, n)).st_ino, os.stat(os.path.join(d, n)).st_mtime_ns,
+             os.stat(os.path.join(d, n)).st_size)
+            for d, _, fs in os.walk(reports) for n in fs}
+
+
+def case_late(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i in range(2):
+        os.makedirs(os.path.join(wd, "m%d" % i))
+        core, _ = L.kernel_core(os.path.join(opts.bindir, "deep_recursion"), ["600000"],
+                                os.path.join(wd, "m%d" % i))
+        shutil.copy(core, os.path.join(src, "%d-deep.core" % i))
+    out = os.path.join(wd, "out")
+    batch(opts.coroner, [src, "-o", out, "-j", "1", "-q"])
+    stored = report_files(out)
+    check(len(stored) == 6, "the first run did not store two dumps' reports", stored)
+    limit = "0.25"   # a probe takes a few ms, each analysis 0.5 s or more
+    for attempt in range(3):
+        p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1", "-q",
+                              "--force", "--timeout", limit],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Stopped in the first analysis (a worker holding a dump for
+        # 50 ms: a probe takes a few), before its limit, so that the
+        # parent kills nothing: the worker does both dumps it holds.
+        worker, since, deadline = None, None, time.time() + 60
+        while p.poll() is None and time.time() < deadline:
+            k = worker_holding(p.pid, "-deep.core")
+            if k != worker:
+                worker, since = k, time.time()
+            elif k and time.time() - since >= 0.05:
+                os.kill(p.pid, signal.SIGSTOP)
+                break
+            time.sleep(0.002)
+        while p.poll() is None and proc_state(p.pid) not in ("T", None):
+            time.sleep(0.001)
+        if p.poll() is None and proc_state(worker) in ("R", "S", "D"):
+            break
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGCONT)
+        p.communicate(timeout=120)
+        print("attempt %d: the parent was not stopped in time" % attempt)
+    else:
+        L.skip("never stopped the batch within its first analysis' time limit")
+    deadline = time.time() + 120
+    while not waits_on_pipe(worker) and time.time() < deadline:
+        time.sleep(0.01)
+    done = waits_on_pipe(worker)
+    os.kill(p.pid, signal.SIGCONT)
+    o, e = p.communicate(timeout=120)
+    check(done, "the worker did not finish the two dumps it held with its parent stopped")
+    check(p.returncode == 8, "status %d, expected 8" % p.returncode,
+          o.decode(errors="replace") + e.decode(errors="replace"))
+    ix = load_index(out)
+    failed = {d["path"]: d["error"] for d in ix["failed"]}
+    check(sorted(failed) == ["0-deep.core", "1-deep.core"] and
+          all(v.startswith("timed out after %s s (took " % limit) for v in failed.values()),
+          "both results, read together after the limit, are not failed as timed out "
+          "by their own time", failed)
+    now = report_files(out)
+    check(now == stored, "a dump that ran past --timeout replaced its stored reports "
+          "or left a temporary file", sorted(set(now.items()) ^ set(stored.items())))
+    print("parent stopped while its worker did two slow dumps: %s; stored reports kept"
+          % failed)
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
-         "series": case_series, "copies": case_copies, "queue": case_queue}
+         "series": case_series, "copies": case_copies, "queue": case_queue,
+         "late": case_late}
 
 
 if __name__ == "__main__":
