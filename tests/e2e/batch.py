@@ -20,7 +20,7 @@ CASE:
           the dump is listed as failed with the reason, the others are
           analyzed, the exit status is 8; a second batch on the same OUT
           while the store is held is refused with status 9, and so is a
-          damaged store.
+          damaged store; the one in use before it reads DIR (strace).
   memory  --max-memory: a core whose analysis needs more memory than the
           limit (deep_recursion: 600,000 frames) is listed as failed
           "exceeded --max-memory SIZE", the other (null_deref) is analyzed;
@@ -481,6 +481,20 @@ def case_poison(opts, wd):
     db.execute("BEGIN EXCLUSIVE")
     _, err, _ = batch(opts.coroner, [src, "-o", out], expect=(9,))
     check("in use" in err, "a locked store is not reported as in use", err)
+    # Refused before DIR is read (the store in use is opened first).
+    if shutil.which("strace"):
+        log = os.path.join(wd, "locked.strace")
+        r = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=open,openat",
+                            opts.coroner, "batch", src, "-o", out], env=L.sanitizer_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if r.returncode == 9:
+            with open(log) as f:
+                opened = [l for l in f if '"%s"' % src in l or '"%s/' % src in l]
+            check(not opened, "a batch on a store in use read DIR before it was refused",
+                  opened)
+        else:
+            print("store in use before the scan: NOT EXERCISED (strace: status %d)"
+                  % r.returncode)
     db.rollback()
     db.close()
     with open(os.path.join(out, "coroner.db"), "r+b") as f:
