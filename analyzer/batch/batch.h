@@ -136,7 +136,9 @@ bool cr_batch_late(struct cr_batch_job *job);
  * each doing one job at a time with FN, one job after the other, and
  * holding up to O->queue of them.  A worker
  * past its job's time limit or over O->max_memory is killed (SIGKILL) and
- * its job fails "timed out" or "exceeded --max-memory"; one that dies of
+ * its job fails "timed out" or "exceeded --max-memory"; a job whose result
+ * says it took longer than the limit fails "timed out" too (the worker
+ * kept none of its reports: cr_batch_late); one that dies of
  * a signal or exits without a result fails with that.  The next job gets
  * a new worker.  True when the run was interrupted (SIGINT, SIGTERM): the
  * jobs not done have done == false and must not be recorded.

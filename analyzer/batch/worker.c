@@ -28,9 +28,9 @@
  * report.
  * The parent waits on all result pipes with poll(), with the earliest
  * deadline as its timeout, and SIGKILLs a worker past its job's deadline
- * (--timeout: a job that hangs) or over --max-memory (its anonymous resident memory, from
- * /proc/PID/statm, looked at every MEMORY_POLL seconds; docs/batch.md says
- * why not an rlimit).  A job with no result line (the worker crashed, was
+ * (--timeout: a job that hangs) or over --max-memory (its anonymous
+ * resident memory, from /proc/PID/statm, looked at every MEMORY_POLL
+ * seconds; docs/batch.md says why not an rlimit).  A job with no result line (the worker crashed, was
  * killed, ran out of memory) fails with what waitpid says, the jobs queued
  * behind it go back to the list (never begun, they are not retries), and
  * the next job gets a new worker.  The results are small (a few hundred
@@ -273,10 +273,12 @@ static void finish(struct worker *w, const char *line, int ws,
 	job->exit_status = json_is_integer(st) ? (int)json_integer_value(st) : -1;
 	json_t *started = json_object_get(job->result, "started");
 	json_t *elapsed = json_object_get(job->result, "elapsed");
-	double took = now - job_start(w->sent[0], w->last_end);
+	double from = job_start(w->sent[0], w->last_end), took = now - from;
 	if (json_is_number(started) && json_is_number(elapsed)) {
 		took = json_number_value(elapsed);
-		now = json_number_value(started) + took;
+		/* Not before the job could begin, nor after the line was
+		 * read: the next job's deadline is never put off. */
+		now = fmax(from, fmin(now, json_number_value(started) + took));
 	}
 	if (end)
 		*end = now;
