@@ -1053,18 +1053,27 @@ static int run(struct batch *b)
 	if (read_all && (b->formats & CR_REPORT_HTML))
 		report_html_prefetch();
 	b->html_asked = read_all;
-	struct cr_error *err = cr_batch_scan(b->dir, b->out, read_all, &b->files);
-	if (err) {
-		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
-		free(db);
-		return fail(b, err);
-	}
-	err = db ? cr_batch_store_open(db, &b->store) : &cr_enomem;
+	/* A store in use (another batch on OUT, or any connection open on
+	 * it) is opened first, so that its run is refused before DIR is
+	 * read; a free one after the scan, which SQLite's load overlaps.
+	 * After a scan error too: a store error wins (status 9). */
+	struct cr_error *err = !db ? &cr_enomem : cr_sqlite_locked(db)
+		? cr_batch_store_open(db, &b->store) : NULL;
+	struct cr_error *scan_err = err ? NULL :
+		cr_batch_scan(b->dir, b->out, read_all, &b->files);
+	if (!err && !b->store)
+		err = cr_batch_store_open(db, &b->store);
 	free(db);
+	if (err || scan_err)
+		cr_dynlib_settle();	/* exit() must not meet a dlopen() */
 	if (err) {
+		if (scan_err)
+			cr_error_free(scan_err);
 		fail(b, err);
 		return CR_BATCH_EXIT_STORE;
 	}
+	if (scan_err)
+		return fail(b, scan_err);
 	size_t n = b->files.n ? b->files.n : 1, ntodo = 0, ncands = 0;
 	struct cr_batch_file **todo = calloc(n, sizeof(*todo));
 	struct cand *cands = calloc(n, sizeof(*cands));

@@ -181,12 +181,16 @@ void report_defer_sync(bool defer)
 	sync_deferred = defer;
 }
 
-struct cr_error *report_write_atomic(const char *path,
-				     struct cr_error *(*fill)(const void *ctx,
-							       FILE *f),
-				     const void *ctx)
+/* Write PATH's new content with FILL into a new temporary file beside it,
+ * flushed (and fsync'ed unless deferred); *TMP its name, to rename over
+ * PATH.  On failure nothing is left and *TMP is NULL. */
+static struct cr_error *write_temporary(const char *path,
+					struct cr_error *(*fill)(const void *ctx,
+								  FILE *f),
+					const void *ctx, char **tmp_out)
 {
 	struct cr_error *err;
+	*tmp_out = NULL;
 	char *tmp = cr_strdup_printf("%s" REPORT_TMP_SUFFIX, path);
 	if (!tmp)
 		return &cr_enomem;
@@ -220,11 +224,7 @@ struct cr_error *report_write_atomic(const char *path,
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (rename(tmp, path) != 0) {
-		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
+	*tmp_out = tmp;
 	return NULL;
 
 fail:
@@ -296,6 +296,41 @@ struct cr_error *report_write_changed(const char *path,
 	if (held)
 		*held = h;
 	return err;
+}
+
+struct cr_error *report_rename_temporary(char *tmp, const char *path)
+{
+	struct cr_error *err = NULL;
+	if (rename(tmp, path) != 0) {
+		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return err;
+}
+
+struct cr_error *report_write_atomic(const char *path,
+				     struct cr_error *(*fill)(const void *ctx,
+							       FILE *f),
+				     const void *ctx)
+{
+	char *tmp;
+	struct cr_error *err = write_temporary(path, fill, ctx, &tmp);
+	return err ? err : report_rename_temporary(tmp, path);
+}
+
+struct cr_error *report_set_write_temporary(struct report_set *rs,
+					    enum cr_report_format fmt,
+					    const char *path,
+					    const struct report_md_options *md,
+					    char **tmp)
+{
+	*tmp = NULL;
+	if (!report_extension(fmt))
+		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
+				    (int)fmt);
+	struct set_write w = { rs, fmt, md };
+	return write_temporary(path, set_write, &w, tmp);
 }
 
 /* report_link_or_copy's FILL: the bytes of the file open at *CTX. */

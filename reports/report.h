@@ -148,5 +148,19 @@ struct cr_error *report_set_write_file(struct report_set *rs,
 				       const char *path,
 				       const struct report_md_options *md);
 void report_set_free(struct report_set *rs);
+/*
+ * The first half of report_set_write_file(): the report written and
+ * flushed into a new temporary file beside PATH, whose name *TMP is then
+ * the caller's, to give to report_rename_temporary() or to unlink() and
+ * free() (coroner batch's worker renames a dump's reports only when they
+ * are all written and the dump is within its time limit: batch/job.c).
+ */
+struct cr_error *report_set_write_temporary(struct report_set *rs,
+					    enum cr_report_format fmt,
+					    const char *path,
+					    const struct report_md_options *md,
+					    char **tmp);
+/* Rename TMP over PATH (TMP is unlinked if that fails) and free TMP. */
+struct cr_error *report_rename_temporary(char *tmp, const char *path);
 
 #endif

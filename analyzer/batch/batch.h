@@ -126,6 +126,11 @@ struct cr_batch_job {
 	bool done;
 	bool retried;		/* its worker died on it after other jobs:
 				 * tried once more in a new one */
+	/* In the worker's copy only (worker.c): its time limit (0 none),
+	 * when it began as the parent counts it and when it ended
+	 * (CLOCK_MONOTONIC seconds, the same in every process).  The
+	 * result line says "started" and "elapsed" (ended - started). */
+	double limit, started, ended;
 };
 
 struct cr_batch_run_options {
@@ -147,16 +152,22 @@ struct cr_batch_run_options {
 };
 
 /* What a worker runs for one job: writes exactly one line (the job's JSON
- * result) to FD and returns the analyze command's exit status for it. */
-typedef int (*cr_batch_child_fn)(const struct cr_batch_job *job, int fd,
+ * result, with cr_batch_send) to FD and returns the analyze command's exit
+ * status for it.  A job that writes files checks cr_batch_late() before it
+ * renames them into place. */
+typedef int (*cr_batch_child_fn)(struct cr_batch_job *job, int fd,
 				 void *ctx);
+/* In the worker: whether JOB is past its time limit now; sets its end. */
+bool cr_batch_late(struct cr_batch_job *job);
 
 /*
  * Run the N jobs on O->workers worker processes (forked: they see JOBS),
  * each doing one job at a time with FN, one job after the other, and
  * holding up to O->queue of them.  A worker
  * past its job's time limit or over O->max_memory is killed (SIGKILL) and
- * its job fails "timed out" or "exceeded --max-memory"; one that dies of
+ * its job fails "timed out" or "exceeded --max-memory"; a job whose result
+ * says it took longer than the limit fails "timed out" too (the worker
+ * kept none of its reports: cr_batch_late); one that dies of
  * a signal or exits without a result fails with that.  The next job gets
  * a new worker.  True when the run was interrupted (SIGINT, SIGTERM): the
  * jobs not done have done == false and must not be recorded.
@@ -207,7 +218,7 @@ struct cr_batch_analyze_ctx {
 };
 
 /* cr_batch_child_fn for both modes (CTX: struct cr_batch_analyze_ctx). */
-int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx);
+int cr_batch_child(struct cr_batch_job *job, int fd, void *ctx);
 
 /* --- commit.c -------------------------------------------------------------- */
 

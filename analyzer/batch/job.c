@@ -53,10 +53,16 @@ static void put_clean(json_t *o, const char *key, const char *s)
 
 /*
  * One line to FD: the worker's parent takes a job as done at its newline
- * (worker.c), so an empty line is sent when the JSON cannot be made.
+ * (worker.c), so an empty line is sent when the JSON cannot be made.  With
+ * JOB's start and its time taken (to its end: cr_batch_late, else now),
+ * by which the parent judges whether it met its time limit.
  */
-static void send(int fd, json_t *o)
+static void send(struct cr_batch_job *job, int fd, json_t *o)
 {
+	if (!job->ended)
+		job->ended = cr_mono_seconds();
+	json_object_set_new(o, "started", json_real(job->started));
+	json_object_set_new(o, "elapsed", json_real(job->ended - job->started));
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	char *line = cr_strdup_printf("%s\n", s ? s : "");
 	size_t n = line ? strlen(line) : 1, off = 0;
@@ -75,7 +81,7 @@ static void send(int fd, json_t *o)
 }
 
 /* The result of an error: "skipped" for a file that is not a dump. */
-static int send_error(int fd, struct cr_error *err)
+static int send_error(struct cr_batch_job *job, int fd, struct cr_error *err)
 {
 	json_t *o = json_object();
 	int code = err->code;
@@ -84,7 +90,7 @@ static int send_error(int fd, struct cr_error *err)
 	put_clean(o, "error", err->message);
 	json_object_set_new(o, "exit_status", json_integer(code));
 	cr_error_free(err);
-	send(fd, o);
+	send(job, fd, o);
 	return code;
 }
 
@@ -100,14 +106,14 @@ static void put_process(json_t *o, const struct cr_dump *d)
 			put_clean(o, "version", d->modules[i].version);
 }
 
-static int probe(const struct cr_batch_job *job, int fd,
+static int probe(struct cr_batch_job *job, int fd,
 		 const struct cr_batch_analyze_ctx *c)
 {
 	struct cr_open_options oo = { .max_decompressed = c->max_decompressed };
 	struct cr_dump *d = NULL;
 	struct cr_error *err = cr_dump_open_with(job->paths[0], &oo, &d);
 	if (err)
-		return send_error(fd, err);
+		return send_error(job, fd, err);
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string("ok"));
 	put_process(o, d);
@@ -118,7 +124,7 @@ static int probe(const struct cr_batch_job *job, int fd,
 	json_object_set_new(o, "content_hash", json_string(id));
 	json_object_set_new(o, "content_size", json_integer((json_int_t)d->map_len));
 	cr_dump_free(d);
-	send(fd, o);
+	send(job, fd, o);
 	return 0;
 }
 
@@ -128,7 +134,49 @@ static bool damaged(const struct cr_dump *d, const struct cr_analysis *a)
 	       cr_problems_serious(&a->problems);
 }
 
-static struct cr_error *write_reports(const struct cr_batch_job *job,
+/* The reports of one dump written to temporary files: PATH[i] is to be
+ * renamed from TMP[i]. */
+struct staged {
+	char *path[4], *tmp[4];
+	size_t n;
+};
+
+static struct cr_error *stage(struct staged *st, struct report_set *rs,
+			      enum cr_report_format fmt, char *path,
+			      const struct report_md_options *mo)
+{
+	if (!path)
+		return &cr_enomem;
+	st->path[st->n] = path;
+	return report_set_write_temporary(rs, fmt, path, mo, &st->tmp[st->n++]);
+}
+
+/*
+ * Put the staged reports in place, all of them, when JOB is within its
+ * time limit: a dump the parent counts as timed out (the result line's
+ * elapsed time, measured here) replaces no report, not even a stored
+ * series' that it joined (docs/batch.md).  Else, or after ERR, they are
+ * removed.
+ */
+static struct cr_error *put_in_place(struct cr_batch_job *job,
+				     struct staged *st, struct cr_error *err)
+{
+	if (!err && cr_batch_late(job))
+		err = cr_error_new(CR_ERR_NOMEM, "timed out after %g s (its reports were not kept)",
+				   job->limit);
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->tmp[i] && !err)
+			err = report_rename_temporary(st->tmp[i], st->path[i]);
+		else if (st->tmp[i]) {
+			unlink(st->tmp[i]);
+			free(st->tmp[i]);
+		}
+		free(st->path[i]);
+	}
+	return err;
+}
+
+static struct cr_error *write_reports(struct cr_batch_job *job,
 				      const struct cr_analysis *a,
 				      unsigned formats, bool ticket)
 {
@@ -145,6 +193,7 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 		.html_name = formats & CR_REPORT_HTML ? html : NULL,
 	};
 	struct cr_error *err = rs && html ? NULL : &cr_enomem;
+	struct staged st = { .n = 0 };
 	/* --ticket: the short report a bucket's ticket quotes
 	 * (report_batch_tickets_write), in a ticket comment's budget: not
 	 * --brief, which leaves out the process and the dump (the
@@ -154,25 +203,21 @@ static struct cr_error *write_reports(const struct cr_batch_job *job,
 		struct report_md_options to = mo;
 		to.budget = REPORT_TICKET_BRIEF_BUDGET;
 		to.brief = false;
-		char *out = cr_strdup_printf("%s/%s.coroner.ticket.md",
-					     job->report_dir, job->report_name);
-		err = out ? report_set_write_file(rs, CR_REPORT_MD, out, &to) :
-			&cr_enomem;
-		free(out);
+		err = stage(&st, rs, CR_REPORT_MD,
+			    cr_strdup_printf("%s/%s.coroner.ticket.md",
+					     job->report_dir, job->report_name), &to);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(order) && !err; i++) {
 		if (!(formats & order[i]))
 			continue;
-		char *out = cr_strdup_printf("%s/%s.coroner.%s", job->report_dir,
+		err = stage(&st, rs, order[i],
+			    cr_strdup_printf("%s/%s.coroner.%s", job->report_dir,
 					     job->report_name,
-					     report_extension(order[i]));
-		err = out ? report_set_write_file(rs, order[i], out, &mo) :
-			&cr_enomem;
-		free(out);
+					     report_extension(order[i])), &mo);
 	}
 	free(html);
 	report_set_free(rs);
-	return err;
+	return put_in_place(job, &st, err);
 }
 
 /* Everything an ANALYZE job opened: a worker goes on to the next job. */
@@ -188,7 +233,7 @@ static void free_inputs(struct cr_dump **d, struct cr_series_input *in, size_t n
 	free(in);
 }
 
-static struct cr_error *analyze_inputs(const struct cr_batch_job *job,
+static struct cr_error *analyze_inputs(struct cr_batch_job *job,
 				       const struct cr_batch_analyze_ctx *c,
 				       struct cr_dump **d,
 				       struct cr_series_input *in, bool *dmg)
@@ -224,7 +269,7 @@ static struct cr_error *analyze_inputs(const struct cr_batch_job *job,
 					 c->ticket);
 }
 
-static int analyze(const struct cr_batch_job *job, int fd,
+static int analyze(struct cr_batch_job *job, int fd,
 		   const struct cr_batch_analyze_ctx *c)
 {
 	size_t n = job->npaths;
@@ -235,7 +280,7 @@ static int analyze(const struct cr_batch_job *job, int fd,
 				       : &cr_enomem;
 	if (err) {
 		free_inputs(d, in, n);
-		return send_error(fd, err);
+		return send_error(job, fd, err);
 	}
 	const struct cr_analysis *a = in[n - 1].analysis;
 	json_t *o = json_object();
@@ -250,12 +295,12 @@ static int analyze(const struct cr_batch_job *job, int fd,
 	json_object_set_new(o, "frames", json_integer((json_int_t)a->crash.nsig_frames));
 	json_object_set_new(o, "exit_status", json_integer(dmg ? 1 : 0));
 	put_process(o, a->dump);
-	send(fd, o);
+	send(job, fd, o);
 	free_inputs(d, in, n);
 	return dmg ? 1 : 0;
 }
 
-int cr_batch_child(const struct cr_batch_job *job, int fd, void *ctx)
+int cr_batch_child(struct cr_batch_job *job, int fd, void *ctx)
 {
 	const struct cr_batch_analyze_ctx *c = ctx;
 	if (job->mode == CR_BATCH_PROBE)

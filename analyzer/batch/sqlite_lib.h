@@ -11,6 +11,8 @@
 #ifndef CR_SQLITE_LIB_H
 #define CR_SQLITE_LIB_H
 
+#include <stdbool.h>
+
 #include <sqlite3.h>
 
 #include "dynlib.h"
@@ -31,6 +33,16 @@ extern struct cr_sqlite_api cr_sqlite;
 
 /* Load SQLite once per process; NULL, or why it cannot be loaded. */
 struct cr_error *cr_sqlite_load(void);
+/*
+ * Whether another process holds one of SQLite's locks on the database at
+ * PATH, found without loading SQLite: the fcntl(2) locks SQLite takes on
+ * the bytes from 1 GiB on (the file format's lock-byte page).  Every open
+ * connection to a database in WAL mode holds a shared lock there, and a
+ * running coroner batch an exclusive one.  Only before this process opens
+ * PATH with SQLite: closing another descriptor of a file drops the
+ * process's fcntl locks on it.
+ */
+bool cr_sqlite_locked(const char *path);
 /* Have it loaded on the loader thread meanwhile (cr_dynlib_prefetch):
  * cr_sqlite_load then waits for it.  From the thread that loads it. */
 void cr_sqlite_prefetch(void);

@@ -17,13 +17,20 @@
  * for that round trip after every job, and with two workers on two cores
  * the parent had to be scheduled between them first: 10% of a worker's
  * time at -j 2 (200 cores, 2.3 ms each).  The jobs a worker holds are done
- * in order, so the first is the one in hand and the next starts when its
- * result arrives: its time limit starts then.
+ * in order, so the first is the one in hand and the next starts when it
+ * ended.  The worker puts its job's start and elapsed time (CLOCK_MONOTONIC,
+ * the same in every process) in the result line: a job counts from when
+ * the worker could begin it (job_start: when it was sent, or when the job
+ * before ended, the later), in the worker and in the parent alike.  A job
+ * that took longer than --timeout fails as timed out, however late the
+ * parent reads its line; the worker itself checks the limit before it
+ * renames the job's reports into place (job.c), so such a job replaced no
+ * report.
  * The parent waits on all result pipes with poll(), with the earliest
  * deadline as its timeout, and SIGKILLs a worker past its job's deadline
- * (--timeout) or over --max-memory (its anonymous resident memory, from
- * /proc/PID/statm, looked at every MEMORY_POLL seconds; docs/batch.md says
- * why not an rlimit).  A job with no result line (the worker crashed, was
+ * (--timeout: a job that hangs) or over --max-memory (its anonymous
+ * resident memory, from /proc/PID/statm, looked at every MEMORY_POLL
+ * seconds; docs/batch.md says why not an rlimit).  A job with no result line (the worker crashed, was
  * killed, ran out of memory) fails with what waitpid says, the jobs queued
  * behind it go back to the list (never begun, they are not retries), and
  * the next job gets a new worker.  The results are small (a few hundred
@@ -70,35 +77,72 @@ static void on_signal(int sig)
 /* The most jobs a worker holds at a time (cr_batch_run_options.queue). */
 #define QUEUE_MAX 8
 
+/* What the parent writes to a worker's job pipe: the job's index (past
+ * the last job: stop) and when it was sent, from which its time limit
+ * counts when the worker was idle. */
+struct job_msg {
+	uint64_t index;
+	double sent;		/* monotonic seconds */
+};
+
 struct worker {
 	pid_t pid;		/* 0: none running */
 	unsigned ndone;		/* jobs this process finished */
-	int job_fd;		/* the parent writes job indexes here */
+	int job_fd;		/* the parent writes job messages here */
 	int res_fd;		/* and reads result lines here */
 	/* The jobs given to it, in order: q[0] in hand (NULL when idle),
-	 * the others waiting in its pipe. */
+	 * the others waiting in its pipe; sent[i]: when q[i] was sent. */
 	struct cr_batch_job *q[QUEUE_MAX];
+	double sent[QUEUE_MAX];
 	unsigned nq;
+	double last_end;	/* when its last job ended, as it said */
 	double deadline;	/* of q[0], monotonic seconds, INFINITY none */
 	struct cr_buf out;
 	const char *killed;	/* why the parent killed it: "timeout", "memory",
 				 * "long" (a result line past RESULT_MAX); or
-				 * "late": a result read past its deadline */
+				 * "late": a result whose job took longer
+				 * than --timeout (finish) */
 };
 
-/* The worker's loop: a job index in, a result line out, until EOF.
- * TRIM: hand freed memory back after each job (--max-memory). */
-static void serve(struct cr_batch_job *jobs, size_t n, int job_fd, int res_fd,
-		  cr_batch_child_fn fn, void *ctx, bool trim)
+/*
+ * When a job begins, as both sides count it: when the worker could begin
+ * it, the later of when it was SENT and when the job before ended (LAST,
+ * as the worker says in its result line; 0 none).  The parent cannot see
+ * the worker read its pipe, and the worker goes on to its next job as it
+ * sends a result; this instant is known to both, so the parent's kill and
+ * the worker's own check (cr_batch_late) use one deadline.
+ */
+static double job_start(double sent, double last)
 {
+	return sent > last ? sent : last;
+}
+
+bool cr_batch_late(struct cr_batch_job *job)
+{
+	job->ended = cr_mono_seconds();
+	return job->limit > 0 && job->ended - job->started > job->limit;
+}
+
+/* The worker's loop: a job message in, a result line out, until EOF.
+ * LIMIT: --timeout (0 none); TRIM: hand freed memory back after each job
+ * (--max-memory). */
+static void serve(struct cr_batch_job *jobs, size_t n, int job_fd, int res_fd,
+		  cr_batch_child_fn fn, void *ctx, double limit, bool trim)
+{
+	double last = 0;
 	for (;;) {
-		uint64_t i;
-		ssize_t got = read(job_fd, &i, sizeof(i));
+		struct job_msg m;
+		ssize_t got = read(job_fd, &m, sizeof(m));
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got != (ssize_t)sizeof(i) || i >= n)
+		if (got != (ssize_t)sizeof(m) || m.index >= n)
 			return;
-		fn(&jobs[i], res_fd, ctx);
+		struct cr_batch_job *job = &jobs[m.index];
+		job->limit = limit;
+		job->started = job_start(m.sent, last);
+		job->ended = 0;
+		fn(job, res_fd, ctx);
+		last = job->ended;
 		/* What the job freed goes back to the system, so that the
 		 * next job is not measured with it (--max-memory).  Only
 		 * then: trimming is about 30 madvise() calls per job, and the
@@ -149,7 +193,8 @@ static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		if (getppid() != parent)
 			_exit(127);
-		serve(jobs, n, jp[0], rp[1], fn, ctx, o->max_memory != 0);
+		serve(jobs, n, jp[0], rp[1], fn, ctx, o->timeout,
+		      o->max_memory != 0);
 		_exit(0);
 	}
 	close(jp[0]);
@@ -168,7 +213,7 @@ static int stop(struct worker *w, bool kill_it)
 	int ws = 0;
 	if (!w->pid)
 		return 0;
-	uint64_t end = UINT64_MAX;
+	struct job_msg end = { .index = UINT64_MAX };
 	if (kill_it || write(w->job_fd, &end, sizeof(end)) != (ssize_t)sizeof(end))
 		kill(w->pid, SIGKILL);
 	close(w->job_fd);
@@ -188,30 +233,63 @@ static void drop_front(struct cr_buf *b, size_t n)
 	b->len -= n;
 }
 
-/* The job in W's hand, q[0], leaves its queue; the next one (begun by
- * the worker as it sent q[0]'s result) is in hand from NOW. */
-static void pop(struct worker *w, double now, const struct cr_batch_run_options *o)
+/* The deadline of W's job in hand, q[0] (job_start). */
+static void set_deadline(struct worker *w, const struct cr_batch_run_options *o)
 {
-	memmove(w->q, w->q + 1, (w->nq - 1) * sizeof(*w->q));
-	w->q[--w->nq] = NULL;
-	w->deadline = o->timeout > 0 ? now + o->timeout : INFINITY;
+	w->deadline = o->timeout > 0 && w->nq
+		? job_start(w->sent[0], w->last_end) + o->timeout : INFINITY;
 }
 
-/* The job in W's hand ended: with its result line LINE, or without one
- * (NULL: the worker died or was killed, WS its wait status). */
+/* The job in W's hand, q[0], leaves its queue, having ended at END (the
+ * worker's clock, or the parent's when its line did not say); the next
+ * one (begun by the worker as it sent q[0]'s result) is in hand. */
+static void pop(struct worker *w, double end, const struct cr_batch_run_options *o)
+{
+	memmove(w->q, w->q + 1, (w->nq - 1) * sizeof(*w->q));
+	memmove(w->sent, w->sent + 1, (w->nq - 1) * sizeof(*w->sent));
+	w->q[--w->nq] = NULL;
+	w->last_end = end;
+	set_deadline(w, o);
+}
+
+/*
+ * The job in W's hand ended: with its result line LINE, or without one
+ * (NULL: the worker died or was killed, WS its wait status).  With a line,
+ * *END is when the job ended: started + elapsed as the line says, else
+ * NOW (an empty line: the worker could not make its JSON).  A job that
+ * took longer than --timeout fails as timed out, whenever its line is
+ * read (the parent may have been busy, or stopped, while the worker sent
+ * it and the next): judged by the worker's own elapsed time, which it
+ * measured before renaming its reports (job.c), so a job failed here
+ * replaced nothing.
+ */
 static void finish(struct worker *w, const char *line, int ws,
-		   const struct cr_batch_run_options *o)
+		   const struct cr_batch_run_options *o, double now, double *end)
 {
 	struct cr_batch_job *job = w->q[0];
 	json_error_t je;
 	job->result = line && *line ? json_loads(line, 0, &je) : NULL;
 	json_t *st = json_object_get(job->result, "exit_status");
 	job->exit_status = json_is_integer(st) ? (int)json_integer_value(st) : -1;
+	json_t *started = json_object_get(job->result, "started");
+	json_t *elapsed = json_object_get(job->result, "elapsed");
+	double from = job_start(w->sent[0], w->last_end), took = now - from;
+	if (json_is_number(started) && json_is_number(elapsed)) {
+		took = json_number_value(elapsed);
+		/* Not before the job could begin, nor after the line was
+		 * read: the next job's deadline is never put off. */
+		now = fmax(from, fmin(now, json_number_value(started) + took));
+	}
+	if (end)
+		*end = now;
+	if (line && !w->killed && o->timeout > 0 && took > o->timeout)
+		w->killed = "late";
 	if (w->killed && !strcmp(w->killed, "timeout"))
 		job->failure = cr_strdup_printf("timed out after %g s (killed)",
 						o->timeout);
 	else if (w->killed && !strcmp(w->killed, "late"))
-		job->failure = cr_strdup_printf("timed out after %g s", o->timeout);
+		job->failure = cr_strdup_printf("timed out after %g s (took %.3g s)",
+						o->timeout, took);
 	else if (w->killed && !strcmp(w->killed, "long"))
 		job->failure = cr_strdup_printf("the analysis sent a result longer than %d bytes (killed)",
 						RESULT_MAX);
@@ -265,7 +343,7 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		   size_t next, const struct cr_batch_run_options *o,
 		   cr_batch_child_fn fn, void *ctx)
 {
-	uint64_t i = next;
+	struct job_msg m = { .index = next, .sent = cr_mono_seconds() };
 	/* Twice: an idle worker may have died since its last job (killed
 	 * from outside); then a new one takes the job.  A busy one that
 	 * died is seen by the poll loop, which gives its jobs back. */
@@ -273,9 +351,9 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		if (!w->pid && !start(w, jobs, n, o, fn, ctx))
 			return false;
 		ssize_t put;
-		while ((put = write(w->job_fd, &i, sizeof(i))) < 0 && errno == EINTR)
+		while ((put = write(w->job_fd, &m, sizeof(m))) < 0 && errno == EINTR)
 			;
-		if (put == (ssize_t)sizeof(i))
+		if (put == (ssize_t)sizeof(m))
 			break;
 		if (w->nq)
 			return false;
@@ -283,9 +361,10 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		if (attempt == 1)
 			return false;
 	}
-	if (!w->nq)
-		w->deadline = o->timeout > 0 ? cr_mono_seconds() + o->timeout : INFINITY;
+	w->sent[w->nq] = m.sent;
 	w->q[w->nq++] = &jobs[next];
+	if (w->nq == 1)
+		set_deadline(w, o);
 	return true;
 }
 
@@ -409,16 +488,11 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 				/* The line is the job's; the worker goes on. */
 				struct cr_batch_job *job = w->q[0];
 				char *line = strndup(s, (size_t)(nl - s));
-				/* The time limit holds for a result read
-				 * late too: the worker may have sent it,
-				 * and the next one, while the parent was
-				 * busy elsewhere.  The worker goes on. */
-				if (t >= w->deadline)
-					w->killed = "late";
-				finish(w, line ? line : "", 0, o);
+				double end;
+				finish(w, line ? line : "", 0, o, t, &end);
 				free(line);
 				w->ndone++;
-				pop(w, t, o);
+				pop(w, end, o);
 				if (w->nq)
 					cr_batch_progress_start(&pr, w->q[0]);
 				job_done(&pr, o, job);
@@ -459,7 +533,7 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 					retry[nretry++] = (size_t)(job - jobs);
 					continue;
 				}
-				finish(w, NULL, st, o);
+				finish(w, NULL, st, o, t, NULL);
 				w->q[0] = NULL;
 				w->nq = 0;
 				job_done(&pr, o, job);

@@ -20,7 +20,7 @@ CASE:
           the dump is listed as failed with the reason, the others are
           analyzed, the exit status is 8; a second batch on the same OUT
           while the store is held is refused with status 9, and so is a
-          damaged store.
+          damaged store; the one in use before it reads DIR (strace).
   memory  --max-memory: a core whose analysis needs more memory than the
           limit (deep_recursion: 600,000 frames) is listed as failed
           "exceeded --max-memory SIZE", the other (null_deref) is analyzed;
@@ -73,6 +73,13 @@ CASE:
           directories finished meanwhile, where a worker given one dump
           at a time waits for the parent after each); after SIGCONT the
           run ends with all four analyzed.
+  late    --timeout judged by the worker's own clock: with the parent
+          stopped (SIGSTOP) while its one worker analyzes two slow dumps
+          it holds (deep_recursion, 600,000 frames: longer than the
+          limit), both finish while the parent sleeps and their results
+          are read at once after SIGCONT; both fail as timed out ("took"),
+          and neither replaced the reports an earlier run stored for it
+          (--force), nor left a temporary file.
 
   identity what a re-run trusts without reading a file (its device, inode,
           size, mtime and ctime as stored): a re-run with nothing new
@@ -491,6 +498,20 @@ def case_poison(opts, wd):
     db.execute("BEGIN EXCLUSIVE")
     _, err, _ = batch(opts.coroner, [src, "-o", out], expect=(9,))
     check("in use" in err, "a locked store is not reported as in use", err)
+    # Refused before DIR is read (the store in use is opened first).
+    if shutil.which("strace"):
+        log = os.path.join(wd, "locked.strace")
+        r = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=open,openat",
+                            opts.coroner, "batch", src, "-o", out], env=L.sanitizer_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        if r.returncode == 9:
+            with open(log) as f:
+                opened = [l for l in f if '"%s"' % src in l or '"%s/' % src in l]
+            check(not opened, "a batch on a store in use read DIR before it was refused",
+                  opened)
+        else:
+            print("store in use before the scan: NOT EXERCISED (strace: status %d)"
+                  % r.returncode)
     db.rollback()
     db.close()
     with open(os.path.join(out, "coroner.db"), "r+b") as f:
@@ -1273,10 +1294,101 @@ def case_identity(opts, wd):
           "a stored dump joined by a new one lost the stat identity that vouched for it")
 
 
+def proc_state(pid):
+    """The state letter of PID ("R", "S", "T", "Z"...), None when gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def waits_on_pipe(pid):
+    """Whether PID is blocked in read(2) on a pipe (a worker waiting for
+    its next job)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            sc = f.read().split()
+        return sc[0] == "0" and os.readlink("/proc/%d/fd/%d"
+                                            % (pid, int(sc[1], 16))).startswith("pipe:")
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def report_files(out):
+    """Every file under OUT/reports: (inode, mtime_ns, size)."""
+    reports = os.path.join(out, "reports")
+    return {os.path.relpath(os.path.join(d, n), reports):
+            (os.stat(os.path.join(d, n)).st_ino, os.stat(os.path.join(d, n)).st_mtime_ns,
+             os.stat(os.path.join(d, n)).st_size)
+            for d, _, fs in os.walk(reports) for n in fs}
+
+
+def case_late(opts, wd):
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    for i in range(2):
+        os.makedirs(os.path.join(wd, "m%d" % i))
+        core, _ = L.kernel_core(os.path.join(opts.bindir, "deep_recursion"), ["600000"],
+                                os.path.join(wd, "m%d" % i))
+        shutil.copy(core, os.path.join(src, "%d-deep.core" % i))
+    out = os.path.join(wd, "out")
+    batch(opts.coroner, [src, "-o", out, "-j", "1", "-q"])
+    stored = report_files(out)
+    check(len(stored) == 6, "the first run did not store two dumps' reports", stored)
+    limit = "0.25"   # a probe takes a few ms, each analysis 0.5 s or more
+    for attempt in range(3):
+        p = subprocess.Popen([opts.coroner, "batch", src, "-o", out, "-j", "1", "-q",
+                              "--force", "--timeout", limit],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Stopped in the first analysis (a worker holding a dump for
+        # 50 ms: a probe takes a few), before its limit, so that the
+        # parent kills nothing: the worker does both dumps it holds.
+        worker, since, deadline = None, None, time.time() + 60
+        while p.poll() is None and time.time() < deadline:
+            k = worker_holding(p.pid, "-deep.core")
+            if k != worker:
+                worker, since = k, time.time()
+            elif k and time.time() - since >= 0.05:
+                os.kill(p.pid, signal.SIGSTOP)
+                break
+            time.sleep(0.002)
+        while p.poll() is None and proc_state(p.pid) not in ("T", None):
+            time.sleep(0.001)
+        if p.poll() is None and proc_state(worker) in ("R", "S", "D"):
+            break
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGCONT)
+        p.communicate(timeout=120)
+        print("attempt %d: the parent was not stopped in time" % attempt)
+    else:
+        L.skip("never stopped the batch within its first analysis' time limit")
+    deadline = time.time() + 120
+    while not waits_on_pipe(worker) and time.time() < deadline:
+        time.sleep(0.01)
+    done = waits_on_pipe(worker)
+    os.kill(p.pid, signal.SIGCONT)
+    o, e = p.communicate(timeout=120)
+    check(done, "the worker did not finish the two dumps it held with its parent stopped")
+    check(p.returncode == 8, "status %d, expected 8" % p.returncode,
+          o.decode(errors="replace") + e.decode(errors="replace"))
+    ix = load_index(out)
+    failed = {d["path"]: d["error"] for d in ix["failed"]}
+    check(sorted(failed) == ["0-deep.core", "1-deep.core"] and
+          all(v.startswith("timed out after %s s (took " % limit) for v in failed.values()),
+          "both results, read together after the limit, are not failed as timed out "
+          "by their own time", failed)
+    now = report_files(out)
+    check(now == stored, "a dump that ran past --timeout replaced its stored reports "
+          "or left a temporary file", sorted(set(now.items()) ^ set(stored.items())))
+    print("parent stopped while its worker did two slow dumps: %s; stored reports kept"
+          % failed)
+
+
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
          "series": case_series, "copies": case_copies, "queue": case_queue,
-         "identity": case_identity}
+         "identity": case_identity, "late": case_late}
 
 
 if __name__ == "__main__":
