@@ -391,10 +391,23 @@ def worker_holding(batch_pid, name):
     return None
 
 
+def finished(run_out, name):
+    """Whether the report of dump NAME is in place under RUN_OUT (renamed
+    from its temporary name, which a worker does before it sends the
+    result)."""
+    for _, _, files in os.walk(os.path.join(run_out, "reports")):
+        if any(f.startswith(name) and f.endswith(".coroner.json") for f in files):
+            return True
+    return False
+
+
 def kill_worker_on(opts, src, out, victim):
     """Run batch -j 1 over SRC and SIGKILL the worker once it holds VICTIM
     (up to five runs, OUT0..OUT4): (process, stdout, stderr, the run's OUT,
-    the killed pid or None)."""
+    the killed pid or None).  A kill that came after VICTIM's reports were
+    in place does not count: a worker sends a result and begins its next
+    job before it has closed the dump before, so it can still hold VICTIM
+    while it analyzes the next dump (then that one is killed)."""
     killed = None
     for attempt in range(5):
         run_out = "%s%d" % (out, attempt)
@@ -410,6 +423,9 @@ def kill_worker_on(opts, src, out, victim):
                 worker_holding(p.pid, victim)
             if k:
                 os.kill(k, signal.SIGKILL)
+                if finished(run_out, victim):
+                    print("attempt %d: the kill came after %s was done" % (attempt, victim))
+                    break
                 killed = k
             time.sleep(0.001)
         o, e = p.communicate(timeout=120)
