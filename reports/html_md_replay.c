@@ -6,6 +6,7 @@
 #include "html_md_replay.h"
 #include "html_libs.h"
 #include "report_util.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -14,7 +15,7 @@ static const char *const md_element_names[] = { HTML_MD_ELEMENTS(ELEMENT_NAME) }
 
 const char *html_md_element(unsigned i)
 {
-	return i < sizeof(md_element_names) / sizeof(md_element_names[0]) ?
+	return i < ARRAY_LEN(md_element_names) ?
 		md_element_names[i] : NULL;
 }
 

@@ -1038,7 +1038,7 @@ static void test_malloc_mxfast(void **state)
 		{ "glibc.malloc.mxfast:glibc.malloc.mxfast=16", 16 },
 		{ "glibc.malloc.mxfast=24:glibc.malloc.mxfast=-1", 24 },
 	};
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	for (size_t k = 0; k < ARRAY_LEN(cases); k++)
 		assert_int_equal(report_malloc_mxfast(cases[k].tunables), cases[k].mxfast);
 }
 

@@ -18,13 +18,12 @@
 
 #define TYPE_ENTRY(type, element) type,
 static const char *const md_types[] = { HTML_MD_ELEMENTS(TYPE_ENTRY) };
-#define NTYPES (sizeof(md_types) / sizeof(md_types[0]))
 
 static const char *const md_link_prefixes[] = HTML_MD_LINK_PREFIXES;
 
 static int index_of(const char *type)
 {
-	for (size_t i = 0; i < NTYPES; i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_types); i++)
 		if (!strcmp(type, md_types[i]))
 			return (int)i;
 	return -1;
@@ -70,7 +69,7 @@ static bool is_leaf(cmark_node_type t)
 
 static bool link_allowed(const char *url)
 {
-	for (size_t i = 0; i < sizeof(md_link_prefixes) / sizeof(md_link_prefixes[0]); i++)
+	for (size_t i = 0; i < ARRAY_LEN(md_link_prefixes); i++)
 		if (url && !strncmp(url, md_link_prefixes[i],
 				    strlen(md_link_prefixes[i])))
 			return true;
@@ -102,7 +101,7 @@ bool html_md_compile(const char *md, size_t len, struct html_md_ops *out)
 	if (!p)
 		return false;
 	static const char *const extensions[] = { "table", "strikethrough" };
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < ARRAY_LEN(extensions); i++) {
 		cmark_syntax_extension *ext = cmark_find_syntax_extension(extensions[i]);
 		if (ext)
 			cmark_parser_attach_syntax_extension(p, ext);
