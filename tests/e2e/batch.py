@@ -67,6 +67,12 @@ CASE:
           store's WAL only after a syncfs() that began after its reports
           were renamed (a power cut cannot leave a row whose reports are
           lost); two groups (64 dumps, then the rest), not one per dump.
+  syncwait the parent hands out jobs while a group's syncfs() runs: with
+          every syncfs() held 3 s (strace's fault injection) and 160
+          crafted crashes (groups of 64), more than two groups' dumps (and
+          the four the workers hold) are renamed in place before the first
+          syncfs() returns, where a parent that waited for the last
+          group's sync when the next group closed stopped at 132.
   queue   a worker holds its next dump: with the parent stopped (SIGSTOP)
           while its one worker analyzes the first of four dumps, the
           worker goes on to the second without the parent (two report
@@ -1079,6 +1085,40 @@ def case_durable(opts, wd):
           "the index counts %s" % json.dumps(ix["counts"]))
 
 
+def case_syncwait(opts, wd):
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    n, group, held = 160, 64, 2 * 2
+    for i in range(n):
+        with open(os.path.join(src, "d%03d.core" % i), "wb") as f:
+            f.write(hostile_core(pid=5000 + 10 * i))
+    out = os.path.join(wd, "out")
+    log = os.path.join(wd, "strace.log")
+    strace_batch(opts, log, ["--seccomp-bpf", "-e", "trace=syncfs,rename,renameat,renameat2",
+                             "-e", "inject=syncfs:delay_enter=3000000"],
+                 [src, "-o", out, "-j", "2", "-q", "-f", "json"])
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    syncs = [c for c in calls if c[2] == "syncfs"]
+    check(syncs, "no syncfs() under strace")
+    first_end = syncs[0][1]
+    renamed = [c for c in calls if c[2].startswith("rename") and c[1] < first_end and
+               ".coroner.json" in c[3] and "/reports/" in c[3]]
+    # The rename lines are those of the workers; before a result reaches
+    # the parent the worker has renamed it.
+    check(len(renamed) > 2 * group + held,
+          "%d dumps renamed in place while the first syncfs() ran: the parent "
+          "waited for it before handing out more (at most %d)"
+          % (len(renamed), 2 * group + held))
+    ix = load_index(out)
+    check(ix["counts"]["dumps"] == n and ix["counts"]["failed"] == 0,
+          "the index counts %s" % json.dumps(ix["counts"]))
+    print("%d of %d dumps renamed during the first syncfs() (%d syncfs calls)"
+          % (len(renamed), n, len(syncs)))
+
+
 def finished_reports(out):
     """The report directories of OUT whose JSON report is renamed in place."""
     reports = os.path.join(out, "reports")
@@ -1402,7 +1442,8 @@ def case_late(opts, wd):
 
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
-         "ticket": case_ticket, "durable": case_durable, "symbols": case_symbols,
+         "ticket": case_ticket, "durable": case_durable, "syncwait": case_syncwait,
+         "symbols": case_symbols,
          "series": case_series, "copies": case_copies, "queue": case_queue,
          "identity": case_identity, "late": case_late}
 
