@@ -115,6 +115,9 @@ struct batch {
 	size_t nelsewhere;	/* files of other shards */
 	size_t ncopies;		/* dumps skipped as copies of others */
 	bool html_asked;	/* report_html_prefetch called */
+	/* The analyses' group commit, closed (analyze()): its last rows are
+	 * committed after the index is written (cr_batch_commit_end). */
+	struct cr_batch_commit *commit;
 	/* Stored rows of dumps joined to new ones of their process
 	 * (join_stored): the candidates made of them point into these. */
 	struct report_batch_entry *stored;
@@ -714,6 +717,7 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 		status = fail(b, &cr_enomem);
 		goto out;
 	}
+	out_fd = -1;	/* the commit's */
 	ro.on_done = job_done;
 	ro.on_done_arg = &ar;
 	/* The libraries the analyses load (dynlib.h), loaded once here:
@@ -721,9 +725,12 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	if (njobs)
 		report_preload(b->ctx.opts, b->ctx.formats);
 	*stopped = cr_batch_run(jobs, njobs, &ro, cr_batch_child, &b->ctx);
-	struct cr_error *err = cr_batch_commit_end(ar.commit);
-	if (err)
-		status = fail(b, err);
+	/* The last rows are stored now (store_job: AR is this frame's) and
+	 * committed by run() once their reports are durable, after the
+	 * index is written. */
+	cr_batch_commit_close(ar.commit);
+	b->commit = ar.commit;
+	ar.commit = NULL;
 	for (size_t i = 0; i < njobs; i++) {
 		if (!jobs[i].done || jobs[i].failure)
 			remove_temporaries(dirs[i]);
@@ -1107,10 +1114,20 @@ static int run(struct batch *b)
 		cr_term_printf(stdout, "coroner batch: %zu new, %zu changed, %zu unchanged, %zu vanished; %zu analyzed, %zu failed%s%s",
 			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
 			       b->nanalyzed, b->nfailed, copies, shard);
-	if (status)
+	bool failed = status != 0;
+	if (!failed)
+		status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
+					      b->formats, b->ctx.ticket, b->quiet);
+	/* The index was made from the last rows uncommitted, while their
+	 * reports' sync ran (commit.c); a failed sync rolls them back and
+	 * the next run analyzes those dumps again. */
+	err = b->commit ? cr_batch_commit_end(b->commit) : NULL;
+	cr_batch_commit_free(b->commit);
+	b->commit = NULL;
+	if (err)
+		return fail(b, err);
+	if (failed)
 		return status;
-	status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
-				      b->formats, b->ctx.ticket, b->quiet);
 	if (stopped) {
 		cr_term_printf(stderr, "%s: batch: interrupted; the next run goes on from here",
 			       b->prog);

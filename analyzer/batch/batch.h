@@ -234,16 +234,22 @@ typedef struct cr_error *(*cr_batch_store_fn)(void *arg, size_t job);
 struct cr_batch_commit;
 struct cr_batch_store;
 
-/* DIR_FD: a directory on the reports' file system; NJOBS: the job
- * indexes are below it; DB: the store STORE writes, one transaction per
- * group.  NULL out of memory. */
+/* DIR_FD: a directory on the reports' file system, closed by
+ * cr_batch_commit_free; NJOBS: the job indexes are below it; DB: the
+ * store STORE writes, one transaction per group.  NULL out of memory (the
+ * caller still owns DIR_FD). */
 struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
 					    struct cr_batch_store *db,
 					    cr_batch_store_fn store, void *arg);
 /* Job JOB (of NDUMPS dumps) is done and its reports written. */
 void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
-/* Sync and store everything added; the first error (then the rows after
- * it are not stored). */
+/* No more jobs: the last sync starts, and every row not stored yet is
+ * stored (STORE is not called after this) in a transaction of DB left
+ * open, so that the index can be made from DB while the sync runs. */
+void cr_batch_commit_close(struct cr_batch_commit *c);
+/* Wait for the syncs (closing first if need be) and commit that
+ * transaction, or roll it back when a sync failed; the first error (then
+ * the rows after it are not stored). */
 struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c);
 void cr_batch_commit_free(struct cr_batch_commit *c);
 /* One syncfs() of DIR's file system, for one dump's reports written by a
@@ -352,6 +358,8 @@ struct cr_error *cr_batch_store_put_index_file(struct cr_batch_store *s,
 /* Begin (END false) or commit (END true) one transaction of several
  * rows: a group commit's rows (commit.c), each otherwise its own. */
 struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end);
+/* Roll back the transaction cr_batch_store_group began. */
+struct cr_error *cr_batch_store_rollback(struct cr_batch_store *s);
 struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 				       const char *rel);
 /* How many rows name REPORT_DIR (a series' dumps share one). */

@@ -489,6 +489,11 @@ struct cr_error *cr_batch_store_group(struct cr_batch_store *s, bool end)
 	return exec(s, end ? "COMMIT" : "BEGIN");
 }
 
+struct cr_error *cr_batch_store_rollback(struct cr_batch_store *s)
+{
+	return exec(s, "ROLLBACK");
+}
+
 struct cr_error *cr_batch_store_delete(struct cr_batch_store *s,
 				       const char *rel)
 {
@@ -683,11 +688,16 @@ struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 	if (!err && same)
 		err = count_is_zero(s, "SELECT count(*) FROM (SELECT * FROM temp.new_buckets"
 				    " EXCEPT SELECT * FROM buckets)", &same_back);
-	if (!err && !(same && same_back))
-		err = exec(s, "BEGIN; DELETE FROM buckets; INSERT INTO buckets ("
+	/* A savepoint: a transaction of its own, or a part of the one the
+	 * last rows of a batch are in (commit.c: the index is made before
+	 * they are committed). */
+	if (!err && !(same && same_back)) {
+		err = exec(s, "SAVEPOINT buckets; DELETE FROM buckets; INSERT INTO buckets ("
 			   BUCKET_COLUMNS ") SELECT " BUCKET_COLUMNS
-			   " FROM temp.new_buckets; COMMIT;");
-	if (err)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			   " FROM temp.new_buckets; RELEASE buckets;");
+		if (err)
+			sqlite3_exec(s->db, "ROLLBACK TO buckets; RELEASE buckets",
+				     NULL, NULL, NULL);
+	}
 	return err;
 }

@@ -72,7 +72,11 @@ CASE:
           crafted crashes (groups of 64), more than two groups' dumps (and
           the four the workers hold) are renamed in place before the first
           syncfs() returns, where a parent that waited for the last
-          group's sync when the next group closed stopped at 132.
+          group's sync when the next group closed stopped at 132; and the
+          index is written while the last syncfs() runs (its rows are
+          committed after it: durable); when that syncfs() fails (EIO
+          injected) the rows are rolled back, the run ends with status 3
+          and the next one analyzes those dumps.
   queue   a worker holds its next dump: with the parent stopped (SIGSTOP)
           while its one worker analyzes the first of four dumps, the
           worker goes on to the second without the parent (two report
@@ -1112,11 +1116,40 @@ def case_syncwait(opts, wd):
           "%d dumps renamed in place while the first syncfs() ran: the parent "
           "waited for it before handing out more (at most %d)"
           % (len(renamed), 2 * group + held))
+    # The index is made from the last rows before they are committed,
+    # while their sync runs (e2e.batch.durable checks they are committed
+    # after it).
+    index = [c[0] for c in calls if c[2].startswith("rename") and
+             c[3].rstrip(") =0").endswith('/index.json"')]
+    check(index and index[0] < syncs[-1][1],
+          "the index was written after the last syncfs() returned: it waited for the disk")
     ix = load_index(out)
     check(ix["counts"]["dumps"] == n and ix["counts"]["failed"] == 0,
           "the index counts %s" % json.dumps(ix["counts"]))
-    print("%d of %d dumps renamed during the first syncfs() (%d syncfs calls)"
-          % (len(renamed), n, len(syncs)))
+    print("%d of %d dumps renamed during the first syncfs() (%d syncfs calls); "
+          "the index written during the last" % (len(renamed), n, len(syncs)))
+    # A last sync that fails: the rows stored for the index are rolled
+    # back, the run ends with an I/O error, the next analyzes them again.
+    for i in range(n, n + 5):
+        with open(os.path.join(src, "d%03d.core" % i), "wb") as f:
+            f.write(hostile_core(pid=5000 + 10 * i))
+    p = subprocess.run(["strace", "-f", "-qq", "-o", log, "--seccomp-bpf", "-e", "trace=syncfs",
+                        "-e", "inject=syncfs:error=EIO", opts.coroner, "batch", src,
+                        "-o", out, "-j", "2", "-q", "-f", "json"],
+                       capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
+                                ":detect_leaks=0"))
+    check(p.returncode == 3 and "cannot make the reports durable" in p.stderr,
+          "a failed syncfs(): status %d" % p.returncode, p.stderr)
+    stored = rows(out)
+    check(len(stored) == n and not any(("d%03d.core" % i) in stored for i in range(n, n + 5)),
+          "%d rows stored after a failed syncfs(), expected the %d before" % (len(stored), n))
+    p = subprocess.run([opts.coroner, "batch", src, "-o", out, "-j", "2", "-q", "-f", "json"],
+                       capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0 and len(rows(out)) == n + 5 and
+          load_index(out)["counts"]["dumps"] == n + 5,
+          "the run after a failed syncfs(): status %d, %d rows" % (p.returncode, len(rows(out))),
+          p.stderr)
 
 
 def finished_reports(out):
