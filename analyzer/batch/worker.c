@@ -204,19 +204,27 @@ static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
 }
 
 /*
- * Stop W's process and reap it: SIGKILL, or for an idle worker the index
- * past the last job, which ends its loop (not the EOF of its job pipe:
- * workers forked later hold a copy of the pipe's end).
+ * Tell W's process to end: SIGKILL, or for an idle worker the index past
+ * the last job, which ends its loop (not the EOF of its job pipe: workers
+ * forked later hold a copy of the pipe's end).
  */
-static int stop(struct worker *w, bool kill_it)
+static void tell_stop(struct worker *w, bool kill_it)
 {
-	int ws = 0;
-	if (!w->pid)
-		return 0;
+	if (!w->pid || w->job_fd < 0)
+		return;
 	struct job_msg end = { .index = UINT64_MAX };
 	if (kill_it || write(w->job_fd, &end, sizeof(end)) != (ssize_t)sizeof(end))
 		kill(w->pid, SIGKILL);
 	close(w->job_fd);
+	w->job_fd = -1;
+}
+
+/* Reap W's process, told to end; its wait status. */
+static int reap(struct worker *w)
+{
+	int ws = 0;
+	if (!w->pid)
+		return 0;
 	while (waitpid(w->pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	close(w->res_fd);
@@ -224,6 +232,13 @@ static int stop(struct worker *w, bool kill_it)
 	w->pid = 0;
 	w->ndone = 0;
 	return ws;
+}
+
+/* Stop W's process (tell_stop) and reap it. */
+static int stop(struct worker *w, bool kill_it)
+{
+	tell_stop(w, kill_it);
+	return reap(w);
 }
 
 /* Drop B's first N bytes (the result lines handled). */
@@ -541,8 +556,11 @@ bool cr_batch_run(struct cr_batch_job *jobs, size_t n,
 		}
 	}
 	bool stopped = interrupted;
+	/* All told first: they end (unmap their caches) side by side. */
 	for (unsigned k = 0; k < nw; k++)
-		stop(&ws[k], ws[k].nq != 0 || stopped);
+		tell_stop(&ws[k], ws[k].nq != 0 || stopped);
+	for (unsigned k = 0; k < nw; k++)
+		reap(&ws[k]);
 	cr_batch_progress_end(&pr);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
