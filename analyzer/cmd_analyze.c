@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,15 +203,46 @@ static bool name_hits_file(const char *outdir, const char *name,
 	return hit;
 }
 
+/* Reports written into temporary files, to be made durable and renamed
+ * into place (report_set_write_started). */
+struct pending_reports {
+	struct {
+		char *tmp;
+		char *path;
+	} r[3];
+	size_t n;
+};
+
+/* Make P's reports durable and put them in place, naming each unless
+ * QUIET; the exit status so far is STATUS.  Returns the status after. */
+static int commit_reports(const char *prog, struct pending_reports *p,
+			  int status, bool quiet)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct cr_error *err = report_commit_temporary(p->r[i].tmp,
+							       p->r[i].path);
+		if (err)
+			status = fail(prog, err, NULL);
+		else if (!quiet)
+			cr_term_printf(stdout, "%s", p->r[i].path);
+		free(p->r[i].path);
+	}
+	p->n = 0;
+	return status;
+}
+
 /*
  * Write A's reports for the dump at PATH (its name names them); the exit
- * status so far is STATUS.  Returns the status after writing.
+ * status so far is STATUS.  Returns the status after writing.  Reports to
+ * files are left in PENDING, for commit_reports() once the analysis is
+ * freed; a report to standard output is written at once.
  */
 static int write_reports(const char *prog, const char *path,
 			 const struct cr_analysis *a, int status,
 			 const struct report_md_options *md_opts,
 			 const char *outdir, unsigned formats, bool quiet,
-			 struct report_names *names, const struct dump_ids *ids)
+			 struct report_names *names, const struct dump_ids *ids,
+			 struct pending_reports *pending)
 {
 	/* HTML last: its libraries load in the background meanwhile
 	 * (report_prefetch), behind Zydis on the one loader thread. */
@@ -246,16 +276,23 @@ static int write_reports(const char *prog, const char *path,
 		char *html = NULL;
 		if ((formats & CR_REPORT_HTML) && strcmp(outdir, "-") != 0)
 			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
-		struct cr_error *err = report_set_write_file(rs, order[i], out, &mo);
+		bool to_stdout = strcmp(out, "-") == 0;
+		char *tmp = NULL;
+		struct cr_error *err = to_stdout ?
+			report_set_write_file(rs, order[i], out, &mo) :
+			report_set_write_started(rs, order[i], out, &mo, &tmp);
 		free(html);
 		if (err) {
 			status = fail(prog, err, NULL);
 			free(out);
 			break;
 		}
-		if (!quiet && strcmp(out, "-") != 0)
-			cr_term_printf(stdout, "%s", out);
-		free(out);
+		if (to_stdout) {
+			free(out);
+			continue;
+		}
+		pending->r[pending->n].tmp = tmp;
+		pending->r[pending->n++].path = out;
 	}
 	report_set_free(rs);
 	return status;
@@ -287,11 +324,13 @@ static int analyze_one(const char *prog, const char *path, const struct cr_optio
 		return fail(prog, err, path);
 	}
 	cr_dump_check_file(d);	/* shrank while the analysis read it? */
+	struct pending_reports pending = { 0 };
 	int status = write_reports(prog, path, a, damage_status(d, a), md_opts,
-				   outdir, formats, quiet, names, ids);
+				   outdir, formats, quiet, names, ids, &pending);
+	/* Freed while the disk writes the reports. */
 	cr_analysis_free(a);
 	cr_dump_free(d);
-	return status;
+	return commit_reports(prog, &pending, status, quiet);
 }
 
 /* What the command works on: the dumps named, directories expanded. */
@@ -382,6 +421,7 @@ static int analyze_series(const char *prog, const struct dump_list *l,
 			  const char *outdir, unsigned formats, bool quiet,
 			  struct report_names *names, const struct dump_ids *ids)
 {
+	struct pending_reports pending = { 0 };
 	size_t n = l->n;
 	if (n < 2 || n > CR_SERIES_MAX_DUMPS)
 		return -1;
@@ -438,13 +478,14 @@ static int analyze_series(const char *prog, const struct dump_list *l,
 		/* One report, named after the last dump (in time order). */
 		status = write_reports(prog, in[m - 1].path, in[m - 1].analysis,
 				       status, md_opts, outdir, formats, quiet,
-				       names, ids);
+				       names, ids, &pending);
 	}
 	for (size_t i = 0; i < m; i++)
 		cr_analysis_free(in[i].analysis);
 out:
 	for (size_t i = 0; d && i < n; i++)
 		cr_dump_free(d[i]);
+	status = commit_reports(prog, &pending, status, quiet);
 	free(d);
 	free(in);
 	free(st);
@@ -478,43 +519,23 @@ static bool add_skip_passes(const char *prog, char *list, const char **skip,
 	return true;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23	/* Linux 5.14 */
-#endif
-
-/* The heap a small core's analysis grows to (a 10-thread core: about
- * 1.5 MiB with libc's symbol index), made present at once. */
-#define HEAP_PREFAULT (2u << 20)
-
 /*
- * Have the heap's first pages present before the analysis touches them.
- * On the project's VM the first touch of a page is a fault that costs
- * about 15 us (more under load), where MADV_POPULATE_WRITE makes one
- * present for 1 us: a small core's analysis took 150 faults of heap.  So
- * the heap grows once by HEAP_PREFAULT, populated, and keeps what it
- * grew (the trim threshold), and allocations up to 8 MiB come from it
- * rather than from mappings of their own (a symbol index of libc is
- * 240 KB: with the default threshold each was a fresh mmap, every page a
- * fault, unmapped when freed).  The loader thread (formats/dynlib.h)
- * shares the main arena instead of making one of 64 MiB for its few
- * allocations.  All of it is only speed: a failure changes nothing.
+ * The heap keeps what it grew to (the trim threshold), and allocations up
+ * to 8 MiB come from it rather than from mappings of their own (a symbol
+ * index of libc is 240 KB: with the default threshold each was a fresh
+ * mmap, every page a fault, unmapped when freed).  The loader thread
+ * (formats/dynlib.h) shares the main arena instead of making one of
+ * 64 MiB for its few allocations.  The heap is not made present ahead
+ * (MADV_POPULATE_WRITE of its first 2 MiB, until session 10): that saved
+ * 96 of a small core's 369 faults but cost 0.75 ms to charge 512 pages
+ * against 0.2 ms for the faults (docs/ARCHITECTURE.md).  Only speed: a
+ * failure changes nothing.
  */
-static void prefault_heap(void)
+static void tune_malloc(void)
 {
 	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	char *start = sbrk(0);
-	/* volatile: a malloc() whose result is only freed is left out. */
-	void *volatile p = malloc(HEAP_PREFAULT);
-	char *end = sbrk(0);
-	free(p);
-	long page = sysconf(_SC_PAGESIZE);
-	if (start == (void *)-1 || end == (void *)-1 || end <= start || page <= 0)
-		return;
-	uintptr_t a = ((uintptr_t)start + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-	if (a < (uintptr_t)end)
-		madvise((void *)a, (uintptr_t)end - a, MADV_POPULATE_WRITE);
 }
 
 int cr_cmd_analyze(const char *prog, int argc, char **argv);
@@ -632,7 +653,7 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 	}
 	/* The libraries the run will likely load start loading on another
 	 * core now, while the dumps are read (tests/bench/README.md). */
-	prefault_heap();
+	tune_malloc();
 	report_prefetch(NULL, &opts, formats);
 	/* -o DIR names where the reports go; make DIR (one level) if needed. */
 	if (strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {

@@ -181,13 +181,20 @@ void report_defer_sync(bool defer)
 	sync_deferred = defer;
 }
 
+/* What write_temporary does to make the file durable. */
+enum tmp_sync {
+	TMP_FSYNC,	/* fsync(), unless deferred (report_defer_sync) */
+	TMP_STARTED,	/* writeback started; report_commit_temporary syncs */
+};
+
 /* Write PATH's new content with FILL into a new temporary file beside it,
- * flushed (and fsync'ed unless deferred); *TMP its name, to rename over
+ * flushed (and made durable as SYNC says); *TMP its name, to rename over
  * PATH.  On failure nothing is left and *TMP is NULL. */
 static struct cr_error *write_temporary(const char *path,
 					struct cr_error *(*fill)(const void *ctx,
 								  FILE *f),
-					const void *ctx, char **tmp_out)
+					const void *ctx, enum tmp_sync sync,
+					char **tmp_out)
 {
 	struct cr_error *err;
 	*tmp_out = NULL;
@@ -215,11 +222,17 @@ static struct cr_error *write_temporary(const char *path,
 		fclose(f);
 		goto fail;
 	}
-	if (fflush(f) != 0 || ferror(f) || (!sync_deferred && fsync(fd) != 0)) {
+	bool fsync_now = sync == TMP_FSYNC && !sync_deferred;
+	if (fflush(f) != 0 || ferror(f) || (fsync_now && fsync(fd) != 0)) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, io_error_text());
 		fclose(f);
 		goto fail;
 	}
+	/* Only a start: the disk writes while the caller goes on (with the
+	 * next report, or freeing the analysis); a failure here is seen by
+	 * the fsync of report_commit_temporary. */
+	if (sync == TMP_STARTED)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (fclose(f) != 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
 		goto fail;
@@ -315,8 +328,22 @@ struct cr_error *report_write_atomic(const char *path,
 				     const void *ctx)
 {
 	char *tmp;
-	struct cr_error *err = write_temporary(path, fill, ctx, &tmp);
+	struct cr_error *err = write_temporary(path, fill, ctx, TMP_FSYNC, &tmp);
 	return err ? err : report_rename_temporary(tmp, path);
+}
+
+static struct cr_error *set_write_temporary(struct report_set *rs,
+					     enum cr_report_format fmt,
+					     const char *path,
+					     const struct report_md_options *md,
+					     enum tmp_sync sync, char **tmp)
+{
+	*tmp = NULL;
+	if (!report_extension(fmt))
+		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
+				    (int)fmt);
+	struct set_write w = { rs, fmt, md };
+	return write_temporary(path, set_write, &w, sync, tmp);
 }
 
 struct cr_error *report_set_write_temporary(struct report_set *rs,
@@ -325,12 +352,32 @@ struct cr_error *report_set_write_temporary(struct report_set *rs,
 					    const struct report_md_options *md,
 					    char **tmp)
 {
-	*tmp = NULL;
-	if (!report_extension(fmt))
-		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
-				    (int)fmt);
-	struct set_write w = { rs, fmt, md };
-	return write_temporary(path, set_write, &w, tmp);
+	return set_write_temporary(rs, fmt, path, md, TMP_FSYNC, tmp);
+}
+
+struct cr_error *report_set_write_started(struct report_set *rs,
+					  enum cr_report_format fmt,
+					  const char *path,
+					  const struct report_md_options *md,
+					  char **tmp)
+{
+	return set_write_temporary(rs, fmt, path, md, TMP_STARTED, tmp);
+}
+
+struct cr_error *report_commit_temporary(char *tmp, const char *path)
+{
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fsync(fd) != 0) {
+		struct cr_error *err = cr_error_new(CR_ERR_IO, "%s: %s", path,
+						    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		return err;
+	}
+	close(fd);
+	return report_rename_temporary(tmp, path);
 }
 
 /* report_link_or_copy's FILL: the bytes of the file open at *CTX. */

@@ -4,7 +4,8 @@
 # to them.  tests/hostile/cli.py writes its dumps at test time with
 # corewriter.py; killed-kernel has the kernel dump corpus/idle_threads killed
 # by the test.
-set(CR_HOSTILE_CLI_CASES same-name dump-like-report long-names escapes killed-kernel killed-crafted)
+set(CR_HOSTILE_CLI_CASES same-name dump-like-report long-names escapes killed-kernel killed-crafted
+    commit)
 foreach(case ${CR_HOSTILE_CLI_CASES})
   add_test(NAME hostile.cli.${case}
     COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/hostile/cli.py ${case}

@@ -38,7 +38,7 @@ static struct fixture {
 	struct cr_thread *threads;
 	struct cr_thread_analysis *ta;
 	struct cr_frame (*frames)[3];
-	char (*fnames)[24];
+	char (*fnames)[32];	/* "worker_" and any size_t */
 	struct cr_memseg seg;
 	uint8_t data[DATA_SIZE];
 	struct cr_analysis a;

@@ -19,6 +19,11 @@ Cases (exit 0 pass, 1 fail, 77 skip):
                 the signal from which process, not "crashed here"
   killed-crafted  crafted cores: SI_USER with a sender pid; no signal at all
                 (a dump taken on demand: "Stack of thread N")
+  commit        the system calls of writing three reports (strace -y): each
+                is written to a temporary file and renamed over its name
+                only after an fsync of that file, and the three are all
+                written before the first fsync (one wait for the disk, not
+                three: cmd_analyze.c's commit_reports)
 
 The dumps are written at test time by corewriter.py (or by the kernel).
 """
@@ -348,7 +353,50 @@ def case_dump_like_report(opts, wd):
     print("reports: %s" % ", ".join(sorted(listed)))
 
 
+# ---------------------------------------------------------------- commit
+
+def case_commit(opts, wd):
+    import shutil
+    if not shutil.which("strace"):
+        L.skip("no strace")
+    write(os.path.join(wd, "core"), small_core(4242))
+    os.makedirs(os.path.join(wd, "out"))
+    trace = os.path.join(wd, "trace")
+    st, so, se = run("strace", [b"-f", b"-y", b"-qq", b"-o", trace.encode(),
+                                b"-e", b"trace=openat,fsync,fdatasync,rename,renameat,renameat2",
+                                opts.coroner.encode(), b"analyze", b"core", b"-o", b"out"], wd)
+    check(st in (0, 1), "exit %d" % st, se)
+    check_sets(os.path.join(wd, "out"))
+    events = []	# (kind, path)
+    with open(trace, errors="replace") as f:
+        for line in f:
+            m = re.search(r'openat\(.*"([^"]*\.tmp)", [^)]*O_CREAT', line)
+            if m:
+                events.append(("create", os.path.basename(m.group(1))))
+            m = re.search(r'f(?:data)?sync\(\d+<([^>]*)>\)\s*= 0', line)
+            if m:
+                events.append(("sync", os.path.basename(m.group(1))))
+            m = re.search(r'rename(?:at2?)?\(.*"([^"]*\.tmp)",.*"([^"]*)"', line)
+            if m:
+                events.append(("rename", os.path.basename(m.group(1)),
+                               os.path.basename(m.group(2))))
+    creates = [i for i, e in enumerate(events) if e[0] == "create"]
+    syncs = [i for i, e in enumerate(events) if e[0] == "sync"]
+    check(len(creates) == 3, "expected 3 temporary files", events)
+    check(syncs and max(creates) < min(syncs),
+          "a report was synced before the last one was written", events)
+    renamed = set()
+    for i, e in enumerate(events):
+        if e[0] != "rename":
+            continue
+        check(("sync", e[1]) in events[:i], "%s renamed before its fsync" % e[1], events)
+        renamed.add(e[2])
+    check(renamed == {"core.coroner." + f for f in FORMATS}, "renamed: %s" % renamed, events)
+    print("order: " + ", ".join(e[0] + " " + e[1] for e in events))
+
+
 CASES = {
+    "commit": case_commit,
     "dump-like-report": case_dump_like_report,
     "same-name": case_same_name,
     "long-names": case_long_names,
