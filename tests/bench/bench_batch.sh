@@ -108,12 +108,42 @@ exit 0
 EOF
 chmod +x "$work/separate.sh"
 
+# The machine's own two-core scaling, timed in the same rounds: one
+# CPU-bound loop alone, and two at once.  On this project's VM two loops
+# at once did 1.59x to 2.09x the work of one, from one minute to the next
+# (tests/bench/README.md): -j 1 / -j 2 cannot be above that.
+cat >"$work/loop1.sh" <<'EOF'
+#!/bin/sh
+exec awk 'BEGIN{for(i=0;i<8000000;i++)s+=i*i; if(s<0)print s}'
+EOF
+cat >"$work/loop2.sh" <<EOF
+#!/bin/sh
+"$work/loop1.sh" &
+"$work/loop1.sh"
+wait
+EOF
+chmod +x "$work/loop1.sh" "$work/loop2.sh"
 echo "load average before the timings: $(cut -d' ' -f1-3 /proc/loadavg)"
-$rt hyperfine -N --runs "$runs" --warmup 1 --export-json "$work/h.json" \
-	--prepare "$work/aside.sh" \
-	"$coroner batch $dumps -o $out -f $formats -q -j 1" \
-	"$coroner batch $dumps -o $out -f $formats -q -j 2" \
-	"$work/separate.sh" >/dev/null
+# ROUNDS (default RUNS) hyperfine runs, each timing every command
+# RUNS/ROUNDS times (after one untimed warm-up in the first), in an order
+# that alternates: the VM's speed drifts within seconds, and timing every
+# -j 1 run before every -j 2 run moved the ratio by 0.1x.
+rounds=${ROUNDS:-$runs}
+[ "$rounds" -ge 1 ] && [ "$rounds" -le "$runs" ] || rounds=1
+r=1
+while [ "$r" -le "$rounds" ]; do
+	set -- "$coroner batch $dumps -o $out -f $formats -q -j 1" \
+		"$coroner batch $dumps -o $out -f $formats -q -j 2" \
+		"$work/separate.sh" "$work/loop1.sh" "$work/loop2.sh"
+	[ $((r % 2)) -eq 1 ] ||
+		set -- "$5" "$4" "$3" "$2" "$1"
+	warm=0
+	[ "$r" -gt 1 ] || warm=1
+	$rt hyperfine -N --runs $((runs / rounds)) --warmup $warm \
+		--export-json "$work/h.$r.json" --prepare "$work/aside.sh" \
+		"$@" >/dev/null
+	r=$((r + 1))
+done
 # The re-run: OUT holds the first run's store; nothing is new.  As an
 # hourly re-run finds it: a second later, the store vouches for the index
 # files it finds holding the index (git's racy rule: not in the second
@@ -130,23 +160,34 @@ $rt hyperfine -N --runs "$rruns" --warmup 1 --export-json "$work/r.json" \
 	"$coroner batch $dumps -o $out -f $formats -q -j 2" >/dev/null
 rm -rf "$old"
 
-# CPU seconds (user + system, the workers included): what the batch
-# saves, less blurred than wall time by the other load of a shared machine.
-cpu_of() {
-	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]; print("%.3f" % (r["user"] + r["system"]))' "$1" "$2"
-}
-# Medians: a shared machine's other work makes a run now and then slow.
+# Of the command whose text ends in SUFFIX, in every JSON file given: the
+# median wall time over all its runs (a shared machine's other work makes
+# a run now and then slow), or (cpu_of) the mean CPU seconds per run
+# (user + system, the workers included: what the batch saves, less
+# blurred than wall time by the other load of a shared machine).
 median_of() {
-	/usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.4f" % r[int(sys.argv[2])]["median"])' "$1" "$2"
+	/usr/bin/python3 -c 'import json,sys,statistics
+t = [x for f in sys.argv[2:] for r in json.load(open(f))["results"]
+     if r["command"].endswith(sys.argv[1]) for x in r["times"]]
+print("%.4f" % statistics.median(t))' "$@"
 }
-j1=$(median_of "$work/h.json" 0)
-j2=$(median_of "$work/h.json" 1)
-sp=$(median_of "$work/h.json" 2)
-re=$(median_of "$work/r.json" 0)
-c1=$(cpu_of "$work/h.json" 0)
-c2=$(cpu_of "$work/h.json" 1)
-cs=$(cpu_of "$work/h.json" 2)
-cr=$(cpu_of "$work/r.json" 0)
+cpu_of() {
+	/usr/bin/python3 -c 'import json,sys
+rs = [r for f in sys.argv[2:] for r in json.load(open(f))["results"]
+      if r["command"].endswith(sys.argv[1])]
+n = sum(len(r["times"]) for r in rs)
+print("%.3f" % (sum((r["user"] + r["system"]) * len(r["times"]) for r in rs) / n))' "$@"
+}
+j1=$(median_of "-j 1" "$work"/h.*.json)
+j2=$(median_of "-j 2" "$work"/h.*.json)
+sp=$(median_of "separate.sh" "$work"/h.*.json)
+l1=$(median_of "loop1.sh" "$work"/h.*.json)
+l2=$(median_of "loop2.sh" "$work"/h.*.json)
+re=$(median_of "-j 2" "$work/r.json")
+c1=$(cpu_of "-j 1" "$work"/h.*.json)
+c2=$(cpu_of "-j 2" "$work"/h.*.json)
+cs=$(cpu_of "separate.sh" "$work"/h.*.json)
+cr=$(cpu_of "-j 2" "$work/r.json")
 echo
 echo "load average after the timings: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "                                 wall (median)  CPU (user+sys, mean)"
@@ -155,6 +196,7 @@ echo "batch -j 2:                      ${j2}s   ${c2}s"
 echo "$n separate coroner analyze:     ${sp}s   ${cs}s"
 echo "re-run, nothing new (-j 2):      ${re}s   ${cr}s"
 echo "CPU: separate / batch -j 1 = $(ratio "$cs" "$c1")x"
+echo "the machine: two CPU-bound loops at once did $(/usr/bin/python3 -c 'import sys; print("%.2f" % (2 * float(sys.argv[1]) / float(sys.argv[2])))' "$l1" "$l2")x the work of one (${l1}s alone, ${l2}s both): the ceiling of -j 1 / -j 2 in this run"
 r12=$(ratio "$j1" "$j2")
 rsp=$(ratio "$sp" "$j1")
 rre=$(/usr/bin/python3 -c 'import sys; print("%.1f" % (100 * float(sys.argv[1]) / float(sys.argv[2])))' "$re" "$j2")

@@ -24,11 +24,15 @@
 # "md,html,json") is a space-separated list of --format values, each
 # timed on every input.  The exit status is 1 when any verdict misses.
 #
-# ROUNDS (default 5) splits each input's RUNS into that many hyperfine runs
-# that alternate which build goes first, and the medians are taken over
-# all of them: a load that drifts during the minute (another process
-# starting, the page cache filling) then falls on both builds alike,
-# where one hyperfine run times every run of the first before the second.
+# ROUNDS (default RUNS: one run of each build per round) splits each
+# input's RUNS into that many hyperfine runs that alternate which build
+# goes first, and the medians are taken over all of them: a load that
+# drifts during the minute (another process starting, the page cache
+# filling) then falls on both builds alike, where one hyperfine run times
+# every run of the first before the second.  The builds warm up (2 runs
+# each) in the first round only.  On this VM the machine's speed changes
+# from one second to the next (the same build's deep core: 208 ms, then
+# 298 ms): rounds of 6 runs once made a 0.98x input read 1.10x.
 # KEEP=dir keeps the three inputs there and reuses them on the next run.
 #
 # A baseline is any older build: `git worktree add /tmp/old REV` and build
@@ -67,7 +71,7 @@ rt=
 formats=${FORMATS:-md,html,json}
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)${rt:+; hyperfine under $rt}"
 
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-$runs}
 [ "$rounds" -ge 1 ] && [ "$rounds" -le "$runs" ] || rounds=1
 work=$(mktemp -d /tmp/coroner-bench-regress.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -114,7 +118,9 @@ for input in threads:"$threads_core" deep:"$deep_core" minidump:"$inputs/big.dmp
 			else
 				set -- -n new "$b" -n baseline "$a"
 			fi
-			$rt hyperfine -N --warmup 2 --runs $((runs / rounds)) \
+			warm=0
+			[ "$r" -gt 1 ] || warm=2
+			$rt hyperfine -N --warmup $warm --runs $((runs / rounds)) \
 				--export-json "$work/$name.$r.json" "$@" >/dev/null 2>&1 || true
 			r=$((r + 1))
 		done
