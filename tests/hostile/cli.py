@@ -368,8 +368,17 @@ def case_commit(opts, wd):
     check(st in (0, 1), "exit %d" % st, se)
     check_sets(os.path.join(wd, "out"))
     events = []	# (kind, path)
+    held = {}	# pid: the first half of a call another thread interrupted
     with open(trace, errors="replace") as f:
         for line in f:
+            pid, _, line = line.partition(" ")
+            line = line.lstrip()
+            if line.rstrip().endswith("<unfinished ...>"):
+                held[pid] = line.rstrip()[:-len("<unfinished ...>")].rstrip()
+                continue
+            m = re.match(r"<\.\.\. \w+ resumed>", line)
+            if m:
+                line = held.pop(pid, "") + line[m.end():]
             m = re.search(r'openat\(.*"([^"]*\.tmp)", [^)]*O_CREAT', line)
             if m:
                 events.append(("create", os.path.basename(m.group(1))))
