@@ -777,6 +777,10 @@ static struct cr_error *elsewhere(struct batch *b, const struct cr_batch_file *f
 		key = cr_batch_shard_key(-1, NULL, -1, f->hash);
 	else
 		err = cr_batch_store_shard_key(b->store, f, &key, &found);
+	/* Read and found unchanged: next time its stat identity may vouch
+	 * for it (a row written while its times were not settled has none). */
+	if (!err && found && f->size >= 0 && f->identified && f->settled)
+		err = cr_batch_store_put_shard_key(b->store, f, key);
 	*other = !err && found && !cr_batch_shard_mine(&b->shard, key);
 	*unknown = !err && !found;
 	b->nelsewhere += *other;
@@ -812,8 +816,15 @@ static int compare(struct batch *b, struct cr_batch_file **todo, size_t *ntodo)
 		 * else its header is read. */
 		bool vouched = stored && !b->force &&
 			       cr_batch_entry_vouches(&rows[r], f);
-		if (vouched) {
-			memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
+		/* Another shard's file: its shard_keys row may vouch. */
+		if (!vouched && !stored && !b->force && b->shard.count &&
+		    !f->identified)
+			err = cr_batch_store_shard_vouched(b->store, f, &vouched);
+		if (err) {
+			continue;
+		} else if (vouched) {
+			if (stored)
+				memcpy(f->hash, rows[r].header_hash, sizeof(f->hash));
 			f->vouched = true;
 		} else if (!f->identified) {
 			/* A file to read may be a dump to analyze: the

@@ -381,7 +381,9 @@ void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r);
  * The shard key remembered for F (found false when none is stored for its
  * path with its size, modification time and header hash): a sharded run
  * probes a file once to know its shard, and skips the other shards' files
- * on every later run without opening them.
+ * on every later run without opening them (cr_batch_store_shard_vouched).
+ * The row keeps F's stat identity on the rule of the dumps' rows
+ * (cr_batch_entry_stat).
  */
 struct cr_error *cr_batch_store_shard_key(struct cr_batch_store *s,
 					  const struct cr_batch_file *f,
@@ -389,6 +391,11 @@ struct cr_error *cr_batch_store_shard_key(struct cr_batch_store *s,
 struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
 					      const struct cr_batch_file *f,
 					      uint64_t key);
+/* Whether F's row in shard_keys vouches for it by F's stat identity (as
+ * a dumps row does, cr_batch_entry_vouches): then F's header hash is set
+ * from the row, and F need not be opened. */
+struct cr_error *cr_batch_store_shard_vouched(struct cr_batch_store *s,
+					      struct cr_batch_file *f, bool *vouched);
 /* Replace the buckets table by the index's buckets. */
 struct cr_error *cr_batch_store_buckets(struct cr_batch_store *s,
 					const struct report_batch_index *ix);

@@ -28,7 +28,7 @@
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
  * only a cache of the analysis), but for the steps of upgrades[]. */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dumps ("
@@ -49,7 +49,7 @@ static const char schema[] =
 	 * table of results, so `coroner merge` leaves it behind. */
 	"CREATE TABLE IF NOT EXISTS shard_keys ("
 	" path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, header_hash TEXT,"
-	" key TEXT);"
+	" key TEXT, dev INTEGER, inode INTEGER, ctime INTEGER);"
 	/* The index files as a run last found them holding the index of
 	 * the inputs hash `inputs` (cmd_batch.c): a later run whose inputs
 	 * and files' stat identities are these does not make them again. */
@@ -63,6 +63,9 @@ static const char *const upgrades[] = {
 	[1] = "ALTER TABLE dumps ADD COLUMN dev INTEGER;"
 	      " ALTER TABLE dumps ADD COLUMN inode INTEGER;"
 	      " ALTER TABLE dumps ADD COLUMN ctime INTEGER;",
+	[2] = "ALTER TABLE shard_keys ADD COLUMN dev INTEGER;"
+	      " ALTER TABLE shard_keys ADD COLUMN inode INTEGER;"
+	      " ALTER TABLE shard_keys ADD COLUMN ctime INTEGER;",
 };
 
 /* The columns of dumps, in the order of struct report_batch_entry's
@@ -76,7 +79,8 @@ static const char *const upgrades[] = {
  * (kept()). */
 enum kept_stmt {
 	KEPT_GET, KEPT_PUT, KEPT_DELETE, KEPT_SHARERS, KEPT_ALL, KEPT_PROCESS,
-	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_STAT, KEPT_INDEX_GET, KEPT_INDEX_PUT,
+	KEPT_SHARD_GET, KEPT_SHARD_PUT, KEPT_SHARD_STAT, KEPT_STAT, KEPT_INDEX_GET,
+	KEPT_INDEX_PUT,
 	KEPT_N
 };
 
@@ -615,14 +619,50 @@ struct cr_error *cr_batch_store_put_shard_key(struct cr_batch_store *s,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = prepare_identity(s, KEPT_SHARD_PUT, "INSERT OR REPLACE INTO shard_keys (path,"
-				  " size, mtime, header_hash, key) VALUES (?,?,?,?,?)",
+				  " size, mtime, header_hash, key, dev, inode, ctime)"
+				  " VALUES (?,?,?,?,?,?,?,?)",
 				  f, &st);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	char hex[17];
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)key);
 	bind_str(st, 5, hex);
+	/* The stat identity that vouches for the row next time, on the
+	 * rule of the dumps' rows (cr_batch_entry_stat). */
+	struct report_batch_entry e = { 0 };
+	cr_batch_entry_stat(&e, f);
+	bind_int(st, 6, e.dev);
+	bind_int(st, 7, e.inode);
+	bind_int(st, 8, e.ctime_ns);
 	return step_update(s, st);
+}
+
+struct cr_error *cr_batch_store_shard_vouched(struct cr_batch_store *s,
+					      struct cr_batch_file *f, bool *vouched)
+{
+	sqlite3_stmt *st = NULL;
+	*vouched = false;
+	int rc = kept(s, KEPT_SHARD_STAT, "SELECT header_hash, size, mtime, dev, inode,"
+		      " ctime FROM shard_keys WHERE path = ?", &st);
+	if (rc != SQLITE_OK)
+		return db_error(s, rc, "cannot read");
+	bind_str(st, 1, f->rel);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(st, 0);
+		struct report_batch_entry e = {
+			.header_hash = (char *)h,
+			.size = col_int(st, 1), .mtime_ns = col_int(st, 2),
+			.dev = col_int(st, 3), .inode = col_int(st, 4),
+			.ctime_ns = col_int(st, 5),
+		};
+		if (cr_batch_entry_vouches(&e, f)) {
+			memcpy(f->hash, h, sizeof(f->hash));
+			*vouched = true;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
 }
 
 /* The rows of the table `buckets` (rows_into: one table's rows into
