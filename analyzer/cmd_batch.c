@@ -1152,7 +1152,9 @@ static int run(struct batch *b)
 			       b->nnew, b->nchanged, b->nunchanged, b->nvanished,
 			       b->nanalyzed, b->nfailed, copies, shard);
 	bool failed = status != 0;
-	if (!failed)
+	/* Not from rows the store failed to take (that error is said next). */
+	bool indexed = !failed && !(b->commit && cr_batch_commit_failed(b->commit));
+	if (indexed)
 		status = cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
 					      b->formats, b->ctx.ticket, b->quiet);
 	/* The index was made from the last rows uncommitted, while their
@@ -1161,8 +1163,13 @@ static int run(struct batch *b)
 	err = b->commit ? cr_batch_commit_end(b->commit) : NULL;
 	cr_batch_commit_free(b->commit);
 	b->commit = NULL;
-	if (err)
+	if (err) {
+		/* Rolled back: the index lists no dump the store does not. */
+		if (indexed)
+			cr_batch_write_index(b->prog, "batch", b->store, b->out, b->out,
+					     b->formats, b->ctx.ticket, true);
 		return fail(b, err);
+	}
 	if (failed)
 		return status;
 	if (stopped) {

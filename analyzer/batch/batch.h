@@ -247,6 +247,9 @@ void cr_batch_commit_add(struct cr_batch_commit *c, size_t job, size_t ndumps);
  * stored (STORE is not called after this) in a transaction of DB left
  * open, so that the index can be made from DB while the sync runs. */
 void cr_batch_commit_close(struct cr_batch_commit *c);
+/* Whether C met an error already (of the store, or a sync's): then the
+ * index is not made from its rows, and cr_batch_commit_end says it. */
+bool cr_batch_commit_failed(const struct cr_batch_commit *c);
 /* Wait for the syncs (closing first if need be) and commit that
  * transaction, or roll it back when a sync failed; the first error (then
  * the rows after it are not stored). */

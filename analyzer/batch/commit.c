@@ -3,7 +3,7 @@
  * "Durability").
  *
  * The workers write their reports without fsync (report_defer_sync); a
- * dump's row is stored only after a syncfs() of OUT's file system that
+ * dump's row is committed only after a syncfs() of OUT's file system that
  * began after its reports were renamed.  So the store never says a dump is
  * done whose reports a power cut could take, and a run killed half-way
  * analyzes at most the last groups again.  One syncfs per group instead of
@@ -31,7 +31,10 @@
  * is committed before its reports are durable) and the index does not
  * wait for the disk: under chrt at -j 2 the kernel's flusher thread gets
  * no CPU until the workers end, and the last sync took 13 to 29 ms after
- * them, where the index takes 7 to 9 ms.
+ * them, where the index takes 7 to 9 ms.  When the sync fails and the rows
+ * are rolled back, cmd_batch.c writes the index again from the store, so
+ * that it lists no dump the store does not (a run killed in between
+ * leaves an index that does, until the next run: docs/batch.md).
  */
 #include "batch.h"
 
@@ -165,6 +168,7 @@ struct cr_batch_commit *cr_batch_commit_new(int dir_fd, size_t njobs,
 	c->open = calloc(njobs ? njobs : 1, sizeof(*c->open));
 	c->syncing = calloc(njobs ? njobs : 1, sizeof(*c->syncing));
 	if (!c->open || !c->syncing) {
+		c->dir_fd = -1;	/* still the caller's */
 		cr_batch_commit_free(c);
 		return NULL;
 	}
@@ -212,6 +216,11 @@ void cr_batch_commit_close(struct cr_batch_commit *c)
 	for (size_t i = 0; i < c->nopen && !c->err; i++)
 		c->err = c->store(c->arg, c->open[i]);
 	c->nsyncing = c->nopen = 0;
+}
+
+bool cr_batch_commit_failed(const struct cr_batch_commit *c)
+{
+	return c->err != NULL;
 }
 
 struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c)

@@ -7,7 +7,8 @@
  * before without reading any report.  The parent process alone writes it
  * (workers send their results through pipes), each row in its own
  * transaction but the analyzed dumps', which are stored a group at a time
- * in one, after a syncfs made their reports durable (commit.c): a run
+ * in one, committed after a syncfs made their reports durable (the last
+ * group's rows are stored while that sync runs: commit.c): a run
  * that is killed keeps what it finished; WAL with
  * synchronous=NORMAL, so such a commit costs no fsync (a lost last row
  * only means that dump is analyzed again).  The run takes the database with

@@ -1160,6 +1160,11 @@ def case_syncwait(opts, wd):
     stored = rows(out)
     check(len(stored) == n and not any(("d%03d.core" % i) in stored for i in range(n, n + 5)),
           "%d rows stored after a failed syncfs(), expected the %d before" % (len(stored), n))
+    # The index, made from those rows before the sync failed, is made
+    # again from the store: it lists no dump the store does not.
+    check(load_index(out)["counts"]["dumps"] == n,
+          "after a failed syncfs() the index counts %d dumps, the store %d"
+          % (load_index(out)["counts"]["dumps"], n))
     p = subprocess.run([opts.coroner, "batch", src, "-o", out, "-j", "2", "-q", "-f", "json"],
                        capture_output=True, text=True, timeout=300)
     check(p.returncode == 0 and len(rows(out)) == n + 5 and
