@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,23 +209,76 @@ static bool name_hits_file(const char *outdir, const char *name,
 struct pending_reports {
 	struct {
 		char *tmp;
+		int fd;
 		char *path;
 	} r[3];
 	size_t n;
 };
 
+/*
+ * The temporary files of the pending reports, for a SIGINT, SIGTERM or
+ * SIGHUP to remove before the process ends (a report is written, then
+ * all of a dump's are flushed and renamed: without this, Ctrl-C there
+ * left up to three NAME.coroner.EXT.XXXXXX.tmp files).  Changed only with
+ * those signals blocked, so the handler never reads a name being set.
+ */
+static char *volatile pending_tmp[3];
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void remove_pending(int sig)
+{
+	for (size_t i = 0; i < ARRAY_LEN(pending_tmp); i++)
+		if (pending_tmp[i])
+			unlink(pending_tmp[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void block_cleanup_signals(sigset_t *old)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	for (size_t k = 0; k < ARRAY_LEN(cleanup_signals); k++)
+		sigaddset(&block, cleanup_signals[k]);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+/* The handler, for the signals whose disposition is the default (one
+ * ignored by the caller, nohup's SIGHUP, stays ignored). */
+static void catch_cleanup_signals(void)
+{
+	for (size_t k = 0; k < ARRAY_LEN(cleanup_signals); k++) {
+		struct sigaction old;
+		if (sigaction(cleanup_signals[k], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_DFL) {
+			struct sigaction sa = { .sa_handler = remove_pending };
+			sigemptyset(&sa.sa_mask);
+			sigaction(cleanup_signals[k], &sa, NULL);
+		}
+	}
+}
+
 /* Make P's reports durable and put them in place, naming each unless
- * QUIET; the exit status so far is STATUS.  Returns the status after. */
+ * QUIET; the exit status so far is STATUS.  Returns the worst of it and
+ * the commits'. */
 static int commit_reports(const char *prog, struct pending_reports *p,
 			  int status, bool quiet)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		struct cr_error *err = report_commit_temporary(p->r[i].tmp,
+		/* A signal meanwhile waits for the fsync: then TMP is renamed,
+		 * or gone, and freed. */
+		sigset_t old;
+		block_cleanup_signals(&old);
+		struct cr_error *err = report_commit_temporary(p->r[i].tmp, p->r[i].fd,
 							       p->r[i].path);
-		if (err)
-			status = fail(prog, err, NULL);
-		else if (!quiet)
+		pending_tmp[i] = NULL;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (err) {
+			int s = fail(prog, err, NULL);
+			status = s > status ? s : status;
+		} else if (!quiet) {
 			cr_term_printf(stdout, "%s", p->r[i].path);
+		}
 		free(p->r[i].path);
 	}
 	p->n = 0;
@@ -278,9 +332,10 @@ static int write_reports(const char *prog, const char *path,
 			mo.html_name = html = cr_strdup_printf("%s.coroner.html", name);
 		bool to_stdout = strcmp(out, "-") == 0;
 		char *tmp = NULL;
+		int fd = -1;
 		struct cr_error *err = to_stdout ?
 			report_set_write_file(rs, order[i], out, &mo) :
-			report_set_write_started(rs, order[i], out, &mo, &tmp);
+			report_set_write_started(rs, order[i], out, &mo, &tmp, &fd);
 		free(html);
 		if (err) {
 			status = fail(prog, err, NULL);
@@ -291,7 +346,12 @@ static int write_reports(const char *prog, const char *path,
 			free(out);
 			continue;
 		}
+		sigset_t old;
+		block_cleanup_signals(&old);
+		pending_tmp[pending->n] = tmp;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		pending->r[pending->n].tmp = tmp;
+		pending->r[pending->n].fd = fd;
 		pending->r[pending->n++].path = out;
 	}
 	report_set_free(rs);
@@ -654,6 +714,7 @@ int cr_cmd_analyze(const char *prog, int argc, char **argv)
 	/* The libraries the run will likely load start loading on another
 	 * core now, while the dumps are read (tests/bench/README.md). */
 	tune_malloc();
+	catch_cleanup_signals();
 	report_prefetch(NULL, &opts, formats);
 	/* -o DIR names where the reports go; make DIR (one level) if needed. */
 	if (strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {

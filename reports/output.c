@@ -194,7 +194,7 @@ static struct cr_error *write_temporary(const char *path,
 					struct cr_error *(*fill)(const void *ctx,
 								  FILE *f),
 					const void *ctx, enum tmp_sync sync,
-					char **tmp_out)
+					char **tmp_out, int *fd_out)
 {
 	struct cr_error *err;
 	*tmp_out = NULL;
@@ -231,12 +231,27 @@ static struct cr_error *write_temporary(const char *path,
 	/* Only a start: the disk writes while the caller goes on (with the
 	 * next report, or freeing the analysis); a failure here is seen by
 	 * the fsync of report_commit_temporary. */
-	if (sync == TMP_STARTED)
+	int kept = -1;
+	if (sync == TMP_STARTED) {
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		/* The fsync later goes through the descriptor that wrote:
+		 * reopening by name could be refused (a umask without the
+		 * owner's read bit). */
+		kept = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (kept < 0) {
+			err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+			fclose(f);
+			goto fail;
+		}
+	}
 	if (fclose(f) != 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
+		if (kept >= 0)
+			close(kept);
 		goto fail;
 	}
+	if (fd_out)
+		*fd_out = kept;
 	*tmp_out = tmp;
 	return NULL;
 
@@ -328,7 +343,7 @@ struct cr_error *report_write_atomic(const char *path,
 				     const void *ctx)
 {
 	char *tmp;
-	struct cr_error *err = write_temporary(path, fill, ctx, TMP_FSYNC, &tmp);
+	struct cr_error *err = write_temporary(path, fill, ctx, TMP_FSYNC, &tmp, NULL);
 	return err ? err : report_rename_temporary(tmp, path);
 }
 
@@ -336,14 +351,14 @@ static struct cr_error *set_write_temporary(struct report_set *rs,
 					     enum cr_report_format fmt,
 					     const char *path,
 					     const struct report_md_options *md,
-					     enum tmp_sync sync, char **tmp)
+					     enum tmp_sync sync, char **tmp, int *fd)
 {
 	*tmp = NULL;
 	if (!report_extension(fmt))
 		return cr_error_new(CR_ERR_INTERNAL, "unknown report format %d",
 				    (int)fmt);
 	struct set_write w = { rs, fmt, md };
-	return write_temporary(path, set_write, &w, sync, tmp);
+	return write_temporary(path, set_write, &w, sync, tmp, fd);
 }
 
 struct cr_error *report_set_write_temporary(struct report_set *rs,
@@ -352,26 +367,25 @@ struct cr_error *report_set_write_temporary(struct report_set *rs,
 					    const struct report_md_options *md,
 					    char **tmp)
 {
-	return set_write_temporary(rs, fmt, path, md, TMP_FSYNC, tmp);
+	return set_write_temporary(rs, fmt, path, md, TMP_FSYNC, tmp, NULL);
 }
 
 struct cr_error *report_set_write_started(struct report_set *rs,
 					  enum cr_report_format fmt,
 					  const char *path,
 					  const struct report_md_options *md,
-					  char **tmp)
+					  char **tmp, int *fd)
 {
-	return set_write_temporary(rs, fmt, path, md, TMP_STARTED, tmp);
+	*fd = -1;
+	return set_write_temporary(rs, fmt, path, md, TMP_STARTED, tmp, fd);
 }
 
-struct cr_error *report_commit_temporary(char *tmp, const char *path)
+struct cr_error *report_commit_temporary(char *tmp, int fd, const char *path)
 {
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fsync(fd) != 0) {
+	if (fsync(fd) != 0) {
 		struct cr_error *err = cr_error_new(CR_ERR_IO, "%s: %s", path,
 						    strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		close(fd);
 		unlink(tmp);
 		free(tmp);
 		return err;

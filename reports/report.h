@@ -165,8 +165,9 @@ struct cr_error *report_rename_temporary(char *tmp, const char *path);
 /*
  * Reports written now and made durable later: report_set_write_started()
  * writes as report_set_write_temporary() but only starts the disk's
- * writing (sync_file_range), and report_commit_temporary() waits for it
- * (fsync) and renames TMP over PATH, or unlinks TMP; it frees TMP.  The
+ * writing (sync_file_range) and keeps a descriptor *FD of the file open,
+ * and report_commit_temporary() waits for it (fsync of FD) and renames TMP
+ * over PATH, or unlinks TMP; it closes FD and frees TMP.  The
  * command line writes every report of a dump, frees the analysis, then
  * commits them: the fsyncs overlap each other and that work, where one
  * fsync after each report made the run wait for the disk three times.
@@ -175,7 +176,7 @@ struct cr_error *report_set_write_started(struct report_set *rs,
 					  enum cr_report_format fmt,
 					  const char *path,
 					  const struct report_md_options *md,
-					  char **tmp);
-struct cr_error *report_commit_temporary(char *tmp, const char *path);
+					  char **tmp, int *fd);
+struct cr_error *report_commit_temporary(char *tmp, int fd, const char *path);
 
 #endif
