@@ -586,7 +586,7 @@ static bool add_skip_passes(const char *prog, char *list, const char **skip,
  * mmap, every page a fault, unmapped when freed).  The loader thread
  * (formats/dynlib.h) shares the main arena instead of making one of
  * 64 MiB for its few allocations.  The heap is not made present ahead
- * (MADV_POPULATE_WRITE of its first 2 MiB, until session 10): that saved
+ * (MADV_POPULATE_WRITE of its first 2 MiB, once): that saved
  * 96 of a small core's 369 faults but cost 0.75 ms to charge 512 pages
  * against 0.2 ms for the faults (docs/ARCHITECTURE.md).  Only speed: a
  * failure changes nothing.

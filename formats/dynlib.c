@@ -6,6 +6,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 /* dlopen() and dlsym() every symbol, keeping the reason of a failure
@@ -96,12 +97,23 @@ void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 	if (!loader_running) {
 		pthread_attr_t attr;
 		pthread_t t;
+		/* It starts with SIGINT, SIGTERM and SIGHUP blocked, so that a
+		 * handler of the program's (analyze's removal of temporary
+		 * files) runs on the thread that set up what it reads.  (Not
+		 * every signal: its populating timer signals it.) */
+		sigset_t block, old;
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
 		/* Detached: nobody joins it; cr_dynlib_load waits on the
 		 * library, and exit() waits for a dlopen() in progress. */
 		loader_running = !pthread_attr_init(&attr) &&
 				 !pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) &&
 				 !pthread_create(&t, &attr, loader, NULL);
 		pthread_attr_destroy(&attr);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!loader_running)
 			lib->state = CR_DYNLIB_IDLE;	/* cr_dynlib_load opens it */
 	}
