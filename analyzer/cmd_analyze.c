@@ -216,31 +216,18 @@ struct pending_reports {
 };
 
 /*
- * The temporary files of the pending reports, for a SIGINT, SIGTERM or
- * SIGHUP to remove before the process ends (a report is written, then
- * all of a dump's are flushed and renamed: without this, Ctrl-C there
- * left up to three NAME.coroner.EXT.XXXXXX.tmp files).  Changed only with
- * those signals blocked, so the handler never reads a name being set.
+ * SIGINT, SIGTERM and SIGHUP remove the reports' temporary files before
+ * the process ends (report_remove_temporaries): a dump's reports are all
+ * written, then flushed and renamed, and without this Ctrl-C there left
+ * up to three NAME.coroner.EXT.XXXXXX.tmp files.
  */
-static char *volatile pending_tmp[3];
 static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
-static void remove_pending(int sig)
+static void remove_temporaries(int sig)
 {
-	for (size_t i = 0; i < ARRAY_LEN(pending_tmp); i++)
-		if (pending_tmp[i])
-			unlink(pending_tmp[i]);
+	report_remove_temporaries();
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-static void block_cleanup_signals(sigset_t *old)
-{
-	sigset_t block;
-	sigemptyset(&block);
-	for (size_t k = 0; k < ARRAY_LEN(cleanup_signals); k++)
-		sigaddset(&block, cleanup_signals[k]);
-	sigprocmask(SIG_BLOCK, &block, old);
 }
 
 /* The handler, for the signals whose disposition is the default (one
@@ -251,7 +238,7 @@ static void catch_cleanup_signals(void)
 		struct sigaction old;
 		if (sigaction(cleanup_signals[k], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_DFL) {
-			struct sigaction sa = { .sa_handler = remove_pending };
+			struct sigaction sa = { .sa_handler = remove_temporaries };
 			sigemptyset(&sa.sa_mask);
 			sigaction(cleanup_signals[k], &sa, NULL);
 		}
@@ -265,14 +252,8 @@ static int commit_reports(const char *prog, struct pending_reports *p,
 			  int status, bool quiet)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		/* A signal meanwhile waits for the fsync: then TMP is renamed,
-		 * or gone, and freed. */
-		sigset_t old;
-		block_cleanup_signals(&old);
 		struct cr_error *err = report_commit_temporary(p->r[i].tmp, p->r[i].fd,
 							       p->r[i].path);
-		pending_tmp[i] = NULL;
-		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (err) {
 			int s = fail(prog, err, NULL);
 			status = s > status ? s : status;
@@ -346,10 +327,6 @@ static int write_reports(const char *prog, const char *path,
 			free(out);
 			continue;
 		}
-		sigset_t old;
-		block_cleanup_signals(&old);
-		pending_tmp[pending->n] = tmp;
-		sigprocmask(SIG_SETMASK, &old, NULL);
 		pending->r[pending->n].tmp = tmp;
 		pending->r[pending->n].fd = fd;
 		pending->r[pending->n++].path = out;

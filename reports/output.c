@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -181,6 +182,53 @@ void report_defer_sync(bool defer)
 	sync_deferred = defer;
 }
 
+/*
+ * The temporary files that exist now (being written, or waiting for their
+ * rename), for a signal handler to remove (report_remove_temporaries):
+ * Ctrl-C while `coroner analyze` waits for the disk would leave them.  A
+ * slot changes only with SIGINT, SIGTERM and SIGHUP blocked, so a handler
+ * of those never reads a name being set or freed.  A file beyond the
+ * slots is only not removed by a signal.
+ */
+static char *volatile temps[8];
+
+static void block_term_signals(sigset_t *old)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+/* The slot holding FROM (NULL: a free one) now holds TO. */
+static void temps_swap(const char *from, char *to)
+{
+	for (size_t i = 0; i < ARRAY_LEN(temps); i++)
+		if (temps[i] == from) {
+			temps[i] = to;
+			return;
+		}
+}
+
+void report_remove_temporaries(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(temps); i++)
+		if (temps[i])
+			unlink(temps[i]);
+}
+
+void report_discard_temporary(char *tmp)
+{
+	sigset_t old;
+	block_term_signals(&old);
+	unlink(tmp);
+	temps_swap(tmp, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(tmp);
+}
+
 /* What write_temporary does to make the file durable. */
 enum tmp_sync {
 	TMP_FSYNC,	/* fsync(), unless deferred (report_defer_sync) */
@@ -201,7 +249,12 @@ static struct cr_error *write_temporary(const char *path,
 	char *tmp = cr_strdup_printf("%s" REPORT_TMP_SUFFIX, path);
 	if (!tmp)
 		return &cr_enomem;
+	sigset_t old;
+	block_term_signals(&old);
 	int fd = create_temporary(tmp);
+	if (fd >= 0)
+		temps_swap(NULL, tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: cannot create a temporary "
 				   "file: %s", path, strerror(errno));
@@ -256,8 +309,7 @@ static struct cr_error *write_temporary(const char *path,
 	return NULL;
 
 fail:
-	unlink(tmp);
-	free(tmp);
+	report_discard_temporary(tmp);
 	return err;
 }
 
@@ -329,10 +381,14 @@ struct cr_error *report_write_changed(const char *path,
 struct cr_error *report_rename_temporary(char *tmp, const char *path)
 {
 	struct cr_error *err = NULL;
+	sigset_t old;
+	block_term_signals(&old);
 	if (rename(tmp, path) != 0) {
 		err = cr_error_new(CR_ERR_IO, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 	}
+	temps_swap(tmp, NULL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(tmp);
 	return err;
 }
@@ -386,8 +442,7 @@ struct cr_error *report_commit_temporary(char *tmp, int fd, const char *path)
 		struct cr_error *err = cr_error_new(CR_ERR_IO, "%s: %s", path,
 						    strerror(errno));
 		close(fd);
-		unlink(tmp);
-		free(tmp);
+		report_discard_temporary(tmp);
 		return err;
 	}
 	close(fd);

@@ -162,6 +162,12 @@ struct cr_error *report_set_write_temporary(struct report_set *rs,
 					    char **tmp);
 /* Rename TMP over PATH (TMP is unlinked if that fails) and free TMP. */
 struct cr_error *report_rename_temporary(char *tmp, const char *path);
+/* Unlink and free TMP, a temporary file of the two above. */
+void report_discard_temporary(char *tmp);
+/* Unlink every temporary file of these functions that exists now: for a
+ * handler of SIGINT, SIGTERM or SIGHUP (async-signal-safe; the names
+ * change only with those signals blocked). */
+void report_remove_temporaries(void);
 /*
  * Reports written now and made durable later: report_set_write_started()
  * writes as report_set_write_temporary() but only starts the disk's

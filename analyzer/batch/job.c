@@ -167,10 +167,8 @@ static struct cr_error *put_in_place(struct cr_batch_job *job,
 	for (size_t i = 0; i < st->n; i++) {
 		if (st->tmp[i] && !err)
 			err = report_rename_temporary(st->tmp[i], st->path[i]);
-		else if (st->tmp[i]) {
-			unlink(st->tmp[i]);
-			free(st->tmp[i]);
-		}
+		else if (st->tmp[i])
+			report_discard_temporary(st->tmp[i]);
 		free(st->path[i]);
 	}
 	return err;
