@@ -446,28 +446,35 @@ bool cr_batch_entry_vouches(const struct report_batch_entry *e,
 	       cr_batch_same_stat(&stored, f);
 }
 
+/* Columns 0 to 5 of ST's row (a hash of 16 hex digits, then size, mtime,
+ * dev, inode and ctime) into F; false when column 0 is no such hash. */
+static bool get_identity(sqlite3_stmt *st, struct cr_batch_file *f)
+{
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	if (!t || strlen((const char *)t) != sizeof(f->hash) - 1)
+		return false;
+	memcpy(f->hash, t, sizeof(f->hash));
+	f->size = col_int(st, 1);
+	f->mtime_ns = col_int(st, 2);
+	f->dev = col_int(st, 3);
+	f->ino = col_int(st, 4);
+	f->ctime_ns = col_int(st, 5);
+	return true;
+}
+
 struct cr_error *cr_batch_store_index_file(struct cr_batch_store *s,
 					   const char *name,
 					   struct cr_batch_file *f, bool *found)
 {
 	sqlite3_stmt *st = NULL;
 	*found = false;
-	int rc = kept(s, KEPT_INDEX_GET, "SELECT inputs, dev, inode, size, mtime,"
+	int rc = kept(s, KEPT_INDEX_GET, "SELECT inputs, size, mtime, dev, inode,"
 		      " ctime FROM index_files WHERE name = ?", &st);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot read");
 	bind_str(st, 1, name);
 	rc = sqlite3_step(st);
-	const unsigned char *t = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
-	if (t && strlen((const char *)t) == sizeof(f->hash) - 1) {
-		*found = true;
-		memcpy(f->hash, t, sizeof(f->hash));
-		f->dev = col_int(st, 1);
-		f->ino = col_int(st, 2);
-		f->size = col_int(st, 3);
-		f->mtime_ns = col_int(st, 4);
-		f->ctime_ns = col_int(st, 5);
-	}
+	*found = rc == SQLITE_ROW && get_identity(st, f);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
 }
@@ -649,18 +656,10 @@ struct cr_error *cr_batch_store_shard_vouched(struct cr_batch_store *s,
 		return db_error(s, rc, "cannot read");
 	bind_str(st, 1, f->rel);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const unsigned char *h = sqlite3_column_text(st, 0);
-		struct report_batch_entry e = {
-			.header_hash = (char *)h,
-			.size = col_int(st, 1), .mtime_ns = col_int(st, 2),
-			.dev = col_int(st, 3), .inode = col_int(st, 4),
-			.ctime_ns = col_int(st, 5),
-		};
-		if (cr_batch_entry_vouches(&e, f)) {
-			memcpy(f->hash, h, sizeof(f->hash));
-			*vouched = true;
-		}
+	struct cr_batch_file rec = { 0 };
+	if (rc == SQLITE_ROW && get_identity(st, &rec) && cr_batch_same_stat(&rec, f)) {
+		memcpy(f->hash, rec.hash, sizeof(f->hash));
+		*vouched = true;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? NULL : db_error(s, rc, "cannot read");
