@@ -15,6 +15,20 @@
 static void open_lib(struct cr_dynlib *lib, const char *soname,
 		     const struct cr_dynsym *syms, size_t n)
 {
+	/* libstdc++ binds its 1,100 PLT entries lazily: bound at open, they
+	 * cost the loader 0.3 ms of symbol lookups, more than a small core's
+	 * HTML report takes to write, for functions few runs call.  It is
+	 * the one library opened so: lazy binding trades a failed dlopen()
+	 * for a process killed at the first call of a symbol that is not
+	 * there, and libstdc++'s undefined symbols are all versioned
+	 * references to glibc, libm and libgcc_s, whose version nodes the
+	 * loader checks at open either way (a symbol missing from a version
+	 * its library declares would be a broken glibc).  A later RTLD_NOW
+	 * open of it or of a library that needs it (libxml2 through ICU)
+	 * finds it loaded and relocated, and leaves it lazy.  The handle is
+	 * kept by the loader's list until the process ends. */
+	if (lib->stdcxx_first)
+		(void)dlopen(CR_SONAME_STDCXX, RTLD_LAZY | RTLD_LOCAL);
 	if (lib->populate)
 		cr_dynlib_populate_start();
 	/* RTLD_NOW: a symbol missing from the library or its dependencies
@@ -22,8 +36,8 @@ static void open_lib(struct cr_dynlib *lib, const char *soname,
 	 * report says which library could not be loaded; lazily bound, the
 	 * first call to it would kill the process mid-report ("symbol
 	 * lookup error").  libxml2, ICU, Zydis, Capstone and SQLite are
-	 * linked with -z now anyway; libstdc++'s binding costs the HTML run
-	 * about 0.5 M instructions (docs/ARCHITECTURE.md). */
+	 * linked with -z now anyway; libstdc++ is not, and is bound lazily
+	 * (above). */
 	lib->handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (lib->populate)
 		cr_dynlib_populate_stop();

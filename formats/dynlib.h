@@ -55,6 +55,10 @@ struct cr_dynlib {
 	 * while it loads (dynlib_populate.c); a small library's load costs
 	 * less than the /proc/self/maps scans that would do it. */
 	bool populate;
+	/* Set by the owner: libstdc++ is the library or one of its
+	 * dependencies (ICU's, under libxml2).  It is opened first, alone,
+	 * with lazy binding (dynlib.c says why that is safe for it). */
+	bool stdcxx_first;
 	bool tried;
 	void *handle;
 	char why[256];		/* why it could not be loaded */

@@ -13,7 +13,7 @@ struct cr_html_api cr_html_api;
 
 #define CR_HTML_SYM(f) { #f, (void **)&cr_html_api.f },
 static const struct cr_dynsym xml_syms[] = { CR_XML_FUNCS(CR_HTML_SYM) };
-static struct cr_dynlib xml_lib;
+static struct cr_dynlib xml_lib = { .stdcxx_first = true };
 
 void report_html_prefetch(void)
 {

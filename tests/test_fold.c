@@ -65,6 +65,90 @@ static void test_same_function_different_callsite_not_folded(void **state)
 	cr_stack_free(&s);
 }
 
+/*
+ * The folds of the brute-force scan fold.c once ran (every period 1..32
+ * compared over the whole run, the first that covers the most kept), as
+ * (first, last, period) triples into OUT; returns how many.
+ */
+static size_t reference_folds(const struct cr_stack *s, size_t (*out)[3], size_t max)
+{
+	size_t n = s->nframes, k = 0;
+	for (size_t i = 0; i < n;) {
+		size_t best_p = 0, best_cov = 0;
+		for (size_t p = 1; p <= 32 && i + 2 * p <= n; p++) {
+			size_t l = 0;
+			while (i + p + l < n && s->frames[i + l].pc == s->frames[i + p + l].pc &&
+			       s->frames[i + l].function == s->frames[i + p + l].function)
+				l++;
+			if ((p + l) / p >= 3 && p + l > best_cov) {
+				best_p = p;
+				best_cov = p + l;
+			}
+		}
+		if (!best_p || best_cov < 12) {
+			i++;
+			continue;
+		}
+		assert_true(k < max);
+		out[k][0] = i;
+		out[k][1] = i + best_cov - 1;
+		out[k][2] = best_p;
+		k++;
+		i += best_cov;
+	}
+	return k;
+}
+
+/* Random stacks made of runs of random cycles (periods 1 to 40, among
+ * them multiples of each other, and runs that almost repeat) over a small
+ * alphabet: the scan that skips the periods unable to cover more folds
+ * exactly as the brute-force one does. */
+static void test_folds_as_brute_force(void **state)
+{
+	static const char *const names[] = { F_MAIN, F_A, F_B, F_CRASH };
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	size_t checked = 0, folds = 0;
+	for (int t = 0; t < 1000; t++) {
+		struct cr_stack s = { 0 };
+		size_t cap = 4000;
+		s.frames = calloc(cap, sizeof(*s.frames));
+		assert_non_null(s.frames);
+		while (s.nframes < cap - 200) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			size_t period = 1 + (seed >> 33) % 40;
+			size_t reps = 1 + (seed >> 45) % 30;
+			unsigned alpha = 1 + (unsigned)((seed >> 55) % 6);
+			struct cr_frame cyc[40];
+			for (size_t j = 0; j < period; j++) {
+				seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+				cyc[j] = (struct cr_frame){ .pc = 0x1000 + (seed >> 40) % alpha,
+							    .function = names[(seed >> 50) % 4] };
+			}
+			for (size_t r = 0; r < reps && s.nframes + period < cap; r++)
+				for (size_t j = 0; j < period; j++)
+					s.frames[s.nframes++] = cyc[j];
+			/* now and then, a frame that breaks the cycle */
+			if ((seed >> 20) % 3 == 0)
+				s.frames[s.nframes++] = (struct cr_frame){ .pc = 0x9000 + (seed >> 24) % 5,
+									   .function = F_START };
+		}
+		size_t want[4000][3];
+		size_t nwant = reference_folds(&s, want, 4000);
+		assert_null(cr_fold_stack(&s));
+		assert_int_equal(s.nfolds, nwant);
+		for (size_t f = 0; f < nwant; f++) {
+			assert_int_equal(s.folds[f].first, want[f][0]);
+			assert_int_equal(s.folds[f].last, want[f][1]);
+			assert_int_equal(s.folds[f].period, want[f][2]);
+		}
+		checked += s.nframes;
+		folds += nwant;
+		cr_stack_free(&s);
+	}
+	print_message("1000 random stacks, %zu frames, %zu folds: as the brute-force scan\n",
+		      checked, folds);
+}
+
 static void test_groups_identical_stacks(void **state)
 {
 	struct cr_thread th[5] = { 0 };
@@ -100,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_deep_recursion_folds_once),
 		cmocka_unit_test(test_short_recursion_is_not_folded),
 		cmocka_unit_test(test_same_function_different_callsite_not_folded),
+		cmocka_unit_test(test_folds_as_brute_force),
 		cmocka_unit_test(test_groups_identical_stacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "finding_asserts.h"
 
 #include "heap.h"
+#include "leaks.h"
 #include "pass.h"
 
 #define HEAP 0x10000000ull
@@ -525,6 +527,31 @@ static void test_fan_out_past_the_stack(void **state)
 	assert_int_equal(l->nleaked, 0);
 }
 
+/* The AVX2 filter is chosen exactly where the kernel lists avx2 among
+ * the CPU's flags (it drops the flag when it does not save the YMM
+ * registers), and never under CORONER_NO_AVX2 (unit.leaks.scalar). */
+static void test_block_filter_choice(void **state)
+{
+	(void)state;
+	bool listed = false;
+#if defined(__x86_64__)
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		skip();
+	char line[8192];
+	while (!listed && fgets(line, sizeof(line), f))
+		listed = !strncmp(line, "flags", 5) && strstr(line, " avx2") &&
+			 strchr(" \n", strstr(line, " avx2")[5]);
+	fclose(f);
+#endif
+	const char *e = getenv("CORONER_NO_AVX2");
+	bool forced_off = e && e[0];
+	printf("AVX2 listed by the kernel: %s; CORONER_NO_AVX2: %s; block filter: %s\n",
+	       listed ? "yes" : "no", forced_off ? "set" : "unset",
+	       cr_leaks_block_filter() ? "on" : "off");
+	assert_int_equal(cr_leaks_block_filter(), listed && !forced_off);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +571,7 @@ int main(void)
 		T(test_missing_stack),
 		T(test_missing_writable),
 		T(test_table_adds_up),
+		cmocka_unit_test(test_block_filter_choice),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

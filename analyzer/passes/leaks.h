@@ -21,4 +21,11 @@
 bool cr_leaks_report(struct cr_pass_ctx *ctx, const struct cr_heap *h,
 		     const struct cr_leaks *l);
 
+/*
+ * Whether the mark skips blocks of words that hold no heap address with
+ * AVX2 (leaks.c: skip_to_candidate): on x86_64 when the CPU has AVX2, the
+ * kernel saves its registers and CORONER_NO_AVX2 is unset or empty.
+ */
+bool cr_leaks_block_filter(void);
+
 #endif

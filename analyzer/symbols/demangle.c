@@ -19,7 +19,7 @@ extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
 static struct { DM_FUNCS(CR_DYN_FIELD) } dm;
 #define DM_SYM(f) { #f, (void **)&dm.f },
 static const struct cr_dynsym dm_syms[] = { DM_FUNCS(DM_SYM) };
-static struct cr_dynlib dm_lib;
+static struct cr_dynlib dm_lib = { .stdcxx_first = true };
 static char dm_why[320];
 
 static bool load(void)

@@ -5,7 +5,9 @@
  * frames at least CR_FOLD_MIN_REPEATS times is described by one struct
  * cr_fold instead of being printed frame by frame.  Frames are compared by
  * pc and function (interned pointers), so the scan is a few word compares
- * per frame and a 116,000-frame overflow folds in well under a millisecond.
+ * per frame and a 116,000-frame overflow folds in well under a millisecond
+ * (the periods that could not cover more than the best one are turned away
+ * by one compare: else every multiple of the period rescans the run).
  *
  * Grouping: threads whose stacks are the same sequence of functions (pc
  * when no function is known) form one group; a report prints each group
@@ -61,6 +63,17 @@ struct cr_error *cr_fold_stack(struct cr_stack *s)
 	for (size_t i = 0; i < n;) {
 		size_t best_p = 0, best_cov = 0;
 		for (size_t p = 1; p <= CR_FOLD_MAX_PERIOD && i + 2 * p <= n; p++) {
+			/* P replaces the best only by covering more: p + l >
+			 * best_cov, so (when best_cov >= p) frame i + best_cov
+			 * - p must match the one P later.  In a run of period
+			 * q, every multiple of q would match for the whole run
+			 * again: this one compare at the run's end turns them
+			 * away. */
+			if (best_p && best_cov >= p &&
+			    (i + best_cov >= n ||
+			     !same_frame(&s->frames[i + best_cov - p],
+					 &s->frames[i + best_cov])))
+				continue;
 			size_t l = 0;
 			while (i + p + l < n &&
 			       same_frame(&s->frames[i + l], &s->frames[i + p + l]))
