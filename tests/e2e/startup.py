@@ -19,8 +19,9 @@ root; the test is skipped elsewhere).
     names the symbol once, instead of coroner dying at the first call.
   loads: what the dynamic loader opens (LD_DEBUG=files): an x86_64 fault
     analyzed to every format opens Zydis and libxml2, and never Capstone
-    nor cmark-gfm (the recommendations' Markdown is compiled by the build);
-    the aarch64 fault opens Capstone (so that the check can see it).  Needs
+    nor cmark-gfm (the recommendations' Markdown is compiled by the build),
+    and opens libstdc++ on its own before libxml2 (bound lazily, not as
+    ICU's dependency); the aarch64 fault opens Capstone (so that the check can see it).  Needs
     no root.
   missing-stdcxx: a C++ program's crash (elfutils' backtrace-demangle
     core of the shared corpus, cxxfunc(int) on its stack) keeps its
@@ -223,6 +224,11 @@ def case_loads(opts, wd):
     text = opened_libraries(opts, wd, x86_crash(opts, wd), "x86")
     L.check("libZydis" in text, "the x86_64 crash did not open Zydis")
     L.check("libxml2" in text, "the HTML report did not open libxml2")
+    # libstdc++ is opened by coroner itself, first, with lazy binding
+    # (formats/dynlib.c), not as ICU's dependency bound at once.
+    cxx = [l for l in text.splitlines() if re.search(r"file=libstdc\+\+\.so\S* \[0\]", l)]
+    L.check(cxx and "dynamically loaded by" in cxx[0],
+            "libstdc++ was not opened on its own before libxml2", cxx[:3])
     for lib in ("libcapstone", "libcmark"):
         L.check(lib not in text, "the x86_64 crash opened %s" % lib,
                 [l for l in text.splitlines() if lib in l][:5])
