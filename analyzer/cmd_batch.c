@@ -146,10 +146,51 @@ static bool same_identity(const struct report_batch_entry *e,
 }
 
 /*
+ * OUT/reports/NAME (at PATH, a directory as ST says) exists, but no row
+ * of the store names it: the reports of a dump whose row was never
+ * stored, because the run that wrote them was killed or its last commit
+ * failed (rolled back).  That dump is analyzed again now, and would find
+ * its name taken: remove the coroner files in it (reports, temporaries)
+ * and the directory, so that the name can be used again.  False (the
+ * name stays taken) when a row names it, when the store cannot say, or
+ * when the directory holds anything else.
+ */
+static bool reclaim_orphan(struct batch *b, const char *name, const char *path,
+			   const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode))
+		return false;
+	char *rel = cr_strdup_printf("reports/%s", name);
+	size_t sharers = 1;
+	struct cr_error *err = rel ? cr_batch_store_sharers(b->store, rel, &sharers) :
+				     &cr_enomem;
+	free(rel);
+	if (err || sharers) {
+		cr_error_free(err);
+		return false;
+	}
+	DIR *dh = opendir(path);
+	if (!dh)
+		return false;
+	struct dirent *de;
+	while ((de = readdir(dh))) {
+		if (!strstr(de->d_name, ".coroner."))
+			continue;
+		char *p = cr_strdup_printf("%s/%s", path, de->d_name);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	closedir(dh);
+	return rmdir(path) == 0;
+}
+
+/*
  * A new report directory name for the dump at REL: its file name with
  * every character outside [A-Za-z0-9._-] made '_' (the name goes into
  * links of the index and paths of the store), "-2", "-3"... when taken
- * or when something of that name is already in OUT/reports.
+ * or when something of that name is already in OUT/reports (unless it is
+ * an orphan: reclaim_orphan).
  */
 static char *new_name(struct batch *b, const char *rel)
 {
@@ -165,7 +206,7 @@ static char *new_name(struct batch *b, const char *rel)
 		char *path = name ? cr_strdup_printf("%s/reports/%s", b->out, name) : NULL;
 		struct stat st;
 		bool free_name = path && !report_names_taken(&b->names, name) &&
-				 lstat(path, &st) != 0;
+				 (lstat(path, &st) != 0 || reclaim_orphan(b, name, path, &st));
 		free(path);
 		if (free_name && report_names_take(&b->names, name))
 			return name;

@@ -76,7 +76,8 @@ CASE:
           index is written while the last syncfs() runs (its rows are
           committed after it: durable); when that syncfs() fails (EIO
           injected) the rows are rolled back, the run ends with status 3
-          and the next one analyzes those dumps.
+          and the next one analyzes those dumps, into the report
+          directories they had (no directory is left that no row names).
   queue   a worker holds its next dump: with the parent stopped (SIGSTOP)
           while its one worker analyzes the first of four dumps, the
           worker goes on to the second without the parent (two report
@@ -1138,7 +1139,11 @@ def case_syncwait(opts, wd):
     index = [c[0] for c in calls if c[2].startswith("rename") and
              c[3].rstrip(") =0").endswith('/index.json"')]
     check(index and index[0] < syncs[-1][1],
-          "the index was written after the last syncfs() returned: it waited for the disk")
+          "the index was written after the last syncfs() returned: it waited for the disk",
+          # (log line of the call, log line of its end, name) of the
+          # syncfs calls and the index's renames, to tell what happened
+          ["%d-%d %s" % c[:3] for c in calls
+           if c[2] == "syncfs" or (c[2].startswith("rename") and "/index." in c[3])])
     ix = load_index(out)
     check(ix["counts"]["dumps"] == n and ix["counts"]["failed"] == 0,
           "the index counts %s" % json.dumps(ix["counts"]))
@@ -1171,6 +1176,19 @@ def case_syncwait(opts, wd):
           load_index(out)["counts"]["dumps"] == n + 5,
           "the run after a failed syncfs(): status %d, %d rows" % (p.returncode, len(rows(out))),
           p.stderr)
+    # The rolled-back dumps' reports were in place: the run after reuses
+    # their directories' names, and leaves no directory that no row names.
+    check(not orphan_dirs(out), "report directories that no row names: %s" % orphan_dirs(out))
+    again = sorted(os.path.basename(r["report_dir"]) for path, r in rows(out).items()
+                   if any(("d%03d.core" % i) in path for i in range(n, n + 5)))
+    check(again == ["d%03d.core" % i for i in range(n, n + 5)],
+          "the rolled-back dumps' reports are not under their names", again)
+
+
+def orphan_dirs(out):
+    """The directories of OUT/reports that no row of the store names."""
+    named = {os.path.basename(r["report_dir"]) for r in rows(out).values() if r["report_dir"]}
+    return sorted(set(os.listdir(os.path.join(out, "reports"))) - named)
 
 
 def finished_reports(out):
