@@ -324,6 +324,7 @@ struct cr_dump {
 	 * shrink_noted: the problem line for a shrunk file was added. */
 	struct cr_map_guard *guard;
 	bool shrink_noted;
+	bool identity_only;	/* cr_open_options' */
 	void *reader_state;
 	void (*reader_free)(void *reader_state);
 };
@@ -345,6 +346,11 @@ struct cr_open_options {
 	 * (CR_MAX_DECOMPRESSED_DEFAULT in decompress.h).  Past it: an error
 	 * CR_ERR_NOMEM. */
 	uint64_t max_decompressed;
+	/* Only what tells the process apart (pid, times, executable), for
+	 * `coroner batch`'s probe: an ELF core's modules are not looked for
+	 * when its AT_EXECFN names the executable by an absolute path (the
+	 * executable is that path either way: elfcore.c). */
+	bool identity_only;
 };
 struct cr_error *cr_dump_open_with(const char *path,
 				   const struct cr_open_options *o,

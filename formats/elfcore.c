@@ -884,6 +884,17 @@ bool elfcore_auxv_get(const struct cr_dump *d, uint64_t type, uint64_t *val)
 	return false;
 }
 
+/* Whether AT_EXECFN's string in memory is an absolute path. */
+static bool execfn_absolute(const struct cr_dump *d)
+{
+	uint64_t v;
+	char *execfn = elfcore_auxv_get(d, AT_EXECFN, &v) ?
+		       cr_dump_read_string(d, v, CR_MAX_STRING) : NULL;
+	bool abs = execfn && execfn[0] == '/';
+	free(execfn);
+	return abs;
+}
+
 /*
  * The executable: AT_EXECFN's string in memory (the path as exec'd) when
  * absolute, else the path of the module holding AT_ENTRY, else AT_EXECFN
@@ -1030,9 +1041,14 @@ struct cr_error *elfcore_read(struct cr_dump *d)
 	cr_dump_finish(d);	/* memory reads need sorted segments */
 	finish_threads(&ec);
 	elfcore_coroner_finish(&ec);
-	annotate_regions(&ec);
-	elfcore_find_modules(&ec);
-	cr_dump_finish(d);
+	/* The modules name the executable only when AT_EXECFN does not by
+	 * an absolute path (find_executable); finding them is most of the
+	 * reading of a small core. */
+	if (!d->identity_only || !execfn_absolute(d)) {
+		annotate_regions(&ec);
+		elfcore_find_modules(&ec);
+		cr_dump_finish(d);
+	}
 	find_executable(&ec);
 out:
 	ec_cleanup(&ec);

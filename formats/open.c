@@ -234,6 +234,7 @@ struct cr_error *cr_dump_open_with(const char *path,
 	d->guard = cr_map_guard_add(d->map, d->map_len,
 				    fcntl(fd, F_DUPFD_CLOEXEC, 0));
 
+	d->identity_only = o && o->identity_only;
 	err = read_any(d, o);
 	if (cr_map_guard_check(d->guard) &&
 	    (err || (d->nthreads == 0 && d->nsegs == 0))) {

@@ -241,6 +241,70 @@ static void test_gcore(void **state)
 	unlink(path);
 }
 
+/* PATH opened as `coroner batch`'s probe opens it and in full. */
+static void compare_identity_only(const char *path, bool fast)
+{
+	struct cr_open_options oo = { .identity_only = true };
+	struct cr_dump *full = open_ok(path), *id = NULL;
+	struct cr_error *err = cr_dump_open_with(path, &oo, &id);
+	if (err)
+		fail_msg("%s", err->message);
+	assert_int_equal(id->process.pid, full->process.pid);
+	assert_int_equal(id->nthreads, full->nthreads);
+	assert_non_null(full->process.executable);
+	assert_non_null(id->process.executable);
+	assert_string_equal(id->process.executable, full->process.executable);
+	assert_true(full->nmodules > 0);
+	/* Fast: the modules were not looked for; else as in full. */
+	assert_int_equal(id->nmodules, fast ? 0 : full->nmodules);
+	printf("%s: executable %s, %zu modules in full, %zu for the probe\n",
+	       path, id->process.executable, full->nmodules, id->nmodules);
+	cr_dump_free(id);
+	cr_dump_free(full);
+}
+
+/*
+ * The probe's open (identity_only) gives the executable the full open
+ * gives: without looking for modules when AT_EXECFN is absolute (the
+ * victim exec'd by its absolute path), through them when it is relative
+ * (exec'd as "./victim-link", a symbolic link to it: the executable is
+ * then the main module's absolute path).
+ */
+static void test_identity_only(void **state)
+{
+	if (!kernel_core[0])
+		skip();
+	compare_identity_only(kernel_core, true);
+	char dir[4096], link[4200], core[4200];
+	snprintf(dir, sizeof(dir), "%s/relative", WORK_DIR);
+	mkdir(dir, 0755);
+	snprintf(link, sizeof(link), "%s/victim-link", dir);
+	snprintf(core, sizeof(core), "%s/core", dir);
+	unlink(link);
+	unlink(core);
+	assert_int_equal(symlink(VICTIM_PATH, link), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+		setrlimit(RLIMIT_CORE, &rl);
+		if (chdir(dir) != 0)
+			_exit(126);
+		execl("./victim-link", "victim-link", "crash", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	char with_pid[4300];
+	snprintf(with_pid, sizeof(with_pid), "%s.%d", core, (int)pid);
+	const char *made = file_exists(with_pid) ? with_pid : core;
+	assert_true(WIFSIGNALED(st) && file_exists(made));
+	compare_identity_only(made, false);
+	unlink(made);
+	unlink(link);
+}
+
 /* Decompress an elfutils core into the work directory; NULL to skip. */
 static const char *corpus_core(const char *name, char *out, size_t n)
 {
@@ -729,6 +793,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kernel_core),
 		cmocka_unit_test(test_gcore),
+		cmocka_unit_test(test_identity_only),
 		cmocka_unit_test(test_elfutils_x86_64),
 		cmocka_unit_test(test_elfutils_aarch64),
 		cmocka_unit_test(test_elfutils_i386),

@@ -109,7 +109,8 @@ static void put_process(json_t *o, const struct cr_dump *d)
 static int probe(struct cr_batch_job *job, int fd,
 		 const struct cr_batch_analyze_ctx *c)
 {
-	struct cr_open_options oo = { .max_decompressed = c->max_decompressed };
+	struct cr_open_options oo = { .max_decompressed = c->max_decompressed,
+				      .identity_only = true };
 	struct cr_dump *d = NULL;
 	struct cr_error *err = cr_dump_open_with(job->paths[0], &oo, &d);
 	if (err)
