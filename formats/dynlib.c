@@ -15,18 +15,20 @@
 static void open_lib(struct cr_dynlib *lib, const char *soname,
 		     const struct cr_dynsym *syms, size_t n)
 {
-	/* libstdc++ binds its 1,100 PLT entries lazily: bound at open, they
-	 * cost the loader 0.3 ms of symbol lookups, more than a small core's
-	 * HTML report takes to write, for functions few runs call.  It is
-	 * the one library opened so: lazy binding trades a failed dlopen()
-	 * for a process killed at the first call of a symbol that is not
-	 * there, and libstdc++'s undefined symbols are all versioned
-	 * references to glibc, libm and libgcc_s, whose version nodes the
-	 * loader checks at open either way (a symbol missing from a version
-	 * its library declares would be a broken glibc).  A later RTLD_NOW
+	/* libstdc++ binds its 1,037 PLT entries lazily: bound at open, they
+	 * cost the loader 0.3 ms of symbol lookups (of 1.9 ms for libxml2
+	 * with ICU and libstdc++), for functions few runs call.  It is the
+	 * one library opened so: lazy binding trades a failed dlopen() for a
+	 * process killed at the first call of a symbol that is not there,
+	 * and libstdc++'s undefined symbols are versioned references to
+	 * glibc, libm and libgcc_s, whose version nodes the loader checks at
+	 * open either way (a symbol missing from a version its library
+	 * declares would be a broken glibc), or weak ones (transactional
+	 * memory, profiling) that are allowed to be missing.  A later RTLD_NOW
 	 * open of it or of a library that needs it (libxml2 through ICU)
-	 * finds it loaded and relocated, and leaves it lazy.  The handle is
-	 * kept by the loader's list until the process ends. */
+	 * finds it loaded and relocated, and leaves it lazy.  Its handle is
+	 * not kept: nothing closes it, it stays loaded until the process
+	 * ends. */
 	if (lib->stdcxx_first)
 		(void)dlopen(CR_SONAME_STDCXX, RTLD_LAZY | RTLD_LOCAL);
 	if (lib->populate)

@@ -167,6 +167,7 @@ struct cr_error *cr_dump_from_buffer_with(const uint8_t *buf, size_t len,
 	d->map_len = len;
 	d->map_borrowed = true;
 	d->file_size = len;
+	d->identity_only = o && o->identity_only;
 	struct cr_error *err = read_any(d, o);
 	if (err) {
 		cr_dump_free(d);
