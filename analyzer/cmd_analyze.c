@@ -29,6 +29,7 @@
 #include "dump.h"
 #include "report.h"
 #include "term.h"
+#include "termsig.h"
 #include "util.h"
 
 /* At most this many --skip-pass names (the registry has about ten). */
@@ -221,8 +222,6 @@ struct pending_reports {
  * written, then flushed and renamed, and without this Ctrl-C there left
  * up to three NAME.coroner.EXT.XXXXXX.tmp files.
  */
-static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
-
 static void remove_temporaries(int sig)
 {
 	report_remove_temporaries();
@@ -234,13 +233,13 @@ static void remove_temporaries(int sig)
  * ignored by the caller, nohup's SIGHUP, stays ignored). */
 static void catch_cleanup_signals(void)
 {
-	for (size_t k = 0; k < ARRAY_LEN(cleanup_signals); k++) {
+	for (size_t k = 0; k < ARRAY_LEN(cr_term_signals); k++) {
 		struct sigaction old;
-		if (sigaction(cleanup_signals[k], NULL, &old) == 0 &&
+		if (sigaction(cr_term_signals[k], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_DFL) {
 			struct sigaction sa = { .sa_handler = remove_temporaries };
 			sigemptyset(&sa.sa_mask);
-			sigaction(cleanup_signals[k], &sa, NULL);
+			sigaction(cr_term_signals[k], &sa, NULL);
 		}
 	}
 }

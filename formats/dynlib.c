@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "termsig.h"
+
 /* dlopen() and dlsym() every symbol, keeping the reason of a failure
  * (dlerror() is per thread).  The thread that opens also resolves: a
  * dlsym() elsewhere would wait for the loader's next dlopen() to end. */
@@ -118,10 +120,7 @@ void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 		 * files) runs on the thread that set up what it reads.  (Not
 		 * every signal: its populating timer signals it.) */
 		sigset_t block, old;
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
+		cr_term_sigset(&block);
 		pthread_sigmask(SIG_BLOCK, &block, &old);
 		/* Detached: nobody joins it; cr_dynlib_load waits on the
 		 * library, and exit() waits for a dlopen() in progress. */

@@ -24,6 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "termsig.h"
+#include "util.h"
+
 const char *report_extension(enum cr_report_format fmt)
 {
 	switch (fmt) {
@@ -195,10 +198,7 @@ static char *volatile temps[8];
 static void block_term_signals(sigset_t *old)
 {
 	sigset_t block;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
+	cr_term_sigset(&block);
 	sigprocmask(SIG_BLOCK, &block, old);
 }
 
