@@ -48,22 +48,37 @@ void cr_buf_puts(struct cr_buf *b, const char *s)
 
 void cr_buf_putc(struct cr_buf *b, char c)
 {
+	if (!b->oom && b->cap - b->len >= 2) {
+		b->p[b->len++] = c;
+		b->p[b->len] = '\0';
+		return;
+	}
 	cr_buf_add(b, &c, 1);
 }
 
+/* Most prints are short: one pass into the room there is (at least
+ * PRINT_ROOM bytes), a second only when the text did not fit. */
+#define PRINT_ROOM 64
+
 void cr_buf_vprintf(struct cr_buf *b, const char *fmt, va_list ap)
 {
+	if (!buf_reserve(b, PRINT_ROOM))
+		return;
 	va_list again;
 	va_copy(again, ap);
-	int n = vsnprintf(NULL, 0, fmt, again);
+	size_t room = b->cap - b->len;
+	int n = vsnprintf(b->p + b->len, room, fmt, ap);
+	if (n >= 0 && (size_t)n >= room) {
+		if (buf_reserve(b, (size_t)n))
+			vsnprintf(b->p + b->len, (size_t)n + 1, fmt, again);
+		else
+			n = -1;
+	}
 	va_end(again);
 	if (n < 0) {
 		b->oom = true;
 		return;
 	}
-	if (!buf_reserve(b, (size_t)n))
-		return;
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
 }
 

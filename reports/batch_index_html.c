@@ -246,13 +246,10 @@ struct cr_error *report_batch_html_write(const struct report_batch_index *ix,
 	struct cr_error *lerr = cr_html_libs_load("writing the HTML index");
 	if (lerr)
 		return lerr;
-	p.doc = htmlNewDocNoDtD(NULL, NULL);
+	p.doc = cr_html_new_doc();
 	if (!p.doc)
 		return &cr_enomem;
-	if (!xmlCreateIntSubset(p.doc, BAD_CAST "html", NULL, NULL))
-		p.oom = true;
-	if (!p.oom)
-		build(&p, ix);
+	build(&p, ix);
 	if (p.oom) {
 		xmlFreeDoc(p.doc);
 		return &cr_enomem;

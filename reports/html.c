@@ -567,14 +567,10 @@ struct cr_error *report_html_write_doc(const struct doc *d, FILE *f)
 	if (lerr)
 		return lerr;
 	xmlSetGenericErrorFunc(NULL, quiet_xml_error);
-	h.doc = htmlNewDocNoDtD(NULL, NULL);
+	h.doc = cr_html_new_doc();
 	if (!h.doc)
 		return &cr_enomem;
-	/* <!DOCTYPE html> */
-	if (!xmlCreateIntSubset(h.doc, BAD_CAST "html", NULL, NULL))
-		h.oom = true;
-	if (!h.oom)
-		html_build(&h);
+	html_build(&h);
 	if (h.oom) {
 		free_tree(h.doc);
 		return &cr_enomem;

@@ -41,3 +41,17 @@ void report_preload(const struct cr_options *opts, unsigned formats)
 	if (formats & CR_REPORT_HTML)
 		cr_error_free(cr_html_libs_load("writing the HTML report"));
 }
+
+xmlDocPtr cr_html_new_doc(void)
+{
+	xmlDocPtr doc = cr_html_api.htmlNewDocNoDtD(NULL, NULL);
+	if (!doc)
+		return NULL;
+	doc->dict = cr_html_api.xmlDictCreate();
+	if (!doc->dict ||
+	    !cr_html_api.xmlCreateIntSubset(doc, BAD_CAST "html", NULL, NULL)) {
+		cr_html_api.xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}

@@ -17,6 +17,7 @@
 #define CR_HTML_LIBS_H
 
 #include <libxml/HTMLtree.h>
+#include <libxml/dict.h>
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
@@ -25,11 +26,12 @@
 #include "error.h"
 
 #define CR_XML_FUNCS(X)							\
-	X(xmlAddChild) X(xmlCreateIntSubset) X(xmlDocSetRootElement)	\
-	X(xmlFreeDoc) X(xmlFreeNode) X(xmlNewChild) X(xmlNewDocNode)	\
-	X(xmlNewDocText) X(xmlNewProp) X(xmlOutputBufferClose)		\
-	X(xmlOutputBufferCreateFile) X(xmlSetGenericErrorFunc)		\
-	X(xmlSetProp) X(htmlDocContentDumpFormatOutput) X(htmlNewDocNoDtD)
+	X(xmlAddChild) X(xmlCreateIntSubset) X(xmlDictCreate)		\
+	X(xmlDocSetRootElement) X(xmlFreeDoc) X(xmlFreeNode)		\
+	X(xmlNewChild) X(xmlNewDocNode) X(xmlNewDocText) X(xmlNewProp)	\
+	X(xmlOutputBufferClose) X(xmlOutputBufferCreateFile)		\
+	X(xmlSetGenericErrorFunc) X(xmlSetProp)				\
+	X(htmlDocContentDumpFormatOutput) X(htmlNewDocNoDtD)
 
 struct cr_html_api {
 	CR_XML_FUNCS(CR_DYN_FIELD)
@@ -40,9 +42,16 @@ extern struct cr_html_api cr_html_api;
  * needed and why it could not be loaded. */
 struct cr_error *cr_html_libs_load(const char *what);
 
+/* A new HTML document that starts <!DOCTYPE html>, its element and
+ * attribute names interned in a dictionary of its own (a report's few
+ * dozen names are not copied for each of its thousands of elements);
+ * NULL when out of memory.  After cr_html_libs_load(). */
+xmlDocPtr cr_html_new_doc(void);
+
 #ifndef CR_HTML_LIBS_NO_MACROS	/* html_libs.c names the functions */
 #define xmlAddChild cr_html_api.xmlAddChild
 #define xmlCreateIntSubset cr_html_api.xmlCreateIntSubset
+#define xmlDictCreate cr_html_api.xmlDictCreate
 #define xmlDocSetRootElement cr_html_api.xmlDocSetRootElement
 #define xmlFreeDoc cr_html_api.xmlFreeDoc
 #define xmlFreeNode cr_html_api.xmlFreeNode

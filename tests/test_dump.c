@@ -2,7 +2,8 @@
  * test_dump.c - unit tests of the neutral model (formats/dump.c, arch.c)
  * and of the cursor: memory reads across segments and gaps, word and string
  * reads, region/module lookups, cr_dump_finish()'s overlap handling, the
- * problem cap, and rejection of files that are not dumps.
+ * problem cap, rejection of files that are not dumps, and the growable
+ * string every report is written into (strbuf.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "cursor.h"
 #include "dump.h"
+#include "strbuf.h"
 
 static uint8_t mem_a[64], mem_b[64], mem_c[16];
 
@@ -248,6 +250,45 @@ static void test_not_a_dump(void **state)
 	cr_error_free(err);
 }
 
+/* cr_buf_printf writes into the room there is and prints again when the
+ * text did not fit; cr_buf_putc appends in place: text of every length
+ * around the buffer's capacity comes out whole and NUL-terminated. */
+static void test_strbuf(void **state)
+{
+	(void)state;
+	static char want[1 << 14];
+	for (size_t lead = 0; lead < 600; lead += 37) {
+		for (int width = 0; width < 700; width += 13) {
+			struct cr_buf b = { 0 };
+			for (size_t i = 0; i < lead; i++)
+				cr_buf_putc(&b, (char)('a' + i % 26));
+			cr_buf_printf(&b, "<%0*d>", width, width);
+			cr_buf_putc(&b, '!');
+			cr_buf_printf(&b, "%s", "");
+			size_t n = 0;
+			for (size_t i = 0; i < lead; i++)
+				want[n++] = (char)('a' + i % 26);
+			n += (size_t)snprintf(want + n, sizeof(want) - n, "<%0*d>!",
+					      width, width);
+			assert_false(b.oom);
+			assert_int_equal(b.len, n);
+			assert_int_equal(b.p[b.len], '\0');
+			assert_memory_equal(b.p, want, n);
+			assert_string_equal(cr_buf_str(&b), want);
+			cr_buf_free(&b);
+		}
+	}
+	/* After a failure the buffer stays failed: nothing more is added. */
+	struct cr_buf b = { 0 };
+	cr_buf_puts(&b, "x");
+	b.oom = true;
+	cr_buf_putc(&b, 'y');
+	cr_buf_printf(&b, "%d", 42);
+	assert_int_equal(b.len, 1);
+	assert_null(cr_buf_str(&b));
+	cr_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_arch),
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_not_a_dump),
+		cmocka_unit_test(test_strbuf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
