@@ -161,71 +161,142 @@ static json_t *json_crash(struct jctx *j)
 	return o;
 }
 
-static json_t *json_frame(struct jctx *j, size_t index,
-			  const struct cr_frame *fr)
+/* --- the threads, written as they are made (json_text.h) ----------------- */
+
+static void k_int(struct json_out *w, const char *key, int64_t v)
 {
-	json_t *o = json_object();
-	const char *trust = cr_trust_name(fr->trust);
-	set(j, o, "index", jsize(index));
-	set(j, o, "pc", jhex(fr->pc));
-	set(j, o, "trust", jstr(trust ? trust : "unknown"));
-	set(j, o, "inlined", json_boolean(fr->trust == CR_TRUST_INLINE));
-	set(j, o, "module", jstr(fr->module));
-	set(j, o, "module_offset", fr->module ? jhex(fr->module_offset)
-					      : json_null());
-	set(j, o, "function", jstr(fr->function));
-	set(j, o, "function_offset",
-	    fr->function && fr->function_offset_known
-		    ? jhex(fr->function_offset) : json_null());
-	set(j, o, "file", jstr(fr->file));
-	set(j, o, "line", fr->line > 0 ? json_integer(fr->line) : json_null());
-	set(j, o, "column", fr->column > 0 ? json_integer(fr->column)
-					   : json_null());
-	return o;
+	json_out_key(w, key);
+	json_out_int(w, v);
 }
 
-static json_t *json_stack(struct jctx *j, const struct cr_stack *s)
+static void k_bool(struct json_out *w, const char *key, bool v)
 {
-	json_t *o = json_object();
-	set(j, o, "unwound", json_boolean(s->unwound));
-	set(j, o, "end_reason", jstr(s->end_reason));
-	set(j, o, "frame_count", jsize(s->nframes));
+	json_out_key(w, key);
+	json_out_bool(w, v);
+}
+
+static void k_str(struct json_out *w, const char *key, const char *s)
+{
+	json_out_key(w, key);
+	json_out_str(w, s);
+}
+
+/* KEY: V, or null when V is not KNOWN. */
+static void k_int_if(struct json_out *w, const char *key, bool known, int64_t v)
+{
+	json_out_key(w, key);
+	if (known)
+		json_out_int(w, v);
+	else
+		json_out_null(w);
+}
+
+static void k_hex_if(struct json_out *w, const char *key, bool known, uint64_t v)
+{
+	json_out_key(w, key);
+	if (known)
+		json_out_hex(w, v);
+	else
+		json_out_null(w);
+}
+
+/* An id where -1 (any negative) means not recorded: jid(). */
+static void out_id(struct json_out *w, int64_t v)
+{
+	if (v >= 0)
+		json_out_int(w, v);
+	else
+		json_out_null(w);
+}
+
+/* jcpu(). */
+static void out_cpu(struct json_out *w, struct cr_cpu_time t)
+{
+	if (!t.known || t.usec > (uint64_t)INT64_MAX)
+		json_out_null(w);
+	else
+		json_out_int(w, (int64_t)t.usec);
+}
+
+static void out_frame(struct json_out *w, size_t index, const struct cr_frame *fr)
+{
+	const char *trust = cr_trust_name(fr->trust);
+	json_out_open(w, '{');
+	k_int(w, "index", (int64_t)index);
+	json_out_key(w, "pc");
+	json_out_hex(w, fr->pc);
+	json_out_key(w, "trust");
+	json_out_const(w, trust ? trust : "unknown");
+	k_bool(w, "inlined", fr->trust == CR_TRUST_INLINE);
+	k_str(w, "module", fr->module);
+	k_hex_if(w, "module_offset", fr->module != NULL, fr->module_offset);
+	k_str(w, "function", fr->function);
+	k_hex_if(w, "function_offset", fr->function && fr->function_offset_known,
+		 fr->function_offset);
+	k_str(w, "file", fr->file);
+	k_int_if(w, "line", fr->line > 0, fr->line);
+	k_int_if(w, "column", fr->column > 0, fr->column);
+	json_out_close(w);
+}
+
+static void out_stack(struct json_out *w, const struct cr_stack *s)
+{
+	json_out_open(w, '{');
+	k_bool(w, "unwound", s->unwound);
+	k_str(w, "end_reason", s->end_reason);
+	k_int(w, "frame_count", (int64_t)s->nframes);
 
 	/* The rows of the stack as the other reports print them: a fold row
 	 * becomes its first cycle of frames plus an entry in "folds". */
-	json_t *frames = json_array(), *folds = json_array();
 	struct report_rows it;
 	struct report_row row;
+	json_out_key(w, "frames");
+	json_out_open(w, '[');
 	report_rows_init(&it, s);
-	while (report_rows_next(&it, &row) && !j->oom) {
+	while (report_rows_next(&it, &row) && !w->b->oom) {
 		if (row.frame) {
-			push(j, frames, json_frame(j, row.index, row.frame));
+			json_out_item(w);
+			out_frame(w, row.index, row.frame);
 			continue;
 		}
 		const struct cr_fold *f = row.fold;
 		size_t keep = f->period ? f->period : 1;
-		for (size_t i = f->first; i <= f->last && i - f->first < keep; i++)
-			push(j, frames, json_frame(j, i, &s->frames[i]));
-		json_t *fo = json_object();
-		set(j, fo, "first", jsize(f->first));
-		set(j, fo, "last", jsize(f->last));
-		set(j, fo, "period", jsize(f->period));
-		set(j, fo, "repeats", jsize(f->repeats));
-		set(j, fo, "cycle", jstr(f->cycle));
-		push(j, folds, fo);
+		for (size_t i = f->first; i <= f->last && i - f->first < keep; i++) {
+			json_out_item(w);
+			out_frame(w, i, &s->frames[i]);
+		}
 	}
-	set(j, o, "frames", frames);
-	set(j, o, "folds", folds);
-	return o;
+	json_out_close(w);
+	json_out_key(w, "folds");
+	json_out_open(w, '[');
+	report_rows_init(&it, s);
+	while (report_rows_next(&it, &row) && !w->b->oom) {
+		const struct cr_fold *f = row.fold;
+		if (row.frame)
+			continue;
+		json_out_item(w);
+		json_out_open(w, '{');
+		k_int(w, "first", (int64_t)f->first);
+		k_int(w, "last", (int64_t)f->last);
+		k_int(w, "period", (int64_t)f->period);
+		k_int(w, "repeats", (int64_t)f->repeats);
+		k_str(w, "cycle", f->cycle);
+		json_out_close(w);
+	}
+	json_out_close(w);
+	json_out_close(w);
 }
 
-static json_t *json_registers(struct jctx *j, const struct cr_thread *t)
+/* The thread's registers by name; no two of an architecture's names are
+ * the same (unit.formats.test_arch), so no key repeats. */
+static void out_registers(struct json_out *w, const struct cr_analysis *a,
+			  const struct cr_thread *t)
 {
-	enum cr_arch arch = j->a->dump->process.arch;
-	json_t *o = json_object();
-	for (unsigned n = 0; n < CR_MAX_REGS && !j->oom; n++) {
+	enum cr_arch arch = a->dump->process.arch;
+	json_out_open(w, '{');
+	for (unsigned n = 0; n < CR_MAX_REGS && t; n++) {
 		uint64_t v;
-		if (!cr_regs_get(cr_thread_regs(j->a->dump, t), n, &v))
+		if (!cr_regs_get(cr_thread_regs(a->dump, t), n, &v))
 			continue;
 		const char *name = cr_arch_reg_name(arch, n);
 		char fallback[24];
@@ -233,100 +304,129 @@ static json_t *json_registers(struct jctx *j, const struct cr_thread *t)
 			snprintf(fallback, sizeof(fallback), "dwarf%u", n);
 			name = fallback;
 		}
-		set(j, o, name, jhex(v));
+		json_out_key(w, name);
+		json_out_hex(w, v);
 	}
-	return o;
+	json_out_close(w);
 }
 
 /* A decoded argument's value: a number for what is a C int, else hex. */
-static json_t *json_arg_value(const struct cr_syscall_arg *arg)
+static void out_arg_value(struct json_out *w, const struct cr_syscall_arg *arg)
 {
 	switch (arg->kind) {
 	case CR_ARG_INT:
 	case CR_ARG_FD:
 	case CR_ARG_TIMEOUT_MS:
-		return json_integer((json_int_t)(int64_t)arg->value);
+		json_out_int(w, (int64_t)arg->value);
+		break;
 	case CR_ARG_FUTEX_OP:
 	case CR_ARG_DURATION_NS:
-		return json_integer((json_int_t)(arg->value & INT64_MAX));
+		json_out_int(w, (int64_t)(arg->value & INT64_MAX));
+		break;
 	default:
-		return jhex(arg->value);
+		json_out_hex(w, arg->value);
+		break;
 	}
 }
 
 /* "state_info": the data the state sentence is made from. */
-static json_t *json_state_info(struct jctx *j, const struct cr_thread_state *st)
+static void out_state_info(struct json_out *w, const struct cr_thread_state *st)
 {
-	json_t *o = json_object();
-	json_t *args = json_array();
-	set(j, o, "kind", json_string(cr_state_kind_id(st->kind)));
-	set(j, o, "activity", jstr(st->activity));
-	set(j, o, "function", jstr(st->function));
+	json_out_open(w, '{');
+	json_out_key(w, "kind");
+	json_out_const(w, cr_state_kind_id(st->kind));
+	k_str(w, "activity", st->activity);
+	k_str(w, "function", st->function);
+	json_out_key(w, "syscall");
 	if (st->syscall_known) {
-		json_t *sc = json_object();
-		set(j, sc, "number", jid(st->syscall_nr));
-		set(j, sc, "name", jstr(st->syscall_name));
-		set(j, o, "syscall", sc);
+		json_out_open(w, '{');
+		json_out_key(w, "number");
+		out_id(w, st->syscall_nr);
+		k_str(w, "name", st->syscall_name);
+		json_out_close(w);
 	} else {
-		set(j, o, "syscall", json_null());
+		json_out_null(w);
 	}
+	json_out_key(w, "args");
+	json_out_open(w, '[');
 	for (unsigned i = 0; i < st->nargs && i < CR_STATE_MAX_ARGS; i++) {
-		json_t *ao = json_object();
-		set(j, ao, "name", jstr(st->args[i].name));
-		set(j, ao, "kind", json_string(cr_arg_kind_id(st->args[i].kind)));
-		set(j, ao, "value", json_arg_value(&st->args[i]));
-		push(j, args, ao);
+		json_out_item(w);
+		json_out_open(w, '{');
+		k_str(w, "name", st->args[i].name);
+		json_out_key(w, "kind");
+		json_out_const(w, cr_arg_kind_id(st->args[i].kind));
+		json_out_key(w, "value");
+		out_arg_value(w, &st->args[i]);
+		json_out_close(w);
 	}
-	set(j, o, "args", args);
-	set(j, o, "wait_object", st->wait_object_known ? jhex(st->wait_object)
-						       : json_null());
-	set(j, o, "wait_object_type", st->wait_object_known
-					      ? jstr(st->wait_object_what)
-					      : json_null());
-	set(j, o, "stack_missing", json_boolean(st->stack_missing));
+	json_out_close(w);
+	k_hex_if(w, "wait_object", st->wait_object_known, st->wait_object);
+	json_out_key(w, "wait_object_type");
+	if (st->wait_object_known)
+		json_out_str(w, st->wait_object_what);
+	else
+		json_out_null(w);
+	k_bool(w, "stack_missing", st->stack_missing);
+	json_out_key(w, "received");
 	if (st->received.known) {
-		json_t *r = json_object();
-		set(j, r, "signal", jstr(st->received.signal));
-		set(j, r, "signo", st->received.signo > 0
-					   ? json_integer(st->received.signo)
-					   : json_null());
-		set(j, r, "from", jstr(st->received.from));
-		set(j, o, "received", r);
+		json_out_open(w, '{');
+		k_str(w, "signal", st->received.signal);
+		k_int_if(w, "signo", st->received.signo > 0, st->received.signo);
+		k_str(w, "from", st->received.from);
+		json_out_close(w);
 	} else {
-		set(j, o, "received", json_null());
+		json_out_null(w);
 	}
-	return o;
+	json_out_close(w);
 }
 
-static json_t *json_thread(struct jctx *j, size_t idx)
+static void out_thread(struct json_out *w, const struct cr_analysis *a, size_t idx)
 {
-	const struct cr_thread_analysis *ta = &j->a->threads[idx];
+	const struct cr_thread_analysis *ta = &a->threads[idx];
 	const struct cr_thread *t = ta->thread;
-	json_t *o = json_object();
-	set(j, o, "index", jsize(idx));
-	set(j, o, "tid", t ? jid(t->tid) : json_null());
-	set(j, o, "name", t ? jstr(t->name) : json_null());
-	set(j, o, "crashed", json_boolean(ta->crashed));
-	char *state = report_thread_state(j->a, idx, &j->oom);
-	set(j, o, "state", jstr(state));
+	json_out_open(w, '{');
+	k_int(w, "index", (int64_t)idx);
+	json_out_key(w, "tid");
+	if (t)
+		out_id(w, t->tid);
+	else
+		json_out_null(w);
+	k_str(w, "name", t ? t->name : NULL);
+	k_bool(w, "crashed", ta->crashed);
+	bool oom = false;
+	char *state = report_thread_state(a, idx, &oom);
+	if (oom)
+		w->b->oom = true;
+	k_str(w, "state", state);
 	free(state);
-	set(j, o, "state_info", json_state_info(j, &ta->st));
-	set(j, o, "user_cpu_usec", t ? jcpu(t->user) : json_null());
-	set(j, o, "system_cpu_usec", t ? jcpu(t->sys) : json_null());
-	set(j, o, "in_syscall", t && t->syscall_known
-					? json_boolean(t->in_syscall)
-					: json_null());
-	set(j, o, "syscall_nr", t && t->syscall_known && t->in_syscall &&
-				    t->syscall_nr >= 0
-					? json_integer(t->syscall_nr)
-					: json_null());
-	set(j, o, "signo", t && t->signo ? json_integer(t->signo)
-					 : json_null());
-	set(j, o, "registers", t ? json_registers(j, t) : json_object());
-	set(j, o, "group", ta->group < j->a->ngroups ? jsize(ta->group)
-						     : json_null());
-	set(j, o, "stack", json_stack(j, &ta->stack));
-	return o;
+	json_out_key(w, "state_info");
+	out_state_info(w, &ta->st);
+	json_out_key(w, "user_cpu_usec");
+	if (t)
+		out_cpu(w, t->user);
+	else
+		json_out_null(w);
+	json_out_key(w, "system_cpu_usec");
+	if (t)
+		out_cpu(w, t->sys);
+	else
+		json_out_null(w);
+	json_out_key(w, "in_syscall");
+	if (t && t->syscall_known)
+		json_out_bool(w, t->in_syscall);
+	else
+		json_out_null(w);
+	/* The values only read when T is there. */
+	k_int_if(w, "syscall_nr",
+		 t && t->syscall_known && t->in_syscall && t->syscall_nr >= 0,
+		 t ? t->syscall_nr : 0);
+	k_int_if(w, "signo", t && t->signo, t ? t->signo : 0);
+	json_out_key(w, "registers");
+	out_registers(w, a, t);
+	k_int_if(w, "group", ta->group < a->ngroups, (int64_t)ta->group);
+	json_out_key(w, "stack");
+	out_stack(w, &ta->stack);
+	json_out_close(w);
 }
 
 static json_t *json_groups(struct jctx *j)
@@ -636,17 +736,6 @@ static json_t *json_report(const struct cr_analysis *a)
 	return root;
 }
 
-/* Write V as jansson writes a value nested at depth 2. */
-static bool write_nested(json_t *v, FILE *f)
-{
-	struct cr_buf b = { 0 };
-	report_json_text(&b, v, 2);
-	const char *s = cr_buf_str(&b);
-	bool ok = s && fwrite(s, 1, b.len, f) == b.len;
-	cr_buf_free(&b);
-	return ok;
-}
-
 /*
  * The report as one jansson tree would be written, but the threads made
  * and written one at a time: the tree of 100,000 threads (a 5 KB
@@ -671,19 +760,23 @@ struct cr_error *report_json_write(const struct cr_analysis *a, FILE *f)
 	}
 	size_t open = (size_t)(at - text) + sizeof(key) - 3;	/* at '[' */
 	fwrite(text, 1, open + 1, f);
-	struct jctx j = { .a = a };
-	for (size_t i = 0; i < a->nthreads && !j.oom; i++) {
-		json_t *t = json_thread(&j, i);
+	struct cr_buf tb = { 0 };
+	struct json_out w;
+	json_out_init(&w, &tb, 2);
+	bool oom = false;
+	for (size_t i = 0; i < a->nthreads && !oom; i++) {
+		tb.len = 0;
+		out_thread(&w, a, i);
 		fputs(i ? ",\n    " : "\n    ", f);
-		if (j.oom || !write_nested(t, f))
-			j.oom = true;
-		json_decref(t);
+		oom = tb.oom || fwrite(tb.p, 1, tb.len, f) != tb.len;
 	}
+	json_out_free(&w);
+	cr_buf_free(&tb);
 	if (a->nthreads)
 		fputs("\n  ", f);
 	fputs(text + open + 1, f);	/* "]" and the rest */
 	free(text);
-	if (j.oom)
+	if (oom)
 		return &cr_enomem;
 	if (fputc('\n', f) == EOF || ferror(f))
 		return cr_error_new(CR_ERR_IO, "writing the JSON report failed");

@@ -17,10 +17,12 @@
 #include "json_text.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <stdio.h>
 #include <string.h>
 
+#include "report_util.h"
 #include "strbuf.h"
 
 #define INDENT 2
@@ -62,6 +64,21 @@ static void string(struct cr_buf *b, const char *s, size_t n)
 	}
 	cr_buf_add(b, s + run, n - run);
 	cr_buf_putc(b, '"');
+}
+
+/* As "%" JSON_INTEGER_FORMAT prints it. */
+static void integer(struct cr_buf *b, json_int_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	cr_buf_add(b, t + i, sizeof(t) - i);
 }
 
 /* jansson's jsonp_dtostr at its default precision (17): "%.17g", with
@@ -128,7 +145,7 @@ static void value(struct cr_buf *b, const json_t *v, unsigned depth)
 		string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		cr_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		integer(b, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		real(b, json_real_value(v));
@@ -148,4 +165,112 @@ static void value(struct cr_buf *b, const json_t *v, unsigned depth)
 void report_json_text(struct cr_buf *b, const json_t *v, unsigned depth)
 {
 	value(b, v, depth);
+}
+
+/* --- the same text, written as it is made -------------------------------- */
+
+void json_out_init(struct json_out *w, struct cr_buf *b, unsigned depth)
+{
+	*w = (struct json_out){ .b = b, .base = depth };
+}
+
+void json_out_free(struct json_out *w)
+{
+	cr_buf_free(&w->scratch);
+}
+
+/* Before a member or an element: the comma after the one before, and its
+ * line. */
+static void separate(struct json_out *w)
+{
+	if (!w->n) {
+		w->b->oom = true;	/* no container open */
+		return;
+	}
+	if (!w->empty[w->n - 1])
+		cr_buf_putc(w->b, ',');
+	w->empty[w->n - 1] = false;
+	newline(w->b, w->base + w->n);
+}
+
+void json_out_key(struct json_out *w, const char *key)
+{
+	separate(w);
+	string(w->b, key, strlen(key));
+	cr_buf_add(w->b, ": ", 2);
+}
+
+void json_out_item(struct json_out *w)
+{
+	separate(w);
+}
+
+void json_out_open(struct json_out *w, char bracket)
+{
+	if (w->n == JSON_OUT_MAX_DEPTH) {
+		w->b->oom = true;
+		return;
+	}
+	cr_buf_putc(w->b, bracket);
+	w->close[w->n] = bracket == '{' ? '}' : ']';
+	w->empty[w->n++] = true;
+}
+
+void json_out_close(struct json_out *w)
+{
+	if (!w->n) {
+		w->b->oom = true;
+		return;
+	}
+	w->n--;
+	if (!w->empty[w->n])
+		newline(w->b, w->base + w->n);
+	cr_buf_putc(w->b, w->close[w->n]);
+}
+
+void json_out_null(struct json_out *w)
+{
+	cr_buf_add(w->b, "null", 4);
+}
+
+void json_out_bool(struct json_out *w, bool v)
+{
+	if (v)
+		cr_buf_add(w->b, "true", 4);
+	else
+		cr_buf_add(w->b, "false", 5);
+}
+
+void json_out_int(struct json_out *w, int64_t v)
+{
+	integer(w->b, (json_int_t)v);
+}
+
+void json_out_hex(struct json_out *w, uint64_t v)
+{
+	char buf[REPORT_NUM_LEN];
+	const char *s = report_fmt_hex(buf, v, 0);
+	string(w->b, s, strlen(s));
+}
+
+void json_out_const(struct json_out *w, const char *s)
+{
+	if (s)
+		string(w->b, s, strlen(s));
+	else
+		json_out_null(w);
+}
+
+void json_out_str(struct json_out *w, const char *s)
+{
+	if (!s) {
+		json_out_null(w);
+		return;
+	}
+	w->scratch.len = 0;
+	report_clean_into(&w->scratch, s, 0);
+	if (w->scratch.oom)
+		w->b->oom = true;
+	else
+		string(w->b, w->scratch.len ? w->scratch.p : "", w->scratch.len);
 }

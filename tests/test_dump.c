@@ -189,6 +189,24 @@ static void test_arch(void **state)
 	assert_string_equal(cr_arch_reg_name(CR_ARCH_AARCH64, 29), "x29");
 	assert_null(cr_arch_reg_name(CR_ARCH_X86_64, 100));
 	assert_string_equal(cr_os_name(CR_OS_LINUX), "Linux");
+	/* No two registers of an architecture share a name (or a
+	 * "dwarfN" of one without a name): the JSON report writes them as
+	 * the keys of one object. */
+	for (int arch = CR_ARCH_UNKNOWN; arch <= CR_ARCH_S390X; arch++) {
+		static char names[CR_MAX_REGS][24];
+		for (unsigned n = 0; n < CR_MAX_REGS; n++) {
+			const char *name = cr_arch_reg_name((enum cr_arch)arch, n);
+			if (name)
+				snprintf(names[n], sizeof(names[n]), "%s", name);
+			else
+				snprintf(names[n], sizeof(names[n]), "dwarf%u", n);
+			for (unsigned k = 0; k < n; k++)
+				if (!strcmp(names[k], names[n]))
+					fail_msg("%s: registers %u and %u are both %s",
+						 cr_arch_name((enum cr_arch)arch), k, n,
+						 names[n]);
+		}
+	}
 }
 
 static void test_cursor(void **state)
