@@ -518,138 +518,160 @@ struct cr_error *report_batch_md_write(const struct report_batch_index *ix,
 
 /* --- JSON ---------------------------------------------------------------------- */
 
-/* S as a JSON string: cleaned to valid UTF-8 on one line; null for NULL. */
-static json_t *jstr(const char *s)
+/* Written as it is made (json_text.h): strings cleaned to valid UTF-8 on
+ * one line (REPORT_CLEAN_FLAT), null for NULL. */
+
+static void k_str(struct json_out *w, const char *key, const char *s)
 {
-	if (!s)
-		return json_null();
-	char *c = report_clean(s, REPORT_CLEAN_FLAT);
-	json_t *v = c ? json_string(c) : NULL;
-	free(c);
-	return v ? v : json_null();
+	json_out_key(w, key);
+	json_out_str(w, s);
 }
 
-static json_t *jtime(int64_t t)
+static void k_int(struct json_out *w, const char *key, size_t n)
+{
+	json_out_key(w, key);
+	json_out_int(w, (int64_t)n);
+}
+
+static void k_time(struct json_out *w, const char *key, int64_t t)
 {
 	char buf[REPORT_NUM_LEN];
-	const char *s = t >= 0 ? report_fmt_time(buf, t) : NULL;
-	return s ? json_string(s) : json_null();
+	json_out_key(w, key);
+	json_out_const(w, t >= 0 ? report_fmt_time(buf, t) : NULL);
 }
 
-static json_t *jlink(const struct report_batch_item *it, const char *ext)
+static void out_item(struct json_out *w, const struct report_batch_item *it)
 {
-	char *l = report_batch_link(it, ext);
-	json_t *v = jstr(l);
-	free(l);
-	return v;
-}
-
-static json_t *json_item(const struct report_batch_item *it)
-{
-	const struct report_batch_entry *e = it->first;
-	json_t *o = json_object();
-	json_object_set_new(o, "path", jstr(e->path));
-	json_object_set_new(o, "dumps", json_integer((json_int_t)it->nmembers));
-	json_object_set_new(o, "status", jstr(e->status));
-	json_object_set_new(o, "kind", jstr(e->kind));
-	json_object_set_new(o, "code", jstr(e->code));
-	json_object_set_new(o, "bucket", jstr(e->bucket));
-	json_object_set_new(o, "signature", jstr(e->signature));
-	json_object_set_new(o, "executable", jstr(e->executable));
-	json_object_set_new(o, "version", jstr(e->version));
-	json_object_set_new(o, "first_seen", jtime(it->seen_first));
-	json_object_set_new(o, "last_seen", jtime(it->seen_last));
-	json_object_set_new(o, "error", jstr(e->error));
-	json_t *rep = json_object();
 	static const char *const ext[] = { "md", "html", "json" };
-	for (size_t i = 0; i < ARRAY_LEN(ext); i++)
-		json_object_set_new(rep, ext[i], jlink(it, ext[i]));
-	json_object_set_new(o, "reports", e->report_dir ? rep : json_null());
-	if (!e->report_dir)
-		json_decref(rep);
-	return o;
+	const struct report_batch_entry *e = it->first;
+	json_out_open(w, '{');
+	k_str(w, "path", e->path);
+	k_int(w, "dumps", it->nmembers);
+	k_str(w, "status", e->status);
+	k_str(w, "kind", e->kind);
+	k_str(w, "code", e->code);
+	k_str(w, "bucket", e->bucket);
+	k_str(w, "signature", e->signature);
+	k_str(w, "executable", e->executable);
+	k_str(w, "version", e->version);
+	k_time(w, "first_seen", it->seen_first);
+	k_time(w, "last_seen", it->seen_last);
+	k_str(w, "error", e->error);
+	json_out_key(w, "reports");
+	if (e->report_dir) {
+		json_out_open(w, '{');
+		for (size_t i = 0; i < ARRAY_LEN(ext); i++) {
+			char *l = report_batch_link(it, ext[i]);
+			k_str(w, ext[i], l);
+			free(l);
+		}
+		json_out_close(w);
+	} else {
+		json_out_null(w);
+	}
+	json_out_close(w);
 }
 
-static json_t *json_strings(char **v, size_t n)
+static void out_strings(struct json_out *w, const char *key, char **v, size_t n)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, jstr(v[i]));
-	return a;
+	json_out_key(w, key);
+	json_out_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		json_out_item(w);
+		json_out_str(w, v[i]);
+	}
+	json_out_close(w);
 }
 
-static json_t *json_bucket(const struct report_batch_bucket *bk)
+static void out_bucket(struct json_out *w, const struct report_batch_bucket *bk)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "id", jstr(bk->id));
-	json_object_set_new(o, "signature", jstr(bk->signature));
-	json_object_set_new(o, "count", json_integer((json_int_t)bk->n));
-	json_object_set_new(o, "first_seen", jtime(bk->first_seen));
-	json_object_set_new(o, "last_seen", jtime(bk->last_seen));
-	json_object_set_new(o, "executables", json_strings(bk->executables, bk->nexecutables));
-	json_object_set_new(o, "versions", json_strings(bk->versions, bk->nversions));
-	json_object_set_new(o, "example", json_item(bk->example));
-	json_t *ticket = json_null();
+	json_out_open(w, '{');
+	k_str(w, "id", bk->id);
+	k_str(w, "signature", bk->signature);
+	k_int(w, "count", bk->n);
+	k_time(w, "first_seen", bk->first_seen);
+	k_time(w, "last_seen", bk->last_seen);
+	out_strings(w, "executables", bk->executables, bk->nexecutables);
+	out_strings(w, "versions", bk->versions, bk->nversions);
+	json_out_key(w, "example");
+	out_item(w, bk->example);
+	json_out_key(w, "ticket");
 	if (bk->ticket) {
 		char *md = cr_strdup_printf("tickets/%s.md", bk->id);
 		char *html = bk->ticket_attachment ?
 			cr_strdup_printf("tickets/%s.html", bk->id) : NULL;
-		ticket = json_object();
-		json_object_set_new(ticket, "md", jstr(md));
-		json_object_set_new(ticket, "html", jstr(html));
+		json_out_open(w, '{');
+		k_str(w, "md", md);
+		k_str(w, "html", html);
+		json_out_close(w);
 		free(md);
 		free(html);
+	} else {
+		json_out_null(w);
 	}
-	json_object_set_new(o, "ticket", ticket);
-	json_t *items = json_array();
-	for (size_t i = 0; i < bk->n; i++)
-		json_array_append_new(items, json_item(bk->items[i]));
-	json_object_set_new(o, "dumps", items);
-	return o;
+	json_out_key(w, "dumps");
+	json_out_open(w, '[');
+	for (size_t i = 0; i < bk->n; i++) {
+		json_out_item(w);
+		out_item(w, bk->items[i]);
+	}
+	json_out_close(w);
+	json_out_close(w);
 }
 
 struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
 					 FILE *f)
 {
-	json_t *root = json_object();
-	json_object_set_new(root, "format", json_string("coroner-batch-index"));
-	json_object_set_new(root, "version", json_integer(1));
-	json_object_set_new(root, "generator", json_string("coroner " CR_VERSION));
-	json_object_set_new(root, "summary", jstr(ix->summary));
-	json_t *counts = json_object();
-	json_object_set_new(counts, "files", json_integer((json_int_t)ix->nfiles));
-	json_object_set_new(counts, "dumps", json_integer(
-		(json_int_t)(ix->nitems - ix->nby_kind[REPORT_BATCH_SKIPPED])));
-	json_object_set_new(counts, "buckets", json_integer((json_int_t)ix->nbuckets));
-	json_t *groups = json_object();
+	struct cr_buf b = { 0 };
+	struct json_out w;
+	json_out_init(&w, &b, 0);
+	w.clean = REPORT_CLEAN_FLAT;
+	json_out_open(&w, '{');
+	json_out_key(&w, "format");
+	json_out_const(&w, "coroner-batch-index");
+	k_int(&w, "version", 1);
+	json_out_key(&w, "generator");
+	json_out_const(&w, "coroner " CR_VERSION);
+	k_str(&w, "summary", ix->summary);
+	json_out_key(&w, "counts");
+	json_out_open(&w, '{');
+	k_int(&w, "files", ix->nfiles);
+	k_int(&w, "dumps", ix->nitems - ix->nby_kind[REPORT_BATCH_SKIPPED]);
+	k_int(&w, "buckets", ix->nbuckets);
+	for (int k = 0; k < REPORT_BATCH_NKINDS; k++)
+		k_int(&w, report_batch_kind_id(k), ix->nby_kind[k]);
+	json_out_close(&w);
+	json_out_key(&w, "crashes");
+	json_out_open(&w, '[');
+	for (size_t c = 0; c < ix->ncodes; c++) {
+		json_out_item(&w);
+		json_out_open(&w, '{');
+		k_str(&w, "code", ix->codes[c].code);
+		k_int(&w, "count", ix->codes[c].count);
+		json_out_key(&w, "buckets");
+		json_out_open(&w, '[');
+		for (size_t i = 0; i < ix->codes[c].n; i++) {
+			json_out_item(&w);
+			out_bucket(&w, &ix->codes[c].buckets[i]);
+		}
+		json_out_close(&w);
+		json_out_close(&w);
+	}
+	json_out_close(&w);
+	/* The other kinds' dumps, each kind a list of its own. */
 	for (int k = 0; k < REPORT_BATCH_NKINDS; k++) {
-		json_object_set_new(counts, report_batch_kind_id(k),
-				    json_integer((json_int_t)ix->nby_kind[k]));
 		if (k == REPORT_BATCH_CRASH)
 			continue;
-		json_t *a = json_array();
-		for (size_t i = 0; i < ix->nby_kind[k]; i++)
-			json_array_append_new(a, json_item(ix->by_kind[k][i]));
-		json_object_set_new(groups, report_batch_kind_id(k), a);
+		json_out_key(&w, report_batch_kind_id(k));
+		json_out_open(&w, '[');
+		for (size_t i = 0; i < ix->nby_kind[k]; i++) {
+			json_out_item(&w);
+			out_item(&w, ix->by_kind[k][i]);
+		}
+		json_out_close(&w);
 	}
-	json_object_set_new(root, "counts", counts);
-	json_t *codes = json_array();
-	for (size_t c = 0; c < ix->ncodes; c++) {
-		json_t *o = json_object();
-		json_object_set_new(o, "code", jstr(ix->codes[c].code));
-		json_object_set_new(o, "count", json_integer((json_int_t)ix->codes[c].count));
-		json_t *bks = json_array();
-		for (size_t b = 0; b < ix->codes[c].n; b++)
-			json_array_append_new(bks, json_bucket(&ix->codes[c].buckets[b]));
-		json_object_set_new(o, "buckets", bks);
-		json_array_append_new(codes, o);
-	}
-	json_object_set_new(root, "crashes", codes);
-	json_object_update(root, groups);
-	json_decref(groups);
-	struct cr_buf b = { 0 };
-	report_json_text(&b, root, 0);
-	json_decref(root);
+	json_out_close(&w);
+	json_out_free(&w);
 	const char *text = cr_buf_str(&b);
 	bool ok = text && fwrite(text, 1, b.len, f) == b.len;
 	cr_buf_free(&b);

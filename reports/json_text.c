@@ -268,7 +268,7 @@ void json_out_str(struct json_out *w, const char *s)
 		return;
 	}
 	w->scratch.len = 0;
-	report_clean_into(&w->scratch, s, 0);
+	report_clean_into(&w->scratch, s, w->clean);
 	if (w->scratch.oom)
 		w->b->oom = true;
 	else

@@ -35,6 +35,7 @@ struct json_out {
 	struct cr_buf *b;
 	struct cr_buf scratch;	/* a dump string, cleaned */
 	unsigned base;		/* the depth the value is nested at */
+	unsigned clean;		/* report_clean()'s flags for json_out_str */
 	unsigned n;		/* containers open */
 	char close[JSON_OUT_MAX_DEPTH];
 	bool empty[JSON_OUT_MAX_DEPTH];	/* no member written yet */
@@ -54,8 +55,8 @@ void json_out_int(struct json_out *w, int64_t v);
 void json_out_hex(struct json_out *w, uint64_t v);
 /* Text of coroner's own (an id, a constant); null for NULL. */
 void json_out_const(struct json_out *w, const char *s);
-/* A string from a dump, made valid UTF-8 as jstr() makes it; null for
- * NULL. */
+/* A string from a dump, made valid UTF-8 as jstr() makes it (cleaned
+ * with W->clean's flags: 0 unless the caller sets them); null for NULL. */
 void json_out_str(struct json_out *w, const char *s);
 
 #endif
