@@ -62,6 +62,15 @@ static bool github_active(const char *p, size_t i, size_t n)
 	return p[i] == '#' && p[i + 1] >= '0' && p[i + 1] <= '9';
 }
 
+/* The characters md_text_at() may act on: md_special's, the '@' and '#'
+ * of github_active(), the ':' of "://" and the '.' of "www.".  Any other
+ * is copied as it is (most of a report's text), at one look-up. */
+static const bool md_acts[256] = {
+	['\\'] = true, ['`'] = true, ['*'] = true, ['_'] = true, ['['] = true,
+	[']'] = true, ['<'] = true, ['>'] = true, ['&'] = true, ['|'] = true,
+	['~'] = true, ['@'] = true, ['#'] = true, [':'] = true, ['.'] = true,
+};
+
 /* Whether P[I] is the '.' of a "www." that begins a word. */
 static bool starts_www(const char *p, size_t i, size_t n)
 {
@@ -101,6 +110,8 @@ static void md_text_at(struct cr_buf *b, const char *s, bool line_start)
 	while (n && p[n - 1] == ' ')
 		n--;
 	for (size_t i = 0; i < n; i++) {
+		if (!md_acts[(unsigned char)p[i]])
+			continue;
 		if (github_active(p, i, n)) {
 			/* After the character: a zero-width space. */
 			cr_buf_add(b, p + run, i + 1 - run);
