@@ -1,7 +1,10 @@
 /*
  * json.c - the JSON report, for programs (docs/report-schema.md).
  *
- * Built with jansson.  Conventions, all documented in the schema:
+ * The top level is built with jansson; the threads, most of the report
+ * (registers, state, frames), are written as they are made through
+ * json_out (json_text.h), in the bytes jansson's tree would give.
+ * Conventions, all documented in the schema:
  *   - a fact the dump did not record is null, never 0 or "";
  *   - 64-bit addresses, offsets and sizes are hex strings "0x..." because
  *     JSON numbers are doubles in most readers and lose bits past 2^53;
@@ -14,7 +17,8 @@
  *
  * Building never stops half-way on a failed allocation: every json_*
  * constructor that fails returns NULL, json_object_set_new() and
- * json_array_append_new() then fail too, and we note it in `oom`.
+ * json_array_append_new() then fail too, and we note it in `oom`; a
+ * json_out notes it in its buffer's oom flag.
  */
 #include "json_util.h"
 #include "report.h"
