@@ -957,22 +957,33 @@ static bool index_inputs(const struct report_batch_entry *rows, size_t n,
 		const char *strs[] = { e->path, e->header_hash, e->status, e->kind,
 			e->code, e->bucket, e->signature, e->executable, e->version,
 			e->report_dir, e->report_name, e->error };
+		const int64_t nums[] = { e->size, e->mtime_ns, e->dump_time,
+			e->analyzed_at, e->pid, e->start_time, e->frames,
+			e->exit_status, e->ctime_ns };
 		for (size_t k = 0; k < ARRAY_LEN(strs); k++) {
 			/* NULL and "" differ; the length keeps fields apart. */
-			cr_buf_printf(&b, strs[k] ? "%zu:" : "-:", strs[k] ? strlen(strs[k]) : 0);
+			if (strs[k])
+				cr_buf_put_int(&b, (int64_t)strlen(strs[k]));
+			else
+				cr_buf_putc(&b, '-');
+			cr_buf_putc(&b, ':');
 			cr_buf_puts(&b, strs[k]);
 		}
-		cr_buf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64
-			      " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
-			      e->size, e->mtime_ns, e->dump_time, e->analyzed_at, e->pid,
-			      e->start_time, e->frames, e->exit_status, e->ctime_ns);
+		for (size_t k = 0; k < ARRAY_LEN(nums); k++) {
+			cr_buf_put_int(&b, nums[k]);
+			cr_buf_putc(&b, k + 1 < ARRAY_LEN(nums) ? ' ' : '\n');
+		}
 	}
-	for (size_t i = 0; i < ix->nitems; i++)
-		cr_buf_printf(&b, "%u,", ix->items[i].missing);
+	for (size_t i = 0; i < ix->nitems; i++) {
+		cr_buf_put_int(&b, ix->items[i].missing);
+		cr_buf_putc(&b, ',');
+	}
 	for (size_t c = 0; c < ix->ncodes; c++)
-		for (size_t k = 0; k < ix->codes[c].n; k++)
-			cr_buf_printf(&b, "%d%d,", ix->codes[c].buckets[k].ticket,
-				      ix->codes[c].buckets[k].ticket_attachment);
+		for (size_t k = 0; k < ix->codes[c].n; k++) {
+			cr_buf_put_int(&b, ix->codes[c].buckets[k].ticket);
+			cr_buf_put_int(&b, ix->codes[c].buckets[k].ticket_attachment);
+			cr_buf_putc(&b, ',');
+		}
 	const char *t = cr_buf_str(&b);
 	if (t)
 		cr_batch_hash((const uint8_t *)t, b.len, out);

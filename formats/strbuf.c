@@ -56,6 +56,20 @@ void cr_buf_putc(struct cr_buf *b, char c)
 	cr_buf_add(b, &c, 1);
 }
 
+void cr_buf_put_int(struct cr_buf *b, int64_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	cr_buf_add(b, t + i, sizeof(t) - i);
+}
+
 /* Most prints are short: one pass into the room there is (at least
  * PRINT_ROOM bytes), a second only when the text did not fit. */
 #define PRINT_ROOM 64

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 struct cr_buf {
@@ -24,6 +25,8 @@ void cr_buf_add(struct cr_buf *b, const char *s, size_t n);
 /* A NULL S appends nothing. */
 void cr_buf_puts(struct cr_buf *b, const char *s);
 void cr_buf_putc(struct cr_buf *b, char c);
+/* V in decimal, as "%" PRId64 prints it (without printf's cost). */
+void cr_buf_put_int(struct cr_buf *b, int64_t v);
 void cr_buf_printf(struct cr_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cr_buf_vprintf(struct cr_buf *b, const char *fmt, va_list ap);

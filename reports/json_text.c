@@ -66,21 +66,6 @@ static void string(struct cr_buf *b, const char *s, size_t n)
 	cr_buf_putc(b, '"');
 }
 
-/* As "%" JSON_INTEGER_FORMAT prints it. */
-static void integer(struct cr_buf *b, json_int_t v)
-{
-	char t[24];
-	size_t i = sizeof(t);
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		t[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		t[--i] = '-';
-	cr_buf_add(b, t + i, sizeof(t) - i);
-}
-
 /* jansson's jsonp_dtostr at its default precision (17): "%.17g", with
  * ".0" when it reads as an integer, the exponent without '+' or leading
  * zeros. */
@@ -145,7 +130,7 @@ static void value(struct cr_buf *b, const json_t *v, unsigned depth)
 		string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		integer(b, json_integer_value(v));
+		cr_buf_put_int(b, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		real(b, json_real_value(v));
@@ -243,7 +228,7 @@ void json_out_bool(struct json_out *w, bool v)
 
 void json_out_int(struct json_out *w, int64_t v)
 {
-	integer(w->b, (json_int_t)v);
+	cr_buf_put_int(w->b, v);
 }
 
 void json_out_hex(struct json_out *w, uint64_t v)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,16 @@ static void test_strbuf(void **state)
 			assert_string_equal(cr_buf_str(&b), want);
 			cr_buf_free(&b);
 		}
+	}
+	/* Integers as printf writes them, the extremes included. */
+	static const int64_t ints[] = { 0, 1, -1, 9, 10, -10, 123456789,
+		INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		struct cr_buf b = { 0 };
+		cr_buf_put_int(&b, ints[i]);
+		snprintf(want, sizeof(want), "%" PRId64, ints[i]);
+		assert_string_equal(cr_buf_str(&b), want);
+		cr_buf_free(&b);
 	}
 	/* After a failure the buffer stays failed: nothing more is added. */
 	struct cr_buf b = { 0 };
