@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "strbuf.h"
+
 /*
  * Append V to B as json_dumps(V, JSON_INDENT(2) | JSON_PRESERVE_ORDER)
  * writes it, nested DEPTH levels deep (its lines after the first indented
