@@ -68,6 +68,20 @@ static pthread_cond_t opened = PTHREAD_COND_INITIALIZER;
 static struct cr_dynlib *queue[MAX_QUEUED];
 static size_t qhead, qtail;
 static bool loader_running;
+/* The loader's thread, until joined: its work done is not enough before
+ * a fork() (cr_dynlib_settle). */
+static pthread_t loader_thread;
+static bool loader_joinable;
+
+/* Join the loader's thread once its work is done (LOCK held, and
+ * !loader_running: it no longer takes the lock). */
+static void join_loader(void)
+{
+	if (loader_joinable && !loader_running) {
+		pthread_join(loader_thread, NULL);
+		loader_joinable = false;
+	}
+}
 
 /* The loader: opens what was asked for until the queue is empty.  A
  * library cr_dynlib_load took over meanwhile is left to it. */
@@ -96,6 +110,7 @@ void cr_dynlib_settle(void)
 	pthread_mutex_lock(&lock);
 	while (loader_running)
 		pthread_cond_wait(&opened, &lock);
+	join_loader();
 	pthread_mutex_unlock(&lock);
 }
 
@@ -113,8 +128,7 @@ void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 	lib->state = CR_DYNLIB_QUEUED;
 	queue[qtail++] = lib;
 	if (!loader_running) {
-		pthread_attr_t attr;
-		pthread_t t;
+		join_loader();	/* the one before */
 		/* It starts with SIGINT, SIGTERM and SIGHUP blocked, so that a
 		 * handler of the program's (analyze's removal of temporary
 		 * files) runs on the thread that set up what it reads.  (Not
@@ -122,12 +136,11 @@ void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 		sigset_t block, old;
 		cr_term_sigset(&block);
 		pthread_sigmask(SIG_BLOCK, &block, &old);
-		/* Detached: nobody joins it; cr_dynlib_load waits on the
-		 * library, and exit() waits for a dlopen() in progress. */
-		loader_running = !pthread_attr_init(&attr) &&
-				 !pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) &&
-				 !pthread_create(&t, &attr, loader, NULL);
-		pthread_attr_destroy(&attr);
+		/* Joined by cr_dynlib_settle, or by the next start; at exit()
+		 * it may still run (exit() waits for a dlopen() in
+		 * progress). */
+		loader_running = loader_joinable =
+			!pthread_create(&loader_thread, NULL, loader, NULL);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!loader_running)
 			lib->state = CR_DYNLIB_IDLE;	/* cr_dynlib_load opens it */

@@ -92,8 +92,11 @@ struct cr_error *cr_dynlib_load(struct cr_dynlib *lib, const char *soname,
  */
 void cr_dynlib_prefetch(struct cr_dynlib *lib, const char *soname,
 			const struct cr_dynsym *syms, size_t n);
-/* Wait until the loader thread opened everything asked for and stopped
- * (at once when it is not running): then this process may fork(). */
+/* Wait until the loader thread opened everything asked for and ended
+ * (at once when it is not running): then this process may fork().  Ended,
+ * not only done: a thread on its way out still takes locks a child would
+ * inherit held (AddressSanitizer's allocator, as it returns the thread's
+ * cache: a batch's probe worker hung in its first malloc). */
 void cr_dynlib_settle(void);
 
 #endif
