@@ -520,19 +520,6 @@ struct cr_error *report_batch_md_write(const struct report_batch_index *ix,
 
 /* Written as it is made (json_text.h): strings cleaned to valid UTF-8 on
  * one line (REPORT_CLEAN_FLAT), null for NULL. */
-
-static void k_str(struct json_out *w, const char *key, const char *s)
-{
-	json_out_key(w, key);
-	json_out_str(w, s);
-}
-
-static void k_int(struct json_out *w, const char *key, size_t n)
-{
-	json_out_key(w, key);
-	json_out_int(w, (int64_t)n);
-}
-
 static void k_time(struct json_out *w, const char *key, int64_t t)
 {
 	char buf[REPORT_NUM_LEN];
@@ -545,24 +532,24 @@ static void out_item(struct json_out *w, const struct report_batch_item *it)
 	static const char *const ext[] = { "md", "html", "json" };
 	const struct report_batch_entry *e = it->first;
 	json_out_open(w, '{');
-	k_str(w, "path", e->path);
-	k_int(w, "dumps", it->nmembers);
-	k_str(w, "status", e->status);
-	k_str(w, "kind", e->kind);
-	k_str(w, "code", e->code);
-	k_str(w, "bucket", e->bucket);
-	k_str(w, "signature", e->signature);
-	k_str(w, "executable", e->executable);
-	k_str(w, "version", e->version);
+	json_out_key_str(w, "path", e->path);
+	json_out_key_int(w, "dumps", it->nmembers);
+	json_out_key_str(w, "status", e->status);
+	json_out_key_str(w, "kind", e->kind);
+	json_out_key_str(w, "code", e->code);
+	json_out_key_str(w, "bucket", e->bucket);
+	json_out_key_str(w, "signature", e->signature);
+	json_out_key_str(w, "executable", e->executable);
+	json_out_key_str(w, "version", e->version);
 	k_time(w, "first_seen", it->seen_first);
 	k_time(w, "last_seen", it->seen_last);
-	k_str(w, "error", e->error);
+	json_out_key_str(w, "error", e->error);
 	json_out_key(w, "reports");
 	if (e->report_dir) {
 		json_out_open(w, '{');
 		for (size_t i = 0; i < ARRAY_LEN(ext); i++) {
 			char *l = report_batch_link(it, ext[i]);
-			k_str(w, ext[i], l);
+			json_out_key_str(w, ext[i], l);
 			free(l);
 		}
 		json_out_close(w);
@@ -586,9 +573,9 @@ static void out_strings(struct json_out *w, const char *key, char **v, size_t n)
 static void out_bucket(struct json_out *w, const struct report_batch_bucket *bk)
 {
 	json_out_open(w, '{');
-	k_str(w, "id", bk->id);
-	k_str(w, "signature", bk->signature);
-	k_int(w, "count", bk->n);
+	json_out_key_str(w, "id", bk->id);
+	json_out_key_str(w, "signature", bk->signature);
+	json_out_key_int(w, "count", bk->n);
 	k_time(w, "first_seen", bk->first_seen);
 	k_time(w, "last_seen", bk->last_seen);
 	out_strings(w, "executables", bk->executables, bk->nexecutables);
@@ -601,8 +588,8 @@ static void out_bucket(struct json_out *w, const struct report_batch_bucket *bk)
 		char *html = bk->ticket_attachment ?
 			cr_strdup_printf("tickets/%s.html", bk->id) : NULL;
 		json_out_open(w, '{');
-		k_str(w, "md", md);
-		k_str(w, "html", html);
+		json_out_key_str(w, "md", md);
+		json_out_key_str(w, "html", html);
 		json_out_close(w);
 		free(md);
 		free(html);
@@ -629,25 +616,25 @@ struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
 	json_out_open(&w, '{');
 	json_out_key(&w, "format");
 	json_out_const(&w, "coroner-batch-index");
-	k_int(&w, "version", 1);
+	json_out_key_int(&w, "version", 1);
 	json_out_key(&w, "generator");
 	json_out_const(&w, "coroner " CR_VERSION);
-	k_str(&w, "summary", ix->summary);
+	json_out_key_str(&w, "summary", ix->summary);
 	json_out_key(&w, "counts");
 	json_out_open(&w, '{');
-	k_int(&w, "files", ix->nfiles);
-	k_int(&w, "dumps", ix->nitems - ix->nby_kind[REPORT_BATCH_SKIPPED]);
-	k_int(&w, "buckets", ix->nbuckets);
+	json_out_key_int(&w, "files", ix->nfiles);
+	json_out_key_int(&w, "dumps", ix->nitems - ix->nby_kind[REPORT_BATCH_SKIPPED]);
+	json_out_key_int(&w, "buckets", ix->nbuckets);
 	for (int k = 0; k < REPORT_BATCH_NKINDS; k++)
-		k_int(&w, report_batch_kind_id(k), ix->nby_kind[k]);
+		json_out_key_int(&w, report_batch_kind_id(k), ix->nby_kind[k]);
 	json_out_close(&w);
 	json_out_key(&w, "crashes");
 	json_out_open(&w, '[');
 	for (size_t c = 0; c < ix->ncodes; c++) {
 		json_out_item(&w);
 		json_out_open(&w, '{');
-		k_str(&w, "code", ix->codes[c].code);
-		k_int(&w, "count", ix->codes[c].count);
+		json_out_key_str(&w, "code", ix->codes[c].code);
+		json_out_key_int(&w, "count", ix->codes[c].count);
 		json_out_key(&w, "buckets");
 		json_out_open(&w, '[');
 		for (size_t i = 0; i < ix->codes[c].n; i++) {

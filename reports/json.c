@@ -167,22 +167,10 @@ static json_t *json_crash(struct jctx *j)
 
 /* --- the threads, written as they are made (json_text.h) ----------------- */
 
-static void k_int(struct json_out *w, const char *key, int64_t v)
-{
-	json_out_key(w, key);
-	json_out_int(w, v);
-}
-
 static void k_bool(struct json_out *w, const char *key, bool v)
 {
 	json_out_key(w, key);
 	json_out_bool(w, v);
-}
-
-static void k_str(struct json_out *w, const char *key, const char *s)
-{
-	json_out_key(w, key);
-	json_out_str(w, s);
 }
 
 /* KEY: V, or null when V is not KNOWN. */
@@ -226,18 +214,18 @@ static void out_frame(struct json_out *w, size_t index, const struct cr_frame *f
 {
 	const char *trust = cr_trust_name(fr->trust);
 	json_out_open(w, '{');
-	k_int(w, "index", (int64_t)index);
+	json_out_key_int(w, "index", (int64_t)index);
 	json_out_key(w, "pc");
 	json_out_hex(w, fr->pc);
 	json_out_key(w, "trust");
 	json_out_const(w, trust ? trust : "unknown");
 	k_bool(w, "inlined", fr->trust == CR_TRUST_INLINE);
-	k_str(w, "module", fr->module);
+	json_out_key_str(w, "module", fr->module);
 	k_hex_if(w, "module_offset", fr->module != NULL, fr->module_offset);
-	k_str(w, "function", fr->function);
+	json_out_key_str(w, "function", fr->function);
 	k_hex_if(w, "function_offset", fr->function && fr->function_offset_known,
 		 fr->function_offset);
-	k_str(w, "file", fr->file);
+	json_out_key_str(w, "file", fr->file);
 	k_int_if(w, "line", fr->line > 0, fr->line);
 	k_int_if(w, "column", fr->column > 0, fr->column);
 	json_out_close(w);
@@ -247,8 +235,8 @@ static void out_stack(struct json_out *w, const struct cr_stack *s)
 {
 	json_out_open(w, '{');
 	k_bool(w, "unwound", s->unwound);
-	k_str(w, "end_reason", s->end_reason);
-	k_int(w, "frame_count", (int64_t)s->nframes);
+	json_out_key_str(w, "end_reason", s->end_reason);
+	json_out_key_int(w, "frame_count", (int64_t)s->nframes);
 
 	/* The rows of the stack as the other reports print them: a fold row
 	 * becomes its first cycle of frames plus an entry in "folds". */
@@ -280,11 +268,11 @@ static void out_stack(struct json_out *w, const struct cr_stack *s)
 			continue;
 		json_out_item(w);
 		json_out_open(w, '{');
-		k_int(w, "first", (int64_t)f->first);
-		k_int(w, "last", (int64_t)f->last);
-		k_int(w, "period", (int64_t)f->period);
-		k_int(w, "repeats", (int64_t)f->repeats);
-		k_str(w, "cycle", f->cycle);
+		json_out_key_int(w, "first", (int64_t)f->first);
+		json_out_key_int(w, "last", (int64_t)f->last);
+		json_out_key_int(w, "period", (int64_t)f->period);
+		json_out_key_int(w, "repeats", (int64_t)f->repeats);
+		json_out_key_str(w, "cycle", f->cycle);
 		json_out_close(w);
 	}
 	json_out_close(w);
@@ -339,14 +327,14 @@ static void out_state_info(struct json_out *w, const struct cr_thread_state *st)
 	json_out_open(w, '{');
 	json_out_key(w, "kind");
 	json_out_const(w, cr_state_kind_id(st->kind));
-	k_str(w, "activity", st->activity);
-	k_str(w, "function", st->function);
+	json_out_key_str(w, "activity", st->activity);
+	json_out_key_str(w, "function", st->function);
 	json_out_key(w, "syscall");
 	if (st->syscall_known) {
 		json_out_open(w, '{');
 		json_out_key(w, "number");
 		out_id(w, st->syscall_nr);
-		k_str(w, "name", st->syscall_name);
+		json_out_key_str(w, "name", st->syscall_name);
 		json_out_close(w);
 	} else {
 		json_out_null(w);
@@ -356,7 +344,7 @@ static void out_state_info(struct json_out *w, const struct cr_thread_state *st)
 	for (unsigned i = 0; i < st->nargs && i < CR_STATE_MAX_ARGS; i++) {
 		json_out_item(w);
 		json_out_open(w, '{');
-		k_str(w, "name", st->args[i].name);
+		json_out_key_str(w, "name", st->args[i].name);
 		json_out_key(w, "kind");
 		json_out_const(w, cr_arg_kind_id(st->args[i].kind));
 		json_out_key(w, "value");
@@ -374,9 +362,9 @@ static void out_state_info(struct json_out *w, const struct cr_thread_state *st)
 	json_out_key(w, "received");
 	if (st->received.known) {
 		json_out_open(w, '{');
-		k_str(w, "signal", st->received.signal);
+		json_out_key_str(w, "signal", st->received.signal);
 		k_int_if(w, "signo", st->received.signo > 0, st->received.signo);
-		k_str(w, "from", st->received.from);
+		json_out_key_str(w, "from", st->received.from);
 		json_out_close(w);
 	} else {
 		json_out_null(w);
@@ -389,19 +377,19 @@ static void out_thread(struct json_out *w, const struct cr_analysis *a, size_t i
 	const struct cr_thread_analysis *ta = &a->threads[idx];
 	const struct cr_thread *t = ta->thread;
 	json_out_open(w, '{');
-	k_int(w, "index", (int64_t)idx);
+	json_out_key_int(w, "index", (int64_t)idx);
 	json_out_key(w, "tid");
 	if (t)
 		out_id(w, t->tid);
 	else
 		json_out_null(w);
-	k_str(w, "name", t ? t->name : NULL);
+	json_out_key_str(w, "name", t ? t->name : NULL);
 	k_bool(w, "crashed", ta->crashed);
 	bool oom = false;
 	char *state = report_thread_state(a, idx, &oom);
 	if (oom)
 		w->b->oom = true;
-	k_str(w, "state", state);
+	json_out_key_str(w, "state", state);
 	free(state);
 	json_out_key(w, "state_info");
 	out_state_info(w, &ta->st);

@@ -259,3 +259,15 @@ void json_out_str(struct json_out *w, const char *s)
 	else
 		string(w->b, w->scratch.len ? w->scratch.p : "", w->scratch.len);
 }
+
+void json_out_key_str(struct json_out *w, const char *key, const char *s)
+{
+	json_out_key(w, key);
+	json_out_str(w, s);
+}
+
+void json_out_key_int(struct json_out *w, const char *key, int64_t v)
+{
+	json_out_key(w, key);
+	json_out_int(w, v);
+}

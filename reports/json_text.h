@@ -59,5 +59,9 @@ void json_out_const(struct json_out *w, const char *s);
 /* A string from a dump, made valid UTF-8 as jstr() makes it (cleaned
  * with W->clean's flags: 0 unless the caller sets them); null for NULL. */
 void json_out_str(struct json_out *w, const char *s);
+/* The members most writers make: KEY and json_out_str(S), KEY and
+ * json_out_int(V). */
+void json_out_key_str(struct json_out *w, const char *key, const char *s);
+void json_out_key_int(struct json_out *w, const char *key, int64_t v);
 
 #endif
