@@ -310,6 +310,7 @@ struct cr_file_cache_stats {
 	size_t loads;		/* files parsed (symbol indexes built) */
 	size_t evicted;		/* entries dropped to stay within the limit */
 	size_t bytes;		/* memory the entries hold */
+	size_t dwarf;		/* module files whose DWARF is kept open */
 };
 void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *out);
 /*

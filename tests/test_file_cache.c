@@ -96,13 +96,20 @@ static void test_two_dumps(void **state)
 	cr_file_cache_stats(c, &s1);
 	char *with1 = json_of(cores[1], c);
 	cr_file_cache_stats(c, &s2);
-	print_message("first dump: %zu symbol tables read (%zu bytes kept); "
-		      "second: %zu read, %zu reused\n", s1.loads, s1.bytes,
-		      s2.loads - s1.loads, s2.hits - s1.hits);
+	print_message("first dump: %zu symbol tables read (%zu bytes kept, "
+		      "%zu files' DWARF); second: %zu read, %zu reused, %zu "
+		      "files' DWARF\n", s1.loads, s1.bytes, s1.dwarf,
+		      s2.loads - s1.loads, s2.hits - s1.hits, s2.dwarf);
 	/* The program and libc at least (abort is libc's). */
 	assert_true(s1.loads >= 2);
-	/* The second dump of the program reads nothing again. */
+	/* The program's DWARF (its frames' source lines) is kept open, and
+	 * libc's when its debug file is installed (the top frames are in
+	 * libc's abort: their lines come from it). */
+	assert_true(s1.dwarf >= 1);
+	/* The second dump of the program reads nothing again, and its
+	 * source lines come from the DWARF the first opened. */
 	assert_int_equal(s2.loads, s1.loads);
+	assert_int_equal(s2.dwarf, s1.dwarf);
 	assert_true(s2.hits - s1.hits >= s1.loads);
 
 	/* The cache changes nothing in the reports. */
@@ -119,6 +126,7 @@ static void test_two_dumps(void **state)
 	cr_file_cache_stats(c, &s2);
 	assert_int_equal(s2.files, 0);
 	assert_int_equal(s2.bytes, 0);
+	assert_int_equal(s2.dwarf, 0);
 	assert_true(s2.evicted >= s1.loads);
 	char *again = json_of(cores[1], c);
 	struct cr_file_cache_stats s3;

@@ -30,12 +30,14 @@ enum fc_kind { FC_SYM, FC_PE, FC_SYMINDEX };
 struct fc_entry {
 	enum fc_kind kind;
 	struct cr_file_id id;
-	struct cr_file_id symid;	/* FC_SYMINDEX: the symbol table's file */
+	char *path;		/* FC_SYMINDEX: the name FILE was found by */
+	bool stale;		/* FC_SYMINDEX: its debug file changed; dropped
+				 * by the next trim */
 	uint64_t used;		/* the cache's clock at the last request */
 	size_t bytes;		/* memory held (the bound) */
 	struct bp_symfile *sym;	/* FC_SYM; NULL: did not parse (failed) */
 	struct pe_file pe;	/* FC_PE, when !failed */
-	struct cr_symtemplate *tmpl;	/* FC_SYMINDEX; NULL: not indexable */
+	struct cr_symsource *src;	/* FC_SYMINDEX */
 	char *why;		/* the parse error, kept: the same file fails
 				 * the same way for every dump */
 	bool failed;		/* did not parse (WHY may be NULL when even
@@ -49,6 +51,7 @@ struct cr_file_cache {
 	size_t hits, loads, evicted;
 	uint64_t clock;
 	size_t bytes, limit;
+	size_t ndwarf;		/* sources with a DWARF session */
 };
 
 struct cr_file_cache *cr_file_cache_new(void)
@@ -74,25 +77,41 @@ static void entry_free(struct fc_entry *e)
 {
 	if (e->kind == FC_SYM)
 		bp_symfile_free(e->sym);
-	else if (e->kind == FC_SYMINDEX)
-		cr_symtemplate_free(e->tmpl);
+	else if (e->kind == FC_SYMINDEX && e->src) {
+		cr_symtemplate_free(e->src->tmpl);
+		cr_dwarf_shadow_free(e->src->dwarf);
+		free(e->src->debug_file);
+		free(e->src);
+	}
 	else if (!e->failed)
 		pe_file_close(&e->pe);
 	free(e->why);
+	free(e->path);
+}
+
+/* Drop entry I (under the lock). */
+static void drop(struct cr_file_cache *c, size_t i)
+{
+	if (c->v[i].src && c->v[i].src->dwarf)
+		c->ndwarf--;
+	c->bytes -= c->v[i].bytes;
+	entry_free(&c->v[i]);
+	c->v[i] = c->v[--c->n];
+	c->evicted++;
 }
 
 void cr_file_cache_trim(struct cr_file_cache *c)
 {
 	pthread_mutex_lock(&c->lock);
+	for (size_t i = c->n; i-- > 0;)
+		if (c->v[i].stale)
+			drop(c, i);
 	while (c->bytes > c->limit && c->n > 0) {
 		size_t old = 0;
 		for (size_t i = 1; i < c->n; i++)
 			if (c->v[i].used < c->v[old].used)
 				old = i;
-		c->bytes -= c->v[old].bytes;
-		entry_free(&c->v[old]);
-		c->v[old] = c->v[--c->n];
-		c->evicted++;
+		drop(c, old);
 	}
 	pthread_mutex_unlock(&c->lock);
 }
@@ -113,7 +132,7 @@ void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *ou
 	pthread_mutex_lock(&c->lock);
 	*out = (struct cr_file_cache_stats){
 		.files = c->n, .hits = c->hits, .loads = c->loads,
-		.evicted = c->evicted, .bytes = c->bytes,
+		.evicted = c->evicted, .bytes = c->bytes, .dwarf = c->ndwarf,
 	};
 	pthread_mutex_unlock(&c->lock);
 }
@@ -132,40 +151,53 @@ bool cr_file_id_of(int fd, struct cr_file_id *out)
 	return true;
 }
 
-static bool same_id(const struct cr_file_id *a, const struct cr_file_id *b)
+bool cr_file_id_same(const struct cr_file_id *a, const struct cr_file_id *b)
 {
 	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
 	       a->size == b->size && a->mtime_sec == b->mtime_sec &&
 	       a->mtime_nsec == b->mtime_nsec;
 }
 
-/*
- * The entry of KIND for the files ID (and SYMID), under the lock: the one
- * kept (*NEW false) or a new one to fill (*NEW true; NULL out of memory).
- */
-static struct fc_entry *find_entry(struct cr_file_cache *c, enum fc_kind kind,
-				   const struct cr_file_id *id,
-				   const struct cr_file_id *symid, bool *is_new)
+/* The entry of KIND for the file ID (found at PATH for FC_SYMINDEX, NULL
+ * for the others) under the lock, counted as used; NULL when none. */
+static struct fc_entry *lookup_entry(struct cr_file_cache *c, enum fc_kind kind,
+				     const struct cr_file_id *id, const char *path)
 {
-	static const struct cr_file_id none;
-	*is_new = false;
 	c->clock++;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].kind == kind && same_id(&c->v[i].id, id) &&
-		    same_id(&c->v[i].symid, symid ? symid : &none)) {
+	for (size_t i = 0; i < c->n; i++) {
+		struct fc_entry *e = &c->v[i];
+		if (e->kind == kind && !e->stale && cr_file_id_same(&e->id, id) &&
+		    (!path || strcmp(e->path, path) == 0)) {
 			c->hits++;
-			c->v[i].used = c->clock;
-			return &c->v[i];
+			e->used = c->clock;
+			return e;
 		}
+	}
+	return NULL;
+}
+
+/* A new entry of KIND for ID to fill (under the lock); NULL out of memory. */
+static struct fc_entry *new_entry(struct cr_file_cache *c, enum fc_kind kind,
+				  const struct cr_file_id *id)
+{
 	if (!CR_GROW(c->v, c->cap, c->n + 1))
 		return NULL;
 	struct fc_entry *e = &c->v[c->n++];
 	*e = (struct fc_entry){ .kind = kind, .id = *id, .used = c->clock };
-	if (symid)
-		e->symid = *symid;
 	c->loads++;
-	*is_new = true;
 	return e;
+}
+
+/*
+ * The entry of KIND for the file ID, under the lock: the one kept (*NEW
+ * false) or a new one to fill (*NEW true; NULL out of memory).
+ */
+static struct fc_entry *find_entry(struct cr_file_cache *c, enum fc_kind kind,
+				   const struct cr_file_id *id, bool *is_new)
+{
+	struct fc_entry *e = lookup_entry(c, kind, id, NULL);
+	*is_new = e == NULL;
+	return e ? e : new_entry(c, kind, id);
 }
 
 /* Count what the new entry E holds. */
@@ -185,29 +217,129 @@ static struct fc_entry *entry_for(struct cr_file_cache *c, enum fc_kind kind,
 		*err = errno;
 		return NULL;
 	}
-	struct fc_entry *e = find_entry(c, kind, &id, NULL, is_new);
+	struct fc_entry *e = find_entry(c, kind, &id, is_new);
 	if (!e)
 		*err = ENOMEM;
 	return e;
 }
 
-const struct cr_symtemplate *cr_file_cache_symtemplate(struct cr_file_cache *c,
-							const struct cr_file_id *file,
-							const struct cr_file_id *symfile,
-							Dwfl_Module *mod)
+/* Is the file at PATH still the file ID? */
+static bool still(const char *path, const struct cr_file_id *id)
 {
-	if (!file->known)
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return false;
+	struct cr_file_id now = {
+		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
+		.mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
+		.known = true,
+	};
+	return cr_file_id_same(&now, id);
+}
+
+/* Count BYTES more on the entry that owns SRC (under the lock). */
+static void account_source(struct cr_file_cache *c,
+			   const struct cr_symsource *src, size_t bytes)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].kind == FC_SYMINDEX && c->v[i].src == src) {
+			c->v[i].bytes += bytes;
+			c->bytes += bytes;
+		}
+}
+
+const struct cr_symsource *cr_file_cache_symsource(struct cr_file_cache *c,
+						   const struct cr_file_id *file,
+						   const char *path)
+{
+	if (!file->known || !path)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
-	bool is_new;
-	struct fc_entry *e = find_entry(c, FC_SYMINDEX, file, symfile, &is_new);
-	if (e && is_new) {
-		e->tmpl = cr_symtemplate_new(mod);
-		account(c, e, e->tmpl ? cr_symtemplate_memory(e->tmpl) : 0);
+	struct fc_entry *e = lookup_entry(c, FC_SYMINDEX, file, path);
+	/* A debug file replaced or removed: ask libdwfl again.  The entry
+	 * may be borrowed by another analysis: the next trim drops it. */
+	if (e && e->src->debug_file && !still(e->src->debug_file,
+					      &e->src->debug_id)) {
+		e->stale = true;
+		c->hits--;
+		e = NULL;
 	}
-	const struct cr_symtemplate *t = e ? e->tmpl : NULL;
+	const struct cr_symsource *src = e ? e->src : NULL;
+	pthread_mutex_unlock(&c->lock);
+	return src;
+}
+
+const struct cr_symsource *cr_file_cache_keep_symsource(
+	struct cr_file_cache *c, const struct cr_file_id *file,
+	const char *path, const char *debug_file,
+	const struct cr_file_id *debug_id)
+{
+	if (!file->known || !path || (debug_file && (!debug_id || !debug_id->known)))
+		return NULL;
+	struct cr_symsource *src = calloc(1, sizeof(*src));
+	char *p = strdup(path);
+	if (!src || !p || (debug_file && !(src->debug_file = strdup(debug_file)))) {
+		free(p);
+		if (src)
+			free(src->debug_file);
+		free(src);
+		return NULL;
+	}
+	if (debug_file)
+		src->debug_id = *debug_id;
+	pthread_mutex_lock(&c->lock);
+	/* Kept meanwhile by an analysis on another thread: that one. */
+	struct fc_entry *e = lookup_entry(c, FC_SYMINDEX, file, path);
+	if (!e && (e = new_entry(c, FC_SYMINDEX, file))) {
+		e->path = p;
+		e->src = src;
+		p = NULL;
+		src = NULL;
+		account(c, e, strlen(e->path) + 1 + sizeof(*e->src) +
+			(e->src->debug_file ? strlen(e->src->debug_file) + 1 : 0));
+	}
+	const struct cr_symsource *out = e ? e->src : NULL;
+	pthread_mutex_unlock(&c->lock);
+	free(p);
+	if (src)
+		free(src->debug_file);
+	free(src);
+	return out;
+}
+
+const struct cr_symtemplate *cr_file_cache_symtemplate(
+	struct cr_file_cache *c, const struct cr_symsource *src,
+	Dwfl_Module *mod)
+{
+	pthread_mutex_lock(&c->lock);
+	struct cr_symsource *s = (struct cr_symsource *)src;
+	if (!s->tmpl_tried) {
+		s->tmpl_tried = true;
+		s->tmpl = cr_symtemplate_new(mod);
+		if (s->tmpl)
+			account_source(c, s, cr_symtemplate_memory(s->tmpl));
+	}
+	const struct cr_symtemplate *t = s->tmpl;
 	pthread_mutex_unlock(&c->lock);
 	return t;
+}
+
+struct cr_dwarf_shadow *cr_file_cache_dwarf(
+	struct cr_file_cache *c, const struct cr_symsource *src,
+	struct cr_dwarf_shadow *(*make)(void *arg, size_t *bytes), void *arg)
+{
+	pthread_mutex_lock(&c->lock);
+	struct cr_symsource *s = (struct cr_symsource *)src;
+	if (!s->dwarf_tried && c->ndwarf < CR_FILE_CACHE_MAX_DWARF) {
+		size_t bytes = 0;
+		s->dwarf_tried = true;
+		s->dwarf = make(arg, &bytes);
+		account_source(c, s, bytes);
+		c->ndwarf += s->dwarf != NULL;
+	}
+	struct cr_dwarf_shadow *sh = s->dwarf;
+	pthread_mutex_unlock(&c->lock);
+	return sh;
 }
 
 struct bp_symfile *cr_file_cache_symfile(struct cr_file_cache *c,

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,6 +74,8 @@ struct modslot {
 	struct cr_file_id file_id;	/* the module's file (find_elf) */
 	struct cr_file_id debug_id;	/* its debug file (find_debuginfo) */
 	bool debug_seen;
+	const struct cr_symsource *source;	/* module_source() */
+	bool source_tried;
 };
 
 struct strpool {
@@ -361,13 +364,13 @@ memory:
  * allowing downloads, and libdwfl's client names its cache files by build
  * id (hex), not by anything else from the dump.
  */
-static int find_debuginfo_fd(Dwfl_Module *mod, void **userdata,
-			     const char *modname, Dwarf_Addr base,
-			     const char *file_name, const char *debuglink_file,
-			     GElf_Word debuglink_crc, char **debuginfo_file_name)
+static int search_debuginfo(const struct cr_options *o, const char *found_root,
+			    const char *found_name, Dwfl_Module *mod,
+			    void **userdata, const char *modname,
+			    Dwarf_Addr base, const char *file_name,
+			    const char *debuglink_file, GElf_Word debuglink_crc,
+			    char **debuginfo_file_name)
 {
-	struct modslot *ms = *userdata;
-	const struct cr_options *o = ms->st->opts;
 	const unsigned char *id = NULL;
 	GElf_Addr vaddr;
 	int len = dwfl_module_build_id(mod, &id, &vaddr);
@@ -381,17 +384,18 @@ static int find_debuginfo_fd(Dwfl_Module *mod, void **userdata,
 		return fd;
 	fd = id_len ? cr_find_by_build_id(o, id, id_len, ".debug",
 					  debuginfo_file_name) : -1;
-	if (fd < 0 && ms->found_name)
-		fd = cr_find_debuglink(o, ms->found_root, ms->found_name,
+	if (fd < 0 && found_name)
+		fd = cr_find_debuglink(o, found_root, found_name,
 				       debuglink_file, debuglink_crc, id, id_len,
 				       debuginfo_file_name);
 	const char *urls = getenv("DEBUGINFOD_URLS");
 	if (fd < 0 && id_len && urls && urls[0]) {
+		void *ours = *userdata;
 		fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base,
 						  file_name, debuglink_file,
 						  debuglink_crc,
 						  debuginfo_file_name);
-		*userdata = ms;
+		*userdata = ours;
 	}
 	return fd;
 }
@@ -406,9 +410,10 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 			  GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
 	struct modslot *ms = *userdata;
-	int fd = find_debuginfo_fd(mod, userdata, modname, base, file_name,
-				   debuglink_file, debuglink_crc,
-				   debuginfo_file_name);
+	int fd = search_debuginfo(ms->st->opts, ms->found_root, ms->found_name,
+				  mod, userdata, modname, base, file_name,
+				  debuglink_file, debuglink_crc,
+				  debuginfo_file_name);
 	if (!ms->debug_seen) {
 		ms->debug_seen = true;
 		cr_file_id_of(fd, &ms->debug_id);
@@ -617,6 +622,175 @@ Elf *cr_symtab_arch_elf(struct cr_symtab *st)
 	return st->arch_elf;
 }
 
+/* --- DWARF kept across dumps ------------------------------------------ */
+
+/*
+ * A module file's DWARF for a batch worker: libdw decompresses and indexes
+ * a debug file's DWARF when it first opens it (Debian's libc6-dbg: about
+ * 190 ms, ten times the analysis of a small core), and a dump that crashed
+ * inside libc (abort(), a failed assertion) asks libc for source lines.
+ * So the file cache keeps, per module file, a libdwfl session of its own
+ * holding that one module at the address its first dump had it; a later
+ * dump's pc is moved there (the same file: the same layout) and asked of
+ * it.  Its files are the per-dump session's: the module file by the name
+ * find_elf found it by, the same identity, and the debug file by the same
+ * search; what it answers is copied out (interned) before it is left.
+ */
+struct cr_dwarf_shadow {
+	pthread_mutex_t lock;	/* one analysis at a time asks it */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwfl_Callbacks callbacks;
+	char *debuginfo_path;
+	uint64_t base;		/* where the module is in this session */
+	/* What the searches need, the shadow's own copies. */
+	struct cr_options opts;
+	char *sysroot;
+	char **debug_dirs;
+	char *root, *name;	/* the module file (found_root, found_name) */
+	struct cr_file_id file_id;
+};
+
+static int shadow_find_elf(Dwfl_Module *mod, void **userdata,
+			   const char *modname, Dwarf_Addr base,
+			   char **file_name, Elf **elfp)
+{
+	(void)mod, (void)modname, (void)base;
+	struct cr_dwarf_shadow *sh = *userdata;
+	struct cr_file_id id;
+	*elfp = NULL;
+	*file_name = NULL;
+	int fd = cr_safe_open(sh->root, sh->name);
+	/* Only the file the dumps' sessions had. */
+	if (fd >= 0 && (!cr_file_id_of(fd, &id) ||
+			!cr_file_id_same(&id, &sh->file_id) ||
+			!(*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL)) ||
+			elf_kind(*elfp) != ELF_K_ELF)) {
+		if (*elfp)
+			elf_end(*elfp);
+		*elfp = NULL;
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		return -1;
+	*file_name = cr_rooted_path(sh->root, sh->name);
+	/* Mapped (or read) whole: the session kept does not keep this
+	 * descriptor too (libdwfl closes none it is not given). */
+	if (elf_cntl(*elfp, ELF_C_FDREAD) == 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int shadow_find_debuginfo(Dwfl_Module *mod, void **userdata,
+				 const char *modname, Dwarf_Addr base,
+				 const char *file_name,
+				 const char *debuglink_file,
+				 GElf_Word debuglink_crc,
+				 char **debuginfo_file_name)
+{
+	struct cr_dwarf_shadow *sh = *userdata;
+	return search_debuginfo(&sh->opts, sh->root, sh->name, mod, userdata,
+				modname, base, file_name, debuglink_file,
+				debuglink_crc, debuginfo_file_name);
+}
+
+void cr_dwarf_shadow_free(struct cr_dwarf_shadow *sh)
+{
+	if (!sh)
+		return;
+	if (sh->dwfl)
+		dwfl_end(sh->dwfl);
+	pthread_mutex_destroy(&sh->lock);
+	for (char **d = sh->debug_dirs; d && *d; d++)
+		free(*d);
+	free(sh->debug_dirs);
+	free(sh->sysroot);
+	free(sh->root);
+	free(sh->name);
+	free(sh);
+}
+
+/* The memory SH's DWARF holds: its debug sections, decompressed. */
+static size_t shadow_bytes(Dwarf *dw)
+{
+	Elf *elf = dwarf_getelf(dw);
+	size_t shstrndx, n = 0;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return 0;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		GElf_Chdr ch;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)) ||
+		    strncmp(name, ".debug_", 7) != 0)
+			continue;
+		n += (sh.sh_flags & SHF_COMPRESSED) && gelf_getchdr(scn, &ch) ?
+		     ch.ch_size : sh.sh_size;
+	}
+	return n;
+}
+
+/* cr_file_cache_dwarf's MAKE: a session over MS's module file, its DWARF
+ * opened; NULL when the module has none (or memory ran out). */
+static struct cr_dwarf_shadow *shadow_new(void *arg, size_t *bytes)
+{
+	struct modslot *ms = arg;
+	const struct cr_options *o = ms->st->opts;
+	const struct cr_module *m = &ms->st->d->modules[ms->index];
+	struct cr_dwarf_shadow *sh = calloc(1, sizeof(*sh));
+	if (!sh)
+		return NULL;
+	if (pthread_mutex_init(&sh->lock, NULL) != 0) {
+		free(sh);
+		return NULL;
+	}
+	size_t ndirs = 0;
+	while (o->debug_dirs && o->debug_dirs[ndirs])
+		ndirs++;
+	sh->debug_dirs = calloc(ndirs + 1, sizeof(*sh->debug_dirs));
+	bool ok = sh->debug_dirs &&
+		  (!o->sysroot || (sh->sysroot = strdup(o->sysroot))) &&
+		  (!ms->found_root || (sh->root = strdup(ms->found_root))) &&
+		  (sh->name = strdup(ms->found_name));
+	for (size_t i = 0; ok && i < ndirs; i++)
+		ok = (sh->debug_dirs[i] = strdup(o->debug_dirs[i])) != NULL;
+	if (!ok)
+		goto fail;
+	sh->opts = (struct cr_options){ .sysroot = sh->sysroot,
+					.debug_dirs = (const char **)sh->debug_dirs };
+	sh->file_id = ms->file_id;
+	sh->base = m->base;
+	sh->debuginfo_path = NO_DEBUGINFO_PATH;
+	sh->callbacks.find_elf = shadow_find_elf;
+	sh->callbacks.find_debuginfo = shadow_find_debuginfo;
+	sh->callbacks.section_address = dwfl_offline_section_address;
+	sh->callbacks.debuginfo_path = &sh->debuginfo_path;
+	if (!(sh->dwfl = dwfl_begin(&sh->callbacks)))
+		goto fail;
+	dwfl_report_begin(sh->dwfl);
+	sh->mod = dwfl_report_module(sh->dwfl, m->path ? m->path : "(unnamed)",
+				     m->base, m->base + m->size);
+	dwfl_report_end(sh->dwfl, NULL, NULL);
+	void **ud;
+	Dwarf_Addr bias;
+	Dwarf *dw;
+	if (!sh->mod)
+		goto fail;
+	dwfl_module_info(sh->mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	*ud = sh;
+	if (!(dw = dwfl_module_getdwarf(sh->mod, &bias)))
+		goto fail;
+	*bytes = sizeof(*sh) + shadow_bytes(dw);
+	return sh;
+fail:
+	cr_dwarf_shadow_free(sh);
+	return NULL;
+}
+
 /* --- lookups ------------------------------------------------------------ */
 
 static const char *demangled(struct cr_symtab *st, const char *name)
@@ -704,19 +878,68 @@ static bool is_system_module(const struct cr_module *m)
 }
 
 /*
+ * Where the symbol table of MS's module comes from, with a file cache (a
+ * batch worker): kept from an earlier dump of the same module file, else
+ * asked of libdwfl once (dwfl_module_getsymtab, which looks for the
+ * separate debug file and opens and maps it) and kept.  NULL without a
+ * cache or a module file on disk: ask libdwfl then.
+ */
+static const struct cr_symsource *module_source(struct modslot *ms)
+{
+	struct cr_file_cache *fc = ms->st->opts->file_cache;
+	Dwarf_Addr bias;
+	if (ms->source_tried)
+		return ms->source;
+	ms->source_tried = true;
+	/* The module's file is known once libdwfl has asked find_elf. */
+	if (!fc || !ms->mod || !dwfl_module_getelf(ms->mod, &bias) ||
+	    !ms->file_id.known || !ms->found)
+		return NULL;
+	ms->source = cr_file_cache_symsource(fc, &ms->file_id, ms->found);
+	if (!ms->source) {
+		const char *dbg = NULL;
+		dwfl_module_getsymtab(ms->mod);
+		dwfl_module_info(ms->mod, NULL, NULL, NULL, NULL, NULL, NULL,
+				 &dbg);
+		ms->source = cr_file_cache_keep_symsource(
+			fc, &ms->file_id, ms->found, dbg,
+			ms->debug_seen ? &ms->debug_id : NULL);
+	}
+	return ms->source;
+}
+
+/* The template of MS's module's symbol table (file_cache.h), NULL when
+ * there is none to keep. */
+static const struct cr_symtemplate *module_template(struct modslot *ms)
+{
+	const struct cr_symsource *src = module_source(ms);
+	return src ? cr_file_cache_symtemplate(ms->st->opts->file_cache, src,
+					       ms->mod)
+		   : NULL;
+}
+
+/*
  * The module's symbol index, from the file cache's template when there is
  * a cache (a batch worker reads and sorts libc's table once, not once per
- * dump), keyed by the module's file and the file its symbol table comes
- * from, which libdwfl has looked for once dwfl_module_getsymtab() returned.
+ * dump, and does not open its debug file again), else from libdwfl's table.
  */
 static struct cr_symindex *module_index(struct modslot *ms, Dwfl_Module *mod)
 {
-	struct cr_file_cache *fc = ms->st->opts->file_cache;
-	const struct cr_symtemplate *t = NULL;
-	if (fc && ms->file_id.known && dwfl_module_getsymtab(mod) > 0)
-		t = cr_file_cache_symtemplate(fc, &ms->file_id, &ms->debug_id, mod);
+	const struct cr_symtemplate *t = module_template(ms);
 	struct cr_symindex *ix = t ? cr_symindex_of(t, mod) : NULL;
 	return ix ? ix : cr_symindex_new(mod);
+}
+
+/*
+ * The kept DWARF session of MS's module file (a batch worker: see "DWARF
+ * kept across dumps"), NULL when there is none: ask the dump's session.
+ */
+static struct cr_dwarf_shadow *module_shadow(struct modslot *ms)
+{
+	const struct cr_symsource *src = ms ? module_source(ms) : NULL;
+	return src && ms->found_name ?
+	       cr_file_cache_dwarf(ms->st->opts->file_cache, src, shadow_new, ms)
+	       : NULL;
 }
 
 /*
@@ -749,7 +972,17 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 	const char *symname = module_addrinfo(ms, mod, pc, &off, &sym);
 	const char *file = NULL;
 	int line = 0, col = 0;
-	Dwfl_Line *dl = use_dwarf ? dwfl_module_getsrc(mod, pc) : NULL;
+	/* The DWARF answers, from the kept session when there is one: DMOD
+	 * and DPC are the module and the pc there. */
+	struct cr_dwarf_shadow *sh = use_dwarf ? module_shadow(ms) : NULL;
+	Dwfl_Module *dmod = mod;
+	uint64_t dpc = pc;
+	if (sh) {
+		pthread_mutex_lock(&sh->lock);
+		dmod = sh->mod;
+		dpc = pc - st->d->modules[ms->index].base + sh->base;
+	}
+	Dwfl_Line *dl = use_dwarf ? dwfl_module_getsrc(dmod, dpc) : NULL;
 	if (dl)
 		file = dwfl_lineinfo(dl, NULL, &line, &col, NULL, NULL);
 
@@ -759,9 +992,9 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 	int cur_line = line, cur_col = col;
 
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cudie = use_dwarf ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
+	Dwarf_Die *cudie = use_dwarf ? dwfl_module_addrdie(dmod, dpc, &bias) : NULL;
 	Dwarf_Die *scopes = NULL;
-	int nscopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
+	int nscopes = cudie ? dwarf_getscopes(cudie, dpc - bias, &scopes) : 0;
 	if (nscopes > 0) {
 		/* dwarf_getscopes() continues through an inlined call's
 		 * abstract origin; the chain of inlined calls that contains the
@@ -803,7 +1036,7 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 	const char *fname = demangled(st, symname);
 	if (!fname && cudie) {
 		Dwarf_Die *sc = NULL;
-		int k = dwarf_getscopes(cudie, pc - bias, &sc);
+		int k = dwarf_getscopes(cudie, dpc - bias, &sc);
 		for (int i = 0; i < k; i++)
 			if (dwarf_tag(&sc[i]) == DW_TAG_subprogram) {
 				fname = die_name(st, &sc[i]);
@@ -811,6 +1044,8 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 			}
 		free(sc);
 	}
+	if (sh)
+		pthread_mutex_unlock(&sh->lock);
 	fr[n++] = (struct cr_symframe){
 		.function = fname, .offset_known = symname != NULL,
 		.offset = off, .file = cur_file, .line = cur_line,
@@ -952,9 +1187,13 @@ void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 	if (elf && has_debug_section(elf)) {
 		out->has_debug_info = true;
 	} else if (elf) {
-		dwfl_module_getsymtab(ms->mod);
-		const char *dbg = NULL;
-		dwfl_module_info(ms->mod, NULL, NULL, NULL, NULL, NULL, NULL, &dbg);
+		const struct cr_symsource *src = module_source(ms);
+		const char *dbg = src ? src->debug_file : NULL;
+		if (!src) {
+			dwfl_module_getsymtab(ms->mod);
+			dwfl_module_info(ms->mod, NULL, NULL, NULL, NULL, NULL,
+					 NULL, &dbg);
+		}
 		if (dbg && (!ms->found || strcmp(dbg, ms->found) != 0)) {
 			out->debug_file = strdup(dbg);
 			out->has_debug_info = true;
@@ -973,6 +1212,17 @@ bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
 		if (!ms->mod || (module && (!m->path ||
 		    strncmp(cr_basename(m->path), module, strlen(module)) != 0)))
 			continue;
+		/* From the kept template when there is one: the table is not
+		 * read again, nor its debug file opened. */
+		const struct cr_symtemplate *t = module_template(ms);
+		Dwarf_Addr bias;
+		int r = t && dwfl_module_getelf(ms->mod, &bias) ?
+			cr_symtemplate_find(t, bias, name, addr) : -1;
+		if (r >= 0) {
+			if (r > 0)
+				return true;
+			continue;
+		}
 		int n = dwfl_module_getsymtab(ms->mod);
 		for (int k = 1; k < n; k++) {
 			GElf_Sym sym;

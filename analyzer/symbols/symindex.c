@@ -72,6 +72,9 @@ struct secrange {
 
 struct cr_symindex {
 	Dwfl_Module *mod;
+	const struct cr_symtemplate *tmpl;	/* names and symbols, when
+						 * made from a template */
+	GElf_Addr delta;	/* the module's bias minus the template's */
 	struct sympass global, local;
 	bool search_locals;
 	struct symentry *entries;	/* owns both passes' arrays */
@@ -234,6 +237,22 @@ struct symlist {
 	size_t n;
 };
 
+/*
+ * What libdwfl answers for one table entry (dwfl_module_getsym_info),
+ * copied: an index made from a template names its symbols from here, so
+ * that a later dump's libdwfl session need not read the table again, nor
+ * open the separate debug file it came from (file_cache.h).
+ */
+struct tsym {
+	GElf_Sym sym;
+	GElf_Addr value;	/* the address, at the template's bias */
+	GElf_Word shndx;	/* its section, SHN_XINDEX resolved */
+	uint32_t name;		/* into the template's names; NO_NAME */
+	bool moves;		/* VALUE follows the module's load address */
+};
+
+#define NO_NAME UINT32_MAX
+
 struct cr_symtemplate {
 	struct symlist moving[2], fixed[2];	/* [0] locals, [1] globals */
 	GElf_Addr bias;		/* the values are at this bias */
@@ -243,6 +262,10 @@ struct cr_symtemplate {
 				 * bias will do, else only BIAS */
 	bool search_locals;
 	size_t n;
+	struct tsym *syms;	/* by table index, [0, nsyms) */
+	size_t nsyms;
+	char *names;		/* the names, NUL-terminated */
+	size_t names_len, names_cap;
 };
 
 static void template_put(struct cr_symtemplate *t, struct symlist *l,
@@ -276,15 +299,14 @@ static bool table_usable(Dwfl_Module *mod, struct symtable *t)
 }
 
 /*
- * Symbol I of MOD as libdwfl's lookup sees it, into *E and *S: 1, 0 when
- * the lookup skips it, -1 when its end wraps (libdwfl's bound wraps with
- * it; ours would not).
+ * Symbol I, named NAME with *S at VALUE, as libdwfl's lookup sees it,
+ * into *E: 1, 0 when the lookup skips it, -1 when its end wraps (libdwfl's
+ * bound wraps with it; ours would not).
  */
-static int read_entry(Dwfl_Module *mod, int i, struct symentry *e, GElf_Sym *s)
+static int lookup_entry(int i, const char *name, const GElf_Sym *s,
+			GElf_Addr value, struct symentry *e)
 {
-	GElf_Addr value, end;
-	const char *name = dwfl_module_getsym_info(mod, i, s, &value, NULL,
-						   NULL, NULL);
+	GElf_Addr end;
 	if (!name || !name[0] || s->st_shndx == SHN_UNDEF)
 		return 0;
 	unsigned type = GELF_ST_TYPE(s->st_info);
@@ -295,6 +317,32 @@ static int read_entry(Dwfl_Module *mod, int i, struct symentry *e, GElf_Sym *s)
 	*e = (struct symentry){ .value = value, .size = s->st_size, .ndx = i,
 				.bind = GELF_ST_BIND(s->st_info) };
 	return 1;
+}
+
+/* Symbol I of MOD as libdwfl's lookup sees it (lookup_entry). */
+static int read_entry(Dwfl_Module *mod, int i, struct symentry *e, GElf_Sym *s)
+{
+	GElf_Addr value;
+	const char *name = dwfl_module_getsym_info(mod, i, s, &value, NULL,
+						   NULL, NULL);
+	return lookup_entry(i, name, s, value, e);
+}
+
+/* NAME into T's names: its offset, NO_NAME for none; false out of memory. */
+static bool keep_name(struct cr_symtemplate *t, const char *name, uint32_t *off)
+{
+	*off = NO_NAME;
+	if (!name)
+		return true;
+	size_t len = strlen(name) + 1;
+	if (len > NO_NAME - 1 - t->names_len)
+		return false;
+	if (!CR_GROW(t->names, t->names_cap, t->names_len + len))
+		return false;
+	memcpy(t->names + t->names_len, name, len);
+	*off = (uint32_t)t->names_len;
+	t->names_len += len;
+	return true;
 }
 
 struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
@@ -309,6 +357,11 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 		return NULL;
 	*t = (struct cr_symtemplate){ .bias = bias, .any_bias = true,
 				      .search_locals = first_global > 1 };
+	t->syms = calloc((size_t)n, sizeof(*t->syms));
+	if (!t->syms)
+		goto fail;
+	t->nsyms = (size_t)n;
+	t->syms[0].name = NO_NAME;
 	for (int k = 0; k < 2; k++) {
 		t->moving[k].e = malloc((size_t)n * sizeof(struct symentry));
 		t->fixed[k].e = malloc((size_t)n * sizeof(struct symentry));
@@ -317,23 +370,31 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 	}
 	int global_start = first_global == 0 ? 1 : first_global;
 	for (int i = 1; i < n; i++) {
-		GElf_Sym s;
 		GElf_Addr moved;
 		struct symentry e;
-		int r = read_entry(mod, i, &e, &s);
+		struct tsym *ts = &t->syms[i];
+		const char *name = dwfl_module_getsym_info(mod, i, &ts->sym,
+							   &ts->value,
+							   &ts->shndx, NULL,
+							   NULL);
+		if (!keep_name(t, name, &ts->name))
+			goto fail;
+		/* libdwfl adds the bias to a value in an allocated section
+		 * and leaves SHN_ABS ones and those of other sections (shndx
+		 * -1) alone: told apart by what it did. */
+		GElf_Sym s = ts->sym;
+		bool moves = !__builtin_add_overflow(s.st_value, bias, &moved) &&
+			     moved == ts->value;
+		ts->moves = moves;
+		int r = lookup_entry(i, name, &s, ts->value, &e);
 		if (r < 0)
 			goto fail;
 		if (r == 0)
 			continue;
 		int pass = i >= global_start;
-		/* libdwfl adds the bias to a value in an allocated section
-		 * and leaves SHN_ABS ones and those of other sections (shndx
-		 * -1) alone: told apart by what it did.  At bias 0 it cannot
-		 * be told, and a table whose values neither follow the bias
-		 * nor stay (a debug file placed otherwise) serves this bias
-		 * only. */
-		bool moves = !__builtin_add_overflow(s.st_value, bias, &moved) &&
-			     moved == e.value;
+		/* At bias 0 moving and fixed cannot be told apart, and a
+		 * table whose values neither follow the bias nor stay (a
+		 * debug file placed otherwise) serves this bias only. */
 		if (bias == 0 || (!moves && e.value != s.st_value))
 			t->any_bias = false;
 		if (!moves) {
@@ -356,6 +417,11 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 				l[j]->e = fit;
 		}
 	}
+	char *fit = realloc(t->names, t->names_len ? t->names_len : 1);
+	if (fit) {
+		t->names = fit;
+		t->names_cap = t->names_len ? t->names_len : 1;
+	}
 	return t;
 fail:
 	cr_symtemplate_free(t);
@@ -370,12 +436,46 @@ void cr_symtemplate_free(struct cr_symtemplate *t)
 		free(t->moving[k].e);
 		free(t->fixed[k].e);
 	}
+	free(t->syms);
+	free(t->names);
 	free(t);
 }
 
 size_t cr_symtemplate_memory(const struct cr_symtemplate *t)
 {
-	return sizeof(*t) + t->n * sizeof(struct symentry);
+	return sizeof(*t) + t->n * sizeof(struct symentry) +
+	       t->nsyms * sizeof(struct tsym) + t->names_cap;
+}
+
+/* Where T's entry TS lies in a module DELTA from the template's bias. */
+static GElf_Addr tsym_value(const struct tsym *ts, GElf_Addr delta)
+{
+	return ts->moves ? ts->value + delta : ts->value;
+}
+
+/* T's name of TS, NULL for none. */
+static const char *tsym_name(const struct cr_symtemplate *t,
+			     const struct tsym *ts)
+{
+	return ts->name == NO_NAME ? NULL : t->names + ts->name;
+}
+
+int cr_symtemplate_find(const struct cr_symtemplate *t, GElf_Addr bias,
+			const char *name, GElf_Addr *addr)
+{
+	GElf_Addr top;
+	if (t->any_bias ? __builtin_add_overflow(t->hi, bias, &top)
+			: bias != t->bias)
+		return -1;
+	for (size_t i = 1; i < t->nsyms; i++) {
+		const struct tsym *ts = &t->syms[i];
+		const char *n = tsym_name(t, ts);
+		if (n && ts->sym.st_shndx != SHN_UNDEF && strcmp(n, name) == 0) {
+			*addr = tsym_value(ts, bias - t->bias);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static bool entry_before(const struct symentry *a, const struct symentry *b)
@@ -417,6 +517,7 @@ struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
 	if (!ix)
 		return NULL;
 	ix->mod = mod;
+	ix->tmpl = t;
 	size_t n = t->n ? t->n : 1;
 	ix->entries = malloc(n * sizeof(*ix->entries));
 	ix->maxends = malloc(n * sizeof(*ix->maxends));
@@ -425,6 +526,7 @@ struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
 	/* Unsigned: adding (bias - t->bias) moves st_value + t->bias to
 	 * st_value + bias, which TOP showed does not wrap. */
 	GElf_Addr delta = bias - t->bias;
+	ix->delta = delta;
 	size_t nlocal = merge_pass(t, 0, delta, ix->entries);
 	size_t nglobal = merge_pass(t, 1, delta, ix->entries + nlocal);
 	pass_init(&ix->local, ix->entries, ix->maxends, nlocal);
@@ -562,6 +664,26 @@ static bool label_at_addr(const struct sympass *p, size_t k, GElf_Addr addr)
 }
 
 /*
+ * dwfl_module_getsym_info(IX's module, NDX, SYM, VALUE, SHNDX, NULL, NULL),
+ * from the template when IX was made from one.
+ */
+static const char *symbol_info(const struct cr_symindex *ix, int ndx,
+			       GElf_Sym *sym, GElf_Addr *value, GElf_Word *shndx)
+{
+	if (!ix->tmpl)
+		return dwfl_module_getsym_info(ix->mod, ndx, sym, value, shndx,
+					       NULL, NULL);
+	const struct tsym *ts = &ix->tmpl->syms[ndx];
+	const char *name = tsym_name(ix->tmpl, ts);
+	if (name) {
+		*sym = ts->sym;
+		*value = tsym_value(ts, ix->delta);
+		*shndx = ts->shndx;
+	}
+	return name;
+}
+
+/*
  * The last (largest table index) sizeless symbol of P's first K whose value
  * is M, in ADDR's section.  P's values among the first K are at most M, so
  * those at M are at the end.
@@ -575,9 +697,7 @@ static const struct symentry *label_at(const struct cr_symindex *ix,
 		GElf_Sym sym;
 		GElf_Addr value;
 		GElf_Word shndx;
-		if (s->size != 0 ||
-		    !dwfl_module_getsym_info(ix->mod, s->ndx, &sym, &value,
-					     &shndx, NULL, NULL))
+		if (s->size != 0 || !symbol_info(ix, s->ndx, &sym, &value, &shndx))
 			continue;
 		if (shndx >= SHN_LORESERVE ? value == addr
 					   : section_of(ix, addr) == section_of(ix, value))
@@ -619,9 +739,9 @@ const char *cr_symindex_addrinfo(struct cr_symindex *ix, GElf_Addr addr,
 		*off = addr;
 		return NULL;
 	}
-	GElf_Addr value;
-	const char *name = dwfl_module_getsym_info(ix->mod, hit->ndx, sym,
-						   &value, NULL, NULL, NULL);
+	GElf_Addr value = 0;
+	GElf_Word shndx;
+	const char *name = symbol_info(ix, hit->ndx, sym, &value, &shndx);
 	*off = addr - value;
 	return name;
 ask_libdwfl:

@@ -32,12 +32,25 @@ void cr_symindex_free(struct cr_symindex *ix);
  * module MOD (of those files) from it costs a merge.  cr_symindex_of()
  * gives NULL when T cannot serve MOD's load address (a table whose values
  * do not follow it, or would wrap): build one with cr_symindex_new then.
+ * T keeps copies of the table's names and symbols, so an index made from
+ * it never asks MOD's session for the table (which would open and map its
+ * separate debug file again) but in the rare lookup it leaves to libdwfl;
+ * T must outlive the index.
  */
 struct cr_symtemplate;
 struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod);
 void cr_symtemplate_free(struct cr_symtemplate *t);
 struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
 				   Dwfl_Module *mod);
+/*
+ * The address of T's first symbol named NAME with a defined section, in
+ * table order (a scan of libdwfl's table by name, as cr_symtab_find_symbol
+ * makes it) for a module at BIAS: 1, 0 when there is none, -1 when T cannot
+ * serve that bias (ask libdwfl then).  Names are compared with the
+ * template's copies: no libdwfl session is needed.
+ */
+int cr_symtemplate_find(const struct cr_symtemplate *t, GElf_Addr bias,
+			const char *name, GElf_Addr *addr);
 /* Bytes T holds (the file cache's bound). */
 size_t cr_symtemplate_memory(const struct cr_symtemplate *t);
 

@@ -923,6 +923,67 @@ def case_symbols(opts, wd):
     check("--debug-dir" in err, "a --debug-dir naming nothing is not refused", err)
 
 
+def opened(calls, suffix):
+    """How many times the `strace` CALLS opened a file whose name ends with
+    SUFFIX for reading (O_PATH opens, which only resolve a name, aside)."""
+    n = 0
+    for _, _, name, text in calls:
+        m = re.search(r'"([^"]*)"', text)
+        if (name in ("open", "openat", "openat2") and m and m.group(1).endswith(suffix)
+                and "O_PATH" not in text and "= -1" not in text):
+            n += 1
+    return n
+
+
+def case_debugfiles(opts, wd):
+    """A worker opens a module's debug file once, not once per dump (issue
+    11, item 7): abort cores of a program whose DWARF is in a separate file
+    beside it (.gnu_debuglink), so that every dump asks it for source
+    lines; libc's debug file (when libc6-dbg is installed) serves both the
+    symbol table and the lines of the frames inside abort()."""
+    if not shutil.which("strace") or not shutil.which("objcopy"):
+        L.skip("strace or objcopy not installed")
+    bindir = os.path.join(wd, "bin")
+    os.makedirs(bindir)
+    exe = os.path.join(bindir, "aa")
+    shutil.copy(os.path.join(opts.bindir, "abort_assert"), exe)
+    for args in (["--only-keep-debug", "aa", "aa.debug"], ["--strip-debug", "aa"],
+                 ["--add-gnu-debuglink=aa.debug", "aa"]):
+        subprocess.run(["objcopy"] + args, cwd=bindir, check=True)
+    src = os.path.join(wd, "dumps")
+    n = 4
+    for i in range(n):
+        run = os.path.join(wd, "run%d" % i)
+        os.makedirs(run)
+        core, _ = L.kernel_core(exe, [], run)
+        os.renames(core, os.path.join(src, "aa.%d.core" % i))
+    out = os.path.join(wd, "out")
+    log = os.path.join(wd, "strace.log")
+    strace_batch(opts, log, ["-e", "trace=open,openat,openat2"],
+                 [src, "-o", out, "-j", "1", "-q", "-f", "md"])
+    for i in range(n):
+        md = os.path.join(out, "reports", "aa.%d.core" % i, "aa.%d.core.coroner.md" % i)
+        with open(md) as f:
+            check("abort_assert.c:" in f.read(),
+                  "aa.%d.core: no source line from the debug file in its report" % i)
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    own = opened(calls, "/aa.debug")
+    print("%d dumps on one worker: the program's debug file opened %d time(s)" % (n, own))
+    check(own == 1, "the program's debug file was opened %d times for %d dumps on one "
+          "worker, expected once" % (own, n))
+    debug = {}
+    for _, _, name, text in calls:
+        m = re.search(r'"(/usr/lib/debug/[^"]*\.debug)"', text)
+        if m:
+            debug[m.group(1)] = opened(calls, m.group(1))
+    debug = {k: v for k, v in debug.items() if v}
+    print("system debug files opened: %s" % (debug or "none (libc6-dbg is not installed)"))
+    # Libc's: once for its symbol table, once for the DWARF kept open.
+    check(all(c <= 2 for c in debug.values()),
+          "a system debug file was opened more than twice for %d dumps" % n, debug)
+
+
 def case_series(opts, wd):
     src = os.path.join(wd, "dumps")
     os.makedirs(src)
@@ -1537,7 +1598,7 @@ def case_late(opts, wd):
 
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "syncwait": case_syncwait,
-         "symbols": case_symbols,
+         "symbols": case_symbols, "debugfiles": case_debugfiles,
          "series": case_series, "copies": case_copies, "queue": case_queue,
          "identity": case_identity, "late": case_late}
 
