@@ -84,6 +84,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * walk) resolves the dump's paths the --sysroot way
 	 * (analyzer/safe_open.c); the replay runs without. */
 	opts.sysroot = getenv("FUZZ_SYSROOT");
+	/* FUZZ_FILE_CACHE=1: one file cache across the inputs, trimmed after
+	 * each, as a batch worker keeps it (symbol templates, the DWARF
+	 * sessions of analyzer/symbols/file_cache.h, at the load addresses
+	 * the inputs claim). */
+	static struct cr_file_cache *cache;
+	const char *fc = getenv("FUZZ_FILE_CACHE");
+	if (!cache && fc && strcmp(fc, "1") == 0) {
+		cache = cr_file_cache_new();
+		/* Small: entries are dropped and made again. */
+		if (cache)
+			cr_file_cache_set_limit(cache, 16u << 20);
+	}
+	opts.file_cache = cache;
 	struct cr_analysis *a = NULL;
 	err = cr_analyze(d, &opts, &a);
 	if (err) {
@@ -91,6 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();	/* analysis fails only for lack of memory */
 		cr_error_free(err);
 		cr_dump_free(d);
+		if (cache)
+			cr_file_cache_trim(cache);
 		return 0;
 	}
 	check_names(d);
@@ -110,5 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	cr_analysis_free(a);
 	cr_dump_free(d);
+	if (cache)
+		cr_file_cache_trim(cache);
 	return 0;
 }

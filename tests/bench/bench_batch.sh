@@ -18,6 +18,12 @@
 #   RT=1 tests/bench/bench_batch.sh       (timings under chrt -f 50: on a
 #                                          machine shared with other work,
 #                                          the measured runs are not preempted)
+#   CRASH=abort tests/bench/bench_batch.sh (cores of corpus/abort_assert
+#                                          instead: a failed assert(), whose
+#                                          top frames are in libc's abort and
+#                                          take their source lines from libc's
+#                                          DWARF when libc6-dbg is installed,
+#                                          which a worker keeps open)
 #
 # What is measured: a first run into an empty OUT, with the cores in the
 # page cache (one untimed batch reads them first, and hyperfine warms up
@@ -33,7 +39,13 @@
 set -eu
 . "$(dirname "$0")/common.sh"
 need hyperfine hyperfine
-ensure_built corpus_idle_threads
+crash=${CRASH:-null}
+case "$crash" in
+abort) prog=abort_assert ;;
+null) prog=idle_threads ;;
+*) echo "bench: CRASH is null or abort, not $crash" >&2; exit 2 ;;
+esac
+ensure_built "corpus_$prog"
 check_core_pattern
 
 n=${N:-200}
@@ -46,16 +58,21 @@ else
 	work=$(mktemp -d /tmp/coroner-bench-batch.XXXXXX)
 	trap 'rm -rf "$work"' EXIT
 fi
-exe="$build/corpus/idle_threads"
+exe="$build/corpus/$prog"
 rt=
 [ "${RT:-0}" = 1 ] && rt="chrt -f 50"
 dumps="$work/dumps"
+[ "$crash" = null ] || dumps="$work/dumps-$crash"
 
 # One crash in its own directory (the kernel writes "core" there).
 make_core() {	# make_core I
 	d="$work/mk/$1"
 	mkdir -p "$d"
-	( cd "$d" && ulimit -c unlimited && "$exe" $(($1 % 8 + 1)) crash >/dev/null 2>&1 ) 2>/dev/null || true
+	if [ "$crash" = abort ]; then
+		( cd "$d" && ulimit -c unlimited && "$exe" >/dev/null 2>&1 ) 2>/dev/null || true
+	else
+		( cd "$d" && ulimit -c unlimited && "$exe" $(($1 % 8 + 1)) crash >/dev/null 2>&1 ) 2>/dev/null || true
+	fi
 	for f in "$d"/core "$d"/core.*; do
 		[ -f "$f" ] && { mv "$f" "$dumps/core.$1"; break; }
 	done
@@ -65,7 +82,7 @@ make_core() {	# make_core I
 mkdir -p "$dumps"
 have=$(find "$dumps" -name 'core.*' | wc -l)
 if [ "$have" -lt "$n" ]; then
-	echo "bench: making $n cores of idle_threads"
+	echo "bench: making $n cores of $prog"
 	i=$have
 	while [ "$i" -lt "$n" ]; do
 		# Four at a time: each crash spins 50 ms and the kernel writes
