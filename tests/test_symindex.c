@@ -263,6 +263,45 @@ static void compare_find(Dwfl_Module *mod, const struct cr_symtemplate *t)
 }
 
 /*
+ * The template's index of MOD and libdwfl agree just past each of MOD's
+ * sizeless labels (up to 400), where no sized symbol may cover the address
+ * and the answer is the label at the largest end so far: what the sampled
+ * probes reach only for a few of them.
+ */
+static void compare_labels(Dwfl_Module *mod, const struct cr_symtemplate *t)
+{
+	struct cr_symindex *ix = cr_symindex_of(t, mod);
+	assert_non_null(ix);
+	int n = dwfl_module_getsymtab(mod);
+	size_t asked = 0, labels = 0;
+	for (int i = 1; i < n && asked < 400; i++) {
+		GElf_Sym s;
+		GElf_Addr v;
+		const char *nm = dwfl_module_getsym_info(mod, i, &s, &v, NULL,
+							 NULL, NULL);
+		if (!nm || !nm[0] || s.st_shndx == SHN_UNDEF || s.st_size != 0)
+			continue;
+		asked++;
+		for (GElf_Addr a = v; a < v + 3 && a >= v; a++) {
+			GElf_Off off_d = 1, off_i = 2;
+			GElf_Sym sym_d = { 0 }, sym_i = { 0 };
+			const char *nd = dwfl_module_addrinfo(mod, a, &off_d, &sym_d,
+							      NULL, NULL, NULL);
+			const char *ni = cr_symindex_addrinfo(ix, a, &off_i, &sym_i);
+			if (!(nd == ni || (nd && ni && strcmp(nd, ni) == 0)) ||
+			    off_d != off_i)
+				fail_msg("past label %s, %#llx: libdwfl %s+%#llx, index %s+%#llx",
+					 nm, (unsigned long long)a, nd ? nd : "(none)",
+					 (unsigned long long)off_d, ni ? ni : "(none)",
+					 (unsigned long long)off_i);
+			labels += nd && s.st_size == 0 && sym_d.st_size == 0;
+		}
+	}
+	print_message("%zu labels, %zu answers a label\n", asked, labels);
+	cr_symindex_free(ix);
+}
+
+/*
  * A template read from FILE's module at BASE gives, for the same file
  * loaded elsewhere (another dump: ASLR), the index libdwfl agrees with
  * there (symindex.h; what a batch worker keeps across dumps).
@@ -279,6 +318,7 @@ static void check_moved(const char *file, const Dwfl_Callbacks *cb)
 	Dwfl *other = session_at(file, cb, BASE + 0x3a7000, &moved);
 	assert_non_null(other);
 	compare_with(moved, t);
+	compare_labels(moved, t);
 	compare_find(moved, t);
 	dwfl_end(other);
 	cr_symtemplate_free(t);

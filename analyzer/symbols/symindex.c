@@ -58,11 +58,26 @@ struct symentry {
 	unsigned char bind;
 };
 
-/* The symbols one of libdwfl's two passes looks at. */
-struct sympass {
-	struct symentry *e;	/* sorted by (value, ndx) */
-	GElf_Addr *maxend;	/* maxend[i]: the largest end among e[0..i] */
+/*
+ * Symbols sorted by (value, ndx), each DELTA above the value E holds: an
+ * index made from a template reads the template's lists in place, moved
+ * to its module's load address, where a copy cost a merge of libc's
+ * 10,000 symbols (and the pages it touched) for every dump.
+ */
+struct sympart {
+	const struct symentry *e;
+	const GElf_Addr *maxend;	/* maxend[i]: the largest end among
+					 * e[0..i], DELTA below too */
 	size_t n;
+	GElf_Addr delta;
+};
+
+/* The symbols one of libdwfl's two passes looks at: one sorted list, or
+ * (from a template) the ones that move with the load address and the ones
+ * that do not, each sorted; merged, they are the pass. */
+struct sympass {
+	struct sympart part[2];
+	size_t nparts;
 };
 
 struct secrange {
@@ -77,7 +92,7 @@ struct cr_symindex {
 	GElf_Addr delta;	/* the module's bias minus the template's */
 	struct sympass global, local;
 	bool search_locals;
-	struct symentry *entries;	/* owns both passes' arrays */
+	struct symentry *entries;	/* cr_symindex_new's: owns both passes' */
 	GElf_Addr *maxends;
 	struct secrange *secs;		/* the main file's SHF_ALLOC sections */
 	size_t nsecs;
@@ -145,20 +160,25 @@ static int cmp_sec(const void *a, const void *b)
 	return (x->ndx > y->ndx) - (x->ndx < y->ndx);
 }
 
-/* P over E[0..N), sorted by (value, ndx). */
-static void pass_init(struct sympass *p, struct symentry *e, GElf_Addr *maxend,
-		      size_t n)
+/* MAXEND[i] for E[0..N): the largest end among E[0..i]. */
+static void max_ends(const struct symentry *e, GElf_Addr *maxend, size_t n)
 {
-	p->e = e;
-	p->maxend = maxend;
-	p->n = n;
 	GElf_Addr m = 0;
 	for (size_t i = 0; i < n; i++) {
 		GElf_Addr end = e[i].value + e[i].size;	/* checked at build */
 		m = end > m ? end : m;
 		maxend[i] = m;
 	}
-	}
+}
+
+/* P, one list: E[0..N), sorted by (value, ndx), its ends into MAXEND. */
+static void pass_init(struct sympass *p, const struct symentry *e,
+		      GElf_Addr *maxend, size_t n)
+{
+	max_ends(e, maxend, n);
+	p->part[0] = (struct sympart){ .e = e, .maxend = maxend, .n = n };
+	p->nparts = 1;
+}
 
 /*
  * The main file's SHF_ALLOC sections at their run-time addresses, sorted as
@@ -234,6 +254,7 @@ static size_t section_of(const struct cr_symindex *ix, GElf_Addr a)
  */
 struct symlist {
 	struct symentry *e;	/* sorted by (value, ndx) at BIAS */
+	GElf_Addr *maxend;	/* as struct sympart's, at BIAS */
 	size_t n;
 };
 
@@ -411,10 +432,13 @@ struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod)
 			if (!sort_entries(l[j]->e, l[j]->n))
 				goto fail;
 			/* Kept across dumps: no room to spare. */
-			struct symentry *fit = realloc(l[j]->e, (l[j]->n ? l[j]->n : 1) *
-						       sizeof(*fit));
+			size_t room = l[j]->n ? l[j]->n : 1;
+			struct symentry *fit = realloc(l[j]->e, room * sizeof(*fit));
 			if (fit)
 				l[j]->e = fit;
+			if (!(l[j]->maxend = malloc(room * sizeof(*l[j]->maxend))))
+				goto fail;
+			max_ends(l[j]->e, l[j]->maxend, l[j]->n);
 		}
 	}
 	char *fit = realloc(t->names, t->names_len ? t->names_len : 1);
@@ -435,6 +459,8 @@ void cr_symtemplate_free(struct cr_symtemplate *t)
 	for (int k = 0; k < 2; k++) {
 		free(t->moving[k].e);
 		free(t->fixed[k].e);
+		free(t->moving[k].maxend);
+		free(t->fixed[k].maxend);
 	}
 	free(t->syms);
 	free(t->names);
@@ -443,7 +469,7 @@ void cr_symtemplate_free(struct cr_symtemplate *t)
 
 size_t cr_symtemplate_memory(const struct cr_symtemplate *t)
 {
-	return sizeof(*t) + t->n * sizeof(struct symentry) +
+	return sizeof(*t) + t->n * (sizeof(struct symentry) + sizeof(GElf_Addr)) +
 	       t->nsyms * sizeof(struct tsym) + t->names_cap;
 }
 
@@ -478,31 +504,16 @@ int cr_symtemplate_find(const struct cr_symtemplate *t, GElf_Addr bias,
 	return 0;
 }
 
-static bool entry_before(const struct symentry *a, const struct symentry *b)
-{
-	return a->value != b->value ? a->value < b->value : a->ndx < b->ndx;
-}
-
-/* Merge pass K of T, the moving values shifted by DELTA, into OUT. */
-static size_t merge_pass(const struct cr_symtemplate *t, int k, GElf_Addr delta,
-			 struct symentry *out)
+/* Pass K of T for a module DELTA above T's bias, in place. */
+static void template_pass(struct sympass *p, const struct cr_symtemplate *t,
+			  int k, GElf_Addr delta)
 {
 	const struct symlist *m = &t->moving[k], *f = &t->fixed[k];
-	size_t i = 0, j = 0, o = 0;
-	while (i < m->n || j < f->n) {
-		struct symentry e;
-		if (i < m->n) {
-			e = m->e[i];
-			e.value += delta;
-		}
-		if (i < m->n && (j == f->n || entry_before(&e, &f->e[j]))) {
-			out[o++] = e;
-			i++;
-		} else {
-			out[o++] = f->e[j++];
-		}
-	}
-	return o;
+	p->part[0] = (struct sympart){ .e = m->e, .maxend = m->maxend,
+				       .n = m->n, .delta = delta };
+	p->part[1] = (struct sympart){ .e = f->e, .maxend = f->maxend,
+				       .n = f->n };
+	p->nparts = 2;
 }
 
 struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
@@ -518,20 +529,14 @@ struct cr_symindex *cr_symindex_of(const struct cr_symtemplate *t,
 		return NULL;
 	ix->mod = mod;
 	ix->tmpl = t;
-	size_t n = t->n ? t->n : 1;
-	ix->entries = malloc(n * sizeof(*ix->entries));
-	ix->maxends = malloc(n * sizeof(*ix->maxends));
-	if (!ix->entries || !ix->maxends || !load_sections(ix, elf, bias))
+	if (!load_sections(ix, elf, bias))
 		goto fail;
 	/* Unsigned: adding (bias - t->bias) moves st_value + t->bias to
-	 * st_value + bias, which TOP showed does not wrap. */
-	GElf_Addr delta = bias - t->bias;
-	ix->delta = delta;
-	size_t nlocal = merge_pass(t, 0, delta, ix->entries);
-	size_t nglobal = merge_pass(t, 1, delta, ix->entries + nlocal);
-	pass_init(&ix->local, ix->entries, ix->maxends, nlocal);
-	pass_init(&ix->global, ix->entries + nlocal, ix->maxends + nlocal,
-		  nglobal);
+	 * st_value + bias, which TOP showed does not wrap (nor an end, nor
+	 * so the largest end so far). */
+	ix->delta = bias - t->bias;
+	template_pass(&ix->local, t, 0, ix->delta);
+	template_pass(&ix->global, t, 1, ix->delta);
 	ix->search_locals = t->search_locals;
 	return ix;
 fail:
@@ -601,12 +606,12 @@ void cr_symindex_free(struct cr_symindex *ix)
 }
 
 /* How many of P's symbols have a value at or below ADDR. */
-static size_t at_or_below(const struct sympass *p, GElf_Addr addr)
+static size_t at_or_below(const struct sympart *p, GElf_Addr addr)
 {
 	size_t l = 0, u = p->n;
 	while (l < u) {
 		size_t i = l + (u - l) / 2;
-		if (p->e[i].value <= addr)
+		if (p->e[i].value + p->delta <= addr)
 			l = i + 1;
 		else
 			u = i;
@@ -614,34 +619,45 @@ static size_t at_or_below(const struct sympass *p, GElf_Addr addr)
 	return l;
 }
 
-/*
- * libdwfl's choice among the sized symbols of P containing ADDR (K: those
- * at or below it), into *BEST (NULL: none).  False when there are more
- * than we keep.
- */
-static bool pick_covering(const struct sympass *p, size_t k, GElf_Addr addr,
-			  const struct symentry **best)
+/* P's symbol I, at its module's address. */
+static struct symentry part_entry(const struct sympart *p, size_t i)
 {
-	const struct symentry *cov[MAX_COVERING];
+	struct symentry e = p->e[i];
+	e.value += p->delta;
+	return e;
+}
+
+/*
+ * libdwfl's choice among the sized symbols of P containing ADDR, into
+ * *BEST (*FOUND false: none).  False when there are more than we keep.
+ */
+static bool pick_covering(const struct sympass *p, GElf_Addr addr,
+			  struct symentry *best, bool *found)
+{
+	struct symentry cov[MAX_COVERING];
 	size_t nc = 0;
-	for (size_t i = k; i-- > 0 && p->maxend[i] > addr;) {
-		const struct symentry *s = &p->e[i];
-		if (s->size == 0 || addr - s->value >= s->size)
-			continue;
-		if (nc == MAX_COVERING)
-			return false;
-		cov[nc++] = s;
+	for (size_t j = 0; j < p->nparts; j++) {
+		const struct sympart *pt = &p->part[j];
+		for (size_t i = at_or_below(pt, addr);
+		     i-- > 0 && pt->maxend[i] + pt->delta > addr;) {
+			struct symentry s = part_entry(pt, i);
+			if (s.size == 0 || addr - s.value >= s.size)
+				continue;
+			if (nc == MAX_COVERING)
+				return false;
+			cov[nc++] = s;
+		}
 	}
-	/* Back into table order (insertion sort: a handful of aliases). */
+	/* Into table order (insertion sort: a handful of aliases). */
 	for (size_t i = 1; i < nc; i++)
-		for (size_t j = i; j > 0 && cov[j - 1]->ndx > cov[j]->ndx; j--) {
-			const struct symentry *t = cov[j];
+		for (size_t j = i; j > 0 && cov[j - 1].ndx > cov[j].ndx; j--) {
+			struct symentry t = cov[j];
 			cov[j] = cov[j - 1];
 			cov[j - 1] = t;
 		}
 	const struct symentry *cl = NULL;
 	for (size_t i = 0; i < nc; i++) {
-		const struct symentry *s = cov[i];
+		const struct symentry *s = &cov[i];
 		int rc = cl ? BINDING_RANK[cl->bind] : 0;
 		int rs = BINDING_RANK[s->bind];
 		if (!cl || cl->value < s->value || rc < rs ||
@@ -650,16 +666,22 @@ static bool pick_covering(const struct sympass *p, size_t k, GElf_Addr addr,
 		      (cl->size >= s->size && rc < rs))))
 			cl = s;
 	}
-	*best = cl;
+	*found = cl != NULL;
+	if (cl)
+		*best = *cl;
 	return true;
 }
 
-/* Is there a sizeless symbol at exactly ADDR among P's first K? */
-static bool label_at_addr(const struct sympass *p, size_t k, GElf_Addr addr)
+/* Is there a sizeless symbol of P at exactly ADDR? */
+static bool label_at_addr(const struct sympass *p, GElf_Addr addr)
 {
-	for (size_t i = k; i-- > 0 && p->e[i].value == addr;)
-		if (p->e[i].size == 0)
-			return true;
+	for (size_t j = 0; j < p->nparts; j++) {
+		const struct sympart *pt = &p->part[j];
+		for (size_t i = at_or_below(pt, addr);
+		     i-- > 0 && pt->e[i].value + pt->delta == addr;)
+			if (pt->e[i].size == 0)
+				return true;
+	}
 	return false;
 }
 
@@ -684,64 +706,78 @@ static const char *symbol_info(const struct cr_symindex *ix, int ndx,
 }
 
 /*
- * The last (largest table index) sizeless symbol of P's first K whose value
- * is M, in ADDR's section.  P's values among the first K are at most M, so
- * those at M are at the end.
+ * The last (largest table index) sizeless symbol of P at or below ADDR
+ * whose value is M, in ADDR's section, into *OUT.  P's values at or below
+ * ADDR are at most M, so those at M end each part of P.
  */
-static const struct symentry *label_at(const struct cr_symindex *ix,
-				       const struct sympass *p, size_t k,
-				       GElf_Addr m, GElf_Addr addr)
+static bool label_at(const struct cr_symindex *ix, const struct sympass *p,
+		     GElf_Addr m, GElf_Addr addr, struct symentry *out)
 {
-	for (size_t i = k; i-- > 0 && p->e[i].value == m;) {
-		const struct symentry *s = &p->e[i];
-		GElf_Sym sym;
-		GElf_Addr value;
-		GElf_Word shndx;
-		if (s->size != 0 || !symbol_info(ix, s->ndx, &sym, &value, &shndx))
-			continue;
-		if (shndx >= SHN_LORESERVE ? value == addr
-					   : section_of(ix, addr) == section_of(ix, value))
-			return s;
+	bool found = false;
+	for (size_t j = 0; j < p->nparts; j++) {
+		const struct sympart *pt = &p->part[j];
+		for (size_t i = at_or_below(pt, addr);
+		     i-- > 0 && pt->e[i].value + pt->delta == m;) {
+			struct symentry s = part_entry(pt, i);
+			GElf_Sym sym;
+			GElf_Addr value;
+			GElf_Word shndx;
+			if (s.size != 0 || (found && s.ndx < out->ndx) ||
+			    !symbol_info(ix, s.ndx, &sym, &value, &shndx))
+				continue;
+			if (shndx >= SHN_LORESERVE ? value == addr
+						   : section_of(ix, addr) == section_of(ix, value)) {
+				*out = s;
+				found = true;
+				break;
+			}
+		}
 	}
-	return NULL;
+	return found;
 }
 
-static GElf_Addr top_end(const struct sympass *p, size_t k)
+/* The largest end among P's symbols at or below ADDR (0: none). */
+static GElf_Addr top_end(const struct sympass *p, GElf_Addr addr)
 {
-	return k ? p->maxend[k - 1] : 0;
+	GElf_Addr m = 0;
+	for (size_t j = 0; j < p->nparts; j++) {
+		const struct sympart *pt = &p->part[j];
+		size_t k = at_or_below(pt, addr);
+		if (k && pt->maxend[k - 1] + pt->delta > m)
+			m = pt->maxend[k - 1] + pt->delta;
+	}
+	return m;
 }
 
 const char *cr_symindex_addrinfo(struct cr_symindex *ix, GElf_Addr addr,
 				 GElf_Off *off, GElf_Sym *sym)
 {
-	size_t kg = at_or_below(&ix->global, addr);
-	size_t kl = at_or_below(&ix->local, addr);
-	const struct symentry *hit = NULL;
-	bool locals = false;
-	if (!pick_covering(&ix->global, kg, addr, &hit))
+	struct symentry hit;
+	bool found = false, locals = false;
+	if (!pick_covering(&ix->global, addr, &hit, &found))
 		goto ask_libdwfl;
-	if (!hit && ix->search_locals && !label_at_addr(&ix->global, kg, addr)) {
+	if (!found && ix->search_locals && !label_at_addr(&ix->global, addr)) {
 		locals = true;
-		if (!pick_covering(&ix->local, kl, addr, &hit))
+		if (!pick_covering(&ix->local, addr, &hit, &found))
 			goto ask_libdwfl;
 	}
-	if (!hit) {
-		GElf_Addr m = top_end(&ix->global, kg);
-		if (locals && top_end(&ix->local, kl) > m)
-			m = top_end(&ix->local, kl);
+	if (!found) {
+		GElf_Addr m = top_end(&ix->global, addr);
+		if (locals && top_end(&ix->local, addr) > m)
+			m = top_end(&ix->local, addr);
 		/* The locals ran last: their label wins a tie. */
 		if (locals)
-			hit = label_at(ix, &ix->local, kl, m, addr);
-		if (!hit)
-			hit = label_at(ix, &ix->global, kg, m, addr);
+			found = label_at(ix, &ix->local, m, addr, &hit);
+		if (!found)
+			found = label_at(ix, &ix->global, m, addr, &hit);
 	}
-	if (!hit) {
+	if (!found) {
 		*off = addr;
 		return NULL;
 	}
 	GElf_Addr value = 0;
 	GElf_Word shndx;
-	const char *name = symbol_info(ix, hit->ndx, sym, &value, &shndx);
+	const char *name = symbol_info(ix, hit.ndx, sym, &value, &shndx);
 	*off = addr - value;
 	return name;
 ask_libdwfl:
