@@ -248,9 +248,11 @@ static size_t section_of(const struct cr_symindex *ix, GElf_Addr a)
  * across dumps by file_cache.h: the symbols sorted, split by pass (locals,
  * globals) and by how libdwfl places them.  Most values move with the
  * module's load address (libdwfl adds the bias to st_value); SHN_ABS ones
- * and those of sections not loaded do not.  Each list keeps its order when the module moves, so a module's
- * index is a merge of two sorted lists per pass: linear, where reading
- * and sorting the table is not (libc: 4.8 M instructions).
+ * and those of sections not loaded do not.  Each list keeps its order
+ * when the module moves, so a module's index reads the two sorted lists of
+ * each pass in place, the moving one shifted by the difference of the two
+ * load addresses (struct sympart): nothing per dump, where reading and
+ * sorting the table is 4.8 M instructions for libc.
  */
 struct symlist {
 	struct symentry *e;	/* sorted by (value, ndx) at BIAS */
@@ -547,9 +549,9 @@ fail:
 /*
  * Without a template to keep (no file cache): the table read straight into
  * the index's two passes and each sorted once, at the module's own bias.
- * Building and merging a template first cost a plain analysis twice the
- * memory touched (libc's table: 240 KB per copy, each page a fault:
- * tests/bench/README.md) and the merge.
+ * Building a template first and an index of it cost a plain analysis
+ * twice the memory touched when the index was a merged copy (libc's
+ * table: 240 KB per copy, each page a fault: tests/bench/README.md).
  */
 struct cr_symindex *cr_symindex_new(Dwfl_Module *mod)
 {

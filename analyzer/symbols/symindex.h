@@ -29,13 +29,13 @@ void cr_symindex_free(struct cr_symindex *ix);
  * The same in two steps, for a batch (file_cache.h): the template, MOD's
  * table read and sorted, serves every module of the same files wherever
  * it is loaded (NULL when cr_symindex_new would give NULL); an index of
- * module MOD (of those files) from it costs a merge.  cr_symindex_of()
+ * module MOD (of those files) from it reads T in place, moved to MOD's
+ * load address (T must outlive it).  cr_symindex_of()
  * gives NULL when T cannot serve MOD's load address (a table whose values
  * do not follow it, or would wrap): build one with cr_symindex_new then.
  * T keeps copies of the table's names and symbols, so an index made from
  * it never asks MOD's session for the table (which would open and map its
- * separate debug file again) but in the rare lookup it leaves to libdwfl;
- * T must outlive the index.
+ * separate debug file again) but in the rare lookup it leaves to libdwfl.
  */
 struct cr_symtemplate;
 struct cr_symtemplate *cr_symtemplate_new(Dwfl_Module *mod);
