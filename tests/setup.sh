@@ -27,9 +27,10 @@ BUILD_PKGS="build-essential cmake pkg-config libdw-dev libelf-dev libxml2-dev
 # chromium and pdftotext (poppler-utils) that lay out and print the HTML
 # report (tests/screens/); man-db and groff-base to check the man page as
 # man renders it; GNU parallel runs the shards of `coroner batch --shard`
-# (e2e.batch.shard).
+# (e2e.batch.shard); strace counts what a batch syncs and opens
+# (e2e.batch.durable, syncwait, debugfiles).
 TEST_PKGS="elfutils gdb libxml2-utils python3 python3-jsonschema bzip2 xz-utils zstd lz4
-  gcc-mingw-w64-x86-64 wine64 chromium poppler-utils man-db groff-base parallel"
+  gcc-mingw-w64-x86-64 wine64 chromium poppler-utils man-db groff-base parallel strace"
 
 install_missing() {
 	missing=
