@@ -305,7 +305,9 @@ bool cr_layout_from_dw(Dwarf *dw, const char *type, struct cr_layout *inout)
 
 struct module_query {
 	const char *prefix;
+	struct cr_symtab *st;	/* NULL: the session's own DWARF */
 	Dwarf *dw;
+	struct cr_dwarf_shadow *held;	/* cr_symtab_dwarf_enter's */
 };
 
 static int module_cb(Dwfl_Module *mod, void **userdata, const char *name,
@@ -319,27 +321,54 @@ static int module_cb(Dwfl_Module *mod, void **userdata, const char *name,
 	if (!base || strncmp(base, q->prefix, strlen(q->prefix)) != 0)
 		return DWARF_CB_OK;
 	Dwarf_Addr bias;
-	q->dw = dwfl_module_getdwarf(mod, &bias);
-	return q->dw ? DWARF_CB_ABORT : DWARF_CB_OK;
+	q->dw = q->st ? cr_symtab_dwarf_enter(q->st, mod, &q->held)
+		      : dwfl_module_getdwarf(mod, &bias);
+	if (q->dw)
+		return DWARF_CB_ABORT;
+	cr_symtab_dwarf_leave(q->held);
+	q->held = NULL;
+	return DWARF_CB_OK;
 }
 
-/* The type DIE of TYPE in the first module matching MODULE with DWARF. */
-static bool find_in_dwfl(Dwfl *dwfl, const char *module, const char *type,
-			 Dwarf_Die *out)
+/*
+ * The type DIE of TYPE in the first module matching MODULE with DWARF, of
+ * DWFL, or of ST's session when ST is given: then from the DWARF a batch
+ * worker keeps (*HELD: whose lock cr_symtab_dwarf_reenter takes to read
+ * the DIE), not opened again for every dump (libc's, for the layouts of
+ * its locks and its heap: 200 M instructions).
+ */
+static bool find_in_dwfl(Dwfl *dwfl, struct cr_symtab *st, const char *module,
+			 const char *type, Dwarf_Die *out,
+			 struct cr_dwarf_shadow **held)
 {
-	struct module_query q = { .prefix = module ? module : "" };
+	struct module_query q = { .prefix = module ? module : "", .st = st };
+	*held = NULL;
 	if (!dwfl || !type)
 		return false;
 	dwfl_getmodules(dwfl, module_cb, &q, 0);
-	return q.dw && find_type(q.dw, type, out);
+	bool found = q.dw && find_type(q.dw, type, out);
+	cr_symtab_dwarf_leave(q.held);
+	*held = q.held;
+	return found;
 }
 
 bool cr_layout_from_dwfl(Dwfl *dwfl, const char *module, const char *type,
 			 struct cr_layout *inout)
 {
 	Dwarf_Die die;
-	return find_in_dwfl(dwfl, module, type, &die) &&
+	struct cr_dwarf_shadow *held;
+	return find_in_dwfl(dwfl, NULL, module, type, &die, &held) &&
 	       fill_layout(&die, inout);
+}
+
+/* fill_layout of DIE, a DIE of HELD's DWARF (NULL: the session's). */
+static bool fill_held(struct cr_dwarf_shadow *held, Dwarf_Die *die,
+		      struct cr_layout *inout)
+{
+	cr_symtab_dwarf_reenter(held);
+	bool ok = fill_layout(die, inout);
+	cr_symtab_dwarf_leave(held);
+	return ok;
 }
 
 /* --- the session's memory ------------------------------------------------- */
@@ -348,6 +377,7 @@ struct layout_entry {
 	char *module, *type;
 	bool found;
 	Dwarf_Die die;		/* valid while the session's Dwfl lives */
+	struct cr_dwarf_shadow *held;	/* DIE's DWARF, when kept: its lock */
 };
 
 struct cr_layout_cache {
@@ -378,10 +408,13 @@ bool cr_layout_from_dwarf(struct cr_symtab *st, const char *module,
 	struct cr_layout_cache *c = *cp;
 	for (size_t i = 0; c && i < c->n; i++)
 		if (same(c->e[i].module, module) && same(c->e[i].type, type))
-			return c->e[i].found && fill_layout(&c->e[i].die, inout);
+			return c->e[i].found &&
+			       fill_held(c->e[i].held, &c->e[i].die, inout);
 	Dwarf_Die die;
+	struct cr_dwarf_shadow *held;
 	memset(&die, 0, sizeof(die));
-	bool found = find_in_dwfl(cr_symtab_dwfl(st), module, type, &die);
+	bool found = find_in_dwfl(cr_symtab_dwfl(st), st, module, type, &die,
+				  &held);
 	if (!c)
 		c = *cp = calloc(1, sizeof(*c));
 	/* Out of memory or full: not remembered, only looked up again. */
@@ -392,11 +425,12 @@ bool cr_layout_from_dwarf(struct cr_symtab *st, const char *module,
 		if (e->type && (e->module || !module)) {
 			e->found = found;
 			e->die = die;
+			e->held = held;
 			c->n++;
 		} else {
 			free(e->module);
 			free(e->type);
 		}
 	}
-	return found && fill_layout(&die, inout);
+	return found && fill_held(held, &die, inout);
 }

@@ -942,6 +942,34 @@ static struct cr_dwarf_shadow *module_shadow(struct modslot *ms)
 	       : NULL;
 }
 
+Dwarf *cr_symtab_dwarf_enter(struct cr_symtab *st, Dwfl_Module *mod,
+			     struct cr_dwarf_shadow **held)
+{
+	void **ud;
+	Dwarf_Addr bias;
+	*held = NULL;
+	dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	struct modslot *ms = *ud;
+	struct cr_dwarf_shadow *sh = ms && ms->st == st ? module_shadow(ms) : NULL;
+	if (!sh)
+		return dwfl_module_getdwarf(mod, &bias);
+	pthread_mutex_lock(&sh->lock);
+	*held = sh;
+	return dwfl_module_getdwarf(sh->mod, &bias);
+}
+
+void cr_symtab_dwarf_leave(struct cr_dwarf_shadow *held)
+{
+	if (held)
+		pthread_mutex_unlock(&held->lock);
+}
+
+void cr_symtab_dwarf_reenter(struct cr_dwarf_shadow *held)
+{
+	if (held)
+		pthread_mutex_lock(&held->lock);
+}
+
 /*
  * dwfl_module_addrinfo(MOD, PC, ...) through the module's sorted index
  * (symindex.h), which saves libdwfl's scan of the whole symbol table on

@@ -90,6 +90,22 @@ void cr_symtab_module_info(struct cr_symtab *st, size_t i,
 			   struct cr_module_analysis *out);
 bool cr_symtab_find_symbol(struct cr_symtab *st, const char *module,
 			   const char *name, uint64_t *addr);
+/*
+ * The DWARF of MOD, a module of ST's session, for looking up by name (a
+ * type: no address is moved): in a batch worker the DWARF its file cache
+ * keeps for the module's file (symbolize.c, "DWARF kept across dumps"),
+ * whose lock is then held and *HELD set, else the session's own (*HELD
+ * NULL).  NULL when the module has none.  cr_symtab_dwarf_leave(*HELD)
+ * releases the lock; cr_symtab_dwarf_reenter(HELD) takes it again to read
+ * a DIE found under it (both do nothing for NULL).  A kept DIE is valid
+ * as long as the session.
+ */
+struct cr_dwarf_shadow;
+Dwarf *cr_symtab_dwarf_enter(struct cr_symtab *st, Dwfl_Module *mod,
+			     struct cr_dwarf_shadow **held);
+void cr_symtab_dwarf_leave(struct cr_dwarf_shadow *held);
+void cr_symtab_dwarf_reenter(struct cr_dwarf_shadow *held);
+
 /* Where the session remembers struct layouts found in DWARF
  * (dwarf_layout.c); freed with the session. */
 struct cr_layout_cache;

@@ -939,8 +939,9 @@ def case_debugfiles(opts, wd):
     """A worker opens a module's debug file once, not once per dump (issue
     11, item 7): abort cores of a program whose DWARF is in a separate file
     beside it (.gnu_debuglink), so that every dump asks it for source
-    lines; libc's debug file (when libc6-dbg is installed) serves both the
-    symbol table and the lines of the frames inside abort()."""
+    lines; libc's debug file (when libc6-dbg is installed) serves the
+    symbol table, the lines of the frames inside abort() and, for cores
+    of a deadlock, the layout of pthread_mutex_t the locks pass reads."""
     if not shutil.which("strace") or not shutil.which("objcopy"):
         L.skip("strace or objcopy not installed")
     bindir = os.path.join(wd, "bin")
@@ -957,6 +958,11 @@ def case_debugfiles(opts, wd):
         os.makedirs(run)
         core, _ = L.kernel_core(exe, [], run)
         os.renames(core, os.path.join(src, "aa.%d.core" % i))
+    for i in range(2):
+        run = os.path.join(wd, "dl%d" % i)
+        os.makedirs(run)
+        core, _ = L.kernel_core_on_demand(os.path.join(opts.bindir, "deadlock"), [], run)
+        os.renames(core, os.path.join(src, "dl.%d.core" % i))
     out = os.path.join(wd, "out")
     log = os.path.join(wd, "strace.log")
     strace_batch(opts, log, ["-e", "trace=open,openat,openat2"],
@@ -970,6 +976,10 @@ def case_debugfiles(opts, wd):
         calls = syscalls(f.read())
     own = opened(calls, "/aa.debug")
     print("%d dumps on one worker: the program's debug file opened %d time(s)" % (n, own))
+    for i in range(2):
+        md = os.path.join(out, "reports", "dl.%d.core" % i, "dl.%d.core.coroner.md" % i)
+        with open(md) as f:
+            check("deadlock" in f.read().lower(), "dl.%d.core: no deadlock in its report" % i)
     check(own == 1, "the program's debug file was opened %d times for %d dumps on one "
           "worker, expected once" % (own, n))
     debug = {}
@@ -981,7 +991,7 @@ def case_debugfiles(opts, wd):
     print("system debug files opened: %s" % (debug or "none (libc6-dbg is not installed)"))
     # Libc's: once for its symbol table, once for the DWARF kept open.
     check(all(c <= 2 for c in debug.values()),
-          "a system debug file was opened more than twice for %d dumps" % n, debug)
+          "a system debug file was opened more than twice for %d dumps" % (n + 2), debug)
 
 
 def case_series(opts, wd):
