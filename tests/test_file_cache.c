@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "analysis.h"
+#include "file_cache.h"
 #include "report.h"
 
 #define SKIP 77
@@ -141,6 +142,75 @@ static void test_two_dumps(void **state)
 	cr_file_cache_free(c);
 }
 
+/* A file at PATH holding TEXT, its identity into *ID. */
+static void make_file(const char *path, const char *text, struct cr_file_id *id)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_true(cr_file_id_of(fd, id));
+	close(fd);
+}
+
+/*
+ * Where a module's symbols come from is kept per module file and name; a
+ * kept source whose debug file changed (rewritten, replaced, removed) is
+ * not handed out again, and the next trim drops it: the worker asks
+ * libdwfl again.  No dump needed: the cache's own rules.
+ */
+static void test_source_stale(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/coroner-test-source.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char lib[64], dbg[64];
+	snprintf(lib, sizeof(lib), "%s/libx.so", dir);
+	snprintf(dbg, sizeof(dbg), "%s/libx.debug", dir);
+	struct cr_file_id lib_id, dbg_id, unknown = { 0 };
+	make_file(lib, "lib", &lib_id);
+	make_file(dbg, "debug", &dbg_id);
+	struct cr_file_cache *c = cr_file_cache_new();
+	assert_non_null(c);
+	const struct cr_symsource *s =
+		cr_file_cache_keep_symsource(c, &lib_id, lib, dbg, &dbg_id);
+	assert_non_null(s);
+	assert_string_equal(s->debug_file, dbg);
+	assert_ptr_equal(cr_file_cache_symsource(c, &lib_id, lib), s);
+	/* The same file by another name may have other debug files. */
+	assert_null(cr_file_cache_symsource(c, &lib_id, "/elsewhere/libx.so"));
+	/* A debug file that cannot be checked later is not kept. */
+	assert_null(cr_file_cache_keep_symsource(c, &lib_id, "/other/libx.so",
+						 dbg, &unknown));
+
+	/* The debug file rewritten (another modification time). */
+	struct timespec t[2] = { { 0, UTIME_OMIT }, { 1234567, 0 } };
+	assert_int_equal(utimensat(AT_FDCWD, dbg, t, 0), 0);
+	assert_null(cr_file_cache_symsource(c, &lib_id, lib));
+	struct cr_file_cache_stats st;
+	cr_file_cache_stats(c, &st);
+	assert_int_equal(st.files, 1);
+	cr_file_cache_trim(c);	/* within its bound: only the stale goes */
+	cr_file_cache_stats(c, &st);
+	assert_int_equal(st.files, 0);
+
+	/* Kept again, then the debug file removed: not handed out. */
+	make_file(dbg, "debug 2", &dbg_id);
+	s = cr_file_cache_keep_symsource(c, &lib_id, lib, dbg, &dbg_id);
+	assert_ptr_equal(cr_file_cache_symsource(c, &lib_id, lib), s);
+	assert_int_equal(unlink(dbg), 0);
+	assert_null(cr_file_cache_symsource(c, &lib_id, lib));
+
+	/* A table of the module file itself (no debug file): nothing to
+	 * check, kept while the file is the same. */
+	s = cr_file_cache_keep_symsource(c, &lib_id, lib, NULL, NULL);
+	assert_non_null(s);
+	assert_null(s->debug_file);
+	assert_ptr_equal(cr_file_cache_symsource(c, &lib_id, lib), s);
+	cr_file_cache_free(c);
+	unlink(lib);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char pat[256] = "";
@@ -148,6 +218,11 @@ int main(void)
 	ssize_t n = fd >= 0 ? read(fd, pat, sizeof(pat) - 1) : -1;
 	if (fd >= 0)
 		close(fd);
+	const struct CMUnitTest rules[] = {
+		cmocka_unit_test(test_source_stale),
+	};
+	if (cmocka_run_group_tests(rules, NULL, NULL) != 0)
+		return 1;
 	if (n <= 0 || pat[0] == '|' || strchr(pat, '/')) {
 		printf("skipped: core_pattern does not write cores into the working directory\n");
 		return SKIP;
