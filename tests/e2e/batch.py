@@ -1133,7 +1133,11 @@ def syscalls(log):
         if not c:
             continue
         if rest.endswith("<unfinished ...>"):
-            open_[pid] = (i, c.group(1), c.group(2))
+            # Without the marker: a call cut after its last argument
+            # ('rename("a", "b" <unfinished ...>', then '<... rename
+            # resumed>) = 0') reads as one whose text ends in '"b") = 0'.
+            open_[pid] = (i, c.group(1),
+                          c.group(2)[:-len("<unfinished ...>")].rstrip() + " ")
         else:
             calls.append((i, i, c.group(1), c.group(2)))
     return calls
