@@ -717,6 +717,12 @@ static void job_done(struct cr_batch_job *job, void *arg)
 	cr_batch_commit_add(ar->commit, i, ar->aj[i].n);
 }
 
+static void before_fork(void *arg)
+{
+	struct analysis_run *ar = arg;
+	cr_batch_commit_before_fork(ar->commit);
+}
+
 static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 		   bool *stopped)
 {
@@ -762,6 +768,8 @@ static int analyze(struct batch *b, struct cand *cands, size_t ncands,
 	out_fd = -1;	/* the commit's */
 	ro.on_done = job_done;
 	ro.on_done_arg = &ar;
+	ro.before_fork = before_fork;
+	ro.before_fork_arg = &ar;
 	/* The libraries the analyses load (dynlib.h), loaded once here:
 	 * every worker forked from now on has them. */
 	if (njobs)

@@ -3,7 +3,7 @@
 # case screenshots the HTML index with headless Chromium into
 # build/screens/batch-index.png when chromium is installed; the shard case
 # runs `batch --shard` under GNU parallel and `coroner merge`.
-foreach(case index poison memory shard ticket durable syncwait symbols debugfiles series copies queue identity late)
+foreach(case index poison memory shard ticket durable syncwait forkwait symbols debugfiles series copies queue identity late)
   add_test(NAME e2e.batch.${case}
     COMMAND /usr/bin/python3 -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/batch.py ${case}
             --coroner $<TARGET_FILE:coroner> --bindir ${CMAKE_BINARY_DIR}/corpus

@@ -149,6 +149,11 @@ struct cr_batch_run_options {
 	 * groups from here (docs/batch.md "Durability"). */
 	void (*on_done)(struct cr_batch_job *job, void *arg);
 	void *on_done_arg;
+	/* Called in the parent just before each worker is forked; NULL
+	 * none.  cmd_batch.c has no thread of its own running then
+	 * (cr_batch_commit_before_fork). */
+	void (*before_fork)(void *arg);
+	void *before_fork_arg;
 };
 
 /* What a worker runs for one job: writes exactly one line (the job's JSON
@@ -255,6 +260,16 @@ bool cr_batch_commit_failed(const struct cr_batch_commit *c);
  * the rows after it are not stored). */
 struct cr_error *cr_batch_commit_end(struct cr_batch_commit *c);
 void cr_batch_commit_free(struct cr_batch_commit *c);
+/*
+ * Before the parent forks a worker: no sync thread of C is running or on
+ * its way out (a running one is waited for, and its rows stored).  gcc
+ * 12's AddressSanitizer locks its allocator while a thread ends, and a
+ * child forked then hangs on its first malloc (glibc's own malloc is made
+ * safe around fork()); the loader's thread is joined for the same reason
+ * (cr_dynlib_settle).  Workers are forked again mid-run only after one
+ * died, so the wait is rare.
+ */
+void cr_batch_commit_before_fork(struct cr_batch_commit *c);
 /* One syncfs() of DIR's file system, for one dump's reports written by a
  * worker (collect --from-kernel files one crash). */
 struct cr_error *cr_batch_sync_dir(const char *dir);

@@ -218,6 +218,13 @@ void cr_batch_commit_close(struct cr_batch_commit *c)
 	c->nsyncing = c->nopen = 0;
 }
 
+void cr_batch_commit_before_fork(struct cr_batch_commit *c)
+{
+	if (c->group.running && sync_ended(&c->group, true))
+		store_synced(c);
+	sync_ended(&c->last, true);
+}
+
 bool cr_batch_commit_failed(const struct cr_batch_commit *c)
 {
 	return c->err != NULL;

@@ -166,6 +166,8 @@ static bool start(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		close(jp[1]);
 		return false;
 	}
+	if (o->before_fork)
+		o->before_fork(o->before_fork_arg);
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -358,13 +360,16 @@ static bool assign(struct worker *w, struct cr_batch_job *jobs, size_t n,
 		   size_t next, const struct cr_batch_run_options *o,
 		   cr_batch_child_fn fn, void *ctx)
 {
-	struct job_msg m = { .index = next, .sent = cr_mono_seconds() };
+	struct job_msg m = { .index = next };
 	/* Twice: an idle worker may have died since its last job (killed
 	 * from outside); then a new one takes the job.  A busy one that
 	 * died is seen by the poll loop, which gives its jobs back. */
 	for (int attempt = 0;; attempt++) {
 		if (!w->pid && !start(w, jobs, n, o, fn, ctx))
 			return false;
+		/* Sent now: a start may wait for the parent's sync thread
+		 * (before_fork), which is not the job's time. */
+		m.sent = cr_mono_seconds();
 		ssize_t put;
 		while ((put = write(w->job_fd, &m, sizeof(m))) < 0 && errno == EINTR)
 			;

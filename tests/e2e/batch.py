@@ -1275,6 +1275,62 @@ def case_syncwait(opts, wd):
           "the rolled-back dumps' reports are not under their names", again)
 
 
+def case_forkwait(opts, wd):
+    """A worker started again mid-run (the one before passed --timeout)
+    is forked only once no sync thread of the parent is running: a
+    thread ending at fork() time leaves gcc 12's AddressSanitizer
+    allocator locked in the child, which then hangs on its first malloc
+    (cr_batch_commit_before_fork).  Under strace every syncfs() takes
+    3 s: 70 fast dumps close the first group (64) and start its sync, the
+    slow dump after them passes its 0.25 s, and the worker that takes the
+    dumps left must not be forked before that sync returned."""
+    if not shutil.which("strace"):
+        L.skip("strace not installed")
+    src = os.path.join(wd, "dumps")
+    os.makedirs(src)
+    core, _ = L.kernel_core(os.path.join(opts.bindir, "deep_recursion"), ["600000"], wd)
+    t = time.time() - 1000
+    names = ["a%03d.core" % i for i in range(70)] + ["b-deep.core"] + \
+            ["c%03d.core" % i for i in range(3)]
+    for k, name in enumerate(names):
+        path = os.path.join(src, name)
+        if name == "b-deep.core":
+            shutil.copy(core, path)
+        else:
+            with open(path, "wb") as f:
+                f.write(hostile_core(pid=7000 + 10 * k))
+        os.utime(path, (t + k, t + k))
+    out = os.path.join(wd, "out")
+    log = os.path.join(wd, "strace.log")
+    strace_batch(opts, log, ["--seccomp-bpf", "-e", "trace=syncfs,clone,clone3,fork,vfork",
+                             "-e", "inject=syncfs:delay_enter=3000000"],
+                 [src, "-o", out, "-j", "1", "-q", "-f", "json", "--timeout", "0.25"],
+                 expect=(0, 8))
+    with open(log, errors="replace") as f:
+        calls = syscalls(f.read())
+    syncs = [c for c in calls if c[2] == "syncfs"]
+    check(syncs, "no syncfs() under strace")
+    first = min(syncs)
+    # Processes, not threads: fork() is clone() with SIGCHLD.
+    forks = [c for c in calls if c[2] in ("clone", "fork", "vfork") and
+             "CLONE_THREAD" not in c[3] and (c[2] != "clone" or "SIGCHLD" in c[3])]
+    during = [c for c in forks if c[0] > first[0]]
+    ix = load_index(out)
+    failed = {d["path"]: d["error"] for d in ix["failed"]}
+    if "b-deep.core" not in failed or not during:
+        L.skip("not exercised: the slow dump %s, %d worker(s) forked after the "
+               "first syncfs() began" % ("failed" if "b-deep.core" in failed else
+                                         "did not time out", len(during)))
+    early = [c for c in during if c[0] < first[1]]
+    check(not early, "a worker was forked while the first syncfs() ran "
+          "(log lines %d-%d)" % first[:2],
+          ["%d-%d %s" % c[:3] for c in calls if c in forks or c[2] == "syncfs"])
+    check(ix["counts"]["dumps"] == len(names) and list(failed) == ["b-deep.core"],
+          "the index counts %s, failed %s" % (json.dumps(ix["counts"]), failed))
+    print("%d worker(s) forked after the first syncfs() began, none before it "
+          "returned; %s" % (len(during), failed["b-deep.core"]))
+
+
 def orphan_dirs(out):
     """The directories of OUT/reports that no row of the store names."""
     named = {os.path.basename(r["report_dir"]) for r in rows(out).values() if r["report_dir"]}
@@ -1613,6 +1669,7 @@ def case_late(opts, wd):
 CASES = {"index": case_index, "poison": case_poison, "memory": case_memory, "shard": case_shard,
          "ticket": case_ticket, "durable": case_durable, "syncwait": case_syncwait,
          "symbols": case_symbols, "debugfiles": case_debugfiles,
+         "forkwait": case_forkwait,
          "series": case_series, "copies": case_copies, "queue": case_queue,
          "identity": case_identity, "late": case_late}
 
