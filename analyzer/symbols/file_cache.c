@@ -137,17 +137,23 @@ void cr_file_cache_stats(struct cr_file_cache *c, struct cr_file_cache_stats *ou
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* The identity ST describes. */
+static struct cr_file_id id_of_stat(const struct stat *st)
+{
+	return (struct cr_file_id){
+		.dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+		.mtime_sec = st->st_mtim.tv_sec, .mtime_nsec = st->st_mtim.tv_nsec,
+		.known = true,
+	};
+}
+
 bool cr_file_id_of(int fd, struct cr_file_id *out)
 {
 	struct stat st;
 	memset(out, 0, sizeof(*out));
 	if (fd < 0 || fstat(fd, &st) != 0)
 		return false;
-	*out = (struct cr_file_id){
-		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-		.mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
-		.known = true,
-	};
+	*out = id_of_stat(&st);
 	return true;
 }
 
@@ -229,11 +235,7 @@ static bool still(const char *path, const struct cr_file_id *id)
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return false;
-	struct cr_file_id now = {
-		.dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-		.mtime_sec = st.st_mtim.tv_sec, .mtime_nsec = st.st_mtim.tv_nsec,
-		.known = true,
-	};
+	struct cr_file_id now = id_of_stat(&st);
 	return cr_file_id_same(&now, id);
 }
 

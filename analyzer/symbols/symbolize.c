@@ -1005,8 +1005,8 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 	struct cr_dwarf_shadow *sh = use_dwarf ? module_shadow(ms) : NULL;
 	Dwfl_Module *dmod = mod;
 	uint64_t dpc = pc;
+	cr_symtab_dwarf_reenter(sh);
 	if (sh) {
-		pthread_mutex_lock(&sh->lock);
 		dmod = sh->mod;
 		dpc = pc - st->d->modules[ms->index].base + sh->base;
 	}
@@ -1072,8 +1072,7 @@ static void resolve(struct cr_symtab *st, struct modslot *ms, Dwfl_Module *mod,
 			}
 		free(sc);
 	}
-	if (sh)
-		pthread_mutex_unlock(&sh->lock);
+	cr_symtab_dwarf_leave(sh);
 	fr[n++] = (struct cr_symframe){
 		.function = fname, .offset_known = symname != NULL,
 		.offset = off, .file = cur_file, .line = cur_line,
