@@ -13,7 +13,7 @@
  * scans below cost more than the faults they save.  The loader offers no hook between
  * mapping and relocating (an LD_AUDIT module could, at the price of a
  * second namespace and a path fixed at build time).  So while this thread
- * is in dlopen(), a timer of its own interrupts it every TICK_US: the
+ * is in dlopen(), a timer of its own interrupts it (ticks TICK_US apart): the
  * handler reads /proc/self/maps and populates the writable segments of
  * shared libraries that appeared since (private, from a file, at a file
  * offset other than 0: a library's data segment never starts its file,
@@ -23,7 +23,12 @@
  * finds nothing new after something was found, or after MAX_TICKS (each
  * reads the whole map: under valgrind, where a tick comes every few
  * hundred instructions of the loader, an unbounded number of them cost
- * more than the load).
+ * more than the load).  Each tick arms the next TICK_US after it ends, not
+ * on a fixed period: a scan slower than the period (a map of many lines,
+ * the sanitizers' instrumented scan, a slow machine) would otherwise find
+ * the next tick pending as it returns, and the loader, starved, would not
+ * map the library before the last tick (the CI failure of session 13:
+ * under ASan, 0 populated in 5 loads).
  *
  * Only speed: populating is a write fault without a write (the data stay
  * the file's), so a page the loader wrote already is left as it is, and a
@@ -52,7 +57,7 @@
 
 #define FIRST_US 60		/* the first tick: mapping starts at once */
 #define TICK_US 150
-#define MAX_TICKS 40		/* 6 ms: the mapping is done in the first */
+#define MAX_TICKS 40		/* 6 ms of the loader: it maps in its first */
 #define MAX_DONE 64		/* segments seen before and during a load */
 
 /* One thread's load; the timer's signal is for this thread alone. */
@@ -175,10 +180,11 @@ size_t cr_dynlib_populate_scan(int fd)
 	return p.pages;
 }
 
-static void disarm(struct populate *p)
+/* One tick US microseconds from now, none after it: 0 when armed. */
+static int arm(struct populate *p, long us)
 {
-	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
-	timer_settime(p->timer, 0, &off, NULL);
+	struct itimerspec it = { .it_value = { 0, us * 1000 } };
+	return timer_settime(p->timer, 0, &it, NULL);
 }
 
 static void tick(int sig, siginfo_t *si, void *uc)
@@ -191,8 +197,8 @@ static void tick(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	p->quiet = p->quiet < 0 ? 0 : p->quiet + 1;
 	scan_maps(p);
-	if (++p->ticks >= MAX_TICKS || (p->found && p->quiet >= 1))
-		disarm(p);
+	if (++p->ticks < MAX_TICKS && !(p->found && p->quiet >= 1))
+		arm(p, TICK_US);
 	errno = saved;
 }
 
@@ -222,10 +228,8 @@ void cr_dynlib_populate_start(void)
 	if (sigaction(populate_signal(), &sa, NULL) != 0 ||
 	    timer_create(CLOCK_MONOTONIC, &ev, &p->timer) != 0)
 		return;
-	struct itimerspec it = { .it_value = { 0, FIRST_US * 1000 },
-				 .it_interval = { 0, TICK_US * 1000 } };
 	p->active = true;
-	if (timer_settime(p->timer, 0, &it, NULL) != 0) {
+	if (arm(p, FIRST_US) != 0) {
 		p->active = false;
 		timer_delete(p->timer);
 	}
