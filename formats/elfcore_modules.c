@@ -18,6 +18,16 @@
  *      ELF header, the program headers and usually the build-id note.  A
  *      header gives a module's range (its PT_LOADs) and build id.
  *
+ * A module's version is its package note, where it has one (systemd's
+ * "ELF package metadata": an "FDO" note of type 0xcafe1a7e holding a JSON
+ * object, {"type":"rpm","name":"coreutils","version":"9.4-7.fc40",...};
+ * Fedora stamps every binary, Debian those built with dh-package-notes, any
+ * program linked with ld --package-metadata).  It is read from the
+ * module's first page in the dump, as systemd-coredump reads it, once per
+ * module after the merge; the JSON is parsed by jansson, at most
+ * EC_MAX_PACKAGE_NOTE bytes, and a version that is not short printable
+ * text is dropped.
+ *
  * Each source proposes candidates (base, end, name, build id); they are
  * sorted by base and merged, the best name winning (NT_FILE's absolute path
  * over a link-map name over a soname), so a core without NT_FILE (qemu-user
@@ -31,6 +41,7 @@
 #include "util.h"
 
 #include <elf.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +55,10 @@
 #define EC_MAX_NAME_BYTES (16u << 20)	/* module names kept, in all */
 #define EC_MAX_NOTE_BYTES EC_HEADER_PEEK /* PT_NOTE bytes read per image */
 #define EC_MAX_NOTES 32			/* notes looked at per PT_NOTE */
+#define EC_MAX_IMAGE_NOTES 4		/* PT_NOTEs of an image remembered */
+#define EC_MAX_PACKAGE_NOTE 1024	/* bytes of a package note's JSON */
+#define EC_MAX_VERSION 64		/* longest version kept */
+#define EC_NT_FDO_PACKAGE 0xcafe1a7eu	/* NT_FDO_PACKAGING_METADATA */
 
 /* How much a candidate's name says, lowest first. */
 enum name_rank {
@@ -64,6 +79,9 @@ struct image {
 	uint64_t interp, interpsz;	/* PT_INTERP, biased; 0 none */
 	uint8_t build_id[EC_MAX_BUILD_ID];
 	size_t build_id_len;
+	uint64_t note_at[EC_MAX_IMAGE_NOTES];	/* PT_NOTEs, biased */
+	uint64_t note_len[EC_MAX_IMAGE_NOTES];	/* their sizes, capped */
+	unsigned nnotes;
 };
 
 /* read_image() at the start of a region, done once (see link_map_image). */
@@ -147,9 +165,15 @@ static void propose_image(struct cands *c, const struct image *im, char *name,
 	x->build_id_len = im->build_id_len;
 }
 
-/* The GNU build id among the notes at ADDR (LEN bytes) of dump memory. */
-static void notes_build_id(struct ec *ec, uint64_t addr, uint64_t len,
-			   struct image *im)
+/*
+ * The first note of type TYPE owned by NAME (NAMESZ bytes, its NUL
+ * counted) among the notes at ADDR (LEN bytes, at most EC_HEADER_PEEK) of
+ * dump memory whose descriptor is 1 to CAP bytes: copied into OUT, its
+ * size returned; 0 when there is none.
+ */
+static size_t notes_find(struct ec *ec, uint64_t addr, uint64_t len,
+			 uint32_t type, const char *name, uint32_t namesz,
+			 uint8_t *out, size_t cap)
 {
 	uint8_t notes[EC_HEADER_PEEK];
 	if (len > sizeof(notes))
@@ -161,27 +185,34 @@ static void notes_build_id(struct ec *ec, uint64_t addr, uint64_t len,
 	 * ABI tag, package). */
 	for (int k = 0; k < EC_MAX_NOTES && cr_cursor_left(&nc) >= 12; k++) {
 		uint32_t ns, ds, nt;
-		const uint8_t *name, *desc;
+		const uint8_t *nm, *desc;
 		cr_cursor_u32(&nc, &ns);
 		cr_cursor_u32(&nc, &ds);
 		cr_cursor_u32(&nc, &nt);
 		struct cr_error *err = cr_cursor_bytes(
-			&nc, ((uint64_t)ns + 3) & ~3ull, &name);
+			&nc, ((uint64_t)ns + 3) & ~3ull, &nm);
 		if (!err)
 			err = cr_cursor_bytes(&nc, ds, &desc);
 		if (err) {
 			cr_error_free(err);
-			return;
+			return 0;
 		}
 		cr_cursor_skip(&nc, (((uint64_t)ds + 3) & ~3ull) - ds);
-		if (nt == NT_GNU_BUILD_ID && ns == 4 &&
-		    memcmp(name, "GNU", 4) == 0 && ds > 0 &&
-		    ds <= EC_MAX_BUILD_ID) {
-			memcpy(im->build_id, desc, ds);
-			im->build_id_len = ds;
-			return;
+		if (nt == type && ns == namesz && memcmp(nm, name, namesz) == 0 &&
+		    ds > 0 && ds <= cap) {
+			memcpy(out, desc, ds);
+			return ds;
 		}
 	}
+	return 0;
+}
+
+/* The GNU build id among the notes at ADDR (LEN bytes) of dump memory. */
+static void notes_build_id(struct ec *ec, uint64_t addr, uint64_t len,
+			   struct image *im)
+{
+	im->build_id_len = notes_find(ec, addr, len, NT_GNU_BUILD_ID, "GNU", 4,
+				      im->build_id, EC_MAX_BUILD_ID);
 }
 
 /*
@@ -244,13 +275,17 @@ static bool read_phdrs(struct ec *ec, uint64_t phdr, uint64_t phnum,
 			} else if (type == PT_INTERP && !im->interp) {
 				im->interp = at;
 				im->interpsz = filesz;
-			} else if (type == PT_NOTE && !im->build_id_len &&
-				   note_budget > 0) {
+			} else if (type == PT_NOTE && note_budget > 0) {
 				/* The build id may be in any PT_NOTE (the
 				 * first is often .note.gnu.property). */
 				uint64_t len = filesz < note_budget ? filesz : note_budget;
 				note_budget -= len;
-				notes_build_id(ec, at, len, im);
+				if (!im->build_id_len)
+					notes_build_id(ec, at, len, im);
+				if (im->nnotes < EC_MAX_IMAGE_NOTES) {
+					im->note_at[im->nnotes] = at;
+					im->note_len[im->nnotes++] = len;
+				}
 			}
 		}
 	if (hi <= lo)
@@ -647,9 +682,50 @@ static void merge_into(struct cand *x, struct cand *y)
 		x->end = y->end;
 }
 
-/* Sort, merge and move the candidates into d->modules. */
-static void emit(struct cr_dump *d, struct cands *c)
+/* VERSION (LEN bytes, not NUL-terminated) when it is one to keep: short,
+ * printable ASCII; else NULL. */
+static char *clean_version(const char *v, size_t len)
 {
+	if (len == 0 || len > EC_MAX_VERSION)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return NULL;
+	return strndup(v, len);
+}
+
+/* The "version" of the package note of the image whose ELF header is at
+ * BASE in dump memory, malloc'd; NULL when it has none (or not one to
+ * keep). */
+static char *package_version(struct ec *ec, uint64_t base)
+{
+	struct image im;
+	if (!read_image(ec, base, &im) || im.lo != base)
+		return NULL;
+	char note[EC_MAX_PACKAGE_NOTE];
+	size_t len = 0;
+	for (unsigned i = 0; i < im.nnotes && !len; i++)
+		len = notes_find(ec, im.note_at[i], im.note_len[i],
+				 EC_NT_FDO_PACKAGE, "FDO", 4, (uint8_t *)note,
+				 sizeof(note));
+	if (!len)
+		return NULL;
+	/* The JSON ends at its NUL (the descriptor is padded). */
+	json_error_t jerr;
+	json_t *j = json_loadb(note, strnlen(note, len), JSON_REJECT_DUPLICATES,
+			       &jerr);
+	json_t *v = json_is_object(j) ? json_object_get(j, "version") : NULL;
+	char *out = json_is_string(v) ? clean_version(json_string_value(v),
+						      json_string_length(v))
+				      : NULL;
+	json_decref(j);
+	return out;
+}
+
+/* Sort, merge and move the candidates into d->modules. */
+static void emit(struct ec *ec, struct cands *c)
+{
+	struct cr_dump *d = ec->d;
 	if (c->n)
 		qsort(c->v, c->n, sizeof(*c->v), cmp_cand);
 	size_t out = 0;
@@ -684,6 +760,7 @@ static void emit(struct cr_dump *d, struct cands *c)
 			memcpy(m[i].build_id, x->build_id, x->build_id_len);
 			m[i].build_id_len = x->build_id_len;
 		}
+		m[i].version = package_version(ec, x->base);
 	}
 	free(d->modules);
 	d->modules = m;
@@ -700,7 +777,7 @@ void elfcore_find_modules(struct ec *ec)
 		cr_dump_problem_at(ec->d, CR_AT(CR_SEVERITY_ERROR),
 				   "modules: more than %u bytes of module names; the modules beyond are not listed",
 				EC_MAX_NAME_BYTES);
-	emit(ec->d, &c);
+	emit(ec, &c);
 	free(c.v);
 	free(c.memo);
 }

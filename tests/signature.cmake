@@ -16,14 +16,19 @@ endif()
 add_executable(corpus_sigbug_o0 ${PROJECT_SOURCE_DIR}/corpus/sigbug.c)
 set_target_properties(corpus_sigbug_o0 PROPERTIES
   OUTPUT_NAME sigbug-O0 RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
+# Each build carries a package note of its own version (ld
+# --package-metadata, systemd's ELF package metadata): the reports and the
+# batch index name the version of each dump's program.
 target_compile_options(corpus_sigbug_o0 PRIVATE -O0 -g -fPIE)
-target_link_options(corpus_sigbug_o0 PRIVATE -pie)
+target_link_options(corpus_sigbug_o0 PRIVATE -pie
+  "SHELL:-Xlinker '--package-metadata={\"type\":\"deb\",\"name\":\"sigbug\",\"version\":\"1.0-1\"}'")
 add_executable(corpus_sigbug_o2 ${PROJECT_SOURCE_DIR}/corpus/sigbug.c)
 set_target_properties(corpus_sigbug_o2 PROPERTIES
   OUTPUT_NAME sigbug-O2 RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/corpus)
 target_compile_options(corpus_sigbug_o2 PRIVATE -O2 -g -fno-inline
   -fno-optimize-sibling-calls -fno-PIE)
-target_link_options(corpus_sigbug_o2 PRIVATE -no-pie)
+target_link_options(corpus_sigbug_o2 PRIVATE -no-pie
+  "SHELL:-Xlinker '--package-metadata={\"type\":\"deb\",\"name\":\"sigbug\",\"version\":\"1.1-1\"}'")
 
 add_test(NAME e2e.signature.buckets
   COMMAND ${CR_PYTHON} -B ${CMAKE_CURRENT_SOURCE_DIR}/e2e/signature.py

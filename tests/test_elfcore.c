@@ -659,11 +659,15 @@ static void put_u64(uint8_t *mem, size_t off, uint64_t v)
 /*
  * A core whose ELF image at 0x10000 has a link map naming PATH (and, when
  * IN_NT_FILE, whose NT_FILE names PATH for that mapping).  Layout of the
- * 4 KiB image: ELF header, PT_PHDR/PT_LOAD/PT_DYNAMIC at 0x40, .dynamic
- * (DT_DEBUG) at 0x300, r_debug at 0x400, link_map at 0x500, l_name at 0x600.
+ * 4 KiB image: ELF header, PT_PHDR/PT_LOAD/PT_DYNAMIC (and PT_NOTE when
+ * PKG) at 0x40, .dynamic (DT_DEBUG) at 0x300, r_debug at 0x400, link_map at
+ * 0x500, l_name at 0x600, and with PKG its notes at 0x700: a GNU build id
+ * and a package note ("FDO", 0xcafe1a7e) whose descriptor is PKG's PKGLEN
+ * bytes (CLAIMED in its header).
  */
-static struct buf make_named_core(const char *path, bool in_nt_file,
-				  struct buf *notes)
+static struct buf make_image_core(const char *path, bool in_nt_file,
+				  const char *pkg, uint32_t pkglen,
+				  uint32_t claimed, struct buf *notes)
 {
 	static uint8_t mem[4096];
 	memset(mem, 0, sizeof(mem));
@@ -678,9 +682,17 @@ static struct buf make_named_core(const char *path, bool in_nt_file,
 	eh.e_phoff = 64;
 	eh.e_ehsize = sizeof(eh);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	eh.e_phnum = 3;
+	eh.e_phnum = pkg ? 4 : 3;
 	memcpy(mem, &eh, sizeof(eh));
-	Elf64_Phdr ph[3] = {
+	struct buf pn = { 0 };
+	if (pkg) {
+		static const uint8_t id[20] = { 0xb1, 0xd0 };
+		put_note(&pn, "GNU", NT_GNU_BUILD_ID, id, sizeof(id), sizeof(id));
+		put_note(&pn, "FDO", 0xcafe1a7e, pkg, pkglen, claimed);
+		assert_true(pn.len <= sizeof(mem) - 0x700);
+		memcpy(mem + 0x700, pn.p, pn.len);
+	}
+	Elf64_Phdr ph[4] = {
 		{ .p_type = PT_PHDR, .p_flags = PF_R, .p_offset = 64,
 		  .p_vaddr = 64, .p_filesz = 3 * 56, .p_memsz = 3 * 56,
 		  .p_align = 8 },
@@ -689,8 +701,12 @@ static struct buf make_named_core(const char *path, bool in_nt_file,
 		{ .p_type = PT_DYNAMIC, .p_flags = PF_R | PF_W,
 		  .p_offset = 0x300, .p_vaddr = 0x300, .p_filesz = 32,
 		  .p_memsz = 32, .p_align = 8 },
+		{ .p_type = PT_NOTE, .p_flags = PF_R, .p_offset = 0x700,
+		  .p_vaddr = 0x700, .p_filesz = pn.len, .p_memsz = pn.len,
+		  .p_align = 4 },
 	};
-	memcpy(mem + 64, ph, sizeof(ph));
+	free(pn.p);
+	memcpy(mem + 64, ph, eh.e_phnum * sizeof(ph[0]));
 	put_u64(mem, 0x300, DT_DEBUG);
 	put_u64(mem, 0x308, 0x10400);
 	put_u64(mem, 0x400, 1);			/* r_version */
@@ -716,6 +732,94 @@ static struct buf make_named_core(const char *path, bool in_nt_file,
 			 (uint32_t)(sizeof(desc) + n), (uint32_t)(sizeof(desc) + n));
 	}
 	return make_core_mem(notes, mem);
+}
+
+static struct buf make_named_core(const char *path, bool in_nt_file,
+				  struct buf *notes)
+{
+	return make_image_core(path, in_nt_file, NULL, 0, 0, notes);
+}
+
+/* The version a package note of PKGLEN bytes at PKG (CLAIMED in its
+ * header) gives the module, NULL none; its build id is read all the same. */
+static char *package_version(const char *pkg, uint32_t pkglen, uint32_t claimed)
+{
+	struct buf notes;
+	struct buf core = make_image_core("/usr/bin/app", true, pkg, pkglen,
+					  claimed, &notes);
+	struct cr_dump *d = NULL;
+	assert_null(cr_dump_from_buffer(core.p, core.len, "pkg", &d));
+	assert_int_equal(d->nmodules, 1);
+	assert_int_equal(d->modules[0].build_id_len, 20);
+	assert_int_equal(d->modules[0].build_id[0], 0xb1);
+	char *v = d->modules[0].version ? strdup(d->modules[0].version) : NULL;
+	cr_dump_free(d);
+	free(core.p);
+	free(notes.p);
+	return v;
+}
+
+static void check_version(const char *json, const char *want)
+{
+	uint32_t n = (uint32_t)strlen(json) + 1;	/* with its NUL */
+	char *v = package_version(json, n, n);
+	if (!want) {
+		if (v)
+			fail_msg("%s: version %s, want none", json, v);
+	} else {
+		assert_non_null(v);
+		assert_string_equal(v, want);
+	}
+	free(v);
+}
+
+/*
+ * A module's package note (systemd's ELF package metadata, what ld
+ * --package-metadata writes): its "version" is the module's version, when
+ * it is short printable text in a JSON object that parses; anything else
+ * gives no version and no error.
+ */
+static void test_package_note(void **state)
+{
+	(void)state;
+	check_version("{\"type\":\"rpm\",\"name\":\"coreutils\",\"version\":\"9.4-7.fc40\","
+		      "\"architecture\":\"x86_64\"}", "9.4-7.fc40");
+	char buf[200];
+	snprintf(buf, sizeof(buf), "{\"version\":\"%.64s\"}",
+		 "1234567890123456789012345678901234567890123456789012345678901234");
+	check_version(buf, "1234567890123456789012345678901234567890123456789012345678901234");
+	snprintf(buf, sizeof(buf), "{\"version\":\"%.65s\"}",
+		 "12345678901234567890123456789012345678901234567890123456789012345");
+	check_version(buf, NULL);	/* 65 characters */
+	check_version("{\"version\":\"1.0\\n<b>x</b>\"}", NULL);	/* a newline */
+	check_version("{\"version\":\"1.0\\u0000x\"}", NULL);	/* a NUL inside */
+	check_version("{\"version\":\"\"}", NULL);
+	check_version("{\"version\":3}", NULL);
+	check_version("{\"name\":\"x\"}", NULL);
+	check_version("[\"version\",\"1.0\"]", NULL);
+	check_version("{\"version\":\"1.0\",\"version\":\"2.0\"}", NULL);
+	check_version("{\"version\":\"1.0\"", NULL);	/* cut */
+	check_version("not json", NULL);
+	/* No NUL: the descriptor's end ends the text. */
+	const char *bare = "{\"version\":\"5.1\"}";
+	char *v = package_version(bare, (uint32_t)strlen(bare), (uint32_t)strlen(bare));
+	assert_non_null(v);
+	assert_string_equal(v, "5.1");
+	free(v);
+	/* Text after the NUL is padding, not JSON. */
+	static const char padded[] = "{\"version\":\"5.2\"}\0garbage";
+	v = package_version(padded, sizeof(padded), sizeof(padded));
+	assert_non_null(v);
+	assert_string_equal(v, "5.2");
+	free(v);
+	/* Over EC_MAX_PACKAGE_NOTE (1 KiB): not read. */
+	char big[1100];
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "{\"version\":\"6.0\"}", 17);
+	big[sizeof(big) - 1] = '\0';
+	assert_null(package_version(big, sizeof(big), sizeof(big)));
+	/* A descriptor claimed past the PT_NOTE: the notes end there. */
+	assert_null(package_version("{\"version\":\"7.0\"}", 18, 4000));
 }
 
 /*
@@ -806,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_in_link_map),
 		cmocka_unit_test(test_fifo_in_nt_file),
 		cmocka_unit_test(test_open_fifo),
+		cmocka_unit_test(test_package_note),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, NULL);
 	if (!kernel_core[0])

@@ -8,12 +8,17 @@ The same bug from the two builds must share its signature and bucket;
 reading and writing at the same code site too (the crash class does not
 make the bucket); the two bugs must not share a bucket; the two overflows,
 cut at different depths, must be keyed on the recursion's cycle; no
-signature may hold an absolute address.  Exit 0 pass, 1 fail, 77 skip.
+signature may hold an absolute address.  Each build carries a package note
+of its own version (tests/signature.cmake): the reports name it, and a
+`coroner batch` of both builds' cores lists both versions in the one
+bucket.  Exit 0 pass, 1 fail, 77 skip.
 """
 
 import argparse
+import json
 import os
 import re
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +26,7 @@ import e2elib as L  # noqa: E402
 from e2elib import check  # noqa: E402
 
 BUILDS = ("sigbug-O0", "sigbug-O2")
+VERSIONS = {"sigbug-O0": "1.0-1", "sigbug-O2": "1.1-1"}	# their package notes
 # "0x7ffd...": an address not tied to a module ("app+0x1010" is fine)
 ABSOLUTE = re.compile(r"(?<![+\w])0x[0-9a-fA-F]+")
 
@@ -39,7 +45,35 @@ def crash_of(opts, wd, build, mode, stack_bytes=None, extra=()):
           "%s: bucket %r is not 12 hex digits" % (name, c["bucket"]))
     check(c["exit_code"] == "SIGSEGV", "%s: exit_code %r" % (name, c["exit_code"]))
     print("%-28s %-26s %s  %s" % (name, c["class"], c["bucket"], c["signature"]))
+    c["_core"] = core	# for check_versions (got[] keeps the crash)
+    c["_modules"] = rep["modules"]
     return rep
+
+
+def check_versions(opts, wd, got):
+    """The version of each build, from its package note, in its report and
+    in the batch index's bucket of the read and write crashes."""
+    dumps = os.path.join(wd, "batch-dumps")
+    os.makedirs(dumps)
+    for b in BUILDS:
+        mains = [m for m in got[b, "read"]["_modules"] if m.get("main")]
+        check(len(mains) == 1 and mains[0].get("version") == VERSIONS[b],
+              "%s: the program's version is not its package note's %s" % (b, VERSIONS[b]),
+              json.dumps(mains))
+        for mode in ("read", "write"):
+            shutil.copy(got[b, mode]["_core"], os.path.join(dumps, "%s-%s.core" % (b, mode)))
+    out = os.path.join(wd, "batch-out")
+    st, o, e = L.run_coroner(opts.coroner, ["batch", dumps, "-o", out, "-j", "2", "-q"])
+    check(st == 0, "coroner batch: status %d" % st, o + e)
+    with open(os.path.join(out, "index.json")) as f:
+        ix = json.load(f)
+    buckets = [bk for c in ix["crashes"] for bk in c["buckets"]]
+    check(len(buckets) == 1 and buckets[0]["count"] == 4 and
+          sorted(buckets[0]["versions"]) == sorted(VERSIONS.values()),
+          "the index's bucket of both builds does not list both versions",
+          json.dumps([(bk["count"], bk["versions"]) for bk in buckets]))
+    print("versions: %s in the reports and in the bucket's %s"
+          % (", ".join(VERSIONS.values()), buckets[0]["versions"]))
 
 
 def run(opts):
@@ -70,6 +104,8 @@ def run(opts):
               % (b, r["bucket"], r["signature"], o["signature"]))
         check(o["signature"] == "SIGSEGV checksum | verify_records | main",
               "%s other: signature %r" % (b, o["signature"]))
+
+    check_versions(opts, wd, got)
 
     # Overflows of one recursion, 1 MiB and 4 MiB stacks, two builds.
     deep = {}
