@@ -423,6 +423,11 @@ void report_process_facts(const struct cr_analysis *a, struct report_facts *f)
 	add_id(f, "UID", p->uid);
 	add_id(f, "GID", p->gid);
 	add_str(f, "Executable", p->executable);
+	/* The executable's version, when the dump gives one (a minidump's
+	 * file version, an ELF program's package note). */
+	for (size_t i = 0; i < a->dump->nmodules; i++)
+		if (a->dump->modules[i].is_main && a->dump->modules[i].version)
+			add_str(f, "Version", a->dump->modules[i].version);
 	add_str(f, "Command line", p->command_line);
 	if (p->os == CR_OS_UNKNOWN && !p->os_version)
 		add_str(f, "Operating system", NULL);

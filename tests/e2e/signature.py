@@ -37,7 +37,7 @@ def crash_of(opts, wd, build, mode, stack_bytes=None, extra=()):
     os.makedirs(d)
     core, _ = L.kernel_core(os.path.join(opts.bindir, build), [mode], d,
                             stack_bytes=stack_bytes)
-    rep, _, _, _ = L.analyze(opts.coroner, core, os.path.join(d, "out"), extra)
+    rep, paths, _, _ = L.analyze(opts.coroner, core, os.path.join(d, "out"), extra)
     c = rep["crash"]
     check(not ABSOLUTE.search(c["signature"] or ""),
           "%s: signature %r holds an absolute address" % (name, c["signature"]))
@@ -47,6 +47,8 @@ def crash_of(opts, wd, build, mode, stack_bytes=None, extra=()):
     print("%-28s %-26s %s  %s" % (name, c["class"], c["bucket"], c["signature"]))
     c["_core"] = core	# for check_versions (got[] keeps the crash)
     c["_modules"] = rep["modules"]
+    with open(paths["md"]) as f:
+        c["_md"] = f.read()
     return rep
 
 
@@ -60,6 +62,8 @@ def check_versions(opts, wd, got):
         check(len(mains) == 1 and mains[0].get("version") == VERSIONS[b],
               "%s: the program's version is not its package note's %s" % (b, VERSIONS[b]),
               json.dumps(mains))
+        check("\n| Version | %s |\n" % VERSIONS[b] in got[b, "read"]["_md"],
+              "%s: the Markdown report's process table has no Version %s" % (b, VERSIONS[b]))
         for mode in ("read", "write"):
             shutil.copy(got[b, mode]["_core"], os.path.join(dumps, "%s-%s.core" % (b, mode)))
     out = os.path.join(wd, "batch-out")
