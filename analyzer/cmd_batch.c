@@ -964,7 +964,7 @@ static bool index_inputs(const struct report_batch_entry *rows, size_t n,
 		const struct report_batch_entry *e = &rows[i];
 		const char *strs[] = { e->path, e->header_hash, e->status, e->kind,
 			e->code, e->bucket, e->signature, e->executable, e->version,
-			e->report_dir, e->report_name, e->error };
+			e->build_id, e->report_dir, e->report_name, e->error };
 		const int64_t nums[] = { e->size, e->mtime_ns, e->dump_time,
 			e->analyzed_at, e->pid, e->start_time, e->frames,
 			e->exit_status, e->ctime_ns };

@@ -47,7 +47,7 @@ void report_batch_entry_clear(struct report_batch_entry *e)
 	char **strs[] = {
 		&e->path, &e->header_hash, &e->status, &e->kind, &e->code,
 		&e->bucket, &e->signature, &e->executable, &e->version,
-		&e->report_dir, &e->report_name, &e->error,
+		&e->build_id, &e->report_dir, &e->report_name, &e->error,
 	};
 	for (size_t i = 0; i < ARRAY_LEN(strs); i++) {
 		free(*strs[i]);
@@ -210,7 +210,8 @@ static bool add_to_bucket(struct report_batch_bucket *bk,
 		bk->last_seen = it->seen_last;
 	return add_distinct(&bk->executables, &bk->nexecutables,
 			    it->first->executable) &&
-	       add_distinct(&bk->versions, &bk->nversions, it->first->version);
+	       add_distinct(&bk->versions, &bk->nversions, it->first->version) &&
+	       add_distinct(&bk->builds, &bk->nbuilds, it->first->build_id);
 }
 
 /* Crashes by code, then by bucket. */
@@ -363,6 +364,7 @@ void report_batch_index_free(struct report_batch_index *ix)
 			free(bk->items);
 			free_list(bk->executables, bk->nexecutables);
 			free_list(bk->versions, bk->nversions);
+			free_list(bk->builds, bk->nbuilds);
 		}
 		free(ix->codes[c].buckets);
 	}
@@ -436,6 +438,8 @@ static void md_bucket(struct cr_buf *b, const struct report_batch_bucket *bk)
 	md_list(b, bk->executables, bk->nexecutables);
 	cr_buf_puts(b, "\n- Versions: ");
 	md_list(b, bk->versions, bk->nversions);
+	cr_buf_puts(b, "\n- Builds: ");
+	md_list(b, bk->builds, bk->nbuilds);
 	cr_buf_puts(b, "\n- Most telling report: ");
 	md_link(b, bk->example);
 	if (bk->ticket)
@@ -541,6 +545,7 @@ static void out_item(struct json_out *w, const struct report_batch_item *it)
 	json_out_key_str(w, "signature", e->signature);
 	json_out_key_str(w, "executable", e->executable);
 	json_out_key_str(w, "version", e->version);
+	json_out_key_str(w, "build_id", e->build_id);
 	k_time(w, "first_seen", it->seen_first);
 	k_time(w, "last_seen", it->seen_last);
 	json_out_key_str(w, "error", e->error);
@@ -580,6 +585,7 @@ static void out_bucket(struct json_out *w, const struct report_batch_bucket *bk)
 	k_time(w, "last_seen", bk->last_seen);
 	out_strings(w, "executables", bk->executables, bk->nexecutables);
 	out_strings(w, "versions", bk->versions, bk->nversions);
+	out_strings(w, "builds", bk->builds, bk->nbuilds);
 	json_out_key(w, "example");
 	out_item(w, bk->example);
 	json_out_key(w, "ticket");
@@ -616,7 +622,7 @@ struct cr_error *report_batch_json_write(const struct report_batch_index *ix,
 	json_out_open(&w, '{');
 	json_out_key(&w, "format");
 	json_out_const(&w, "coroner-batch-index");
-	json_out_key_int(&w, "version", 1);
+	json_out_key_int(&w, "version", 2);
 	json_out_key(&w, "generator");
 	json_out_const(&w, "coroner " CR_VERSION);
 	json_out_key_str(&w, "summary", ix->summary);

@@ -39,6 +39,7 @@ struct report_batch_entry {
 	char *signature;
 	char *executable;
 	char *version;
+	char *build_id;		/* the executable's, in hex; NULL unknown */
 	int64_t dump_time;	/* -1 unknown */
 	char *report_dir;	/* below OUT, NULL no report */
 	char *report_name;	/* the reports' base name in report_dir */
@@ -81,8 +82,8 @@ struct report_batch_bucket {
 	size_t n;
 	const struct report_batch_item *example;	/* the most telling */
 	int64_t first_seen, last_seen;
-	char **executables, **versions;	/* distinct, sorted */
-	size_t nexecutables, nversions;
+	char **executables, **versions, **builds;	/* distinct, sorted */
+	size_t nexecutables, nversions, nbuilds;
 	/* report_batch_tickets_write wrote tickets/ID.md, and ID.html. */
 	bool ticket, ticket_attachment;
 };

@@ -140,6 +140,9 @@ static void bucket(struct page *p, xmlNodePtr parent,
 	el_text(p, tr, "th", "Versions");
 	list_text(p, el(p, tr, "td"), bk->versions, bk->nversions);
 	tr = el(p, facts, "tr");
+	el_text(p, tr, "th", "Builds");
+	list_text(p, el(p, tr, "td"), bk->builds, bk->nbuilds);
+	tr = el(p, facts, "tr");
 	el_text(p, tr, "th", "Most telling report");
 	item_link(p, el(p, tr, "td"), bk->example);
 	if (bk->ticket) {

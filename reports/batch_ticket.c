@@ -110,6 +110,8 @@ static void head(struct cr_buf *b, const struct report_batch_bucket *bk,
 	list(b, bk->executables, bk->nexecutables);
 	cr_buf_puts(b, " |\n| Versions | ");
 	list(b, bk->versions, bk->nversions);
+	cr_buf_puts(b, " |\n| Builds | ");
+	list(b, bk->builds, bk->nbuilds);
 	cr_buf_puts(b, " |\n| Representative dump | ");
 	esc(b, bk->example->first->path);
 	cr_buf_puts(b, " |\n");

@@ -101,9 +101,17 @@ static void put_process(json_t *o, const struct cr_dump *d)
 	json_object_set_new(o, "start_time", json_integer(p->start_time));
 	json_object_set_new(o, "dump_time", json_integer(p->dump_time));
 	put_clean(o, "executable", p->executable);
-	for (size_t i = 0; i < d->nmodules; i++)
-		if (d->modules[i].is_main)
-			put_clean(o, "version", d->modules[i].version);
+	for (size_t i = 0; i < d->nmodules; i++) {
+		const struct cr_module *m = &d->modules[i];
+		if (!m->is_main)
+			continue;
+		put_clean(o, "version", m->version);
+		/* The build, where no version says it (most Linux programs):
+		 * its build id, as eu-unstrip and debuginfod name it. */
+		char *hex = report_build_id_hex(m);
+		put_clean(o, "build_id", hex);
+		free(hex);
+	}
 }
 
 static int probe(struct cr_batch_job *job, int fd,

@@ -29,7 +29,7 @@
 
 /* Bumped when the tables change; an older store is rebuilt (its rows are
  * only a cache of the analysis), but for the steps of upgrades[]. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS dumps ("
@@ -38,7 +38,7 @@ static const char schema[] =
 	" signature TEXT, executable TEXT, version TEXT, dump_time INTEGER,"
 	" report_dir TEXT, report_name TEXT, analyzed_at INTEGER, error TEXT,"
 	" pid INTEGER, start_time INTEGER, frames INTEGER, exit_status INTEGER,"
-	" dev INTEGER, inode INTEGER, ctime INTEGER);"
+	" dev INTEGER, inode INTEGER, ctime INTEGER, build_id TEXT);"
 	/* A new dump's stored series (cr_batch_store_process), without a
 	 * scan of every row per new dump. */
 	"CREATE INDEX IF NOT EXISTS dumps_process ON dumps"
@@ -67,6 +67,8 @@ static const char *const upgrades[] = {
 	[2] = "ALTER TABLE shard_keys ADD COLUMN dev INTEGER;"
 	      " ALTER TABLE shard_keys ADD COLUMN inode INTEGER;"
 	      " ALTER TABLE shard_keys ADD COLUMN ctime INTEGER;",
+	/* Rows stored before have no build id until analyzed again. */
+	[3] = "ALTER TABLE dumps ADD COLUMN build_id TEXT;",
 };
 
 /* The columns of dumps, in the order of struct report_batch_entry's
@@ -74,7 +76,7 @@ static const char *const upgrades[] = {
 #define DUMP_COLUMNS "path, size, mtime, header_hash, status, kind, code," \
 	" bucket, signature, executable, version, dump_time, report_dir," \
 	" report_name, analyzed_at, error, pid, start_time, frames, exit_status," \
-	" dev, inode, ctime"
+	" dev, inode, ctime, build_id"
 
 /* The statements a run executes once or more per file, prepared once
  * (kept()). */
@@ -291,7 +293,7 @@ static void get_row(sqlite3_stmt *st, struct report_batch_entry *e)
 		.pid = col_int(st, 16), .start_time = col_int(st, 17),
 		.frames = col_int(st, 18), .exit_status = col_int(st, 19),
 		.dev = col_int(st, 20), .inode = col_int(st, 21),
-		.ctime_ns = col_int(st, 22),
+		.ctime_ns = col_int(st, 22), .build_id = col_str(st, 23),
 	};
 }
 
@@ -332,6 +334,7 @@ void cr_batch_entry_from_result(struct report_batch_entry *e, json_t *r)
 		{ "signature", offsetof(struct report_batch_entry, signature) },
 		{ "executable", offsetof(struct report_batch_entry, executable) },
 		{ "version", offsetof(struct report_batch_entry, version) },
+		{ "build_id", offsetof(struct report_batch_entry, build_id) },
 	}, ints[] = {
 		{ "dump_time", offsetof(struct report_batch_entry, dump_time) },
 		{ "pid", offsetof(struct report_batch_entry, pid) },
@@ -382,7 +385,7 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	sqlite3_stmt *st = NULL;
 	int rc = kept(s, KEPT_PUT, "INSERT OR REPLACE INTO dumps ("
 				    DUMP_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,"
-				    "?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+				    "?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != SQLITE_OK)
 		return db_error(s, rc, "cannot update");
 	bind_str(st, 1, e->path);
@@ -408,6 +411,7 @@ struct cr_error *cr_batch_store_put(struct cr_batch_store *s,
 	bind_int(st, 21, e->dev);
 	bind_int(st, 22, e->inode);
 	bind_int(st, 23, e->ctime_ns);
+	bind_str(st, 24, e->build_id);
 	return step_update(s, st);
 }
 

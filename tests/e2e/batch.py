@@ -207,6 +207,15 @@ def collect_series(coroner, bindir, out):
     return sorted(os.listdir(out))
 
 
+def build_id_of(path):
+    """The GNU build id of the ELF file PATH, by readelf."""
+    out = subprocess.run(["readelf", "-n", path], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    m = re.search(r"Build ID: ([0-9a-f]+)", out)
+    check(m, "readelf finds no build id in " + path, out)
+    return m.group(1)
+
+
 def make_dumps(coroner, bindir, wd):
     src = os.path.join(wd, "dumps")
     os.makedirs(os.path.join(src, "sub"))
@@ -286,6 +295,12 @@ def case_index(opts, wd):
           "the fpe dumps (zstd; the gzip a copy) are not one SIGFPE bucket", repr(fpe))
     segv_bucket = [k for k, p in segv.items() if same <= p][0]
     check(segv_bucket not in fpe, "two crash sites share a bucket")
+    # One program, one build: the bucket names its build id, as readelf does.
+    bk = [b for c in ix["crashes"] for b in c["buckets"] if b["id"] == segv_bucket][0]
+    want = build_id_of(os.path.join(opts.bindir, "null_deref"))
+    check(bk["builds"] == [want] and all(d["build_id"] == want for d in bk["dumps"]),
+          "the null_deref bucket's builds are not its build id %s" % want,
+          json.dumps(bk["builds"]))
     trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
     trunc_crash = any("trunc.core" in p for p in segv.values())
     check(trunc_failed != trunc_crash, "the truncated core is neither a crash nor failed",
@@ -1488,11 +1503,13 @@ def case_identity(opts, wd):
     check(not opened, "a settled dump was read again: %s" % opened)
 
     # A store of schema version 1: its rows stay; every file is read once.
-    # (Version 2 added the stat identity to dumps, 3 to shard_keys.)
+    # (Version 2 added the stat identity to dumps, 3 to shard_keys, 4 the
+    # executable's build id to dumps.)
     db = sqlite3.connect(os.path.join(out, "coroner.db"))
     for col in ("dev", "inode", "ctime"):
         db.execute("ALTER TABLE dumps DROP COLUMN " + col)
         db.execute("ALTER TABLE shard_keys DROP COLUMN " + col)
+    db.execute("ALTER TABLE dumps DROP COLUMN build_id")
     db.execute("PRAGMA user_version=1")
     db.commit()
     db.close()

@@ -76,8 +76,15 @@ def check_versions(opts, wd, got):
           sorted(buckets[0]["versions"]) == sorted(VERSIONS.values()),
           "the index's bucket of both builds does not list both versions",
           json.dumps([(bk["count"], bk["versions"]) for bk in buckets]))
-    print("versions: %s in the reports and in the bucket's %s"
-          % (", ".join(VERSIONS.values()), buckets[0]["versions"]))
+    # And both builds by their build ids, as the reports give them.
+    ids = sorted([m["build_id"] for m in got[b, "read"]["_modules"] if m.get("main")][0]
+                 for b in BUILDS)
+    check(len(set(ids)) == 2 and all(re.fullmatch(r"[0-9a-f]{40}", i) for i in ids) and
+          buckets[0]["builds"] == ids,
+          "the bucket's builds are not the two programs' build ids %s" % ids,
+          json.dumps(buckets[0]["builds"]))
+    print("versions: %s in the reports and in the bucket's %s; builds %s"
+          % (", ".join(VERSIONS.values()), buckets[0]["versions"], buckets[0]["builds"]))
 
 
 def run(opts):
