@@ -301,6 +301,12 @@ def case_index(opts, wd):
     check(bk["builds"] == [want] and all(d["build_id"] == want for d in bk["dumps"]),
           "the null_deref bucket's builds are not its build id %s" % want,
           json.dumps(bk["builds"]))
+    with open(os.path.join(out, "index.md"), encoding="utf-8") as f:
+        check("\n- Builds: %s\n" % want in f.read(),
+              "the Markdown index does not list the bucket's build %s" % want)
+    with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+        check("<th>Builds</th>\n<td>%s</td>" % want in f.read(),
+              "the HTML index does not list the bucket's build %s" % want)
     trunc_failed = any(d["path"] == "trunc.core" for d in ix["failed"])
     trunc_crash = any("trunc.core" in p for p in segv.values())
     check(trunc_failed != trunc_crash, "the truncated core is neither a crash nor failed",
